@@ -1,0 +1,42 @@
+/*
+ * Exceptions and interrupts taken by the hypervisor itself. Every vector has
+ * a stub (arch/x86/trap_entry.S) that builds a struct trap_frame and calls
+ * trap_dispatch(). An exception in the hypervisor is our bug: it dumps the
+ * machine state and halts. Interrupt vectors get handlers as drivers arrive.
+ */
+#ifndef ARCH_X86_TRAP_H
+#define ARCH_X86_TRAP_H
+
+#include <stdint.h>
+
+#define TRAP_DE   0
+#define TRAP_DB   1
+#define TRAP_NMI  2
+#define TRAP_BP   3
+#define TRAP_UD   6
+#define TRAP_DF   8
+#define TRAP_GP   13
+#define TRAP_PF   14
+#define TRAP_MC   18
+#define TRAP_NUM_EXCEPTIONS 32
+
+/* Layout fixed by trap_entry.S: lowest address first. */
+struct trap_frame {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t rdi, rsi, rbp, rdx, rcx, rbx, rax;
+	uint64_t vector, error_code;
+	uint64_t rip, cs, rflags, rsp, ss;      /* pushed by the CPU */
+};
+
+typedef void (*trap_handler_fn)(struct trap_frame *tf);
+
+extern const uint64_t trap_stubs[256];
+
+void trap_dispatch(struct trap_frame *tf);
+/* Installs a handler for an interrupt vector (>= 32). */
+void trap_set_handler(unsigned vector, trap_handler_fn fn);
+/* Prints the dump of a frame (used by exceptions and by tests). */
+void trap_dump(const struct trap_frame *tf);
+const char *trap_name(unsigned vector);
+
+#endif

@@ -1,0 +1,73 @@
+/*
+ * The boot sequence, entered from boot/entry.S in long mode on the boot
+ * stack with interrupts off: console, descriptor tables, boot information,
+ * memory, CPU features; then (later steps) the virtualization backend and
+ * the control partition.
+ */
+#include "core/lib.h"
+#include "core/log.h"
+#include "core/memory.h"
+#include "core/multiboot2.h"
+#include "core/cmdline.h"
+#include "core/selftest.h"
+#include "arch/x86/cpu.h"
+#include "arch/x86/cpu_features.h"
+#include "arch/x86/desc.h"
+#include "arch/x86/serial.h"
+
+#define BAREKVM_VERSION "0.1"
+
+static struct boot_info boot_info;
+static struct cpu_features cpu_features;
+
+static void print_boot_info(const struct boot_info *bi)
+{
+	printk("boot: loaded by %s, command line \"%s\"\n", bi->loader_name,
+	       bi->cmdline);
+	if (bi->has_efi64 || bi->has_efi32)
+		printk("boot: firmware UEFI (%s system table at %#lx)\n",
+		       bi->has_efi64 ? "64-bit" : "32-bit", bi->efi_system_table);
+	else
+		printk("boot: firmware BIOS\n");
+	if (bi->has_acpi_rsdp)
+		printk("boot: ACPI RSDP copy at %#lx\n", bi->acpi_rsdp_addr);
+}
+
+static void print_modules(const struct boot_info *bi)
+{
+	printk("modules: %u\n", bi->nmodules);
+	for (unsigned i = 0; i < bi->nmodules; i++) {
+		const struct boot_module *m = &bi->modules[i];
+		printk("module %u: %#lx-%#lx %lu bytes \"%s\"\n", i, m->start,
+		       m->end - 1, m->end - m->start, m->cmdline);
+	}
+}
+
+void boot_main(uint32_t magic, uint64_t info_addr)
+{
+	const char *err;
+	char opt[32];
+
+	serial_init(COM1_PORT);
+	desc_init_cpu(0);
+	printk("\nBareKVM %s: bare-metal hypervisor, kvm.h API version 4\n",
+	       BAREKVM_VERSION);
+
+	if (mb2_parse(magic, (const void *)info_addr, &boot_info, &err))
+		panic("boot information rejected: %s (magic %#x, info at %#lx)",
+		      err, magic, info_addr);
+	print_boot_info(&boot_info);
+
+	memory_init(&boot_info);
+	memory_print(&boot_info);
+	print_modules(&boot_info);
+
+	cpu_features_detect(&cpu_features);
+	cpu_features_print(&cpu_features);
+
+	if (cmdline_get(boot_info.cmdline, "selftest", opt, sizeof(opt)))
+		selftest_run(opt);
+
+	printk("BareKVM: boot complete, %lu frames free\n", page_free_count());
+	cpu_halt_forever();
+}

@@ -1,0 +1,31 @@
+#!/bin/sh
+# Boots a BareKVM ISO in QEMU under TCG with the serial console on stdio.
+# usage: run-qemu.sh [--uefi] [--cpu MODEL] [--icount] [--mem MiB] --iso FILE [-- extra qemu args]
+#   --cpu defaults to 'max' (SVM + NPT); 'qemu64,+svm,-npt' gives SVM without NPT.
+#   --uefi boots through OVMF instead of SeaBIOS.
+#   --icount runs with -icount shift=0 (TSC counts executed instructions).
+set -eu
+cpu=max uefi= iso= mem=512 icount=
+while [ $# -gt 0 ]; do
+    case $1 in
+    --uefi) uefi=1 ;;
+    --cpu) cpu=$2; shift ;;
+    --iso) iso=$2; shift ;;
+    --mem) mem=$2; shift ;;
+    --icount) icount=1 ;;
+    --) shift; break ;;
+    *) echo "run-qemu: unknown option $1" >&2; exit 2 ;;
+    esac
+    shift
+done
+[ -n "$iso" ] || { echo "run-qemu: --iso FILE is required" >&2; exit 2; }
+set -- -machine q35 -cpu "$cpu" -m "$mem" -cdrom "$iso" -boot d \
+    -display none -serial stdio -monitor none -no-reboot \
+    -device isa-debug-exit,iobase=0xf4,iosize=4 "$@"
+if [ -n "$uefi" ]; then
+    fw=/usr/share/ovmf/OVMF.fd
+    [ -f "$fw" ] || { echo "run-qemu: $fw missing (apt-get install ovmf)" >&2; exit 1; }
+    set -- -bios "$fw" "$@"
+fi
+[ -n "$icount" ] && set -- -icount shift=0 "$@"
+exec qemu-system-x86_64 "$@"
