@@ -23,7 +23,7 @@ HV_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-pic -fno-pie \
              -mcmodel=small -fno-omit-frame-pointer -fno-tree-loop-distribute-patterns -fno-asynchronous-unwind-tables \
              -nostdinc -isystem $(GCC_INCLUDE) -I . -MMD -MP
 HV_ASFLAGS := -I . -MMD -MP
-HV_LDFLAGS := -nostdlib -static -no-pie -z max-page-size=0x1000 -T linker.ld
+HV_LDFLAGS := -nostdlib -static -no-pie -z max-page-size=0x1000 -Wl,--build-id=none -Wl,--fatal-warnings -T linker.ld
 
 -include emul/emul.mk
 

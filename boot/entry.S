@@ -162,3 +162,5 @@ boot_pd:    .skip 4096 * BOOT_IDMAP_GB
 boot_stack_bottom:
     .skip BOOT_STACK_SIZE
 boot_stack_top:
+
+    .section .note.GNU-stack, "", @progbits

@@ -17,7 +17,6 @@
 static __attribute__((noinline)) void fault_now(const char *name)
 {
 	volatile uint64_t *p;
-	volatile unsigned zero = 0;
 
 	if (!strcmp(name, "fault")) {
 		p = (volatile uint64_t *)UNMAPPED_ADDR;
@@ -28,7 +27,9 @@ static __attribute__((noinline)) void fault_now(const char *name)
 		p = (volatile uint64_t *)NONCANONICAL_ADDR;
 		(void)*p;
 	} else if (!strcmp(name, "de")) {
-		printk("%u\n", 1u / zero);
+		/* in asm: C compilers may turn 1/x into x==1 and never divide */
+		__asm__ volatile("xor %%ecx, %%ecx; mov $1, %%eax; xor %%edx, %%edx;"
+				 " divl %%ecx" ::: "eax", "ecx", "edx");
 	}
 }
 

@@ -24,3 +24,5 @@ idt_load:
 tr_load:
     ltr %di
     ret
+
+    .section .note.GNU-stack, "", @progbits

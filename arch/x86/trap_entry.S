@@ -76,3 +76,5 @@ trap_stubs:
     STUB_ADDR %vec
     .set vec, vec + 1
 .endr
+
+    .section .note.GNU-stack, "", @progbits

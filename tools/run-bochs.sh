@@ -1,0 +1,13 @@
+#!/bin/sh
+# Boots a BareKVM ISO in Bochs (VMX; default CPU corei7_skylake_x: EPT, VPID,
+# unrestricted guest) with this terminal bridged to COM1. Ctrl-] quits.
+# usage: run-bochs.sh [--platform bochs-skylake|bochs-lynnfield|bochs-penryn] --iso FILE
+set -eu
+here=$(dirname "$0")
+for py in /usr/bin/python3 python3; do
+    if "$py" -c 'import pexpect' 2>/dev/null; then
+        exec "$py" "$here/console.py" "$@"
+    fi
+done
+echo "run-bochs: needs python3 with pexpect (apt-get install python3-pexpect)" >&2
+exit 1
