@@ -38,7 +38,8 @@ static void out_string(struct fmt_out *o, const char *s, const struct fmt_spec *
 
 	if (!s)
 		s = "(null)";
-	while (s[len] && (sp->precision < 0 || len < sp->precision))
+	/* precision first: with one, the array need not be NUL-terminated */
+	while ((sp->precision < 0 || len < sp->precision) && s[len])
 		len++;
 	if (!sp->left)
 		out_repeat(o, ' ', sp->width - len);
@@ -162,17 +163,27 @@ static void out_conversion(struct fmt_out *o, char conv, struct fmt_spec *sp,
 		break;
 	}
 	case 'u':
+		sp->plus = sp->space = false;  /* signed conversions only */
 		out_number(o, unsigned_arg(sp, ap), false, 10, false, 0, sp);
 		break;
 	case 'x': case 'X': {
 		uint64_t v = unsigned_arg(sp, ap);
+		sp->plus = sp->space = false;
 		const char *pfx = sp->alt && v ? (conv == 'x' ? "0x" : "0X") : 0;
 		out_number(o, v, false, 16, conv == 'X', pfx, sp);
 		break;
 	}
 	case 'o': {
 		uint64_t v = unsigned_arg(sp, ap);
-		out_number(o, v, false, 8, false, sp->alt && v ? "0" : 0, sp);
+		int ndigits = 0;
+
+		for (uint64_t x = v; x; x >>= 3)
+			ndigits++;
+		sp->plus = sp->space = false;
+		/* '#' makes the first digit a zero only if none would be there
+		 * yet (C11 7.21.6.1p6): not when the precision already pads */
+		bool zero_first = v ? sp->precision <= ndigits : sp->precision == 0;
+		out_number(o, v, false, 8, false, sp->alt && zero_first ? "0" : 0, sp);
 		break;
 	}
 	case 'p':

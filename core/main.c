@@ -10,12 +10,18 @@
 #include "core/multiboot2.h"
 #include "core/cmdline.h"
 #include "core/selftest.h"
+#include "core/ctl.h"
+#include "core/vm.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/cpu_features.h"
 #include "arch/x86/desc.h"
 #include "arch/x86/serial.h"
+#include "arch/x86/virt.h"
 
 #define BAREKVM_VERSION "0.1"
+#define CTL_MEM_DEFAULT_MIB 64
+#define CTL_MEM_MIN_MIB 8
+#define CTL_MEM_MAX_MIB 2048
 
 static struct boot_info boot_info;
 static struct cpu_features cpu_features;
@@ -41,6 +47,48 @@ static void print_modules(const struct boot_info *bi)
 		printk("module %u: %#lx-%#lx %lu bytes \"%s\"\n", i, m->start,
 		       m->end - 1, m->end - m->start, m->cmdline);
 	}
+}
+
+/* ctl_mem=MiB on the command line; the default when absent or invalid. */
+static uint64_t ctl_mem_bytes(const char *cmdline)
+{
+	char val[16];
+	uint64_t mib = 0;
+
+	if (!cmdline_get(cmdline, "ctl_mem", val, sizeof(val)))
+		return (uint64_t)CTL_MEM_DEFAULT_MIB << 20;
+	for (const char *p = val; *p; p++) {
+		if (*p < '0' || *p > '9' || mib > CTL_MEM_MAX_MIB) {
+			mib = 0;
+			break;
+		}
+		mib = mib * 10 + (uint64_t)(*p - '0');
+	}
+	if (mib < CTL_MEM_MIN_MIB || mib > CTL_MEM_MAX_MIB) {
+		printk("boot: ctl_mem=%s is not a size in MiB between %d and %d; "
+		       "using %d\n", val, CTL_MEM_MIN_MIB, CTL_MEM_MAX_MIB,
+		       CTL_MEM_DEFAULT_MIB);
+		mib = CTL_MEM_DEFAULT_MIB;
+	}
+	return mib << 20;
+}
+
+/* Turns on the backend and starts the control partition; returns if it
+ * cannot start or stops. */
+static void start_virtualization(void)
+{
+	virt = virt_select(&cpu_features);
+	if (!virt)
+		return;
+	virt_slat_1g = cpu_features.pdpe1gb;
+	if (virt->cpu_enable(0)) {
+		printk("virt: cannot enable %s on this CPU\n", virt->name);
+		return;
+	}
+	printk("virt: using %s\n", virt->name);
+	if (ctl_launch(&boot_info, ctl_mem_bytes(boot_info.cmdline)))
+		return;
+	ctl_run();
 }
 
 void boot_main(uint32_t magic, uint64_t info_addr)
@@ -69,5 +117,8 @@ void boot_main(uint32_t magic, uint64_t info_addr)
 		selftest_run(opt);
 
 	printk("BareKVM: boot complete, %lu frames free\n", page_free_count());
+	start_virtualization();
+	printk("BareKVM: nothing left to run; halting (%lu frames free)\n",
+	       page_free_count());
 	cpu_halt_forever();
 }

@@ -41,7 +41,8 @@ static int parse_mmap(const uint8_t *tag, uint32_t size, struct boot_info *bi,
 		*err = "memory map tag: bad entry size";
 		return -1;
 	}
-	for (uint32_t off = sizeof(*mt); off + mt->entry_size <= size;
+	/* off <= size throughout; "off + entry_size" could wrap in 32 bits */
+	for (uint32_t off = sizeof(*mt); mt->entry_size <= size - off;
 	     off += mt->entry_size) {
 		const struct mb2_mmap_raw *e = (const void *)(tag + off);
 
@@ -174,7 +175,11 @@ int mb2_parse(uint32_t magic, const void *info, struct boot_info *bi,
 	while (off + sizeof(struct mb2_tag) <= total) {
 		const struct mb2_tag *t = (const void *)(base + off);
 
-		if (t->size < 8 || t->size > total - off) {
+		if (t->size < 8) {
+			*err = "boot information: tag smaller than its 8-byte header";
+			return -1;
+		}
+		if (t->size > total - off) {
 			*err = "boot information: tag size runs past the end";
 			return -1;
 		}

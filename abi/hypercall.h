@@ -1,0 +1,25 @@
+/*
+ * The BareKVM hypercall interface (docs/hypercall-abi.md). Shared by the
+ * hypervisor and the control partition.
+ *
+ * Instruction: VMMCALL (AMD) or VMCALL (Intel). RAX = function, RDI, RSI,
+ * RDX = arguments; the result comes back in RAX (>= 0, or -errno). Every
+ * other register is preserved. Only the control partition may call; from
+ * any other guest the instruction raises #UD and is counted.
+ */
+#ifndef ABI_HYPERCALL_H
+#define ABI_HYPERCALL_H
+
+/* CPUID leaf 0x40000000: EAX = highest hypervisor leaf, EBX:ECX:EDX = sig */
+#define BAREKVM_CPUID_LEAF      0x40000000u
+#define BAREKVM_CPUID_SIG_EBX   0x65726142u     /* "Bare" */
+#define BAREKVM_CPUID_SIG_ECX   0x204d564bu     /* "KVM " */
+#define BAREKVM_CPUID_SIG_EDX   0x20205648u     /* "HV  " */
+
+#define HC_NOP          0       /* returns 0: the cost of a round trip */
+#define HC_SET_MAILBOX  1       /* RDI = GPA of the 4 KiB mailbox page */
+#define HC_KVM          2       /* RDI = handle, RSI = request, RDX = int arg */
+
+#define HC_MAILBOX_BYTES 4096
+
+#endif

@@ -1,0 +1,130 @@
+/*
+ * #VMEXIT decoding: the VMCB's exit code and info fields become a neutral
+ * struct vexit (AMD APM Vol. 2 15.9-15.12 and Appendix C). Handling is
+ * core's business; this file only says what happened.
+ *
+ * Without NRIP-save (QEMU TCG) the VMCB does not give the next RIP for
+ * CPUID, HLT, VMMCALL and RDMSR/WRMSR: the instruction at RIP is fetched and
+ * decoded with emul/, and checked to be the instruction the exit claims
+ * (Xen's svm/emulate.c does the same). IOIO gives the next RIP in EXITINFO2.
+ */
+#include "arch/x86/svm/svm.h"
+#include "arch/x86/cpu.h"
+#include "core/guest_mem.h"
+#include "core/log.h"
+#include "emul/emul.h"
+
+#define NPF_PRESENT (1ULL << 0)
+#define NPF_WRITE   (1ULL << 1)
+#define NPF_FETCH   (1ULL << 4)
+
+/* Length of the instruction at RIP if it is map/opcode/modrm; 0 when the
+ * bytes are something else (e.g. the guest rewrote them), which core
+ * treats as a failed exit. */
+static uint32_t insn_len_checked(struct vcpu *v, struct svm_vcpu *sv,
+				 unsigned map, uint8_t opcode, int modrm)
+{
+	uint8_t bytes[15];
+	struct emul_insn insn;
+	struct vmcb_save *h = &sv->vmcb->save;
+
+	if (svm_has_nrip_save() && sv->vmcb->control.next_rip > h->rip)
+		return (uint32_t)(sv->vmcb->control.next_rip - h->rip);
+
+	int n = guest_fetch_insn(v, bytes, sizeof(bytes));
+	if (n <= 0)
+		return 0;
+	enum emul_mode mode = emul_mode_of(h->cr0, h->efer, h->rflags,
+					   (h->cs.attrib >> 9) & 1,
+					   (h->cs.attrib >> 10) & 1);
+	int len = emul_decode(&insn, bytes, (size_t)n, mode);
+	if (len <= 0 || !emul_insn_is(&insn, map, opcode, modrm))
+		return 0;
+	return (uint32_t)len;
+}
+
+static void decode_ioio(struct svm_vcpu *sv, struct vexit *e)
+{
+	uint64_t info = sv->vmcb->control.exitinfo1;
+	const struct vmcb_save *h = &sv->vmcb->save;
+
+	e->reason = VEXIT_IO;
+	e->io.port = info >> 16;
+	e->io.in = info & SVM_IOIO_TYPE_IN;
+	e->io.string = info & SVM_IOIO_STR;
+	e->io.rep = info & SVM_IOIO_REP;
+	e->io.size = (info & SVM_IOIO_SZ32) ? 4 : (info & SVM_IOIO_SZ16) ? 2 : 1;
+	/* QEMU leaves the address-size bits 0 (platform-notes): derive the
+	 * address size of INS/OUTS from the mode and CS.D, ignoring 0x67. */
+	if ((h->efer & EFER_LMA) && ((h->cs.attrib >> 9) & 1))
+		e->io.addr_size = 8;
+	else
+		e->io.addr_size = ((h->cr0 & CR0_PE) && ((h->cs.attrib >> 10) & 1)) ? 4 : 2;
+	e->insn_len = (uint32_t)(sv->vmcb->control.exitinfo2 - h->rip);
+}
+
+void svm_decode_exit(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e)
+{
+	const struct vmcb_control *c = &sv->vmcb->control;
+	uint64_t code = c->exitcode;
+
+	e->hw_reason = code;
+	e->insn_len = 0;
+	switch (code) {
+	case SVM_EXIT_IOIO:
+		decode_ioio(sv, e);
+		return;
+	case SVM_EXIT_CPUID:
+		e->reason = VEXIT_CPUID;
+		e->insn_len = insn_len_checked(v, sv, EMUL_OPC_CPUID);
+		return;
+	case SVM_EXIT_HLT:
+		e->reason = VEXIT_HLT;
+		e->insn_len = insn_len_checked(v, sv, EMUL_OPC_HLT);
+		return;
+	case SVM_EXIT_VMMCALL:
+		e->reason = VEXIT_HYPERCALL;
+		e->insn_len = insn_len_checked(v, sv, EMUL_OPC_VMMCALL);
+		return;
+	case SVM_EXIT_MSR:
+		e->reason = c->exitinfo1 ? VEXIT_MSR_WRITE : VEXIT_MSR_READ;
+		e->msr.index = (uint32_t)v->regs.rcx;
+		e->msr.value = (v->regs.rdx << 32) | (uint32_t)v->regs.rax;
+		if (c->exitinfo1)
+			e->insn_len = insn_len_checked(v, sv, EMUL_OPC_WRMSR);
+		else
+			e->insn_len = insn_len_checked(v, sv, EMUL_OPC_RDMSR);
+		return;
+	case SVM_EXIT_NPF:
+		e->reason = VEXIT_NPF;
+		e->npf.gpa = c->exitinfo2;
+		e->npf.present = c->exitinfo1 & NPF_PRESENT;
+		e->npf.write = c->exitinfo1 & NPF_WRITE;
+		e->npf.fetch = c->exitinfo1 & NPF_FETCH;
+		return;
+	case SVM_EXIT_SHUTDOWN:
+		e->reason = VEXIT_SHUTDOWN;
+		return;
+	case SVM_EXIT_INTR:
+	case SVM_EXIT_NMI:
+	case SVM_EXIT_SMI:
+		e->reason = VEXIT_HOST_INTR;
+		return;
+	case SVM_EXIT_VINTR:
+		e->reason = VEXIT_INTR_WINDOW;
+		return;
+	case SVM_EXIT_INVALID:
+		e->reason = VEXIT_FAIL_ENTRY;
+		return;
+	default:
+		if (code >= SVM_EXIT_EXCP_BASE && code < SVM_EXIT_EXCP_BASE + 32) {
+			e->reason = VEXIT_EXCEPTION;
+			e->exc.vector = (uint32_t)(code - SVM_EXIT_EXCP_BASE);
+			e->exc.error_code = (uint32_t)c->exitinfo1;
+			e->exc.has_error_code = true;
+			return;
+		}
+		e->reason = VEXIT_UNKNOWN;
+		return;
+	}
+}

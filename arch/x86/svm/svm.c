@@ -1,0 +1,66 @@
+/*
+ * SVM enable and the backend's ops table (AMD APM Vol. 2 15.4). Per CPU:
+ * EFER.SVME, the host save area named by VM_HSAVE_PA, and a host VMCB for
+ * the VMSAVE/VMLOAD of host state around each VMRUN.
+ */
+#include "arch/x86/svm/svm.h"
+#include "arch/x86/cpu.h"
+#include "arch/x86/desc.h"
+#include "core/log.h"
+#include "core/memory.h"
+#include "abi/errno.h"
+
+#define VM_CR_SVMDIS (1ULL << 4)
+
+struct svm_cpu {
+	uint64_t hsave_pa;
+	uint64_t host_vmcb_pa;
+};
+
+static struct svm_cpu svm_cpus[MAX_CPUS];
+static bool nrip_save;
+
+uint64_t svm_host_vmcb_pa(void)
+{
+	return svm_cpus[0].host_vmcb_pa;        /* per-CPU index once SMP lands */
+}
+
+bool svm_has_nrip_save(void)
+{
+	return nrip_save;
+}
+
+static int svm_cpu_enable(unsigned cpu)
+{
+	struct svm_cpu *c = &svm_cpus[cpu];
+
+	if (rdmsr(MSR_VM_CR) & VM_CR_SVMDIS) {
+		printk("svm: disabled by firmware (VM_CR.SVMDIS)\n");
+		return -EOPNOTSUPP;
+	}
+	if (page_alloc(1, 1, &c->hsave_pa) || page_alloc(1, 1, &c->host_vmcb_pa))
+		return -ENOMEM;
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
+	wrmsr(MSR_VM_HSAVE_PA, c->hsave_pa);
+	return 0;
+}
+
+void svm_setup(const struct cpu_features *f)
+{
+	nrip_save = f->svm.nrip_save;
+	svm_asid_init(f->svm.nasids);
+}
+
+const struct virt_ops svm_ops = {
+	.name = "AMD SVM",
+	.cpu_enable = svm_cpu_enable,
+	.vm_init = svm_vm_init,
+	.vm_free = svm_vm_free,
+	.vm_flush_slat = svm_vm_flush_slat,
+	.vcpu_init = svm_vcpu_init,
+	.vcpu_free = svm_vcpu_free,
+	.get_sregs = svm_get_sregs,
+	.set_sregs = svm_set_sregs,
+	.run = svm_run,
+	.inject_exception = svm_inject_exception,
+};

@@ -1,0 +1,57 @@
+/* SVM backend internals shared by the files of arch/x86/svm/. */
+#ifndef ARCH_X86_SVM_SVM_H
+#define ARCH_X86_SVM_SVM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "arch/x86/svm/vmcb.h"
+#include "arch/x86/virt.h"
+#include "core/vcpu.h"
+
+#define SVM_IOPM_PAGES  3       /* 12 KiB: one bit per port + 3 spare bytes */
+#define SVM_MSRPM_PAGES 2
+
+struct svm_vm {
+	uint64_t iopm_pa, msrpm_pa;
+	uint64_t n_cr3;
+	uint32_t asid;
+	bool asid_shared;       /* ran out of ASIDs: flush on every entry */
+	uint64_t slat_gen;      /* bumped when the nested tables change */
+};
+
+struct svm_vcpu {
+	struct vmcb *vmcb;
+	uint64_t vmcb_pa;
+	struct svm_vm *vm;
+	uint64_t slat_gen_seen; /* older than vm->slat_gen: flush this ASID */
+};
+
+void svm_vmrun(struct vcpu_regs *regs, uint64_t vmcb_pa, uint64_t host_vmcb_pa);
+
+/* Per-CPU host state (svm.c). */
+uint64_t svm_host_vmcb_pa(void);
+bool svm_has_nrip_save(void);
+
+void svm_setup(const struct cpu_features *f);
+
+/* VMs (vm.c) and vCPUs (vcpu.c): the virt_ops entries. */
+int svm_vm_init(void **arch, const struct virt_vm_config *cfg);
+void svm_vm_free(void *arch);
+void svm_vm_flush_slat(void *arch);
+int svm_vcpu_init(struct vcpu *v, void *vm_arch);
+void svm_vcpu_free(struct vcpu *v);
+void svm_get_sregs(struct vcpu *v, struct vcpu_sregs *s);
+void svm_set_sregs(struct vcpu *v, const struct vcpu_sregs *s);
+void svm_run(struct vcpu *v, struct vexit *e);
+void svm_inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
+			  uint32_t error_code);
+
+/* Exit decoding (exit.c). */
+void svm_decode_exit(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e);
+
+/* ASIDs (asid.c). */
+int svm_asid_alloc(uint32_t *asid, bool *shared);
+void svm_asid_free(uint32_t asid, bool shared);
+void svm_asid_init(uint32_t nasids);
+
+#endif

@@ -1,0 +1,185 @@
+/*
+ * SVM vCPUs: one VMCB each, its intercepts, register conversion between the
+ * VMCB and the neutral struct vcpu_sregs, event injection, and the run call.
+ */
+#include "arch/x86/svm/svm.h"
+#include "arch/x86/cpu.h"
+#include "core/lib.h"
+#include "core/log.h"
+#include "core/memory.h"
+#include "abi/errno.h"
+
+#define PAT_POWER_ON 0x0007040600070406ULL     /* SDM Vol. 3 11.12.4 */
+
+static struct svm_vcpu *to_svm(struct vcpu *v)
+{
+	return v->arch;
+}
+
+static void set_intercepts(struct vmcb_control *c)
+{
+	c->intercept_misc1 = SVM_INTERCEPT_INTR | SVM_INTERCEPT_NMI |
+			     SVM_INTERCEPT_SMI | SVM_INTERCEPT_INIT |
+			     SVM_INTERCEPT_CPUID | SVM_INTERCEPT_HLT |
+			     SVM_INTERCEPT_INVLPGA | SVM_INTERCEPT_IOIO |
+			     SVM_INTERCEPT_MSR | SVM_INTERCEPT_SHUTDOWN |
+			     SVM_INTERCEPT_FERR_FREEZE | SVM_INTERCEPT_TASK_SWITCH;
+	/* VMRUN must be intercepted (APM 15.5.1); the rest of SVM is ours. */
+	c->intercept_misc2 = SVM_INTERCEPT_VMRUN | SVM_INTERCEPT_VMMCALL |
+			     SVM_INTERCEPT_VMLOAD | SVM_INTERCEPT_VMSAVE |
+			     SVM_INTERCEPT_STGI | SVM_INTERCEPT_CLGI |
+			     SVM_INTERCEPT_SKINIT | SVM_INTERCEPT_XSETBV |
+			     SVM_INTERCEPT_MONITOR | SVM_INTERCEPT_MWAIT;
+}
+
+int svm_vcpu_init(struct vcpu *v, void *vm_arch)
+{
+	struct svm_vm *svm_vm = vm_arch;
+	struct svm_vcpu *sv;
+	uint64_t pa;
+
+	if (page_alloc(1, 1, &pa))
+		return -ENOMEM;
+	sv = (struct svm_vcpu *)pa;
+	if (page_alloc(1, 1, &sv->vmcb_pa)) {
+		page_free(pa, 1);
+		return -ENOMEM;
+	}
+	sv->vmcb = (struct vmcb *)sv->vmcb_pa;
+	sv->vm = svm_vm;
+
+	struct vmcb_control *c = &sv->vmcb->control;
+	set_intercepts(c);
+	c->iopm_base_pa = svm_vm->iopm_pa;
+	c->msrpm_base_pa = svm_vm->msrpm_pa;
+	c->asid = svm_vm->asid;
+	c->np_enable = SVM_NP_ENABLE;
+	c->n_cr3 = svm_vm->n_cr3;
+	sv->vmcb->save.g_pat = PAT_POWER_ON;
+	sv->vmcb->save.efer = EFER_SVME;        /* required for VMRUN */
+	sv->vmcb->save.dr7 = 0x400;
+	sv->vmcb->save.dr6 = 0xffff0ff0;
+	v->arch = sv;
+	return 0;
+}
+
+void svm_vcpu_free(struct vcpu *v)
+{
+	struct svm_vcpu *sv = to_svm(v);
+
+	if (!sv)
+		return;
+	page_free(sv->vmcb_pa, 1);
+	page_free((uint64_t)sv, 1);
+	v->arch = 0;
+}
+
+/* VMCB attributes pack descriptor bits 40-47 and 52-55 (APM 15.5.1). */
+static void seg_from_vmcb(struct vcpu_segment *s, const struct vmcb_seg *h)
+{
+	s->base = h->base;
+	s->limit = h->limit;
+	s->selector = h->selector;
+	s->type = h->attrib & 0xf;
+	s->s = (h->attrib >> 4) & 1;
+	s->dpl = (h->attrib >> 5) & 3;
+	s->present = (h->attrib >> 7) & 1;
+	s->avl = (h->attrib >> 8) & 1;
+	s->l = (h->attrib >> 9) & 1;
+	s->db = (h->attrib >> 10) & 1;
+	s->g = (h->attrib >> 11) & 1;
+	s->unusable = !s->present;
+}
+
+static void seg_to_vmcb(struct vmcb_seg *h, const struct vcpu_segment *s)
+{
+	h->base = s->base;
+	h->limit = s->limit;
+	h->selector = s->selector;
+	h->attrib = s->unusable ? 0 :
+		    (s->type & 0xf) | (s->s & 1) << 4 | (s->dpl & 3) << 5 |
+		    (s->present & 1) << 7 | (s->avl & 1) << 8 | (s->l & 1) << 9 |
+		    (s->db & 1) << 10 | (s->g & 1) << 11;
+}
+
+void svm_get_sregs(struct vcpu *v, struct vcpu_sregs *s)
+{
+	const struct vmcb_save *h = &to_svm(v)->vmcb->save;
+
+	seg_from_vmcb(&s->cs, &h->cs);
+	seg_from_vmcb(&s->ds, &h->ds);
+	seg_from_vmcb(&s->es, &h->es);
+	seg_from_vmcb(&s->fs, &h->fs);
+	seg_from_vmcb(&s->gs, &h->gs);
+	seg_from_vmcb(&s->ss, &h->ss);
+	seg_from_vmcb(&s->tr, &h->tr);
+	seg_from_vmcb(&s->ldt, &h->ldtr);
+	s->gdt = (struct vcpu_dtable){ h->gdtr.base, (uint16_t)h->gdtr.limit };
+	s->idt = (struct vcpu_dtable){ h->idtr.base, (uint16_t)h->idtr.limit };
+	s->cr0 = h->cr0;
+	s->cr2 = h->cr2;
+	s->cr3 = h->cr3;
+	s->cr4 = h->cr4;
+	s->efer = h->efer & ~EFER_SVME;         /* ours, not the guest's */
+	s->cr8 = (to_svm(v)->vmcb->control.vintr & 0xf);
+}
+
+void svm_set_sregs(struct vcpu *v, const struct vcpu_sregs *s)
+{
+	struct svm_vcpu *sv = to_svm(v);
+	struct vmcb_save *h = &sv->vmcb->save;
+
+	seg_to_vmcb(&h->cs, &s->cs);
+	seg_to_vmcb(&h->ds, &s->ds);
+	seg_to_vmcb(&h->es, &s->es);
+	seg_to_vmcb(&h->fs, &s->fs);
+	seg_to_vmcb(&h->gs, &s->gs);
+	seg_to_vmcb(&h->ss, &s->ss);
+	seg_to_vmcb(&h->tr, &s->tr);
+	seg_to_vmcb(&h->ldtr, &s->ldt);
+	h->gdtr = (struct vmcb_seg){ .limit = s->gdt.limit, .base = s->gdt.base };
+	h->idtr = (struct vmcb_seg){ .limit = s->idt.limit, .base = s->idt.base };
+	h->cr0 = s->cr0;
+	h->cr2 = s->cr2;
+	h->cr3 = s->cr3;
+	h->cr4 = s->cr4;
+	h->efer = s->efer | EFER_SVME;
+	/* CPL is SS.DPL outside real mode (APM 15.5.1: the VMCB's CPL field) */
+	h->cpl = (s->cr0 & CR0_PE) ? s->ss.dpl : 0;
+	sv->vmcb->control.vintr = (sv->vmcb->control.vintr & ~0xfULL) | (s->cr8 & 0xf);
+}
+
+void svm_inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
+			  uint32_t error_code)
+{
+	uint64_t ev = vector | SVM_EVTINJ_TYPE_EXEPT | SVM_EVTINJ_VALID;
+
+	if (has_error)
+		ev |= SVM_EVTINJ_VALID_ERR | (uint64_t)error_code << 32;
+	to_svm(v)->vmcb->control.eventinj = ev;
+}
+
+void svm_run(struct vcpu *v, struct vexit *e)
+{
+	struct svm_vcpu *sv = to_svm(v);
+	struct vmcb *vmcb = sv->vmcb;
+
+	vmcb->save.rax = v->regs.rax;
+	vmcb->save.rsp = v->regs.rsp;
+	vmcb->save.rip = v->regs.rip;
+	vmcb->save.rflags = v->regs.rflags;
+	vmcb->control.tlb_control = SVM_TLB_CONTROL_NOTHING;
+	if (sv->vm->asid_shared || sv->slat_gen_seen != sv->vm->slat_gen) {
+		vmcb->control.tlb_control = SVM_TLB_CONTROL_FLUSH_ALL;
+		sv->slat_gen_seen = sv->vm->slat_gen;
+	}
+
+	svm_vmrun(&v->regs, sv->vmcb_pa, svm_host_vmcb_pa());
+
+	v->regs.rax = vmcb->save.rax;
+	v->regs.rsp = vmcb->save.rsp;
+	v->regs.rip = vmcb->save.rip;
+	v->regs.rflags = vmcb->save.rflags;
+	v->exits++;
+	svm_decode_exit(v, sv, e);
+}

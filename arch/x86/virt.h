@@ -1,0 +1,52 @@
+/*
+ * The one interface between core/ and a virtualization backend (SVM or VMX).
+ * Chosen once at boot by virt_select() from CPUID, like Xen's
+ * start_svm()/start_vmx(); core/ never names a VMCB or VMCS field.
+ *
+ * All calls run on the CPU that owns the vCPU, with interrupts off.
+ */
+#ifndef ARCH_X86_VIRT_H
+#define ARCH_X86_VIRT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "core/vcpu.h"
+#include "arch/x86/cpu_features.h"
+
+/* IO ports a VM may use directly (control partition: its console). */
+struct virt_io_passthrough {
+	uint16_t first, last;   /* inclusive */
+};
+
+struct virt_vm_config {
+	uint64_t slat_root_pa;  /* nested page tables / EPT root */
+	const struct virt_io_passthrough *io_pass;
+	unsigned nio_pass;
+};
+
+struct virt_ops {
+	const char *name;
+	/* Turns virtualization on for the calling CPU. */
+	int (*cpu_enable)(unsigned cpu);
+	/* Per-VM state (ASID/VPID, permission maps); 'arch' is the VM's. */
+	int (*vm_init)(void **arch, const struct virt_vm_config *cfg);
+	void (*vm_free)(void *arch);
+	/* Tells the backend the VM's second-level tables changed. */
+	void (*vm_flush_slat)(void *arch);
+	int (*vcpu_init)(struct vcpu *v, void *vm_arch);
+	void (*vcpu_free)(struct vcpu *v);
+	void (*get_sregs)(struct vcpu *v, struct vcpu_sregs *s);
+	void (*set_sregs)(struct vcpu *v, const struct vcpu_sregs *s);
+	/* Enters the guest until an exit; fills *e. */
+	void (*run)(struct vcpu *v, struct vexit *e);
+	/* Injects an exception into the guest on the next entry. */
+	void (*inject_exception)(struct vcpu *v, uint8_t vector, bool has_error,
+				 uint32_t error_code);
+};
+
+/* Picks the backend the CPU supports, or NULL with a reason printed. */
+const struct virt_ops *virt_select(const struct cpu_features *f);
+
+extern const struct virt_ops svm_ops;
+
+#endif

@@ -1,0 +1,31 @@
+/*
+ * The control partition: launched from the GRUB module whose command line
+ * starts with "ctl" (core/ctl_launch.c), then run forever by the boot CPU
+ * (core/ctl_run.c), serving its hypercalls (core/hypercall.c).
+ */
+#ifndef CORE_CTL_H
+#define CORE_CTL_H
+
+#include <stdint.h>
+#include "core/multiboot2.h"
+#include "core/vm.h"
+
+struct ctl {
+	struct vm *vm;
+	struct vcpu *vcpu;
+	uint64_t ram_bytes;
+	uint64_t mailbox_gpa;   /* 0 until HC_SET_MAILBOX */
+	uint64_t hypercalls, bad_hypercalls;
+};
+
+extern struct ctl ctl;
+
+/* Builds the control partition from the boot modules; 0 or -errno with a
+ * message printed. */
+int ctl_launch(const struct boot_info *bi, uint64_t ram_bytes);
+/* Runs it; returns only if it stops (halt, fault). */
+void ctl_run(void);
+/* Serves one hypercall: the result for RAX. */
+int64_t hypercall_dispatch(struct vcpu *v);
+
+#endif

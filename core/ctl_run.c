@@ -1,0 +1,121 @@
+/*
+ * Running the control partition: enter it, serve its exits, repeat. It is
+ * trusted to run the machine but not to be correct: what it does wrong is
+ * reported on the console, and a fault it cannot survive stops the machine
+ * with its register state (it has no IDT of its own).
+ */
+#include "core/ctl.h"
+#include "core/cpuid.h"
+#include "core/log.h"
+#include "arch/x86/cpu.h"
+
+#define LOG_LIMIT 8     /* messages per kind a misbehaving ctl can trigger */
+
+static unsigned ctl_io_logged, ctl_msr_logged;
+
+static void ctl_dump(const char *why, const struct vexit *e)
+{
+	struct vcpu_sregs s;
+	const struct vcpu_regs *r = &ctl.vcpu->regs;
+
+	virt->get_sregs(ctl.vcpu, &s);
+	printk("\nctl: STOPPED: %s (exit code %#lx)\n", why, e->hw_reason);
+	printk("ctl: RIP=%016lx RSP=%016lx RFLAGS=%016lx\n", r->rip, r->rsp, r->rflags);
+	printk("ctl: RAX=%016lx RBX=%016lx RCX=%016lx RDX=%016lx\n",
+	       r->rax, r->rbx, r->rcx, r->rdx);
+	printk("ctl: RSI=%016lx RDI=%016lx RBP=%016lx\n", r->rsi, r->rdi, r->rbp);
+	printk("ctl: CR0=%016lx CR3=%016lx CR4=%016lx EFER=%016lx\n",
+	       s.cr0, s.cr3, s.cr4, s.efer);
+}
+
+/* Ports the control partition may not use directly read as all ones. */
+static void ctl_exit_io(const struct vexit *e)
+{
+	if (ctl_io_logged < LOG_LIMIT) {
+		ctl_io_logged++;
+		printk("ctl: %s port %#x (size %u) is not passed through; ignored\n",
+		       e->io.in ? "IN from" : "OUT to", e->io.port, e->io.size);
+	}
+	if (e->io.in && !e->io.string) {
+		uint64_t mask = e->io.size == 4 ? 0xffffffffULL : (1ULL << (8 * e->io.size)) - 1;
+		ctl.vcpu->regs.rax |= mask;
+	}
+	if (e->io.rep)
+		ctl.vcpu->regs.rcx = 0;
+}
+
+static void ctl_exit_msr(const struct vexit *e)
+{
+	if (ctl_msr_logged < LOG_LIMIT) {
+		ctl_msr_logged++;
+		printk("ctl: %s MSR %#x refused with #GP\n",
+		       e->reason == VEXIT_MSR_READ ? "RDMSR" : "WRMSR", e->msr.index);
+	}
+	virt->inject_exception(ctl.vcpu, 13, true, 0);
+}
+
+/* Returns false when the control partition cannot go on. */
+static bool ctl_handle_exit(const struct vexit *e)
+{
+	struct vcpu_regs *r = &ctl.vcpu->regs;
+
+	if (e->insn_len == 0 &&
+	    (e->reason == VEXIT_CPUID || e->reason == VEXIT_HYPERCALL ||
+	     e->reason == VEXIT_HLT || e->reason == VEXIT_IO ||
+	     e->reason == VEXIT_MSR_READ || e->reason == VEXIT_MSR_WRITE)) {
+		ctl_dump("cannot decode the instruction at RIP", e);
+		return false;
+	}
+	switch (e->reason) {
+	case VEXIT_CPUID:
+		cpuid_emulate(r);
+		break;
+	case VEXIT_HYPERCALL:
+		r->rax = (uint64_t)hypercall_dispatch(ctl.vcpu);
+		break;
+	case VEXIT_IO:
+		ctl_exit_io(e);
+		break;
+	case VEXIT_MSR_READ:
+	case VEXIT_MSR_WRITE:
+		ctl_exit_msr(e);
+		return true;            /* the #GP is delivered at the RDMSR */
+	case VEXIT_HLT:
+		if (!(r->rflags & RFLAGS_IF)) {
+			printk("ctl: halted with interrupts off: the control "
+			       "partition has stopped\n");
+			return false;
+		}
+		break;
+	case VEXIT_HOST_INTR:
+	case VEXIT_INTR_WINDOW:
+		return true;
+	case VEXIT_SHUTDOWN:
+		ctl_dump("triple fault (shutdown)", e);
+		return false;
+	case VEXIT_NPF:
+		printk("ctl: access to unmapped guest-physical %#lx (%s)\n",
+		       e->npf.gpa, e->npf.write ? "write" : e->npf.fetch ? "fetch" : "read");
+		ctl_dump("nested page fault", e);
+		return false;
+	case VEXIT_FAIL_ENTRY:
+		ctl_dump("the CPU refused its state (VMRUN failed)", e);
+		return false;
+	case VEXIT_EXCEPTION:
+	case VEXIT_UNKNOWN:
+	default:
+		ctl_dump("unexpected exit", e);
+		return false;
+	}
+	r->rip += e->insn_len;
+	return true;
+}
+
+void ctl_run(void)
+{
+	struct vexit e;
+
+	do {
+		virt->run(ctl.vcpu, &e);
+	} while (ctl_handle_exit(&e));
+}

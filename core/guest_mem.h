@@ -1,0 +1,24 @@
+/*
+ * Access to a VM's memory from the hypervisor: by guest-physical address
+ * (through the VM's second-level tables, so every mapping counts, not only
+ * RAM) and by the guest's own virtual addresses (its page tables).
+ */
+#ifndef CORE_GUEST_MEM_H
+#define CORE_GUEST_MEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "core/vm.h"
+
+/* 0, or -EFAULT when part of the range is not mapped. */
+int guest_read_gpa(struct vm *vm, uint64_t gpa, void *buf, size_t len);
+int guest_write_gpa(struct vm *vm, uint64_t gpa, const void *buf, size_t len);
+/* Host pointer to 'len' bytes at gpa if they lie in one mapped page run;
+ * NULL otherwise. */
+void *guest_gpa_ptr(struct vm *vm, uint64_t gpa, size_t len);
+
+/* Reads up to 'max' instruction bytes at CS:RIP; returns how many (>0)
+ * were readable, or -EFAULT if not even the first byte was. */
+int guest_fetch_insn(struct vcpu *v, uint8_t *buf, unsigned max);
+
+#endif

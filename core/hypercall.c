@@ -1,0 +1,46 @@
+/*
+ * Hypercalls from the control partition (abi/hypercall.h): the mailbox
+ * registration and the kvm.h request path. Arguments are untrusted: the
+ * mailbox must be a page of the control partition's own RAM.
+ */
+#include "core/ctl.h"
+#include "core/guest_mem.h"
+#include "core/lib.h"
+#include "core/log.h"
+#include "abi/errno.h"
+#include "abi/hypercall.h"
+#include "abi/kvm_request.h"
+
+static int64_t hc_set_mailbox(uint64_t gpa)
+{
+	if ((gpa & (PAGE_SIZE - 1)) || gpa >= ctl.ram_bytes ||
+	    !guest_gpa_ptr(ctl.vm, gpa, HC_MAILBOX_BYTES)) {
+		printk("hypercall: mailbox %#lx is not a page of ctl RAM -> %d\n",
+		       gpa, -EINVAL);
+		return -EINVAL;
+	}
+	ctl.mailbox_gpa = gpa;
+	return 0;
+}
+
+int64_t hypercall_dispatch(struct vcpu *v)
+{
+	const struct vcpu_regs *r = &v->regs;
+
+	ctl.hypercalls++;
+	switch (r->rax) {
+	case HC_NOP:
+		return 0;
+	case HC_SET_MAILBOX:
+		return hc_set_mailbox(r->rdi);
+	case HC_KVM:
+		return kvm_request(r->rdi, r->rsi, r->rdx,
+				   ctl.mailbox_gpa ? guest_gpa_ptr(ctl.vm, ctl.mailbox_gpa,
+								  HC_MAILBOX_BYTES) : 0);
+	default:
+		ctl.bad_hypercalls++;
+		if (ctl.bad_hypercalls <= 8)
+			printk("hypercall: unknown function %lu -> %d\n", r->rax, -ENOSYS);
+		return -ENOSYS;
+	}
+}

@@ -1,0 +1,95 @@
+/*
+ * Vendor-neutral virtual CPU state and the exits a backend reports.
+ *
+ * Core keeps the general-purpose registers, RIP and RFLAGS here; a backend
+ * moves the few it keeps in hardware (SVM: RAX, RSP, RIP, RFLAGS in the VMCB)
+ * around each entry. Segment and control registers live in the backend's
+ * control structure and are read/written through virt_ops get/set_sregs.
+ */
+#ifndef CORE_VCPU_H
+#define CORE_VCPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct vm;
+
+/* Same order as struct kvm_regs, and as the world-switch code saves them. */
+struct vcpu_regs {
+	uint64_t rax, rbx, rcx, rdx;
+	uint64_t rsi, rdi, rsp, rbp;
+	uint64_t r8, r9, r10, r11;
+	uint64_t r12, r13, r14, r15;
+	uint64_t rip, rflags;
+};
+
+struct vcpu_segment {
+	uint64_t base;
+	uint32_t limit;         /* bytes - 1, already scaled by G */
+	uint16_t selector;
+	uint8_t type, present, dpl, db, s, l, g, avl, unusable;
+};
+
+struct vcpu_dtable {
+	uint64_t base;
+	uint16_t limit;
+};
+
+struct vcpu_sregs {
+	struct vcpu_segment cs, ds, es, fs, gs, ss, tr, ldt;
+	struct vcpu_dtable gdt, idt;
+	uint64_t cr0, cr2, cr3, cr4, cr8, efer, apic_base;
+};
+
+/* What made the guest stop, decoded by the backend. */
+enum vexit_reason {
+	VEXIT_IO,               /* port IO: io.* valid */
+	VEXIT_CPUID,
+	VEXIT_HLT,
+	VEXIT_HYPERCALL,        /* VMMCALL / VMCALL */
+	VEXIT_MSR_READ,         /* msr.index valid */
+	VEXIT_MSR_WRITE,        /* msr.index and msr.value valid */
+	VEXIT_NPF,              /* nested page fault: npf.* valid */
+	VEXIT_SHUTDOWN,         /* triple fault */
+	VEXIT_EXCEPTION,        /* intercepted exception: exc.* valid */
+	VEXIT_INTR_WINDOW,      /* the guest can take an interrupt now */
+	VEXIT_HOST_INTR,        /* a host interrupt stopped the guest */
+	VEXIT_FAIL_ENTRY,       /* the CPU refused the state: hw_reason says why */
+	VEXIT_UNKNOWN,          /* anything else: hw_reason is the vendor code */
+};
+
+struct vexit {
+	enum vexit_reason reason;
+	uint32_t insn_len;      /* bytes of the exiting instruction, 0 if none */
+	uint64_t hw_reason;     /* the vendor's exit code, for logs and UNKNOWN */
+	union {
+		struct {
+			uint16_t port;
+			uint8_t size;   /* 1, 2 or 4 bytes */
+			bool in, string, rep;
+			uint8_t addr_size; /* string IO: 2, 4 or 8 bytes */
+		} io;
+		struct {
+			uint64_t gpa;
+			bool write, fetch, present;
+		} npf;
+		struct {
+			uint32_t vector, error_code;
+			bool has_error_code;
+		} exc;
+		struct {
+			uint32_t index;
+			uint64_t value;
+		} msr;
+	};
+};
+
+struct vcpu {
+	struct vm *vm;
+	unsigned id;
+	struct vcpu_regs regs;
+	void *arch;             /* the backend's per-vCPU state */
+	uint64_t exits;         /* statistics */
+};
+
+#endif

@@ -1,0 +1,266 @@
+/*
+ * 4-level second-level page tables for NPT and EPT (see mmu/mmu.h).
+ *
+ * NPT entries are ordinary long-mode PTEs (AMD APM Vol. 2 15.25.5): every
+ * level needs P, RW and US set, or the nested walk faults as a user access.
+ * EPT entries (Intel SDM Vol. 3 29.3.2) carry R/W/X in bits 0-2, and leaves
+ * a memory type in bits 3-5 (6 = write-back). Both use bit 7 for 2 MiB/1 GiB
+ * leaves and bits 12-51 for the address, so one walker serves both.
+ */
+#include "mmu/mmu.h"
+#include "abi/errno.h"
+#include <stddef.h>
+
+#define PTE_ADDR_MASK 0x000ffffffffff000ULL
+#define PTE_LARGE     (1ULL << 7)
+#define NPT_P         (1ULL << 0)
+#define NPT_RW        (1ULL << 1)
+#define NPT_US        (1ULL << 2)
+#define EPT_R         (1ULL << 0)
+#define EPT_W         (1ULL << 1)
+#define EPT_X         (1ULL << 2)
+#define EPT_MT_WB     (6ULL << 3)
+#define ENTRIES       512
+
+static const uint64_t level_size[5] = { 0, 1ULL << 12, 1ULL << 21, 1ULL << 30,
+					1ULL << 39 };
+
+static uint64_t *table_virt(const struct mmu_space *s, uint64_t pa)
+{
+	return s->alloc->virt(s->alloc->ctx, pa);
+}
+
+static unsigned index_at(uint64_t gpa, int level)
+{
+	return (gpa >> (12 + 9 * (level - 1))) & (ENTRIES - 1);
+}
+
+static bool entry_present(const struct mmu_space *s, uint64_t e)
+{
+	return s->fmt == MMU_FORMAT_NPT ? (e & NPT_P) : (e & (EPT_R | EPT_W | EPT_X));
+}
+
+/* Non-leaf entries grant everything; leaves decide. */
+static uint64_t table_entry(const struct mmu_space *s, uint64_t pa)
+{
+	return pa | (s->fmt == MMU_FORMAT_NPT ? (NPT_P | NPT_RW | NPT_US)
+					      : (EPT_R | EPT_W | EPT_X));
+}
+
+static uint64_t leaf_entry(const struct mmu_space *s, uint64_t hpa,
+			   unsigned perms, int level)
+{
+	uint64_t e = hpa | (level > 1 ? PTE_LARGE : 0);
+
+	if (s->fmt == MMU_FORMAT_NPT) {
+		/* NPT has no read-only-no-read; any access right means present.
+		 * Execute-disable would need host EFER.NXE; all mappings are
+		 * executable for now. */
+		if (perms)
+			e |= NPT_P | NPT_US | ((perms & MMU_WRITE) ? NPT_RW : 0);
+	} else {
+		e |= EPT_MT_WB | ((perms & MMU_READ) ? EPT_R : 0) |
+		     ((perms & MMU_WRITE) ? EPT_W : 0) |
+		     ((perms & MMU_EXEC) ? EPT_X : 0);
+	}
+	return e;
+}
+
+static unsigned entry_perms(const struct mmu_space *s, uint64_t e)
+{
+	if (s->fmt == MMU_FORMAT_NPT)
+		return (e & NPT_P) ? (MMU_READ | MMU_EXEC | ((e & NPT_RW) ? MMU_WRITE : 0)) : 0;
+	return ((e & EPT_R) ? MMU_READ : 0) | ((e & EPT_W) ? MMU_WRITE : 0) |
+	       ((e & EPT_X) ? MMU_EXEC : 0);
+}
+
+static int new_table(struct mmu_space *s, uint64_t *pa)
+{
+	int r = s->alloc->alloc_page(s->alloc->ctx, pa);
+
+	if (r == 0)
+		s->ntables++;
+	return r ? -ENOMEM : 0;
+}
+
+int mmu_space_init(struct mmu_space *s, enum mmu_format fmt,
+		   const struct mmu_alloc *alloc, bool allow_2m, bool allow_1g)
+{
+	*s = (struct mmu_space){ .fmt = fmt, .alloc = alloc, .allow_2m = allow_2m,
+				 .allow_1g = allow_1g && allow_2m };
+	return new_table(s, &s->root_pa);
+}
+
+/* Replaces a large leaf at 'level' by a table of 512 smaller leaves with
+ * the same translation, so part of it can change. */
+static int split_large(struct mmu_space *s, uint64_t *entry, int level)
+{
+	uint64_t pa, old = *entry;
+	uint64_t base = old & PTE_ADDR_MASK & ~(level_size[level] - 1);
+	unsigned perms = entry_perms(s, old);
+
+	if (new_table(s, &pa))
+		return -ENOMEM;
+	uint64_t *t = table_virt(s, pa);
+	for (unsigned i = 0; i < ENTRIES; i++)
+		t[i] = leaf_entry(s, base + i * level_size[level - 1], perms, level - 1);
+	*entry = table_entry(s, pa);
+	return 0;
+}
+
+/* The entry for 'gpa' at 'level', creating/splitting tables on the way
+ * when 'create'; NULL if absent (or on allocation failure with create). */
+static uint64_t *walk_to(struct mmu_space *s, uint64_t gpa, int level, bool create)
+{
+	uint64_t *t = table_virt(s, s->root_pa);
+
+	for (int l = 4; l > level; l--) {
+		uint64_t *e = &t[index_at(gpa, l)];
+		if (entry_present(s, *e) && (*e & PTE_LARGE) && l > 1) {
+			if (!create || split_large(s, e, l))
+				return NULL;
+		}
+		if (!entry_present(s, *e)) {
+			uint64_t pa;
+			if (!create || new_table(s, &pa))
+				return NULL;
+			*e = table_entry(s, pa);
+		}
+		t = table_virt(s, *e & PTE_ADDR_MASK);
+	}
+	return &t[index_at(gpa, level)];
+}
+
+static int best_level(const struct mmu_space *s, uint64_t gpa, uint64_t hpa,
+		      uint64_t left)
+{
+	if (s->allow_1g && !((gpa | hpa) & (level_size[3] - 1)) && left >= level_size[3])
+		return 3;
+	if (s->allow_2m && !((gpa | hpa) & (level_size[2] - 1)) && left >= level_size[2])
+		return 2;
+	return 1;
+}
+
+/* Frees the table under a non-leaf entry, recursively. */
+static void free_table(struct mmu_space *s, uint64_t pa, int level)
+{
+	uint64_t *t = table_virt(s, pa);
+
+	if (level > 1) {
+		for (unsigned i = 0; i < ENTRIES; i++)
+			if (entry_present(s, t[i]) && !(t[i] & PTE_LARGE))
+				free_table(s, t[i] & PTE_ADDR_MASK, level - 1);
+	}
+	s->alloc->free_page(s->alloc->ctx, pa);
+	s->ntables--;
+}
+
+static void set_leaf(struct mmu_space *s, uint64_t *e, uint64_t val, int level)
+{
+	if (entry_present(s, *e)) {
+		if (level > 1 && !(*e & PTE_LARGE))
+			free_table(s, *e & PTE_ADDR_MASK, level - 1);
+		s->flush_needed = true;
+		s->mapped_bytes -= level_size[level];
+	}
+	*e = val;
+	if (entry_present(s, val))
+		s->mapped_bytes += level_size[level];
+}
+
+static bool range_ok(uint64_t gpa, uint64_t size)
+{
+	return !(gpa & 0xfff) && !(size & 0xfff) && size && gpa < MMU_GPA_LIMIT &&
+	       size <= MMU_GPA_LIMIT - gpa;
+}
+
+int mmu_map(struct mmu_space *s, uint64_t gpa, uint64_t hpa, uint64_t size,
+	    unsigned perms)
+{
+	if (!range_ok(gpa, size) || (hpa & 0xfff) || !perms)
+		return -EINVAL;
+	while (size) {
+		int level = best_level(s, gpa, hpa, size);
+		uint64_t *e = walk_to(s, gpa, level, true);
+		if (!e)
+			return -ENOMEM;
+		set_leaf(s, e, leaf_entry(s, hpa, perms, level), level);
+		gpa += level_size[level];
+		hpa += level_size[level];
+		size -= level_size[level];
+	}
+	return 0;
+}
+
+/* Where the walk for 'gpa' stops: a non-present entry or a leaf, with its
+ * level. Never NULL: the root table always exists. */
+static uint64_t *find_entry(const struct mmu_space *s, uint64_t gpa, int *level)
+{
+	uint64_t *t = table_virt(s, s->root_pa);
+
+	for (int l = 4;; l--) {
+		uint64_t *e = &t[index_at(gpa, l)];
+		if (l == 1 || !entry_present(s, *e) || (*e & PTE_LARGE)) {
+			*level = l;
+			return e;
+		}
+		t = table_virt(s, *e & PTE_ADDR_MASK);
+	}
+}
+
+int mmu_unmap(struct mmu_space *s, uint64_t gpa, uint64_t size)
+{
+	if (!range_ok(gpa, size))
+		return -EINVAL;
+	while (size) {
+		int level;
+		uint64_t *e = find_entry(s, gpa, &level);
+		uint64_t span = level_size[level];
+		uint64_t off = gpa & (span - 1);
+
+		if (entry_present(s, *e) && (off || size < span)) {
+			/* the range covers part of a large page: split, retry */
+			if (split_large(s, e, level))
+				return -ENOMEM;
+			continue;
+		}
+		if (entry_present(s, *e))
+			set_leaf(s, e, 0, level);
+		uint64_t step = span - off;
+		if (step > size)
+			step = size;
+		gpa += step;
+		size -= step;
+	}
+	return 0;
+}
+
+int mmu_lookup(const struct mmu_space *s, uint64_t gpa, uint64_t *hpa,
+	       unsigned *perms)
+{
+	const uint64_t *t = table_virt(s, s->root_pa);
+
+	if (gpa >= MMU_GPA_LIMIT)
+		return -ENOENT;
+	for (int l = 4; l >= 1; l--) {
+		uint64_t e = t[index_at(gpa, l)];
+		if (!entry_present(s, e))
+			return -ENOENT;
+		if (l == 1 || (e & PTE_LARGE)) {
+			uint64_t off = gpa & (level_size[l] - 1);
+			*hpa = (e & PTE_ADDR_MASK & ~(level_size[l] - 1)) + off;
+			*perms = entry_perms(s, e);
+			return 0;
+		}
+		t = table_virt(s, e & PTE_ADDR_MASK);
+	}
+	return -ENOENT;
+}
+
+void mmu_space_destroy(struct mmu_space *s)
+{
+	if (s->root_pa)
+		free_table(s, s->root_pa, 4);
+	s->root_pa = 0;
+	s->mapped_bytes = 0;
+}
