@@ -53,7 +53,8 @@ void frame_alloc_add_free(struct frame_alloc *fa, uint64_t start, uint64_t end)
 void frame_alloc_reserve(struct frame_alloc *fa, uint64_t start, uint64_t end)
 {
 	uint64_t first = ALIGN_DOWN(start, PAGE_SIZE) >> PAGE_SHIFT;
-	uint64_t last = ALIGN_UP(end, PAGE_SIZE) >> PAGE_SHIFT;
+	/* not ALIGN_UP: an end within a page of 2^64 would round to 0 */
+	uint64_t last = (end >> PAGE_SHIFT) + !!(end & (PAGE_SIZE - 1));
 
 	for (uint64_t pfn = first; pfn < last && pfn < fa->npages; pfn++)
 		frame_set(fa, pfn, false);
@@ -123,8 +124,16 @@ static bool overlaps(uint64_t s, uint64_t e, const struct phys_range *r)
 	return s < r->end && r->start < e;
 }
 
+/* First page boundary at or after 'end'; saturates instead of wrapping. */
+static uint64_t page_after(uint64_t end)
+{
+	return end > UINT64_MAX - (PAGE_SIZE - 1) ? UINT64_MAX
+						  : ALIGN_UP(end, PAGE_SIZE);
+}
+
 /* Lowest page-aligned address in usable RAM below 'limit' where 'bytes' fit
- * without touching a reserved range or the first MiB; 0 if none. */
+ * without touching a reserved range, a non-usable map entry (buggy maps
+ * overlap usable ones) or the first MiB; 0 if none. */
 static uint64_t place_bitmap(const struct boot_mmap_entry *mmap, unsigned nmmap,
 			     const struct phys_range *reserved, unsigned nreserved,
 			     uint64_t limit, uint64_t bytes)
@@ -140,7 +149,17 @@ static uint64_t place_bitmap(const struct boot_mmap_entry *mmap, unsigned nmmap,
 			moved = false;
 			for (unsigned r = 0; r < nreserved; r++) {
 				if (overlaps(s, s + bytes, &reserved[r])) {
-					s = ALIGN_UP(reserved[r].end, PAGE_SIZE);
+					s = page_after(reserved[r].end);
+					moved = true;
+				}
+			}
+			for (unsigned m = 0; m < nmmap; m++) {
+				struct phys_range fw = { mmap[m].base,
+							 mmap[m].base + mmap[m].len };
+
+				if (mmap[m].type != MB2_MEM_AVAILABLE &&
+				    overlaps(s, s + bytes, &fw)) {
+					s = page_after(fw.end);
 					moved = true;
 				}
 			}
