@@ -1,0 +1,156 @@
+/*
+ * Command dispatch and the prompt loop (cli.h). Commands live in per-file
+ * arrays gathered by commands.c; this file only looks them up, checks the
+ * argument count and reports what went wrong. Runs in the control partition
+ * and on the host in unit tests (all output goes through cli_io).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "guests/ctl/cli.h"
+
+void cli_puts(const struct cli_io *io, const char *s)
+{
+	io->write(io->ctx, s, strlen(s));
+}
+
+static void cli_printf(const struct cli_io *io, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void cli_printf(const struct cli_io *io, const char *fmt, ...)
+{
+	char buf[CLI_LINE_BYTES + 128];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(buf))
+		n = sizeof(buf) - 1;    /* truncated: still print what fits */
+	io->write(io->ctx, buf, (size_t)n);
+}
+
+const struct cli_command *cli_find(const struct cli_command *const *sets,
+				   const char *name)
+{
+	for (; *sets; sets++)
+		for (const struct cli_command *c = *sets; c->name; c++)
+			if (strcmp(c->name, name) == 0)
+				return c;
+	return NULL;
+}
+
+int cli_execute(const struct cli_io *io, const struct cli_command *const *sets,
+		char *line)
+{
+	char *argv[CLI_MAX_ARGS + 1];
+	const struct cli_command *cmd;
+	const char *err;
+	int argc, nargs;
+
+	argc = cli_tokenize(line, argv, CLI_MAX_ARGS, &err);
+	if (argc < 0) {
+		cli_printf(io, "error: %s\n", err);
+		return CLI_ESYNTAX;
+	}
+	if (argc == 0)
+		return CLI_EMPTY;
+	cmd = cli_find(sets, argv[0]);
+	if (!cmd) {
+		cli_printf(io, "error: unknown command '%s' (try 'help')\n", argv[0]);
+		return CLI_EUNKNOWN;
+	}
+	nargs = argc - 1;
+	if (nargs < cmd->min_args ||
+	    (cmd->max_args != CLI_ARGS_ANY && nargs > cmd->max_args)) {
+		cli_printf(io, "usage: %s\n", cmd->usage);
+		return CLI_EUSAGE;
+	}
+	return cmd->handler(argc, argv);
+}
+
+int cli_print_help(const struct cli_io *io,
+		   const struct cli_command *const *sets, const char *name)
+{
+	const struct cli_command *const *s;
+	int width = 0;
+
+	if (name) {
+		const struct cli_command *cmd = cli_find(sets, name);
+
+		if (!cmd) {
+			cli_printf(io, "error: unknown command '%s' (try 'help')\n", name);
+			return CLI_EUNKNOWN;
+		}
+		cli_printf(io, "usage: %s\n  %s\n", cmd->usage, cmd->help);
+		return 0;
+	}
+	for (s = sets; *s; s++)
+		for (const struct cli_command *c = *s; c->name; c++)
+			if ((int)strlen(c->usage) > width)
+				width = (int)strlen(c->usage);
+	for (s = sets; *s; s++)
+		for (const struct cli_command *c = *s; c->name; c++)
+			cli_printf(io, "  %-*s  %s\n", width, c->usage, c->help);
+	return 0;
+}
+
+int cli_readline(const struct cli_io *io, struct line_editor *le,
+		 const char *prompt)
+{
+	cli_puts(io, prompt);
+	le_start(le);
+	for (;;) {
+		int ch = io->getc(io->ctx);
+
+		if (ch < 0)
+			return -1;
+		switch (le_feed(le, ch, io)) {
+		case LE_LINE:
+			return (int)le->len;
+		case LE_CANCEL:
+			cli_puts(io, prompt);
+			le_start(le);
+			break;
+		case LE_MORE:
+			break;
+		}
+	}
+}
+
+int cli_run_script(const struct cli_io *io,
+		   const struct cli_command *const *sets, const char *script)
+{
+	char line[CLI_LINE_BYTES];
+	const char *cursor = script;
+	int failures = 0;
+	int r;
+
+	while ((r = cli_script_next(&cursor, line, sizeof(line))) != 0) {
+		if (r < 0) {
+			cli_printf(io, "error: script command longer than %d bytes skipped\n",
+				   CLI_LINE_BYTES - 1);
+			failures++;
+			continue;
+		}
+		cli_printf(io, "%s%s\n", CLI_PROMPT, line);
+		if (cli_execute(io, sets, line) != 0)
+			failures++;
+	}
+	return failures;
+}
+
+void cli_interactive(const struct cli_io *io,
+		     const struct cli_command *const *sets)
+{
+	char line[CLI_LINE_BYTES];
+	struct line_editor le;
+
+	le_init(&le, line, sizeof(line));
+	while (cli_readline(io, &le, CLI_PROMPT) >= 0)
+		cli_execute(io, sets, line);
+}

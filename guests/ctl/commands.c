@@ -1,0 +1,19 @@
+/*
+ * The command table of the control partition's CLI (cli.h). Each file of
+ * commands defines one array of struct cli_command ending with { NULL }; this
+ * table lists the arrays, in the order `help` shows them. Adding a file of
+ * commands (for instance cmd_vm.c with create/list/destroy/load/regs/run) is
+ * two lines here: its extern declaration and its entry in ctl_commands.
+ * Runs in the control partition only.
+ */
+#include <stddef.h>
+
+#include "guests/ctl/cli.h"
+#include "guests/ctl/ctl.h"
+
+extern const struct cli_command ctl_core_commands[];    /* cmd_core.c */
+
+const struct cli_command *const ctl_commands[] = {
+	ctl_core_commands,
+	NULL,
+};

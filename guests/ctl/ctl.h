@@ -1,0 +1,114 @@
+/*
+ * The control partition's runtime (docs/control-partition.md): what crt0,
+ * newlib's syscalls and the commands share. Target-only: everything here runs
+ * inside the control partition (64-bit, CPL 0, interrupts off, identity
+ * mapped, SSE on); the host-testable CLI logic lives behind cli.h instead.
+ */
+#ifndef GUESTS_CTL_CTL_H
+#define GUESTS_CTL_CTL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "abi/ctl_boot.h"
+
+/* ---- runtime.c ------------------------------------------------------------ */
+
+/* The validated boot information (crt0 passes it to ctl_runtime_init). */
+extern const struct ctl_boot_info *ctl_boot;
+
+/*
+ * Called by crt0 before ctl_main, on the crt0 stack with .bss zeroed: brings
+ * up the UART, checks the boot info's magic and version (on a mismatch it
+ * prints why on the UART and halts; it never returns then), sets up the heap
+ * for sbrk, picks the hypercall instruction and makes stdout unbuffered.
+ */
+void ctl_runtime_init(const struct ctl_boot_info *info);
+
+/*
+ * Ends the control partition: drains the UART, writes `status` to QEMU's
+ * isa-debug-exit port 0xf4 (QEMU exits with (status << 1) | 1; elsewhere the
+ * write is ignored) and then halts with interrupts off, forever.
+ */
+__attribute__((noreturn)) void ctl_shutdown(int status);
+
+/* ---- syscalls.c: the heap behind sbrk ------------------------------------- */
+
+struct ctl_heap_stats {
+	uint64_t start;         /* GPA of the first heap byte (boot free_start) */
+	uint64_t brk;           /* current break: [start, brk) handed to malloc */
+	uint64_t end;           /* GPA past the last usable byte (boot free_end) */
+	uint64_t failed_sbrks;  /* sbrk calls refused with ENOMEM */
+};
+
+void ctl_heap_init(uint64_t start_gpa, uint64_t end_gpa);
+void ctl_heap_get_stats(struct ctl_heap_stats *out);
+
+/* ---- uart.c: polled 16550 on COM1 (passed through by the hypervisor) ------ */
+
+#define CTL_UART_COM1 0x3f8
+
+void uart_init(void);
+/* Waits for THRE before each byte; "\n" goes out as "\r\n". */
+void uart_write(const char *buf, size_t len);
+void uart_puts(const char *s);
+/* Blocks until at least one byte arrives, then returns what is available
+ * without waiting further (at most len bytes; len 0 returns 0). */
+size_t uart_read(char *buf, size_t len);
+/* Blocks for one byte. */
+int uart_getc(void);
+/* Waits until the transmitter is empty (LSR.TEMT): every byte is on the wire. */
+void uart_flush(void);
+
+/* ---- hypercall.S / hypercall.c -------------------------------------------- */
+
+/*
+ * Hypercall: RAX = nr, RDI/RSI/RDX = a0/a1/a2, VMCALL (Intel) or VMMCALL
+ * (AMD) as picked by hypercall_init; the result comes back in RAX. The
+ * hypercall numbers and their meaning are defined in abi/ (not here).
+ */
+long hypercall3(unsigned long nr, unsigned long a0, unsigned long a1,
+		unsigned long a2);
+
+/* Reads the CPUID vendor string and chooses the instruction. Idempotent. */
+void hypercall_init(void);
+/* "vmcall" or "vmmcall" (after hypercall_init). */
+const char *hypercall_insn_name(void);
+/* The 12-character CPUID vendor string, NUL-terminated. */
+const char *hypercall_cpu_vendor(void);
+
+/* ---- port IO -------------------------------------------------------------- */
+
+static inline void outb(uint16_t port, uint8_t val)
+{
+	__asm__ volatile("outb %0, %1" : : "a"(val), "Nd"(port));
+}
+
+static inline uint8_t inb(uint16_t port)
+{
+	uint8_t val;
+
+	__asm__ volatile("inb %1, %0" : "=a"(val) : "Nd"(port));
+	return val;
+}
+
+static inline void cpu_relax(void)
+{
+	__asm__ volatile("pause");
+}
+
+/* ---- main.c, commands.c, cmd_core.c -------------------------------------- */
+
+struct cli_io;
+struct cli_command;
+
+/* The CLI's keys and echo: the UART directly (main.c). */
+extern const struct cli_io ctl_console;
+/* Every command set, NULL-terminated (commands.c). */
+extern const struct cli_command *const ctl_commands[];
+
+int ctl_main(const struct ctl_boot_info *info);
+/* One line per boot module: index, GPA, size, command line. */
+void ctl_print_modules(const struct ctl_boot_info *info);
+
+#endif

@@ -1,0 +1,96 @@
+# The control partition (docs/control-partition.md): a freestanding 64-bit
+# program on newlib, built into $(BUILD)/ctl/ctl.elf, and the host unit tests
+# of its CLI logic. Included from the top-level Makefile; works on its own
+# too: `make -f guests/ctl/ctl.mk ctl test-ctl`.
+#
+#   make ctl        $(BUILD)/ctl/ctl.elf (builds newlib once, into build/cache)
+#   make test-ctl   host unit tests (cmocka, ASan + UBSan) of the CLI logic,
+#                   and a check that guests/ctl/*.h compile on their own
+#   make ctl-clean  remove $(BUILD)/ctl and the test binaries (not newlib)
+
+BUILD   ?= build
+CC      ?= gcc
+HOST_CC ?= gcc
+
+# Including this file must not change the includer's default goal, wherever
+# the include line sits (restored at the end of the file).
+CTL_SAVED_DEFAULT_GOAL := $(.DEFAULT_GOAL)
+
+include tools/newlib.mk
+
+CTL_DIR   := guests/ctl
+CTL_OUT   := $(BUILD)/ctl
+CTL_ELF   := $(CTL_OUT)/ctl.elf
+CTL_GCC_INCLUDE := $(shell $(CC) -print-file-name=include)
+
+# Same ABI newlib was built with (tools/build-newlib.sh). SSE stays allowed:
+# newlib's printf uses it, and the hypervisor enters with SSE enabled.
+CTL_CFLAGS  := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding \
+               -mno-red-zone -fno-stack-protector -fno-pic -fno-pie -mcmodel=small \
+               -nostdinc -isystem $(NEWLIB_INC) -isystem $(CTL_GCC_INCLUDE) \
+               -I . -MMD -MP
+CTL_ASFLAGS := -nostdinc -I . -MMD -MP
+# --fatal-warnings and --orphan-handling=warn: any linker warning, or any
+# section ctl.ld does not place, fails the build. Our .S files carry
+# .note.GNU-stack; newlib's (memset.S, memcpy.S) do not, hence -z noexecstack
+# (without it ld warns that they imply an executable stack).
+CTL_LDFLAGS := -nostdlib -static -no-pie -z max-page-size=0x1000 -z noexecstack \
+               -Wl,--build-id=none -Wl,--fatal-warnings -Wl,--orphan-handling=warn \
+               -T $(CTL_DIR)/ctl.ld
+CTL_LIBS    := -L$(NEWLIB_LIB) -Wl,--start-group -lc -lm -lgcc -Wl,--end-group
+
+CTL_SRCS_C := $(wildcard $(CTL_DIR)/*.c)
+CTL_SRCS_S := $(wildcard $(CTL_DIR)/*.S)
+# Objects keep their source suffix: hypercall.c and hypercall.S both exist.
+CTL_OBJS   := $(patsubst $(CTL_DIR)/%,$(CTL_OUT)/%.o,$(CTL_SRCS_S) $(CTL_SRCS_C))
+
+.PHONY: ctl test-ctl ctl-headers-check ctl-clean
+ctl: $(CTL_ELF)
+
+# Order-only on the stamp: newlib's headers must exist before any compile.
+$(CTL_OUT)/%.c.o: $(CTL_DIR)/%.c | $(NEWLIB_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CTL_CFLAGS) -c $< -o $@
+
+$(CTL_OUT)/%.S.o: $(CTL_DIR)/%.S
+	@mkdir -p $(dir $@)
+	$(CC) $(CTL_ASFLAGS) -c $< -o $@
+
+$(CTL_ELF): $(CTL_OBJS) $(CTL_DIR)/ctl.ld $(NEWLIB_STAMP)
+	$(CC) $(CTL_LDFLAGS) -o $@ $(CTL_OBJS) $(CTL_LIBS)
+
+# ---- host unit tests of the CLI logic ----------------------------------------
+CTL_TEST_OUT    := $(BUILD)/host/ctl
+CTL_TEST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I . -DHOST_TEST \
+                   -fsanitize=address,undefined -fno-sanitize-recover=all \
+                   -fno-omit-frame-pointer
+CTL_TESTS := $(patsubst $(CTL_DIR)/tests/%.c,$(CTL_TEST_OUT)/%,$(wildcard $(CTL_DIR)/tests/test_*.c))
+
+# Each test links the logic files it exercises: the ones that build for both
+# the host and the target (no UART, no newlib-only calls).
+$(CTL_TEST_OUT)/test_tokenize: $(CTL_DIR)/tokenize.c
+$(CTL_TEST_OUT)/test_lineedit: $(CTL_DIR)/lineedit.c
+$(CTL_TEST_OUT)/test_script:   $(CTL_DIR)/script.c $(CTL_DIR)/tokenize.c
+$(CTL_TEST_OUT)/test_cli:      $(CTL_DIR)/cli.c $(CTL_DIR)/lineedit.c \
+                               $(CTL_DIR)/tokenize.c $(CTL_DIR)/script.c
+
+$(CTL_TEST_OUT)/%: $(CTL_DIR)/tests/%.c $(CTL_DIR)/cli.h $(CTL_DIR)/tests/fake_io.h
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(CTL_TEST_CFLAGS) -o $@ $(filter %.c,$^) -lcmocka
+
+test-ctl: $(CTL_TESTS) ctl-headers-check
+	@set -e; for t in $(CTL_TESTS); do echo "== $$t"; $$t; done
+
+# Each header compiles on its own: cli.h for the host and the target, ctl.h
+# (target only) with the target flags.
+ctl-headers-check: | $(NEWLIB_STAMP)
+	@echo '#include "$(CTL_DIR)/cli.h"' | $(HOST_CC) $(CTL_TEST_CFLAGS) -x c -fsyntax-only -
+	@set -e; for h in $(CTL_DIR)/cli.h $(CTL_DIR)/ctl.h; do \
+	  echo '#include "'$$h'"' | $(CC) $(CTL_CFLAGS) -MF /dev/null -x c -fsyntax-only - ; done
+
+ctl-clean:
+	rm -rf $(CTL_OUT) $(CTL_TEST_OUT)
+
+-include $(CTL_OBJS:.o=.d)
+
+.DEFAULT_GOAL := $(CTL_SAVED_DEFAULT_GOAL)
