@@ -25,7 +25,9 @@ HV_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-pic -fno-pie \
 HV_ASFLAGS := -I . -MMD -MP
 HV_LDFLAGS := -nostdlib -static -no-pie -z max-page-size=0x1000 -Wl,--build-id=none -Wl,--fatal-warnings -T linker.ld
 
--include emul/emul.mk
+.DEFAULT_GOAL := all
+include emul/emul.mk
+include guests/ctl/ctl.mk
 
 HV_SRCS_C := $(wildcard core/*.c) $(wildcard arch/x86/*.c) $(wildcard mmu/*.c) \
              $(wildcard abi/*.c) $(wildcard arch/x86/svm/*.c) $(wildcard arch/x86/vmx/*.c) \
@@ -58,8 +60,10 @@ $(TEST_MODULE): tools/hello-module.txt
 	@mkdir -p $(dir $@)
 	cp $< $@
 
-$(BUILD)/barekvm.iso: $(BUILD)/barekvm.elf boot/grub.cfg $(TEST_MODULE) tools/mkiso.sh
-	tools/mkiso.sh $@ $(BUILD)/barekvm.elf boot/grub.cfg $(TEST_MODULE)
+ISO_MODULES := $(CTL_ELF) $(TEST_MODULE)
+
+$(BUILD)/barekvm.iso: $(BUILD)/barekvm.elf boot/grub.cfg $(ISO_MODULES) tools/mkiso.sh
+	tools/mkiso.sh $@ $(BUILD)/barekvm.elf boot/grub.cfg $(ISO_MODULES)
 
 run: $(BUILD)/barekvm.iso
 	tools/run-qemu.sh --iso $<
@@ -81,18 +85,19 @@ $(BUILD)/host/unit/test_frame_alloc: core/frame_alloc.c
 $(BUILD)/host/unit/test_format: core/format.c
 $(BUILD)/host/unit/test_cmdline: core/cmdline.c
 $(BUILD)/host/unit/test_abi_layout:
+$(BUILD)/host/unit/test_mmu: mmu/pagetable.c mmu/guest_walk.c
 
 $(BUILD)/host/unit/%: tests/unit/%.c
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) -o $@ $^ -lcmocka
 
-test-unit: $(UNIT_TESTS) test-emul headers-check
+test-unit: $(UNIT_TESTS) test-emul test-ctl headers-check
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
 
 # Every public header must compile on its own (STYLE.md: headers stand alone).
 headers-check:
 	@set -e; for h in $(wildcard include/*.h abi/*.h core/*.h arch/x86/*.h mmu/*.h); do \
-	  echo '#include "'$$h'"' | $(CC) $(HV_CFLAGS) -x c -fsyntax-only - ; done
+	  echo '#include "'$$h'"' | $(CC) $(filter-out -MMD -MP,$(HV_CFLAGS)) -x c -fsyntax-only - ; done
 
 test-system: $(BUILD)/barekvm.iso
 	$(PYTHON) -m pytest -v tests/system
@@ -100,6 +105,7 @@ test-system: $(BUILD)/barekvm.iso
 test: test-unit test-system
 
 clean:
-	rm -rf $(BUILD)/hv $(BUILD)/host $(BUILD)/iso $(BUILD)/*.elf $(BUILD)/*.iso $(BUILD)/modules
+	rm -rf $(BUILD)/hv $(BUILD)/host $(BUILD)/iso $(BUILD)/*.elf $(BUILD)/*.iso \
+	       $(BUILD)/modules $(BUILD)/ctl $(BUILD)/test-logs
 
 -include $(HV_OBJS:.o=.d)

@@ -11,17 +11,20 @@
  */
 #include "abi/kvm_request.h"
 #include "abi/kvm.h"
+#include "abi/barekvm.h"
+#include "abi/kvm_handlers.h"
+#include "core/handle.h"
 #include "abi/errno.h"
 #include "core/log.h"
 #include <stdarg.h>
 
 struct kvm_request_stats kvm_request_stats;
 
-enum handle_kind { ON_SYSTEM, ON_VM, ON_VCPU };
+enum request_target { ON_SYSTEM, ON_VM, ON_VCPU, ON_VM_OR_VCPU };
 
 struct request_desc {
 	uint32_t number;
-	enum handle_kind on;
+	enum request_target on;
 	const char *name;
 };
 
@@ -42,6 +45,8 @@ static const struct request_desc requests[] = {
 	{ KVM_DEBUG_GUEST, ON_VCPU, "KVM_DEBUG_GUEST" },
 	{ KVM_GET_MSRS, ON_VCPU, "KVM_GET_MSRS" },
 	{ KVM_SET_MSRS, ON_VCPU, "KVM_SET_MSRS" },
+	{ KVM_BAREKVM_CLOSE, ON_VM_OR_VCPU, "KVM_BAREKVM_CLOSE" },
+	{ KVM_BAREKVM_MMAP, ON_VM, "KVM_BAREKVM_MMAP" },
 };
 
 static const struct request_desc *find_request(uint64_t number)
@@ -78,6 +83,32 @@ int64_t reject(int64_t err, const char *fmt, ...)
 	return err;
 }
 
+static int64_t dispatch(const struct request_desc *rq, uint64_t handle,
+			uint64_t arg, void *mbox)
+{
+	void *object;
+
+	switch (rq->on) {
+	case ON_SYSTEM:
+		return kvm_system_request(rq->number, arg, mbox);
+	case ON_VM:
+		object = handle_get(handle, HANDLE_VM);
+		return object ? kvm_vm_request(object, handle, rq->number, arg, mbox)
+			      : -EBADF;
+	case ON_VCPU:
+		object = handle_get(handle, HANDLE_VCPU);
+		return object ? kvm_vcpu_request(object, handle, rq->number, arg, mbox)
+			      : -EBADF;
+	case ON_VM_OR_VCPU:
+		if ((object = handle_get(handle, HANDLE_VM)))
+			return kvm_vm_request(object, handle, rq->number, arg, mbox);
+		if ((object = handle_get(handle, HANDLE_VCPU)))
+			return kvm_vcpu_request(object, handle, rq->number, arg, mbox);
+		return -EBADF;
+	}
+	return -EBADF;
+}
+
 int64_t kvm_request(uint64_t handle, uint64_t request, uint64_t arg, void *mailbox)
 {
 	const struct request_desc *rq = request >> 32 ? 0 : find_request(request);
@@ -96,15 +127,17 @@ int64_t kvm_request(uint64_t handle, uint64_t request, uint64_t arg, void *mailb
 	if (rq->on == ON_SYSTEM && handle != KVM_HANDLE_SYSTEM)
 		return reject(-EBADF, "request %#lx is for the system handle, got %lu",
 			      request, handle);
-	(void)arg;
-	switch (rq->number) {
-	case KVM_GET_API_VERSION:
-		kvm_request_stats.served++;
-		return KVM_API_VERSION;
-	default:
-		/* VM and vCPU requests arrive with the next step of the ABI work;
-		 * until then they are refused, clearly, not faked. */
-		return reject(-ENOSYS, "%s (%#lx) is not implemented yet",
-			      rq->name, request);
+	int64_t r = dispatch(rq, handle, arg, _IOC_SIZE(rq->number) ? mailbox : 0);
+	if (r == -ENOSYS) {
+		/* recognised and validated, but its handler has not landed yet:
+		 * refused clearly rather than faked (docs/hypercall-abi.md) */
+		return reject(r, "%s (%#lx) is not implemented yet", rq->name, request);
 	}
+	if (r == -EBADF)
+		return reject(r, "%s on handle %lu: not a %s handle", rq->name, handle,
+			      rq->on == ON_VCPU ? "vCPU" : rq->on == ON_VM ? "VM" : "VM or vCPU");
+	if (r < 0 && r != -EINTR)
+		return reject(r, "%s on handle %lu failed", rq->name, handle);
+	kvm_request_stats.served++;
+	return r;
 }

@@ -194,7 +194,7 @@ int ctl_launch(const struct boot_info *bi, uint64_t ram_bytes)
 	ctl.ram_bytes = ram_bytes;
 	r = vm_create(&ctl.vm, true, ctl_ports, ARRAY_SIZE(ctl_ports));
 	if (!r)
-		r = vm_add_ram(ctl.vm, 0, ram_bytes);
+		r = vm_set_slot(ctl.vm, 0, 0, 0, ram_bytes);
 	if (!r)
 		r = vm_create_vcpu(ctl.vm, &ctl.vcpu);
 	if (r) {

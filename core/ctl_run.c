@@ -6,6 +6,7 @@
  */
 #include "core/ctl.h"
 #include "core/cpuid.h"
+#include "core/fpu.h"
 #include "core/log.h"
 #include "arch/x86/cpu.h"
 
@@ -116,6 +117,7 @@ void ctl_run(void)
 	struct vexit e;
 
 	do {
+		fpu_switch_to(ctl.vcpu);
 		virt->run(ctl.vcpu, &e);
 	} while (ctl_handle_exit(&e));
 }

@@ -12,6 +12,7 @@
 #include "core/selftest.h"
 #include "core/ctl.h"
 #include "core/vm.h"
+#include "core/fpu.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/cpu_features.h"
 #include "arch/x86/desc.h"
@@ -86,6 +87,7 @@ static void start_virtualization(void)
 		return;
 	}
 	printk("virt: using %s\n", virt->name);
+	fpu_cpu_init();
 	if (ctl_launch(&boot_info, ctl_mem_bytes(boot_info.cmdline)))
 		return;
 	ctl_run();

@@ -84,12 +84,23 @@ struct vexit {
 	};
 };
 
+/* FXSAVE image: x87, MMX and SSE state (SDM Vol. 1 10.5.1). */
+struct vcpu_fpu {
+	uint8_t fxsave[512];
+} __attribute__((aligned(64)));
+
 struct vcpu {
+	struct vcpu_fpu fpu;    /* first: keeps the 64-byte alignment simple */
 	struct vm *vm;
 	unsigned id;
 	struct vcpu_regs regs;
 	void *arch;             /* the backend's per-vCPU state */
+	/* Length of the instruction behind the last IO/CPUID exit, for
+	 * kvm_run.emulated (the VMM completes it, then we step over it). */
+	uint32_t pending_insn_len;
+	uint64_t apic_base;     /* reported by GET_SREGS and kvm_run */
 	uint64_t exits;         /* statistics */
+	uint64_t exits_to_ctl;
 };
 
 #endif

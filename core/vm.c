@@ -4,6 +4,9 @@
 #include "core/lib.h"
 #include "core/log.h"
 #include "core/memory.h"
+#include "core/fpu.h"
+#include "core/handle.h"
+#include "core/ctl_window.h"
 #include "abi/errno.h"
 
 const struct virt_ops *virt;
@@ -39,11 +42,14 @@ int vm_create(struct vm **out, bool is_ctl, const struct virt_io_passthrough *io
 	struct vm *vm;
 	int r;
 
-	if (sizeof(struct vm) > PAGE_SIZE || page_alloc(1, 1, &pa))
+	_Static_assert(sizeof(struct vm) <= PAGE_SIZE, "struct vm fits a frame");
+	_Static_assert(sizeof(struct vcpu) <= PAGE_SIZE, "struct vcpu fits a frame");
+	if (page_alloc(1, 1, &pa))
 		return -ENOMEM;
 	vm = (struct vm *)pa;
 	vm->id = next_vm_id++;
 	vm->is_ctl = is_ctl;
+	vm->ctl_window = -1;
 	r = mmu_space_init(&vm->slat, MMU_FORMAT_NPT, &slat_alloc, true,
 			   virt_slat_1g);
 	if (r == 0) {
@@ -61,45 +67,19 @@ int vm_create(struct vm **out, bool is_ctl, const struct virt_io_passthrough *io
 void vm_destroy(struct vm *vm)
 {
 	for (unsigned i = 0; i < vm->nvcpus; i++) {
+		fpu_forget(vm->vcpus[i]);
+		handle_forget(vm->vcpus[i]);
 		virt->vcpu_free(vm->vcpus[i]);
 		page_free((uint64_t)vm->vcpus[i], 1);
 	}
-	for (unsigned i = 0; i < vm->nram; i++)
-		page_free(vm->ram[i].hpa, vm->ram[i].size / PAGE_SIZE);
+	for (unsigned i = 0; i < VM_MAX_SLOTS; i++)
+		if (vm->slots[i].used)
+			vm_set_slot(vm, i, 0, vm->slots[i].gpa, 0);
+	ctl_window_release(vm);
 	if (vm->arch)
 		virt->vm_free(vm->arch);
 	mmu_space_destroy(&vm->slat);
 	page_free((uint64_t)vm, 1);
-}
-
-/* Largest power-of-two alignment (up to 2 MiB) that keeps large pages
- * usable: gpa's own alignment. */
-static uint64_t frame_align_for(uint64_t gpa)
-{
-	return (gpa & ((2ULL << 20) - 1)) ? 1 : 512;
-}
-
-int vm_add_ram(struct vm *vm, uint64_t gpa, uint64_t size)
-{
-	uint64_t hpa;
-	int r;
-
-	if ((gpa | size) & (PAGE_SIZE - 1) || !size)
-		return -EINVAL;
-	if (vm->nram == VM_MAX_EXTENTS)
-		return -ENOSPC;
-	r = page_alloc(size / PAGE_SIZE, frame_align_for(gpa), &hpa);
-	if (r)
-		return r;
-	r = mmu_map(&vm->slat, gpa, hpa, size, MMU_RWX);
-	if (r) {
-		mmu_unmap(&vm->slat, gpa, size);
-		page_free(hpa, size / PAGE_SIZE);
-		return r;
-	}
-	vm->ram[vm->nram++] = (struct vm_extent){ gpa, hpa, size };
-	vm_slat_changed(vm);
-	return 0;
 }
 
 int vm_create_vcpu(struct vm *vm, struct vcpu **out)
@@ -115,6 +95,7 @@ int vm_create_vcpu(struct vm *vm, struct vcpu **out)
 	v = (struct vcpu *)pa;
 	v->vm = vm;
 	v->id = vm->nvcpus;
+	fpu_reset(v);
 	r = virt->vcpu_init(v, vm->arch);
 	if (r) {
 		page_free(pa, 1);
@@ -128,5 +109,6 @@ int vm_create_vcpu(struct vm *vm, struct vcpu **out)
 void vm_slat_changed(struct vm *vm)
 {
 	vm->slat.flush_needed = false;
-	virt->vm_flush_slat(vm->arch);
+	if (vm->arch)
+		virt->vm_flush_slat(vm->arch);
 }

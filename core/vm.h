@@ -12,12 +12,25 @@
 #include "mmu/mmu.h"
 #include "arch/x86/virt.h"
 
-#define VM_MAX_VCPUS    4
-#define VM_MAX_EXTENTS  64
+#define VM_MAX_VCPUS    1       /* 2.6.21: KVM_MAX_VCPUS */
+#define VM_MAX_SLOTS    32      /* 2.6.21 had 4; the struct allows more */
 
-/* A run of host frames backing guest-physical [gpa, gpa+size). */
+/* A run of host frames backing part of a slot. */
 struct vm_extent {
-	uint64_t gpa, hpa, size;
+	uint64_t offset;        /* bytes from the slot's start */
+	uint64_t hpa;
+	uint64_t size;
+};
+
+/* A memory slot: RAM the hypervisor allocated, mapped at [gpa, gpa+size). */
+struct vm_slot {
+	bool used;
+	uint32_t flags;
+	uint64_t gpa, size;
+	struct vm_extent *extents;      /* in its own frames (extents_pages) */
+	unsigned nextents, extents_pages;
+	uint64_t *dirty_bitmap;         /* KVM_MEM_LOG_DIRTY_PAGES */
+	unsigned dirty_pages;           /* frames of the bitmap */
 };
 
 struct vm {
@@ -25,10 +38,11 @@ struct vm {
 	bool is_ctl;
 	struct mmu_space slat;
 	void *arch;                     /* the backend's per-VM state */
-	struct vm_extent ram[VM_MAX_EXTENTS];
-	unsigned nram;
+	struct vm_slot slots[VM_MAX_SLOTS];
 	struct vcpu *vcpus[VM_MAX_VCPUS];
 	unsigned nvcpus;
+	int ctl_window;                 /* index of its window in the ctl, or -1 */
+	uint64_t bad_hypercalls;        /* VMMCALL/VMCALL from a plain guest */
 };
 
 extern const struct virt_ops *virt;
@@ -39,8 +53,15 @@ int vm_create(struct vm **out, bool is_ctl, const struct virt_io_passthrough *io
 	      unsigned nio);
 /* Frees the vCPUs, the RAM, the tables and the backend state. */
 void vm_destroy(struct vm *vm);
-/* Allocates zeroed RAM and maps it at [gpa, gpa+size) (page-aligned). */
-int vm_add_ram(struct vm *vm, uint64_t gpa, uint64_t size);
+/*
+ * KVM_SET_MEMORY_REGION semantics (kvm-abi-v4.md 3): creates a slot with
+ * zeroed RAM, deletes it (size 0), moves it (same size, new gpa, contents
+ * kept) or changes its flags. -EINVAL, -EEXIST (overlap), -ENOMEM.
+ */
+int vm_set_slot(struct vm *vm, uint32_t slot, uint32_t flags, uint64_t gpa,
+		uint64_t size);
+/* The slot covering gpa, or NULL. */
+struct vm_slot *vm_slot_at(struct vm *vm, uint64_t gpa);
 int vm_create_vcpu(struct vm *vm, struct vcpu **out);
 /* Tells the backend after a change to vm->slat that needs a TLB flush. */
 void vm_slat_changed(struct vm *vm);

@@ -39,6 +39,8 @@ struct virt_ops {
 	void (*set_sregs)(struct vcpu *v, const struct vcpu_sregs *s);
 	/* Enters the guest until an exit; fills *e. */
 	void (*run)(struct vcpu *v, struct vexit *e);
+	/* Is the guest in an STI / MOV SS interrupt shadow? */
+	bool (*interrupt_shadow)(struct vcpu *v);
 	/* Injects an exception into the guest on the next entry. */
 	void (*inject_exception)(struct vcpu *v, uint8_t vector, bool has_error,
 				 uint32_t error_code);

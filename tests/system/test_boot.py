@@ -8,6 +8,7 @@ import pytest
 from conftest import ROOT
 
 HELLO_MODULE = os.path.join(ROOT, "tools", "hello-module.txt")
+CTL_ELF = os.path.join(ROOT, "build", "ctl", "ctl.elf")
 
 # platform -> regexes the banner must contain (and must not)
 EXPECT = {
@@ -48,10 +49,12 @@ def test_banner_matches_platform(console_factory, iso, platform):
     for pat in EXPECT[platform]["not"]:
         assert not re.search(pat, out), f"{platform}: banner has {pat!r}\n{out}"
 
-    # the GRUB module: its size and command line as grub.cfg gives them
+    # the GRUB modules: sizes and command lines as grub.cfg gives them
     size = os.path.getsize(HELLO_MODULE)
-    assert re.search(r"modules: 1\b", out)
-    m = re.search(r'module 0: 0x([0-9a-f]+)-0x([0-9a-f]+) (\d+) bytes "([^"]*)"', out)
+    assert re.search(r"modules: 2\b", out)
+    ctl = re.search(r'module 0: 0x[0-9a-f]+-0x[0-9a-f]+ (\d+) bytes "ctl"', out)
+    assert ctl and int(ctl.group(1)) == os.path.getsize(CTL_ELF), out
+    m = re.search(r'module 1: 0x([0-9a-f]+)-0x([0-9a-f]+) (\d+) bytes "([^"]*)"', out)
     assert m, out
     start, last, nbytes = int(m.group(1), 16), int(m.group(2), 16), int(m.group(3))
     assert nbytes == size and last - start + 1 == size

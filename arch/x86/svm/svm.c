@@ -62,5 +62,6 @@ const struct virt_ops svm_ops = {
 	.get_sregs = svm_get_sregs,
 	.set_sregs = svm_set_sregs,
 	.run = svm_run,
+	.interrupt_shadow = svm_interrupt_shadow,
 	.inject_exception = svm_inject_exception,
 };

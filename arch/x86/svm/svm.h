@@ -43,6 +43,7 @@ void svm_vcpu_free(struct vcpu *v);
 void svm_get_sregs(struct vcpu *v, struct vcpu_sregs *s);
 void svm_set_sregs(struct vcpu *v, const struct vcpu_sregs *s);
 void svm_run(struct vcpu *v, struct vexit *e);
+bool svm_interrupt_shadow(struct vcpu *v);
 void svm_inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
 			  uint32_t error_code);
 

@@ -183,3 +183,8 @@ void svm_run(struct vcpu *v, struct vexit *e)
 	v->exits++;
 	svm_decode_exit(v, sv, e);
 }
+
+bool svm_interrupt_shadow(struct vcpu *v)
+{
+	return to_svm(v)->vmcb->control.interrupt_shadow & 1;
+}

@@ -1,0 +1,42 @@
+/*
+ * BareKVM's own requests, for what the ioctl world did with other system
+ * calls (docs/hypercall-abi.md). Same encoding as kvm.h's (_IO/_IOWR on type
+ * KVMIO) with numbers far above any 2.6.21 request.
+ */
+#ifndef ABI_BAREKVM_H
+#define ABI_BAREKVM_H
+
+#include "abi/kvm.h"
+
+/*
+ * close(fd): on a VM handle, destroys the VM (its vCPUs, memory, tables) and
+ * invalidates its vCPU handles; on a vCPU handle, releases only the handle
+ * (2.6.21: the vCPU lives as long as its VM). Returns 0 or -EBADF.
+ */
+#define KVM_BAREKVM_CLOSE       _IO(KVMIO, 0xf0)
+
+/*
+ * mmap(vm_fd, offset = guest_phys_addr): maps [guest_phys_addr,
+ * guest_phys_addr + size) of the VM, which must lie inside its memory slots,
+ * into the control partition's physical address space and returns where in
+ * ctl_phys_addr: always CTL_VM_WINDOW(vm index) + guest_phys_addr, so one
+ * mapping per slot gives host pointer = window + gpa, as libkvm had.
+ * The mapping lasts until the slot is deleted or moved or the VM closed;
+ * after that the control partition must not touch it.
+ * Errors: -EINVAL (alignment, size 0, beyond CTL_VM_WINDOW_BYTES),
+ * -EFAULT (not covered by slots), -ENOMEM.
+ */
+struct barekvm_mmap {
+	__u64 guest_phys_addr;  /* in */
+	__u64 size;             /* in, bytes */
+	__u64 ctl_phys_addr;    /* out */
+};
+#define KVM_BAREKVM_MMAP        _IOWR(KVMIO, 0xf1, struct barekvm_mmap)
+
+/* Where VM windows live in the control partition's guest-physical space:
+ * inside the identity map of abi/ctl_boot.h (CTL_IDMAP_BYTES). */
+#define CTL_VM_WINDOW_BASE      (64ULL << 30)
+#define CTL_VM_WINDOW_BYTES     (16ULL << 30)
+#define CTL_VM_WINDOWS          28
+
+#endif

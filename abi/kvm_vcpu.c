@@ -1,0 +1,135 @@
+/* Requests on a vCPU handle: run, registers, translation, closing. */
+#include "abi/kvm_handlers.h"
+#include "abi/barekvm.h"
+#include "abi/kvm.h"
+#include "abi/errno.h"
+#include "core/guest_mem.h"
+#include "core/handle.h"
+#include "core/lib.h"
+#include "core/vcpu_run.h"
+#include "mmu/guest_walk.h"
+
+_Static_assert(sizeof(struct vcpu_regs) == sizeof(struct kvm_regs),
+	       "vcpu_regs is kept in kvm_regs order");
+
+static void seg_to_kvm(struct kvm_segment *k, const struct vcpu_segment *s)
+{
+	*k = (struct kvm_segment){ .base = s->base, .limit = s->limit,
+		.selector = s->selector, .type = s->type, .present = s->present,
+		.dpl = s->dpl, .db = s->db, .s = s->s, .l = s->l, .g = s->g,
+		.avl = s->avl, .unusable = s->unusable };
+}
+
+static void seg_from_kvm(struct vcpu_segment *s, const struct kvm_segment *k)
+{
+	*s = (struct vcpu_segment){ .base = k->base, .limit = k->limit,
+		.selector = k->selector, .type = k->type, .present = k->present,
+		.dpl = k->dpl, .db = k->db, .s = k->s, .l = k->l, .g = k->g,
+		.avl = k->avl, .unusable = k->unusable };
+}
+
+static void get_sregs(struct vcpu *v, struct kvm_sregs *k)
+{
+	struct vcpu_sregs s;
+
+	virt->get_sregs(v, &s);
+	memset(k, 0, sizeof(*k));
+	seg_to_kvm(&k->cs, &s.cs);
+	seg_to_kvm(&k->ds, &s.ds);
+	seg_to_kvm(&k->es, &s.es);
+	seg_to_kvm(&k->fs, &s.fs);
+	seg_to_kvm(&k->gs, &s.gs);
+	seg_to_kvm(&k->ss, &s.ss);
+	seg_to_kvm(&k->tr, &s.tr);
+	seg_to_kvm(&k->ldt, &s.ldt);
+	k->gdt = (struct kvm_dtable){ .base = s.gdt.base, .limit = s.gdt.limit };
+	k->idt = (struct kvm_dtable){ .base = s.idt.base, .limit = s.idt.limit };
+	k->cr0 = s.cr0;
+	k->cr2 = s.cr2;
+	k->cr3 = s.cr3;
+	k->cr4 = s.cr4;
+	k->cr8 = s.cr8;
+	k->efer = s.efer;
+	k->apic_base = v->apic_base;
+}
+
+/* 2.6.21 validated nothing here; the CPU checks the state at the next
+ * entry and an invalid one comes back as KVM_EXIT_TYPE_FAIL_ENTRY. */
+static void set_sregs(struct vcpu *v, const struct kvm_sregs *k)
+{
+	struct vcpu_sregs s;
+
+	seg_from_kvm(&s.cs, &k->cs);
+	seg_from_kvm(&s.ds, &k->ds);
+	seg_from_kvm(&s.es, &k->es);
+	seg_from_kvm(&s.fs, &k->fs);
+	seg_from_kvm(&s.gs, &k->gs);
+	seg_from_kvm(&s.ss, &k->ss);
+	seg_from_kvm(&s.tr, &k->tr);
+	seg_from_kvm(&s.ldt, &k->ldt);
+	s.gdt = (struct vcpu_dtable){ k->gdt.base, k->gdt.limit };
+	s.idt = (struct vcpu_dtable){ k->idt.base, k->idt.limit };
+	s.cr0 = k->cr0;
+	s.cr2 = k->cr2;
+	s.cr3 = k->cr3;
+	s.cr4 = k->cr4;
+	s.cr8 = k->cr8;
+	s.efer = k->efer;
+	s.apic_base = k->apic_base;
+	virt->set_sregs(v, &s);
+	v->apic_base = k->apic_base;
+}
+
+static int walk_read(void *ctx, uint64_t gpa, void *buf, unsigned len)
+{
+	return guest_read_gpa(ctx, gpa, buf, len);
+}
+
+/* Improvement over 2.6.21 (documented): writeable and usermode are the
+ * truth of the walk, not the constants 1 and 0. */
+static void translate(struct vcpu *v, struct kvm_translation *tr)
+{
+	struct vcpu_sregs s;
+	struct guest_translation t;
+
+	virt->get_sregs(v, &s);
+	struct guest_paging p = { s.cr0, s.cr3, s.cr4, s.efer, walk_read, v->vm };
+	if (guest_walk(&p, tr->linear_address, &t) == 0) {
+		tr->physical_address = t.gpa;
+		tr->valid = 1;
+		tr->writeable = t.writable;
+		tr->usermode = t.user;
+	} else {
+		tr->physical_address = ~0ULL;
+		tr->valid = tr->writeable = tr->usermode = 0;
+	}
+}
+
+int64_t kvm_vcpu_request(struct vcpu *v, uint64_t handle, uint32_t request,
+			 uint64_t iarg, void *arg)
+{
+	(void)iarg;
+	switch (request) {
+	case KVM_RUN:
+		return vcpu_run(v, arg);
+	case KVM_GET_REGS:
+		memcpy(arg, &v->regs, sizeof(struct kvm_regs));
+		return 0;
+	case KVM_SET_REGS:
+		memcpy(&v->regs, arg, sizeof(struct kvm_regs));
+		return 0;
+	case KVM_GET_SREGS:
+		get_sregs(v, arg);
+		return 0;
+	case KVM_SET_SREGS:
+		set_sregs(v, arg);
+		return 0;
+	case KVM_TRANSLATE:
+		translate(v, arg);
+		return 0;
+	case KVM_BAREKVM_CLOSE:
+		return handle_free(handle);
+	default:
+		return -ENOSYS;
+	}
+}

@@ -1,0 +1,54 @@
+/* Requests on a VM handle: memory slots, vCPU creation, mapping its memory
+ * into the control partition, closing. */
+#include "abi/kvm_handlers.h"
+#include "abi/barekvm.h"
+#include "abi/kvm.h"
+#include "abi/errno.h"
+#include "core/ctl_window.h"
+#include "core/handle.h"
+#include "core/vcpu_run.h"
+
+static int64_t set_memory_region(struct vm *vm, const struct kvm_memory_region *m)
+{
+	return vm_set_slot(vm, m->slot, m->flags, m->guest_phys_addr, m->memory_size);
+}
+
+static int64_t create_vcpu(struct vm *vm, uint64_t index)
+{
+	struct vcpu *v;
+
+	if (index != vm->nvcpus || index >= VM_MAX_VCPUS)
+		return index < vm->nvcpus ? -EEXIST : -EINVAL;
+	int r = vm_create_vcpu(vm, &v);
+	if (r)
+		return r;
+	vcpu_reset_state(v);
+	/* the vCPU lives as long as its VM; a failed handle only loses the
+	 * handle (2.6.21 semantics: it could not be re-created either) */
+	return handle_alloc(HANDLE_VCPU, v);
+}
+
+static int64_t barekvm_mmap(struct vm *vm, struct barekvm_mmap *m)
+{
+	return ctl_window_map(vm, m->guest_phys_addr, m->size, &m->ctl_phys_addr);
+}
+
+int64_t kvm_vm_request(struct vm *vm, uint64_t handle, uint32_t request,
+		       uint64_t iarg, void *arg)
+{
+	switch (request) {
+	case KVM_SET_MEMORY_REGION:
+		return set_memory_region(vm, arg);
+	case KVM_CREATE_VCPU:
+		return create_vcpu(vm, iarg);
+	case KVM_BAREKVM_MMAP:
+		return barekvm_mmap(vm, arg);
+	case KVM_BAREKVM_CLOSE:
+		handle_free(handle);
+		handle_forget(vm);
+		vm_destroy(vm);
+		return 0;
+	default:
+		return -ENOSYS;
+	}
+}

@@ -1,0 +1,188 @@
+/*
+ * The guest side of KVM_RUN (see core/vcpu_run.h). The order of input
+ * processing and the meaning of every output field follow 2.6.21
+ * (kvm-abi-v4.md 6.1, 6.3), with two documented improvements: the
+ * instruction_length field is filled on both vendors, and string IO
+ * reports the address size and segment the instruction really uses.
+ */
+#include "core/vcpu_run.h"
+#include "core/fpu.h"
+#include "core/guest_mem.h"
+#include "core/lib.h"
+#include "core/log.h"
+#include "core/vm.h"
+#include "abi/errno.h"
+#include "arch/x86/cpu.h"
+#include "emul/emul.h"
+
+#define RFLAGS_DF (1ULL << 10)
+#define TRAP_UD 6
+#define TRAP_GP 13
+
+void vcpu_reset_state(struct vcpu *v)
+{
+	const struct vcpu_segment data = { .limit = 0xffff, .type = 3,
+					   .present = 1, .s = 1 };
+	struct vcpu_sregs s = {
+		.cs = { .base = 0xf0000, .limit = 0xffff, .selector = 0xf000,
+			.type = 0xb, .present = 1, .s = 1 },
+		.ds = data, .es = data, .fs = data, .gs = data, .ss = data,
+		.tr = { .limit = 0xffff, .type = 3, .present = 1 },
+		.ldt = { .limit = 0xffff, .type = 2, .present = 1 },
+		.gdt = { 0, 0xffff }, .idt = { 0, 0xffff },
+		.cr0 = 0x60000010, .apic_base = 0xfee00900,
+	};
+
+	virt->set_sregs(v, &s);
+	v->apic_base = s.apic_base;
+	v->regs = (struct vcpu_regs){ .rdx = 0x600, .rip = 0xfff0, .rflags = 0x2 };
+}
+
+static void fill_io(struct vcpu *v, const struct vexit *e, struct kvm_run *run)
+{
+	run->exit_reason = KVM_EXIT_IO;
+	run->io.direction = e->io.in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
+	run->io.size = e->io.size;
+	run->io.string = e->io.string;
+	run->io.rep = e->io.rep;
+	run->io.port = e->io.port;
+	run->io.string_down = (v->regs.rflags & RFLAGS_DF) != 0;
+	if (!e->io.string) {
+		run->io.count = 1;
+		run->io.value = (uint32_t)v->regs.rax;
+		return;
+	}
+
+	/* INS stores to ES:rDI; OUTS reads DS:rSI unless overridden. The
+	 * decoder gives the real address size and segment (QEMU's exit
+	 * information leaves them out, platform-notes). */
+	struct vcpu_sregs s;
+	struct emul_insn insn;
+	uint8_t bytes[EMUL_MAX_INSN_LEN];
+	unsigned addr_bytes = e->io.addr_size;
+	const struct vcpu_segment *seg;
+
+	virt->get_sregs(v, &s);
+	seg = e->io.in ? &s.es : &s.ds;
+	int n = guest_fetch_insn(v, bytes, sizeof(bytes));
+	enum emul_mode mode = emul_mode_of(s.cr0, s.efer, v->regs.rflags, s.cs.l, s.cs.db);
+	if (n > 0 && emul_decode(&insn, bytes, (size_t)n, mode) > 0) {
+		addr_bytes = insn.addrsize;
+		if (!e->io.in && (insn.pfx & EMUL_PFX_SEG)) {
+			const struct vcpu_segment *segs[6] = { &s.es, &s.cs, &s.ss,
+							       &s.ds, &s.fs, &s.gs };
+			if (insn.seg < 6)
+				seg = segs[insn.seg];
+		}
+	}
+	uint64_t mask = addr_bytes == 8 ? ~0ULL : (1ULL << (8 * addr_bytes)) - 1;
+	uint64_t offset = (e->io.in ? v->regs.rdi : v->regs.rsi) & mask;
+	bool long64 = (s.efer & EFER_LMA) && s.cs.l;
+	/* in 64-bit mode only FS and GS bases apply (SDM Vol. 1 3.4.2.1) */
+	uint64_t base = (!long64 || seg == &s.fs || seg == &s.gs) ? seg->base : 0;
+	run->io.address = base + offset;
+	if (!long64)
+		run->io.address &= 0xffffffff;
+	run->io.count = e->io.rep ? (v->regs.rcx & mask) : 1;
+}
+
+/* Exits the hypervisor finishes itself; returns true to re-enter. */
+static bool handle_in_hypervisor(struct vcpu *v, const struct vexit *e)
+{
+	switch (e->reason) {
+	case VEXIT_HOST_INTR:
+	case VEXIT_INTR_WINDOW:
+		return true;
+	case VEXIT_HYPERCALL:
+		/* only the control partition may call (abi/hypercall.h) */
+		v->vm->bad_hypercalls++;
+		virt->inject_exception(v, TRAP_UD, false, 0);
+		return true;
+	case VEXIT_MSR_READ:
+	case VEXIT_MSR_WRITE:
+		/* Guest MSR emulation arrives with the complete ABI; until then
+		 * an MSR access is refused the way hardware refuses an unknown
+		 * one. */
+		virt->inject_exception(v, TRAP_GP, true, 0);
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Describes an exit for the VMM. */
+static void fill_exit(struct vcpu *v, const struct vexit *e, struct kvm_run *run)
+{
+	run->exit_type = KVM_EXIT_TYPE_VM_EXIT;
+	run->instruction_length = e->insn_len;
+	v->pending_insn_len = 0;
+	switch (e->reason) {
+	case VEXIT_IO:
+		fill_io(v, e, run);
+		v->pending_insn_len = e->insn_len;
+		break;
+	case VEXIT_CPUID:
+		run->exit_reason = KVM_EXIT_CPUID;
+		v->pending_insn_len = e->insn_len;
+		break;
+	case VEXIT_HLT:
+		run->exit_reason = KVM_EXIT_HLT;
+		v->regs.rip += e->insn_len;     /* 2.6.21 steps past HLT itself */
+		break;
+	case VEXIT_SHUTDOWN:
+		run->exit_reason = KVM_EXIT_SHUTDOWN;
+		break;
+	case VEXIT_EXCEPTION:
+		run->exit_reason = KVM_EXIT_EXCEPTION;
+		run->ex.exception = e->exc.vector;
+		run->ex.error_code = e->exc.error_code;
+		break;
+	case VEXIT_FAIL_ENTRY:
+		run->exit_type = KVM_EXIT_TYPE_FAIL_ENTRY;
+		run->exit_reason = 0xffffffff;  /* SVM: VMEXIT_INVALID */
+		break;
+	default:
+		run->exit_reason = KVM_EXIT_UNKNOWN;
+		run->hw.hardware_exit_reason = (uint32_t)e->hw_reason;
+		break;
+	}
+}
+
+static void fill_outputs(struct vcpu *v, struct kvm_run *run)
+{
+	struct vcpu_sregs s;
+
+	virt->get_sregs(v, &s);
+	run->if_flag = (v->regs.rflags & RFLAGS_IF) != 0;
+	/* 2.6.21: no STI/MOV-SS shadow and nothing queued; IF not included */
+	run->ready_for_interrupt_injection = !virt->interrupt_shadow(v);
+	run->cr8 = s.cr8;
+	run->apic_base = v->apic_base;
+}
+
+int vcpu_run(struct vcpu *v, struct kvm_run *run)
+{
+	struct vexit e;
+
+	if (run->emulated) {
+		v->regs.rip += v->pending_insn_len;
+		v->pending_insn_len = 0;
+		run->emulated = 0;
+	}
+	fpu_switch_to(v);
+	for (;;) {
+		virt->run(v, &e);
+		if (e.insn_len == 0 && (e.reason == VEXIT_IO || e.reason == VEXIT_CPUID ||
+					e.reason == VEXIT_HLT)) {
+			/* cannot step over what we cannot decode: let the VMM see
+			 * it as an unknown exit rather than loop */
+			e.reason = VEXIT_UNKNOWN;
+		}
+		if (!handle_in_hypervisor(v, &e))
+			break;
+	}
+	v->exits_to_ctl++;
+	fill_exit(v, &e, run);
+	fill_outputs(v, run);
+	return 0;
+}

@@ -1,0 +1,17 @@
+/*
+ * KVM_RUN for guest vCPUs: enter the guest, handle in the hypervisor what
+ * needs no VMM, and describe the rest in struct kvm_run (kvm-abi-v4.md 6).
+ */
+#ifndef CORE_VCPU_RUN_H
+#define CORE_VCPU_RUN_H
+
+#include "core/vcpu.h"
+#include "abi/kvm.h"
+
+/* CREATE_VCPU's reset state (kvm-abi-v4.md 5, the same on both vendors). */
+void vcpu_reset_state(struct vcpu *v);
+
+/* Returns 0 with an exit described in *run, or -EINTR. */
+int vcpu_run(struct vcpu *v, struct kvm_run *run);
+
+#endif
