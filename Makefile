@@ -43,16 +43,22 @@ TEST_MODULE := $(BUILD)/modules/hello.txt
 .PHONY: all run run-uefi run-bochs test test-unit test-system clean headers-check
 all: $(BUILD)/barekvm.iso
 
+# V=1 shows the full commands.
+Q := $(if $(V),,@)
+
 $(BUILD)/hv/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(HV_CFLAGS) -c $< -o $@
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(HV_CFLAGS) -c $< -o $@
 
 $(BUILD)/hv/%.o: %.S
 	@mkdir -p $(dir $@)
-	$(CC) $(HV_ASFLAGS) -c $< -o $@
+	@$(if $(Q),echo "  AS      $<")
+	$(Q)$(CC) $(HV_ASFLAGS) -c $< -o $@
 
 $(BUILD)/barekvm.elf: $(HV_OBJS) linker.ld
-	$(CC) $(HV_LDFLAGS) -o $@ $(HV_OBJS) -lgcc
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(HV_LDFLAGS) -o $@ $(HV_OBJS) -lgcc
 
 # A plain text module proves module handling end to end (name, size, command
 # line); the control partition and guest images join it in later steps.

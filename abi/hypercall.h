@@ -19,6 +19,7 @@
 #define HC_NOP          0       /* returns 0: the cost of a round trip */
 #define HC_SET_MAILBOX  1       /* RDI = GPA of the 4 KiB mailbox page */
 #define HC_KVM          2       /* RDI = handle, RSI = request, RDX = int arg */
+#define HC_FREE_FRAMES  3       /* returns the hypervisor's free 4 KiB frames */
 
 #define HC_MAILBOX_BYTES 4096
 

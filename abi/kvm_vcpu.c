@@ -51,6 +51,7 @@ static void get_sregs(struct vcpu *v, struct kvm_sregs *k)
 	k->cr8 = s.cr8;
 	k->efer = s.efer;
 	k->apic_base = v->apic_base;
+	memcpy(k->interrupt_bitmap, v->irq_pending, sizeof(k->interrupt_bitmap));
 }
 
 /* 2.6.21 validated nothing here; the CPU checks the state at the next
@@ -78,6 +79,16 @@ static void set_sregs(struct vcpu *v, const struct kvm_sregs *k)
 	s.apic_base = k->apic_base;
 	virt->set_sregs(v, &s);
 	v->apic_base = k->apic_base;
+	/* 2.6.21: the pending queue is replaced by the bitmap */
+	memcpy(v->irq_pending, k->interrupt_bitmap, sizeof(v->irq_pending));
+}
+
+static int64_t queue_interrupt(struct vcpu *v, const struct kvm_interrupt *irq)
+{
+	if (irq->irq >= KVM_NR_INTERRUPTS)
+		return -EINVAL;
+	v->irq_pending[irq->irq / 64] |= 1ULL << (irq->irq % 64);
+	return 0;
 }
 
 static int walk_read(void *ctx, uint64_t gpa, void *buf, unsigned len)
@@ -124,6 +135,8 @@ int64_t kvm_vcpu_request(struct vcpu *v, uint64_t handle, uint32_t request,
 	case KVM_SET_SREGS:
 		set_sregs(v, arg);
 		return 0;
+	case KVM_INTERRUPT:
+		return queue_interrupt(v, arg);
 	case KVM_TRANSLATE:
 		translate(v, arg);
 		return 0;

@@ -157,6 +157,7 @@ boot_gdt_desc:
     .global boot_pml4
 boot_pml4:  .skip 4096
 boot_pdpt:  .skip 4096
+    .global boot_pd
 boot_pd:    .skip 4096 * BOOT_IDMAP_GB
     .global boot_stack_bottom, boot_stack_top
 boot_stack_bottom:

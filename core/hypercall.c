@@ -7,6 +7,7 @@
 #include "core/guest_mem.h"
 #include "core/lib.h"
 #include "core/log.h"
+#include "core/memory.h"
 #include "abi/errno.h"
 #include "abi/hypercall.h"
 #include "abi/kvm_request.h"
@@ -37,6 +38,8 @@ int64_t hypercall_dispatch(struct vcpu *v)
 		return kvm_request(r->rdi, r->rsi, r->rdx,
 				   ctl.mailbox_gpa ? guest_gpa_ptr(ctl.vm, ctl.mailbox_gpa,
 								  HC_MAILBOX_BYTES) : 0);
+	case HC_FREE_FRAMES:
+		return (int64_t)page_free_count();
 	default:
 		ctl.bad_hypercalls++;
 		if (ctl.bad_hypercalls <= 8)

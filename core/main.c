@@ -18,6 +18,8 @@
 #include "arch/x86/desc.h"
 #include "arch/x86/serial.h"
 #include "arch/x86/virt.h"
+#include "arch/x86/lapic.h"
+#include "arch/x86/pic.h"
 
 #define BAREKVM_VERSION "0.1"
 #define CTL_MEM_DEFAULT_MIB 64
@@ -88,6 +90,7 @@ static void start_virtualization(void)
 	}
 	printk("virt: using %s\n", virt->name);
 	fpu_cpu_init();
+	lapic_init();
 	if (ctl_launch(&boot_info, ctl_mem_bytes(boot_info.cmdline)))
 		return;
 	ctl_run();
@@ -100,6 +103,7 @@ void boot_main(uint32_t magic, uint64_t info_addr)
 
 	serial_init(COM1_PORT);
 	desc_init_cpu(0);
+	pic_disable();
 	printk("\nBareKVM %s: bare-metal hypervisor, kvm.h API version 4\n",
 	       BAREKVM_VERSION);
 

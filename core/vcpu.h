@@ -99,6 +99,7 @@ struct vcpu {
 	 * kvm_run.emulated (the VMM completes it, then we step over it). */
 	uint32_t pending_insn_len;
 	uint64_t apic_base;     /* reported by GET_SREGS and kvm_run */
+	uint64_t irq_pending[4];  /* KVM_INTERRUPT vectors not yet injected */
 	uint64_t exits;         /* statistics */
 	uint64_t exits_to_ctl;
 };

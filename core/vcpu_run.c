@@ -13,6 +13,7 @@
 #include "core/vm.h"
 #include "abi/errno.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/serial.h"
 #include "emul/emul.h"
 
 #define RFLAGS_DF (1ULL << 10)
@@ -86,12 +87,60 @@ static void fill_io(struct vcpu *v, const struct vexit *e, struct kvm_run *run)
 	run->io.count = e->io.rep ? (v->regs.rcx & mask) : 1;
 }
 
+static int lowest_pending(const struct vcpu *v)
+{
+	for (int w = 0; w < 4; w++)
+		if (v->irq_pending[w])
+			return w * 64 + __builtin_ctzll(v->irq_pending[w]);
+	return -1;
+}
+
+bool vcpu_irq_queued(const struct vcpu *v)
+{
+	return lowest_pending(v) >= 0;
+}
+
+/*
+ * Before each entry (kvm-abi-v4.md 6.1 step 4): inject the lowest queued
+ * vector if the guest can take it now, else ask for an exit when it can.
+ */
+static void prepare_interrupts(struct vcpu *v, const struct kvm_run *run)
+{
+	int vec = lowest_pending(v);
+	bool can_take = (v->regs.rflags & RFLAGS_IF) && !virt->interrupt_shadow(v) &&
+			!virt->event_pending(v);
+
+	if (vec >= 0 && can_take) {
+		virt->inject_irq(v, (uint8_t)vec);
+		v->irq_pending[vec / 64] &= ~(1ULL << (vec % 64));
+		vec = lowest_pending(v);
+	}
+	virt->set_irq_window(v, vec >= 0 || run->request_interrupt_window);
+}
+
+/* The VMM asked for the window, nothing is queued, and it is open now. */
+static bool window_open_for_vmm(struct vcpu *v, const struct kvm_run *run)
+{
+	return run->request_interrupt_window && !vcpu_irq_queued(v) &&
+	       (v->regs.rflags & RFLAGS_IF) && !virt->interrupt_shadow(v);
+}
+
 /* Exits the hypervisor finishes itself; returns true to re-enter. */
 static bool handle_in_hypervisor(struct vcpu *v, const struct vexit *e)
 {
 	switch (e->reason) {
 	case VEXIT_HOST_INTR:
+		/* the preemption tick: the control partition has work if its
+		 * console has input (kvm-abi-v4.md 6.2: -EINTR) */
+		return !serial_rx_ready();
 	case VEXIT_INTR_WINDOW:
+		/* with a queued vector: inject it on the way back in */
+		return vcpu_irq_queued(v);
+	case VEXIT_HLT:
+		/* 2.6.21: HLT reaches the VMM only when nothing is queued */
+		if (!vcpu_irq_queued(v))
+			return false;
+		v->regs.rip += e->insn_len;
 		return true;
 	case VEXIT_HYPERCALL:
 		/* only the control partition may call (abi/hypercall.h) */
@@ -125,6 +174,9 @@ static void fill_exit(struct vcpu *v, const struct vexit *e, struct kvm_run *run
 		run->exit_reason = KVM_EXIT_CPUID;
 		v->pending_insn_len = e->insn_len;
 		break;
+	case VEXIT_INTR_WINDOW:
+		run->exit_reason = KVM_EXIT_IRQ_WINDOW_OPEN;
+		break;
 	case VEXIT_HLT:
 		run->exit_reason = KVM_EXIT_HLT;
 		v->regs.rip += e->insn_len;     /* 2.6.21 steps past HLT itself */
@@ -155,7 +207,8 @@ static void fill_outputs(struct vcpu *v, struct kvm_run *run)
 	virt->get_sregs(v, &s);
 	run->if_flag = (v->regs.rflags & RFLAGS_IF) != 0;
 	/* 2.6.21: no STI/MOV-SS shadow and nothing queued; IF not included */
-	run->ready_for_interrupt_injection = !virt->interrupt_shadow(v);
+	run->ready_for_interrupt_injection = !virt->interrupt_shadow(v) &&
+					     !vcpu_irq_queued(v);
 	run->cr8 = s.cr8;
 	run->apic_base = v->apic_base;
 }
@@ -171,6 +224,7 @@ int vcpu_run(struct vcpu *v, struct kvm_run *run)
 	}
 	fpu_switch_to(v);
 	for (;;) {
+		prepare_interrupts(v, run);
 		virt->run(v, &e);
 		if (e.insn_len == 0 && (e.reason == VEXIT_IO || e.reason == VEXIT_CPUID ||
 					e.reason == VEXIT_HLT)) {
@@ -178,9 +232,20 @@ int vcpu_run(struct vcpu *v, struct kvm_run *run)
 			 * it as an unknown exit rather than loop */
 			e.reason = VEXIT_UNKNOWN;
 		}
+		if (e.reason == VEXIT_HOST_INTR && serial_rx_ready()) {
+			fill_outputs(v, run);
+			return -EINTR;
+		}
 		if (!handle_in_hypervisor(v, &e))
 			break;
+		if (window_open_for_vmm(v, run)) {
+			/* 2.6.21 surfaces this as -EINTR after an exit it handled */
+			virt->set_irq_window(v, false);
+			fill_outputs(v, run);
+			return -EINTR;
+		}
 	}
+	virt->set_irq_window(v, false);
 	v->exits_to_ctl++;
 	fill_exit(v, &e, run);
 	fill_outputs(v, run);

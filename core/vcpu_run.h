@@ -11,6 +11,10 @@
 /* CREATE_VCPU's reset state (kvm-abi-v4.md 5, the same on both vendors). */
 void vcpu_reset_state(struct vcpu *v);
 
+/* Queues vector 'irq' (KVM_INTERRUPT); delivered lowest first when the
+ * guest has IF=1 and no interrupt shadow. */
+bool vcpu_irq_queued(const struct vcpu *v);
+
 /* Returns 0 with an exit described in *run, or -EINTR. */
 int vcpu_run(struct vcpu *v, struct kvm_run *run);
 

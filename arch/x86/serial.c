@@ -66,3 +66,8 @@ int serial_getc(void)
 		return -1;
 	return inb(serial_base + UART_THR);
 }
+
+bool serial_rx_ready(void)
+{
+	return serial_base && (inb(serial_base + UART_LSR) & LSR_DATA_READY);
+}

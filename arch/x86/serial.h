@@ -15,5 +15,7 @@ void serial_putc(char c);
 /* Non-blocking: returns -1 when no byte is waiting. */
 int serial_getc(void);
 bool serial_present(void);
+/* Is a received byte waiting? (Reads LSR only; consumes nothing.) */
+bool serial_rx_ready(void);
 
 #endif

@@ -41,6 +41,13 @@ struct virt_ops {
 	void (*run)(struct vcpu *v, struct vexit *e);
 	/* Is the guest in an STI / MOV SS interrupt shadow? */
 	bool (*interrupt_shadow)(struct vcpu *v);
+	/* Delivers external interrupt 'vector' on the next entry; the caller
+	 * checked that the guest can take it (IF=1, no shadow, no event). */
+	void (*inject_irq)(struct vcpu *v, uint8_t vector);
+	/* Is an injected event still waiting to be delivered? */
+	bool (*event_pending)(struct vcpu *v);
+	/* Exit (VEXIT_INTR_WINDOW) as soon as the guest can take an interrupt. */
+	void (*set_irq_window)(struct vcpu *v, bool on);
 	/* Injects an exception into the guest on the next entry. */
 	void (*inject_exception)(struct vcpu *v, uint8_t vector, bool has_error,
 				 uint32_t error_code);

@@ -70,6 +70,10 @@ void svm_decode_exit(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e)
 
 	e->hw_reason = code;
 	e->insn_len = 0;
+	/* An event the exit interrupted is delivered again on the next entry
+	 * (APM 15.7.2), so no interrupt or exception is ever lost. */
+	if (c->exitintinfo & SVM_EVTINJ_VALID)
+		sv->vmcb->control.eventinj = c->exitintinfo;
 	switch (code) {
 	case SVM_EXIT_IOIO:
 		decode_ioio(sv, e);

@@ -7,6 +7,9 @@
  * and SYSENTER MSRs, APM 15.5.2): the host's copy goes to a per-CPU host
  * VMCB so TR (and with it the IST stacks) is ours again after the exit.
  * GIF is clear from before the first VMSAVE until the host state is back.
+ * RFLAGS.IF is set only across VMRUN, so a physical interrupt during the
+ * guest causes an INTR exit and is taken afterwards (lapic.c), never inside
+ * this sequence.
  */
 #define REG_RAX 0
 #define REG_RBX 8
@@ -58,8 +61,10 @@ svm_vmrun:                      /* rdi = regs, rsi = guest VMCB, rdx = host VMCB
     mov REG_RDI(%rdi), %rdi
 
     vmload
-    vmrun                       /* RAX = guest VMCB again after the exit */
-    vmsave
+    sti                         /* GIF=0 holds interrupts until VMRUN; with */
+    vmrun                       /* V_INTR_MASKING they then exit the guest */
+    vmsave                      /* RAX = guest VMCB again after the exit */
+    cli
 
     push %rdi                   /* guest RDI; regs is now at 24(%rsp) */
     mov 24(%rsp), %rdi

@@ -63,5 +63,8 @@ const struct virt_ops svm_ops = {
 	.set_sregs = svm_set_sregs,
 	.run = svm_run,
 	.interrupt_shadow = svm_interrupt_shadow,
+	.inject_irq = svm_inject_irq,
+	.event_pending = svm_event_pending,
+	.set_irq_window = svm_set_irq_window,
 	.inject_exception = svm_inject_exception,
 };

@@ -44,6 +44,9 @@ void svm_get_sregs(struct vcpu *v, struct vcpu_sregs *s);
 void svm_set_sregs(struct vcpu *v, const struct vcpu_sregs *s);
 void svm_run(struct vcpu *v, struct vexit *e);
 bool svm_interrupt_shadow(struct vcpu *v);
+void svm_inject_irq(struct vcpu *v, uint8_t vector);
+bool svm_event_pending(struct vcpu *v);
+void svm_set_irq_window(struct vcpu *v, bool on);
 void svm_inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
 			  uint32_t error_code);
 

@@ -4,6 +4,7 @@
  */
 #include "arch/x86/svm/svm.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/lapic.h"
 #include "core/lib.h"
 #include "core/log.h"
 #include "core/memory.h"
@@ -54,6 +55,10 @@ int svm_vcpu_init(struct vcpu *v, void *vm_arch)
 	c->msrpm_base_pa = svm_vm->msrpm_pa;
 	c->asid = svm_vm->asid;
 	c->np_enable = SVM_NP_ENABLE;
+	/* The guest's IF masks only virtual interrupts; physical ones are the
+	 * host's and always exit (APM 15.21.1), so a guest spinning with
+	 * IF=0 can still be preempted. */
+	c->vintr = SVM_VINTR_MASKING;
 	c->n_cr3 = svm_vm->n_cr3;
 	sv->vmcb->save.g_pat = PAT_POWER_ON;
 	sv->vmcb->save.efer = EFER_SVME;        /* required for VMRUN */
@@ -181,10 +186,39 @@ void svm_run(struct vcpu *v, struct vexit *e)
 	v->regs.rip = vmcb->save.rip;
 	v->regs.rflags = vmcb->save.rflags;
 	v->exits++;
+	if (vmcb->control.exitcode == SVM_EXIT_INTR)
+		cpu_take_pending_interrupts();
 	svm_decode_exit(v, sv, e);
 }
 
 bool svm_interrupt_shadow(struct vcpu *v)
 {
 	return to_svm(v)->vmcb->control.interrupt_shadow & 1;
+}
+
+void svm_inject_irq(struct vcpu *v, uint8_t vector)
+{
+	to_svm(v)->vmcb->control.eventinj = vector | SVM_EVTINJ_TYPE_INTR |
+					     SVM_EVTINJ_VALID;
+}
+
+bool svm_event_pending(struct vcpu *v)
+{
+	return to_svm(v)->vmcb->control.eventinj & SVM_EVTINJ_VALID;
+}
+
+/* A virtual interrupt request with the VINTR intercept exits exactly when
+ * the guest could take an interrupt (APM 15.21.4); it is never delivered,
+ * because the exit comes first. */
+void svm_set_irq_window(struct vcpu *v, bool on)
+{
+	struct vmcb_control *c = &to_svm(v)->vmcb->control;
+
+	if (on) {
+		c->vintr |= SVM_VINTR_V_IRQ | SVM_VINTR_PRIO_MAX | SVM_VINTR_IGN_TPR;
+		c->intercept_misc1 |= SVM_INTERCEPT_VINTR;
+	} else {
+		c->vintr &= ~(SVM_VINTR_V_IRQ | SVM_VINTR_PRIO_MAX | SVM_VINTR_IGN_TPR);
+		c->intercept_misc1 &= ~SVM_INTERCEPT_VINTR;
+	}
 }

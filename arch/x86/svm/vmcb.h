@@ -44,6 +44,12 @@
 
 #define SVM_NP_ENABLE           (1ULL << 0)
 
+/* vintr (offset 0x060) */
+#define SVM_VINTR_V_IRQ         (1ULL << 8)
+#define SVM_VINTR_PRIO_MAX      (0xfULL << 16)
+#define SVM_VINTR_IGN_TPR       (1ULL << 20)
+#define SVM_VINTR_MASKING       (1ULL << 24)
+
 /* EVENTINJ and EXITINTINFO (APM 15.20) */
 #define SVM_EVTINJ_VALID        (1u << 31)
 #define SVM_EVTINJ_VALID_ERR    (1u << 11)

@@ -1,0 +1,94 @@
+/*
+ * Local APIC timer (Intel SDM Vol. 3 11.5.4). The hypervisor runs with
+ * RFLAGS.IF = 0; physical interrupts that arrive while a guest runs make it
+ * exit (SVM: INTR intercept with V_INTR_MASKING) and are taken right after,
+ * through cpu_take_pending_interrupts(). The tick is not calibrated: its
+ * period is LAPIC_TIMER_COUNT bus clocks x 16, tens of milliseconds on the
+ * emulators we know, which is all preemption needs.
+ */
+#include "arch/x86/lapic.h"
+#include "arch/x86/cpu.h"
+#include "arch/x86/trap.h"
+#include "core/log.h"
+
+#define MSR_IA32_APIC_BASE  0x1b
+#define APIC_BASE_ENABLE    (1ULL << 11)
+#define APIC_BASE_ADDR_MASK 0xffffff000ULL
+
+#define LAPIC_EOI       0x0b0
+#define LAPIC_SVR       0x0f0
+#define LAPIC_LVT_TIMER 0x320
+#define LAPIC_TIMER_INIT 0x380
+#define LAPIC_TIMER_DIV 0x3e0
+#define SVR_ENABLE      (1u << 8)
+#define LVT_PERIODIC    (1u << 17)
+#define TIMER_DIV_16    0x3
+#define LAPIC_TIMER_COUNT 0x100000
+
+#define PDE_PWT (1ULL << 3)
+#define PDE_PCD (1ULL << 4)
+
+extern uint64_t boot_pd[];
+
+static volatile uint32_t *lapic;
+static volatile uint64_t ticks;
+
+static void lapic_write(uint32_t reg, uint32_t val)
+{
+	lapic[reg / 4] = val;
+}
+
+static void lapic_timer_irq(struct trap_frame *tf)
+{
+	(void)tf;
+	ticks++;
+	lapic_write(LAPIC_EOI, 0);
+}
+
+static void spurious_irq(struct trap_frame *tf)
+{
+	(void)tf;               /* no EOI for the spurious vector (SDM 11.9) */
+}
+
+/* The boot identity map is write-back; the APIC's registers must be
+ * uncached, so mark its 2 MiB page PCD|PWT and flush that translation. */
+static void map_uncached(uint64_t pa)
+{
+	uint64_t *pde = &boot_pd[pa >> 21];
+
+	*pde |= PDE_PCD | PDE_PWT;
+	__asm__ volatile("invlpg (%0)" ::"r"(pa) : "memory");
+}
+
+void lapic_init(void)
+{
+	uint64_t base = rdmsr(MSR_IA32_APIC_BASE);
+	uint64_t pa = base & APIC_BASE_ADDR_MASK;
+
+	if (pa >= (4ULL << 30)) {
+		printk("lapic: APIC at %#lx is outside the identity map; no "
+		       "preemption tick\n", pa);
+		return;
+	}
+	if (!(base & APIC_BASE_ENABLE))
+		wrmsr(MSR_IA32_APIC_BASE, base | APIC_BASE_ENABLE);
+	map_uncached(pa);
+	lapic = (volatile uint32_t *)pa;
+	trap_set_handler(LAPIC_TIMER_VECTOR, lapic_timer_irq);
+	trap_set_handler(LAPIC_SPURIOUS_VECTOR, spurious_irq);
+	lapic_write(LAPIC_SVR, SVR_ENABLE | LAPIC_SPURIOUS_VECTOR);
+	lapic_write(LAPIC_TIMER_DIV, TIMER_DIV_16);
+	lapic_write(LAPIC_LVT_TIMER, LVT_PERIODIC | LAPIC_TIMER_VECTOR);
+	lapic_write(LAPIC_TIMER_INIT, LAPIC_TIMER_COUNT);
+}
+
+uint64_t lapic_ticks(void)
+{
+	return ticks;
+}
+
+void cpu_take_pending_interrupts(void)
+{
+	/* STI's one-instruction shadow: the NOP is where they arrive */
+	__asm__ volatile("sti; nop; cli" ::: "memory");
+}
