@@ -4,6 +4,7 @@
 #include "abi/barekvm.h"
 #include "abi/kvm.h"
 #include "abi/errno.h"
+#include "core/ctl.h"
 #include "core/ctl_window.h"
 #include "core/handle.h"
 #include "core/vcpu_run.h"
@@ -28,6 +29,22 @@ static int64_t create_vcpu(struct vm *vm, uint64_t index)
 	return handle_alloc(HANDLE_VCPU, v);
 }
 
+/* dirty_bitmap is a control-partition guest-physical address (our ABI's
+ * pointer rule); it must lie in the control partition's RAM. */
+static int64_t get_dirty_log(struct vm *vm, const struct kvm_dirty_log *log)
+{
+	if (log->slot >= VM_MAX_SLOTS)
+		return -EINVAL;
+	const struct vm_slot *s = &vm->slots[log->slot];
+	if (!s->used || !s->dirty_bitmap)
+		return -ENOENT;
+	uint64_t bytes = vm_dirty_bitmap_bytes(s);
+	void *out = ctl_ram_ptr(log->dirty_bitmap, bytes);
+	if (!out)
+		return -EFAULT;
+	return vm_get_dirty_log(vm, log->slot, out, bytes);
+}
+
 static int64_t barekvm_mmap(struct vm *vm, struct barekvm_mmap *m)
 {
 	return ctl_window_map(vm, m->guest_phys_addr, m->size, &m->ctl_phys_addr);
@@ -39,6 +56,8 @@ int64_t kvm_vm_request(struct vm *vm, uint64_t handle, uint32_t request,
 	switch (request) {
 	case KVM_SET_MEMORY_REGION:
 		return set_memory_region(vm, arg);
+	case KVM_GET_DIRTY_LOG:
+		return get_dirty_log(vm, arg);
 	case KVM_CREATE_VCPU:
 		return create_vcpu(vm, iarg);
 	case KVM_BAREKVM_MMAP:

@@ -25,6 +25,9 @@ extern struct ctl ctl;
 int ctl_launch(const struct boot_info *bi, uint64_t ram_bytes);
 /* Runs it; returns only if it stops (halt, fault). */
 void ctl_run(void);
+/* Hypervisor pointer to [gpa, gpa+len) of the control partition's own RAM
+ * (not its VM windows), or NULL if the range is not entirely inside. */
+void *ctl_ram_ptr(uint64_t gpa, uint64_t len);
 /* Serves one hypercall: the result for RAX. */
 int64_t hypercall_dispatch(struct vcpu *v);
 

@@ -12,10 +12,16 @@
 #include "abi/hypercall.h"
 #include "abi/kvm_request.h"
 
+void *ctl_ram_ptr(uint64_t gpa, uint64_t len)
+{
+	if (!len || gpa >= ctl.ram_bytes || len > ctl.ram_bytes - gpa)
+		return 0;
+	return guest_gpa_ptr(ctl.vm, gpa, len);
+}
+
 static int64_t hc_set_mailbox(uint64_t gpa)
 {
-	if ((gpa & (PAGE_SIZE - 1)) || gpa >= ctl.ram_bytes ||
-	    !guest_gpa_ptr(ctl.vm, gpa, HC_MAILBOX_BYTES)) {
+	if ((gpa & (PAGE_SIZE - 1)) || !ctl_ram_ptr(gpa, HC_MAILBOX_BYTES)) {
 		printk("hypercall: mailbox %#lx is not a page of ctl RAM -> %d\n",
 		       gpa, -EINVAL);
 		return -EINVAL;

@@ -100,6 +100,9 @@ struct vcpu {
 	uint32_t pending_insn_len;
 	uint64_t apic_base;     /* reported by GET_SREGS and kvm_run */
 	uint64_t irq_pending[4];  /* KVM_INTERRUPT vectors not yet injected */
+	void *emul;             /* struct vcpu_emul, allocated on first MMIO */
+	bool mmio_read_pending; /* the last exit was an MMIO read */
+	bool emul_continue;     /* a REP MMIO instruction has iterations left */
 	uint64_t exits;         /* statistics */
 	uint64_t exits_to_ctl;
 };

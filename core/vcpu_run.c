@@ -15,6 +15,8 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/serial.h"
 #include "emul/emul.h"
+#include "core/emul_glue.h"
+#include "core/memory.h"
 
 #define RFLAGS_DF (1ULL << 10)
 #define TRAP_UD 6
@@ -213,17 +215,133 @@ static void fill_outputs(struct vcpu *v, struct kvm_run *run)
 	run->apic_base = v->apic_base;
 }
 
-int vcpu_run(struct vcpu *v, struct kvm_run *run)
+/* Exit descriptions built by the MMIO path rather than from a vexit. */
+static void fill_mmio(struct kvm_run *run, const struct emul_result *res, bool write)
 {
-	struct vexit e;
+	run->exit_type = KVM_EXIT_TYPE_VM_EXIT;
+	run->exit_reason = KVM_EXIT_MMIO;
+	run->instruction_length = 0;
+	run->mmio.phys_addr = res->gpa;
+	run->mmio.len = res->len;
+	run->mmio.is_write = write;
+	memset(run->mmio.data, 0, sizeof(run->mmio.data));
+	if (write)
+		memcpy(run->mmio.data, res->data, res->len);
+}
+
+static struct vcpu_emul *vcpu_emul_state(struct vcpu *v)
+{
+	uint64_t pa;
+
+	if (!v->emul) {
+		_Static_assert(sizeof(struct vcpu_emul) <= 4096, "fits a frame");
+		if (page_alloc(1, 1, &pa))
+			return 0;
+		v->emul = (void *)pa;
+	}
+	return v->emul;
+}
+
+/*
+ * One step of MMIO emulation. Returns 1 when *run describes an exit for the
+ * VMM, 0 to resume the guest.
+ */
+static int emulate_mmio(struct vcpu *v, struct kvm_run *run, uint64_t hw_reason)
+{
+	struct vcpu_emul *ve = vcpu_emul_state(v);
+	struct vcpu_sregs s;
+
+	if (!ve)
+		goto unknown;
+	switch (vcpu_emulate(v, ve)) {
+	case EMUL_DONE:
+		return 0;
+	case EMUL_MMIO_READ:
+		v->mmio_read_pending = true;
+		fill_mmio(run, &ve->res, false);
+		return 1;
+	case EMUL_MMIO_WRITE:
+		/* the write is complete for the guest; a REP instruction with
+		 * iterations left continues at the next KVM_RUN */
+		v->emul_continue = !ve->res.retired;
+		fill_mmio(run, &ve->res, true);
+		return 1;
+	case EMUL_EXCEPTION:
+		if (ve->res.event.vector == 14) {
+			virt->get_sregs(v, &s);
+			s.cr2 = ve->res.event.cr2;
+			virt->set_sregs(v, &s);
+		}
+		virt->inject_exception(v, ve->res.event.vector,
+				       ve->res.event.has_error_code,
+				       ve->res.event.error_code);
+		return 0;
+	default:
+		if (v->vm->emul_failures++ < 8)
+			printk("vm%u: cannot emulate the MMIO access at RIP %#lx (%s)\n",
+			       v->vm->id, v->regs.rip, emul_reason_str(ve->res.reason));
+		emul_abort(&ve->ctx);
+		break;
+	}
+unknown:
+	run->exit_type = KVM_EXIT_TYPE_VM_EXIT;
+	run->exit_reason = KVM_EXIT_UNKNOWN;
+	run->hw.hardware_exit_reason = (uint32_t)hw_reason;
+	return 1;
+}
+
+/* Inputs of KVM_RUN that finish what the previous exit started. Returns 1
+ * if that already produced the next exit. */
+static int complete_previous_exit(struct vcpu *v, struct kvm_run *run)
+{
+	struct vcpu_emul *ve = v->emul;
 
 	if (run->emulated) {
 		v->regs.rip += v->pending_insn_len;
 		v->pending_insn_len = 0;
 		run->emulated = 0;
 	}
+	if (v->mmio_read_pending) {
+		v->mmio_read_pending = false;
+		/* without the data the guest re-executes and exits again */
+		if (!run->mmio_completed ||
+		    emul_complete_read(&ve->ctx, run->mmio.data, run->mmio.len)) {
+			emul_abort(&ve->ctx);
+			return 0;
+		}
+		return emulate_mmio(v, run, 0);
+	}
+	if (v->emul_continue) {
+		v->emul_continue = false;
+		return emulate_mmio(v, run, 0);
+	}
+	return 0;
+}
+
+/* A nested page fault: a dirty-logging write, or MMIO. Returns 1 when *run
+ * describes an exit. */
+static int handle_npf(struct vcpu *v, const struct vexit *e, struct kvm_run *run)
+{
+	if (e->npf.write && vm_dirty_fault(v->vm, e->npf.gpa))
+		return 0;
+	if (!vm_slot_at(v->vm, e->npf.gpa))
+		return emulate_mmio(v, run, e->hw_reason);
+	/* a fault on slot memory we mapped: our bug, not the guest's */
+	printk("vm%u: unexpected nested page fault at gpa %#lx (RIP %#lx)\n",
+	       v->vm->id, e->npf.gpa, v->regs.rip);
+	run->exit_type = KVM_EXIT_TYPE_VM_EXIT;
+	run->exit_reason = KVM_EXIT_UNKNOWN;
+	run->hw.hardware_exit_reason = (uint32_t)e->hw_reason;
+	return 1;
+}
+
+int vcpu_run(struct vcpu *v, struct kvm_run *run)
+{
+	struct vexit e;
+	int exit_ready = complete_previous_exit(v, run);
+
 	fpu_switch_to(v);
-	for (;;) {
+	while (!exit_ready) {
 		prepare_interrupts(v, run);
 		virt->run(v, &e);
 		if (e.insn_len == 0 && (e.reason == VEXIT_IO || e.reason == VEXIT_CPUID ||
@@ -236,9 +354,13 @@ int vcpu_run(struct vcpu *v, struct kvm_run *run)
 			fill_outputs(v, run);
 			return -EINTR;
 		}
-		if (!handle_in_hypervisor(v, &e))
-			break;
-		if (window_open_for_vmm(v, run)) {
+		if (e.reason == VEXIT_NPF) {
+			exit_ready = handle_npf(v, &e, run);
+		} else if (!handle_in_hypervisor(v, &e)) {
+			fill_exit(v, &e, run);
+			exit_ready = 1;
+		}
+		if (!exit_ready && window_open_for_vmm(v, run)) {
 			/* 2.6.21 surfaces this as -EINTR after an exit it handled */
 			virt->set_irq_window(v, false);
 			fill_outputs(v, run);
@@ -247,7 +369,6 @@ int vcpu_run(struct vcpu *v, struct kvm_run *run)
 	}
 	virt->set_irq_window(v, false);
 	v->exits_to_ctl++;
-	fill_exit(v, &e, run);
 	fill_outputs(v, run);
 	return 0;
 }

@@ -70,6 +70,8 @@ void vm_destroy(struct vm *vm)
 		fpu_forget(vm->vcpus[i]);
 		handle_forget(vm->vcpus[i]);
 		virt->vcpu_free(vm->vcpus[i]);
+		if (vm->vcpus[i]->emul)
+			page_free((uint64_t)vm->vcpus[i]->emul, 1);
 		page_free((uint64_t)vm->vcpus[i], 1);
 	}
 	for (unsigned i = 0; i < VM_MAX_SLOTS; i++)

@@ -43,6 +43,7 @@ struct vm {
 	unsigned nvcpus;
 	int ctl_window;                 /* index of its window in the ctl, or -1 */
 	uint64_t bad_hypercalls;        /* VMMCALL/VMCALL from a plain guest */
+	uint64_t emul_failures;         /* MMIO instructions emul/ refused */
 };
 
 extern const struct virt_ops *virt;
@@ -62,6 +63,16 @@ int vm_set_slot(struct vm *vm, uint32_t slot, uint32_t flags, uint64_t gpa,
 		uint64_t size);
 /* The slot covering gpa, or NULL. */
 struct vm_slot *vm_slot_at(struct vm *vm, uint64_t gpa);
+/* Records a write to gpa in its slot's dirty bitmap, if it logs. */
+void vm_mark_dirty(struct vm *vm, uint64_t gpa);
+/* A write fault on a write-protected logging page: marks it dirty, makes it
+ * writable again and returns true; false if gpa is not such a page. */
+bool vm_dirty_fault(struct vm *vm, uint64_t gpa);
+/* KVM_GET_DIRTY_LOG: copies the bitmap to 'out' (bitmap_bytes long) and
+ * re-arms; -EINVAL, -ENOENT as 2.6.21. */
+int vm_get_dirty_log(struct vm *vm, uint32_t slot, void *out, uint64_t bitmap_bytes);
+/* Bytes of a slot's dirty bitmap: ceil(npages / 64) * 8. */
+uint64_t vm_dirty_bitmap_bytes(const struct vm_slot *s);
 int vm_create_vcpu(struct vm *vm, struct vcpu **out);
 /* Tells the backend after a change to vm->slat that needs a TLB flush. */
 void vm_slat_changed(struct vm *vm);

@@ -11,6 +11,7 @@
 #include "core/log.h"
 #include "core/memory.h"
 #include "abi/errno.h"
+#include "abi/kvm.h"
 
 #define LARGE_PAGES 512u                /* 2 MiB in frames */
 
@@ -87,11 +88,18 @@ static int alloc_slot_memory(struct vm_slot *s, uint64_t gpa_align_ok)
 	return 0;
 }
 
+/* A logging slot is mapped read-only until each page's first write. */
+static unsigned slot_perms(const struct vm_slot *s)
+{
+	return (s->flags & KVM_MEM_LOG_DIRTY_PAGES) ? (MMU_READ | MMU_EXEC) : MMU_RWX;
+}
+
 static int map_slot(struct vm *vm, struct vm_slot *s)
 {
 	for (unsigned i = 0; i < s->nextents; i++) {
 		const struct vm_extent *e = &s->extents[i];
-		int r = mmu_map(&vm->slat, s->gpa + e->offset, e->hpa, e->size, MMU_RWX);
+		int r = mmu_map(&vm->slat, s->gpa + e->offset, e->hpa, e->size,
+				slot_perms(s));
 		if (r)
 			return r;
 	}
@@ -123,6 +131,89 @@ static int create_slot(struct vm *vm, struct vm_slot *s, uint32_t flags,
 	return 0;
 }
 
+uint64_t vm_dirty_bitmap_bytes(const struct vm_slot *s)
+{
+	return (s->size / PAGE_SIZE + 63) / 64 * 8;
+}
+
+/* Turning KVM_MEM_LOG_DIRTY_PAGES on allocates a clear bitmap and
+ * write-protects the slot; turning it off frees it and allows writes. */
+static int set_logging(struct vm *vm, struct vm_slot *s, uint32_t flags)
+{
+	bool was = s->flags & KVM_MEM_LOG_DIRTY_PAGES;
+	bool now = flags & KVM_MEM_LOG_DIRTY_PAGES;
+	uint64_t pa;
+
+	if (now && !was) {
+		unsigned pages = (unsigned)(ALIGN_UP(vm_dirty_bitmap_bytes(s), PAGE_SIZE) /
+					    PAGE_SIZE);
+		if (page_alloc(pages, 1, &pa))
+			return -ENOMEM;
+		s->dirty_bitmap = (uint64_t *)pa;
+		s->dirty_pages = pages;
+	} else if (was && !now) {
+		page_free((uint64_t)s->dirty_bitmap, s->dirty_pages);
+		s->dirty_bitmap = 0;
+		s->dirty_pages = 0;
+	}
+	s->flags = flags;           /* other bits are stored, as 2.6.21 did */
+	if (now != was) {
+		int r = map_slot(vm, s);
+		vm_slat_changed(vm);
+		return r;
+	}
+	return 0;
+}
+
+void vm_mark_dirty(struct vm *vm, uint64_t gpa)
+{
+	struct vm_slot *s = vm_slot_at(vm, gpa);
+
+	if (s && s->dirty_bitmap) {
+		uint64_t page = (gpa - s->gpa) / PAGE_SIZE;
+		s->dirty_bitmap[page / 64] |= 1ULL << (page % 64);
+	}
+}
+
+bool vm_dirty_fault(struct vm *vm, uint64_t gpa)
+{
+	struct vm_slot *s = vm_slot_at(vm, gpa);
+	uint64_t hpa, page_gpa = ALIGN_DOWN(gpa, PAGE_SIZE);
+	unsigned perms;
+
+	if (!s || !s->dirty_bitmap || mmu_lookup(&vm->slat, page_gpa, &hpa, &perms) ||
+	    (perms & MMU_WRITE))
+		return false;
+	vm_mark_dirty(vm, gpa);
+	/* 4 KiB granularity: a large page is split by the remap */
+	if (mmu_map(&vm->slat, page_gpa, hpa, PAGE_SIZE, MMU_RWX))
+		return false;
+	vm_slat_changed(vm);
+	return true;
+}
+
+int vm_get_dirty_log(struct vm *vm, uint32_t slot, void *out, uint64_t bitmap_bytes)
+{
+	if (slot >= VM_MAX_SLOTS)
+		return -EINVAL;
+	struct vm_slot *s = &vm->slots[slot];
+	if (!s->used || !s->dirty_bitmap)
+		return -ENOENT;
+	uint64_t bytes = vm_dirty_bitmap_bytes(s);
+	if (bitmap_bytes < bytes)
+		return -EFAULT;
+	memcpy(out, s->dirty_bitmap, bytes);
+	bool any = false;
+	for (uint64_t i = 0; i < bytes / 8; i++)
+		any |= s->dirty_bitmap[i] != 0;
+	if (any) {                      /* read-and-clear, then re-arm */
+		memset(s->dirty_bitmap, 0, bytes);
+		map_slot(vm, s);
+		vm_slat_changed(vm);
+	}
+	return 0;
+}
+
 int vm_set_slot(struct vm *vm, uint32_t slot, uint32_t flags, uint64_t gpa,
 		uint64_t size)
 {
@@ -145,8 +236,10 @@ int vm_set_slot(struct vm *vm, uint32_t slot, uint32_t flags, uint64_t gpa,
 		if (i != slot && o->used && ranges_overlap(gpa, size, o->gpa, o->size))
 			return -EEXIST;
 	}
-	if (!s->used)
-		return create_slot(vm, s, flags, gpa, size);
+	if (!s->used) {
+		int r = create_slot(vm, s, flags & ~KVM_MEM_LOG_DIRTY_PAGES, gpa, size);
+		return r ? r : set_logging(vm, s, flags);
+	}
 	if (gpa != s->gpa) {                    /* move, keeping contents */
 		unmap_slot(vm, s);
 		s->gpa = gpa;
@@ -158,6 +251,5 @@ int vm_set_slot(struct vm *vm, uint32_t slot, uint32_t flags, uint64_t gpa,
 		}
 		vm_slat_changed(vm);
 	}
-	s->flags = flags;
-	return 0;
+	return set_logging(vm, s, flags);
 }

@@ -1,0 +1,172 @@
+/*
+ * emul/ callbacks for guest vCPUs (see core/emul_glue.h). A linear address
+ * goes through the guest's page tables (mmu/guest_walk.c) with the access
+ * rights checked the way the CPU would (SDM Vol. 3 4.6), then to slot RAM
+ * or, outside every slot, to MMIO.
+ */
+#include "core/emul_glue.h"
+#include "core/guest_mem.h"
+#include "core/lib.h"
+#include "core/vm.h"
+#include "mmu/guest_walk.h"
+
+#define PF_P    (1u << 0)
+#define PF_W    (1u << 1)
+#define PF_U    (1u << 2)
+#define PF_I    (1u << 4)
+#define CR0_WP_BIT (1ULL << 16)
+#define EFER_NXE_BIT (1ULL << 11)
+
+static int walk_read(void *ctx, uint64_t gpa, void *buf, unsigned len)
+{
+	return guest_read_gpa(ctx, gpa, buf, len);
+}
+
+static void page_fault(struct emul_event *f, uint64_t la, uint32_t code)
+{
+	*f = (struct emul_event){ .vector = 14, .has_error_code = 1,
+				  .error_code = code, .cr2 = la };
+}
+
+/* Linear → guest-physical with the CPU's permission checks. */
+static bool translate(struct vcpu_emul *ve, uint64_t la, unsigned acc,
+		      uint64_t *gpa, struct emul_event *fault)
+{
+	const struct emul_cpu *c = &ve->cpu;
+	struct guest_paging p = { c->cr0, c->cr3, c->cr4, c->efer, walk_read,
+				  ve->v->vm };
+	struct guest_translation t;
+	bool write = acc & (EMUL_ACC_WRITE | EMUL_ACC_RMW);
+	bool user = acc & EMUL_ACC_USER;
+	bool fetch = acc & EMUL_ACC_FETCH;
+	uint32_t code = (write ? PF_W : 0) | (user ? PF_U : 0) |
+			(fetch && (c->efer & EFER_NXE_BIT) ? PF_I : 0);
+
+	if (guest_walk(&p, la, &t)) {
+		page_fault(fault, la, code);
+		return false;
+	}
+	if ((user && !t.user) ||
+	    (write && !t.writable && (user || (c->cr0 & CR0_WP_BIT))) ||
+	    (fetch && t.nx && (c->efer & EFER_NXE_BIT))) {
+		page_fault(fault, la, code | PF_P);
+		return false;
+	}
+	*gpa = t.gpa;
+	return true;
+}
+
+static enum emul_mem_status access(void *opaque, uint64_t la, void *buf,
+				   unsigned len, unsigned acc, uint64_t *gpa,
+				   struct emul_event *fault, bool write)
+{
+	struct vcpu_emul *ve = opaque;
+	struct vm *vm = ve->v->vm;
+
+	if (!translate(ve, la, acc, gpa, fault))
+		return EMUL_MEM_FAULT;
+	if (!vm_slot_at(vm, *gpa))
+		return EMUL_MEM_MMIO;
+	if (!buf)
+		return EMUL_MEM_OK;             /* a probe */
+	int r = write ? guest_write_gpa(vm, *gpa, buf, len)
+		      : guest_read_gpa(vm, *gpa, buf, len);
+	if (r == 0 && write)
+		vm_mark_dirty(vm, *gpa);
+	return r ? EMUL_MEM_MMIO : EMUL_MEM_OK;
+}
+
+static enum emul_mem_status cb_fetch(void *opaque, uint64_t la, void *buf,
+				     unsigned len, unsigned acc, uint64_t *gpa,
+				     struct emul_event *fault)
+{
+	return access(opaque, la, buf, len, acc, gpa, fault, false);
+}
+
+static enum emul_mem_status cb_read(void *opaque, uint64_t la, void *buf,
+				    unsigned len, unsigned acc, uint64_t *gpa,
+				    struct emul_event *fault)
+{
+	return access(opaque, la, buf, len, acc, gpa, fault, false);
+}
+
+static enum emul_mem_status cb_write(void *opaque, uint64_t la, const void *buf,
+				     unsigned len, unsigned acc, uint64_t *gpa,
+				     struct emul_event *fault)
+{
+	return access(opaque, la, (void *)buf, len, acc, gpa, fault, true);
+}
+
+static const struct emul_ops guest_emul_ops = {
+	.fetch = cb_fetch,
+	.read = cb_read,
+	.write = cb_write,
+};
+
+static void seg_to_emul(struct emul_seg *e, const struct vcpu_segment *s)
+{
+	*e = (struct emul_seg){ .base = s->base, .limit = s->limit,
+		.sel = s->selector, .type = s->type, .s = s->s, .dpl = s->dpl,
+		.present = s->present, .db = s->db, .l = s->l, .g = s->g,
+		.unusable = s->unusable };
+}
+
+/* emul's GPR order is the encoding order (RAX RCX RDX RBX RSP RBP RSI RDI);
+ * struct vcpu_regs is kvm_regs order. */
+static uint64_t *gpr_slot(struct vcpu_regs *r, unsigned i)
+{
+	uint64_t *map[16] = { &r->rax, &r->rcx, &r->rdx, &r->rbx, &r->rsp,
+			      &r->rbp, &r->rsi, &r->rdi, &r->r8, &r->r9, &r->r10,
+			      &r->r11, &r->r12, &r->r13, &r->r14, &r->r15 };
+	return map[i];
+}
+
+static void load_cpu(struct vcpu_emul *ve)
+{
+	struct vcpu *v = ve->v;
+	struct emul_cpu *c = &ve->cpu;
+	struct vcpu_sregs s;
+
+	virt->get_sregs(v, &s);
+	for (unsigned i = 0; i < 16; i++)
+		c->gpr[i] = *gpr_slot(&v->regs, i);
+	c->rip = v->regs.rip;
+	c->rflags = v->regs.rflags;
+	seg_to_emul(&c->seg[EMUL_SEG_ES], &s.es);
+	seg_to_emul(&c->seg[EMUL_SEG_CS], &s.cs);
+	seg_to_emul(&c->seg[EMUL_SEG_SS], &s.ss);
+	seg_to_emul(&c->seg[EMUL_SEG_DS], &s.ds);
+	seg_to_emul(&c->seg[EMUL_SEG_FS], &s.fs);
+	seg_to_emul(&c->seg[EMUL_SEG_GS], &s.gs);
+	c->cr0 = s.cr0;
+	c->cr2 = s.cr2;
+	c->cr3 = s.cr3;
+	c->cr4 = s.cr4;
+	c->efer = s.efer;
+	c->cpl = (s.cr0 & 1) ? s.ss.dpl : 0;
+	c->mode = emul_mode_of(s.cr0, s.efer, v->regs.rflags, s.cs.l, s.cs.db);
+}
+
+static void store_cpu(struct vcpu_emul *ve)
+{
+	struct vcpu *v = ve->v;
+
+	for (unsigned i = 0; i < 16; i++)
+		*gpr_slot(&v->regs, i) = ve->cpu.gpr[i];
+	v->regs.rip = ve->cpu.rip;
+	v->regs.rflags = ve->cpu.rflags;
+}
+
+enum emul_status vcpu_emulate(struct vcpu *v, struct vcpu_emul *ve)
+{
+	if (!emul_busy(&ve->ctx)) {
+		ve->v = v;
+		emul_init(&ve->ctx, &guest_emul_ops, ve);
+		load_cpu(ve);
+	}
+	enum emul_status st = emul_execute(&ve->ctx, &ve->cpu, &ve->res);
+	/* DONE and the write requests have committed state (emul.h) */
+	if (st == EMUL_DONE || st == EMUL_MMIO_WRITE || st == EMUL_IO_OUT)
+		store_cpu(ve);
+	return st;
+}
