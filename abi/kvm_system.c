@@ -4,6 +4,7 @@
 #include "abi/errno.h"
 #include "core/handle.h"
 #include "core/log.h"
+#include "core/msr.h"
 
 static int64_t create_vm(void)
 {
@@ -18,11 +19,27 @@ static int64_t create_vm(void)
 	return h;
 }
 
+/* The intended 2.6.21 protocol without its indexing bug: nmsrs is always
+ * set to the list's length; a smaller capacity gets -E2BIG. The list must
+ * fit the mailbox with its header. */
+static int64_t get_msr_index_list(struct kvm_msr_list *list)
+{
+	uint32_t capacity = list->nmsrs;
+
+	list->nmsrs = msr_index_count;
+	if (capacity < msr_index_count)
+		return -E2BIG;
+	for (unsigned i = 0; i < msr_index_count; i++)
+		list->indices[i] = msr_index_list[i];
+	return 0;
+}
+
 int64_t kvm_system_request(uint32_t request, uint64_t iarg, void *arg)
 {
 	(void)iarg;
-	(void)arg;
 	switch (request) {
+	case KVM_GET_MSR_INDEX_LIST:
+		return get_msr_index_list(arg);
 	case KVM_GET_API_VERSION:
 		return KVM_API_VERSION;
 	case KVM_CREATE_VM:

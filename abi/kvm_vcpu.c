@@ -6,6 +6,8 @@
 #include "core/guest_mem.h"
 #include "core/handle.h"
 #include "core/lib.h"
+#include "core/msr.h"
+#include "abi/hypercall.h"
 #include "core/vcpu_run.h"
 #include "mmu/guest_walk.h"
 
@@ -116,6 +118,46 @@ static void translate(struct vcpu *v, struct kvm_translation *tr)
 	}
 }
 
+/*
+ * 2.6.21: entries are processed in order and processing stops at the first
+ * unsupported index; the result is the number processed. More than 255
+ * entries is -E2BIG (they would not fit the mailbox either). nmsrs = 0
+ * returns 0 (2.6.21 said -ENOMEM there, an artefact of vmalloc(0);
+ * documented improvement).
+ */
+static int64_t msrs_access(struct vcpu *v, struct kvm_msrs *m, bool write)
+{
+	if (m->nmsrs >= 256 ||
+	    sizeof(*m) + (uint64_t)m->nmsrs * sizeof(m->entries[0]) > HC_MAILBOX_BYTES)
+		return -E2BIG;
+	for (uint32_t i = 0; i < m->nmsrs; i++) {
+		struct kvm_msr_entry *e = &m->entries[i];
+		int r = write ? vcpu_msr_write(v, e->index, e->data)
+			      : vcpu_msr_read(v, e->index, &e->data);
+		if (r)
+			return i;
+	}
+	return m->nmsrs;
+}
+
+/* Improvement over 2.6.21, which said -EOPNOTSUPP on AMD: the same
+ * breakpoints and single-step on both vendors. */
+static int64_t debug_guest(struct vcpu *v, const struct kvm_debug_guest *d)
+{
+	struct vcpu_debug *dbg = &v->debug;
+
+	*dbg = (struct vcpu_debug){ .enabled = d->enabled != 0,
+				    .singlestep = d->enabled && d->singlestep };
+	for (int i = 0; i < 4 && d->enabled; i++) {
+		if (d->breakpoints[i].enabled) {
+			dbg->bp_enabled |= 1u << i;
+			dbg->bp_addr[i] = d->breakpoints[i].address;
+		}
+	}
+	virt->set_debug(v);
+	return 0;
+}
+
 int64_t kvm_vcpu_request(struct vcpu *v, uint64_t handle, uint32_t request,
 			 uint64_t iarg, void *arg)
 {
@@ -135,6 +177,12 @@ int64_t kvm_vcpu_request(struct vcpu *v, uint64_t handle, uint32_t request,
 	case KVM_SET_SREGS:
 		set_sregs(v, arg);
 		return 0;
+	case KVM_GET_MSRS:
+		return msrs_access(v, arg, false);
+	case KVM_SET_MSRS:
+		return msrs_access(v, arg, true);
+	case KVM_DEBUG_GUEST:
+		return debug_guest(v, arg);
 	case KVM_INTERRUPT:
 		return queue_interrupt(v, arg);
 	case KVM_TRANSLATE:

@@ -84,6 +84,13 @@ struct vexit {
 	};
 };
 
+/* KVM_DEBUG_GUEST state: execution breakpoints and single-step. */
+struct vcpu_debug {
+	bool enabled, singlestep;
+	uint8_t bp_enabled;     /* bit i: bp_addr[i] armed */
+	uint64_t bp_addr[4];
+};
+
 /* FXSAVE image: x87, MMX and SSE state (SDM Vol. 1 10.5.1). */
 struct vcpu_fpu {
 	uint8_t fxsave[512];
@@ -99,10 +106,13 @@ struct vcpu {
 	 * kvm_run.emulated (the VMM completes it, then we step over it). */
 	uint32_t pending_insn_len;
 	uint64_t apic_base;     /* reported by GET_SREGS and kvm_run */
+	uint64_t misc_enable;   /* IA32_MISC_ENABLE, emulated */
 	uint64_t irq_pending[4];  /* KVM_INTERRUPT vectors not yet injected */
 	void *emul;             /* struct vcpu_emul, allocated on first MMIO */
 	bool mmio_read_pending; /* the last exit was an MMIO read */
 	bool emul_continue;     /* a REP MMIO instruction has iterations left */
+	struct vcpu_debug debug;
+	bool resume_with_rf;    /* stopped on a breakpoint: skip it once */
 	uint64_t exits;         /* statistics */
 	uint64_t exits_to_ctl;
 };

@@ -17,9 +17,13 @@
 #include "emul/emul.h"
 #include "core/emul_glue.h"
 #include "core/memory.h"
+#include "core/msr.h"
 
 #define RFLAGS_DF (1ULL << 10)
+#define TRAP_DB 1
 #define TRAP_UD 6
+#define RFLAGS_TF (1ULL << 8)
+#define RFLAGS_RF (1ULL << 16)
 #define TRAP_GP 13
 
 void vcpu_reset_state(struct vcpu *v)
@@ -149,12 +153,22 @@ static bool handle_in_hypervisor(struct vcpu *v, const struct vexit *e)
 		v->vm->bad_hypercalls++;
 		virt->inject_exception(v, TRAP_UD, false, 0);
 		return true;
-	case VEXIT_MSR_READ:
+	case VEXIT_MSR_READ: {
+		uint64_t value;
+		if (vcpu_msr_read(v, e->msr.index, &value)) {
+			virt->inject_exception(v, TRAP_GP, true, 0);
+			return true;
+		}
+		v->regs.rax = (uint32_t)value;
+		v->regs.rdx = value >> 32;
+		v->regs.rip += e->insn_len;
+		return true;
+	}
 	case VEXIT_MSR_WRITE:
-		/* Guest MSR emulation arrives with the complete ABI; until then
-		 * an MSR access is refused the way hardware refuses an unknown
-		 * one. */
-		virt->inject_exception(v, TRAP_GP, true, 0);
+		if (vcpu_msr_write(v, e->msr.index, e->msr.value))
+			virt->inject_exception(v, TRAP_GP, true, 0);
+		else
+			v->regs.rip += e->insn_len;
 		return true;
 	default:
 		return false;
@@ -187,6 +201,13 @@ static void fill_exit(struct vcpu *v, const struct vexit *e, struct kvm_run *run
 		run->exit_reason = KVM_EXIT_SHUTDOWN;
 		break;
 	case VEXIT_EXCEPTION:
+		if (e->exc.vector == TRAP_DB && v->debug.enabled) {
+			run->exit_reason = KVM_EXIT_DEBUG;
+			/* an execution breakpoint is a fault: continuing must not
+			 * hit it again at once (RF, SDM 17.3.1.1) */
+			v->resume_with_rf = true;
+			break;
+		}
 		run->exit_reason = KVM_EXIT_EXCEPTION;
 		run->ex.exception = e->exc.vector;
 		run->ex.error_code = e->exc.error_code;
@@ -213,6 +234,23 @@ static void fill_outputs(struct vcpu *v, struct kvm_run *run)
 					     !vcpu_irq_queued(v);
 	run->cr8 = s.cr8;
 	run->apic_base = v->apic_base;
+}
+
+/* Single-step sets TF|RF for the entry (kvm-abi-v4.md 4, DEBUG_GUEST);
+ * GET_REGS must not see them, so they are taken off again after. */
+static void enter_debug_flags(struct vcpu *v)
+{
+	if (v->debug.enabled && v->debug.singlestep)
+		v->regs.rflags |= RFLAGS_TF | RFLAGS_RF;
+	else if (v->resume_with_rf)
+		v->regs.rflags |= RFLAGS_RF;
+	v->resume_with_rf = false;
+}
+
+static void leave_debug_flags(struct vcpu *v)
+{
+	if (v->debug.enabled && v->debug.singlestep)
+		v->regs.rflags &= ~(RFLAGS_TF | RFLAGS_RF);
 }
 
 /* Exit descriptions built by the MMIO path rather than from a vexit. */
@@ -343,7 +381,9 @@ int vcpu_run(struct vcpu *v, struct kvm_run *run)
 	fpu_switch_to(v);
 	while (!exit_ready) {
 		prepare_interrupts(v, run);
+		enter_debug_flags(v);
 		virt->run(v, &e);
+		leave_debug_flags(v);
 		if (e.insn_len == 0 && (e.reason == VEXIT_IO || e.reason == VEXIT_CPUID ||
 					e.reason == VEXIT_HLT)) {
 			/* cannot step over what we cannot decode: let the VMM see

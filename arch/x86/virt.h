@@ -48,6 +48,14 @@ struct virt_ops {
 	bool (*event_pending)(struct vcpu *v);
 	/* Exit (VEXIT_INTR_WINDOW) as soon as the guest can take an interrupt. */
 	void (*set_irq_window)(struct vcpu *v, bool on);
+	/* MSRs the backend's control structure holds (EFER, SYSCALL and
+	 * SYSENTER MSRs, FS/GS base, KERNEL_GS_BASE, TSC, PAT): 0, or -1 if
+	 * the index is not one of them. */
+	int (*get_msr)(struct vcpu *v, uint32_t index, uint64_t *value);
+	int (*set_msr)(struct vcpu *v, uint32_t index, uint64_t value);
+	/* Arms execution breakpoints and #DB interception for v->debug (the
+	 * single-step flag is core's: it sets RFLAGS.TF around entries). */
+	void (*set_debug)(struct vcpu *v);
 	/* Injects an exception into the guest on the next entry. */
 	void (*inject_exception)(struct vcpu *v, uint8_t vector, bool has_error,
 				 uint32_t error_code);

@@ -72,8 +72,13 @@ void svm_decode_exit(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e)
 	e->insn_len = 0;
 	/* An event the exit interrupted is delivered again on the next entry
 	 * (APM 15.7.2), so no interrupt or exception is ever lost. */
-	if (c->exitintinfo & SVM_EVTINJ_VALID)
+	if ((c->exitintinfo & SVM_EVTINJ_VALID) && code != SVM_EXIT_SHUTDOWN &&
+	    code != SVM_EXIT_INVALID)
 		sv->vmcb->control.eventinj = c->exitintinfo;
+	/* after a triple fault nothing is re-delivered: the VMM inspects the
+	 * state and may reset it with SET_REGS/SET_SREGS */
+	if (code == SVM_EXIT_SHUTDOWN)
+		sv->vmcb->control.eventinj = 0;
 	switch (code) {
 	case SVM_EXIT_IOIO:
 		decode_ioio(sv, e);

@@ -66,5 +66,8 @@ const struct virt_ops svm_ops = {
 	.inject_irq = svm_inject_irq,
 	.event_pending = svm_event_pending,
 	.set_irq_window = svm_set_irq_window,
+	.get_msr = svm_get_msr,
+	.set_msr = svm_set_msr,
+	.set_debug = svm_set_debug,
 	.inject_exception = svm_inject_exception,
 };

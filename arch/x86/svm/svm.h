@@ -24,6 +24,7 @@ struct svm_vcpu {
 	uint64_t vmcb_pa;
 	struct svm_vm *vm;
 	uint64_t slat_gen_seen; /* older than vm->slat_gen: flush this ASID */
+	bool load_drs;          /* being debugged: DR0-3 hold its breakpoints */
 };
 
 void svm_vmrun(struct vcpu_regs *regs, uint64_t vmcb_pa, uint64_t host_vmcb_pa);
@@ -44,6 +45,10 @@ void svm_get_sregs(struct vcpu *v, struct vcpu_sregs *s);
 void svm_set_sregs(struct vcpu *v, const struct vcpu_sregs *s);
 void svm_run(struct vcpu *v, struct vexit *e);
 bool svm_interrupt_shadow(struct vcpu *v);
+void svm_set_debug(struct vcpu *v);
+void svm_load_guest_drs(const struct vcpu *v);
+int svm_get_msr(struct vcpu *v, uint32_t index, uint64_t *value);
+int svm_set_msr(struct vcpu *v, uint32_t index, uint64_t value);
 void svm_inject_irq(struct vcpu *v, uint8_t vector);
 bool svm_event_pending(struct vcpu *v);
 void svm_set_irq_window(struct vcpu *v, bool on);

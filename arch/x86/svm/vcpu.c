@@ -179,6 +179,8 @@ void svm_run(struct vcpu *v, struct vexit *e)
 		sv->slat_gen_seen = sv->vm->slat_gen;
 	}
 
+	if (sv->load_drs)
+		svm_load_guest_drs(v);
 	svm_vmrun(&v->regs, sv->vmcb_pa, svm_host_vmcb_pa());
 
 	v->regs.rax = vmcb->save.rax;

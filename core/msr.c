@@ -1,0 +1,81 @@
+/*
+ * Guest MSR emulation (see core/msr.h). What 2.6.21 supported, with the
+ * values it gave: the SYSCALL/SYSENTER MSRs, FS/GS bases, EFER, TSC and PAT
+ * live in the backend's control structure; APIC base and MISC_ENABLE are
+ * emulated here; MTRRs and machine-check MSRs read 0 and ignore writes;
+ * 0xCD (FSB frequency) reads 3.
+ */
+#include "core/msr.h"
+#include "core/vm.h"
+
+#define MSR_IA32_TSC            0x00000010
+#define MSR_IA32_APIC_BASE      0x0000001b
+#define MSR_EBC_FREQUENCY_ID    0x000000cd
+#define MSR_MTRRCAP             0x000000fe
+#define MSR_IA32_SYSENTER_CS    0x00000174
+#define MSR_IA32_SYSENTER_ESP   0x00000175
+#define MSR_IA32_SYSENTER_EIP   0x00000176
+#define MSR_IA32_MCG_CAP        0x00000179
+#define MSR_IA32_MCG_STATUS     0x0000017a
+#define MSR_IA32_MISC_ENABLE    0x000001a0
+#define MSR_MTRR_FIRST          0x00000200
+#define MSR_MTRR_LAST           0x000002ff
+#define MSR_MC0_CTL             0x00000400
+#define MSR_MC_LAST             0x0000047f
+#define MSR_STAR                0xc0000081
+#define MSR_LSTAR               0xc0000082
+#define MSR_CSTAR               0xc0000083
+#define MSR_SFMASK              0xc0000084
+#define MSR_KERNEL_GS_BASE      0xc0000102
+
+const uint32_t msr_index_list[] = {
+	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
+	MSR_STAR, MSR_CSTAR, MSR_KERNEL_GS_BASE, MSR_SFMASK, MSR_LSTAR,
+	MSR_IA32_TSC, MSR_IA32_MISC_ENABLE,
+};
+const unsigned msr_index_count = sizeof(msr_index_list) / sizeof(msr_index_list[0]);
+
+static bool reads_as_zero(uint32_t index)
+{
+	return index == MSR_MTRRCAP || index == MSR_IA32_MCG_CAP ||
+	       index == MSR_IA32_MCG_STATUS ||
+	       (index >= MSR_MTRR_FIRST && index <= MSR_MTRR_LAST) ||
+	       (index >= MSR_MC0_CTL && index <= MSR_MC_LAST);
+}
+
+int vcpu_msr_read(struct vcpu *v, uint32_t index, uint64_t *value)
+{
+	switch (index) {
+	case MSR_IA32_APIC_BASE:
+		*value = v->apic_base;
+		return 0;
+	case MSR_IA32_MISC_ENABLE:
+		*value = v->misc_enable;
+		return 0;
+	case MSR_EBC_FREQUENCY_ID:
+		*value = 3;
+		return 0;
+	default:
+		if (reads_as_zero(index)) {
+			*value = 0;
+			return 0;
+		}
+		return virt->get_msr(v, index, value);
+	}
+}
+
+int vcpu_msr_write(struct vcpu *v, uint32_t index, uint64_t value)
+{
+	switch (index) {
+	case MSR_IA32_APIC_BASE:
+		v->apic_base = value;
+		return 0;
+	case MSR_IA32_MISC_ENABLE:
+		v->misc_enable = value;
+		return 0;
+	default:
+		if (reads_as_zero(index))
+			return 0;
+		return virt->set_msr(v, index, value);
+	}
+}
