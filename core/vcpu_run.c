@@ -150,7 +150,9 @@ static bool handle_in_hypervisor(struct vcpu *v, const struct vexit *e)
 		return true;
 	case VEXIT_HYPERCALL:
 		/* only the control partition may call (abi/hypercall.h) */
-		v->vm->bad_hypercalls++;
+		if (v->vm->bad_hypercalls++ < 8)
+			printk("vm%u: hypercall from a guest at RIP %#lx refused with #UD\n",
+			       v->vm->id, v->regs.rip);
 		virt->inject_exception(v, TRAP_UD, false, 0);
 		return true;
 	case VEXIT_MSR_READ: {

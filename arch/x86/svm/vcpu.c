@@ -183,10 +183,14 @@ void svm_run(struct vcpu *v, struct vexit *e)
 		svm_load_guest_drs(v);
 	svm_vmrun(&v->regs, sv->vmcb_pa, svm_host_vmcb_pa());
 
-	v->regs.rax = vmcb->save.rax;
-	v->regs.rsp = vmcb->save.rsp;
-	v->regs.rip = vmcb->save.rip;
-	v->regs.rflags = vmcb->save.rflags;
+	/* A refused VMRUN leaves no guest state behind (platform-notes: the
+	 * VMCB's RIP is not the guest's then): keep ours. */
+	if (vmcb->control.exitcode != SVM_EXIT_INVALID) {
+		v->regs.rax = vmcb->save.rax;
+		v->regs.rsp = vmcb->save.rsp;
+		v->regs.rip = vmcb->save.rip;
+		v->regs.rflags = vmcb->save.rflags;
+	}
 	v->exits++;
 	if (vmcb->control.exitcode == SVM_EXIT_INTR)
 		cpu_take_pending_interrupts();
