@@ -28,6 +28,7 @@ HV_LDFLAGS := -nostdlib -static -no-pie -z max-page-size=0x1000 -Wl,--build-id=n
 .DEFAULT_GOAL := all
 include emul/emul.mk
 include guests/ctl/ctl.mk
+include guests/tests/tests.mk
 
 HV_SRCS_C := $(wildcard core/*.c) $(wildcard arch/x86/*.c) $(wildcard mmu/*.c) \
              $(wildcard abi/*.c) $(wildcard arch/x86/svm/*.c) $(wildcard arch/x86/vmx/*.c) \
@@ -66,7 +67,7 @@ $(TEST_MODULE): tools/hello-module.txt
 	@mkdir -p $(dir $@)
 	cp $< $@
 
-ISO_MODULES := $(CTL_ELF) $(TEST_MODULE)
+ISO_MODULES := $(CTL_ELF) $(TEST_MODULE) $(TEST_GUESTS)
 
 $(BUILD)/barekvm.iso: $(BUILD)/barekvm.elf boot/grub.cfg $(ISO_MODULES) tools/mkiso.sh
 	tools/mkiso.sh $@ $(BUILD)/barekvm.elf boot/grub.cfg $(ISO_MODULES)
@@ -112,6 +113,6 @@ test: test-unit test-system
 
 clean:
 	rm -rf $(BUILD)/hv $(BUILD)/host $(BUILD)/iso $(BUILD)/*.elf $(BUILD)/*.iso \
-	       $(BUILD)/modules $(BUILD)/ctl $(BUILD)/test-logs
+	       $(BUILD)/modules $(BUILD)/ctl $(BUILD)/test-logs $(BUILD)/guests
 
 -include $(HV_OBJS:.o=.d)

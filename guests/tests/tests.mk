@@ -1,0 +1,116 @@
+# The system tests' guest images (docs/test-guests.md), built into
+# $(BUILD)/guests/. Included from the top-level Makefile; works on its own
+# too: `make -f guests/tests/tests.mk test-guests`.
+#
+#   make test-guests        $(TEST_GUESTS): real.bin, prot32.bin, long64.bin
+#                           (flat images) and mbhello.elf (multiboot v1 ELF32)
+#   make test-guests-qemu   boot mbhello.elf with QEMU's own multiboot loader
+#                           (-kernel) and check its output and exit status
+#   make test-guests-clean  remove $(BUILD)/guests
+#
+# Each image also exists as an ELF with symbols and DWARF under
+# $(BUILD)/guests/obj/ for objdump and gdb (real.elf: objdump -m i8086).
+
+BUILD   ?= build
+CC      ?= gcc
+TG_LD      := ld
+TG_OBJCOPY := objcopy
+TG_QEMU    ?= qemu-system-x86_64
+
+# Including this file must not change the includer's default goal.
+TG_SAVED_DEFAULT_GOAL := $(.DEFAULT_GOAL)
+
+TG_DIR := guests/tests
+TG_OUT := $(BUILD)/guests
+TG_OBJ := $(TG_OUT)/obj
+
+TEST_GUESTS := $(TG_OUT)/real.bin $(TG_OUT)/prot32.bin $(TG_OUT)/long64.bin \
+               $(TG_OUT)/mbhello.elf
+
+TG_GCC_INCLUDE := $(shell $(CC) -print-file-name=include)
+
+# Freestanding, no SSE or x87 (the VMM need not enable them), no CET notes,
+# no unwind tables; GCC must not turn loops into memset/memcpy calls.
+TG_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding \
+             -fno-pic -fno-pie -fno-stack-protector -fcf-protection=none \
+             -fno-asynchronous-unwind-tables -fno-unwind-tables \
+             -fno-tree-loop-distribute-patterns -mgeneral-regs-only \
+             -nostdinc -isystem $(TG_GCC_INCLUDE) -I $(TG_DIR)/lib -MMD -MP
+TG_CFLAGS_32 := -m32 -march=i686
+TG_CFLAGS_64 := -m64 -mno-red-zone -mcmodel=small
+TG_ASFLAGS   := -nostdinc -MMD -MP
+# Any linker warning, or any section a link map does not place, fails the build.
+TG_LDFLAGS := -nostdlib -static --build-id=none -z noexecstack \
+              -z max-page-size=0x1000 --fatal-warnings --orphan-handling=warn \
+              -L $(TG_DIR)
+
+TG_LIB      := console format check string
+TG_LIB_32   := $(patsubst %,$(TG_OBJ)/32/lib/%.o,$(TG_LIB))
+TG_LIB_64   := $(patsubst %,$(TG_OBJ)/64/lib/%.o,$(TG_LIB))
+
+TG_REAL_OBJS    := $(TG_OBJ)/32/real/real.o
+TG_PROT32_OBJS  := $(TG_OBJ)/32/prot32/entry.o $(TG_OBJ)/32/prot32/main.o \
+                   $(TG_OBJ)/32/lib/common_checks.o $(TG_LIB_32)
+TG_LONG64_OBJS  := $(TG_OBJ)/64/long64/entry.o $(TG_OBJ)/64/long64/main.o \
+                   $(TG_OBJ)/64/lib/common_checks.o $(TG_LIB_64)
+TG_MBHELLO_OBJS := $(TG_OBJ)/32/mbhello/entry.o $(TG_OBJ)/32/mbhello/main.o \
+                   $(TG_LIB_32)
+TG_ALL_OBJS := $(TG_REAL_OBJS) $(TG_PROT32_OBJS) $(TG_LONG64_OBJS) $(TG_MBHELLO_OBJS)
+
+.PHONY: test-guests test-guests-qemu test-guests-clean
+test-guests: $(TEST_GUESTS)
+
+# 32/ objects are ELF32 (real.S is .code16 inside an ELF32 object), 64/ ELF64.
+$(TG_OBJ)/32/%.o: $(TG_DIR)/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(TG_CFLAGS) $(TG_CFLAGS_32) -c $< -o $@
+
+$(TG_OBJ)/64/%.o: $(TG_DIR)/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(TG_CFLAGS) $(TG_CFLAGS_64) -c $< -o $@
+
+$(TG_OBJ)/32/%.o: $(TG_DIR)/%.S
+	@mkdir -p $(dir $@)
+	$(CC) $(TG_ASFLAGS) -m32 -c $< -o $@
+
+$(TG_OBJ)/64/%.o: $(TG_DIR)/%.S
+	@mkdir -p $(dir $@)
+	$(CC) $(TG_ASFLAGS) -m64 -c $< -o $@
+
+$(TG_OBJ)/real.elf: $(TG_REAL_OBJS) $(TG_DIR)/real/real.ld $(TG_DIR)/debug-sections.ld
+	$(TG_LD) -m elf_i386 $(TG_LDFLAGS) -T $(TG_DIR)/real/real.ld -o $@ $(TG_REAL_OBJS)
+
+$(TG_OBJ)/prot32.elf: $(TG_PROT32_OBJS) $(TG_DIR)/flat.ld $(TG_DIR)/debug-sections.ld
+	$(TG_LD) -m elf_i386 $(TG_LDFLAGS) -T $(TG_DIR)/flat.ld -o $@ $(TG_PROT32_OBJS)
+
+$(TG_OBJ)/long64.elf: $(TG_LONG64_OBJS) $(TG_DIR)/flat.ld $(TG_DIR)/debug-sections.ld
+	$(TG_LD) -m elf_x86_64 $(TG_LDFLAGS) -T $(TG_DIR)/flat.ld -o $@ $(TG_LONG64_OBJS)
+
+$(TG_OUT)/%.bin: $(TG_OBJ)/%.elf
+	$(TG_OBJCOPY) -O binary $< $@
+
+$(TG_OUT)/mbhello.elf: $(TG_MBHELLO_OBJS) $(TG_DIR)/mbhello/mbhello.ld $(TG_DIR)/debug-sections.ld
+	$(TG_LD) -m elf_i386 $(TG_LDFLAGS) -T $(TG_DIR)/mbhello/mbhello.ld -o $@ $(TG_MBHELLO_OBJS)
+
+# mbhello.elf on QEMU's multiboot loader, with tools/hello-module.txt as its
+# module: every line must pass and the exit status must be (0 << 1) | 1.
+TG_QEMU_LOG := $(TG_OUT)/mbhello-qemu.log
+test-guests-qemu: $(TG_OUT)/mbhello.elf tools/hello-module.txt
+	@rc=0; timeout 60 $(TG_QEMU) -machine pc -m 128 -display none -no-reboot \
+	  -serial file:$(TG_QEMU_LOG) -monitor none \
+	  -device isa-debug-exit,iobase=0xf4,iosize=4 \
+	  -kernel $< -append "mbhello greeting=world" \
+	  -initrd "tools/hello-module.txt hello greeting=world" || rc=$$?; \
+	cat $(TG_QEMU_LOG); \
+	if [ $$rc -ne 1 ] || grep -q '^mbhello: FAIL' $(TG_QEMU_LOG) || \
+	   ! grep -q "^mbhello: module 0: first line='$$(head -n1 tools/hello-module.txt)'" $(TG_QEMU_LOG) || \
+	   ! grep -q '^mbhello: PASS [0-9]*/[0-9]*' $(TG_QEMU_LOG); then \
+	  echo "test-guests-qemu: FAILED (QEMU exit status $$rc, want 1)"; exit 1; fi; \
+	echo "test-guests-qemu: mbhello.elf passed on QEMU's multiboot loader"
+
+test-guests-clean:
+	rm -rf $(TG_OUT)
+
+-include $(TG_ALL_OBJS:.o=.d)
+
+.DEFAULT_GOAL := $(TG_SAVED_DEFAULT_GOAL)
