@@ -1,0 +1,426 @@
+/*
+ * emul.h - BareKVM x86 instruction decoder and emulator: the public interface.
+ *
+ * A freestanding library: it knows nothing of the hypervisor. The caller
+ * hands it the guest's registers and mode (struct emul_cpu) and reaches
+ * memory, IO ports and paging only through struct emul_ops callbacks, so the
+ * same code runs on the hypervisor's exit path (interrupts off, per-vCPU
+ * state only, no allocation) and in host unit tests.
+ *
+ * Two entry points:
+ *  - emul_decode(): bytes -> length and decoded form, or a precise reason it
+ *    cannot (need more bytes, longer than 15 bytes, #UD, unsupported).
+ *  - emul_execute(): runs one instruction against a vCPU. Accesses to memory
+ *    the callbacks call "not RAM" (MMIO) and port IO come back to the caller
+ *    as requests; the caller completes them and calls again (the
+ *    KVM_EXIT_MMIO / KVM_EXIT_IO round trip). The protocol is described at
+ *    emul_execute() below and in docs/emulator.md.
+ *
+ * All state lives in caller-provided structs; nothing is global, so any
+ * number of vCPUs may use the library concurrently with their own contexts.
+ */
+#ifndef EMUL_EMUL_H
+#define EMUL_EMUL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ------------------------------------------------------------------ */
+/* CPU mode                                                           */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The execution mode, derived by the caller (or emul_mode_of()) from CR0.PE,
+ * RFLAGS.VM, EFER.LMA, CS.L and CS.D (Intel SDM Vol. 3A 2.2, AMD APM Vol. 2
+ * 1.2). Compatibility mode (EFER.LMA = 1, CS.L = 0) is EMUL_MODE_PROT16 or
+ * EMUL_MODE_PROT32 by CS.D: the instruction set and segmentation behave as in
+ * protected mode; paging is the callbacks' business.
+ */
+enum emul_mode {
+	EMUL_MODE_REAL = 0,   /* CR0.PE = 0 */
+	EMUL_MODE_PROT16 = 1, /* CR0.PE = 1, CS.D = 0 */
+	EMUL_MODE_PROT32 = 2, /* CR0.PE = 1, CS.D = 1 */
+	EMUL_MODE_LONG64 = 3, /* EFER.LMA = 1, CS.L = 1 */
+	EMUL_MODE_VM86 = 4,   /* RFLAGS.VM = 1: decoded as 16-bit, not executed */
+};
+
+/* Mode from the architectural bits; cs_l/cs_d are the CS attributes. */
+enum emul_mode emul_mode_of(uint64_t cr0, uint64_t efer, uint64_t rflags,
+			    bool cs_l, bool cs_d);
+
+/* ------------------------------------------------------------------ */
+/* Decoder                                                            */
+/* ------------------------------------------------------------------ */
+
+/* Negative results of emul_decode() (and emul_insn_len()). */
+#define EMUL_E_NEED_MORE (-1)   /* avail < 15 and the instruction needs more */
+#define EMUL_E_TOO_LONG (-2)    /* longer than 15 bytes: the CPU raises #GP(0) */
+#define EMUL_E_UD (-3)          /* the CPU raises #UD for these bytes */
+#define EMUL_E_UNSUPPORTED (-4) /* valid, but the length depends on the vendor
+				 * (66h on near branches in 64-bit mode) */
+
+#define EMUL_MAX_INSN_LEN 15
+
+/* Opcode maps (insn->map). VEX/EVEX/XOP forms keep their own map number. */
+enum emul_map {
+	EMUL_MAP_1B = 0,   /* one-byte map */
+	EMUL_MAP_0F = 1,   /* 0F xx */
+	EMUL_MAP_0F38 = 2, /* 0F 38 xx */
+	EMUL_MAP_0F3A = 3, /* 0F 3A xx */
+};
+
+/* insn->pfx bits: the legacy prefixes seen. */
+#define EMUL_PFX_LOCK 0x01
+#define EMUL_PFX_REP 0x02   /* F3 was the last of F2/F3 */
+#define EMUL_PFX_REPNE 0x04 /* F2 was the last of F2/F3 */
+#define EMUL_PFX_OPSZ 0x08  /* 66 */
+#define EMUL_PFX_ADSZ 0x10  /* 67 */
+#define EMUL_PFX_SEG 0x20   /* an effective segment override */
+
+/* insn->vex: which extended prefix introduced the opcode. */
+#define EMUL_VEX_NONE 0
+#define EMUL_VEX_VEX2 1 /* C5 */
+#define EMUL_VEX_VEX3 2 /* C4 */
+#define EMUL_VEX_EVEX 3 /* 62 */
+#define EMUL_VEX_XOP 4  /* 8F (AMD) */
+
+/* Segment registers, numbered as in the ModRM sreg field. */
+enum emul_sreg {
+	EMUL_SEG_ES = 0,
+	EMUL_SEG_CS = 1,
+	EMUL_SEG_SS = 2,
+	EMUL_SEG_DS = 3,
+	EMUL_SEG_FS = 4,
+	EMUL_SEG_GS = 5,
+	EMUL_SEG_NONE = 7,
+};
+
+/* The decoded form of one instruction. Filled by emul_decode(). */
+struct emul_insn {
+	uint8_t len;      /* 1..15 */
+	uint8_t mode;     /* enum emul_mode it was decoded for */
+	uint8_t map;      /* enum emul_map */
+	uint8_t opcode;   /* the opcode byte within map */
+	uint8_t vex;      /* EMUL_VEX_* */
+	uint8_t pfx;      /* EMUL_PFX_* */
+	uint8_t rex;      /* the REX byte (0x40..0x4F) or 0 */
+	uint8_t opsize;   /* operand size in bytes: 2, 4 or 8 (1 for byte ops) */
+	uint8_t addrsize; /* address size in bytes: 2, 4 or 8 */
+	uint8_t seg;      /* segment of the ModRM/string source operand */
+	uint8_t has_modrm;
+	uint8_t modrm;
+	uint8_t mod;      /* ModRM.mod */
+	uint8_t reg;      /* ModRM.reg with REX.R */
+	uint8_t rm;       /* ModRM.rm with REX.B (register forms) */
+	uint8_t has_sib;
+	uint8_t sib;
+	uint8_t mem;      /* has a ModRM memory operand */
+	uint8_t rip_rel;  /* RIP/EIP-relative memory operand (64-bit mode) */
+	int8_t base;      /* base GPR or -1 */
+	int8_t index;     /* index GPR or -1 */
+	uint8_t scale;    /* 1, 2, 4, 8 */
+	uint8_t disp_len; /* 0, 1, 2, 4 */
+	uint8_t imm_len;  /* bytes of the first immediate (moffs/rel too) */
+	uint8_t imm2_len; /* bytes of the second immediate (ENTER, far ptr) */
+	int64_t disp;     /* sign-extended displacement */
+	uint64_t imm;     /* first immediate, zero-extended as encoded */
+	uint64_t imm2;    /* second immediate (ENTER's level, far selector) */
+	uint32_t attr;    /* private: the opcode table's attributes */
+};
+
+/*
+ * Decode one instruction.
+ *   insn  [OUT] decoded form (valid only when the result is > 0)
+ *   bytes [IN]  instruction bytes starting at the first prefix
+ *   avail [IN]  number of valid bytes; pass 15 when available, then
+ *               EMUL_E_NEED_MORE can never happen
+ *   mode  [IN]  execution mode
+ * Returns the length 1..15 or an EMUL_E_* code. Every valid instruction of
+ * the one-byte, 0F, 0F38 and 0F3A maps, x87, VEX, EVEX and XOP gets its
+ * length even when emul_execute() would refuse to run it; undefined opcodes
+ * of the one-byte and 0F maps, LOCK where it is illegal and operand forms
+ * the CPU rejects (LEA with a register, ...) give EMUL_E_UD.
+ */
+int emul_decode(struct emul_insn *insn, const uint8_t *bytes, size_t avail,
+		enum emul_mode mode);
+
+/* emul_decode() without the decoded form. */
+int emul_insn_len(const uint8_t *bytes, size_t avail, enum emul_mode mode);
+
+/*
+ * Is the decoded instruction map/opcode (and ModRM byte, unless modrm < 0)?
+ * Prefixes are not considered. Used by the SVM backend without NRIP-save to
+ * check that the bytes at RIP really are what the exit claims, e.g.
+ * emul_insn_is(&insn, EMUL_OPC_CPUID).
+ */
+bool emul_insn_is(const struct emul_insn *insn, unsigned map, uint8_t opcode,
+		  int modrm);
+
+#define EMUL_OPC_HLT EMUL_MAP_1B, 0xF4, -1
+#define EMUL_OPC_CPUID EMUL_MAP_0F, 0xA2, -1
+#define EMUL_OPC_RDMSR EMUL_MAP_0F, 0x32, -1
+#define EMUL_OPC_WRMSR EMUL_MAP_0F, 0x30, -1
+#define EMUL_OPC_RDTSC EMUL_MAP_0F, 0x31, -1
+#define EMUL_OPC_INVD EMUL_MAP_0F, 0x08, -1
+#define EMUL_OPC_WBINVD EMUL_MAP_0F, 0x09, -1
+#define EMUL_OPC_VMCALL EMUL_MAP_0F, 0x01, 0xC1
+#define EMUL_OPC_VMMCALL EMUL_MAP_0F, 0x01, 0xD9
+#define EMUL_OPC_XSETBV EMUL_MAP_0F, 0x01, 0xD1
+#define EMUL_OPC_RDTSCP EMUL_MAP_0F, 0x01, 0xF9
+
+/* ------------------------------------------------------------------ */
+/* vCPU state                                                         */
+/* ------------------------------------------------------------------ */
+
+enum emul_gpr {
+	EMUL_RAX, EMUL_RCX, EMUL_RDX, EMUL_RBX,
+	EMUL_RSP, EMUL_RBP, EMUL_RSI, EMUL_RDI,
+	EMUL_R8, EMUL_R9, EMUL_R10, EMUL_R11,
+	EMUL_R12, EMUL_R13, EMUL_R14, EMUL_R15,
+};
+
+/* RFLAGS bits (Intel SDM Vol. 1 3.4.3). */
+#define EMUL_FL_CF (1u << 0)
+#define EMUL_FL_PF (1u << 2)
+#define EMUL_FL_AF (1u << 4)
+#define EMUL_FL_ZF (1u << 6)
+#define EMUL_FL_SF (1u << 7)
+#define EMUL_FL_TF (1u << 8)
+#define EMUL_FL_IF (1u << 9)
+#define EMUL_FL_DF (1u << 10)
+#define EMUL_FL_OF (1u << 11)
+#define EMUL_FL_IOPL (3u << 12)
+#define EMUL_FL_RF (1u << 16)
+#define EMUL_FL_VM (1u << 17)
+#define EMUL_FL_AC (1u << 18)
+#define EMUL_FL_ARITH (EMUL_FL_CF | EMUL_FL_PF | EMUL_FL_AF | EMUL_FL_ZF | \
+		       EMUL_FL_SF | EMUL_FL_OF)
+
+/*
+ * A segment register's hidden part, as the VMCS/VMCB hold it. limit is the
+ * byte-granular effective limit (already scaled by G, as VMX and SVM store
+ * it); g is informational. type is the 4-bit descriptor type, s = 1 for
+ * code/data.
+ */
+struct emul_seg {
+	uint64_t base;
+	uint32_t limit;
+	uint16_t sel;
+	uint8_t type;
+	uint8_t s;
+	uint8_t dpl;
+	uint8_t present;
+	uint8_t db;
+	uint8_t l;
+	uint8_t g;
+	uint8_t unusable; /* VMX "unusable" / a null selector loaded */
+};
+
+struct emul_cpu {
+	uint64_t gpr[16]; /* enum emul_gpr order */
+	uint64_t rip;
+	uint64_t rflags;
+	struct emul_seg seg[6]; /* enum emul_sreg order */
+	uint64_t cr0, cr2, cr3, cr4, efer;
+	uint8_t cpl;
+	uint8_t mode; /* enum emul_mode */
+};
+
+/* ------------------------------------------------------------------ */
+/* Callbacks                                                          */
+/* ------------------------------------------------------------------ */
+
+/* An exception for the caller to inject. */
+struct emul_event {
+	uint8_t vector;         /* 0 #DE, 6 #UD, 12 #SS, 13 #GP, 14 #PF, ... */
+	uint8_t has_error_code; /* 0 in real mode (no error code is pushed) */
+	uint32_t error_code;
+	uint64_t cr2;           /* faulting linear address when vector == 14 */
+};
+
+enum emul_mem_status {
+	EMUL_MEM_OK = 0,    /* RAM: the access was done */
+	EMUL_MEM_FAULT = 1, /* *fault filled (#PF with error code and cr2, ...) */
+	EMUL_MEM_MMIO = 2,  /* not RAM: *gpa filled, nothing was accessed */
+};
+
+/* acc bits passed to the memory callbacks. */
+#define EMUL_ACC_WRITE 0x01 /* a write (for reads: see EMUL_ACC_RMW) */
+#define EMUL_ACC_FETCH 0x02 /* instruction fetch */
+#define EMUL_ACC_USER 0x04  /* CPL 3 access (sets U/S in a #PF error code) */
+#define EMUL_ACC_RMW 0x08   /* a read whose location will be written by the
+			     * same instruction: check permissions and build
+			     * the error code as for a write (SDM 4.7) */
+#define EMUL_ACC_PROBE 0x10 /* write: only translate and check permissions;
+			     * buf is NULL; OK or MMIO mean "would succeed" */
+
+enum emul_io_status {
+	EMUL_IO_OK = 0,   /* the callback did the access */
+	EMUL_IO_EXIT = 1, /* hand the access to the caller as a request */
+};
+
+/*
+ * Every memory access reaches the guest only through these. Accesses are
+ * 1..8 bytes and never cross a 4 KiB boundary in linear space (the emulator
+ * splits them). The callback does paging (the guest's page tables, CR0.WP,
+ * U/S, NX for fetches) and the guest-physical slot lookup.
+ */
+struct emul_ops {
+	/* Instruction fetch.
+	 *   la [IN] linear address; buf [OUT] len bytes; len [IN] 1..15;
+	 *   acc [IN] EMUL_ACC_FETCH (| EMUL_ACC_USER); gpa [OUT] on MMIO;
+	 *   fault [OUT] on EMUL_MEM_FAULT.
+	 * Returning EMUL_MEM_MMIO makes emul_execute() report "unsupported". */
+	enum emul_mem_status (*fetch)(void *opaque, uint64_t la, void *buf,
+				      unsigned len, unsigned acc, uint64_t *gpa,
+				      struct emul_event *fault);
+	/* Data read.
+	 *   la [IN]; buf [OUT] len bytes (little endian) on EMUL_MEM_OK;
+	 *   len [IN] 1..8; acc [IN] EMUL_ACC_RMW, EMUL_ACC_USER;
+	 *   gpa [OUT] the guest-physical address on EMUL_MEM_MMIO;
+	 *   fault [OUT] on EMUL_MEM_FAULT. */
+	enum emul_mem_status (*read)(void *opaque, uint64_t la, void *buf,
+				     unsigned len, unsigned acc, uint64_t *gpa,
+				     struct emul_event *fault);
+	/* Data write.
+	 *   la [IN]; buf [IN] len bytes, NULL with EMUL_ACC_PROBE;
+	 *   len [IN] 1..8; acc [IN] EMUL_ACC_WRITE | EMUL_ACC_USER |
+	 *   EMUL_ACC_PROBE; gpa [OUT] on EMUL_MEM_MMIO (nothing written);
+	 *   fault [OUT] on EMUL_MEM_FAULT. */
+	enum emul_mem_status (*write)(void *opaque, uint64_t la, const void *buf,
+				      unsigned len, unsigned acc, uint64_t *gpa,
+				      struct emul_event *fault);
+	/* Optional port input: port [IN], size [IN] 1/2/4, val [OUT].
+	 * NULL or EMUL_IO_EXIT: the access becomes an EMUL_IO_IN request. */
+	enum emul_io_status (*io_in)(void *opaque, uint16_t port, unsigned size,
+				     uint32_t *val);
+	/* Optional port output: port [IN], size [IN], val [IN].
+	 * NULL or EMUL_IO_EXIT: the access becomes an EMUL_IO_OUT request. */
+	enum emul_io_status (*io_out)(void *opaque, uint16_t port, unsigned size,
+				      uint32_t val);
+	/* Optional: the TSS I/O permission bitmap check, consulted only when
+	 * CR0.PE = 1 and CPL > IOPL (SDM Vol. 1 19.5). port [IN], size [IN].
+	 * Returns true if allowed. NULL: such IO is "unsupported". */
+	bool (*io_permitted)(void *opaque, uint16_t port, unsigned size);
+};
+
+/* ------------------------------------------------------------------ */
+/* Execution                                                          */
+/* ------------------------------------------------------------------ */
+
+enum emul_status {
+	EMUL_DONE = 0,        /* state committed (see res->retired) */
+	EMUL_EXCEPTION = 1,   /* inject res->event; this instruction changed
+			       * nothing (REP: completed iterations remain) */
+	EMUL_MMIO_READ = 2,   /* read res->len bytes at res->gpa, then
+			       * emul_complete_read() and emul_execute() */
+	EMUL_MMIO_WRITE = 3,  /* write res->data (res->len bytes) at res->gpa */
+	EMUL_IO_IN = 4,       /* read res->size bytes from res->port, then
+			       * emul_complete_read() and emul_execute() */
+	EMUL_IO_OUT = 5,      /* write res->data (res->size) to res->port */
+	EMUL_UNSUPPORTED = 6, /* res->reason; guest state unchanged */
+};
+
+/* Why emul_execute() refused (res->reason). */
+enum emul_reason {
+	EMUL_R_NONE = 0,
+	EMUL_R_OPCODE,      /* valid instruction that is not emulated */
+	EMUL_R_VEX,         /* VEX/EVEX/XOP encoded (SIMD) */
+	EMUL_R_VENDOR,      /* decoding depends on the CPU vendor */
+	EMUL_R_FETCH_MMIO,  /* instruction bytes are not in RAM */
+	EMUL_R_MODE,        /* virtual-8086 mode */
+	EMUL_R_IO_PERM,     /* IO with CPL > IOPL and no io_permitted() */
+	EMUL_R_PROTOCOL,    /* caller broke the completion protocol */
+};
+
+struct emul_result {
+	uint8_t status;  /* enum emul_status */
+	uint8_t retired; /* RIP moved past the instruction: the next
+			  * emul_execute() starts a new instruction */
+	uint8_t reason;  /* enum emul_reason for EMUL_UNSUPPORTED */
+	uint8_t len;     /* MMIO: access size 1..8 */
+	uint8_t size;    /* IO: 1, 2, 4 */
+	uint16_t port;   /* IO port */
+	uint64_t gpa;    /* MMIO guest-physical address */
+	uint8_t data[8]; /* MMIO write / IO out data, little endian */
+	uint8_t tf_trap; /* RFLAGS.TF was set: a single-step #DB is due
+			  * after this instruction retires (not injected) */
+	struct emul_event event; /* EMUL_EXCEPTION */
+};
+
+/* Private: one read of the current instruction (or REP iteration). */
+struct emul_read_slot {
+	uint64_t addr; /* gpa (MMIO) or port (IO) */
+	uint8_t kind;  /* 0 RAM, 1 MMIO, 2 IO */
+	uint8_t len;
+	uint8_t done;
+	uint8_t data[8];
+};
+
+#define EMUL_MAX_READS 8
+
+/*
+ * Per-vCPU emulator context. Its fields are private; allocate it with the
+ * vCPU and call emul_init() once.
+ */
+struct emul_ctx {
+	const struct emul_ops *ops;
+	void *opaque;
+	uint32_t rep_limit;    /* max REP iterations per call (0: 4096) */
+	uint8_t busy;          /* an instruction is in progress */
+	uint8_t nreads;        /* logged reads of this iteration */
+	uint8_t writes_done;   /* writes of this iteration already issued */
+	struct emul_insn insn; /* decoded once per instruction */
+	struct emul_read_slot reads[EMUL_MAX_READS];
+};
+
+void emul_init(struct emul_ctx *ctx, const struct emul_ops *ops,
+	       void *opaque);
+
+/*
+ * Run one instruction at cpu->rip.
+ *   ctx [IN/OUT] per-vCPU context; cpu [IN/OUT] guest state; res [OUT].
+ * Returns res->status.
+ *
+ * Protocol (docs/emulator.md has the full story):
+ *  - EMUL_DONE: registers, flags, memory and RIP are committed. res->retired
+ *    says RIP moved past the instruction; a REP string instruction stopped by
+ *    ctx->rep_limit leaves RIP on itself with RCX/RSI/RDI consistent, and
+ *    both resuming the guest and calling again are correct.
+ *  - EMUL_MMIO_READ / EMUL_IO_IN: nothing is committed. The caller obtains
+ *    the data (e.g. after a KVM_EXIT_MMIO round trip), calls
+ *    emul_complete_read() and emul_execute() again with the same ctx and
+ *    cpu. The instruction is not decoded again and the device is not read
+ *    again: a read-modify-write gives exactly one read request, then one
+ *    write request.
+ *  - EMUL_MMIO_WRITE / EMUL_IO_OUT: the caller performs the access; from the
+ *    emulator's side it is done. If res->retired the instruction is finished
+ *    (state committed). Otherwise (a REP string instruction with iterations
+ *    left, or a write split across pages) the state is committed up to this
+ *    access and the caller calls emul_execute() again to continue.
+ *  - EMUL_EXCEPTION: inject res->event. EMUL_UNSUPPORTED: state unchanged.
+ * cpu must not be changed by the caller between a request and the call that
+ * continues it. emul_abort() forgets an instruction in progress.
+ */
+enum emul_status emul_execute(struct emul_ctx *ctx, struct emul_cpu *cpu,
+			      struct emul_result *res);
+
+/*
+ * Supply the data of the pending EMUL_MMIO_READ or EMUL_IO_IN.
+ *   data [IN] len bytes, little endian; len [IN] must equal res->len (MMIO)
+ *   or res->size (IO).
+ * Returns 0, or -1 if nothing is pending or len differs.
+ */
+int emul_complete_read(struct emul_ctx *ctx, const void *data, unsigned len);
+
+/* Forget an instruction in progress (guest reset, injected event). */
+void emul_abort(struct emul_ctx *ctx);
+
+/* Is an instruction in progress (a request outstanding)? */
+bool emul_busy(const struct emul_ctx *ctx);
+
+/* A static string naming an emul_reason. */
+const char *emul_reason_str(unsigned reason);
+
+#endif /* EMUL_EMUL_H */

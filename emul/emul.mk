@@ -1,0 +1,141 @@
+# emul/emul.mk - build fragment for the x86 decoder/emulator library.
+#
+# Included by the top-level Makefile (from the repository root), or run on
+# its own:  make -f emul/emul.mk test-emul
+#
+#   EMUL_SRCS               library sources; the top Makefile compiles them
+#                           into the hypervisor with its own flags
+#   test-emul               host build + cmocka tests (unit tables, decoder
+#                           lengths against objdump, differential tests
+#                           against the host CPU, MMIO protocol) + a bounded
+#                           fuzz run (EMUL_FUZZ_SECONDS)
+#   fuzz                    longer fuzz run (FUZZ_SECONDS)
+#   emul-freestanding-check each library file compiled with the hypervisor's
+#                           freestanding flags; only memcpy/memset/memcmp may
+#                           remain undefined and there is no mutable global
+#
+# Host outputs go under $(BUILD)/host/emul/.
+
+# Including this file must not change the including Makefile's default
+# goal (restored at the end).
+EMUL_SAVED_GOAL := $(.DEFAULT_GOAL)
+
+BUILD ?= build
+HOST_CC ?= gcc
+FUZZ_SECONDS ?= 600
+EMUL_FUZZ_SECONDS ?= 25
+EMUL_DIFF_CASES ?= 10000
+
+EMUL_SRCS := \
+	emul/decode.c \
+	emul/tables.c \
+	emul/execute.c \
+	emul/mem.c \
+	emul/seg.c \
+	emul/operand.c \
+	emul/flags.c \
+	emul/exec_alu.c \
+	emul/exec_mov.c \
+	emul/exec_xchg.c \
+	emul/exec_string.c \
+	emul/exec_stack.c \
+	emul/exec_io.c \
+	emul/exec_shift.c \
+	emul/exec_bit.c \
+	emul/exec_muldiv.c \
+	emul/exec_misc.c \
+	emul/exec_branch.c
+
+EMUL_HDRS := emul/emul.h emul/emul_private.h
+
+EMUL_OUT := $(BUILD)/host/emul
+EMUL_TDIR := tests/unit/emul
+EMUL_HOST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Iemul \
+	-I$(EMUL_TDIR)
+EMUL_FS_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror -ffreestanding \
+	-fno-pic -fno-pie -mno-red-zone -mgeneral-regs-only \
+	-fno-stack-protector -mcmodel=small -nostdinc \
+	-isystem $(shell $(HOST_CC) -print-file-name=include)
+EMUL_SAN_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Iemul \
+	-I$(EMUL_TDIR) -fsanitize=address,undefined -fno-sanitize-recover=all
+
+EMUL_HOST_OBJS := $(patsubst emul/%.c,$(EMUL_OUT)/lib/%.o,$(EMUL_SRCS))
+EMUL_LIB := $(EMUL_OUT)/libemul.a
+EMUL_FAKEMEM := $(EMUL_TDIR)/fakemem.c $(EMUL_TDIR)/fakemem.h
+
+EMUL_TESTS := test_decode test_exec test_mmio test_decode_len test_diff
+EMUL_TEST_BINS := $(addprefix $(EMUL_OUT)/,$(EMUL_TESTS))
+
+$(EMUL_OUT)/lib/%.o: emul/%.c $(EMUL_HDRS)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(EMUL_HOST_CFLAGS) -c $< -o $@
+
+$(EMUL_LIB): $(EMUL_HOST_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(EMUL_OUT)/test_decode: $(EMUL_TDIR)/test_decode.c $(EMUL_LIB)
+	$(HOST_CC) $(EMUL_HOST_CFLAGS) $< $(EMUL_LIB) -lcmocka -o $@
+
+$(EMUL_OUT)/test_decode_len: $(EMUL_TDIR)/test_decode_len.c $(EMUL_LIB)
+	$(HOST_CC) $(EMUL_HOST_CFLAGS) $< $(EMUL_LIB) -lcmocka -o $@
+
+$(EMUL_OUT)/test_exec: $(EMUL_TDIR)/test_exec.c $(EMUL_FAKEMEM) $(EMUL_LIB)
+	$(HOST_CC) $(EMUL_HOST_CFLAGS) $< $(EMUL_TDIR)/fakemem.c $(EMUL_LIB) \
+		-lcmocka -o $@
+
+$(EMUL_OUT)/test_mmio: $(EMUL_TDIR)/test_mmio.c $(EMUL_FAKEMEM) $(EMUL_LIB)
+	$(HOST_CC) $(EMUL_HOST_CFLAGS) $< $(EMUL_TDIR)/fakemem.c $(EMUL_LIB) \
+		-lcmocka -o $@
+
+EMUL_DIFF_SRCS := $(EMUL_TDIR)/test_diff.c $(EMUL_TDIR)/sandbox.c \
+	$(EMUL_TDIR)/diffgen.c $(EMUL_TDIR)/fakemem.c
+$(EMUL_OUT)/test_diff: $(EMUL_DIFF_SRCS) $(EMUL_TDIR)/sandbox.h \
+		$(EMUL_TDIR)/diffgen.h $(EMUL_LIB)
+	$(HOST_CC) $(EMUL_HOST_CFLAGS) $(EMUL_DIFF_SRCS) $(EMUL_LIB) \
+		-lcmocka -o $@
+
+# The fuzzer links its own sanitized copy of the library.
+$(EMUL_OUT)/fuzz_emul: tests/fuzz/fuzz_emul.c $(EMUL_SRCS) $(EMUL_HDRS) \
+		$(EMUL_FAKEMEM)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(EMUL_SAN_CFLAGS) tests/fuzz/fuzz_emul.c $(EMUL_SRCS) \
+		$(EMUL_TDIR)/fakemem.c -o $@
+
+.PHONY: test-emul fuzz emul-freestanding-check emul-header-check
+
+emul-header-check:
+	@mkdir -p $(EMUL_OUT)
+	echo '#include "emul.h"' | $(HOST_CC) $(EMUL_FS_CFLAGS) -Iemul \
+		-fsyntax-only -x c -
+
+test-emul: $(EMUL_TEST_BINS) $(EMUL_OUT)/fuzz_emul emul-header-check
+	@set -e; cd $(EMUL_OUT); \
+	for t in $(EMUL_TESTS); do \
+		echo "== $$t"; \
+		EMUL_TEST_TMP=. EMUL_DIFF_CASES=$(EMUL_DIFF_CASES) ./$$t; \
+	done; \
+	echo "== fuzz_emul ($(EMUL_FUZZ_SECONDS) s)"; \
+	./fuzz_emul $(EMUL_FUZZ_SECONDS)
+
+fuzz: $(EMUL_OUT)/fuzz_emul
+	$(EMUL_OUT)/fuzz_emul $(FUZZ_SECONDS)
+
+emul-freestanding-check: emul-header-check
+	@mkdir -p $(EMUL_OUT)/fs
+	@set -e; for f in $(EMUL_SRCS); do \
+		o=$(EMUL_OUT)/fs/$$(basename $$f .c).o; \
+		$(HOST_CC) $(EMUL_FS_CFLAGS) -c $$f -o $$o; \
+		if [ -n "$$(objdump -h $$o | awk '$$2 ~ /^\.(data|bss)/ && \
+			$$2 !~ /rel\.ro/ && $$3 !~ /^0+$$/')" ]; then \
+			echo "$$f: mutable global data"; exit 1; fi; \
+	done
+	ld -r -o $(EMUL_OUT)/fs-all.o \
+		$(patsubst emul/%.c,$(EMUL_OUT)/fs/%.o,$(EMUL_SRCS))
+	@undef=$$(nm -u $(EMUL_OUT)/fs-all.o | awk '{print $$2}' | \
+		grep -v -x -e memcpy -e memset -e memcmp || true); \
+	if [ -n "$$undef" ]; then \
+		echo "emul: unexpected external symbols: $$undef"; exit 1; fi
+	@echo "emul-freestanding-check: $(words $(EMUL_SRCS)) files OK"
+
+.DEFAULT_GOAL := $(EMUL_SAVED_GOAL)

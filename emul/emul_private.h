@@ -1,0 +1,254 @@
+/*
+ * emul_private.h - shared internals of the emulator library (not for users).
+ *
+ * Declares the opcode-table attributes, the per-call execution state that
+ * handlers work on, and the helpers each file of emul/ exports to the others.
+ * Freestanding: only compiler headers. memcpy/memset/memcmp come from the
+ * hypervisor's runtime or, on the host, from libc; they are declared here so
+ * that no libc header is needed.
+ */
+#ifndef EMUL_PRIVATE_H
+#define EMUL_PRIVATE_H
+
+#include "emul.h"
+
+void *memcpy(void *dst, const void *src, size_t n);
+void *memset(void *dst, int c, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+
+/* ------------------------------------------------------------------ */
+/* Opcode table attributes (struct emul_insn.attr)                    */
+/* ------------------------------------------------------------------ */
+
+#define A_MODRM (1u << 0)   /* has a ModRM byte */
+#define A_BYTE (1u << 1)    /* byte operand size */
+#define A_IMM_SHIFT 2       /* 4-bit immediate kind, IMM_* below */
+#define A_IMM_MASK (0xFu << A_IMM_SHIFT)
+#define A_INV64 (1u << 6)   /* #UD in 64-bit mode */
+#define A_DEF64 (1u << 7)   /* operand size defaults to 64 in 64-bit mode */
+#define A_F64 (1u << 8)     /* near branch: 64-bit, 66h vendor-dependent */
+#define A_LOCK (1u << 9)    /* LOCK legal when the destination is memory */
+#define A_MEMONLY (1u << 10) /* #UD if ModRM.mod == 3 */
+#define A_UD (1u << 11)     /* undefined opcode: #UD */
+#define A_GRP (1u << 12)    /* ModRM.reg selects within group A_GRPNUM */
+#define A_CRDR (1u << 13)   /* MOV CR/DR: ModRM.mod ignored, always reg */
+#define A_STRING (1u << 14) /* string instruction (REP applies) */
+#define A_REGONLY (1u << 15) /* #UD unless ModRM.mod == 3 */
+#define A_VENDOR (1u << 16) /* set by the decoder: 66h on a near branch in
+			     * 64-bit mode (Intel ignores it, AMD obeys) */
+#define A_GRPNUM_SHIFT 24
+#define A_GRPNUM(a) (((a) >> A_GRPNUM_SHIFT) & 0xFF)
+
+#define A_IMM(k) ((uint32_t)(k) << A_IMM_SHIFT)
+enum {
+	IMM_NONE = 0,
+	IMM_8,     /* ib */
+	IMM_16,    /* iw */
+	IMM_Z,     /* 1 for byte ops, else 2 or 4 by operand size */
+	IMM_V,     /* 2, 4 or 8 by operand size (MOV r, imm64) */
+	IMM_MOFFS, /* address-size offset (MOV A0-A3) */
+	IMM_FAR,   /* ptr16:16 / ptr16:32 */
+	IMM_ENTER, /* iw, ib */
+	IMM_REL8,  /* rel8 */
+	IMM_RELZ,  /* rel16/rel32 */
+	IMM_8X2,   /* ib, ib (AMD EXTRQ/INSERTQ) */
+	IMM_32,    /* id (XOP map 0Ah) */
+};
+
+/* Group numbers (A_GRPNUM). */
+enum {
+	GRP_NONE = 0,
+	GRP_1,   /* 80-83 */
+	GRP_1A,  /* 8F */
+	GRP_2,   /* C0 C1 D0-D3 */
+	GRP_3,   /* F6 F7 */
+	GRP_4,   /* FE */
+	GRP_5,   /* FF */
+	GRP_11,  /* C6 C7 */
+	GRP_6,   /* 0F 00 */
+	GRP_8,   /* 0F BA */
+	GRP_9,   /* 0F C7 */
+	GRP_COUNT,
+};
+
+/* ------------------------------------------------------------------ */
+/* Execution state of one emul_execute() call                         */
+/* ------------------------------------------------------------------ */
+
+struct emul_exec;
+
+/* Handlers return EX_OK (done, or one REP iteration done) or EX_STOP
+ * (x->res filled: request, exception or unsupported). */
+#define EX_OK 0
+#define EX_STOP 1
+typedef int (*emul_handler_fn)(struct emul_exec *x);
+
+struct emul_opdesc {
+	uint32_t attr;
+	emul_handler_fn fn; /* NULL: valid but not emulated */
+};
+
+extern const struct emul_opdesc emul_map_1b[256];
+extern const struct emul_opdesc emul_map_0f[256];
+extern const struct emul_opdesc emul_groups[GRP_COUNT][8];
+
+/* Handler lookup for a decoded instruction; NULL if not emulated. */
+emul_handler_fn emul_handler_of(const struct emul_insn *insn);
+
+struct emul_exec {
+	struct emul_ctx *ctx;
+	const struct emul_insn *insn;
+	struct emul_cpu *cpu;   /* working copy, committed on success */
+	struct emul_result *res;
+	uint64_t next_rip;      /* RIP after this instruction */
+	uint8_t rd_idx;         /* next read slot of this replay */
+	uint8_t wr_idx;         /* next write of this replay */
+	uint8_t out_pending;    /* res holds an MMIO write / IO out */
+	uint8_t rep_more;       /* REP iteration done, more to run */
+};
+
+/* An operand: a register or a memory location (segment:offset). */
+struct emul_opnd {
+	uint8_t is_mem;
+	uint8_t size;   /* bytes */
+	uint8_t reg;    /* register number */
+	uint8_t seg;    /* memory: segment */
+	uint64_t off;   /* memory: effective address (masked) */
+};
+
+/* ---- execute.c ---- */
+int emul_raise(struct emul_exec *x, uint8_t vector, bool has_ec, uint32_t ec);
+int emul_gp0(struct emul_exec *x);
+int emul_unsupported(struct emul_exec *x, uint8_t reason);
+void emul_retire(struct emul_exec *x);
+
+/* ---- seg.c ---- */
+int emul_linear(struct emul_exec *x, unsigned seg, uint64_t off,
+		unsigned size, bool write, uint64_t *la);
+bool emul_canonical(uint64_t la);
+uint64_t emul_addr_mask(unsigned addrsize);
+
+/* ---- mem.c ---- */
+int emul_read(struct emul_exec *x, unsigned seg, uint64_t off, unsigned size,
+	      unsigned acc, uint64_t *val);
+int emul_write(struct emul_exec *x, unsigned seg, uint64_t off,
+	       unsigned size, uint64_t val);
+int emul_probe_write(struct emul_exec *x, unsigned seg, uint64_t off,
+		     unsigned size);
+int emul_io_in(struct emul_exec *x, uint16_t port, unsigned size,
+	       uint32_t *val);
+int emul_io_out(struct emul_exec *x, uint16_t port, unsigned size,
+		uint32_t val);
+unsigned emul_user_acc(const struct emul_cpu *c);
+
+/* ---- operand.c ---- */
+uint64_t emul_reg_get(const struct emul_exec *x, unsigned reg, unsigned size);
+void emul_reg_set(struct emul_exec *x, unsigned reg, unsigned size,
+		  uint64_t val);
+uint64_t emul_ea(const struct emul_exec *x);
+void emul_opnd_rm(const struct emul_exec *x, struct emul_opnd *op,
+		  unsigned size);
+void emul_opnd_reg(struct emul_opnd *op, unsigned reg, unsigned size);
+int emul_opnd_read(struct emul_exec *x, const struct emul_opnd *op,
+		   unsigned acc, uint64_t *val);
+int emul_opnd_write(struct emul_exec *x, const struct emul_opnd *op,
+		    uint64_t val);
+uint64_t emul_imm_sx(const struct emul_insn *insn);
+uint64_t emul_size_mask(unsigned size);
+uint64_t emul_sx(uint64_t v, unsigned size);
+unsigned emul_stack_size(const struct emul_cpu *c);
+
+/* ---- flags.c ---- */
+uint32_t emul_flags_szp(uint64_t res, unsigned size);
+uint32_t emul_flags_add(uint64_t a, uint64_t b, uint64_t carry, unsigned size);
+uint32_t emul_flags_sub(uint64_t a, uint64_t b, uint64_t borrow,
+			unsigned size);
+uint32_t emul_flags_logic(uint64_t res, unsigned size);
+void emul_flags_set(struct emul_cpu *c, uint32_t mask, uint32_t val);
+bool emul_cond(const struct emul_cpu *c, unsigned cc);
+unsigned emul_msb(uint64_t v, unsigned size);
+
+/* ---- exec_alu.c ---- */
+int emul_exec_alu(struct emul_exec *x);
+int emul_exec_alu_grp1(struct emul_exec *x);
+int emul_exec_test(struct emul_exec *x);
+int emul_exec_incdec(struct emul_exec *x);
+int emul_exec_incdec_reg(struct emul_exec *x);
+int emul_exec_not(struct emul_exec *x);
+int emul_exec_neg(struct emul_exec *x);
+uint64_t emul_alu_compute(struct emul_cpu *c, unsigned op, unsigned size,
+			  uint64_t a, uint64_t b);
+
+/* ---- exec_mov.c ---- */
+int emul_exec_mov(struct emul_exec *x);
+int emul_exec_mov_imm(struct emul_exec *x);
+int emul_exec_mov_reg_imm(struct emul_exec *x);
+int emul_exec_mov_moffs(struct emul_exec *x);
+int emul_exec_mov_sreg(struct emul_exec *x);
+int emul_exec_movx(struct emul_exec *x);
+int emul_exec_movsxd(struct emul_exec *x);
+int emul_exec_lea(struct emul_exec *x);
+int emul_exec_cmov(struct emul_exec *x);
+int emul_exec_setcc(struct emul_exec *x);
+int emul_exec_movnti(struct emul_exec *x);
+int emul_exec_movbe(struct emul_exec *x);
+int emul_exec_xlat(struct emul_exec *x);
+
+/* ---- exec_xchg.c ---- */
+int emul_exec_xchg(struct emul_exec *x);
+int emul_exec_xchg_ax(struct emul_exec *x);
+int emul_exec_cmpxchg(struct emul_exec *x);
+int emul_exec_cmpxchg8b(struct emul_exec *x);
+int emul_exec_xadd(struct emul_exec *x);
+
+/* ---- exec_string.c ---- */
+int emul_exec_string(struct emul_exec *x);
+
+/* ---- exec_stack.c ---- */
+int emul_exec_push_reg(struct emul_exec *x);
+int emul_exec_pop_reg(struct emul_exec *x);
+int emul_exec_push_imm(struct emul_exec *x);
+int emul_exec_push_rm(struct emul_exec *x);
+int emul_exec_pop_rm(struct emul_exec *x);
+int emul_exec_push_sreg(struct emul_exec *x);
+int emul_exec_pushf(struct emul_exec *x);
+int emul_exec_leave(struct emul_exec *x);
+int emul_push(struct emul_exec *x, unsigned size, uint64_t val,
+	      uint64_t *new_sp);
+int emul_pop(struct emul_exec *x, unsigned size, uint64_t *val,
+	     uint64_t *new_sp);
+void emul_set_sp(struct emul_exec *x, uint64_t sp);
+
+/* ---- exec_io.c ---- */
+int emul_exec_inout(struct emul_exec *x);
+int emul_io_allowed(struct emul_exec *x, uint16_t port, unsigned size);
+
+/* ---- exec_shift.c ---- */
+int emul_exec_shift(struct emul_exec *x);
+int emul_exec_shld(struct emul_exec *x);
+
+/* ---- exec_bit.c ---- */
+int emul_exec_bt(struct emul_exec *x);
+int emul_exec_bt_imm(struct emul_exec *x);
+int emul_exec_bsf_bsr(struct emul_exec *x);
+
+/* ---- exec_muldiv.c ---- */
+int emul_exec_muldiv(struct emul_exec *x);
+int emul_exec_imul(struct emul_exec *x);
+
+/* ---- exec_misc.c ---- */
+int emul_exec_nop(struct emul_exec *x);
+int emul_exec_flagop(struct emul_exec *x);
+int emul_exec_sahf_lahf(struct emul_exec *x);
+int emul_exec_cbw_cwd(struct emul_exec *x);
+
+/* ---- exec_branch.c ---- */
+int emul_exec_jmp(struct emul_exec *x);
+int emul_exec_jcc(struct emul_exec *x);
+int emul_exec_call(struct emul_exec *x);
+int emul_exec_ret(struct emul_exec *x);
+int emul_exec_loop(struct emul_exec *x);
+int emul_exec_jmp_rm(struct emul_exec *x);
+int emul_exec_call_rm(struct emul_exec *x);
+
+#endif /* EMUL_PRIVATE_H */

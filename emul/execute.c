@@ -1,0 +1,262 @@
+/*
+ * execute.c - emul_execute(): fetch and decode at RIP, run the handler on a
+ * working copy of the registers, commit, and drive REP iterations and the
+ * MMIO/IO completion protocol (see mem.c for the replay log).
+ *
+ * Called on the hypervisor's exit path (one context per vCPU, no locks, no
+ * allocation) and from host tests.
+ */
+#include "emul_private.h"
+
+#define DEFAULT_REP_LIMIT 4096u
+
+void emul_init(struct emul_ctx *ctx, const struct emul_ops *ops, void *opaque)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->ops = ops;
+	ctx->opaque = opaque;
+}
+
+static void reset_log(struct emul_ctx *ctx)
+{
+	ctx->nreads = 0;
+	ctx->writes_done = 0;
+}
+
+void emul_abort(struct emul_ctx *ctx)
+{
+	ctx->busy = 0;
+	reset_log(ctx);
+}
+
+bool emul_busy(const struct emul_ctx *ctx)
+{
+	return ctx->busy;
+}
+
+int emul_complete_read(struct emul_ctx *ctx, const void *data, unsigned len)
+{
+	struct emul_read_slot *s;
+
+	/* The pending read is always the last one logged: the run stopped
+	 * right after logging it. */
+	if (!ctx->busy || ctx->nreads == 0)
+		return -1;
+	s = &ctx->reads[ctx->nreads - 1];
+	if (s->done || s->kind == 0 || len != s->len)
+		return -1;
+	memcpy(s->data, data, len);
+	s->done = 1;
+	return 0;
+}
+
+/* Real-mode exceptions push no error code (SDM Vol. 3A 20.1.4). */
+int emul_raise(struct emul_exec *x, uint8_t vector, bool has_ec, uint32_t ec)
+{
+	struct emul_result *r = x->res;
+
+	r->status = EMUL_EXCEPTION;
+	r->event.vector = vector;
+	r->event.has_error_code = has_ec && x->cpu->mode != EMUL_MODE_REAL;
+	r->event.error_code = r->event.has_error_code ? ec : 0;
+	r->event.cr2 = 0;
+	return EX_STOP;
+}
+
+int emul_gp0(struct emul_exec *x)
+{
+	return emul_raise(x, 13, true, 0);
+}
+
+int emul_unsupported(struct emul_exec *x, uint8_t reason)
+{
+	x->res->status = EMUL_UNSUPPORTED;
+	x->res->reason = reason;
+	return EX_STOP;
+}
+
+void emul_retire(struct emul_exec *x)
+{
+	x->cpu->rip = x->next_rip;
+}
+
+static uint64_t ip_mask(const struct emul_cpu *c)
+{
+	if (c->mode == EMUL_MODE_LONG64)
+		return ~0ull;
+	return c->mode == EMUL_MODE_PROT32 ? 0xFFFFFFFFull : 0xFFFFull;
+}
+
+static int fetch(struct emul_exec *x, uint64_t la, uint8_t *buf, unsigned n)
+{
+	struct emul_event ev = { 0 };
+	uint64_t gpa = 0;
+	enum emul_mem_status st;
+
+	st = x->ctx->ops->fetch(x->ctx->opaque, la, buf, n,
+				EMUL_ACC_FETCH | emul_user_acc(x->cpu), &gpa,
+				&ev);
+	if (st == EMUL_MEM_FAULT) {
+		x->res->status = EMUL_EXCEPTION;
+		x->res->event = ev;
+		return EX_STOP;
+	}
+	if (st == EMUL_MEM_MMIO)
+		return emul_unsupported(x, EMUL_R_FETCH_MMIO);
+	return EX_OK;
+}
+
+/* Fetch only the bytes the decoder needs: a fault on the next page, or the
+ * CS limit, matters only if the instruction really extends there. */
+static int fetch_decode(struct emul_exec *x, struct emul_insn *insn)
+{
+	const struct emul_cpu *c = x->cpu;
+	const struct emul_seg *cs = &c->seg[EMUL_SEG_CS];
+	uint8_t buf[EMUL_MAX_INSN_LEN];
+	uint64_t la, ip = c->rip;
+	unsigned avail = EMUL_MAX_INSN_LEN, n1;
+	int rc;
+
+	if (c->mode == EMUL_MODE_LONG64) {
+		la = ip;
+		if (!emul_canonical(la))
+			return emul_gp0(x);
+	} else {
+		ip &= 0xFFFFFFFFull;
+		if (ip > cs->limit)
+			return emul_gp0(x);
+		if (cs->limit - ip + 1 < avail)
+			avail = (unsigned)(cs->limit - ip + 1);
+		la = (cs->base + ip) & 0xFFFFFFFFull;
+	}
+	n1 = 4096u - (unsigned)(la & 4095);
+	if (n1 > avail)
+		n1 = avail;
+	rc = fetch(x, la, buf, n1);
+	if (rc)
+		return rc;
+	rc = emul_decode(insn, buf, n1, (enum emul_mode)c->mode);
+	if (rc == EMUL_E_NEED_MORE && n1 < avail) {
+		uint64_t la2 = la + n1;
+
+		if (c->mode != EMUL_MODE_LONG64)
+			la2 &= 0xFFFFFFFFull;
+		rc = fetch(x, la2, buf + n1, avail - n1);
+		if (rc)
+			return rc;
+		rc = emul_decode(insn, buf, avail, (enum emul_mode)c->mode);
+	}
+	switch (rc) {
+	case EMUL_E_NEED_MORE: /* ran into the CS limit */
+	case EMUL_E_TOO_LONG:  /* SDM 2.3.11: > 15 bytes is #GP(0) */
+		return emul_gp0(x);
+	case EMUL_E_UD:
+		return emul_raise(x, 6, false, 0);
+	case EMUL_E_UNSUPPORTED:
+		return emul_unsupported(x, EMUL_R_VENDOR);
+	default:
+		return EX_OK;
+	}
+}
+
+/* Finish a run that returned EX_OK: commit and decide what to report. */
+static bool commit(struct emul_ctx *ctx, struct emul_cpu *cpu,
+		   struct emul_exec *x, bool tf, unsigned *iter)
+{
+	struct emul_result *res = x->res;
+
+	if (!x->rep_more)
+		x->cpu->rflags &= ~(uint64_t)EMUL_FL_RF;
+	*cpu = *x->cpu;
+	reset_log(ctx);
+	if (x->out_pending) {
+		res->retired = !x->rep_more;
+		res->tf_trap = res->retired && tf;
+		ctx->busy = 0;
+		return true;
+	}
+	if (!x->rep_more) {
+		res->status = EMUL_DONE;
+		res->retired = 1;
+		res->tf_trap = tf;
+		ctx->busy = 0;
+		return true;
+	}
+	if (++*iter >= (ctx->rep_limit ? ctx->rep_limit : DEFAULT_REP_LIMIT)) {
+		/* RIP still on the instruction: the guest resumes it. */
+		res->status = EMUL_DONE;
+		res->retired = 0;
+		ctx->busy = 0;
+		return true;
+	}
+	return false;
+}
+
+enum emul_status emul_execute(struct emul_ctx *ctx, struct emul_cpu *cpu,
+			      struct emul_result *res)
+{
+	struct emul_cpu work = *cpu;
+	struct emul_exec x = { ctx, &ctx->insn, &work, res, 0, 0, 0, 0, 0 };
+	bool tf = cpu->rflags & EMUL_FL_TF;
+	emul_handler_fn fn;
+	unsigned iter = 0;
+
+	memset(res, 0, sizeof(*res));
+	if (cpu->mode == EMUL_MODE_VM86) {
+		emul_unsupported(&x, EMUL_R_MODE);
+		return EMUL_UNSUPPORTED;
+	}
+	if (!ctx->busy) {
+		reset_log(ctx);
+		if (fetch_decode(&x, &ctx->insn))
+			return (enum emul_status)res->status;
+	}
+	fn = emul_handler_of(&ctx->insn);
+	if (!fn || (ctx->insn.attr & A_VENDOR)) {
+		ctx->busy = 0;
+		emul_unsupported(&x, !fn ? (ctx->insn.vex ? EMUL_R_VEX :
+					    EMUL_R_OPCODE) : EMUL_R_VENDOR);
+		return EMUL_UNSUPPORTED;
+	}
+	ctx->busy = 1;
+	for (;;) {
+		work = *cpu;
+		x.next_rip = (cpu->rip + ctx->insn.len) & ip_mask(cpu);
+		x.rd_idx = x.wr_idx = 0;
+		x.out_pending = x.rep_more = 0;
+		if (fn(&x) != EX_OK) {
+			switch (res->status) {
+			case EMUL_MMIO_READ:
+			case EMUL_IO_IN:
+				break;
+			case EMUL_MMIO_WRITE:
+			case EMUL_IO_OUT:
+				/* A second write in one run: this one is out,
+				 * nothing committed, the next call resumes. */
+				res->retired = 0;
+				break;
+			default:
+				emul_abort(ctx);
+				break;
+			}
+			return (enum emul_status)res->status;
+		}
+		if (commit(ctx, cpu, &x, tf, &iter))
+			return (enum emul_status)res->status;
+	}
+}
+
+const char *emul_reason_str(unsigned reason)
+{
+	switch (reason) {
+	case EMUL_R_NONE: return "none";
+	case EMUL_R_OPCODE: return "instruction not emulated";
+	case EMUL_R_VEX: return "VEX/EVEX/XOP instruction";
+	case EMUL_R_VENDOR: return "vendor-dependent encoding";
+	case EMUL_R_FETCH_MMIO: return "instruction fetch from MMIO";
+	case EMUL_R_MODE: return "virtual-8086 mode";
+	case EMUL_R_IO_PERM: return "IO permission bitmap needed";
+	case EMUL_R_PROTOCOL: return "completion protocol violated";
+	default: return "unknown";
+	}
+}

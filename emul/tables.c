@@ -1,0 +1,329 @@
+/*
+ * tables.c - the opcode tables: for each opcode its decoding attributes
+ * (ModRM, immediate kind, operand size rules, LOCK legality, #UD cases)
+ * next to the handler that executes it.
+ *
+ * Sources: Intel SDM Vol. 2D Appendix A (opcode maps, Tables A-2, A-3 and
+ * A-6 for the groups), AMD APM Vol. 3 Appendix A. A NULL handler means "valid
+ * instruction, not emulated": emul_decode() still gives its length and
+ * emul_execute() answers EMUL_UNSUPPORTED. A_UD entries are undefined
+ * opcodes and decode to EMUL_E_UD.
+ */
+#include "emul_private.h"
+
+#define M A_MODRM
+#define B A_BYTE
+#define L A_LOCK
+#define I8 A_IMM(IMM_8)
+#define I16 A_IMM(IMM_16)
+#define IZ A_IMM(IMM_Z)
+#define G(n) (A_GRP | M | ((uint32_t)(n) << A_GRPNUM_SHIFT))
+#define UD { A_UD, NULL }
+
+/* The eight classic ALU rows 00-3F: Eb,Gb Ev,Gv Gb,Eb Gv,Ev AL,Ib eAX,Iz. */
+#define ALU_ROW(op, lk)                                                 \
+	[(op) + 0] = { M | B | (lk), emul_exec_alu },                   \
+	[(op) + 1] = { M | (lk), emul_exec_alu },                       \
+	[(op) + 2] = { M | B, emul_exec_alu },                          \
+	[(op) + 3] = { M, emul_exec_alu },                              \
+	[(op) + 4] = { B | I8, emul_exec_alu },                         \
+	[(op) + 5] = { IZ, emul_exec_alu }
+
+const struct emul_opdesc emul_map_1b[256] = {
+	ALU_ROW(0x00, L), ALU_ROW(0x08, L), ALU_ROW(0x10, L), ALU_ROW(0x18, L),
+	ALU_ROW(0x20, L), ALU_ROW(0x28, L), ALU_ROW(0x30, L), ALU_ROW(0x38, 0),
+	[0x06] = { A_INV64, emul_exec_push_sreg },      /* PUSH ES */
+	[0x07] = { A_INV64, NULL },                     /* POP ES */
+	[0x0E] = { A_INV64, emul_exec_push_sreg },      /* PUSH CS */
+	[0x16] = { A_INV64, emul_exec_push_sreg },      /* PUSH SS */
+	[0x17] = { A_INV64, NULL },                     /* POP SS */
+	[0x1E] = { A_INV64, emul_exec_push_sreg },      /* PUSH DS */
+	[0x1F] = { A_INV64, NULL },                     /* POP DS */
+	[0x27] = { A_INV64, NULL },                     /* DAA */
+	[0x2F] = { A_INV64, NULL },                     /* DAS */
+	[0x37] = { A_INV64, NULL },                     /* AAA */
+	[0x3F] = { A_INV64, NULL },                     /* AAS */
+	/* 40-4F: INC/DEC r (REX prefixes in 64-bit mode, see decode.c) */
+	[0x40 ... 0x4F] = { A_INV64, emul_exec_incdec_reg },
+	[0x50 ... 0x57] = { A_DEF64, emul_exec_push_reg },
+	[0x58 ... 0x5F] = { A_DEF64, emul_exec_pop_reg },
+	[0x60] = { A_INV64, NULL },                     /* PUSHA */
+	[0x61] = { A_INV64, NULL },                     /* POPA */
+	[0x62] = { A_INV64 | M | A_MEMONLY, NULL },     /* BOUND (EVEX) */
+	[0x63] = { M, emul_exec_movsxd },               /* ARPL / MOVSXD */
+	[0x68] = { A_DEF64 | IZ, emul_exec_push_imm },
+	[0x69] = { M | IZ, emul_exec_imul },
+	[0x6A] = { A_DEF64 | I8, emul_exec_push_imm },
+	[0x6B] = { M | I8, emul_exec_imul },
+	[0x6C] = { B | A_STRING, emul_exec_string },    /* INSB */
+	[0x6D] = { A_STRING, emul_exec_string },        /* INSW/D */
+	[0x6E] = { B | A_STRING, emul_exec_string },    /* OUTSB */
+	[0x6F] = { A_STRING, emul_exec_string },        /* OUTSW/D */
+	[0x70 ... 0x7F] = { A_F64 | A_IMM(IMM_REL8), emul_exec_jcc },
+	[0x80] = { G(GRP_1) | B | I8, NULL },
+	[0x81] = { G(GRP_1) | IZ, NULL },
+	[0x82] = { G(GRP_1) | B | I8 | A_INV64, NULL },
+	[0x83] = { G(GRP_1) | I8, NULL },
+	[0x84] = { M | B, emul_exec_test },
+	[0x85] = { M, emul_exec_test },
+	[0x86] = { M | B | L, emul_exec_xchg },
+	[0x87] = { M | L, emul_exec_xchg },
+	[0x88] = { M | B, emul_exec_mov },
+	[0x89] = { M, emul_exec_mov },
+	[0x8A] = { M | B, emul_exec_mov },
+	[0x8B] = { M, emul_exec_mov },
+	[0x8C] = { M, emul_exec_mov_sreg },             /* MOV Ev, Sw */
+	[0x8D] = { M | A_MEMONLY, emul_exec_lea },
+	[0x8E] = { M, NULL },                           /* MOV Sw, Ew */
+	[0x8F] = { G(GRP_1A) | A_DEF64, NULL },
+	[0x90 ... 0x97] = { 0, emul_exec_xchg_ax },
+	[0x98] = { 0, emul_exec_cbw_cwd },              /* CBW/CWDE/CDQE */
+	[0x99] = { 0, emul_exec_cbw_cwd },              /* CWD/CDQ/CQO */
+	[0x9A] = { A_INV64 | A_IMM(IMM_FAR), NULL },    /* CALLF ptr */
+	[0x9B] = { 0, NULL },                           /* FWAIT */
+	[0x9C] = { A_DEF64, emul_exec_pushf },
+	[0x9D] = { A_DEF64, NULL },                     /* POPF */
+	[0x9E] = { 0, emul_exec_sahf_lahf },
+	[0x9F] = { 0, emul_exec_sahf_lahf },
+	[0xA0] = { B | A_IMM(IMM_MOFFS), emul_exec_mov_moffs },
+	[0xA1] = { A_IMM(IMM_MOFFS), emul_exec_mov_moffs },
+	[0xA2] = { B | A_IMM(IMM_MOFFS), emul_exec_mov_moffs },
+	[0xA3] = { A_IMM(IMM_MOFFS), emul_exec_mov_moffs },
+	[0xA4] = { B | A_STRING, emul_exec_string },    /* MOVSB */
+	[0xA5] = { A_STRING, emul_exec_string },
+	[0xA6] = { B | A_STRING, emul_exec_string },    /* CMPSB */
+	[0xA7] = { A_STRING, emul_exec_string },
+	[0xA8] = { B | I8, emul_exec_test },
+	[0xA9] = { IZ, emul_exec_test },
+	[0xAA] = { B | A_STRING, emul_exec_string },    /* STOSB */
+	[0xAB] = { A_STRING, emul_exec_string },
+	[0xAC] = { B | A_STRING, emul_exec_string },    /* LODSB */
+	[0xAD] = { A_STRING, emul_exec_string },
+	[0xAE] = { B | A_STRING, emul_exec_string },    /* SCASB */
+	[0xAF] = { A_STRING, emul_exec_string },
+	[0xB0 ... 0xB7] = { B | I8, emul_exec_mov_reg_imm },
+	[0xB8 ... 0xBF] = { A_IMM(IMM_V), emul_exec_mov_reg_imm },
+	[0xC0] = { G(GRP_2) | B | I8, NULL },
+	[0xC1] = { G(GRP_2) | I8, NULL },
+	[0xC2] = { A_F64 | I16, emul_exec_ret },
+	[0xC3] = { A_F64, emul_exec_ret },
+	[0xC4] = { A_INV64 | M | A_MEMONLY, NULL },     /* LES (VEX3) */
+	[0xC5] = { A_INV64 | M | A_MEMONLY, NULL },     /* LDS (VEX2) */
+	[0xC6] = { G(GRP_11) | B | I8, NULL },
+	[0xC7] = { G(GRP_11) | IZ, NULL },
+	[0xC8] = { A_DEF64 | A_IMM(IMM_ENTER), NULL },  /* ENTER */
+	[0xC9] = { A_DEF64, emul_exec_leave },
+	[0xCA] = { I16, NULL },                         /* RETF iw */
+	[0xCB] = { 0, NULL },                           /* RETF */
+	[0xCC] = { 0, NULL },                           /* INT3 */
+	[0xCD] = { I8, NULL },                          /* INT ib */
+	[0xCE] = { A_INV64, NULL },                     /* INTO */
+	[0xCF] = { 0, NULL },                           /* IRET */
+	[0xD0] = { G(GRP_2) | B, NULL },
+	[0xD1] = { G(GRP_2), NULL },
+	[0xD2] = { G(GRP_2) | B, NULL },
+	[0xD3] = { G(GRP_2), NULL },
+	[0xD4] = { A_INV64 | I8, NULL },                /* AAM */
+	[0xD5] = { A_INV64 | I8, NULL },                /* AAD */
+	[0xD6] = { A_INV64, NULL },                     /* SALC (undocumented) */
+	[0xD7] = { B, emul_exec_xlat },
+	[0xD8 ... 0xDF] = { M, NULL },                  /* x87 */
+	[0xE0 ... 0xE2] = { A_F64 | A_IMM(IMM_REL8), emul_exec_loop },
+	[0xE3] = { A_F64 | A_IMM(IMM_REL8), emul_exec_loop }, /* JrCXZ */
+	[0xE4] = { B | I8, emul_exec_inout },
+	[0xE5] = { I8, emul_exec_inout },
+	[0xE6] = { B | I8, emul_exec_inout },
+	[0xE7] = { I8, emul_exec_inout },
+	[0xE8] = { A_F64 | A_IMM(IMM_RELZ), emul_exec_call },
+	[0xE9] = { A_F64 | A_IMM(IMM_RELZ), emul_exec_jmp },
+	[0xEA] = { A_INV64 | A_IMM(IMM_FAR), NULL },    /* JMPF ptr */
+	[0xEB] = { A_F64 | A_IMM(IMM_REL8), emul_exec_jmp },
+	[0xEC] = { B, emul_exec_inout },
+	[0xED] = { 0, emul_exec_inout },
+	[0xEE] = { B, emul_exec_inout },
+	[0xEF] = { 0, emul_exec_inout },
+	[0xF1] = { 0, NULL },                           /* INT1 */
+	[0xF4] = { 0, NULL },                           /* HLT */
+	[0xF5] = { 0, emul_exec_flagop },               /* CMC */
+	[0xF6] = { G(GRP_3) | B, NULL },
+	[0xF7] = { G(GRP_3), NULL },
+	[0xF8] = { 0, emul_exec_flagop },               /* CLC */
+	[0xF9] = { 0, emul_exec_flagop },               /* STC */
+	[0xFA] = { 0, NULL },                           /* CLI */
+	[0xFB] = { 0, NULL },                           /* STI */
+	[0xFC] = { 0, emul_exec_flagop },               /* CLD */
+	[0xFD] = { 0, emul_exec_flagop },               /* STD */
+	[0xFE] = { G(GRP_4) | B, NULL },
+	[0xFF] = { G(GRP_5), NULL },
+};
+
+const struct emul_opdesc emul_map_0f[256] = {
+	[0x00] = { G(GRP_6), NULL },
+	[0x01] = { M, NULL },                           /* group 7 */
+	[0x02] = { M, NULL },                           /* LAR */
+	[0x03] = { M, NULL },                           /* LSL */
+	[0x04] = UD,
+	[0x05] = { 0, NULL },                           /* SYSCALL */
+	[0x06] = { 0, NULL },                           /* CLTS */
+	[0x07] = { 0, NULL },                           /* SYSRET */
+	[0x08] = { 0, NULL },                           /* INVD */
+	[0x09] = { 0, NULL },                           /* WBINVD */
+	[0x0A] = UD,
+	[0x0B] = UD,                                    /* UD2 */
+	[0x0C] = UD,
+	[0x0D] = { M, NULL },                           /* PREFETCHW group */
+	[0x0E] = { 0, NULL },                           /* FEMMS (AMD) */
+	[0x0F] = { M | I8, NULL },                      /* 3DNow! (AMD) */
+	[0x10 ... 0x17] = { M, NULL },                  /* SSE moves */
+	[0x18 ... 0x1F] = { M, emul_exec_nop },         /* hint NOPs */
+	[0x20 ... 0x23] = { M | A_CRDR, NULL },         /* MOV CR/DR */
+	[0x24 ... 0x27] = UD,                           /* MOV TR (pre-P6) */
+	[0x28 ... 0x2F] = { M, NULL },
+	[0x30] = { 0, NULL },                           /* WRMSR */
+	[0x31] = { 0, NULL },                           /* RDTSC */
+	[0x32] = { 0, NULL },                           /* RDMSR */
+	[0x33] = { 0, NULL },                           /* RDPMC */
+	[0x34] = { 0, NULL },                           /* SYSENTER */
+	[0x35] = { 0, NULL },                           /* SYSEXIT */
+	[0x36] = UD,
+	[0x37] = { 0, NULL },                           /* GETSEC */
+	[0x39] = UD,
+	[0x3B ... 0x3F] = UD,
+	[0x40 ... 0x4F] = { M, emul_exec_cmov },
+	[0x50 ... 0x6F] = { M, NULL },
+	[0x70 ... 0x73] = { M | I8, NULL },             /* PSHUF*, groups 12-14 */
+	[0x74 ... 0x76] = { M, NULL },
+	[0x77] = { 0, NULL },                           /* EMMS */
+	[0x78] = { M, NULL },                           /* VMREAD, EXTRQ */
+	[0x79] = { M, NULL },                           /* VMWRITE, INSERTQ */
+	[0x7A ... 0x7B] = UD,
+	[0x7C ... 0x7F] = { M, NULL },
+	[0x80 ... 0x8F] = { A_F64 | A_IMM(IMM_RELZ), emul_exec_jcc },
+	[0x90 ... 0x9F] = { M | B, emul_exec_setcc },
+	[0xA0] = { A_DEF64, emul_exec_push_sreg },      /* PUSH FS */
+	[0xA1] = { A_DEF64, NULL },                     /* POP FS */
+	[0xA2] = { 0, NULL },                           /* CPUID */
+	[0xA3] = { M, emul_exec_bt },
+	[0xA4] = { M | I8, emul_exec_shld },
+	[0xA5] = { M, emul_exec_shld },
+	[0xA6 ... 0xA7] = { M, NULL },                  /* VIA PadLock */
+	[0xA8] = { A_DEF64, emul_exec_push_sreg },      /* PUSH GS */
+	[0xA9] = { A_DEF64, NULL },                     /* POP GS */
+	[0xAA] = { 0, NULL },                           /* RSM */
+	[0xAB] = { M | L, emul_exec_bt },
+	[0xAC] = { M | I8, emul_exec_shld },
+	[0xAD] = { M, emul_exec_shld },
+	[0xAE] = { M, NULL },                           /* group 15 */
+	[0xAF] = { M, emul_exec_imul },
+	[0xB0] = { M | B | L, emul_exec_cmpxchg },
+	[0xB1] = { M | L, emul_exec_cmpxchg },
+	[0xB2] = { M | A_MEMONLY, NULL },               /* LSS */
+	[0xB3] = { M | L, emul_exec_bt },
+	[0xB4] = { M | A_MEMONLY, NULL },               /* LFS */
+	[0xB5] = { M | A_MEMONLY, NULL },               /* LGS */
+	[0xB6 ... 0xB7] = { M, emul_exec_movx },
+	[0xB8] = { M, NULL },                           /* POPCNT (F3 only) */
+	[0xB9] = { M | A_UD, NULL },                    /* UD1 */
+	[0xBA] = { G(GRP_8) | I8, NULL },
+	[0xBB] = { M | L, emul_exec_bt },
+	[0xBC ... 0xBD] = { M, emul_exec_bsf_bsr },
+	[0xBE ... 0xBF] = { M, emul_exec_movx },
+	[0xC0] = { M | B | L, emul_exec_xadd },
+	[0xC1] = { M | L, emul_exec_xadd },
+	[0xC2] = { M | I8, NULL },                      /* CMPPS */
+	[0xC3] = { M | A_MEMONLY, emul_exec_movnti },
+	[0xC4 ... 0xC6] = { M | I8, NULL },             /* PINSRW PEXTRW SHUFPS */
+	[0xC7] = { G(GRP_9), NULL },
+	[0xC8 ... 0xCF] = { 0, NULL },                  /* BSWAP */
+	[0xD0 ... 0xFE] = { M, NULL },
+	[0xFF] = { M | A_UD, NULL },                    /* UD0 */
+};
+
+/* Group entries: their attributes are or-ed over the opcode's (with the
+ * opcode's A_LOCK dropped: LOCK legality is per group member). */
+const struct emul_opdesc emul_groups[GRP_COUNT][8] = {
+	[GRP_1] = {
+		{ L, emul_exec_alu_grp1 }, { L, emul_exec_alu_grp1 },
+		{ L, emul_exec_alu_grp1 }, { L, emul_exec_alu_grp1 },
+		{ L, emul_exec_alu_grp1 }, { L, emul_exec_alu_grp1 },
+		{ L, emul_exec_alu_grp1 }, { 0, emul_exec_alu_grp1 },
+	},
+	[GRP_1A] = { { 0, emul_exec_pop_rm }, UD, UD, UD, UD, UD, UD, UD },
+	[GRP_2] = {
+		{ 0, emul_exec_shift }, { 0, emul_exec_shift },
+		{ 0, emul_exec_shift }, { 0, emul_exec_shift },
+		{ 0, emul_exec_shift }, { 0, emul_exec_shift },
+		{ 0, emul_exec_shift }, { 0, emul_exec_shift },
+	},
+	[GRP_3] = {
+		{ IZ, emul_exec_test }, { IZ, emul_exec_test },
+		{ L, emul_exec_not }, { L, emul_exec_neg },
+		{ 0, emul_exec_muldiv }, { 0, emul_exec_muldiv },
+		{ 0, emul_exec_muldiv }, { 0, emul_exec_muldiv },
+	},
+	[GRP_4] = {
+		{ L, emul_exec_incdec }, { L, emul_exec_incdec },
+		UD, UD, UD, UD, UD, UD,
+	},
+	[GRP_5] = {
+		{ L, emul_exec_incdec }, { L, emul_exec_incdec },
+		{ A_F64, emul_exec_call_rm },
+		{ A_MEMONLY, NULL },                     /* CALLF m16:xx */
+		{ A_F64, emul_exec_jmp_rm },
+		{ A_MEMONLY, NULL },                     /* JMPF m16:xx */
+		{ A_DEF64, emul_exec_push_rm },
+		UD,
+	},
+	[GRP_11] = {
+		{ 0, emul_exec_mov_imm }, UD, UD, UD, UD, UD, UD,
+		{ A_REGONLY, NULL },                     /* XABORT / XBEGIN */
+	},
+	[GRP_6] = {
+		{ 0, NULL }, { 0, NULL }, { 0, NULL }, { 0, NULL },
+		{ 0, NULL }, { 0, NULL }, UD, UD,
+	},
+	[GRP_8] = {
+		UD, UD, UD, UD,
+		{ 0, emul_exec_bt_imm }, { L, emul_exec_bt_imm },
+		{ L, emul_exec_bt_imm }, { L, emul_exec_bt_imm },
+	},
+	[GRP_9] = {
+		UD, { A_MEMONLY | L, emul_exec_cmpxchg8b }, UD, { 0, NULL },
+		{ 0, NULL }, { 0, NULL }, { 0, NULL }, { 0, NULL },
+	},
+};
+
+emul_handler_fn emul_handler_of(const struct emul_insn *insn)
+{
+	const struct emul_opdesc *d;
+
+	if (insn->vex != EMUL_VEX_NONE)
+		return NULL;
+	if (insn->map == EMUL_MAP_0F38) {
+		/* MOVBE is 0F 38 F0/F1 without F2 (F2 makes it CRC32). */
+		if ((insn->opcode == 0xF0 || insn->opcode == 0xF1) &&
+		    !(insn->pfx & (EMUL_PFX_REPNE | EMUL_PFX_REP)) &&
+		    insn->mem)
+			return emul_exec_movbe;
+		return NULL;
+	}
+	if (insn->map == EMUL_MAP_0F3A)
+		return NULL;
+	if (insn->map == EMUL_MAP_0F) {
+		/* In the 0F map F2/F3 select other instructions (F3 0F BC
+		 * is TZCNT, F3 0F B8 POPCNT, ...), feature by feature: not
+		 * emulated unless they are LOCK's XACQUIRE/XRELEASE hints. */
+		if ((insn->pfx & (EMUL_PFX_REP | EMUL_PFX_REPNE)) &&
+		    !(insn->pfx & EMUL_PFX_LOCK))
+			return NULL;
+		d = &emul_map_0f[insn->opcode];
+	} else {
+		d = &emul_map_1b[insn->opcode];
+		/* F3 90 is PAUSE: a NOP for us; 90 with REX.B is XCHG r8. */
+		if (insn->opcode == 0x63 && insn->mode != EMUL_MODE_LONG64)
+			return NULL; /* ARPL */
+	}
+	if (d->attr & A_GRP)
+		d = &emul_groups[A_GRPNUM(d->attr)][insn->modrm >> 3 & 7];
+	return d->fn;
+}
