@@ -4,11 +4,46 @@
 #include "mmu/guest_walk.h"
 #include "abi/errno.h"
 
+/* Host address of [gpa, gpa+len) when it lies inside one RAM extent. */
+static void *extent_ptr(struct vm *vm, uint64_t gpa, size_t len)
+{
+	if (gpa - vm->extent_cache.gpa < vm->extent_cache.size &&
+	    len <= vm->extent_cache.size - (gpa - vm->extent_cache.gpa))
+		return (void *)(vm->extent_cache.hpa + (gpa - vm->extent_cache.gpa));
+	const struct vm_slot *s = vm_slot_at(vm, gpa);
+	if (!s)
+		return 0;
+	for (unsigned i = 0; i < s->nextents; i++) {
+		const struct vm_extent *e = &s->extents[i];
+		uint64_t start = s->gpa + e->offset;
+		if (gpa - start < e->size) {
+			vm->extent_cache.gpa = start;
+			vm->extent_cache.size = e->size;
+			vm->extent_cache.hpa = e->hpa;
+			if (len > e->size - (gpa - start))
+				return 0;
+			return (void *)(e->hpa + (gpa - start));
+		}
+	}
+	return 0;
+}
+
 /* Copies page by page: consecutive guest pages need not be consecutive in
- * host memory. Host frames are identity-mapped. */
+ * host memory. Host frames are identity-mapped. Slot RAM is found through
+ * the extent cache; anything else (the control partition's windows) through
+ * the second-level tables. */
 static int copy_gpa(struct vm *vm, uint64_t gpa, void *buf, size_t len, bool write)
 {
 	uint8_t *p = buf;
+	void *direct = extent_ptr(vm, gpa, len);
+
+	if (direct) {
+		if (write)
+			memcpy(direct, buf, len);
+		else
+			memcpy(buf, direct, len);
+		return 0;
+	}
 
 	while (len) {
 		uint64_t hpa;
@@ -63,28 +98,35 @@ static int walk_read(void *ctx, uint64_t gpa, void *buf, unsigned len)
 	return guest_read_gpa(ctx, gpa, buf, len);
 }
 
-int guest_fetch_insn(struct vcpu *v, uint8_t *buf, unsigned max)
+int guest_read_linear(struct vm *vm, uint64_t cr0, uint64_t cr3, uint64_t cr4,
+		      uint64_t efer, uint64_t la, uint8_t *buf, unsigned max)
 {
-	struct vcpu_sregs s;
+	struct guest_paging p = { cr0, cr3, cr4, efer, walk_read, vm };
 	struct guest_translation t;
 	unsigned got = 0;
 
+	while (got < max) {
+		if (guest_walk(&p, la + got, &t))
+			break;
+		unsigned chunk = PAGE_SIZE - ((la + got) & (PAGE_SIZE - 1));
+		if (chunk > max - got)
+			chunk = max - got;
+		if (guest_read_gpa(vm, t.gpa, buf + got, chunk))
+			break;
+		got += chunk;
+	}
+	return got ? (int)got : -EFAULT;
+}
+
+int guest_fetch_insn(struct vcpu *v, uint8_t *buf, unsigned max)
+{
+	struct vcpu_sregs s;
+
 	virt->get_sregs(v, &s);
-	struct guest_paging p = { s.cr0, s.cr3, s.cr4, s.efer, walk_read, v->vm };
 	bool long64 = (s.efer & (1ULL << 10)) && s.cs.l;
 	uint64_t lin = s.cs.base + v->regs.rip;
 
 	if (!long64)
 		lin &= 0xffffffff;
-	while (got < max) {
-		if (guest_walk(&p, lin + got, &t))
-			break;
-		unsigned chunk = PAGE_SIZE - ((lin + got) & (PAGE_SIZE - 1));
-		if (chunk > max - got)
-			chunk = max - got;
-		if (guest_read_gpa(v->vm, t.gpa, buf + got, chunk))
-			break;
-		got += chunk;
-	}
-	return got ? (int)got : -EFAULT;
+	return guest_read_linear(v->vm, s.cr0, s.cr3, s.cr4, s.efer, lin, buf, max);
 }

@@ -17,6 +17,13 @@ int guest_write_gpa(struct vm *vm, uint64_t gpa, const void *buf, size_t len);
  * NULL otherwise. */
 void *guest_gpa_ptr(struct vm *vm, uint64_t gpa, size_t len);
 
+/* Reads up to 'max' bytes at linear address 'la' through the guest's page
+ * tables as given by cr0/cr3/cr4/efer (no permission checks); returns how
+ * many were readable (>0) or -EFAULT. For exit paths that already hold
+ * the paging registers. */
+int guest_read_linear(struct vm *vm, uint64_t cr0, uint64_t cr3, uint64_t cr4,
+		      uint64_t efer, uint64_t la, uint8_t *buf, unsigned max);
+
 /* Reads up to 'max' instruction bytes at CS:RIP; returns how many (>0)
  * were readable, or -EFAULT if not even the first byte was. */
 int guest_fetch_insn(struct vcpu *v, uint8_t *buf, unsigned max);

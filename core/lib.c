@@ -1,12 +1,18 @@
-/* Minimal libc for the hypervisor (see core/lib.h). Simple byte loops: none
- * of these are on a hot path yet, and they must not use SSE. */
+/* Minimal libc for the hypervisor (see core/lib.h). memcpy and memset are
+ * on the exit path (kvm_run, kvm_regs copies), so they move 8 bytes at a
+ * time; x86 allows the unaligned accesses. No SSE: the hypervisor is built
+ * with general registers only. */
 #include "core/lib.h"
+
+typedef uint64_t __attribute__((may_alias, aligned(1))) unaligned_u64;
 
 void *memcpy(void *dst, const void *src, size_t n)
 {
 	unsigned char *d = dst;
 	const unsigned char *s = src;
 
+	for (; n >= 8; n -= 8, d += 8, s += 8)
+		*(unaligned_u64 *)d = *(const unaligned_u64 *)s;
 	while (n--)
 		*d++ = *s++;
 	return dst;
@@ -32,7 +38,10 @@ void *memmove(void *dst, const void *src, size_t n)
 void *memset(void *dst, int c, size_t n)
 {
 	unsigned char *d = dst;
+	uint64_t pattern = 0x0101010101010101ULL * (unsigned char)c;
 
+	for (; n >= 8; n -= 8, d += 8)
+		*(unaligned_u64 *)d = pattern;
 	while (n--)
 		*d++ = (unsigned char)c;
 	return dst;

@@ -7,10 +7,12 @@
 #ifndef GUESTS_CTL_CTL_H
 #define GUESTS_CTL_CTL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "abi/ctl_boot.h"
+#include "guests/ctl/loader.h"
 
 /* ---- runtime.c ------------------------------------------------------------ */
 
@@ -55,8 +57,12 @@ void uart_puts(const char *s);
 /* Blocks until at least one byte arrives, then returns what is available
  * without waiting further (at most len bytes; len 0 returns 0). */
 size_t uart_read(char *buf, size_t len);
-/* Blocks for one byte. */
+/* Blocks for one byte (pushed-back bytes first). */
 int uart_getc(void);
+/* One received byte without waiting, or -1 if none (ignores pushback). */
+int uart_poll(void);
+/* Hands a byte back to uart_getc/uart_read; false if 64 are waiting. */
+bool uart_unget(char c);
 /* Waits until the transmitter is empty (LSR.TEMT): every byte is on the wire. */
 void uart_flush(void);
 
@@ -108,6 +114,22 @@ extern const struct cli_io ctl_console;
 extern const struct cli_command *const ctl_commands[];
 
 int ctl_main(const struct ctl_boot_info *info);
+
+/* ---- cmd_vm.c: argument helpers shared by the VM commands ----------------- */
+
+struct vm;
+/* The VM named by a CLI argument ("0".."7"), or NULL after printing
+ * "error: no VM 'x' (see 'vm list')". */
+struct vm *ctl_vm_arg(const char *arg);
+/* The boot module named by index or name, or -1 after printing
+ * "error: no boot module 'x' (see 'modules')". */
+int ctl_module_arg(const char *arg);
+
+/* ---- cmd_vcpu.c ------------------------------------------------------------ */
+
+/* Puts VM vm's vCPU in `mode` (real, prot32, long64: loader.h) at entry,
+ * printing what it did or why not. 0 or -1. `load ... flat` uses it too. */
+int ctl_vcpu_mode(struct vm *vm, enum cpu_mode mode, uint64_t entry);
 /* One line per boot module: index, GPA, size, command line. */
 void ctl_print_modules(const struct ctl_boot_info *info);
 

@@ -4,7 +4,7 @@
 # too: `make -f guests/ctl/ctl.mk ctl test-ctl`.
 #
 #   make ctl        $(BUILD)/ctl/ctl.elf (builds newlib once, into build/cache)
-#   make test-ctl   host unit tests (cmocka, ASan + UBSan) of the CLI logic,
+#   make test-ctl   host unit tests (cmocka, ASan + UBSan) of the CLI and VMM logic,
 #                   and a check that guests/ctl/*.h compile on their own
 #   make ctl-clean  remove $(BUILD)/ctl and the test binaries (not newlib)
 
@@ -59,7 +59,7 @@ $(CTL_OUT)/%.S.o: $(CTL_DIR)/%.S
 $(CTL_ELF): $(CTL_OBJS) $(CTL_DIR)/ctl.ld $(NEWLIB_STAMP)
 	$(CC) $(CTL_LDFLAGS) -o $@ $(CTL_OBJS) $(CTL_LIBS)
 
-# ---- host unit tests of the CLI logic ----------------------------------------
+# ---- host unit tests of the CLI and VMM logic ------------------------------
 CTL_TEST_OUT    := $(BUILD)/host/ctl
 CTL_TEST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I . -DHOST_TEST \
                    -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -73,19 +73,38 @@ $(CTL_TEST_OUT)/test_lineedit: $(CTL_DIR)/lineedit.c
 $(CTL_TEST_OUT)/test_script:   $(CTL_DIR)/script.c $(CTL_DIR)/tokenize.c
 $(CTL_TEST_OUT)/test_cli:      $(CTL_DIR)/cli.c $(CTL_DIR)/lineedit.c \
                                $(CTL_DIR)/tokenize.c $(CTL_DIR)/script.c
+$(CTL_TEST_OUT)/test_io_bus:   $(CTL_DIR)/io_bus.c
+$(CTL_TEST_OUT)/test_devices:  $(CTL_DIR)/dev_uart16550.c $(CTL_DIR)/dev_debugexit.c \
+                               $(CTL_DIR)/dev_port80.c $(CTL_DIR)/io_bus.c
+$(CTL_TEST_OUT)/test_string_io: $(CTL_DIR)/string_io.c
+$(CTL_TEST_OUT)/test_multiboot: $(CTL_DIR)/load_multiboot.c $(CTL_DIR)/load_flat.c
+$(CTL_TEST_OUT)/test_cpu_mode: $(CTL_DIR)/cpu_mode.c $(CTL_DIR)/load_flat.c
+$(CTL_TEST_OUT)/test_vmm_args: $(CTL_DIR)/vmm_args.c
+# The client and the VMM above it, on the fake hypervisor (tests/fake_kvm.c).
+CTL_VMM_SRCS := $(addprefix $(CTL_DIR)/,kvm_client.c kvm_names.c vm.c vmm_run.c \
+                  vmm_report.c guest_mem.c string_io.c io_bus.c dev_uart16550.c \
+                  dev_debugexit.c dev_port80.c) $(CTL_DIR)/tests/fake_kvm.c
+$(CTL_TEST_OUT)/test_kvm_client: $(CTL_DIR)/kvm_client.c $(CTL_DIR)/kvm_names.c \
+                                 $(CTL_DIR)/tests/fake_kvm.c
+$(CTL_TEST_OUT)/test_vmm_run:  $(CTL_VMM_SRCS)
 
-$(CTL_TEST_OUT)/%: $(CTL_DIR)/tests/%.c $(CTL_DIR)/cli.h $(CTL_DIR)/tests/fake_io.h
+CTL_HOST_HEADERS := $(addprefix $(CTL_DIR)/,cli.h kvm_client.h io_bus.h devices.h \
+                      loader.h vmm.h tests/fake_io.h tests/fake_kvm.h)
+
+$(CTL_TEST_OUT)/%: $(CTL_DIR)/tests/%.c $(CTL_HOST_HEADERS)
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(CTL_TEST_CFLAGS) -o $@ $(filter %.c,$^) -lcmocka
 
 test-ctl: $(CTL_TESTS) ctl-headers-check
 	@set -e; for t in $(CTL_TESTS); do echo "== $$t"; $$t; done
 
-# Each header compiles on its own: cli.h for the host and the target, ctl.h
-# (target only) with the target flags.
+# Each header compiles on its own: the pure-logic ones for the host and the
+# target, ctl.h (target only) with the target flags.
+CTL_PURE_HEADERS := $(addprefix $(CTL_DIR)/,cli.h kvm_client.h io_bus.h devices.h loader.h vmm.h)
 ctl-headers-check: | $(NEWLIB_STAMP)
-	@echo '#include "$(CTL_DIR)/cli.h"' | $(HOST_CC) $(CTL_TEST_CFLAGS) -x c -fsyntax-only -
-	@set -e; for h in $(CTL_DIR)/cli.h $(CTL_DIR)/ctl.h; do \
+	@set -e; for h in $(CTL_PURE_HEADERS); do \
+	  echo '#include "'$$h'"' | $(HOST_CC) $(CTL_TEST_CFLAGS) -x c -fsyntax-only - ; done
+	@set -e; for h in $(CTL_PURE_HEADERS) $(CTL_DIR)/ctl.h; do \
 	  echo '#include "'$$h'"' | $(CC) $(CTL_CFLAGS) -MF /dev/null -x c -fsyntax-only - ; done
 
 ctl-clean:

@@ -32,6 +32,12 @@
 
 static const uint16_t base = CTL_UART_COM1;
 
+/* Bytes read early (while a guest ran, looking for ^C) and handed back for
+ * the CLI: uart_getc and uart_read return them first. */
+#define PUSHBACK_BYTES 64
+static char pushback[PUSHBACK_BYTES];
+static unsigned pushback_head, pushback_count;
+
 void uart_init(void)
 {
 	/* The hypervisor set the port up already (115200 8N1, as GRUB and
@@ -73,8 +79,30 @@ void uart_puts(const char *s)
 		uart_write(s++, 1);
 }
 
+bool uart_unget(char c)
+{
+	if (pushback_count == PUSHBACK_BYTES)
+		return false;
+	pushback[(pushback_head + pushback_count++) % PUSHBACK_BYTES] = c;
+	return true;
+}
+
+int uart_poll(void)
+{
+	if (!(inb(base + UART_LSR) & LSR_DR))
+		return -1;
+	return inb(base + UART_RBR);
+}
+
 int uart_getc(void)
 {
+	if (pushback_count) {
+		char c = pushback[pushback_head];
+
+		pushback_head = (pushback_head + 1) % PUSHBACK_BYTES;
+		pushback_count--;
+		return (unsigned char)c;
+	}
 	while (!(inb(base + UART_LSR) & LSR_DR))
 		cpu_relax();
 	return inb(base + UART_RBR);
@@ -87,6 +115,8 @@ size_t uart_read(char *buf, size_t len)
 	if (len == 0)
 		return 0;
 	buf[n++] = (char)uart_getc();
+	while (n < len && pushback_count)
+		buf[n++] = (char)uart_getc();
 	while (n < len && (inb(base + UART_LSR) & LSR_DR))
 		buf[n++] = (char)inb(base + UART_RBR);
 	return n;

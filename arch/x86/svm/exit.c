@@ -11,6 +11,7 @@
 #include "arch/x86/svm/svm.h"
 #include "arch/x86/cpu.h"
 #include "core/guest_mem.h"
+#include "core/lib.h"
 #include "core/log.h"
 #include "emul/emul.h"
 
@@ -18,20 +19,45 @@
 #define NPF_WRITE   (1ULL << 1)
 #define NPF_FETCH   (1ULL << 4)
 
+/* Reads instruction bytes at CS:RIP with the paging state in the VMCB. */
+static int fetch_at_rip(struct vcpu *v, const struct vmcb_save *h,
+			uint8_t *buf, unsigned len)
+{
+	bool long64 = (h->efer & EFER_LMA) && ((h->cs.attrib >> 9) & 1);
+	uint64_t la = h->cs.base + h->rip;
+
+	if (!long64)
+		la &= 0xffffffff;
+	return guest_read_linear(v->vm, h->cr0, h->cr3, h->cr4, h->efer, la, buf, len);
+}
+
 /* Length of the instruction at RIP if it is map/opcode/modrm; 0 when the
  * bytes are something else (e.g. the guest rewrote them), which core
  * treats as a failed exit. */
 static uint32_t insn_len_checked(struct vcpu *v, struct svm_vcpu *sv,
 				 unsigned map, uint8_t opcode, int modrm)
 {
-	uint8_t bytes[15];
+	uint8_t bytes[15], plain[3];
+	unsigned nplain = 0;
 	struct emul_insn insn;
 	struct vmcb_save *h = &sv->vmcb->save;
 
 	if (svm_has_nrip_save() && sv->vmcb->control.next_rip > h->rip)
 		return (uint32_t)(sv->vmcb->control.next_rip - h->rip);
 
-	int n = guest_fetch_insn(v, bytes, sizeof(bytes));
+	/* Fast path: the bytes at RIP are exactly the unprefixed encoding.
+	 * The first byte is then the opcode (or the 0F escape), so there are
+	 * no prefixes and the length is exact, not a guess. */
+	if (map == EMUL_MAP_0F)
+		plain[nplain++] = 0x0f;
+	plain[nplain++] = opcode;
+	if (modrm >= 0)
+		plain[nplain++] = (uint8_t)modrm;
+	if (fetch_at_rip(v, h, bytes, nplain) == (int)nplain &&
+	    !memcmp(bytes, plain, nplain))
+		return nplain;
+
+	int n = fetch_at_rip(v, h, bytes, sizeof(bytes));
 	if (n <= 0)
 		return 0;
 	enum emul_mode mode = emul_mode_of(h->cr0, h->efer, h->rflags,

@@ -1,0 +1,198 @@
+/*
+ * The `load` command: a boot module into a VM's RAM, either as a flat
+ * binary at a guest-physical address, or as a multiboot kernel with
+ * modules and a command line, QEMU -kernel/-initrd/-append style
+ * (docs/control-partition.md, "Running guests"). Control partition only.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "guests/ctl/cli.h"
+#include "guests/ctl/ctl.h"
+#include "guests/ctl/kvm_client.h"
+#include "guests/ctl/vmm.h"
+
+#define INITRD_PREFIX "initrd="
+
+static const struct ctl_module *module(int i)
+{
+	return &ctl_boot->modules[i];
+}
+
+static const uint8_t *module_data(int i)
+{
+	return (const uint8_t *)(uintptr_t)module(i)->gpa;
+}
+
+static void module_name(int i, char *out, size_t cap)
+{
+	vmm_module_name(module(i)->cmdline, out, cap);
+}
+
+static int load_flat_cmd(struct vm *vm, int argc, char **argv)
+{
+	struct guest_ram ram = vm_guest_ram(vm);
+	struct load_error err;
+	enum cpu_mode mode = CPU_MODE_REAL;
+	char name[32];
+	uint64_t gpa;
+	int m;
+
+	if (argc < 5 || argc > 6) {
+		printf("usage: load N flat MODULE GPA [real|prot32|long64]\n");
+		return 1;
+	}
+	m = ctl_module_arg(argv[3]);
+	if (m < 0)
+		return 1;
+	if (vmm_parse_u64(argv[4], &gpa) < 0) {
+		printf("error: '%s' is not an address\n", argv[4]);
+		return 1;
+	}
+	if (argc == 6 && cpu_mode_parse(argv[5], &mode) < 0) {
+		printf("error: mode '%s' is not real, prot32 or long64\n", argv[5]);
+		return 1;
+	}
+	if (flat_load(&ram, module_data(m), module(m)->size, gpa, &err) < 0) {
+		printf("error: %s\n", err.msg);
+		return 1;
+	}
+	module_name(m, name, sizeof(name));
+	vm->loaded = true;
+	vm->load_start = gpa;
+	vm->load_end = gpa + module(m)->size;
+	vm->entry = gpa;
+	snprintf(vm->loaded_what, sizeof(vm->loaded_what), "flat '%s' at 0x%llx",
+		 name, (unsigned long long)gpa);
+	printf("vm %d: loaded '%s' (%llu bytes) at 0x%llx\n", vm->index, name,
+	       (unsigned long long)module(m)->size, (unsigned long long)gpa);
+	if (argc == 6)
+		return ctl_vcpu_mode(vm, mode, gpa) < 0;
+	return 0;
+}
+
+/* initrd=A,B,C: module references separated by commas. */
+static int parse_initrd(const char *list, struct mb_module *mods, unsigned *nmods)
+{
+	char buf[CLI_LINE_BYTES];
+	char *save = NULL, *ref;
+
+	snprintf(buf, sizeof(buf), "%s", list);
+	*nmods = 0;
+	for (ref = strtok_r(buf, ",", &save); ref; ref = strtok_r(NULL, ",", &save)) {
+		int m = ctl_module_arg(ref);
+
+		if (m < 0)
+			return -1;
+		if (*nmods == MB_MAX_MODULES) {
+			printf("error: at most %u modules\n", MB_MAX_MODULES);
+			return -1;
+		}
+		mods[*nmods].data = module_data(m);
+		mods[*nmods].size = module(m)->size;
+		mods[*nmods].cmdline = module(m)->cmdline;
+		(*nmods)++;
+	}
+	if (*nmods == 0) {
+		printf("error: initrd= names no module\n");
+		return -1;
+	}
+	return 0;
+}
+
+static int load_multiboot_cmd(struct vm *vm, int argc, char **argv)
+{
+	struct guest_ram ram = vm_guest_ram(vm);
+	struct mb_module mods[MB_MAX_MODULES];
+	char cmdline[CTL_CMDLINE_BYTES + CLI_LINE_BYTES + 2];
+	char words[CLI_LINE_BYTES];
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+	struct load_error err;
+	struct mb_boot boot;
+	unsigned nmods = 0;
+	char name[32];
+	int m, first = 4, r;
+
+	if (argc < 4) {
+		printf("usage: load N multiboot MODULE [initrd=MOD[,MOD...]] [cmdline...]\n");
+		return 1;
+	}
+	m = ctl_module_arg(argv[3]);
+	if (m < 0)
+		return 1;
+	if (argc > 4 && strncmp(argv[4], INITRD_PREFIX, strlen(INITRD_PREFIX)) == 0) {
+		if (parse_initrd(argv[4] + strlen(INITRD_PREFIX), mods, &nmods) < 0)
+			return 1;
+		first = 5;
+	}
+	/* QEMU passes "<kernel file> <-append>"; the module's own GRUB
+	 * command line plays the file name (and default arguments). */
+	if (vmm_join_words(argc - first, argv + first, words, sizeof(words)) < 0) {
+		printf("error: command line too long\n");
+		return 1;
+	}
+	snprintf(cmdline, sizeof(cmdline), "%.*s%s%s", CTL_CMDLINE_BYTES,
+		 module(m)->cmdline, words[0] ? " " : "", words);
+
+	r = kvm_get_sregs(vm->vcpu_fd, &sregs);
+	if (r < 0) {
+		vmm_print_request_error(&vmm_ctl_host, "KVM_GET_SREGS", -r);
+		return 1;
+	}
+	if (mb_load(&ram, module_data(m), module(m)->size, cmdline, mods, nmods,
+		    &boot, &err) < 0) {
+		printf("error: %s\n", err.msg);
+		return 1;
+	}
+	cpu_setup_multiboot(boot.entry, boot.mbi_gpa, &regs, &sregs);
+	r = kvm_set_sregs(vm->vcpu_fd, &sregs);
+	if (r < 0) {
+		vmm_print_request_error(&vmm_ctl_host, "KVM_SET_SREGS", -r);
+		return 1;
+	}
+	r = kvm_set_regs(vm->vcpu_fd, &regs);
+	if (r < 0) {
+		vmm_print_request_error(&vmm_ctl_host, "KVM_SET_REGS", -r);
+		return 1;
+	}
+	vm->resume_emulated = vm->resume_mmio = false;
+	module_name(m, name, sizeof(name));
+	vm->loaded = true;
+	vm->load_start = boot.kernel_start;
+	vm->load_end = boot.kernel_end;
+	vm->entry = boot.entry;
+	snprintf(vm->loaded_what, sizeof(vm->loaded_what), "multiboot '%s'", name);
+	if (boot.video_ignored)
+		printf("vm %d: warning: '%s' asks for a video mode; there is none\n",
+		       vm->index, name);
+	printf("vm %d: multiboot '%s'%s: kernel 0x%x-0x%x, entry 0x%x, mbi 0x%x, %u module%s, cmdline '%s'\n",
+	       vm->index, name, boot.aout_kludge ? " (a.out kludge)" : " (ELF)",
+	       boot.kernel_start, boot.kernel_end, boot.entry, boot.mbi_gpa,
+	       nmods, nmods == 1 ? "" : "s", cmdline);
+	for (unsigned i = 0; i < nmods; i++)
+		printf("  module %u: 0x%x-0x%x '%s'\n", i, boot.mod_start[i],
+		       boot.mod_end[i], mods[i].cmdline);
+	return 0;
+}
+
+static int cmd_load(int argc, char **argv)
+{
+	struct vm *vm = ctl_vm_arg(argv[1]);
+
+	if (!vm)
+		return 1;
+	if (strcmp(argv[2], "flat") == 0)
+		return load_flat_cmd(vm, argc, argv);
+	if (strcmp(argv[2], "multiboot") == 0)
+		return load_multiboot_cmd(vm, argc, argv);
+	printf("error: image type '%s' is not flat or multiboot\n", argv[2]);
+	return 1;
+}
+
+const struct cli_command ctl_load_commands[] = {
+	{ "load", "load N flat|multiboot MODULE ...",
+	  "flat MODULE GPA [real|prot32|long64]; multiboot MODULE [initrd=M[,M]] [cmdline]",
+	  3, CLI_ARGS_ANY, cmd_load },
+	{ NULL, NULL, NULL, 0, 0, NULL },
+};

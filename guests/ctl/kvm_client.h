@@ -1,0 +1,84 @@
+/*
+ * The control partition's kvm.h client: ioctl() on /dev/kvm, its VM and vCPU
+ * fds, carried by the HC_KVM hypercall and the mailbox page instead of a
+ * system call (docs/hypercall-abi.md), plus libkvm-like conveniences.
+ *
+ * Handles are what the fds were: 0 is the system handle (/dev/kvm), VM and
+ * vCPU handles come from KVM_CREATE_VM and KVM_CREATE_VCPU. Results are
+ * those of the raw system call: >= 0, or -errno with Linux's numbering
+ * (abi/errno.h); failures also set the C library's errno to the same error.
+ *
+ * Builds for the control partition and, with a fake hypercall3(), for the
+ * host unit tests (guests/ctl/tests/fake_kvm.c): nothing here touches
+ * hardware except through hypercall3().
+ */
+#ifndef GUESTS_CTL_KVM_CLIENT_H
+#define GUESTS_CTL_KVM_CLIENT_H
+
+#include <stdint.h>
+
+#include "abi/barekvm.h"
+#include "abi/kvm.h"
+
+#define KVM_SYSTEM_HANDLE 0
+
+/*
+ * ioctl(handle, request, arg). For a request whose number encodes a size
+ * (_IOC_SIZE > 0), arg points to the struct: it is copied into the mailbox,
+ * and back out for _IOC_READ requests (on success; KVM_RUN also on -EINTR,
+ * KVM_GET_MSR_INDEX_LIST's count also on -E2BIG, as 2.6.21 did).
+ * KVM_GET_MSRS, KVM_SET_MSRS and KVM_GET_MSR_INDEX_LIST carry their entries
+ * inline after the header; a request that does not fit the 4 KiB mailbox
+ * fails with -E2BIG before any hypercall. For _IO requests, and for
+ * KVM_CREATE_VCPU (declared _IOW(int) but passed by value in 2.6.21), arg is
+ * the integer itself. Registers the mailbox on first use.
+ */
+int kvm_ioctl(int handle, unsigned long request, void *arg_or_int);
+
+/* The Linux errno of the last failed kvm_ioctl (0 if none failed yet). */
+int kvm_last_error(void);
+
+/*
+ * Registers the mailbox (HC_SET_MAILBOX, once) and checks that the
+ * hypervisor speaks KVM_API_VERSION 4. Returns KVM_SYSTEM_HANDLE, or -errno;
+ * -EPROTO if the version differs (kvm_api_version() tells which).
+ * *failed_step, if not NULL, names the step that failed.
+ */
+int kvm_open(const char **failed_step);
+int kvm_api_version(void);
+
+int kvm_create_vm(void);
+int kvm_set_memory_region(int vm, uint32_t slot, uint64_t gpa, uint64_t size,
+			  uint32_t flags);
+/*
+ * mmap(vm, offset = gpa): maps [gpa, gpa + size) of the VM into the control
+ * partition (KVM_BAREKVM_MMAP) and returns a pointer to gpa's byte (the
+ * partition is identity mapped, so its physical address is the pointer).
+ * NULL on failure, with errno and kvm_last_error() set.
+ */
+void *kvm_mmap(int vm, uint64_t gpa, uint64_t size);
+int kvm_close(int handle);
+int kvm_create_vcpu(int vm, int index);
+int kvm_run_vcpu(int vcpu, struct kvm_run *run);
+int kvm_get_regs(int vcpu, struct kvm_regs *regs);
+int kvm_set_regs(int vcpu, const struct kvm_regs *regs);
+int kvm_get_sregs(int vcpu, struct kvm_sregs *sregs);
+int kvm_set_sregs(int vcpu, const struct kvm_sregs *sregs);
+/*
+ * KVM_TRANSLATE of one linear address in the vCPU's current paging mode.
+ * Returns 0 with *gpa set, -EFAULT if the address is not mapped (valid = 0),
+ * or -errno if the request failed.
+ */
+int kvm_translate(int vcpu, uint64_t linear, uint64_t *gpa);
+
+/* ---- kvm_names.c ---------------------------------------------------------- */
+
+/* "KVM_RUN", "KVM_BAREKVM_MMAP", ...; "request 0x..." for unknown numbers
+ * (formatted into a static buffer). */
+const char *kvm_request_name(unsigned long request);
+/* Linux errno value to its name: 22 -> "EINVAL"; "E?" if unknown. */
+const char *kvm_errno_name(int linux_errno);
+/* Exit reason to its name: 2 -> "KVM_EXIT_IO"; "KVM_EXIT_?" if unknown. */
+const char *kvm_exit_reason_name(uint32_t reason);
+
+#endif

@@ -1,0 +1,260 @@
+/*
+ * Host unit tests for the device models (guests/ctl/dev_*.c): the 16550's
+ * registers (LSR THRE/TEMT, DLAB and the divisor latch, IER, IIR, LCR, MCR,
+ * scratch, MSR, loopback) and its line buffering; the debug exit port;
+ * port 0x80. `make test-ctl`.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "guests/ctl/devices.h"
+
+static char lines[4096];
+static int nlines;
+
+static void sink(void *ctx, const char *line, size_t len)
+{
+	size_t n = strlen(lines);
+
+	assert_ptr_equal(ctx, &nlines);
+	assert_true(n + len + 2 < sizeof(lines));
+	memcpy(lines + n, line, len);
+	lines[n + len] = '|';
+	lines[n + len + 1] = '\0';
+	nlines++;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	lines[0] = '\0';
+	nlines = 0;
+	return 0;
+}
+
+static void put(struct uart16550 *u, const char *s)
+{
+	while (*s)
+		uart16550_write(u, UART_THR, (uint8_t)*s++);
+}
+
+static void test_uart_reset_state(void **state)
+{
+	struct uart16550 u;
+
+	(void)state;
+	uart16550_init(&u, sink, &nlines);
+	/* a guest polling for THRE (bit 5) or TEMT (bit 6) sees both */
+	assert_int_equal(uart16550_read(&u, UART_LSR), 0x60);
+	assert_int_equal(uart16550_read(&u, UART_IIR), 0x01);
+	assert_int_equal(uart16550_read(&u, UART_IER), 0);
+	assert_int_equal(uart16550_read(&u, UART_LCR), 0);
+	assert_int_equal(uart16550_read(&u, UART_MCR), 0);
+	assert_int_equal(uart16550_read(&u, UART_MSR), 0xb0);    /* DCD DSR CTS */
+	assert_int_equal(uart16550_read(&u, UART_RBR), 0);       /* nothing received */
+}
+
+static void test_uart_dlab_and_divisor(void **state)
+{
+	struct uart16550 u;
+
+	(void)state;
+	uart16550_init(&u, sink, &nlines);
+	uart16550_write(&u, UART_IER, 0x05);
+	uart16550_write(&u, UART_LCR, UART_LCR_DLAB | 0x03);
+	/* with DLAB, offsets 0 and 1 are the divisor latch */
+	assert_int_equal(uart16550_read(&u, UART_DLL), 12);
+	uart16550_write(&u, UART_DLL, 1);
+	uart16550_write(&u, UART_DLM, 0);
+	assert_int_equal(uart16550_read(&u, UART_DLL), 1);
+	assert_int_equal(uart16550_read(&u, UART_DLM), 0);
+	assert_int_equal(nlines, 0);
+	assert_int_equal(u.tx_bytes, 0);        /* no byte was transmitted */
+	uart16550_write(&u, UART_LCR, 0x03);
+	assert_int_equal(uart16550_read(&u, UART_LCR), 0x03);
+	assert_int_equal(uart16550_read(&u, UART_IER), 0x05);    /* IER kept */
+	uart16550_write(&u, UART_IER, 0xff);
+	assert_int_equal(uart16550_read(&u, UART_IER), 0x0f);    /* 4 bits */
+}
+
+static void test_uart_scratch_mcr(void **state)
+{
+	struct uart16550 u;
+
+	(void)state;
+	uart16550_init(&u, sink, &nlines);
+	uart16550_write(&u, UART_SCR, 0x5a);
+	assert_int_equal(uart16550_read(&u, UART_SCR), 0x5a);
+	uart16550_write(&u, UART_MCR, 0xff);
+	assert_int_equal(uart16550_read(&u, UART_MCR), 0x1f);
+	/* LSR and MSR ignore writes */
+	uart16550_write(&u, UART_LSR, 0);
+	assert_int_equal(uart16550_read(&u, UART_LSR) & 0x60, 0x60);
+}
+
+static void test_uart_lines(void **state)
+{
+	struct uart16550 u;
+
+	(void)state;
+	uart16550_init(&u, sink, &nlines);
+	put(&u, "hello\r\nwor");
+	assert_string_equal(lines, "hello|");
+	put(&u, "ld\n\n");
+	assert_string_equal(lines, "hello|world||");
+	assert_int_equal(u.tx_bytes, 14);
+	/* THRE never drops: output is instant */
+	assert_int_equal(uart16550_read(&u, UART_LSR) & 0x60, 0x60);
+	put(&u, "partial");
+	assert_int_equal(nlines, 3);
+	uart16550_flush(&u);
+	assert_string_equal(lines, "hello|world||partial|");
+	uart16550_flush(&u);                    /* nothing pending: nothing */
+	assert_int_equal(nlines, 4);
+}
+
+static void test_uart_long_line_splits(void **state)
+{
+	struct uart16550 u;
+	char big[UART_LINE_BYTES + 11];
+
+	(void)state;
+	uart16550_init(&u, sink, &nlines);
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	put(&u, big);
+	assert_int_equal(nlines, 1);
+	assert_int_equal(strlen(lines), UART_LINE_BYTES + 1);
+	put(&u, "\n");
+	assert_int_equal(nlines, 2);
+	assert_int_equal(strlen(lines), UART_LINE_BYTES + 1 + 10 + 1);
+}
+
+static void test_uart_iir_thre(void **state)
+{
+	struct uart16550 u;
+
+	(void)state;
+	uart16550_init(&u, sink, &nlines);
+	uart16550_write(&u, UART_FCR, UART_FCR_ENABLE);
+	assert_int_equal(uart16550_read(&u, UART_IIR), 0xc1);
+	/* enabling THRI with THR empty raises it; reading IIR clears it */
+	uart16550_write(&u, UART_IER, UART_IER_THRI);
+	assert_int_equal(uart16550_read(&u, UART_IIR), 0xc2);
+	assert_int_equal(uart16550_read(&u, UART_IIR), 0xc1);
+	put(&u, "a");
+	assert_int_equal(uart16550_read(&u, UART_IIR), 0xc2);
+	assert_int_equal(uart16550_read(&u, UART_IIR), 0xc1);
+}
+
+static void test_uart_loopback_and_receive(void **state)
+{
+	struct uart16550 u;
+
+	(void)state;
+	uart16550_init(&u, sink, &nlines);
+	/* Linux's 8250 probe: loopback with OUT2 and RTS, MSR mirrors */
+	uart16550_write(&u, UART_MCR, UART_MCR_LOOP | 0x0a);
+	assert_int_equal(uart16550_read(&u, UART_MSR), UART_MSR_DCD | UART_MSR_CTS);
+	uart16550_write(&u, UART_MCR, UART_MCR_LOOP | 0x05);
+	assert_int_equal(uart16550_read(&u, UART_MSR), UART_MSR_RI | UART_MSR_DSR);
+	put(&u, "Z");
+	assert_int_equal(nlines, 0);            /* not transmitted */
+	assert_int_equal(u.tx_bytes, 0);
+	assert_int_equal(uart16550_read(&u, UART_LSR), 0x61);    /* DR */
+	uart16550_write(&u, UART_IER, UART_IER_RDI);
+	assert_int_equal(uart16550_read(&u, UART_IIR), 0x04);
+	assert_int_equal(uart16550_read(&u, UART_RBR), 'Z');
+	assert_int_equal(uart16550_read(&u, UART_LSR), 0x60);
+	/* overrun: 16 bytes fit, the 17th sets OE, which clears on read */
+	for (int i = 0; i < UART_RX_FIFO_BYTES; i++)
+		assert_true(uart16550_receive(&u, (uint8_t)('a' + i)));
+	assert_false(uart16550_receive(&u, '!'));
+	assert_int_equal(uart16550_read(&u, UART_LSR), 0x63);
+	assert_int_equal(uart16550_read(&u, UART_LSR), 0x61);
+	assert_int_equal(uart16550_read(&u, UART_RBR), 'a');
+	/* FCR clears the receiver */
+	uart16550_write(&u, UART_FCR, UART_FCR_ENABLE | UART_FCR_CLR_RX);
+	assert_int_equal(uart16550_read(&u, UART_LSR), 0x60);
+}
+
+static void test_uart_on_bus(void **state)
+{
+	struct uart16550 u;
+	struct io_bus bus;
+
+	(void)state;
+	uart16550_init(&u, sink, &nlines);
+	io_bus_init(&bus, "io", true);
+	assert_int_equal(io_bus_register(&bus, UART_COM1_BASE, UART_NPORTS,
+					 &uart16550_bus_ops, &u, "uart"), 0);
+	assert_int_equal(io_bus_read(&bus, 0x3fd, 1), 0x60);
+	io_bus_write(&bus, 0x3f8, 1, 'o');
+	io_bus_write(&bus, 0x3f8, 2, 0x0a6b);   /* a word OUT: low byte only */
+	io_bus_write(&bus, 0x3f8, 1, '\n');
+	assert_string_equal(lines, "ok|");
+}
+
+static void test_debugexit(void **state)
+{
+	struct vmm_stop stop = { 0 };
+	struct debugexit d;
+	struct io_bus bus;
+
+	(void)state;
+	debugexit_init(&d, &stop);
+	io_bus_init(&bus, "io", true);
+	assert_int_equal(io_bus_register(&bus, DEBUGEXIT_PORT, DEBUGEXIT_NPORTS,
+					 &debugexit_bus_ops, &d, "debug-exit"), 0);
+	assert_int_equal(io_bus_read(&bus, 0xf4, 1), 0);
+	assert_false(stop.requested);
+	io_bus_write(&bus, 0xf4, 1, 0x1ff);     /* byte OUT: 0xff */
+	assert_true(stop.requested);
+	assert_int_equal(stop.status, 0xff);
+	io_bus_write(&bus, 0xf4, 4, 0x12345678);
+	assert_int_equal(stop.status, 0x12345678);
+	assert_int_equal(d.writes, 2);
+}
+
+static void test_port80(void **state)
+{
+	struct port80 p;
+	struct io_bus bus;
+
+	(void)state;
+	port80_init(&p);
+	io_bus_init(&bus, "io", true);
+	assert_int_equal(io_bus_register(&bus, PORT80_PORT, 1, &port80_bus_ops, &p, "port80"), 0);
+	io_bus_write(&bus, 0x80, 1, 0x42);
+	io_bus_write(&bus, 0x80, 1, 0x43);
+	assert_int_equal(p.last, 0x43);
+	assert_int_equal(p.writes, 2);
+	assert_int_equal(io_bus_read(&bus, 0x80, 1), 0x43);
+	io_bus_write(&bus, 0x80, 2, 0xbeef);
+	assert_int_equal(p.last, 0xbeef);
+	assert_int_equal(p.last_size, 2);
+	assert_int_equal(bus.unclaimed_reads + bus.unclaimed_writes, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_uart_reset_state, setup),
+		cmocka_unit_test_setup(test_uart_dlab_and_divisor, setup),
+		cmocka_unit_test_setup(test_uart_scratch_mcr, setup),
+		cmocka_unit_test_setup(test_uart_lines, setup),
+		cmocka_unit_test_setup(test_uart_long_line_splits, setup),
+		cmocka_unit_test_setup(test_uart_iir_thre, setup),
+		cmocka_unit_test_setup(test_uart_loopback_and_receive, setup),
+		cmocka_unit_test_setup(test_uart_on_bus, setup),
+		cmocka_unit_test(test_debugexit),
+		cmocka_unit_test(test_port80),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

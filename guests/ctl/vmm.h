@@ -1,0 +1,266 @@
+/*
+ * The VMM inside the control partition: VM objects with their devices
+ * (vm.c), guest-memory access (guest_mem.c), the KVM_RUN loop with its exit
+ * handlers (vmm_run.c, string_io.c), register reports (vmm_report.c) and the
+ * argument parsing of the VM commands (vmm_args.c). The CLI commands in
+ * cmd_*.c drive it.
+ *
+ * Everything here builds for the control partition and for the host unit
+ * tests: requests go through kvm_client.h (whose hypercall3 the tests fake),
+ * and console output, CPUID and the console's ^C come through struct
+ * vmm_host, which vmm_host.c fills for the partition.
+ */
+#ifndef GUESTS_CTL_VMM_H
+#define GUESTS_CTL_VMM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "abi/kvm.h"
+#include "guests/ctl/devices.h"
+#include "guests/ctl/io_bus.h"
+#include "guests/ctl/loader.h"
+
+#define VMM_MAX_VMS             8
+#define VMM_DEFAULT_MEM_MIB     16
+#define VMM_MAX_MEM_MIB         4096
+
+/* What the VMM needs from its surroundings. */
+struct vmm_host {
+	void (*write)(const char *buf, size_t len);     /* console */
+	/* CPUID as the control partition sees it (the hypervisor's filtered
+	 * view): out = EAX, EBX, ECX, EDX. */
+	void (*cpuid)(uint32_t leaf, uint32_t subleaf, uint32_t out[4]);
+	/* True if the person at the console asked to stop the guest (^C);
+	 * polled when KVM_RUN returns -EINTR. May be NULL. */
+	bool (*interrupted)(void);
+};
+
+/* The partition's host (vmm_host.c; target only). */
+extern const struct vmm_host vmm_ctl_host;
+
+void vmm_printf(const struct vmm_host *host, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* "error: KVM_RUN: ENOSYS (-38)" for a failed request (err = -result). */
+void vmm_print_request_error(const struct vmm_host *host, const char *request,
+			     int err);
+
+/* ---- the run loop's counters ---------------------------------------------- */
+
+#define VMM_EXIT_REASONS (KVM_EXIT_SHUTDOWN + 1)
+
+struct vmm_stats {
+	uint64_t runs;                  /* `run` commands */
+	uint64_t kvm_runs;              /* KVM_RUN requests */
+	uint64_t exits[VMM_EXIT_REASONS];
+	uint64_t exits_other;           /* exit_reason beyond KVM_EXIT_SHUTDOWN */
+	uint64_t fail_entry;
+	uint64_t eintr;
+	uint64_t string_io_elements;
+};
+
+/* How the last `run` ended. */
+enum vmm_outcome {
+	VMM_NOT_RUN,
+	VMM_EXITED,             /* the guest wrote its status to port 0xf4 */
+	VMM_HALTED,             /* KVM_EXIT_HLT */
+	VMM_INTERRUPTED,        /* ^C on the console during -EINTR */
+	VMM_FATAL,              /* SHUTDOWN, EXCEPTION, UNKNOWN, FAIL_ENTRY, ... */
+	VMM_REQUEST_FAILED,     /* a request the loop needs returned -errno */
+};
+
+struct vmm_result {
+	enum vmm_outcome outcome;
+	uint32_t status;                /* VMM_EXITED */
+	uint64_t rip;                   /* VMM_HALTED, VMM_INTERRUPTED */
+	const char *request;            /* VMM_REQUEST_FAILED: its name */
+	int err;                        /* VMM_REQUEST_FAILED: Linux errno */
+	char what[128];                 /* VMM_FATAL: one line */
+};
+
+/* ---- vm.c ----------------------------------------------------------------- */
+
+struct vm {
+	int index;                      /* N in the CLI, "[vmN]" */
+	int vm_fd, vcpu_fd;             /* handles */
+	uint64_t ram_bytes;
+	uint8_t *ram;                   /* guest-physical 0 (mmap window) */
+	const struct vmm_host *host;
+
+	struct kvm_run run;             /* persists: fields echo between runs */
+	bool resume_emulated;           /* a run stopped after completing an */
+	bool resume_mmio;               /* instruction: skip it next time */
+
+	struct io_bus io, mmio;
+	struct uart16550 uart;
+	struct debugexit debugexit;
+	struct port80 port80;
+	struct vmm_stop stop;
+
+	struct vmm_stats stats;
+	struct vmm_result last;
+
+	/* One-entry translation cache (guest_mem.c), flushed on every exit. */
+	bool tlb_valid;
+	uint64_t tlb_linear_page, tlb_gpa_page;
+
+	/* What `load` put where: `mode` defaults to its entry and keeps its
+	 * tables off it; `vm list` shows it. */
+	bool loaded;
+	char loaded_what[48];
+	uint64_t load_start, load_end, entry;
+
+	char prefix[16];                /* "[vm0] " */
+};
+
+/* The VM with CLI index n, or NULL. */
+struct vm *vm_get(int n);
+
+/*
+ * Creates a VM the way libkvm's kvm_create did, with one slot: KVM_CREATE_VM,
+ * KVM_SET_MEMORY_REGION slot 0 = [0, ram_bytes), KVM_BAREKVM_MMAP of all of
+ * it, KVM_CREATE_VCPU 0; then attaches the UART (0x3f8), the debug exit
+ * port (0xf4) and port 0x80. Prints the failing request and returns NULL on
+ * error (undoing what was done).
+ */
+struct vm *vm_create(const struct vmm_host *host, uint64_t ram_bytes);
+
+/* KVM_BAREKVM_CLOSE on the vCPU and VM handles, then frees the VM.
+ * Returns 0, or -errno of the VM close (the VM is forgotten either way). */
+int vm_destroy(struct vm *vm);
+
+/* guest RAM as the loaders see it */
+static inline struct guest_ram vm_guest_ram(const struct vm *vm)
+{
+	return (struct guest_ram){ .base = vm->ram, .bytes = vm->ram_bytes };
+}
+
+/* ---- guest_mem.c --------------------------------------------------------- */
+
+/*
+ * Copies between buf and the guest's linear address space, translating each
+ * page with KVM_TRANSLATE in the vCPU's current paging mode. Returns 0,
+ * -EFAULT if an address is unmapped or its guest-physical page lies outside
+ * RAM, or -errno of a failed request.
+ */
+int vm_read_linear(struct vm *vm, uint64_t linear, void *buf, size_t len);
+int vm_write_linear(struct vm *vm, uint64_t linear, const void *buf, size_t len);
+void vm_tlb_flush(struct vm *vm);
+
+/* ---- string_io.c: INS/OUTS arithmetic (SDM Vol. 2B, INS and OUTS) -------- */
+
+/*
+ * Address size in bytes (2, 4, 8) of a string instruction: from the code
+ * segment (L: 8, else D: 4, else 2; virtual-8086 mode: 2) and any 0x67
+ * among its legacy (and, in 64-bit mode, REX) prefixes, the way 2.6.21's
+ * get_io_count decided it. insn holds the instruction bytes at RIP (len may
+ * be 0 if they could not be read: no prefix assumed).
+ */
+unsigned sio_address_bytes(bool cs_l, bool cs_db, bool vm86,
+			   const uint8_t *insn, size_t len);
+
+/* One INS/OUTS as the exit describes it. */
+struct sio_op {
+	uint64_t seg_base;              /* linear address of segment offset 0 */
+	uint64_t index;                 /* RSI (OUTS) or RDI (INS) at the exit */
+	unsigned size;                  /* element bytes: 1, 2, 4 */
+	unsigned addr_bytes;            /* 2, 4, 8 */
+	bool down;                      /* EFLAGS.DF */
+	bool long64;                    /* 64-bit mode: linear addresses are
+					 * not truncated to 32 bits */
+};
+
+/* first_linear is kvm_run.io.address (element 0, segment base included). */
+void sio_init(struct sio_op *op, uint64_t first_linear, uint64_t index,
+	      unsigned size, unsigned addr_bytes, bool down, bool long64);
+/* The mask of an address size: 2 -> 0xffff. */
+uint64_t sio_addr_mask(unsigned addr_bytes);
+/* Linear address of element i: the offset wraps within the address size. */
+uint64_t sio_linear(const struct sio_op *op, uint64_t i);
+/* RSI/RDI after n elements; bits above the address size are kept, except
+ * that a 32-bit update in 64-bit mode zero-extends, like any 32-bit write. */
+uint64_t sio_index_after(const struct sio_op *op, uint64_t n);
+/* Elements a REP will do: RCX masked to the address size. */
+uint64_t sio_count(uint64_t rcx, unsigned addr_bytes);
+/* RCX after n elements, with the same rules as sio_index_after. */
+uint64_t sio_rcx_after(uint64_t rcx, uint64_t n, unsigned addr_bytes, bool long64);
+
+/* ---- vmm_run.c ------------------------------------------------------------ */
+
+/*
+ * Runs the VM's vCPU until a device ends the run (the debug exit port), the
+ * guest halts, a fatal exit, a failed request, or ^C, in the manner of
+ * libkvm's kvm_run (kvm-abi-v4.md section 7). Fills vm->last and returns
+ * its outcome. Prints nothing itself (guest output goes through the UART's
+ * sink); cmd_run.c reports.
+ */
+enum vmm_outcome vmm_run(struct vm *vm);
+
+/* ---- vmm_report.c --------------------------------------------------------- */
+
+/* Prints registers like a debugger: GPRs, RIP/RFLAGS, segments, tables,
+ * control registers, EFER and the CPU mode. */
+void vmm_print_regs(const struct vmm_host *host, const struct kvm_regs *regs,
+		    const struct kvm_sregs *sregs);
+/* GET_REGS + GET_SREGS + vmm_print_regs; prints the error if one fails. */
+int vmm_dump_vcpu(struct vm *vm);
+/* "#GP" for 13, ... ; "#?" beyond. */
+const char *vmm_exception_name(uint32_t vector);
+/* The counters, the devices' state and the last outcome (`stats`). */
+void vmm_print_stats(struct vm *vm);
+/* One line describing vm->last: "guest exited with status 0", ... */
+void vmm_describe_outcome(const struct vm *vm, char *buf, size_t cap);
+
+/* ---- vmm_args.c: argument parsing of the VM commands ------------------------ */
+
+/*
+ * Unsigned number: decimal, 0x hex, 0b binary or 0 octal as strtoull base
+ * 0 reads it, optionally followed by one of K, M, G (x 1024^n, either case).
+ * 0, or -1 if malformed or it overflows 64 bits.
+ */
+int vmm_parse_u64(const char *s, uint64_t *out);
+
+/* A VM index 0..VMM_MAX_VMS-1 (number only). 0 or -1. */
+int vmm_parse_vm_index(const char *s, int *out);
+
+/*
+ * A boot module by index ("2") or by name: the first word of its GRUB
+ * command line ("hello" for "hello greeting=world"). names[i] is module i's
+ * command line. Returns the index, or -1.
+ */
+int vmm_find_module(const char *const *cmdlines, unsigned n, const char *ref);
+
+/* The first word of a module command line into out ("hello"). */
+void vmm_module_name(const char *cmdline, char *out, size_t cap);
+
+/*
+ * Joins words with single blanks into out. Returns 0, or -1 if it does not
+ * fit (out then holds what fits).
+ */
+int vmm_join_words(int n, char *const *words, char *out, size_t cap);
+
+/* A register `set` can write: which struct and where. */
+enum vmm_reg_kind { VMM_REG_GPR, VMM_REG_SREG };
+struct vmm_reg_desc {
+	const char *name;
+	enum vmm_reg_kind kind;         /* kvm_regs or kvm_sregs */
+	size_t offset;
+	unsigned bytes;                 /* 1, 2, 4, 8 */
+};
+
+/*
+ * Looks up a register name, case-insensitive: rax..r15, rip, rflags; cr0,
+ * cr2, cr3, cr4, cr8, efer, apic_base; a segment (cs ds es fs gs ss tr ldt)
+ * alone names its selector, and SEG.base, SEG.limit, SEG.selector,
+ * SEG.type, SEG.present, SEG.dpl, SEG.db, SEG.s, SEG.l, SEG.g, SEG.avl,
+ * SEG.unusable its fields; gdt.base, gdt.limit, idt.base, idt.limit.
+ * Returns 0 or -1.
+ */
+int vmm_find_reg(const char *name, struct vmm_reg_desc *out);
+
+/* Stores value into the field; -1 if it does not fit the field's width. */
+int vmm_reg_store(const struct vmm_reg_desc *d, struct kvm_regs *regs,
+		  struct kvm_sregs *sregs, uint64_t value);
+
+#endif

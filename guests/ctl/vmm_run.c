@@ -1,0 +1,329 @@
+/*
+ * The VMM's run loop (vmm.h): KVM_RUN, then the exit handed to its handler,
+ * again and again, in the manner of libkvm's kvm_run (kvm-abi-v4.md
+ * section 7), with the completion rules of section 6.3: IO and CPUID
+ * completions set `emulated` so the next KVM_RUN steps over the
+ * instruction; an MMIO read sets `mmio_completed` with the data; HLT is
+ * already stepped over by the hypervisor. Runs in the control partition
+ * (and in host tests against the fake hypervisor), one vCPU at a time.
+ *
+ * Handlers return CONTINUE or STOP; before STOP they fill vm->last.
+ * Deviations from libkvm, both toward what the CPU does:
+ *  - a run that ends right after a completed IO instruction (the guest
+ *    wrote to the debug exit port) keeps its `emulated` for the next `run`,
+ *    so the guest resumes after the OUT instead of repeating it;
+ *  - IN EAX zero-extends into RAX (libkvm kept the upper half), and
+ *    INS/OUTS take their address size from CS and a 0x67 prefix
+ *    (string_io.c), so RSI/RDI/RCX change exactly as the CPU would.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "guests/ctl/kvm_client.h"
+#include "guests/ctl/vmm.h"
+
+#define CONTINUE 0
+#define STOP     1
+
+#define RFLAGS_DF (1ULL << 10)
+#define RFLAGS_VM (1ULL << 17)
+#define EFER_LMA  (1ULL << 10)
+#define X86_MAX_INSN_BYTES 15
+
+typedef int exit_handler(struct vm *vm, struct kvm_run *run);
+
+static int stop_fatal(struct vm *vm, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int stop_fatal(struct vm *vm, const char *fmt, ...)
+{
+	va_list ap;
+
+	vm->last.outcome = VMM_FATAL;
+	va_start(ap, fmt);
+	vsnprintf(vm->last.what, sizeof(vm->last.what), fmt, ap);
+	va_end(ap);
+	return STOP;
+}
+
+static int stop_failed(struct vm *vm, const char *request, int r)
+{
+	vm->last.outcome = VMM_REQUEST_FAILED;
+	vm->last.request = request;
+	vm->last.err = -r;
+	return STOP;
+}
+
+static int exit_unknown(struct vm *vm, struct kvm_run *run)
+{
+	return stop_fatal(vm, "unhandled exit (KVM_EXIT_UNKNOWN), hardware exit reason 0x%x",
+			  run->hw.hardware_exit_reason);
+}
+
+static int exit_exception(struct vm *vm, struct kvm_run *run)
+{
+	return stop_fatal(vm, "guest exception %s (vector %u), error code 0x%x (KVM_EXIT_EXCEPTION)",
+			  vmm_exception_name(run->ex.exception), run->ex.exception,
+			  run->ex.error_code);
+}
+
+static int exit_shutdown(struct vm *vm, struct kvm_run *run)
+{
+	(void)run;
+	return stop_fatal(vm, "triple fault (KVM_EXIT_SHUTDOWN)");
+}
+
+/* Elements of INS/OUTS, then RSI/RDI and RCX; see kvm-abi-v4.md 6.3, IO. */
+static int string_io(struct vm *vm, struct kvm_run *run)
+{
+	bool in = run->io.direction == KVM_EXIT_IO_IN;
+	uint8_t insn[X86_MAX_INSN_BYTES];
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+	uint64_t count, done, cs_ip;
+	size_t insn_len = 0;
+	struct sio_op op;
+	unsigned addr_bytes;
+	bool long64;
+	int r;
+
+	r = kvm_get_regs(vm->vcpu_fd, &regs);
+	if (r < 0)
+		return stop_failed(vm, "KVM_GET_REGS", r);
+	r = kvm_get_sregs(vm->vcpu_fd, &sregs);
+	if (r < 0)
+		return stop_failed(vm, "KVM_GET_SREGS", r);
+	long64 = sregs.cs.l && (sregs.efer & EFER_LMA);
+
+	/* The prefixes decide the address size (0x67); read what we can of
+	 * the instruction, byte by byte, so a page boundary or the end of
+	 * RAM just shortens it. */
+	cs_ip = long64 ? regs.rip : (sregs.cs.base + regs.rip) & 0xffffffffULL;
+	while (insn_len < sizeof(insn) &&
+	       vm_read_linear(vm, cs_ip + insn_len, &insn[insn_len], 1) == 0)
+		insn_len++;
+	addr_bytes = sio_address_bytes(long64, sregs.cs.db, regs.rflags & RFLAGS_VM,
+				       insn, insn_len);
+	count = run->io.rep ? sio_count(regs.rcx, addr_bytes) : 1;
+	sio_init(&op, run->io.address, in ? regs.rdi : regs.rsi, run->io.size,
+		 addr_bytes, regs.rflags & RFLAGS_DF, long64);
+
+	for (done = 0; done < count && !vm->stop.requested; done++) {
+		uint64_t linear = sio_linear(&op, done), value = 0;
+
+		if (in) {
+			value = io_bus_read(&vm->io, run->io.port, run->io.size);
+			r = vm_write_linear(vm, linear, &value, run->io.size);
+		} else {
+			r = vm_read_linear(vm, linear, &value, run->io.size);
+			if (r == 0)
+				io_bus_write(&vm->io, run->io.port, run->io.size, value);
+		}
+		if (r == -EFAULT)
+			return stop_fatal(vm, "%s at linear address 0x%llx: not mapped to guest RAM",
+					  in ? "INS" : "OUTS", (unsigned long long)linear);
+		if (r < 0)
+			return stop_failed(vm, "KVM_TRANSLATE", r);
+		vm->stats.string_io_elements++;
+	}
+	if (in)
+		regs.rdi = sio_index_after(&op, done);
+	else
+		regs.rsi = sio_index_after(&op, done);
+	if (run->io.rep)
+		regs.rcx = sio_rcx_after(regs.rcx, done, addr_bytes, long64);
+	r = kvm_set_regs(vm->vcpu_fd, &regs);
+	if (r < 0)
+		return stop_failed(vm, "KVM_SET_REGS", r);
+	/* Stopped part-way (the debug exit port): the instruction restarts
+	 * with the remaining count on the next run. */
+	if (done == count)
+		run->emulated = 1;
+	return CONTINUE;
+}
+
+static int exit_io(struct vm *vm, struct kvm_run *run)
+{
+	unsigned size = run->io.size;
+	struct kvm_regs regs;
+	uint64_t mask;
+	int r;
+
+	if (size != 1 && size != 2 && size != 4)
+		return stop_fatal(vm, "KVM_EXIT_IO with size %u at port 0x%x", size,
+				  run->io.port);
+	if (run->io.string)
+		return string_io(vm, run);
+	mask = io_size_mask(size);
+	if (run->io.direction == KVM_EXIT_IO_OUT) {
+		io_bus_write(&vm->io, run->io.port, size, run->io.value & mask);
+	} else {
+		/* IN AL/AX keep the rest of RAX; IN EAX zero-extends as in
+		 * 64-bit mode (SDM Vol. 1 3.4.1.1), invisible elsewhere.
+		 * libkvm kept the upper half (kvm-abi-v4.md 6.3); the CPU
+		 * does not. */
+		r = kvm_get_regs(vm->vcpu_fd, &regs);
+		if (r < 0)
+			return stop_failed(vm, "KVM_GET_REGS", r);
+		if (size == 4)
+			mask = ~0ULL;
+		regs.rax = (regs.rax & ~mask) |
+			   (io_bus_read(&vm->io, run->io.port, size) & io_size_mask(size));
+		r = kvm_set_regs(vm->vcpu_fd, &regs);
+		if (r < 0)
+			return stop_failed(vm, "KVM_SET_REGS", r);
+	}
+	run->emulated = 1;
+	return CONTINUE;
+}
+
+/* The control partition's CPUID is the hypervisor's filtered one: the
+ * guest gets the same answers. */
+static int exit_cpuid(struct vm *vm, struct kvm_run *run)
+{
+	struct kvm_regs regs;
+	uint32_t out[4];
+	int r;
+
+	r = kvm_get_regs(vm->vcpu_fd, &regs);
+	if (r < 0)
+		return stop_failed(vm, "KVM_GET_REGS", r);
+	vm->host->cpuid((uint32_t)regs.rax, (uint32_t)regs.rcx, out);
+	regs.rax = out[0];
+	regs.rbx = out[1];
+	regs.rcx = out[2];
+	regs.rdx = out[3];
+	r = kvm_set_regs(vm->vcpu_fd, &regs);
+	if (r < 0)
+		return stop_failed(vm, "KVM_SET_REGS", r);
+	run->emulated = 1;
+	return CONTINUE;
+}
+
+static int exit_continue(struct vm *vm, struct kvm_run *run)
+{
+	(void)vm;
+	(void)run;
+	return CONTINUE;
+}
+
+/* HLT is already stepped over; nothing to inject yet, so the run ends and
+ * the next one continues after the HLT. */
+static int exit_hlt(struct vm *vm, struct kvm_run *run)
+{
+	struct kvm_regs regs;
+	int r;
+
+	(void)run;
+	r = kvm_get_regs(vm->vcpu_fd, &regs);
+	if (r < 0)
+		return stop_failed(vm, "KVM_GET_REGS", r);
+	vm->last.outcome = VMM_HALTED;
+	vm->last.rip = regs.rip;
+	return STOP;
+}
+
+static int exit_mmio(struct vm *vm, struct kvm_run *run)
+{
+	unsigned len = run->mmio.len;
+	uint64_t value = 0;
+
+	if (len < 1 || len > 8)
+		return stop_fatal(vm, "KVM_EXIT_MMIO with length %u at 0x%llx", len,
+				  (unsigned long long)run->mmio.phys_addr);
+	if (run->mmio.is_write) {
+		/* Complete already: no mmio_completed (it would feed stale
+		 * data to the next emulated read). */
+		memcpy(&value, run->mmio.data, len);
+		io_bus_write(&vm->mmio, run->mmio.phys_addr, len, value);
+		return CONTINUE;
+	}
+	value = io_bus_read(&vm->mmio, run->mmio.phys_addr, len);
+	memset(run->mmio.data, 0, sizeof(run->mmio.data));
+	memcpy(run->mmio.data, &value, len);
+	run->mmio_completed = 1;
+	return CONTINUE;
+}
+
+static exit_handler *const exit_handlers[VMM_EXIT_REASONS] = {
+	[KVM_EXIT_UNKNOWN] = exit_unknown,
+	[KVM_EXIT_EXCEPTION] = exit_exception,
+	[KVM_EXIT_IO] = exit_io,
+	[KVM_EXIT_CPUID] = exit_cpuid,
+	[KVM_EXIT_DEBUG] = exit_continue,
+	[KVM_EXIT_HLT] = exit_hlt,
+	[KVM_EXIT_MMIO] = exit_mmio,
+	[KVM_EXIT_IRQ_WINDOW_OPEN] = exit_continue,
+	[KVM_EXIT_SHUTDOWN] = exit_shutdown,
+};
+
+/* -EINTR: the hypervisor preempted the guest; the struct's exit fields
+ * are stale. Stop if the console asked to, else re-enter. */
+static int on_eintr(struct vm *vm)
+{
+	struct kvm_regs regs;
+
+	vm->stats.eintr++;
+	if (!vm->host->interrupted || !vm->host->interrupted())
+		return CONTINUE;
+	vm->last.outcome = VMM_INTERRUPTED;
+	if (kvm_get_regs(vm->vcpu_fd, &regs) == 0)
+		vm->last.rip = regs.rip;
+	return STOP;
+}
+
+static int handle_exit(struct vm *vm, struct kvm_run *run)
+{
+	if (run->exit_type == KVM_EXIT_TYPE_FAIL_ENTRY) {
+		vm->stats.fail_entry++;
+		return stop_fatal(vm, "VM entry failed (KVM_EXIT_TYPE_FAIL_ENTRY), hardware reason 0x%x",
+				  run->exit_reason);
+	}
+	if (run->exit_reason >= VMM_EXIT_REASONS) {
+		vm->stats.exits_other++;
+		return stop_fatal(vm, "unknown exit reason %u", run->exit_reason);
+	}
+	vm->stats.exits[run->exit_reason]++;
+	return exit_handlers[run->exit_reason](vm, run);
+}
+
+enum vmm_outcome vmm_run(struct vm *vm)
+{
+	struct kvm_run *run = &vm->run;
+	int action = CONTINUE;
+
+	memset(&vm->last, 0, sizeof(vm->last));
+	vm->stop.requested = false;
+	vm->stats.runs++;
+	run->emulated = vm->resume_emulated;
+	run->mmio_completed = vm->resume_mmio;
+	while (action == CONTINUE) {
+		int r;
+
+		run->request_interrupt_window = 0;
+		vm->stats.kvm_runs++;
+		r = kvm_run_vcpu(vm->vcpu_fd, run);
+		vm_tlb_flush(vm);
+		/* KVM_RUN consumed them (mmio_completed is not reset by the
+		 * hypervisor: the caller must, kvm-abi-v4.md 6.1). */
+		run->emulated = 0;
+		run->mmio_completed = 0;
+		if (r == -EINTR)
+			action = on_eintr(vm);
+		else if (r < 0)
+			action = stop_failed(vm, "KVM_RUN", r);
+		else
+			action = handle_exit(vm, run);
+		if (action == CONTINUE && vm->stop.requested) {
+			vm->last.outcome = VMM_EXITED;
+			vm->last.status = vm->stop.status;
+			action = STOP;
+		}
+	}
+	vm->resume_emulated = run->emulated;
+	vm->resume_mmio = run->mmio_completed;
+	uart16550_flush(&vm->uart);
+	return vm->last.outcome;
+}
