@@ -21,6 +21,8 @@
 #define EPT_X         (1ULL << 2)
 #define EPT_MT_WB     (6ULL << 3)
 #define ENTRIES       512
+#define MAX64(a, b)   ((a) > (b) ? (a) : (b))
+#define MIN64(a, b)   ((a) < (b) ? (a) : (b))
 
 static const uint64_t level_size[5] = { 0, 1ULL << 12, 1ULL << 21, 1ULL << 30,
 					1ULL << 39 };
@@ -192,47 +194,60 @@ int mmu_map(struct mmu_space *s, uint64_t gpa, uint64_t hpa, uint64_t size,
 	return 0;
 }
 
-/* Where the walk for 'gpa' stops: a non-present entry or a leaf, with its
- * level. Never NULL: the root table always exists. */
-static uint64_t *find_entry(const struct mmu_space *s, uint64_t gpa, int *level)
+static bool table_empty(const struct mmu_space *s, const uint64_t *t)
 {
-	uint64_t *t = table_virt(s, s->root_pa);
+	for (unsigned i = 0; i < ENTRIES; i++)
+		if (entry_present(s, t[i]))
+			return false;
+	return true;
+}
 
-	for (int l = 4;; l--) {
-		uint64_t *e = &t[index_at(gpa, l)];
-		if (l == 1 || !entry_present(s, *e) || (*e & PTE_LARGE)) {
-			*level = l;
-			return e;
+/*
+ * Removes [gpa, end) below the table at 'level' (whose entries each span
+ * level_size[level]); 'base' is the address its entry 0 maps. Splits large
+ * leaves the range covers only in part, and frees tables it leaves empty,
+ * so unmapping everything gives every table frame back.
+ */
+static int unmap_in(struct mmu_space *s, uint64_t *t, int level, uint64_t base,
+		    uint64_t gpa, uint64_t end)
+{
+	uint64_t span = level_size[level];
+
+	for (unsigned i = index_at(gpa, level); i < ENTRIES; i++) {
+		uint64_t lo = base + i * span, hi = lo + span;
+		if (lo >= end)
+			break;
+		uint64_t *e = &t[i];
+		if (!entry_present(s, *e))
+			continue;
+		bool whole = gpa <= lo && end >= hi;
+		if (whole && (level == 1 || (*e & PTE_LARGE))) {
+			set_leaf(s, e, 0, level);
+			continue;
 		}
-		t = table_virt(s, *e & PTE_ADDR_MASK);
+		if (*e & PTE_LARGE) {
+			if (split_large(s, e, level))
+				return -ENOMEM;
+		}
+		uint64_t *sub = table_virt(s, *e & PTE_ADDR_MASK);
+		int r = unmap_in(s, sub, level - 1, lo, MAX64(gpa, lo), MIN64(end, hi));
+		if (r)
+			return r;
+		if (table_empty(s, sub)) {
+			s->alloc->free_page(s->alloc->ctx, *e & PTE_ADDR_MASK);
+			s->ntables--;
+			*e = 0;
+			s->flush_needed = true;
+		}
 	}
+	return 0;
 }
 
 int mmu_unmap(struct mmu_space *s, uint64_t gpa, uint64_t size)
 {
 	if (!range_ok(gpa, size))
 		return -EINVAL;
-	while (size) {
-		int level;
-		uint64_t *e = find_entry(s, gpa, &level);
-		uint64_t span = level_size[level];
-		uint64_t off = gpa & (span - 1);
-
-		if (entry_present(s, *e) && (off || size < span)) {
-			/* the range covers part of a large page: split, retry */
-			if (split_large(s, e, level))
-				return -ENOMEM;
-			continue;
-		}
-		if (entry_present(s, *e))
-			set_leaf(s, e, 0, level);
-		uint64_t step = span - off;
-		if (step > size)
-			step = size;
-		gpa += step;
-		size -= step;
-	}
-	return 0;
+	return unmap_in(s, table_virt(s, s->root_pa), 4, 0, gpa, gpa + size);
 }
 
 int mmu_lookup(const struct mmu_space *s, uint64_t gpa, uint64_t *hpa,

@@ -13,6 +13,7 @@
 
 extern const struct cli_command ctl_core_commands[];    /* cmd_core.c */
 extern const struct cli_command ctl_vm_commands[];      /* cmd_vm.c */
+extern const struct cli_command ctl_hv_commands[];      /* cmd_hv.c */
 extern const struct cli_command ctl_load_commands[];    /* cmd_load.c */
 extern const struct cli_command ctl_vcpu_commands[];    /* cmd_vcpu.c */
 extern const struct cli_command ctl_run_commands[];     /* cmd_run.c */
@@ -20,6 +21,7 @@ extern const struct cli_command ctl_run_commands[];     /* cmd_run.c */
 const struct cli_command *const ctl_commands[] = {
 	ctl_core_commands,
 	ctl_vm_commands,
+	ctl_hv_commands,
 	ctl_load_commands,
 	ctl_vcpu_commands,
 	ctl_run_commands,

@@ -150,10 +150,33 @@ static void test_unmap_splits_large_pages(void **state)
 	/* unmapping everything leaves nothing translated */
 	assert_int_equal(mmu_unmap(&s, 0, 1ULL << 30), 0);
 	assert_int_equal(s.mapped_bytes, 0);
+	assert_int_equal(s.ntables, 1);         /* empty tables given back */
+	assert_int_equal(pages_used, 1);
 	assert_int_equal(mmu_lookup(&s, 0x1000, &hpa, &p), -2);
 	/* remapping over an area with tables frees them */
 	assert_int_equal(mmu_map(&s, 0, 0, 1ULL << 30, MMU_RWX), 0);
 	assert_int_equal(s.ntables, 2);         /* PML4 + PDPT */
+	mmu_space_destroy(&s);
+	assert_int_equal(pages_used, 0);
+}
+
+/* Many small maps and unmaps in a far region return every table frame:
+ * the control partition's VM windows rely on it. */
+static void test_unmap_frees_tables(void **state)
+{
+	struct mmu_space s;
+
+	(void)state;
+	assert_int_equal(mmu_space_init(&s, MMU_FORMAT_NPT, &fake, true, true), 0);
+	for (int round = 0; round < 50; round++) {
+		uint64_t base = (64ULL << 30) + (uint64_t)round * (16ULL << 30);
+		assert_int_equal(mmu_map(&s, base, 0x200000, 0x3000, MMU_RWX), 0);
+		assert_int_equal(mmu_map(&s, base + 0x400000, 0x200000, 0x200000, MMU_RWX), 0);
+		assert_true(s.ntables > 1);
+		assert_int_equal(mmu_unmap(&s, base, 16ULL << 30), 0);
+		assert_int_equal(s.ntables, 1);
+		assert_int_equal(pages_used, 1);
+	}
 	mmu_space_destroy(&s);
 	assert_int_equal(pages_used, 0);
 }
@@ -293,6 +316,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_npt_small_and_large, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_only_and_ept_perms, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unmap_splits_large_pages, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unmap_frees_tables, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_walk_paging_off, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_walk_32bit, setup, teardown),

@@ -1,0 +1,154 @@
+/*
+ * Commands about the hypervisor itself rather than one VM: its free memory,
+ * a create/destroy cycle that proves VMs give every frame back, and the cost
+ * of an empty hypercall (docs/control-partition.md). Control partition only.
+ */
+#include <stdio.h>
+
+#include "abi/hypercall.h"
+#include "guests/ctl/cli.h"
+#include "guests/ctl/ctl.h"
+#include "guests/ctl/kvm_client.h"
+#include "guests/ctl/vmm.h"
+
+#define MiB (1024ULL * 1024)
+#define CYCLE_MAX 10000
+#define HC_BENCH_ITERATIONS 1000
+
+static long free_frames(void)
+{
+	return hypercall3(HC_FREE_FRAMES, 0, 0, 0);
+}
+
+static int cmd_frames(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	printf("hypervisor: %ld free frames (%ld KiB)\n", free_frames(),
+	       free_frames() * 4);
+	return 0;
+}
+
+/* Each VM gets RAM, a vCPU and a window in the control partition, then is
+ * destroyed; the free-frame count must come back exactly. */
+static int vm_cycle(unsigned long n)
+{
+	long before = free_frames();
+
+	for (unsigned long i = 0; i < n; i++) {
+		struct vm *vm = vm_create(&vmm_ctl_host, 2 * MiB);
+		if (!vm) {
+			printf("error: vm cycle: creating VM %lu failed\n", i);
+			return 1;
+		}
+		if (vm_destroy(vm) < 0) {
+			printf("error: vm cycle: destroying VM %lu failed\n", i);
+			return 1;
+		}
+	}
+	long after = free_frames();
+	printf("vm cycle: %lu VMs created and destroyed; free frames before %ld, "
+	       "after %ld: %s\n", n, before, after,
+	       before == after ? "all returned" : "LEAKED");
+	return before == after ? 0 : 1;
+}
+
+static int cmd_cycle(int argc, char **argv)
+{
+	uint64_t n;
+
+	(void)argc;
+	if (vmm_parse_u64(argv[1], &n) < 0 || n == 0 || n > CYCLE_MAX) {
+		printf("error: count '%s' is not 1-%d\n", argv[1], CYCLE_MAX);
+		return 1;
+	}
+	return vm_cycle(n);
+}
+
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi) :: "memory");
+	return ((uint64_t)hi << 32) | lo;
+}
+
+/* Under qemu -icount shift=0 the TSC counts executed instructions. */
+static int cmd_hcbench(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	uint64_t t0 = rdtsc();
+	for (int i = 0; i < HC_BENCH_ITERATIONS; i++)
+		__asm__ volatile("" ::: "memory");
+	uint64_t empty = rdtsc() - t0;
+	t0 = rdtsc();
+	for (int i = 0; i < HC_BENCH_ITERATIONS; i++)
+		hypercall3(HC_NOP, 0, 0, 0);
+	uint64_t t = rdtsc() - t0;
+	printf("bench: empty hypercall from the control partition: %llu instructions\n",
+	       (unsigned long long)((t > empty ? t - empty : 0) / HC_BENCH_ITERATIONS));
+	return 0;
+}
+
+static void print_result(const char *what, int r)
+{
+	if (r < 0)
+		printf("%s: error %s (%d)\n", what, kvm_errno_name(-r), r);
+	else
+		printf("%s: result %d\n", what, r);
+}
+
+/* A raw request with a zeroed struct in the mailbox: lets a person (and the
+ * system tests) check how the hypervisor rejects malformed requests. */
+static int cmd_ioctl(int argc, char **argv)
+{
+	static uint8_t zero_struct[4096];
+	uint64_t handle, request, arg = 0;
+
+	if (vmm_parse_u64(argv[1], &handle) < 0 || vmm_parse_u64(argv[2], &request) < 0 ||
+	    (argc > 3 && vmm_parse_u64(argv[3], &arg) < 0)) {
+		printf("error: ioctl HANDLE REQUEST [ARG]: numbers expected\n");
+		return 1;
+	}
+	int r = kvm_ioctl((int)handle, (unsigned long)request,
+			  (request >> 16) & 0x3fff ? (void *)zero_struct : (void *)(uintptr_t)arg);
+	print_result(kvm_request_name((unsigned long)request), r);
+	return r < 0;
+}
+
+/* KVM_SET_MEMORY_REGION on VM N's handle, with any values. */
+static int cmd_slot(int argc, char **argv)
+{
+	struct vm *vm = ctl_vm_arg(argv[1]);
+	uint64_t slot, gpa, size, flags = 0;
+
+	if (!vm)
+		return 1;
+	if (vmm_parse_u64(argv[2], &slot) < 0 || vmm_parse_u64(argv[3], &gpa) < 0 ||
+	    vmm_parse_u64(argv[4], &size) < 0 || (argc > 5 && vmm_parse_u64(argv[5], &flags) < 0)) {
+		printf("error: slot N SLOT GPA SIZE [FLAGS]: numbers expected\n");
+		return 1;
+	}
+	int r = kvm_set_memory_region(vm->vm_fd, (uint32_t)slot, gpa, size, (uint32_t)flags);
+	print_result("KVM_SET_MEMORY_REGION", r);
+	return r < 0;
+}
+
+const struct cli_command ctl_hv_commands[] = {
+	{ "ioctl", "ioctl HANDLE REQUEST [ARG]",
+	  "send a raw kvm.h request (struct zeroed) and show the result",
+	  2, 3, cmd_ioctl },
+	{ "slot", "slot N SLOT GPA SIZE [FLAGS]",
+	  "KVM_SET_MEMORY_REGION on VM N with exactly these values",
+	  4, 5, cmd_slot },
+	{ "frames", "frames", "the hypervisor's free memory in 4 KiB frames",
+	  0, 0, cmd_frames },
+	{ "cycle", "cycle COUNT",
+	  "create and destroy COUNT VMs; check every frame comes back",
+	  1, 1, cmd_cycle },
+	{ "hcbench", "hcbench",
+	  "cost of an empty hypercall (exact under qemu -icount shift=0)",
+	  0, 0, cmd_hcbench },
+	{ NULL, NULL, NULL, 0, 0, NULL },
+};
