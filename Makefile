@@ -93,6 +93,8 @@ $(BUILD)/host/unit/test_format: core/format.c
 $(BUILD)/host/unit/test_cmdline: core/cmdline.c
 $(BUILD)/host/unit/test_abi_layout:
 $(BUILD)/host/unit/test_mmu: mmu/pagetable.c mmu/guest_walk.c
+$(BUILD)/host/unit/test_vmx_controls: arch/x86/vmx/controls.c
+$(BUILD)/host/unit/test_vmx_seg: arch/x86/vmx/seg.c
 
 $(BUILD)/host/unit/%: tests/unit/%.c
 	@mkdir -p $(dir $@)

@@ -50,10 +50,10 @@ int vm_create(struct vm **out, bool is_ctl, const struct virt_io_passthrough *io
 	vm->id = next_vm_id++;
 	vm->is_ctl = is_ctl;
 	vm->ctl_window = -1;
-	r = mmu_space_init(&vm->slat, MMU_FORMAT_NPT, &slat_alloc, true,
+	r = mmu_space_init(&vm->slat, virt->slat_format, &slat_alloc, true,
 			   virt_slat_1g);
 	if (r == 0) {
-		struct virt_vm_config cfg = { vm->slat.root_pa, io, nio };
+		struct virt_vm_config cfg = { vm->slat.root_pa, io, nio, is_ctl };
 		r = virt->vm_init(&vm->arch, &cfg);
 	}
 	if (r) {

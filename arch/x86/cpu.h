@@ -25,12 +25,34 @@
 #define CR4_OSXMMEXCPT (1ULL << 10)
 #define CR4_VMXE       (1ULL << 13)
 
+#define FEATURE_CONTROL_LOCK            (1ULL << 0)
+#define FEATURE_CONTROL_VMX_OUTSIDE_SMX (1ULL << 2)
+
 #define MSR_IA32_FEATURE_CONTROL  0x0000003a
+#define MSR_IA32_SYSENTER_CS      0x00000174
+#define MSR_IA32_SYSENTER_ESP     0x00000175
+#define MSR_IA32_SYSENTER_EIP     0x00000176
+#define MSR_IA32_PAT              0x00000277
+/* VMX capability MSRs (Intel SDM Vol. 3 Appendix A) */
 #define MSR_IA32_VMX_BASIC        0x00000480
+#define MSR_IA32_VMX_PINBASED_CTLS   0x00000481
 #define MSR_IA32_VMX_PROCBASED_CTLS  0x00000482
+#define MSR_IA32_VMX_EXIT_CTLS       0x00000483
+#define MSR_IA32_VMX_ENTRY_CTLS      0x00000484
+#define MSR_IA32_VMX_MISC            0x00000485
+#define MSR_IA32_VMX_CR0_FIXED0      0x00000486
+#define MSR_IA32_VMX_CR0_FIXED1      0x00000487
+#define MSR_IA32_VMX_CR4_FIXED0      0x00000488
+#define MSR_IA32_VMX_CR4_FIXED1      0x00000489
 #define MSR_IA32_VMX_PROCBASED_CTLS2 0x0000048b
 #define MSR_IA32_VMX_EPT_VPID_CAP 0x0000048c
+#define MSR_IA32_VMX_TRUE_PINBASED_CTLS  0x0000048d
+#define MSR_IA32_VMX_TRUE_PROCBASED_CTLS 0x0000048e
+#define MSR_IA32_VMX_TRUE_EXIT_CTLS      0x0000048f
+#define MSR_IA32_VMX_TRUE_ENTRY_CTLS     0x00000490
 #define MSR_EFER                  0xc0000080
+#define MSR_FS_BASE               0xc0000100
+#define MSR_GS_BASE               0xc0000101
 #define MSR_VM_CR                 0xc0010114
 #define MSR_VM_HSAVE_PA           0xc0010117
 
@@ -104,6 +126,11 @@ DEFINE_READ_CR(4)
 static inline void write_cr0(uint64_t v)
 {
 	__asm__ volatile("mov %0, %%cr0" ::"r"(v) : "memory");
+}
+
+static inline void write_cr2(uint64_t v)
+{
+	__asm__ volatile("mov %0, %%cr2" ::"r"(v) : "memory");
 }
 
 static inline void write_cr3(uint64_t v)

@@ -20,8 +20,6 @@
 #define SVM_EDX_VMCB_CLEAN    (1u << 5)
 #define VM_CR_SVMDIS          (1u << 4)
 
-#define FEATURE_CONTROL_LOCK        (1u << 0)
-#define FEATURE_CONTROL_VMX_OUTSIDE_SMX (1u << 2)
 #define PROCBASED_SECONDARY         (1ULL << 31)
 #define SECONDARY_EPT               (1u << 1)
 #define SECONDARY_VPID              (1u << 5)

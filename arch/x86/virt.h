@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include "core/vcpu.h"
 #include "arch/x86/cpu_features.h"
+#include "mmu/mmu.h"
 
 /* IO ports a VM may use directly (control partition: its console). */
 struct virt_io_passthrough {
@@ -22,10 +23,14 @@ struct virt_vm_config {
 	uint64_t slat_root_pa;  /* nested page tables / EPT root */
 	const struct virt_io_passthrough *io_pass;
 	unsigned nio_pass;
+	bool is_ctl;            /* the control partition (VMX without
+				 * unrestricted guest runs only this one) */
 };
 
 struct virt_ops {
 	const char *name;
+	/* The format of the second-level tables vm_init is given. */
+	enum mmu_format slat_format;
 	/* Turns virtualization on for the calling CPU. */
 	int (*cpu_enable)(unsigned cpu);
 	/* Per-VM state (ASID/VPID, permission maps); 'arch' is the VM's. */
@@ -65,5 +70,6 @@ struct virt_ops {
 const struct virt_ops *virt_select(const struct cpu_features *f);
 
 extern const struct virt_ops svm_ops;
+extern const struct virt_ops vmx_ops;
 
 #endif

@@ -53,6 +53,7 @@ void svm_setup(const struct cpu_features *f)
 
 const struct virt_ops svm_ops = {
 	.name = "AMD SVM",
+	.slat_format = MMU_FORMAT_NPT,
 	.cpu_enable = svm_cpu_enable,
 	.vm_init = svm_vm_init,
 	.vm_free = svm_vm_free,

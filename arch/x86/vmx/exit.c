@@ -1,0 +1,292 @@
+/*
+ * VM-exit decoding: the exit reason and the exit-information fields
+ * (Intel SDM Vol. 3 27.2, Appendix C) become a neutral struct vexit.
+ * Handling is core's business; the few exits that are pure VMX
+ * bookkeeping (control-register accesses to bits we own, VMX instructions
+ * a guest cannot have, INVD) are finished here and the guest re-entered.
+ *
+ * Runs on the exit path with the vCPU's VMCS current and interrupts off:
+ * no logging except for our own bugs. Instruction lengths always come
+ * from the VM-exit instruction-length field (SDM 27.2.5).
+ */
+#include "arch/x86/vmx/vmx.h"
+#include "arch/x86/vmx/seg.h"
+#include "arch/x86/cpu.h"
+#include "core/log.h"
+#include "core/vm.h"
+
+#define TRAP_UD 6
+
+/* Exit qualification for IO instructions (SDM Table 27-5) */
+#define IOQ_SIZE(q)      (((q) & 7) + 1)        /* 0: 1 byte, 1: 2, 3: 4 */
+#define IOQ_IN           (1u << 3)
+#define IOQ_STRING       (1u << 4)
+#define IOQ_REP          (1u << 5)
+#define IOQ_PORT(q)      ((uint16_t)((q) >> 16))
+/* VM-exit instruction information for INS/OUTS (SDM Table 27-8) */
+#define INSN_INFO_ADDR_SIZE(i) (((i) >> 7) & 7)  /* 0: 16, 1: 32, 2: 64 bit */
+/* Exit qualification for EPT violations (SDM Table 27-7) */
+#define EPTQ_READ        (1u << 0)
+#define EPTQ_WRITE       (1u << 1)
+#define EPTQ_FETCH       (1u << 2)
+#define EPTQ_PERMS       (7u << 3)      /* what the EPT entry allowed */
+
+typedef enum vmx_exit_action (*vmx_exit_fn)(struct vcpu *v, struct vmx_vcpu *x,
+					     struct vexit *e);
+
+static uint32_t insn_len(void)
+{
+	return vmcs_read32(VMCS_EXIT_INSN_LEN);
+}
+
+static enum vmx_exit_action vmx_exit_exception(struct vcpu *v, struct vmx_vcpu *x,
+					       struct vexit *e)
+{
+	uint32_t info = vmcs_read32(VMCS_EXIT_INTR_INFO);
+
+	(void)v;
+	(void)x;
+	/* an NMI was the host's (NMI exiting); nothing of ours uses NMIs yet */
+	if ((info & VMX_INTR_TYPE_MASK) == VMX_INTR_TYPE_NMI) {
+		e->reason = VEXIT_HOST_INTR;
+		return VMX_EXIT_TO_CORE;
+	}
+	e->reason = VEXIT_EXCEPTION;
+	e->exc.vector = VMX_INTR_VECTOR(info);
+	e->exc.has_error_code = info & VMX_INTR_HAS_ERROR;
+	e->exc.error_code = e->exc.has_error_code ? vmcs_read32(VMCS_EXIT_INTR_ERROR) : 0;
+	return VMX_EXIT_TO_CORE;
+}
+
+static enum vmx_exit_action vmx_exit_host_intr(struct vcpu *v, struct vmx_vcpu *x,
+					       struct vexit *e)
+{
+	(void)v;
+	(void)x;
+	e->reason = VEXIT_HOST_INTR;    /* vmx_run took it already */
+	return VMX_EXIT_TO_CORE;
+}
+
+static enum vmx_exit_action vmx_exit_shutdown(struct vcpu *v, struct vmx_vcpu *x,
+					      struct vexit *e)
+{
+	(void)v;
+	(void)x;
+	e->reason = VEXIT_SHUTDOWN;
+	return VMX_EXIT_TO_CORE;
+}
+
+static enum vmx_exit_action vmx_exit_intr_window(struct vcpu *v, struct vmx_vcpu *x,
+						 struct vexit *e)
+{
+	(void)v;
+	(void)x;
+	e->reason = VEXIT_INTR_WINDOW;
+	return VMX_EXIT_TO_CORE;
+}
+
+static enum vmx_exit_action vmx_exit_cpuid(struct vcpu *v, struct vmx_vcpu *x,
+					   struct vexit *e)
+{
+	(void)v;
+	(void)x;
+	e->reason = VEXIT_CPUID;
+	e->insn_len = insn_len();
+	return VMX_EXIT_TO_CORE;
+}
+
+static enum vmx_exit_action vmx_exit_hlt(struct vcpu *v, struct vmx_vcpu *x,
+					 struct vexit *e)
+{
+	(void)v;
+	(void)x;
+	e->reason = VEXIT_HLT;
+	e->insn_len = insn_len();
+	return VMX_EXIT_TO_CORE;
+}
+
+static enum vmx_exit_action vmx_exit_vmcall(struct vcpu *v, struct vmx_vcpu *x,
+					    struct vexit *e)
+{
+	(void)v;
+	(void)x;
+	e->reason = VEXIT_HYPERCALL;
+	e->insn_len = insn_len();
+	return VMX_EXIT_TO_CORE;
+}
+
+/* INS/OUTS address size: from the instruction-information field when
+ * IA32_VMX_BASIC[54] says it is filled, else from the mode and CS.D (an
+ * address-size prefix is then core's decoder's to find). */
+static uint8_t string_addr_size(void)
+{
+	uint32_t cs_ar;
+
+	if (vmx_ctl.insouts_info)
+		return (uint8_t)(2u << INSN_INFO_ADDR_SIZE(vmcs_read32(VMCS_EXIT_INSN_INFO)));
+	cs_ar = vmcs_read32(VMCS_GUEST_SEG(VMCS_GUEST_ES_AR, VMX_SEG_CS));
+	if ((vmcs_read(VMCS_GUEST_EFER) & EFER_LMA) && (cs_ar & VMX_AR_L))
+		return 8;
+	if ((vmcs_read(VMCS_GUEST_CR0) & CR0_PE) && (cs_ar & VMX_AR_DB))
+		return 4;
+	return 2;
+}
+
+static enum vmx_exit_action vmx_exit_io(struct vcpu *v, struct vmx_vcpu *x,
+					struct vexit *e)
+{
+	uint64_t q = vmcs_read(VMCS_EXIT_QUALIFICATION);
+
+	(void)v;
+	(void)x;
+	e->reason = VEXIT_IO;
+	e->io.port = IOQ_PORT(q);
+	e->io.size = (uint8_t)IOQ_SIZE(q);
+	e->io.in = q & IOQ_IN;
+	e->io.string = q & IOQ_STRING;
+	e->io.rep = q & IOQ_REP;
+	e->io.addr_size = e->io.string ? string_addr_size() : 0;
+	e->insn_len = insn_len();
+	return VMX_EXIT_TO_CORE;
+}
+
+static enum vmx_exit_action vmx_exit_msr(struct vcpu *v, struct vexit *e,
+					 enum vexit_reason reason)
+{
+	e->reason = reason;
+	e->msr.index = (uint32_t)v->regs.rcx;
+	e->msr.value = (v->regs.rdx << 32) | (uint32_t)v->regs.rax;
+	e->insn_len = insn_len();
+	return VMX_EXIT_TO_CORE;
+}
+
+static enum vmx_exit_action vmx_exit_rdmsr(struct vcpu *v, struct vmx_vcpu *x,
+					   struct vexit *e)
+{
+	(void)x;
+	return vmx_exit_msr(v, e, VEXIT_MSR_READ);
+}
+
+static enum vmx_exit_action vmx_exit_wrmsr(struct vcpu *v, struct vmx_vcpu *x,
+					   struct vexit *e)
+{
+	(void)x;
+	return vmx_exit_msr(v, e, VEXIT_MSR_WRITE);
+}
+
+static enum vmx_exit_action vmx_exit_ept_violation(struct vcpu *v, struct vmx_vcpu *x,
+						   struct vexit *e)
+{
+	uint64_t q = vmcs_read(VMCS_EXIT_QUALIFICATION);
+
+	(void)v;
+	(void)x;
+	e->reason = VEXIT_NPF;
+	e->npf.gpa = vmcs_read(VMCS_GUEST_PHYS_ADDR);
+	e->npf.write = q & EPTQ_WRITE;
+	e->npf.fetch = q & EPTQ_FETCH;
+	e->npf.present = q & EPTQ_PERMS;
+	return VMX_EXIT_TO_CORE;
+}
+
+/* An EPT entry we wrote is malformed (SDM 28.3.3.1): our bug, reported
+ * as an unknown exit so the VM stops instead of the machine. */
+static enum vmx_exit_action vmx_exit_ept_misconfig(struct vcpu *v, struct vmx_vcpu *x,
+						   struct vexit *e)
+{
+	static unsigned logged;
+
+	(void)x;
+	if (logged++ < 4)
+		printk("vmx: BUG: EPT misconfiguration at guest-physical %#lx "
+		       "(VM %u)\n", vmcs_read(VMCS_GUEST_PHYS_ADDR), v->vm->id);
+	e->reason = VEXIT_UNKNOWN;
+	return VMX_EXIT_TO_CORE;
+}
+
+/* VMX instructions always exit in VMX non-root operation (SDM 25.1.2);
+ * CPUID tells guests there is no VMX (core/cpuid.c), so they get the #UD
+ * such a CPU gives. */
+static enum vmx_exit_action vmx_exit_vmx_insn(struct vcpu *v, struct vmx_vcpu *x,
+					      struct vexit *e)
+{
+	(void)x;
+	(void)e;
+	vmx_inject_exception(v, TRAP_UD, false, 0);
+	return VMX_EXIT_RESUME;
+}
+
+/* INVD exits unconditionally (SDM 25.1.2); guest RAM is ours and
+ * write-back, so dropping dirty lines is never wanted: it is a no-op. */
+static enum vmx_exit_action vmx_exit_invd(struct vcpu *v, struct vmx_vcpu *x,
+					  struct vexit *e)
+{
+	(void)x;
+	(void)e;
+	v->regs.rip += insn_len();
+	return VMX_EXIT_RESUME;
+}
+
+/* Indexed by basic exit reason; an empty slot is VEXIT_UNKNOWN with the
+ * reason in hw_reason (2.6.21 drivers/kvm/vmx.c did the same). */
+static const vmx_exit_fn vmx_exit_handlers[VMX_NEXIT_REASONS] = {
+	[VMX_EXIT_EXCEPTION_NMI] = vmx_exit_exception,
+	[VMX_EXIT_EXTERNAL_INTR] = vmx_exit_host_intr,
+	[VMX_EXIT_TRIPLE_FAULT] = vmx_exit_shutdown,
+	[VMX_EXIT_INTR_WINDOW] = vmx_exit_intr_window,
+	[VMX_EXIT_CPUID] = vmx_exit_cpuid,
+	[VMX_EXIT_HLT] = vmx_exit_hlt,
+	[VMX_EXIT_INVD] = vmx_exit_invd,
+	[VMX_EXIT_VMCALL] = vmx_exit_vmcall,
+	[VMX_EXIT_VMCLEAR] = vmx_exit_vmx_insn,
+	[VMX_EXIT_VMLAUNCH] = vmx_exit_vmx_insn,
+	[VMX_EXIT_VMPTRLD] = vmx_exit_vmx_insn,
+	[VMX_EXIT_VMPTRST] = vmx_exit_vmx_insn,
+	[VMX_EXIT_VMREAD] = vmx_exit_vmx_insn,
+	[VMX_EXIT_VMRESUME] = vmx_exit_vmx_insn,
+	[VMX_EXIT_VMWRITE] = vmx_exit_vmx_insn,
+	[VMX_EXIT_VMXOFF] = vmx_exit_vmx_insn,
+	[VMX_EXIT_VMXON] = vmx_exit_vmx_insn,
+	[VMX_EXIT_INVEPT] = vmx_exit_vmx_insn,
+	[VMX_EXIT_INVVPID] = vmx_exit_vmx_insn,
+	[VMX_EXIT_CR_ACCESS] = vmx_exit_cr_access,
+	[VMX_EXIT_IO] = vmx_exit_io,
+	[VMX_EXIT_RDMSR] = vmx_exit_rdmsr,
+	[VMX_EXIT_WRMSR] = vmx_exit_wrmsr,
+	[VMX_EXIT_EPT_VIOLATION] = vmx_exit_ept_violation,
+	[VMX_EXIT_EPT_MISCONFIG] = vmx_exit_ept_misconfig,
+};
+
+/* An event whose delivery the exit interrupted (SDM 27.2.4: IDT-vectoring
+ * information) is delivered again on the next entry, so no interrupt or
+ * exception is lost. After a triple fault nothing is:
+ * the VMM inspects the state and may reset it. */
+static void reinject_interrupted_event(uint32_t basic)
+{
+	uint32_t idt = vmcs_read32(VMCS_IDT_VECTORING_INFO);
+	uint32_t type = idt & VMX_INTR_TYPE_MASK;
+
+	if (!(idt & VMX_INTR_VALID) || basic == VMX_EXIT_TRIPLE_FAULT)
+		return;
+	vmcs_write(VMCS_ENTRY_INTR_INFO, idt & (VMX_INTR_VALID | VMX_INTR_HAS_ERROR |
+						VMX_INTR_TYPE_MASK | 0xff));
+	if (idt & VMX_INTR_HAS_ERROR)
+		vmcs_write(VMCS_ENTRY_EXCEPTION_ERROR, vmcs_read32(VMCS_IDT_VECTORING_ERROR));
+	if (type == VMX_INTR_TYPE_SW_INT || type == VMX_INTR_TYPE_PRIV_SW_EXC ||
+	    type == VMX_INTR_TYPE_SW_EXC)
+		vmcs_write(VMCS_ENTRY_INSN_LEN, insn_len());
+}
+
+enum vmx_exit_action vmx_decode_exit(struct vcpu *v, struct vmx_vcpu *x,
+				     uint32_t reason, struct vexit *e)
+{
+	uint32_t basic = VMX_EXIT_REASON_BASIC(reason);
+
+	e->hw_reason = basic;
+	e->insn_len = 0;
+	reinject_interrupted_event(basic);
+	if (basic < VMX_NEXIT_REASONS && vmx_exit_handlers[basic])
+		return vmx_exit_handlers[basic](v, x, e);
+	e->reason = VEXIT_UNKNOWN;
+	return VMX_EXIT_TO_CORE;
+}

@@ -1,0 +1,462 @@
+/*
+ * VMX vCPUs: one VMCS each (Intel SDM Vol. 3 chapter 24), its host state
+ * and controls, conversion between the VMCS guest state and the neutral
+ * struct vcpu_sregs, event injection, and the run call.
+ *
+ * Every entry point makes the vCPU's VMCS current first (vmx_vcpu_load):
+ * core calls them for a guest while the control partition's VMCS is the
+ * current one (e.g. KVM_GET_SREGS inside its hypercall). Runs on the CPU
+ * that owns the vCPU, interrupts off.
+ */
+#include "arch/x86/vmx/vmx.h"
+#include "arch/x86/vmx/seg.h"
+#include "arch/x86/cpu.h"
+#include "arch/x86/desc.h"
+#include "arch/x86/lapic.h"
+#include "core/lib.h"
+#include "core/log.h"
+#include "core/memory.h"
+#include "core/vm.h"
+#include "abi/errno.h"
+
+#define PAT_POWER_ON   0x0007040600070406ULL   /* SDM Vol. 3 11.12.4 */
+#define DR7_INIT       0x400ULL
+#define RFLAGS_FIXED1  (1ULL << 1)
+#define RFLAGS_TF      (1ULL << 8)
+#define PENDING_DBG_BS (1ULL << 14)
+#define TRAP_DF 8
+#define TRAP_TS 10
+#define TRAP_PF 14
+#define TRAP_AC 17
+#define LOG_ENTRY_FAILURES 4
+
+static struct vmx_vcpu *to_vmx(struct vcpu *v)
+{
+	return v->arch;
+}
+
+struct vmx_vcpu *vmx_vcpu_load(struct vcpu *v)
+{
+	struct vmx_vcpu *x = to_vmx(v);
+
+	vmcs_load(x->vmcs_pa);
+	return x;
+}
+
+/* Base of the TSS the GDT entry for 'sel' describes (SDM 8.2.3: a 16-byte
+ * system descriptor in IA-32e mode). */
+static uint64_t tss_base(const struct desc_ptr *gdtr, uint16_t sel)
+{
+	const uint64_t *gdt = (const uint64_t *)gdtr->base;
+	uint64_t lo = gdt[sel >> 3], hi = gdt[(sel >> 3) + 1];
+
+	return ((lo >> 16) & 0xffffff) | ((lo >> 56) & 0xff) << 24 |
+	       (hi & 0xffffffff) << 32;
+}
+
+#define READ_SEG(name, var) __asm__ volatile("mov %%" name ", %0" : "=r"(var))
+
+/* The state a VM exit loads (SDM 24.5, checked by 26.2.2-26.2.4): this
+ * CPU's current control registers, selectors (RPL and TI clear), the
+ * GDT/IDT/TSS from arch/x86/desc.c, and the exit stub in run.S. HOST_RSP
+ * is written by run.S right before each entry. */
+static void write_host_state(void)
+{
+	struct desc_ptr gdtr, idtr;
+	uint16_t es, cs, ss, ds, fs, gs, tr;
+
+	__asm__ volatile("sgdt %0" : "=m"(gdtr));
+	__asm__ volatile("sidt %0" : "=m"(idtr));
+	__asm__ volatile("str %0" : "=r"(tr));
+	READ_SEG("es", es);
+	READ_SEG("cs", cs);
+	READ_SEG("ss", ss);
+	READ_SEG("ds", ds);
+	READ_SEG("fs", fs);
+	READ_SEG("gs", gs);
+	vmcs_write(VMCS_HOST_CR0, read_cr0());
+	vmcs_write(VMCS_HOST_CR3, read_cr3());
+	vmcs_write(VMCS_HOST_CR4, read_cr4());
+	vmcs_write(VMCS_HOST_ES_SEL, es & 0xf8);
+	vmcs_write(VMCS_HOST_CS_SEL, cs & 0xf8);
+	vmcs_write(VMCS_HOST_SS_SEL, ss & 0xf8);
+	vmcs_write(VMCS_HOST_DS_SEL, ds & 0xf8);
+	vmcs_write(VMCS_HOST_FS_SEL, fs & 0xf8);
+	vmcs_write(VMCS_HOST_GS_SEL, gs & 0xf8);
+	vmcs_write(VMCS_HOST_TR_SEL, tr & 0xf8);
+	vmcs_write(VMCS_HOST_FS_BASE, rdmsr(MSR_FS_BASE));
+	vmcs_write(VMCS_HOST_GS_BASE, rdmsr(MSR_GS_BASE));
+	vmcs_write(VMCS_HOST_TR_BASE, tss_base(&gdtr, tr));
+	vmcs_write(VMCS_HOST_GDTR_BASE, gdtr.base);
+	vmcs_write(VMCS_HOST_IDTR_BASE, idtr.base);
+	vmcs_write(VMCS_HOST_SYSENTER_CS, rdmsr(MSR_IA32_SYSENTER_CS));
+	vmcs_write(VMCS_HOST_SYSENTER_ESP, rdmsr(MSR_IA32_SYSENTER_ESP));
+	vmcs_write(VMCS_HOST_SYSENTER_EIP, rdmsr(MSR_IA32_SYSENTER_EIP));
+	vmcs_write(VMCS_HOST_EFER, rdmsr(MSR_EFER));
+	if (vmx_ctl.pat)
+		vmcs_write(VMCS_HOST_PAT, rdmsr(MSR_IA32_PAT));
+	vmcs_write(VMCS_HOST_RIP, (uint64_t)vmx_exit_stub);
+}
+
+static void write_controls(const struct vmx_vm *xv, struct vmx_vcpu *x)
+{
+	vmcs_write(VMCS_PIN_CONTROLS, vmx_ctl.pin);
+	vmcs_write(VMCS_PROC_CONTROLS, vmx_ctl.proc);
+	x->proc = vmx_ctl.proc;
+	if (vmx_ctl.proc & VMX_PROC_SECONDARY)
+		vmcs_write(VMCS_PROC_CONTROLS2, vmx_ctl.proc2);
+	vmcs_write(VMCS_EXIT_CONTROLS, vmx_ctl.exit);
+	vmcs_write(VMCS_ENTRY_CONTROLS, vmx_ctl.entry);
+	vmcs_write(VMCS_EXCEPTION_BITMAP, 0);
+	vmcs_write(VMCS_PF_ERROR_MASK, 0);
+	vmcs_write(VMCS_PF_ERROR_MATCH, 0);
+	vmcs_write(VMCS_CR3_TARGET_COUNT, 0);
+	vmcs_write(VMCS_EXIT_MSR_STORE_COUNT, 0);
+	vmcs_write(VMCS_EXIT_MSR_LOAD_COUNT, 0);
+	vmcs_write(VMCS_ENTRY_MSR_LOAD_COUNT, 0);
+	vmcs_write(VMCS_ENTRY_INTR_INFO, 0);
+	vmcs_write(VMCS_IO_BITMAP_A, xv->io_bitmap_pa);
+	vmcs_write(VMCS_IO_BITMAP_B, xv->io_bitmap_pa + PAGE_SIZE);
+	vmcs_write(VMCS_MSR_BITMAP, xv->msr_bitmap_pa);
+	vmcs_write(VMCS_TSC_OFFSET, 0);
+	if (vmx_ctl.proc2 & VMX_PROC2_EPT)
+		vmcs_write(VMCS_EPT_POINTER, xv->eptp);
+	if (vmx_ctl.proc2 & VMX_PROC2_VPID)
+		vmcs_write(VMCS_VPID, xv->vpid);
+	vmcs_write(VMCS_CR0_MASK, vmx_ctl.cr0_mask);
+	vmcs_write(VMCS_CR4_MASK, vmx_ctl.cr4_mask);
+}
+
+/* Guest state that KVM_SET_SREGS does not cover (SDM 24.4.2). */
+static void write_guest_defaults(void)
+{
+	vmcs_write(VMCS_LINK_POINTER, ~0ULL);   /* no shadow VMCS */
+	vmcs_write(VMCS_GUEST_DR7, DR7_INIT);
+	vmcs_write(VMCS_GUEST_DEBUGCTL, 0);
+	if (vmx_ctl.pat)
+		vmcs_write(VMCS_GUEST_PAT, PAT_POWER_ON);
+	vmcs_write(VMCS_GUEST_SYSENTER_CS, 0);
+	vmcs_write(VMCS_GUEST_SYSENTER_ESP, 0);
+	vmcs_write(VMCS_GUEST_SYSENTER_EIP, 0);
+	vmcs_write(VMCS_GUEST_ACTIVITY, 0);     /* active */
+	vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, 0);
+	vmcs_write(VMCS_GUEST_PENDING_DBG, 0);
+	vmcs_write(VMCS_GUEST_RFLAGS, RFLAGS_FIXED1);
+}
+
+int vmx_vcpu_init(struct vcpu *v, void *vm_arch)
+{
+	struct vmx_vm *xv = vm_arch;
+	struct vmx_vcpu *x;
+	uint64_t pa;
+
+	if (page_alloc(1, 1, &pa))
+		return -ENOMEM;
+	x = (struct vmx_vcpu *)pa;
+	if (page_alloc(1, 1, &x->vmcs_pa)) {
+		page_free(pa, 1);
+		return -ENOMEM;
+	}
+	x->vm = xv;
+	x->flush_vpid = true;           /* the VPID may have had an owner */
+	x->pat = PAT_POWER_ON;
+	vmx_msrs_init(x);
+	/* SDM 24.2: revision id first; VMCLEAR initialises the region and
+	 * sets its launch state to clear (24.11.3) */
+	*(volatile uint32_t *)x->vmcs_pa = vmx_vmcs_revision;
+	vmcs_clear(x->vmcs_pa);
+	v->arch = x;
+	vmx_vcpu_load(v);
+	write_controls(xv, x);
+	write_host_state();
+	write_guest_defaults();
+	return 0;
+}
+
+void vmx_vcpu_free(struct vcpu *v)
+{
+	struct vmx_vcpu *x = to_vmx(v);
+
+	if (!x)
+		return;
+	vmcs_clear(x->vmcs_pa);                 /* nothing cached on the CPU */
+	vmx_msrs_forget(x);
+	page_free(x->vmcs_pa, 1);
+	page_free((uint64_t)x, 1);
+	v->arch = 0;
+}
+
+/* struct vcpu_sregs order in VMCS segment order (VMX_SEG_*) */
+static void sregs_segments(struct vcpu_sregs *s, struct vcpu_segment *seg[VMX_NSEGS])
+{
+	seg[VMX_SEG_ES] = &s->es;
+	seg[VMX_SEG_CS] = &s->cs;
+	seg[VMX_SEG_SS] = &s->ss;
+	seg[VMX_SEG_DS] = &s->ds;
+	seg[VMX_SEG_FS] = &s->fs;
+	seg[VMX_SEG_GS] = &s->gs;
+	seg[VMX_SEG_LDTR] = &s->ldt;
+	seg[VMX_SEG_TR] = &s->tr;
+}
+
+static const enum vmx_seg_kind seg_kind[VMX_NSEGS] = {
+	[VMX_SEG_ES] = VMX_SEG_KIND_DATA, [VMX_SEG_CS] = VMX_SEG_KIND_CS,
+	[VMX_SEG_SS] = VMX_SEG_KIND_SS, [VMX_SEG_DS] = VMX_SEG_KIND_DATA,
+	[VMX_SEG_FS] = VMX_SEG_KIND_DATA, [VMX_SEG_GS] = VMX_SEG_KIND_DATA,
+	[VMX_SEG_LDTR] = VMX_SEG_KIND_LDTR, [VMX_SEG_TR] = VMX_SEG_KIND_TR,
+};
+
+void vmx_get_sregs(struct vcpu *v, struct vcpu_sregs *s)
+{
+	struct vmx_vcpu *x = vmx_vcpu_load(v);
+	struct vcpu_segment *seg[VMX_NSEGS];
+
+	sregs_segments(s, seg);
+	for (int n = 0; n < VMX_NSEGS; n++) {
+		seg[n]->selector = (uint16_t)vmcs_read(VMCS_GUEST_SEG(VMCS_GUEST_ES_SEL, n));
+		seg[n]->base = vmcs_read(VMCS_GUEST_SEG(VMCS_GUEST_ES_BASE, n));
+		seg[n]->limit = vmcs_read32(VMCS_GUEST_SEG(VMCS_GUEST_ES_LIMIT, n));
+		vmx_ar_unpack(vmcs_read32(VMCS_GUEST_SEG(VMCS_GUEST_ES_AR, n)), seg[n]);
+	}
+	s->gdt = (struct vcpu_dtable){ vmcs_read(VMCS_GUEST_GDTR_BASE),
+				       (uint16_t)vmcs_read(VMCS_GUEST_GDTR_LIMIT) };
+	s->idt = (struct vcpu_dtable){ vmcs_read(VMCS_GUEST_IDTR_BASE),
+				       (uint16_t)vmcs_read(VMCS_GUEST_IDTR_LIMIT) };
+	s->cr0 = vmx_cr_view(vmcs_read(VMCS_GUEST_CR0), vmcs_read(VMCS_CR0_SHADOW),
+			     vmx_ctl.cr0_mask);
+	s->cr2 = x->cr2;
+	s->cr3 = vmcs_read(VMCS_GUEST_CR3);
+	s->cr4 = vmx_cr_view(vmcs_read(VMCS_GUEST_CR4), vmcs_read(VMCS_CR4_SHADOW),
+			     vmx_ctl.cr4_mask);
+	s->cr8 = x->cr8;
+	s->efer = vmcs_read(VMCS_GUEST_EFER);
+	s->apic_base = v->apic_base;
+}
+
+/* KVM_SET_SREGS validates nothing (kvm-abi-v4.md 4): segments pass
+ * through vmx_seg_for_entry() (seg.c lists the adjustments) and what is
+ * still wrong fails the next entry, reaching the VMM as FAIL_ENTRY. */
+void vmx_set_sregs(struct vcpu *v, const struct vcpu_sregs *s)
+{
+	struct vmx_vcpu *x = vmx_vcpu_load(v);
+	struct vcpu_sregs copy = *s;
+	struct vcpu_segment *seg[VMX_NSEGS];
+	bool real_mode = !(s->cr0 & CR0_PE), ia32e = s->efer & EFER_LMA;
+
+	sregs_segments(&copy, seg);
+	for (int n = 0; n < VMX_NSEGS; n++) {
+		vmx_seg_for_entry(seg[n], seg_kind[n], real_mode, ia32e);
+		vmcs_write(VMCS_GUEST_SEG(VMCS_GUEST_ES_SEL, n), seg[n]->selector);
+		vmcs_write(VMCS_GUEST_SEG(VMCS_GUEST_ES_BASE, n), seg[n]->base);
+		vmcs_write(VMCS_GUEST_SEG(VMCS_GUEST_ES_LIMIT, n), seg[n]->limit);
+		vmcs_write(VMCS_GUEST_SEG(VMCS_GUEST_ES_AR, n), vmx_ar_pack(seg[n]));
+	}
+	vmcs_write(VMCS_GUEST_GDTR_BASE, s->gdt.base);
+	vmcs_write(VMCS_GUEST_GDTR_LIMIT, s->gdt.limit);
+	vmcs_write(VMCS_GUEST_IDTR_BASE, s->idt.base);
+	vmcs_write(VMCS_GUEST_IDTR_LIMIT, s->idt.limit);
+	x->cr2 = s->cr2;
+	x->cr8 = s->cr8 & 0xf;
+	vmx_write_guest_cr(v, x, s->cr0, s->cr3, s->cr4, s->efer);
+}
+
+/*
+ * VM-entry event injection (SDM 24.8.3, checks 26.2.1.3): a hardware
+ * exception delivers an error code exactly when the guest is in protected
+ * mode and the vector has one (#DF, #TS, #NP, #SS, #GP, #PF, #AC), unless
+ * IA32_VMX_BASIC[56] lifts the rule. Real mode pushes none.
+ */
+void vmx_inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
+			  uint32_t error_code)
+{
+	uint32_t info = vector | VMX_INTR_TYPE_HW_EXC | VMX_INTR_VALID;
+	bool pm;
+	bool has_code = vector == TRAP_DF || (vector >= TRAP_TS && vector <= TRAP_PF) ||
+			vector == TRAP_AC;
+
+	vmx_vcpu_load(v);
+	pm = vmcs_read(VMCS_GUEST_CR0) & CR0_PE;
+	if (pm && (vmx_ctl.errcode_relaxed ? has_error : has_code)) {
+		info |= VMX_INTR_HAS_ERROR;
+		vmcs_write(VMCS_ENTRY_EXCEPTION_ERROR, has_error ? error_code : 0);
+	}
+	vmcs_write(VMCS_ENTRY_INTR_INFO, info);
+}
+
+void vmx_inject_irq(struct vcpu *v, uint8_t vector)
+{
+	vmx_vcpu_load(v);
+	vmcs_write(VMCS_ENTRY_INTR_INFO, vector | VMX_INTR_TYPE_EXT | VMX_INTR_VALID);
+}
+
+/* The valid bit is cleared by every VM exit (SDM 27.2.3) unless exit.c
+ * re-injected an event the exit interrupted. */
+bool vmx_event_pending(struct vcpu *v)
+{
+	vmx_vcpu_load(v);
+	return vmcs_read32(VMCS_ENTRY_INTR_INFO) & VMX_INTR_VALID;
+}
+
+/* Interrupt-window exiting: an exit as soon as RFLAGS.IF = 1 and nothing
+ * blocks interrupts (SDM 25.2). */
+void vmx_set_irq_window(struct vcpu *v, bool on)
+{
+	struct vmx_vcpu *x = vmx_vcpu_load(v);
+	uint32_t proc = on ? (x->proc | VMX_PROC_INTR_WINDOW_EXIT)
+			   : ((x->proc & ~VMX_PROC_INTR_WINDOW_EXIT) |
+			      (vmx_ctl.proc & VMX_PROC_INTR_WINDOW_EXIT));
+
+	if (proc != x->proc) {
+		vmcs_write(VMCS_PROC_CONTROLS, proc);
+		x->proc = proc;
+	}
+}
+
+/* An STI or MOV SS shadow covers one instruction: once core has stepped
+ * RIP past the exiting instruction it is over. */
+bool vmx_interrupt_shadow(struct vcpu *v)
+{
+	struct vmx_vcpu *x = to_vmx(v);
+
+	return (x->intr_state & (VMX_BLOCK_STI | VMX_BLOCK_MOV_SS)) &&
+	       v->regs.rip == x->exit_rip;
+}
+
+/* Interruptibility the entry checks accept (SDM 26.3.1.5): no STI
+ * blocking with IF = 0; no shadow once RIP moved on; in a shadow, the
+ * pending single-step trap (BS) exactly when TF is set. */
+static void fix_interruptibility(struct vcpu *v, struct vmx_vcpu *x)
+{
+	uint32_t intr = x->intr_state;
+
+	if (!(intr & (VMX_BLOCK_STI | VMX_BLOCK_MOV_SS)))
+		return;
+	if (v->regs.rip != x->exit_rip)
+		intr &= ~(VMX_BLOCK_STI | VMX_BLOCK_MOV_SS);
+	if (!(v->regs.rflags & RFLAGS_IF))
+		intr &= ~VMX_BLOCK_STI;
+	if (intr != x->intr_state) {
+		vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, intr);
+		x->intr_state = intr;
+	}
+	/* in a shadow, BS must equal TF (guest DEBUGCTL.BTF is always 0:
+	 * the guest cannot write DEBUGCTL) */
+	if (intr & (VMX_BLOCK_STI | VMX_BLOCK_MOV_SS)) {
+		uint64_t pd = vmcs_read(VMCS_GUEST_PENDING_DBG);
+		uint64_t want = (v->regs.rflags & RFLAGS_TF) ? (pd | PENDING_DBG_BS)
+							      : (pd & ~PENDING_DBG_BS);
+		if (want != pd)
+			vmcs_write(VMCS_GUEST_PENDING_DBG, want);
+	}
+}
+
+/* TLB work queued since the last entry (SDM 28.3.3): the EPT changed
+ * (INVEPT covers all VPIDs of that EPTP), or the guest's paging state
+ * did, or its VPID had another owner. */
+static void flush_before_entry(struct vmx_vcpu *x)
+{
+	struct vmx_vm *xv = x->vm;
+
+	if (x->slat_gen_seen != xv->slat_gen) {
+		if (vmx_ctl.invept_single)
+			vmx_invept(VMX_INVEPT_SINGLE, xv->eptp);
+		else
+			vmx_invept(VMX_INVEPT_ALL, 0);
+		x->slat_gen_seen = xv->slat_gen;
+	}
+	if (x->flush_vpid) {
+		if (xv->vpid && vmx_ctl.invvpid_single)
+			vmx_invvpid(VMX_INVVPID_SINGLE, xv->vpid);
+		else if (xv->vpid)
+			vmx_invvpid(VMX_INVVPID_ALL, 0);
+		x->flush_vpid = false;
+	}
+}
+
+static const char *entry_failure_name(uint32_t basic)
+{
+	switch (basic) {
+	case VMX_EXIT_ENTRY_BAD_GUEST: return "invalid guest state";
+	case VMX_EXIT_ENTRY_BAD_MSR_LOAD: return "MSR loading";
+	case VMX_EXIT_ENTRY_MACHINE_CHECK: return "machine-check event";
+	default: return "unknown";
+	}
+}
+
+/* Entry refused: by VMLAUNCH/VMRESUME itself (rc) or by an exit with bit
+ * 31 set. The guest state in the VMCS and in v->regs is unchanged. */
+static void entry_failed(struct vcpu *v, struct vmx_vcpu *x, int rc,
+			 uint32_t reason, struct vexit *e)
+{
+	uint32_t err = 0;
+
+	e->reason = VEXIT_FAIL_ENTRY;
+	e->insn_len = 0;
+	if (rc == VMX_ENTER_FAIL_VALID) {
+		err = vmcs_insn_error();
+		e->hw_reason = VMX_HW_VMFAIL | err;
+	} else if (rc) {
+		e->hw_reason = VMX_HW_VMFAIL | 0xffffffffULL;
+	} else {
+		e->hw_reason = reason;
+	}
+	if (x->entry_failures++ >= LOG_ENTRY_FAILURES)
+		return;
+	if (rc == VMX_ENTER_FAIL_VALID)
+		printk("vmx: VM %u vCPU %u: %s failed: VM-instruction error %u (%s)\n",
+		       v->vm->id, v->id, x->launched ? "VMRESUME" : "VMLAUNCH", err,
+		       vmcs_insn_error_name(err));
+	else if (rc)
+		printk("vmx: VM %u vCPU %u: VMfailInvalid (no current VMCS)\n",
+		       v->vm->id, v->id);
+	else
+		printk("vmx: VM %u vCPU %u: VM entry failed: exit reason %#x (%s), "
+		       "qualification %#lx, RIP %#lx CR0 %#lx\n", v->vm->id, v->id,
+		       reason, entry_failure_name(VMX_EXIT_REASON_BASIC(reason)),
+		       vmcs_read(VMCS_EXIT_QUALIFICATION), v->regs.rip,
+		       vmcs_read(VMCS_GUEST_CR0));
+}
+
+void vmx_run(struct vcpu *v, struct vexit *e)
+{
+	struct vmx_vcpu *x = vmx_vcpu_load(v);
+
+	for (;;) {
+		flush_before_entry(x);
+		vmcs_write(VMCS_GUEST_RSP, v->regs.rsp);
+		vmcs_write(VMCS_GUEST_RIP, v->regs.rip);
+		vmcs_write(VMCS_GUEST_RFLAGS, v->regs.rflags | RFLAGS_FIXED1);
+		fix_interruptibility(v, x);
+		if (x->load_drs)
+			vmx_load_guest_drs(v);
+		vmx_msrs_load(x);
+		if (read_cr2() != x->cr2)
+			write_cr2(x->cr2);
+
+		int rc = vmx_vmenter(&v->regs, x->launched);
+
+		x->cr2 = read_cr2();
+		v->exits++;
+		if (rc) {
+			entry_failed(v, x, rc, 0, e);
+			return;
+		}
+		uint32_t reason = vmcs_read32(VMCS_EXIT_REASON);
+		if (reason & VMX_EXIT_REASON_ENTRY_FAIL) {
+			/* the launch state stays clear (SDM 26.8) */
+			entry_failed(v, x, 0, reason, e);
+			return;
+		}
+		x->launched = true;
+		v->regs.rsp = vmcs_read(VMCS_GUEST_RSP);
+		v->regs.rip = vmcs_read(VMCS_GUEST_RIP);
+		v->regs.rflags = vmcs_read(VMCS_GUEST_RFLAGS);
+		x->intr_state = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY);
+		x->exit_rip = v->regs.rip;
+		/* not acknowledged on exit: it is still pending, take it now */
+		if (VMX_EXIT_REASON_BASIC(reason) == VMX_EXIT_EXTERNAL_INTR)
+			cpu_take_pending_interrupts();
+		if (vmx_decode_exit(v, x, reason, e) == VMX_EXIT_TO_CORE)
+			return;
+	}
+}

@@ -1,0 +1,164 @@
+/*
+ * VMX on: the controls every VMCS uses, computed once from the capability
+ * MSRs (controls.c), VMXON per CPU, and the backend's ops table. Intel SDM
+ * Vol. 3 chapter 23 (entering VMX operation) and Appendix A.
+ *
+ * vmx_setup() runs once at boot from virt_select(); vmx_cpu_enable() on
+ * each CPU before it runs a guest.
+ */
+#include "arch/x86/vmx/vmx.h"
+#include "arch/x86/cpu.h"
+#include "arch/x86/desc.h"
+#include "core/log.h"
+#include "core/memory.h"
+#include "abi/errno.h"
+
+struct vmx_controls vmx_ctl;
+uint32_t vmx_vmcs_revision;
+
+struct vmx_cpu {
+	uint64_t vmxon_pa;
+};
+
+static struct vmx_cpu vmx_cpus[MAX_CPUS];
+
+static void read_cap_msrs(struct vmx_cap_msrs *m)
+{
+	*m = (struct vmx_cap_msrs){ 0 };
+	m->basic = rdmsr(MSR_IA32_VMX_BASIC);
+	m->misc = rdmsr(MSR_IA32_VMX_MISC);
+	m->pinbased = rdmsr(MSR_IA32_VMX_PINBASED_CTLS);
+	m->procbased = rdmsr(MSR_IA32_VMX_PROCBASED_CTLS);
+	m->exit = rdmsr(MSR_IA32_VMX_EXIT_CTLS);
+	m->entry = rdmsr(MSR_IA32_VMX_ENTRY_CTLS);
+	/* SDM A.1: the TRUE MSRs exist only when IA32_VMX_BASIC[55] = 1 */
+	if (m->basic & VMX_BASIC_TRUE_CTLS) {
+		m->true_pinbased = rdmsr(MSR_IA32_VMX_TRUE_PINBASED_CTLS);
+		m->true_procbased = rdmsr(MSR_IA32_VMX_TRUE_PROCBASED_CTLS);
+		m->true_exit = rdmsr(MSR_IA32_VMX_TRUE_EXIT_CTLS);
+		m->true_entry = rdmsr(MSR_IA32_VMX_TRUE_ENTRY_CTLS);
+	}
+	/* SDM A.3.3: CTLS2 exists when secondary controls may be 1; A.10:
+	 * EPT_VPID_CAP when EPT or VPID may be 1 */
+	if ((m->procbased >> 32) & VMX_PROC_SECONDARY) {
+		m->procbased2 = rdmsr(MSR_IA32_VMX_PROCBASED_CTLS2);
+		if ((m->procbased2 >> 32) & (VMX_PROC2_EPT | VMX_PROC2_VPID))
+			m->ept_vpid_cap = rdmsr(MSR_IA32_VMX_EPT_VPID_CAP);
+	}
+	m->cr0_fixed0 = rdmsr(MSR_IA32_VMX_CR0_FIXED0);
+	m->cr0_fixed1 = rdmsr(MSR_IA32_VMX_CR0_FIXED1);
+	m->cr4_fixed0 = rdmsr(MSR_IA32_VMX_CR4_FIXED0);
+	m->cr4_fixed1 = rdmsr(MSR_IA32_VMX_CR4_FIXED1);
+}
+
+int vmx_setup(const struct cpu_features *f)
+{
+	struct vmx_cap_msrs m;
+	struct vmx_controls_error err;
+
+	(void)f;
+	read_cap_msrs(&m);
+	vmx_vmcs_revision = VMX_BASIC_REVISION(m.basic);
+	if (vmx_controls_compute(&m, &vmx_ctl, &err)) {
+		if (err.why)
+			printk("vmx: cannot use this CPU: %s controls: %s (MSR %#x)\n",
+			       err.what, err.why, err.msr);
+		else
+			printk("vmx: cannot use this CPU: %s controls %#x are required "
+			       "but not allowed by MSR %#x\n", err.what, err.missing, err.msr);
+		return -EOPNOTSUPP;
+	}
+	if (!vmx_ctl.ept) {
+		printk("vmx: EPT is not usable (no 4-level walk, cacheable type or "
+		       "INVEPT): no guests can run\n");
+		return -EOPNOTSUPP;
+	}
+	printk("vmx: controls pin %#x proc %#x proc2 %#x exit %#x entry %#x "
+	       "(%s capability MSRs); EPT %s, VPID %s, unrestricted guest %s, PAT %s\n",
+	       vmx_ctl.pin, vmx_ctl.proc, vmx_ctl.proc2, vmx_ctl.exit, vmx_ctl.entry,
+	       (m.basic & VMX_BASIC_TRUE_CTLS) ? "TRUE" : "default",
+	       vmx_ctl.eptp_flags & VMX_EPTP_MT_WB ? "WB" : "UC",
+	       vmx_ctl.vpid ? "yes" : "no", vmx_ctl.unrestricted ? "yes" : "no",
+	       vmx_ctl.pat ? "switched" : "shared");
+	return 0;
+}
+
+/* IA32_FEATURE_CONTROL (SDM 23.7): VMXON outside SMX needs bit 2 and the
+ * lock bit 0. Firmware that locked it without bit 2 disabled VT-x. */
+static int feature_control_enable(void)
+{
+	uint64_t fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
+
+	if (fc & FEATURE_CONTROL_LOCK) {
+		if (fc & FEATURE_CONTROL_VMX_OUTSIDE_SMX)
+			return 0;
+		printk("vmx: VT-x is disabled by the firmware (IA32_FEATURE_CONTROL "
+		       "%#lx is locked without 'VMX outside SMX'); enable it in "
+		       "the firmware setup\n", fc);
+		return -EOPNOTSUPP;
+	}
+	wrmsr(MSR_IA32_FEATURE_CONTROL,
+	      fc | FEATURE_CONTROL_LOCK | FEATURE_CONTROL_VMX_OUTSIDE_SMX);
+	return 0;
+}
+
+static int vmx_cpu_enable(unsigned cpu)
+{
+	struct vmx_cpu *c = &vmx_cpus[cpu];
+	uint64_t pa;
+	int r;
+
+	if (!(cpuid(1).ecx & (1u << 5))) {     /* CPUID.1:ECX.VMX */
+		printk("vmx: CPU %u has no VMX\n", cpu);
+		return -EOPNOTSUPP;
+	}
+	r = feature_control_enable();
+	if (r)
+		return r;
+	/* SDM 23.8: in VMX operation CR0 and CR4 must hold the fixed bits
+	 * (CR0.NE, PE, PG; CR4.VMXE) and nothing FIXED1 forbids */
+	write_cr0((read_cr0() | rdmsr(MSR_IA32_VMX_CR0_FIXED0)) &
+		  rdmsr(MSR_IA32_VMX_CR0_FIXED1));
+	write_cr4((read_cr4() | CR4_VMXE | rdmsr(MSR_IA32_VMX_CR4_FIXED0)) &
+		  rdmsr(MSR_IA32_VMX_CR4_FIXED1));
+	if (!c->vmxon_pa) {
+		if (page_alloc(1, 1, &pa))
+			return -ENOMEM;
+		c->vmxon_pa = pa;
+	}
+	/* SDM 24.11.5: the VMXON region starts with the VMCS revision id */
+	*(volatile uint32_t *)c->vmxon_pa = vmx_vmcs_revision;
+	if (!vmx_vmxon(c->vmxon_pa)) {
+		printk("vmx: VMXON failed on CPU %u (region %#lx, revision %#x)\n",
+		       cpu, c->vmxon_pa, vmx_vmcs_revision);
+		return -EIO;
+	}
+	/* nothing cached from before us (firmware, a previous hypervisor) */
+	if (vmx_ctl.invept_all)
+		vmx_invept(VMX_INVEPT_ALL, 0);
+	if (vmx_ctl.vpid && vmx_ctl.invvpid_all)
+		vmx_invvpid(VMX_INVVPID_ALL, 0);
+	return 0;
+}
+
+const struct virt_ops vmx_ops = {
+	.name = "Intel VMX",
+	.slat_format = MMU_FORMAT_EPT,
+	.cpu_enable = vmx_cpu_enable,
+	.vm_init = vmx_vm_init,
+	.vm_free = vmx_vm_free,
+	.vm_flush_slat = vmx_vm_flush_slat,
+	.vcpu_init = vmx_vcpu_init,
+	.vcpu_free = vmx_vcpu_free,
+	.get_sregs = vmx_get_sregs,
+	.set_sregs = vmx_set_sregs,
+	.run = vmx_run,
+	.interrupt_shadow = vmx_interrupt_shadow,
+	.inject_irq = vmx_inject_irq,
+	.event_pending = vmx_event_pending,
+	.set_irq_window = vmx_set_irq_window,
+	.get_msr = vmx_get_msr,
+	.set_msr = vmx_set_msr,
+	.set_debug = vmx_set_debug,
+	.inject_exception = vmx_inject_exception,
+};

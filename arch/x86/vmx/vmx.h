@@ -1,0 +1,109 @@
+/* VMX backend internals shared by the files of arch/x86/vmx/. */
+#ifndef ARCH_X86_VMX_VMX_H
+#define ARCH_X86_VMX_VMX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "arch/x86/vmx/controls.h"
+#include "arch/x86/vmx/vmcs.h"
+#include "arch/x86/virt.h"
+#include "core/vcpu.h"
+
+#define VMX_IO_BITMAP_PAGES 2   /* A: ports 0-0x7fff, B: 0x8000-0xffff */
+#define VMX_MSR_BITMAP_PAGES 1
+
+/*
+ * hw_reason of a VEXIT_FAIL_ENTRY when VMLAUNCH/VMRESUME itself failed
+ * (VMfailValid): this bit plus the VM-instruction error in the low 32
+ * bits (SDM Vol. 3 30.4). VMfailInvalid (no usable current VMCS) gives
+ * the low 32 bits all ones. A VM-entry failure reported as an exit (guest
+ * state, MSR loading, machine check) gives the exit reason itself, with
+ * bit 31 set. So (uint32_t)hw_reason is what 2.6.21 put in
+ * kvm_run.exit_reason for FAIL_ENTRY on VMX.
+ */
+#define VMX_HW_VMFAIL   (1ULL << 32)
+
+struct vmx_vm {
+	uint64_t io_bitmap_pa;          /* A, then B in the next frame */
+	uint64_t msr_bitmap_pa;
+	uint64_t eptp;
+	uint16_t vpid;                  /* 0: VPIDs not in use */
+	uint64_t slat_gen;              /* bumped when the EPT changes */
+};
+
+struct vmx_vcpu {
+	uint64_t vmcs_pa;
+	struct vmx_vm *vm;
+	bool launched;                  /* VMRESUME from now on */
+	bool flush_vpid;                /* INVVPID before the next entry */
+	uint64_t slat_gen_seen;         /* older than vm->slat_gen: INVEPT */
+	uint32_t proc;                  /* primary controls as in the VMCS */
+	uint32_t intr_state;            /* guest interruptibility at the exit */
+	uint64_t exit_rip;              /* RIP at that exit */
+	uint64_t cr2;                   /* not in the VMCS (SDM 27.3.1) */
+	uint8_t cr8;                    /* the guest's TPR: CR8 accesses exit */
+	bool load_drs;                  /* being debugged: DR0-3 hold its breakpoints */
+	uint64_t pat;                   /* IA32_PAT when the CPU cannot switch it */
+	uint64_t syscall_msrs[5];       /* not in the VMCS: msr.c switches them */
+	uint32_t entry_failures;        /* logged the first few */
+};
+
+enum vmx_exit_action {
+	VMX_EXIT_TO_CORE,               /* *e describes the exit */
+	VMX_EXIT_RESUME,                /* handled here; enter the guest again */
+};
+
+/* run.S: enters the guest whose VMCS is current. 0 after a VM exit,
+ * 1 on VMfailInvalid, 2 on VMfailValid. */
+#define VMX_ENTER_FAIL_INVALID 1
+#define VMX_ENTER_FAIL_VALID   2
+int vmx_vmenter(struct vcpu_regs *regs, int launched);
+void vmx_exit_stub(void);
+
+/* vmx.c: computed once by vmx_setup(); read-only afterwards. */
+extern struct vmx_controls vmx_ctl;
+extern uint32_t vmx_vmcs_revision;
+int vmx_setup(const struct cpu_features *f);
+
+/* VMs (vm.c), VPIDs (vpid.c) */
+int vmx_vm_init(void **arch, const struct virt_vm_config *cfg);
+void vmx_vm_free(void *arch);
+void vmx_vm_flush_slat(void *arch);
+int vmx_vpid_alloc(uint16_t *vpid);
+void vmx_vpid_free(uint16_t vpid);
+
+/* vCPUs (vcpu.c): the virt_ops entries */
+int vmx_vcpu_init(struct vcpu *v, void *vm_arch);
+void vmx_vcpu_free(struct vcpu *v);
+void vmx_get_sregs(struct vcpu *v, struct vcpu_sregs *s);
+void vmx_set_sregs(struct vcpu *v, const struct vcpu_sregs *s);
+void vmx_run(struct vcpu *v, struct vexit *e);
+bool vmx_interrupt_shadow(struct vcpu *v);
+void vmx_inject_irq(struct vcpu *v, uint8_t vector);
+bool vmx_event_pending(struct vcpu *v);
+void vmx_set_irq_window(struct vcpu *v, bool on);
+void vmx_inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
+			  uint32_t error_code);
+/* Makes v's VMCS current; returns v's backend state. */
+struct vmx_vcpu *vmx_vcpu_load(struct vcpu *v);
+
+/* MSRs (msr.c) and debugging (debug.c) */
+int vmx_get_msr(struct vcpu *v, uint32_t index, uint64_t *value);
+int vmx_set_msr(struct vcpu *v, uint32_t index, uint64_t value);
+void vmx_msrs_init(struct vmx_vcpu *x);
+void vmx_msrs_load(struct vmx_vcpu *x);
+void vmx_msrs_forget(struct vmx_vcpu *x);
+void vmx_set_debug(struct vcpu *v);
+void vmx_load_guest_drs(const struct vcpu *v);
+
+/* Control registers (cr.c) */
+void vmx_write_guest_cr(struct vcpu *v, struct vmx_vcpu *x, uint64_t cr0,
+			uint64_t cr3, uint64_t cr4, uint64_t efer);
+enum vmx_exit_action vmx_exit_cr_access(struct vcpu *v, struct vmx_vcpu *x,
+					struct vexit *e);
+
+/* Exits (exit.c) */
+enum vmx_exit_action vmx_decode_exit(struct vcpu *v, struct vmx_vcpu *x,
+				     uint32_t reason, struct vexit *e);
+
+#endif

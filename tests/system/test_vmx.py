@@ -1,0 +1,70 @@
+"""The Intel VT-x backend (arch/x86/vmx/) on Bochs: with EPT and
+unrestricted guest the control partition runs with the expected controls
+and a refused VM entry is reported, not fatal; without
+unrestricted guest the control partition runs but VM creation is refused
+with a documented error; without EPT the banner says why nothing runs.
+Nothing may hang."""
+
+PROMPT = r"ctl> "
+
+
+def command(con, line, timeout=120):
+    con.sendline(line)
+    con.expect(PROMPT, timeout=timeout)
+
+
+def test_vmx_skylake_controls_and_ctl(console_factory, iso):
+    """The controls come from the TRUE capability MSRs with every feature
+    the backend uses; the control partition picks VMCALL. (The guests
+    themselves run on bochs-skylake in test_guests.py.)"""
+    con = console_factory("bochs-skylake", iso)
+    con.expect(r"vmx: controls pin 0x[0-9a-f]+ proc 0x[0-9a-f]+ proc2 0x[0-9a-f]+ "
+               r"exit 0x[0-9a-f]+ entry 0x[0-9a-f]+ \(TRUE capability MSRs\); "
+               r"EPT WB, VPID yes, unrestricted guest yes, PAT switched", timeout=120)
+    con.expect(r"virt: using Intel VMX")
+    con.expect(r"ctl: hypercalls use vmcall \(GenuineIntel\)", timeout=120)
+    con.expect(PROMPT, timeout=120)
+    command(con, "help")
+    assert "vmx: " not in con.output().split("virt: using Intel VMX")[1]
+
+
+def test_vmx_entry_failure_is_reported_not_fatal(console_factory, iso):
+    """A state the CPU refuses (CR0.PG without PE) comes back as
+    KVM_EXIT_TYPE_FAIL_ENTRY; the hypervisor names the exit reason and
+    the control partition carries on."""
+    con = console_factory("bochs-skylake", iso)
+    con.expect(PROMPT, timeout=120)
+    command(con, "vm create")
+    command(con, "load 0 flat real 0x10000 real")
+    command(con, "set 0 cr0 0x80000000")
+    con.sendline("run 0")
+    con.expect(r"vmx: VM \d+ vCPU 0: VM entry failed: exit reason 0x80000021 "
+               r"\(invalid guest state\)", timeout=120)
+    con.expect(r"KVM_EXIT_TYPE_FAIL_ENTRY")
+    con.expect(PROMPT)
+    command(con, "vm destroy 0")
+    command(con, "vm create")
+    command(con, "load 0 flat real 0x10000 real")
+    con.sendline("run 0")
+    con.expect(r"real: PASS 7/7", timeout=300)
+    con.expect(PROMPT)
+
+
+def test_vmx_without_unrestricted_guest_refuses_guests(console_factory, iso):
+    con = console_factory("bochs-lynnfield", iso)
+    con.expect(r"virt: VMX without unrestricted guest: the control partition "
+               r"runs, but real-mode emulation is not implemented yet: no guests "
+               r"can run \(KVM_CREATE_VM fails with -EOPNOTSUPP\)", timeout=120)
+    con.expect(r"virt: using Intel VMX")
+    con.expect(PROMPT, timeout=120)
+    con.sendline("vm create")
+    con.expect(r"EOPNOTSUPP \(-95\)")
+    con.expect(PROMPT)
+    command(con, "help")
+
+
+def test_vmx_without_ept_says_so(console_factory, iso):
+    con = console_factory("bochs-penryn", iso)
+    con.expect(r"virt: VMX without EPT needs shadow paging, which is not "
+               r"implemented yet: no guests can run", timeout=120)
+    con.expect(r"BareKVM: nothing left to run; halting")
