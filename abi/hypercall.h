@@ -20,6 +20,7 @@
 #define HC_SET_MAILBOX  1       /* RDI = GPA of the 4 KiB mailbox page */
 #define HC_KVM          2       /* RDI = handle, RSI = request, RDX = int arg */
 #define HC_FREE_FRAMES  3       /* returns the hypervisor's free 4 KiB frames */
+#define HC_PATH_STATS   4       /* RDI = 0: print path lengths; 1: reset them */
 
 #define HC_MAILBOX_BYTES 4096
 

@@ -16,6 +16,9 @@ struct ctl {
 	uint64_t ram_bytes;
 	uint64_t mailbox_gpa;   /* 0 until HC_SET_MAILBOX */
 	uint64_t hypercalls, bad_hypercalls;
+	uint64_t exited_at;     /* TSC at its last exit (core/pathcost.h) */
+	uint64_t guest_exit_at; /* TSC at the exit that ended a KVM_RUN */
+	int guest_exit_kind;    /* its enum pathcost_kind */
 };
 
 extern struct ctl ctl;

@@ -7,6 +7,7 @@
 #include "core/ctl.h"
 #include "core/cpuid.h"
 #include "core/fpu.h"
+#include "core/pathcost.h"
 #include "core/log.h"
 #include "arch/x86/cpu.h"
 
@@ -115,9 +116,19 @@ static bool ctl_handle_exit(const struct vexit *e)
 void ctl_run(void)
 {
 	struct vexit e;
+	uint64_t exited_at = 0;
+	enum pathcost_kind kind = PATH_CTL_OTHER;
 
 	do {
 		fpu_switch_to(ctl.vcpu);
+		if (ctl.guest_exit_at) {        /* a KVM_RUN came back */
+			pathcost_add(ctl.guest_exit_kind, ctl.guest_exit_at);
+			ctl.guest_exit_at = 0;
+		} else if (exited_at) {
+			pathcost_add(kind, exited_at);
+		}
 		virt->run(ctl.vcpu, &e);
+		exited_at = ctl.exited_at = pathcost_now();
+		kind = e.reason == VEXIT_HYPERCALL ? PATH_CTL_HYPERCALL : PATH_CTL_OTHER;
 	} while (ctl_handle_exit(&e));
 }

@@ -8,6 +8,7 @@
 #include "core/lib.h"
 #include "core/log.h"
 #include "core/memory.h"
+#include "core/pathcost.h"
 #include "abi/errno.h"
 #include "abi/hypercall.h"
 #include "abi/kvm_request.h"
@@ -46,6 +47,12 @@ int64_t hypercall_dispatch(struct vcpu *v)
 								  HC_MAILBOX_BYTES) : 0);
 	case HC_FREE_FRAMES:
 		return (int64_t)page_free_count();
+	case HC_PATH_STATS:
+		if (r->rdi)
+			pathcost_reset();
+		else
+			pathcost_print();
+		return 0;
 	default:
 		ctl.bad_hypercalls++;
 		if (ctl.bad_hypercalls <= 8)

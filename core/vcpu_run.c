@@ -7,6 +7,8 @@
  */
 #include "core/vcpu_run.h"
 #include "core/fpu.h"
+#include "core/pathcost.h"
+#include "core/ctl.h"
 #include "core/guest_mem.h"
 #include "core/lib.h"
 #include "core/log.h"
@@ -379,12 +381,18 @@ int vcpu_run(struct vcpu *v, struct kvm_run *run)
 {
 	struct vexit e;
 	int exit_ready = complete_previous_exit(v, run);
+	uint64_t since = ctl.exited_at;
+	enum pathcost_kind kind = PATH_CTL_TO_GUEST;
 
 	fpu_switch_to(v);
 	while (!exit_ready) {
 		prepare_interrupts(v, run);
 		enter_debug_flags(v);
+		if (since)
+			pathcost_add(kind, since);
 		virt->run(v, &e);
+		since = pathcost_now();
+		kind = PATH_GUEST_IN_HV;
 		leave_debug_flags(v);
 		if (e.insn_len == 0 && (e.reason == VEXIT_IO || e.reason == VEXIT_CPUID ||
 					e.reason == VEXIT_HLT)) {
@@ -394,6 +402,8 @@ int vcpu_run(struct vcpu *v, struct kvm_run *run)
 		}
 		if (e.reason == VEXIT_HOST_INTR && serial_rx_ready()) {
 			fill_outputs(v, run);
+			ctl.guest_exit_at = since;
+			ctl.guest_exit_kind = PATH_GUEST_TO_CTL_OTHER;
 			return -EINTR;
 		}
 		if (e.reason == VEXIT_NPF) {
@@ -406,11 +416,18 @@ int vcpu_run(struct vcpu *v, struct kvm_run *run)
 			/* 2.6.21 surfaces this as -EINTR after an exit it handled */
 			virt->set_irq_window(v, false);
 			fill_outputs(v, run);
+			ctl.guest_exit_at = since;
+			ctl.guest_exit_kind = PATH_GUEST_TO_CTL_OTHER;
 			return -EINTR;
 		}
 	}
 	virt->set_irq_window(v, false);
 	v->exits_to_ctl++;
 	fill_outputs(v, run);
+	ctl.guest_exit_at = since;
+	ctl.guest_exit_kind = run->exit_reason == KVM_EXIT_IO ? PATH_GUEST_TO_CTL :
+			      run->exit_reason == KVM_EXIT_CPUID ? PATH_GUEST_TO_CTL_CPUID :
+			      run->exit_reason == KVM_EXIT_MMIO ? PATH_GUEST_TO_CTL_MMIO :
+			      PATH_GUEST_TO_CTL_OTHER;
 	return 0;
 }

@@ -3,7 +3,9 @@
  * a create/destroy cycle that proves VMs give every frame back, and the cost
  * of an empty hypercall (docs/control-partition.md). Control partition only.
  */
+#include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "abi/hypercall.h"
 #include "guests/ctl/cli.h"
@@ -91,6 +93,18 @@ static int cmd_hcbench(int argc, char **argv)
 	return 0;
 }
 
+static int cmd_hvstats(int argc, char **argv)
+{
+	bool reset = argc > 1 && !strcmp(argv[1], "reset");
+
+	if (argc > 1 && !reset) {
+		printf("usage: hvstats [reset]\n");
+		return 1;
+	}
+	hypercall3(HC_PATH_STATS, reset, 0, 0);
+	return 0;
+}
+
 static void print_result(const char *what, int r)
 {
 	if (r < 0)
@@ -136,6 +150,9 @@ static int cmd_slot(int argc, char **argv)
 }
 
 const struct cli_command ctl_hv_commands[] = {
+	{ "hvstats", "hvstats [reset]",
+	  "the hypervisor's path lengths per exit kind (instructions under -icount)",
+	  0, 1, cmd_hvstats },
 	{ "ioctl", "ioctl HANDLE REQUEST [ARG]",
 	  "send a raw kvm.h request (struct zeroed) and show the result",
 	  2, 3, cmd_ioctl },
