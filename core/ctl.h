@@ -23,9 +23,9 @@ struct ctl {
 
 extern struct ctl ctl;
 
-/* Builds the control partition from the boot modules; 0 or -errno with a
- * message printed. */
-int ctl_launch(const struct boot_info *bi, uint64_t ram_bytes);
+/* Builds the control partition from the boot modules; gb_pages: its own
+ * page tables may use 1 GiB pages. 0 or -errno with a message printed. */
+int ctl_launch(const struct boot_info *bi, uint64_t ram_bytes, bool gb_pages);
 /* Runs it; returns only if it stops (halt, fault). */
 void ctl_run(void);
 /* Hypervisor pointer to [gpa, gpa+len) of the control partition's own RAM

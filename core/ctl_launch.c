@@ -180,7 +180,7 @@ static void set_entry_state(uint64_t entry, uint64_t info_gpa, uint64_t cr3,
 					     .rsp = stack_top, .rflags = 0x2 };
 }
 
-int ctl_launch(const struct boot_info *bi, uint64_t ram_bytes)
+int ctl_launch(const struct boot_info *bi, uint64_t ram_bytes, bool gb_pages)
 {
 	const struct boot_module *m = find_ctl_module(bi);
 	uint64_t entry, next, info_gpa, cr3, gdt_gpa;
@@ -205,7 +205,7 @@ int ctl_launch(const struct boot_info *bi, uint64_t ram_bytes)
 	if (!next)
 		return -EINVAL;
 	next = place_modules(bi, m, next, &info_gpa);
-	next = build_page_tables(next, virt_slat_1g, &cr3);
+	next = build_page_tables(next, gb_pages, &cr3);
 	gdt_gpa = next;
 	next += PAGE_SIZE;
 	uint64_t stack_top = next + CTL_BOOT_STACK_BYTES;

@@ -101,7 +101,7 @@ static bool ctl_handle_exit(const struct vexit *e)
 		ctl_dump("nested page fault", e);
 		return false;
 	case VEXIT_FAIL_ENTRY:
-		ctl_dump("the CPU refused its state (VMRUN failed)", e);
+		ctl_dump("the CPU refused its state (VM entry failed)", e);
 		return false;
 	case VEXIT_EXCEPTION:
 	case VEXIT_UNKNOWN:

@@ -83,7 +83,12 @@ static void start_virtualization(void)
 	virt = virt_select(&cpu_features);
 	if (!virt)
 		return;
-	virt_slat_1g = cpu_features.pdpe1gb;
+	/* second-level page sizes: the backend's own capability, not the
+	 * guest's (EPT reports them in IA32_VMX_EPT_VPID_CAP) */
+	virt_slat_2m = cpu_features.has_svm ? cpu_features.svm.npt_2m
+					    : cpu_features.vmx.ept_2m;
+	virt_slat_1g = cpu_features.has_svm ? cpu_features.svm.npt_1g
+					    : cpu_features.vmx.ept_1g;
 	if (virt->cpu_enable(0)) {
 		printk("virt: cannot enable %s on this CPU\n", virt->name);
 		return;
@@ -91,7 +96,8 @@ static void start_virtualization(void)
 	printk("virt: using %s\n", virt->name);
 	fpu_cpu_init();
 	lapic_init();
-	if (ctl_launch(&boot_info, ctl_mem_bytes(boot_info.cmdline)))
+	if (ctl_launch(&boot_info, ctl_mem_bytes(boot_info.cmdline),
+		       cpu_features.pdpe1gb))
 		return;
 	ctl_run();
 }

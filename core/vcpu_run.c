@@ -218,7 +218,9 @@ static void fill_exit(struct vcpu *v, const struct vexit *e, struct kvm_run *run
 		break;
 	case VEXIT_FAIL_ENTRY:
 		run->exit_type = KVM_EXIT_TYPE_FAIL_ENTRY;
-		run->exit_reason = 0xffffffff;  /* SVM: VMEXIT_INVALID */
+		/* SVM: 0xffffffff (VMEXIT_INVALID); VMX: the VM-instruction
+		 * error, as 2.6.21 gave it, or the failed-entry exit reason */
+		run->exit_reason = (uint32_t)e->hw_reason;
 		break;
 	default:
 		run->exit_reason = KVM_EXIT_UNKNOWN;

@@ -10,7 +10,7 @@
 #include "abi/errno.h"
 
 const struct virt_ops *virt;
-bool virt_slat_1g;
+bool virt_slat_2m, virt_slat_1g;
 static unsigned next_vm_id;
 
 static int slat_alloc_page(void *ctx, uint64_t *pa)
@@ -50,7 +50,7 @@ int vm_create(struct vm **out, bool is_ctl, const struct virt_io_passthrough *io
 	vm->id = next_vm_id++;
 	vm->is_ctl = is_ctl;
 	vm->ctl_window = -1;
-	r = mmu_space_init(&vm->slat, virt->slat_format, &slat_alloc, true,
+	r = mmu_space_init(&vm->slat, virt->slat_format, &slat_alloc, virt_slat_2m,
 			   virt_slat_1g);
 	if (r == 0) {
 		struct virt_vm_config cfg = { vm->slat.root_pa, io, nio, is_ctl };

@@ -53,7 +53,7 @@ struct vm {
 };
 
 extern const struct virt_ops *virt;
-extern bool virt_slat_1g;       /* 1 GiB second-level pages usable */
+extern bool virt_slat_2m, virt_slat_1g; /* large second-level pages usable */
 
 /* Creates an empty VM. Returns 0 or -ENOMEM (nothing left allocated). */
 int vm_create(struct vm **out, bool is_ctl, const struct virt_io_passthrough *io,
