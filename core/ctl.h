@@ -15,6 +15,7 @@ struct ctl {
 	struct vcpu *vcpu;
 	uint64_t ram_bytes;
 	uint64_t mailbox_gpa;   /* 0 until HC_SET_MAILBOX */
+	void *mailbox;          /* its host address (ctl RAM never moves) */
 	uint64_t hypercalls, bad_hypercalls;
 	uint64_t exited_at;     /* TSC at its last exit (core/pathcost.h) */
 	uint64_t guest_exit_at; /* TSC at the exit that ended a KVM_RUN */

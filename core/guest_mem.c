@@ -4,12 +4,9 @@
 #include "mmu/guest_walk.h"
 #include "abi/errno.h"
 
-/* Host address of [gpa, gpa+len) when it lies inside one RAM extent. */
-static void *extent_ptr(struct vm *vm, uint64_t gpa, size_t len)
+/* The extent cache missed: find the extent and remember it. */
+static void *extent_ptr_slow(struct vm *vm, uint64_t gpa, size_t len)
 {
-	if (gpa - vm->extent_cache.gpa < vm->extent_cache.size &&
-	    len <= vm->extent_cache.size - (gpa - vm->extent_cache.gpa))
-		return (void *)(vm->extent_cache.hpa + (gpa - vm->extent_cache.gpa));
 	const struct vm_slot *s = vm_slot_at(vm, gpa);
 	if (!s)
 		return 0;
@@ -26,6 +23,17 @@ static void *extent_ptr(struct vm *vm, uint64_t gpa, size_t len)
 		}
 	}
 	return 0;
+}
+
+/* Host address of [gpa, gpa+len) when it lies inside one RAM extent. The
+ * hit is a compare and an add: page-table walks on the exit path use it. */
+static inline void *extent_ptr(struct vm *vm, uint64_t gpa, size_t len)
+{
+	uint64_t off = gpa - vm->extent_cache.gpa;
+
+	if (off < vm->extent_cache.size && len <= vm->extent_cache.size - off)
+		return (void *)(vm->extent_cache.hpa + off);
+	return extent_ptr_slow(vm, gpa, len);
 }
 
 /* Copies page by page: consecutive guest pages need not be consecutive in
@@ -93,18 +101,81 @@ void *guest_gpa_ptr(struct vm *vm, uint64_t gpa, size_t len)
 	return (void *)hpa;
 }
 
+/* Page-table entries are 4 or 8 bytes and naturally aligned, so they never
+ * straddle an extent: one load from RAM, or the general path. */
 static int walk_read(void *ctx, uint64_t gpa, void *buf, unsigned len)
 {
-	return guest_read_gpa(ctx, gpa, buf, len);
+	const void *p = extent_ptr(ctx, gpa, len);
+
+	if (!p)
+		return guest_read_gpa(ctx, gpa, buf, len);
+	if (len == 8)
+		*(uint64_t *)buf = *(const uint64_t *)p;
+	else
+		memcpy(buf, p, len);
+	return 0;
 }
 
-int guest_read_linear(struct vm *vm, uint64_t cr0, uint64_t cr3, uint64_t cr4,
+static bool fetch_cache_hit(const struct vcpu *v, uint64_t cr0, uint64_t cr3,
+			    uint64_t cr4, uint64_t efer, uint64_t la_page)
+{
+	const struct vcpu_fetch_cache *c = &v->fetch;
+
+	if (!c->page || c->la_page != la_page || c->cr3 != cr3 || c->cr0 != cr0 ||
+	    c->cr4 != cr4 || c->efer != efer || c->mem_gen != v->vm->mem_gen)
+		return false;
+	for (unsigned i = 0; i < c->nentries; i++) {
+		uint64_t now = c->entry_bytes == 8 ? *(const uint64_t *)c->entry_ptr[i]
+						   : *(const uint32_t *)c->entry_ptr[i];
+		if (now != c->entry_val[i])
+			return false;
+	}
+	return true;
+}
+
+/* Remembers a walk whose entries all lie in slot RAM (else nothing). */
+static void fetch_cache_fill(struct vcpu *v, uint64_t cr0, uint64_t cr3, uint64_t cr4,
+			     uint64_t efer, uint64_t la_page,
+			     const struct guest_translation *t)
+{
+	struct vcpu_fetch_cache *c = &v->fetch;
+
+	c->page = 0;
+	for (unsigned i = 0; i < t->nentries; i++) {
+		c->entry_ptr[i] = extent_ptr(v->vm, t->entry_gpa[i], t->entry_bytes);
+		c->entry_val[i] = t->entry_val[i];
+		if (!c->entry_ptr[i])
+			return;
+	}
+	const uint8_t *page = extent_ptr(v->vm, ALIGN_DOWN(t->gpa, PAGE_SIZE), PAGE_SIZE);
+	if (!page)
+		return;
+	c->cr0 = cr0;
+	c->cr3 = cr3;
+	c->cr4 = cr4;
+	c->efer = efer;
+	c->la_page = la_page;
+	c->mem_gen = v->vm->mem_gen;
+	c->nentries = t->nentries;
+	c->entry_bytes = t->entry_bytes;
+	c->page = page;
+}
+
+int guest_read_linear(struct vcpu *v, uint64_t cr0, uint64_t cr3, uint64_t cr4,
 		      uint64_t efer, uint64_t la, uint8_t *buf, unsigned max)
 {
+	struct vm *vm = v->vm;
 	struct guest_paging p = { cr0, cr3, cr4, efer, walk_read, vm };
 	struct guest_translation t;
 	unsigned got = 0;
+	uint64_t la_page = ALIGN_DOWN(la, PAGE_SIZE);
+	unsigned in_page = PAGE_SIZE - (la & (PAGE_SIZE - 1));
 
+	/* the common case: all bytes in the page the last fetch used */
+	if (max <= in_page && fetch_cache_hit(v, cr0, cr3, cr4, efer, la_page)) {
+		memcpy(buf, v->fetch.page + (la - la_page), max);
+		return (int)max;
+	}
 	while (got < max) {
 		if (guest_walk(&p, la + got, &t))
 			break;
@@ -113,6 +184,8 @@ int guest_read_linear(struct vm *vm, uint64_t cr0, uint64_t cr3, uint64_t cr4,
 			chunk = max - got;
 		if (guest_read_gpa(vm, t.gpa, buf + got, chunk))
 			break;
+		if (got == 0)
+			fetch_cache_fill(v, cr0, cr3, cr4, efer, la_page, &t);
 		got += chunk;
 	}
 	return got ? (int)got : -EFAULT;
@@ -128,5 +201,5 @@ int guest_fetch_insn(struct vcpu *v, uint8_t *buf, unsigned max)
 
 	if (!long64)
 		lin &= 0xffffffff;
-	return guest_read_linear(v->vm, s.cr0, s.cr3, s.cr4, s.efer, lin, buf, max);
+	return guest_read_linear(v, s.cr0, s.cr3, s.cr4, s.efer, lin, buf, max);
 }

@@ -21,7 +21,7 @@ void *guest_gpa_ptr(struct vm *vm, uint64_t gpa, size_t len);
  * tables as given by cr0/cr3/cr4/efer (no permission checks); returns how
  * many were readable (>0) or -EFAULT. For exit paths that already hold
  * the paging registers. */
-int guest_read_linear(struct vm *vm, uint64_t cr0, uint64_t cr3, uint64_t cr4,
+int guest_read_linear(struct vcpu *v, uint64_t cr0, uint64_t cr3, uint64_t cr4,
 		      uint64_t efer, uint64_t la, uint8_t *buf, unsigned max);
 
 /* Reads up to 'max' instruction bytes at CS:RIP; returns how many (>0)

@@ -28,6 +28,7 @@ static int64_t hc_set_mailbox(uint64_t gpa)
 		return -EINVAL;
 	}
 	ctl.mailbox_gpa = gpa;
+	ctl.mailbox = ctl_ram_ptr(gpa, HC_MAILBOX_BYTES);
 	return 0;
 }
 
@@ -42,9 +43,7 @@ int64_t hypercall_dispatch(struct vcpu *v)
 	case HC_SET_MAILBOX:
 		return hc_set_mailbox(r->rdi);
 	case HC_KVM:
-		return kvm_request(r->rdi, r->rsi, r->rdx,
-				   ctl.mailbox_gpa ? guest_gpa_ptr(ctl.vm, ctl.mailbox_gpa,
-								  HC_MAILBOX_BYTES) : 0);
+		return kvm_request(r->rdi, r->rsi, r->rdx, ctl.mailbox);
 	case HC_FREE_FRAMES:
 		return (int64_t)page_free_count();
 	case HC_PATH_STATS:

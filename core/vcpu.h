@@ -91,6 +91,21 @@ struct vcpu_debug {
 	uint64_t bp_addr[4];
 };
 
+/*
+ * The last instruction-fetch translation (core/guest_mem.c): a linear page
+ * and the guest page-table entries its walk read, with where they live in
+ * host memory. Valid while the control registers, the VM's memory
+ * (mem_gen) and every one of those entries are unchanged, which is checked
+ * on each use; so it is exact, and cheap on the exit path.
+ */
+struct vcpu_fetch_cache {
+	uint64_t cr0, cr3, cr4, efer, la_page, mem_gen;
+	const uint8_t *page;            /* host address of the code page */
+	unsigned nentries, entry_bytes;
+	const void *entry_ptr[4];
+	uint64_t entry_val[4];
+};
+
 /* FXSAVE image: x87, MMX and SSE state (SDM Vol. 1 10.5.1). */
 struct vcpu_fpu {
 	uint8_t fxsave[512];
@@ -112,6 +127,7 @@ struct vcpu {
 	bool mmio_read_pending; /* the last exit was an MMIO read */
 	bool emul_continue;     /* a REP MMIO instruction has iterations left */
 	struct vcpu_debug debug;
+	struct vcpu_fetch_cache fetch;
 	bool resume_with_rf;    /* stopped on a breakpoint: skip it once */
 	uint64_t exits;         /* statistics */
 	uint64_t exits_to_ctl;

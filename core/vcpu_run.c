@@ -231,14 +231,11 @@ static void fill_exit(struct vcpu *v, const struct vexit *e, struct kvm_run *run
 
 static void fill_outputs(struct vcpu *v, struct kvm_run *run)
 {
-	struct vcpu_sregs s;
-
-	virt->get_sregs(v, &s);
 	run->if_flag = (v->regs.rflags & RFLAGS_IF) != 0;
 	/* 2.6.21: no STI/MOV-SS shadow and nothing queued; IF not included */
 	run->ready_for_interrupt_injection = !virt->interrupt_shadow(v) &&
 					     !vcpu_irq_queued(v);
-	run->cr8 = s.cr8;
+	run->cr8 = virt->get_cr8(v);
 	run->apic_base = v->apic_base;
 }
 
@@ -382,7 +379,10 @@ static int handle_npf(struct vcpu *v, const struct vexit *e, struct kvm_run *run
 int vcpu_run(struct vcpu *v, struct kvm_run *run)
 {
 	struct vexit e;
-	int exit_ready = complete_previous_exit(v, run);
+	int exit_ready;
+
+	virt->set_cr8(v, run->cr8);     /* 2.6.21 step 1: every call */
+	exit_ready = complete_previous_exit(v, run);
 	uint64_t since = ctl.exited_at;
 	enum pathcost_kind kind = PATH_CTL_TO_GUEST;
 

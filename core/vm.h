@@ -50,6 +50,7 @@ struct vm {
 	struct {
 		uint64_t gpa, size, hpa;
 	} extent_cache;
+	uint64_t mem_gen;               /* bumped on every slot change */
 };
 
 extern const struct virt_ops *virt;

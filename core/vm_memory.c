@@ -109,6 +109,7 @@ static int map_slot(struct vm *vm, struct vm_slot *s)
 static void unmap_slot(struct vm *vm, struct vm_slot *s)
 {
 	vm->extent_cache.size = 0;
+	vm->mem_gen++;
 	mmu_unmap(&vm->slat, s->gpa, s->size);
 	ctl_window_unmap(vm, s->gpa, s->size);
 	vm_slat_changed(vm);
@@ -224,6 +225,7 @@ int vm_set_slot(struct vm *vm, uint32_t slot, uint32_t flags, uint64_t gpa,
 	struct vm_slot *s = &vm->slots[slot];
 
 	vm->extent_cache.size = 0;              /* any change: forget it */
+	vm->mem_gen++;
 	if (size == 0) {                        /* delete */
 		if (s->used) {
 			unmap_slot(vm, s);

@@ -13,11 +13,18 @@
 #define PTE_NX   (1ULL << 63)
 #define ADDR_MASK_64 0x000ffffffffff000ULL
 
-static int read_entry(const struct guest_paging *p, uint64_t gpa, unsigned len,
-		      uint64_t *e)
+static int read_entry(const struct guest_paging *p, struct guest_translation *t,
+		      uint64_t gpa, unsigned len, uint64_t *e)
 {
 	*e = 0;
-	return p->read_gpa(p->ctx, gpa, e, len) ? -EFAULT : 0;
+	if (p->read_gpa(p->ctx, gpa, e, len))
+		return -EFAULT;
+	if (t->nentries < GUEST_WALK_MAX_ENTRIES) {
+		t->entry_gpa[t->nentries] = gpa;
+		t->entry_val[t->nentries++] = *e;
+	}
+	t->entry_bytes = (uint8_t)len;
+	return 0;
 }
 
 static void accumulate(struct guest_translation *t, uint64_t e)
@@ -34,7 +41,7 @@ static int walk_32(const struct guest_paging *p, uint64_t gva,
 	uint64_t pde, pte;
 	uint32_t va = (uint32_t)gva;
 
-	if (read_entry(p, (p->cr3 & 0xfffff000) + ((va >> 22) << 2), 4, &pde))
+	if (read_entry(p, t, (p->cr3 & 0xfffff000) + ((va >> 22) << 2), 4, &pde))
 		return -EFAULT;
 	if (!(pde & PTE_P))
 		return -ENOENT;
@@ -46,7 +53,7 @@ static int walk_32(const struct guest_paging *p, uint64_t gva,
 		t->page_size = 4ULL << 20;
 		return 0;
 	}
-	if (read_entry(p, (pde & 0xfffff000) + (((va >> 12) & 0x3ff) << 2), 4, &pte))
+	if (read_entry(p, t, (pde & 0xfffff000) + (((va >> 12) & 0x3ff) << 2), 4, &pte))
 		return -EFAULT;
 	if (!(pte & PTE_P))
 		return -ENOENT;
@@ -66,7 +73,7 @@ static int walk_64(const struct guest_paging *p, uint64_t gva, int levels,
 		/* PDPTE registers: CR3 bits 5-31 point at four entries, which
 		 * carry no R/W, U/S or NX bits (SDM 4.4.1). */
 		uint64_t pdpte_addr = (p->cr3 & 0xffffffe0) + (((gva >> 30) & 3) << 3);
-		if (read_entry(p, pdpte_addr, 8, &e))
+		if (read_entry(p, t, pdpte_addr, 8, &e))
 			return -EFAULT;
 		if (!(e & PTE_P))
 			return -ENOENT;
@@ -77,7 +84,7 @@ static int walk_64(const struct guest_paging *p, uint64_t gva, int levels,
 	}
 	for (int l = levels; l >= 1; l--) {
 		unsigned shift = 12 + 9 * (l - 1);
-		if (read_entry(p, table + (((gva >> shift) & 511) << 3), 8, &e))
+		if (read_entry(p, t, table + (((gva >> shift) & 511) << 3), 8, &e))
 			return -EFAULT;
 		if (!(e & PTE_P))
 			return -ENOENT;

@@ -21,8 +21,17 @@ struct guest_paging {
 	void *ctx;
 };
 
+#define GUEST_WALK_MAX_ENTRIES 4
+
 struct guest_translation {
 	uint64_t gpa;
+	/* Every entry the walk read, in order: the result is a function of
+	 * these values (and the control registers) alone, so a caller may
+	 * cache it and re-validate by comparing them. */
+	unsigned nentries;
+	uint8_t entry_bytes;    /* 4 (32-bit paging) or 8 */
+	uint64_t entry_gpa[GUEST_WALK_MAX_ENTRIES];
+	uint64_t entry_val[GUEST_WALK_MAX_ENTRIES];
 	bool writable;          /* every level allows writes */
 	bool user;              /* every level allows user access */
 	bool nx;                /* some level forbids execution */

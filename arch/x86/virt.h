@@ -44,6 +44,10 @@ struct virt_ops {
 	void (*set_sregs)(struct vcpu *v, const struct vcpu_sregs *s);
 	/* Enters the guest until an exit; fills *e. */
 	void (*run)(struct vcpu *v, struct vexit *e);
+	/* The guest's CR8 (task priority), cheaper than get_sregs on the
+	 * exit path; set_cr8 is KVM_RUN's "CR8 <- run.cr8" input. */
+	uint64_t (*get_cr8)(struct vcpu *v);
+	void (*set_cr8)(struct vcpu *v, uint64_t cr8);
 	/* Is the guest in an STI / MOV SS interrupt shadow? */
 	bool (*interrupt_shadow)(struct vcpu *v);
 	/* Delivers external interrupt 'vector' on the next entry; the caller

@@ -28,7 +28,7 @@ static int fetch_at_rip(struct vcpu *v, const struct vmcb_save *h,
 
 	if (!long64)
 		la &= 0xffffffff;
-	return guest_read_linear(v->vm, h->cr0, h->cr3, h->cr4, h->efer, la, buf, len);
+	return guest_read_linear(v, h->cr0, h->cr3, h->cr4, h->efer, la, buf, len);
 }
 
 /* Length of the instruction at RIP if it is map/opcode/modrm; 0 when the

@@ -45,6 +45,8 @@ void svm_get_sregs(struct vcpu *v, struct vcpu_sregs *s);
 void svm_set_sregs(struct vcpu *v, const struct vcpu_sregs *s);
 void svm_run(struct vcpu *v, struct vexit *e);
 bool svm_interrupt_shadow(struct vcpu *v);
+uint64_t svm_get_cr8(struct vcpu *v);
+void svm_set_cr8(struct vcpu *v, uint64_t cr8);
 void svm_set_debug(struct vcpu *v);
 void svm_load_guest_drs(const struct vcpu *v);
 int svm_get_msr(struct vcpu *v, uint32_t index, uint64_t *value);

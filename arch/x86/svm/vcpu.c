@@ -228,3 +228,15 @@ void svm_set_irq_window(struct vcpu *v, bool on)
 		c->intercept_misc1 &= ~SVM_INTERCEPT_VINTR;
 	}
 }
+
+uint64_t svm_get_cr8(struct vcpu *v)
+{
+	return to_svm(v)->vmcb->control.vintr & 0xf;     /* V_TPR */
+}
+
+void svm_set_cr8(struct vcpu *v, uint64_t cr8)
+{
+	struct vmcb_control *c = &to_svm(v)->vmcb->control;
+
+	c->vintr = (c->vintr & ~0xfULL) | (cr8 & 0xf);
+}

@@ -460,3 +460,14 @@ void vmx_run(struct vcpu *v, struct vexit *e)
 			return;
 	}
 }
+
+/* CR8 accesses exit and are emulated (cr.c): the TPR lives here. */
+uint64_t vmx_get_cr8(struct vcpu *v)
+{
+	return to_vmx(v)->cr8;
+}
+
+void vmx_set_cr8(struct vcpu *v, uint64_t cr8)
+{
+	to_vmx(v)->cr8 = cr8 & 0xf;
+}

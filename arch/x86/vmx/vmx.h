@@ -79,6 +79,8 @@ void vmx_get_sregs(struct vcpu *v, struct vcpu_sregs *s);
 void vmx_set_sregs(struct vcpu *v, const struct vcpu_sregs *s);
 void vmx_run(struct vcpu *v, struct vexit *e);
 bool vmx_interrupt_shadow(struct vcpu *v);
+uint64_t vmx_get_cr8(struct vcpu *v);
+void vmx_set_cr8(struct vcpu *v, uint64_t cr8);
 void vmx_inject_irq(struct vcpu *v, uint8_t vector);
 bool vmx_event_pending(struct vcpu *v);
 void vmx_set_irq_window(struct vcpu *v, bool on);
