@@ -160,6 +160,18 @@ struct kvm_run {
 		} io;
 		struct {
 		} debug;
+		/*
+		 * KVM_EXIT_CPUID, a BareKVM addition inside the union (no
+		 * layout change, docs/hypercall-abi.md): on the exit, eax and
+		 * ecx hold the guest's leaf and subleaf and 'completed' is 0.
+		 * A VMM may write the four results here, set completed = 1
+		 * and emulated = 1, and skip GET_REGS/SET_REGS; one that
+		 * ignores the member works as with 2.6.21.
+		 */
+		struct {
+			__u32 eax, ebx, ecx, edx;
+			__u32 completed;
+		} cpuid;
 		/* KVM_EXIT_MMIO */
 		struct {
 			__u64 phys_addr;

@@ -159,11 +159,12 @@ static void store_cpu(struct vcpu_emul *ve)
 
 enum emul_status vcpu_emulate(struct vcpu *v, struct vcpu_emul *ve)
 {
-	if (!emul_busy(&ve->ctx)) {
+	if (!ve->v) {                   /* first use: the context is zeroed */
 		ve->v = v;
 		emul_init(&ve->ctx, &guest_emul_ops, ve);
-		load_cpu(ve);
 	}
+	if (!emul_busy(&ve->ctx))
+		load_cpu(ve);
 	enum emul_status st = emul_execute(&ve->ctx, &ve->cpu, &ve->res);
 	/* DONE and the write requests have committed state (emul.h) */
 	if (st == EMUL_DONE || st == EMUL_MMIO_WRITE || st == EMUL_IO_OUT)

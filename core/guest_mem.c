@@ -116,23 +116,6 @@ static int walk_read(void *ctx, uint64_t gpa, void *buf, unsigned len)
 	return 0;
 }
 
-static bool fetch_cache_hit(const struct vcpu *v, uint64_t cr0, uint64_t cr3,
-			    uint64_t cr4, uint64_t efer, uint64_t la_page)
-{
-	const struct vcpu_fetch_cache *c = &v->fetch;
-
-	if (!c->page || c->la_page != la_page || c->cr3 != cr3 || c->cr0 != cr0 ||
-	    c->cr4 != cr4 || c->efer != efer || c->mem_gen != v->vm->mem_gen)
-		return false;
-	for (unsigned i = 0; i < c->nentries; i++) {
-		uint64_t now = c->entry_bytes == 8 ? *(const uint64_t *)c->entry_ptr[i]
-						   : *(const uint32_t *)c->entry_ptr[i];
-		if (now != c->entry_val[i])
-			return false;
-	}
-	return true;
-}
-
 /* Remembers a walk whose entries all lie in slot RAM (else nothing). */
 static void fetch_cache_fill(struct vcpu *v, uint64_t cr0, uint64_t cr3, uint64_t cr4,
 			     uint64_t efer, uint64_t la_page,
@@ -172,8 +155,10 @@ int guest_read_linear(struct vcpu *v, uint64_t cr0, uint64_t cr3, uint64_t cr4,
 	unsigned in_page = PAGE_SIZE - (la & (PAGE_SIZE - 1));
 
 	/* the common case: all bytes in the page the last fetch used */
-	if (max <= in_page && fetch_cache_hit(v, cr0, cr3, cr4, efer, la_page)) {
-		memcpy(buf, v->fetch.page + (la - la_page), max);
+	const uint8_t *cached = max <= in_page ?
+		guest_fetch_cached(v, cr0, cr3, cr4, efer, la, max) : 0;
+	if (cached) {
+		memcpy(buf, cached, max);
 		return (int)max;
 	}
 	while (got < max) {

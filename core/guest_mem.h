@@ -24,6 +24,33 @@ void *guest_gpa_ptr(struct vm *vm, uint64_t gpa, size_t len);
 int guest_read_linear(struct vcpu *v, uint64_t cr0, uint64_t cr3, uint64_t cr4,
 		      uint64_t efer, uint64_t la, uint8_t *buf, unsigned max);
 
+/*
+ * Host pointer to 'len' bytes at linear 'la' if the vCPU's fetch cache
+ * (struct vcpu_fetch_cache) holds their page and is still valid; NULL
+ * otherwise (then use guest_read_linear, which refills it). Inline: this is
+ * the exit path's instruction check.
+ */
+static inline const uint8_t *guest_fetch_cached(const struct vcpu *v, uint64_t cr0,
+						uint64_t cr3, uint64_t cr4,
+						uint64_t efer, uint64_t la,
+						unsigned len)
+{
+	const struct vcpu_fetch_cache *c = &v->fetch;
+	uint64_t off = la - c->la_page;
+
+	if (!c->page || off >= 4096 || len > 4096 - off || c->cr3 != cr3 ||
+	    c->cr0 != cr0 || c->cr4 != cr4 || c->efer != efer ||
+	    c->mem_gen != v->vm->mem_gen)
+		return 0;
+	for (unsigned i = 0; i < c->nentries; i++) {
+		uint64_t now = c->entry_bytes == 8 ? *(const uint64_t *)c->entry_ptr[i]
+						   : *(const uint32_t *)c->entry_ptr[i];
+		if (now != c->entry_val[i])
+			return 0;
+	}
+	return c->page + off;
+}
+
 /* Reads up to 'max' instruction bytes at CS:RIP; returns how many (>0)
  * were readable, or -EFAULT if not even the first byte was. */
 int guest_fetch_insn(struct vcpu *v, uint8_t *buf, unsigned max);

@@ -126,6 +126,8 @@ struct vcpu {
 	void *emul;             /* struct vcpu_emul, allocated on first MMIO */
 	bool mmio_read_pending; /* the last exit was an MMIO read */
 	bool emul_continue;     /* a REP MMIO instruction has iterations left */
+	bool irq_window_armed;  /* backend asked to exit at the window */
+	bool pending_cpuid;     /* the last exit was KVM_EXIT_CPUID */
 	struct vcpu_debug debug;
 	struct vcpu_fetch_cache fetch;
 	bool resume_with_rf;    /* stopped on a breakpoint: skip it once */

@@ -112,9 +112,24 @@ bool vcpu_irq_queued(const struct vcpu *v)
  * Before each entry (kvm-abi-v4.md 6.1 step 4): inject the lowest queued
  * vector if the guest can take it now, else ask for an exit when it can.
  */
+/* Arms or disarms the interrupt-window exit, touching the backend only on
+ * a change. */
+static void irq_window(struct vcpu *v, bool on)
+{
+	if (v->irq_window_armed != on) {
+		virt->set_irq_window(v, on);
+		v->irq_window_armed = on;
+	}
+}
+
 static void prepare_interrupts(struct vcpu *v, const struct kvm_run *run)
 {
 	int vec = lowest_pending(v);
+
+	if (vec < 0 && !run->request_interrupt_window) {
+		irq_window(v, false);   /* the common case: nothing to deliver */
+		return;
+	}
 	bool can_take = (v->regs.rflags & RFLAGS_IF) && !virt->interrupt_shadow(v) &&
 			!virt->event_pending(v);
 
@@ -123,7 +138,7 @@ static void prepare_interrupts(struct vcpu *v, const struct kvm_run *run)
 		v->irq_pending[vec / 64] &= ~(1ULL << (vec % 64));
 		vec = lowest_pending(v);
 	}
-	virt->set_irq_window(v, vec >= 0 || run->request_interrupt_window);
+	irq_window(v, vec >= 0 || run->request_interrupt_window);
 }
 
 /* The VMM asked for the window, nothing is queued, and it is open now. */
@@ -192,7 +207,12 @@ static void fill_exit(struct vcpu *v, const struct vexit *e, struct kvm_run *run
 		break;
 	case VEXIT_CPUID:
 		run->exit_reason = KVM_EXIT_CPUID;
+		run->cpuid.eax = (uint32_t)v->regs.rax;
+		run->cpuid.ecx = (uint32_t)v->regs.rcx;
+		run->cpuid.ebx = run->cpuid.edx = 0;
+		run->cpuid.completed = 0;
 		v->pending_insn_len = e->insn_len;
+		v->pending_cpuid = true;
 		break;
 	case VEXIT_INTR_WINDOW:
 		run->exit_reason = KVM_EXIT_IRQ_WINDOW_OPEN;
@@ -337,6 +357,15 @@ static int complete_previous_exit(struct vcpu *v, struct kvm_run *run)
 {
 	struct vcpu_emul *ve = v->emul;
 
+	if (run->emulated && v->pending_cpuid && run->cpuid.completed) {
+		/* the results came back in the kvm_run union (no SET_REGS);
+		 * CPUID zero-extends into the 64-bit registers */
+		v->regs.rax = run->cpuid.eax;
+		v->regs.rbx = run->cpuid.ebx;
+		v->regs.rcx = run->cpuid.ecx;
+		v->regs.rdx = run->cpuid.edx;
+	}
+	v->pending_cpuid = false;
 	if (run->emulated) {
 		v->regs.rip += v->pending_insn_len;
 		v->pending_insn_len = 0;
@@ -416,14 +445,14 @@ int vcpu_run(struct vcpu *v, struct kvm_run *run)
 		}
 		if (!exit_ready && window_open_for_vmm(v, run)) {
 			/* 2.6.21 surfaces this as -EINTR after an exit it handled */
-			virt->set_irq_window(v, false);
+			irq_window(v, false);
 			fill_outputs(v, run);
 			ctl.guest_exit_at = since;
 			ctl.guest_exit_kind = PATH_GUEST_TO_CTL_OTHER;
 			return -EINTR;
 		}
 	}
-	virt->set_irq_window(v, false);
+	irq_window(v, false);
 	v->exits_to_ctl++;
 	fill_outputs(v, run);
 	ctl.guest_exit_at = since;

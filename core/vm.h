@@ -51,6 +51,7 @@ struct vm {
 		uint64_t gpa, size, hpa;
 	} extent_cache;
 	uint64_t mem_gen;               /* bumped on every slot change */
+	unsigned last_slot;             /* vm_slot_at's first guess */
 };
 
 extern const struct virt_ops *virt;

@@ -22,10 +22,17 @@ static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 
 struct vm_slot *vm_slot_at(struct vm *vm, uint64_t gpa)
 {
+	struct vm_slot *last = &vm->slots[vm->last_slot];
+
+	/* consecutive lookups nearly always hit the same slot */
+	if (last->used && gpa - last->gpa < last->size)
+		return last;
 	for (unsigned i = 0; i < VM_MAX_SLOTS; i++) {
 		struct vm_slot *s = &vm->slots[i];
-		if (s->used && gpa >= s->gpa && gpa - s->gpa < s->size)
+		if (s->used && gpa - s->gpa < s->size) {
+			vm->last_slot = i;
 			return s;
+		}
 	}
 	return 0;
 }

@@ -81,6 +81,11 @@ static void test_struct_sizes(void **state)
 	assert_int_equal(MSIZE(kvm_run, io), 24);
 	assert_int_equal(MSIZE(kvm_run, mmio), 24);
 	assert_int_equal(MSIZE(kvm_run, debug), 0);
+	/* BareKVM's KVM_EXIT_CPUID member fits inside the union: the union
+	 * and kvm_run keep their 2.6.21 sizes (checked above) */
+	assert_int_equal(MSIZE(kvm_run, cpuid), 20);
+	assert_int_equal(offsetof(struct kvm_run, cpuid.eax), 48);
+	assert_int_equal(offsetof(struct kvm_run, cpuid.completed), 64);
 }
 
 static void test_alignment(void **state)

@@ -19,16 +19,39 @@
 #define NPF_WRITE   (1ULL << 1)
 #define NPF_FETCH   (1ULL << 4)
 
-/* Reads instruction bytes at CS:RIP with the paging state in the VMCB. */
-static int fetch_at_rip(struct vcpu *v, const struct vmcb_save *h,
-			uint8_t *buf, unsigned len)
+static uint64_t rip_linear(const struct vmcb_save *h)
 {
 	bool long64 = (h->efer & EFER_LMA) && ((h->cs.attrib >> 9) & 1);
 	uint64_t la = h->cs.base + h->rip;
 
-	if (!long64)
-		la &= 0xffffffff;
-	return guest_read_linear(v, h->cr0, h->cr3, h->cr4, h->efer, la, buf, len);
+	return long64 ? la : (la & 0xffffffff);
+}
+
+/* Reads instruction bytes at CS:RIP with the paging state in the VMCB. */
+static int fetch_at_rip(struct vcpu *v, const struct vmcb_save *h,
+			uint8_t *buf, unsigned len)
+{
+	return guest_read_linear(v, h->cr0, h->cr3, h->cr4, h->efer, rip_linear(h),
+				 buf, len);
+}
+
+/* Do the bytes at RIP equal 'plain'? From the fetch cache when valid. */
+static bool rip_bytes_are(struct vcpu *v, const struct vmcb_save *h,
+			  const uint8_t *plain, unsigned n)
+{
+	uint8_t bytes[3];
+	const uint8_t *at = guest_fetch_cached(v, h->cr0, h->cr3, h->cr4, h->efer,
+					       rip_linear(h), n);
+
+	if (!at) {
+		if (fetch_at_rip(v, h, bytes, n) != (int)n)
+			return false;
+		at = bytes;
+	}
+	for (unsigned i = 0; i < n; i++)
+		if (at[i] != plain[i])
+			return false;
+	return true;
 }
 
 /* Length of the instruction at RIP if it is map/opcode/modrm; 0 when the
@@ -53,8 +76,7 @@ static uint32_t insn_len_checked(struct vcpu *v, struct svm_vcpu *sv,
 	plain[nplain++] = opcode;
 	if (modrm >= 0)
 		plain[nplain++] = (uint8_t)modrm;
-	if (fetch_at_rip(v, h, bytes, nplain) == (int)nplain &&
-	    !memcmp(bytes, plain, nplain))
+	if (rip_bytes_are(v, h, plain, nplain))
 		return nplain;
 
 	int n = fetch_at_rip(v, h, bytes, sizeof(bytes));

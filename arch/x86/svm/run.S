@@ -4,8 +4,10 @@
  * VMRUN/#VMEXIT switch RAX, RSP, RIP, RFLAGS and the control registers
  * (AMD APM Vol. 2 15.5); every other GPR is ours to save. VMLOAD/VMSAVE move
  * the state VMRUN leaves alone (FS, GS, TR, LDTR, KernelGSBase, the SYSCALL
- * and SYSENTER MSRs, APM 15.5.2): the host's copy goes to a per-CPU host
- * VMCB so TR (and with it the IST stacks) is ours again after the exit.
+ * and SYSENTER MSRs, APM 15.5.2). The host's copy was saved once into the
+ * per-CPU host VMCB when SVM was enabled (it never changes: the hypervisor
+ * uses none of it but TR), and is loaded back after every exit so TR, and
+ * with it the IST stacks, is ours again.
  * GIF is clear from before the first VMSAVE until the host state is back.
  * RFLAGS.IF is set only across VMRUN, so a physical interrupt during the
  * guest causes an INTR exit and is taken afterwards (lapic.c), never inside
@@ -41,8 +43,6 @@ svm_vmrun:                      /* rdi = regs, rsi = guest VMCB, rdx = host VMCB
     push %rsi                   /*  0(%rsp): guest VMCB */
 
     clgi
-    mov %rdx, %rax
-    vmsave                      /* host FS/GS/TR/LDTR/MSRs */
     mov %rsi, %rax
 
     mov REG_RBX(%rdi), %rbx

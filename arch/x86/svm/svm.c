@@ -42,6 +42,8 @@ static int svm_cpu_enable(unsigned cpu)
 		return -ENOMEM;
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
 	wrmsr(MSR_VM_HSAVE_PA, c->hsave_pa);
+	/* the host's FS/GS/TR/LDTR and SYSCALL MSRs, reloaded after each exit */
+	__asm__ volatile("vmsave %%rax" ::"a"(c->host_vmcb_pa) : "memory");
 	return 0;
 }
 
