@@ -41,7 +41,7 @@ HV_OBJS   := $(patsubst %.c,$(BUILD)/hv/%.o,$(HV_SRCS_C)) \
 ISO_DIR := $(BUILD)/iso
 TEST_MODULE := $(BUILD)/modules/hello.txt
 
-.PHONY: all run run-uefi run-bochs test test-unit test-system clean headers-check
+.PHONY: all run run-uefi run-bochs test test-unit test-system clean headers-check bench
 all: $(BUILD)/barekvm.iso
 
 # V=1 shows the full commands.
@@ -80,6 +80,10 @@ run-uefi: $(BUILD)/barekvm.iso
 
 run-bochs: $(BUILD)/barekvm.iso
 	tools/run-bochs.sh --iso $<
+
+# Exit round trips in executed instructions (QEMU -icount, Bochs): tools/bench.py
+bench: $(BUILD)/barekvm.iso
+	$(PYTHON) tools/bench.py
 
 # ---- host unit tests ------------------------------------------------------
 HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -I . -DHOST_TEST \

@@ -25,7 +25,7 @@ TG_OUT := $(BUILD)/guests
 TG_OBJ := $(TG_OUT)/obj
 
 TEST_GUESTS := $(TG_OUT)/real.bin $(TG_OUT)/prot32.bin $(TG_OUT)/long64.bin \
-               $(TG_OUT)/mbhello.elf $(TG_OUT)/bench.bin
+               $(TG_OUT)/mbhello.elf $(TG_OUT)/bench.bin $(TG_OUT)/bench32.bin
 
 TG_GCC_INCLUDE := $(shell $(CC) -print-file-name=include)
 
@@ -55,10 +55,12 @@ TG_LONG64_OBJS  := $(TG_OBJ)/64/long64/entry.o $(TG_OBJ)/64/long64/main.o \
                    $(TG_OBJ)/64/lib/common_checks.o $(TG_LIB_64)
 TG_BENCH_OBJS   := $(TG_OBJ)/64/long64/entry.o $(TG_OBJ)/64/bench/main.o \
                    $(TG_LIB_64)
+TG_BENCH32_OBJS := $(TG_OBJ)/32/prot32/entry.o $(TG_OBJ)/32/bench/main.o \
+                   $(TG_LIB_32)
 TG_MBHELLO_OBJS := $(TG_OBJ)/32/mbhello/entry.o $(TG_OBJ)/32/mbhello/main.o \
                    $(TG_LIB_32)
 TG_ALL_OBJS := $(TG_REAL_OBJS) $(TG_PROT32_OBJS) $(TG_LONG64_OBJS) $(TG_MBHELLO_OBJS) \
-               $(TG_BENCH_OBJS)
+               $(TG_BENCH_OBJS) $(TG_BENCH32_OBJS)
 
 .PHONY: test-guests test-guests-qemu test-guests-clean
 test-guests: $(TEST_GUESTS)
@@ -91,6 +93,9 @@ $(TG_OBJ)/long64.elf: $(TG_LONG64_OBJS) $(TG_DIR)/flat.ld $(TG_DIR)/debug-sectio
 
 $(TG_OBJ)/bench.elf: $(TG_BENCH_OBJS) $(TG_DIR)/flat.ld $(TG_DIR)/debug-sections.ld
 	$(TG_LD) -m elf_x86_64 $(TG_LDFLAGS) -T $(TG_DIR)/flat.ld -o $@ $(TG_BENCH_OBJS)
+
+$(TG_OBJ)/bench32.elf: $(TG_BENCH32_OBJS) $(TG_DIR)/flat.ld $(TG_DIR)/debug-sections.ld
+	$(TG_LD) -m elf_i386 $(TG_LDFLAGS) -T $(TG_DIR)/flat.ld -o $@ $(TG_BENCH32_OBJS)
 
 $(TG_OUT)/%.bin: $(TG_OBJ)/%.elf
 	$(TG_OBJCOPY) -O binary $< $@

@@ -1,6 +1,7 @@
 /*
- * bench.bin: exit round trips measured from inside a 64-bit guest (entered
- * like long64.bin, docs/test-guests.md). Under `qemu -icount shift=0` the
+ * bench.bin / bench32.bin: exit round trips measured from inside a 64-bit
+ * guest (entered like long64.bin) or a 32-bit one (entered like prot32.bin,
+ * docs/test-guests.md). Under `qemu -icount shift=0` the
  * TSC advances once per executed instruction at every nesting level, so the
  * averages below are exact path lengths: guest + hypervisor + control
  * partition (tools/bench.py, `make bench`).
@@ -10,8 +11,13 @@
  */
 #include "guest.h"
 
+#ifdef __x86_64__
 const char guest_name[] = "bench";
 unsigned long entry_rflags;             /* recorded by long64/entry.S */
+#else
+const char guest_name[] = "bench32";
+unsigned long entry_eflags;             /* recorded by prot32/entry.S */
+#endif
 
 int main(void);
 
@@ -58,13 +64,16 @@ static void do_op(enum op op)
 	}
 }
 
-static uint64_t measure(enum op op)
+/* The average per iteration. The total fits 32 bits (1000 iterations of
+ * well under a million instructions), which spares 32-bit code a 64-bit
+ * division helper. */
+static unsigned long measure(enum op op)
 {
 	uint64_t t0 = rdtsc();
 
 	for (int i = 0; i < ITERATIONS; i++)
 		do_op(op);
-	return (rdtsc() - t0) / ITERATIONS;
+	return (unsigned long)(uint32_t)(rdtsc() - t0) / ITERATIONS;
 }
 
 int main(void)
@@ -79,15 +88,14 @@ int main(void)
 		{ OP_MMIO_WRITE, "mmio write served by the control partition" },
 		{ OP_RDMSR, "rdmsr handled inside the hypervisor" },
 	};
-	uint64_t empty = measure(OP_EMPTY);
+	unsigned long empty = measure(OP_EMPTY);
 
 	con_init();
 	say("%d iterations each, empty loop %lu instructions per iteration",
-	    ITERATIONS, (unsigned long)empty);
+	    ITERATIONS, empty);
 	for (unsigned i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
-		uint64_t t = measure(ops[i].op);
-		say("%s: %lu instructions", ops[i].name,
-		    (unsigned long)(t > empty ? t - empty : 0));
+		unsigned long t = measure(ops[i].op);
+		say("%s: %lu instructions", ops[i].name, t > empty ? t - empty : 0);
 	}
 	say("done");
 	return 0;
