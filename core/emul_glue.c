@@ -17,11 +17,6 @@
 #define CR0_WP_BIT (1ULL << 16)
 #define EFER_NXE_BIT (1ULL << 11)
 
-static int walk_read(void *ctx, uint64_t gpa, void *buf, unsigned len)
-{
-	return guest_read_gpa(ctx, gpa, buf, len);
-}
-
 static void page_fault(struct emul_event *f, uint64_t la, uint32_t code)
 {
 	*f = (struct emul_event){ .vector = 14, .has_error_code = 1,
@@ -33,8 +28,6 @@ static bool translate(struct vcpu_emul *ve, uint64_t la, unsigned acc,
 		      uint64_t *gpa, struct emul_event *fault)
 {
 	const struct emul_cpu *c = &ve->cpu;
-	struct guest_paging p = { c->cr0, c->cr3, c->cr4, c->efer, walk_read,
-				  ve->v->vm };
 	struct guest_translation t;
 	bool write = acc & (EMUL_ACC_WRITE | EMUL_ACC_RMW);
 	bool user = acc & EMUL_ACC_USER;
@@ -42,7 +35,8 @@ static bool translate(struct vcpu_emul *ve, uint64_t la, unsigned acc,
 	uint32_t code = (write ? PF_W : 0) | (user ? PF_U : 0) |
 			(fetch && (c->efer & EFER_NXE_BIT) ? PF_I : 0);
 
-	if (guest_walk(&p, la, &t)) {
+	struct vcpu_xlat *cache = fetch ? &ve->v->fetch : &ve->v->data;
+	if (guest_translate(ve->v, cache, c->cr0, c->cr3, c->cr4, c->efer, la, &t)) {
 		page_fault(fault, la, code);
 		return false;
 	}

@@ -117,22 +117,22 @@ static int walk_read(void *ctx, uint64_t gpa, void *buf, unsigned len)
 }
 
 /* Remembers a walk whose entries all lie in slot RAM (else nothing). */
-static void fetch_cache_fill(struct vcpu *v, uint64_t cr0, uint64_t cr3, uint64_t cr4,
-			     uint64_t efer, uint64_t la_page,
-			     const struct guest_translation *t)
+static void xlat_fill(struct vcpu *v, struct vcpu_xlat *c, uint64_t cr0,
+		      uint64_t cr3, uint64_t cr4, uint64_t efer, uint64_t la_page,
+		      const struct guest_translation *t)
 {
-	struct vcpu_fetch_cache *c = &v->fetch;
-
-	c->page = 0;
+	c->valid = false;
 	for (unsigned i = 0; i < t->nentries; i++) {
 		c->entry_ptr[i] = extent_ptr(v->vm, t->entry_gpa[i], t->entry_bytes);
 		c->entry_val[i] = t->entry_val[i];
 		if (!c->entry_ptr[i])
 			return;
 	}
-	const uint8_t *page = extent_ptr(v->vm, ALIGN_DOWN(t->gpa, PAGE_SIZE), PAGE_SIZE);
-	if (!page)
-		return;
+	c->gpa_page = ALIGN_DOWN(t->gpa, PAGE_SIZE);
+	c->page = extent_ptr(v->vm, c->gpa_page, PAGE_SIZE);
+	c->writable = t->writable;
+	c->user = t->user;
+	c->nx = t->nx;
 	c->cr0 = cr0;
 	c->cr3 = cr3;
 	c->cr4 = cr4;
@@ -141,7 +141,27 @@ static void fetch_cache_fill(struct vcpu *v, uint64_t cr0, uint64_t cr3, uint64_
 	c->mem_gen = v->vm->mem_gen;
 	c->nentries = t->nentries;
 	c->entry_bytes = t->entry_bytes;
-	c->page = page;
+	c->valid = true;
+}
+
+int guest_translate(struct vcpu *v, struct vcpu_xlat *c, uint64_t cr0,
+		    uint64_t cr3, uint64_t cr4, uint64_t efer, uint64_t la,
+		    struct guest_translation *t)
+{
+	if (guest_xlat_valid(v, c, cr0, cr3, cr4, efer, la)) {
+		t->gpa = c->gpa_page + (la - c->la_page);
+		t->writable = c->writable;
+		t->user = c->user;
+		t->nx = c->nx;
+		t->page_size = PAGE_SIZE;
+		t->nentries = 0;
+		return 0;
+	}
+	struct guest_paging p = { cr0, cr3, cr4, efer, walk_read, v->vm };
+	int r = guest_walk(&p, la, t);
+	if (r == 0)
+		xlat_fill(v, c, cr0, cr3, cr4, efer, ALIGN_DOWN(la, PAGE_SIZE), t);
+	return r;
 }
 
 int guest_read_linear(struct vcpu *v, uint64_t cr0, uint64_t cr3, uint64_t cr4,
@@ -170,7 +190,7 @@ int guest_read_linear(struct vcpu *v, uint64_t cr0, uint64_t cr3, uint64_t cr4,
 		if (guest_read_gpa(vm, t.gpa, buf + got, chunk))
 			break;
 		if (got == 0)
-			fetch_cache_fill(v, cr0, cr3, cr4, efer, la_page, &t);
+			xlat_fill(v, &v->fetch, cr0, cr3, cr4, efer, la_page, &t);
 		got += chunk;
 	}
 	return got ? (int)got : -EFAULT;

@@ -30,26 +30,47 @@ int guest_read_linear(struct vcpu *v, uint64_t cr0, uint64_t cr3, uint64_t cr4,
  * otherwise (then use guest_read_linear, which refills it). Inline: this is
  * the exit path's instruction check.
  */
+static inline bool guest_xlat_valid(const struct vcpu *v, const struct vcpu_xlat *c,
+				    uint64_t cr0, uint64_t cr3, uint64_t cr4,
+				    uint64_t efer, uint64_t la)
+{
+	if (!c->valid || la - c->la_page >= 4096 || c->cr3 != cr3 ||
+	    c->cr0 != cr0 || c->cr4 != cr4 || c->efer != efer ||
+	    c->mem_gen != v->vm->mem_gen)
+		return false;
+	for (unsigned i = 0; i < c->nentries; i++) {
+		uint64_t now = c->entry_bytes == 8 ? *(const uint64_t *)c->entry_ptr[i]
+						   : *(const uint32_t *)c->entry_ptr[i];
+		if (now != c->entry_val[i])
+			return false;
+	}
+	return true;
+}
+
 static inline const uint8_t *guest_fetch_cached(const struct vcpu *v, uint64_t cr0,
 						uint64_t cr3, uint64_t cr4,
 						uint64_t efer, uint64_t la,
 						unsigned len)
 {
-	const struct vcpu_fetch_cache *c = &v->fetch;
+	const struct vcpu_xlat *c = &v->fetch;
 	uint64_t off = la - c->la_page;
 
-	if (!c->page || off >= 4096 || len > 4096 - off || c->cr3 != cr3 ||
-	    c->cr0 != cr0 || c->cr4 != cr4 || c->efer != efer ||
-	    c->mem_gen != v->vm->mem_gen)
+	if (!guest_xlat_valid(v, c, cr0, cr3, cr4, efer, la) || !c->page ||
+	    len > 4096 - off)
 		return 0;
-	for (unsigned i = 0; i < c->nentries; i++) {
-		uint64_t now = c->entry_bytes == 8 ? *(const uint64_t *)c->entry_ptr[i]
-						   : *(const uint32_t *)c->entry_ptr[i];
-		if (now != c->entry_val[i])
-			return 0;
-	}
 	return c->page + off;
 }
+
+/*
+ * Translates linear 'la' like the CPU (guest_walk), through the remembered
+ * translation 'c' (v->fetch or v->data) when it is still valid, and
+ * remembers the result otherwise. 0 and *t (gpa and the access flags), or
+ * the walk's error.
+ */
+struct guest_translation;
+int guest_translate(struct vcpu *v, struct vcpu_xlat *c, uint64_t cr0,
+		    uint64_t cr3, uint64_t cr4, uint64_t efer, uint64_t la,
+		    struct guest_translation *t);
 
 /* Reads up to 'max' instruction bytes at CS:RIP; returns how many (>0)
  * were readable, or -EFAULT if not even the first byte was. */

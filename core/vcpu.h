@@ -92,15 +92,19 @@ struct vcpu_debug {
 };
 
 /*
- * The last instruction-fetch translation (core/guest_mem.c): a linear page
- * and the guest page-table entries its walk read, with where they live in
- * host memory. Valid while the control registers, the VM's memory
+ * One remembered guest translation (core/guest_mem.c): a linear page, what
+ * the walk found, and the guest page-table entries it read, with where they
+ * live in host memory. Valid while the control registers, the VM's memory
  * (mem_gen) and every one of those entries are unchanged, which is checked
- * on each use; so it is exact, and cheap on the exit path.
+ * on each use; so it is exact, and cheap on the exit path. Each vCPU keeps
+ * one for instruction fetches and one for data (the emulator's accesses).
  */
-struct vcpu_fetch_cache {
+struct vcpu_xlat {
+	bool valid;
+	bool writable, user, nx;
 	uint64_t cr0, cr3, cr4, efer, la_page, mem_gen;
-	const uint8_t *page;            /* host address of the code page */
+	uint64_t gpa_page;
+	const uint8_t *page;            /* host address if RAM, else NULL */
 	unsigned nentries, entry_bytes;
 	const void *entry_ptr[4];
 	uint64_t entry_val[4];
@@ -129,7 +133,7 @@ struct vcpu {
 	bool irq_window_armed;  /* backend asked to exit at the window */
 	bool pending_cpuid;     /* the last exit was KVM_EXIT_CPUID */
 	struct vcpu_debug debug;
-	struct vcpu_fetch_cache fetch;
+	struct vcpu_xlat fetch, data;
 	bool resume_with_rf;    /* stopped on a breakpoint: skip it once */
 	uint64_t exits;         /* statistics */
 	uint64_t exits_to_ctl;

@@ -52,6 +52,7 @@ struct vm {
 	} extent_cache;
 	uint64_t mem_gen;               /* bumped on every slot change */
 	unsigned last_slot;             /* vm_slot_at's first guess */
+	unsigned slots_end;             /* one past the highest used slot */
 };
 
 extern const struct virt_ops *virt;

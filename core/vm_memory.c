@@ -27,7 +27,7 @@ struct vm_slot *vm_slot_at(struct vm *vm, uint64_t gpa)
 	/* consecutive lookups nearly always hit the same slot */
 	if (last->used && gpa - last->gpa < last->size)
 		return last;
-	for (unsigned i = 0; i < VM_MAX_SLOTS; i++) {
+	for (unsigned i = 0; i < vm->slots_end; i++) {
 		struct vm_slot *s = &vm->slots[i];
 		if (s->used && gpa - s->gpa < s->size) {
 			vm->last_slot = i;
@@ -35,6 +35,16 @@ struct vm_slot *vm_slot_at(struct vm *vm, uint64_t gpa)
 		}
 	}
 	return 0;
+}
+
+/* slots_end: one past the highest slot in use, so lookups of addresses in
+ * no slot (MMIO) scan only what exists. */
+static void update_slots_end(struct vm *vm)
+{
+	vm->slots_end = 0;
+	for (unsigned i = 0; i < VM_MAX_SLOTS; i++)
+		if (vm->slots[i].used)
+			vm->slots_end = i + 1;
 }
 
 static void free_slot_memory(struct vm_slot *s)
@@ -223,8 +233,20 @@ int vm_get_dirty_log(struct vm *vm, uint32_t slot, void *out, uint64_t bitmap_by
 	return 0;
 }
 
+static int set_slot(struct vm *vm, uint32_t slot, uint32_t flags, uint64_t gpa,
+		    uint64_t size);
+
 int vm_set_slot(struct vm *vm, uint32_t slot, uint32_t flags, uint64_t gpa,
 		uint64_t size)
+{
+	int r = set_slot(vm, slot, flags, gpa, size);
+
+	update_slots_end(vm);
+	return r;
+}
+
+static int set_slot(struct vm *vm, uint32_t slot, uint32_t flags, uint64_t gpa,
+		    uint64_t size)
 {
 	if (slot >= VM_MAX_SLOTS || (gpa | size) & (PAGE_SIZE - 1) ||
 	    gpa + size < gpa || gpa + size > MMU_GPA_LIMIT)
