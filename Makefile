@@ -109,7 +109,7 @@ test-unit: $(UNIT_TESTS) test-emul test-ctl headers-check
 
 # Every public header must compile on its own (STYLE.md: headers stand alone).
 headers-check:
-	@set -e; for h in $(wildcard include/*.h abi/*.h core/*.h arch/x86/*.h mmu/*.h); do \
+	@set -e; for h in $(wildcard abi/*.h core/*.h arch/x86/*.h arch/x86/svm/*.h arch/x86/vmx/*.h mmu/*.h emul/emul.h); do \
 	  echo '#include "'$$h'"' | $(CC) $(filter-out -MMD -MP,$(HV_CFLAGS)) -x c -fsyntax-only - ; done
 
 test-system: $(BUILD)/barekvm.iso
