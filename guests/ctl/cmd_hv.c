@@ -113,8 +113,9 @@ static void print_result(const char *what, int r)
 		printf("%s: result %d\n", what, r);
 }
 
-/* A raw request with a zeroed struct in the mailbox: lets a person (and the
- * system tests) check how the hypervisor rejects malformed requests. */
+/* A raw request with a zeroed struct in the mailbox (or ARG, for _IO
+ * requests and KVM_CREATE_VCPU): lets a person (and the system tests)
+ * check how the hypervisor rejects malformed requests. */
 static int cmd_ioctl(int argc, char **argv)
 {
 	static uint8_t zero_struct[4096];
@@ -125,8 +126,10 @@ static int cmd_ioctl(int argc, char **argv)
 		printf("error: ioctl HANDLE REQUEST [ARG]: numbers expected\n");
 		return 1;
 	}
+	/* KVM_CREATE_VCPU carries its index by value despite its _IOW size */
+	bool by_value = request == KVM_CREATE_VCPU || !((request >> 16) & 0x3fff);
 	int r = kvm_ioctl((int)handle, (unsigned long)request,
-			  (request >> 16) & 0x3fff ? (void *)zero_struct : (void *)(uintptr_t)arg);
+			  by_value ? (void *)(uintptr_t)arg : (void *)zero_struct);
 	print_result(kvm_request_name((unsigned long)request), r);
 	return r < 0;
 }
@@ -146,6 +149,8 @@ static int cmd_slot(int argc, char **argv)
 	}
 	int r = kvm_set_memory_region(vm->vm_fd, (uint32_t)slot, gpa, size, (uint32_t)flags);
 	print_result("KVM_SET_MEMORY_REGION", r);
+	if (r >= 0)     /* `dirty` needs to know the slot */
+		vm_note_slot(vm, (uint32_t)slot, (uint32_t)flags, gpa, size);
 	return r < 0;
 }
 

@@ -10,18 +10,15 @@
 #include "guests/ctl/kvm_client.h"
 #include "guests/ctl/vmm.h"
 
-static int cmd_run(int argc, char **argv)
+int ctl_run_and_report(struct vm *vm)
 {
-	struct vm *vm = ctl_vm_arg(argv[1]);
 	char what[192];
 
-	(void)argc;
-	if (!vm)
-		return 1;
 	switch (vmm_run(vm)) {
 	case VMM_EXITED:
 	case VMM_HALTED:
 	case VMM_INTERRUPTED:
+	case VMM_DEBUG:
 		vmm_describe_outcome(vm, what, sizeof(what));
 		printf("vm %d: %s\n", vm->index, what);
 		return 0;
@@ -37,6 +34,14 @@ static int cmd_run(int argc, char **argv)
 	}
 }
 
+static int cmd_run(int argc, char **argv)
+{
+	struct vm *vm = ctl_vm_arg(argv[1]);
+
+	(void)argc;
+	return vm ? ctl_run_and_report(vm) : 1;
+}
+
 static int cmd_stats(int argc, char **argv)
 {
 	struct vm *vm = ctl_vm_arg(argv[1]);
@@ -49,7 +54,7 @@ static int cmd_stats(int argc, char **argv)
 }
 
 const struct cli_command ctl_run_commands[] = {
-	{ "run", "run N", "run VM N until the guest exits, halts or fails (^C or ^] stops it)",
+	{ "run", "run N", "run VM N until the guest exits, halts, fails or hits a breakpoint (^C or ^] stops it)",
 	  1, 1, cmd_run },
 	{ "stats", "stats N", "exit counters, devices and the last run of VM N",
 	  1, 1, cmd_stats },

@@ -47,8 +47,11 @@ static int put_state(struct vm *vm, const struct kvm_regs *regs,
 		}
 	}
 	/* New state: an instruction left half-completed by the last run is
-	 * no longer the one at RIP. */
+	 * no longer the one at RIP, and the last return's if_flag and ready
+	 * flag no longer describe the vCPU (the next return will). */
 	vm->resume_emulated = vm->resume_mmio = false;
+	vm->run.if_flag = 0;
+	vm->run.ready_for_interrupt_injection = 0;
 	return 0;
 }
 

@@ -17,6 +17,13 @@ extern const struct cli_command ctl_hv_commands[];      /* cmd_hv.c */
 extern const struct cli_command ctl_load_commands[];    /* cmd_load.c */
 extern const struct cli_command ctl_vcpu_commands[];    /* cmd_vcpu.c */
 extern const struct cli_command ctl_run_commands[];     /* cmd_run.c */
+extern const struct cli_command ctl_debug_commands[];   /* cmd_debug.c */
+extern const struct cli_command ctl_trace_commands[];   /* cmd_trace.c */
+extern const struct cli_command ctl_irq_commands[];     /* cmd_irq.c */
+extern const struct cli_command ctl_translate_commands[]; /* cmd_translate.c */
+extern const struct cli_command ctl_dirty_commands[];   /* cmd_dirty.c */
+extern const struct cli_command ctl_msr_commands[];     /* cmd_msr.c */
+extern const struct cli_command ctl_reset_commands[];   /* cmd_reset.c */
 
 const struct cli_command *const ctl_commands[] = {
 	ctl_core_commands,
@@ -25,5 +32,12 @@ const struct cli_command *const ctl_commands[] = {
 	ctl_load_commands,
 	ctl_vcpu_commands,
 	ctl_run_commands,
+	ctl_debug_commands,
+	ctl_trace_commands,
+	ctl_irq_commands,
+	ctl_translate_commands,
+	ctl_dirty_commands,
+	ctl_msr_commands,
+	ctl_reset_commands,
 	NULL,
 };

@@ -203,3 +203,22 @@ void cpu_setup_multiboot(uint32_t entry, uint32_t mbi_gpa,
 	regs->rax = MB_BOOTLOADER_MAGIC;
 	regs->rbx = mbi_gpa;
 }
+
+void cpu_reset_state(struct kvm_regs *regs, struct kvm_sregs *sregs)
+{
+	struct kvm_segment data = real_segment(0, SEG_TYPE_DATA_RWA);
+
+	memset(regs, 0, sizeof(*regs));
+	regs->rip = CPU_RESET_RIP;
+	regs->rdx = CPU_RESET_RDX;
+	regs->rflags = CPU_RFLAGS_FIXED;
+	memset(sregs, 0, sizeof(*sregs));
+	sregs->cs = real_segment(CPU_RESET_CS, SEG_TYPE_CODE_XRA);
+	set_data_segments(sregs, data);
+	sregs->tr = (struct kvm_segment){ .limit = 0xffff, .type = 3, .present = 1 };
+	sregs->ldt = (struct kvm_segment){ .limit = 0xffff, .type = 2, .present = 1 };
+	sregs->gdt.limit = 0xffff;
+	sregs->idt.limit = 0xffff;
+	sregs->cr0 = CPU_RESET_CR0;
+	sregs->apic_base = CPU_RESET_APIC_BASE;
+}

@@ -125,6 +125,13 @@ struct vm *ctl_vm_arg(const char *arg);
  * "error: no boot module 'x' (see 'modules')". */
 int ctl_module_arg(const char *arg);
 
+/* ---- cmd_run.c -------------------------------------------------------------- */
+
+/* vmm_run, then the outcome line ("vm N: guest exited with status 0",
+ * "vm N: breakpoint at RIP=0x...", a fatal reason and the registers).
+ * 0 unless the run failed. `run`, `continue` and `step` use it. */
+int ctl_run_and_report(struct vm *vm);
+
 /* ---- cmd_vcpu.c ------------------------------------------------------------ */
 
 /* Puts VM vm's vCPU in `mode` (real, prot32, long64: loader.h) at entry,

@@ -76,14 +76,17 @@ $(CTL_TEST_OUT)/test_cli:      $(CTL_DIR)/cli.c $(CTL_DIR)/lineedit.c \
 $(CTL_TEST_OUT)/test_io_bus:   $(CTL_DIR)/io_bus.c
 $(CTL_TEST_OUT)/test_devices:  $(CTL_DIR)/dev_uart16550.c $(CTL_DIR)/dev_debugexit.c \
                                $(CTL_DIR)/dev_port80.c $(CTL_DIR)/io_bus.c
+$(CTL_TEST_OUT)/test_pic_pit:  $(CTL_DIR)/dev_pic8259.c $(CTL_DIR)/dev_pit8254.c \
+                               $(CTL_DIR)/dev_mmiotest.c $(CTL_DIR)/io_bus.c
 $(CTL_TEST_OUT)/test_string_io: $(CTL_DIR)/string_io.c
 $(CTL_TEST_OUT)/test_multiboot: $(CTL_DIR)/load_multiboot.c $(CTL_DIR)/load_flat.c
 $(CTL_TEST_OUT)/test_cpu_mode: $(CTL_DIR)/cpu_mode.c $(CTL_DIR)/load_flat.c
 $(CTL_TEST_OUT)/test_vmm_args: $(CTL_DIR)/vmm_args.c
 # The client and the VMM above it, on the fake hypervisor (tests/fake_kvm.c).
 CTL_VMM_SRCS := $(addprefix $(CTL_DIR)/,kvm_client.c kvm_names.c vm.c vmm_run.c \
-                  vmm_report.c guest_mem.c string_io.c io_bus.c dev_uart16550.c \
-                  dev_debugexit.c dev_port80.c) $(CTL_DIR)/tests/fake_kvm.c
+                  vmm_report.c vmm_irq.c vmm_trace.c guest_mem.c string_io.c io_bus.c \
+                  dev_uart16550.c dev_debugexit.c dev_port80.c dev_pic8259.c \
+                  dev_pit8254.c dev_mmiotest.c) $(CTL_DIR)/tests/fake_kvm.c
 $(CTL_TEST_OUT)/test_kvm_client: $(CTL_DIR)/kvm_client.c $(CTL_DIR)/kvm_names.c \
                                  $(CTL_DIR)/tests/fake_kvm.c
 $(CTL_TEST_OUT)/test_vmm_run:  $(CTL_VMM_SRCS)

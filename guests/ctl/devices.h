@@ -1,8 +1,10 @@
 /*
  * Device models of the control partition's VMM: a 16550 UART, QEMU's
- * isa-debug-exit and the POST-code port 0x80. Each is a register model
- * behind struct bus_device_ops (io_bus.h); vm.c attaches them to a VM's IO
- * bus at the usual PC addresses.
+ * isa-debug-exit, the POST-code port 0x80, the two 8259A interrupt
+ * controllers, the 8254 interval timer (with port 0x61) and an MMIO test
+ * device. Each is a register model behind struct bus_device_ops
+ * (io_bus.h); vm.c attaches them to a VM's IO and MMIO buses at the usual
+ * PC addresses (the MMIO test device at MMIOTEST_GPA).
  *
  * Pure logic: builds for the control partition and the host unit tests.
  */
@@ -132,5 +134,163 @@ struct port80 {
 
 void port80_init(struct port80 *p);
 extern const struct bus_device_ops port80_bus_ops;      /* opaque: port80 */
+
+/* ---- dev_pic8259.c: two cascaded 8259A PICs (Intel 8259A data sheet) ---
+ *
+ * The PC/AT pair: the master at ports 0x20-0x21, the slave at 0xa0-0xa1 on
+ * the master's IRQ 2, and the edge/level control registers (ELCR) at
+ * 0x4d0-0x4d1. ICW1-ICW4 (vector base, single or cascade, AEOI, special
+ * fully nested), OCW1 (IMR), OCW2 (non-specific, specific and rotating
+ * EOI, priority rotation), OCW3 (read IRR or ISR, poll, special mask).
+ * Edge-triggered lines set IRR on a rising edge whatever the IMR says;
+ * level-triggered lines (ELCR) follow the line. Buffered mode and 8080
+ * mode (ICW4 bits 0, 2, 3) are accepted and ignored.
+ */
+#define PIC_MASTER_PORT         0x20
+#define PIC_SLAVE_PORT          0xa0
+#define PIC_ELCR_PORT           0x4d0
+#define PIC_NPORTS              2
+#define PIC_CASCADE_IRQ         2
+#define PIC_SPURIOUS_IRQ        7
+
+struct pic8259_chip {
+	uint8_t irr, imr, isr;
+	uint8_t last_irr;               /* line levels, for edge detection */
+	uint8_t priority_add;           /* rotation: lowest-priority + 1 */
+	uint8_t irq_base;               /* ICW2 & 0xf8 */
+	uint8_t init_state;             /* 0 ready, 1-3 waiting for ICW2-4 */
+	uint8_t elcr, elcr_mask;
+	bool read_isr, poll, special_mask, auto_eoi, rotate_on_auto_eoi;
+	bool special_fully_nested, init4, single_mode, master;
+};
+
+struct pic8259 {
+	struct pic8259_chip chip[2];    /* 0 master, 1 slave */
+	uint64_t acks, spurious;        /* INTA cycles, spurious among them */
+};
+
+/* Power-on state: both chips waiting for ICW1 (IMR 0, vector base 0),
+ * every line low and edge-triggered. */
+void pic8259_init(struct pic8259 *p);
+/* Drives line irq (0-15) to level (0 or 1). */
+void pic8259_set_irq(struct pic8259 *p, unsigned irq, int level);
+/* The INTR output of the master: a vector is waiting for INTA. */
+bool pic8259_intr(const struct pic8259 *p);
+/* True if line irq, raised now, would reach INTR (not masked, not
+ * blocked by a request of higher or equal priority in service). */
+bool pic8259_would_deliver(const struct pic8259 *p, unsigned irq);
+/* The INTA cycle: the vector of the highest-priority request, which moves
+ * from IRR to ISR (unless AEOI); base + 7 if there is none (spurious). */
+uint8_t pic8259_ack(struct pic8259 *p);
+
+extern const struct bus_device_ops pic8259_master_ops;  /* opaque: pic8259 */
+extern const struct bus_device_ops pic8259_slave_ops;   /* opaque: pic8259 */
+extern const struct bus_device_ops pic8259_elcr_ops;    /* opaque: pic8259 */
+
+/* ---- dev_pit8254.c: the 8254 programmable interval timer ----------------
+ *
+ * Ports 0x40-0x42 (counters 0-2) and 0x43 (control word), and port 0x61
+ * (system control port B: counter 2's gate, the speaker data bit, a
+ * refresh toggle and counter 2's output), as on the PC/AT. Modes 0-5,
+ * LSB/MSB/LSB-then-MSB access, the counter latch and read-back commands,
+ * status bytes; BCD counting is stored but counts in binary. Counter 0's
+ * output drives IRQ 0 through a callback (rising edges).
+ *
+ * Time is virtual, counted in PIT input cycles (1.193182 MHz): the VMM
+ * advances it (vmm_irq.c), and the model computes counts and outputs from
+ * the cycle at which each count was loaded. Counters 0 and 1 have their
+ * gate tied high; a count written in mode 1 or 5 waits for a gate edge,
+ * which only counter 2 gets (port 0x61 bit 0).
+ */
+#define PIT_PORT                0x40
+#define PIT_NPORTS              4
+#define PIT_PORT61              0x61
+#define PIT_HZ                  1193182u
+#define PIT_NEVER               UINT64_MAX
+
+typedef void pit_irq_fn(void *ctx, int level);
+
+struct pit_channel {
+	uint32_t count;                 /* the count register; 0 means 65536 */
+	uint8_t mode;                   /* 0-5 */
+	uint8_t rw;                     /* 1 LSB, 2 MSB, 3 LSB then MSB */
+	bool bcd;
+	bool armed;                     /* a count was loaded: counting */
+	bool gate;
+	bool write_msb_next, read_msb_next;
+	uint8_t write_lsb;
+	bool latched;                   /* counter latch command */
+	uint16_t latch;
+	bool latch_msb_next;
+	bool status_latched;
+	uint8_t status;
+	bool null_count;                /* written, not yet loaded */
+	uint64_t load_cycle;            /* when counting (re)started */
+};
+
+struct pit8254 {
+	struct pit_channel ch[3];
+	uint64_t now;                   /* virtual PIT cycles */
+	uint64_t next_irq;              /* counter 0's next rising edge */
+	bool speaker_data;              /* port 0x61 bit 1 */
+	bool refresh;                   /* port 0x61 bit 4, toggles per read */
+	pit_irq_fn *irq;
+	void *irq_ctx;
+	uint64_t irq_edges;             /* rising edges on IRQ 0 */
+};
+
+/* Power-on: every counter in mode 0, nothing loaded, IRQ 0 low; time 0. */
+void pit8254_init(struct pit8254 *p, pit_irq_fn *irq, void *ctx);
+/* Moves time forward to `now` (cycles; never backward) and raises IRQ 0
+ * for every rising edge of counter 0's output on the way (edges that fall
+ * between two calls reach the PIC as one, as on hardware when the CPU has
+ * not acknowledged the first). */
+void pit8254_advance(struct pit8254 *p, uint64_t now);
+/* The cycle of counter 0's next rising edge after `now`, or PIT_NEVER. */
+uint64_t pit8254_next_irq(const struct pit8254 *p);
+/* Counter c's current count and output (for tests and `stats`). */
+uint16_t pit8254_count(const struct pit8254 *p, unsigned c);
+bool pit8254_out(const struct pit8254 *p, unsigned c);
+
+extern const struct bus_device_ops pit8254_bus_ops;     /* opaque: pit8254 */
+extern const struct bus_device_ops pit8254_port61_ops;  /* opaque: pit8254 */
+
+/* ---- dev_mmiotest.c: the MMIO test device -------------------------------
+ *
+ * A 4 KiB register file at guest-physical MMIOTEST_GPA that the test
+ * guests (docs/test-guests.md, mmio) and the VMM's trace use:
+ *
+ *   0x000-0x7ff  DATA    2 KiB of storage: any access of 1-8 bytes reads
+ *                        back what was written (little-endian), 0 at reset
+ *   0x800        ID      reads 0x545345544f494d4d ("MMIOTEST"); writes ignored
+ *   0x808        READS   reads of DATA and SEQ so far
+ *   0x810        WRITES  writes to DATA so far
+ *   0x818        SEQ     reads 0, 1, 2, ... (one step per read)
+ *   0x820        RESET   a write clears DATA, READS, WRITES, SEQ and MARK
+ *   0x828        MARK    a value the guest writes to label what follows
+ *                        (the VMM's `trace` shows it); reads it back
+ *
+ * Registers 0x800-0x82f take accesses at their first byte only (any size,
+ * the value cut to it); anything else in the page reads 0 and ignores
+ * writes. An access crossing the end of DATA is cut at its end.
+ */
+#define MMIOTEST_GPA            0xd0000000ULL
+#define MMIOTEST_BYTES          0x1000
+#define MMIOTEST_DATA_BYTES     0x800
+#define MMIOTEST_ID             0x800
+#define MMIOTEST_READS          0x808
+#define MMIOTEST_WRITES         0x810
+#define MMIOTEST_SEQ            0x818
+#define MMIOTEST_RESET          0x820
+#define MMIOTEST_MARK           0x828
+#define MMIOTEST_ID_VALUE       0x545345544f494d4dULL
+
+struct mmiotest {
+	uint8_t data[MMIOTEST_DATA_BYTES];
+	uint64_t reads, writes, seq, mark;
+};
+
+void mmiotest_init(struct mmiotest *m);
+extern const struct bus_device_ops mmiotest_bus_ops;    /* opaque: mmiotest */
 
 #endif

@@ -250,3 +250,96 @@ int kvm_translate(int vcpu, uint64_t linear, uint64_t *gpa)
 	*gpa = tr.physical_address;
 	return 0;
 }
+
+int kvm_translate_full(int vcpu, uint64_t linear, struct kvm_translation *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->linear_address = linear;
+	return kvm_ioctl(vcpu, KVM_TRANSLATE, out);
+}
+
+int kvm_interrupt(int vcpu, uint32_t irq)
+{
+	struct kvm_interrupt i = { .irq = irq };
+
+	return kvm_ioctl(vcpu, KVM_INTERRUPT, &i);
+}
+
+int kvm_get_dirty_log(int vm, uint32_t slot, void *bitmap)
+{
+	struct kvm_dirty_log log = {
+		.slot = slot,
+		.dirty_bitmap = (uint64_t)(uintptr_t)bitmap,
+	};
+
+	return kvm_ioctl(vm, KVM_GET_DIRTY_LOG, &log);
+}
+
+int kvm_debug_guest(int vcpu, const struct kvm_debug_guest *dbg)
+{
+	return kvm_ioctl(vcpu, KVM_DEBUG_GUEST, (void *)dbg);
+}
+
+/* struct kvm_msrs with its entries inline, as the mailbox carries it. */
+struct msrs_buf {
+	struct kvm_msrs hdr;
+	struct kvm_msr_entry entries[KVM_CLIENT_MAX_MSRS];
+};
+
+static int msrs_request(int vcpu, unsigned long request,
+			struct kvm_msr_entry *entries, uint32_t n)
+{
+	struct msrs_buf buf;
+	int r;
+
+	if (n > KVM_CLIENT_MAX_MSRS) {
+		set_error(E2BIG);
+		return -E2BIG;
+	}
+	memset(&buf, 0, sizeof(buf));
+	buf.hdr.nmsrs = n;
+	memcpy(buf.entries, entries, n * sizeof(entries[0]));
+	r = kvm_ioctl(vcpu, request, &buf);
+	if (r >= 0 && request == KVM_GET_MSRS)
+		memcpy(entries, buf.entries, n * sizeof(entries[0]));
+	return r;
+}
+
+int kvm_get_msrs(int vcpu, struct kvm_msr_entry *entries, uint32_t n)
+{
+	return msrs_request(vcpu, KVM_GET_MSRS, entries, n);
+}
+
+int kvm_set_msrs(int vcpu, const struct kvm_msr_entry *entries, uint32_t n)
+{
+	return msrs_request(vcpu, KVM_SET_MSRS, (struct kvm_msr_entry *)entries, n);
+}
+
+int kvm_get_msr_index_list(uint32_t *indices, uint32_t cap)
+{
+	static struct {
+		struct kvm_msr_list hdr;
+		uint32_t indices[(HC_MAILBOX_BYTES - sizeof(struct kvm_msr_list)) /
+				 sizeof(uint32_t)];
+	} list;
+	uint32_t n;
+	int r;
+
+	list.hdr.nmsrs = 0;
+	r = kvm_ioctl(KVM_SYSTEM_HANDLE, KVM_GET_MSR_INDEX_LIST, &list);
+	if (r < 0 && r != -E2BIG)
+		return r;
+	n = list.hdr.nmsrs;
+	if (n > sizeof(list.indices) / sizeof(list.indices[0])) {
+		set_error(E2BIG);
+		return -E2BIG;
+	}
+	if (n) {
+		r = kvm_ioctl(KVM_SYSTEM_HANDLE, KVM_GET_MSR_INDEX_LIST, &list);
+		if (r < 0)
+			return r;
+	}
+	n = list.hdr.nmsrs;
+	memcpy(indices, list.indices, (n < cap ? n : cap) * sizeof(uint32_t));
+	return (int)n;
+}

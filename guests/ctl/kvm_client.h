@@ -70,6 +70,30 @@ int kvm_set_sregs(int vcpu, const struct kvm_sregs *sregs);
  * or -errno if the request failed.
  */
 int kvm_translate(int vcpu, uint64_t linear, uint64_t *gpa);
+/* KVM_TRANSLATE with every output field (valid, writeable, usermode). */
+int kvm_translate_full(int vcpu, uint64_t linear, struct kvm_translation *out);
+/* KVM_INTERRUPT: queues vector irq (0-255) in the hypervisor. */
+int kvm_interrupt(int vcpu, uint32_t irq);
+/* KVM_GET_DIRTY_LOG of a slot into bitmap, which must hold the slot's
+ * ceil(pages / 64) * 8 bytes; the control partition is identity mapped, so
+ * its address is the GPA the request carries. */
+int kvm_get_dirty_log(int vm, uint32_t slot, void *bitmap);
+/* KVM_DEBUG_GUEST. */
+int kvm_debug_guest(int vcpu, const struct kvm_debug_guest *dbg);
+/*
+ * KVM_GET_MSRS / KVM_SET_MSRS of n entries (at most KVM_CLIENT_MAX_MSRS):
+ * the number of entries processed (the hypervisor stops at the first
+ * unsupported index), or -errno.
+ */
+#define KVM_CLIENT_MAX_MSRS 64
+int kvm_get_msrs(int vcpu, struct kvm_msr_entry *entries, uint32_t n);
+int kvm_set_msrs(int vcpu, const struct kvm_msr_entry *entries, uint32_t n);
+/*
+ * KVM_GET_MSR_INDEX_LIST the 2.6.21 way: asks with capacity 0 for the
+ * count (-E2BIG), then for the list. Returns the count (the list is cut to
+ * cap entries), or -errno.
+ */
+int kvm_get_msr_index_list(uint32_t *indices, uint32_t cap);
 
 /* ---- kvm_names.c ---------------------------------------------------------- */
 

@@ -218,6 +218,22 @@ int cpu_mode_setup(enum cpu_mode mode, struct guest_ram *ram, uint64_t entry,
 		   struct load_error *err);
 
 /*
+ * The state KVM_CREATE_VCPU gives (docs/hypercall-abi.md, "reset state";
+ * kvm-abi-v4.md section 5): CS 0xf000 base 0xf0000 limit 0xffff, RIP
+ * 0xfff0, DS/ES/FS/GS/SS selector 0 base 0 limit 0xffff read/write data,
+ * TR and LDTR base 0 limit 0xffff, GDTR/IDTR base 0 limit 0xffff, RFLAGS
+ * 0x2, general registers 0 except RDX 0x600, CR0 0x60000010, CR2-CR4, CR8
+ * and EFER 0, APIC base 0xfee00900, no queued interrupt (interrupt_bitmap
+ * all zero). For `reset`, after a triple fault for instance.
+ */
+#define CPU_RESET_CS            0xf000u
+#define CPU_RESET_RIP           0xfff0u
+#define CPU_RESET_RDX           0x600u
+#define CPU_RESET_CR0           0x60000010u
+#define CPU_RESET_APIC_BASE     0xfee00900u
+void cpu_reset_state(struct kvm_regs *regs, struct kvm_sregs *sregs);
+
+/*
  * The multiboot machine state (spec section 3.2): flat 32-bit protected
  * mode, CS 0x08 base 0 limit 4 GiB (type 0xb, db, g), data segments 0x10
  * (type 3), CR0 = PE | ET, paging off, EFER 0, EAX = 0x2BADB002, EBX = mbi,

@@ -6,6 +6,7 @@
  * hypervisor of tests/fake_kvm.c).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,24 +31,64 @@ static void uart_to_console(void *ctx, const char *line, size_t len)
 	vm->host->write("\n", 1);
 }
 
-static int attach_devices(struct vm *vm)
+void vm_reset_devices(struct vm *vm)
 {
-	int r;
-
-	io_bus_init(&vm->io, "io", true);
-	io_bus_init(&vm->mmio, "mmio", false);
 	uart16550_init(&vm->uart, uart_to_console, vm);
 	debugexit_init(&vm->debugexit, &vm->stop);
 	port80_init(&vm->port80);
-	r = io_bus_register(&vm->io, UART_COM1_BASE, UART_NPORTS,
-			    &uart16550_bus_ops, &vm->uart, "uart16550");
-	if (r == 0)
-		r = io_bus_register(&vm->io, DEBUGEXIT_PORT, DEBUGEXIT_NPORTS,
-				    &debugexit_bus_ops, &vm->debugexit, "debug-exit");
-	if (r == 0)
-		r = io_bus_register(&vm->io, PORT80_PORT, 1, &port80_bus_ops,
-				    &vm->port80, "port80");
+	vmm_irq_init(vm);
+	mmiotest_init(&vm->mmiotest);
+}
+
+static int attach_devices(struct vm *vm)
+{
+	static const struct {
+		bool mmio;
+		uint64_t base, len;
+		const struct bus_device_ops *ops;
+		size_t offset;          /* of the device in struct vm */
+		const char *name;
+	} devices[] = {
+		{ false, UART_COM1_BASE, UART_NPORTS, &uart16550_bus_ops,
+		  offsetof(struct vm, uart), "uart16550" },
+		{ false, DEBUGEXIT_PORT, DEBUGEXIT_NPORTS, &debugexit_bus_ops,
+		  offsetof(struct vm, debugexit), "debug-exit" },
+		{ false, PORT80_PORT, 1, &port80_bus_ops,
+		  offsetof(struct vm, port80), "port80" },
+		{ false, PIC_MASTER_PORT, PIC_NPORTS, &pic8259_master_ops,
+		  offsetof(struct vm, pic), "pic-master" },
+		{ false, PIC_SLAVE_PORT, PIC_NPORTS, &pic8259_slave_ops,
+		  offsetof(struct vm, pic), "pic-slave" },
+		{ false, PIC_ELCR_PORT, PIC_NPORTS, &pic8259_elcr_ops,
+		  offsetof(struct vm, pic), "pic-elcr" },
+		{ false, PIT_PORT, PIT_NPORTS, &pit8254_bus_ops,
+		  offsetof(struct vm, pit), "pit8254" },
+		{ false, PIT_PORT61, 1, &pit8254_port61_ops,
+		  offsetof(struct vm, pit), "port61" },
+		{ true, MMIOTEST_GPA, MMIOTEST_BYTES, &mmiotest_bus_ops,
+		  offsetof(struct vm, mmiotest), "mmiotest" },
+	};
+	int r = 0;
+
+	io_bus_init(&vm->io, "io", true);
+	io_bus_init(&vm->mmio, "mmio", false);
+	vm_reset_devices(vm);
+	for (size_t i = 0; i < sizeof(devices) / sizeof(devices[0]) && r == 0; i++)
+		r = io_bus_register(devices[i].mmio ? &vm->mmio : &vm->io,
+				    devices[i].base, devices[i].len, devices[i].ops,
+				    (char *)vm + devices[i].offset, devices[i].name);
 	return r;
+}
+
+void vm_note_slot(struct vm *vm, uint32_t slot, uint32_t flags, uint64_t gpa,
+		  uint64_t size)
+{
+	if (slot >= VMM_MAX_SLOTS)
+		return;
+	vm->slots[slot] = (struct vmm_slot){ .used = size != 0, .flags = flags,
+					     .gpa = gpa, .size = size };
+	if (size == 0)
+		vm->slots[slot] = (struct vmm_slot){ 0 };
 }
 
 struct vm *vm_create(const struct vmm_host *host, uint64_t ram_bytes)
@@ -94,6 +135,7 @@ struct vm *vm_create(const struct vmm_host *host, uint64_t ram_bytes)
 		step = "KVM_SET_MEMORY_REGION";
 		goto fail;
 	}
+	vm_note_slot(vm, 0, 0, 0, ram_bytes);
 	vm->ram = kvm_mmap(vm->vm_fd, 0, ram_bytes);
 	if (!vm->ram) {
 		step = "KVM_BAREKVM_MMAP";

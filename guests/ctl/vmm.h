@@ -1,9 +1,10 @@
 /*
  * The VMM inside the control partition: VM objects with their devices
  * (vm.c), guest-memory access (guest_mem.c), the KVM_RUN loop with its exit
- * handlers (vmm_run.c, string_io.c), register reports (vmm_report.c) and the
- * argument parsing of the VM commands (vmm_args.c). The CLI commands in
- * cmd_*.c drive it.
+ * handlers (vmm_run.c, string_io.c), interrupt injection and virtual time
+ * (vmm_irq.c), the exit trace (vmm_trace.c), register reports
+ * (vmm_report.c) and the argument parsing of the VM commands (vmm_args.c).
+ * The CLI commands in cmd_*.c drive it.
  *
  * Everything here builds for the control partition and for the host unit
  * tests: requests go through kvm_client.h (whose hypercall3 the tests fake),
@@ -25,6 +26,7 @@
 #define VMM_MAX_VMS             8
 #define VMM_DEFAULT_MEM_MIB     16
 #define VMM_MAX_MEM_MIB         4096
+#define VMM_MAX_SLOTS           32      /* the hypervisor's limit */
 
 /* What the VMM needs from its surroundings. */
 struct vmm_host {
@@ -58,6 +60,8 @@ struct vmm_stats {
 	uint64_t fail_entry;
 	uint64_t eintr;
 	uint64_t string_io_elements;
+	uint64_t irqs_injected;         /* KVM_INTERRUPT from the PIC */
+	uint8_t last_vector;
 };
 
 /* How the last `run` ended. */
@@ -66,20 +70,43 @@ enum vmm_outcome {
 	VMM_EXITED,             /* the guest wrote its status to port 0xf4 */
 	VMM_HALTED,             /* KVM_EXIT_HLT */
 	VMM_INTERRUPTED,        /* ^C on the console during -EINTR */
+	VMM_DEBUG,              /* KVM_EXIT_DEBUG: breakpoint or single step */
 	VMM_FATAL,              /* SHUTDOWN, EXCEPTION, UNKNOWN, FAIL_ENTRY, ... */
 	VMM_REQUEST_FAILED,     /* a request the loop needs returned -errno */
+};
+
+/* What stopped a VMM_DEBUG run. */
+enum vmm_debug_stop {
+	VMM_STOP_BREAKPOINT,    /* RIP is at an enabled breakpoint */
+	VMM_STOP_STEP,          /* `step`: one instruction done */
+	VMM_STOP_DEBUG_OTHER,   /* a #DB of the guest's own (INT1, DR7 it set) */
 };
 
 struct vmm_result {
 	enum vmm_outcome outcome;
 	uint32_t status;                /* VMM_EXITED */
-	uint64_t rip;                   /* VMM_HALTED, VMM_INTERRUPTED */
+	uint64_t rip;                   /* VMM_HALTED, VMM_INTERRUPTED, VMM_DEBUG */
+	enum vmm_debug_stop debug;      /* VMM_DEBUG */
 	const char *request;            /* VMM_REQUEST_FAILED: its name */
 	int err;                        /* VMM_REQUEST_FAILED: Linux errno */
 	char what[128];                 /* VMM_FATAL: one line */
 };
 
 /* ---- vm.c ----------------------------------------------------------------- */
+
+/* A memory slot as the VMM set it (KVM_SET_MEMORY_REGION succeeded). */
+struct vmm_slot {
+	bool used;
+	uint32_t flags;                 /* KVM_MEM_LOG_DIRTY_PAGES, ... */
+	uint64_t gpa, size;
+};
+
+/* `trace` categories (vmm_trace.c). */
+#define VMM_TRACE_IO    0x1u    /* KVM_EXIT_IO */
+#define VMM_TRACE_MMIO  0x2u    /* KVM_EXIT_MMIO */
+#define VMM_TRACE_IRQ   0x4u    /* injection, IRQ window, -EINTR, HLT */
+#define VMM_TRACE_OTHER 0x8u    /* every other exit */
+#define VMM_TRACE_ALL   0xfu
 
 struct vm {
 	int index;                      /* N in the CLI, "[vmN]" */
@@ -96,7 +123,19 @@ struct vm {
 	struct uart16550 uart;
 	struct debugexit debugexit;
 	struct port80 port80;
+	struct pic8259 pic;
+	struct pit8254 pit;             /* pit.now is the VM's virtual clock */
+	struct mmiotest mmiotest;
 	struct vmm_stop stop;
+
+	struct vmm_slot slots[VMM_MAX_SLOTS];
+
+	/* KVM_DEBUG_GUEST as last set (breakpoints, `step`). */
+	struct kvm_debug_guest debug;
+	bool stepping;
+
+	unsigned trace;                 /* VMM_TRACE_* */
+	uint64_t trace_in_value;        /* what an IN read, for the trace */
 
 	struct vmm_stats stats;
 	struct vmm_result last;
@@ -121,10 +160,19 @@ struct vm *vm_get(int n);
  * Creates a VM the way libkvm's kvm_create did, with one slot: KVM_CREATE_VM,
  * KVM_SET_MEMORY_REGION slot 0 = [0, ram_bytes), KVM_BAREKVM_MMAP of all of
  * it, KVM_CREATE_VCPU 0; then attaches the UART (0x3f8), the debug exit
- * port (0xf4) and port 0x80. Prints the failing request and returns NULL on
- * error (undoing what was done).
+ * port (0xf4), port 0x80, the PICs (0x20, 0xa0, 0x4d0), the PIT (0x40,
+ * 0x61) and the MMIO test device (MMIOTEST_GPA). Prints the failing request
+ * and returns NULL on error (undoing what was done).
  */
 struct vm *vm_create(const struct vmm_host *host, uint64_t ram_bytes);
+
+/* Puts the VMM's devices back to their power-on state (`reset`); the
+ * virtual clock restarts at 0. */
+void vm_reset_devices(struct vm *vm);
+
+/* Records a successful KVM_SET_MEMORY_REGION (size 0 deletes). */
+void vm_note_slot(struct vm *vm, uint32_t slot, uint32_t flags, uint64_t gpa,
+		  uint64_t size);
 
 /* KVM_BAREKVM_CLOSE on the vCPU and VM handles, then frees the VM.
  * Returns 0, or -errno of the VM close (the VM is forgotten either way). */
@@ -196,6 +244,42 @@ uint64_t sio_rcx_after(uint64_t rcx, uint64_t n, unsigned addr_bytes, bool long6
  * sink); cmd_run.c reports.
  */
 enum vmm_outcome vmm_run(struct vm *vm);
+
+/* ---- vmm_irq.c: interrupts and virtual time --------------------------------
+ *
+ * The PIT's counter 0 drives IRQ 0 of the PICs; the PICs' INTR reaches the
+ * vCPU through KVM_INTERRUPT, the way QEMU did it over 2.6.21
+ * (kvm-abi-v4.md 6.4). Time is virtual: VMM_CYCLES_PER_RETURN PIT cycles
+ * pass per KVM_RUN return, and a guest halted with interrupts enabled
+ * skips ahead to the timer's next interrupt.
+ */
+#define VMM_CYCLES_PER_RETURN 1
+
+/* Wires the PIT to the PICs (vm.c calls it when attaching devices). */
+void vmm_irq_init(struct vm *vm);
+/* Before KVM_RUN: if the last return said ready_for_interrupt_injection and
+ * if_flag and the PIC has a request, acknowledge it and KVM_INTERRUPT its
+ * vector; then request_interrupt_window = a request is (still) pending.
+ * 0, or -errno of KVM_INTERRUPT. */
+int vmm_irq_before_run(struct vm *vm, struct kvm_run *run);
+/* After every KVM_RUN return: the clock moves on (the PIT may raise IRQ 0). */
+void vmm_irq_after_run(struct vm *vm);
+/* KVM_EXIT_HLT with IF = 1: true if an interrupt is waiting now or the
+ * timer will raise one the PIC delivers (the clock jumps to it); false if
+ * nothing can ever wake the guest. */
+bool vmm_irq_wait(struct vm *vm);
+
+/* ---- vmm_trace.c: `trace` -------------------------------------------------- */
+
+/* One line per exit in vm->trace's categories, after the VMM handled it
+ * (so an MMIO or IO read shows its data): "vm N: exit mmio read
+ * 0xd0000000 len 8 data 0x...". */
+void vmm_trace_exit(struct vm *vm, const struct kvm_run *run);
+/* "vm N: <text>" if category is traced. */
+void vmm_trace_event(struct vm *vm, unsigned category, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* "io", "mmio", "irq", "other", "all" -> VMM_TRACE_*; 0 if unknown. */
+unsigned vmm_trace_category(const char *name);
 
 /* ---- vmm_report.c --------------------------------------------------------- */
 

@@ -72,6 +72,21 @@ static const char *cpu_mode_text(const struct kvm_regs *r, const struct kvm_sreg
 	return s->cs.db ? "32-bit protected mode" : "16-bit protected mode";
 }
 
+/* KVM_INTERRUPT vectors the hypervisor holds, not yet delivered. */
+static void print_queued(const struct vmm_host *host, const struct kvm_sregs *s)
+{
+	bool any = false;
+
+	for (unsigned v = 0; v < KVM_NR_INTERRUPTS; v++) {
+		if (!(s->interrupt_bitmap[v / 64] >> (v % 64) & 1))
+			continue;
+		vmm_printf(host, "%s 0x%02x", any ? "" : "queued interrupts:", v);
+		any = true;
+	}
+	if (any)
+		vmm_printf(host, "\n");
+}
+
 void vmm_print_regs(const struct vmm_host *host, const struct kvm_regs *r,
 		    const struct kvm_sregs *s)
 {
@@ -121,6 +136,7 @@ void vmm_print_regs(const struct vmm_host *host, const struct kvm_regs *r,
 		   (unsigned long long)s->cr8, (unsigned long long)s->efer,
 		   (unsigned long long)s->apic_base);
 	vmm_printf(host, "mode: %s\n", cpu_mode_text(r, s));
+	print_queued(host, s);
 }
 
 int vmm_dump_vcpu(struct vm *vm)
@@ -160,6 +176,12 @@ void vmm_describe_outcome(const struct vm *vm, char *buf, size_t cap)
 		break;
 	case VMM_INTERRUPTED:
 		snprintf(buf, cap, "guest interrupted at RIP=0x%llx",
+			 (unsigned long long)l->rip);
+		break;
+	case VMM_DEBUG:
+		snprintf(buf, cap, "%s RIP=0x%llx",
+			 l->debug == VMM_STOP_BREAKPOINT ? "breakpoint at" :
+			 l->debug == VMM_STOP_STEP ? "step:" : "debug exit at",
 			 (unsigned long long)l->rip);
 		break;
 	case VMM_FATAL:
@@ -215,6 +237,26 @@ void vmm_print_stats(struct vm *vm)
 	else
 		vmm_printf(h, "port 0x80: no writes\n");
 	vmm_printf(h, "uart: %llu bytes out\n", (unsigned long long)vm->uart.tx_bytes);
+	vmm_printf(h, "interrupts: %llu injected", (unsigned long long)s->irqs_injected);
+	if (s->irqs_injected)
+		vmm_printf(h, " (last vector 0x%02x)", s->last_vector);
+	vmm_printf(h, "; PIC INTA %llu (spurious %llu)\n",
+		   (unsigned long long)vm->pic.acks, (unsigned long long)vm->pic.spurious);
+	for (unsigned i = 0; i < 2; i++) {
+		const struct pic8259_chip *c = &vm->pic.chip[i];
+
+		vmm_printf(h, "pic %s: base 0x%02x irr 0x%02x isr 0x%02x imr 0x%02x%s\n",
+			   i ? "slave " : "master", c->irq_base, c->irr, c->isr, c->imr,
+			   c->auto_eoi ? " aeoi" : "");
+	}
+	vmm_printf(h, "pit: clock %llu cycles; counter 0 mode %u count %u%s, IRQ 0 edges %llu\n",
+		   (unsigned long long)vm->pit.now, vm->pit.ch[0].mode,
+		   pit8254_count(&vm->pit, 0), vm->pit.ch[0].armed ? "" : " (idle)",
+		   (unsigned long long)vm->pit.irq_edges);
+	vmm_printf(h, "mmio test device: %llu reads, %llu writes, mark 0x%llx\n",
+		   (unsigned long long)vm->mmiotest.reads,
+		   (unsigned long long)vm->mmiotest.writes,
+		   (unsigned long long)vm->mmiotest.mark);
 	vmm_describe_outcome(vm, last, sizeof(last));
 	vmm_printf(h, "last run: %s\n", last);
 }

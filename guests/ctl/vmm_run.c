@@ -7,6 +7,12 @@
  * already stepped over by the hypervisor. Runs in the control partition
  * (and in host tests against the fake hypervisor), one vCPU at a time.
  *
+ * Before every KVM_RUN the interrupt controllers get their say (vmm_irq.c:
+ * a PIC request is injected when the last return allowed it, else an
+ * interrupt window is requested), and after every return the virtual clock
+ * moves on. HLT with interrupts enabled waits for the timer instead of
+ * ending the run; KVM_EXIT_DEBUG ends it at a breakpoint or after a step.
+ *
  * Handlers return CONTINUE or STOP; before STOP they fill vm->last.
  * Deviations from libkvm, both toward what the CPU does:
  *  - a run that ends right after a completed IO instruction (the guest
@@ -169,8 +175,9 @@ static int exit_io(struct vm *vm, struct kvm_run *run)
 			return stop_failed(vm, "KVM_GET_REGS", r);
 		if (size == 4)
 			mask = ~0ULL;
-		regs.rax = (regs.rax & ~mask) |
-			   (io_bus_read(&vm->io, run->io.port, size) & io_size_mask(size));
+		vm->trace_in_value = io_bus_read(&vm->io, run->io.port, size) &
+				     io_size_mask(size);
+		regs.rax = (regs.rax & ~mask) | vm->trace_in_value;
 		r = kvm_set_regs(vm->vcpu_fd, &regs);
 		if (r < 0)
 			return stop_failed(vm, "KVM_SET_REGS", r);
@@ -202,6 +209,7 @@ static int exit_cpuid(struct vm *vm, struct kvm_run *run)
 	return CONTINUE;
 }
 
+/* An interrupt window opened: vmm_irq_before_run injects on the way in. */
 static int exit_continue(struct vm *vm, struct kvm_run *run)
 {
 	(void)vm;
@@ -209,20 +217,90 @@ static int exit_continue(struct vm *vm, struct kvm_run *run)
 	return CONTINUE;
 }
 
-/* HLT is already stepped over; nothing to inject yet, so the run ends and
- * the next one continues after the HLT. */
+static int stop_debug(struct vm *vm, enum vmm_debug_stop why, uint64_t rip)
+{
+	vm->last.outcome = VMM_DEBUG;
+	vm->last.debug = why;
+	vm->last.rip = rip;
+	return STOP;
+}
+
+/*
+ * HLT is already stepped over. With IF = 1 the guest waits for an
+ * interrupt: the timer's next one (the clock skips ahead), or one already
+ * requested. With IF = 0, or nothing that could wake it, the run ends and
+ * the next one continues after the HLT.
+ */
 static int exit_hlt(struct vm *vm, struct kvm_run *run)
 {
 	struct kvm_regs regs;
+	int r;
+
+	if (run->if_flag && !vm->stepping && vmm_irq_wait(vm))
+		return CONTINUE;
+	r = kvm_get_regs(vm->vcpu_fd, &regs);
+	if (r < 0)
+		return stop_failed(vm, "KVM_GET_REGS", r);
+	if (vm->stepping)
+		return stop_debug(vm, VMM_STOP_STEP, regs.rip);
+	vm->last.outcome = VMM_HALTED;
+	vm->last.rip = regs.rip;
+	return STOP;
+}
+
+/* The linear address of CS:RIP, as DR0-DR3 compare it. */
+static uint64_t rip_linear(const struct kvm_regs *regs, const struct kvm_sregs *sregs)
+{
+	if ((sregs->efer & EFER_LMA) && sregs->cs.l)
+		return regs->rip;
+	return (sregs->cs.base + regs->rip) & 0xffffffffULL;
+}
+
+/* KVM_EXIT_DEBUG carries no payload (2.6.21): RIP says why. A step wins
+ * over a breakpoint at the new RIP, which has not fired yet. */
+static int exit_debug(struct vm *vm, struct kvm_run *run)
+{
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+	uint64_t linear;
 	int r;
 
 	(void)run;
 	r = kvm_get_regs(vm->vcpu_fd, &regs);
 	if (r < 0)
 		return stop_failed(vm, "KVM_GET_REGS", r);
-	vm->last.outcome = VMM_HALTED;
-	vm->last.rip = regs.rip;
-	return STOP;
+	r = kvm_get_sregs(vm->vcpu_fd, &sregs);
+	if (r < 0)
+		return stop_failed(vm, "KVM_GET_SREGS", r);
+	if (vm->stepping)
+		return stop_debug(vm, VMM_STOP_STEP, regs.rip);
+	linear = rip_linear(&regs, &sregs);
+	for (int i = 0; i < 4; i++)
+		if (vm->debug.enabled && vm->debug.breakpoints[i].enabled &&
+		    vm->debug.breakpoints[i].address == linear)
+			return stop_debug(vm, VMM_STOP_BREAKPOINT, regs.rip);
+	return stop_debug(vm, VMM_STOP_DEBUG_OTHER, regs.rip);
+}
+
+/*
+ * While stepping, an IO or CPUID instruction completed by the VMM is the
+ * step: RIP moves past it here (SET_REGS) instead of by `emulated`, which
+ * would let the guest run one more instruction before the trap.
+ */
+static int step_over_completed(struct vm *vm, struct kvm_run *run)
+{
+	struct kvm_regs regs;
+	int r;
+
+	r = kvm_get_regs(vm->vcpu_fd, &regs);
+	if (r < 0)
+		return stop_failed(vm, "KVM_GET_REGS", r);
+	regs.rip += run->instruction_length;
+	r = kvm_set_regs(vm->vcpu_fd, &regs);
+	if (r < 0)
+		return stop_failed(vm, "KVM_SET_REGS", r);
+	run->emulated = 0;
+	return stop_debug(vm, VMM_STOP_STEP, regs.rip);
 }
 
 static int exit_mmio(struct vm *vm, struct kvm_run *run)
@@ -252,7 +330,7 @@ static exit_handler *const exit_handlers[VMM_EXIT_REASONS] = {
 	[KVM_EXIT_EXCEPTION] = exit_exception,
 	[KVM_EXIT_IO] = exit_io,
 	[KVM_EXIT_CPUID] = exit_cpuid,
-	[KVM_EXIT_DEBUG] = exit_continue,
+	[KVM_EXIT_DEBUG] = exit_debug,
 	[KVM_EXIT_HLT] = exit_hlt,
 	[KVM_EXIT_MMIO] = exit_mmio,
 	[KVM_EXIT_IRQ_WINDOW_OPEN] = exit_continue,
@@ -266,6 +344,8 @@ static int on_eintr(struct vm *vm)
 	struct kvm_regs regs;
 
 	vm->stats.eintr++;
+	vmm_trace_event(vm, VMM_TRACE_IRQ, "eintr if %u ready %u", vm->run.if_flag,
+			vm->run.ready_for_interrupt_injection);
 	if (!vm->host->interrupted || !vm->host->interrupted())
 		return CONTINUE;
 	vm->last.outcome = VMM_INTERRUPTED;
@@ -276,17 +356,25 @@ static int on_eintr(struct vm *vm)
 
 static int handle_exit(struct vm *vm, struct kvm_run *run)
 {
+	int action;
+
 	if (run->exit_type == KVM_EXIT_TYPE_FAIL_ENTRY) {
 		vm->stats.fail_entry++;
+		vmm_trace_exit(vm, run);
 		return stop_fatal(vm, "VM entry failed (KVM_EXIT_TYPE_FAIL_ENTRY), hardware reason 0x%x",
 				  run->exit_reason);
 	}
 	if (run->exit_reason >= VMM_EXIT_REASONS) {
 		vm->stats.exits_other++;
+		vmm_trace_exit(vm, run);
 		return stop_fatal(vm, "unknown exit reason %u", run->exit_reason);
 	}
 	vm->stats.exits[run->exit_reason]++;
-	return exit_handlers[run->exit_reason](vm, run);
+	action = exit_handlers[run->exit_reason](vm, run);
+	vmm_trace_exit(vm, run);
+	if (action == CONTINUE && vm->stepping && run->emulated && !vm->stop.requested)
+		action = step_over_completed(vm, run);
+	return action;
 }
 
 enum vmm_outcome vmm_run(struct vm *vm)
@@ -302,7 +390,11 @@ enum vmm_outcome vmm_run(struct vm *vm)
 	while (action == CONTINUE) {
 		int r;
 
-		run->request_interrupt_window = 0;
+		r = vmm_irq_before_run(vm, run);
+		if (r < 0) {
+			action = stop_failed(vm, "KVM_INTERRUPT", r);
+			break;
+		}
 		vm->stats.kvm_runs++;
 		r = kvm_run_vcpu(vm->vcpu_fd, run);
 		vm_tlb_flush(vm);
@@ -310,6 +402,7 @@ enum vmm_outcome vmm_run(struct vm *vm)
 		 * hypervisor: the caller must, kvm-abi-v4.md 6.1). */
 		run->emulated = 0;
 		run->mmio_completed = 0;
+		vmm_irq_after_run(vm);
 		if (r == -EINTR)
 			action = on_eintr(vm);
 		else if (r < 0)

@@ -3,7 +3,9 @@
 # too: `make -f guests/tests/tests.mk test-guests`.
 #
 #   make test-guests        $(TEST_GUESTS): real.bin, prot32.bin, long64.bin
-#                           (flat images) and mbhello.elf (multiboot v1 ELF32)
+#                           (flat images), mbhello.elf (multiboot v1 ELF32),
+#                           bench.bin, bench32.bin, and the ABI guests mmio, irq, irqreal,
+#                           dirty, paging, triple, msr, spin (flat images)
 #   make test-guests-qemu   boot mbhello.elf with QEMU's own multiboot loader
 #                           (-kernel) and check its output and exit status
 #   make test-guests-clean  remove $(BUILD)/guests
@@ -24,8 +26,13 @@ TG_DIR := guests/tests
 TG_OUT := $(BUILD)/guests
 TG_OBJ := $(TG_OUT)/obj
 
+# The guests of the kvm.h ABI tests (tests/system/test_abi_*.py).
+TG_ABI_GUESTS := $(TG_OUT)/mmio.bin $(TG_OUT)/irq.bin $(TG_OUT)/irqreal.bin \
+                 $(TG_OUT)/dirty.bin $(TG_OUT)/paging.bin $(TG_OUT)/triple.bin \
+                 $(TG_OUT)/msr.bin $(TG_OUT)/spin.bin
 TEST_GUESTS := $(TG_OUT)/real.bin $(TG_OUT)/prot32.bin $(TG_OUT)/long64.bin \
-               $(TG_OUT)/mbhello.elf $(TG_OUT)/bench.bin $(TG_OUT)/bench32.bin
+               $(TG_OUT)/mbhello.elf $(TG_OUT)/bench.bin $(TG_OUT)/bench32.bin \
+               $(TG_ABI_GUESTS)
 
 TG_GCC_INCLUDE := $(shell $(CC) -print-file-name=include)
 
@@ -47,6 +54,12 @@ TG_LDFLAGS := -nostdlib -static --build-id=none -z noexecstack \
 TG_LIB      := console format check string
 TG_LIB_32   := $(patsubst %,$(TG_OBJ)/32/lib/%.o,$(TG_LIB))
 TG_LIB_64   := $(patsubst %,$(TG_OBJ)/64/lib/%.o,$(TG_LIB))
+TG_LIB_16   := $(patsubst %,$(TG_OBJ)/16/lib/%.o,$(TG_LIB))
+TG_IDT_32   := $(TG_OBJ)/32/lib/idt.o $(TG_OBJ)/32/lib/isr.o
+TG_IDT_64   := $(TG_OBJ)/64/lib/idt.o $(TG_OBJ)/64/lib/isr.o
+# 16/: C for real mode (gcc -m16: 32-bit code with operand and address size
+# prefixes, run in a 16-bit code segment), for irqreal.bin.
+TG_CFLAGS_16 := -m16 -march=i386
 
 TG_REAL_OBJS    := $(TG_OBJ)/32/real/real.o
 TG_PROT32_OBJS  := $(TG_OBJ)/32/prot32/entry.o $(TG_OBJ)/32/prot32/main.o \
@@ -59,8 +72,20 @@ TG_BENCH32_OBJS := $(TG_OBJ)/32/prot32/entry.o $(TG_OBJ)/32/bench/main.o \
                    $(TG_LIB_32)
 TG_MBHELLO_OBJS := $(TG_OBJ)/32/mbhello/entry.o $(TG_OBJ)/32/mbhello/main.o \
                    $(TG_LIB_32)
+TG_MMIO_OBJS    := $(TG_OBJ)/64/long64/entry.o $(TG_OBJ)/64/mmio/main.o $(TG_LIB_64)
+TG_IRQ_OBJS     := $(TG_OBJ)/32/prot32/entry.o $(TG_OBJ)/32/irq/main.o $(TG_IDT_32) \
+                   $(TG_LIB_32)
+TG_IRQREAL_OBJS := $(TG_OBJ)/16/irqreal/entry.o $(TG_OBJ)/16/irqreal/main.o $(TG_LIB_16)
+TG_DIRTY_OBJS   := $(TG_OBJ)/32/prot32/entry.o $(TG_OBJ)/32/dirty/main.o $(TG_LIB_32)
+TG_PAGING_OBJS  := $(TG_OBJ)/32/prot32/entry.o $(TG_OBJ)/32/paging/main.o $(TG_LIB_32)
+TG_TRIPLE_OBJS  := $(TG_OBJ)/32/prot32/entry.o $(TG_OBJ)/32/triple/main.o $(TG_LIB_32)
+TG_MSR_OBJS     := $(TG_OBJ)/64/long64/entry.o $(TG_OBJ)/64/msr/main.o $(TG_IDT_64) \
+                   $(TG_LIB_64)
+TG_SPIN_OBJS    := $(TG_OBJ)/32/prot32/entry.o $(TG_OBJ)/32/spin/main.o $(TG_LIB_32)
 TG_ALL_OBJS := $(TG_REAL_OBJS) $(TG_PROT32_OBJS) $(TG_LONG64_OBJS) $(TG_MBHELLO_OBJS) \
-               $(TG_BENCH_OBJS) $(TG_BENCH32_OBJS)
+               $(TG_BENCH_OBJS) $(TG_MMIO_OBJS) $(TG_IRQ_OBJS) $(TG_IRQREAL_OBJS) \
+               $(TG_DIRTY_OBJS) $(TG_PAGING_OBJS) $(TG_TRIPLE_OBJS) $(TG_MSR_OBJS) \
+               $(TG_SPIN_OBJS) $(TG_BENCH32_OBJS)
 
 .PHONY: test-guests test-guests-qemu test-guests-clean
 test-guests: $(TEST_GUESTS)
@@ -75,6 +100,14 @@ $(TG_OBJ)/64/%.o: $(TG_DIR)/%.c
 	$(CC) $(TG_CFLAGS) $(TG_CFLAGS_64) -c $< -o $@
 
 $(TG_OBJ)/32/%.o: $(TG_DIR)/%.S
+	@mkdir -p $(dir $@)
+	$(CC) $(TG_ASFLAGS) -m32 -c $< -o $@
+
+$(TG_OBJ)/16/%.o: $(TG_DIR)/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(TG_CFLAGS) $(TG_CFLAGS_16) -c $< -o $@
+
+$(TG_OBJ)/16/%.o: $(TG_DIR)/%.S
 	@mkdir -p $(dir $@)
 	$(CC) $(TG_ASFLAGS) -m32 -c $< -o $@
 
@@ -96,6 +129,32 @@ $(TG_OBJ)/bench.elf: $(TG_BENCH_OBJS) $(TG_DIR)/flat.ld $(TG_DIR)/debug-sections
 
 $(TG_OBJ)/bench32.elf: $(TG_BENCH32_OBJS) $(TG_DIR)/flat.ld $(TG_DIR)/debug-sections.ld
 	$(TG_LD) -m elf_i386 $(TG_LDFLAGS) -T $(TG_DIR)/flat.ld -o $@ $(TG_BENCH32_OBJS)
+
+# The ABI test guests: flat images like prot32.bin / long64.bin (flat.ld),
+# irqreal.bin like real.bin (irqreal/irqreal.ld).
+$(TG_OBJ)/mmio.elf: $(TG_MMIO_OBJS) $(TG_DIR)/flat.ld $(TG_DIR)/debug-sections.ld
+	$(TG_LD) -m elf_x86_64 $(TG_LDFLAGS) -T $(TG_DIR)/flat.ld -o $@ $(TG_MMIO_OBJS)
+
+$(TG_OBJ)/msr.elf: $(TG_MSR_OBJS) $(TG_DIR)/flat.ld $(TG_DIR)/debug-sections.ld
+	$(TG_LD) -m elf_x86_64 $(TG_LDFLAGS) -T $(TG_DIR)/flat.ld -o $@ $(TG_MSR_OBJS)
+
+$(TG_OBJ)/irq.elf: $(TG_IRQ_OBJS) $(TG_DIR)/flat.ld $(TG_DIR)/debug-sections.ld
+	$(TG_LD) -m elf_i386 $(TG_LDFLAGS) -T $(TG_DIR)/flat.ld -o $@ $(TG_IRQ_OBJS)
+
+$(TG_OBJ)/dirty.elf: $(TG_DIRTY_OBJS) $(TG_DIR)/flat.ld $(TG_DIR)/debug-sections.ld
+	$(TG_LD) -m elf_i386 $(TG_LDFLAGS) -T $(TG_DIR)/flat.ld -o $@ $(TG_DIRTY_OBJS)
+
+$(TG_OBJ)/paging.elf: $(TG_PAGING_OBJS) $(TG_DIR)/flat.ld $(TG_DIR)/debug-sections.ld
+	$(TG_LD) -m elf_i386 $(TG_LDFLAGS) -T $(TG_DIR)/flat.ld -o $@ $(TG_PAGING_OBJS)
+
+$(TG_OBJ)/triple.elf: $(TG_TRIPLE_OBJS) $(TG_DIR)/flat.ld $(TG_DIR)/debug-sections.ld
+	$(TG_LD) -m elf_i386 $(TG_LDFLAGS) -T $(TG_DIR)/flat.ld -o $@ $(TG_TRIPLE_OBJS)
+
+$(TG_OBJ)/spin.elf: $(TG_SPIN_OBJS) $(TG_DIR)/flat.ld $(TG_DIR)/debug-sections.ld
+	$(TG_LD) -m elf_i386 $(TG_LDFLAGS) -T $(TG_DIR)/flat.ld -o $@ $(TG_SPIN_OBJS)
+
+$(TG_OBJ)/irqreal.elf: $(TG_IRQREAL_OBJS) $(TG_DIR)/irqreal/irqreal.ld $(TG_DIR)/debug-sections.ld
+	$(TG_LD) -m elf_i386 $(TG_LDFLAGS) -T $(TG_DIR)/irqreal/irqreal.ld -o $@ $(TG_IRQREAL_OBJS)
 
 $(TG_OUT)/%.bin: $(TG_OBJ)/%.elf
 	$(TG_OBJCOPY) -O binary $< $@

@@ -129,6 +129,30 @@ static long serve(unsigned long handle, unsigned long request, unsigned long arg
 		l->indices[2] = 0x10;
 		return 0;
 	}
+	case KVM_INTERRUPT: {
+		const struct kvm_interrupt *irq = fake.mailbox;
+
+		if (handle != 2)
+			return -EBADF;
+		if (irq->irq >= 256)
+			return -EINVAL;
+		if (fake.ninterrupts < 32)
+			fake.interrupts[fake.ninterrupts] = irq->irq;
+		fake.ninterrupts++;
+		return 0;
+	}
+	case KVM_DEBUG_GUEST:
+		memcpy(&fake.debug, fake.mailbox, sizeof(fake.debug));
+		return 0;
+	case KVM_GET_DIRTY_LOG: {
+		const struct kvm_dirty_log *log = fake.mailbox;
+
+		if (log->slot != 0)
+			return -ENOENT;
+		memcpy((void *)(uintptr_t)log->dirty_bitmap, fake.dirty, sizeof(fake.dirty));
+		memset(fake.dirty, 0, sizeof(fake.dirty));
+		return 0;
+	}
 	case KVM_GET_MSRS: {
 		struct kvm_msrs *m = fake.mailbox;
 

@@ -48,6 +48,13 @@ struct fake_kvm {
 	int ncalls;
 	struct fake_call calls[FAKE_MAX_CALLS];
 	int closes;
+	/* KVM_INTERRUPT: how many, and the vectors in order. */
+	int ninterrupts;
+	uint32_t interrupts[32];
+	/* KVM_DEBUG_GUEST: the last settings. */
+	struct kvm_debug_guest debug;
+	/* KVM_GET_DIRTY_LOG: bitmap returned (then cleared) for slot 0. */
+	uint64_t dirty[4];
 };
 
 extern struct fake_kvm fake;

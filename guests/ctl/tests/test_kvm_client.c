@@ -3,7 +3,8 @@
  * kvm_names.c) over the fake hypervisor (tests/fake_kvm.c): mailbox
  * registration, struct copies in and out by direction, integer arguments,
  * the variable-length MSR requests and their mailbox bound, errors and
- * errno, names. `make test-ctl`.
+ * errno, the interrupt, dirty-log, debug and MSR conveniences, names.
+ * `make test-ctl`.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -208,6 +209,34 @@ static void test_msr_index_list(void **state)
 	assert_int_equal(kvm_ioctl(0, KVM_GET_MSR_INDEX_LIST, &list), -E2BIG);
 }
 
+/* The conveniences over KVM_GET_MSR_INDEX_LIST (asked for its size first),
+ * KVM_GET_MSRS, KVM_INTERRUPT, KVM_GET_DIRTY_LOG and KVM_DEBUG_GUEST. */
+static void test_helpers(void **state)
+{
+	struct kvm_msr_entry e[3] = { { .index = 0x174 }, { .index = 0x175 }, { .index = 0x10 } };
+	struct kvm_debug_guest dbg = { .enabled = 1, .singlestep = 1 };
+	uint64_t bitmap[4] = { 0 };
+	uint32_t indices[2];
+
+	(void)state;
+	assert_int_equal(kvm_get_msr_index_list(indices, 2), 3);        /* cut to 2 */
+	assert_int_equal(indices[0], 0x174);
+	assert_int_equal(indices[1], 0x175);
+	assert_int_equal(kvm_get_msrs(2, e, 3), 3);
+	assert_int_equal(e[2].data, 0x20);
+	assert_int_equal(kvm_get_msrs(2, e, KVM_CLIENT_MAX_MSRS + 1), -E2BIG);
+	assert_int_equal(kvm_interrupt(2, 0x41), 0);
+	assert_int_equal(kvm_interrupt(2, 256), -EINVAL);
+	assert_int_equal(fake.ninterrupts, 1);
+	assert_int_equal(fake.interrupts[0], 0x41);
+	fake.dirty[1] = 0x5;
+	assert_int_equal(kvm_get_dirty_log(1, 0, bitmap), 0);
+	assert_true(bitmap[1] == 0x5 && bitmap[0] == 0);
+	assert_int_equal(kvm_get_dirty_log(1, 1, bitmap), -ENOENT);
+	assert_int_equal(kvm_debug_guest(2, &dbg), 0);
+	assert_int_equal(fake.debug.singlestep, 1);
+}
+
 static void test_names(void **state)
 {
 	(void)state;
@@ -238,6 +267,7 @@ int main(void)
 		cmocka_unit_test_setup(test_run_copy_back, setup),
 		cmocka_unit_test_setup(test_msrs, setup),
 		cmocka_unit_test_setup(test_msr_index_list, setup),
+		cmocka_unit_test_setup(test_helpers, setup),
 		cmocka_unit_test_setup(test_names, setup),
 	};
 

@@ -3,7 +3,9 @@
  * VM creation and destruction (vm.c), the run loop and its exit handlers
  * (vmm_run.c): IO in and out, string IO both ways with REP, DF and address
  * sizes, CPUID, HLT, MMIO reads and writes, -EINTR and ^C, fatal exits,
- * request failures, resumption after the exit port; the reports
+ * request failures, resumption after the exit port; interrupt injection
+ * with the 2.6.21 handshake and HLT waiting for the timer (vmm_irq.c),
+ * KVM_EXIT_DEBUG and stepping, the trace (vmm_trace.c); the reports
  * (vmm_report.c). `make test-ctl`.
  */
 #include <errno.h>
@@ -588,14 +590,14 @@ static long run_mmio(struct kvm_run *run, int call)
 		assert_int_equal(run->mmio_completed, 1);
 		assert_memory_equal(run->mmio.data, "\0\0\0\0\0\0\0\0", 8);
 		vm_exit(run, KVM_EXIT_MMIO);                /* claimed read */
-		run->mmio.phys_addr = 0xd0000000;
+		run->mmio.phys_addr = 0xe0000000;
 		run->mmio.len = 2;
 		return 0;
 	case 2:
 		assert_int_equal(run->mmio_completed, 1);
 		assert_memory_equal(run->mmio.data, "\x11\x22\0\0\0\0\0\0", 8);
 		vm_exit(run, KVM_EXIT_MMIO);                /* claimed write */
-		run->mmio.phys_addr = 0xd0000008;
+		run->mmio.phys_addr = 0xe0000008;
 		run->mmio.len = 8;
 		run->mmio.is_write = 1;
 		memcpy(run->mmio.data, "\x01\x02\x03\x04\x05\x06\x07\x08", 8);
@@ -624,7 +626,7 @@ static void test_mmio(void **state)
 	struct mmio_dev dev = { 0 };
 
 	(void)state;
-	assert_int_equal(io_bus_register(&vm->mmio, 0xd0000000, 0x1000, &mmio_ops, &dev, "test"), 0);
+	assert_int_equal(io_bus_register(&vm->mmio, 0xe0000000, 0x1000, &mmio_ops, &dev, "test"), 0);
 	fake.run = run_mmio;
 	assert_int_equal(vmm_run(vm), VMM_FATAL);
 	assert_non_null(strstr(vm->last.what, "length 9"));
@@ -646,8 +648,6 @@ static long run_eintr(struct kvm_run *run, int call)
 		run->exit_reason = KVM_EXIT_SHUTDOWN;   /* stale: ignored */
 		return -EINTR;
 	case 1:
-		vm_exit(run, KVM_EXIT_DEBUG);
-		return 0;
 	case 2:
 		vm_exit(run, KVM_EXIT_IRQ_WINDOW_OPEN);
 		return 0;
@@ -665,9 +665,209 @@ static void test_eintr_and_interrupt(void **state)
 	assert_int_equal(vmm_run(vm), VMM_INTERRUPTED);
 	assert_int_equal(vm->last.rip, 0x777);
 	assert_int_equal(vm->stats.eintr, 2);
-	assert_int_equal(vm->stats.exits[KVM_EXIT_DEBUG], 1);
-	assert_int_equal(vm->stats.exits[KVM_EXIT_IRQ_WINDOW_OPEN], 1);
+	assert_int_equal(vm->stats.exits[KVM_EXIT_IRQ_WINDOW_OPEN], 2);
 	assert_int_equal(vm->stats.exits[KVM_EXIT_SHUTDOWN], 0);
+}
+
+/* ---- interrupts: the handshake of kvm-abi-v4.md 6.4 ---------------------- */
+
+static void program_pic(void)
+{
+	static const uint8_t seq[][2] = {
+		{ 0x20, 0x11 }, { 0x21, 0x20 }, { 0x21, 0x04 }, { 0x21, 0x01 },
+		{ 0xa0, 0x11 }, { 0xa1, 0x28 }, { 0xa1, 0x02 }, { 0xa1, 0x01 },
+		{ 0x21, 0xfe }, { 0xa1, 0xff },
+	};
+
+	for (size_t i = 0; i < sizeof(seq) / sizeof(seq[0]); i++)
+		io_bus_write(&vm->io, seq[i][0], 1, seq[i][1]);
+}
+
+static void flags(struct kvm_run *run, int if_flag, int ready)
+{
+	run->if_flag = (uint8_t)if_flag;
+	run->ready_for_interrupt_injection = (uint8_t)ready;
+}
+
+static long run_irq_window(struct kvm_run *run, int call)
+{
+	switch (call) {
+	case 0:         /* nothing said yet: no injection, ask for the window */
+		assert_int_equal(run->request_interrupt_window, 1);
+		assert_int_equal(fake.ninterrupts, 0);
+		io_exit(run, KVM_EXIT_IO_OUT, 0x80, 1, 0x55);
+		flags(run, 0, 1);
+		return 0;
+	case 1:         /* IF = 0: still none */
+		assert_int_equal(fake.ninterrupts, 0);
+		assert_int_equal(run->request_interrupt_window, 1);
+		vm_exit(run, KVM_EXIT_IRQ_WINDOW_OPEN);
+		flags(run, 1, 1);
+		return 0;
+	case 2:         /* the window opened: acknowledged and injected */
+		assert_int_equal(fake.ninterrupts, 1);
+		assert_int_equal(fake.interrupts[0], 0x20);
+		assert_int_equal(run->request_interrupt_window, 0);
+		vm_exit(run, KVM_EXIT_HLT);
+		flags(run, 1, 1);
+		return 0;
+	default:
+		fail();
+		return 0;
+	}
+}
+
+static void test_irq_window_and_injection(void **state)
+{
+	(void)state;
+	program_pic();
+	pic8259_set_irq(&vm->pic, 0, 1);
+	fake.run = run_irq_window;
+	fake.regs.rip = 0x1234;
+	/* HLT with IF = 1 but nothing that could wake the guest: the run ends */
+	assert_int_equal(vmm_run(vm), VMM_HALTED);
+	assert_int_equal(vm->last.rip, 0x1234);
+	assert_int_equal(vm->stats.irqs_injected, 1);
+	assert_int_equal(vm->stats.last_vector, 0x20);
+	assert_int_equal(vm->pic.chip[0].isr, 0x01);
+	assert_int_equal(vm->pit.now, 3);       /* one cycle per KVM_RUN return */
+}
+
+static long run_hlt_timer(struct kvm_run *run, int call)
+{
+	switch (call) {
+	case 0:
+		vm_exit(run, KVM_EXIT_HLT);
+		flags(run, 1, 1);
+		return 0;
+	case 1:         /* the clock jumped to the timer's edge */
+		assert_int_equal(fake.ninterrupts, 1);
+		assert_int_equal(fake.interrupts[0], 0x20);
+		exit_port(run, 0);
+		return 0;
+	default:
+		fail();
+		return 0;
+	}
+}
+
+static void test_hlt_waits_for_the_timer(void **state)
+{
+	(void)state;
+	program_pic();
+	io_bus_write(&vm->io, 0x43, 1, 0x34);
+	io_bus_write(&vm->io, 0x40, 1, 100);
+	io_bus_write(&vm->io, 0x40, 1, 0);
+	fake.run = run_hlt_timer;
+	assert_int_equal(vmm_run(vm), VMM_EXITED);
+	assert_true(vm->pit.now >= 100 && vm->pit.now < 110);
+	assert_int_equal(vm->pit.irq_edges, 1);
+}
+
+/* ---- KVM_EXIT_DEBUG, stepping ------------------------------------------------ */
+
+static long run_debug(struct kvm_run *run, int call)
+{
+	(void)call;
+	vm_exit(run, KVM_EXIT_DEBUG);
+	return 0;
+}
+
+static void test_debug_exits(void **state)
+{
+	char line[192];
+
+	(void)state;
+	fake.sregs.cs.base = 0x10000;           /* real mode: linear = base + IP */
+	fake.regs.rip = 0x10;
+	vm->debug.enabled = 1;
+	vm->debug.breakpoints[2] = (struct kvm_breakpoint){ .enabled = 1, .address = 0x10010 };
+	fake.run = run_debug;
+	assert_int_equal(vmm_run(vm), VMM_DEBUG);
+	assert_int_equal(vm->last.debug, VMM_STOP_BREAKPOINT);
+	vmm_describe_outcome(vm, line, sizeof(line));
+	assert_string_equal(line, "breakpoint at RIP=0x10");
+	vm->stepping = true;
+	assert_int_equal(vmm_run(vm), VMM_DEBUG);
+	vmm_describe_outcome(vm, line, sizeof(line));
+	assert_string_equal(line, "step: RIP=0x10");
+	vm->stepping = false;
+	fake.regs.rip = 0x20;
+	assert_int_equal(vmm_run(vm), VMM_DEBUG);
+	vmm_describe_outcome(vm, line, sizeof(line));
+	assert_string_equal(line, "debug exit at RIP=0x20");
+	assert_int_equal(vm->stats.exits[KVM_EXIT_DEBUG], 3);
+}
+
+static long run_step_out(struct kvm_run *run, int call)
+{
+	assert_int_equal(call, 0);
+	io_exit(run, KVM_EXIT_IO_OUT, 0x80, 1, 0x42);
+	run->instruction_length = 1;
+	return 0;
+}
+
+/* A step over an IO instruction ends at its exit: RIP moves past it by
+ * SET_REGS, and no `emulated` is left for the next run. */
+static void test_step_over_io(void **state)
+{
+	(void)state;
+	fake.regs.rip = 0x2000;
+	vm->stepping = true;
+	fake.run = run_step_out;
+	assert_int_equal(vmm_run(vm), VMM_DEBUG);
+	assert_int_equal(vm->last.debug, VMM_STOP_STEP);
+	assert_int_equal(vm->last.rip, 0x2001);
+	assert_int_equal(fake.regs.rip, 0x2001);
+	assert_false(vm->resume_emulated);
+	assert_int_equal(vm->port80.last, 0x42);
+}
+
+/* ---- trace --------------------------------------------------------------------- */
+
+static long run_traced(struct kvm_run *run, int call)
+{
+	switch (call) {
+	case 0:
+		vm_exit(run, KVM_EXIT_MMIO);
+		run->mmio.phys_addr = MMIOTEST_GPA + MMIOTEST_ID;
+		run->mmio.len = 8;
+		return 0;
+	case 1:
+		vm_exit(run, KVM_EXIT_MMIO);
+		run->mmio.phys_addr = MMIOTEST_GPA + 0x10;
+		run->mmio.len = 2;
+		run->mmio.is_write = 1;
+		memcpy(run->mmio.data, "\x34\x12", 2);
+		return 0;
+	case 2:
+		io_exit(run, KVM_EXIT_IO_IN, 0x3fd, 1, 0);
+		return 0;
+	case 3:
+		vm_exit(run, KVM_EXIT_CPUID);
+		return 0;
+	default:
+		exit_port(run, 0);
+		return 0;
+	}
+}
+
+static void test_trace(void **state)
+{
+	(void)state;
+	vm->trace = VMM_TRACE_MMIO | VMM_TRACE_IO | VMM_TRACE_OTHER;
+	fake.run = run_traced;
+	assert_int_equal(vmm_run(vm), VMM_EXITED);
+	assert_string_equal(out,
+		"vm 0: exit mmio read 0xd0000800 len 8 data 0x545345544f494d4d\n"
+		"vm 0: exit mmio write 0xd0000010 len 2 data 0x1234\n"
+		"vm 0: exit io in port 0x3fd size 1 value 0x60\n"
+		"vm 0: exit cpuid\n"
+		"vm 0: exit io out port 0xf4 size 1 value 0x0\n");
+	assert_int_equal(vm->mmiotest.data[0x10], 0x34);
+	assert_int_equal(vmm_trace_category("mmio"), VMM_TRACE_MMIO);
+	assert_int_equal(vmm_trace_category("all"), VMM_TRACE_ALL);
+	assert_int_equal(vmm_trace_category("nope"), 0);
 }
 
 /* ---- fatal exits and failures -------------------------------------------- */
@@ -784,6 +984,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cpuid_then_hlt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mmio, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_eintr_and_interrupt, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_irq_window_and_injection, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hlt_waits_for_the_timer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_debug_exits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_step_over_io, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_trace, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fatal_exits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_request_failure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reports, setup, teardown),

@@ -28,6 +28,29 @@
 #define POST_PORT        0x80             /* POST codes */
 #define UNCLAIMED_PORT   0xe0             /* no device: IN reads all ones */
 
+/* PC interrupt controllers and timer (docs/test-guests.md, irq). */
+#define PIC1_CMD         0x20             /* master 8259A: ICW1, OCW2, OCW3 */
+#define PIC1_DATA        0x21             /* ICW2-4, IMR */
+#define PIC2_CMD         0xa0             /* slave */
+#define PIC2_DATA        0xa1
+#define PIC_EOI          0x20             /* OCW2: non-specific EOI */
+#define PIC_READ_IRR     0x0a             /* OCW3 */
+#define PIC_READ_ISR     0x0b
+#define PIT_CH0          0x40
+#define PIT_CMD          0x43
+#define PIT_HZ           1193182
+
+/* The VMM's MMIO test device (guests/ctl/devices.h, dev_mmiotest.c). */
+#define MMIOTEST_GPA     0xd0000000ul
+#define MMIOTEST_DATA    0x000            /* 2 KiB of storage */
+#define MMIOTEST_ID      0x800            /* "MMIOTEST" */
+#define MMIOTEST_READS   0x808
+#define MMIOTEST_WRITES  0x810
+#define MMIOTEST_SEQ     0x818
+#define MMIOTEST_RESET   0x820
+#define MMIOTEST_MARK    0x828
+#define MMIOTEST_ID_VALUE 0x545345544f494d4dull
+
 /* ---- architectural bits (Intel SDM vol. 3A 2.5, vol. 1 3.4.3) ---------- */
 #define X86_CR0_PE       (1ul << 0)
 #define X86_CR0_PG       (1ul << 31)
@@ -60,6 +83,60 @@ static inline uint8_t inb(uint16_t port)
 
 	__asm__ volatile("inb %w1, %b0" : "=a"(v) : "Nd"(port));
 	return v;
+}
+
+static inline void sti(void)
+{
+	__asm__ volatile("sti" ::: "memory");
+}
+
+static inline void cli(void)
+{
+	__asm__ volatile("cli" ::: "memory");
+}
+
+/* STI; HLT: the STI shadow covers the HLT, so an interrupt that is
+ * already pending wakes the HLT instead of slipping in before it. */
+static inline void sti_hlt(void)
+{
+	__asm__ volatile("sti; hlt" ::: "memory");
+}
+
+static inline void hlt(void)
+{
+	__asm__ volatile("hlt" ::: "memory");
+}
+
+static inline uint64_t rdmsr(uint32_t index)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(index));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void wrmsr(uint32_t index, uint64_t value)
+{
+	__asm__ volatile("wrmsr" : : "c"(index), "a"((uint32_t)value),
+			 "d"((uint32_t)(value >> 32)) : "memory");
+}
+
+static inline uint16_t read_cs(void)
+{
+	uint16_t cs;
+
+	__asm__ volatile("mov %%cs, %0" : "=r"(cs));
+	return cs;
+}
+
+static inline void write_cr0(unsigned long v)
+{
+	__asm__ volatile("mov %0, %%cr0" : : "r"(v) : "memory");
+}
+
+static inline void write_cr4(unsigned long v)
+{
+	__asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory");
 }
 
 /* r[0..3] = EAX, EBX, ECX, EDX of CPUID(leaf, subleaf). */
@@ -135,6 +212,22 @@ void check_rep_outsb(bool backward);
 void check_rep_insb(bool backward);
 void check_in_unclaimed(void);
 void check_cpuid(void);
+
+/* ---- interrupts and exceptions (idt.c, isr.S) --------------------------- */
+/* What the stubs save, lowest address first, then what the CPU pushed. */
+struct isr_frame {
+#ifdef __x86_64__
+	unsigned long r11, r10, r9, r8, di, si, dx, cx, ax;
+#else
+	unsigned long di, si, bp, sp0, bx, dx, cx, ax;
+#endif
+	unsigned long vector, error;    /* error: 0 for vectors without one */
+	unsigned long ip, cs, flags;    /* the return frame; handlers may edit ip */
+};
+typedef void isr_fn(struct isr_frame *f);
+/* Loads an IDT whose 256 interrupt gates (current CS, DPL 0) all call
+ * handler with the frame. */
+void idt_install(isr_fn *handler);
 
 /* ---- freestanding string functions (string.c; GCC may call them) ------- */
 void *memset(void *dst, int c, size_t n);

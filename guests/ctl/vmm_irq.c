@@ -1,0 +1,72 @@
+/*
+ * Interrupts and virtual time for a VM (vmm.h): the PIT's counter 0 drives
+ * IRQ 0 of the 8259 pair, and the pair's INTR reaches the vCPU through
+ * KVM_INTERRUPT with the handshake QEMU used over 2.6.21 (kvm-abi-v4.md
+ * 6.4): inject only when the previous KVM_RUN returned
+ * ready_for_interrupt_injection and if_flag, acknowledging the PIC at that
+ * moment (so the vector the guest gets is the one the PIC chose), and ask
+ * for an interrupt-window exit while a request is left.
+ *
+ * Time base: the PIT counts virtual cycles. Each KVM_RUN return advances
+ * the clock by VMM_CYCLES_PER_RETURN cycle, and a guest halted with IF = 1
+ * jumps to the timer's next interrupt. Deterministic and independent of
+ * the host's speed; a guest that spins without exits sees time stand
+ * still (docs/control-partition.md, "Interrupts and time").
+ * Control partition and host tests.
+ */
+#include "guests/ctl/kvm_client.h"
+#include "guests/ctl/vmm.h"
+
+#define PIT_IRQ 0
+
+static void pit_irq(void *ctx, int level)
+{
+	struct vm *vm = ctx;
+
+	pic8259_set_irq(&vm->pic, PIT_IRQ, level);
+}
+
+void vmm_irq_init(struct vm *vm)
+{
+	pic8259_init(&vm->pic);
+	pit8254_init(&vm->pit, pit_irq, vm);
+}
+
+int vmm_irq_before_run(struct vm *vm, struct kvm_run *run)
+{
+	if (run->ready_for_interrupt_injection && run->if_flag &&
+	    pic8259_intr(&vm->pic)) {
+		uint8_t vector = pic8259_ack(&vm->pic);
+		int r = kvm_interrupt(vm->vcpu_fd, vector);
+
+		if (r < 0)
+			return r;
+		vm->stats.irqs_injected++;
+		vm->stats.last_vector = vector;
+		vmm_trace_event(vm, VMM_TRACE_IRQ, "inject vector 0x%02x", vector);
+		/* queued in the hypervisor now: not ready until it is taken */
+		run->ready_for_interrupt_injection = 0;
+	}
+	run->request_interrupt_window = pic8259_intr(&vm->pic);
+	return 0;
+}
+
+void vmm_irq_after_run(struct vm *vm)
+{
+	pit8254_advance(&vm->pit, vm->pit.now + VMM_CYCLES_PER_RETURN);
+}
+
+bool vmm_irq_wait(struct vm *vm)
+{
+	uint64_t next;
+
+	if (pic8259_intr(&vm->pic))
+		return true;
+	next = pit8254_next_irq(&vm->pit);
+	if (next == PIT_NEVER || !pic8259_would_deliver(&vm->pic, PIT_IRQ))
+		return false;
+	vmm_trace_event(vm, VMM_TRACE_IRQ, "halted: clock %llu -> %llu",
+			(unsigned long long)vm->pit.now, (unsigned long long)next);
+	pit8254_advance(&vm->pit, next);
+	return pic8259_intr(&vm->pic);
+}

@@ -1,0 +1,443 @@
+/*
+ * mmio.bin: MMIO through the hypervisor's instruction emulator
+ * (docs/test-guests.md, "mmio.bin"). A 64-bit guest entered like long64.bin
+ * that maps the VMM's MMIO test device (MMIOTEST_GPA, 3.25 GiB) with its
+ * own page tables and aims one instruction form after another at it:
+ * MOV of every size, MOVZX/MOVSX, read-modify-write ALU forms, XCHG, XADD,
+ * CMPXCHG, CMPXCHG8B, BT/BTS/BTR/BTC, PUSH/POP with memory operands, MOVS
+ * between RAM and MMIO both ways and MMIO to MMIO, with REP and DF = 0/1,
+ * and STOS. Each check compares values and the device's READS/WRITES
+ * counters (exits as the VMM saw them: a read-modify-write is one read and
+ * one write, a REP string instruction one exit per element). Before each
+ * check the guest writes its number to MARK, so the VMM's `trace` can be
+ * cut into the same cases (tests/system/test_abi_mmio.py).
+ *
+ * After the tally and the exit-port OUT, the next instruction is a
+ * CMPXCHG16B on the device, which the emulator refuses: the run after the
+ * exit ends with KVM_EXIT_UNKNOWN.
+ */
+#include "guest.h"
+
+const char guest_name[] = "mmio";
+unsigned long entry_rflags;             /* recorded by long64/entry.S */
+
+int main(void);
+
+#define PTE_P   (1ull << 0)
+#define PTE_RW  (1ull << 1)
+#define PTE_PCD (1ull << 4)
+#define PTE_PS  (1ull << 7)
+#define GiB     (1ull << 30)
+
+/* Identity map of [0, 1 GiB) and [3 GiB, 4 GiB) with 2 MiB pages. */
+static uint64_t pml4[512] __attribute__((aligned(4096)));
+static uint64_t pdpt[512] __attribute__((aligned(4096)));
+static uint64_t pd_low[512] __attribute__((aligned(4096)));
+static uint64_t pd_high[512] __attribute__((aligned(4096)));
+
+#define DEV ((volatile uint8_t *)MMIOTEST_GPA)
+#define REG64(off) (*(volatile uint64_t *)(MMIOTEST_GPA + (off)))
+#define UNCLAIMED_GPA (MMIOTEST_GPA + 0x100000)
+
+static void map_device(void)
+{
+	for (uint64_t i = 0; i < 512; i++) {
+		pd_low[i] = (i << 21) | PTE_PS | PTE_RW | PTE_P;
+		pd_high[i] = (3 * GiB + (i << 21)) | PTE_PS | PTE_PCD | PTE_RW | PTE_P;
+	}
+	pdpt[0] = (uintptr_t)pd_low | PTE_RW | PTE_P;
+	pdpt[3] = (uintptr_t)pd_high | PTE_RW | PTE_P;
+	pml4[0] = (uintptr_t)pdpt | PTE_RW | PTE_P;
+	write_cr3((uintptr_t)pml4);
+}
+
+/* ---- the device's counters ------------------------------------------------- */
+
+struct counts {
+	uint64_t reads, writes;
+};
+
+static struct counts counts_now(void)
+{
+	struct counts c = { REG64(MMIOTEST_READS), REG64(MMIOTEST_WRITES) };
+
+	return c;
+}
+
+static struct counts base;
+
+/* Labels the case for the trace, then remembers the counters. */
+static void begin(unsigned int n)
+{
+	REG64(MMIOTEST_MARK) = n;
+	base = counts_now();
+}
+
+/* True if exactly r reads and w writes happened since begin(). */
+static bool exits(uint64_t r, uint64_t w)
+{
+	struct counts c = counts_now();
+	bool ok = c.reads - base.reads == r && c.writes - base.writes == w;
+
+	if (!ok)
+		say("  device saw %lu reads, %lu writes (want %lu, %lu)",
+		    (unsigned long)(c.reads - base.reads),
+		    (unsigned long)(c.writes - base.writes), (unsigned long)r,
+		    (unsigned long)w);
+	return ok;
+}
+
+static void data_fill(unsigned int off, uint8_t start, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		DEV[MMIOTEST_DATA + off + i] = (uint8_t)(start + i);
+}
+
+/* ---- the checks ------------------------------------------------------------- */
+
+static void check_id(void)
+{
+	uint64_t id;
+
+	begin(1);
+	__asm__ volatile("mov %1, %0" : "=r"(id) : "m"(REG64(MMIOTEST_ID)));
+	if (!check(id == MMIOTEST_ID_VALUE && exits(0, 0),
+		   "mov r64, [mmio]: ID register reads 'MMIOTEST'"))
+		say("  id = 0x%lx", (unsigned long)id);
+}
+
+static void check_mov_sizes(void)
+{
+	volatile uint64_t *q = (volatile uint64_t *)(DEV + 0x10);
+	uint64_t v64, whole;
+	uint32_t v32;
+	uint16_t v16;
+	uint8_t v8;
+
+	begin(2);
+	__asm__ volatile("movq %1, %0" : "=m"(*q) : "r"(0x1122334455667788ull));
+	__asm__ volatile("movb %1, %0" : "=m"(DEV[0x10]) : "q"((uint8_t)0xaa));
+	__asm__ volatile("movw %1, %0" : "=m"(*(volatile uint16_t *)(DEV + 0x12)) : "r"((uint16_t)0xbbcc));
+	__asm__ volatile("movl %1, %0" : "=m"(*(volatile uint32_t *)(DEV + 0x14)) : "r"(0xddeeff00u));
+	__asm__ volatile("movb %1, %0" : "=q"(v8) : "m"(DEV[0x10]));
+	__asm__ volatile("movw %1, %0" : "=r"(v16) : "m"(*(volatile uint16_t *)(DEV + 0x12)));
+	__asm__ volatile("movl %1, %0" : "=r"(v32) : "m"(*(volatile uint32_t *)(DEV + 0x14)));
+	__asm__ volatile("movq %1, %0" : "=r"(whole) : "m"(*q));
+	check(v8 == 0xaa && v16 == 0xbbcc && v32 == 0xddeeff00u &&
+	      whole == 0xddeeff00bbcc77aaull && exits(4, 4),
+	      "mov [mmio] of 1, 2, 4, 8 bytes, written and read back");
+
+	begin(3);
+	__asm__ volatile("movq $-2, %0" : "=m"(*q));           /* imm32 sign-extended */
+	__asm__ volatile("movzbl %1, %k0" : "=r"(v64) : "m"(DEV[0x10]));
+	v32 = (uint32_t)v64;
+	__asm__ volatile("movswq %1, %0" : "=r"(v64) : "m"(*(volatile uint16_t *)(DEV + 0x12)));
+	check(v32 == 0xfe && v64 == ~0ull && exits(2, 1),
+	      "mov qword [mmio], imm32; movzx r32, byte [mmio]; movsx r64, word [mmio]");
+
+	begin(4);
+	*q = 0;
+	__asm__ volatile("movq %1, %0" : "=m"(*(volatile uint64_t *)(DEV + 0x23))
+			 : "r"(0x0807060504030201ull));
+	check(DEV[0x23] == 1 && DEV[0x2a] == 8 && DEV[0x22] == 0 && DEV[0x2b] == 0 &&
+	      exits(4, 2),
+	      "mov qword to an unaligned mmio address (offset 0x23) lands byte-exact");
+}
+
+/* A read-modify-write is one read exit and then one write exit. */
+static void check_rmw(void)
+{
+	volatile uint64_t *q = (volatile uint64_t *)(DEV + 0x40);
+	volatile uint32_t *d = (volatile uint32_t *)(DEV + 0x48);
+	volatile uint16_t *w = (volatile uint16_t *)(DEV + 0x4c);
+	volatile uint8_t *b = DEV + 0x4e;
+	unsigned long flags;
+	uint64_t v;
+	bool ok;
+
+	*q = 5;
+	begin(5);
+	__asm__ volatile("addq %1, %0" : "+m"(*q) : "r"(7ull) : "cc");
+	v = *q;
+	if (!check(v == 12 && exits(2, 1), "add [mmio], r64: 5 + 7 = 12, one read then one write"))
+		say("  [mmio] = %lu", (unsigned long)v);
+
+	*q = 12;
+	begin(6);
+	__asm__ volatile("lock subq %2, %0; pushfq; popq %1"
+			 : "+m"(*q), "=r"(flags) : "r"(12ull) : "cc");
+	check(*q == 0 && (flags & 0x40) && exits(2, 1),
+	      "lock sub [mmio], r64: 12 - 12 = 0 and ZF set");
+
+	*d = 0xf0f0f0f0;
+	*w = 0x00ff;
+	*b = 0x80;
+	begin(7);
+	__asm__ volatile("andl $0x0ff00ff0, %0" : "+m"(*d) : : "cc");
+	__asm__ volatile("orw $0x0f00, %0" : "+m"(*w) : : "cc");
+	__asm__ volatile("xorb $0xff, %0" : "+m"(*b) : : "cc");
+	__asm__ volatile("incl %0" : "+m"(*d) : : "cc");
+	__asm__ volatile("negw %0" : "+m"(*w) : : "cc");
+	__asm__ volatile("notb %0" : "+m"(*b) : : "cc");
+	__asm__ volatile("shlq $4, %0" : "+m"(*q) : : "cc");
+	ok = exits(7, 7);
+	check(ok && *d == 0x00f000f1 && *w == (uint16_t)-0x0fff && *b == 0x80 && *q == 0,
+	      "and, or, xor, inc, neg, not, shl on [mmio] of 1, 2, 4, 8 bytes: one read and one write each");
+}
+
+static void check_exchanges(void)
+{
+	volatile uint64_t *q = (volatile uint64_t *)(DEV + 0x60);
+	volatile uint32_t *d = (volatile uint32_t *)(DEV + 0x68);
+	unsigned long flags;
+	uint64_t r, old, mem;
+	uint32_t eax, edx;
+
+	*q = 0x1111;
+	r = 0x2222;
+	begin(8);
+	__asm__ volatile("xchgq %0, %1" : "+r"(r), "+m"(*q));
+	check(r == 0x1111 && *q == 0x2222 && exits(2, 1),
+	      "xchg [mmio], r64: registers and memory swapped, one read then one write");
+
+	*d = 40;
+	eax = 2;
+	begin(9);
+	__asm__ volatile("lock xaddl %0, %1" : "+r"(eax), "+m"(*d) : : "cc");
+	check(eax == 40 && *d == 42 && exits(2, 1), "lock xadd [mmio], r32: 40 + 2");
+
+	*q = 5;
+	old = 5;
+	begin(10);
+	__asm__ volatile("lock cmpxchgq %3, %1; pushfq; popq %2"
+			 : "+a"(old), "+m"(*q), "=r"(flags) : "r"(9ull) : "cc");
+	mem = *q;
+	check(mem == 9 && old == 5 && (flags & 0x40) && exits(2, 1),
+	      "lock cmpxchg [mmio], r64 (equal): memory = new value, ZF set");
+
+	old = 6;
+	begin(11);
+	__asm__ volatile("lock cmpxchgq %3, %1; pushfq; popq %2"
+			 : "+a"(old), "+m"(*q), "=r"(flags) : "r"(7ull) : "cc");
+	mem = *q;
+	/* SDM Vol. 2A CMPXCHG: the destination is written back either way */
+	check(mem == 9 && old == 9 && !(flags & 0x40) && exits(2, 1),
+	      "lock cmpxchg [mmio], r64 (different): rax = memory, ZF clear, the old value written back");
+
+	*q = 0x0000000200000001ull;
+	eax = 1;
+	edx = 2;
+	begin(12);
+	__asm__ volatile("lock cmpxchg8b %2; pushfq; popq %3"
+			 : "+a"(eax), "+d"(edx), "+m"(*q), "=r"(flags)
+			 : "b"(0x33333333u), "c"(0x44444444u) : "cc");
+	mem = *q;
+	check(mem == 0x4444444433333333ull && (flags & 0x40) && exits(2, 1),
+	      "lock cmpxchg8b [mmio] (equal): edx:eax replaced by ecx:ebx");
+}
+
+static void check_bits(void)
+{
+	volatile uint32_t *d = (volatile uint32_t *)(DEV + 0x80);
+	unsigned long flags;
+	uint64_t r;
+	bool ok;
+
+	d[0] = 0x20;
+	d[1] = d[2] = d[3] = 0;
+	begin(13);
+	__asm__ volatile("btl $5, %1; pushfq; popq %0" : "=r"(flags) : "m"(d[0]) : "cc");
+	check((flags & 1) && exits(1, 0), "bt dword [mmio], 5: CF = 1, one read and no write");
+
+	begin(14);
+	__asm__ volatile("btsl $3, %1; pushfq; popq %0" : "=r"(flags), "+m"(d[0]) : : "cc");
+	ok = exits(1, 1);
+	check(ok && !(flags & 1) && d[0] == 0x28, "bts dword [mmio], 3: bit set, CF = old bit 0");
+
+	/* A register bit offset reaches beyond the operand: bit 100 of a
+	 * dword array is bit 4 of the dword at +12 (SDM Vol. 2A BT). */
+	r = 100;
+	begin(15);
+	__asm__ volatile("btsl %k1, %2; pushfq; popq %0"
+			 : "=r"(flags) : "r"(r), "m"(d[0]) : "cc", "memory");
+	ok = exits(1, 1);
+	check(ok && !(flags & 1) && d[3] == 0x10 && d[0] == 0x28,
+	      "bts [mmio], r32 with bit offset 100: bit 4 of the dword at +12");
+
+	r = 100;
+	begin(16);
+	__asm__ volatile("btrl %k1, %2; pushfq; popq %0"
+			 : "=r"(flags) : "r"(r), "m"(d[0]) : "cc", "memory");
+	__asm__ volatile("btcw $0, %0" : "+m"(*(volatile uint16_t *)(DEV + 0x84)) : : "cc");
+	ok = exits(2, 2);
+	check(ok && (flags & 1) && d[3] == 0 && d[1] == 1,
+	      "btr [mmio], r32 (offset 100) then btc word [mmio], 0");
+}
+
+static void check_push_pop(void)
+{
+	volatile uint64_t *q = (volatile uint64_t *)(DEV + 0xa0);
+	uint64_t v;
+
+	*q = 0x0123456789abcdefull;
+	begin(17);
+	__asm__ volatile("pushq %1; popq %0" : "=r"(v) : "m"(*q) : "memory");
+	check(v == 0x0123456789abcdefull && exits(1, 0), "push qword [mmio]");
+
+	begin(18);
+	__asm__ volatile("pushq %1; popq %0" : "=m"(*(volatile uint64_t *)(DEV + 0xa8))
+			 : "r"(0xfedcba9876543210ull) : "memory");
+	check(REG64(0xa8) == 0xfedcba9876543210ull && exits(1, 1), "pop qword [mmio]");
+}
+
+static void check_movs(void)
+{
+	static const char text[16] = "0123456789abcdef";
+	static uint8_t buf[64];
+	const void *si;
+	void *di;
+	unsigned long cx;
+	bool ok;
+
+	/* RAM -> MMIO, REP MOVSB, DF = 0 */
+	si = text;
+	di = (void *)(DEV + 0x100);
+	cx = 16;
+	begin(19);
+	__asm__ volatile("rep movsb" : "+S"(si), "+D"(di), "+c"(cx) : : "memory");
+	ok = exits(0, 16) && cx == 0 && si == text + 16 && di == (void *)(DEV + 0x110);
+	for (unsigned int i = 0; i < 16; i++)
+		ok &= DEV[0x100 + i] == (uint8_t)text[i];
+	check(ok, "rep movsb RAM -> mmio, DF = 0: 16 bytes, 16 write exits, rsi/rdi up 16, rcx = 0");
+
+	/* RAM -> MMIO, REP MOVSQ, DF = 1 (from the last element down) */
+	static const uint64_t quads[4] = { 0x1010, 0x2020, 0x3030, 0x4040 };
+	si = &quads[3];
+	di = (void *)(DEV + 0x138);
+	cx = 4;
+	begin(20);
+	__asm__ volatile("std; rep movsq; cld" : "+S"(si), "+D"(di), "+c"(cx) : : "memory", "cc");
+	ok = exits(0, 4) && cx == 0 && (uintptr_t)si == (uintptr_t)quads - 8 &&
+	     di == (void *)(DEV + 0x118);
+	for (unsigned int i = 0; i < 4; i++)
+		ok &= REG64(0x120 + 8 * i) == quads[i];
+	check(ok, "std; rep movsq RAM -> mmio, DF = 1: 4 qwords, rsi/rdi down 32");
+
+	/* MMIO -> RAM, REP MOVSD, DF = 0 */
+	data_fill(0x200, 0x40, 32);
+	memset(buf, 0x5a, sizeof(buf));
+	si = (const void *)(DEV + 0x200);
+	di = buf + 4;
+	cx = 8;
+	begin(21);
+	__asm__ volatile("rep movsl" : "+S"(si), "+D"(di), "+c"(cx) : : "memory");
+	ok = exits(8, 0) && cx == 0 && di == buf + 36;
+	for (unsigned int i = 0; i < sizeof(buf); i++)
+		ok &= buf[i] == (i >= 4 && i < 36 ? 0x40 + i - 4 : 0x5a);
+	check(ok, "rep movsd mmio -> RAM, DF = 0: 8 dwords, 8 read exits, guard bytes kept");
+
+	/* MMIO -> RAM, REP MOVSW, DF = 1 */
+	memset(buf, 0x5a, sizeof(buf));
+	si = (const void *)(DEV + 0x206);
+	di = buf + 6;
+	cx = 4;
+	begin(22);
+	__asm__ volatile("std; rep movsw; cld" : "+S"(si), "+D"(di), "+c"(cx) : : "memory", "cc");
+	ok = exits(4, 0) && cx == 0 && (uintptr_t)di == (uintptr_t)buf - 2 &&
+	     si == (const void *)(DEV + 0x1fe);
+	for (unsigned int i = 0; i < 16; i++)
+		ok &= buf[i] == (i < 8 ? 0x40 + i : 0x5a);
+	check(ok, "std; rep movsw mmio -> RAM, DF = 1: 4 words, rsi/rdi down 8");
+
+	/* MMIO -> MMIO: each element is a read exit, then a write exit */
+	si = (const void *)(DEV + 0x200);
+	di = (void *)(DEV + 0x300);
+	cx = 3;
+	begin(23);
+	__asm__ volatile("rep movsq" : "+S"(si), "+D"(di), "+c"(cx) : : "memory");
+	ok = exits(3, 3) && cx == 0;
+	for (unsigned int i = 0; i < 3; i++)
+		ok &= REG64(0x300 + 8 * i) == REG64(0x200 + 8 * i);
+	check(ok, "rep movsq mmio -> mmio: 3 qwords, read then write per element");
+
+	/* one MOVSB without REP */
+	si = text + 5;
+	di = (void *)(DEV + 0x310);
+	begin(24);
+	__asm__ volatile("movsb" : "+S"(si), "+D"(di) : : "memory");
+	ok = exits(0, 1);
+	check(ok && DEV[0x310] == '5' && si == text + 6, "movsb RAM -> mmio without REP");
+}
+
+static void check_stos(void)
+{
+	void *di = (void *)(DEV + 0x400);
+	unsigned long cx = 5;
+	bool ok;
+
+	begin(25);
+	__asm__ volatile("rep stosl" : "+D"(di), "+c"(cx) : "a"(0xdeadbeefu) : "memory");
+	ok = exits(0, 5) && cx == 0 && di == (void *)(DEV + 0x414);
+	for (unsigned int i = 0; i < 5; i++)
+		ok &= *(volatile uint32_t *)(DEV + 0x400 + 4 * i) == 0xdeadbeefu;
+	check(ok, "rep stosd to mmio: 5 dwords of 0xdeadbeef, 5 write exits");
+
+	di = (void *)(DEV + 0x426);
+	cx = 3;
+	begin(26);
+	__asm__ volatile("std; rep stosw; cld" : "+D"(di), "+c"(cx) : "a"(0x7777) : "memory", "cc");
+	ok = exits(0, 3) && cx == 0 && di == (void *)(DEV + 0x420);
+	check(ok && *(volatile uint16_t *)(DEV + 0x422) == 0x7777 &&
+	      *(volatile uint16_t *)(DEV + 0x420) == 0,
+	      "std; rep stosw to mmio, DF = 1: 3 words, rdi down 6");
+}
+
+static void check_seq_and_unclaimed(void)
+{
+	uint64_t a, b, c, u;
+
+	REG64(MMIOTEST_RESET) = 1;
+	begin(27);
+	a = REG64(MMIOTEST_SEQ);
+	b = REG64(MMIOTEST_SEQ);
+	c = *(volatile uint32_t *)(MMIOTEST_GPA + MMIOTEST_SEQ);
+	check(a == 0 && b == 1 && c == 2 && exits(3, 0),
+	      "SEQ after RESET reads 0, 1, 2: every read is one exit");
+
+	begin(28);
+	u = *(volatile uint64_t *)UNCLAIMED_GPA;
+	*(volatile uint64_t *)UNCLAIMED_GPA = 0x55;
+	check(u == 0 && exits(0, 0), "mmio nobody claims (0xd0100000) reads 0 and ignores writes");
+}
+
+int main(void)
+{
+	unsigned int failures;
+
+	con_init();
+	say("hello from 64-bit long mode, mmio test device at 0x%lx", MMIOTEST_GPA);
+	map_device();
+	REG64(MMIOTEST_RESET) = 1;
+	check_id();
+	check_mov_sizes();
+	check_rmw();
+	check_exchanges();
+	check_bits();
+	check_push_pop();
+	check_movs();
+	check_stos();
+	check_seq_and_unclaimed();
+	REG64(MMIOTEST_MARK) = 0;
+	failures = finish();
+
+	/* Exit, then (on the next run) an instruction the emulator refuses:
+	 * CMPXCHG16B (0F C7 /1 with REX.W) on 16-byte-aligned MMIO. */
+	__asm__ volatile("outb %b0, %w1\n\t"
+			 "lock cmpxchg16b (%2)\n\t"
+			 "1: cli; hlt; jmp 1b"
+			 : : "a"(failures > 255 ? 255 : failures),
+			     "Nd"((uint16_t)DEBUG_EXIT_PORT),
+			     "r"(MMIOTEST_GPA + 0x500), "d"(0), "b"(0), "c"(0)
+			 : "memory");
+	return 0;
+}

@@ -1,0 +1,92 @@
+"""KVM_EXIT_MMIO end to end (docs/test-guests.md, mmio.bin): every
+instruction form the guest aims at the VMM's MMIO test device gives the
+right values, and the exit sequence the VMM's `trace` shows is exact: a
+read-modify-write is one read exit then one write exit, a REP string
+instruction one exit per element (MMIO to MMIO: read, write, read, write).
+After the guest exits, its next instruction (CMPXCHG16B on MMIO, which the
+emulator refuses) is KVM_EXIT_UNKNOWN with the exit code of a nested page
+fault (SVM) or EPT violation (VMX)."""
+import re
+
+from test_abi_common import (MMIO_UNKNOWN_REASON, abi_iso, check_tally, command,  # noqa: F401
+                             ctl, disassembly, guest_lines, is_svm, load, run_line)
+
+DEV = 0xd0000000
+MARK, READS, WRITES = DEV + 0x828, DEV + 0x808, DEV + 0x810
+TRACE = re.compile(r"^vm 0: exit mmio (read|write) 0x([0-9a-f]+) len (\d) data 0x([0-9a-f]+)$")
+
+CHECKS = 28
+
+
+def cases(out):
+    """The MMIO exits of the run, cut at each MARK write, without the
+    guest's reads of the READS and WRITES counters."""
+    by_mark, mark = {}, None
+    for line in out.split("\n"):
+        m = TRACE.match(line.rstrip("\r"))
+        if not m:
+            continue
+        kind, addr, size, data = m.group(1), int(m.group(2), 16), int(m.group(3)), int(m.group(4), 16)
+        if addr == MARK and kind == "write":
+            mark = data
+            by_mark[mark] = []
+        elif mark is not None and addr not in (READS, WRITES):
+            by_mark[mark].append((kind, addr - DEV, size, data))
+    return by_mark
+
+
+def test_mmio_instructions_and_exit_sequences(ctl):
+    load(ctl, 0, "mmio", "0x100000", "long64")
+    assert command(ctl, "trace 0 on mmio") == "vm 0: trace mmio"
+    out = command(ctl, "run 0", timeout=300)
+    lines = guest_lines(out, 0)
+    check_tally(lines, "mmio", CHECKS)
+    assert run_line(out, 0) == "vm 0: guest exited with status 0"
+
+    c = cases(out)
+    # read-modify-write: one read exit, then one write exit
+    assert c[5][:2] == [("read", 0x40, 8, 5), ("write", 0x40, 8, 12)]       # add
+    assert c[6][:2] == [("read", 0x40, 8, 12), ("write", 0x40, 8, 0)]       # lock sub
+    assert c[8][:2] == [("read", 0x60, 8, 0x1111), ("write", 0x60, 8, 0x2222)]  # xchg
+    assert c[9][:2] == [("read", 0x68, 4, 40), ("write", 0x68, 4, 42)]      # xadd
+    assert c[10][:2] == [("read", 0x60, 8, 5), ("write", 0x60, 8, 9)]       # cmpxchg, equal
+    assert c[11][:2] == [("read", 0x60, 8, 9), ("write", 0x60, 8, 9)]       # cmpxchg, different
+    assert c[12][:2] == [("read", 0x60, 8, 0x0000000200000001),
+                         ("write", 0x60, 8, 0x4444444433333333)]            # cmpxchg8b
+    assert c[13] == [("read", 0x80, 4, 0x20)]                               # bt: no write
+    assert c[15][:2] == [("read", 0x8c, 4, 0), ("write", 0x8c, 4, 0x10)]    # bts, bit 100
+    # the 7 ALU forms of case 7, each a read then a write of its own size
+    assert [(k, a, s) for k, a, s, _ in c[7][:14]] == [
+        ("read", 0x48, 4), ("write", 0x48, 4), ("read", 0x4c, 2), ("write", 0x4c, 2),
+        ("read", 0x4e, 1), ("write", 0x4e, 1), ("read", 0x48, 4), ("write", 0x48, 4),
+        ("read", 0x4c, 2), ("write", 0x4c, 2), ("read", 0x4e, 1), ("write", 0x4e, 1),
+        ("read", 0x40, 8), ("write", 0x40, 8)]
+    # REP string instructions: one exit per element, in the direction of DF
+    assert c[19][:16] == [("write", 0x100 + i, 1, ord("0123456789abcdef"[i])) for i in range(16)]
+    assert c[20][:4] == [("write", 0x138 - 8 * i, 8, 0x4040 - 0x1010 * i) for i in range(4)]
+    assert [(k, a, s) for k, a, s, _ in c[21][:8]] == [("read", 0x200 + 4 * i, 4) for i in range(8)]
+    assert [(k, a, s) for k, a, s, _ in c[22][:4]] == [("read", 0x206 - 2 * i, 2) for i in range(4)]
+    assert [(k, a, s) for k, a, s, _ in c[23][:6]] == [
+        ("read", 0x200, 8), ("write", 0x300, 8), ("read", 0x208, 8), ("write", 0x308, 8),
+        ("read", 0x210, 8), ("write", 0x310, 8)]
+    assert c[25][:5] == [("write", 0x400 + 4 * i, 4, 0xdeadbeef) for i in range(5)]
+    assert c[26][:3] == [("write", 0x426 - 2 * i, 2, 0x7777) for i in range(3)]
+    assert c[27][:3] == [("read", 0x818, 8, 0), ("read", 0x818, 8, 1), ("read", 0x818, 4, 2)]
+    assert c[28][:2] == [("read", 0x100000, 8, 0), ("write", 0x100000, 8, 0x55)]
+
+    stats = command(ctl, "stats 0")
+    assert re.search(r"unclaimed MMIO: 1 reads, 1 writes \(last address 0xd0100000\)", stats)
+    assert "mmio test device: 3 reads, 0 writes, mark 0x0" in stats
+
+    # the run after the exit: CMPXCHG16B on MMIO, refused by the emulator
+    (rip, _), = [(a, t) for a, t in disassembly("mmio", "main") if "cmpxchg16b" in t]
+    assert command(ctl, "trace 0 off") == "vm 0: trace off"
+    out = command(ctl, "run 0")
+    assert re.search(rf"vm\d+: cannot emulate the MMIO access at RIP {rip:#x} "
+                     r"\(instruction not emulated\)", out), out
+    reason = MMIO_UNKNOWN_REASON[is_svm(ctl.platform)]
+    assert (f"vm 0: fatal: unhandled exit (KVM_EXIT_UNKNOWN), hardware exit reason {reason}"
+            in out), out
+    assert f"RIP={rip:016x}" in out
+    stats = command(ctl, "stats 0")
+    assert re.search(r"^  KVM_EXIT_UNKNOWN\s+1$", stats, re.M), stats
