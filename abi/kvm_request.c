@@ -137,7 +137,10 @@ int64_t kvm_request(uint64_t handle, uint64_t request, uint64_t arg, void *mailb
 	if (r == -EBADF)
 		return reject(r, "%s on handle %lu: not a %s handle", rq->name, handle,
 			      rq->on == ON_VCPU ? "vCPU" : rq->on == ON_VM ? "VM" : "VM or vCPU");
-	if (r < 0 && r != -EINTR)
+	/* -EINTR and the E2BIG size query of the MSR index list are protocol,
+	 * not errors */
+	if (r < 0 && r != -EINTR &&
+	    !(r == -E2BIG && rq->number == KVM_GET_MSR_INDEX_LIST))
 		return reject(r, "%s on handle %lu failed", rq->name, handle);
 	kvm_request_stats.served++;
 	return r;

@@ -35,8 +35,13 @@ const uint32_t msr_index_list[] = {
 };
 const unsigned msr_index_count = sizeof(msr_index_list) / sizeof(msr_index_list[0]);
 
+#define MSR_IA32_PAT            0x00000277
+
+/* PAT sits inside the MTRR range but is real state (the backend's). */
 static bool reads_as_zero(uint32_t index)
 {
+	if (index == MSR_IA32_PAT)
+		return false;
 	return index == MSR_MTRRCAP || index == MSR_IA32_MCG_CAP ||
 	       index == MSR_IA32_MCG_STATUS ||
 	       (index >= MSR_MTRR_FIRST && index <= MSR_MTRR_LAST) ||

@@ -57,12 +57,6 @@ def test_triple_fault_then_reset(ctl):
 def test_fail_entry(ctl, request, mode, reg, value, fix, svm_only):
     if svm_only and not is_svm(ctl.platform):
         pytest.skip("VM entry on VMX does not check CR0.CD/NW")
-    if is_svm(ctl.platform):
-        request.applymarker(pytest.mark.xfail(
-            strict=True, reason="hypervisor bug (SVM on QEMU): QEMU writes VMEXIT_INVALID "
-            "as the 32-bit -1 (0x00000000ffffffff), which arch/x86/svm compares with the "
-            "64-bit -1: the exit is KVM_EXIT_UNKNOWN and RIP is taken from the VMCB "
-            "(see the ABI report)"))
     name = "long64" if mode == "long64" else "prot32"
     load(ctl, 0, name, "0x100000", mode)
     assert command(ctl, f"set 0 {reg} {value}") == f"vm 0: {reg} = {int(value, 0):#x}"

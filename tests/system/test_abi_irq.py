@@ -63,11 +63,6 @@ def test_irq_guest(ctl):
 
 
 def test_irq_taken_at_hlt(ctl, request):
-    if is_svm(ctl.platform):
-        request.applymarker(pytest.mark.xfail(
-            strict=True, reason="hypervisor bug (SVM): the STI interrupt shadow is not "
-            "cleared when the hypervisor steps over HLT, so an interrupt pending at "
-            "STI; HLT is taken one instruction late (see the ABI report)"))
     lines, _ = run_irq_guest(ctl)
     assert f"irq: PASS {HLT_WAKEUP}" in lines, "\n".join(lines)
     check_tally(lines, "irq", len(IRQ_CHECKS))

@@ -51,10 +51,11 @@ def test_banner_matches_platform(console_factory, iso, platform):
 
     # the GRUB modules: sizes and command lines as grub.cfg gives them
     size = os.path.getsize(HELLO_MODULE)
-    assert re.search(r"modules: 7\b", out)
+    assert re.search(r"modules: 15\b", out)
     ctl = re.search(r'module 0: 0x[0-9a-f]+-0x[0-9a-f]+ (\d+) bytes "ctl"', out)
     assert ctl and int(ctl.group(1)) == os.path.getsize(CTL_ELF), out
-    for i, name in enumerate(["real", "prot32", "long64", "mbhello", "bench"], start=2):
+    for i, name in enumerate(["real", "prot32", "long64", "mbhello", "bench", "mmio", "irq",
+                                     "irqreal", "dirty", "paging", "triple", "msr", "spin"], start=2):
         assert re.search(rf'module {i}: 0x[0-9a-f]+-0x[0-9a-f]+ \d+ bytes "{name}"', out), out
     m = re.search(r'module 1: 0x([0-9a-f]+)-0x([0-9a-f]+) (\d+) bytes "([^"]*)"', out)
     assert m, out

@@ -114,7 +114,7 @@ static void decode_ioio(struct svm_vcpu *sv, struct vexit *e)
 void svm_decode_exit(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e)
 {
 	const struct vmcb_control *c = &sv->vmcb->control;
-	uint64_t code = c->exitcode;
+	uint64_t code = svm_exit_code(c);
 
 	e->hw_reason = code;
 	e->insn_len = 0;

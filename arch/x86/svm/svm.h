@@ -25,7 +25,17 @@ struct svm_vcpu {
 	struct svm_vm *vm;
 	uint64_t slat_gen_seen; /* older than vm->slat_gen: flush this ASID */
 	bool load_drs;          /* being debugged: DR0-3 hold its breakpoints */
+	uint64_t exit_rip;      /* RIP at the last exit: a shadow ends when it moves */
+	bool have_saved;        /* 'saved' holds the last state set_sregs wrote */
+	struct vmcb_save saved; /* restored when the CPU refuses that state */
 };
+
+/* The exit code, with QEMU's 32-bit VMEXIT_INVALID (0x00000000ffffffff)
+ * read as the architectural -1. */
+static inline uint64_t svm_exit_code(const struct vmcb_control *c)
+{
+	return (uint32_t)c->exitcode == 0xffffffffu ? SVM_EXIT_INVALID : c->exitcode;
+}
 
 void svm_vmrun(struct vcpu_regs *regs, uint64_t vmcb_pa, uint64_t host_vmcb_pa);
 

@@ -41,6 +41,7 @@ int svm_vcpu_init(struct vcpu *v, void *vm_arch)
 
 	if (page_alloc(1, 1, &pa))
 		return -ENOMEM;
+	_Static_assert(sizeof(struct svm_vcpu) <= 4096, "svm_vcpu fits a frame");
 	sv = (struct svm_vcpu *)pa;
 	if (page_alloc(1, 1, &sv->vmcb_pa)) {
 		page_free(pa, 1);
@@ -152,6 +153,8 @@ void svm_set_sregs(struct vcpu *v, const struct vcpu_sregs *s)
 	/* CPL is SS.DPL outside real mode (APM 15.5.1: the VMCB's CPL field) */
 	h->cpl = (s->cr0 & CR0_PE) ? s->ss.dpl : 0;
 	sv->vmcb->control.vintr = (sv->vmcb->control.vintr & ~0xfULL) | (s->cr8 & 0xf);
+	sv->saved = *h;
+	sv->have_saved = true;
 }
 
 void svm_inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
@@ -173,6 +176,11 @@ void svm_run(struct vcpu *v, struct vexit *e)
 	vmcb->save.rsp = v->regs.rsp;
 	vmcb->save.rip = v->regs.rip;
 	vmcb->save.rflags = v->regs.rflags;
+	/* an STI/MOV SS shadow covers one instruction: once core stepped RIP
+	 * (HLT, emulated IO/CPUID, MSRs) it is over (2.6.21's
+	 * skip_emulated_instruction cleared it too) */
+	if (v->regs.rip != sv->exit_rip)
+		vmcb->control.interrupt_shadow = 0;
 	vmcb->control.tlb_control = SVM_TLB_CONTROL_NOTHING;
 	if (sv->vm->asid_shared || sv->slat_gen_seen != sv->vm->slat_gen) {
 		vmcb->control.tlb_control = SVM_TLB_CONTROL_FLUSH_ALL;
@@ -184,22 +192,29 @@ void svm_run(struct vcpu *v, struct vexit *e)
 	svm_vmrun(&v->regs, sv->vmcb_pa, svm_host_vmcb_pa());
 
 	/* A refused VMRUN leaves no guest state behind (platform-notes: the
-	 * VMCB's RIP is not the guest's then): keep ours. */
-	if (vmcb->control.exitcode != SVM_EXIT_INVALID) {
+	 * VMCB's RIP is not the guest's then; QEMU even writes host values into
+	 * the save area): keep our registers and put back the state the VMM
+	 * set, so it can be inspected and fixed. */
+	if (svm_exit_code(&vmcb->control) != SVM_EXIT_INVALID) {
 		v->regs.rax = vmcb->save.rax;
 		v->regs.rsp = vmcb->save.rsp;
 		v->regs.rip = vmcb->save.rip;
 		v->regs.rflags = vmcb->save.rflags;
+	} else if (sv->have_saved) {
+		vmcb->save = sv->saved;
 	}
+	sv->exit_rip = v->regs.rip;
 	v->exits++;
-	if (vmcb->control.exitcode == SVM_EXIT_INTR)
+	if (svm_exit_code(&vmcb->control) == SVM_EXIT_INTR)
 		cpu_take_pending_interrupts();
 	svm_decode_exit(v, sv, e);
 }
 
 bool svm_interrupt_shadow(struct vcpu *v)
 {
-	return to_svm(v)->vmcb->control.interrupt_shadow & 1;
+	struct svm_vcpu *sv = to_svm(v);
+
+	return (sv->vmcb->control.interrupt_shadow & 1) && v->regs.rip == sv->exit_rip;
 }
 
 void svm_inject_irq(struct vcpu *v, uint8_t vector)
