@@ -15,7 +15,7 @@ import serialconsole
 
 # Platforms the ABI tests run on; "bochs-skylake" joins once VMX serves
 # every request. BAREKVM_ABI_PLATFORMS=qemu-max,bochs-skylake overrides.
-ABI_PLATFORMS = os.environ.get("BAREKVM_ABI_PLATFORMS", "qemu-max").split(",")
+ABI_PLATFORMS = os.environ.get("BAREKVM_ABI_PLATFORMS", "qemu-max,bochs-skylake").split(",")
 
 # What differs by virtualization backend.
 SVM_PLATFORMS = {"qemu-max", "qemu-svm-nonpt", "qemu-uefi"}

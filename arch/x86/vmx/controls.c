@@ -119,9 +119,16 @@ int vmx_controls_compute(const struct vmx_cap_msrs *m, struct vmx_controls *c,
 	c->insouts_info = m->basic & VMX_BASIC_INSOUTS_INFO;
 	c->errcode_relaxed = m->basic & VMX_BASIC_NO_ERRCODE_CHECK;
 
-	/* Physical interrupts and NMIs are the host's: they always exit. */
+	/* Physical interrupts and NMIs are the host's: they always exit. The
+	 * VMX-preemption timer, when offered, bounds every stay in the guest
+	 * whatever the guest's IF (SDM 25.5.1): the preemption tick that
+	 * lets KVM_RUN return -EINTR does not then depend on how a platform
+	 * delivers the host's timer interrupt to a guest with IF = 0. */
+	c->preemption_timer = allowed1(pin_cap, VMX_PIN_PREEMPTION_TIMER);
 	if (adjust("pin-based", use_true ? MSR_TRUE_PINBASED : MSR_PINBASED,
-		   VMX_PIN_EXT_INTR_EXIT | VMX_PIN_NMI_EXIT, pin_cap, &c->pin, err))
+		   VMX_PIN_EXT_INTR_EXIT | VMX_PIN_NMI_EXIT |
+		   (c->preemption_timer ? VMX_PIN_PREEMPTION_TIMER : 0),
+		   pin_cap, &c->pin, err))
 		return -1;
 
 	/* HLT, CR8 (the real TPR must stay ours), IO through the bitmaps

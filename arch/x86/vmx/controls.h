@@ -19,6 +19,7 @@
 /* Pin-based VM-execution controls (SDM 24.6.1) */
 #define VMX_PIN_EXT_INTR_EXIT        (1u << 0)
 #define VMX_PIN_NMI_EXIT             (1u << 3)
+#define VMX_PIN_PREEMPTION_TIMER     (1u << 6)
 
 /* Primary processor-based VM-execution controls (SDM 24.6.2) */
 #define VMX_PROC_INTR_WINDOW_EXIT    (1u << 2)
@@ -91,6 +92,7 @@ struct vmx_controls {
 	uint32_t pin, proc, proc2, exit, entry;  /* IA-32e entry bit left 0 */
 	bool ept, vpid, unrestricted;
 	bool pat;                       /* save/load IA32_PAT on exit/entry */
+	bool preemption_timer;          /* the VMX-preemption timer is on */
 	bool insouts_info;              /* INS/OUTS fill the insn-info field */
 	bool errcode_relaxed;           /* BASIC[56] */
 	uint64_t eptp_flags;            /* memory type and walk length */

@@ -232,6 +232,7 @@ static enum vmx_exit_action vmx_exit_invd(struct vcpu *v, struct vmx_vcpu *x,
 static const vmx_exit_fn vmx_exit_handlers[VMX_NEXIT_REASONS] = {
 	[VMX_EXIT_EXCEPTION_NMI] = vmx_exit_exception,
 	[VMX_EXIT_EXTERNAL_INTR] = vmx_exit_host_intr,
+	[VMX_EXIT_PREEMPTION_TIMER] = vmx_exit_host_intr,
 	[VMX_EXIT_TRIPLE_FAULT] = vmx_exit_shutdown,
 	[VMX_EXIT_INTR_WINDOW] = vmx_exit_intr_window,
 	[VMX_EXIT_CPUID] = vmx_exit_cpuid,

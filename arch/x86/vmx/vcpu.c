@@ -329,6 +329,16 @@ static void fix_interruptibility(struct vcpu *v, struct vmx_vcpu *x)
 {
 	uint32_t intr = x->intr_state;
 
+	/* Core stepped over the exiting instruction (emulated IO or CPUID,
+	 * HLT, MSRs): a single-step trap the exit left pending belonged to
+	 * that instruction, whose completion the VMM already reported; as on
+	 * SVM, the next entry executes one instruction before the next #DB. */
+	if (v->regs.rip != x->exit_rip && x->pending_dbg_checked != x->exit_rip) {
+		uint64_t pd = vmcs_read(VMCS_GUEST_PENDING_DBG);
+		if (pd & PENDING_DBG_BS)
+			vmcs_write(VMCS_GUEST_PENDING_DBG, pd & ~PENDING_DBG_BS);
+		x->pending_dbg_checked = x->exit_rip;
+	}
 	if (!(intr & (VMX_BLOCK_STI | VMX_BLOCK_MOV_SS)))
 		return;
 	if (v->regs.rip != x->exit_rip)
@@ -433,6 +443,9 @@ void vmx_run(struct vcpu *v, struct vexit *e)
 		if (read_cr2() != x->cr2)
 			write_cr2(x->cr2);
 
+		/* re-armed on every entry: at most ~2^24 TSC ticks in the guest */
+		if (vmx_ctl.preemption_timer)
+			vmcs_write(VMCS_PREEMPTION_TIMER, VMX_PREEMPTION_TICKS);
 		int rc = vmx_vmenter(&v->regs, x->launched);
 
 		x->cr2 = read_cr2();

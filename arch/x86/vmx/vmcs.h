@@ -78,6 +78,7 @@
 #define VMCS_GUEST_INTERRUPTIBILITY  0x4824
 #define VMCS_GUEST_ACTIVITY          0x4826
 #define VMCS_GUEST_SYSENTER_CS       0x482a
+#define VMCS_PREEMPTION_TIMER        0x482e
 #define VMCS_HOST_SYSENTER_CS        0x4c00
 
 /* natural-width fields */
@@ -122,6 +123,7 @@ enum vmx_seg { VMX_SEG_ES, VMX_SEG_CS, VMX_SEG_SS, VMX_SEG_DS, VMX_SEG_FS,
 #define VMX_EXIT_EXCEPTION_NMI       0
 #define VMX_EXIT_EXTERNAL_INTR       1
 #define VMX_EXIT_TRIPLE_FAULT        2
+#define VMX_EXIT_PREEMPTION_TIMER    52
 #define VMX_EXIT_INIT                3
 #define VMX_EXIT_SIPI                4
 #define VMX_EXIT_INTR_WINDOW         7

@@ -46,6 +46,7 @@ struct vmx_vcpu {
 	uint64_t pat;                   /* IA32_PAT when the CPU cannot switch it */
 	uint64_t syscall_msrs[5];       /* not in the VMCS: msr.c switches them */
 	uint32_t entry_failures;        /* logged the first few */
+	uint64_t pending_dbg_checked; /* exit_rip whose pending #DB was cleared */
 };
 
 enum vmx_exit_action {
@@ -62,6 +63,11 @@ void vmx_exit_stub(void);
 
 /* vmx.c: computed once by vmx_setup(); read-only afterwards. */
 extern struct vmx_controls vmx_ctl;
+
+/* VMX-preemption timer value per entry. It counts TSC >> IA32_VMX_MISC[4:0]
+ * (5 on the CPUs we know), so this is about 2^26 TSC ticks: a few hundred
+ * times a second on hardware, every ~67M instructions on Bochs. */
+#define VMX_PREEMPTION_TICKS (1u << 21)
 extern uint32_t vmx_vmcs_revision;
 int vmx_setup(const struct cpu_features *f);
 
