@@ -13,8 +13,8 @@ from conftest import ROOT, require_platform
 from ctl_session import PROMPT, command, guest_lines, start_ctl  # noqa: F401
 import serialconsole
 
-# Platforms the ABI tests run on; "bochs-skylake" joins once VMX serves
-# every request. BAREKVM_ABI_PLATFORMS=qemu-max,bochs-skylake overrides.
+# Platforms the ABI tests run on: both backends. BAREKVM_ABI_PLATFORMS
+# (comma-separated) narrows it, e.g. for a quick run on one.
 ABI_PLATFORMS = os.environ.get("BAREKVM_ABI_PLATFORMS", "qemu-max,bochs-skylake").split(",")
 
 # What differs by virtualization backend.
