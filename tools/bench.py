@@ -44,7 +44,7 @@ ROWS = [
     ("out 0x80 served by the control partition", "OUT to port 0x80, served by the VMM",
      "4", "2,996", "3,147"),
     ("cpuid served by the control partition", "CPUID, served by the VMM",
-     "4 (+4: GET/SET_REGS)", "2,430*", "2,867*"),
+     "4", "2,430*", "2,867*"),
     ("mmio read served by the control partition", "MMIO read, served by the VMM",
      "4 (+4 to complete)", "-", "-"),
     ("mmio write served by the control partition", "MMIO write, served by the VMM",
@@ -95,7 +95,8 @@ def table(title, figures, hv_stats):
     lines.append(f"{'empty hypercall from the VMM':40} {'':>8} {hc:>8}  {'2':22} {'-':>18}")
     lines += ["",
               "* KVM answers CPUID inside the kernel; BareKVM forwards it to the VMM as",
-              "  2.6.21 did (KVM_EXIT_CPUID). ** KVM's figure is a VMMCALL with an unknown",
+              "  2.6.21 did (KVM_EXIT_CPUID), which answers in the kvm_run union (no",
+              "  GET/SET_REGS). ** KVM's figure is a VMMCALL with an unknown",
               "  number handled inside KVM, the nearest in-kernel exit it measured.",
               "World switches: guest exit + entry pairs on the path (a VMM-served exit",
               "costs two VM round trips: guest -> hypervisor -> VMM, VMM -> hypervisor -> guest).",

@@ -7,6 +7,8 @@
  * typed meanwhile are kept for the CLI. Control partition only.
  */
 #include <cpuid.h>
+#include <stdbool.h>
+#include <string.h>
 
 #include "guests/ctl/ctl.h"
 #include "guests/ctl/vmm.h"
@@ -20,9 +22,33 @@ static void host_write(const char *buf, size_t len)
 	uart_write(buf, len);
 }
 
+/*
+ * The control partition's CPUID is the hypervisor's filtered one, and every
+ * CPUID here is itself an exit to the hypervisor; the answers never change,
+ * so the last few are remembered (direct-mapped by leaf and subleaf).
+ * Leaf 1 EBX carries the APIC ID of the CPU asked, identical for all while
+ * the hypervisor runs on one CPU.
+ */
+#define CPUID_CACHE 16
+
+struct cpuid_entry {
+	bool valid;
+	uint32_t leaf, subleaf, out[4];
+};
+
+static struct cpuid_entry cpuid_cache[CPUID_CACHE];
+
 static void host_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4])
 {
-	__cpuid_count(leaf, subleaf, out[0], out[1], out[2], out[3]);
+	struct cpuid_entry *e = &cpuid_cache[(leaf ^ (leaf >> 27) ^ subleaf) % CPUID_CACHE];
+
+	if (!e->valid || e->leaf != leaf || e->subleaf != subleaf) {
+		__cpuid_count(leaf, subleaf, e->out[0], e->out[1], e->out[2], e->out[3]);
+		e->leaf = leaf;
+		e->subleaf = subleaf;
+		e->valid = true;
+	}
+	memcpy(out, e->out, sizeof(e->out));
 }
 
 static bool host_interrupted(void)

@@ -188,23 +188,19 @@ static int exit_io(struct vm *vm, struct kvm_run *run)
 
 /* The control partition's CPUID is the hypervisor's filtered one: the
  * guest gets the same answers. */
+/* BareKVM hands the leaf and subleaf over in the kvm_run union and takes
+ * the results back there (docs/hypercall-abi.md, KVM_EXIT_CPUID): two
+ * requests fewer than 2.6.21's GET_REGS + SET_REGS. */
 static int exit_cpuid(struct vm *vm, struct kvm_run *run)
 {
-	struct kvm_regs regs;
 	uint32_t out[4];
-	int r;
 
-	r = kvm_get_regs(vm->vcpu_fd, &regs);
-	if (r < 0)
-		return stop_failed(vm, "KVM_GET_REGS", r);
-	vm->host->cpuid((uint32_t)regs.rax, (uint32_t)regs.rcx, out);
-	regs.rax = out[0];
-	regs.rbx = out[1];
-	regs.rcx = out[2];
-	regs.rdx = out[3];
-	r = kvm_set_regs(vm->vcpu_fd, &regs);
-	if (r < 0)
-		return stop_failed(vm, "KVM_SET_REGS", r);
+	vm->host->cpuid(run->cpuid.eax, run->cpuid.ecx, out);
+	run->cpuid.eax = out[0];
+	run->cpuid.ebx = out[1];
+	run->cpuid.ecx = out[2];
+	run->cpuid.edx = out[3];
+	run->cpuid.completed = 1;
 	run->emulated = 1;
 	return CONTINUE;
 }
@@ -296,6 +292,15 @@ static int step_over_completed(struct vm *vm, struct kvm_run *run)
 	if (r < 0)
 		return stop_failed(vm, "KVM_GET_REGS", r);
 	regs.rip += run->instruction_length;
+	if (run->exit_reason == KVM_EXIT_CPUID && run->cpuid.completed) {
+		/* the results wait in the union for `emulated`, which is not
+		 * used here: put them in the registers directly */
+		regs.rax = run->cpuid.eax;
+		regs.rbx = run->cpuid.ebx;
+		regs.rcx = run->cpuid.ecx;
+		regs.rdx = run->cpuid.edx;
+		run->cpuid.completed = 0;
+	}
 	r = kvm_set_regs(vm->vcpu_fd, &regs);
 	if (r < 0)
 		return stop_failed(vm, "KVM_SET_REGS", r);

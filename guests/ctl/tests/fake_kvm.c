@@ -114,8 +114,24 @@ static long serve(unsigned long handle, unsigned long request, unsigned long arg
 		call->emulated = run->emulated;
 		call->mmio_completed = run->mmio_completed;
 		memcpy(call->mmio_data, run->mmio.data, 8);
+		/* BareKVM's CPUID completion through the kvm_run union, as
+		 * core/vcpu_run.c applies it */
+		if (run->emulated && fake.last_exit_cpuid && run->cpuid.completed) {
+			fake.regs.rax = run->cpuid.eax;
+			fake.regs.rbx = run->cpuid.ebx;
+			fake.regs.rcx = run->cpuid.ecx;
+			fake.regs.rdx = run->cpuid.edx;
+		}
 		r = fake.run ? fake.run(run, fake.nruns++) : -ENOSYS;
 		run->emulated = 0;      /* consumed, as 2.6.21 writes back */
+		fake.last_exit_cpuid = r == 0 && run->exit_type == KVM_EXIT_TYPE_VM_EXIT &&
+				       run->exit_reason == KVM_EXIT_CPUID;
+		if (fake.last_exit_cpuid) {
+			run->cpuid.eax = (uint32_t)fake.regs.rax;
+			run->cpuid.ecx = (uint32_t)fake.regs.rcx;
+			run->cpuid.ebx = run->cpuid.edx = 0;
+			run->cpuid.completed = 0;
+		}
 		return r;
 	case KVM_GET_MSR_INDEX_LIST: {
 		struct kvm_msr_list *l = fake.mailbox;

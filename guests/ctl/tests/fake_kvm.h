@@ -35,6 +35,7 @@ struct fake_kvm {
 	struct kvm_sregs sregs;
 	fake_run_fn *run;
 	int nruns;
+	bool last_exit_cpuid;   /* the last KVM_RUN ended in KVM_EXIT_CPUID */
 	int vm_handle, vcpu_handle;
 	/* Fail this request with this errno (Linux value), once set. */
 	unsigned long fail_request;
