@@ -130,9 +130,9 @@ int64_t kvm_request(uint64_t handle, uint64_t request, uint64_t arg, void *mailb
 			      request, handle);
 	int64_t r = dispatch(rq, handle, arg, _IOC_SIZE(rq->number) ? mailbox : 0);
 	if (r == -ENOSYS) {
-		/* recognised and validated, but its handler has not landed yet:
-		 * refused clearly rather than faked (docs/hypercall-abi.md) */
-		return reject(r, "%s (%#lx) is not implemented yet", rq->name, request);
+		/* every request in the table has a handler: reaching this is a
+		 * bug of ours, reported rather than faked */
+		return reject(r, "BUG: %s (%#lx) reached no handler", rq->name, request);
 	}
 	if (r == -EBADF)
 		return reject(r, "%s on handle %lu: not a %s handle", rq->name, handle,

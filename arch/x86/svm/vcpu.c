@@ -5,6 +5,7 @@
 #include "arch/x86/svm/svm.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/lapic.h"
+#include "arch/x86/debugreg.h"
 #include "core/lib.h"
 #include "core/log.h"
 #include "core/memory.h"
@@ -188,7 +189,7 @@ void svm_run(struct vcpu *v, struct vexit *e)
 	}
 
 	if (sv->load_drs)
-		svm_load_guest_drs(v);
+		debugreg_load(&v->debug);
 	svm_vmrun(&v->regs, sv->vmcb_pa, svm_host_vmcb_pa());
 
 	/* A refused VMRUN leaves no guest state behind (platform-notes: the

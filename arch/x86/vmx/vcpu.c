@@ -10,6 +10,7 @@
  */
 #include "arch/x86/vmx/vmx.h"
 #include "arch/x86/vmx/seg.h"
+#include "arch/x86/debugreg.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/desc.h"
 #include "arch/x86/lapic.h"
@@ -438,7 +439,7 @@ void vmx_run(struct vcpu *v, struct vexit *e)
 		vmcs_write(VMCS_GUEST_RFLAGS, v->regs.rflags | RFLAGS_FIXED1);
 		fix_interruptibility(v, x);
 		if (x->load_drs)
-			vmx_load_guest_drs(v);
+			debugreg_load(&v->debug);
 		vmx_msrs_load(x);
 		if (read_cr2() != x->cr2)
 			write_cr2(x->cr2);
