@@ -3,7 +3,8 @@
 #   make            build/barekvm.elf and build/barekvm.iso
 #   make run        boot the ISO in QEMU (TCG, -cpu max: SVM + NPT), serial on stdio
 #   make run-uefi   the same ISO under OVMF
-#   make run-bochs  the same ISO in Bochs (VMX + EPT, corei7_skylake_x)
+#   make run-bochs  the same ISO in Bochs (VMX + EPT, corei7_skylake_x;
+#                   BOCHS_PLATFORM=bochs-ryzen for SVM + NPT)
 #   make test       host unit tests (cmocka), then system tests (pytest)
 #
 # The hypervisor is freestanding: no libc, its own formatter, compiled with
@@ -78,8 +79,9 @@ run: $(BUILD)/barekvm.iso
 run-uefi: $(BUILD)/barekvm.iso
 	tools/run-qemu.sh --uefi --iso $<
 
+BOCHS_PLATFORM ?= bochs-skylake
 run-bochs: $(BUILD)/barekvm.iso
-	tools/run-bochs.sh --iso $<
+	tools/run-bochs.sh --platform $(BOCHS_PLATFORM) --iso $<
 
 # Exit round trips in executed instructions (QEMU -icount, Bochs): tools/bench.py
 bench: $(BUILD)/barekvm.iso
@@ -99,6 +101,7 @@ $(BUILD)/host/unit/test_abi_layout:
 $(BUILD)/host/unit/test_mmu: mmu/pagetable.c mmu/guest_walk.c
 $(BUILD)/host/unit/test_vmx_controls: arch/x86/vmx/controls.c
 $(BUILD)/host/unit/test_vmx_seg: arch/x86/vmx/seg.c
+$(BUILD)/host/unit/test_lib:
 
 $(BUILD)/host/unit/%: tests/unit/%.c
 	@mkdir -p $(dir $@)

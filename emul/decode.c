@@ -508,7 +508,7 @@ int emul_decode(struct emul_insn *insn, const uint8_t *bytes, size_t avail,
 	uint64_t v;
 	int rc;
 
-	memset(insn, 0, sizeof(*insn));
+	*insn = (struct emul_insn){ 0 };
 	insn->mode = (uint8_t)mode;
 	insn->base = -1;
 	insn->index = -1;

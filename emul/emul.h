@@ -217,10 +217,23 @@ struct emul_seg {
 	uint8_t unusable; /* VMX "unusable" / a null selector loaded */
 };
 
-struct emul_cpu {
+/* The registers an instruction may change: emul_execute() never writes
+ * anything else of struct emul_cpu. */
+struct emul_regs {
 	uint64_t gpr[16]; /* enum emul_gpr order */
 	uint64_t rip;
 	uint64_t rflags;
+};
+
+struct emul_cpu {
+	union {
+		struct {
+			uint64_t gpr[16]; /* enum emul_gpr order */
+			uint64_t rip;
+			uint64_t rflags;
+		};
+		struct emul_regs regs; /* the same, as one copyable unit */
+	};
 	struct emul_seg seg[6]; /* enum emul_sreg order */
 	uint64_t cr0, cr2, cr3, cr4, efer;
 	uint8_t cpl;

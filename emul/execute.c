@@ -159,15 +159,18 @@ static int fetch_decode(struct emul_exec *x, struct emul_insn *insn)
 	}
 }
 
-/* Finish a run that returned EX_OK: commit and decide what to report. */
+_Static_assert(offsetof(struct emul_cpu, rflags) ==
+	       offsetof(struct emul_cpu, regs.rflags), "regs aliases the registers");
+
+/* Finish a run that returned EX_OK (its changes are already in *cpu):
+ * decide what to report. */
 static bool commit(struct emul_ctx *ctx, struct emul_cpu *cpu,
 		   struct emul_exec *x, bool tf, unsigned *iter)
 {
 	struct emul_result *res = x->res;
 
 	if (!x->rep_more)
-		x->cpu->rflags &= ~(uint64_t)EMUL_FL_RF;
-	*cpu = *x->cpu;
+		cpu->rflags &= ~(uint64_t)EMUL_FL_RF;
 	reset_log(ctx);
 	if (x->out_pending) {
 		res->retired = !x->rep_more;
@@ -192,16 +195,43 @@ static bool commit(struct emul_ctx *ctx, struct emul_cpu *cpu,
 	return false;
 }
 
+/* A run stopped (EX_STOP): undo its register changes, say what happened. */
+static enum emul_status stopped(struct emul_ctx *ctx, struct emul_cpu *cpu,
+				const struct emul_regs *snap,
+				struct emul_result *res)
+{
+	cpu->regs = *snap;
+	switch (res->status) {
+	case EMUL_MMIO_READ:
+	case EMUL_IO_IN:
+		break;
+	case EMUL_MMIO_WRITE:
+	case EMUL_IO_OUT:
+		/* A second write in one run: this one is out, nothing
+		 * committed, the next call resumes. */
+		res->retired = 0;
+		break;
+	default:
+		emul_abort(ctx);
+		break;
+	}
+	return (enum emul_status)res->status;
+}
+
+/* Handlers work on *cpu directly; each run is a transaction whose register
+ * changes stopped() takes back. Saving only struct emul_regs (144 bytes,
+ * the only part handlers change) instead of copying the whole state in and
+ * out keeps an MMIO exit short. */
 enum emul_status emul_execute(struct emul_ctx *ctx, struct emul_cpu *cpu,
 			      struct emul_result *res)
 {
-	struct emul_cpu work = *cpu;
-	struct emul_exec x = { ctx, &ctx->insn, &work, res, 0, 0, 0, 0, 0 };
+	struct emul_exec x = { ctx, &ctx->insn, cpu, res, 0, 0, 0, 0, 0 };
+	struct emul_regs snap;
 	bool tf = cpu->rflags & EMUL_FL_TF;
 	emul_handler_fn fn;
 	unsigned iter = 0;
 
-	memset(res, 0, sizeof(*res));
+	*res = (struct emul_result){ 0 };
 	if (cpu->mode == EMUL_MODE_VM86) {
 		emul_unsupported(&x, EMUL_R_MODE);
 		return EMUL_UNSUPPORTED;
@@ -220,27 +250,12 @@ enum emul_status emul_execute(struct emul_ctx *ctx, struct emul_cpu *cpu,
 	}
 	ctx->busy = 1;
 	for (;;) {
-		work = *cpu;
+		snap = cpu->regs;
 		x.next_rip = (cpu->rip + ctx->insn.len) & ip_mask(cpu);
 		x.rd_idx = x.wr_idx = 0;
 		x.out_pending = x.rep_more = 0;
-		if (fn(&x) != EX_OK) {
-			switch (res->status) {
-			case EMUL_MMIO_READ:
-			case EMUL_IO_IN:
-				break;
-			case EMUL_MMIO_WRITE:
-			case EMUL_IO_OUT:
-				/* A second write in one run: this one is out,
-				 * nothing committed, the next call resumes. */
-				res->retired = 0;
-				break;
-			default:
-				emul_abort(ctx);
-				break;
-			}
-			return (enum emul_status)res->status;
-		}
+		if (fn(&x) != EX_OK)
+			return stopped(ctx, cpu, &snap, res);
 		if (commit(ctx, cpu, &x, tf, &iter))
 			return (enum emul_status)res->status;
 	}

@@ -7,9 +7,10 @@
  * read from RAM is logged with its data; a read from MMIO or a port the
  * callbacks hand back is logged as pending and execution stops with a
  * request. When the caller has supplied the data (emul_complete_read()) the
- * instruction is run again from its start on a fresh copy of the registers;
- * reads are then answered from the log, so the device is never read twice
- * and the instruction is not decoded twice. Writes come after all reads in
+ * instruction is run again from its start on the registers as they were
+ * (execute.c restores them after a stopped run); reads are then answered
+ * from the log, so the device is never read twice and the instruction is
+ * not decoded twice. Writes come after all reads in
  * every emulated instruction; ctx->writes_done counts the ones already
  * issued so a replay does not repeat them. Accesses are split at 4 KiB
  * linear boundaries so that callbacks translate one page at a time.

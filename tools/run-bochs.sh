@@ -1,7 +1,9 @@
 #!/bin/sh
-# Boots a BareKVM ISO in Bochs (VMX; default CPU corei7_skylake_x: EPT, VPID,
-# unrestricted guest) with this terminal bridged to COM1. Ctrl-] quits.
-# usage: run-bochs.sh [--platform bochs-skylake|bochs-lynnfield|bochs-penryn] --iso FILE
+# Boots a BareKVM ISO in Bochs (default CPU corei7_skylake_x: VMX with EPT,
+# VPID, unrestricted guest; bochs-ryzen and bochs-phenom are AMD SVM + NPT)
+# with this terminal bridged to COM1. Ctrl-] quits.
+# usage: run-bochs.sh [--platform bochs-skylake|bochs-ryzen|bochs-phenom|
+#                      bochs-lynnfield|bochs-penryn] --iso FILE
 set -eu
 here=$(dirname "$0")
 for py in /usr/bin/python3 python3; do

@@ -40,6 +40,10 @@ PLATFORMS = {
                       "needs": ["bochs-bin", "/usr/share/bochs/BIOS-bochs-latest"]},
     "bochs-lynnfield": {"kind": "bochs", "cpu": "corei5_lynnfield_750",
                         "needs": ["bochs-bin", "/usr/share/bochs/BIOS-bochs-latest"]},
+    "bochs-ryzen": {"kind": "bochs", "cpu": "ryzen",
+                    "needs": ["bochs-bin", "/usr/share/bochs/BIOS-bochs-latest"]},
+    "bochs-phenom": {"kind": "bochs", "cpu": "phenom_8650_toliman",
+                     "needs": ["bochs-bin", "/usr/share/bochs/BIOS-bochs-latest"]},
     "bochs-penryn": {"kind": "bochs", "cpu": "core2_penryn_t9600",
                      "needs": ["bochs-bin", "/usr/share/bochs/BIOS-bochs-latest"]},
 }
@@ -220,10 +224,14 @@ class Console:
 
 def bochsrc(iso, cpu_model, com1_mode, log_path, mem_mib=512):
     """A headless Bochs configuration (platform-notes: rfb with timeout 0,
-    clock sync none, speaker off)."""
+    clock sync none, speaker off).
+
+    reset_on_triple_fault=0: a triple fault outside VMX guest mode stops
+    Bochs with a panic naming it instead of silently rebooting the machine
+    (Bochs 2.7 does so even for an SVM guest whose SHUTDOWN is intercepted)."""
     return f"""\
 memory: guest={mem_mib}, host={mem_mib}
-cpu: model={cpu_model}
+cpu: model={cpu_model}, reset_on_triple_fault=0
 romimage: file=/usr/share/bochs/BIOS-bochs-latest
 vgaromimage: file=/usr/share/bochs/VGABIOS-lgpl-latest
 ata0-master: type=cdrom, path={iso}, status=inserted

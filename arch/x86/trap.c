@@ -5,6 +5,7 @@
  */
 #include "arch/x86/trap.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/debugreg.h"
 #include "arch/x86/desc.h"
 #include "core/log.h"
 
@@ -80,6 +81,8 @@ void trap_dispatch(struct trap_frame *tf)
 		irq_handlers[tf->vector](tf);
 		return;
 	}
+	if (tf->vector == TRAP_DB && debugreg_stray_host_step(tf))
+		return;
 	trap_dump(tf);
 	if (tf->vector >= TRAP_NUM_EXCEPTIONS)
 		panic("unexpected interrupt vector %lu", tf->vector);

@@ -42,6 +42,10 @@ struct virt_ops {
 	void (*vcpu_free)(struct vcpu *v);
 	void (*get_sregs)(struct vcpu *v, struct vcpu_sregs *s);
 	void (*set_sregs)(struct vcpu *v, const struct vcpu_sregs *s);
+	/* get_sregs cut to what the exit path needs (the emulator, string
+	 * IO): CS, DS, ES, FS, GS, SS, CR0, CR2, CR3, CR4 and EFER. TR, LDTR,
+	 * GDTR, IDTR, CR8 and apic_base in *s are left as they were. */
+	void (*get_sregs_exit)(struct vcpu *v, struct vcpu_sregs *s);
 	/* Enters the guest until an exit; fills *e. */
 	void (*run)(struct vcpu *v, struct vexit *e);
 	/* The guest's CR8 (task priority), cheaper than get_sregs on the

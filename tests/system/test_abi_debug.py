@@ -8,7 +8,7 @@ import re
 import pytest
 
 from test_abi_common import (abi_iso, check_tally, command, ctl, disassembly,  # noqa: F401
-                             guest_lines, load, nm, run_line)
+                             guest_lines, load, nm, run_line, xfail_on)
 
 # QEMU before 9.1 loads DR7 from the VMCB on VMRUN without arming its TCG
 # breakpoints (fixed upstream by "target/i386: disable/enable breakpoints
@@ -16,8 +16,16 @@ from test_abi_common import (abi_iso, check_tally, command, ctl, disassembly,  #
 NO_DR_BREAKPOINTS = {"qemu-max"}
 
 
+# Bochs 2.7's SVM keeps a guest's pending single-step trap across the
+# #VMEXIT of an intercepted instruction and delivers it to the hypervisor,
+# which says so once (arch/x86/debugreg.c) and goes on.
+STRAY_STEP_NOTE = "hv: ignored a guest's single-step trap delivered to the hypervisor"
+
+
 def step(ctl, want_rip):
-    assert command(ctl, "step 0") == f"vm 0: step: RIP={want_rip:#x}"
+    out = [l for l in command(ctl, "step 0").split("\n")
+           if not l.startswith(STRAY_STEP_NOTE)]
+    assert out == [f"vm 0: step: RIP={want_rip:#x}"]
 
 
 def test_single_step(ctl):
@@ -74,10 +82,8 @@ def test_break_command(ctl):
 
 
 def test_breakpoints(ctl, request):
-    if ctl.platform in NO_DR_BREAKPOINTS:
-        request.applymarker(pytest.mark.xfail(
-            strict=True, reason=f"{ctl.platform}: QEMU < 9.1 does not arm DR7 "
-            "breakpoints loaded by VMRUN (see the ABI report)"))
+    xfail_on(request, ctl.platform, NO_DR_BREAKPOINTS,
+             "QEMU < 9.1 does not arm DR7 breakpoints loaded by VMRUN")
     main = nm("long64", "main")
     guest_exit = nm("long64", "guest_exit")
     load(ctl, 0, "long64", "0x100000", "long64")

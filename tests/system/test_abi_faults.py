@@ -8,11 +8,19 @@ import time
 
 import pytest
 
-from test_abi_common import (PROMPT, abi_iso, check_tally, command, ctl,  # noqa: F401
+from test_abi_common import (PROMPT, abi_iso, check_tally, command, ctl, xfail_on,  # noqa: F401
                              guest_lines, is_svm, load, nm, run_line)
 
 
-def test_triple_fault_then_reset(ctl):
+# Bochs 2.7 handles a triple fault in an SVM guest as a machine-wide event
+# (reset, or a panic that stops Bochs with reset_on_triple_fault=0) before
+# or right after taking the SHUTDOWN intercept: the VMM never sees the exit.
+NO_SVM_SHUTDOWN_EXIT = {"bochs-ryzen", "bochs-phenom"}
+
+
+def test_triple_fault_then_reset(ctl, request):
+    xfail_on(request, ctl.platform, NO_SVM_SHUTDOWN_EXIT, "Bochs 2.7 stops on a "
+             "triple fault in an SVM guest instead of only exiting to the hypervisor")
     ud2 = nm("triple", "triple_fault")
     load(ctl, 0, "triple", "0x100000", "prot32")
     out = command(ctl, "run 0")
@@ -73,8 +81,17 @@ def test_fail_entry(ctl, request, mode, reg, value, fix, svm_only):
     assert run_line(out, 0) == "vm 0: guest exited with status 0", out
 
 
-def test_eintr_stops_a_spinning_guest(ctl):
+# Bochs 2.7's SVM lets a guest's RFLAGS.IF = 0 hold off physical interrupts
+# despite V_INTR_MASKING (its LAPIC timer ticks in the hypervisor, but no
+# INTR #VMEXIT comes while a guest with IF = 0 runs), and SVM has no
+# preemption timer: nothing can take the CPU back from this guest there.
+NO_INTR_EXIT_AT_IF0 = {"bochs-ryzen", "bochs-phenom"}
+
+
+def test_eintr_stops_a_spinning_guest(ctl, request):
     """^] (0x1d): QEMU's -serial stdio would take ^C for itself."""
+    xfail_on(request, ctl.platform, NO_INTR_EXIT_AT_IF0,
+             "Bochs 2.7 SVM gives no INTR #VMEXIT while the guest's IF = 0")
     spin = nm("spin", "spin_loop")
     load(ctl, 0, "spin", "0x100000", "prot32")
     ctl.sendline("run 0")

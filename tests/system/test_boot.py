@@ -28,6 +28,19 @@ EXPECT = {
                  r"virt: SVM revision \d+: NPT yes"],
         "not": [r"firmware BIOS"],
     },
+    "bochs-ryzen": {
+        "must": [r"cpu: AuthenticAMD family 0x17",
+                 r"virt: SVM revision \d+: NPT yes, ASIDs 32768, NRIP-save yes, "
+                 r"VMCB clean bits no, decode assists no, flush-by-ASID yes",
+                 r"virt: SVM nested pages: 2M yes, 1G yes"],
+        "not": [r"virt: VMX"],
+    },
+    "bochs-phenom": {
+        "must": [r"cpu: AuthenticAMD family 0x10",
+                 r"virt: SVM revision \d+: NPT yes, ASIDs 64, NRIP-save no, "
+                 r"VMCB clean bits no, decode assists no, flush-by-ASID no"],
+        "not": [r"virt: VMX"],
+    },
     "bochs-skylake": {
         "must": [r"cpu: GenuineIntel",
                  r"virt: VMX VMCS revision 0x[0-9a-f]+: EPT yes, "

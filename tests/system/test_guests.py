@@ -7,7 +7,7 @@ import pytest
 
 from ctl_session import check_tally, command, guest_lines, start_ctl
 
-GUEST_PLATFORMS = ["qemu-max", "bochs-skylake"]
+GUEST_PLATFORMS = ["qemu-max", "bochs-skylake", "bochs-ryzen", "bochs-phenom"]
 
 FLAT = [
     # name, load address, mode, checks

@@ -35,53 +35,28 @@ static int fetch_at_rip(struct vcpu *v, const struct vmcb_save *h,
 				 buf, len);
 }
 
-/* Do the bytes at RIP equal 'plain'? From the fetch cache when valid. */
-static bool rip_bytes_are(struct vcpu *v, const struct vmcb_save *h,
-			  const uint8_t *plain, unsigned n)
+/* The first n (1..3) bytes at p as a little-endian number. */
+static inline uint32_t le_bytes(const uint8_t *p, unsigned n)
 {
-	uint8_t bytes[3];
-	const uint8_t *at = guest_fetch_cached(v, h->cr0, h->cr3, h->cr4, h->efer,
-					       rip_linear(h), n);
-
-	if (!at) {
-		if (fetch_at_rip(v, h, bytes, n) != (int)n)
-			return false;
-		at = bytes;
-	}
-	for (unsigned i = 0; i < n; i++)
-		if (at[i] != plain[i])
-			return false;
-	return true;
+	return p[0] | (n > 1 ? (uint32_t)p[1] << 8 : 0) |
+	       (n > 2 ? (uint32_t)p[2] << 16 : 0);
 }
 
-/* Length of the instruction at RIP if it is map/opcode/modrm; 0 when the
- * bytes are something else (e.g. the guest rewrote them), which core
- * treats as a failed exit. */
-static uint32_t insn_len_checked(struct vcpu *v, struct svm_vcpu *sv,
-				 unsigned map, uint8_t opcode, int modrm)
+/* The slow path of insn_len_checked(): the fetch cache missed or the bytes
+ * at RIP are not the plain encoding. Reads them through the guest's page
+ * tables (refilling the cache) and decodes them. */
+static __attribute__((noinline)) uint32_t insn_len_decoded(struct vcpu *v,
+		const struct vmcb_save *h, unsigned map, uint8_t opcode, int modrm,
+		uint32_t plain, unsigned nplain)
 {
-	uint8_t bytes[15], plain[3];
-	unsigned nplain = 0;
+	uint8_t bytes[15];
 	struct emul_insn insn;
-	struct vmcb_save *h = &sv->vmcb->save;
-
-	if (svm_has_nrip_save() && sv->vmcb->control.next_rip > h->rip)
-		return (uint32_t)(sv->vmcb->control.next_rip - h->rip);
-
-	/* Fast path: the bytes at RIP are exactly the unprefixed encoding.
-	 * The first byte is then the opcode (or the 0F escape), so there are
-	 * no prefixes and the length is exact, not a guess. */
-	if (map == EMUL_MAP_0F)
-		plain[nplain++] = 0x0f;
-	plain[nplain++] = opcode;
-	if (modrm >= 0)
-		plain[nplain++] = (uint8_t)modrm;
-	if (rip_bytes_are(v, h, plain, nplain))
-		return nplain;
-
 	int n = fetch_at_rip(v, h, bytes, sizeof(bytes));
+
 	if (n <= 0)
 		return 0;
+	if ((unsigned)n >= nplain && le_bytes(bytes, nplain) == plain)
+		return nplain;
 	enum emul_mode mode = emul_mode_of(h->cr0, h->efer, h->rflags,
 					   (h->cs.attrib >> 9) & 1,
 					   (h->cs.attrib >> 10) & 1);
@@ -89,6 +64,38 @@ static uint32_t insn_len_checked(struct vcpu *v, struct svm_vcpu *sv,
 	if (len <= 0 || !emul_insn_is(&insn, map, opcode, modrm))
 		return 0;
 	return (uint32_t)len;
+}
+
+/* Length of the instruction at RIP if it is map/opcode/modrm; 0 when the
+ * bytes are something else (e.g. the guest rewrote them), which core
+ * treats as a failed exit.
+ *
+ * Fast path: the bytes at RIP, read through the still-valid fetch cache,
+ * are exactly the unprefixed encoding. The first byte is then the opcode
+ * (or the 0F escape), so there are no prefixes and the length is exact,
+ * not a guess. Inlined at each call site so that the encoding is a
+ * constant: this check is on every CPUID, MSR and hypercall exit. */
+static inline __attribute__((always_inline)) uint32_t
+insn_len_checked(struct vcpu *v, struct svm_vcpu *sv, unsigned map,
+		 uint8_t opcode, int modrm)
+{
+	const struct vmcb_save *h = &sv->vmcb->save;
+	unsigned n = 0;
+	uint32_t plain = 0;
+
+	if (svm_has_nrip_save() && sv->vmcb->control.next_rip > h->rip)
+		return (uint32_t)(sv->vmcb->control.next_rip - h->rip);
+	if (map == EMUL_MAP_0F)
+		plain = 0x0f, n = 1;
+	plain |= (uint32_t)opcode << (8 * n++);
+	if (modrm >= 0)
+		plain |= (uint32_t)modrm << (8 * n++);
+
+	const uint8_t *at = guest_fetch_cached(v, h->cr0, h->cr3, h->cr4, h->efer,
+					       rip_linear(h), n);
+	if (at && le_bytes(at, n) == plain)
+		return n;
+	return insn_len_decoded(v, h, map, opcode, modrm, plain, n);
 }
 
 static void decode_ioio(struct svm_vcpu *sv, struct vexit *e)

@@ -18,16 +18,11 @@ struct svm_cpu {
 };
 
 static struct svm_cpu svm_cpus[MAX_CPUS];
-static bool nrip_save;
+bool svm_nrip_save;
 
 uint64_t svm_host_vmcb_pa(void)
 {
 	return svm_cpus[0].host_vmcb_pa;        /* per-CPU index once SMP lands */
-}
-
-bool svm_has_nrip_save(void)
-{
-	return nrip_save;
 }
 
 static int svm_cpu_enable(unsigned cpu)
@@ -49,7 +44,7 @@ static int svm_cpu_enable(unsigned cpu)
 
 void svm_setup(const struct cpu_features *f)
 {
-	nrip_save = f->svm.nrip_save;
+	svm_nrip_save = f->svm.nrip_save;
 	svm_asid_init(f->svm.nasids);
 }
 
@@ -63,6 +58,7 @@ const struct virt_ops svm_ops = {
 	.vcpu_init = svm_vcpu_init,
 	.vcpu_free = svm_vcpu_free,
 	.get_sregs = svm_get_sregs,
+	.get_sregs_exit = svm_get_sregs_exit,
 	.set_sregs = svm_set_sregs,
 	.run = svm_run,
 	.get_cr8 = svm_get_cr8,

@@ -41,7 +41,13 @@ void svm_vmrun(struct vcpu_regs *regs, uint64_t vmcb_pa, uint64_t host_vmcb_pa);
 
 /* Per-CPU host state (svm.c). */
 uint64_t svm_host_vmcb_pa(void);
-bool svm_has_nrip_save(void);
+/* NRIP-save (the VMCB's next RIP; QEMU TCG lacks it): read on every
+ * CPUID, MSR and hypercall exit, so an inline test of a flag. */
+extern bool svm_nrip_save;
+static inline bool svm_has_nrip_save(void)
+{
+	return svm_nrip_save;
+}
 
 void svm_setup(const struct cpu_features *f);
 
@@ -52,6 +58,7 @@ void svm_vm_flush_slat(void *arch);
 int svm_vcpu_init(struct vcpu *v, void *vm_arch);
 void svm_vcpu_free(struct vcpu *v);
 void svm_get_sregs(struct vcpu *v, struct vcpu_sregs *s);
+void svm_get_sregs_exit(struct vcpu *v, struct vcpu_sregs *s);
 void svm_set_sregs(struct vcpu *v, const struct vcpu_sregs *s);
 void svm_run(struct vcpu *v, struct vexit *e);
 bool svm_interrupt_shadow(struct vcpu *v);

@@ -109,7 +109,8 @@ static void seg_to_vmcb(struct vmcb_seg *h, const struct vcpu_segment *s)
 		    (s->db & 1) << 10 | (s->g & 1) << 11;
 }
 
-void svm_get_sregs(struct vcpu *v, struct vcpu_sregs *s)
+/* virt_ops get_sregs_exit: what the exit path (emulator, string IO) needs. */
+void svm_get_sregs_exit(struct vcpu *v, struct vcpu_sregs *s)
 {
 	const struct vmcb_save *h = &to_svm(v)->vmcb->save;
 
@@ -119,15 +120,22 @@ void svm_get_sregs(struct vcpu *v, struct vcpu_sregs *s)
 	seg_from_vmcb(&s->fs, &h->fs);
 	seg_from_vmcb(&s->gs, &h->gs);
 	seg_from_vmcb(&s->ss, &h->ss);
-	seg_from_vmcb(&s->tr, &h->tr);
-	seg_from_vmcb(&s->ldt, &h->ldtr);
-	s->gdt = (struct vcpu_dtable){ h->gdtr.base, (uint16_t)h->gdtr.limit };
-	s->idt = (struct vcpu_dtable){ h->idtr.base, (uint16_t)h->idtr.limit };
 	s->cr0 = h->cr0;
 	s->cr2 = h->cr2;
 	s->cr3 = h->cr3;
 	s->cr4 = h->cr4;
 	s->efer = h->efer & ~EFER_SVME;         /* ours, not the guest's */
+}
+
+void svm_get_sregs(struct vcpu *v, struct vcpu_sregs *s)
+{
+	const struct vmcb_save *h = &to_svm(v)->vmcb->save;
+
+	svm_get_sregs_exit(v, s);
+	seg_from_vmcb(&s->tr, &h->tr);
+	seg_from_vmcb(&s->ldt, &h->ldtr);
+	s->gdt = (struct vcpu_dtable){ h->gdtr.base, (uint16_t)h->gdtr.limit };
+	s->idt = (struct vcpu_dtable){ h->idtr.base, (uint16_t)h->idtr.limit };
 	s->cr8 = (to_svm(v)->vmcb->control.vintr & 0xf);
 }
 

@@ -207,31 +207,55 @@ static const enum vmx_seg_kind seg_kind[VMX_NSEGS] = {
 	[VMX_SEG_LDTR] = VMX_SEG_KIND_LDTR, [VMX_SEG_TR] = VMX_SEG_KIND_TR,
 };
 
-void vmx_get_sregs(struct vcpu *v, struct vcpu_sregs *s)
+/* The first 'nsegs' segment registers in VMCS order (ES CS SS DS FS GS
+ * LDTR TR). */
+static void read_segments(struct vcpu_sregs *s, int nsegs)
 {
-	struct vmx_vcpu *x = vmx_vcpu_load(v);
 	struct vcpu_segment *seg[VMX_NSEGS];
 
 	sregs_segments(s, seg);
-	for (int n = 0; n < VMX_NSEGS; n++) {
+	for (int n = 0; n < nsegs; n++) {
 		seg[n]->selector = (uint16_t)vmcs_read(VMCS_GUEST_SEG(VMCS_GUEST_ES_SEL, n));
 		seg[n]->base = vmcs_read(VMCS_GUEST_SEG(VMCS_GUEST_ES_BASE, n));
 		seg[n]->limit = vmcs_read32(VMCS_GUEST_SEG(VMCS_GUEST_ES_LIMIT, n));
 		vmx_ar_unpack(vmcs_read32(VMCS_GUEST_SEG(VMCS_GUEST_ES_AR, n)), seg[n]);
 	}
-	s->gdt = (struct vcpu_dtable){ vmcs_read(VMCS_GUEST_GDTR_BASE),
-				       (uint16_t)vmcs_read(VMCS_GUEST_GDTR_LIMIT) };
-	s->idt = (struct vcpu_dtable){ vmcs_read(VMCS_GUEST_IDTR_BASE),
-				       (uint16_t)vmcs_read(VMCS_GUEST_IDTR_LIMIT) };
+}
+
+/* CR0, CR2, CR3, CR4 and EFER as the guest sees them. */
+static void read_paging(const struct vmx_vcpu *x, struct vcpu_sregs *s)
+{
 	s->cr0 = vmx_cr_view(vmcs_read(VMCS_GUEST_CR0), vmcs_read(VMCS_CR0_SHADOW),
 			     vmx_ctl.cr0_mask);
 	s->cr2 = x->cr2;
 	s->cr3 = vmcs_read(VMCS_GUEST_CR3);
 	s->cr4 = vmx_cr_view(vmcs_read(VMCS_GUEST_CR4), vmcs_read(VMCS_CR4_SHADOW),
 			     vmx_ctl.cr4_mask);
-	s->cr8 = x->cr8;
 	s->efer = vmcs_read(VMCS_GUEST_EFER);
+}
+
+void vmx_get_sregs(struct vcpu *v, struct vcpu_sregs *s)
+{
+	struct vmx_vcpu *x = vmx_vcpu_load(v);
+
+	read_segments(s, VMX_NSEGS);
+	s->gdt = (struct vcpu_dtable){ vmcs_read(VMCS_GUEST_GDTR_BASE),
+				       (uint16_t)vmcs_read(VMCS_GUEST_GDTR_LIMIT) };
+	s->idt = (struct vcpu_dtable){ vmcs_read(VMCS_GUEST_IDTR_BASE),
+				       (uint16_t)vmcs_read(VMCS_GUEST_IDTR_LIMIT) };
+	read_paging(x, s);
+	s->cr8 = x->cr8;
 	s->apic_base = v->apic_base;
+}
+
+/* virt_ops get_sregs_exit: ES..GS (the first six in VMCS order) and the
+ * paging registers, two thirds of the VMREADs of get_sregs. */
+void vmx_get_sregs_exit(struct vcpu *v, struct vcpu_sregs *s)
+{
+	const struct vmx_vcpu *x = vmx_vcpu_load(v);
+
+	read_segments(s, VMX_SEG_GS + 1);
+	read_paging(x, s);
 }
 
 /* KVM_SET_SREGS validates nothing (kvm-abi-v4.md 4): segments pass

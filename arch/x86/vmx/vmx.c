@@ -151,6 +151,7 @@ const struct virt_ops vmx_ops = {
 	.vcpu_init = vmx_vcpu_init,
 	.vcpu_free = vmx_vcpu_free,
 	.get_sregs = vmx_get_sregs,
+	.get_sregs_exit = vmx_get_sregs_exit,
 	.set_sregs = vmx_set_sregs,
 	.run = vmx_run,
 	.get_cr8 = vmx_get_cr8,

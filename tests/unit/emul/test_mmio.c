@@ -389,6 +389,24 @@ static void test_faults(void **state)
 	assert_int_equal(E.res.event.vector, 14);
 	assert_int_equal(E.res.event.error_code, 2 | 4);
 	assert_int_equal(E.res.event.cr2, 0x40000);
+
+	/* pop qword [rbx]: the stack read succeeds and RSP moves before the
+	 * store faults; the run is taken back, RSP included (handlers work
+	 * on the caller's registers, execute.c restores them) */
+	setup("8f 03");
+	E.cpu.gpr[EMUL_RSP] = RAM + 0x100;
+	E.cpu.gpr[EMUL_RBX] = 0x0000800000000000ull;
+	before = E.cpu;
+	assert_int_equal(step(), EMUL_EXCEPTION);
+	assert_int_equal(E.res.event.vector, 13);
+	assert_memory_equal(&E.cpu, &before, sizeof(before));
+
+	/* and a load that stops for MMIO data changes nothing yet */
+	setup("8b 03");
+	E.cpu.gpr[EMUL_RBX] = DEV + 8;
+	before = E.cpu;
+	assert_int_equal(step(), EMUL_MMIO_READ);
+	assert_memory_equal(&E.cpu, &before, sizeof(before));
 }
 
 int main(void)
