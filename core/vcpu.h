@@ -135,6 +135,9 @@ struct vcpu {
 	struct vcpu_debug debug;
 	struct vcpu_xlat fetch, data;
 	bool resume_with_rf;    /* stopped on a breakpoint: skip it once */
+	/* An instruction we (or the VMM) completed retired while single-
+	 * stepping: its #DB trap is reported before the guest runs again. */
+	bool step_trap_due;
 	uint64_t exits;         /* statistics */
 	uint64_t exits_to_ctl;
 };

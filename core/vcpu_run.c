@@ -148,6 +148,35 @@ static bool window_open_for_vmm(struct vcpu *v, const struct kvm_run *run)
 	       (v->regs.rflags & RFLAGS_IF) && !virt->interrupt_shadow(v);
 }
 
+static bool single_stepping(const struct vcpu *v)
+{
+	return v->debug.enabled && v->debug.singlestep;
+}
+
+/* An instruction finished outside the guest (emulated MMIO, or IO/CPUID
+ * completed through `emulated`): with TF it ends in a single-step trap
+ * (SDM 17.3.1.4), which entering the guest would only raise after one more
+ * instruction. So the trap is due now. */
+static void retired_outside_guest(struct vcpu *v)
+{
+	if (single_stepping(v))
+		v->step_trap_due = true;
+}
+
+/* Reports the due single-step trap; returns 1 if there was one. */
+static int report_step_trap(struct vcpu *v, struct kvm_run *run)
+{
+	bool due = v->step_trap_due && single_stepping(v);
+
+	v->step_trap_due = false;
+	if (!due)
+		return 0;
+	run->exit_type = KVM_EXIT_TYPE_VM_EXIT;
+	run->exit_reason = KVM_EXIT_DEBUG;
+	run->instruction_length = 0;
+	return 1;
+}
+
 /* Exits the hypervisor finishes itself; returns true to re-enter. */
 static bool handle_in_hypervisor(struct vcpu *v, const struct vexit *e)
 {
@@ -181,13 +210,16 @@ static bool handle_in_hypervisor(struct vcpu *v, const struct vexit *e)
 		v->regs.rax = (uint32_t)value;
 		v->regs.rdx = value >> 32;
 		v->regs.rip += e->insn_len;
+		retired_outside_guest(v);
 		return true;
 	}
 	case VEXIT_MSR_WRITE:
-		if (vcpu_msr_write(v, e->msr.index, e->msr.value))
+		if (vcpu_msr_write(v, e->msr.index, e->msr.value)) {
 			virt->inject_exception(v, TRAP_GP, true, 0);
-		else
+		} else {
 			v->regs.rip += e->insn_len;
+			retired_outside_guest(v);
+		}
 		return true;
 	default:
 		return false;
@@ -263,7 +295,7 @@ static void fill_outputs(struct vcpu *v, struct kvm_run *run)
  * GET_REGS must not see them, so they are taken off again after. */
 static void enter_debug_flags(struct vcpu *v)
 {
-	if (v->debug.enabled && v->debug.singlestep)
+	if (single_stepping(v))
 		v->regs.rflags |= RFLAGS_TF | RFLAGS_RF;
 	else if (v->resume_with_rf)
 		v->regs.rflags |= RFLAGS_RF;
@@ -272,7 +304,7 @@ static void enter_debug_flags(struct vcpu *v)
 
 static void leave_debug_flags(struct vcpu *v)
 {
-	if (v->debug.enabled && v->debug.singlestep)
+	if (single_stepping(v))
 		v->regs.rflags &= ~(RFLAGS_TF | RFLAGS_RF);
 }
 
@@ -316,6 +348,7 @@ static int emulate_mmio(struct vcpu *v, struct kvm_run *run, uint64_t hw_reason)
 		goto unknown;
 	switch (vcpu_emulate(v, ve)) {
 	case EMUL_DONE:
+		retired_outside_guest(v);
 		return 0;
 	case EMUL_MMIO_READ:
 		v->mmio_read_pending = true;
@@ -325,6 +358,8 @@ static int emulate_mmio(struct vcpu *v, struct kvm_run *run, uint64_t hw_reason)
 		/* the write is complete for the guest; a REP instruction with
 		 * iterations left continues at the next KVM_RUN */
 		v->emul_continue = !ve->res.retired;
+		if (ve->res.retired)
+			retired_outside_guest(v);
 		fill_mmio(run, &ve->res, true);
 		return 1;
 	case EMUL_EXCEPTION:
@@ -370,6 +405,7 @@ static int complete_previous_exit(struct vcpu *v, struct kvm_run *run)
 		v->regs.rip += v->pending_insn_len;
 		v->pending_insn_len = 0;
 		run->emulated = 0;
+		retired_outside_guest(v);
 	}
 	if (v->mmio_read_pending) {
 		v->mmio_read_pending = false;
@@ -412,6 +448,8 @@ int vcpu_run(struct vcpu *v, struct kvm_run *run)
 
 	virt->set_cr8(v, run->cr8);     /* 2.6.21 step 1: every call */
 	exit_ready = complete_previous_exit(v, run);
+	if (!exit_ready)
+		exit_ready = report_step_trap(v, run);
 	uint64_t since = ctl.exited_at;
 	enum pathcost_kind kind = PATH_CTL_TO_GUEST;
 
@@ -443,6 +481,8 @@ int vcpu_run(struct vcpu *v, struct kvm_run *run)
 			fill_exit(v, &e, run);
 			exit_ready = 1;
 		}
+		if (!exit_ready)
+			exit_ready = report_step_trap(v, run);
 		if (!exit_ready && window_open_for_vmm(v, run)) {
 			/* 2.6.21 surfaces this as -EINTR after an exit it handled */
 			irq_window(v, false);

@@ -98,3 +98,29 @@ def test_breakpoints(ctl, request):
     assert command(ctl, "break 0 clear") == "vm 0: all breakpoints cleared"
     out = command(ctl, "continue 0")
     assert run_line(out, 0) == "vm 0: guest exited with status 0"
+
+
+def test_step_over_instructions_finished_outside_the_guest(ctl):
+    """An instruction the hypervisor emulates (MMIO read or write) or
+    completes itself (RDMSR) is one step, as on hardware: its trap is
+    reported before the guest runs again, not after the next instruction.
+    RAX points at 32 MiB: identity-mapped by `mode`, outside the 16 MiB of
+    RAM, so unclaimed MMIO."""
+    load(ctl, 0, "mmio", "0x100000", "long64")
+    code = disassembly("mmio")
+    for pattern in (r"mov\s+\(%rax\),%rsi", r"mov\s+%rdx,\(%rax\)"):
+        i = next(n for n, (_, t) in enumerate(code) if re.fullmatch(pattern, t))
+        command(ctl, f"mode 0 long64 {code[i][0]:#x}")
+        assert command(ctl, "set 0 rax 0x2000000") == "vm 0: rax = 0x2000000"
+        step(ctl, code[i + 1][0])
+    stats = command(ctl, "stats 0")
+    assert re.search(r"^  KVM_EXIT_MMIO\s+2$", stats, re.M), stats
+    assert re.search(r"^  KVM_EXIT_DEBUG\s+2$", stats, re.M), stats
+
+    load(ctl, 1, "msr", "0x100000", "long64")
+    code = disassembly("msr")
+    i = next(n for n, (_, t) in enumerate(code) if t == "rdmsr")
+    command(ctl, f"mode 1 long64 {code[i][0]:#x}")
+    assert command(ctl, "set 1 rcx 0x174") == "vm 1: rcx = 0x174"  # SYSENTER_CS
+    out = [l for l in command(ctl, "step 1").split("\n") if not l.startswith(STRAY_STEP_NOTE)]
+    assert out == [f"vm 1: step: RIP={code[i + 1][0]:#x}"]     # RDMSR, inside the hypervisor
