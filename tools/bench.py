@@ -58,6 +58,8 @@ PLATFORMS = [
      "QEMU 7.2 TCG -cpu max -icount shift=0 (AMD SVM + NPT)"),
     ("bochs-skylake", [],
      "Bochs 2.7 corei7_skylake_x, clock sync=none (Intel VMX + EPT)"),
+    ("bochs-ryzen", [],
+     "Bochs 2.7 ryzen, clock sync=none (AMD SVM + NPT with NRIP-save)"),
 ]
 
 
