@@ -223,7 +223,7 @@ int kvm_run_vcpu(int vcpu, struct kvm_run *run)
 	long r;
 
 	_Static_assert(sizeof(*run) <= HC_MAILBOX_BYTES, "kvm_run fits the mailbox");
-	if (!mailbox_registered)
+	if (!mailbox_registered || !run)
 		return kvm_ioctl(vcpu, KVM_RUN, run);
 	__builtin_memcpy(mailbox, run, sizeof(*run));
 	r = hypercall3(HC_KVM, (unsigned long)vcpu, KVM_RUN, 0);
