@@ -14,6 +14,7 @@
 #include "abi/barekvm.h"
 #include "abi/kvm_handlers.h"
 #include "core/handle.h"
+#include "core/vcpu_run.h"
 #include "abi/errno.h"
 #include "core/log.h"
 #include <stdarg.h>
@@ -28,7 +29,8 @@ struct request_desc {
 	const char *name;
 };
 
-/* Searched in order: the requests of the run loop come first. */
+/* Searched in order: the requests of the run loop come first (KVM_RUN
+ * first of all: kvm_request's fast path names requests[0]). */
 static const struct request_desc requests[] = {
 	{ KVM_RUN, ON_VCPU, "KVM_RUN" },
 	{ KVM_GET_REGS, ON_VCPU, "KVM_GET_REGS" },
@@ -110,8 +112,39 @@ static int64_t dispatch(const struct request_desc *rq, uint64_t handle,
 	return -EBADF;
 }
 
+/* The handler's result: logged and counted as a rejection if it failed. */
+static int64_t finish(const struct request_desc *rq, uint64_t handle,
+		      uint64_t request, int64_t r)
+{
+	if (r == -ENOSYS) {
+		/* every request in the table has a handler: reaching this is a
+		 * bug of ours, reported rather than faked */
+		return reject(r, "BUG: %s (%#lx) reached no handler", rq->name, request);
+	}
+	if (r == -EBADF)
+		return reject(r, "%s on handle %lu: not a %s handle", rq->name, handle,
+			      rq->on == ON_VCPU ? "vCPU" : rq->on == ON_VM ? "VM" : "VM or vCPU");
+	/* -EINTR and the E2BIG size query of the MSR index list are protocol,
+	 * not errors */
+	if (r < 0 && r != -EINTR &&
+	    !(r == -E2BIG && rq->number == KVM_GET_MSR_INDEX_LIST))
+		return reject(r, "%s on handle %lu failed", rq->name, handle);
+	kvm_request_stats.served++;
+	return r;
+}
+
 int64_t kvm_request(uint64_t handle, uint64_t request, uint64_t arg, void *mailbox)
 {
+	/* The run loop's request first, with the checks the table path makes
+	 * (a known number of the right size: KVM_RUN itself; a mailbox; a
+	 * vCPU handle) but no search; when one fails, the general path below
+	 * finds it again and says which. */
+	if (request == KVM_RUN && mailbox) {
+		struct vcpu *v = handle_get(handle, HANDLE_VCPU);
+		if (v)
+			return finish(&requests[0], handle, request, vcpu_run(v, mailbox));
+	}
+
 	const struct request_desc *rq = request >> 32 ? 0 : find_request(request);
 
 	if (!rq) {
@@ -128,20 +161,6 @@ int64_t kvm_request(uint64_t handle, uint64_t request, uint64_t arg, void *mailb
 	if (rq->on == ON_SYSTEM && handle != KVM_HANDLE_SYSTEM)
 		return reject(-EBADF, "request %#lx is for the system handle, got %lu",
 			      request, handle);
-	int64_t r = dispatch(rq, handle, arg, _IOC_SIZE(rq->number) ? mailbox : 0);
-	if (r == -ENOSYS) {
-		/* every request in the table has a handler: reaching this is a
-		 * bug of ours, reported rather than faked */
-		return reject(r, "BUG: %s (%#lx) reached no handler", rq->name, request);
-	}
-	if (r == -EBADF)
-		return reject(r, "%s on handle %lu: not a %s handle", rq->name, handle,
-			      rq->on == ON_VCPU ? "vCPU" : rq->on == ON_VM ? "VM" : "VM or vCPU");
-	/* -EINTR and the E2BIG size query of the MSR index list are protocol,
-	 * not errors */
-	if (r < 0 && r != -EINTR &&
-	    !(r == -E2BIG && rq->number == KVM_GET_MSR_INDEX_LIST))
-		return reject(r, "%s on handle %lu failed", rq->name, handle);
-	kvm_request_stats.served++;
-	return r;
+	return finish(rq, handle, request,
+		      dispatch(rq, handle, arg, _IOC_SIZE(rq->number) ? mailbox : 0));
 }

@@ -36,10 +36,15 @@ static inline uint64_t pathcost_now(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
+static inline void pathcost_add_to(struct pathcost *p, uint64_t since)
+{
+	p->count++;
+	p->ticks += pathcost_now() - since;
+}
+
 static inline void pathcost_add(enum pathcost_kind k, uint64_t since)
 {
-	pathcost[k].count++;
-	pathcost[k].ticks += pathcost_now() - since;
+	pathcost_add_to(&pathcost[k], since);
 }
 
 void pathcost_print(void);

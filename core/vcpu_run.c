@@ -47,24 +47,13 @@ void vcpu_reset_state(struct vcpu *v)
 	v->regs = (struct vcpu_regs){ .rdx = 0x600, .rip = 0xfff0, .rflags = 0x2 };
 }
 
-static void fill_io(struct vcpu *v, const struct vexit *e, struct kvm_run *run)
+/* INS stores to ES:rDI; OUTS reads DS:rSI unless overridden. The decoder
+ * gives the real address size and segment (QEMU's exit information leaves
+ * them out, platform-notes). Out of line: its frame is large, and the
+ * exit path of IN and OUT should not pay for it. */
+static __attribute__((noinline)) void fill_string_io(struct vcpu *v,
+		const struct vexit *e, struct kvm_run *run)
 {
-	run->exit_reason = KVM_EXIT_IO;
-	run->io.direction = e->io.in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
-	run->io.size = e->io.size;
-	run->io.string = e->io.string;
-	run->io.rep = e->io.rep;
-	run->io.port = e->io.port;
-	run->io.string_down = (v->regs.rflags & RFLAGS_DF) != 0;
-	if (!e->io.string) {
-		run->io.count = 1;
-		run->io.value = (uint32_t)v->regs.rax;
-		return;
-	}
-
-	/* INS stores to ES:rDI; OUTS reads DS:rSI unless overridden. The
-	 * decoder gives the real address size and segment (QEMU's exit
-	 * information leaves them out, platform-notes). */
 	struct vcpu_sregs s;
 	struct emul_insn insn;
 	uint8_t bytes[EMUL_MAX_INSN_LEN];
@@ -95,6 +84,23 @@ static void fill_io(struct vcpu *v, const struct vexit *e, struct kvm_run *run)
 	run->io.count = e->io.rep ? (v->regs.rcx & mask) : 1;
 }
 
+static void fill_io(struct vcpu *v, const struct vexit *e, struct kvm_run *run)
+{
+	run->exit_reason = KVM_EXIT_IO;
+	run->io.direction = e->io.in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
+	run->io.size = e->io.size;
+	run->io.string = e->io.string;
+	run->io.rep = e->io.rep;
+	run->io.port = e->io.port;
+	run->io.string_down = (v->regs.rflags & RFLAGS_DF) != 0;
+	if (e->io.string) {
+		fill_string_io(v, e, run);
+		return;
+	}
+	run->io.count = 1;
+	run->io.value = (uint32_t)v->regs.rax;
+}
+
 static int lowest_pending(const struct vcpu *v)
 {
 	for (int w = 0; w < 4; w++)
@@ -103,15 +109,19 @@ static int lowest_pending(const struct vcpu *v)
 	return -1;
 }
 
-bool vcpu_irq_queued(const struct vcpu *v)
+/* Is any vector queued? One test of the four words rather than a search:
+ * the exit path asks on every exit. */
+static inline bool irq_any(const struct vcpu *v)
 {
-	return lowest_pending(v) >= 0;
+	return (v->irq_pending[0] | v->irq_pending[1] | v->irq_pending[2] |
+		v->irq_pending[3]) != 0;
 }
 
-/*
- * Before each entry (kvm-abi-v4.md 6.1 step 4): inject the lowest queued
- * vector if the guest can take it now, else ask for an exit when it can.
- */
+bool vcpu_irq_queued(const struct vcpu *v)
+{
+	return irq_any(v);
+}
+
 /* Arms or disarms the interrupt-window exit, touching the backend only on
  * a change. */
 static void irq_window(struct vcpu *v, bool on)
@@ -122,12 +132,17 @@ static void irq_window(struct vcpu *v, bool on)
 	}
 }
 
+/*
+ * Before each entry (kvm-abi-v4.md 6.1 step 4): inject the lowest queued
+ * vector if the guest can take it now, else ask for an exit when it can.
+ * Called only when there is something to do (irq_work).
+ */
 static void prepare_interrupts(struct vcpu *v, const struct kvm_run *run)
 {
 	int vec = lowest_pending(v);
 
 	if (vec < 0 && !run->request_interrupt_window) {
-		irq_window(v, false);   /* the common case: nothing to deliver */
+		irq_window(v, false);   /* nothing to deliver any more */
 		return;
 	}
 	bool can_take = (v->regs.rflags & RFLAGS_IF) && !virt->interrupt_shadow(v) &&
@@ -141,89 +156,48 @@ static void prepare_interrupts(struct vcpu *v, const struct kvm_run *run)
 	irq_window(v, vec >= 0 || run->request_interrupt_window);
 }
 
+/* Work for prepare_interrupts: a queued vector, a window the VMM wants, or
+ * one still armed that must come off. The common case is none. */
+static inline bool irq_work(const struct vcpu *v, const struct kvm_run *run)
+{
+	return irq_any(v) || run->request_interrupt_window || v->irq_window_armed;
+}
+
 /* The VMM asked for the window, nothing is queued, and it is open now. */
 static bool window_open_for_vmm(struct vcpu *v, const struct kvm_run *run)
 {
-	return run->request_interrupt_window && !vcpu_irq_queued(v) &&
+	return run->request_interrupt_window && !irq_any(v) &&
 	       (v->regs.rflags & RFLAGS_IF) && !virt->interrupt_shadow(v);
 }
 
-static bool single_stepping(const struct vcpu *v)
+/* debug_guest (abi/kvm_vcpu.c) sets singlestep only with enabled. */
+static inline bool single_stepping(const struct vcpu *v)
 {
-	return v->debug.enabled && v->debug.singlestep;
+	return v->debug.singlestep;
 }
 
 /* An instruction finished outside the guest (emulated MMIO, or IO/CPUID
  * completed through `emulated`): with TF it ends in a single-step trap
  * (SDM 17.3.1.4), which entering the guest would only raise after one more
  * instruction. So the trap is due now. */
-static void retired_outside_guest(struct vcpu *v)
+static inline void retired_outside_guest(struct vcpu *v)
 {
 	if (single_stepping(v))
 		v->step_trap_due = true;
 }
 
 /* Reports the due single-step trap; returns 1 if there was one. */
-static int report_step_trap(struct vcpu *v, struct kvm_run *run)
+static inline int report_step_trap(struct vcpu *v, struct kvm_run *run)
 {
-	bool due = v->step_trap_due && single_stepping(v);
-
+	if (__builtin_expect(!v->step_trap_due, 1))
+		return 0;
 	v->step_trap_due = false;
-	if (!due)
+	if (!single_stepping(v))
 		return 0;
 	run->exit_type = KVM_EXIT_TYPE_VM_EXIT;
 	run->exit_reason = KVM_EXIT_DEBUG;
 	run->instruction_length = 0;
 	return 1;
-}
-
-/* Exits the hypervisor finishes itself; returns true to re-enter. */
-static bool handle_in_hypervisor(struct vcpu *v, const struct vexit *e)
-{
-	switch (e->reason) {
-	case VEXIT_HOST_INTR:
-		/* the preemption tick: the control partition has work if its
-		 * console has input (kvm-abi-v4.md 6.2: -EINTR) */
-		return !serial_rx_ready();
-	case VEXIT_INTR_WINDOW:
-		/* with a queued vector: inject it on the way back in */
-		return vcpu_irq_queued(v);
-	case VEXIT_HLT:
-		/* 2.6.21: HLT reaches the VMM only when nothing is queued */
-		if (!vcpu_irq_queued(v))
-			return false;
-		v->regs.rip += e->insn_len;
-		return true;
-	case VEXIT_HYPERCALL:
-		/* only the control partition may call (abi/hypercall.h) */
-		if (v->vm->bad_hypercalls++ < 8)
-			printk("vm%u: hypercall from a guest at RIP %#lx refused with #UD\n",
-			       v->vm->id, v->regs.rip);
-		virt->inject_exception(v, TRAP_UD, false, 0);
-		return true;
-	case VEXIT_MSR_READ: {
-		uint64_t value;
-		if (vcpu_msr_read(v, e->msr.index, &value)) {
-			virt->inject_exception(v, TRAP_GP, true, 0);
-			return true;
-		}
-		v->regs.rax = (uint32_t)value;
-		v->regs.rdx = value >> 32;
-		v->regs.rip += e->insn_len;
-		retired_outside_guest(v);
-		return true;
-	}
-	case VEXIT_MSR_WRITE:
-		if (vcpu_msr_write(v, e->msr.index, e->msr.value)) {
-			virt->inject_exception(v, TRAP_GP, true, 0);
-		} else {
-			v->regs.rip += e->insn_len;
-			retired_outside_guest(v);
-		}
-		return true;
-	default:
-		return false;
-	}
 }
 
 /* Describes an exit for the VMM. */
@@ -286,25 +260,29 @@ static void fill_outputs(struct vcpu *v, struct kvm_run *run)
 	run->if_flag = (v->regs.rflags & RFLAGS_IF) != 0;
 	/* 2.6.21: no STI/MOV-SS shadow and nothing queued; IF not included */
 	run->ready_for_interrupt_injection = !virt->interrupt_shadow(v) &&
-					     !vcpu_irq_queued(v);
+					     !irq_any(v);
 	run->cr8 = virt->get_cr8(v);
 	run->apic_base = v->apic_base;
 }
 
 /* Single-step sets TF|RF for the entry (kvm-abi-v4.md 4, DEBUG_GUEST);
- * GET_REGS must not see them, so they are taken off again after. */
-static void enter_debug_flags(struct vcpu *v)
+ * GET_REGS must not see them, so they are taken off again after.
+ * debug_guest (abi/kvm_vcpu.c) sets singlestep only with enabled, so
+ * singlestep alone decides; the common case is one test of two flags. */
+static inline void enter_debug_flags(struct vcpu *v)
 {
-	if (single_stepping(v))
+	if (__builtin_expect(!(v->debug.singlestep | v->resume_with_rf), 1))
+		return;
+	if (v->debug.singlestep)
 		v->regs.rflags |= RFLAGS_TF | RFLAGS_RF;
-	else if (v->resume_with_rf)
+	else
 		v->regs.rflags |= RFLAGS_RF;
 	v->resume_with_rf = false;
 }
 
-static void leave_debug_flags(struct vcpu *v)
+static inline void leave_debug_flags(struct vcpu *v)
 {
-	if (single_stepping(v))
+	if (v->debug.singlestep)
 		v->regs.rflags &= ~(RFLAGS_TF | RFLAGS_RF);
 }
 
@@ -441,6 +419,78 @@ static int handle_npf(struct vcpu *v, const struct vexit *e, struct kvm_run *run
 	return 1;
 }
 
+/* What the run loop does after an exit. */
+enum exit_action {
+	EXIT_RESUME,            /* handled here: re-enter the guest */
+	EXIT_TO_VMM,            /* *run describes it for the VMM */
+	EXIT_INTERRUPTED,       /* preempted with console input: -EINTR */
+};
+
+/* Exits the hypervisor finishes itself; EXIT_TO_VMM for every other one
+ * (fill_exit describes it then). One switch on the reason, so that an exit
+ * handled here pays for a single dispatch. */
+static enum exit_action handle_exit(struct vcpu *v, struct vexit *e,
+				    struct kvm_run *run)
+{
+	switch (e->reason) {
+	case VEXIT_MSR_READ: {
+		uint64_t value;
+		if (vcpu_msr_read(v, e->msr.index, &value)) {
+			virt->inject_exception(v, TRAP_GP, true, 0);
+			return EXIT_RESUME;
+		}
+		v->regs.rax = (uint32_t)value;
+		v->regs.rdx = value >> 32;
+		v->regs.rip += e->insn_len;
+		retired_outside_guest(v);
+		return EXIT_RESUME;
+	}
+	case VEXIT_MSR_WRITE:
+		if (vcpu_msr_write(v, e->msr.index, e->msr.value)) {
+			virt->inject_exception(v, TRAP_GP, true, 0);
+		} else {
+			v->regs.rip += e->insn_len;
+			retired_outside_guest(v);
+		}
+		return EXIT_RESUME;
+	case VEXIT_HOST_INTR:
+		/* the preemption tick: the control partition has work if its
+		 * console has input (kvm-abi-v4.md 6.2: -EINTR) */
+		return serial_rx_ready() ? EXIT_INTERRUPTED : EXIT_RESUME;
+	case VEXIT_NPF:
+		return handle_npf(v, e, run) ? EXIT_TO_VMM : EXIT_RESUME;
+	case VEXIT_INTR_WINDOW:
+		/* with a queued vector: inject it on the way back in */
+		if (irq_any(v))
+			return EXIT_RESUME;
+		break;
+	case VEXIT_HLT:
+		/* 2.6.21: HLT reaches the VMM only when nothing is queued */
+		if (e->insn_len && irq_any(v)) {
+			v->regs.rip += e->insn_len;
+			return EXIT_RESUME;
+		}
+		break;
+	case VEXIT_HYPERCALL:
+		/* only the control partition may call (abi/hypercall.h) */
+		if (v->vm->bad_hypercalls++ < 8)
+			printk("vm%u: hypercall from a guest at RIP %#lx refused with #UD\n",
+			       v->vm->id, v->regs.rip);
+		virt->inject_exception(v, TRAP_UD, false, 0);
+		return EXIT_RESUME;
+	default:
+		break;
+	}
+	if (e->insn_len == 0 && (e->reason == VEXIT_IO || e->reason == VEXIT_CPUID ||
+				 e->reason == VEXIT_HLT)) {
+		/* cannot step over what we cannot decode: let the VMM see it
+		 * as an unknown exit rather than loop */
+		e->reason = VEXIT_UNKNOWN;
+	}
+	fill_exit(v, e, run);
+	return EXIT_TO_VMM;
+}
+
 int vcpu_run(struct vcpu *v, struct kvm_run *run)
 {
 	struct vexit e;
@@ -450,46 +500,45 @@ int vcpu_run(struct vcpu *v, struct kvm_run *run)
 	exit_ready = complete_previous_exit(v, run);
 	if (!exit_ready)
 		exit_ready = report_step_trap(v, run);
+	/* KVM_RUN comes only as a hypercall, so ctl_run has stamped the
+	 * control partition's exit: the first entry is timed from there */
 	uint64_t since = ctl.exited_at;
-	enum pathcost_kind kind = PATH_CTL_TO_GUEST;
+	struct pathcost *cost = &pathcost[PATH_CTL_TO_GUEST];
 
 	fpu_switch_to(v);
 	while (!exit_ready) {
-		prepare_interrupts(v, run);
+		if (irq_work(v, run))
+			prepare_interrupts(v, run);
 		enter_debug_flags(v);
-		if (since)
-			pathcost_add(kind, since);
+		pathcost_add_to(cost, since);
 		virt->run(v, &e);
 		since = pathcost_now();
-		kind = PATH_GUEST_IN_HV;
+		cost = &pathcost[PATH_GUEST_IN_HV];
 		leave_debug_flags(v);
-		if (e.insn_len == 0 && (e.reason == VEXIT_IO || e.reason == VEXIT_CPUID ||
-					e.reason == VEXIT_HLT)) {
-			/* cannot step over what we cannot decode: let the VMM see
-			 * it as an unknown exit rather than loop */
-			e.reason = VEXIT_UNKNOWN;
-		}
-		if (e.reason == VEXIT_HOST_INTR && serial_rx_ready()) {
-			fill_outputs(v, run);
-			ctl.guest_exit_at = since;
-			ctl.guest_exit_kind = PATH_GUEST_TO_CTL_OTHER;
-			return -EINTR;
-		}
-		if (e.reason == VEXIT_NPF) {
-			exit_ready = handle_npf(v, &e, run);
-		} else if (!handle_in_hypervisor(v, &e)) {
-			fill_exit(v, &e, run);
+		switch (handle_exit(v, &e, run)) {
+		case EXIT_TO_VMM:
 			exit_ready = 1;
-		}
-		if (!exit_ready)
-			exit_ready = report_step_trap(v, run);
-		if (!exit_ready && window_open_for_vmm(v, run)) {
-			/* 2.6.21 surfaces this as -EINTR after an exit it handled */
-			irq_window(v, false);
+			break;
+		case EXIT_INTERRUPTED:
 			fill_outputs(v, run);
 			ctl.guest_exit_at = since;
 			ctl.guest_exit_kind = PATH_GUEST_TO_CTL_OTHER;
 			return -EINTR;
+		case EXIT_RESUME:
+			if (report_step_trap(v, run)) {
+				exit_ready = 1;
+				break;
+			}
+			if (window_open_for_vmm(v, run)) {
+				/* 2.6.21 surfaces this as -EINTR after an exit
+				 * it handled */
+				irq_window(v, false);
+				fill_outputs(v, run);
+				ctl.guest_exit_at = since;
+				ctl.guest_exit_kind = PATH_GUEST_TO_CTL_OTHER;
+				return -EINTR;
+			}
+			break;
 		}
 	}
 	irq_window(v, false);

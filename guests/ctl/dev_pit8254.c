@@ -129,18 +129,25 @@ void pit8254_init(struct pit8254 *p, pit_irq_fn *irq, void *ctx)
 	p->next_irq = PIT_NEVER;
 }
 
+/*
+ * next_irq is kept equal to next_edge(p) (load_count and write_control
+ * update it when counter 0 changes). Moving now forward without passing it
+ * leaves next_edge unchanged: in modes 2 and 3 the period index d / n stays
+ * the same while now < next_irq, in modes 0 and 4 the one edge is still
+ * ahead, and PIT_NEVER stays never as elapsed time only grows. So it is
+ * recomputed only when an edge was passed: this runs on every KVM_RUN
+ * return.
+ */
 void pit8254_advance(struct pit8254 *p, uint64_t now)
 {
 	if (now <= p->now)
 		return;
+	p->now = now;
 	if (p->next_irq <= now) {
 		/* every edge in (old now, now] arrives as one */
-		p->now = now;
 		pulse_irq0(p);
-	} else {
-		p->now = now;
+		p->next_irq = next_edge(p);
 	}
-	p->next_irq = next_edge(p);
 }
 
 uint64_t pit8254_next_irq(const struct pit8254 *p)

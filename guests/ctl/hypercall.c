@@ -19,9 +19,17 @@ long hypercall3_vmcall(unsigned long nr, unsigned long a0, unsigned long a1,
 long hypercall3_vmmcall(unsigned long nr, unsigned long a0, unsigned long a1,
 			unsigned long a2);
 
+typedef long hypercall_fn(unsigned long nr, unsigned long a0, unsigned long a1,
+			  unsigned long a2);
+
+static hypercall_fn hypercall3_first;
+
 static bool selected;
 static bool use_vmmcall;
 static char vendor[13];
+/* The instruction's stub once chosen: every request of the run loop goes
+ * through here, so after the first call it is one indirect jump. */
+static hypercall_fn *hypercall_insn = hypercall3_first;
 
 void hypercall_init(void)
 {
@@ -38,6 +46,7 @@ void hypercall_init(void)
 	 * we do not know) gets VMCALL. */
 	use_vmmcall = strcmp(vendor, "AuthenticAMD") == 0 ||
 		      strcmp(vendor, "HygonGenuine") == 0;
+	hypercall_insn = use_vmmcall ? hypercall3_vmmcall : hypercall3_vmcall;
 	selected = true;
 }
 
@@ -53,11 +62,16 @@ const char *hypercall_cpu_vendor(void)
 	return vendor;
 }
 
+/* A hypercall before hypercall_init: choose, then make it. */
+static long hypercall3_first(unsigned long nr, unsigned long a0, unsigned long a1,
+			     unsigned long a2)
+{
+	hypercall_init();
+	return hypercall_insn(nr, a0, a1, a2);
+}
+
 long hypercall3(unsigned long nr, unsigned long a0, unsigned long a1,
 		unsigned long a2)
 {
-	hypercall_init();
-	if (use_vmmcall)
-		return hypercall3_vmmcall(nr, a0, a1, a2);
-	return hypercall3_vmcall(nr, a0, a1, a2);
+	return hypercall_insn(nr, a0, a1, a2);
 }

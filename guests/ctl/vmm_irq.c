@@ -34,8 +34,9 @@ void vmm_irq_init(struct vm *vm)
 
 int vmm_irq_before_run(struct vm *vm, struct kvm_run *run)
 {
-	if (run->ready_for_interrupt_injection && run->if_flag &&
-	    pic8259_intr(&vm->pic)) {
+	bool intr = pic8259_intr(&vm->pic);
+
+	if (intr && run->ready_for_interrupt_injection && run->if_flag) {
 		uint8_t vector = pic8259_ack(&vm->pic);
 		int r = kvm_interrupt(vm->vcpu_fd, vector);
 
@@ -46,8 +47,9 @@ int vmm_irq_before_run(struct vm *vm, struct kvm_run *run)
 		vmm_trace_event(vm, VMM_TRACE_IRQ, "inject vector 0x%02x", vector);
 		/* queued in the hypervisor now: not ready until it is taken */
 		run->ready_for_interrupt_injection = 0;
+		intr = pic8259_intr(&vm->pic);
 	}
-	run->request_interrupt_window = pic8259_intr(&vm->pic);
+	run->request_interrupt_window = intr;
 	return 0;
 }
 

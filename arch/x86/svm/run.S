@@ -38,12 +38,12 @@ svm_vmrun:                      /* rdi = regs, rsi = guest VMCB, rdx = host VMCB
     push %r13
     push %r14
     push %r15
-    push %rdi                   /* 16(%rsp): regs */
-    push %rdx                   /*  8(%rsp): host VMCB */
-    push %rsi                   /*  0(%rsp): guest VMCB */
+    push %rdi                   /*  8(%rsp): regs */
+    push %rdx                   /*  0(%rsp): host VMCB */
 
     clgi
-    mov %rsi, %rax
+    mov %rsi, %rax              /* the guest VMCB stays in RAX: #VMEXIT */
+                                /* restores the host's RAX (APM 15.5.1) */
 
     mov REG_RBX(%rdi), %rbx
     mov REG_RCX(%rdi), %rcx
@@ -66,8 +66,8 @@ svm_vmrun:                      /* rdi = regs, rsi = guest VMCB, rdx = host VMCB
     vmsave                      /* RAX = guest VMCB again after the exit */
     cli
 
-    push %rdi                   /* guest RDI; regs is now at 24(%rsp) */
-    mov 24(%rsp), %rdi
+    push %rdi                   /* guest RDI; regs is now at 16(%rsp) */
+    mov 16(%rsp), %rdi
     mov %rbx, REG_RBX(%rdi)
     mov %rcx, REG_RCX(%rdi)
     mov %rdx, REG_RDX(%rdi)
@@ -83,7 +83,6 @@ svm_vmrun:                      /* rdi = regs, rsi = guest VMCB, rdx = host VMCB
     mov %r15, REG_R15(%rdi)
     popq REG_RDI(%rdi)
 
-    add $8, %rsp                /* guest VMCB */
     pop %rax                    /* host VMCB */
     vmload
     stgi

@@ -12,18 +12,8 @@
 
 #define VM_CR_SVMDIS (1ULL << 4)
 
-struct svm_cpu {
-	uint64_t hsave_pa;
-	uint64_t host_vmcb_pa;
-};
-
-static struct svm_cpu svm_cpus[MAX_CPUS];
+struct svm_cpu svm_cpus[MAX_CPUS];
 bool svm_nrip_save;
-
-uint64_t svm_host_vmcb_pa(void)
-{
-	return svm_cpus[0].host_vmcb_pa;        /* per-CPU index once SMP lands */
-}
 
 static int svm_cpu_enable(unsigned cpu)
 {

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "arch/x86/desc.h"
 #include "arch/x86/svm/vmcb.h"
 #include "arch/x86/virt.h"
 #include "core/vcpu.h"
@@ -39,8 +40,16 @@ static inline uint64_t svm_exit_code(const struct vmcb_control *c)
 
 void svm_vmrun(struct vcpu_regs *regs, uint64_t vmcb_pa, uint64_t host_vmcb_pa);
 
-/* Per-CPU host state (svm.c). */
-uint64_t svm_host_vmcb_pa(void);
+/* Per-CPU host state (svm.c). Read on every entry, so inline. */
+struct svm_cpu {
+	uint64_t hsave_pa;
+	uint64_t host_vmcb_pa;
+};
+extern struct svm_cpu svm_cpus[MAX_CPUS];
+static inline uint64_t svm_host_vmcb_pa(void)
+{
+	return svm_cpus[0].host_vmcb_pa;        /* per-CPU index once SMP lands */
+}
 /* NRIP-save (the VMCB's next RIP; QEMU TCG lacks it): read on every
  * CPUID, MSR and hypercall exit, so an inline test of a flag. */
 extern bool svm_nrip_save;

@@ -57,28 +57,13 @@ uint32_t vmcs_insn_error(void)
 	return vmx_vmread(VMCS_INSN_ERROR, &err) ? (uint32_t)err : 0;
 }
 
-static __attribute__((noreturn, cold)) void vmcs_fail(const char *op, uint32_t field)
+void vmcs_fail(const char *op, uint32_t field)
 {
 	uint32_t err = current_vmcs[0] ? vmcs_insn_error() : 0;
 
 	panic("vmx: %s of VMCS field %#x failed (current VMCS %#lx): "
 	      "VM-instruction error %u, %s", op, field, current_vmcs[0], err,
 	      current_vmcs[0] ? vmcs_insn_error_name(err) : "no current VMCS");
-}
-
-uint64_t vmcs_read(uint32_t field)
-{
-	uint64_t val;
-
-	if (!vmx_vmread(field, &val))
-		vmcs_fail("VMREAD", field);
-	return val;
-}
-
-void vmcs_write(uint32_t field, uint64_t val)
-{
-	if (!vmx_vmwrite(field, val))
-		vmcs_fail("VMWRITE", field);
 }
 
 void vmcs_load(uint64_t pa)

@@ -257,8 +257,25 @@ static inline bool vmx_invvpid(uint64_t type, uint16_t vpid)
 }
 
 /* Checked accessors of the current VMCS (vmcs.c): panic on failure. */
-uint64_t vmcs_read(uint32_t field);
-void vmcs_write(uint32_t field, uint64_t val);
+/* Panics with the field and the VM-instruction error (vmcs.c). */
+__attribute__((noreturn, cold)) void vmcs_fail(const char *op, uint32_t field);
+
+/* Inline: a dozen of these run on every exit and entry, and the check
+ * costs a SETA and a branch to the cold panic. */
+static inline uint64_t vmcs_read(uint32_t field)
+{
+	uint64_t val;
+
+	if (__builtin_expect(!vmx_vmread(field, &val), 0))
+		vmcs_fail("VMREAD", field);
+	return val;
+}
+
+static inline void vmcs_write(uint32_t field, uint64_t val)
+{
+	if (__builtin_expect(!vmx_vmwrite(field, val), 0))
+		vmcs_fail("VMWRITE", field);
+}
 
 static inline uint32_t vmcs_read32(uint32_t field)
 {

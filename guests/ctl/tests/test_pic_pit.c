@@ -4,7 +4,8 @@
  * 8259A initialisation, priorities, masking, EOI forms, edge and level
  * triggering, the cascade, AEOI, poll mode and the spurious vector; 8254
  * counting in modes 0, 2 and 3, latches, read-back, IRQ 0 edges over
- * virtual time, port 0x61; the MMIO test device's registers.
+ * virtual time (also stepped one cycle at a time in modes 0, 2, 3, 4),
+ * port 0x61; the MMIO test device's registers.
  * `make test-ctl`.
  */
 #include <setjmp.h>
@@ -253,6 +254,50 @@ static void test_pit_mode0_and_mode3(void **state)
 	assert_int_equal(pit8254_count(&pit, 0), 256);
 }
 
+/*
+ * The run loop advances the clock one cycle per KVM_RUN return, and
+ * pit8254_advance recomputes the next edge only once it is passed: step
+ * one cycle at a time through several periods of each mode and check
+ * every edge arrives on its cycle and next_irq is the edge still ahead.
+ */
+static void step_and_check(uint8_t control, uint16_t n, uint64_t first, uint64_t period)
+{
+	uint64_t load;
+	unsigned rises = 0;
+
+	pit_setup();
+	pit8254_advance(&pit, 500);
+	pit_wr(3, control);
+	pit_wr(0, (uint8_t)n);
+	pit_wr(0, (uint8_t)(n >> 8));
+	load = 500;
+	for (uint64_t t = load + 1; t <= load + 6 * n + 3; t++) {
+		uint64_t d = t - load, next;
+
+		pit8254_advance(&pit, t);
+		if (d >= first && (period ? (d - first) % period == 0 : d == first))
+			rises++;
+		assert_int_equal(irq_rises, rises);
+		if (d < first)
+			next = load + first;
+		else if (period)
+			next = load + first + ((d - first) / period + 1) * period;
+		else
+			next = PIT_NEVER;
+		assert_int_equal(pit8254_next_irq(&pit), next);
+	}
+}
+
+static void test_pit_stepwise_edges(void **state)
+{
+	(void)state;
+	step_and_check(0x34, 7, 7, 7);          /* mode 2: every period */
+	step_and_check(0x36, 8, 8, 8);          /* mode 3, even count */
+	step_and_check(0x36, 9, 9, 9);          /* mode 3, odd count */
+	step_and_check(0x30, 5, 5, 0);          /* mode 0: once, at terminal count */
+	step_and_check(0x38, 5, 6, 0);          /* mode 4: the strobe's end */
+}
+
 static void test_pit_port61(void **state)
 {
 	uint8_t v;
@@ -312,6 +357,7 @@ int main(void)
 		cmocka_unit_test(test_pic_aeoi_and_poll),
 		cmocka_unit_test(test_pit_mode2_periodic),
 		cmocka_unit_test(test_pit_mode0_and_mode3),
+		cmocka_unit_test(test_pit_stepwise_edges),
 		cmocka_unit_test(test_pit_port61),
 		cmocka_unit_test(test_mmiotest),
 	};
