@@ -91,12 +91,6 @@ static enum emul_mem_status cb_write(void *opaque, uint64_t la, const void *buf,
 	return access(opaque, la, (void *)buf, len, acc, gpa, fault, true);
 }
 
-static const struct emul_ops guest_emul_ops = {
-	.fetch = cb_fetch,
-	.read = cb_read,
-	.write = cb_write,
-};
-
 static void seg_to_emul(struct emul_seg *e, const struct vcpu_segment *s)
 {
 	*e = (struct emul_seg){ .base = s->base, .limit = s->limit,
@@ -104,6 +98,23 @@ static void seg_to_emul(struct emul_seg *e, const struct vcpu_segment *s)
 		.present = s->present, .db = s->db, .l = s->l, .g = s->g,
 		.unusable = s->unusable };
 }
+
+/* The segments load_cpu() left out, when an instruction needs them. */
+static void cb_get_seg(void *opaque, unsigned sreg, struct emul_seg *seg)
+{
+	struct vcpu_emul *ve = opaque;
+	struct vcpu_segment s;
+
+	virt->get_segment(ve->v, sreg, &s);
+	seg_to_emul(seg, &s);
+}
+
+static const struct emul_ops guest_emul_ops = {
+	.fetch = cb_fetch,
+	.read = cb_read,
+	.write = cb_write,
+	.get_seg = cb_get_seg,
+};
 
 /* emul's GPR order is the encoding order (RAX RCX RDX RBX RSP RBP RSI RDI);
  * struct vcpu_regs is kvm_regs order. Spelled out: these copies run twice
@@ -132,29 +143,32 @@ static void gprs_from_emul(struct vcpu_regs *r, const uint64_t *g)
 	r->r14 = g[EMUL_R14]; r->r15 = g[EMUL_R15];
 }
 
+/* Only what decides mode and CPL (CS, SS) and paging: most MMIO
+ * instructions in 64-bit mode need no other segment, and each one costs
+ * a conversion (or, on VMX, four VMREADs). cb_get_seg() does the rest. */
 static void load_cpu(struct vcpu_emul *ve)
 {
 	struct vcpu *v = ve->v;
 	struct emul_cpu *c = &ve->cpu;
+	struct vcpu_segment cs, ss;
 	struct vcpu_sregs s;
 
-	virt->get_sregs_exit(v, &s);
+	virt->get_paging(v, &s);
+	virt->get_segment(v, EMUL_SEG_CS, &cs);
+	virt->get_segment(v, EMUL_SEG_SS, &ss);
 	gprs_to_emul(c->gpr, &v->regs);
 	c->rip = v->regs.rip;
 	c->rflags = v->regs.rflags;
-	seg_to_emul(&c->seg[EMUL_SEG_ES], &s.es);
-	seg_to_emul(&c->seg[EMUL_SEG_CS], &s.cs);
-	seg_to_emul(&c->seg[EMUL_SEG_SS], &s.ss);
-	seg_to_emul(&c->seg[EMUL_SEG_DS], &s.ds);
-	seg_to_emul(&c->seg[EMUL_SEG_FS], &s.fs);
-	seg_to_emul(&c->seg[EMUL_SEG_GS], &s.gs);
+	seg_to_emul(&c->seg[EMUL_SEG_CS], &cs);
+	seg_to_emul(&c->seg[EMUL_SEG_SS], &ss);
+	c->seg_loaded = 1u << EMUL_SEG_CS | 1u << EMUL_SEG_SS;
 	c->cr0 = s.cr0;
 	c->cr2 = s.cr2;
 	c->cr3 = s.cr3;
 	c->cr4 = s.cr4;
 	c->efer = s.efer;
-	c->cpl = (s.cr0 & 1) ? s.ss.dpl : 0;
-	c->mode = emul_mode_of(s.cr0, s.efer, v->regs.rflags, s.cs.l, s.cs.db);
+	c->cpl = (s.cr0 & 1) ? ss.dpl : 0;
+	c->mode = emul_mode_of(s.cr0, s.efer, v->regs.rflags, cs.l, cs.db);
 }
 
 static void store_cpu(struct vcpu_emul *ve)

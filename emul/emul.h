@@ -238,6 +238,11 @@ struct emul_cpu {
 	uint64_t cr0, cr2, cr3, cr4, efer;
 	uint8_t cpl;
 	uint8_t mode; /* enum emul_mode */
+	/* With emul_ops.get_seg: bit n set when seg[n] holds segment n; the
+	 * emulator loads the others when an instruction first uses them
+	 * (and sets their bits). Without get_seg all six must be filled and
+	 * this is ignored. */
+	uint8_t seg_loaded;
 };
 
 /* ------------------------------------------------------------------ */
@@ -316,6 +321,12 @@ struct emul_ops {
 	 * CR0.PE = 1 and CPL > IOPL (SDM Vol. 1 19.5). port [IN], size [IN].
 	 * Returns true if allowed. NULL: such IO is "unsupported". */
 	bool (*io_permitted)(void *opaque, uint16_t port, unsigned size);
+	/* Optional: segment register 'sreg' (enum emul_sreg, 0..5) [IN] into
+	 * *seg [OUT], called the first time an instruction needs a segment
+	 * whose bit in emul_cpu.seg_loaded is clear. Lets a caller hand over
+	 * only what decides the mode and CPL (CS, SS): in 64-bit mode most
+	 * instructions need no other segment. NULL: emul_cpu.seg is complete. */
+	void (*get_seg)(void *opaque, unsigned sreg, struct emul_seg *seg);
 };
 
 /* ------------------------------------------------------------------ */

@@ -123,6 +123,7 @@ int emul_unsupported(struct emul_exec *x, uint8_t reason);
 void emul_retire(struct emul_exec *x);
 
 /* ---- seg.c ---- */
+const struct emul_seg *emul_seg(const struct emul_exec *x, unsigned sreg);
 int emul_linear(struct emul_exec *x, unsigned seg, uint64_t off,
 		unsigned size, bool write, uint64_t *la);
 bool emul_canonical(uint64_t la);
@@ -156,7 +157,7 @@ int emul_opnd_write(struct emul_exec *x, const struct emul_opnd *op,
 uint64_t emul_imm_sx(const struct emul_insn *insn);
 uint64_t emul_size_mask(unsigned size);
 uint64_t emul_sx(uint64_t v, unsigned size);
-unsigned emul_stack_size(const struct emul_cpu *c);
+unsigned emul_stack_size(const struct emul_exec *x);
 
 /* ---- flags.c ---- */
 uint32_t emul_flags_szp(uint64_t res, unsigned size);

@@ -111,7 +111,6 @@ static int fetch(struct emul_exec *x, uint64_t la, uint8_t *buf, unsigned n)
 static int fetch_decode(struct emul_exec *x, struct emul_insn *insn)
 {
 	const struct emul_cpu *c = x->cpu;
-	const struct emul_seg *cs = &c->seg[EMUL_SEG_CS];
 	uint8_t buf[EMUL_MAX_INSN_LEN];
 	uint64_t la, ip = c->rip;
 	unsigned avail = EMUL_MAX_INSN_LEN, n1;
@@ -122,6 +121,8 @@ static int fetch_decode(struct emul_exec *x, struct emul_insn *insn)
 		if (!emul_canonical(la))
 			return emul_gp0(x);
 	} else {
+		const struct emul_seg *cs = emul_seg(x, EMUL_SEG_CS);
+
 		ip &= 0xFFFFFFFFull;
 		if (ip > cs->limit)
 			return emul_gp0(x);

@@ -98,9 +98,9 @@ uint64_t emul_imm_sx(const struct emul_insn *insn)
 }
 
 /* Stack address size: 8 in 64-bit mode, else SS.B (SDM 6.2.3). */
-unsigned emul_stack_size(const struct emul_cpu *c)
+unsigned emul_stack_size(const struct emul_exec *x)
 {
-	if (c->mode == EMUL_MODE_LONG64)
+	if (x->cpu->mode == EMUL_MODE_LONG64)
 		return 8;
-	return c->seg[EMUL_SEG_SS].db ? 4 : 2;
+	return emul_seg(x, EMUL_SEG_SS)->db ? 4 : 2;
 }

@@ -51,22 +51,37 @@ static bool limit_ok(const struct emul_seg *s, uint64_t off, unsigned size)
 	return last <= s->limit;
 }
 
+/* Segment 'sreg', asking the caller for it the first time this
+ * instruction needs it (emul_ops.get_seg). */
+const struct emul_seg *emul_seg(const struct emul_exec *x, unsigned sreg)
+{
+	struct emul_cpu *c = x->cpu;
+	const struct emul_ops *ops = x->ctx->ops;
+
+	if (ops->get_seg && !(c->seg_loaded & (1u << sreg))) {
+		ops->get_seg(x->ctx->opaque, sreg, &c->seg[sreg]);
+		c->seg_loaded |= (uint8_t)(1u << sreg);
+	}
+	return &c->seg[sreg];
+}
+
 int emul_linear(struct emul_exec *x, unsigned seg, uint64_t off,
 		unsigned size, bool write, uint64_t *la)
 {
 	const struct emul_cpu *c = x->cpu;
-	const struct emul_seg *s = &c->seg[seg];
+	const struct emul_seg *s;
 
 	if (c->mode == EMUL_MODE_LONG64) {
 		/* Only FS and GS have a base in 64-bit mode (SDM 3.4.4). */
 		uint64_t base = (seg == EMUL_SEG_FS || seg == EMUL_SEG_GS) ?
-				s->base : 0;
+				emul_seg(x, seg)->base : 0;
 
 		*la = base + off;
 		if (!emul_canonical(*la) || !emul_canonical(*la + size - 1))
 			return seg_fault(x, seg);
 		return 0;
 	}
+	s = emul_seg(x, seg);
 	if (c->mode != EMUL_MODE_REAL) {
 		if (s->unusable || !s->present)
 			return seg_fault(x, seg);

@@ -120,6 +120,26 @@ void svm_get_sregs_exit(struct vcpu *v, struct vcpu_sregs *s)
 	seg_from_vmcb(&s->fs, &h->fs);
 	seg_from_vmcb(&s->gs, &h->gs);
 	seg_from_vmcb(&s->ss, &h->ss);
+	svm_get_paging(v, s);
+}
+
+/* virt_ops get_segment: sreg in ModRM order, which is the VMCB's. */
+void svm_get_segment(struct vcpu *v, unsigned sreg, struct vcpu_segment *seg)
+{
+	static const uint16_t offset[6] = {
+		offsetof(struct vmcb_save, es), offsetof(struct vmcb_save, cs),
+		offsetof(struct vmcb_save, ss), offsetof(struct vmcb_save, ds),
+		offsetof(struct vmcb_save, fs), offsetof(struct vmcb_save, gs),
+	};
+	const uint8_t *save = (const uint8_t *)&to_svm(v)->vmcb->save;
+
+	seg_from_vmcb(seg, (const struct vmcb_seg *)(save + offset[sreg % 6]));
+}
+
+void svm_get_paging(struct vcpu *v, struct vcpu_sregs *s)
+{
+	const struct vmcb_save *h = &to_svm(v)->vmcb->save;
+
 	s->cr0 = h->cr0;
 	s->cr2 = h->cr2;
 	s->cr3 = h->cr3;

@@ -102,7 +102,11 @@ static bool emu_check(const char *fam, const struct dcase *c,
 	memcpy(cpu.gpr, c->in.gpr, sizeof(cpu.gpr));
 	cpu.rip = insn_addr();
 	cpu.rflags = c->in.rflags;
-	emul_init(&ctx, &fake_ops, &fm);
+	/* the runs through MMIO also load segments on demand, as the
+	 * hypervisor does */
+	if (mmio_pages)
+		fake_make_lazy(&fm, &cpu);
+	emul_init(&ctx, mmio_pages ? &fake_ops_lazy : &fake_ops, &fm);
 	st = fake_run(&ctx, &cpu, &fm, &res, 100000);
 
 	if (nf->sig) {
