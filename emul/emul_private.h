@@ -92,6 +92,14 @@ extern const struct emul_opdesc emul_map_1b[256];
 extern const struct emul_opdesc emul_map_0f[256];
 extern const struct emul_opdesc emul_groups[GRP_COUNT][8];
 
+/* ---- decode.c ---- */
+/* emul_decode() is the short decoder of the plain MOV forms (0 for any
+ * other instruction), then the full one; exported for test_decode. */
+int emul_decode_short(struct emul_insn *insn, const uint8_t *bytes,
+		      size_t avail, enum emul_mode mode);
+int emul_decode_full(struct emul_insn *insn, const uint8_t *bytes,
+		     size_t avail, enum emul_mode mode);
+
 /* Handler lookup for a decoded instruction; NULL if not emulated. */
 emul_handler_fn emul_handler_of(const struct emul_insn *insn);
 
