@@ -23,9 +23,11 @@ static void page_fault(struct emul_event *f, uint64_t la, uint32_t code)
 				  .error_code = code, .cr2 = la };
 }
 
-/* Linear → guest-physical with the CPU's permission checks. */
+/* Linear → guest-physical with the CPU's permission checks, through
+ * the remembered translation *cache (v->fetch or v->data). */
 static bool translate(struct vcpu_emul *ve, uint64_t la, unsigned acc,
-		      uint64_t *gpa, struct emul_event *fault)
+		      uint64_t *gpa, struct emul_event *fault,
+		      struct vcpu_xlat **cache)
 {
 	const struct emul_cpu *c = &ve->cpu;
 	struct guest_translation t;
@@ -35,8 +37,8 @@ static bool translate(struct vcpu_emul *ve, uint64_t la, unsigned acc,
 	uint32_t code = (write ? PF_W : 0) | (user ? PF_U : 0) |
 			(fetch && (c->efer & EFER_NXE_BIT) ? PF_I : 0);
 
-	struct vcpu_xlat *cache = fetch ? &ve->v->fetch : &ve->v->data;
-	if (guest_translate(ve->v, cache, c->cr0, c->cr3, c->cr4, c->efer, la, &t)) {
+	*cache = fetch ? &ve->v->fetch : &ve->v->data;
+	if (guest_translate(ve->v, *cache, c->cr0, c->cr3, c->cr4, c->efer, la, &t)) {
 		page_fault(fault, la, code);
 		return false;
 	}
@@ -50,15 +52,39 @@ static bool translate(struct vcpu_emul *ve, uint64_t la, unsigned acc,
 	return true;
 }
 
+/* RAM at the host address the translation remembered (accesses never
+ * cross a page: emul/ splits them). */
+static enum emul_mem_status access_page(struct vm *vm, const struct vcpu_xlat *c,
+					uint64_t la, uint64_t gpa, void *buf,
+					unsigned len, bool write)
+{
+	uint8_t *p = (uint8_t *)c->page + (la & (PAGE_SIZE - 1));
+
+	if (!buf)
+		return EMUL_MEM_OK;             /* a probe */
+	if (write) {
+		memcpy(p, buf, len);
+		vm_mark_dirty(vm, gpa);
+	} else {
+		memcpy(buf, p, len);
+	}
+	return EMUL_MEM_OK;
+}
+
 static enum emul_mem_status access(void *opaque, uint64_t la, void *buf,
 				   unsigned len, unsigned acc, uint64_t *gpa,
 				   struct emul_event *fault, bool write)
 {
 	struct vcpu_emul *ve = opaque;
 	struct vm *vm = ve->v->vm;
+	struct vcpu_xlat *c;
 
-	if (!translate(ve, la, acc, gpa, fault))
+	if (!translate(ve, la, acc, gpa, fault, &c))
 		return EMUL_MEM_FAULT;
+	/* the common case: the translation knows RAM from MMIO */
+	if (guest_xlat_holds(c, la) && (c->mmio || c->page))
+		return c->mmio ? EMUL_MEM_MMIO : access_page(vm, c, la, *gpa, buf,
+							     len, write);
 	if (!vm_slot_at(vm, *gpa))
 		return EMUL_MEM_MMIO;
 	if (!buf)

@@ -72,6 +72,15 @@ int guest_translate(struct vcpu *v, struct vcpu_xlat *c, uint64_t cr0,
 		    uint64_t cr3, uint64_t cr4, uint64_t efer, uint64_t la,
 		    struct guest_translation *t);
 
+/* After guest_translate() through c succeeded for linear 'la': does c now
+ * hold la's page? (It does unless the walk read entries outside slot
+ * RAM.) Then c->page and c->mmio say where the access goes without a
+ * slot lookup. */
+static inline bool guest_xlat_holds(const struct vcpu_xlat *c, uint64_t la)
+{
+	return c->valid && la - c->la_page < 4096;
+}
+
 /* Reads up to 'max' instruction bytes at CS:RIP; returns how many (>0)
  * were readable, or -EFAULT if not even the first byte was. */
 int guest_fetch_insn(struct vcpu *v, uint8_t *buf, unsigned max);

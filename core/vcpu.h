@@ -105,6 +105,8 @@ struct vcpu_xlat {
 	uint64_t cr0, cr3, cr4, efer, la_page, mem_gen;
 	uint64_t gpa_page;
 	const uint8_t *page;            /* host address if RAM, else NULL */
+	bool mmio;                      /* gpa_page is in no slot (mem_gen
+					 * keeps this exact too) */
 	unsigned nentries, entry_bytes;
 	const void *entry_ptr[4];
 	uint64_t entry_val[4];
