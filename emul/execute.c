@@ -219,6 +219,44 @@ static enum emul_status stopped(struct emul_ctx *ctx, struct emul_cpu *cpu,
 	return (enum emul_status)res->status;
 }
 
+/*
+ * The usual end of an MMIO round trip: a MOV load (8A/8B with a memory
+ * operand, A0/A1) whose single read the caller has just answered.
+ * Replaying the handler would repeat checks that passed on the first run
+ * (on the same state: the caller may not change it in between) only to
+ * put the data in a register, so do just that and what commit() does.
+ * false: anything else, which is replayed.
+ */
+static bool finish_load(struct emul_ctx *ctx, struct emul_cpu *cpu,
+			struct emul_result *res, bool tf)
+{
+	const struct emul_insn *in = &ctx->insn;
+	const struct emul_read_slot *s = &ctx->reads[0];
+	struct emul_exec x = { ctx, in, cpu, res, 0, 0, 0, 0, 0 };
+	uint64_t v = 0;
+	unsigned reg;
+
+	if (in->map != EMUL_MAP_1B || in->vex != EMUL_VEX_NONE ||
+	    ctx->nreads != 1 || !s->done || s->len != in->opsize)
+		return false;           /* also a read split across pages */
+	if ((in->opcode == 0x8A || in->opcode == 0x8B) && in->mem)
+		reg = in->reg;
+	else if (in->opcode == 0xA0 || in->opcode == 0xA1)
+		reg = EMUL_RAX;
+	else
+		return false;
+	memcpy(&v, s->data, s->len);
+	emul_reg_set(&x, reg, in->opsize, v);
+	cpu->rip = (cpu->rip + in->len) & ip_mask(cpu);
+	cpu->rflags &= ~(uint64_t)EMUL_FL_RF;
+	reset_log(ctx);
+	ctx->busy = 0;
+	res->status = EMUL_DONE;
+	res->retired = 1;
+	res->tf_trap = tf;
+	return true;
+}
+
 /* Handlers work on *cpu directly; each run is a transaction whose register
  * changes stopped() takes back. Saving only struct emul_regs (144 bytes,
  * the only part handlers change) instead of copying the whole state in and
@@ -241,6 +279,8 @@ enum emul_status emul_execute(struct emul_ctx *ctx, struct emul_cpu *cpu,
 		reset_log(ctx);
 		if (fetch_decode(&x, &ctx->insn))
 			return (enum emul_status)res->status;
+	} else if (finish_load(ctx, cpu, res, tf)) {
+		return EMUL_DONE;
 	}
 	fn = emul_handler_of(&ctx->insn);
 	if (!fn || (ctx->insn.attr & A_VENDOR)) {
