@@ -169,32 +169,27 @@ static void gprs_from_emul(struct vcpu_regs *r, const uint64_t *g)
 	r->r14 = g[EMUL_R14]; r->r15 = g[EMUL_R15];
 }
 
-/* Only what decides mode and CPL (CS, SS) and paging: most MMIO
- * instructions in 64-bit mode need no other segment, and each one costs
- * a conversion (or, on VMX, four VMREADs). cb_get_seg() does the rest. */
+/* Only what decides mode and CPL, and paging: segments are converted
+ * (on VMX, four VMREADs each) when an instruction needs them, which in
+ * 64-bit mode is rarely (cb_get_seg()). */
 static void load_cpu(struct vcpu_emul *ve)
 {
 	struct vcpu *v = ve->v;
 	struct emul_cpu *c = &ve->cpu;
-	struct vcpu_segment cs, ss;
-	struct vcpu_sregs s;
+	struct vcpu_exec_state s;
 
-	virt->get_paging(v, &s);
-	virt->get_segment(v, EMUL_SEG_CS, &cs);
-	virt->get_segment(v, EMUL_SEG_SS, &ss);
+	virt->get_exec_state(v, &s);
 	gprs_to_emul(c->gpr, &v->regs);
 	c->rip = v->regs.rip;
 	c->rflags = v->regs.rflags;
-	seg_to_emul(&c->seg[EMUL_SEG_CS], &cs);
-	seg_to_emul(&c->seg[EMUL_SEG_SS], &ss);
-	c->seg_loaded = 1u << EMUL_SEG_CS | 1u << EMUL_SEG_SS;
+	c->seg_loaded = 0;
 	c->cr0 = s.cr0;
 	c->cr2 = s.cr2;
 	c->cr3 = s.cr3;
 	c->cr4 = s.cr4;
 	c->efer = s.efer;
-	c->cpl = (s.cr0 & 1) ? ss.dpl : 0;
-	c->mode = emul_mode_of(s.cr0, s.efer, v->regs.rflags, cs.l, cs.db);
+	c->cpl = (s.cr0 & 1) ? s.ss_dpl : 0;
+	c->mode = emul_mode_of(s.cr0, s.efer, v->regs.rflags, s.cs_l, s.cs_db);
 }
 
 static void store_cpu(struct vcpu_emul *ve)

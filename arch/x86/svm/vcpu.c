@@ -120,7 +120,11 @@ void svm_get_sregs_exit(struct vcpu *v, struct vcpu_sregs *s)
 	seg_from_vmcb(&s->fs, &h->fs);
 	seg_from_vmcb(&s->gs, &h->gs);
 	seg_from_vmcb(&s->ss, &h->ss);
-	svm_get_paging(v, s);
+	s->cr0 = h->cr0;
+	s->cr2 = h->cr2;
+	s->cr3 = h->cr3;
+	s->cr4 = h->cr4;
+	s->efer = h->efer & ~EFER_SVME;         /* ours, not the guest's */
 }
 
 /* virt_ops get_segment: sreg in ModRM order, which is the VMCB's. */
@@ -136,7 +140,8 @@ void svm_get_segment(struct vcpu *v, unsigned sreg, struct vcpu_segment *seg)
 	seg_from_vmcb(seg, (const struct vmcb_seg *)(save + offset[sreg % 6]));
 }
 
-void svm_get_paging(struct vcpu *v, struct vcpu_sregs *s)
+/* virt_ops get_exec_state: attribute bits as in seg_from_vmcb(). */
+void svm_get_exec_state(struct vcpu *v, struct vcpu_exec_state *s)
 {
 	const struct vmcb_save *h = &to_svm(v)->vmcb->save;
 
@@ -144,7 +149,10 @@ void svm_get_paging(struct vcpu *v, struct vcpu_sregs *s)
 	s->cr2 = h->cr2;
 	s->cr3 = h->cr3;
 	s->cr4 = h->cr4;
-	s->efer = h->efer & ~EFER_SVME;         /* ours, not the guest's */
+	s->efer = h->efer & ~EFER_SVME;
+	s->cs_l = (h->cs.attrib >> 9) & 1;
+	s->cs_db = (h->cs.attrib >> 10) & 1;
+	s->ss_dpl = (h->ss.attrib >> 5) & 3;
 }
 
 void svm_get_sregs(struct vcpu *v, struct vcpu_sregs *s)

@@ -269,9 +269,18 @@ void vmx_get_segment(struct vcpu *v, unsigned sreg, struct vcpu_segment *seg)
 	read_segment(seg, (int)sreg);
 }
 
-void vmx_get_paging(struct vcpu *v, struct vcpu_sregs *s)
+/* virt_ops get_exec_state: two access-rights fields, not two segments. */
+void vmx_get_exec_state(struct vcpu *v, struct vcpu_exec_state *s)
 {
-	read_paging(vmx_vcpu_load(v), s);
+	struct vcpu_sregs paging;
+	struct vcpu_segment cs, ss;
+
+	read_paging(vmx_vcpu_load(v), &paging);
+	vmx_ar_unpack(vmcs_read32(VMCS_GUEST_SEG(VMCS_GUEST_ES_AR, VMX_SEG_CS)), &cs);
+	vmx_ar_unpack(vmcs_read32(VMCS_GUEST_SEG(VMCS_GUEST_ES_AR, VMX_SEG_SS)), &ss);
+	*s = (struct vcpu_exec_state){ .cr0 = paging.cr0, .cr2 = paging.cr2,
+		.cr3 = paging.cr3, .cr4 = paging.cr4, .efer = paging.efer,
+		.cs_l = cs.l, .cs_db = cs.db, .ss_dpl = ss.dpl };
 }
 
 /* KVM_SET_SREGS validates nothing (kvm-abi-v4.md 4): segments pass

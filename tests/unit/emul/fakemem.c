@@ -167,10 +167,8 @@ void fake_make_lazy(struct fake_mem *m, struct emul_cpu *c)
 {
 	memcpy(m->lazy_seg, c->seg, sizeof(m->lazy_seg));
 	m->lazy_loaded = 0;
-	for (unsigned i = 0; i < 6; i++)
-		if (i != EMUL_SEG_CS && i != EMUL_SEG_SS)
-			memset(&c->seg[i], 0xA5, sizeof(c->seg[i]));
-	c->seg_loaded = 1u << EMUL_SEG_CS | 1u << EMUL_SEG_SS;
+	memset(c->seg, 0xA5, sizeof(c->seg));
+	c->seg_loaded = 0;
 }
 
 static void log_req(struct fake_mem *m, const struct emul_result *res,

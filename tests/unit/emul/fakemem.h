@@ -56,9 +56,9 @@ extern const struct emul_ops fake_ops;
 /* fake_ops plus get_seg, for a vCPU prepared by fake_make_lazy(). */
 extern const struct emul_ops fake_ops_lazy;
 
-/* Moves c's segments except CS and SS into m (handed out by get_seg on
- * demand) and fills c's copies with garbage, as a caller that loads
- * segments lazily would leave them. */
+/* Moves c's segments into m (handed out by get_seg on demand) and fills
+ * c's copies with garbage, as the hypervisor leaves them: it gives only
+ * mode and CPL. */
 void fake_make_lazy(struct fake_mem *m, struct emul_cpu *c);
 
 /* Execute one instruction to completion, servicing every request from the
