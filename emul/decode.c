@@ -512,60 +512,6 @@ static int decode_legacy(struct dstate *d, struct emul_insn *insn,
 	return decode_operands(d, insn, seg_ovr);
 }
 
-/*
- * The forms guests use on MMIO (device registers are loaded and stored
- * with plain MOVs) without the general machinery: an optional 66h, then
- * in 64-bit mode an optional REX, then 88/89/8A/8B or C6/C7 /0 with a
- * memory operand, or A0-A3 (moffs, what 32-bit compilers use for an
- * absolute address). Returns the length, or 0 for anything else (the full
- * decoder then runs). Produces exactly what emul_decode_full() does for
- * these bytes (test_decode compares the two over every ModRM/SIB form in
- * every mode): none of check_ud()'s conditions can hold for them, and the
- * operand part is the full decoder's own.
- */
-#define SHORT_MAX_LEN 13 /* 66 REX opcode ModRM SIB disp32 imm32; moffs:
-			  * 66 REX opcode offset64 */
-
-int emul_decode_short(struct emul_insn *insn, const uint8_t *bytes,
-		      size_t avail, enum emul_mode mode)
-{
-	struct dstate d = { bytes, avail, 0 };
-	uint8_t op, modrm;
-	uint32_t attr;
-
-	if (avail < SHORT_MAX_LEN)     /* no length checks needed below */
-		return 0;
-	*insn = (struct emul_insn){ .mode = (uint8_t)mode, .base = -1,
-				    .index = -1, .scale = 1 };
-	if (bytes[0] == 0x66) {
-		insn->pfx = EMUL_PFX_OPSZ;
-		d.pos = 1;
-	}
-	if (mode == EMUL_MODE_LONG64 && (bytes[d.pos] & 0xF0) == 0x40)
-		insn->rex = bytes[d.pos++];
-	op = bytes[d.pos++];
-	insn->opcode = op;
-	if ((op & 0xFC) == 0xA0) {      /* moffs: no ModRM */
-		insn->attr = emul_map_1b[op].attr;
-		set_sizes(insn);
-		return decode_operands(&d, insn, EMUL_SEG_NONE);
-	}
-	modrm = bytes[d.pos];
-	if ((modrm >> 6) == 3)          /* register operands: never MMIO */
-		return 0;
-	if ((op & 0xFC) == 0x88)
-		attr = emul_map_1b[op].attr;
-	else if ((op & 0xFE) == 0xC6 && !(modrm & 0x38))
-		attr = (emul_map_1b[op].attr & ~A_LOCK) |
-		       emul_groups[GRP_11][0].attr;
-	else
-		return 0;
-	decode_modrm(&d, insn);
-	insn->attr = attr;
-	set_sizes(insn);
-	return decode_operands(&d, insn, EMUL_SEG_NONE);
-}
-
 int emul_decode(struct emul_insn *insn, const uint8_t *bytes, size_t avail,
 		enum emul_mode mode)
 {

@@ -28,6 +28,7 @@ EMUL_DIFF_CASES ?= 10000
 
 EMUL_SRCS := \
 	emul/decode.c \
+	emul/decode_short.c \
 	emul/tables.c \
 	emul/execute.c \
 	emul/mem.c \

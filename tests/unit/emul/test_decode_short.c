@@ -83,6 +83,8 @@ static int short_form(const uint8_t *b, unsigned npfx, unsigned pat,
 
 	if (mode == EMUL_MODE_LONG64 && (op & 0xF0) == 0x40)
 		return -1;
+	if (mode != EMUL_MODE_LONG64 && mode != EMUL_MODE_PROT32)
+		return 0; /* 16-bit addressing: the full decoder's */
 	if (pat != P_NONE && pat != P_66 && pat != P_REX && pat != P_66_REX)
 		return false;
 	if ((pat == P_REX || pat == P_66_REX) && mode != EMUL_MODE_LONG64)
