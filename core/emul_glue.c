@@ -31,14 +31,22 @@ static bool translate(struct vcpu_emul *ve, uint64_t la, unsigned acc,
 {
 	const struct emul_cpu *c = &ve->cpu;
 	struct guest_translation t;
+	struct vcpu_xlat *x;
 	bool write = acc & (EMUL_ACC_WRITE | EMUL_ACC_RMW);
 	bool user = acc & EMUL_ACC_USER;
 	bool fetch = acc & EMUL_ACC_FETCH;
 	uint32_t code = (write ? PF_W : 0) | (user ? PF_U : 0) |
 			(fetch && (c->efer & EFER_NXE_BIT) ? PF_I : 0);
 
-	*cache = fetch ? &ve->v->fetch : &ve->v->data;
-	if (guest_translate(ve->v, *cache, c->cr0, c->cr3, c->cr4, c->efer, la, &t)) {
+	x = *cache = fetch ? &ve->v->fetch : &ve->v->data;
+	if (guest_xlat_valid(ve->v, x, c->cr0, c->cr3, c->cr4, c->efer, la)) {
+		/* the usual case, inline: guest_translate() would do the same */
+		t.gpa = x->gpa_page + (la - x->la_page);
+		t.writable = x->writable;
+		t.user = x->user;
+		t.nx = x->nx;
+	} else if (guest_translate(ve->v, x, c->cr0, c->cr3, c->cr4, c->efer,
+				   la, &t)) {
 		page_fault(fault, la, code);
 		return false;
 	}

@@ -52,6 +52,9 @@ struct vm {
 	} extent_cache;
 	uint64_t mem_gen;               /* bumped on every slot change */
 	unsigned last_slot;             /* vm_slot_at's first guess */
+	/* vm_slot_at's last miss: a page in no slot (MMIO), valid while
+	 * miss_gen == mem_gen + 1 (so a zeroed VM has none) */
+	uint64_t miss_page, miss_gen;
 	unsigned slots_end;             /* one past the highest used slot */
 };
 

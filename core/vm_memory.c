@@ -24,9 +24,13 @@ struct vm_slot *vm_slot_at(struct vm *vm, uint64_t gpa)
 {
 	struct vm_slot *last = &vm->slots[vm->last_slot];
 
-	/* consecutive lookups nearly always hit the same slot */
+	/* consecutive lookups nearly always hit the same slot, or miss on
+	 * the same MMIO page (a device register polled or written again) */
 	if (last->used && gpa - last->gpa < last->size)
 		return last;
+	if (vm->miss_gen == vm->mem_gen + 1 &&
+	    ALIGN_DOWN(gpa, PAGE_SIZE) == vm->miss_page)
+		return 0;
 	for (unsigned i = 0; i < vm->slots_end; i++) {
 		struct vm_slot *s = &vm->slots[i];
 		if (s->used && gpa - s->gpa < s->size) {
@@ -34,6 +38,8 @@ struct vm_slot *vm_slot_at(struct vm *vm, uint64_t gpa)
 			return s;
 		}
 	}
+	vm->miss_page = ALIGN_DOWN(gpa, PAGE_SIZE);   /* slots are page-aligned */
+	vm->miss_gen = vm->mem_gen + 1;
 	return 0;
 }
 
