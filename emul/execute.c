@@ -201,7 +201,8 @@ static enum emul_status stopped(struct emul_ctx *ctx, struct emul_cpu *cpu,
 				const struct emul_regs *snap,
 				struct emul_result *res)
 {
-	cpu->regs = *snap;
+	if (snap)
+		cpu->regs = *snap;
 	switch (res->status) {
 	case EMUL_MMIO_READ:
 	case EMUL_IO_IN:
@@ -257,6 +258,14 @@ static bool finish_load(struct emul_ctx *ctx, struct emul_cpu *cpu,
 	return true;
 }
 
+/* The MOV handlers change registers only after their last access, so a
+ * stopped run has changed nothing and needs no copy to undo. */
+static bool changes_regs_before_stop(emul_handler_fn fn)
+{
+	return fn != emul_exec_mov && fn != emul_exec_mov_imm &&
+	       fn != emul_exec_mov_moffs;
+}
+
 /* Handlers work on *cpu directly; each run is a transaction whose register
  * changes stopped() takes back. Saving only struct emul_regs (144 bytes,
  * the only part handlers change) instead of copying the whole state in and
@@ -265,7 +274,7 @@ enum emul_status emul_execute(struct emul_ctx *ctx, struct emul_cpu *cpu,
 			      struct emul_result *res)
 {
 	struct emul_exec x = { ctx, &ctx->insn, cpu, res, 0, 0, 0, 0, 0 };
-	struct emul_regs snap;
+	struct emul_regs snap, *undo;
 	bool tf = cpu->rflags & EMUL_FL_TF;
 	emul_handler_fn fn;
 	unsigned iter = 0;
@@ -291,12 +300,16 @@ enum emul_status emul_execute(struct emul_ctx *ctx, struct emul_cpu *cpu,
 	}
 	ctx->busy = 1;
 	for (;;) {
-		snap = cpu->regs;
+		undo = NULL;
+		if (changes_regs_before_stop(fn)) {
+			snap = cpu->regs;
+			undo = &snap;
+		}
 		x.next_rip = (cpu->rip + ctx->insn.len) & ip_mask(cpu);
 		x.rd_idx = x.wr_idx = 0;
 		x.out_pending = x.rep_more = 0;
 		if (fn(&x) != EX_OK)
-			return stopped(ctx, cpu, &snap, res);
+			return stopped(ctx, cpu, undo, res);
 		if (commit(ctx, cpu, &x, tf, &iter))
 			return (enum emul_status)res->status;
 	}
