@@ -75,53 +75,53 @@ int emul_decode_short(struct emul_insn *insn, const uint8_t *bytes,
 		      size_t avail, enum emul_mode mode)
 {
 	const uint8_t *p = bytes;
-	struct emul_insn in = { .mode = (uint8_t)mode, .base = -1, .index = -1,
-				.scale = 1, .seg = EMUL_SEG_DS };
+	struct emul_insn *in = insn;    /* left undefined when refusing */
 	uint8_t op;
 
 	if (avail < SHORT_MAX_LEN ||
 	    (mode != EMUL_MODE_LONG64 && mode != EMUL_MODE_PROT32))
 		return 0;
+	*in = (struct emul_insn){ .mode = (uint8_t)mode, .base = -1,
+				  .index = -1, .scale = 1, .seg = EMUL_SEG_DS };
 	if (*p == 0x66) {
-		in.pfx = EMUL_PFX_OPSZ;
+		in->pfx = EMUL_PFX_OPSZ;
 		p++;
 	}
 	if (mode == EMUL_MODE_LONG64 && (*p & 0xF0) == 0x40)
-		in.rex = *p++;
+		in->rex = *p++;
 	op = *p++;
-	in.opcode = op;
-	in.addrsize = mode == EMUL_MODE_LONG64 ? 8 : 4;
-	in.opsize = !(op & 1) ? 1 : (in.rex & 8) ? 8 : in.pfx ? 2 : 4;
+	in->opcode = op;
+	in->addrsize = mode == EMUL_MODE_LONG64 ? 8 : 4;
+	in->opsize = !(op & 1) ? 1 : (in->rex & 8) ? 8 : in->pfx ? 2 : 4;
 	if ((op & 0xFC) == 0xA0) {              /* moffs: no ModRM */
-		in.attr = emul_map_1b[op].attr;
-		in.imm_len = in.addrsize;
-		in.imm = le(p, in.addrsize);
-		p += in.addrsize;
+		in->attr = emul_map_1b[op].attr;
+		in->imm_len = in->addrsize;
+		in->imm = le(p, in->addrsize);
+		p += in->addrsize;
 	} else {
-		in.modrm = *p;
-		in.mod = in.modrm >> 6;
-		if (in.mod == 3)                /* register operands: never MMIO */
+		in->modrm = *p;
+		in->mod = in->modrm >> 6;
+		if (in->mod == 3)                /* register operands: never MMIO */
 			return 0;
 		if ((op & 0xFC) == 0x88)
-			in.attr = emul_map_1b[op].attr;
-		else if ((op & 0xFE) == 0xC6 && !(in.modrm & 0x38))
-			in.attr = (emul_map_1b[op].attr & ~A_LOCK) |
+			in->attr = emul_map_1b[op].attr;
+		else if ((op & 0xFE) == 0xC6 && !(in->modrm & 0x38))
+			in->attr = (emul_map_1b[op].attr & ~A_LOCK) |
 				  emul_groups[GRP_11][0].attr;
 		else
 			return 0;
-		in.has_modrm = 1;
-		in.reg = ((in.modrm >> 3) & 7) | ((in.rex & 4) << 1);
-		in.rm = (in.modrm & 7) | ((in.rex & 1) << 3);
-		p += 1 + modrm_mem(&in, p + 1);
-		if (in.base == EMUL_RSP || in.base == EMUL_RBP)
-			in.seg = EMUL_SEG_SS;   /* SDM 3.7.4 */
+		in->has_modrm = 1;
+		in->reg = ((in->modrm >> 3) & 7) | ((in->rex & 4) << 1);
+		in->rm = (in->modrm & 7) | ((in->rex & 1) << 3);
+		p += 1 + modrm_mem(in, p + 1);
+		if (in->base == EMUL_RSP || in->base == EMUL_RBP)
+			in->seg = EMUL_SEG_SS;   /* SDM 3.7.4 */
 		if (op >= 0xC6) {               /* Ib, Iz */
-			in.imm_len = in.opsize == 1 ? 1 : in.opsize == 2 ? 2 : 4;
-			in.imm = le(p, in.imm_len);
-			p += in.imm_len;
+			in->imm_len = in->opsize == 1 ? 1 : in->opsize == 2 ? 2 : 4;
+			in->imm = le(p, in->imm_len);
+			p += in->imm_len;
 		}
 	}
-	in.len = (uint8_t)(p - bytes);
-	*insn = in;
-	return in.len;
+	in->len = (uint8_t)(p - bytes);
+	return in->len;
 }
