@@ -21,11 +21,6 @@
 
 enum { SLOT_RAM = 0, SLOT_MMIO = 1, SLOT_IO = 2 };
 
-unsigned emul_user_acc(const struct emul_cpu *c)
-{
-	return c->cpl == 3 ? EMUL_ACC_USER : 0;
-}
-
 static uint64_t next_la(const struct emul_exec *x, uint64_t la, unsigned n)
 {
 	uint64_t r = la + n;

@@ -9,18 +9,6 @@
  */
 #include "emul_private.h"
 
-uint64_t emul_addr_mask(unsigned addrsize)
-{
-	return emul_size_mask(addrsize);
-}
-
-/* 48-bit canonical form: bits 63:47 all equal. LA57 guests are rare
- * enough that the 57-bit form is not modelled (docs/emulator.md). */
-bool emul_canonical(uint64_t la)
-{
-	return (uint64_t)((int64_t)(la << 16) >> 16) == la;
-}
-
 static int seg_fault(struct emul_exec *x, unsigned seg)
 {
 	return emul_raise(x, seg == EMUL_SEG_SS ? 12 : 13, true, 0);
