@@ -17,8 +17,16 @@
 #define CR0_WP_BIT (1ULL << 16)
 #define EFER_NXE_BIT (1ULL << 11)
 
-static void page_fault(struct emul_event *f, uint64_t la, uint32_t code)
+/* The #PF for an access: its error code is built only when it happens. */
+static void page_fault(struct emul_event *f, const struct emul_cpu *c,
+		       uint64_t la, unsigned acc, bool present)
 {
+	bool write = acc & (EMUL_ACC_WRITE | EMUL_ACC_RMW);
+	bool fetch = acc & EMUL_ACC_FETCH;
+	uint32_t code = (write ? PF_W : 0) | (acc & EMUL_ACC_USER ? PF_U : 0) |
+			(fetch && (c->efer & EFER_NXE_BIT) ? PF_I : 0) |
+			(present ? PF_P : 0);
+
 	*f = (struct emul_event){ .vector = 14, .has_error_code = 1,
 				  .error_code = code, .cr2 = la };
 }
@@ -35,8 +43,6 @@ static bool translate(struct vcpu_emul *ve, uint64_t la, unsigned acc,
 	bool write = acc & (EMUL_ACC_WRITE | EMUL_ACC_RMW);
 	bool user = acc & EMUL_ACC_USER;
 	bool fetch = acc & EMUL_ACC_FETCH;
-	uint32_t code = (write ? PF_W : 0) | (user ? PF_U : 0) |
-			(fetch && (c->efer & EFER_NXE_BIT) ? PF_I : 0);
 
 	x = *cache = fetch ? &ve->v->fetch : &ve->v->data;
 	if (guest_xlat_valid(ve->v, x, c->cr0, c->cr3, c->cr4, c->efer, la)) {
@@ -47,13 +53,13 @@ static bool translate(struct vcpu_emul *ve, uint64_t la, unsigned acc,
 		t.nx = x->nx;
 	} else if (guest_translate(ve->v, x, c->cr0, c->cr3, c->cr4, c->efer,
 				   la, &t)) {
-		page_fault(fault, la, code);
+		page_fault(fault, c, la, acc, false);
 		return false;
 	}
 	if ((user && !t.user) ||
 	    (write && !t.writable && (user || (c->cr0 & CR0_WP_BIT))) ||
 	    (fetch && t.nx && (c->efer & EFER_NXE_BIT))) {
-		page_fault(fault, la, code | PF_P);
+		page_fault(fault, c, la, acc, true);
 		return false;
 	}
 	*gpa = t.gpa;

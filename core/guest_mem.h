@@ -38,12 +38,15 @@ static inline bool guest_xlat_valid(const struct vcpu *v, const struct vcpu_xlat
 	    c->cr0 != cr0 || c->cr4 != cr4 || c->efer != efer ||
 	    c->mem_gen != v->vm->mem_gen)
 		return false;
-	for (unsigned i = 0; i < c->nentries; i++) {
-		uint64_t now = c->entry_bytes == 8 ? *(const uint64_t *)c->entry_ptr[i]
-						   : *(const uint32_t *)c->entry_ptr[i];
-		if (now != c->entry_val[i])
-			return false;
+	if (c->entry_bytes == 8) {      /* PAE and 4-level paging */
+		for (unsigned i = 0; i < c->nentries; i++)
+			if (*(const uint64_t *)c->entry_ptr[i] != c->entry_val[i])
+				return false;
+		return true;
 	}
+	for (unsigned i = 0; i < c->nentries; i++)
+		if (*(const uint32_t *)c->entry_ptr[i] != c->entry_val[i])
+			return false;
 	return true;
 }
 
