@@ -164,8 +164,23 @@ void emul_retire(struct emul_exec *x);
 
 /* ---- seg.c ---- */
 const struct emul_seg *emul_seg(const struct emul_exec *x, unsigned sreg);
-int emul_linear(struct emul_exec *x, unsigned seg, uint64_t off,
-		unsigned size, bool write, uint64_t *la);
+int emul_linear_seg(struct emul_exec *x, unsigned seg, uint64_t off,
+		    unsigned size, bool write, uint64_t *la);
+
+/* seg:off to a linear address, with the segment (or canonical) checks;
+ * 0 or EX_STOP with the fault in x->res. The common case, 64-bit mode
+ * without FS/GS, is inline; the rest in seg.c. */
+static inline int emul_linear(struct emul_exec *x, unsigned seg, uint64_t off,
+			      unsigned size, bool write, uint64_t *la)
+{
+	if (x->cpu->mode == EMUL_MODE_LONG64 && seg != EMUL_SEG_FS &&
+	    seg != EMUL_SEG_GS && emul_canonical(off) &&
+	    emul_canonical(off + size - 1)) {
+		*la = off;
+		return 0;
+	}
+	return emul_linear_seg(x, seg, off, size, write, la);
+}
 
 /* ---- mem.c ---- */
 int emul_read(struct emul_exec *x, unsigned seg, uint64_t off, unsigned size,

@@ -53,8 +53,9 @@ const struct emul_seg *emul_seg(const struct emul_exec *x, unsigned sreg)
 	return &c->seg[sreg];
 }
 
-int emul_linear(struct emul_exec *x, unsigned seg, uint64_t off,
-		unsigned size, bool write, uint64_t *la)
+/* emul_linear() (emul_private.h) beyond its inline 64-bit case. */
+int emul_linear_seg(struct emul_exec *x, unsigned seg, uint64_t off,
+		    unsigned size, bool write, uint64_t *la)
 {
 	const struct emul_cpu *c = x->cpu;
 	const struct emul_seg *s;
