@@ -157,8 +157,8 @@ static const struct emul_ops guest_emul_ops = {
 };
 
 /* emul's GPR order is the encoding order (RAX RCX RDX RBX RSP RBP RSI RDI);
- * struct vcpu_regs is kvm_regs order. Spelled out: these copies run twice
- * per MMIO exit, and a loop over a table of pointers costs ten times more. */
+ * struct vcpu_regs is kvm_regs order. Spelled out: this copy runs on every
+ * MMIO exit, and a loop over a table of pointers costs ten times more. */
 static void gprs_to_emul(uint64_t *g, const struct vcpu_regs *r)
 {
 	g[EMUL_RAX] = r->rax; g[EMUL_RCX] = r->rcx;
@@ -171,16 +171,36 @@ static void gprs_to_emul(uint64_t *g, const struct vcpu_regs *r)
 	g[EMUL_R14] = r->r14; g[EMUL_R15] = r->r15;
 }
 
-static void gprs_from_emul(struct vcpu_regs *r, const uint64_t *g)
+/* Where emul's GPR n lives in struct vcpu_regs. */
+static const uint8_t vcpu_gpr_offset[16] = {
+	[EMUL_RAX] = offsetof(struct vcpu_regs, rax),
+	[EMUL_RCX] = offsetof(struct vcpu_regs, rcx),
+	[EMUL_RDX] = offsetof(struct vcpu_regs, rdx),
+	[EMUL_RBX] = offsetof(struct vcpu_regs, rbx),
+	[EMUL_RSP] = offsetof(struct vcpu_regs, rsp),
+	[EMUL_RBP] = offsetof(struct vcpu_regs, rbp),
+	[EMUL_RSI] = offsetof(struct vcpu_regs, rsi),
+	[EMUL_RDI] = offsetof(struct vcpu_regs, rdi),
+	[EMUL_R8] = offsetof(struct vcpu_regs, r8),
+	[EMUL_R9] = offsetof(struct vcpu_regs, r9),
+	[EMUL_R10] = offsetof(struct vcpu_regs, r10),
+	[EMUL_R11] = offsetof(struct vcpu_regs, r11),
+	[EMUL_R12] = offsetof(struct vcpu_regs, r12),
+	[EMUL_R13] = offsetof(struct vcpu_regs, r13),
+	[EMUL_R14] = offsetof(struct vcpu_regs, r14),
+	[EMUL_R15] = offsetof(struct vcpu_regs, r15),
+};
+
+/* Only the GPRs the instruction wrote (emul_cpu.gpr_written): an MMIO
+ * load writes one, a store none. */
+static void gprs_from_emul(struct vcpu_regs *r, struct emul_cpu *c)
 {
-	r->rax = g[EMUL_RAX]; r->rcx = g[EMUL_RCX];
-	r->rdx = g[EMUL_RDX]; r->rbx = g[EMUL_RBX];
-	r->rsp = g[EMUL_RSP]; r->rbp = g[EMUL_RBP];
-	r->rsi = g[EMUL_RSI]; r->rdi = g[EMUL_RDI];
-	r->r8 = g[EMUL_R8];   r->r9 = g[EMUL_R9];
-	r->r10 = g[EMUL_R10]; r->r11 = g[EMUL_R11];
-	r->r12 = g[EMUL_R12]; r->r13 = g[EMUL_R13];
-	r->r14 = g[EMUL_R14]; r->r15 = g[EMUL_R15];
+	for (unsigned w = c->gpr_written; w; w &= w - 1) {
+		unsigned n = (unsigned)__builtin_ctz(w);
+
+		*(uint64_t *)((uint8_t *)r + vcpu_gpr_offset[n]) = c->gpr[n];
+	}
+	c->gpr_written = 0;
 }
 
 /* Only what decides mode and CPL, and paging: segments are converted
@@ -197,6 +217,7 @@ static void load_cpu(struct vcpu_emul *ve)
 	c->rip = v->regs.rip;
 	c->rflags = v->regs.rflags;
 	c->seg_loaded = 0;
+	c->gpr_written = 0;
 	c->cr0 = s.cr0;
 	c->cr2 = s.cr2;
 	c->cr3 = s.cr3;
@@ -210,7 +231,7 @@ static void store_cpu(struct vcpu_emul *ve)
 {
 	struct vcpu *v = ve->v;
 
-	gprs_from_emul(&v->regs, ve->cpu.gpr);
+	gprs_from_emul(&v->regs, &ve->cpu);
 	v->regs.rip = ve->cpu.rip;
 	v->regs.rflags = ve->cpu.rflags;
 }

@@ -238,6 +238,10 @@ struct emul_cpu {
 	uint64_t cr0, cr2, cr3, cr4, efer;
 	uint8_t cpl;
 	uint8_t mode; /* enum emul_mode */
+	/* Bit n set when emul_execute() wrote gpr[n] (possibly with the same
+	 * value); never cleared by the emulator. Lets a caller copy back only
+	 * those registers after clearing it before the instruction. */
+	uint16_t gpr_written;
 	/* With emul_ops.get_seg: bit n set when seg[n] holds segment n; the
 	 * emulator loads the others when an instruction first uses them
 	 * (and sets their bits). Without get_seg all six must be filled and

@@ -23,10 +23,12 @@ void emul_reg_set(struct emul_exec *x, unsigned reg, unsigned size,
 	uint64_t *r;
 
 	if (size == 1 && !x->insn->rex && reg >= 4 && reg < 8) {
+		x->cpu->gpr_written |= (uint16_t)(1u << (reg - 4));
 		r = &x->cpu->gpr[reg - 4];
 		*r = (*r & ~0xFF00ull) | ((val & 0xFF) << 8);
 		return;
 	}
+	x->cpu->gpr_written |= (uint16_t)(1u << reg);
 	r = &x->cpu->gpr[reg];
 	switch (size) {
 	case 1: *r = (*r & ~0xFFull) | (val & 0xFF); break;

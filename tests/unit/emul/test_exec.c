@@ -195,8 +195,10 @@ static void test_legacy_forms(void **state)
 	assert_int_equal(cpu.gpr[EMUL_RAX], 0x80);
 	assert_int_equal(run(), EMUL_DONE);          /* cdq */
 	assert_int_equal(cpu.gpr[EMUL_RDX], 0);
+	cpu.gpr_written = 0;
 	assert_int_equal(run(), EMUL_DONE);          /* lahf */
 	assert_int_equal((cpu.gpr[EMUL_RAX] >> 8) & 0xFF, 0x02);
+	assert_int_equal(cpu.gpr_written, 1u << EMUL_RAX);
 	assert_int_equal(run(), EMUL_DONE);          /* stc */
 	assert_true(cpu.rflags & EMUL_FL_CF);
 	assert_int_equal(run(), EMUL_DONE);          /* cmc */
