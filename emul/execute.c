@@ -198,11 +198,12 @@ static bool commit(struct emul_ctx *ctx, struct emul_cpu *cpu,
 
 /* A run stopped (EX_STOP): undo its register changes, say what happened. */
 static enum emul_status stopped(struct emul_ctx *ctx, struct emul_cpu *cpu,
-				const struct emul_regs *snap,
+				const struct emul_regs *snap, uint16_t written,
 				struct emul_result *res)
 {
 	if (snap)
 		cpu->regs = *snap;
+	cpu->gpr_written = written;     /* nothing of the run remains */
 	switch (res->status) {
 	case EMUL_MMIO_READ:
 	case EMUL_IO_IN:
@@ -275,6 +276,7 @@ enum emul_status emul_execute(struct emul_ctx *ctx, struct emul_cpu *cpu,
 {
 	struct emul_exec x = { ctx, &ctx->insn, cpu, res, 0, 0, 0, 0, 0 };
 	struct emul_regs snap, *undo;
+	uint16_t written;
 	bool tf = cpu->rflags & EMUL_FL_TF;
 	emul_handler_fn fn;
 	unsigned iter = 0;
@@ -301,6 +303,7 @@ enum emul_status emul_execute(struct emul_ctx *ctx, struct emul_cpu *cpu,
 	ctx->busy = 1;
 	for (;;) {
 		undo = NULL;
+		written = cpu->gpr_written;
 		if (changes_regs_before_stop(fn)) {
 			snap = cpu->regs;
 			undo = &snap;
@@ -309,7 +312,7 @@ enum emul_status emul_execute(struct emul_ctx *ctx, struct emul_cpu *cpu,
 		x.rd_idx = x.wr_idx = 0;
 		x.out_pending = x.rep_more = 0;
 		if (fn(&x) != EX_OK)
-			return stopped(ctx, cpu, undo, res);
+			return stopped(ctx, cpu, undo, written, res);
 		if (commit(ctx, cpu, &x, tf, &iter))
 			return (enum emul_status)res->status;
 	}
