@@ -401,6 +401,11 @@ struct emul_ctx {
 	uint8_t writes_done;   /* writes of this iteration already issued */
 	struct emul_insn insn; /* decoded once per instruction */
 	struct emul_read_slot reads[EMUL_MAX_READS];
+	/* The bytes insn was decoded from (insn_bytes_len 0: none). Decoding
+	 * is a function of the bytes and the mode alone, so the same bytes
+	 * at the next RIP (a driver's polling loop) are not decoded again. */
+	uint8_t insn_bytes_len;
+	uint8_t insn_bytes[EMUL_MAX_INSN_LEN];
 };
 
 void emul_init(struct emul_ctx *ctx, const struct emul_ops *ops,

@@ -106,10 +106,27 @@ static int fetch(struct emul_exec *x, uint64_t la, uint8_t *buf, unsigned n)
 	return EX_OK;
 }
 
-/* Fetch only the bytes the decoder needs: a fault on the next page, or the
- * CS limit, matters only if the instruction really extends there. */
-static int fetch_decode(struct emul_exec *x, struct emul_insn *insn)
+/* Does ctx->insn hold the decoding of these bytes in this mode? */
+static bool decoded_already(const struct emul_ctx *ctx, const uint8_t *buf,
+			    unsigned n, unsigned mode)
 {
+	unsigned len = ctx->insn_bytes_len;
+
+	if (!len || len > n || ctx->insn.mode != mode)
+		return false;
+	for (unsigned i = 0; i < len; i++)
+		if (buf[i] != ctx->insn_bytes[i])
+			return false;
+	return true;
+}
+
+/* Fetch only the bytes the decoder needs: a fault on the next page, or the
+ * CS limit, matters only if the instruction really extends there. The
+ * decoding lands in ctx->insn. */
+static int fetch_decode(struct emul_exec *x)
+{
+	struct emul_ctx *ctx = x->ctx;
+	struct emul_insn *insn = &ctx->insn;
 	const struct emul_cpu *c = x->cpu;
 	uint8_t buf[EMUL_MAX_INSN_LEN];
 	uint64_t la, ip = c->rip;
@@ -136,6 +153,9 @@ static int fetch_decode(struct emul_exec *x, struct emul_insn *insn)
 	rc = fetch(x, la, buf, n1);
 	if (rc)
 		return rc;
+	if (decoded_already(ctx, buf, n1, c->mode))
+		return EX_OK;
+	ctx->insn_bytes_len = 0;        /* insn is about to change */
 	rc = emul_decode(insn, buf, n1, (enum emul_mode)c->mode);
 	if (rc == EMUL_E_NEED_MORE && n1 < avail) {
 		uint64_t la2 = la + n1;
@@ -156,6 +176,8 @@ static int fetch_decode(struct emul_exec *x, struct emul_insn *insn)
 	case EMUL_E_UNSUPPORTED:
 		return emul_unsupported(x, EMUL_R_VENDOR);
 	default:
+		memcpy(ctx->insn_bytes, buf, (unsigned)rc);
+		ctx->insn_bytes_len = (uint8_t)rc;
 		return EX_OK;
 	}
 }
@@ -288,7 +310,7 @@ enum emul_status emul_execute(struct emul_ctx *ctx, struct emul_cpu *cpu,
 	}
 	if (!ctx->busy) {
 		reset_log(ctx);
-		if (fetch_decode(&x, &ctx->insn))
+		if (fetch_decode(&x))
 			return (enum emul_status)res->status;
 	} else if (finish_load(ctx, cpu, res, tf)) {
 		return EMUL_DONE;

@@ -329,6 +329,46 @@ static void test_fetch(void **state)
 	assert_true(res.tf_trap);
 }
 
+/* The context keeps the last decoding for the same bytes in the same mode;
+ * different bytes at the same RIP, or another mode, are decoded afresh. */
+static void test_decode_reuse(void **state)
+{
+	(void)state;
+	setup(EMUL_MODE_LONG64, "8b 04 25 00 20 00 00");  /* mov eax,[0x2000] */
+	mem[0x2000] = 0x11;
+	mem[0x2004] = 0x22;
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(cpu.gpr[EMUL_RAX], 0x11);
+	cpu.rip = 0x1000;                       /* same bytes again */
+	mem[0x2000] = 0x33;
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(cpu.gpr[EMUL_RAX], 0x33);
+	cpu.rip = 0x1000;                       /* the guest rewrote the disp */
+	mem[0x1003] = 0x04;
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(cpu.gpr[EMUL_RAX], 0x22);
+	assert_int_equal(cpu.rip, 0x1007);
+	cpu.rip = 0x1000;                       /* and the opcode: mov al */
+	mem[0x1000] = 0x8a;
+	cpu.gpr[EMUL_RAX] = 0xAAAA;
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(cpu.gpr[EMUL_RAX], 0xAA22);
+	/* the same bytes in 32-bit mode: no SIB base, 8a 04 25 = [ebp*1...]
+	 * is mov al,[disp32] there too, but the address size differs */
+	fake_cpu_prot(&cpu, true);
+	cpu.rip = 0x1000;
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(ctx.insn.mode, EMUL_MODE_PROT32);
+	assert_int_equal(ctx.insn.addrsize, 4);
+	/* 16-bit mode: 8a 04 is mov al,[si]; the length changes */
+	fake_cpu_prot(&cpu, false);
+	cpu.rip = 0x1000;
+	cpu.gpr[EMUL_RSI] = 0x2004;
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(cpu.rip, 0x1002);
+	assert_int_equal(cpu.gpr[EMUL_RAX] & 0xFF, 0x22);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -338,6 +378,7 @@ int main(void)
 		cmocka_unit_test(test_branches),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_fetch),
+		cmocka_unit_test(test_decode_reuse),
 	};
 
 	return cmocka_run_group_tests_name("emul-exec", tests, NULL, NULL);
