@@ -31,29 +31,41 @@ static void page_fault(struct emul_event *f, const struct emul_cpu *c,
 				  .error_code = code, .cr2 = la };
 }
 
-/* Linear → guest-physical with the CPU's permission checks, through
- * the remembered translation *cache (v->fetch or v->data). */
-static bool translate(struct vcpu_emul *ve, uint64_t la, unsigned acc,
-		      uint64_t *gpa, struct emul_event *fault,
-		      struct vcpu_xlat **cache)
+/* A walk of the guest's page tables, when the remembered translation x
+ * does not hold (it is refilled); kept out of line so that the common
+ * path's frame stays small. false: #PF (not present) in *fault. */
+static __attribute__((noinline)) bool walk(struct vcpu_emul *ve,
+		struct vcpu_xlat *x, uint64_t la, unsigned acc,
+		struct guest_translation *t, struct emul_event *fault)
+{
+	const struct emul_cpu *c = &ve->cpu;
+
+	if (guest_translate(ve->v, x, c->cr0, c->cr3, c->cr4, c->efer, la, t)) {
+		page_fault(fault, c, la, acc, false);
+		return false;
+	}
+	return true;
+}
+
+/* Linear → guest-physical with the CPU's permission checks, through the
+ * remembered translation x (v->fetch for fetches, v->data otherwise). */
+static inline __attribute__((always_inline)) bool
+translate(struct vcpu_emul *ve, struct vcpu_xlat *x, uint64_t la,
+	  unsigned acc, uint64_t *gpa, struct emul_event *fault)
 {
 	const struct emul_cpu *c = &ve->cpu;
 	struct guest_translation t;
-	struct vcpu_xlat *x;
 	bool write = acc & (EMUL_ACC_WRITE | EMUL_ACC_RMW);
 	bool user = acc & EMUL_ACC_USER;
 	bool fetch = acc & EMUL_ACC_FETCH;
 
-	x = *cache = fetch ? &ve->v->fetch : &ve->v->data;
 	if (guest_xlat_valid(ve->v, x, c->cr0, c->cr3, c->cr4, c->efer, la)) {
 		/* the usual case, inline: guest_translate() would do the same */
 		t.gpa = x->gpa_page + (la - x->la_page);
 		t.writable = x->writable;
 		t.user = x->user;
 		t.nx = x->nx;
-	} else if (guest_translate(ve->v, x, c->cr0, c->cr3, c->cr4, c->efer,
-				   la, &t)) {
-		page_fault(fault, c, la, acc, false);
+	} else if (!walk(ve, x, la, acc, &t, fault)) {
 		return false;
 	}
 	if ((user && !t.user) ||
@@ -85,50 +97,66 @@ static enum emul_mem_status access_page(struct vm *vm, const struct vcpu_xlat *c
 	return EMUL_MEM_OK;
 }
 
-static enum emul_mem_status access(void *opaque, uint64_t la, void *buf,
-				   unsigned len, unsigned acc, uint64_t *gpa,
-				   struct emul_event *fault, bool write)
+/* Where the translation does not say RAM or MMIO (its walk read entries
+ * outside slot RAM, or the page is in no extent): the slot lookup. */
+static __attribute__((noinline)) enum emul_mem_status
+access_slot(struct vm *vm, uint64_t gpa, void *buf, unsigned len, bool write)
 {
-	struct vcpu_emul *ve = opaque;
-	struct vm *vm = ve->v->vm;
-	struct vcpu_xlat *c;
+	if (!vm_slot_at(vm, gpa))
+		return EMUL_MEM_MMIO;
+	if (!buf)
+		return EMUL_MEM_OK;             /* a probe */
+	int r = write ? guest_write_gpa(vm, gpa, buf, len)
+		      : guest_read_gpa(vm, gpa, buf, len);
+	if (r == 0 && write)
+		vm_mark_dirty(vm, gpa);
+	return r ? EMUL_MEM_MMIO : EMUL_MEM_OK;
+}
 
-	if (!translate(ve, la, acc, gpa, fault, &c))
+/* One callback's work, inlined into each so that 'write' and the cache
+ * are constants there. */
+static inline __attribute__((always_inline)) enum emul_mem_status
+access(struct vcpu_emul *ve, struct vcpu_xlat *c, uint64_t la, void *buf,
+       unsigned len, unsigned acc, uint64_t *gpa, struct emul_event *fault,
+       bool write)
+{
+	struct vm *vm = ve->v->vm;
+
+	if (!translate(ve, c, la, acc, gpa, fault))
 		return EMUL_MEM_FAULT;
 	/* the common case: the translation knows RAM from MMIO */
 	if (guest_xlat_holds(c, la) && (c->mmio || c->page))
 		return c->mmio ? EMUL_MEM_MMIO : access_page(vm, c, la, *gpa, buf,
 							     len, write);
-	if (!vm_slot_at(vm, *gpa))
-		return EMUL_MEM_MMIO;
-	if (!buf)
-		return EMUL_MEM_OK;             /* a probe */
-	int r = write ? guest_write_gpa(vm, *gpa, buf, len)
-		      : guest_read_gpa(vm, *gpa, buf, len);
-	if (r == 0 && write)
-		vm_mark_dirty(vm, *gpa);
-	return r ? EMUL_MEM_MMIO : EMUL_MEM_OK;
+	return access_slot(vm, *gpa, buf, len, write);
 }
 
 static enum emul_mem_status cb_fetch(void *opaque, uint64_t la, void *buf,
 				     unsigned len, unsigned acc, uint64_t *gpa,
 				     struct emul_event *fault)
 {
-	return access(opaque, la, buf, len, acc, gpa, fault, false);
+	struct vcpu_emul *ve = opaque;
+
+	return access(ve, &ve->v->fetch, la, buf, len, acc, gpa, fault, false);
 }
 
 static enum emul_mem_status cb_read(void *opaque, uint64_t la, void *buf,
 				    unsigned len, unsigned acc, uint64_t *gpa,
 				    struct emul_event *fault)
 {
-	return access(opaque, la, buf, len, acc, gpa, fault, false);
+	struct vcpu_emul *ve = opaque;
+
+	return access(ve, &ve->v->data, la, buf, len, acc, gpa, fault, false);
 }
 
 static enum emul_mem_status cb_write(void *opaque, uint64_t la, const void *buf,
 				     unsigned len, unsigned acc, uint64_t *gpa,
 				     struct emul_event *fault)
 {
-	return access(opaque, la, (void *)buf, len, acc, gpa, fault, true);
+	struct vcpu_emul *ve = opaque;
+
+	return access(ve, &ve->v->data, la, (void *)buf, len, acc, gpa, fault,
+		      true);
 }
 
 static void seg_to_emul(struct emul_seg *e, const struct vcpu_segment *s)
