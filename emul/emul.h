@@ -405,7 +405,7 @@ struct emul_ctx {
 	 * is a function of the bytes and the mode alone, so the same bytes
 	 * at the next RIP (a driver's polling loop) are not decoded again. */
 	uint8_t insn_bytes_len;
-	uint8_t insn_bytes[EMUL_MAX_INSN_LEN];
+	uint8_t insn_bytes[16];        /* EMUL_MAX_INSN_LEN, rounded up */
 };
 
 void emul_init(struct emul_ctx *ctx, const struct emul_ops *ops,

@@ -106,18 +106,22 @@ static int fetch(struct emul_exec *x, uint64_t la, uint8_t *buf, unsigned n)
 	return EX_OK;
 }
 
-/* Does ctx->insn hold the decoding of these bytes in this mode? */
+/* Does ctx->insn hold the decoding of these bytes in this mode? Compared
+ * eight bytes at a time: both buffers have room for 16. */
 static bool decoded_already(const struct emul_ctx *ctx, const uint8_t *buf,
 			    unsigned n, unsigned mode)
 {
 	unsigned len = ctx->insn_bytes_len;
+	uint64_t a[2], b[2], mask_hi;
 
 	if (!len || len > n || ctx->insn.mode != mode)
 		return false;
-	for (unsigned i = 0; i < len; i++)
-		if (buf[i] != ctx->insn_bytes[i])
-			return false;
-	return true;
+	__builtin_memcpy(a, buf, sizeof(a));
+	__builtin_memcpy(b, ctx->insn_bytes, sizeof(b));
+	if (len < 8)
+		return !((a[0] ^ b[0]) & ((1ull << (8 * len)) - 1));
+	mask_hi = len == 8 ? 0 : (1ull << (8 * (len - 8))) - 1;
+	return a[0] == b[0] && !((a[1] ^ b[1]) & mask_hi);
 }
 
 /* Fetch only the bytes the decoder needs: a fault on the next page, or the
@@ -128,7 +132,8 @@ static int fetch_decode(struct emul_exec *x)
 	struct emul_ctx *ctx = x->ctx;
 	struct emul_insn *insn = &ctx->insn;
 	const struct emul_cpu *c = x->cpu;
-	uint8_t buf[EMUL_MAX_INSN_LEN];
+	uint8_t buf[16];                /* EMUL_MAX_INSN_LEN, and room for
+					 * decoded_already()'s 8-byte loads */
 	uint64_t la, ip = c->rip;
 	unsigned avail = EMUL_MAX_INSN_LEN, n1;
 	int rc;

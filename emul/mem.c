@@ -67,8 +67,8 @@ static void request_read(struct emul_exec *x, const struct emul_read_slot *s)
 /* The next read slot of this replay: answered from the log, or NULL when
  * the read has not been made yet (*stop set when the log says the caller
  * still owes data). */
-static struct emul_read_slot *replay_slot(struct emul_exec *x, unsigned len,
-					  int *stop)
+static inline __attribute__((always_inline)) struct emul_read_slot *
+replay_slot(struct emul_exec *x, unsigned len, int *stop)
 {
 	struct emul_ctx *ctx = x->ctx;
 	struct emul_read_slot *s;

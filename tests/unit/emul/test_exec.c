@@ -353,6 +353,29 @@ static void test_decode_reuse(void **state)
 	cpu.gpr[EMUL_RAX] = 0xAAAA;
 	assert_int_equal(run(), EMUL_DONE);
 	assert_int_equal(cpu.gpr[EMUL_RAX], 0xAA22);
+	/* the last byte of a short and of a long instruction changes */
+	setup(EMUL_MODE_LONG64, "8b 43 04");     /* mov eax,[rbx+4] */
+	cpu.gpr[EMUL_RBX] = 0x2000;
+	mem[0x2004] = 0x44;
+	mem[0x2008] = 0x88;
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(cpu.gpr[EMUL_RAX], 0x44);
+	cpu.rip = 0x1000;
+	mem[0x1002] = 0x08;
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(cpu.gpr[EMUL_RAX], 0x88);
+	setup(EMUL_MODE_LONG64, "c7 04 25 00 20 00 00 01 02 03 04");
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(mem[0x2003], 0x04);
+	cpu.rip = 0x1000;
+	mem[0x100a] = 0x05;
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(mem[0x2003], 0x05);
+	setup(EMUL_MODE_LONG64, "8b 04 25 00 20 00 00");
+	mem[0x1000] = 0x8a;
+	mem[0x2000] = 0x22;
+	mem[0x2004] = 0x22;
+	assert_int_equal(run(), EMUL_DONE);
 	/* the same bytes in 32-bit mode: no SIB base, 8a 04 25 = [ebp*1...]
 	 * is mov al,[disp32] there too, but the address size differs */
 	fake_cpu_prot(&cpu, true);
