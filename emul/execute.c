@@ -262,7 +262,7 @@ static bool finish_load(struct emul_ctx *ctx, struct emul_cpu *cpu,
 	const struct emul_insn *in = &ctx->insn;
 	const struct emul_read_slot *s = &ctx->reads[0];
 	struct emul_exec x = { ctx, in, cpu, res, 0, 0, 0, 0, 0 };
-	uint64_t v = 0;
+	uint64_t v;
 	unsigned reg;
 
 	if (in->map != EMUL_MAP_1B || in->vex != EMUL_VEX_NONE ||
@@ -274,8 +274,8 @@ static bool finish_load(struct emul_ctx *ctx, struct emul_cpu *cpu,
 		reg = EMUL_RAX;
 	else
 		return false;
-	memcpy(&v, s->data, s->len);
-	emul_reg_set(&x, reg, in->opsize, v);
+	__builtin_memcpy(&v, s->data, sizeof(v));      /* data[] is 8 bytes */
+	emul_reg_set(&x, reg, in->opsize, v & emul_size_mask(s->len));
 	cpu->rip = (cpu->rip + in->len) & ip_mask(cpu);
 	cpu->rflags &= ~(uint64_t)EMUL_FL_RF;
 	reset_log(ctx);
