@@ -406,6 +406,8 @@ struct emul_ctx {
 	 * at the next RIP (a driver's polling loop) are not decoded again. */
 	uint8_t insn_bytes_len;
 	uint8_t insn_bytes[16];        /* EMUL_MAX_INSN_LEN, rounded up */
+	void (*handler)(void);         /* insn's handler (private type), with
+					* insn; NULL: not emulated */
 };
 
 void emul_init(struct emul_ctx *ctx, const struct emul_ops *ops,

@@ -183,6 +183,7 @@ static int fetch_decode(struct emul_exec *x)
 	default:
 		memcpy(ctx->insn_bytes, buf, (unsigned)rc);
 		ctx->insn_bytes_len = (uint8_t)rc;
+		ctx->handler = (void (*)(void))emul_handler_of(insn);
 		return EX_OK;
 	}
 }
@@ -320,7 +321,7 @@ enum emul_status emul_execute(struct emul_ctx *ctx, struct emul_cpu *cpu,
 	} else if (finish_load(ctx, cpu, res, tf)) {
 		return EMUL_DONE;
 	}
-	fn = emul_handler_of(&ctx->insn);
+	fn = (emul_handler_fn)ctx->handler;     /* set with ctx->insn */
 	if (!fn || (ctx->insn.attr & A_VENDOR)) {
 		ctx->busy = 0;
 		emul_unsupported(&x, !fn ? (ctx->insn.vex ? EMUL_R_VEX :
