@@ -20,17 +20,8 @@ static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 	return a < b + blen && b < a + alen;
 }
 
-struct vm_slot *vm_slot_at(struct vm *vm, uint64_t gpa)
+struct vm_slot *vm_slot_find(struct vm *vm, uint64_t gpa)
 {
-	struct vm_slot *last = &vm->slots[vm->last_slot];
-
-	/* consecutive lookups nearly always hit the same slot, or miss on
-	 * the same MMIO page (a device register polled or written again) */
-	if (last->used && gpa - last->gpa < last->size)
-		return last;
-	if (vm->miss_gen == vm->mem_gen + 1 &&
-	    ALIGN_DOWN(gpa, PAGE_SIZE) == vm->miss_page)
-		return 0;
 	for (unsigned i = 0; i < vm->slots_end; i++) {
 		struct vm_slot *s = &vm->slots[i];
 		if (s->used && gpa - s->gpa < s->size) {
