@@ -56,6 +56,7 @@ struct vm {
 	 * miss_gen == mem_gen + 1 (so a zeroed VM has none) */
 	uint64_t miss_page, miss_gen;
 	unsigned slots_end;             /* one past the highest used slot */
+	unsigned logging_slots;         /* slots with a dirty bitmap */
 };
 
 extern const struct virt_ops *virt;

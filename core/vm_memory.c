@@ -35,13 +35,19 @@ struct vm_slot *vm_slot_find(struct vm *vm, uint64_t gpa)
 }
 
 /* slots_end: one past the highest slot in use, so lookups of addresses in
- * no slot (MMIO) scan only what exists. */
+ * no slot (MMIO) scan only what exists; logging_slots: how many log dirty
+ * pages, so write faults elsewhere skip vm_dirty_fault's lookup. Every
+ * slot change ends here (vm_set_slot). */
 static void update_slots_end(struct vm *vm)
 {
 	vm->slots_end = 0;
-	for (unsigned i = 0; i < VM_MAX_SLOTS; i++)
+	vm->logging_slots = 0;
+	for (unsigned i = 0; i < VM_MAX_SLOTS; i++) {
 		if (vm->slots[i].used)
 			vm->slots_end = i + 1;
+		if (vm->slots[i].used && vm->slots[i].dirty_bitmap)
+			vm->logging_slots++;
+	}
 }
 
 static void free_slot_memory(struct vm_slot *s)
@@ -193,10 +199,12 @@ void vm_mark_dirty(struct vm *vm, uint64_t gpa)
 
 bool vm_dirty_fault(struct vm *vm, uint64_t gpa)
 {
-	struct vm_slot *s = vm_slot_at(vm, gpa);
 	uint64_t hpa, page_gpa = ALIGN_DOWN(gpa, PAGE_SIZE);
 	unsigned perms;
 
+	if (!vm->logging_slots)         /* the usual case: nothing logs */
+		return false;
+	struct vm_slot *s = vm_slot_at(vm, gpa);
 	if (!s || !s->dirty_bitmap || mmu_lookup(&vm->slat, page_gpa, &hpa, &perms) ||
 	    (perms & MMU_WRITE))
 		return false;
