@@ -17,85 +17,147 @@
 #define CR0_WP_BIT (1ULL << 16)
 #define EFER_NXE_BIT (1ULL << 11)
 
-static void page_fault(struct emul_event *f, uint64_t la, uint32_t code)
+/* The #PF for an access: its error code is built only when it happens. */
+static void page_fault(struct emul_event *f, const struct emul_cpu *c,
+		       uint64_t la, unsigned acc, bool present)
 {
+	bool write = acc & (EMUL_ACC_WRITE | EMUL_ACC_RMW);
+	bool fetch = acc & EMUL_ACC_FETCH;
+	uint32_t code = (write ? PF_W : 0) | (acc & EMUL_ACC_USER ? PF_U : 0) |
+			(fetch && (c->efer & EFER_NXE_BIT) ? PF_I : 0) |
+			(present ? PF_P : 0);
+
 	*f = (struct emul_event){ .vector = 14, .has_error_code = 1,
 				  .error_code = code, .cr2 = la };
 }
 
-/* Linear → guest-physical with the CPU's permission checks. */
-static bool translate(struct vcpu_emul *ve, uint64_t la, unsigned acc,
-		      uint64_t *gpa, struct emul_event *fault)
+/* A walk of the guest's page tables, when the remembered translation x
+ * does not hold (it is refilled); kept out of line so that the common
+ * path's frame stays small. false: #PF (not present) in *fault. */
+static __attribute__((noinline)) bool walk(struct vcpu_emul *ve,
+		struct vcpu_xlat *x, uint64_t la, unsigned acc,
+		struct guest_translation *t, struct emul_event *fault)
+{
+	const struct emul_cpu *c = &ve->cpu;
+
+	if (guest_translate(ve->v, x, c->cr0, c->cr3, c->cr4, c->efer, la, t)) {
+		page_fault(fault, c, la, acc, false);
+		return false;
+	}
+	return true;
+}
+
+/* Linear → guest-physical with the CPU's permission checks, through the
+ * remembered translation x (v->fetch for fetches, v->data otherwise). */
+static inline __attribute__((always_inline)) bool
+translate(struct vcpu_emul *ve, struct vcpu_xlat *x, uint64_t la,
+	  unsigned acc, uint64_t *gpa, struct emul_event *fault)
 {
 	const struct emul_cpu *c = &ve->cpu;
 	struct guest_translation t;
 	bool write = acc & (EMUL_ACC_WRITE | EMUL_ACC_RMW);
 	bool user = acc & EMUL_ACC_USER;
 	bool fetch = acc & EMUL_ACC_FETCH;
-	uint32_t code = (write ? PF_W : 0) | (user ? PF_U : 0) |
-			(fetch && (c->efer & EFER_NXE_BIT) ? PF_I : 0);
 
-	struct vcpu_xlat *cache = fetch ? &ve->v->fetch : &ve->v->data;
-	if (guest_translate(ve->v, cache, c->cr0, c->cr3, c->cr4, c->efer, la, &t)) {
-		page_fault(fault, la, code);
+	if (guest_xlat_valid(ve->v, x, c->cr0, c->cr3, c->cr4, c->efer, la)) {
+		/* the usual case, inline: guest_translate() would do the same */
+		t.gpa = x->gpa_page + (la - x->la_page);
+		t.writable = x->writable;
+		t.user = x->user;
+		t.nx = x->nx;
+	} else if (!walk(ve, x, la, acc, &t, fault)) {
 		return false;
 	}
 	if ((user && !t.user) ||
 	    (write && !t.writable && (user || (c->cr0 & CR0_WP_BIT))) ||
 	    (fetch && t.nx && (c->efer & EFER_NXE_BIT))) {
-		page_fault(fault, la, code | PF_P);
+		page_fault(fault, c, la, acc, true);
 		return false;
 	}
 	*gpa = t.gpa;
 	return true;
 }
 
-static enum emul_mem_status access(void *opaque, uint64_t la, void *buf,
-				   unsigned len, unsigned acc, uint64_t *gpa,
-				   struct emul_event *fault, bool write)
+/* RAM at the host address the translation remembered (accesses never
+ * cross a page: emul/ splits them). */
+static enum emul_mem_status access_page(struct vm *vm, const struct vcpu_xlat *c,
+					uint64_t la, uint64_t gpa, void *buf,
+					unsigned len, bool write)
 {
-	struct vcpu_emul *ve = opaque;
-	struct vm *vm = ve->v->vm;
+	uint8_t *p = (uint8_t *)c->page + (la & (PAGE_SIZE - 1));
 
-	if (!translate(ve, la, acc, gpa, fault))
-		return EMUL_MEM_FAULT;
-	if (!vm_slot_at(vm, *gpa))
+	if (!buf)
+		return EMUL_MEM_OK;             /* a probe */
+	if (write) {
+		memcpy(p, buf, len);
+		vm_mark_dirty(vm, gpa);
+	} else {
+		memcpy(buf, p, len);
+	}
+	return EMUL_MEM_OK;
+}
+
+/* Where the translation does not say RAM or MMIO (its walk read entries
+ * outside slot RAM, or the page is in no extent): the slot lookup. */
+static __attribute__((noinline)) enum emul_mem_status
+access_slot(struct vm *vm, uint64_t gpa, void *buf, unsigned len, bool write)
+{
+	if (!vm_slot_at(vm, gpa))
 		return EMUL_MEM_MMIO;
 	if (!buf)
 		return EMUL_MEM_OK;             /* a probe */
-	int r = write ? guest_write_gpa(vm, *gpa, buf, len)
-		      : guest_read_gpa(vm, *gpa, buf, len);
+	int r = write ? guest_write_gpa(vm, gpa, buf, len)
+		      : guest_read_gpa(vm, gpa, buf, len);
 	if (r == 0 && write)
-		vm_mark_dirty(vm, *gpa);
+		vm_mark_dirty(vm, gpa);
 	return r ? EMUL_MEM_MMIO : EMUL_MEM_OK;
+}
+
+/* One callback's work, inlined into each so that 'write' and the cache
+ * are constants there. */
+static inline __attribute__((always_inline)) enum emul_mem_status
+access(struct vcpu_emul *ve, struct vcpu_xlat *c, uint64_t la, void *buf,
+       unsigned len, unsigned acc, uint64_t *gpa, struct emul_event *fault,
+       bool write)
+{
+	struct vm *vm = ve->v->vm;
+
+	if (!translate(ve, c, la, acc, gpa, fault))
+		return EMUL_MEM_FAULT;
+	/* the common case: the translation knows RAM from MMIO */
+	if (guest_xlat_holds(c, la) && (c->mmio || c->page))
+		return c->mmio ? EMUL_MEM_MMIO : access_page(vm, c, la, *gpa, buf,
+							     len, write);
+	return access_slot(vm, *gpa, buf, len, write);
 }
 
 static enum emul_mem_status cb_fetch(void *opaque, uint64_t la, void *buf,
 				     unsigned len, unsigned acc, uint64_t *gpa,
 				     struct emul_event *fault)
 {
-	return access(opaque, la, buf, len, acc, gpa, fault, false);
+	struct vcpu_emul *ve = opaque;
+
+	return access(ve, &ve->v->fetch, la, buf, len, acc, gpa, fault, false);
 }
 
 static enum emul_mem_status cb_read(void *opaque, uint64_t la, void *buf,
 				    unsigned len, unsigned acc, uint64_t *gpa,
 				    struct emul_event *fault)
 {
-	return access(opaque, la, buf, len, acc, gpa, fault, false);
+	struct vcpu_emul *ve = opaque;
+
+	return access(ve, &ve->v->data, la, buf, len, acc, gpa, fault, false);
 }
 
 static enum emul_mem_status cb_write(void *opaque, uint64_t la, const void *buf,
 				     unsigned len, unsigned acc, uint64_t *gpa,
 				     struct emul_event *fault)
 {
-	return access(opaque, la, (void *)buf, len, acc, gpa, fault, true);
-}
+	struct vcpu_emul *ve = opaque;
 
-static const struct emul_ops guest_emul_ops = {
-	.fetch = cb_fetch,
-	.read = cb_read,
-	.write = cb_write,
-};
+	return access(ve, &ve->v->data, la, (void *)buf, len, acc, gpa, fault,
+		      true);
+}
 
 static void seg_to_emul(struct emul_seg *e, const struct vcpu_segment *s)
 {
@@ -105,9 +167,26 @@ static void seg_to_emul(struct emul_seg *e, const struct vcpu_segment *s)
 		.unusable = s->unusable };
 }
 
+/* The segments load_cpu() left out, when an instruction needs them. */
+static void cb_get_seg(void *opaque, unsigned sreg, struct emul_seg *seg)
+{
+	struct vcpu_emul *ve = opaque;
+	struct vcpu_segment s;
+
+	virt->get_segment(ve->v, sreg, &s);
+	seg_to_emul(seg, &s);
+}
+
+static const struct emul_ops guest_emul_ops = {
+	.fetch = cb_fetch,
+	.read = cb_read,
+	.write = cb_write,
+	.get_seg = cb_get_seg,
+};
+
 /* emul's GPR order is the encoding order (RAX RCX RDX RBX RSP RBP RSI RDI);
- * struct vcpu_regs is kvm_regs order. Spelled out: these copies run twice
- * per MMIO exit, and a loop over a table of pointers costs ten times more. */
+ * struct vcpu_regs is kvm_regs order. Spelled out: this copy runs on every
+ * MMIO exit, and a loop over a table of pointers costs ten times more. */
 static void gprs_to_emul(uint64_t *g, const struct vcpu_regs *r)
 {
 	g[EMUL_RAX] = r->rax; g[EMUL_RCX] = r->rcx;
@@ -120,48 +199,67 @@ static void gprs_to_emul(uint64_t *g, const struct vcpu_regs *r)
 	g[EMUL_R14] = r->r14; g[EMUL_R15] = r->r15;
 }
 
-static void gprs_from_emul(struct vcpu_regs *r, const uint64_t *g)
+/* Where emul's GPR n lives in struct vcpu_regs. */
+static const uint8_t vcpu_gpr_offset[16] = {
+	[EMUL_RAX] = offsetof(struct vcpu_regs, rax),
+	[EMUL_RCX] = offsetof(struct vcpu_regs, rcx),
+	[EMUL_RDX] = offsetof(struct vcpu_regs, rdx),
+	[EMUL_RBX] = offsetof(struct vcpu_regs, rbx),
+	[EMUL_RSP] = offsetof(struct vcpu_regs, rsp),
+	[EMUL_RBP] = offsetof(struct vcpu_regs, rbp),
+	[EMUL_RSI] = offsetof(struct vcpu_regs, rsi),
+	[EMUL_RDI] = offsetof(struct vcpu_regs, rdi),
+	[EMUL_R8] = offsetof(struct vcpu_regs, r8),
+	[EMUL_R9] = offsetof(struct vcpu_regs, r9),
+	[EMUL_R10] = offsetof(struct vcpu_regs, r10),
+	[EMUL_R11] = offsetof(struct vcpu_regs, r11),
+	[EMUL_R12] = offsetof(struct vcpu_regs, r12),
+	[EMUL_R13] = offsetof(struct vcpu_regs, r13),
+	[EMUL_R14] = offsetof(struct vcpu_regs, r14),
+	[EMUL_R15] = offsetof(struct vcpu_regs, r15),
+};
+
+/* Only the GPRs the instruction wrote (emul_cpu.gpr_written): an MMIO
+ * load writes one, a store none. */
+static void gprs_from_emul(struct vcpu_regs *r, struct emul_cpu *c)
 {
-	r->rax = g[EMUL_RAX]; r->rcx = g[EMUL_RCX];
-	r->rdx = g[EMUL_RDX]; r->rbx = g[EMUL_RBX];
-	r->rsp = g[EMUL_RSP]; r->rbp = g[EMUL_RBP];
-	r->rsi = g[EMUL_RSI]; r->rdi = g[EMUL_RDI];
-	r->r8 = g[EMUL_R8];   r->r9 = g[EMUL_R9];
-	r->r10 = g[EMUL_R10]; r->r11 = g[EMUL_R11];
-	r->r12 = g[EMUL_R12]; r->r13 = g[EMUL_R13];
-	r->r14 = g[EMUL_R14]; r->r15 = g[EMUL_R15];
+	for (unsigned w = c->gpr_written; w; w &= w - 1) {
+		unsigned n = (unsigned)__builtin_ctz(w);
+
+		*(uint64_t *)((uint8_t *)r + vcpu_gpr_offset[n]) = c->gpr[n];
+	}
+	c->gpr_written = 0;
 }
 
+/* Only what decides mode and CPL, and paging: segments are converted
+ * (on VMX, four VMREADs each) when an instruction needs them, which in
+ * 64-bit mode is rarely (cb_get_seg()). */
 static void load_cpu(struct vcpu_emul *ve)
 {
 	struct vcpu *v = ve->v;
 	struct emul_cpu *c = &ve->cpu;
-	struct vcpu_sregs s;
+	struct vcpu_exec_state s;
 
-	virt->get_sregs_exit(v, &s);
+	virt->get_exec_state(v, &s);
 	gprs_to_emul(c->gpr, &v->regs);
 	c->rip = v->regs.rip;
 	c->rflags = v->regs.rflags;
-	seg_to_emul(&c->seg[EMUL_SEG_ES], &s.es);
-	seg_to_emul(&c->seg[EMUL_SEG_CS], &s.cs);
-	seg_to_emul(&c->seg[EMUL_SEG_SS], &s.ss);
-	seg_to_emul(&c->seg[EMUL_SEG_DS], &s.ds);
-	seg_to_emul(&c->seg[EMUL_SEG_FS], &s.fs);
-	seg_to_emul(&c->seg[EMUL_SEG_GS], &s.gs);
+	c->seg_loaded = 0;
+	c->gpr_written = 0;
 	c->cr0 = s.cr0;
 	c->cr2 = s.cr2;
 	c->cr3 = s.cr3;
 	c->cr4 = s.cr4;
 	c->efer = s.efer;
-	c->cpl = (s.cr0 & 1) ? s.ss.dpl : 0;
-	c->mode = emul_mode_of(s.cr0, s.efer, v->regs.rflags, s.cs.l, s.cs.db);
+	c->cpl = (s.cr0 & 1) ? s.ss_dpl : 0;
+	c->mode = emul_mode_of(s.cr0, s.efer, v->regs.rflags, s.cs_l, s.cs_db);
 }
 
 static void store_cpu(struct vcpu_emul *ve)
 {
 	struct vcpu *v = ve->v;
 
-	gprs_from_emul(&v->regs, ve->cpu.gpr);
+	gprs_from_emul(&v->regs, &ve->cpu);
 	v->regs.rip = ve->cpu.rip;
 	v->regs.rflags = ve->cpu.rflags;
 }

@@ -130,6 +130,7 @@ static void xlat_fill(struct vcpu *v, struct vcpu_xlat *c, uint64_t cr0,
 	}
 	c->gpa_page = ALIGN_DOWN(t->gpa, PAGE_SIZE);
 	c->page = extent_ptr(v->vm, c->gpa_page, PAGE_SIZE);
+	c->mmio = !c->page && !vm_slot_at(v->vm, c->gpa_page);
 	c->writable = t->writable;
 	c->user = t->user;
 	c->nx = t->nx;

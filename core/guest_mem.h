@@ -40,7 +40,7 @@ static inline bool guest_xlat_valid(const struct vcpu *v, const struct vcpu_xlat
 		return false;
 	/* the entry size tested once, not per entry: on every SVM CPUID,
 	 * MSR and hypercall exit without NRIP-save */
-	if (c->entry_bytes == 8) {
+	if (c->entry_bytes == 8) {      /* PAE and 4-level paging */
 		for (unsigned i = 0; i < c->nentries; i++)
 			if (*(const uint64_t *)c->entry_ptr[i] != c->entry_val[i])
 				return false;
@@ -76,6 +76,15 @@ struct guest_translation;
 int guest_translate(struct vcpu *v, struct vcpu_xlat *c, uint64_t cr0,
 		    uint64_t cr3, uint64_t cr4, uint64_t efer, uint64_t la,
 		    struct guest_translation *t);
+
+/* After guest_translate() through c succeeded for linear 'la': does c now
+ * hold la's page? (It does unless the walk read entries outside slot
+ * RAM.) Then c->page and c->mmio say where the access goes without a
+ * slot lookup. */
+static inline bool guest_xlat_holds(const struct vcpu_xlat *c, uint64_t la)
+{
+	return c->valid && la - c->la_page < 4096;
+}
 
 /* Reads up to 'max' instruction bytes at CS:RIP; returns how many (>0)
  * were readable, or -EFAULT if not even the first byte was. */

@@ -41,6 +41,15 @@ struct vcpu_sregs {
 	uint64_t cr0, cr2, cr3, cr4, cr8, efer, apic_base;
 };
 
+/* What decides how the instruction at RIP runs, for the MMIO emulator:
+ * the paging registers and the mode bits of CS and SS (virt_ops
+ * get_exec_state); the segments themselves come one by one. */
+struct vcpu_exec_state {
+	uint64_t cr0, cr2, cr3, cr4, efer;
+	bool cs_l, cs_db;
+	uint8_t ss_dpl;
+};
+
 /* What made the guest stop, decoded by the backend. */
 enum vexit_reason {
 	VEXIT_IO,               /* port IO: io.* valid */
@@ -105,6 +114,8 @@ struct vcpu_xlat {
 	uint64_t cr0, cr3, cr4, efer, la_page, mem_gen;
 	uint64_t gpa_page;
 	const uint8_t *page;            /* host address if RAM, else NULL */
+	bool mmio;                      /* gpa_page is in no slot (mem_gen
+					 * keeps this exact too) */
 	unsigned nentries, entry_bytes;
 	const void *entry_ptr[4];
 	uint64_t entry_val[4];

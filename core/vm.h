@@ -52,7 +52,11 @@ struct vm {
 	} extent_cache;
 	uint64_t mem_gen;               /* bumped on every slot change */
 	unsigned last_slot;             /* vm_slot_at's first guess */
+	/* vm_slot_at's last miss: a page in no slot (MMIO), valid while
+	 * miss_gen == mem_gen + 1 (so a zeroed VM has none) */
+	uint64_t miss_page, miss_gen;
 	unsigned slots_end;             /* one past the highest used slot */
+	unsigned logging_slots;         /* slots with a dirty bitmap */
 };
 
 extern const struct virt_ops *virt;
@@ -70,8 +74,23 @@ void vm_destroy(struct vm *vm);
  */
 int vm_set_slot(struct vm *vm, uint32_t slot, uint32_t flags, uint64_t gpa,
 		uint64_t size);
-/* The slot covering gpa, or NULL. */
-struct vm_slot *vm_slot_at(struct vm *vm, uint64_t gpa);
+/* vm_slot_at() beyond its two remembered answers: the scan. */
+struct vm_slot *vm_slot_find(struct vm *vm, uint64_t gpa);
+
+/* The slot covering gpa, or NULL. Inline: on every nested page fault. */
+static inline struct vm_slot *vm_slot_at(struct vm *vm, uint64_t gpa)
+{
+	struct vm_slot *last = &vm->slots[vm->last_slot];
+
+	/* consecutive lookups nearly always hit the same slot, or miss on
+	 * the same MMIO page (a device register polled or written again;
+	 * slots are page-aligned) */
+	if (last->used && gpa - last->gpa < last->size)
+		return last;
+	if (vm->miss_gen == vm->mem_gen + 1 && (gpa & ~0xfffull) == vm->miss_page)
+		return 0;
+	return vm_slot_find(vm, gpa);
+}
 /* Records a write to gpa in its slot's dirty bitmap, if it logs. */
 void vm_mark_dirty(struct vm *vm, uint64_t gpa);
 /* A write fault on a write-protected logging page: marks it dirty, makes it

@@ -20,13 +20,8 @@ static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 	return a < b + blen && b < a + alen;
 }
 
-struct vm_slot *vm_slot_at(struct vm *vm, uint64_t gpa)
+struct vm_slot *vm_slot_find(struct vm *vm, uint64_t gpa)
 {
-	struct vm_slot *last = &vm->slots[vm->last_slot];
-
-	/* consecutive lookups nearly always hit the same slot */
-	if (last->used && gpa - last->gpa < last->size)
-		return last;
 	for (unsigned i = 0; i < vm->slots_end; i++) {
 		struct vm_slot *s = &vm->slots[i];
 		if (s->used && gpa - s->gpa < s->size) {
@@ -34,17 +29,25 @@ struct vm_slot *vm_slot_at(struct vm *vm, uint64_t gpa)
 			return s;
 		}
 	}
+	vm->miss_page = ALIGN_DOWN(gpa, PAGE_SIZE);   /* slots are page-aligned */
+	vm->miss_gen = vm->mem_gen + 1;
 	return 0;
 }
 
 /* slots_end: one past the highest slot in use, so lookups of addresses in
- * no slot (MMIO) scan only what exists. */
+ * no slot (MMIO) scan only what exists; logging_slots: how many log dirty
+ * pages, so write faults elsewhere skip vm_dirty_fault's lookup. Every
+ * slot change ends here (vm_set_slot). */
 static void update_slots_end(struct vm *vm)
 {
 	vm->slots_end = 0;
-	for (unsigned i = 0; i < VM_MAX_SLOTS; i++)
+	vm->logging_slots = 0;
+	for (unsigned i = 0; i < VM_MAX_SLOTS; i++) {
 		if (vm->slots[i].used)
 			vm->slots_end = i + 1;
+		if (vm->slots[i].used && vm->slots[i].dirty_bitmap)
+			vm->logging_slots++;
+	}
 }
 
 static void free_slot_memory(struct vm_slot *s)
@@ -196,10 +199,12 @@ void vm_mark_dirty(struct vm *vm, uint64_t gpa)
 
 bool vm_dirty_fault(struct vm *vm, uint64_t gpa)
 {
-	struct vm_slot *s = vm_slot_at(vm, gpa);
 	uint64_t hpa, page_gpa = ALIGN_DOWN(gpa, PAGE_SIZE);
 	unsigned perms;
 
+	if (!vm->logging_slots)         /* the usual case: nothing logs */
+		return false;
+	struct vm_slot *s = vm_slot_at(vm, gpa);
 	if (!s || !s->dirty_bitmap || mmu_lookup(&vm->slat, page_gpa, &hpa, &perms) ||
 	    (perms & MMU_WRITE))
 		return false;

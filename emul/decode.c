@@ -29,12 +29,23 @@ static int need(const struct dstate *d, unsigned n)
 
 static uint64_t take(struct dstate *d, unsigned n)
 {
+	const uint8_t *p = d->bytes + d->pos;
 	uint64_t v = 0;
 	unsigned i;
 
-	for (i = 0; i < n; i++)
-		v |= (uint64_t)d->bytes[d->pos + i] << (8 * i);
 	d->pos += n;
+	/* ModRM bytes, displacements and most immediates: one load each */
+	switch (n) {
+	case 1:
+		return p[0];
+	case 2:
+		return p[0] | (uint32_t)p[1] << 8;
+	case 4:
+		return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+		       (uint32_t)p[3] << 24;
+	}
+	for (i = 0; i < n; i++)
+		v |= (uint64_t)p[i] << (8 * i);
 	return v;
 }
 
@@ -165,7 +176,8 @@ static int decode_modrm_mem(struct dstate *d, struct emul_insn *insn)
 		rc = take_checked(d, insn->disp_len, &v);
 		if (rc)
 			return rc;
-		insn->disp = (int64_t)emul_sx(v, insn->disp_len);
+		insn->disp = insn->disp_len == 1 ? (int8_t)v :
+			     insn->disp_len == 2 ? (int16_t)v : (int32_t)v;
 	}
 	return 0;
 }
@@ -502,6 +514,14 @@ static int decode_legacy(struct dstate *d, struct emul_insn *insn,
 
 int emul_decode(struct emul_insn *insn, const uint8_t *bytes, size_t avail,
 		enum emul_mode mode)
+{
+	int len = emul_decode_short(insn, bytes, avail, mode);
+
+	return len ? len : emul_decode_full(insn, bytes, avail, mode);
+}
+
+int emul_decode_full(struct emul_insn *insn, const uint8_t *bytes,
+		     size_t avail, enum emul_mode mode)
 {
 	struct dstate d = { bytes, avail, 0 };
 	uint8_t seg_ovr = EMUL_SEG_NONE, kind;

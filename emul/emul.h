@@ -238,6 +238,15 @@ struct emul_cpu {
 	uint64_t cr0, cr2, cr3, cr4, efer;
 	uint8_t cpl;
 	uint8_t mode; /* enum emul_mode */
+	/* Bit n set when emul_execute() wrote gpr[n] (possibly with the same
+	 * value); never cleared by the emulator. Lets a caller copy back only
+	 * those registers after clearing it before the instruction. */
+	uint16_t gpr_written;
+	/* With emul_ops.get_seg: bit n set when seg[n] holds segment n; the
+	 * emulator loads the others when an instruction first uses them
+	 * (and sets their bits). Without get_seg all six must be filled and
+	 * this is ignored. */
+	uint8_t seg_loaded;
 };
 
 /* ------------------------------------------------------------------ */
@@ -316,6 +325,12 @@ struct emul_ops {
 	 * CR0.PE = 1 and CPL > IOPL (SDM Vol. 1 19.5). port [IN], size [IN].
 	 * Returns true if allowed. NULL: such IO is "unsupported". */
 	bool (*io_permitted)(void *opaque, uint16_t port, unsigned size);
+	/* Optional: segment register 'sreg' (enum emul_sreg, 0..5) [IN] into
+	 * *seg [OUT], called the first time an instruction needs a segment
+	 * whose bit in emul_cpu.seg_loaded is clear. Lets a caller hand over
+	 * only what decides the mode and CPL (CS, SS): in 64-bit mode most
+	 * instructions need no other segment. NULL: emul_cpu.seg is complete. */
+	void (*get_seg)(void *opaque, unsigned sreg, struct emul_seg *seg);
 };
 
 /* ------------------------------------------------------------------ */
@@ -386,6 +401,13 @@ struct emul_ctx {
 	uint8_t writes_done;   /* writes of this iteration already issued */
 	struct emul_insn insn; /* decoded once per instruction */
 	struct emul_read_slot reads[EMUL_MAX_READS];
+	/* The bytes insn was decoded from (insn_bytes_len 0: none). Decoding
+	 * is a function of the bytes and the mode alone, so the same bytes
+	 * at the next RIP (a driver's polling loop) are not decoded again. */
+	uint8_t insn_bytes_len;
+	uint8_t insn_bytes[16];        /* EMUL_MAX_INSN_LEN, rounded up */
+	void (*handler)(void);         /* insn's handler (private type), with
+					* insn; NULL: not emulated */
 };
 
 void emul_init(struct emul_ctx *ctx, const struct emul_ops *ops,

@@ -28,6 +28,7 @@ EMUL_DIFF_CASES ?= 10000
 
 EMUL_SRCS := \
 	emul/decode.c \
+	emul/decode_short.c \
 	emul/tables.c \
 	emul/execute.c \
 	emul/mem.c \
@@ -63,7 +64,7 @@ EMUL_HOST_OBJS := $(patsubst emul/%.c,$(EMUL_OUT)/lib/%.o,$(EMUL_SRCS))
 EMUL_LIB := $(EMUL_OUT)/libemul.a
 EMUL_FAKEMEM := $(EMUL_TDIR)/fakemem.c $(EMUL_TDIR)/fakemem.h
 
-EMUL_TESTS := test_decode test_exec test_mmio test_decode_len test_diff
+EMUL_TESTS := test_decode test_decode_short test_exec test_mmio test_decode_len test_diff
 EMUL_TEST_BINS := $(addprefix $(EMUL_OUT)/,$(EMUL_TESTS))
 
 $(EMUL_OUT)/lib/%.o: emul/%.c $(EMUL_HDRS)
@@ -75,6 +76,9 @@ $(EMUL_LIB): $(EMUL_HOST_OBJS)
 	ar rcs $@ $^
 
 $(EMUL_OUT)/test_decode: $(EMUL_TDIR)/test_decode.c $(EMUL_LIB)
+	$(HOST_CC) $(EMUL_HOST_CFLAGS) $< $(EMUL_LIB) -lcmocka -o $@
+
+$(EMUL_OUT)/test_decode_short: $(EMUL_TDIR)/test_decode_short.c $(EMUL_LIB)
 	$(HOST_CC) $(EMUL_HOST_CFLAGS) $< $(EMUL_LIB) -lcmocka -o $@
 
 $(EMUL_OUT)/test_decode_len: $(EMUL_TDIR)/test_decode_len.c $(EMUL_LIB)

@@ -92,6 +92,14 @@ extern const struct emul_opdesc emul_map_1b[256];
 extern const struct emul_opdesc emul_map_0f[256];
 extern const struct emul_opdesc emul_groups[GRP_COUNT][8];
 
+/* ---- decode.c ---- */
+/* emul_decode() is the short decoder of the plain MOV forms (0 for any
+ * other instruction), then the full one; exported for test_decode. */
+int emul_decode_short(struct emul_insn *insn, const uint8_t *bytes,
+		      size_t avail, enum emul_mode mode);
+int emul_decode_full(struct emul_insn *insn, const uint8_t *bytes,
+		     size_t avail, enum emul_mode mode);
+
 /* Handler lookup for a decoded instruction; NULL if not emulated. */
 emul_handler_fn emul_handler_of(const struct emul_insn *insn);
 
@@ -116,6 +124,38 @@ struct emul_opnd {
 	uint64_t off;   /* memory: effective address (masked) */
 };
 
+/* ---- small helpers, inline: they are on every access ---- */
+static inline uint64_t emul_size_mask(unsigned size)
+{
+	return size >= 8 ? ~0ull : (1ull << (8 * size)) - 1;
+}
+
+static inline uint64_t emul_addr_mask(unsigned addrsize)
+{
+	return emul_size_mask(addrsize);
+}
+
+static inline uint64_t emul_sx(uint64_t v, unsigned size)
+{
+	unsigned shift = 64 - 8 * size;
+
+	if (size >= 8)
+		return v;
+	return (uint64_t)((int64_t)(v << shift) >> shift);
+}
+
+/* 48-bit canonical form: bits 63:47 all equal. LA57 guests are rare
+ * enough that the 57-bit form is not modelled (docs/emulator.md). */
+static inline bool emul_canonical(uint64_t la)
+{
+	return (uint64_t)((int64_t)(la << 16) >> 16) == la;
+}
+
+static inline unsigned emul_user_acc(const struct emul_cpu *c)
+{
+	return c->cpl == 3 ? EMUL_ACC_USER : 0;
+}
+
 /* ---- execute.c ---- */
 int emul_raise(struct emul_exec *x, uint8_t vector, bool has_ec, uint32_t ec);
 int emul_gp0(struct emul_exec *x);
@@ -123,10 +163,24 @@ int emul_unsupported(struct emul_exec *x, uint8_t reason);
 void emul_retire(struct emul_exec *x);
 
 /* ---- seg.c ---- */
-int emul_linear(struct emul_exec *x, unsigned seg, uint64_t off,
-		unsigned size, bool write, uint64_t *la);
-bool emul_canonical(uint64_t la);
-uint64_t emul_addr_mask(unsigned addrsize);
+const struct emul_seg *emul_seg(const struct emul_exec *x, unsigned sreg);
+int emul_linear_seg(struct emul_exec *x, unsigned seg, uint64_t off,
+		    unsigned size, bool write, uint64_t *la);
+
+/* seg:off to a linear address, with the segment (or canonical) checks;
+ * 0 or EX_STOP with the fault in x->res. The common case, 64-bit mode
+ * without FS/GS, is inline; the rest in seg.c. */
+static inline int emul_linear(struct emul_exec *x, unsigned seg, uint64_t off,
+			      unsigned size, bool write, uint64_t *la)
+{
+	if (x->cpu->mode == EMUL_MODE_LONG64 && seg != EMUL_SEG_FS &&
+	    seg != EMUL_SEG_GS && emul_canonical(off) &&
+	    emul_canonical(off + size - 1)) {
+		*la = off;
+		return 0;
+	}
+	return emul_linear_seg(x, seg, off, size, write, la);
+}
 
 /* ---- mem.c ---- */
 int emul_read(struct emul_exec *x, unsigned seg, uint64_t off, unsigned size,
@@ -139,7 +193,6 @@ int emul_io_in(struct emul_exec *x, uint16_t port, unsigned size,
 	       uint32_t *val);
 int emul_io_out(struct emul_exec *x, uint16_t port, unsigned size,
 		uint32_t val);
-unsigned emul_user_acc(const struct emul_cpu *c);
 
 /* ---- operand.c ---- */
 uint64_t emul_reg_get(const struct emul_exec *x, unsigned reg, unsigned size);
@@ -154,9 +207,7 @@ int emul_opnd_read(struct emul_exec *x, const struct emul_opnd *op,
 int emul_opnd_write(struct emul_exec *x, const struct emul_opnd *op,
 		    uint64_t val);
 uint64_t emul_imm_sx(const struct emul_insn *insn);
-uint64_t emul_size_mask(unsigned size);
-uint64_t emul_sx(uint64_t v, unsigned size);
-unsigned emul_stack_size(const struct emul_cpu *c);
+unsigned emul_stack_size(const struct emul_exec *x);
 
 /* ---- flags.c ---- */
 uint32_t emul_flags_szp(uint64_t res, unsigned size);

@@ -20,7 +20,7 @@ static int branch_to(struct emul_exec *x, uint64_t target)
 			return emul_gp0(x);
 	} else {
 		target &= x->insn->opsize == 2 ? 0xFFFF : 0xFFFFFFFF;
-		if (target > c->seg[EMUL_SEG_CS].limit)
+		if (target > emul_seg(x, EMUL_SEG_CS)->limit)
 			return emul_gp0(x);
 	}
 	x->cpu->rip = target;
@@ -104,7 +104,7 @@ int emul_exec_ret(struct emul_exec *x)
 		return rc;
 	if (x->insn->opcode == 0xC2)
 		sp = (sp + (x->insn->imm & 0xFFFF)) &
-		     emul_addr_mask(emul_stack_size(x->cpu));
+		     emul_addr_mask(emul_stack_size(x));
 	rc = branch_to(x, target);
 	if (rc)
 		return rc;

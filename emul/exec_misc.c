@@ -41,9 +41,11 @@ int emul_exec_sahf_lahf(struct emul_exec *x)
 
 	if (x->insn->opcode == 0x9E)
 		emul_flags_set(c, m, (uint32_t)ah);
-	else
+	else {
 		c->gpr[EMUL_RAX] = (c->gpr[EMUL_RAX] & ~0xFF00ull) |
 				   (((c->rflags & m) | 2) << 8);
+		c->gpr_written |= 1u << EMUL_RAX;
+	}
 	emul_retire(x);
 	return EX_OK;
 }

@@ -80,7 +80,7 @@ int emul_exec_mov_moffs(struct emul_exec *x)
 int emul_exec_mov_sreg(struct emul_exec *x)
 {
 	const struct emul_insn *in = x->insn;
-	uint16_t sel = x->cpu->seg[(in->modrm >> 3) & 7].sel;
+	uint16_t sel = emul_seg(x, (in->modrm >> 3) & 7)->sel;
 	struct emul_opnd rm;
 	int rc;
 

@@ -11,13 +11,13 @@
 
 void emul_set_sp(struct emul_exec *x, uint64_t sp)
 {
-	emul_reg_set(x, EMUL_RSP, emul_stack_size(x->cpu), sp);
+	emul_reg_set(x, EMUL_RSP, emul_stack_size(x), sp);
 }
 
 int emul_push(struct emul_exec *x, unsigned size, uint64_t val,
 	      uint64_t *new_sp)
 {
-	uint64_t mask = emul_addr_mask(emul_stack_size(x->cpu));
+	uint64_t mask = emul_addr_mask(emul_stack_size(x));
 	uint64_t sp = (x->cpu->gpr[EMUL_RSP] - size) & mask;
 
 	*new_sp = sp;
@@ -27,7 +27,7 @@ int emul_push(struct emul_exec *x, unsigned size, uint64_t val,
 int emul_pop(struct emul_exec *x, unsigned size, uint64_t *val,
 	     uint64_t *new_sp)
 {
-	uint64_t mask = emul_addr_mask(emul_stack_size(x->cpu));
+	uint64_t mask = emul_addr_mask(emul_stack_size(x));
 	uint64_t sp = x->cpu->gpr[EMUL_RSP] & mask;
 
 	*new_sp = (sp + size) & mask;
@@ -125,12 +125,12 @@ int emul_exec_push_sreg(struct emul_exec *x)
 	const struct emul_insn *in = x->insn;
 	unsigned sreg = in->map == EMUL_MAP_0F ? (in->opcode == 0xA0 ?
 		EMUL_SEG_FS : EMUL_SEG_GS) : (in->opcode >> 3) & 3;
-	uint64_t mask = emul_addr_mask(emul_stack_size(x->cpu));
+	uint64_t mask = emul_addr_mask(emul_stack_size(x));
 	uint64_t sp = (x->cpu->gpr[EMUL_RSP] - in->opsize) & mask;
 	int rc;
 
 	rc = emul_write(x, EMUL_SEG_SS, sp, in->opsize == 8 ? 8 : 2,
-			x->cpu->seg[sreg].sel);
+			emul_seg(x, sreg)->sel);
 	if (rc)
 		return rc;
 	emul_set_sp(x, sp);

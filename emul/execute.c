@@ -106,13 +106,34 @@ static int fetch(struct emul_exec *x, uint64_t la, uint8_t *buf, unsigned n)
 	return EX_OK;
 }
 
-/* Fetch only the bytes the decoder needs: a fault on the next page, or the
- * CS limit, matters only if the instruction really extends there. */
-static int fetch_decode(struct emul_exec *x, struct emul_insn *insn)
+/* Does ctx->insn hold the decoding of these bytes in this mode? Compared
+ * eight bytes at a time: both buffers have room for 16. */
+static bool decoded_already(const struct emul_ctx *ctx, const uint8_t *buf,
+			    unsigned n, unsigned mode)
 {
+	unsigned len = ctx->insn_bytes_len;
+	uint64_t a[2], b[2], mask_hi;
+
+	if (!len || len > n || ctx->insn.mode != mode)
+		return false;
+	__builtin_memcpy(a, buf, sizeof(a));
+	__builtin_memcpy(b, ctx->insn_bytes, sizeof(b));
+	if (len < 8)
+		return !((a[0] ^ b[0]) & ((1ull << (8 * len)) - 1));
+	mask_hi = len == 8 ? 0 : (1ull << (8 * (len - 8))) - 1;
+	return a[0] == b[0] && !((a[1] ^ b[1]) & mask_hi);
+}
+
+/* Fetch only the bytes the decoder needs: a fault on the next page, or the
+ * CS limit, matters only if the instruction really extends there. The
+ * decoding lands in ctx->insn. */
+static int fetch_decode(struct emul_exec *x)
+{
+	struct emul_ctx *ctx = x->ctx;
+	struct emul_insn *insn = &ctx->insn;
 	const struct emul_cpu *c = x->cpu;
-	const struct emul_seg *cs = &c->seg[EMUL_SEG_CS];
-	uint8_t buf[EMUL_MAX_INSN_LEN];
+	uint8_t buf[16];                /* EMUL_MAX_INSN_LEN, and room for
+					 * decoded_already()'s 8-byte loads */
 	uint64_t la, ip = c->rip;
 	unsigned avail = EMUL_MAX_INSN_LEN, n1;
 	int rc;
@@ -122,6 +143,8 @@ static int fetch_decode(struct emul_exec *x, struct emul_insn *insn)
 		if (!emul_canonical(la))
 			return emul_gp0(x);
 	} else {
+		const struct emul_seg *cs = emul_seg(x, EMUL_SEG_CS);
+
 		ip &= 0xFFFFFFFFull;
 		if (ip > cs->limit)
 			return emul_gp0(x);
@@ -135,6 +158,9 @@ static int fetch_decode(struct emul_exec *x, struct emul_insn *insn)
 	rc = fetch(x, la, buf, n1);
 	if (rc)
 		return rc;
+	if (decoded_already(ctx, buf, n1, c->mode))
+		return EX_OK;
+	ctx->insn_bytes_len = 0;        /* insn is about to change */
 	rc = emul_decode(insn, buf, n1, (enum emul_mode)c->mode);
 	if (rc == EMUL_E_NEED_MORE && n1 < avail) {
 		uint64_t la2 = la + n1;
@@ -155,6 +181,9 @@ static int fetch_decode(struct emul_exec *x, struct emul_insn *insn)
 	case EMUL_E_UNSUPPORTED:
 		return emul_unsupported(x, EMUL_R_VENDOR);
 	default:
+		memcpy(ctx->insn_bytes, buf, (unsigned)rc);
+		ctx->insn_bytes_len = (uint8_t)rc;
+		ctx->handler = (void (*)(void))emul_handler_of(insn);
 		return EX_OK;
 	}
 }
@@ -197,10 +226,12 @@ static bool commit(struct emul_ctx *ctx, struct emul_cpu *cpu,
 
 /* A run stopped (EX_STOP): undo its register changes, say what happened. */
 static enum emul_status stopped(struct emul_ctx *ctx, struct emul_cpu *cpu,
-				const struct emul_regs *snap,
+				const struct emul_regs *snap, uint16_t written,
 				struct emul_result *res)
 {
-	cpu->regs = *snap;
+	if (snap)
+		cpu->regs = *snap;
+	cpu->gpr_written = written;     /* nothing of the run remains */
 	switch (res->status) {
 	case EMUL_MMIO_READ:
 	case EMUL_IO_IN:
@@ -218,6 +249,52 @@ static enum emul_status stopped(struct emul_ctx *ctx, struct emul_cpu *cpu,
 	return (enum emul_status)res->status;
 }
 
+/*
+ * The usual end of an MMIO round trip: a MOV load (8A/8B with a memory
+ * operand, A0/A1) whose single read the caller has just answered.
+ * Replaying the handler would repeat checks that passed on the first run
+ * (on the same state: the caller may not change it in between) only to
+ * put the data in a register, so do just that and what commit() does.
+ * false: anything else, which is replayed.
+ */
+static bool finish_load(struct emul_ctx *ctx, struct emul_cpu *cpu,
+			struct emul_result *res, bool tf)
+{
+	const struct emul_insn *in = &ctx->insn;
+	const struct emul_read_slot *s = &ctx->reads[0];
+	struct emul_exec x = { ctx, in, cpu, res, 0, 0, 0, 0, 0 };
+	uint64_t v;
+	unsigned reg;
+
+	if (in->map != EMUL_MAP_1B || in->vex != EMUL_VEX_NONE ||
+	    ctx->nreads != 1 || !s->done || s->len != in->opsize)
+		return false;           /* also a read split across pages */
+	if ((in->opcode == 0x8A || in->opcode == 0x8B) && in->mem)
+		reg = in->reg;
+	else if (in->opcode == 0xA0 || in->opcode == 0xA1)
+		reg = EMUL_RAX;
+	else
+		return false;
+	__builtin_memcpy(&v, s->data, sizeof(v));      /* data[] is 8 bytes */
+	emul_reg_set(&x, reg, in->opsize, v & emul_size_mask(s->len));
+	cpu->rip = (cpu->rip + in->len) & ip_mask(cpu);
+	cpu->rflags &= ~(uint64_t)EMUL_FL_RF;
+	reset_log(ctx);
+	ctx->busy = 0;
+	res->status = EMUL_DONE;
+	res->retired = 1;
+	res->tf_trap = tf;
+	return true;
+}
+
+/* The MOV handlers change registers only after their last access, so a
+ * stopped run has changed nothing and needs no copy to undo. */
+static bool changes_regs_before_stop(emul_handler_fn fn)
+{
+	return fn != emul_exec_mov && fn != emul_exec_mov_imm &&
+	       fn != emul_exec_mov_moffs;
+}
+
 /* Handlers work on *cpu directly; each run is a transaction whose register
  * changes stopped() takes back. Saving only struct emul_regs (144 bytes,
  * the only part handlers change) instead of copying the whole state in and
@@ -226,7 +303,8 @@ enum emul_status emul_execute(struct emul_ctx *ctx, struct emul_cpu *cpu,
 			      struct emul_result *res)
 {
 	struct emul_exec x = { ctx, &ctx->insn, cpu, res, 0, 0, 0, 0, 0 };
-	struct emul_regs snap;
+	struct emul_regs snap, *undo;
+	uint16_t written;
 	bool tf = cpu->rflags & EMUL_FL_TF;
 	emul_handler_fn fn;
 	unsigned iter = 0;
@@ -238,10 +316,12 @@ enum emul_status emul_execute(struct emul_ctx *ctx, struct emul_cpu *cpu,
 	}
 	if (!ctx->busy) {
 		reset_log(ctx);
-		if (fetch_decode(&x, &ctx->insn))
+		if (fetch_decode(&x))
 			return (enum emul_status)res->status;
+	} else if (finish_load(ctx, cpu, res, tf)) {
+		return EMUL_DONE;
 	}
-	fn = emul_handler_of(&ctx->insn);
+	fn = (emul_handler_fn)ctx->handler;     /* set with ctx->insn */
 	if (!fn || (ctx->insn.attr & A_VENDOR)) {
 		ctx->busy = 0;
 		emul_unsupported(&x, !fn ? (ctx->insn.vex ? EMUL_R_VEX :
@@ -250,12 +330,17 @@ enum emul_status emul_execute(struct emul_ctx *ctx, struct emul_cpu *cpu,
 	}
 	ctx->busy = 1;
 	for (;;) {
-		snap = cpu->regs;
+		undo = NULL;
+		written = cpu->gpr_written;
+		if (changes_regs_before_stop(fn)) {
+			snap = cpu->regs;
+			undo = &snap;
+		}
 		x.next_rip = (cpu->rip + ctx->insn.len) & ip_mask(cpu);
 		x.rd_idx = x.wr_idx = 0;
 		x.out_pending = x.rep_more = 0;
 		if (fn(&x) != EX_OK)
-			return stopped(ctx, cpu, &snap, res);
+			return stopped(ctx, cpu, undo, written, res);
 		if (commit(ctx, cpu, &x, tf, &iter))
 			return (enum emul_status)res->status;
 	}

@@ -9,23 +9,9 @@
  */
 #include "emul_private.h"
 
-uint64_t emul_size_mask(unsigned size)
-{
-	return size >= 8 ? ~0ull : (1ull << (8 * size)) - 1;
-}
-
 unsigned emul_msb(uint64_t v, unsigned size)
 {
 	return (unsigned)(v >> (8 * size - 1)) & 1;
-}
-
-uint64_t emul_sx(uint64_t v, unsigned size)
-{
-	unsigned shift = 64 - 8 * size;
-
-	if (size >= 8)
-		return v;
-	return (uint64_t)((int64_t)(v << shift) >> shift);
 }
 
 /* PF: set if the low byte of the result has an even number of 1 bits. */

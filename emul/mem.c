@@ -19,12 +19,10 @@
 
 #define PAGE_SIZE 4096u
 
-enum { SLOT_RAM = 0, SLOT_MMIO = 1, SLOT_IO = 2 };
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+	       "register values and memory bytes share x86's byte order");
 
-unsigned emul_user_acc(const struct emul_cpu *c)
-{
-	return c->cpl == 3 ? EMUL_ACC_USER : 0;
-}
+enum { SLOT_RAM = 0, SLOT_MMIO = 1, SLOT_IO = 2 };
 
 static uint64_t next_la(const struct emul_exec *x, uint64_t la, unsigned n)
 {
@@ -69,8 +67,8 @@ static void request_read(struct emul_exec *x, const struct emul_read_slot *s)
 /* The next read slot of this replay: answered from the log, or NULL when
  * the read has not been made yet (*stop set when the log says the caller
  * still owes data). */
-static struct emul_read_slot *replay_slot(struct emul_exec *x, unsigned len,
-					  int *stop)
+static inline __attribute__((always_inline)) struct emul_read_slot *
+replay_slot(struct emul_exec *x, unsigned len, int *stop)
 {
 	struct emul_ctx *ctx = x->ctx;
 	struct emul_read_slot *s;
@@ -144,8 +142,8 @@ int emul_read(struct emul_exec *x, unsigned seg, uint64_t off, unsigned size,
 	      unsigned acc, uint64_t *val)
 {
 	uint8_t buf[8] = { 0 };
-	uint64_t la, v = 0;
-	unsigned n1, i;
+	uint64_t la, v;
+	unsigned n1;
 	int rc;
 
 	rc = emul_linear(x, seg, off, size, acc & EMUL_ACC_RMW, &la);
@@ -161,8 +159,7 @@ int emul_read(struct emul_exec *x, unsigned seg, uint64_t off, unsigned size,
 		if (rc)
 			return rc;
 	}
-	for (i = 0; i < size; i++)
-		v |= (uint64_t)buf[i] << (8 * i);
+	__builtin_memcpy(&v, buf, sizeof(v)); /* little endian, like x86 */
 	*val = v;
 	return EX_OK;
 }
@@ -192,7 +189,7 @@ static int write_piece(struct emul_exec *x, uint64_t la, unsigned n,
 		x->res->status = EMUL_MMIO_WRITE;
 		x->res->gpa = gpa;
 		x->res->len = (uint8_t)n;
-		memset(x->res->data, 0, sizeof(x->res->data));
+		__builtin_memset(x->res->data, 0, sizeof(x->res->data));
 		memcpy(x->res->data, buf, n);
 		x->out_pending = 1;
 	}
@@ -220,11 +217,10 @@ int emul_write(struct emul_exec *x, unsigned seg, uint64_t off,
 {
 	uint8_t buf[8];
 	uint64_t la, la2;
-	unsigned n1, i;
+	unsigned n1;
 	int rc;
 
-	for (i = 0; i < size; i++)
-		buf[i] = (uint8_t)(val >> (8 * i));
+	__builtin_memcpy(buf, &val, sizeof(val)); /* little endian */
 	rc = emul_linear(x, seg, off, size, true, &la);
 	if (rc)
 		return rc;

@@ -23,10 +23,12 @@ void emul_reg_set(struct emul_exec *x, unsigned reg, unsigned size,
 	uint64_t *r;
 
 	if (size == 1 && !x->insn->rex && reg >= 4 && reg < 8) {
+		x->cpu->gpr_written |= (uint16_t)(1u << (reg - 4));
 		r = &x->cpu->gpr[reg - 4];
 		*r = (*r & ~0xFF00ull) | ((val & 0xFF) << 8);
 		return;
 	}
+	x->cpu->gpr_written |= (uint16_t)(1u << reg);
 	r = &x->cpu->gpr[reg];
 	switch (size) {
 	case 1: *r = (*r & ~0xFFull) | (val & 0xFF); break;
@@ -98,9 +100,9 @@ uint64_t emul_imm_sx(const struct emul_insn *insn)
 }
 
 /* Stack address size: 8 in 64-bit mode, else SS.B (SDM 6.2.3). */
-unsigned emul_stack_size(const struct emul_cpu *c)
+unsigned emul_stack_size(const struct emul_exec *x)
 {
-	if (c->mode == EMUL_MODE_LONG64)
+	if (x->cpu->mode == EMUL_MODE_LONG64)
 		return 8;
-	return c->seg[EMUL_SEG_SS].db ? 4 : 2;
+	return emul_seg(x, EMUL_SEG_SS)->db ? 4 : 2;
 }

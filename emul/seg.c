@@ -9,18 +9,6 @@
  */
 #include "emul_private.h"
 
-uint64_t emul_addr_mask(unsigned addrsize)
-{
-	return emul_size_mask(addrsize);
-}
-
-/* 48-bit canonical form: bits 63:47 all equal. LA57 guests are rare
- * enough that the 57-bit form is not modelled (docs/emulator.md). */
-bool emul_canonical(uint64_t la)
-{
-	return (uint64_t)((int64_t)(la << 16) >> 16) == la;
-}
-
 static int seg_fault(struct emul_exec *x, unsigned seg)
 {
 	return emul_raise(x, seg == EMUL_SEG_SS ? 12 : 13, true, 0);
@@ -51,22 +39,38 @@ static bool limit_ok(const struct emul_seg *s, uint64_t off, unsigned size)
 	return last <= s->limit;
 }
 
-int emul_linear(struct emul_exec *x, unsigned seg, uint64_t off,
-		unsigned size, bool write, uint64_t *la)
+/* Segment 'sreg', asking the caller for it the first time this
+ * instruction needs it (emul_ops.get_seg). */
+const struct emul_seg *emul_seg(const struct emul_exec *x, unsigned sreg)
+{
+	struct emul_cpu *c = x->cpu;
+	const struct emul_ops *ops = x->ctx->ops;
+
+	if (ops->get_seg && !(c->seg_loaded & (1u << sreg))) {
+		ops->get_seg(x->ctx->opaque, sreg, &c->seg[sreg]);
+		c->seg_loaded |= (uint8_t)(1u << sreg);
+	}
+	return &c->seg[sreg];
+}
+
+/* emul_linear() (emul_private.h) beyond its inline 64-bit case. */
+int emul_linear_seg(struct emul_exec *x, unsigned seg, uint64_t off,
+		    unsigned size, bool write, uint64_t *la)
 {
 	const struct emul_cpu *c = x->cpu;
-	const struct emul_seg *s = &c->seg[seg];
+	const struct emul_seg *s;
 
 	if (c->mode == EMUL_MODE_LONG64) {
 		/* Only FS and GS have a base in 64-bit mode (SDM 3.4.4). */
 		uint64_t base = (seg == EMUL_SEG_FS || seg == EMUL_SEG_GS) ?
-				s->base : 0;
+				emul_seg(x, seg)->base : 0;
 
 		*la = base + off;
 		if (!emul_canonical(*la) || !emul_canonical(*la + size - 1))
 			return seg_fault(x, seg);
 		return 0;
 	}
+	s = emul_seg(x, seg);
 	if (c->mode != EMUL_MODE_REAL) {
 		if (s->unusable || !s->present)
 			return seg_fault(x, seg);

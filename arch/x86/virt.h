@@ -46,6 +46,12 @@ struct virt_ops {
 	 * IO): CS, DS, ES, FS, GS, SS, CR0, CR2, CR3, CR4 and EFER. TR, LDTR,
 	 * GDTR, IDTR, CR8 and apic_base in *s are left as they were. */
 	void (*get_sregs_exit)(struct vcpu *v, struct vcpu_sregs *s);
+	/* Smaller still, for the MMIO emulator, which loads segments only
+	 * when an instruction uses them: the paging registers and mode bits,
+	 * and one segment register (sreg 0..5: ES CS SS DS FS GS, the ModRM
+	 * order). */
+	void (*get_exec_state)(struct vcpu *v, struct vcpu_exec_state *s);
+	void (*get_segment)(struct vcpu *v, unsigned sreg, struct vcpu_segment *seg);
 	/* Enters the guest until an exit; fills *e. */
 	void (*run)(struct vcpu *v, struct vexit *e);
 	/* The guest's CR8 (task priority), cheaper than get_sregs on the

@@ -68,6 +68,8 @@ int svm_vcpu_init(struct vcpu *v, void *vm_arch);
 void svm_vcpu_free(struct vcpu *v);
 void svm_get_sregs(struct vcpu *v, struct vcpu_sregs *s);
 void svm_get_sregs_exit(struct vcpu *v, struct vcpu_sregs *s);
+void svm_get_segment(struct vcpu *v, unsigned sreg, struct vcpu_segment *seg);
+void svm_get_exec_state(struct vcpu *v, struct vcpu_exec_state *s);
 void svm_set_sregs(struct vcpu *v, const struct vcpu_sregs *s);
 void svm_run(struct vcpu *v, struct vexit *e);
 bool svm_interrupt_shadow(struct vcpu *v);

@@ -127,6 +127,34 @@ void svm_get_sregs_exit(struct vcpu *v, struct vcpu_sregs *s)
 	s->efer = h->efer & ~EFER_SVME;         /* ours, not the guest's */
 }
 
+/* virt_ops get_segment: sreg in ModRM order, which is the VMCB's. */
+void svm_get_segment(struct vcpu *v, unsigned sreg, struct vcpu_segment *seg)
+{
+	static const uint16_t offset[6] = {
+		offsetof(struct vmcb_save, es), offsetof(struct vmcb_save, cs),
+		offsetof(struct vmcb_save, ss), offsetof(struct vmcb_save, ds),
+		offsetof(struct vmcb_save, fs), offsetof(struct vmcb_save, gs),
+	};
+	const uint8_t *save = (const uint8_t *)&to_svm(v)->vmcb->save;
+
+	seg_from_vmcb(seg, (const struct vmcb_seg *)(save + offset[sreg % 6]));
+}
+
+/* virt_ops get_exec_state: attribute bits as in seg_from_vmcb(). */
+void svm_get_exec_state(struct vcpu *v, struct vcpu_exec_state *s)
+{
+	const struct vmcb_save *h = &to_svm(v)->vmcb->save;
+
+	s->cr0 = h->cr0;
+	s->cr2 = h->cr2;
+	s->cr3 = h->cr3;
+	s->cr4 = h->cr4;
+	s->efer = h->efer & ~EFER_SVME;
+	s->cs_l = (h->cs.attrib >> 9) & 1;
+	s->cs_db = (h->cs.attrib >> 10) & 1;
+	s->ss_dpl = (h->ss.attrib >> 5) & 3;
+}
+
 void svm_get_sregs(struct vcpu *v, struct vcpu_sregs *s)
 {
 	const struct vmcb_save *h = &to_svm(v)->vmcb->save;

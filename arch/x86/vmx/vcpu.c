@@ -207,19 +207,23 @@ static const enum vmx_seg_kind seg_kind[VMX_NSEGS] = {
 	[VMX_SEG_LDTR] = VMX_SEG_KIND_LDTR, [VMX_SEG_TR] = VMX_SEG_KIND_TR,
 };
 
-/* The first 'nsegs' segment registers in VMCS order (ES CS SS DS FS GS
- * LDTR TR). */
+/* Segment register n in VMCS order (ES CS SS DS FS GS LDTR TR). */
+static void read_segment(struct vcpu_segment *seg, int n)
+{
+	seg->selector = (uint16_t)vmcs_read(VMCS_GUEST_SEG(VMCS_GUEST_ES_SEL, n));
+	seg->base = vmcs_read(VMCS_GUEST_SEG(VMCS_GUEST_ES_BASE, n));
+	seg->limit = vmcs_read32(VMCS_GUEST_SEG(VMCS_GUEST_ES_LIMIT, n));
+	vmx_ar_unpack(vmcs_read32(VMCS_GUEST_SEG(VMCS_GUEST_ES_AR, n)), seg);
+}
+
+/* The first 'nsegs' segment registers in VMCS order. */
 static void read_segments(struct vcpu_sregs *s, int nsegs)
 {
 	struct vcpu_segment *seg[VMX_NSEGS];
 
 	sregs_segments(s, seg);
-	for (int n = 0; n < nsegs; n++) {
-		seg[n]->selector = (uint16_t)vmcs_read(VMCS_GUEST_SEG(VMCS_GUEST_ES_SEL, n));
-		seg[n]->base = vmcs_read(VMCS_GUEST_SEG(VMCS_GUEST_ES_BASE, n));
-		seg[n]->limit = vmcs_read32(VMCS_GUEST_SEG(VMCS_GUEST_ES_LIMIT, n));
-		vmx_ar_unpack(vmcs_read32(VMCS_GUEST_SEG(VMCS_GUEST_ES_AR, n)), seg[n]);
-	}
+	for (int n = 0; n < nsegs; n++)
+		read_segment(seg[n], n);
 }
 
 /* CR0, CR2, CR3, CR4 and EFER as the guest sees them. */
@@ -256,6 +260,27 @@ void vmx_get_sregs_exit(struct vcpu *v, struct vcpu_sregs *s)
 
 	read_segments(s, VMX_SEG_GS + 1);
 	read_paging(x, s);
+}
+
+/* virt_ops get_segment: VMCS order is the ModRM order for ES..GS. */
+void vmx_get_segment(struct vcpu *v, unsigned sreg, struct vcpu_segment *seg)
+{
+	vmx_vcpu_load(v);
+	read_segment(seg, (int)sreg);
+}
+
+/* virt_ops get_exec_state: two access-rights fields, not two segments. */
+void vmx_get_exec_state(struct vcpu *v, struct vcpu_exec_state *s)
+{
+	struct vcpu_sregs paging;
+	struct vcpu_segment cs, ss;
+
+	read_paging(vmx_vcpu_load(v), &paging);
+	vmx_ar_unpack(vmcs_read32(VMCS_GUEST_SEG(VMCS_GUEST_ES_AR, VMX_SEG_CS)), &cs);
+	vmx_ar_unpack(vmcs_read32(VMCS_GUEST_SEG(VMCS_GUEST_ES_AR, VMX_SEG_SS)), &ss);
+	*s = (struct vcpu_exec_state){ .cr0 = paging.cr0, .cr2 = paging.cr2,
+		.cr3 = paging.cr3, .cr4 = paging.cr4, .efer = paging.efer,
+		.cs_l = cs.l, .cs_db = cs.db, .ss_dpl = ss.dpl };
 }
 
 /* KVM_SET_SREGS validates nothing (kvm-abi-v4.md 4): segments pass

@@ -83,6 +83,8 @@ int vmx_vcpu_init(struct vcpu *v, void *vm_arch);
 void vmx_vcpu_free(struct vcpu *v);
 void vmx_get_sregs(struct vcpu *v, struct vcpu_sregs *s);
 void vmx_get_sregs_exit(struct vcpu *v, struct vcpu_sregs *s);
+void vmx_get_segment(struct vcpu *v, unsigned sreg, struct vcpu_segment *seg);
+void vmx_get_exec_state(struct vcpu *v, struct vcpu_exec_state *s);
 void vmx_set_sregs(struct vcpu *v, const struct vcpu_sregs *s);
 void vmx_run(struct vcpu *v, struct vexit *e);
 bool vmx_interrupt_shadow(struct vcpu *v);

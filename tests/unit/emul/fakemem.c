@@ -2,6 +2,7 @@
  * fakemem.c - see fakemem.h. Page faults follow the #PF error code layout
  * of SDM Vol. 3A 4.7: P (bit 0), W/R (bit 1), U/S (bit 2), I/D (bit 4).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "fakemem.h"
@@ -143,14 +144,32 @@ static enum emul_io_status fake_out(void *opaque, uint16_t port,
 	return m->io_exit ? EMUL_IO_EXIT : EMUL_IO_OK;
 }
 
-const struct emul_ops fake_ops = {
-	.fetch = fake_fetch,
-	.read = fake_read,
-	.write = fake_write,
-	.io_in = fake_in,
-	.io_out = fake_out,
-	.io_permitted = NULL,
-};
+#define FAKE_OPS_MEM_IO \
+	.fetch = fake_fetch, .read = fake_read, .write = fake_write, \
+	.io_in = fake_in, .io_out = fake_out, .io_permitted = NULL
+
+const struct emul_ops fake_ops = { FAKE_OPS_MEM_IO };
+
+static void fake_get_seg(void *opaque, unsigned sreg, struct emul_seg *seg)
+{
+	struct fake_mem *m = opaque;
+
+	/* a valid register, asked for once per instruction at most */
+	if (sreg >= 6 || (m->lazy_loaded & (1u << sreg)))
+		abort();
+	m->lazy_loaded |= 1u << sreg;
+	*seg = m->lazy_seg[sreg];
+}
+
+const struct emul_ops fake_ops_lazy = { FAKE_OPS_MEM_IO, .get_seg = fake_get_seg };
+
+void fake_make_lazy(struct fake_mem *m, struct emul_cpu *c)
+{
+	memcpy(m->lazy_seg, c->seg, sizeof(m->lazy_seg));
+	m->lazy_loaded = 0;
+	memset(c->seg, 0xA5, sizeof(c->seg));
+	c->seg_loaded = 0;
+}
 
 static void log_req(struct fake_mem *m, const struct emul_result *res,
 		    uint64_t data)

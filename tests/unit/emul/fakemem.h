@@ -44,12 +44,22 @@ struct fake_mem {
 	struct fake_req log[FAKE_LOG];
 	unsigned nlog;
 	unsigned calls; /* emul_execute() calls in the last fake_run() */
+	/* fake_ops_lazy: the segments get_seg hands out, and which it did */
+	struct emul_seg lazy_seg[6];
+	unsigned lazy_loaded;
 };
 
 void fake_init(struct fake_mem *m);
 void fake_add(struct fake_mem *m, uint64_t base, uint8_t *data, size_t size,
 	      bool readonly, uint64_t mmio_pages);
 extern const struct emul_ops fake_ops;
+/* fake_ops plus get_seg, for a vCPU prepared by fake_make_lazy(). */
+extern const struct emul_ops fake_ops_lazy;
+
+/* Moves c's segments into m (handed out by get_seg on demand) and fills
+ * c's copies with garbage, as the hypervisor leaves them: it gives only
+ * mode and CPL. */
+void fake_make_lazy(struct fake_mem *m, struct emul_cpu *c);
 
 /* Execute one instruction to completion, servicing every request from the
  * fake memory/ports. Returns the final status (DONE, EXCEPTION or

@@ -102,8 +102,22 @@ static bool emu_check(const char *fam, const struct dcase *c,
 	memcpy(cpu.gpr, c->in.gpr, sizeof(cpu.gpr));
 	cpu.rip = insn_addr();
 	cpu.rflags = c->in.rflags;
-	emul_init(&ctx, &fake_ops, &fm);
+	/* the runs through MMIO also load segments on demand, as the
+	 * hypervisor does */
+	if (mmio_pages)
+		fake_make_lazy(&fm, &cpu);
+	emul_init(&ctx, mmio_pages ? &fake_ops_lazy : &fake_ops, &fm);
+	cpu.gpr_written = 0;
 	st = fake_run(&ctx, &cpu, &fm, &res, 100000);
+	/* the hypervisor copies back only the registers marked written */
+	for (i = 0; i < 16; i++)
+		if (cpu.gpr[i] != c->in.gpr[i] && !((cpu.gpr_written >> i) & 1)) {
+			snprintf(why, sizeof(why), "gpr%u changed, not marked "
+				 "written (mmio %llx)", i,
+				 (unsigned long long)mmio_pages);
+			dump(fam, c, why);
+			return false;
+		}
 
 	if (nf->sig) {
 		if (st != EMUL_EXCEPTION) {

@@ -195,8 +195,10 @@ static void test_legacy_forms(void **state)
 	assert_int_equal(cpu.gpr[EMUL_RAX], 0x80);
 	assert_int_equal(run(), EMUL_DONE);          /* cdq */
 	assert_int_equal(cpu.gpr[EMUL_RDX], 0);
+	cpu.gpr_written = 0;
 	assert_int_equal(run(), EMUL_DONE);          /* lahf */
 	assert_int_equal((cpu.gpr[EMUL_RAX] >> 8) & 0xFF, 0x02);
+	assert_int_equal(cpu.gpr_written, 1u << EMUL_RAX);
 	assert_int_equal(run(), EMUL_DONE);          /* stc */
 	assert_true(cpu.rflags & EMUL_FL_CF);
 	assert_int_equal(run(), EMUL_DONE);          /* cmc */
@@ -327,6 +329,69 @@ static void test_fetch(void **state)
 	assert_true(res.tf_trap);
 }
 
+/* The context keeps the last decoding for the same bytes in the same mode;
+ * different bytes at the same RIP, or another mode, are decoded afresh. */
+static void test_decode_reuse(void **state)
+{
+	(void)state;
+	setup(EMUL_MODE_LONG64, "8b 04 25 00 20 00 00");  /* mov eax,[0x2000] */
+	mem[0x2000] = 0x11;
+	mem[0x2004] = 0x22;
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(cpu.gpr[EMUL_RAX], 0x11);
+	cpu.rip = 0x1000;                       /* same bytes again */
+	mem[0x2000] = 0x33;
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(cpu.gpr[EMUL_RAX], 0x33);
+	cpu.rip = 0x1000;                       /* the guest rewrote the disp */
+	mem[0x1003] = 0x04;
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(cpu.gpr[EMUL_RAX], 0x22);
+	assert_int_equal(cpu.rip, 0x1007);
+	cpu.rip = 0x1000;                       /* and the opcode: mov al */
+	mem[0x1000] = 0x8a;
+	cpu.gpr[EMUL_RAX] = 0xAAAA;
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(cpu.gpr[EMUL_RAX], 0xAA22);
+	/* the last byte of a short and of a long instruction changes */
+	setup(EMUL_MODE_LONG64, "8b 43 04");     /* mov eax,[rbx+4] */
+	cpu.gpr[EMUL_RBX] = 0x2000;
+	mem[0x2004] = 0x44;
+	mem[0x2008] = 0x88;
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(cpu.gpr[EMUL_RAX], 0x44);
+	cpu.rip = 0x1000;
+	mem[0x1002] = 0x08;
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(cpu.gpr[EMUL_RAX], 0x88);
+	setup(EMUL_MODE_LONG64, "c7 04 25 00 20 00 00 01 02 03 04");
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(mem[0x2003], 0x04);
+	cpu.rip = 0x1000;
+	mem[0x100a] = 0x05;
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(mem[0x2003], 0x05);
+	setup(EMUL_MODE_LONG64, "8b 04 25 00 20 00 00");
+	mem[0x1000] = 0x8a;
+	mem[0x2000] = 0x22;
+	mem[0x2004] = 0x22;
+	assert_int_equal(run(), EMUL_DONE);
+	/* the same bytes in 32-bit mode: no SIB base, 8a 04 25 = [ebp*1...]
+	 * is mov al,[disp32] there too, but the address size differs */
+	fake_cpu_prot(&cpu, true);
+	cpu.rip = 0x1000;
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(ctx.insn.mode, EMUL_MODE_PROT32);
+	assert_int_equal(ctx.insn.addrsize, 4);
+	/* 16-bit mode: 8a 04 is mov al,[si]; the length changes */
+	fake_cpu_prot(&cpu, false);
+	cpu.rip = 0x1000;
+	cpu.gpr[EMUL_RSI] = 0x2004;
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(cpu.rip, 0x1002);
+	assert_int_equal(cpu.gpr[EMUL_RAX] & 0xFF, 0x22);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -336,6 +401,7 @@ int main(void)
 		cmocka_unit_test(test_branches),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_fetch),
+		cmocka_unit_test(test_decode_reuse),
 	};
 
 	return cmocka_run_group_tests_name("emul-exec", tests, NULL, NULL);
