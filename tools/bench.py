@@ -46,7 +46,7 @@ ROWS = [
     ("cpuid served by the control partition", "CPUID, served by the VMM",
      "4", "2,430*", "2,867*"),
     ("mmio read served by the control partition", "MMIO read, served by the VMM",
-     "4 (+4 to complete)", "-", "-"),
+     "4", "-", "-"),
     ("mmio write served by the control partition", "MMIO write, served by the VMM",
      "4", "4,882", "5,132"),
     ("rdmsr handled inside the hypervisor", "exit handled inside (RDMSR)",
