@@ -8,6 +8,58 @@
 #define LEAF1_ECX_HYPERVISOR (1u << 31)
 #define EXT1_ECX_SVM         (1u << 2)
 
+/*
+ * Guest FPU state is switched with FXSAVE (core/fpu.c) and XCR0 is never
+ * the guest's: the virtual CPU has no XSAVE, so nothing that needs XSAVE-
+ * managed state either (the AVX family, VEX/EVEX/XOP vector encodings,
+ * AMX), and XSETBV is #UD. Nor has it MONITOR/MWAIT (intercepted on SVM).
+ */
+#define LEAF1_ECX_HIDDEN   ((1u << 3) |  /* MONITOR */ \
+			    (1u << 12) | /* FMA */ \
+			    (1u << 26) | /* XSAVE */ \
+			    (1u << 27) | /* OSXSAVE */ \
+			    (1u << 28) | /* AVX */ \
+			    (1u << 29))  /* F16C */
+#define LEAF7_EBX_HIDDEN   ((1u << 5) |  /* AVX2 */ \
+			    (1u << 16) | (1u << 17) | (1u << 21) | /* AVX-512 F DQ IFMA */ \
+			    (1u << 26) | (1u << 27) | (1u << 28) | /* PF ER CD */ \
+			    (1u << 30) | (1u << 31))               /* BW VL */
+#define LEAF7_ECX_HIDDEN   ((1u << 1) | (1u << 6) |   /* AVX-512 VBMI, VBMI2 */ \
+			    (1u << 9) | (1u << 10) |  /* VAES, VPCLMULQDQ */ \
+			    (1u << 11) | (1u << 12) | (1u << 14)) /* VNNI BITALG VPOPCNTDQ */
+#define LEAF7_EDX_HIDDEN   ((1u << 2) | (1u << 3) | (1u << 8) | /* 4VNNIW 4FMAPS VP2INTERSECT */ \
+			    (1u << 22) | (1u << 23) |  /* AMX-BF16, AVX512-FP16 */ \
+			    (1u << 24) | (1u << 25))   /* AMX-TILE, AMX-INT8 */
+#define LEAF7_1_EAX_HIDDEN ((1u << 4) | (1u << 5))    /* AVX-VNNI, AVX512-BF16 */
+#define EXT1_ECX_HIDDEN    ((1u << 11) | (1u << 16) | (1u << 21)) /* XOP FMA4 TBM */
+#define LEAF_XSAVE         0xd
+
+static void filter_features(uint32_t leaf, uint32_t sub, struct cpuid_regs *c)
+{
+	switch (leaf) {
+	case 1:
+		c->ecx &= ~(LEAF1_ECX_VMX | LEAF1_ECX_HIDDEN);
+		c->ecx |= LEAF1_ECX_HYPERVISOR;
+		break;
+	case 7:
+		if (sub == 0) {
+			c->ebx &= ~LEAF7_EBX_HIDDEN;
+			c->ecx &= ~LEAF7_ECX_HIDDEN;
+			c->edx &= ~LEAF7_EDX_HIDDEN;
+		} else if (sub == 1) {
+			c->eax &= ~LEAF7_1_EAX_HIDDEN;
+		}
+		break;
+	case LEAF_XSAVE:
+	case 0x8000000a:        /* no nested SVM */
+		*c = (struct cpuid_regs){ 0 };
+		break;
+	case 0x80000001:
+		c->ecx &= ~(EXT1_ECX_SVM | EXT1_ECX_HIDDEN);
+		break;
+	}
+}
+
 void cpuid_emulate(struct vcpu_regs *r)
 {
 	uint32_t leaf = (uint32_t)r->rax, sub = (uint32_t)r->rcx;
@@ -20,14 +72,7 @@ void cpuid_emulate(struct vcpu_regs *r)
 						 BAREKVM_CPUID_SIG_ECX, BAREKVM_CPUID_SIG_EDX };
 	} else {
 		c = cpuid_count(leaf, sub);
-		if (leaf == 1) {
-			c.ecx &= ~LEAF1_ECX_VMX;
-			c.ecx |= LEAF1_ECX_HYPERVISOR;
-		} else if (leaf == 0x80000001) {
-			c.ecx &= ~EXT1_ECX_SVM;
-		} else if (leaf == 0x8000000a) {
-			c = (struct cpuid_regs){ 0 };  /* no nested SVM */
-		}
+		filter_features(leaf, sub, &c);
 	}
 	r->rax = c.eax;
 	r->rbx = c.ebx;

@@ -10,6 +10,7 @@
 #include "core/pathcost.h"
 #include "core/log.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/trap.h"
 
 #define LOG_LIMIT 8     /* messages per kind a misbehaving ctl can trigger */
 
@@ -91,6 +92,9 @@ static bool ctl_handle_exit(const struct vexit *e)
 		break;
 	case VEXIT_HOST_INTR:
 	case VEXIT_INTR_WINDOW:
+		return true;
+	case VEXIT_UNDEFINED:
+		virt->inject_exception(ctl.vcpu, TRAP_UD, false, 0);
 		return true;
 	case VEXIT_SHUTDOWN:
 		ctl_dump("triple fault (shutdown)", e);

@@ -64,6 +64,7 @@ enum vexit_reason {
 	VEXIT_INTR_WINDOW,      /* the guest can take an interrupt now */
 	VEXIT_HOST_INTR,        /* a host interrupt stopped the guest */
 	VEXIT_FAIL_ENTRY,       /* the CPU refused the state: hw_reason says why */
+	VEXIT_UNDEFINED,        /* an instruction the virtual CPU lacks: #UD */
 	VEXIT_UNKNOWN,          /* anything else: hw_reason is the vendor code */
 };
 

@@ -471,6 +471,9 @@ static enum exit_action handle_exit(struct vcpu *v, struct vexit *e,
 			return EXIT_RESUME;
 		}
 		break;
+	case VEXIT_UNDEFINED:
+		virt->inject_exception(v, TRAP_UD, false, 0);
+		return EXIT_RESUME;
 	case VEXIT_HYPERCALL:
 		/* only the control partition may call (abi/hypercall.h) */
 		if (v->vm->bad_hypercalls++ < 8)

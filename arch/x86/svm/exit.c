@@ -180,6 +180,20 @@ void svm_decode_exit(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e)
 	case SVM_EXIT_INVALID:
 		e->reason = VEXIT_FAIL_ENTRY;
 		return;
+	case SVM_EXIT_VMRUN:
+	case SVM_EXIT_VMLOAD:
+	case SVM_EXIT_VMSAVE:
+	case SVM_EXIT_STGI:
+	case SVM_EXIT_CLGI:
+	case SVM_EXIT_SKINIT:
+	case SVM_EXIT_INVLPGA:
+	case SVM_EXIT_XSETBV:
+	case SVM_EXIT_MONITOR:
+	case SVM_EXIT_MWAIT:
+		/* CPUID tells guests there is no SVM, XSAVE or MONITOR
+		 * (core/cpuid.c): they get the #UD such a CPU gives */
+		e->reason = VEXIT_UNDEFINED;
+		return;
 	default:
 		if (code >= SVM_EXIT_EXCP_BASE && code < SVM_EXIT_EXCP_BASE + 32) {
 			e->reason = VEXIT_EXCEPTION;

@@ -204,16 +204,16 @@ static enum vmx_exit_action vmx_exit_ept_misconfig(struct vcpu *v, struct vmx_vc
 	return VMX_EXIT_TO_CORE;
 }
 
-/* VMX instructions always exit in VMX non-root operation (SDM 25.1.2);
- * CPUID tells guests there is no VMX (core/cpuid.c), so they get the #UD
- * such a CPU gives. */
-static enum vmx_exit_action vmx_exit_vmx_insn(struct vcpu *v, struct vmx_vcpu *x,
-					      struct vexit *e)
+/* VMX instructions and XSETBV always exit in VMX non-root operation (SDM
+ * 25.1.2); CPUID tells guests there is neither VMX nor XSAVE
+ * (core/cpuid.c), so they get the #UD such a CPU gives. */
+static enum vmx_exit_action vmx_exit_undefined(struct vcpu *v, struct vmx_vcpu *x,
+					       struct vexit *e)
 {
+	(void)v;
 	(void)x;
-	(void)e;
-	vmx_inject_exception(v, TRAP_UD, false, 0);
-	return VMX_EXIT_RESUME;
+	e->reason = VEXIT_UNDEFINED;
+	return VMX_EXIT_TO_CORE;
 }
 
 /* INVD exits unconditionally (SDM 25.1.2); guest RAM is ours and
@@ -239,17 +239,18 @@ static const vmx_exit_fn vmx_exit_handlers[VMX_NEXIT_REASONS] = {
 	[VMX_EXIT_HLT] = vmx_exit_hlt,
 	[VMX_EXIT_INVD] = vmx_exit_invd,
 	[VMX_EXIT_VMCALL] = vmx_exit_vmcall,
-	[VMX_EXIT_VMCLEAR] = vmx_exit_vmx_insn,
-	[VMX_EXIT_VMLAUNCH] = vmx_exit_vmx_insn,
-	[VMX_EXIT_VMPTRLD] = vmx_exit_vmx_insn,
-	[VMX_EXIT_VMPTRST] = vmx_exit_vmx_insn,
-	[VMX_EXIT_VMREAD] = vmx_exit_vmx_insn,
-	[VMX_EXIT_VMRESUME] = vmx_exit_vmx_insn,
-	[VMX_EXIT_VMWRITE] = vmx_exit_vmx_insn,
-	[VMX_EXIT_VMXOFF] = vmx_exit_vmx_insn,
-	[VMX_EXIT_VMXON] = vmx_exit_vmx_insn,
-	[VMX_EXIT_INVEPT] = vmx_exit_vmx_insn,
-	[VMX_EXIT_INVVPID] = vmx_exit_vmx_insn,
+	[VMX_EXIT_VMCLEAR] = vmx_exit_undefined,
+	[VMX_EXIT_VMLAUNCH] = vmx_exit_undefined,
+	[VMX_EXIT_VMPTRLD] = vmx_exit_undefined,
+	[VMX_EXIT_VMPTRST] = vmx_exit_undefined,
+	[VMX_EXIT_VMREAD] = vmx_exit_undefined,
+	[VMX_EXIT_VMRESUME] = vmx_exit_undefined,
+	[VMX_EXIT_VMWRITE] = vmx_exit_undefined,
+	[VMX_EXIT_VMXOFF] = vmx_exit_undefined,
+	[VMX_EXIT_VMXON] = vmx_exit_undefined,
+	[VMX_EXIT_INVEPT] = vmx_exit_undefined,
+	[VMX_EXIT_INVVPID] = vmx_exit_undefined,
+	[VMX_EXIT_XSETBV] = vmx_exit_undefined,
 	[VMX_EXIT_CR_ACCESS] = vmx_exit_cr_access,
 	[VMX_EXIT_IO] = vmx_exit_io,
 	[VMX_EXIT_RDMSR] = vmx_exit_rdmsr,

@@ -7,6 +7,8 @@
  * read 0, 0xCD), and checks that an unsupported MSR, in either direction,
  * and reserved EFER bits raise #GP(0), which its handler catches and steps
  * over. It leaves known values behind for the system test's `msr` command.
+ * It also checks the virtual CPU's missing features: CPUID shows no XSAVE,
+ * AVX or MONITOR, and XSETBV, VMRUN and VMXOFF raise #UD on both vendors.
  */
 #include "guest.h"
 
@@ -38,11 +40,13 @@ int main(void);
 #define MSR_UNSUPPORTED         0xc0011234u
 #define EFER_SCE                (1ull << 0)
 #define EFER_RESERVED_BIT       (1ull << 2)
+#define VECTOR_UD               6
 #define VECTOR_GP               13
 #define RDMSR_WRMSR_BYTES       2
+#define UD_INSN_BYTES           3       /* XSETBV, VMRUN, VMXOFF: 0F 01 xx */
 
-static volatile unsigned int gp_count, other_count;
-static volatile unsigned long gp_error, gp_rip;
+static volatile unsigned int gp_count, ud_count, other_count;
+static volatile unsigned long gp_error, gp_rip, ud_rip;
 
 /* #GP from RDMSR/WRMSR: note it and step over the 2-byte instruction. */
 static void handler(struct isr_frame *f)
@@ -52,6 +56,10 @@ static void handler(struct isr_frame *f)
 		gp_error = f->error;
 		gp_rip = f->ip;
 		f->ip += RDMSR_WRMSR_BYTES;
+	} else if (f->vector == VECTOR_UD) {
+		ud_count++;
+		ud_rip = f->ip;
+		f->ip += UD_INSN_BYTES;
 	} else {
 		other_count++;
 		guest_exit(255);
@@ -150,6 +158,29 @@ static void check_gp(void)
 	      "wrmsr EFER with reserved bit 2: #GP(0), EFER unchanged");
 }
 
+/* The features the hypervisor cannot give a guest (core/cpuid.c). */
+static void check_missing_features(void)
+{
+	extern const char xsetbv_insn[], vmrun_insn[], vmxoff_insn[];
+	uint32_t r[4];
+
+	cpuid(1, 0, r);
+	check(!(r[2] & ((1u << 3) | (1u << 26) | (1u << 27) | (1u << 28))),
+	      "cpuid 1: no MONITOR, XSAVE, OSXSAVE or AVX (ecx 0x%x)", r[2]);
+
+	unsigned int ud_ok = 0;
+	__asm__ volatile(".globl xsetbv_insn\n"
+			 "xsetbv_insn: xsetbv" : : "c"(0), "a"(3), "d"(0) : "memory");
+	ud_ok += ud_count == 1 && ud_rip == (uintptr_t)xsetbv_insn;
+	__asm__ volatile(".globl vmrun_insn\n"
+			 "vmrun_insn: vmrun" : : "a"(0) : "memory");
+	ud_ok += ud_count == 2 && ud_rip == (uintptr_t)vmrun_insn;
+	__asm__ volatile(".globl vmxoff_insn\n"
+			 "vmxoff_insn: vmxoff" : : : "memory", "cc");
+	ud_ok += ud_count == 3 && ud_rip == (uintptr_t)vmxoff_insn;
+	check(ud_ok == 3, "xsetbv, vmrun, vmxoff: #UD at each (%u of 3)", ud_ok);
+}
+
 int main(void)
 {
 	con_init();
@@ -159,6 +190,7 @@ int main(void)
 	check_fs_base_used();
 	check_fixed();
 	check_gp();
-	check(other_count == 0, "no exception but the three #GPs");
+	check_missing_features();
+	check(other_count == 0, "no exception but the three #GPs and three #UDs");
 	return (int)finish();
 }
