@@ -13,10 +13,11 @@ from conftest import ROOT, require_platform
 from ctl_session import PROMPT, command, guest_lines, start_ctl  # noqa: F401
 import serialconsole
 
-# Platforms the ABI tests run on: both backends. BAREKVM_ABI_PLATFORMS
+# Platforms the ABI tests run on: both backends; SVM with and without
+# NRIP-save and flush-by-ASID. BAREKVM_ABI_PLATFORMS
 # (comma-separated) narrows it, e.g. for a quick run on one.
 ABI_PLATFORMS = os.environ.get(
-    "BAREKVM_ABI_PLATFORMS", "qemu-max,bochs-skylake,bochs-ryzen").split(",")
+    "BAREKVM_ABI_PLATFORMS", "qemu-max,bochs-skylake,bochs-ryzen,bochs-phenom").split(",")
 
 # What differs by virtualization backend.
 SVM_PLATFORMS = {"qemu-max", "qemu-svm-nonpt", "qemu-uefi", "bochs-ryzen", "bochs-phenom"}
