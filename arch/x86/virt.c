@@ -3,6 +3,17 @@
 #include "arch/x86/svm/svm.h"
 #include "arch/x86/vmx/vmx.h"
 #include "core/log.h"
+#include "arch/x86/vcpu_regs_asm.h"
+#include <stddef.h>
+
+/* The world switches address struct vcpu_regs by these offsets. */
+#define REG_AT(field, off) \
+	_Static_assert(offsetof(struct vcpu_regs, field) == (off), #field)
+REG_AT(rax, REG_RAX); REG_AT(rbx, REG_RBX); REG_AT(rcx, REG_RCX);
+REG_AT(rdx, REG_RDX); REG_AT(rsi, REG_RSI); REG_AT(rdi, REG_RDI);
+REG_AT(rbp, REG_RBP); REG_AT(r8, REG_R8); REG_AT(r9, REG_R9);
+REG_AT(r10, REG_R10); REG_AT(r11, REG_R11); REG_AT(r12, REG_R12);
+REG_AT(r13, REG_R13); REG_AT(r14, REG_R14); REG_AT(r15, REG_R15);
 
 const struct virt_ops *virt_select(const struct cpu_features *f)
 {

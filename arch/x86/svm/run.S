@@ -13,21 +13,7 @@
  * guest causes an INTR exit and is taken afterwards (lapic.c), never inside
  * this sequence.
  */
-#define REG_RAX 0
-#define REG_RBX 8
-#define REG_RCX 16
-#define REG_RDX 24
-#define REG_RSI 32
-#define REG_RDI 40
-#define REG_RBP 56
-#define REG_R8  64
-#define REG_R9  72
-#define REG_R10 80
-#define REG_R11 88
-#define REG_R12 96
-#define REG_R13 104
-#define REG_R14 112
-#define REG_R15 120
+#include "arch/x86/vcpu_regs_asm.h"
 
     .text
     .global svm_vmrun
@@ -45,19 +31,7 @@ svm_vmrun:                      /* rdi = regs, rsi = guest VMCB, rdx = host VMCB
     mov %rsi, %rax              /* the guest VMCB stays in RAX: #VMEXIT */
                                 /* restores the host's RAX (APM 15.5.1) */
 
-    mov REG_RBX(%rdi), %rbx
-    mov REG_RCX(%rdi), %rcx
-    mov REG_RDX(%rdi), %rdx
-    mov REG_RSI(%rdi), %rsi
-    mov REG_RBP(%rdi), %rbp
-    mov REG_R8(%rdi), %r8
-    mov REG_R9(%rdi), %r9
-    mov REG_R10(%rdi), %r10
-    mov REG_R11(%rdi), %r11
-    mov REG_R12(%rdi), %r12
-    mov REG_R13(%rdi), %r13
-    mov REG_R14(%rdi), %r14
-    mov REG_R15(%rdi), %r15
+    LOAD_GUEST_GPRS %rdi
     mov REG_RDI(%rdi), %rdi
 
     vmload
@@ -68,19 +42,7 @@ svm_vmrun:                      /* rdi = regs, rsi = guest VMCB, rdx = host VMCB
 
     push %rdi                   /* guest RDI; regs is now at 16(%rsp) */
     mov 16(%rsp), %rdi
-    mov %rbx, REG_RBX(%rdi)
-    mov %rcx, REG_RCX(%rdi)
-    mov %rdx, REG_RDX(%rdi)
-    mov %rsi, REG_RSI(%rdi)
-    mov %rbp, REG_RBP(%rdi)
-    mov %r8, REG_R8(%rdi)
-    mov %r9, REG_R9(%rdi)
-    mov %r10, REG_R10(%rdi)
-    mov %r11, REG_R11(%rdi)
-    mov %r12, REG_R12(%rdi)
-    mov %r13, REG_R13(%rdi)
-    mov %r14, REG_R14(%rdi)
-    mov %r15, REG_R15(%rdi)
+    STORE_GUEST_GPRS %rdi
     popq REG_RDI(%rdi)
 
     pop %rax                    /* host VMCB */
