@@ -3,6 +3,7 @@
 #include "core/cpuid.h"
 #include "abi/hypercall.h"
 #include "arch/x86/cpu.h"
+#include "core/lib.h"
 
 #define LEAF1_ECX_VMX        (1u << 5)
 #define LEAF1_ECX_HYPERVISOR (1u << 31)
@@ -78,4 +79,23 @@ void cpuid_emulate(struct vcpu_regs *r)
 	r->rbx = c.ebx;
 	r->rcx = c.ecx;
 	r->rdx = c.edx;
+}
+
+/* Written once by cpuid_init() at boot, read-only after. */
+static enum emul_vendor guest_vendor;
+
+void cpuid_init(void)
+{
+	struct cpuid_regs c = cpuid_count(0, 0);
+	char id[12];
+
+	memcpy(id, &c.ebx, 4);
+	memcpy(id + 4, &c.edx, 4);
+	memcpy(id + 8, &c.ecx, 4);
+	guest_vendor = emul_vendor_of(id);
+}
+
+enum emul_vendor cpuid_vendor(void)
+{
+	return guest_vendor;
 }

@@ -4,8 +4,18 @@
 #define CORE_CPUID_H
 
 #include "core/vcpu.h"
+#include "emul/emul.h"
 
 /* Answers CPUID for the guest from its RAX/RCX into RAX/RBX/RCX/RDX. */
 void cpuid_emulate(struct vcpu_regs *r);
+
+/* Reads the vendor once at boot, before any guest runs. */
+void cpuid_init(void);
+
+/* The vendor guests see: leaf 0 is the host's, unchanged, because every
+ * instruction a guest runs natively behaves as the host's vendor makes it.
+ * The instruction emulator follows the same vendor where Intel and AMD
+ * differ, so an emulated instruction behaves as a native one would. */
+enum emul_vendor cpuid_vendor(void);
 
 #endif

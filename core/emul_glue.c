@@ -5,6 +5,7 @@
  * or, outside every slot, to MMIO.
  */
 #include "core/emul_glue.h"
+#include "core/cpuid.h"
 #include "core/guest_mem.h"
 #include "core/lib.h"
 #include "core/vm.h"
@@ -269,6 +270,7 @@ enum emul_status vcpu_emulate(struct vcpu *v, struct vcpu_emul *ve)
 	if (!ve->v) {                   /* first use: the context is zeroed */
 		ve->v = v;
 		emul_init(&ve->ctx, &guest_emul_ops, ve);
+		ve->cpu.vendor = (uint8_t)cpuid_vendor();
 	}
 	if (!emul_busy(&ve->ctx))
 		load_cpu(ve);

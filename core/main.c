@@ -15,6 +15,7 @@
 #include "core/fpu.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/cpu_features.h"
+#include "core/cpuid.h"
 #include "arch/x86/desc.h"
 #include "arch/x86/serial.h"
 #include "arch/x86/virt.h"
@@ -124,6 +125,7 @@ void boot_main(uint32_t magic, uint64_t info_addr)
 
 	cpu_features_detect(&cpu_features);
 	cpu_features_print(&cpu_features);
+	cpuid_init();
 
 	if (cmdline_get(boot_info.cmdline, "selftest", opt, sizeof(opt)))
 		selftest_run(opt);

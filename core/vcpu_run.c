@@ -9,6 +9,7 @@
 #include "core/fpu.h"
 #include "core/pathcost.h"
 #include "core/ctl.h"
+#include "core/cpuid.h"
 #include "core/guest_mem.h"
 #include "core/lib.h"
 #include "core/log.h"
@@ -64,7 +65,7 @@ static __attribute__((noinline)) void fill_string_io(struct vcpu *v,
 	seg = e->io.in ? &s.es : &s.ds;
 	int n = guest_fetch_insn(v, bytes, sizeof(bytes));
 	enum emul_mode mode = emul_mode_of(s.cr0, s.efer, v->regs.rflags, s.cs.l, s.cs.db);
-	if (n > 0 && emul_decode(&insn, bytes, (size_t)n, mode) > 0) {
+	if (n > 0 && emul_decode(&insn, bytes, (size_t)n, mode, cpuid_vendor()) > 0) {
 		addr_bytes = insn.addrsize;
 		if (!e->io.in && (insn.pfx & EMUL_PFX_SEG)) {
 			const struct vcpu_segment *segs[6] = { &s.es, &s.cs, &s.ss,

@@ -207,13 +207,14 @@ static void set_sizes(struct emul_insn *insn)
 	} else if (is64) {
 		if (insn->rex & 8)
 			insn->opsize = 8;
-		else if (insn->attr & A_F64) {
-			/* SDM 2.2.1.7 vs APM 1.2.5: 66h is ignored by Intel
-			 * and honoured by AMD on near branches. */
-			insn->opsize = 8;
-			if (opsz)
-				insn->attr |= A_VENDOR;
-		} else if (insn->attr & A_DEF64)
+		else if (insn->attr & A_F64)
+			/* Near branches: Intel ignores 66h (SDM Vol. 1
+			 * 3.6.1, Vol. 2A 2.2.1.7); AMD makes the operand size
+			 * 16 bits, so rel16, a 16-bit push or pop and a
+			 * target truncated to 16 bits (APM Vol. 3 1.2.5). */
+			insn->opsize = opsz && insn->vendor == EMUL_VENDOR_AMD
+				       ? 2 : 8;
+		else if (insn->attr & A_DEF64)
 			insn->opsize = opsz ? 2 : 8;
 		else
 			insn->opsize = opsz ? 2 : 4;
@@ -238,11 +239,7 @@ static int decode_imm(struct dstate *d, struct emul_insn *insn)
 	case IMM_MOFFS: n = insn->addrsize; break;
 	case IMM_FAR: n = v16or32; n2 = 2; break;
 	case IMM_ENTER: n = 2; n2 = 1; break;
-	case IMM_RELZ:
-		if (insn->attr & A_VENDOR)
-			return EMUL_E_UNSUPPORTED;
-		n = insn->mode == EMUL_MODE_LONG64 ? 4 : v16or32;
-		break;
+	case IMM_RELZ: n = v16or32; break;     /* 64-bit: opsize 8 or 2 */
 	case IMM_8X2: n = 1; n2 = 1; break;
 	case IMM_32: n = 4; break;
 	}
@@ -512,16 +509,20 @@ static int decode_legacy(struct dstate *d, struct emul_insn *insn,
 	return decode_operands(d, insn, seg_ovr);
 }
 
+/* The short decoder's MOV forms decode alike for both vendors. */
 int emul_decode(struct emul_insn *insn, const uint8_t *bytes, size_t avail,
-		enum emul_mode mode)
+		enum emul_mode mode, enum emul_vendor vendor)
 {
 	int len = emul_decode_short(insn, bytes, avail, mode);
 
-	return len ? len : emul_decode_full(insn, bytes, avail, mode);
+	if (!len)
+		return emul_decode_full(insn, bytes, avail, mode, vendor);
+	insn->vendor = (uint8_t)vendor;
+	return len;
 }
 
 int emul_decode_full(struct emul_insn *insn, const uint8_t *bytes,
-		     size_t avail, enum emul_mode mode)
+		     size_t avail, enum emul_mode mode, enum emul_vendor vendor)
 {
 	struct dstate d = { bytes, avail, 0 };
 	uint8_t seg_ovr = EMUL_SEG_NONE, kind;
@@ -530,6 +531,7 @@ int emul_decode_full(struct emul_insn *insn, const uint8_t *bytes,
 
 	*insn = (struct emul_insn){ 0 };
 	insn->mode = (uint8_t)mode;
+	insn->vendor = (uint8_t)vendor;
 	insn->base = -1;
 	insn->index = -1;
 	insn->scale = 1;
@@ -560,11 +562,12 @@ int emul_decode_full(struct emul_insn *insn, const uint8_t *bytes,
 	return decode_legacy(&d, insn, seg_ovr);
 }
 
-int emul_insn_len(const uint8_t *bytes, size_t avail, enum emul_mode mode)
+int emul_insn_len(const uint8_t *bytes, size_t avail, enum emul_mode mode,
+		  enum emul_vendor vendor)
 {
 	struct emul_insn insn;
 
-	return emul_decode(&insn, bytes, avail, mode);
+	return emul_decode(&insn, bytes, avail, mode, vendor);
 }
 
 bool emul_insn_is(const struct emul_insn *insn, unsigned map, uint8_t opcode,
@@ -590,4 +593,13 @@ enum emul_mode emul_mode_of(uint64_t cr0, uint64_t efer, uint64_t rflags,
 		return EMUL_MODE_VM86;
 	}
 	return cs_d ? EMUL_MODE_PROT32 : EMUL_MODE_PROT16;
+}
+
+/* Hygon's processors are AMD's design and behave as AMD's do. */
+enum emul_vendor emul_vendor_of(const char vendor_id[12])
+{
+	if (!memcmp(vendor_id, "AuthenticAMD", 12) ||
+	    !memcmp(vendor_id, "HygonGenuine", 12))
+		return EMUL_VENDOR_AMD;
+	return EMUL_VENDOR_INTEL;
 }

@@ -49,6 +49,21 @@ enum emul_mode {
 enum emul_mode emul_mode_of(uint64_t cr0, uint64_t efer, uint64_t rflags,
 			    bool cs_l, bool cs_d);
 
+/*
+ * Whose behaviour to follow where Intel and AMD processors differ: the
+ * vendor the guest's CPUID reports. docs/emulator.md ("Intel and AMD")
+ * lists every difference the emulator models: 66h on near branches in
+ * 64-bit mode (decoding and execution), MOVSXD with a 16-bit operand size,
+ * PUSH Sreg with a 32-bit operand size, REP string with a zero count.
+ */
+enum emul_vendor {
+	EMUL_VENDOR_INTEL = 0, /* also any vendor that is not AMD-compatible */
+	EMUL_VENDOR_AMD = 1,   /* AuthenticAMD, HygonGenuine */
+};
+
+/* The vendor for a CPUID leaf 0 vendor string (EBX, EDX, ECX order). */
+enum emul_vendor emul_vendor_of(const char vendor_id[12]);
+
 /* ------------------------------------------------------------------ */
 /* Decoder                                                            */
 /* ------------------------------------------------------------------ */
@@ -57,8 +72,6 @@ enum emul_mode emul_mode_of(uint64_t cr0, uint64_t efer, uint64_t rflags,
 #define EMUL_E_NEED_MORE (-1)   /* avail < 15 and the instruction needs more */
 #define EMUL_E_TOO_LONG (-2)    /* longer than 15 bytes: the CPU raises #GP(0) */
 #define EMUL_E_UD (-3)          /* the CPU raises #UD for these bytes */
-#define EMUL_E_UNSUPPORTED (-4) /* valid, but the length depends on the vendor
-				 * (66h on near branches in 64-bit mode) */
 
 #define EMUL_MAX_INSN_LEN 15
 
@@ -100,6 +113,7 @@ enum emul_sreg {
 struct emul_insn {
 	uint8_t len;      /* 1..15 */
 	uint8_t mode;     /* enum emul_mode it was decoded for */
+	uint8_t vendor;   /* enum emul_vendor it was decoded for */
 	uint8_t map;      /* enum emul_map */
 	uint8_t opcode;   /* the opcode byte within map */
 	uint8_t vex;      /* EMUL_VEX_* */
@@ -136,6 +150,8 @@ struct emul_insn {
  *   avail [IN]  number of valid bytes; pass 15 when available, then
  *               EMUL_E_NEED_MORE can never happen
  *   mode  [IN]  execution mode
+ *   vendor [IN] whose decoding to follow (66h on near branches in 64-bit
+ *               mode: Intel ignores it, AMD makes the branch 16-bit)
  * Returns the length 1..15 or an EMUL_E_* code. Every valid instruction of
  * the one-byte, 0F, 0F38 and 0F3A maps, x87, VEX, EVEX and XOP gets its
  * length even when emul_execute() would refuse to run it; undefined opcodes
@@ -143,10 +159,11 @@ struct emul_insn {
  * the CPU rejects (LEA with a register, ...) give EMUL_E_UD.
  */
 int emul_decode(struct emul_insn *insn, const uint8_t *bytes, size_t avail,
-		enum emul_mode mode);
+		enum emul_mode mode, enum emul_vendor vendor);
 
 /* emul_decode() without the decoded form. */
-int emul_insn_len(const uint8_t *bytes, size_t avail, enum emul_mode mode);
+int emul_insn_len(const uint8_t *bytes, size_t avail, enum emul_mode mode,
+		  enum emul_vendor vendor);
 
 /*
  * Is the decoded instruction map/opcode (and ModRM byte, unless modrm < 0)?
@@ -237,7 +254,8 @@ struct emul_cpu {
 	struct emul_seg seg[6]; /* enum emul_sreg order */
 	uint64_t cr0, cr2, cr3, cr4, efer;
 	uint8_t cpl;
-	uint8_t mode; /* enum emul_mode */
+	uint8_t mode;   /* enum emul_mode */
+	uint8_t vendor; /* enum emul_vendor: the guest's CPUID vendor */
 	/* Bit n set when emul_execute() wrote gpr[n] (possibly with the same
 	 * value); never cleared by the emulator. Lets a caller copy back only
 	 * those registers after clearing it before the instruction. */
@@ -355,7 +373,6 @@ enum emul_reason {
 	EMUL_R_NONE = 0,
 	EMUL_R_OPCODE,      /* valid instruction that is not emulated */
 	EMUL_R_VEX,         /* VEX/EVEX/XOP encoded (SIMD) */
-	EMUL_R_VENDOR,      /* decoding depends on the CPU vendor */
 	EMUL_R_FETCH_MMIO,  /* instruction bytes are not in RAM */
 	EMUL_R_MODE,        /* virtual-8086 mode */
 	EMUL_R_IO_PERM,     /* IO with CPL > IOPL and no io_permitted() */

@@ -26,7 +26,8 @@ int memcmp(const void *a, const void *b, size_t n);
 #define A_IMM_MASK (0xFu << A_IMM_SHIFT)
 #define A_INV64 (1u << 6)   /* #UD in 64-bit mode */
 #define A_DEF64 (1u << 7)   /* operand size defaults to 64 in 64-bit mode */
-#define A_F64 (1u << 8)     /* near branch: 64-bit, 66h vendor-dependent */
+#define A_F64 (1u << 8)     /* near branch: 64-bit in 64-bit mode; 66h
+			     * makes it 16-bit on AMD only */
 #define A_LOCK (1u << 9)    /* LOCK legal when the destination is memory */
 #define A_MEMONLY (1u << 10) /* #UD if ModRM.mod == 3 */
 #define A_UD (1u << 11)     /* undefined opcode: #UD */
@@ -34,8 +35,6 @@ int memcmp(const void *a, const void *b, size_t n);
 #define A_CRDR (1u << 13)   /* MOV CR/DR: ModRM.mod ignored, always reg */
 #define A_STRING (1u << 14) /* string instruction (REP applies) */
 #define A_REGONLY (1u << 15) /* #UD unless ModRM.mod == 3 */
-#define A_VENDOR (1u << 16) /* set by the decoder: 66h on a near branch in
-			     * 64-bit mode (Intel ignores it, AMD obeys) */
 #define A_GRPNUM_SHIFT 24
 #define A_GRPNUM(a) (((a) >> A_GRPNUM_SHIFT) & 0xFF)
 
@@ -98,7 +97,7 @@ extern const struct emul_opdesc emul_groups[GRP_COUNT][8];
 int emul_decode_short(struct emul_insn *insn, const uint8_t *bytes,
 		      size_t avail, enum emul_mode mode);
 int emul_decode_full(struct emul_insn *insn, const uint8_t *bytes,
-		     size_t avail, enum emul_mode mode);
+		     size_t avail, enum emul_mode mode, enum emul_vendor vendor);
 
 /* Handler lookup for a decoded instruction; NULL if not emulated. */
 emul_handler_fn emul_handler_of(const struct emul_insn *insn);

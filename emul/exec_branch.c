@@ -6,8 +6,9 @@
  * SDM Vol. 2 JMP/Jcc/CALL/RET/LOOP. The target is truncated to the operand
  * size and checked against the CS limit outside 64-bit mode (#GP(0)); in
  * 64-bit mode a non-canonical target is #GP(0). Far transfers are not
- * emulated. 66h on these in 64-bit mode is vendor-dependent and refused by
- * execute.c.
+ * emulated. In 64-bit mode the operand size is 64 bits, or 16 bits with
+ * 66h on AMD (the decoder decides, APM Vol. 3 1.2.5): the target is then
+ * truncated to 16 bits and a call or return moves 2 bytes of stack.
  */
 #include "emul_private.h"
 
@@ -16,7 +17,9 @@ static int branch_to(struct emul_exec *x, uint64_t target)
 	const struct emul_cpu *c = x->cpu;
 
 	if (c->mode == EMUL_MODE_LONG64) {
-		if (!emul_canonical(target))
+		if (x->insn->opsize == 2)
+			target &= 0xFFFF;
+		else if (!emul_canonical(target))
 			return emul_gp0(x);
 	} else {
 		target &= x->insn->opsize == 2 ? 0xFFFF : 0xFFFFFFFF;

@@ -108,11 +108,16 @@ int emul_exec_movx(struct emul_exec *x)
 	return done(x);
 }
 
-/* 63 in 64-bit mode: MOVSXD Gv, Ed (sign-extends only with REX.W). */
+/* 63 in 64-bit mode: MOVSXD Gv, Ed (sign-extends only with REX.W). With
+ * a 16-bit operand size Intel reads a word (SDM "MOVSXD r16, r/m16"), AMD
+ * a doubleword of which the low word is kept: the access size differs,
+ * so the faults and the MMIO read do too. */
 int emul_exec_movsxd(struct emul_exec *x)
 {
 	const struct emul_insn *in = x->insn;
-	unsigned ssize = in->opsize == 8 ? 4 : in->opsize;
+	unsigned ssize = in->opsize == 8 ||
+			 (in->opsize == 2 && x->cpu->vendor == EMUL_VENDOR_AMD)
+			 ? 4 : in->opsize;
 	struct emul_opnd src;
 	uint64_t v;
 	int rc;

@@ -115,11 +115,11 @@ int emul_exec_pop_rm(struct emul_exec *x)
 }
 
 /* 06/0E/16/1E, 0F A0/A8: PUSH Sreg. rSP moves by the operand size. With
- * a 32-bit operand size recent Intel processors write only the 16-bit
- * selector and leave the rest of the slot alone (SDM Vol. 2 PUSH; older
- * ones zero-extend); a 64-bit push stores the zero-extended selector. Both
- * match the host CPU in the differential tests; docs/emulator.md notes the
- * model dependence. */
+ * a 32-bit operand size Intel processors write only the 16-bit selector
+ * and leave the rest of the slot alone (SDM Vol. 2 PUSH: "recent
+ * processors"); AMD's write the selector zero-extended to 32 bits. A 64-bit
+ * push stores the zero-extended selector on both, a 16-bit one the
+ * selector. */
 int emul_exec_push_sreg(struct emul_exec *x)
 {
 	const struct emul_insn *in = x->insn;
@@ -127,10 +127,11 @@ int emul_exec_push_sreg(struct emul_exec *x)
 		EMUL_SEG_FS : EMUL_SEG_GS) : (in->opcode >> 3) & 3;
 	uint64_t mask = emul_addr_mask(emul_stack_size(x));
 	uint64_t sp = (x->cpu->gpr[EMUL_RSP] - in->opsize) & mask;
+	unsigned wsize = in->opsize == 4 && x->cpu->vendor != EMUL_VENDOR_AMD
+			 ? 2 : in->opsize;
 	int rc;
 
-	rc = emul_write(x, EMUL_SEG_SS, sp, in->opsize == 8 ? 8 : 2,
-			emul_seg(x, sreg)->sel);
+	rc = emul_write(x, EMUL_SEG_SS, sp, wsize, emul_seg(x, sreg)->sel);
 	if (rc)
 		return rc;
 	emul_set_sp(x, sp);

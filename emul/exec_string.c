@@ -137,10 +137,15 @@ int emul_exec_string(struct emul_exec *x)
 			return rc;
 	}
 	/* Index registers wrap within the address size; a 16-bit update
-	 * keeps the upper bits, a 32-bit one zero-extends. With a zero count
-	 * the host CPU still rewrites (zero-extends) RCX, and the index
-	 * registers of the storing forms MOVS/STOS, not those of LODS, CMPS
-	 * or SCAS: mirrored here (INS taken as a storing form). */
+	 * keeps the upper bits, a 32-bit one zero-extends. A zero count
+	 * writes nothing on AMD. On Intel it still rewrites (zero-extends)
+	 * RCX, and the index registers of the storing forms MOVS/STOS, not
+	 * those of LODS, CMPS or SCAS (INS taken as a storing form): only a
+	 * 32-bit address size in 64-bit mode shows the difference. */
+	if (rep && count == 0 && x->cpu->vendor == EMUL_VENDOR_AMD) {
+		emul_retire(x);
+		return EX_OK;
+	}
 	if (rep && count == 0 && !zero_count_writes(in->opcode)) {
 		emul_reg_set(x, EMUL_RCX, asz, 0);
 		emul_retire(x);

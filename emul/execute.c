@@ -106,15 +106,16 @@ static int fetch(struct emul_exec *x, uint64_t la, uint8_t *buf, unsigned n)
 	return EX_OK;
 }
 
-/* Does ctx->insn hold the decoding of these bytes in this mode? Compared
- * eight bytes at a time: both buffers have room for 16. */
+/* Does ctx->insn hold the decoding of these bytes in this mode for this
+ * vendor? Compared eight bytes at a time: both buffers have room for 16. */
 static bool decoded_already(const struct emul_ctx *ctx, const uint8_t *buf,
-			    unsigned n, unsigned mode)
+			    unsigned n, const struct emul_cpu *c)
 {
 	unsigned len = ctx->insn_bytes_len;
 	uint64_t a[2], b[2], mask_hi;
 
-	if (!len || len > n || ctx->insn.mode != mode)
+	if (!len || len > n || ctx->insn.mode != c->mode ||
+	    ctx->insn.vendor != c->vendor)
 		return false;
 	__builtin_memcpy(a, buf, sizeof(a));
 	__builtin_memcpy(b, ctx->insn_bytes, sizeof(b));
@@ -158,10 +159,11 @@ static int fetch_decode(struct emul_exec *x)
 	rc = fetch(x, la, buf, n1);
 	if (rc)
 		return rc;
-	if (decoded_already(ctx, buf, n1, c->mode))
+	if (decoded_already(ctx, buf, n1, c))
 		return EX_OK;
 	ctx->insn_bytes_len = 0;        /* insn is about to change */
-	rc = emul_decode(insn, buf, n1, (enum emul_mode)c->mode);
+	rc = emul_decode(insn, buf, n1, (enum emul_mode)c->mode,
+			 (enum emul_vendor)c->vendor);
 	if (rc == EMUL_E_NEED_MORE && n1 < avail) {
 		uint64_t la2 = la + n1;
 
@@ -170,7 +172,8 @@ static int fetch_decode(struct emul_exec *x)
 		rc = fetch(x, la2, buf + n1, avail - n1);
 		if (rc)
 			return rc;
-		rc = emul_decode(insn, buf, avail, (enum emul_mode)c->mode);
+		rc = emul_decode(insn, buf, avail, (enum emul_mode)c->mode,
+				 (enum emul_vendor)c->vendor);
 	}
 	switch (rc) {
 	case EMUL_E_NEED_MORE: /* ran into the CS limit */
@@ -178,8 +181,6 @@ static int fetch_decode(struct emul_exec *x)
 		return emul_gp0(x);
 	case EMUL_E_UD:
 		return emul_raise(x, 6, false, 0);
-	case EMUL_E_UNSUPPORTED:
-		return emul_unsupported(x, EMUL_R_VENDOR);
 	default:
 		memcpy(ctx->insn_bytes, buf, (unsigned)rc);
 		ctx->insn_bytes_len = (uint8_t)rc;
@@ -322,10 +323,9 @@ enum emul_status emul_execute(struct emul_ctx *ctx, struct emul_cpu *cpu,
 		return EMUL_DONE;
 	}
 	fn = (emul_handler_fn)ctx->handler;     /* set with ctx->insn */
-	if (!fn || (ctx->insn.attr & A_VENDOR)) {
+	if (!fn) {
 		ctx->busy = 0;
-		emul_unsupported(&x, !fn ? (ctx->insn.vex ? EMUL_R_VEX :
-					    EMUL_R_OPCODE) : EMUL_R_VENDOR);
+		emul_unsupported(&x, ctx->insn.vex ? EMUL_R_VEX : EMUL_R_OPCODE);
 		return EMUL_UNSUPPORTED;
 	}
 	ctx->busy = 1;
@@ -352,7 +352,6 @@ const char *emul_reason_str(unsigned reason)
 	case EMUL_R_NONE: return "none";
 	case EMUL_R_OPCODE: return "instruction not emulated";
 	case EMUL_R_VEX: return "VEX/EVEX/XOP instruction";
-	case EMUL_R_VENDOR: return "vendor-dependent encoding";
 	case EMUL_R_FETCH_MMIO: return "instruction fetch from MMIO";
 	case EMUL_R_MODE: return "virtual-8086 mode";
 	case EMUL_R_IO_PERM: return "IO permission bitmap needed";

@@ -56,6 +56,8 @@ static void random_bytes(struct rng *r, uint8_t *b, unsigned n)
 
 static void check_decoder(struct rng *r, const uint8_t *src)
 {
+	enum emul_vendor v = rng_chance(r, 50) ? EMUL_VENDOR_AMD
+					       : EMUL_VENDOR_INTEL;
 	enum emul_mode m;
 
 	for (m = EMUL_MODE_REAL; m <= EMUL_MODE_VM86; m++) {
@@ -65,18 +67,18 @@ static void check_decoder(struct rng *r, const uint8_t *src)
 		int la, lb;
 
 		memcpy(buf, src, avail);
-		la = emul_decode(&a, buf, avail, m);
-		lb = emul_decode(&b, buf, avail, m);
+		la = emul_decode(&a, buf, avail, m, v);
+		lb = emul_decode(&b, buf, avail, m, v);
 		CHECK(la == lb);
 		CHECK(la <= EMUL_MAX_INSN_LEN);
-		CHECK(la >= EMUL_E_UNSUPPORTED);
+		CHECK(la >= EMUL_E_UD);
 		CHECK(la != 0);
 		if (la > 0) {
 			CHECK((unsigned)la <= avail);
 			CHECK(a.len == la);
-			CHECK(emul_insn_len(buf, (size_t)la, m) == la);
+			CHECK(emul_insn_len(buf, (size_t)la, m, v) == la);
 			if (la > 1)
-				CHECK(emul_insn_len(buf, (size_t)la - 1, m) ==
+				CHECK(emul_insn_len(buf, (size_t)la - 1, m, v) ==
 				      EMUL_E_NEED_MORE);
 		}
 		free(buf);
@@ -171,6 +173,8 @@ static void fuzz_exec(struct rng *r, const uint8_t *bytes)
 	cpu.rflags = 2 | (rng_next(r) & 0x3CD5);
 	if (rng_chance(r, 2))
 		cpu.mode = EMUL_MODE_VM86;
+	cpu.vendor = (uint8_t)(rng_chance(r, 50) ? EMUL_VENDOR_AMD
+						 : EMUL_VENDOR_INTEL);
 	for (i = 0; i < 16; i++)
 		cpu.gpr[i] = random_reg(r);
 	cpu.rip = CODE_BASE + 0x1000 - rng_below(r, 8);
@@ -190,7 +194,8 @@ static void fuzz_exec(struct rng *r, const uint8_t *bytes)
 		decoded = true; /* no bytes at all: must fault cleanly */
 	if (insn_at)
 		decoded = emul_decode(&insn, insn_at, 15,
-				      (enum emul_mode)cpu.mode) > 0 &&
+				      (enum emul_mode)cpu.mode,
+				      (enum emul_vendor)cpu.vendor) > 0 &&
 			  !is_string(&insn);
 
 	emul_init(&ctx, &fake_ops, &fm);

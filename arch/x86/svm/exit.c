@@ -10,6 +10,7 @@
  */
 #include "arch/x86/svm/svm.h"
 #include "arch/x86/cpu.h"
+#include "core/cpuid.h"
 #include "core/guest_mem.h"
 #include "core/lib.h"
 #include "core/log.h"
@@ -60,7 +61,7 @@ static __attribute__((noinline)) uint32_t insn_len_decoded(struct vcpu *v,
 	enum emul_mode mode = emul_mode_of(h->cr0, h->efer, h->rflags,
 					   (h->cs.attrib >> 9) & 1,
 					   (h->cs.attrib >> 10) & 1);
-	int len = emul_decode(&insn, bytes, (size_t)n, mode);
+	int len = emul_decode(&insn, bytes, (size_t)n, mode, cpuid_vendor());
 	if (len <= 0 || !emul_insn_is(&insn, map, opcode, modrm))
 		return 0;
 	return (uint32_t)len;

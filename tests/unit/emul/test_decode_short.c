@@ -107,7 +107,7 @@ static void check_one(const uint8_t *b, size_t avail, unsigned npfx,
 
 	memset(&s, 0x5A, sizeof(s));
 	ns = emul_decode_short(&s, b, avail, mode);
-	nf = emul_decode_full(&f, b, avail, mode);
+	nf = emul_decode_full(&f, b, avail, mode, EMUL_VENDOR_INTEL);
 	t->cases++;
 	t->expected += short_form(b, npfx, pat, mode) == 1;
 	if (ns == 0) {
@@ -181,10 +181,13 @@ static void test_fallback(void **state)
 	struct emul_insn insn;
 
 	(void)state;
-	assert_int_equal(emul_decode(&insn, ud, 15, EMUL_MODE_LONG64), EMUL_E_UD);
-	assert_int_equal(emul_decode(&insn, lock_mov, 15, EMUL_MODE_LONG64),
+	assert_int_equal(emul_decode(&insn, ud, 15, EMUL_MODE_LONG64,
+				     EMUL_VENDOR_INTEL), EMUL_E_UD);
+	assert_int_equal(emul_decode(&insn, lock_mov, 15, EMUL_MODE_LONG64,
+				     EMUL_VENDOR_INTEL),
 			 EMUL_E_UD);
-	assert_int_equal(emul_decode(&insn, short_bytes, 3, EMUL_MODE_LONG64),
+	assert_int_equal(emul_decode(&insn, short_bytes, 3, EMUL_MODE_LONG64,
+				     EMUL_VENDOR_INTEL),
 			 EMUL_E_NEED_MORE);
 }
 

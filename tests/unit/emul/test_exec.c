@@ -271,12 +271,6 @@ static void test_refusals(void **state)
 	setup(EMUL_MODE_LONG64, "c5 f8 10 00");        /* vmovups */
 	assert_int_equal(run(), EMUL_UNSUPPORTED);
 	assert_int_equal(res.reason, EMUL_R_VEX);
-	setup(EMUL_MODE_LONG64, "66 e8 00 00");        /* vendor-dependent */
-	assert_int_equal(run(), EMUL_UNSUPPORTED);
-	assert_int_equal(res.reason, EMUL_R_VENDOR);
-	setup(EMUL_MODE_LONG64, "66 eb 00");
-	assert_int_equal(run(), EMUL_UNSUPPORTED);
-	assert_int_equal(res.reason, EMUL_R_VENDOR);
 	setup(EMUL_MODE_PROT32, "8e d8");              /* mov ds, ax */
 	assert_int_equal(run(), EMUL_UNSUPPORTED);
 	setup(EMUL_MODE_PROT32, "f4");                 /* hlt */
