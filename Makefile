@@ -7,8 +7,37 @@
 #                   BOCHS_PLATFORM=bochs-ryzen for SVM + NPT)
 #   make test       host unit tests (cmocka), then system tests (pytest)
 #
+# Each goal first installs the Debian packages it needs and the machine
+# lacks (tools/packages.txt, tools/packages.sh; NO_PACKAGES=1 skips that).
+#
 # The hypervisor is freestanding: no libc, its own formatter, compiled with
 # general-purpose registers only so no exception path ever touches SSE state.
+
+# ---- packages -------------------------------------------------------------
+# Before anything else is evaluated (the $(shell) calls below need gcc and
+# python3): the uses of tools/packages.txt each goal needs. A goal not named
+# here (a file under build/, headers-check, ...) needs the build's.
+PKG_USES_all        := build
+PKG_USES_run        := build qemu
+PKG_USES_run-uefi   := build qemu
+PKG_USES_run-bochs  := build bochs
+PKG_USES_bench      := build qemu bochs
+PKG_USES_test       := build qemu bochs test
+PKG_USES_test-system := build qemu bochs test
+PKG_USES_test-unit  := build test
+PKG_USES_test-emul  := build test
+PKG_USES_test-ctl   := build test
+PKG_USES_clean      := none
+PKG_USES := $(filter-out none,$(sort $(foreach g,$(or $(MAKECMDGOALS),all),\
+              $(or $(PKG_USES_$(g)),build))))
+ifeq ($(MAKELEVEL)$(NO_PACKAGES),0)
+ifneq ($(PKG_USES),)
+$(shell tools/packages.sh $(PKG_USES) >&2)
+ifneq ($(.SHELLSTATUS),0)
+$(error missing Debian packages (see above and tools/packages.txt))
+endif
+endif
+endif
 
 BUILD   ?= build
 CC      := gcc
