@@ -65,6 +65,10 @@ enum vexit_reason {
 	VEXIT_HOST_INTR,        /* a host interrupt stopped the guest */
 	VEXIT_FAIL_ENTRY,       /* the CPU refused the state: hw_reason says why */
 	VEXIT_UNDEFINED,        /* an instruction the virtual CPU lacks: #UD */
+	VEXIT_RDPMC,            /* no performance counters: #GP(0) */
+	VEXIT_NOP,              /* an instruction that does nothing here (INVD):
+				 * step over insn_len bytes */
+	VEXIT_RESUME,           /* the backend handled it: enter again */
 	VEXIT_UNKNOWN,          /* anything else: hw_reason is the vendor code */
 };
 
@@ -86,6 +90,9 @@ struct vexit {
 		struct {
 			uint32_t vector, error_code;
 			bool has_error_code;
+			/* raised while delivering the same vector: on
+			 * hardware that delivery would repeat forever */
+			bool recursed;
 		} exc;
 		struct {
 			uint32_t index;
@@ -150,6 +157,8 @@ struct vcpu {
 	/* An instruction we (or the VMM) completed retired while single-
 	 * stepping: its #DB trap is reported before the guest runs again. */
 	bool step_trap_due;
+	/* the last #DB reflected (core/exc_reflect.c): exit count, RIP, RSP */
+	uint64_t db_reflect_exits, db_reflect_rip, db_reflect_rsp;
 	uint64_t exits;         /* statistics */
 	uint64_t exits_to_ctl;
 };

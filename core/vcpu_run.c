@@ -21,6 +21,7 @@
 #include "core/emul_glue.h"
 #include "core/memory.h"
 #include "core/msr.h"
+#include "core/exc_reflect.h"
 
 #define RFLAGS_DF (1ULL << 10)
 #define TRAP_DB 1
@@ -475,6 +476,23 @@ static enum exit_action handle_exit(struct vcpu *v, struct vexit *e,
 	case VEXIT_UNDEFINED:
 		virt->inject_exception(v, TRAP_UD, false, 0);
 		return EXIT_RESUME;
+	case VEXIT_RDPMC:
+		/* no counters are virtualized: every RDPMC is an invalid
+		 * counter, #GP(0) at any CPL (docs/hypercall-abi.md) */
+		virt->inject_exception(v, TRAP_GP, true, 0);
+		return EXIT_RESUME;
+	case VEXIT_NOP:
+		if (!e->insn_len)
+			break;          /* cannot step over it: UNKNOWN */
+		v->regs.rip += e->insn_len;
+		retired_outside_guest(v);
+		return EXIT_RESUME;
+	case VEXIT_RESUME:
+		return EXIT_RESUME;
+	case VEXIT_EXCEPTION:
+		if (exc_reflect(v, e))
+			return EXIT_RESUME;
+		break;
 	case VEXIT_HYPERCALL:
 		/* only the control partition may call (abi/hypercall.h) */
 		if (v->vm->bad_hypercalls++ < 8)
@@ -486,7 +504,7 @@ static enum exit_action handle_exit(struct vcpu *v, struct vexit *e,
 		break;
 	}
 	if (e->insn_len == 0 && (e->reason == VEXIT_IO || e->reason == VEXIT_CPUID ||
-				 e->reason == VEXIT_HLT)) {
+				 e->reason == VEXIT_HLT || e->reason == VEXIT_NOP)) {
 		/* cannot step over what we cannot decode: let the VMM see it
 		 * as an unknown exit rather than loop */
 		e->reason = VEXIT_UNKNOWN;

@@ -43,6 +43,7 @@ struct vm {
 	unsigned nvcpus;
 	int ctl_window;                 /* index of its window in the ctl, or -1 */
 	uint64_t bad_hypercalls;        /* VMMCALL/VMCALL from a plain guest */
+	uint64_t exc_storms;            /* recursing #AC/#DB deliveries stopped */
 	uint64_t emul_failures;         /* MMIO instructions emul/ refused */
 	/* The slot extent of the last guest-memory access: guest page-table
 	 * walks on the exit path hit it nearly always. Cleared on any slot

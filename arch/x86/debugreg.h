@@ -1,8 +1,22 @@
 /*
- * Guest debug registers shared by both backends (KVM_DEBUG_GUEST): the DR7
- * value for a vCPU's breakpoints, and loading DR0-DR3, which neither VMRUN
- * nor VM entry switches (APM 15.5.1, SDM 27.3.1); the hypervisor never
- * uses them, so a debugged vCPU's addresses are loaded before its entry.
+ * Guest debug registers shared by both backends: each vCPU's own DR0-DR3
+ * (and DR6 on VMX), and KVM_DEBUG_GUEST's breakpoints.
+ *
+ * Neither VMRUN nor VM entry switches DR0-DR3 (APM 15.5.1, SDM 27.3.1),
+ * nor does VM entry switch DR6 (only the VMCB holds it); DR7 is in the
+ * VMCB and the VMCS. The hypervisor never uses DR0-DR3 itself, so they are
+ * switched lazily, as KVM does: a vCPU's MOV DR is intercepted until its
+ * first one, which makes the vCPU "live" (the intercept goes away and the
+ * instruction is executed again, natively). The hardware registers then
+ * belong to one live vCPU at a time, the owner; another live vCPU's entry
+ * saves the owner's values and loads its own. A vCPU that never touches
+ * its debug registers (the control partition, most guests) costs nothing:
+ * its DR7 (0x400 unless it wrote it, which would have made it live)
+ * disables whatever DR0-DR3 hold, and it cannot read them.
+ *
+ * KVM_DEBUG_GUEST's breakpoints take precedence: while they are armed, the
+ * owner's values are saved and the breakpoint addresses are loaded before
+ * each entry (docs/hypercall-abi.md, KVM_DEBUG_GUEST).
  */
 #ifndef ARCH_X86_DEBUGREG_H
 #define ARCH_X86_DEBUGREG_H
@@ -12,11 +26,49 @@
 #include "core/vcpu.h"
 
 #define DR7_FIXED   0x400ULL
+#define DR6_INIT    0xffff0ff0ULL
 #define TRAP_DB_VECTOR 1
+
+/* One vCPU's debug registers while they are not in the hardware. */
+struct debugreg_guest {
+	uint64_t dr[4];
+	uint64_t dr6;
+	bool live;              /* MOV DR runs natively; switched at entry */
+	bool dr6_soft;          /* DR6 is ours to switch (VMX), not the VMCB's */
+};
+
+extern struct debugreg_guest *debugreg_owner;   /* per CPU once SMP lands */
+
+/* Reset values (SDM 9.1.1); dr6_soft for VMX. */
+void debugreg_guest_init(struct debugreg_guest *g, bool dr6_soft);
+/* The vCPU is freed: it no longer owns the hardware registers. */
+void debugreg_guest_forget(struct debugreg_guest *g);
+/* Makes g live: its MOV DR will run natively from the next entry on. */
+void debugreg_guest_go_live(struct debugreg_guest *g);
+/* Sets g's DR6 (a #DB the hypervisor reflects on VMX), in the hardware if
+ * g owns it. */
+void debugreg_guest_set_dr6(struct debugreg_guest *g, uint64_t dr6);
+uint64_t debugreg_guest_dr6(const struct debugreg_guest *g);
+
+void debugreg_switch(struct debugreg_guest *g, const struct vcpu_debug *d,
+		     bool breakpoints);
+
+/*
+ * Before each entry: the hardware DR0-DR3 (DR6) become g's, or the
+ * breakpoint addresses of KVM_DEBUG_GUEST when 'breakpoints'. Inline: it
+ * is on every entry, and the common case is one test of two flags.
+ */
+static inline void debugreg_enter(struct debugreg_guest *g, const struct vcpu_debug *d,
+				  bool breakpoints)
+{
+	if (__builtin_expect(!(g->live | breakpoints), 1) ||
+	    (!breakpoints && debugreg_owner == g))
+		return;
+	debugreg_switch(g, d, breakpoints);
+}
 
 /* DR7 with G0-G3 for the armed breakpoints: execute, length 1 (SDM 17.2.4). */
 uint64_t debugreg_dr7(const struct vcpu_debug *d);
-void debugreg_load(const struct vcpu_debug *d);
 
 struct trap_frame;
 /*

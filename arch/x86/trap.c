@@ -75,6 +75,19 @@ void trap_dump(const struct trap_frame *tf)
 	stack_trace(tf->rip, tf->rbp);
 }
 
+/* Nothing in the hypervisor sends or expects NMIs: one (a platform's
+ * watchdog or error report, or one that arrived while a VMX guest ran and
+ * vmx/exit.c passed on) is logged, like Linux's "NMI received for unknown
+ * reason", and execution goes on. */
+static void host_nmi(void)
+{
+	static uint64_t count;
+
+	if (count++ < 4)
+		printk("hv: NMI received (%lu so far), nothing uses NMIs: ignored\n",
+		       count);
+}
+
 void trap_dispatch(struct trap_frame *tf)
 {
 	if (tf->vector >= TRAP_NUM_EXCEPTIONS && irq_handlers[tf->vector]) {
@@ -83,6 +96,10 @@ void trap_dispatch(struct trap_frame *tf)
 	}
 	if (tf->vector == TRAP_DB && debugreg_stray_host_step(tf))
 		return;
+	if (tf->vector == TRAP_NMI) {
+		host_nmi();
+		return;
+	}
 	trap_dump(tf);
 	if (tf->vector >= TRAP_NUM_EXCEPTIONS)
 		panic("unexpected interrupt vector %lu", tf->vector);

@@ -17,6 +17,7 @@
 #define TRAP_DF   8
 #define TRAP_GP   13
 #define TRAP_PF   14
+#define TRAP_AC   17
 #define TRAP_MC   18
 #define TRAP_NUM_EXCEPTIONS 32
 

@@ -29,7 +29,7 @@ TG_OBJ := $(TG_OUT)/obj
 # The guests of the kvm.h ABI tests (tests/system/test_abi_*.py).
 TG_ABI_GUESTS := $(TG_OUT)/mmio.bin $(TG_OUT)/irq.bin $(TG_OUT)/irqreal.bin \
                  $(TG_OUT)/dirty.bin $(TG_OUT)/paging.bin $(TG_OUT)/triple.bin \
-                 $(TG_OUT)/msr.bin $(TG_OUT)/spin.bin
+                 $(TG_OUT)/msr.bin $(TG_OUT)/spin.bin $(TG_OUT)/hostile.bin
 TEST_GUESTS := $(TG_OUT)/real.bin $(TG_OUT)/prot32.bin $(TG_OUT)/long64.bin \
                $(TG_OUT)/mbhello.elf $(TG_OUT)/bench.bin $(TG_OUT)/bench32.bin \
                $(TG_ABI_GUESTS)
@@ -82,10 +82,12 @@ TG_TRIPLE_OBJS  := $(TG_OBJ)/32/prot32/entry.o $(TG_OBJ)/32/triple/main.o $(TG_L
 TG_MSR_OBJS     := $(TG_OBJ)/64/long64/entry.o $(TG_OBJ)/64/msr/main.o $(TG_IDT_64) \
                    $(TG_LIB_64)
 TG_SPIN_OBJS    := $(TG_OBJ)/32/prot32/entry.o $(TG_OBJ)/32/spin/main.o $(TG_LIB_32)
+TG_HOSTILE_OBJS := $(TG_OBJ)/64/hostile/entry.o $(TG_OBJ)/64/hostile/main.o \
+                   $(TG_OBJ)/64/hostile/storm_ac.o $(TG_IDT_64) $(TG_LIB_64)
 TG_ALL_OBJS := $(TG_REAL_OBJS) $(TG_PROT32_OBJS) $(TG_LONG64_OBJS) $(TG_MBHELLO_OBJS) \
                $(TG_BENCH_OBJS) $(TG_MMIO_OBJS) $(TG_IRQ_OBJS) $(TG_IRQREAL_OBJS) \
                $(TG_DIRTY_OBJS) $(TG_PAGING_OBJS) $(TG_TRIPLE_OBJS) $(TG_MSR_OBJS) \
-               $(TG_SPIN_OBJS) $(TG_BENCH32_OBJS)
+               $(TG_SPIN_OBJS) $(TG_BENCH32_OBJS) $(TG_HOSTILE_OBJS)
 
 .PHONY: test-guests test-guests-qemu test-guests-clean
 test-guests: $(TEST_GUESTS)
@@ -137,6 +139,9 @@ $(TG_OBJ)/mmio.elf: $(TG_MMIO_OBJS) $(TG_DIR)/flat.ld $(TG_DIR)/debug-sections.l
 
 $(TG_OBJ)/msr.elf: $(TG_MSR_OBJS) $(TG_DIR)/flat.ld $(TG_DIR)/debug-sections.ld
 	$(TG_LD) -m elf_x86_64 $(TG_LDFLAGS) -T $(TG_DIR)/flat.ld -o $@ $(TG_MSR_OBJS)
+
+$(TG_OBJ)/hostile.elf: $(TG_HOSTILE_OBJS) $(TG_DIR)/flat.ld $(TG_DIR)/debug-sections.ld
+	$(TG_LD) -m elf_x86_64 $(TG_LDFLAGS) -T $(TG_DIR)/flat.ld -o $@ $(TG_HOSTILE_OBJS)
 
 $(TG_OBJ)/irq.elf: $(TG_IRQ_OBJS) $(TG_DIR)/flat.ld $(TG_DIR)/debug-sections.ld
 	$(TG_LD) -m elf_i386 $(TG_LDFLAGS) -T $(TG_DIR)/flat.ld -o $@ $(TG_IRQ_OBJS)

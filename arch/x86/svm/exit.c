@@ -10,6 +10,7 @@
  */
 #include "arch/x86/svm/svm.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/trap.h"
 #include "core/cpuid.h"
 #include "core/guest_mem.h"
 #include "core/lib.h"
@@ -119,6 +120,23 @@ static void decode_ioio(struct svm_vcpu *sv, struct vexit *e)
 	e->insn_len = (uint32_t)(sv->vmcb->control.exitinfo2 - h->rip);
 }
 
+/* The guest's first MOV DR: from now on they run natively, and its DR0-DR3
+ * are switched at entry (arch/x86/debugreg.h). The instruction is executed
+ * again, without the intercept. */
+static void svm_dr_go_live(struct svm_vcpu *sv)
+{
+	sv->vmcb->control.intercept_dr = 0;
+	debugreg_guest_go_live(&sv->dr);
+}
+
+/* A machine check while the guest ran is the host's: its handler decides
+ * (KVM does the same). The hypervisor has no recovery, so its handler
+ * reports the crash dump and halts. */
+static void svm_host_machine_check(void)
+{
+	__asm__ volatile("int $18");
+}
+
 void svm_decode_exit(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e)
 {
 	const struct vmcb_control *c = &sv->vmcb->control;
@@ -170,6 +188,19 @@ void svm_decode_exit(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e)
 	case SVM_EXIT_SHUTDOWN:
 		e->reason = VEXIT_SHUTDOWN;
 		return;
+	case SVM_EXIT_INVD:
+		/* INVD would drop dirty lines of other VMs and ours (APM
+		 * 15.9): guest RAM is write-back and coherent, so it is a no-op */
+		e->reason = VEXIT_NOP;
+		e->insn_len = insn_len_checked(v, sv, EMUL_OPC_INVD);
+		return;
+	case SVM_EXIT_RDPMC:
+		e->reason = VEXIT_RDPMC;
+		return;
+	case SVM_EXIT_EXCP_BASE + TRAP_MC:
+		svm_host_machine_check();
+		e->reason = VEXIT_HOST_INTR;
+		return;
 	case SVM_EXIT_INTR:
 	case SVM_EXIT_NMI:
 	case SVM_EXIT_SMI:
@@ -196,11 +227,22 @@ void svm_decode_exit(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e)
 		e->reason = VEXIT_UNDEFINED;
 		return;
 	default:
+		if (code >= SVM_EXIT_READ_DR0 && code <= SVM_EXIT_WRITE_DR7) {
+			svm_dr_go_live(sv);
+			e->reason = VEXIT_RESUME;
+			return;
+		}
 		if (code >= SVM_EXIT_EXCP_BASE && code < SVM_EXIT_EXCP_BASE + 32) {
 			e->reason = VEXIT_EXCEPTION;
 			e->exc.vector = (uint32_t)(code - SVM_EXIT_EXCP_BASE);
 			e->exc.error_code = (uint32_t)c->exitinfo1;
 			e->exc.has_error_code = true;
+			e->exc.recursed = (c->exitintinfo & (SVM_EVTINJ_VALID | 0x7ffu)) ==
+					  (SVM_EVTINJ_VALID | SVM_EVTINJ_TYPE_EXEPT |
+					   e->exc.vector);
+			/* that delivery is not repeated (core reports it) */
+			if (e->exc.recursed)
+				sv->vmcb->control.eventinj = 0;
 			return;
 		}
 		e->reason = VEXIT_UNKNOWN;

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "arch/x86/debugreg.h"
 #include "arch/x86/desc.h"
 #include "arch/x86/svm/vmcb.h"
 #include "arch/x86/virt.h"
@@ -26,6 +27,7 @@ struct svm_vcpu {
 	struct svm_vm *vm;
 	uint64_t slat_gen_seen; /* older than vm->slat_gen: flush this ASID */
 	bool load_drs;          /* being debugged: DR0-3 hold its breakpoints */
+	struct debugreg_guest dr;       /* its own DR0-3 (DR6/7: the VMCB) */
 	uint64_t exit_rip;      /* RIP at the last exit: a shadow ends when it moves */
 	bool have_saved;        /* 'saved' holds the last state set_sregs wrote */
 	struct vmcb_save saved; /* restored when the CPU refuses that state */

@@ -6,12 +6,14 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/debugreg.h"
+#include "arch/x86/trap.h"
 #include "core/lib.h"
 #include "core/log.h"
 #include "core/memory.h"
 #include "abi/errno.h"
 
 #define PAT_POWER_ON 0x0007040600070406ULL     /* SDM Vol. 3 11.12.4 */
+#define SVM_INTERCEPT_DR_ALL 0x00ff00ffu        /* DR0-7 reads and writes */
 
 static struct svm_vcpu *to_svm(struct vcpu *v)
 {
@@ -25,13 +27,21 @@ static void set_intercepts(struct vmcb_control *c)
 			     SVM_INTERCEPT_CPUID | SVM_INTERCEPT_HLT |
 			     SVM_INTERCEPT_INVLPGA | SVM_INTERCEPT_IOIO |
 			     SVM_INTERCEPT_MSR | SVM_INTERCEPT_SHUTDOWN |
-			     SVM_INTERCEPT_FERR_FREEZE | SVM_INTERCEPT_TASK_SWITCH;
+			     SVM_INTERCEPT_FERR_FREEZE | SVM_INTERCEPT_TASK_SWITCH |
+			     SVM_INTERCEPT_INVD | SVM_INTERCEPT_RDPMC;
 	/* VMRUN must be intercepted (APM 15.5.1); the rest of SVM is ours. */
 	c->intercept_misc2 = SVM_INTERCEPT_VMRUN | SVM_INTERCEPT_VMMCALL |
 			     SVM_INTERCEPT_VMLOAD | SVM_INTERCEPT_VMSAVE |
 			     SVM_INTERCEPT_STGI | SVM_INTERCEPT_CLGI |
 			     SVM_INTERCEPT_SKINIT | SVM_INTERCEPT_XSETBV |
 			     SVM_INTERCEPT_MONITOR | SVM_INTERCEPT_MWAIT;
+	/* #DB and #AC always: a delivery that raises the same exception
+	 * again would otherwise loop inside the CPU where no host interrupt
+	 * gets through (CVE-2015-8104, CVE-2015-5307); core reflects them
+	 * (core/exc_reflect.c). #MC is the host's (exit.c). */
+	c->intercept_exceptions = 1u << TRAP_DB | 1u << TRAP_AC | 1u << TRAP_MC;
+	/* reads and writes of DR0-DR7 until the first (debugreg.h) */
+	c->intercept_dr = SVM_INTERCEPT_DR_ALL;
 }
 
 int svm_vcpu_init(struct vcpu *v, void *vm_arch)
@@ -65,7 +75,8 @@ int svm_vcpu_init(struct vcpu *v, void *vm_arch)
 	sv->vmcb->save.g_pat = PAT_POWER_ON;
 	sv->vmcb->save.efer = EFER_SVME;        /* required for VMRUN */
 	sv->vmcb->save.dr7 = 0x400;
-	sv->vmcb->save.dr6 = 0xffff0ff0;
+	sv->vmcb->save.dr6 = DR6_INIT;
+	debugreg_guest_init(&sv->dr, false);
 	v->arch = sv;
 	return 0;
 }
@@ -76,6 +87,7 @@ void svm_vcpu_free(struct vcpu *v)
 
 	if (!sv)
 		return;
+	debugreg_guest_forget(&sv->dr);
 	page_free(sv->vmcb_pa, 1);
 	page_free((uint64_t)sv, 1);
 	v->arch = 0;
@@ -224,8 +236,7 @@ void svm_run(struct vcpu *v, struct vexit *e)
 		sv->slat_gen_seen = sv->vm->slat_gen;
 	}
 
-	if (sv->load_drs)
-		debugreg_load(&v->debug);
+	debugreg_enter(&sv->dr, &v->debug, sv->load_drs);
 	svm_vmrun(&v->regs, sv->vmcb_pa, svm_host_vmcb_pa());
 
 	/* A refused VMRUN leaves no guest state behind (platform-notes: the

@@ -15,6 +15,7 @@
 #define SVM_INTERCEPT_SMI       (1u << 2)
 #define SVM_INTERCEPT_INIT      (1u << 3)
 #define SVM_INTERCEPT_VINTR     (1u << 4)
+#define SVM_INTERCEPT_RDPMC     (1u << 15)
 #define SVM_INTERCEPT_CPUID     (1u << 18)
 #define SVM_INTERCEPT_INVD      (1u << 22)
 #define SVM_INTERCEPT_HLT       (1u << 24)
@@ -61,12 +62,15 @@
 /* Exit codes (APM Appendix C) */
 #define SVM_EXIT_READ_CR0       0x000
 #define SVM_EXIT_WRITE_CR0      0x010
+#define SVM_EXIT_READ_DR0       0x020
+#define SVM_EXIT_WRITE_DR7      0x037   /* 0x20-0x2f reads, 0x30-0x3f writes */
 #define SVM_EXIT_EXCP_BASE      0x040
 #define SVM_EXIT_INTR           0x060
 #define SVM_EXIT_NMI            0x061
 #define SVM_EXIT_SMI            0x062
 #define SVM_EXIT_INIT           0x063
 #define SVM_EXIT_VINTR          0x064
+#define SVM_EXIT_RDPMC          0x06f
 #define SVM_EXIT_CPUID          0x072
 #define SVM_EXIT_IRET           0x074
 #define SVM_EXIT_INVD           0x076

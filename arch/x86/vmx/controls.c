@@ -133,10 +133,14 @@ int vmx_controls_compute(const struct vmx_cap_msrs *m, struct vmx_controls *c,
 
 	/* HLT, CR8 (the real TPR must stay ours), IO through the bitmaps
 	 * (unconditional IO exiting stays 0), MSRs through the bitmap, the
-	 * guest's TSC as an offset. The interrupt-window control is switched
-	 * per entry: it must be allowed but starts 0. */
+	 * guest's TSC as an offset. RDPMC (the host's counters), MONITOR and
+	 * MWAIT (CPUID hides them: #UD, as on SVM), and MOV DR until a vCPU's
+	 * first (arch/x86/debugreg.h; cleared per vCPU). The interrupt-window
+	 * control is switched per entry: it must be allowed but starts 0. */
 	want = VMX_PROC_HLT_EXIT | VMX_PROC_CR8_LOAD_EXIT | VMX_PROC_CR8_STORE_EXIT |
-	       VMX_PROC_USE_IO_BITMAPS | VMX_PROC_USE_MSR_BITMAPS | VMX_PROC_TSC_OFFSET;
+	       VMX_PROC_USE_IO_BITMAPS | VMX_PROC_USE_MSR_BITMAPS | VMX_PROC_TSC_OFFSET |
+	       VMX_PROC_RDPMC_EXIT | VMX_PROC_MWAIT_EXIT | VMX_PROC_MONITOR_EXIT |
+	       VMX_PROC_MOV_DR_EXIT;
 	if (allowed1(proc_cap, VMX_PROC_SECONDARY))
 		want |= VMX_PROC_SECONDARY;
 	if (adjust("primary processor-based", use_true ? MSR_TRUE_PROCBASED : MSR_PROCBASED,

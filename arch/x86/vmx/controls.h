@@ -25,13 +25,17 @@
 #define VMX_PROC_INTR_WINDOW_EXIT    (1u << 2)
 #define VMX_PROC_TSC_OFFSET          (1u << 3)
 #define VMX_PROC_HLT_EXIT            (1u << 7)
+#define VMX_PROC_MWAIT_EXIT          (1u << 10)
+#define VMX_PROC_RDPMC_EXIT          (1u << 11)
 #define VMX_PROC_CR3_LOAD_EXIT       (1u << 15)
 #define VMX_PROC_CR3_STORE_EXIT      (1u << 16)
 #define VMX_PROC_CR8_LOAD_EXIT       (1u << 19)
 #define VMX_PROC_CR8_STORE_EXIT      (1u << 20)
+#define VMX_PROC_MOV_DR_EXIT         (1u << 23)
 #define VMX_PROC_UNCOND_IO_EXIT      (1u << 24)
 #define VMX_PROC_USE_IO_BITMAPS      (1u << 25)
 #define VMX_PROC_USE_MSR_BITMAPS     (1u << 28)
+#define VMX_PROC_MONITOR_EXIT        (1u << 29)
 #define VMX_PROC_SECONDARY           (1u << 31)
 
 /* Secondary processor-based VM-execution controls (SDM 24.6.2) */

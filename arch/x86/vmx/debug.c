@@ -2,7 +2,7 @@
  * Guest debugging on VMX (KVM_DEBUG_GUEST). DR7 is a VMCS guest field
  * loaded on entry ("load debug controls", SDM Vol. 3 26.3.2.1); DR0-DR3 are
  * loaded before each entry of a debugged vCPU (arch/x86/debugreg.c). #DB
- * is intercepted through the exception bitmap while debugging, so every
+ * is always intercepted through the exception bitmap (vcpu.c), so every
  * breakpoint or step exits.
  */
 #include "arch/x86/vmx/vmx.h"
@@ -12,13 +12,7 @@ void vmx_set_debug(struct vcpu *v)
 {
 	struct vmx_vcpu *x = vmx_vcpu_load(v);
 	const struct vcpu_debug *d = &v->debug;
-	uint32_t bitmap = vmcs_read32(VMCS_EXCEPTION_BITMAP);
 
-	if (d->enabled)
-		bitmap |= 1u << TRAP_DB_VECTOR;
-	else
-		bitmap &= ~(1u << TRAP_DB_VECTOR);
-	vmcs_write(VMCS_EXCEPTION_BITMAP, bitmap);
 	vmcs_write(VMCS_GUEST_DR7, debugreg_dr7(d));
 	x->load_drs = d->enabled && d->bp_enabled;
 }

@@ -16,6 +16,9 @@
 #include "core/vm.h"
 
 #define TRAP_UD 6
+#define TRAP_MC 18
+#define DR6_B0_B3 0xfULL
+#define DR6_EXIT_BITS 0x600fULL /* B0-B3, BD, BS */
 
 /* Exit qualification for IO instructions (SDM Table 27-5) */
 #define IOQ_SIZE(q)      (((q) & 7) + 1)        /* 0: 1 byte, 1: 2, 3: 4 */
@@ -39,22 +42,81 @@ static uint32_t insn_len(void)
 	return vmcs_read32(VMCS_EXIT_INSN_LEN);
 }
 
+/* A #DB exit leaves DR6 alone and says in the exit qualification what
+ * the CPU would have set (SDM 27.1, Table 27-1): B0-B3, BD, BS. They go
+ * into the guest's DR6 as the #DB would have put them (SDM 17.2.3: the
+ * other bits stay; core reflects the #DB or reports it to the VMM). */
+static void db_to_guest_dr6(struct vmx_vcpu *x)
+{
+	uint64_t q = vmcs_read(VMCS_EXIT_QUALIFICATION) & DR6_EXIT_BITS;
+	uint64_t dr6 = debugreg_guest_dr6(&x->dr);
+
+	debugreg_guest_set_dr6(&x->dr, (dr6 & ~DR6_B0_B3) | DR6_INIT | q);
+}
+
+/* The delivery of a hardware exception raised this exception again. */
+static bool recursed(uint32_t vector)
+{
+	uint32_t idt = vmcs_read32(VMCS_IDT_VECTORING_INFO);
+
+	return (idt & (VMX_INTR_VALID | VMX_INTR_TYPE_MASK | 0xff)) ==
+	       (VMX_INTR_VALID | VMX_INTR_TYPE_HW_EXC | vector);
+}
+
 static enum vmx_exit_action vmx_exit_exception(struct vcpu *v, struct vmx_vcpu *x,
 					       struct vexit *e)
 {
 	uint32_t info = vmcs_read32(VMCS_EXIT_INTR_INFO);
 
 	(void)v;
-	(void)x;
-	/* an NMI was the host's (NMI exiting); nothing of ours uses NMIs yet */
+	/* An NMI was the host's (NMI exiting): it is still the host's to
+	 * handle, so it goes to the host's handler now, as KVM does; the
+	 * handler's IRET ends the NMI blocking the exit left (SDM 27.5.5). */
 	if ((info & VMX_INTR_TYPE_MASK) == VMX_INTR_TYPE_NMI) {
+		__asm__ volatile("int $2");
 		e->reason = VEXIT_HOST_INTR;
 		return VMX_EXIT_TO_CORE;
 	}
 	e->reason = VEXIT_EXCEPTION;
 	e->exc.vector = VMX_INTR_VECTOR(info);
+	/* a machine check is the host's: its handler decides (KVM does the
+	 * same); ours has no recovery, it dumps and halts */
+	if (e->exc.vector == TRAP_MC) {
+		__asm__ volatile("int $18");
+		e->reason = VEXIT_HOST_INTR;
+		return VMX_EXIT_TO_CORE;
+	}
+	if (e->exc.vector == TRAP_DB_VECTOR)
+		db_to_guest_dr6(x);
 	e->exc.has_error_code = info & VMX_INTR_HAS_ERROR;
 	e->exc.error_code = e->exc.has_error_code ? vmcs_read32(VMCS_EXIT_INTR_ERROR) : 0;
+	e->exc.recursed = recursed(e->exc.vector);
+	if (e->exc.recursed)    /* that delivery is not repeated (core reports it) */
+		vmcs_write(VMCS_ENTRY_INTR_INFO, 0);
+	return VMX_EXIT_TO_CORE;
+}
+
+/* The guest's first MOV DR: from now on they run natively, and its DR0-DR3
+ * and DR6 are switched at entry (arch/x86/debugreg.h). The instruction is
+ * executed again, without the exit. */
+static enum vmx_exit_action vmx_exit_dr_access(struct vcpu *v, struct vmx_vcpu *x,
+					       struct vexit *e)
+{
+	(void)v;
+	(void)e;
+	x->proc &= ~VMX_PROC_MOV_DR_EXIT;
+	vmcs_write(VMCS_PROC_CONTROLS, x->proc);
+	debugreg_guest_go_live(&x->dr);
+	return VMX_EXIT_RESUME;
+}
+
+/* No performance counters are virtualized: #GP (core). */
+static enum vmx_exit_action vmx_exit_rdpmc(struct vcpu *v, struct vmx_vcpu *x,
+					   struct vexit *e)
+{
+	(void)v;
+	(void)x;
+	e->reason = VEXIT_RDPMC;
 	return VMX_EXIT_TO_CORE;
 }
 
@@ -205,8 +267,9 @@ static enum vmx_exit_action vmx_exit_ept_misconfig(struct vcpu *v, struct vmx_vc
 }
 
 /* VMX instructions and XSETBV always exit in VMX non-root operation (SDM
- * 25.1.2); CPUID tells guests there is neither VMX nor XSAVE
- * (core/cpuid.c), so they get the #UD such a CPU gives. */
+ * 25.1.2), MONITOR and MWAIT with their controls (controls.c); CPUID tells
+ * guests there is neither VMX, XSAVE nor MONITOR (core/cpuid.c), so they
+ * get the #UD such a CPU gives. */
 static enum vmx_exit_action vmx_exit_undefined(struct vcpu *v, struct vmx_vcpu *x,
 					       struct vexit *e)
 {
@@ -217,14 +280,16 @@ static enum vmx_exit_action vmx_exit_undefined(struct vcpu *v, struct vmx_vcpu *
 }
 
 /* INVD exits unconditionally (SDM 25.1.2); guest RAM is ours and
- * write-back, so dropping dirty lines is never wanted: it is a no-op. */
+ * write-back, so dropping dirty lines is never wanted: it is a no-op
+ * (core steps over it, as on SVM). */
 static enum vmx_exit_action vmx_exit_invd(struct vcpu *v, struct vmx_vcpu *x,
 					  struct vexit *e)
 {
+	(void)v;
 	(void)x;
-	(void)e;
-	v->regs.rip += insn_len();
-	return VMX_EXIT_RESUME;
+	e->reason = VEXIT_NOP;
+	e->insn_len = insn_len();
+	return VMX_EXIT_TO_CORE;
 }
 
 /* Indexed by basic exit reason; an empty slot is VEXIT_UNKNOWN with the
@@ -238,6 +303,10 @@ static const vmx_exit_fn vmx_exit_handlers[VMX_NEXIT_REASONS] = {
 	[VMX_EXIT_CPUID] = vmx_exit_cpuid,
 	[VMX_EXIT_HLT] = vmx_exit_hlt,
 	[VMX_EXIT_INVD] = vmx_exit_invd,
+	[VMX_EXIT_RDPMC] = vmx_exit_rdpmc,
+	[VMX_EXIT_DR_ACCESS] = vmx_exit_dr_access,
+	[VMX_EXIT_MWAIT] = vmx_exit_undefined,
+	[VMX_EXIT_MONITOR] = vmx_exit_undefined,
 	[VMX_EXIT_VMCALL] = vmx_exit_vmcall,
 	[VMX_EXIT_VMCLEAR] = vmx_exit_undefined,
 	[VMX_EXIT_VMLAUNCH] = vmx_exit_undefined,

@@ -29,6 +29,7 @@
 #define TRAP_TS 10
 #define TRAP_PF 14
 #define TRAP_AC 17
+#define TRAP_MC 18
 #define LOG_ENTRY_FAILURES 4
 
 static struct vmx_vcpu *to_vmx(struct vcpu *v)
@@ -108,7 +109,12 @@ static void write_controls(const struct vmx_vm *xv, struct vmx_vcpu *x)
 		vmcs_write(VMCS_PROC_CONTROLS2, vmx_ctl.proc2);
 	vmcs_write(VMCS_EXIT_CONTROLS, vmx_ctl.exit);
 	vmcs_write(VMCS_ENTRY_CONTROLS, vmx_ctl.entry);
-	vmcs_write(VMCS_EXCEPTION_BITMAP, 0);
+	/* #DB and #AC always: a delivery that raises the same exception
+	 * again would otherwise loop inside the CPU where no host interrupt
+	 * gets through (CVE-2015-8104, CVE-2015-5307); core reflects them
+	 * (core/exc_reflect.c). #MC is the host's (exit.c). */
+	vmcs_write(VMCS_EXCEPTION_BITMAP, 1u << TRAP_DB_VECTOR | 1u << TRAP_AC |
+					  1u << TRAP_MC);
 	vmcs_write(VMCS_PF_ERROR_MASK, 0);
 	vmcs_write(VMCS_PF_ERROR_MATCH, 0);
 	vmcs_write(VMCS_CR3_TARGET_COUNT, 0);
@@ -161,6 +167,7 @@ int vmx_vcpu_init(struct vcpu *v, void *vm_arch)
 	x->vm = xv;
 	x->flush_vpid = true;           /* the VPID may have had an owner */
 	x->pat = PAT_POWER_ON;
+	debugreg_guest_init(&x->dr, true);
 	vmx_msrs_init(x);
 	/* SDM 24.2: revision id first; VMCLEAR initialises the region and
 	 * sets its launch state to clear (24.11.3) */
@@ -181,6 +188,7 @@ void vmx_vcpu_free(struct vcpu *v)
 	if (!x)
 		return;
 	vmcs_clear(x->vmcs_pa);                 /* nothing cached on the CPU */
+	debugreg_guest_forget(&x->dr);
 	vmx_msrs_forget(x);
 	page_free(x->vmcs_pa, 1);
 	page_free((uint64_t)x, 1);
@@ -487,8 +495,7 @@ void vmx_run(struct vcpu *v, struct vexit *e)
 		vmcs_write(VMCS_GUEST_RIP, v->regs.rip);
 		vmcs_write(VMCS_GUEST_RFLAGS, v->regs.rflags | RFLAGS_FIXED1);
 		fix_interruptibility(v, x);
-		if (x->load_drs)
-			debugreg_load(&v->debug);
+		debugreg_enter(&x->dr, &v->debug, x->load_drs);
 		vmx_msrs_load(x);
 		if (read_cr2() != x->cr2)
 			write_cr2(x->cr2);

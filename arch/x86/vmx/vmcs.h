@@ -133,6 +133,7 @@ enum vmx_seg { VMX_SEG_ES, VMX_SEG_CS, VMX_SEG_SS, VMX_SEG_DS, VMX_SEG_FS,
 #define VMX_EXIT_GETSEC              11
 #define VMX_EXIT_HLT                 12
 #define VMX_EXIT_INVD                13
+#define VMX_EXIT_RDPMC               15
 #define VMX_EXIT_VMCALL              18
 #define VMX_EXIT_VMCLEAR             19
 #define VMX_EXIT_VMLAUNCH            20
@@ -144,11 +145,14 @@ enum vmx_seg { VMX_SEG_ES, VMX_SEG_CS, VMX_SEG_SS, VMX_SEG_DS, VMX_SEG_FS,
 #define VMX_EXIT_VMXOFF              26
 #define VMX_EXIT_VMXON               27
 #define VMX_EXIT_CR_ACCESS           28
+#define VMX_EXIT_DR_ACCESS           29
 #define VMX_EXIT_IO                  30
 #define VMX_EXIT_RDMSR               31
 #define VMX_EXIT_WRMSR               32
 #define VMX_EXIT_ENTRY_BAD_GUEST     33
 #define VMX_EXIT_ENTRY_BAD_MSR_LOAD  34
+#define VMX_EXIT_MWAIT               36
+#define VMX_EXIT_MONITOR             39
 #define VMX_EXIT_ENTRY_MACHINE_CHECK 41
 #define VMX_EXIT_EPT_VIOLATION       48
 #define VMX_EXIT_EPT_MISCONFIG       49

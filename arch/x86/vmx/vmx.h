@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "arch/x86/debugreg.h"
 #include "arch/x86/vmx/controls.h"
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/virt.h"
@@ -43,6 +44,7 @@ struct vmx_vcpu {
 	uint64_t cr2;                   /* not in the VMCS (SDM 27.3.1) */
 	uint8_t cr8;                    /* the guest's TPR: CR8 accesses exit */
 	bool load_drs;                  /* being debugged: DR0-3 hold its breakpoints */
+	struct debugreg_guest dr;       /* its own DR0-3 and DR6 (DR7: the VMCS) */
 	uint64_t pat;                   /* IA32_PAT when the CPU cannot switch it */
 	uint64_t syscall_msrs[5];       /* not in the VMCS: msr.c switches them */
 	uint32_t entry_failures;        /* logged the first few */
