@@ -16,6 +16,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/cpu_features.h"
 #include "core/cpuid.h"
+#include "request/ctl_run.h"
 #include "arch/x86/desc.h"
 #include "arch/x86/serial.h"
 #include "arch/x86/virt.h"

@@ -171,7 +171,7 @@ static bool window_open_for_vmm(struct vcpu *v, const struct kvm_run *run)
 	       (v->regs.rflags & RFLAGS_IF) && !virt->interrupt_shadow(v);
 }
 
-/* debug_guest (abi/kvm_vcpu.c) sets singlestep only with enabled. */
+/* debug_guest (request/kvm_vcpu.c) sets singlestep only with enabled. */
 static inline bool single_stepping(const struct vcpu *v)
 {
 	return v->debug.singlestep;
@@ -268,7 +268,7 @@ static void fill_outputs(struct vcpu *v, struct kvm_run *run)
 
 /* Single-step sets TF|RF for the entry (kvm-abi-v4.md 4, DEBUG_GUEST);
  * GET_REGS must not see them, so they are taken off again after.
- * debug_guest (abi/kvm_vcpu.c) sets singlestep only with enabled, so
+ * debug_guest (request/kvm_vcpu.c) sets singlestep only with enabled, so
  * singlestep alone decides; the common case is one test of two flags. */
 static inline void enter_debug_flags(struct vcpu *v)
 {

@@ -4,6 +4,8 @@
  * reported on the console, and a fault it cannot survive stops the machine
  * with its register state (it has no IDT of its own).
  */
+#include "request/ctl_run.h"
+#include "request/hypercall.h"
 #include "core/ctl.h"
 #include "core/cpuid.h"
 #include "core/fpu.h"

@@ -1,8 +1,8 @@
-/* The request handlers of abi/, one file per handle kind; called by
- * abi/kvm_request.c after the common checks. 'arg' is the struct in the
+/* The request handlers of request/, one file per handle kind; called by
+ * request/kvm_request.c after the common checks. 'arg' is the struct in the
  * mailbox (NULL for _IO requests) and 'iarg' the integer argument. */
-#ifndef ABI_KVM_HANDLERS_H
-#define ABI_KVM_HANDLERS_H
+#ifndef REQUEST_KVM_HANDLERS_H
+#define REQUEST_KVM_HANDLERS_H
 
 #include <stdint.h>
 #include "core/vm.h"

@@ -1,5 +1,5 @@
 /* Requests on a vCPU handle: run, registers, translation, closing. */
-#include "abi/kvm_handlers.h"
+#include "request/kvm_handlers.h"
 #include "abi/barekvm.h"
 #include "abi/kvm.h"
 #include "abi/errno.h"

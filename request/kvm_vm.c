@@ -1,6 +1,7 @@
 /* Requests on a VM handle: memory slots, vCPU creation, mapping its memory
  * into the control partition, closing. */
-#include "abi/kvm_handlers.h"
+#include "request/kvm_handlers.h"
+#include "request/hypercall.h"
 #include "abi/barekvm.h"
 #include "abi/kvm.h"
 #include "abi/errno.h"

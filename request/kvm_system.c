@@ -1,5 +1,5 @@
 /* Requests on the system handle (what /dev/kvm served). */
-#include "abi/kvm_handlers.h"
+#include "request/kvm_handlers.h"
 #include "abi/kvm.h"
 #include "abi/errno.h"
 #include "core/handle.h"
