@@ -33,8 +33,11 @@ if [ -n "$uefi" ]; then
     set -- -bios "$fw" "$@"
 fi
 [ -n "$icount" ] && set -- -icount shift=0 "$@"
+# Piped input waits for the control partition's prompt (input-after-prompt.py).
+hold=
+[ -t 0 ] || hold="$(dirname "$0")/input-after-prompt.py"
 rc=0
-qemu-system-x86_64 "$@" || rc=$?
+$hold qemu-system-x86_64 "$@" || rc=$?
 if [ $((rc % 2)) -eq 1 ]; then
     exit $(((rc - 1) / 2))
 fi

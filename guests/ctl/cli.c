@@ -116,6 +116,11 @@ int cli_readline(const struct cli_io *io, struct line_editor *le,
 			cli_puts(io, prompt);
 			le_start(le);
 			break;
+		case LE_TOOLONG:
+			cli_printf(io, "error: line longer than %zu characters "
+				   "refused (nothing was run)\n", le->cap - 1);
+			cli_puts(io, prompt);
+			break;
 		case LE_MORE:
 			break;
 		}

@@ -38,6 +38,8 @@ enum le_event {
 	LE_MORE,        /* keep feeding */
 	LE_LINE,        /* buf holds a complete NUL-terminated line */
 	LE_CANCEL,      /* ^C: the line was abandoned (buf is "") */
+	LE_TOOLONG,     /* the line ended, but characters past the buffer
+			 * were dropped: refused whole (buf is "") */
 };
 
 struct line_editor {
@@ -46,6 +48,7 @@ struct line_editor {
 	size_t len;             /* characters in the line so far */
 	int esc;                /* escape-sequence state (lineedit.c) */
 	bool after_cr;          /* the previous line ended with CR */
+	bool overflow;          /* a character was dropped: buffer full */
 };
 
 void le_init(struct line_editor *le, char *buf, size_t cap);
