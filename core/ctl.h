@@ -24,6 +24,9 @@ struct ctl {
 
 extern struct ctl ctl;
 
+/* Is this the control partition's module (command line "ctl ...")? The
+ * first one is; the others are guest images. */
+bool ctl_module_is(const struct boot_module *m);
 /* Builds the control partition from the boot modules; gb_pages: its own
  * page tables may use 1 GiB pages. 0 or -errno with a message printed. */
 int ctl_launch(const struct boot_info *bi, uint64_t ram_bytes, bool gb_pages);

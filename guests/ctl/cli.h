@@ -123,10 +123,28 @@ const struct cli_command *cli_find(const struct cli_command *const *sets,
 int cli_execute(const struct cli_io *io, const struct cli_command *const *sets,
 		char *line);
 
-/* Prints every command's usage and help, or one command's ("help name").
- * Returns 0, or CLI_EUNKNOWN if name names no command. */
+/* A heading of `help` and the names of the commands under it. */
+struct cli_group {
+	const char *title;
+	const char *const *names;       /* NULL-terminated */
+};
+
+#define CLI_HELP_COLUMNS 80     /* `help` fits a plain terminal */
+
+/* Prints every command's usage and help under the groups' headings (a
+ * command in no group comes last, under "Other"; groups may be NULL), or
+ * one command's ("help name"). Lines fit CLI_HELP_COLUMNS: help text is
+ * wrapped, and a usage too long for its column gets its own line, split at
+ * its " | " alternatives. Returns 0, or CLI_EUNKNOWN if name names no
+ * command. */
 int cli_print_help(const struct cli_io *io,
-		   const struct cli_command *const *sets, const char *name);
+		   const struct cli_command *const *sets,
+		   const struct cli_group *groups, const char *name);
+
+/* "usage: ..." of the named command, from the table (one usage string per
+ * command: handlers that find a bad argument print this). */
+void cli_print_usage(const struct cli_io *io,
+		     const struct cli_command *const *sets, const char *name);
 
 /*
  * Prints `prompt` and edits one line into buf. Returns the line's length,

@@ -50,3 +50,43 @@ def test_piped_commands_arrive_whole(iso):
     assert "\nsecond line" in out, out
     assert "unknown command" not in out, out
     assert p.returncode == 3, out
+
+
+def test_help_is_grouped_and_fits_80_columns(ctl):
+    out = command(ctl, "help")
+    lines = out.split("\n")
+    assert max(len(l) for l in lines) <= 80, out
+    headings = [l for l in lines if l and not l.startswith(" ")]
+    assert headings == ["VMs and guests:", "Registers and debugging:",
+                        "Hypervisor and raw kvm.h requests:", "Console:"], out
+    # what a new user needs first comes first; the raw requests later
+    assert out.index("  load N flat") < out.index("  ioctl HANDLE")
+    # one usage string per command: the one a bad call prints is help's
+    usage = command(ctl, "load 0 flat")
+    assert usage == ("usage: load N flat MODULE GPA [real|prot32|long64] | "
+                     "load N multiboot MODULE [initrd=MOD[,MOD...]] [cmdline...]"), usage
+    assert "load N flat MODULE GPA [real|prot32|long64] |" in out
+
+
+def test_ioctl_takes_request_names(ctl):
+    assert command(ctl, "ioctl 0 KVM_GET_API_VERSION") == "KVM_GET_API_VERSION: result 4"
+    assert command(ctl, "ioctl 0 0xae01") == "KVM_GET_API_VERSION: result 4"
+    assert command(ctl, "ioctl 0 KVM_NOPE") == (
+        "error: 'KVM_NOPE' is neither a kvm.h request name (KVM_RUN, ...) nor a number")
+
+
+def test_set_refuses_values_wider_than_the_field(ctl):
+    assert command(ctl, "vm create 16") == "vm 0 created: 16 MiB"
+    assert command(ctl, "set 0 cs.type 99") == "error: 0x63 does not fit in cs.type (4 bits)"
+    assert command(ctl, "set 0 ss.dpl 4") == "error: 0x4 does not fit in ss.dpl (2 bits)"
+    command(ctl, "set 0 cs.type 11")
+    assert "type=b" in command(ctl, "regs 0")
+
+
+def test_load_flat_refuses_what_is_not_code(ctl):
+    command(ctl, "vm create 16")
+    assert command(ctl, "load 0 flat hello 0x10000") == (
+        "error: module 'hello' is text, not a flat binary (see 'modules')")
+    assert command(ctl, "load 0 flat mbhello 0x100000") == (
+        "error: module 'mbhello' is multiboot kernel, not a flat binary (see 'modules')")
+    assert "loaded 'real'" in command(ctl, "load 0 flat real 0x10000 real")
