@@ -217,7 +217,8 @@ int cli_readline(const struct cli_io *io, struct line_editor *le,
 }
 
 int cli_run_script(const struct cli_io *io,
-		   const struct cli_command *const *sets, const char *script)
+		   const struct cli_command *const *sets, const char *script,
+		   bool keep_going)
 {
 	char line[CLI_LINE_BYTES];
 	const char *cursor = script;
@@ -229,11 +230,13 @@ int cli_run_script(const struct cli_io *io,
 			cli_printf(io, "error: script command longer than %d bytes skipped\n",
 				   CLI_LINE_BYTES - 1);
 			failures++;
-			continue;
+		} else {
+			cli_printf(io, "%s%s\n", CLI_PROMPT, line);
+			if (cli_execute(io, sets, line) != 0)
+				failures++;
 		}
-		cli_printf(io, "%s%s\n", CLI_PROMPT, line);
-		if (cli_execute(io, sets, line) != 0)
-			failures++;
+		if (failures && !keep_going)
+			break;
 	}
 	return failures;
 }

@@ -154,11 +154,13 @@ int cli_readline(const struct cli_io *io, struct line_editor *le,
 		 const char *prompt);
 
 /*
- * Runs every command of `script`, each echoed as "ctl> cmd" first. Returns
- * the number of commands that failed (non-zero result).
+ * Runs the commands of `script`, each echoed as "ctl> cmd" first, and
+ * stops at the first that fails (non-zero result; a command too long to
+ * run fails too) unless keep_going. Returns the number that failed.
  */
 int cli_run_script(const struct cli_io *io,
-		   const struct cli_command *const *sets, const char *script);
+		   const struct cli_command *const *sets, const char *script,
+		   bool keep_going);
 
 /* Prompt, read, execute, repeat; returns only at end of input. */
 void cli_interactive(const struct cli_io *io,

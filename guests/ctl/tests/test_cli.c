@@ -245,7 +245,7 @@ static void test_run_script(void **state)
 
 	(void)state;
 	assert_int_equal(cli_run_script(&io, sets,
-		"zero; two a 'b;c' ;; nope; fail ; some \"1 2\""), 2);
+		"zero; two a 'b;c' ;; nope; fail ; some \"1 2\"", true), 2);
 	assert_string_equal(calls, "[1 <zero>][3 <two> <a> <b;c>][1 <fail>]"
 			    "[2 <some> <1 2>]");
 	assert_string_equal(f.out,
@@ -255,8 +255,20 @@ static void test_run_script(void **state)
 		CLI_PROMPT "fail\n"
 		CLI_PROMPT "some \"1 2\"\n");
 	fake_io_clear(&f);
-	assert_int_equal(cli_run_script(&io, sets, ""), 0);
+	assert_int_equal(cli_run_script(&io, sets, "", false), 0);
 	assert_string_equal(f.out, "");
+}
+
+/* Without keep_going the first failure ends the script. */
+static void test_run_script_stops_at_failure(void **state)
+{
+	struct fake_io f;
+	struct cli_io io = fake_io_init(&f, NULL, 0);
+
+	(void)state;
+	assert_int_equal(cli_run_script(&io, sets, "zero; fail; zero", false), 1);
+	assert_string_equal(calls, "[1 <zero>][1 <fail>]");
+	assert_string_equal(f.out, CLI_PROMPT "zero\n" CLI_PROMPT "fail\n");
 }
 
 static void test_run_script_too_long(void **state)
@@ -268,7 +280,7 @@ static void test_run_script_too_long(void **state)
 	(void)state;
 	memset(script + strlen(script), 'x', CLI_LINE_BYTES);
 	strcat(script, "; zero");
-	assert_int_equal(cli_run_script(&io, sets, script), 1);
+	assert_int_equal(cli_run_script(&io, sets, script, true), 1);
 	assert_string_equal(calls, "[1 <zero>][1 <zero>]");
 	assert_non_null(strstr(f.out, "error: script command longer than 255 bytes skipped\n"));
 }
@@ -288,6 +300,7 @@ int main(void)
 		cmocka_unit_test_setup(test_interactive_until_eof, setup),
 		cmocka_unit_test_setup(test_run_script, setup),
 		cmocka_unit_test_setup(test_run_script_too_long, setup),
+		cmocka_unit_test_setup(test_run_script_stops_at_failure, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
