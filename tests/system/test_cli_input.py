@@ -90,3 +90,14 @@ def test_load_flat_refuses_what_is_not_code(ctl):
     assert command(ctl, "load 0 flat mbhello 0x100000") == (
         "error: module 'mbhello' is multiboot kernel, not a flat binary (see 'modules')")
     assert "loaded 'real'" in command(ctl, "load 0 flat real 0x10000 real")
+
+
+def test_run_needs_an_image_and_says_how_to_stop(ctl):
+    command(ctl, "vm create 16")
+    assert command(ctl, "run 0") == (
+        "error: vm 0 has nothing loaded (its RAM is zeros): load an image "
+        "first (see 'modules')")
+    command(ctl, "load 0 flat real 0x10000 real")
+    out = command(ctl, "run 0")
+    assert out.split("\n")[0] == "vm 0: running (^] or ^C stops it)", out
+    assert out.split("\n")[-1] == "vm 0: guest exited with status 0", out
