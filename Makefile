@@ -139,7 +139,7 @@ $(BUILD)/host/unit/%: tests/unit/%.c
 test-unit: $(UNIT_TESTS) test-emul test-ctl headers-check layers-check
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
 
-# Every public header must compile on its own (STYLE.md: headers stand alone).
+# Every public header must compile on its own: it includes what it uses.
 headers-check:
 	@set -e; for h in $(wildcard abi/*.h request/*.h core/*.h arch/x86/*.h arch/x86/svm/*.h arch/x86/vmx/*.h mmu/*.h emul/emul.h); do \
 	  echo '#include "'$$h'"' | $(CC) $(filter-out -MMD -MP,$(HV_CFLAGS)) -x c -fsyntax-only - ; done
