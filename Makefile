@@ -130,6 +130,7 @@ $(BUILD)/host/unit/test_abi_layout:
 $(BUILD)/host/unit/test_mmu: mmu/pagetable.c mmu/guest_walk.c
 $(BUILD)/host/unit/test_vmx_controls: arch/x86/vmx/controls.c
 $(BUILD)/host/unit/test_vmx_seg: arch/x86/vmx/seg.c
+$(BUILD)/host/unit/test_cpu_rules: core/cpu_rules.c
 $(BUILD)/host/unit/test_lib:
 
 $(BUILD)/host/unit/%: tests/unit/%.c

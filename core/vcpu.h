@@ -65,6 +65,9 @@ enum vexit_reason {
 	VEXIT_HOST_INTR,        /* a host interrupt stopped the guest */
 	VEXIT_FAIL_ENTRY,       /* the CPU refused the state: hw_reason says why */
 	VEXIT_UNDEFINED,        /* an instruction the virtual CPU lacks: #UD */
+	VEXIT_EMULATED,         /* the backend finished the instruction (RIP
+				 * moved by insn_len) or injected its fault
+				 * (insn_len 0): re-enter */
 	VEXIT_UNKNOWN,          /* anything else: hw_reason is the vendor code */
 };
 

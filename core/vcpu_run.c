@@ -370,8 +370,10 @@ unknown:
 static int complete_previous_exit(struct vcpu *v, struct kvm_run *run)
 {
 	struct vcpu_emul *ve = v->emul;
+	/* read once: the control partition could change it meanwhile */
+	uint32_t emulated = *(volatile uint32_t *)&run->emulated;
 
-	if (run->emulated && v->pending_cpuid && run->cpuid.completed) {
+	if (emulated && v->pending_cpuid && run->cpuid.completed) {
 		/* the results came back in the kvm_run union (no SET_REGS);
 		 * CPUID zero-extends into the 64-bit registers */
 		v->regs.rax = run->cpuid.eax;
@@ -380,7 +382,7 @@ static int complete_previous_exit(struct vcpu *v, struct kvm_run *run)
 		v->regs.rdx = run->cpuid.edx;
 	}
 	v->pending_cpuid = false;
-	if (run->emulated) {
+	if (emulated) {
 		v->regs.rip += v->pending_insn_len;
 		v->pending_insn_len = 0;
 		run->emulated = 0;
@@ -474,6 +476,10 @@ static enum exit_action handle_exit(struct vcpu *v, struct vexit *e,
 		break;
 	case VEXIT_UNDEFINED:
 		virt->inject_exception(v, TRAP_UD, false, 0);
+		return EXIT_RESUME;
+	case VEXIT_EMULATED:
+		if (e->insn_len)
+			retired_outside_guest(v);
 		return EXIT_RESUME;
 	case VEXIT_HYPERCALL:
 		/* only the control partition may call (abi/hypercall.h) */
