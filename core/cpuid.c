@@ -23,6 +23,9 @@
  * XSAVE would have to manage. The same holds for CET (shadow stacks,
  * IBT), PKS, user interrupts, Key Locker, LAM and FRED, whose state lives
  * in XSAVES components or MSRs we do not switch, and for SMX (GETSEC).
+ * Nor 5-level paging: the guest page walker (mmu/guest_walk.c) and the
+ * emulator's canonical checks know 4-level paging only, so LA57 is hidden
+ * and CR4.LA57 reserved.
  * core/cpu_rules.c derives the CR4 and EFER bits a guest may set from
  * what is left, so a guest can set exactly the bits its CPUID announces.
  */
@@ -41,6 +44,7 @@
 			    (1u << 11) | (1u << 12) | (1u << 14) | /* VNNI BITALG VPOPCNTDQ */ \
 			    (1u << 3) | (1u << 4) |   /* PKU, OSPKE */ \
 			    (1u << 7) | (1u << 23) |  /* CET shadow stacks, Key Locker */ \
+			    (1u << 16) |              /* LA57 */ \
 			    (1u << 31))               /* PKS */
 #define LEAF7_EDX_HIDDEN   ((1u << 2) | (1u << 3) | (1u << 8) | /* 4VNNIW 4FMAPS VP2INTERSECT */ \
 			    (1u << 22) | (1u << 23) |  /* AMX-BF16, AVX512-FP16 */ \
