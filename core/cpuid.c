@@ -6,6 +6,7 @@
 #include "core/lib.h"
 
 #define LEAF1_ECX_VMX        (1u << 5)
+#define LEAF1_ECX_SMX        (1u << 6)
 #define LEAF1_ECX_HYPERVISOR (1u << 31)
 #define EXT1_ECX_SVM         (1u << 2)
 
@@ -14,6 +15,19 @@
  * the guest's: the virtual CPU has no XSAVE, so nothing that needs XSAVE-
  * managed state either (the AVX family, VEX/EVEX/XOP vector encodings,
  * AMX), and XSETBV is #UD. Nor has it MONITOR/MWAIT (intercepted on SVM).
+ *
+ * Nor protection keys: PKRU is XSAVE-managed state that is not switched
+ * per vCPU, so PKU/OSPKE are hidden and CR4.PKE is reserved (RDPKRU and
+ * WRPKRU are then #UD, as on a CPU without PKU). Hiding rather than
+ * switching PKRU keeps the virtual CPU consistent: no XSAVE, no state
+ * XSAVE would have to manage. The same holds for CET (shadow stacks,
+ * IBT), PKS, user interrupts, Key Locker, LAM and FRED, whose state lives
+ * in XSAVES components or MSRs we do not switch, and for SMX (GETSEC).
+ * Nor 5-level paging: the guest page walker (mmu/guest_walk.c) and the
+ * emulator's canonical checks know 4-level paging only, so LA57 is hidden
+ * and CR4.LA57 reserved.
+ * core/cpu_rules.c derives the CR4 and EFER bits a guest may set from
+ * what is left, so a guest can set exactly the bits its CPUID announces.
  */
 #define LEAF1_ECX_HIDDEN   ((1u << 3) |  /* MONITOR */ \
 			    (1u << 12) | /* FMA */ \
@@ -27,19 +41,30 @@
 			    (1u << 30) | (1u << 31))               /* BW VL */
 #define LEAF7_ECX_HIDDEN   ((1u << 1) | (1u << 6) |   /* AVX-512 VBMI, VBMI2 */ \
 			    (1u << 9) | (1u << 10) |  /* VAES, VPCLMULQDQ */ \
-			    (1u << 11) | (1u << 12) | (1u << 14)) /* VNNI BITALG VPOPCNTDQ */
+			    (1u << 11) | (1u << 12) | (1u << 14) | /* VNNI BITALG VPOPCNTDQ */ \
+			    (1u << 3) | (1u << 4) |   /* PKU, OSPKE */ \
+			    (1u << 7) | (1u << 23) |  /* CET shadow stacks, Key Locker */ \
+			    (1u << 16) |              /* LA57 */ \
+			    (1u << 31))               /* PKS */
 #define LEAF7_EDX_HIDDEN   ((1u << 2) | (1u << 3) | (1u << 8) | /* 4VNNIW 4FMAPS VP2INTERSECT */ \
 			    (1u << 22) | (1u << 23) |  /* AMX-BF16, AVX512-FP16 */ \
-			    (1u << 24) | (1u << 25))   /* AMX-TILE, AMX-INT8 */
-#define LEAF7_1_EAX_HIDDEN ((1u << 4) | (1u << 5))    /* AVX-VNNI, AVX512-BF16 */
-#define EXT1_ECX_HIDDEN    ((1u << 11) | (1u << 16) | (1u << 21)) /* XOP FMA4 TBM */
+			    (1u << 24) | (1u << 25) |  /* AMX-TILE, AMX-INT8 */ \
+			    (1u << 5) | (1u << 20))    /* UINTR, CET IBT */
+#define LEAF7_1_EAX_HIDDEN ((1u << 4) | (1u << 5) |   /* AVX-VNNI, AVX512-BF16 */ \
+			    (1u << 17) | (1u << 18) | /* FRED, LKGS */ \
+			    (1u << 26))               /* LAM */
+#define EXT1_ECX_HIDDEN    ((1u << 11) | (1u << 16) | (1u << 21) | /* XOP FMA4 TBM */ \
+			    (1u << 17))               /* TCE: EFER.TCE is reserved */
+/* EFER.LMSLE is reserved for the virtual CPU: say so where AMD does
+ * (APM Vol. 3 CPUID Fn8000_0008 EBX[20] EferLmsleUnsupported). */
+#define EXT8_EBX_NO_LMSLE  (1u << 20)
 #define LEAF_XSAVE         0xd
 
 static void filter_features(uint32_t leaf, uint32_t sub, struct cpuid_regs *c)
 {
 	switch (leaf) {
 	case 1:
-		c->ecx &= ~(LEAF1_ECX_VMX | LEAF1_ECX_HIDDEN);
+		c->ecx &= ~(LEAF1_ECX_VMX | LEAF1_ECX_SMX | LEAF1_ECX_HIDDEN);
 		c->ecx |= LEAF1_ECX_HYPERVISOR;
 		break;
 	case 7:
@@ -58,7 +83,25 @@ static void filter_features(uint32_t leaf, uint32_t sub, struct cpuid_regs *c)
 	case 0x80000001:
 		c->ecx &= ~(EXT1_ECX_SVM | EXT1_ECX_HIDDEN);
 		break;
+	case 0x80000008:
+		if (cpuid_vendor() == EMUL_VENDOR_AMD)
+			c->ebx |= EXT8_EBX_NO_LMSLE;
+		break;
 	}
+}
+
+/* The host's leaf as the VM sees it; all zero beyond the host's last
+ * leaf of its range (basic or extended). */
+static struct cpuid_regs guest_leaf(uint32_t leaf, uint32_t sub)
+{
+	uint32_t max = cpuid_count(leaf & 0x80000000u, 0).eax;
+	struct cpuid_regs c = { 0 };
+
+	if (leaf <= max) {
+		c = cpuid_count(leaf, sub);
+		filter_features(leaf, sub, &c);
+	}
+	return c;
 }
 
 void cpuid_emulate(struct vcpu_regs *r)
@@ -83,6 +126,7 @@ void cpuid_emulate(struct vcpu_regs *r)
 
 /* Written once by cpuid_init() at boot, read-only after. */
 static enum emul_vendor guest_vendor;
+static struct cpu_rules guest_rules;
 
 void cpuid_init(void)
 {
@@ -93,6 +137,17 @@ void cpuid_init(void)
 	memcpy(id + 4, &c.edx, 4);
 	memcpy(id + 8, &c.ecx, 4);
 	guest_vendor = emul_vendor_of(id);
+
+	struct cpuid_regs l1 = guest_leaf(1, 0), l7 = guest_leaf(7, 0),
+			  e1 = guest_leaf(0x80000001, 0);
+	cpu_rules_derive(&guest_rules, &(struct cpu_rules_cpuid){
+		.l1_ecx = l1.ecx, .l1_edx = l1.edx, .l7_ebx = l7.ebx,
+		.l7_ecx = l7.ecx, .l7_edx = l7.edx, .e1_edx = e1.edx });
+}
+
+const struct cpu_rules *cpuid_rules(void)
+{
+	return &guest_rules;
 }
 
 enum emul_vendor cpuid_vendor(void)

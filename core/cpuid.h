@@ -3,6 +3,7 @@
 #ifndef CORE_CPUID_H
 #define CORE_CPUID_H
 
+#include "core/cpu_rules.h"
 #include "core/vcpu.h"
 #include "emul/emul.h"
 
@@ -17,5 +18,10 @@ void cpuid_init(void);
  * The instruction emulator follows the same vendor where Intel and AMD
  * differ, so an emulated instruction behaves as a native one would. */
 enum emul_vendor cpuid_vendor(void);
+
+/* The CR4 and EFER bits and the address width of that CPUID: "the CR4
+ * bits a guest may set are exactly those its CPUID announces". Both
+ * backends, the MSR code and KVM_SET_SREGS take them from here. */
+const struct cpu_rules *cpuid_rules(void);
 
 #endif

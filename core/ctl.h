@@ -1,7 +1,7 @@
 /*
  * The control partition: launched from the GRUB module whose command line
  * starts with "ctl" (core/ctl_launch.c), then run forever by the boot CPU
- * (core/ctl_run.c), serving its hypercalls (core/hypercall.c).
+ * (request/ctl_run.c), serving its hypercalls (request/hypercall.c).
  */
 #ifndef CORE_CTL_H
 #define CORE_CTL_H
@@ -24,15 +24,11 @@ struct ctl {
 
 extern struct ctl ctl;
 
+/* Is this the control partition's module (command line "ctl ...")? The
+ * first one is; the others are guest images. */
+bool ctl_module_is(const struct boot_module *m);
 /* Builds the control partition from the boot modules; gb_pages: its own
  * page tables may use 1 GiB pages. 0 or -errno with a message printed. */
 int ctl_launch(const struct boot_info *bi, uint64_t ram_bytes, bool gb_pages);
-/* Runs it; returns only if it stops (halt, fault). */
-void ctl_run(void);
-/* Hypervisor pointer to [gpa, gpa+len) of the control partition's own RAM
- * (not its VM windows), or NULL if the range is not entirely inside. */
-void *ctl_ram_ptr(uint64_t gpa, uint64_t len);
-/* Serves one hypercall: the result for RAX. */
-int64_t hypercall_dispatch(struct vcpu *v);
 
 #endif

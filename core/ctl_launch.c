@@ -41,13 +41,18 @@ static const struct virt_io_passthrough ctl_ports[] = {
 	{ 0xf4, 0xf4 },         /* QEMU isa-debug-exit: ends a test run */
 };
 
+bool ctl_module_is(const struct boot_module *m)
+{
+	const char *c = m->cmdline;
+
+	return !strncmp(c, "ctl", 3) && (c[3] == 0 || c[3] == ' ');
+}
+
 static const struct boot_module *find_ctl_module(const struct boot_info *bi)
 {
-	for (unsigned i = 0; i < bi->nmodules; i++) {
-		const char *c = bi->modules[i].cmdline;
-		if (!strncmp(c, "ctl", 3) && (c[3] == 0 || c[3] == ' '))
+	for (unsigned i = 0; i < bi->nmodules; i++)
+		if (ctl_module_is(&bi->modules[i]))
 			return &bi->modules[i];
-	}
 	return 0;
 }
 
@@ -115,7 +120,9 @@ static uint64_t place_modules(const struct boot_info *bi, const struct boot_modu
 		if (m == self)
 			continue;
 		if (info->nmodules == CTL_MAX_MODULES || next + size > ctl.ram_bytes / 2) {
-			printk("ctl: module \"%s\" left out (no room)\n", m->cmdline);
+			printk("ctl: module \"%s\" left out (no room): the "
+			       "control partition numbers the modules after it "
+			       "one lower\n", m->cmdline);
 			continue;
 		}
 		struct ctl_module *cm = &info->modules[info->nmodules++];

@@ -20,6 +20,8 @@ struct frame_alloc {
 	uint64_t nfree;
 	uint64_t hint;          /* next-fit start, in frames */
 	uintptr_t virt_offset;
+	uint64_t words_scanned; /* bitmap words read by searches (the unit
+				 * test bounds it: searches stay linear) */
 };
 
 struct phys_range {

@@ -16,6 +16,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/cpu_features.h"
 #include "core/cpuid.h"
+#include "request/ctl_run.h"
 #include "arch/x86/desc.h"
 #include "arch/x86/serial.h"
 #include "arch/x86/virt.h"
@@ -43,13 +44,25 @@ static void print_boot_info(const struct boot_info *bi)
 		printk("boot: ACPI RSDP copy at %#lx\n", bi->acpi_rsdp_addr);
 }
 
+/* Guest images are numbered as the control partition's `modules` and
+ * `load` number them: from 0, the control partition's own module aside. */
 static void print_modules(const struct boot_info *bi)
 {
+	unsigned image = 0;
+	bool ctl_seen = false;
+
 	printk("modules: %u\n", bi->nmodules);
 	for (unsigned i = 0; i < bi->nmodules; i++) {
 		const struct boot_module *m = &bi->modules[i];
-		printk("module %u: %#lx-%#lx %lu bytes \"%s\"\n", i, m->start,
-		       m->end - 1, m->end - m->start, m->cmdline);
+
+		if (!ctl_seen && ctl_module_is(m)) {
+			ctl_seen = true;
+			printk("module ctl: ");
+		} else {
+			printk("module %u: ", image++);
+		}
+		printk("%#lx-%#lx %lu bytes \"%s\"\n", m->start, m->end - 1,
+		       m->end - m->start, m->cmdline);
 	}
 }
 

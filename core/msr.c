@@ -4,8 +4,16 @@
  * live in the backend's control structure; APIC base and MISC_ENABLE are
  * emulated here; MTRRs and machine-check MSRs read 0 and ignore writes;
  * 0xCD (FSB frequency) reads 3.
+ *
+ * Every value is checked here, once for both backends and for guest WRMSR
+ * and KVM_SET_MSRS alike, against what a CPU with the guest's CPUID takes
+ * (core/cpu_rules.h): a value it refuses is #GP for the guest and ends
+ * KVM_SET_MSRS at that entry. The backends store what they are given.
  */
 #include "core/msr.h"
+#include "arch/x86/cpu.h"
+#include "core/cpuid.h"
+#include "core/log.h"
 #include "core/vm.h"
 
 #define MSR_IA32_TSC            0x00000010
@@ -69,9 +77,33 @@ int vcpu_msr_read(struct vcpu *v, uint32_t index, uint64_t *value)
 	}
 }
 
+/* Logged, a few times per VM: the guest or its VMM has a bug worth
+ * seeing, but a guest must not be able to flood the console. */
+static int refuse(struct vcpu *v, uint32_t index, uint64_t value)
+{
+	if (v->vm->refused_values++ < 8)
+		printk("vm%u: MSR %#x = %#lx refused: a CPU raises #GP for it\n",
+		       v->vm->id, index, value);
+	return -1;
+}
+
+/* EFER against the vCPU's current EFER and CR0.PG (cpu_rules_efer_write). */
+static int write_efer(struct vcpu *v, uint64_t value)
+{
+	struct vcpu_exec_state s;
+	uint64_t efer;
+
+	virt->get_exec_state(v, &s);
+	if (!cpu_rules_efer_write(cpuid_rules(), s.efer, value, s.cr0 & CR0_PG, &efer))
+		return refuse(v, MSR_EFER, value);
+	return virt->set_msr(v, MSR_EFER, efer);
+}
+
 int vcpu_msr_write(struct vcpu *v, uint32_t index, uint64_t value)
 {
 	switch (index) {
+	case MSR_EFER:
+		return write_efer(v, value);
 	case MSR_IA32_APIC_BASE:
 		v->apic_base = value;
 		return 0;
@@ -81,6 +113,8 @@ int vcpu_msr_write(struct vcpu *v, uint32_t index, uint64_t value)
 	default:
 		if (reads_as_zero(index))
 			return 0;
+		if (!cpu_rules_msr_value_valid(cpuid_rules(), index, value))
+			return refuse(v, index, value);
 		return virt->set_msr(v, index, value);
 	}
 }

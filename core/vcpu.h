@@ -68,7 +68,10 @@ enum vexit_reason {
 	VEXIT_RDPMC,            /* no performance counters: #GP(0) */
 	VEXIT_NOP,              /* an instruction that does nothing here (INVD):
 				 * step over insn_len bytes */
-	VEXIT_RESUME,           /* the backend handled it: enter again */
+	VEXIT_EMULATED,         /* the backend finished the instruction (RIP
+				 * moved by insn_len), or with insn_len 0
+				 * injected its fault or has it executed
+				 * again (a first MOV DR): re-enter */
 	VEXIT_UNKNOWN,          /* anything else: hw_reason is the vendor code */
 };
 

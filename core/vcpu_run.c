@@ -172,7 +172,7 @@ static bool window_open_for_vmm(struct vcpu *v, const struct kvm_run *run)
 	       (v->regs.rflags & RFLAGS_IF) && !virt->interrupt_shadow(v);
 }
 
-/* debug_guest (abi/kvm_vcpu.c) sets singlestep only with enabled. */
+/* debug_guest (request/kvm_vcpu.c) sets singlestep only with enabled. */
 static inline bool single_stepping(const struct vcpu *v)
 {
 	return v->debug.singlestep;
@@ -269,7 +269,7 @@ static void fill_outputs(struct vcpu *v, struct kvm_run *run)
 
 /* Single-step sets TF|RF for the entry (kvm-abi-v4.md 4, DEBUG_GUEST);
  * GET_REGS must not see them, so they are taken off again after.
- * debug_guest (abi/kvm_vcpu.c) sets singlestep only with enabled, so
+ * debug_guest (request/kvm_vcpu.c) sets singlestep only with enabled, so
  * singlestep alone decides; the common case is one test of two flags. */
 static inline void enter_debug_flags(struct vcpu *v)
 {
@@ -371,8 +371,10 @@ unknown:
 static int complete_previous_exit(struct vcpu *v, struct kvm_run *run)
 {
 	struct vcpu_emul *ve = v->emul;
+	/* read once: the control partition could change it meanwhile */
+	uint32_t emulated = *(volatile uint32_t *)&run->emulated;
 
-	if (run->emulated && v->pending_cpuid && run->cpuid.completed) {
+	if (emulated && v->pending_cpuid && run->cpuid.completed) {
 		/* the results came back in the kvm_run union (no SET_REGS);
 		 * CPUID zero-extends into the 64-bit registers */
 		v->regs.rax = run->cpuid.eax;
@@ -381,7 +383,7 @@ static int complete_previous_exit(struct vcpu *v, struct kvm_run *run)
 		v->regs.rdx = run->cpuid.edx;
 	}
 	v->pending_cpuid = false;
-	if (run->emulated) {
+	if (emulated) {
 		v->regs.rip += v->pending_insn_len;
 		v->pending_insn_len = 0;
 		run->emulated = 0;
@@ -487,12 +489,14 @@ static enum exit_action handle_exit(struct vcpu *v, struct vexit *e,
 		v->regs.rip += e->insn_len;
 		retired_outside_guest(v);
 		return EXIT_RESUME;
-	case VEXIT_RESUME:
-		return EXIT_RESUME;
 	case VEXIT_EXCEPTION:
 		if (exc_reflect(v, e))
 			return EXIT_RESUME;
 		break;
+	case VEXIT_EMULATED:
+		if (e->insn_len)
+			retired_outside_guest(v);
+		return EXIT_RESUME;
 	case VEXIT_HYPERCALL:
 		/* only the control partition may call (abi/hypercall.h) */
 		if (v->vm->bad_hypercalls++ < 8)

@@ -8,7 +8,7 @@ hypercall. Under QEMU `-icount shift=0` the TSC advances once per executed
 instruction at every nesting level, and under Bochs with `clock: sync=none`
 once per instruction too, so the figures are exact path lengths (guest +
 hypervisor + control partition) and repeatable. They are printed next to what
-Linux KVM spends for the same operation (shared/reference/performance-anchors.md).
+Linux KVM spends for the same operation (docs/performance.md).
 """
 import os
 import re

@@ -54,10 +54,10 @@ else
     echo "    apt-get install$missing" >&2
     exit 1
 fi
-echo "packages: apt-get update && apt-get install -y$missing" >&2
+echo "packages: apt-get update && apt-get install -y --no-install-recommends$missing" >&2
 if ! $as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q >&2 ||
    ! $as_root env DEBIAN_FRONTEND=noninteractive \
-        apt-get install -y -q $missing >&2; then
+        apt-get install -y -q --no-install-recommends $missing >&2; then
     echo "packages: could not install:$missing" >&2
     echo "packages: install them by hand (apt-get install$missing) and run make again" >&2
     exit 1

@@ -4,6 +4,10 @@
 #   --cpu defaults to 'max' (SVM + NPT); 'qemu64,+svm,-npt' gives SVM without NPT.
 #   --uefi boots through OVMF instead of SeaBIOS.
 #   --icount runs with -icount shift=0 (TSC counts executed instructions).
+# Exit status: the control partition's (its `exit N` writes N to QEMU's
+# isa-debug-exit, which makes QEMU exit with 2N+1), 0 when QEMU ends
+# otherwise (Ctrl-C). QEMU's own start-up errors also exit 1, shown on
+# stderr: the ISO and firmware are checked here first.
 set -eu
 cpu=max uefi= iso= mem=512 icount=
 while [ $# -gt 0 ]; do
@@ -19,6 +23,7 @@ while [ $# -gt 0 ]; do
     shift
 done
 [ -n "$iso" ] || { echo "run-qemu: --iso FILE is required" >&2; exit 2; }
+[ -f "$iso" ] || { echo "run-qemu: $iso: no such file" >&2; exit 2; }
 set -- -machine q35 -cpu "$cpu" -m "$mem" -cdrom "$iso" -boot d \
     -display none -serial stdio -monitor none -no-reboot \
     -device isa-debug-exit,iobase=0xf4,iosize=4 "$@"
@@ -28,4 +33,12 @@ if [ -n "$uefi" ]; then
     set -- -bios "$fw" "$@"
 fi
 [ -n "$icount" ] && set -- -icount shift=0 "$@"
-exec qemu-system-x86_64 "$@"
+# Piped input waits for the control partition's prompt (input-after-prompt.py).
+hold=
+[ -t 0 ] || hold="$(dirname "$0")/input-after-prompt.py"
+rc=0
+$hold qemu-system-x86_64 "$@" || rc=$?
+if [ $((rc % 2)) -eq 1 ]; then
+    exit $(((rc - 1) / 2))
+fi
+exit "$rc"

@@ -67,17 +67,84 @@ int cli_execute(const struct cli_io *io, const struct cli_command *const *sets,
 	nargs = argc - 1;
 	if (nargs < cmd->min_args ||
 	    (cmd->max_args != CLI_ARGS_ANY && nargs > cmd->max_args)) {
-		cli_printf(io, "usage: %s\n", cmd->usage);
+		cli_print_usage(io, sets, cmd->name);
 		return CLI_EUSAGE;
 	}
 	return cmd->handler(argc, argv);
 }
 
-int cli_print_help(const struct cli_io *io,
-		   const struct cli_command *const *sets, const char *name)
+#define HELP_INDENT 2
+#define HELP_USAGE_WIDTH 24     /* usage column; longer ones get a line */
+#define HELP_TEXT_COLUMN (HELP_INDENT + HELP_USAGE_WIDTH + 2)
+
+/* Writes text from column 'col' on, wrapping at word boundaries so no line
+ * passes CLI_HELP_COLUMNS; continuation lines start at 'indent'. */
+static void print_wrapped(const struct cli_io *io, const char *text, int col,
+			  int indent)
 {
-	const struct cli_command *const *s;
-	int width = 0;
+	while (*text) {
+		int len = 0, word;
+
+		while (text[len] == ' ')
+			len++;
+		word = (int)strcspn(text + len, " ");
+		if (col > indent && col + len + word > CLI_HELP_COLUMNS) {
+			cli_printf(io, "\n%*s", indent, "");
+			col = indent;
+			text += len;            /* no blanks at a line's start */
+			len = 0;
+		}
+		cli_printf(io, "%.*s", len + word, text);
+		col += len + word;
+		text += len + word;
+	}
+	cli_puts(io, "\n");
+}
+
+/* A usage longer than its column: on its own line(s), one " | "
+ * alternative per line when the whole does not fit. */
+static void print_long_usage(const struct cli_io *io, const char *usage)
+{
+	const char *p = usage, *bar;
+
+	if ((int)strlen(usage) + HELP_INDENT <= CLI_HELP_COLUMNS) {
+		cli_printf(io, "%*s%s\n", HELP_INDENT, "", usage);
+		return;
+	}
+	while ((bar = strstr(p, " | ")) != NULL) {
+		cli_printf(io, "%*s%.*s |\n", HELP_INDENT, "", (int)(bar - p), p);
+		p = bar + 3;
+	}
+	cli_printf(io, "%*s%s\n", HELP_INDENT, "", p);
+}
+
+static void print_entry(const struct cli_io *io, const struct cli_command *c)
+{
+	if ((int)strlen(c->usage) <= HELP_USAGE_WIDTH) {
+		cli_printf(io, "%*s%-*s  ", HELP_INDENT, "", HELP_USAGE_WIDTH,
+			   c->usage);
+	} else {
+		print_long_usage(io, c->usage);
+		cli_printf(io, "%*s", HELP_TEXT_COLUMN, "");
+	}
+	print_wrapped(io, c->help, HELP_TEXT_COLUMN, HELP_TEXT_COLUMN);
+}
+
+static bool in_a_group(const struct cli_group *groups, const char *name)
+{
+	for (; groups && groups->title; groups++)
+		for (const char *const *n = groups->names; *n; n++)
+			if (strcmp(*n, name) == 0)
+				return true;
+	return false;
+}
+
+int cli_print_help(const struct cli_io *io,
+		   const struct cli_command *const *sets,
+		   const struct cli_group *groups, const char *name)
+{
+	const struct cli_group *g;
+	bool others = false;
 
 	if (name) {
 		const struct cli_command *cmd = cli_find(sets, name);
@@ -86,17 +153,39 @@ int cli_print_help(const struct cli_io *io,
 			cli_printf(io, "error: unknown command '%s' (try 'help')\n", name);
 			return CLI_EUNKNOWN;
 		}
-		cli_printf(io, "usage: %s\n  %s\n", cmd->usage, cmd->help);
+		cli_printf(io, "usage: %s\n", cmd->usage);
+		cli_printf(io, "%*s", HELP_INDENT, "");
+		print_wrapped(io, cmd->help, HELP_INDENT, HELP_INDENT);
 		return 0;
 	}
-	for (s = sets; *s; s++)
-		for (const struct cli_command *c = *s; c->name; c++)
-			if ((int)strlen(c->usage) > width)
-				width = (int)strlen(c->usage);
-	for (s = sets; *s; s++)
-		for (const struct cli_command *c = *s; c->name; c++)
-			cli_printf(io, "  %-*s  %s\n", width, c->usage, c->help);
+	for (g = groups; g && g->title; g++) {
+		cli_printf(io, "%s%s:\n", g == groups ? "" : "\n", g->title);
+		for (const char *const *n = g->names; *n; n++) {
+			const struct cli_command *c = cli_find(sets, *n);
+
+			if (c)
+				print_entry(io, c);
+		}
+	}
+	for (const struct cli_command *const *s = sets; *s; s++)
+		for (const struct cli_command *c = *s; c->name; c++) {
+			if (in_a_group(groups, c->name))
+				continue;
+			if (groups && !others)
+				cli_puts(io, "\nOther:\n");
+			others = true;
+			print_entry(io, c);
+		}
 	return 0;
+}
+
+void cli_print_usage(const struct cli_io *io,
+		     const struct cli_command *const *sets, const char *name)
+{
+	const struct cli_command *cmd = cli_find(sets, name);
+
+	if (cmd)
+		cli_printf(io, "usage: %s\n", cmd->usage);
 }
 
 int cli_readline(const struct cli_io *io, struct line_editor *le,
@@ -116,6 +205,11 @@ int cli_readline(const struct cli_io *io, struct line_editor *le,
 			cli_puts(io, prompt);
 			le_start(le);
 			break;
+		case LE_TOOLONG:
+			cli_printf(io, "error: line longer than %zu characters "
+				   "refused (nothing was run)\n", le->cap - 1);
+			cli_puts(io, prompt);
+			break;
 		case LE_MORE:
 			break;
 		}
@@ -123,7 +217,8 @@ int cli_readline(const struct cli_io *io, struct line_editor *le,
 }
 
 int cli_run_script(const struct cli_io *io,
-		   const struct cli_command *const *sets, const char *script)
+		   const struct cli_command *const *sets, const char *script,
+		   bool keep_going)
 {
 	char line[CLI_LINE_BYTES];
 	const char *cursor = script;
@@ -135,11 +230,13 @@ int cli_run_script(const struct cli_io *io,
 			cli_printf(io, "error: script command longer than %d bytes skipped\n",
 				   CLI_LINE_BYTES - 1);
 			failures++;
-			continue;
+		} else {
+			cli_printf(io, "%s%s\n", CLI_PROMPT, line);
+			if (cli_execute(io, sets, line) != 0)
+				failures++;
 		}
-		cli_printf(io, "%s%s\n", CLI_PROMPT, line);
-		if (cli_execute(io, sets, line) != 0)
-			failures++;
+		if (failures && !keep_going)
+			break;
 	}
 	return failures;
 }

@@ -38,6 +38,8 @@ enum le_event {
 	LE_MORE,        /* keep feeding */
 	LE_LINE,        /* buf holds a complete NUL-terminated line */
 	LE_CANCEL,      /* ^C: the line was abandoned (buf is "") */
+	LE_TOOLONG,     /* the line ended, but characters past the buffer
+			 * were dropped: refused whole (buf is "") */
 };
 
 struct line_editor {
@@ -46,6 +48,7 @@ struct line_editor {
 	size_t len;             /* characters in the line so far */
 	int esc;                /* escape-sequence state (lineedit.c) */
 	bool after_cr;          /* the previous line ended with CR */
+	bool overflow;          /* a character was dropped: buffer full */
 };
 
 void le_init(struct line_editor *le, char *buf, size_t cap);
@@ -120,10 +123,28 @@ const struct cli_command *cli_find(const struct cli_command *const *sets,
 int cli_execute(const struct cli_io *io, const struct cli_command *const *sets,
 		char *line);
 
-/* Prints every command's usage and help, or one command's ("help name").
- * Returns 0, or CLI_EUNKNOWN if name names no command. */
+/* A heading of `help` and the names of the commands under it. */
+struct cli_group {
+	const char *title;
+	const char *const *names;       /* NULL-terminated */
+};
+
+#define CLI_HELP_COLUMNS 80     /* `help` fits a plain terminal */
+
+/* Prints every command's usage and help under the groups' headings (a
+ * command in no group comes last, under "Other"; groups may be NULL), or
+ * one command's ("help name"). Lines fit CLI_HELP_COLUMNS: help text is
+ * wrapped, and a usage too long for its column gets its own line, split at
+ * its " | " alternatives. Returns 0, or CLI_EUNKNOWN if name names no
+ * command. */
 int cli_print_help(const struct cli_io *io,
-		   const struct cli_command *const *sets, const char *name);
+		   const struct cli_command *const *sets,
+		   const struct cli_group *groups, const char *name);
+
+/* "usage: ..." of the named command, from the table (one usage string per
+ * command: handlers that find a bad argument print this). */
+void cli_print_usage(const struct cli_io *io,
+		     const struct cli_command *const *sets, const char *name);
 
 /*
  * Prints `prompt` and edits one line into buf. Returns the line's length,
@@ -133,11 +154,13 @@ int cli_readline(const struct cli_io *io, struct line_editor *le,
 		 const char *prompt);
 
 /*
- * Runs every command of `script`, each echoed as "ctl> cmd" first. Returns
- * the number of commands that failed (non-zero result).
+ * Runs the commands of `script`, each echoed as "ctl> cmd" first, and
+ * stops at the first that fails (non-zero result; a command too long to
+ * run fails too) unless keep_going. Returns the number that failed.
  */
 int cli_run_script(const struct cli_io *io,
-		   const struct cli_command *const *sets, const char *script);
+		   const struct cli_command *const *sets, const char *script,
+		   bool keep_going);
 
 /* Prompt, read, execute, repeat; returns only at end of input. */
 void cli_interactive(const struct cli_io *io,

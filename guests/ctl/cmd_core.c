@@ -6,9 +6,11 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "guests/ctl/cli.h"
 #include "guests/ctl/ctl.h"
+#include "guests/ctl/image_kind.h"
 
 /*
  * newlib 3.3.0's malloc (libc/stdlib/mallocr.c) returns its own struct
@@ -26,6 +28,8 @@ struct newlib_mallinfo {
 };
 struct newlib_mallinfo mallinfo(void);
 
+/* Numbered as `load` takes them and as the hypervisor's boot log shows
+ * them; each with its kind and how to load it. */
 void ctl_print_modules(const struct ctl_boot_info *info)
 {
 	if (info->nmodules == 0) {
@@ -34,18 +38,32 @@ void ctl_print_modules(const struct ctl_boot_info *info)
 	}
 	for (uint32_t i = 0; i < info->nmodules; i++) {
 		const struct ctl_module *m = &info->modules[i];
+		enum image_kind kind = image_kind_of(
+			(const uint8_t *)(uintptr_t)m->gpa, (size_t)m->size);
+		char name[sizeof(m->cmdline) + 1], hint[160];
 
 		/* The hypervisor NUL-terminates; %.*s bounds us if it did not. */
-		printf("  %2u: %10lu bytes at 0x%08lx  '%.*s'\n", i,
-		       (unsigned long)m->size, (unsigned long)m->gpa,
-		       (int)sizeof(m->cmdline), m->cmdline);
+		snprintf(name, sizeof(name), "%.*s", (int)sizeof(m->cmdline),
+			 m->cmdline);
+		name[strcspn(name, " ")] = '\0';
+		image_kind_hint(kind, name, hint, sizeof(hint));
+		printf("  %2u: '%.*s'\n      %s, %lu bytes at 0x%lx: %s\n", i,
+		       (int)sizeof(m->cmdline), m->cmdline, image_kind_name(kind),
+		       (unsigned long)m->size, (unsigned long)m->gpa, hint);
 	}
 }
 
+extern const struct cli_group ctl_help_groups[];       /* commands.c */
+
 static int cmd_help(int argc, char **argv)
 {
-	return cli_print_help(&ctl_console, ctl_commands,
+	return cli_print_help(&ctl_console, ctl_commands, ctl_help_groups,
 			      argc > 1 ? argv[1] : NULL) == 0 ? 0 : 1;
+}
+
+void ctl_print_usage(const char *name)
+{
+	cli_print_usage(&ctl_console, ctl_commands, name);
 }
 
 static int cmd_modules(int argc, char **argv)

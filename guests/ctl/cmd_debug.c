@@ -97,7 +97,7 @@ static int cmd_break(int argc, char **argv)
 	if (strcmp(argv[2], "clear") == 0)
 		return clear(vm, argc, argv);
 	if (argc > 3 || vmm_parse_u64(argv[2], &addr) < 0) {
-		printf("usage: break N [ADDR | clear [ADDR]]\n");
+		ctl_print_usage("break");
 		return 1;
 	}
 	bp = vm->debug.breakpoints;

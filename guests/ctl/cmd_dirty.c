@@ -105,7 +105,7 @@ static int cmd_dirty(int argc, char **argv)
 		return get_log(vm, (uint32_t)slot);
 	if (strcmp(argv[3], "on") == 0 || strcmp(argv[3], "off") == 0)
 		return set_logging(vm, (uint32_t)slot, argv[3][1] == 'n') < 0;
-	printf("usage: dirty N SLOT [on|off]\n");
+	ctl_print_usage("dirty");
 	return 1;
 }
 

@@ -98,7 +98,7 @@ static int cmd_hvstats(int argc, char **argv)
 	bool reset = argc > 1 && !strcmp(argv[1], "reset");
 
 	if (argc > 1 && !reset) {
-		printf("usage: hvstats [reset]\n");
+		ctl_print_usage("hvstats");
 		return 1;
 	}
 	hypercall3(HC_PATH_STATS, reset, 0, 0);
@@ -120,10 +120,19 @@ static int cmd_ioctl(int argc, char **argv)
 {
 	static uint8_t zero_struct[4096];
 	uint64_t handle, request, arg = 0;
+	unsigned long named;
 
-	if (vmm_parse_u64(argv[1], &handle) < 0 || vmm_parse_u64(argv[2], &request) < 0 ||
+	if (kvm_request_number(argv[2], &named) == 0)
+		request = named;
+	else if (vmm_parse_u64(argv[2], &request) < 0) {
+		printf("error: '%s' is neither a kvm.h request name (KVM_RUN, "
+		       "...) nor a number\n", argv[2]);
+		return 1;
+	}
+	if (vmm_parse_u64(argv[1], &handle) < 0 ||
 	    (argc > 3 && vmm_parse_u64(argv[3], &arg) < 0)) {
-		printf("error: ioctl HANDLE REQUEST [ARG]: numbers expected\n");
+		printf("error: HANDLE and ARG are numbers\n");
+		ctl_print_usage("ioctl");
 		return 1;
 	}
 	/* KVM_CREATE_VCPU carries its index by value despite its _IOW size */
@@ -159,7 +168,8 @@ const struct cli_command ctl_hv_commands[] = {
 	  "the hypervisor's path lengths per exit kind (instructions under -icount)",
 	  0, 1, cmd_hvstats },
 	{ "ioctl", "ioctl HANDLE REQUEST [ARG]",
-	  "send a raw kvm.h request (struct zeroed) and show the result",
+	  "send a raw kvm.h request, by name (KVM_GET_API_VERSION) or number, "
+	  "with a zeroed struct, and show the result",
 	  2, 3, cmd_ioctl },
 	{ "slot", "slot N SLOT GPA SIZE [FLAGS]",
 	  "KVM_SET_MEMORY_REGION on VM N with exactly these values",

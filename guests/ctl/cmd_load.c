@@ -9,6 +9,7 @@
 
 #include "guests/ctl/cli.h"
 #include "guests/ctl/ctl.h"
+#include "guests/ctl/image_kind.h"
 #include "guests/ctl/kvm_client.h"
 #include "guests/ctl/vmm.h"
 
@@ -39,12 +40,20 @@ static int load_flat_cmd(struct vm *vm, int argc, char **argv)
 	int m;
 
 	if (argc < 5 || argc > 6) {
-		printf("usage: load N flat MODULE GPA [real|prot32|long64]\n");
+		ctl_print_usage("load");
 		return 1;
 	}
 	m = ctl_module_arg(argv[3]);
 	if (m < 0)
 		return 1;
+	/* Text, an ELF file or a bzImage is clearly not raw code: running
+	 * one would only fault (see `modules` for what each module is). */
+	enum image_kind kind = image_kind_of(module_data(m), module(m)->size);
+	if (kind != IMAGE_FLAT) {
+		printf("error: module '%s' is %s, not a flat binary (see "
+		       "'modules')\n", argv[3], image_kind_name(kind));
+		return 1;
+	}
 	if (vmm_parse_u64(argv[4], &gpa) < 0) {
 		printf("error: '%s' is not an address\n", argv[4]);
 		return 1;
@@ -115,7 +124,7 @@ static int load_multiboot_cmd(struct vm *vm, int argc, char **argv)
 	int m, first = 4, r;
 
 	if (argc < 4) {
-		printf("usage: load N multiboot MODULE [initrd=MOD[,MOD...]] [cmdline...]\n");
+		ctl_print_usage("load");
 		return 1;
 	}
 	m = ctl_module_arg(argv[3]);
@@ -191,8 +200,10 @@ static int cmd_load(int argc, char **argv)
 }
 
 const struct cli_command ctl_load_commands[] = {
-	{ "load", "load N flat|multiboot MODULE ...",
-	  "flat MODULE GPA [real|prot32|long64]; multiboot MODULE [initrd=M[,M]] [cmdline]",
+	{ "load", "load N flat MODULE GPA [real|prot32|long64] | "
+	  "load N multiboot MODULE [initrd=MOD[,MOD...]] [cmdline...]",
+	  "load a boot module into VM N: a flat binary at GPA (then set up "
+	  "the mode), or a multiboot kernel with its modules and command line",
 	  3, CLI_ARGS_ANY, cmd_load },
 	{ NULL, NULL, NULL, 0, 0, NULL },
 };

@@ -20,7 +20,7 @@ static int parse_entries(int argc, char **argv, bool with_values,
 	uint64_t index, value = 0;
 
 	if ((argc - 3) % step || (uint32_t)((argc - 3) / step) > KVM_CLIENT_MAX_MSRS) {
-		printf("usage: msr N get INDEX... | msr N set INDEX VALUE [INDEX VALUE]...\n");
+		ctl_print_usage("msr");
 		return -1;
 	}
 	*n = 0;
@@ -48,7 +48,7 @@ static int cmd_msr(int argc, char **argv)
 	if (!vm)
 		return 1;
 	if (strcmp(argv[2], "get") != 0 && strcmp(argv[2], "set") != 0) {
-		printf("usage: msr N get INDEX... | msr N set INDEX VALUE [INDEX VALUE]...\n");
+		ctl_print_usage("msr");
 		return 1;
 	}
 	set = argv[2][0] == 's';

@@ -34,12 +34,23 @@ int ctl_run_and_report(struct vm *vm)
 	}
 }
 
+/* A VM with nothing loaded would only run through zeroed RAM until
+ * stopped by hand: refused. A run may take as long as the guest likes, so
+ * say first how to stop it. */
 static int cmd_run(int argc, char **argv)
 {
 	struct vm *vm = ctl_vm_arg(argv[1]);
 
 	(void)argc;
-	return vm ? ctl_run_and_report(vm) : 1;
+	if (!vm)
+		return 1;
+	if (!vm->loaded) {
+		printf("error: vm %d has nothing loaded (its RAM is zeros): load "
+		       "an image first (see 'modules')\n", vm->index);
+		return 1;
+	}
+	printf("vm %d: running (^] or ^C stops it)\n", vm->index);
+	return ctl_run_and_report(vm);
 }
 
 static int cmd_stats(int argc, char **argv)

@@ -23,7 +23,7 @@ static int cmd_trace(int argc, char **argv)
 	} else if (strcmp(argv[2], "off") == 0) {
 		on = false;
 	} else {
-		printf("usage: trace N on|off [io|mmio|irq|other|all]...\n");
+		ctl_print_usage("trace");
 		return 1;
 	}
 	for (int i = 3; i < argc; i++) {

@@ -126,8 +126,8 @@ static int cmd_set(int argc, char **argv)
 	if (get_state(vm, &regs, &sregs) < 0)
 		return 1;
 	if (vmm_reg_store(&d, &regs, &sregs, value) < 0) {
-		printf("error: 0x%llx does not fit in %s (%u bytes)\n",
-		       (unsigned long long)value, argv[2], d.bytes);
+		printf("error: 0x%llx does not fit in %s (%u bits)\n",
+		       (unsigned long long)value, argv[2], d.bits);
 		return 1;
 	}
 	if (d.kind == VMM_REG_GPR ? put_state(vm, &regs, NULL) < 0 :

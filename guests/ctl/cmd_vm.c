@@ -123,12 +123,12 @@ static int cmd_vm(int argc, char **argv)
 		return vm_list_cmd();
 	if (strcmp(sub, "destroy") == 0 && argc == 3)
 		return vm_destroy_cmd(argv[2]);
-	printf("usage: vm create [mem_MiB] | vm list | vm destroy N\n");
+	ctl_print_usage("vm");
 	return 1;
 }
 
 const struct cli_command ctl_vm_commands[] = {
-	{ "vm", "vm create [mem_MiB] | list | destroy N",
+	{ "vm", "vm create [MiB] | vm list | vm destroy N",
 	  "create a VM (default 16 MiB), list them, or destroy one",
 	  1, 2, cmd_vm },
 	{ NULL, NULL, NULL, 0, 0, NULL },

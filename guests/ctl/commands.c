@@ -3,7 +3,9 @@
  * commands defines one array of struct cli_command ending with { NULL }; this
  * table lists the arrays, in the order `help` shows them. Adding a file of
  * commands (for instance cmd_vm.c with create/list/destroy/load/regs/run) is
- * two lines here: its extern declaration and its entry in ctl_commands.
+ * two lines here: its extern declaration and its entry in ctl_commands;
+ * `help` shows each command under its heading in ctl_help_groups (one
+ * missing there is listed under "Other").
  * Runs in the control partition only.
  */
 #include <stddef.h>
@@ -40,4 +42,27 @@ const struct cli_command *const ctl_commands[] = {
 	ctl_msr_commands,
 	ctl_reset_commands,
 	NULL,
+};
+
+/* `help`: what a user reaches for first, first; the raw ABI last. */
+static const char *const guests_group[] = {
+	"modules", "vm", "load", "mode", "run", "stats", "reset", NULL,
+};
+static const char *const debug_group[] = {
+	"regs", "set", "msr", "msrs", "irq", "break", "step", "continue",
+	"trace", "translate", "dirty", NULL,
+};
+static const char *const hv_group[] = {
+	"frames", "cycle", "hvstats", "hcbench", "ioctl", "slot", NULL,
+};
+static const char *const console_group[] = {
+	"help", "echo", "mem", "exit", NULL,
+};
+
+const struct cli_group ctl_help_groups[] = {
+	{ "VMs and guests", guests_group },
+	{ "Registers and debugging", debug_group },
+	{ "Hypervisor and raw kvm.h requests", hv_group },
+	{ "Console", console_group },
+	{ NULL, NULL },
 };

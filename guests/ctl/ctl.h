@@ -112,6 +112,8 @@ struct cli_command;
 extern const struct cli_io ctl_console;
 /* Every command set, NULL-terminated (commands.c). */
 extern const struct cli_command *const ctl_commands[];
+/* Prints the named command's usage line from the command table. */
+void ctl_print_usage(const char *name);
 
 int ctl_main(const struct ctl_boot_info *info);
 

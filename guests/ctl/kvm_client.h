@@ -100,6 +100,9 @@ int kvm_get_msr_index_list(uint32_t *indices, uint32_t cap);
 /* "KVM_RUN", "KVM_BAREKVM_MMAP", ...; "request 0x..." for unknown numbers
  * (formatted into a static buffer). */
 const char *kvm_request_name(unsigned long request);
+/* The number of a request named as kvm.h names it ("KVM_RUN"): 0, or -1
+ * if no request has that name. */
+int kvm_request_number(const char *name, unsigned long *request);
 /* Linux errno value to its name: 22 -> "EINVAL"; "E?" if unknown. */
 const char *kvm_errno_name(int linux_errno);
 /* Exit reason to its name: 2 -> "KVM_EXIT_IO"; "KVM_EXIT_?" if unknown. */

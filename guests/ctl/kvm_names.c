@@ -5,6 +5,7 @@
  * Runs in the control partition and in host tests.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "abi/errno.h"
 #include "guests/ctl/kvm_client.h"
@@ -74,6 +75,16 @@ const char *kvm_request_name(unsigned long request)
 			return requests[i].name;
 	snprintf(unknown, sizeof(unknown), "request 0x%lx", request);
 	return unknown;
+}
+
+int kvm_request_number(const char *name, unsigned long *request)
+{
+	for (size_t i = 0; i < sizeof(requests) / sizeof(requests[0]); i++)
+		if (strcmp(requests[i].name, name) == 0) {
+			*request = requests[i].number;
+			return 0;
+		}
+	return -1;
 }
 
 const char *kvm_errno_name(int linux_errno)

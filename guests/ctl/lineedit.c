@@ -39,6 +39,7 @@ void le_start(struct line_editor *le)
 {
 	le->len = 0;
 	le->esc = ESC_NONE;
+	le->overflow = false;
 	if (le->cap)
 		le->buf[0] = '\0';
 }
@@ -62,8 +63,14 @@ static bool feed_escape(struct line_editor *le, int ch)
 		le->esc = ESC_START;
 		return true;
 	case ESC_START:
-		le->esc = ch == '[' ? ESC_CSI : ch == 'O' ? ESC_SS3 : ESC_NONE;
-		return true;
+		if (ch == KEY_ESC)
+			return true;            /* ESC ESC: still one pending */
+		if (ch == '[' || ch == 'O') {
+			le->esc = ch == '[' ? ESC_CSI : ESC_SS3;
+			return true;
+		}
+		le->esc = ESC_NONE;             /* a lone ESC: the key after */
+		return false;                   /* it is an ordinary key */
 	case ESC_CSI:
 		if (ch >= 0x20 && ch <= 0x3f)
 			return true;            /* parameter or intermediate */
@@ -93,8 +100,12 @@ enum le_event le_feed(struct line_editor *le, int ch, const struct cli_io *io)
 		/* fall through */
 	case KEY_CR:
 		le->after_cr = ch == KEY_CR;
-		le->buf[le->len] = '\0';
 		echo(io, "\n", 1);
+		if (le->overflow) {             /* never run a line cut short */
+			le_start(le);
+			return LE_TOOLONG;
+		}
+		le->buf[le->len] = '\0';
 		return LE_LINE;
 	case KEY_BS:
 	case KEY_DEL:
@@ -102,6 +113,7 @@ enum le_event le_feed(struct line_editor *le, int ch, const struct cli_io *io)
 		return LE_MORE;
 	case KEY_CTRL_U:
 		erase_chars(le, le->len, io);
+		le->overflow = false;
 		return LE_MORE;
 	case KEY_CTRL_C:
 		le_start(le);
@@ -116,7 +128,8 @@ enum le_event le_feed(struct line_editor *le, int ch, const struct cli_io *io)
 	if (ch < 0x20 || ch > 0x7e)
 		return LE_MORE;                 /* other controls, non-ASCII */
 	if (le->len + 1 >= le->cap) {
-		echo(io, "\a", 1);              /* full: ring the bell */
+		echo(io, "\a", 1);              /* full: ring the bell, and */
+		le->overflow = true;            /* refuse the line at its end */
 		return LE_MORE;
 	}
 	le->buf[le->len++] = (char)ch;

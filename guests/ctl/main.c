@@ -5,6 +5,7 @@
  * serial console (docs/control-partition.md). Control partition only.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "guests/ctl/cli.h"
 #include "guests/ctl/ctl.h"
@@ -27,22 +28,54 @@ const struct cli_io ctl_console = {
 	.ctx = NULL,
 };
 
+/* A word of the command line, or 'dflt' when it is absent. */
+static void option(const struct ctl_boot_info *info, const char *key,
+		   char *buf, size_t cap, const char *dflt)
+{
+	if (cli_cmdline_value(info->cmdline, key, buf, cap) <= 0)
+		snprintf(buf, cap, "%s", dflt);
+}
+
+/*
+ * script="a; b; c" runs unattended: the first command that fails stops it
+ * (script_errors=continue runs the rest), and the end of the script ends
+ * the machine with exit status 0, or 1 if a command failed (an `exit N` in
+ * the script ends it with N). after_script=prompt gives the prompt
+ * instead.
+ */
 static void run_boot_script(const struct ctl_boot_info *info)
 {
-	char script[CTL_CMDLINE_BYTES];
+	char script[CTL_CMDLINE_BYTES], errors[16], after[16];
+	bool keep_going, prompt;
 	int r;
 
 	r = cli_cmdline_value(info->cmdline, "script", script, sizeof(script));
 	if (r < 0) {
 		printf("ctl: cannot parse command line '%.*s'\n",
 		       (int)sizeof(info->cmdline), info->cmdline);
-		return;
+		ctl_shutdown(1);
 	}
 	if (r == 0)
 		return;
-	r = cli_run_script(&ctl_console, ctl_commands, script);
-	if (r)
+	option(info, "script_errors", errors, sizeof(errors), "stop");
+	option(info, "after_script", after, sizeof(after), "exit");
+	if ((strcmp(errors, "stop") && strcmp(errors, "continue")) ||
+	    (strcmp(after, "exit") && strcmp(after, "prompt"))) {
+		printf("ctl: script_errors=stop|continue, after_script=exit|prompt: "
+		       "'%s', '%s' refused; the script is not run\n", errors, after);
+		ctl_shutdown(1);
+	}
+	keep_going = !strcmp(errors, "continue");
+	prompt = !strcmp(after, "prompt");
+	r = cli_run_script(&ctl_console, ctl_commands, script, keep_going);
+	if (r && keep_going)
 		printf("ctl: script: %d command%s failed\n", r, r == 1 ? "" : "s");
+	else if (r)
+		printf("ctl: script: stopped at the command that failed\n");
+	if (prompt)
+		return;
+	printf("ctl: script done: ending with exit status %d\n", r ? 1 : 0);
+	ctl_shutdown(r ? 1 : 0);
 }
 
 int ctl_main(const struct ctl_boot_info *info)

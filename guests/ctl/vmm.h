@@ -331,6 +331,8 @@ struct vmm_reg_desc {
 	enum vmm_reg_kind kind;         /* kvm_regs or kvm_sregs */
 	size_t offset;
 	unsigned bytes;                 /* 1, 2, 4, 8 */
+	unsigned bits;                  /* the field's width: a segment's
+					 * type is 4 bits, dpl 2, flags 1 */
 };
 
 /*
@@ -343,7 +345,8 @@ struct vmm_reg_desc {
  */
 int vmm_find_reg(const char *name, struct vmm_reg_desc *out);
 
-/* Stores value into the field; -1 if it does not fit the field's width. */
+/* Stores value into the field; -1 if it does not fit the field's width in
+ * bits (not only its storage: `set 0 cs.type 99` is refused). */
 int vmm_reg_store(const struct vmm_reg_desc *d, struct kvm_regs *regs,
 		  struct kvm_sregs *sregs, uint64_t value);
 

@@ -99,8 +99,8 @@ int vmm_join_words(int n, char *const *words, char *out, size_t cap)
 	return 0;
 }
 
-#define GPR(n) { #n, VMM_REG_GPR, offsetof(struct kvm_regs, n), 8 }
-#define SREG(n) { #n, VMM_REG_SREG, offsetof(struct kvm_sregs, n), 8 }
+#define GPR(n) { #n, VMM_REG_GPR, offsetof(struct kvm_regs, n), 8, 64 }
+#define SREG(n) { #n, VMM_REG_SREG, offsetof(struct kvm_sregs, n), 8, 64 }
 
 static const struct vmm_reg_desc plain_regs[] = {
 	GPR(rax), GPR(rbx), GPR(rcx), GPR(rdx), GPR(rsi), GPR(rdi),
@@ -124,16 +124,18 @@ static const struct {
 	{ "ldt", offsetof(struct kvm_sregs, ldt) },
 };
 
-#define SEGF(n) { #n, offsetof(struct kvm_segment, n), sizeof(((struct kvm_segment *)0)->n) }
+#define SEGF(n, bits) { #n, offsetof(struct kvm_segment, n), \
+			sizeof(((struct kvm_segment *)0)->n), bits }
 
+/* Widths as in a segment descriptor (SDM Vol. 3A 3.4.5). */
 static const struct {
 	const char *name;
 	size_t offset;
-	unsigned bytes;
+	unsigned bytes, bits;
 } segment_fields[] = {
-	SEGF(base), SEGF(limit), SEGF(selector), SEGF(type), SEGF(present),
-	SEGF(dpl), SEGF(db), SEGF(s), SEGF(l), SEGF(g), SEGF(avl),
-	SEGF(unusable),
+	SEGF(base, 64), SEGF(limit, 32), SEGF(selector, 16), SEGF(type, 4),
+	SEGF(present, 1), SEGF(dpl, 2), SEGF(db, 1), SEGF(s, 1), SEGF(l, 1),
+	SEGF(g, 1), SEGF(avl, 1), SEGF(unusable, 1),
 };
 
 int vmm_find_reg(const char *name, struct vmm_reg_desc *out)
@@ -162,6 +164,7 @@ int vmm_find_reg(const char *name, struct vmm_reg_desc *out)
 				.kind = VMM_REG_SREG,
 				.offset = segments[i].offset + segment_fields[f].offset,
 				.bytes = segment_fields[f].bytes,
+				.bits = segment_fields[f].bits,
 			};
 			return 0;
 		}
@@ -175,12 +178,12 @@ int vmm_find_reg(const char *name, struct vmm_reg_desc *out)
 
 		if (strcasecmp(dot + 1, "base") == 0) {
 			*out = (struct vmm_reg_desc){ "base", VMM_REG_SREG,
-				table + offsetof(struct kvm_dtable, base), 8 };
+				table + offsetof(struct kvm_dtable, base), 8, 64 };
 			return 0;
 		}
 		if (strcasecmp(dot + 1, "limit") == 0) {
 			*out = (struct vmm_reg_desc){ "limit", VMM_REG_SREG,
-				table + offsetof(struct kvm_dtable, limit), 2 };
+				table + offsetof(struct kvm_dtable, limit), 2, 16 };
 			return 0;
 		}
 	}
@@ -192,7 +195,7 @@ int vmm_reg_store(const struct vmm_reg_desc *d, struct kvm_regs *regs,
 {
 	uint8_t *p = d->kind == VMM_REG_GPR ? (uint8_t *)regs : (uint8_t *)sregs;
 
-	if (d->bytes < 8 && value >> (d->bytes * 8))
+	if (d->bits < 64 && value >> d->bits)
 		return -1;
 	memcpy(p + d->offset, &value, d->bytes);        /* little-endian */
 	return 0;

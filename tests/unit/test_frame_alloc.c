@@ -364,6 +364,48 @@ static void test_fragmented(void **state)
 	free(s);
 }
 
+/*
+ * The worst case of a rescanning search: free runs one frame shorter than
+ * the request, each ended by a used frame. The search must stay linear in
+ * the bitmap (a bounded number of word reads per candidate, not a rescan
+ * of the run), and still find the first fit once one exists.
+ */
+static void test_search_is_linear(void **state)
+{
+	const uint64_t run = 1023, first = 256;     /* frames */
+	uint64_t nused = 0, pa = 0, bound;
+	struct frame_alloc fa;
+
+	(void)state;
+	frame_alloc_init(&fa, bitmap, MEM_PAGES, voff());
+	frame_alloc_add_free(&fa, first * PG, MEM_BYTES);
+	for (uint64_t pfn = first + run; pfn < MEM_PAGES; pfn += run + 1) {
+		frame_alloc_reserve(&fa, pfn * PG, (pfn + 1) * PG);
+		nused++;
+	}
+	/* per candidate: the words up to its used frame, plus a few; two
+	 * passes (from the next-fit hint, then from 0) */
+	bound = 2 * (MEM_PAGES / 64 + 4 * (nused + 1));
+	fa.words_scanned = 0;
+	assert_int_equal(frame_alloc_pages(&fa, run + 1, 1, &pa), -ENOMEM);
+	assert_true(fa.words_scanned <= bound);
+	fa.words_scanned = 0;
+	assert_int_equal(frame_alloc_pages(&fa, run, 1, &pa), 0);
+	assert_int_equal(pa, first * PG);
+	assert_true(fa.words_scanned <= bound);
+	/* joining two runs gives the only fit for run + 1 frames */
+	assert_int_equal(frame_free_pages(&fa, (first + 5 * (run + 1) - 1) * PG,
+					  1), 0);
+	fa.words_scanned = 0;
+	assert_int_equal(frame_alloc_pages(&fa, run + 1, 1, &pa), 0);
+	assert_int_equal(pa, (first + 4 * (run + 1)) * PG);
+	assert_true(fa.words_scanned <= bound);
+	/* aligned requests skip the same way */
+	fa.words_scanned = 0;
+	assert_int_equal(frame_alloc_pages(&fa, 1024, 512, &pa), -ENOMEM);
+	assert_true(fa.words_scanned <= bound);
+}
+
 static void test_free_then_reallocate(void **state)
 {
 	struct frame_alloc fa;
@@ -746,6 +788,7 @@ int main(void)
 		cmocka_unit_test(test_aligned_runs),
 		cmocka_unit_test(test_bad_requests),
 		cmocka_unit_test(test_fragmented),
+		cmocka_unit_test(test_search_is_linear),
 		cmocka_unit_test(test_free_then_reallocate),
 		cmocka_unit_test(test_bad_frees_change_nothing),
 		cmocka_unit_test(test_mixed_runs_restore_count),

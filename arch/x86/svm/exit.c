@@ -44,6 +44,17 @@ static inline uint32_t le_bytes(const uint8_t *p, unsigned n)
 	       (n > 2 ? (uint32_t)p[2] << 16 : 0);
 }
 
+/* Decodes n fetched bytes in the guest's current mode and vendor. */
+static int decode_bytes(const struct vmcb_save *h, const uint8_t *bytes, int n,
+			struct emul_insn *insn)
+{
+	enum emul_mode mode = emul_mode_of(h->cr0, h->efer, h->rflags,
+					   (h->cs.attrib >> 9) & 1,
+					   (h->cs.attrib >> 10) & 1);
+
+	return emul_decode(insn, bytes, (size_t)n, mode, cpuid_vendor());
+}
+
 /* The slow path of insn_len_checked(): the fetch cache missed or the bytes
  * at RIP are not the plain encoding. Reads them through the guest's page
  * tables (refilling the cache) and decodes them. */
@@ -59,13 +70,19 @@ static __attribute__((noinline)) uint32_t insn_len_decoded(struct vcpu *v,
 		return 0;
 	if ((unsigned)n >= nplain && le_bytes(bytes, nplain) == plain)
 		return nplain;
-	enum emul_mode mode = emul_mode_of(h->cr0, h->efer, h->rflags,
-					   (h->cs.attrib >> 9) & 1,
-					   (h->cs.attrib >> 10) & 1);
-	int len = emul_decode(&insn, bytes, (size_t)n, mode, cpuid_vendor());
+	int len = decode_bytes(h, bytes, n, &insn);
 	if (len <= 0 || !emul_insn_is(&insn, map, opcode, modrm))
 		return 0;
 	return (uint32_t)len;
+}
+
+int svm_decode_at_rip(struct vcpu *v, const struct vmcb_save *h,
+		      struct emul_insn *insn)
+{
+	uint8_t bytes[15];
+	int n = fetch_at_rip(v, h, bytes, sizeof(bytes));
+
+	return n <= 0 ? 0 : decode_bytes(h, bytes, n, insn);
 }
 
 /* Length of the instruction at RIP if it is map/opcode/modrm; 0 when the
@@ -178,6 +195,9 @@ void svm_decode_exit(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e)
 		else
 			e->insn_len = insn_len_checked(v, sv, EMUL_OPC_RDMSR);
 		return;
+	case SVM_EXIT_WRITE_CR4:
+		svm_exit_cr4_write(v, sv, e);
+		return;
 	case SVM_EXIT_NPF:
 		e->reason = VEXIT_NPF;
 		e->npf.gpa = c->exitinfo2;
@@ -229,7 +249,7 @@ void svm_decode_exit(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e)
 	default:
 		if (code >= SVM_EXIT_READ_DR0 && code <= SVM_EXIT_WRITE_DR7) {
 			svm_dr_go_live(sv);
-			e->reason = VEXIT_RESUME;
+			e->reason = VEXIT_EMULATED;    /* insn_len 0: executed again */
 			return;
 		}
 		if (code >= SVM_EXIT_EXCP_BASE && code < SVM_EXIT_EXCP_BASE + 32) {

@@ -28,6 +28,7 @@ struct svm_vcpu {
 	uint64_t slat_gen_seen; /* older than vm->slat_gen: flush this ASID */
 	bool load_drs;          /* being debugged: DR0-3 hold its breakpoints */
 	struct debugreg_guest dr;       /* its own DR0-3 (DR6/7: the VMCB) */
+	bool flush_tlb;         /* an emulated MOV to CR4: flush before entry */
 	uint64_t exit_rip;      /* RIP at the last exit: a shadow ends when it moves */
 	bool have_saved;        /* 'saved' holds the last state set_sregs wrote */
 	struct vmcb_save saved; /* restored when the CPU refuses that state */
@@ -88,6 +89,14 @@ void svm_inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
 
 /* Exit decoding (exit.c). */
 void svm_decode_exit(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e);
+/* Fetches and decodes the instruction at the guest's CS:RIP; its length,
+ * or <= 0 when it cannot be read or decoded. */
+struct emul_insn;
+int svm_decode_at_rip(struct vcpu *v, const struct vmcb_save *h,
+		      struct emul_insn *insn);
+
+/* Intercepted MOV to CR4 (cr.c): completes it or injects its #GP. */
+void svm_exit_cr4_write(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e);
 
 /* ASIDs (asid.c). */
 int svm_asid_alloc(uint32_t *asid, bool *shared);

@@ -35,6 +35,8 @@ static void set_intercepts(struct vmcb_control *c)
 			     SVM_INTERCEPT_STGI | SVM_INTERCEPT_CLGI |
 			     SVM_INTERCEPT_SKINIT | SVM_INTERCEPT_XSETBV |
 			     SVM_INTERCEPT_MONITOR | SVM_INTERCEPT_MWAIT;
+	/* CR4 bits the guest's CPUID lacks must be refused (cr.c) */
+	c->intercept_cr = SVM_INTERCEPT_CR4_WRITE;
 	/* #DB and #AC always: a delivery that raises the same exception
 	 * again would otherwise loop inside the CPU where no host interrupt
 	 * gets through (CVE-2015-8104, CVE-2015-5307); core reflects them
@@ -231,9 +233,11 @@ void svm_run(struct vcpu *v, struct vexit *e)
 	if (v->regs.rip != sv->exit_rip)
 		vmcb->control.interrupt_shadow = 0;
 	vmcb->control.tlb_control = SVM_TLB_CONTROL_NOTHING;
-	if (sv->vm->asid_shared || sv->slat_gen_seen != sv->vm->slat_gen) {
+	if (sv->vm->asid_shared || sv->flush_tlb ||
+	    sv->slat_gen_seen != sv->vm->slat_gen) {
 		vmcb->control.tlb_control = SVM_TLB_CONTROL_FLUSH_ALL;
 		sv->slat_gen_seen = sv->vm->slat_gen;
+		sv->flush_tlb = false;
 	}
 
 	debugreg_enter(&sv->dr, &v->debug, sv->load_drs);

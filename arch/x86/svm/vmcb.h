@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* intercept_cr (offset 0x000): reads in bits 0-15, writes in 16-31 */
+#define SVM_INTERCEPT_CR4_WRITE (1u << (16 + 4))
 /* intercept_misc1 (offset 0x00c) */
 #define SVM_INTERCEPT_INTR      (1u << 0)
 #define SVM_INTERCEPT_NMI       (1u << 1)
@@ -62,6 +64,7 @@
 /* Exit codes (APM Appendix C) */
 #define SVM_EXIT_READ_CR0       0x000
 #define SVM_EXIT_WRITE_CR0      0x010
+#define SVM_EXIT_WRITE_CR4      0x014
 #define SVM_EXIT_READ_DR0       0x020
 #define SVM_EXIT_WRITE_DR7      0x037   /* 0x20-0x2f reads, 0x30-0x3f writes */
 #define SVM_EXIT_EXCP_BASE      0x040

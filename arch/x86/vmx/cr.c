@@ -17,6 +17,7 @@
 #include "arch/x86/vmx/vmx.h"
 #include "arch/x86/vmx/seg.h"
 #include "arch/x86/cpu.h"
+#include "core/cpuid.h"
 #include "core/guest_mem.h"
 #include "core/lib.h"
 #include "core/vm.h"
@@ -130,13 +131,12 @@ static bool mov_to_cr0(struct guest_cr *c, uint64_t val, bool long64)
 	return true;
 }
 
+/* The bits we own include every bit the guest's CPUID does not announce
+ * (vmx.c), so setting one exits here and is #GP, as are the other
+ * MOV-to-CR4 faults (core/cpu_rules.c). */
 static bool mov_to_cr4(struct guest_cr *c, uint64_t val)
 {
-	/* bits we own are VMXE (VMX is not offered, core/cpuid.c) and bits
-	 * VMX operation forbids: setting any of them is #GP */
-	if (val & vmx_ctl.cr4_mask)
-		return false;
-	if ((c->efer & EFER_LMA) && !(val & CR4_PAE))
+	if (!cpu_rules_cr4_write(cpuid_rules(), c->cr4, val, c->cr3, c->efer))
 		return false;
 	c->cr4 = val;
 	return true;

@@ -10,6 +10,10 @@
  * reloaded only when another vCPU enters (like core/fpu.c's lazy FPU).
  * The guest changes KERNEL_GS_BASE with SWAPGS without an exit, so the
  * outgoing owner's copy is read back first.
+ *
+ * Values arrive checked (core/msr.c: reserved EFER bits, PAT types,
+ * canonical addresses), so neither the WRMSR to the CPU's own registers
+ * nor the next VM entry can fault on them.
  */
 #include "arch/x86/vmx/vmx.h"
 #include "arch/x86/cpu.h"
@@ -21,9 +25,6 @@
 #define MSR_CSTAR               0xc0000083
 #define MSR_SFMASK              0xc0000084
 #define MSR_KERNEL_GS_BASE      0xc0000102
-
-/* EFER bits a guest may set: SCE, LME, LMA, NXE */
-#define EFER_GUEST_BITS (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
 
 enum { SYS_STAR, SYS_LSTAR, SYS_CSTAR, SYS_SFMASK, SYS_KERNEL_GS_BASE, NSYS };
 static const uint32_t syscall_msr_index[NSYS] = {
@@ -40,12 +41,6 @@ static uint64_t read_tsc(void)
 
 	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
 	return ((uint64_t)hi << 32) | lo;
-}
-
-/* 48-bit linear addresses: bits 63:47 all equal (SDM Vol. 1 3.3.7.1) */
-static bool canonical(uint64_t a)
-{
-	return (uint64_t)((int64_t)(a << 16) >> 16) == a;
 }
 
 static int syscall_slot(uint32_t index)
@@ -127,8 +122,6 @@ static int set_efer(struct vcpu *v, struct vmx_vcpu *x, uint64_t value)
 	uint64_t cr4 = vmx_cr_view(vmcs_read(VMCS_GUEST_CR4), vmcs_read(VMCS_CR4_SHADOW),
 				   vmx_ctl.cr4_mask);
 
-	if (value & ~EFER_GUEST_BITS)
-		return -1;                      /* reserved bits: #GP */
 	value &= ~EFER_LMA;
 	if ((value & EFER_LME) && (cr0 & CR0_PG))
 		value |= EFER_LMA;
@@ -143,13 +136,8 @@ int vmx_set_msr(struct vcpu *v, uint32_t index, uint64_t value)
 	int slot = syscall_slot(index);
 
 	if (field) {
-		if (index != MSR_IA32_SYSENTER_CS && !canonical(value))
-			return -1;
 		vmcs_write(field, value);
 	} else if (slot >= 0) {
-		if ((slot == SYS_LSTAR || slot == SYS_CSTAR ||
-		     slot == SYS_KERNEL_GS_BASE) && !canonical(value))
-			return -1;
 		x->syscall_msrs[slot] = value;
 		if (syscall_owner[0] == x)
 			wrmsr(index, value);

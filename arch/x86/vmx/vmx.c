@@ -7,6 +7,7 @@
  * each CPU before it runs a guest.
  */
 #include "arch/x86/vmx/vmx.h"
+#include "core/cpuid.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/desc.h"
 #include "core/log.h"
@@ -68,6 +69,10 @@ int vmx_setup(const struct cpu_features *f)
 			       "but not allowed by MSR %#x\n", err.what, err.missing, err.msr);
 		return -EOPNOTSUPP;
 	}
+	/* CR4 bits the guest's CPUID does not announce are ours too: a MOV
+	 * to CR4 setting one exits and is #GP (cr.c), even where the CPU
+	 * itself has the feature (PKE, OSXSAVE, ...). */
+	vmx_ctl.cr4_mask |= ~cpuid_rules()->cr4_allowed;
 	if (!vmx_ctl.ept) {
 		printk("vmx: EPT is not usable (no 4-level walk, cacheable type or "
 		       "INVEPT): no guests can run\n");

@@ -149,18 +149,59 @@ static void test_help(void **state)
 	struct cli_io io = fake_io_init(&f, NULL, 0);
 
 	(void)state;
-	assert_int_equal(cli_print_help(&io, sets, NULL), 0);
+	assert_int_equal(cli_print_help(&io, sets, NULL, NULL), 0);
 	assert_string_equal(f.out,
-		"  zero             takes nothing\n"
-		"  two <a> <b>      takes exactly two\n"
-		"  some <x> [y...]  one or more\n"
-		"  fail             always fails\n");
+		"  zero                      takes nothing\n"
+		"  two <a> <b>               takes exactly two\n"
+		"  some <x> [y...]           one or more\n"
+		"  fail                      always fails\n");
 	fake_io_clear(&f);
-	assert_int_equal(cli_print_help(&io, sets, "two"), 0);
+	assert_int_equal(cli_print_help(&io, sets, NULL, "two"), 0);
 	assert_string_equal(f.out, "usage: two <a> <b>\n  takes exactly two\n");
 	fake_io_clear(&f);
-	assert_int_equal(cli_print_help(&io, sets, "x"), CLI_EUNKNOWN);
+	assert_int_equal(cli_print_help(&io, sets, NULL, "x"), CLI_EUNKNOWN);
 	assert_string_equal(f.out, "error: unknown command 'x' (try 'help')\n");
+}
+
+/* Groups with headings, commands in no group under "Other", long usages
+ * on their own lines, help wrapped: nothing passes 80 columns. */
+static void test_help_groups_and_width(void **state)
+{
+	static const char *const first[] = { "two", "zero", NULL };
+	static const struct cli_group groups[] = {
+		{ "First", first }, { NULL, NULL },
+	};
+	static const struct cli_command wide[] = {
+		{ "w", "w alpha-long-argument-name | w beta-long-argument | "
+		  "w gamma-long-argument-name-too",
+		  "a help text long enough that it has to be wrapped onto a "
+		  "second line to stay within eighty columns", 0, 0, NULL },
+		{ NULL, NULL, NULL, 0, 0, NULL },
+	};
+	const struct cli_command *const wide_sets[] = { wide, NULL };
+	struct fake_io f;
+	struct cli_io io = fake_io_init(&f, NULL, 0);
+	char *line;
+
+	(void)state;
+	assert_int_equal(cli_print_help(&io, sets, groups, NULL), 0);
+	assert_string_equal(f.out,
+		"First:\n"
+		"  two <a> <b>               takes exactly two\n"
+		"  zero                      takes nothing\n"
+		"\nOther:\n"
+		"  some <x> [y...]           one or more\n"
+		"  fail                      always fails\n");
+	fake_io_clear(&f);
+	assert_int_equal(cli_print_help(&io, wide_sets, NULL, NULL), 0);
+	assert_string_equal(f.out,
+		"  w alpha-long-argument-name |\n"
+		"  w beta-long-argument |\n"
+		"  w gamma-long-argument-name-too\n"
+		"                            a help text long enough that it has to be wrapped\n"
+		"                            onto a second line to stay within eighty columns\n");
+	for (line = f.out; *line; line += strcspn(line, "\n") + 1)
+		assert_true(strcspn(line, "\n") <= CLI_HELP_COLUMNS);
 }
 
 static void test_readline(void **state)
@@ -204,7 +245,7 @@ static void test_run_script(void **state)
 
 	(void)state;
 	assert_int_equal(cli_run_script(&io, sets,
-		"zero; two a 'b;c' ;; nope; fail ; some \"1 2\""), 2);
+		"zero; two a 'b;c' ;; nope; fail ; some \"1 2\"", true), 2);
 	assert_string_equal(calls, "[1 <zero>][3 <two> <a> <b;c>][1 <fail>]"
 			    "[2 <some> <1 2>]");
 	assert_string_equal(f.out,
@@ -214,8 +255,20 @@ static void test_run_script(void **state)
 		CLI_PROMPT "fail\n"
 		CLI_PROMPT "some \"1 2\"\n");
 	fake_io_clear(&f);
-	assert_int_equal(cli_run_script(&io, sets, ""), 0);
+	assert_int_equal(cli_run_script(&io, sets, "", false), 0);
 	assert_string_equal(f.out, "");
+}
+
+/* Without keep_going the first failure ends the script. */
+static void test_run_script_stops_at_failure(void **state)
+{
+	struct fake_io f;
+	struct cli_io io = fake_io_init(&f, NULL, 0);
+
+	(void)state;
+	assert_int_equal(cli_run_script(&io, sets, "zero; fail; zero", false), 1);
+	assert_string_equal(calls, "[1 <zero>][1 <fail>]");
+	assert_string_equal(f.out, CLI_PROMPT "zero\n" CLI_PROMPT "fail\n");
 }
 
 static void test_run_script_too_long(void **state)
@@ -227,7 +280,7 @@ static void test_run_script_too_long(void **state)
 	(void)state;
 	memset(script + strlen(script), 'x', CLI_LINE_BYTES);
 	strcat(script, "; zero");
-	assert_int_equal(cli_run_script(&io, sets, script), 1);
+	assert_int_equal(cli_run_script(&io, sets, script, true), 1);
 	assert_string_equal(calls, "[1 <zero>][1 <zero>]");
 	assert_non_null(strstr(f.out, "error: script command longer than 255 bytes skipped\n"));
 }
@@ -242,10 +295,12 @@ int main(void)
 		cmocka_unit_test_setup(test_execute_usage, setup),
 		cmocka_unit_test_setup(test_execute_syntax, setup),
 		cmocka_unit_test_setup(test_help, setup),
+		cmocka_unit_test_setup(test_help_groups_and_width, setup),
 		cmocka_unit_test_setup(test_readline, setup),
 		cmocka_unit_test_setup(test_interactive_until_eof, setup),
 		cmocka_unit_test_setup(test_run_script, setup),
 		cmocka_unit_test_setup(test_run_script_too_long, setup),
+		cmocka_unit_test_setup(test_run_script_stops_at_failure, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

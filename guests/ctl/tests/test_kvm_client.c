@@ -241,6 +241,16 @@ static void test_names(void **state)
 {
 	(void)state;
 	assert_string_equal(kvm_request_name(KVM_RUN), "KVM_RUN");
+	{
+		unsigned long n = 0;
+
+		assert_int_equal(kvm_request_number("KVM_RUN", &n), 0);
+		assert_int_equal(n, KVM_RUN);
+		assert_int_equal(kvm_request_number("KVM_GET_API_VERSION", &n), 0);
+		assert_int_equal(n, KVM_GET_API_VERSION);
+		assert_int_equal(kvm_request_number("KVM_NOPE", &n), -1);
+		assert_int_equal(kvm_request_number("kvm_run", &n), -1);
+	}
 	assert_string_equal(kvm_request_name(KVM_CREATE_VCPU), "KVM_CREATE_VCPU");
 	assert_string_equal(kvm_request_name(KVM_BAREKVM_MMAP), "KVM_BAREKVM_MMAP");
 	assert_string_equal(kvm_request_name(0x1234), "request 0x1234");

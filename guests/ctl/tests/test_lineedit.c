@@ -160,9 +160,10 @@ static void test_escape_sequences_ignored(void **state)
 	feed(&e, "a\x1b[Ab", 0);                /* up arrow */
 	feed(&e, "\x1b[1;5Cc", 0);              /* ctrl-right */
 	feed(&e, "\x1bOPd", 0);                 /* F1 (SS3) */
-	feed(&e, "\x1b" "xe", 0);               /* ESC + other: both dropped */
-	assert_string_equal(e.buf, "abcde");
-	assert_string_equal(e.f.out, "abcde");
+	feed(&e, "\x1b" "x", 0);                /* a lone ESC: x is a key */
+	feed(&e, "\x1b\x1b[Ce", 0);            /* ESC ESC [ C: one sequence */
+	assert_string_equal(e.buf, "abcdxe");
+	assert_string_equal(e.f.out, "abcdxe");
 }
 
 static void test_other_bytes_ignored(void **state)
@@ -190,8 +191,17 @@ static void test_full_buffer_rings_bell(void **state)
 	feed(&e, "XY", 0);
 	assert_int_equal(e.le.len, 15);
 	assert_string_equal(e.f.out, "\a\a");
-	feed(&e, "\b!\r", 0);
-	assert_string_equal(e.last_line, "0123456789abcd!");
+	/* the dropped characters are not in the line: it is refused whole
+	 * (not run cut short), even if edited back under the limit */
+	assert_int_equal(feed(&e, "\b!\r", 0), LE_TOOLONG);
+	assert_int_equal(e.lines, 0);
+	assert_int_equal(e.le.len, 0);
+	feed(&e, "ok\r", 0);
+	assert_string_equal(e.last_line, "ok");
+	/* ^U starts the line afresh */
+	feed(&e, "0123456789abcdeXY", 0);
+	feed(&e, "\x15" "again\r", 0);
+	assert_string_equal(e.last_line, "again");
 }
 
 static void test_null_io_is_allowed(void **state)

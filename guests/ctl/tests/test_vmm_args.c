@@ -148,9 +148,20 @@ static void test_registers(void **state)
 	assert_int_equal(vmm_reg_store(&d, &regs, &sregs, 1), 0);
 	assert_int_equal(sregs.cs.l, 1);
 	assert_int_equal(vmm_reg_store(&d, &regs, &sregs, 256), -1);
+	assert_int_equal(vmm_reg_store(&d, &regs, &sregs, 2), -1);   /* 1 bit */
 	assert_int_equal(vmm_find_reg("tr.type", &d), 0);
 	assert_int_equal(vmm_reg_store(&d, &regs, &sregs, 11), 0);
 	assert_int_equal(sregs.tr.type, 11);
+	/* fields are as wide as in a descriptor, not as their storage */
+	assert_int_equal(vmm_find_reg("cs.type", &d), 0);
+	assert_int_equal(d.bits, 4);
+	assert_int_equal(vmm_reg_store(&d, &regs, &sregs, 99), -1);
+	assert_int_equal(vmm_reg_store(&d, &regs, &sregs, 16), -1);
+	assert_int_equal(vmm_reg_store(&d, &regs, &sregs, 15), 0);
+	assert_int_equal(vmm_find_reg("ss.dpl", &d), 0);
+	assert_int_equal(vmm_reg_store(&d, &regs, &sregs, 4), -1);
+	assert_int_equal(vmm_reg_store(&d, &regs, &sregs, 3), 0);
+	assert_int_equal(sregs.ss.dpl, 3);
 	assert_int_equal(vmm_find_reg("ldt.unusable", &d), 0);
 	assert_int_equal(vmm_find_reg("gdt.base", &d), 0);
 	assert_int_equal(vmm_reg_store(&d, &regs, &sregs, 0x1000), 0);

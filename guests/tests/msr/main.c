@@ -9,6 +9,13 @@
  * over. It leaves known values behind for the system test's `msr` command.
  * It also checks the virtual CPU's missing features: CPUID shows no XSAVE,
  * AVX or MONITOR, and XSETBV, VMRUN and VMXOFF raise #UD on both vendors.
+ *
+ * Values a CPU refuses (core/cpu_rules.c): PAT with a reserved memory type
+ * in any byte, non-canonical addresses in each MSR that holds one, EFER
+ * with reserved bits (SVME among them) or LME cleared with paging on, and
+ * MOV to CR4 with a bit the guest's CPUID does not announce (PKE, OSXSAVE,
+ * VMXE, SMXE, reserved bits): each is #GP(0) with the register unchanged.
+ * CPUID announces no PKU/OSPKE, and RDPKRU/WRPKRU are #UD.
  */
 #include "guest.h"
 
@@ -40,22 +47,39 @@ int main(void);
 #define MSR_UNSUPPORTED         0xc0011234u
 #define EFER_SCE                (1ull << 0)
 #define EFER_RESERVED_BIT       (1ull << 2)
+#define EFER_LME                (1ull << 8)
+#define EFER_LMA                (1ull << 10)
+#define EFER_SVME               (1ull << 12)
+#define EFER_LMSLE              (1ull << 13)
+#define EFER_FFXSR              (1ull << 14)
+#define CR4_PGE                 (1ul << 7)
+#define CR4_UMIP                (1ul << 11)
+#define CR4_LA57                (1ul << 12)
+#define CR4_VMXE                (1ul << 13)
+#define CR4_SMXE                (1ul << 14)
+#define CR4_FSGSBASE            (1ul << 16)
+#define CR4_OSXSAVE             (1ul << 18)
+#define CR4_PKE                 (1ul << 22)
+#define NONCANONICAL            0x4000000000001000ull  /* 48- and 57-bit */
+#define MOV_CR4_RAX_BYTES       3       /* 0F 22 E0 */
 #define VECTOR_UD               6
 #define VECTOR_GP               13
 #define RDMSR_WRMSR_BYTES       2
 #define UD_INSN_BYTES           3       /* XSETBV, VMRUN, VMXOFF: 0F 01 xx */
 
-static volatile unsigned int gp_count, ud_count, other_count;
-static volatile unsigned long gp_error, gp_rip, ud_rip;
+static volatile unsigned int gp_count, ud_count, other_count, gp_skip = RDMSR_WRMSR_BYTES;
+static volatile unsigned long gp_error, gp_rip, ud_rip, gp_nonzero_errors;
 
-/* #GP from RDMSR/WRMSR: note it and step over the 2-byte instruction. */
+/* #GP from RDMSR/WRMSR (or MOV to CR4, gp_skip = 3): note it and step
+ * over the instruction. */
 static void handler(struct isr_frame *f)
 {
 	if (f->vector == VECTOR_GP) {
 		gp_count++;
 		gp_error = f->error;
+		gp_nonzero_errors += f->error != 0;
 		gp_rip = f->ip;
-		f->ip += RDMSR_WRMSR_BYTES;
+		f->ip += gp_skip;
 	} else if (f->vector == VECTOR_UD) {
 		ud_count++;
 		ud_rip = f->ip;
@@ -181,6 +205,152 @@ static void check_missing_features(void)
 	check(ud_ok == 3, "xsetbv, vmrun, vmxoff: #UD at each (%u of 3)", ud_ok);
 }
 
+/* The #GPs one WRMSR raised (0 or 1). */
+static unsigned int wrmsr_gps(uint32_t index, uint64_t value)
+{
+	unsigned int before = gp_count;
+
+	wrmsr(index, value);
+	return gp_count - before;
+}
+
+/* PAT: types 2, 3 and 8 (and 0xff) in each byte are reserved. */
+static void check_pat_reserved(void)
+{
+	static const uint8_t bad[] = { 2, 3, 8, 0xff };
+	uint64_t pat = rdmsr(MSR_PAT);
+	unsigned int gps = 0, tries = 0;
+
+	for (int byte = 0; byte < 8; byte++) {
+		for (unsigned int i = 0; i < sizeof(bad); i++, tries++) {
+			uint64_t v = (pat & ~(0xffull << (8 * byte))) | (uint64_t)bad[i] << (8 * byte);
+			gps += wrmsr_gps(MSR_PAT, v);
+		}
+	}
+	check(gps == tries && rdmsr(MSR_PAT) == pat,
+	      "wrmsr PAT with type 2, 3, 8 or 0xff in any byte: #GP each (%u of %u), PAT unchanged",
+	      gps, tries);
+}
+
+/* Every MSR that holds a linear address refuses a non-canonical one. */
+static void check_noncanonical(void)
+{
+	static const struct { uint32_t index; const char *name; } addr_msrs[] = {
+		{ MSR_SYSENTER_ESP, "SYSENTER_ESP" }, { MSR_SYSENTER_EIP, "SYSENTER_EIP" },
+		{ MSR_LSTAR, "LSTAR" }, { MSR_CSTAR, "CSTAR" },
+		{ MSR_KERNEL_GS_BASE, "KERNEL_GS_BASE" }, { MSR_FS_BASE, "FS_BASE" },
+		{ MSR_GS_BASE, "GS_BASE" },
+	};
+
+	for (unsigned int i = 0; i < sizeof(addr_msrs) / sizeof(addr_msrs[0]); i++) {
+		uint64_t before = rdmsr(addr_msrs[i].index);
+		unsigned int gps = wrmsr_gps(addr_msrs[i].index, NONCANONICAL);
+
+		check(gps == 1 && rdmsr(addr_msrs[i].index) == before,
+		      "wrmsr %s = 0x%llx (non-canonical): #GP, unchanged", addr_msrs[i].name,
+		      (unsigned long long)NONCANONICAL);
+	}
+}
+
+/* EFER: reserved bits, SVME, LMSLE, FFXSR unless announced, and LME
+ * cleared while paging is on are #GP; LMA is not writable (ignored). */
+static void check_efer_rules(void)
+{
+	uint64_t efer = rdmsr(MSR_EFER);
+	uint32_t r[4];
+	unsigned int gps = 0;
+
+	gps += wrmsr_gps(MSR_EFER, efer | EFER_SVME);
+	gps += wrmsr_gps(MSR_EFER, efer | EFER_LMSLE);
+	gps += wrmsr_gps(MSR_EFER, efer | (1ull << 63));
+	check(gps == 3 && rdmsr(MSR_EFER) == efer,
+	      "wrmsr EFER with SVME, LMSLE or bit 63: #GP each (%u of 3), EFER unchanged", gps);
+
+	check(wrmsr_gps(MSR_EFER, efer & ~EFER_LME) == 1 && rdmsr(MSR_EFER) == efer,
+	      "wrmsr EFER clearing LME with paging on: #GP, EFER unchanged");
+	check(wrmsr_gps(MSR_EFER, efer & ~EFER_LMA) == 0 && rdmsr(MSR_EFER) == efer,
+	      "wrmsr EFER with LMA clear: LMA is not writable, EFER stays 0x%llx",
+	      (unsigned long long)efer);
+
+	cpuid(0x80000001u, 0, r);
+	bool ffxsr = r[3] & (1u << 25);
+	unsigned int gp = wrmsr_gps(MSR_EFER, efer | EFER_FFXSR);
+	bool ok = ffxsr ? gp == 0 && rdmsr(MSR_EFER) == (efer | EFER_FFXSR)
+			: gp == 1 && rdmsr(MSR_EFER) == efer;
+	wrmsr(MSR_EFER, efer);
+	check(ok && rdmsr(MSR_EFER) == efer, "wrmsr EFER.FFXSR: %s as CPUID says",
+	      ffxsr ? "taken" : "#GP");
+}
+
+/* The #GPs one MOV to CR4 raised (0 or 1). */
+static unsigned int mov_cr4_gps(unsigned long v)
+{
+	unsigned int before = gp_count;
+
+	gp_skip = MOV_CR4_RAX_BYTES;
+	__asm__ volatile("mov %0, %%cr4" : : "a"(v) : "memory");
+	gp_skip = RDMSR_WRMSR_BYTES;
+	return gp_count - before;
+}
+
+/* MOV to CR4 sets only what CPUID announces. */
+static void check_cr4_rules(void)
+{
+	static const struct { unsigned long bit; const char *name; } never[] = {
+		{ CR4_PKE, "PKE" }, { CR4_OSXSAVE, "OSXSAVE" }, { CR4_VMXE, "VMXE" },
+		{ CR4_SMXE, "SMXE" }, { CR4_LA57, "LA57" }, { 1ul << 15, "bit 15" },
+		{ 1ul << 19, "KL" }, { 1ul << 23, "CET" }, { 1ul << 24, "PKS" },
+		{ 1ul << 25, "UINTR" }, { 1ul << 32, "FRED" }, { 1ul << 63, "bit 63" },
+	};
+	unsigned long cr4 = read_cr4();
+	uint32_t r[4];
+
+	for (unsigned int i = 0; i < sizeof(never) / sizeof(never[0]); i++)
+		check(mov_cr4_gps(cr4 | never[i].bit) == 1 && read_cr4() == cr4,
+		      "mov cr4 with %s: #GP, CR4 unchanged", never[i].name);
+
+	/* an announced bit is taken; r9 needs REX.B, which the SVM
+	 * backend's decoder must honour to find the source */
+	__asm__ volatile("mov %0, %%r9; mov %%r9, %%cr4" : : "r"(cr4 | CR4_PGE) : "r9", "memory");
+	bool pge = read_cr4() == (cr4 | CR4_PGE);
+	write_cr4(cr4);
+	check(pge && read_cr4() == cr4, "mov cr4 (from r9) with PGE and back: taken");
+
+	/* these two exist where CPUID says so: taken there, #GP elsewhere */
+	cpuid(7, 0, r);
+	bool umip = r[2] & (1u << 2), fsgsbase = r[1] & 1;
+	unsigned int umip_gps = mov_cr4_gps(cr4 | CR4_UMIP);
+	bool umip_ok = umip ? umip_gps == 0 && read_cr4() == (cr4 | CR4_UMIP)
+			    : umip_gps == 1 && read_cr4() == cr4;
+	write_cr4(cr4);
+	unsigned int fsgs_gps = mov_cr4_gps(cr4 | CR4_FSGSBASE);
+	bool fsgs_ok = fsgsbase ? fsgs_gps == 0 && read_cr4() == (cr4 | CR4_FSGSBASE)
+				: fsgs_gps == 1 && read_cr4() == cr4;
+	write_cr4(cr4);
+	check(umip_ok && fsgs_ok, "mov cr4 with UMIP (%s), FSGSBASE (%s): as CPUID says",
+	      umip ? "announced" : "not announced", fsgsbase ? "announced" : "not announced");
+}
+
+/* No protection keys: PKRU would leak between VMs (core/cpuid.c). */
+static void check_no_pku(void)
+{
+	extern const char rdpkru_insn[], wrpkru_insn[];
+	uint32_t r[4];
+	unsigned int before = ud_count;
+
+	cpuid(7, 0, r);
+	check(!(r[2] & ((1u << 3) | (1u << 4))), "cpuid 7: no PKU or OSPKE (ecx 0x%x)", r[2]);
+	cpuid(1, 0, r);
+	check(!(r[2] & ((1u << 5) | (1u << 6))), "cpuid 1: no VMX or SMX (ecx 0x%x)", r[2]);
+	__asm__ volatile(".globl rdpkru_insn\n"
+			 "rdpkru_insn: rdpkru" : : "c"(0) : "rax", "rdx", "memory");
+	bool rd = ud_count == before + 1 && ud_rip == (uintptr_t)rdpkru_insn;
+	__asm__ volatile(".globl wrpkru_insn\n"
+			 "wrpkru_insn: wrpkru" : : "a"(0), "c"(0), "d"(0) : "memory");
+	bool wr = ud_count == before + 2 && ud_rip == (uintptr_t)wrpkru_insn;
+	check(rd && wr, "rdpkru, wrpkru: #UD at each");
+}
+
 int main(void)
 {
 	con_init();
@@ -191,6 +361,13 @@ int main(void)
 	check_fixed();
 	check_gp();
 	check_missing_features();
-	check(other_count == 0, "no exception but the three #GPs and three #UDs");
+	check_pat_reserved();
+	check_noncanonical();
+	check_efer_rules();
+	check_cr4_rules();
+	check_no_pku();
+	check(gp_nonzero_errors == 0, "every #GP had error code 0 (%u of them)", gp_count);
+	check(other_count == 0 && ud_count == 5,
+	      "no exception but the #GPs (%u) and five #UDs (%u)", gp_count, ud_count);
 	return (int)finish();
 }

@@ -1,5 +1,5 @@
 /* Requests on the system handle (what /dev/kvm served). */
-#include "abi/kvm_handlers.h"
+#include "request/kvm_handlers.h"
 #include "abi/kvm.h"
 #include "abi/errno.h"
 #include "core/handle.h"
@@ -24,8 +24,9 @@ static int64_t create_vm(void)
  * fit the mailbox with its header. */
 static int64_t get_msr_index_list(struct kvm_msr_list *list)
 {
-	uint32_t capacity = list->nmsrs;
+	uint32_t capacity;
 
+	mailbox_copy_in(&capacity, &list->nmsrs, sizeof(capacity));
 	list->nmsrs = msr_index_count;
 	if (capacity < msr_index_count)
 		return -E2BIG;

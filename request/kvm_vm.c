@@ -1,6 +1,7 @@
 /* Requests on a VM handle: memory slots, vCPU creation, mapping its memory
  * into the control partition, closing. */
-#include "abi/kvm_handlers.h"
+#include "request/kvm_handlers.h"
+#include "request/hypercall.h"
 #include "abi/barekvm.h"
 #include "abi/kvm.h"
 #include "abi/errno.h"
@@ -9,9 +10,14 @@
 #include "core/handle.h"
 #include "core/vcpu_run.h"
 
-static int64_t set_memory_region(struct vm *vm, const struct kvm_memory_region *m)
+/* Each request copies its struct out of the mailbox before looking at it
+ * (mailbox_copy_in). */
+static int64_t set_memory_region(struct vm *vm, const struct kvm_memory_region *in)
 {
-	return vm_set_slot(vm, m->slot, m->flags, m->guest_phys_addr, m->memory_size);
+	struct kvm_memory_region m;
+
+	mailbox_copy_in(&m, in, sizeof(m));
+	return vm_set_slot(vm, m.slot, m.flags, m.guest_phys_addr, m.memory_size);
 }
 
 static int64_t create_vcpu(struct vm *vm, uint64_t index)
@@ -31,23 +37,33 @@ static int64_t create_vcpu(struct vm *vm, uint64_t index)
 
 /* dirty_bitmap is a control-partition guest-physical address (our ABI's
  * pointer rule); it must lie in the control partition's RAM. */
-static int64_t get_dirty_log(struct vm *vm, const struct kvm_dirty_log *log)
+static int64_t get_dirty_log(struct vm *vm, const struct kvm_dirty_log *in)
 {
-	if (log->slot >= VM_MAX_SLOTS)
+	struct kvm_dirty_log log;
+
+	mailbox_copy_in(&log, in, sizeof(log));
+	if (log.slot >= VM_MAX_SLOTS)
 		return -EINVAL;
-	const struct vm_slot *s = &vm->slots[log->slot];
+	const struct vm_slot *s = &vm->slots[log.slot];
 	if (!s->used || !s->dirty_bitmap)
 		return -ENOENT;
 	uint64_t bytes = vm_dirty_bitmap_bytes(s);
-	void *out = ctl_ram_ptr(log->dirty_bitmap, bytes);
+	void *out = ctl_ram_ptr(log.dirty_bitmap, bytes);
 	if (!out)
 		return -EFAULT;
-	return vm_get_dirty_log(vm, log->slot, out, bytes);
+	return vm_get_dirty_log(vm, log.slot, out, bytes);
 }
 
 static int64_t barekvm_mmap(struct vm *vm, struct barekvm_mmap *m)
 {
-	return ctl_window_map(vm, m->guest_phys_addr, m->size, &m->ctl_phys_addr);
+	struct barekvm_mmap in;
+	uint64_t ctl_phys_addr;
+
+	mailbox_copy_in(&in, m, sizeof(in));
+	int r = ctl_window_map(vm, in.guest_phys_addr, in.size, &ctl_phys_addr);
+	if (r == 0)
+		m->ctl_phys_addr = ctl_phys_addr;
+	return r;
 }
 
 int64_t kvm_vm_request(struct vm *vm, uint64_t handle, uint32_t request,

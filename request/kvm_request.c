@@ -9,10 +9,10 @@
  * (kvm_dev_ioctl/kvm_vm_ioctl/kvm_vcpu_ioctl default cases), a bad handle is
  * -EBADF (as the ioctl system call would say).
  */
-#include "abi/kvm_request.h"
+#include "request/kvm_request.h"
 #include "abi/kvm.h"
 #include "abi/barekvm.h"
-#include "abi/kvm_handlers.h"
+#include "request/kvm_handlers.h"
 #include "core/handle.h"
 #include "core/vcpu_run.h"
 #include "abi/errno.h"

@@ -3,6 +3,7 @@
  * registration and the kvm.h request path. Arguments are untrusted: the
  * mailbox must be a page of the control partition's own RAM.
  */
+#include "request/hypercall.h"
 #include "core/ctl.h"
 #include "core/guest_mem.h"
 #include "core/lib.h"
@@ -11,7 +12,7 @@
 #include "core/pathcost.h"
 #include "abi/errno.h"
 #include "abi/hypercall.h"
-#include "abi/kvm_request.h"
+#include "request/kvm_request.h"
 
 void *ctl_ram_ptr(uint64_t gpa, uint64_t len)
 {

@@ -4,6 +4,8 @@
  * reported on the console, and a fault it cannot survive stops the machine
  * with its register state (it has no IDT of its own).
  */
+#include "request/ctl_run.h"
+#include "request/hypercall.h"
 #include "core/ctl.h"
 #include "core/cpuid.h"
 #include "core/fpu.h"
@@ -96,6 +98,8 @@ static bool ctl_handle_exit(const struct vexit *e)
 	case VEXIT_UNDEFINED:
 		virt->inject_exception(ctl.vcpu, TRAP_UD, false, 0);
 		return true;
+	case VEXIT_EMULATED:
+		return true;            /* RIP moved already, or a fault is due */
 	case VEXIT_SHUTDOWN:
 		ctl_dump("triple fault (shutdown)", e);
 		return false;

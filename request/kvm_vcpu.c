@@ -1,9 +1,11 @@
 /* Requests on a vCPU handle: run, registers, translation, closing. */
-#include "abi/kvm_handlers.h"
+#include "request/kvm_handlers.h"
 #include "abi/barekvm.h"
 #include "abi/kvm.h"
 #include "abi/errno.h"
+#include "core/cpuid.h"
 #include "core/guest_mem.h"
+#include "core/log.h"
 #include "core/handle.h"
 #include "core/lib.h"
 #include "core/msr.h"
@@ -57,11 +59,21 @@ static void get_sregs(struct vcpu *v, struct kvm_sregs *k)
 }
 
 /* 2.6.21 validated nothing here; the CPU checks the state at the next
- * entry and an invalid one comes back as KVM_EXIT_TYPE_FAIL_ENTRY. */
-static void set_sregs(struct vcpu *v, const struct kvm_sregs *k)
+ * entry and an invalid one comes back as KVM_EXIT_TYPE_FAIL_ENTRY. One
+ * improvement (documented): CR4 bits the vCPU's CPUID does not announce
+ * are -EINVAL, as a MOV to CR4 would #GP, since VMX would otherwise run
+ * the guest with a feature it was told it lacks (PKE, OSXSAVE) and SVM
+ * would refuse the entry. 'k' is the handler's own copy. */
+static int64_t set_sregs(struct vcpu *v, const struct kvm_sregs *k)
 {
 	struct vcpu_sregs s;
+	uint64_t bad = k->cr4 & ~cpuid_rules()->cr4_allowed;
 
+	if (bad) {
+		printk("kvm: KVM_SET_SREGS: CR4 %#lx sets bits %#lx the vCPU's CPUID "
+		       "does not announce\n", (uint64_t)k->cr4, bad);
+		return -EINVAL;
+	}
 	seg_from_kvm(&s.cs, &k->cs);
 	seg_from_kvm(&s.ds, &k->ds);
 	seg_from_kvm(&s.es, &k->es);
@@ -83,13 +95,17 @@ static void set_sregs(struct vcpu *v, const struct kvm_sregs *k)
 	v->apic_base = k->apic_base;
 	/* 2.6.21: the pending queue is replaced by the bitmap */
 	memcpy(v->irq_pending, k->interrupt_bitmap, sizeof(v->irq_pending));
+	return 0;
 }
 
-static int64_t queue_interrupt(struct vcpu *v, const struct kvm_interrupt *irq)
+static int64_t queue_interrupt(struct vcpu *v, const struct kvm_interrupt *in)
 {
-	if (irq->irq >= KVM_NR_INTERRUPTS)
+	struct kvm_interrupt irq;
+
+	mailbox_copy_in(&irq, in, sizeof(irq));
+	if (irq.irq >= KVM_NR_INTERRUPTS)
 		return -EINVAL;
-	v->irq_pending[irq->irq / 64] |= 1ULL << (irq->irq % 64);
+	v->irq_pending[irq.irq / 64] |= 1ULL << (irq.irq % 64);
 	return 0;
 }
 
@@ -104,10 +120,12 @@ static void translate(struct vcpu *v, struct kvm_translation *tr)
 {
 	struct vcpu_sregs s;
 	struct guest_translation t;
+	uint64_t linear;
 
+	mailbox_copy_in(&linear, &tr->linear_address, sizeof(linear));
 	virt->get_sregs(v, &s);
 	struct guest_paging p = { s.cr0, s.cr3, s.cr4, s.efer, walk_read, v->vm };
-	if (guest_walk(&p, tr->linear_address, &t) == 0) {
+	if (guest_walk(&p, linear, &t) == 0) {
 		tr->physical_address = t.gpa;
 		tr->valid = 1;
 		tr->writeable = t.writable;
@@ -120,32 +138,47 @@ static void translate(struct vcpu *v, struct kvm_translation *tr)
 
 /*
  * 2.6.21: entries are processed in order and processing stops at the first
- * unsupported index; the result is the number processed. More than 255
- * entries is -E2BIG (they would not fit the mailbox either). nmsrs = 0
- * returns 0 (2.6.21 said -ENOMEM there, an artefact of vmalloc(0);
- * documented improvement).
+ * entry not done (an unsupported index, or a value the CPU would refuse:
+ * core/msr.c); the result is the number processed, and the entries after
+ * it are left untouched. More than 255 entries is -E2BIG (they would not
+ * fit the mailbox either). nmsrs = 0 returns 0 (2.6.21 said -ENOMEM there,
+ * an artefact of vmalloc(0); documented improvement). nmsrs and each
+ * entry are copied out of the mailbox once before use.
  */
 static int64_t msrs_access(struct vcpu *v, struct kvm_msrs *m, bool write)
 {
-	if (m->nmsrs >= 256 ||
-	    sizeof(*m) + (uint64_t)m->nmsrs * sizeof(m->entries[0]) > HC_MAILBOX_BYTES)
+	uint32_t n;
+
+	mailbox_copy_in(&n, &m->nmsrs, sizeof(n));
+	if (n >= 256 || sizeof(*m) + (uint64_t)n * sizeof(m->entries[0]) > HC_MAILBOX_BYTES)
 		return -E2BIG;
-	for (uint32_t i = 0; i < m->nmsrs; i++) {
-		struct kvm_msr_entry *e = &m->entries[i];
-		int r = write ? vcpu_msr_write(v, e->index, e->data)
-			      : vcpu_msr_read(v, e->index, &e->data);
+	for (uint32_t i = 0; i < n; i++) {
+		struct kvm_msr_entry e;
+		int r;
+
+		mailbox_copy_in(&e, &m->entries[i], sizeof(e));
+		if (write) {
+			r = vcpu_msr_write(v, e.index, e.data);
+		} else {
+			r = vcpu_msr_read(v, e.index, &e.data);
+			if (!r)
+				m->entries[i].data = e.data;
+		}
 		if (r)
 			return i;
 	}
-	return m->nmsrs;
+	return n;
 }
 
 /* Improvement over 2.6.21, which said -EOPNOTSUPP on AMD: the same
  * breakpoints and single-step on both vendors. */
-static int64_t debug_guest(struct vcpu *v, const struct kvm_debug_guest *d)
+static int64_t debug_guest(struct vcpu *v, const struct kvm_debug_guest *in)
 {
 	struct vcpu_debug *dbg = &v->debug;
+	struct kvm_debug_guest copy;
+	const struct kvm_debug_guest *d = &copy;
 
+	mailbox_copy_in(&copy, in, sizeof(copy));
 	*dbg = (struct vcpu_debug){ .enabled = d->enabled != 0,
 				    .singlestep = d->enabled && d->singlestep };
 	for (int i = 0; i < 4 && d->enabled; i++) {
@@ -169,14 +202,17 @@ int64_t kvm_vcpu_request(struct vcpu *v, uint64_t handle, uint32_t request,
 		memcpy(arg, &v->regs, sizeof(struct kvm_regs));
 		return 0;
 	case KVM_SET_REGS:
-		memcpy(&v->regs, arg, sizeof(struct kvm_regs));
+		mailbox_copy_in(&v->regs, arg, sizeof(struct kvm_regs));
 		return 0;
 	case KVM_GET_SREGS:
 		get_sregs(v, arg);
 		return 0;
-	case KVM_SET_SREGS:
-		set_sregs(v, arg);
-		return 0;
+	case KVM_SET_SREGS: {
+		struct kvm_sregs k;
+
+		mailbox_copy_in(&k, arg, sizeof(k));
+		return set_sregs(v, &k);
+	}
 	case KVM_GET_MSRS:
 		return msrs_access(v, arg, false);
 	case KVM_SET_MSRS:

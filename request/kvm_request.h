@@ -2,8 +2,8 @@
  * The hypervisor side of the kvm.h requests: validation of the request
  * triple (handle, request number, argument) and dispatch to the handlers.
  */
-#ifndef ABI_KVM_REQUEST_H
-#define ABI_KVM_REQUEST_H
+#ifndef REQUEST_KVM_REQUEST_H
+#define REQUEST_KVM_REQUEST_H
 
 #include <stdint.h>
 

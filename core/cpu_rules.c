@@ -1,0 +1,142 @@
+/* Architectural checks of guest values (see core/cpu_rules.h). */
+#include "core/cpu_rules.h"
+
+#define MSR_SYSENTER_ESP   0x00000175u
+#define MSR_SYSENTER_EIP   0x00000176u
+#define MSR_PAT            0x00000277u
+#define MSR_LSTAR          0xc0000082u
+#define MSR_CSTAR          0xc0000083u
+#define MSR_FS_BASE        0xc0000100u
+#define MSR_GS_BASE        0xc0000101u
+#define MSR_KERNEL_GS_BASE 0xc0000102u
+
+#define PCID_MASK          0xfffULL     /* CR3[11:0] with CR4.PCIDE */
+
+/* A CR4 bit and the CPUID feature that makes it exist. */
+struct cr4_feature {
+	uint64_t cr4;
+	uint8_t word;   /* index into the words of struct cpu_rules_cpuid */
+	uint8_t bit;
+};
+enum { W_L1_ECX, W_L1_EDX, W_L7_EBX, W_L7_ECX, W_L7_EDX, W_E1_EDX };
+
+/*
+ * SDM Vol. 3 2.5 ("CR4") and APM Vol. 2 3.1.3 name the feature
+ * behind each bit. Bits not listed are reserved for the virtual CPU even
+ * where the host has them: CET, PKS, UINTR, LAM, FRED and Key Locker need
+ * state that is not switched per vCPU (XSAVES-managed or MSRs), so
+ * core/cpuid.c hides their features as well.
+ */
+static const struct cr4_feature cr4_features[] = {
+	{ RULES_CR4_VME, W_L1_EDX, 1 },         /* VME */
+	{ RULES_CR4_PVI, W_L1_EDX, 1 },         /* VME */
+	{ RULES_CR4_TSD, W_L1_EDX, 4 },         /* TSC */
+	{ RULES_CR4_DE, W_L1_EDX, 2 },          /* DE */
+	{ RULES_CR4_PSE, W_L1_EDX, 3 },         /* PSE */
+	{ RULES_CR4_PAE, W_L1_EDX, 6 },         /* PAE */
+	{ RULES_CR4_MCE, W_L1_EDX, 7 },         /* MCE */
+	{ RULES_CR4_PGE, W_L1_EDX, 13 },        /* PGE */
+	{ RULES_CR4_OSFXSR, W_L1_EDX, 24 },     /* FXSR */
+	{ RULES_CR4_OSXMMEXCPT, W_L1_EDX, 25 }, /* SSE */
+	{ RULES_CR4_UMIP, W_L7_ECX, 2 },        /* UMIP */
+	{ RULES_CR4_LA57, W_L7_ECX, 16 },       /* LA57 */
+	{ RULES_CR4_VMXE, W_L1_ECX, 5 },        /* VMX */
+	{ RULES_CR4_SMXE, W_L1_ECX, 6 },        /* SMX */
+	{ RULES_CR4_FSGSBASE, W_L7_EBX, 0 },    /* FSGSBASE */
+	{ RULES_CR4_PCIDE, W_L1_ECX, 17 },      /* PCID */
+	{ RULES_CR4_OSXSAVE, W_L1_ECX, 26 },    /* XSAVE */
+	{ RULES_CR4_SMEP, W_L7_EBX, 7 },        /* SMEP */
+	{ RULES_CR4_SMAP, W_L7_EBX, 20 },       /* SMAP */
+	{ RULES_CR4_PKE, W_L7_ECX, 3 },         /* PKU */
+};
+
+/* EFER bits and their leaf 0x80000001 EDX feature (APM 3.1.7, SDM 2.2.1).
+ * LMSLE, TCE and the rest are not offered: reserved. */
+static const struct { uint64_t efer; uint8_t bit; } efer_features[] = {
+	{ RULES_EFER_SCE, 11 },         /* SYSCALL */
+	{ RULES_EFER_LME, 29 },         /* LM */
+	{ RULES_EFER_LMA, 29 },         /* LM */
+	{ RULES_EFER_NXE, 20 },         /* NX */
+	{ RULES_EFER_FFXSR, 25 },       /* FFXSR (AMD) */
+};
+
+void cpu_rules_derive(struct cpu_rules *r, const struct cpu_rules_cpuid *c)
+{
+	const uint32_t words[] = { c->l1_ecx, c->l1_edx, c->l7_ebx, c->l7_ecx,
+				   c->l7_edx, c->e1_edx };
+
+	/* PCE (RDPMC at any CPL) has no feature bit: every CPU has it */
+	r->cr4_allowed = RULES_CR4_PCE;
+	for (unsigned i = 0; i < sizeof(cr4_features) / sizeof(cr4_features[0]); i++)
+		if (words[cr4_features[i].word] & (1u << cr4_features[i].bit))
+			r->cr4_allowed |= cr4_features[i].cr4;
+	r->efer_allowed = 0;
+	for (unsigned i = 0; i < sizeof(efer_features) / sizeof(efer_features[0]); i++)
+		if (c->e1_edx & (1u << efer_features[i].bit))
+			r->efer_allowed |= efer_features[i].efer;
+	r->va_bits = (r->cr4_allowed & RULES_CR4_LA57) ? 57 : 48;
+}
+
+bool cpu_rules_pat_valid(uint64_t pat)
+{
+	for (int i = 0; i < 8; i++) {
+		uint8_t type = (uint8_t)(pat >> (8 * i));
+		if (type == 2 || type == 3 || type > 7)
+			return false;
+	}
+	return true;
+}
+
+bool cpu_rules_canonical(const struct cpu_rules *r, uint64_t addr)
+{
+	unsigned shift = 64 - r->va_bits;
+
+	return (uint64_t)((int64_t)(addr << shift) >> shift) == addr;
+}
+
+bool cpu_rules_msr_value_valid(const struct cpu_rules *r, uint32_t index,
+			       uint64_t value)
+{
+	switch (index) {
+	case MSR_PAT:
+		return cpu_rules_pat_valid(value);
+	case MSR_SYSENTER_ESP:
+	case MSR_SYSENTER_EIP:
+	case MSR_LSTAR:
+	case MSR_CSTAR:
+	case MSR_FS_BASE:
+	case MSR_GS_BASE:
+	case MSR_KERNEL_GS_BASE:
+		return cpu_rules_canonical(r, value);
+	default:
+		return true;
+	}
+}
+
+bool cpu_rules_efer_write(const struct cpu_rules *r, uint64_t old_efer,
+			  uint64_t value, bool paging, uint64_t *out)
+{
+	if (value & ~r->efer_allowed)
+		return false;
+	if (paging && ((value ^ old_efer) & RULES_EFER_LME))
+		return false;
+	*out = (value & ~RULES_EFER_LMA) | (old_efer & RULES_EFER_LMA);
+	return true;
+}
+
+bool cpu_rules_cr4_write(const struct cpu_rules *r, uint64_t old_cr4,
+			 uint64_t value, uint64_t cr3, uint64_t efer)
+{
+	bool ia32e = efer & RULES_EFER_LMA;
+
+	if (value & ~r->cr4_allowed)
+		return false;
+	if (ia32e && !(value & RULES_CR4_PAE))
+		return false;
+	if (ia32e && ((value ^ old_cr4) & RULES_CR4_LA57))
+		return false;
+	if ((value & RULES_CR4_PCIDE) && !(old_cr4 & RULES_CR4_PCIDE) &&
+	    (!ia32e || (cr3 & PCID_MASK)))
+		return false;
+	return true;
+}

@@ -1,0 +1,96 @@
+/*
+ * The architectural rules for values a guest or the control partition hands
+ * us that the virtual CPU must refuse as a real one would: which CR4 and
+ * EFER bits exist (derived from the CPUID the VM sees, core/cpuid.c), PAT
+ * memory types, canonical addresses, and the MOV-to-CR4 and WRMSR-to-EFER
+ * consistency checks (Intel SDM Vol. 2 MOV CR and WRMSR, Vol. 3 2.5, 4.1.1,
+ * 11.12.2; AMD APM Vol. 2 3.1, 7.8.1 and 4.5.3 for MSRs). Pure functions:
+ * both backends and the request layer call them, and the host unit tests
+ * (tests/unit/test_cpu_rules.c) pin them.
+ */
+#ifndef CORE_CPU_RULES_H
+#define CORE_CPU_RULES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+
+#define RULES_CR4_VME        (1ULL << 0)
+#define RULES_CR4_PVI        (1ULL << 1)
+#define RULES_CR4_TSD        (1ULL << 2)
+#define RULES_CR4_DE         (1ULL << 3)
+#define RULES_CR4_PSE        (1ULL << 4)
+#define RULES_CR4_PAE        (1ULL << 5)
+#define RULES_CR4_MCE        (1ULL << 6)
+#define RULES_CR4_PGE        (1ULL << 7)
+#define RULES_CR4_PCE        (1ULL << 8)
+#define RULES_CR4_OSFXSR     (1ULL << 9)
+#define RULES_CR4_OSXMMEXCPT (1ULL << 10)
+#define RULES_CR4_UMIP       (1ULL << 11)
+#define RULES_CR4_LA57       (1ULL << 12)
+#define RULES_CR4_VMXE       (1ULL << 13)
+#define RULES_CR4_SMXE       (1ULL << 14)
+#define RULES_CR4_FSGSBASE   (1ULL << 16)
+#define RULES_CR4_PCIDE      (1ULL << 17)
+#define RULES_CR4_OSXSAVE    (1ULL << 18)
+#define RULES_CR4_SMEP       (1ULL << 20)
+#define RULES_CR4_SMAP       (1ULL << 21)
+#define RULES_CR4_PKE        (1ULL << 22)
+
+#define RULES_EFER_SCE       (1ULL << 0)
+#define RULES_EFER_LME       (1ULL << 8)
+#define RULES_EFER_LMA       (1ULL << 10)
+#define RULES_EFER_NXE       (1ULL << 11)
+#define RULES_EFER_FFXSR     (1ULL << 14)
+
+/* The feature words the rules are derived from, as the VM sees them
+ * (after core/cpuid.c's filtering; 0 for a leaf the CPU lacks). */
+struct cpu_rules_cpuid {
+	uint32_t l1_ecx, l1_edx;                /* leaf 1 */
+	uint32_t l7_ebx, l7_ecx, l7_edx;        /* leaf 7 subleaf 0 */
+	uint32_t e1_edx;                        /* leaf 0x80000001 */
+};
+
+struct cpu_rules {
+	uint64_t cr4_allowed;   /* CR4 bits the virtual CPU has */
+	uint64_t efer_allowed;  /* EFER bits a write may hold */
+	unsigned va_bits;       /* 48, or 57 with LA57: canonical width */
+};
+
+void cpu_rules_derive(struct cpu_rules *r, const struct cpu_rules_cpuid *c);
+
+/* Every byte of IA32_PAT is UC, WC, WT, WP, WB or UC- (SDM 11.12.2;
+ * APM 7.8.1): 2, 3 and 8-255 are reserved and WRMSR raises #GP. */
+bool cpu_rules_pat_valid(uint64_t pat);
+
+/* Bits 63 down to va_bits - 1 all equal (SDM Vol. 1 3.3.7.1). */
+bool cpu_rules_canonical(const struct cpu_rules *r, uint64_t addr);
+
+/* Is 'value' one the CPU's WRMSR takes for 'index'? PAT and the MSRs
+ * holding linear addresses (SYSENTER_ESP/EIP, LSTAR, CSTAR, FS/GS base,
+ * KERNEL_GS_BASE) are checked here; EFER has cpu_rules_efer_write. Any
+ * other index is the caller's business (true). */
+bool cpu_rules_msr_value_valid(const struct cpu_rules *r, uint32_t index,
+			       uint64_t value);
+
+/*
+ * WRMSR to EFER with the vCPU's current EFER and CR0.PG. Returns false
+ * where the CPU raises #GP: a bit the virtual CPU lacks (SVME among them:
+ * SVM is not offered), or LME changed while paging is on. LMA is not
+ * writable (it follows LME and CR0.PG): the written value's LMA is
+ * ignored and the current one kept, as the CPU does. *out is the EFER to
+ * install.
+ */
+bool cpu_rules_efer_write(const struct cpu_rules *r, uint64_t old_efer,
+			  uint64_t value, bool paging, uint64_t *out);
+
+/*
+ * MOV to CR4 with the vCPU's current CR0, CR3, CR4 and EFER. Returns false
+ * where the CPU raises #GP(0): a bit the virtual CPU lacks, PAE cleared
+ * in IA-32e mode, LA57 changed in IA-32e mode, PCIDE set outside IA-32e
+ * mode or with CR3[11:0] != 0.
+ */
+bool cpu_rules_cr4_write(const struct cpu_rules *r, uint64_t old_cr4,
+			 uint64_t value, uint64_t cr3, uint64_t efer);
+
+#endif
