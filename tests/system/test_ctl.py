@@ -19,7 +19,7 @@ def ctl(console_factory, iso):
 
 def test_ctl_boots_to_prompt_and_lists_modules(ctl):
     out = ctl.output()
-    assert re.search(r"ctl: BareKVM control partition, 64 MiB RAM, 14 modules", out), out
+    assert re.search(r"ctl: BareKVM control partition, 64 MiB RAM, 15 modules", out), out
     assert "hello greeting=world" in out
     ctl.sendline("modules")
     ctl.expect(PROMPT)
