@@ -9,6 +9,7 @@ import re
 from test_abi_common import (abi_iso, check_tally, command, ctl, guest_lines,  # noqa: F401
                              load, nm, run_line, xfail_on)
 
+STEP_CHECK = "own single-step: one #DB, DR6 = 0xffff4ff0 (BS) in the handler"
 LEAVE_CHECKS = [
     "invd: no exception",
     "rdpmc counter 0: #GP(0), edx:eax unchanged",
@@ -20,7 +21,7 @@ LEAVE_CHECKS = [
     "x87 FCW set to 0x27f, pi pushed",
     "MXCSR 0x9f80, XMM0-XMM15 markers, ST(0) valid",
     "CR2 set to 0xdead0000cafe",
-    "no exception but one #GP and two #UDs",
+    "no exception but one #DB, one #GP and two #UDs",
 ]
 RESET_CHECKS = [
     "DR0-DR3 = 0",
@@ -44,6 +45,11 @@ NO_SVM_CR2_LOAD = {"bochs-ryzen", "bochs-phenom"}
 # (test_abi_debug.py, NO_DR_BREAKPOINTS): the guest's write breakpoint
 # never fires, its store completes and it exits with status 0x7e.
 NO_DR_BREAKPOINTS = {"qemu-max"}
+# Bochs 2.7 takes an intercepted #DB before it commits the debug status to
+# DR6 and then drops it (SvmInterceptException clears debug_trap), so the
+# VMCB's DR6 lacks BS; the APM (15.12) and QEMU update DR6 first, and KVM
+# relies on it as the hypervisor does.
+NO_SVM_DB_DR6 = {"bochs-ryzen", "bochs-phenom"}
 
 
 def run_hostile(ctl, vm, mode):
@@ -66,8 +72,9 @@ def two_vms(ctl):
     assert_passed(lines, LEAVE_CHECKS)
     pku = PKRU_SET in lines
     assert pku or PKU_SKIPPED in lines, "\n".join(lines)
-    check_tally(lines, "hostile", len(LEAVE_CHECKS) + pku)
-    assert run_line(out, 0) == "vm 0: guest exited with status 0"
+    if ctl.platform not in NO_SVM_DB_DR6:      # test_own_single_step_dr6
+        check_tally(lines, "hostile", len(LEAVE_CHECKS) + 1 + pku)
+        assert run_line(out, 0) == "vm 0: guest exited with status 0"
     lines, out = run_hostile(ctl, 1, 1)
     assert (PKRU_RESET if pku else PKU_SKIPPED) in lines, "\n".join(lines)
     return lines, out, pku
@@ -83,7 +90,7 @@ def test_second_vm_sees_reset_state(ctl):
     assert command(ctl, "set 0 rbx 0") == "vm 0: rbx = 0x0"
     assert command(ctl, "set 0 rip 0x100000") == "vm 0: rip = 0x100000"
     out = command(ctl, "run 0")
-    check_tally(guest_lines(out, 0), "hostile", len(LEAVE_CHECKS) + pku)
+    assert_passed(guest_lines(out, 0), LEAVE_CHECKS)
 
 
 def test_second_vm_sees_cr2_0(ctl, request):
@@ -93,6 +100,15 @@ def test_second_vm_sees_cr2_0(ctl, request):
     assert f"hostile: PASS {CR2_CHECK}" in lines, "\n".join(lines)
     check_tally(lines, "hostile", len(RESET_CHECKS) + 1 + pku)
     assert run_line(out, 1) == "vm 1: guest exited with status 0"
+
+
+def test_own_single_step_dr6(ctl, request):
+    xfail_on(request, ctl.platform, NO_SVM_DB_DR6, "Bochs 2.7 does not update "
+             "DR6 before an intercepted #DB: the VMCB's DR6 lacks BS")
+    lines, out = run_hostile(ctl, 0, 0)
+    assert f"hostile: PASS {STEP_CHECK}" in lines, "\n".join(lines)
+    check_tally(lines, "hostile", len(LEAVE_CHECKS) + 1 + (PKRU_SET in lines))
+    assert run_line(out, 0) == "vm 0: guest exited with status 0"
 
 
 def after_storm(ctl, vm):

@@ -29,6 +29,8 @@ int main(void);
 #define DR6_RESET 0xffff0ff0ul
 #define DR7_RESET 0x400ul
 #define DR6_MARK  0xffff0ff5ul          /* B0 and B2 */
+#define DR6_RESET_BS 0xffff4ff0ul
+#define X86_EFLAGS_TF 0x100ul
 #define DR7_MARK  0x455ul               /* L0-L3: execute, at dr_mark[] */
 #define CR2_MARK  0x0000dead0000cafeul
 #define FCW_MARK  0x027f                /* 53-bit precision */
@@ -46,8 +48,8 @@ static const unsigned long dr_mark[4] = {
 	0xdead0000ul, 0xdead0100ul, 0xdead0200ul, 0xdead0300ul,
 };
 
-static volatile unsigned int gp_count, ud_count, other_count;
-static volatile unsigned long fault_error;
+static volatile unsigned int gp_count, ud_count, db_count, other_count;
+static volatile unsigned long fault_error, db_dr6;
 
 /* #GP (RDPMC, 2 bytes) and #UD (MONITOR, MWAIT: 3 bytes) are stepped over. */
 static void handler(struct isr_frame *f)
@@ -59,6 +61,10 @@ static void handler(struct isr_frame *f)
 	} else if (f->vector == VECTOR_UD) {
 		ud_count++;
 		f->ip += 3;
+	} else if (f->vector == VECTOR_DB) {
+		db_count++;
+		__asm__ volatile("mov %%dr6, %0" : "=r"(db_dr6));
+		f->flags &= ~X86_EFLAGS_TF;
 	} else {
 		other_count++;
 		say("unexpected exception %lu at 0x%lx", f->vector, f->ip);
@@ -211,15 +217,28 @@ static void try_instructions(void)
 	check(ud_count == 2, "monitor, mwait: #UD at each (2 of 2)");
 }
 
+/* A single-step trap of its own: the hypervisor intercepts #DB and gives it
+ * back, with DR6 as the CPU sets it (BS, SDM 17.2.3). */
+static void own_single_step(void)
+{
+	__asm__ volatile("pushfq\n\torq %0, (%%rsp)\n\tpopfq\n\tnop"
+			 : : "i"(X86_EFLAGS_TF) : "memory", "cc");
+	if (!check(db_count == 1 && db_dr6 == DR6_RESET_BS,
+		   "own single-step: one #DB, DR6 = 0xffff4ff0 (BS) in the handler"))
+		say("  %u #DB, DR6 0x%lx", db_count, db_dr6);
+	WRITE_DR(6, DR6_RESET);
+}
+
 static int leave(void)
 {
 	idt_install(handler);
 	enable_sse();
+	own_single_step();
 	try_instructions();
 	leave_debug_registers();
 	leave_pkru();
 	leave_fpu_and_cr2();    /* last: printing uses no x87/SSE, CR2 or DRs */
-	check(other_count == 0, "no exception but one #GP and two #UDs");
+	check(other_count == 0, "no exception but one #DB, one #GP and two #UDs");
 	return (int)finish();
 }
 
