@@ -59,7 +59,13 @@ def test_irq_guest(ctl):
     assert "pic master: base 0x20 irr 0x00 isr 0x00 imr 0xff" in stats
     assert "pic slave : base 0x28 irr 0x00 isr 0x00 imr 0xff" in stats
     assert re.search(r"IRQ 0 edges \d+$", stats, re.M)
-    assert re.search(r"^  KVM_EXIT_IRQ_WINDOW_OPEN\s+[1-9]\d*$", stats, re.M), stats
+    # the window the VMM asked for opened: 2.6.21 reports that as
+    # KVM_EXIT_IRQ_WINDOW_OPEN, or as -EINTR when it opens right after an
+    # exit the hypervisor handled itself (a host timer tick); which of the
+    # two depends on where the tick lands, so count both
+    window = int(re.search(r"^  KVM_EXIT_IRQ_WINDOW_OPEN\s+(\d+)$", stats, re.M).group(1))
+    eintr = int(re.search(r"^  EINTR\s+(\d+)$", stats, re.M).group(1))
+    assert window + eintr >= 1, stats
 
 
 def test_irq_taken_at_hlt(ctl, request):
