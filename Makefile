@@ -27,6 +27,7 @@ PKG_USES_test-system := build qemu bochs test
 PKG_USES_test-unit  := build test
 PKG_USES_test-emul  := build test
 PKG_USES_test-ctl   := build test
+PKG_USES_fuzz       := build qemu test
 PKG_USES_clean      := none
 PKG_USES := $(filter-out none,$(sort $(foreach g,$(or $(MAKECMDGOALS),all),\
               $(or $(PKG_USES_$(g)),build))))
@@ -149,6 +150,9 @@ test-system: $(BUILD)/barekvm.iso
 	$(PYTHON) -m pytest -v tests/system
 
 test: test-unit test-system
+
+# make fuzz (emul/emul.mk) boots the ISO for its request fuzzer.
+fuzz: $(BUILD)/barekvm.iso
 
 clean:
 	rm -rf $(BUILD)/hv $(BUILD)/host $(BUILD)/iso $(BUILD)/*.elf $(BUILD)/*.iso \
