@@ -504,7 +504,7 @@ static size_t emit_insn(uint8_t *p)
 	static const uint8_t misc0f[] = { 0x08, 0x09, 0x31, 0x33, 0x0b };
 	static const uint8_t sys0f[] = { 0x34, 0x35, 0x05, 0x07, 0xaa };
 	static const uint8_t fpu[] = { 0xdb, 0xd9, 0x0f };
-	static const uint8_t desc01[] = { 0 << 3, 1 << 3, 4 << 3, 6 << 3, 7 << 3 };
+	static const uint8_t desc01[] = { 0 << 3, 1 << 3, 4 << 3, 7 << 3, 7 << 3 };
 	uint8_t *q = p;
 	uint32_t imm = (uint32_t)interesting();
 
@@ -556,10 +556,19 @@ static size_t emit_insn(uint8_t *p)
 		break;
 	case 11:        /* 0f 01 c0-ff: vmcall, monitor, mwait, xgetbv, xsetbv, vmmcall, rdtscp, ... */
 		B(0x66); B(0xb9); IMM32(below(4)); B(0x66); B(0xb8); IMM32(imm);
-		B(0x0f); B(0x01); B(0xc0 + below(64));
+		B(0x0f); B(0x01);
+		q[0] = (uint8_t)(0xc0 + below(64));
+		if ((q[0] & 0xf8) == 0xf0)      /* lmsw: see case 12 */
+			q[0] = 0xe0;            /* smsw ax */
+		q++;
 		break;
-	case 12:        /* mov eax, crN / mov crN, eax */
-		B(0x66); B(0xb8); IMM32(imm);
+	case 12:        /* mov eax, crN / mov crN, eax. CR0.PE and PG stay
+			 * clear: in protected mode the IVT is no IDT, the
+			 * guest triple-faults, and on bochs-ryzen that stops
+			 * Bochs itself ("3rd (11) exception with no
+			 * resolution") instead of giving an SVM SHUTDOWN exit
+			 * (see the issue-11 report) */
+		B(0x66); B(0xb8); IMM32(imm & 0x7ffffffe);
 		B(0x0f); B(below(2) ? 0x20 : 0x22); B(0xc0 | (below(5) << 3));
 		break;
 	case 13:        /* mov eax, drN. Not mov drN, eax: guest MOV DR is not
@@ -567,7 +576,8 @@ static size_t emit_insn(uint8_t *p)
 			 * (or DR5 = DR7) stops QEMU's TCG outright */
 		B(0x0f); B(0x21); B(0xc0 | (below(8) << 3));
 		break;
-	case 14:        /* sgdt / sidt / smsw / lmsw / invlpg [bx]: not lgdt/lidt */
+	case 14:        /* sgdt / sidt / smsw / invlpg [bx]: not lgdt/lidt, nor
+			 * lmsw (it sets PE: see case 12) */
 		B(0xbb); IMM16(rnd()); B(0x0f); B(0x01); B(desc01[below(5)] | 0x07);
 		break;
 	case 15:        /* fxsave / fxrstor / xsave / xrstor [bx] (DS) */
