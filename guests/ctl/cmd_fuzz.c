@@ -503,7 +503,12 @@ static size_t emit_insn(uint8_t *p)
 {
 	static const uint8_t misc0f[] = { 0x08, 0x09, 0x31, 0x33, 0x0b };
 	static const uint8_t sys0f[] = { 0x34, 0x35, 0x05, 0x07, 0xaa };
-	static const uint8_t fpu[] = { 0xdb, 0xd9, 0x0f };
+	static const uint8_t fpu[] = { 0xdb, 0xd9 };
+	static const uint8_t sse[][2] = {
+		{ 0x28, 0xc1 }, { 0x57, 0xc0 }, { 0x58, 0xc8 }, { 0x5e, 0xc1 },
+		{ 0x51, 0xc0 }, { 0xae, 0xf8 }, { 0xae, 0xe8 }, { 0xef, 0xc0 },
+		{ 0x6f, 0x07 }, { 0x10, 0x07 }, { 0x11, 0x07 }, { 0x77, 0x90 },
+	};
 	static const uint8_t desc01[] = { 0 << 3, 1 << 3, 4 << 3, 7 << 3, 7 << 3 };
 	uint8_t *q = p;
 	uint32_t imm = (uint32_t)interesting();
@@ -586,9 +591,15 @@ static size_t emit_insn(uint8_t *p)
 	case 16:        /* sysenter, sysexit, syscall, sysret, rsm, swapgs-ish */
 		B(0x0f); B(sys0f[below(sizeof(sys0f))]);
 		break;
-	case 17:        /* x87 / SSE */
-		B(fpu[below(sizeof(fpu))]);
-		B(rnd());
+	case 17:        /* x87 (any D9/DB form: none jumps) or a known SSE/MMX
+			 * one; not a random 0F xx, which may be a Jcc */
+		if (below(2)) {
+			B(fpu[below(sizeof(fpu))]);
+			B(rnd());
+		} else {
+			const uint8_t *op = sse[below(sizeof(sse) / sizeof(sse[0]))];
+			B(0x0f); B(op[0]); B(op[1]);
+		}
 		break;
 	case 18:        /* pushf / popf would change IF: push / pop ax instead */
 		B(below(2) ? 0x50 : 0x58);
