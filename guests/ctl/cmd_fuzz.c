@@ -591,11 +591,14 @@ static size_t emit_insn(uint8_t *p)
 	case 16:        /* sysenter, sysexit, syscall, sysret, rsm, swapgs-ish */
 		B(0x0f); B(sys0f[below(sizeof(sys0f))]);
 		break;
-	case 17:        /* x87 (any D9/DB form: none jumps) or a known SSE/MMX
-			 * one; not a random 0F xx, which may be a Jcc */
+	case 17:        /* x87 D9/DB with a register operand (a memory ModRM
+			 * would swallow the next bytes as a displacement and
+			 * decode them as who knows what: a seed did find a
+			 * JMP [BP+d] that way), or a known SSE/MMX one; not a
+			 * random 0F xx, which may be a Jcc */
 		if (below(2)) {
 			B(fpu[below(sizeof(fpu))]);
-			B(rnd());
+			B(0xc0 | rnd());
 		} else {
 			const uint8_t *op = sse[below(sizeof(sse) / sizeof(sse[0]))];
 			B(0x0f); B(op[0]); B(op[1]);
