@@ -891,11 +891,13 @@ static int cmd_fuzz(int argc, char **argv)
 	fz.trace = argc > 3 && !strcmp(argv[3], "trace");
 	fz.rng = seed * 0x9e3779b97f4a7c15ULL + 1;
 	long before = hypercall3(HC_FREE_FRAMES, 0, 0, 0);
-	uint64_t step = n >= 100000 ? n / 10 : 0;
+	uint64_t step = n >= 100000 ? n / 10 : 0, next = step;
 	while (fz.requests < n) {
 		one_request();
-		if (step && fz.requests / step != (fz.requests - 1) / step)
+		if (step && fz.requests >= next && fz.requests < n) {
 			printf("fuzz: %llu requests\n", (unsigned long long)fz.requests);
+			next += step;
+		}
 	}
 	close_all();
 	long after = hypercall3(HC_FREE_FRAMES, 0, 0, 0);
