@@ -27,6 +27,7 @@ PKG_USES_test-system := build qemu bochs test
 PKG_USES_test-unit  := build test
 PKG_USES_test-emul  := build test
 PKG_USES_test-ctl   := build test
+PKG_USES_fuzz       := build qemu test
 PKG_USES_clean      := none
 PKG_USES := $(filter-out none,$(sort $(foreach g,$(or $(MAKECMDGOALS),all),\
               $(or $(PKG_USES_$(g)),build))))
@@ -128,6 +129,7 @@ $(BUILD)/host/unit/test_format: core/format.c
 $(BUILD)/host/unit/test_cmdline: core/cmdline.c
 $(BUILD)/host/unit/test_abi_layout:
 $(BUILD)/host/unit/test_mmu: mmu/pagetable.c mmu/guest_walk.c
+$(BUILD)/host/unit/test_vm_memory: core/vm_memory.c core/ctl_window.c mmu/pagetable.c
 $(BUILD)/host/unit/test_vmx_controls: arch/x86/vmx/controls.c
 $(BUILD)/host/unit/test_vmx_seg: arch/x86/vmx/seg.c
 $(BUILD)/host/unit/test_cpu_rules: core/cpu_rules.c
@@ -161,6 +163,9 @@ test-system: $(BUILD)/barekvm.iso
 	$(PYTHON) -m pytest -v tests/system
 
 test: test-unit test-system
+
+# make fuzz (emul/emul.mk) boots the ISO for its request fuzzer.
+fuzz: $(BUILD)/barekvm.iso
 
 clean:
 	rm -rf $(BUILD)/hv $(BUILD)/host $(BUILD)/iso $(BUILD)/*.elf $(BUILD)/*.iso \

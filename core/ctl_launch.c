@@ -6,6 +6,7 @@
  * [0, CTL_IDMAP_BYTES), a GDT and the initial stack; the rest is its heap.
  */
 #include "core/ctl.h"
+#include "core/vcpu_run.h"
 #include "core/guest_mem.h"
 #include "core/lib.h"
 #include "core/log.h"
@@ -204,6 +205,10 @@ int ctl_launch(const struct boot_info *bi, uint64_t ram_bytes, bool gb_pages)
 		r = vm_set_slot(ctl.vm, 0, 0, 0, ram_bytes);
 	if (!r)
 		r = vm_create_vcpu(ctl.vm, &ctl.vcpu);
+	/* its emulator state now, not at its first access to an unmapped
+	 * window (core/ctl_run.c): the free-frame count then stays put */
+	if (!r && !vcpu_emul_get(ctl.vcpu))
+		r = -ENOMEM;
 	if (r) {
 		printk("ctl: cannot create the control partition (%d)\n", r);
 		return r;

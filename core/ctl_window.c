@@ -26,6 +26,17 @@ static int window_get(struct vm *vm)
 	return -ENOMEM;
 }
 
+/*
+ * Why a window leaf never spans two slots: deleting or moving one slot
+ * unmaps exactly that slot's range from the window. If one 2 MiB leaf
+ * covered the end of one slot and the start of the next (their frames can
+ * be contiguous), that unmap would need a split, which needs a table frame,
+ * which can fail; the slot's frames would then be freed while the control
+ * partition still maps them. So each run below stops at its slot's end,
+ * every window leaf lies inside one slot, and ctl_window_unmap of a slot's
+ * range never allocates. (mmu_unmap is all-or-nothing besides, and its
+ * error is passed on: a slot is only freed once it is unmapped.)
+ */
 int ctl_window_map(struct vm *vm, uint64_t gpa, uint64_t size, uint64_t *ctl_pa)
 {
 	if ((gpa | size) & (PAGE_SIZE - 1) || !size || gpa >= CTL_VM_WINDOW_BYTES ||
@@ -39,11 +50,15 @@ int ctl_window_map(struct vm *vm, uint64_t gpa, uint64_t size, uint64_t *ctl_pa)
 	if (w < 0)
 		return w;
 	for (uint64_t off = 0; off < size;) {
-		uint64_t hpa, run;
+		const struct vm_slot *s = vm_slot_at(vm, gpa + off);
+		uint64_t hpa, run, slot_end = s->gpa + s->size;
 		unsigned perms;
-		mmu_lookup(&vm->slat, gpa + off, &hpa, &perms);
-		/* extend the run while host frames stay contiguous */
-		for (run = PAGE_SIZE; off + run < size; run += PAGE_SIZE) {
+		if (mmu_lookup(&vm->slat, gpa + off, &hpa, &perms))
+			return -EFAULT;         /* slot memory is always mapped */
+		/* extend the run while host frames stay contiguous, inside
+		 * this one slot (see above) */
+		for (run = PAGE_SIZE; off + run < size && gpa + off + run < slot_end;
+		     run += PAGE_SIZE) {
 			uint64_t next;
 			if (mmu_lookup(&vm->slat, gpa + off + run, &next, &perms) ||
 			    next != hpa + run)
@@ -60,20 +75,24 @@ int ctl_window_map(struct vm *vm, uint64_t gpa, uint64_t size, uint64_t *ctl_pa)
 	return 0;
 }
 
-void ctl_window_unmap(struct vm *vm, uint64_t gpa, uint64_t size)
+int ctl_window_unmap(struct vm *vm, uint64_t gpa, uint64_t size)
 {
 	if (vm->ctl_window < 0 || gpa >= CTL_VM_WINDOW_BYTES)
-		return;
+		return 0;
 	size = MIN(size, CTL_VM_WINDOW_BYTES - gpa);
-	mmu_unmap(&ctl.vm->slat, window_base(vm->ctl_window) + gpa, size);
+	int r = mmu_unmap(&ctl.vm->slat, window_base(vm->ctl_window) + gpa, size);
 	vm_slat_changed(ctl.vm);
+	return r;
 }
 
-void ctl_window_release(struct vm *vm)
+int ctl_window_release(struct vm *vm)
 {
 	if (vm->ctl_window < 0)
-		return;
-	ctl_window_unmap(vm, 0, CTL_VM_WINDOW_BYTES);
+		return 0;
+	int r = ctl_window_unmap(vm, 0, CTL_VM_WINDOW_BYTES);
+	if (r)
+		return r;               /* keep the window: it maps VM memory */
 	window_used[vm->ctl_window] = false;
 	vm->ctl_window = -1;
+	return 0;
 }

@@ -12,9 +12,12 @@
 /* Maps [gpa, gpa+size) of vm (inside its slots) into the ctl; returns 0 and
  * the ctl physical address, or -EINVAL / -EFAULT / -ENOMEM. */
 int ctl_window_map(struct vm *vm, uint64_t gpa, uint64_t size, uint64_t *ctl_pa);
-/* Removes any part of [gpa, gpa+size) that is mapped (slot delete/move). */
-void ctl_window_unmap(struct vm *vm, uint64_t gpa, uint64_t size);
-/* Frees the VM's window (VM destroy). */
-void ctl_window_release(struct vm *vm);
+/* Removes any part of [gpa, gpa+size) that is mapped (slot delete/move):
+ * 0, or -ENOMEM with nothing changed. A slot's whole range never needs a
+ * split (window leaves never span slots), so for it this cannot fail. */
+int ctl_window_unmap(struct vm *vm, uint64_t gpa, uint64_t size);
+/* Frees the VM's window (VM destroy): 0, or the unmap's error (the window
+ * then stays the VM's). */
+int ctl_window_release(struct vm *vm);
 
 #endif

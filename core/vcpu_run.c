@@ -302,7 +302,7 @@ static void fill_mmio(struct kvm_run *run, const struct emul_result *res, bool w
 		memcpy(run->mmio.data, res->data, res->len);
 }
 
-static struct vcpu_emul *vcpu_emul_state(struct vcpu *v)
+struct vcpu_emul *vcpu_emul_get(struct vcpu *v)
 {
 	uint64_t pa;
 
@@ -321,7 +321,7 @@ static struct vcpu_emul *vcpu_emul_state(struct vcpu *v)
  */
 static int emulate_mmio(struct vcpu *v, struct kvm_run *run, uint64_t hw_reason)
 {
-	struct vcpu_emul *ve = vcpu_emul_state(v);
+	struct vcpu_emul *ve = vcpu_emul_get(v);
 	struct vcpu_sregs s;
 
 	if (!ve)

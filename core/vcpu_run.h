@@ -15,6 +15,12 @@ void vcpu_reset_state(struct vcpu *v);
  * guest has IF=1 and no interrupt shadow. */
 bool vcpu_irq_queued(const struct vcpu *v);
 
+struct vcpu_emul;
+
+/* The vCPU's emulator state, allocated on first use (one frame, freed with
+ * the vCPU); NULL if no frame is left. */
+struct vcpu_emul *vcpu_emul_get(struct vcpu *v);
+
 /* Returns 0 with an exit described in *run, or -EINTR. */
 int vcpu_run(struct vcpu *v, struct kvm_run *run);
 

@@ -126,15 +126,67 @@ static int map_slot(struct vm *vm, struct vm_slot *s)
 	return 0;
 }
 
-static void unmap_slot(struct vm *vm, struct vm_slot *s)
+/*
+ * Removes the slot from the guest's tables and the control partition's
+ * window. Its frames may be freed only when this returns 0: a frame still
+ * mapped somewhere must stay allocated. Neither unmap can fail for a
+ * slot's exact range (no leaf spans two slots: map_slot maps extent by
+ * extent, ctl_window_map run by run inside one slot), but an error is
+ * passed on all the same. The window goes first: if the guest's unmap then
+ * failed, the slot would still be whole for the guest.
+ */
+static int unmap_slot(struct vm *vm, struct vm_slot *s)
 {
 	vm->extent_cache.size = 0;
 	vm->mem_gen++;
-	mmu_unmap(&vm->slat, s->gpa, s->size);
-	ctl_window_unmap(vm, s->gpa, s->size);
+	int r = ctl_window_unmap(vm, s->gpa, s->size);
+	if (!r)
+		r = mmu_unmap(&vm->slat, s->gpa, s->size);
 	vm_slat_changed(vm);
+	if (r)
+		printk("vm%u: slot at %#llx not unmapped (%d); its frames stay allocated\n",
+		       vm->id, (unsigned long long)s->gpa, r);
+	return r;
 }
 
+/* Undoes a partial map_slot at [gpa, gpa+size) and frees the slot; keeps
+ * the frames if the unmap failed (never free what is still mapped). */
+static int drop_slot(struct vm *vm, struct vm_slot *s, uint64_t gpa, uint64_t size,
+		     int err)
+{
+	int r = mmu_unmap(&vm->slat, gpa, size);
+
+	vm_slat_changed(vm);
+	if (r) {
+		printk("vm%u: slot at %#llx not unmapped (%d); its frames stay allocated\n",
+		       vm->id, (unsigned long long)gpa, r);
+		return err;
+	}
+	free_slot_memory(s);
+	return err;
+}
+
+uint64_t vm_dirty_bitmap_bytes(const struct vm_slot *s)
+{
+	return (s->size / PAGE_SIZE + 63) / 64 * 8;
+}
+
+/* A clear dirty bitmap for s: 0 or -ENOMEM (s unchanged). */
+static int alloc_bitmap(struct vm_slot *s)
+{
+	unsigned pages = (unsigned)(ALIGN_UP(vm_dirty_bitmap_bytes(s), PAGE_SIZE) /
+				    PAGE_SIZE);
+	uint64_t pa;
+
+	if (page_alloc(pages, 1, &pa))
+		return -ENOMEM;
+	s->dirty_bitmap = (uint64_t *)pa;
+	s->dirty_pages = pages;
+	return 0;
+}
+
+/* Everything a new slot needs, the dirty bitmap included, is allocated
+ * before it is mapped: a failure leaves no slot behind. */
 static int create_slot(struct vm *vm, struct vm_slot *s, uint32_t flags,
 		       uint64_t gpa, uint64_t size)
 {
@@ -142,20 +194,17 @@ static int create_slot(struct vm *vm, struct vm_slot *s, uint32_t flags,
 
 	*s = (struct vm_slot){ .used = true, .flags = flags, .gpa = gpa, .size = size };
 	r = alloc_slot_memory(s, !(gpa & (LARGE_PAGES * PAGE_SIZE - 1)));
-	if (!r)
-		r = map_slot(vm, s);
-	if (r) {
-		mmu_unmap(&vm->slat, gpa, size);
+	if (!r && (flags & KVM_MEM_LOG_DIRTY_PAGES))
+		r = alloc_bitmap(s);
+	if (r) {                        /* nothing mapped yet */
 		free_slot_memory(s);
 		return r;
 	}
+	r = map_slot(vm, s);
+	if (r)
+		return drop_slot(vm, s, gpa, size, r);
 	vm_slat_changed(vm);
 	return 0;
-}
-
-uint64_t vm_dirty_bitmap_bytes(const struct vm_slot *s)
-{
-	return (s->size / PAGE_SIZE + 63) / 64 * 8;
 }
 
 /* Turning KVM_MEM_LOG_DIRTY_PAGES on allocates a clear bitmap and
@@ -164,15 +213,10 @@ static int set_logging(struct vm *vm, struct vm_slot *s, uint32_t flags)
 {
 	bool was = s->flags & KVM_MEM_LOG_DIRTY_PAGES;
 	bool now = flags & KVM_MEM_LOG_DIRTY_PAGES;
-	uint64_t pa;
 
 	if (now && !was) {
-		unsigned pages = (unsigned)(ALIGN_UP(vm_dirty_bitmap_bytes(s), PAGE_SIZE) /
-					    PAGE_SIZE);
-		if (page_alloc(pages, 1, &pa))
-			return -ENOMEM;
-		s->dirty_bitmap = (uint64_t *)pa;
-		s->dirty_pages = pages;
+		if (alloc_bitmap(s))
+			return -ENOMEM;         /* nothing changed */
 	} else if (was && !now) {
 		page_free((uint64_t)s->dirty_bitmap, s->dirty_pages);
 		s->dirty_bitmap = 0;
@@ -226,15 +270,21 @@ int vm_get_dirty_log(struct vm *vm, uint32_t slot, void *out, uint64_t bitmap_by
 	uint64_t bytes = vm_dirty_bitmap_bytes(s);
 	if (bitmap_bytes < bytes)
 		return -EFAULT;
-	memcpy(out, s->dirty_bitmap, bytes);
 	bool any = false;
 	for (uint64_t i = 0; i < bytes / 8; i++)
 		any |= s->dirty_bitmap[i] != 0;
-	if (any) {                      /* read-and-clear, then re-arm */
-		memset(s->dirty_bitmap, 0, bytes);
-		map_slot(vm, s);
+	/* Re-arm (write-protect again) before clearing anything: if that
+	 * fails, the request fails with the bitmap intact, and every page
+	 * left writable is one whose bit is still set, so it is reported
+	 * next time. (The guest does not run while this request is served.) */
+	if (any) {
+		int r = map_slot(vm, s);
 		vm_slat_changed(vm);
+		if (r)
+			return r;
 	}
+	memcpy(out, s->dirty_bitmap, bytes);
+	memset(s->dirty_bitmap, 0, bytes);
 	return 0;
 }
 
@@ -262,7 +312,9 @@ static int set_slot(struct vm *vm, uint32_t slot, uint32_t flags, uint64_t gpa,
 	vm->mem_gen++;
 	if (size == 0) {                        /* delete */
 		if (s->used) {
-			unmap_slot(vm, s);
+			int r = unmap_slot(vm, s);
+			if (r)
+				return r;       /* the slot stays, whole */
 			free_slot_memory(s);
 		}
 		return 0;
@@ -274,19 +326,16 @@ static int set_slot(struct vm *vm, uint32_t slot, uint32_t flags, uint64_t gpa,
 		if (i != slot && o->used && ranges_overlap(gpa, size, o->gpa, o->size))
 			return -EEXIST;
 	}
-	if (!s->used) {
-		int r = create_slot(vm, s, flags & ~KVM_MEM_LOG_DIRTY_PAGES, gpa, size);
-		return r ? r : set_logging(vm, s, flags);
-	}
+	if (!s->used)
+		return create_slot(vm, s, flags, gpa, size);
 	if (gpa != s->gpa) {                    /* move, keeping contents */
-		unmap_slot(vm, s);
+		int r = unmap_slot(vm, s);
+		if (r)
+			return r;               /* still mapped where it was */
 		s->gpa = gpa;
-		int r = map_slot(vm, s);
-		if (r) {
-			mmu_unmap(&vm->slat, gpa, size);
-			free_slot_memory(s);
-			return r;
-		}
+		r = map_slot(vm, s);
+		if (r)                          /* as 2.6.21: the slot is gone */
+			return drop_slot(vm, s, gpa, size, r);
 		vm_slat_changed(vm);
 	}
 	return set_logging(vm, s, flags);

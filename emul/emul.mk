@@ -9,7 +9,8 @@
 #                           lengths against objdump, differential tests
 #                           against the host CPU, MMIO protocol) + a bounded
 #                           fuzz run (EMUL_FUZZ_SECONDS)
-#   fuzz                    longer fuzz run (FUZZ_SECONDS)
+#   fuzz                    longer fuzz run (FUZZ_SECONDS), then the control
+#                           partition's request fuzzer (FUZZ_REQUESTS, QEMU)
 #   emul-freestanding-check each library file compiled with the hypervisor's
 #                           freestanding flags; only memcpy/memset/memcmp may
 #                           remain undefined and there is no mutable global
@@ -127,8 +128,13 @@ test-emul: $(EMUL_TEST_BINS) $(EMUL_OUT)/fuzz_emul emul-header-check
 	echo "== fuzz_emul ($(EMUL_FUZZ_SECONDS) s)"; \
 	./fuzz_emul $(EMUL_FUZZ_SECONDS)
 
+# ... and the control partition's request fuzzer, FUZZ_REQUESTS requests on
+# QEMU (tools/fuzz_requests.py; the Makefile adds the ISO prerequisite).
+FUZZ_REQUESTS ?= 1000000
+FUZZ_SEED ?= 1
 fuzz: $(EMUL_OUT)/fuzz_emul
 	$(EMUL_OUT)/fuzz_emul $(FUZZ_SECONDS)
+	$(PYTHON) tools/fuzz_requests.py --seed $(FUZZ_SEED) --count $(FUZZ_REQUESTS) $(BUILD)/barekvm.iso
 
 emul-freestanding-check: emul-header-check
 	@mkdir -p $(EMUL_OUT)/fs

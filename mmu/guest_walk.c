@@ -5,6 +5,7 @@
 #define CR0_PG   (1ULL << 31)
 #define CR4_PSE  (1ULL << 4)
 #define CR4_PAE  (1ULL << 5)
+#define CR4_LA57 (1ULL << 12)
 #define EFER_LMA (1ULL << 10)
 #define PTE_P    (1ULL << 0)
 #define PTE_RW   (1ULL << 1)
@@ -116,5 +117,11 @@ int guest_walk(const struct guest_paging *p, uint64_t gva,
 	}
 	if (!(p->cr4 & CR4_PAE))
 		return walk_32(p, gva, t);
+	/* 5-level paging is not walked: the virtual CPU does not announce
+	 * LA57, so a guest cannot enable it; if CR4 says so all the same,
+	 * refuse rather than walk 4 levels of a 5-level tree (which would
+	 * translate to the wrong address). */
+	if ((p->efer & EFER_LMA) && (p->cr4 & CR4_LA57))
+		return -EOPNOTSUPP;
 	return walk_64(p, gva, (p->efer & EFER_LMA) ? 4 : 3, t);
 }

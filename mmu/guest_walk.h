@@ -39,7 +39,8 @@ struct guest_translation {
 };
 
 /* 0 and *t; -EFAULT when a table cannot be read; -ENOENT when not present
- * (or a reserved-bit violation the CPU would fault on). */
+ * (or a reserved-bit violation the CPU would fault on); -EOPNOTSUPP for
+ * 5-level paging (long mode with CR4.LA57), which is not walked. */
 int guest_walk(const struct guest_paging *p, uint64_t gva,
 	       struct guest_translation *t);
 

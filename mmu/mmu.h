@@ -35,6 +35,10 @@ struct mmu_alloc {
 	void *ctx;
 };
 
+/* Most tables one unmap can need: each end of the range may split a 1 GiB
+ * leaf into 2 MiB ones and one of those into 4 KiB ones. */
+#define MMU_UNMAP_RESERVE 4
+
 struct mmu_space {
 	enum mmu_format fmt;
 	uint64_t root_pa;       /* PML4 (NPT: nCR3; EPT: EPTP address bits) */
@@ -43,6 +47,9 @@ struct mmu_space {
 	bool flush_needed;      /* set by unmap/protect; cleared by the caller */
 	uint64_t ntables;       /* page-table frames in use */
 	uint64_t mapped_bytes;
+	/* frames mmu_unmap took before changing anything */
+	uint64_t reserved[MMU_UNMAP_RESERVE];
+	unsigned nreserved;
 };
 
 #define MMU_GPA_LIMIT (1ULL << 48)      /* 4-level tables */
@@ -61,7 +68,13 @@ void mmu_space_destroy(struct mmu_space *s);
  */
 int mmu_map(struct mmu_space *s, uint64_t gpa, uint64_t hpa, uint64_t size,
 	    unsigned perms);
-/* Removes translations in [gpa, gpa+size); splits large pages as needed. */
+/*
+ * Removes translations in [gpa, gpa+size); splits large pages as needed.
+ * All or nothing: 0, -EINVAL, or -ENOMEM with nothing changed (the tables a
+ * split needs are allocated first). A range whose ends fall on leaf
+ * boundaries (a range mapped by one mmu_map call, say) needs no split and
+ * cannot fail.
+ */
 int mmu_unmap(struct mmu_space *s, uint64_t gpa, uint64_t size);
 /* Translates one address: 0 with *hpa and *perms, or -ENOENT. */
 int mmu_lookup(const struct mmu_space *s, uint64_t gpa, uint64_t *hpa,

@@ -23,6 +23,7 @@
 #define ENTRIES       512
 #define MAX64(a, b)   ((a) > (b) ? (a) : (b))
 #define MIN64(a, b)   ((a) < (b) ? (a) : (b))
+#define ALIGN_DOWN64(x, a) ((x) & ~((a) - 1))
 
 static const uint64_t level_size[5] = { 0, 1ULL << 12, 1ULL << 21, 1ULL << 30,
 					1ULL << 39 };
@@ -78,6 +79,11 @@ static unsigned entry_perms(const struct mmu_space *s, uint64_t e)
 
 static int new_table(struct mmu_space *s, uint64_t *pa)
 {
+	if (s->nreserved) {             /* mmu_unmap's frames, taken beforehand */
+		*pa = s->reserved[--s->nreserved];
+		s->ntables++;
+		return 0;
+	}
 	int r = s->alloc->alloc_page(s->alloc->ctx, pa);
 
 	if (r == 0)
@@ -243,11 +249,61 @@ static int unmap_in(struct mmu_space *s, uint64_t *t, int level, uint64_t base,
 	return 0;
 }
 
+/*
+ * Tables an unmap of [gpa, end) may have to create: only the large leaves
+ * holding its first and last page can be covered in part, and splitting a
+ * leaf at level l down to 4 KiB takes at most l - 1 tables. An upper bound
+ * (both ends may share one leaf); at most 2 * 2 = MMU_UNMAP_RESERVE.
+ */
+static unsigned splits_needed(const struct mmu_space *s, uint64_t gpa, uint64_t end)
+{
+	const uint64_t ends[2] = { gpa, end - 1 };
+	unsigned n = 0;
+
+	for (int i = 0; i < 2; i++) {
+		const uint64_t *t = table_virt(s, s->root_pa);
+		for (int l = 4; l > 1; l--) {
+			uint64_t e = t[index_at(ends[i], l)];
+			if (!entry_present(s, e))
+				break;
+			if (e & PTE_LARGE) {
+				uint64_t lo = ALIGN_DOWN64(ends[i], level_size[l]);
+				if (lo < gpa || lo + level_size[l] > end)
+					n += (unsigned)(l - 1);
+				break;
+			}
+			t = table_virt(s, e & PTE_ADDR_MASK);
+		}
+	}
+	return n;
+}
+
+static void release_reserved(struct mmu_space *s)
+{
+	while (s->nreserved)
+		s->alloc->free_page(s->alloc->ctx, s->reserved[--s->nreserved]);
+}
+
+/*
+ * All or nothing: the tables a split needs are allocated before anything
+ * changes, so an unmap either fails with -ENOMEM having changed nothing or
+ * removes the whole range. A caller that frees the frames it unmapped can
+ * therefore never leave them mapped (issue 11 item 6).
+ */
 int mmu_unmap(struct mmu_space *s, uint64_t gpa, uint64_t size)
 {
 	if (!range_ok(gpa, size))
 		return -EINVAL;
-	return unmap_in(s, table_virt(s, s->root_pa), 4, 0, gpa, gpa + size);
+	unsigned need = splits_needed(s, gpa, gpa + size);
+	for (s->nreserved = 0; s->nreserved < need; s->nreserved++) {
+		if (s->alloc->alloc_page(s->alloc->ctx, &s->reserved[s->nreserved])) {
+			release_reserved(s);
+			return -ENOMEM;
+		}
+	}
+	int r = unmap_in(s, table_virt(s, s->root_pa), 4, 0, gpa, gpa + size);
+	release_reserved(s);
+	return r;
 }
 
 int mmu_lookup(const struct mmu_space *s, uint64_t gpa, uint64_t *hpa,

@@ -13,10 +13,13 @@
 #include "core/log.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/trap.h"
+#include "abi/barekvm.h"
+#include "core/emul_glue.h"
+#include "core/vcpu_run.h"
 
 #define LOG_LIMIT 8     /* messages per kind a misbehaving ctl can trigger */
 
-static unsigned ctl_io_logged, ctl_msr_logged;
+static unsigned ctl_io_logged, ctl_msr_logged, ctl_npf_logged;
 
 static void ctl_dump(const char *why, const struct vexit *e)
 {
@@ -57,6 +60,59 @@ static void ctl_exit_msr(const struct vexit *e)
 		       e->reason == VEXIT_MSR_READ ? "RDMSR" : "WRMSR", e->msr.index);
 	}
 	virt->inject_exception(ctl.vcpu, 13, true, 0);
+}
+
+static bool in_vm_windows(uint64_t gpa)
+{
+	return gpa >= CTL_VM_WINDOW_BASE &&
+	       gpa - CTL_VM_WINDOW_BASE < CTL_VM_WINDOWS * CTL_VM_WINDOW_BYTES;
+}
+
+/*
+ * An access to a part of a VM window that maps nothing (a slot deleted or
+ * moved, a window never mapped): the control partition's bug, but not one
+ * worth the machine. It has no IDT, so an exception would only end it; we
+ * answer as a physical address with nothing behind it does: the
+ * instruction runs through emul/, reads see all ones, writes go nowhere.
+ * False when emul/ cannot run it (then the partition stops as before).
+ */
+static bool ctl_unbacked_access(const struct vexit *e)
+{
+	static const uint8_t ones[64] = {
+		[0 ... 63] = 0xff,
+	};
+	struct vcpu_emul *ve = vcpu_emul_get(ctl.vcpu);
+
+	if (!ve || !in_vm_windows(e->npf.gpa) || e->npf.fetch)
+		return false;
+	if (ctl_npf_logged < LOG_LIMIT) {
+		ctl_npf_logged++;
+		printk("ctl: %s of unmapped VM-window address %#lx at RIP %#lx: "
+		       "nothing there (reads all ones, writes ignored)\n",
+		       e->npf.write ? "write" : "read", e->npf.gpa, ctl.vcpu->regs.rip);
+	}
+	for (;;) {
+		switch (vcpu_emulate(ctl.vcpu, ve)) {
+		case EMUL_DONE:
+			return true;
+		case EMUL_MMIO_READ:
+			if (ve->res.len > sizeof(ones) ||
+			    emul_complete_read(&ve->ctx, ones, ve->res.len))
+				goto fail;
+			continue;
+		case EMUL_MMIO_WRITE:
+			if (ve->res.retired)
+				return true;
+			continue;               /* REP: the next iteration */
+		default:
+			goto fail;
+		}
+	}
+fail:
+	printk("ctl: cannot complete the access at RIP %#lx (%s)\n",
+	       ctl.vcpu->regs.rip, emul_reason_str(ve->res.reason));
+	emul_abort(&ve->ctx);
+	return false;
 }
 
 /* Returns false when the control partition cannot go on. */
@@ -104,6 +160,8 @@ static bool ctl_handle_exit(const struct vexit *e)
 		ctl_dump("triple fault (shutdown)", e);
 		return false;
 	case VEXIT_NPF:
+		if (ctl_unbacked_access(e))
+			return true;            /* RIP moved by the emulation */
 		printk("ctl: access to unmapped guest-physical %#lx (%s)\n",
 		       e->npf.gpa, e->npf.write ? "write" : e->npf.fetch ? "fetch" : "read");
 		ctl_dump("nested page fault", e);

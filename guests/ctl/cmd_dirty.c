@@ -28,6 +28,7 @@ static int set_logging(struct vm *vm, uint32_t slot, bool on)
 
 	if (r < 0) {
 		vmm_print_request_error(&vmm_ctl_host, "KVM_SET_MEMORY_REGION", -r);
+		vm_remap(vm);
 		return -1;
 	}
 	vm_note_slot(vm, slot, flags, s->gpa, s->size);

@@ -160,10 +160,43 @@ static int cmd_slot(int argc, char **argv)
 	print_result("KVM_SET_MEMORY_REGION", r);
 	if (r >= 0)     /* `dirty` needs to know the slot */
 		vm_note_slot(vm, (uint32_t)slot, (uint32_t)flags, gpa, size);
+	else            /* a failed move deletes the slot: map what is left */
+		vm_remap(vm);
+	if (vm->ram_mapped < vm->ram_bytes)
+		printf("vm %d: guest RAM mapped in the control partition now: 0x%llx of "
+		       "0x%llx bytes; 'load' and 'mode' refuse the rest\n", vm->index,
+		       (unsigned long long)vm->ram_mapped, (unsigned long long)vm->ram_bytes);
 	return r < 0;
 }
 
+/* Reads and writes back one 8-byte word at a VM-window address, mapped or
+ * not: shows (and the system tests check) that an access to a window page
+ * with nothing behind it reads all ones and does not stop the machine. */
+static int cmd_touch(int argc, char **argv)
+{
+	uint64_t addr;
+
+	(void)argc;
+	if (vmm_parse_u64(argv[1], &addr) < 0 || addr & 7 || addr < CTL_VM_WINDOW_BASE ||
+	    addr - CTL_VM_WINDOW_BASE >= CTL_VM_WINDOWS * CTL_VM_WINDOW_BYTES) {
+		printf("error: '%s' is not an 8-byte aligned VM-window address "
+		       "(0x%llx-0x%llx)\n", argv[1], (unsigned long long)CTL_VM_WINDOW_BASE,
+		       (unsigned long long)(CTL_VM_WINDOW_BASE +
+					    CTL_VM_WINDOWS * CTL_VM_WINDOW_BYTES - 1));
+		return 1;
+	}
+	volatile uint64_t *p = (volatile uint64_t *)(uintptr_t)addr;
+	uint64_t v = *p;
+	*p = v;
+	printf("touch 0x%llx: read 0x%llx\n", (unsigned long long)addr,
+	       (unsigned long long)v);
+	return 0;
+}
+
 const struct cli_command ctl_hv_commands[] = {
+	{ "touch", "touch ADDR",
+	  "read and write back the word at VM-window address ADDR (mapped or not)",
+	  1, 1, cmd_touch },
 	{ "hvstats", "hvstats [reset]",
 	  "the hypervisor's path lengths per exit kind (instructions under -icount)",
 	  0, 1, cmd_hvstats },

@@ -62,6 +62,8 @@ static int load_flat_cmd(struct vm *vm, int argc, char **argv)
 		printf("error: mode '%s' is not real, prot32 or long64\n", argv[5]);
 		return 1;
 	}
+	if (!ctl_ram_mapped(vm, gpa, module(m)->size))
+		return 1;
 	if (flat_load(&ram, module_data(m), module(m)->size, gpa, &err) < 0) {
 		printf("error: %s\n", err.msg);
 		return 1;
@@ -127,6 +129,8 @@ static int load_multiboot_cmd(struct vm *vm, int argc, char **argv)
 		ctl_print_usage("load");
 		return 1;
 	}
+	if (!ctl_ram_mapped(vm, 0, vm->ram_bytes))
+		return 1;               /* the loader may use all of it */
 	m = ctl_module_arg(argv[3]);
 	if (m < 0)
 		return 1;

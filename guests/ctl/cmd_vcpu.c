@@ -73,6 +73,19 @@ static int check_tables(struct vm *vm, enum cpu_mode mode)
 	return 0;
 }
 
+bool ctl_ram_mapped(struct vm *vm, uint64_t gpa, uint64_t len)
+{
+	if (range_inside(gpa, len, vm->ram_mapped) || !range_inside(gpa, len, vm->ram_bytes))
+		return true;    /* mapped, or not RAM at all: the caller says so */
+	printf("error: vm %d: guest RAM 0x%llx-0x%llx is not mapped in the control "
+	       "partition (only the first 0x%llx bytes are: a slot was deleted or "
+	       "moved with 'slot'); recreate it, e.g. 'slot %d 0 0 0x%llx'\n",
+	       vm->index, (unsigned long long)gpa, (unsigned long long)(gpa + len - 1),
+	       (unsigned long long)vm->ram_mapped, vm->index,
+	       (unsigned long long)vm->ram_bytes);
+	return false;
+}
+
 int ctl_vcpu_mode(struct vm *vm, enum cpu_mode mode, uint64_t entry)
 {
 	struct guest_ram ram = vm_guest_ram(vm);
@@ -80,6 +93,8 @@ int ctl_vcpu_mode(struct vm *vm, enum cpu_mode mode, uint64_t entry)
 	struct kvm_regs regs;
 	struct load_error err;
 
+	if (mode != CPU_MODE_REAL && !ctl_ram_mapped(vm, 0, CPU_MODE_TABLES_END))
+		return -1;              /* the GDT and page tables go there */
 	if (check_tables(vm, mode) < 0 || get_state(vm, &regs, &sregs) < 0)
 		return -1;
 	if (cpu_mode_setup(mode, &ram, entry, &regs, &sregs, &err) < 0) {

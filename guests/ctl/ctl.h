@@ -139,6 +139,10 @@ int ctl_run_and_report(struct vm *vm);
 /* Puts VM vm's vCPU in `mode` (real, prot32, long64: loader.h) at entry,
  * printing what it did or why not. 0 or -1. `load ... flat` uses it too. */
 int ctl_vcpu_mode(struct vm *vm, enum cpu_mode mode, uint64_t entry);
+/* True unless [gpa, gpa+len) lies in the VM's RAM but not all of it is
+ * mapped in the VMM (a slot deleted or moved with `slot`): then says so
+ * and returns false. The VMM never writes guest RAM it has not mapped. */
+bool ctl_ram_mapped(struct vm *vm, uint64_t gpa, uint64_t len);
 /* One line per boot module: index, GPA, size, command line. */
 void ctl_print_modules(const struct ctl_boot_info *info);
 

@@ -35,10 +35,8 @@ static int page_ptr(struct vm *vm, uint64_t linear, size_t len, uint8_t **ptr)
 		vm->tlb_gpa_page = gpa & PAGE_MASK;
 	}
 	gpa = vm->tlb_gpa_page + (linear - page);
-	if (!range_inside(gpa, len, vm->ram_bytes))
-		return -EFAULT;
-	*ptr = vm->ram + gpa;
-	return 0;
+	*ptr = vm_ram_ptr(vm, gpa, len);        /* never an unmapped page */
+	return *ptr ? 0 : -EFAULT;
 }
 
 static int access_linear(struct vm *vm, uint64_t linear, uint8_t *buf,

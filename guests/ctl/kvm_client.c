@@ -149,6 +149,11 @@ fail:
 	return (int)r;
 }
 
+void *kvm_mailbox(void)
+{
+	return register_mailbox() < 0 ? NULL : mailbox;
+}
+
 int kvm_open(const char **failed_step)
 {
 	const char *step = "HC_SET_MAILBOX";

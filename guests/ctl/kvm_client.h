@@ -35,6 +35,11 @@
  */
 int kvm_ioctl(int handle, unsigned long request, void *arg_or_int);
 
+/* The mailbox page itself (registered first), for callers that build a
+ * request byte by byte and issue HC_KVM themselves (the `fuzz` command);
+ * NULL if it cannot be registered. */
+void *kvm_mailbox(void);
+
 /* The Linux errno of the last failed kvm_ioctl (0 if none failed yet). */
 int kvm_last_error(void);
 

@@ -89,6 +89,41 @@ void vm_note_slot(struct vm *vm, uint32_t slot, uint32_t flags, uint64_t gpa,
 					     .gpa = gpa, .size = size };
 	if (size == 0)
 		vm->slots[slot] = (struct vmm_slot){ 0 };
+	vm_remap(vm);
+}
+
+void vm_remap(struct vm *vm)
+{
+	for (unsigned i = 0; i < VMM_MAX_SLOTS; i++) {
+		struct vmm_slot *s = &vm->slots[i];
+		s->mapped = false;
+		if (s->used && range_inside(s->gpa, s->size, vm->ram_bytes))
+			s->mapped = kvm_mmap(vm->vm_fd, s->gpa, s->size) ==
+				    (void *)(vm->ram + s->gpa);
+	}
+	/* the prefix from 0 that mapped slots cover without a gap */
+	uint64_t end = 0;
+	for (bool grew = true; grew;) {
+		grew = false;
+		for (unsigned i = 0; i < VMM_MAX_SLOTS; i++) {
+			const struct vmm_slot *s = &vm->slots[i];
+			if (s->mapped && s->gpa <= end && s->gpa + s->size > end) {
+				end = s->gpa + s->size;
+				grew = true;
+			}
+		}
+	}
+	vm->ram_mapped = end;
+}
+
+uint8_t *vm_ram_ptr(struct vm *vm, uint64_t gpa, uint64_t len)
+{
+	for (unsigned i = 0; i < VMM_MAX_SLOTS; i++) {
+		const struct vmm_slot *s = &vm->slots[i];
+		if (s->mapped && gpa >= s->gpa && range_inside(gpa - s->gpa, len, s->size))
+			return vm->ram + gpa;
+	}
+	return NULL;
 }
 
 struct vm *vm_create(const struct vmm_host *host, uint64_t ram_bytes)
@@ -135,9 +170,12 @@ struct vm *vm_create(const struct vmm_host *host, uint64_t ram_bytes)
 		step = "KVM_SET_MEMORY_REGION";
 		goto fail;
 	}
-	vm_note_slot(vm, 0, 0, 0, ram_bytes);
 	vm->ram = kvm_mmap(vm->vm_fd, 0, ram_bytes);
-	if (!vm->ram) {
+	if (vm->ram) {
+		vm->slots[0] = (struct vmm_slot){ .used = true, .mapped = true,
+						  .size = ram_bytes };
+		vm->ram_mapped = ram_bytes;
+	} else {
 		step = "KVM_BAREKVM_MMAP";
 		r = -kvm_last_error();
 		goto fail;

@@ -97,6 +97,7 @@ struct vmm_result {
 /* A memory slot as the VMM set it (KVM_SET_MEMORY_REGION succeeded). */
 struct vmm_slot {
 	bool used;
+	bool mapped;                    /* reachable at vm->ram + gpa */
 	uint32_t flags;                 /* KVM_MEM_LOG_DIRTY_PAGES, ... */
 	uint64_t gpa, size;
 };
@@ -113,6 +114,11 @@ struct vm {
 	int vm_fd, vcpu_fd;             /* handles */
 	uint64_t ram_bytes;
 	uint8_t *ram;                   /* guest-physical 0 (mmap window) */
+	/* [0, ram_mapped): the part of [0, ram_bytes) the VMM may touch
+	 * through vm->ram: slots it mapped (KVM_BAREKVM_MMAP) and has not
+	 * changed since. The hypervisor unmaps a slot from the window when it
+	 * is deleted or moved; touching it then would be a wild access. */
+	uint64_t ram_mapped;
 	const struct vmm_host *host;
 
 	struct kvm_run run;             /* persists: fields echo between runs */
@@ -170,9 +176,19 @@ struct vm *vm_create(const struct vmm_host *host, uint64_t ram_bytes);
  * virtual clock restarts at 0. */
 void vm_reset_devices(struct vm *vm);
 
-/* Records a successful KVM_SET_MEMORY_REGION (size 0 deletes). */
+/* Records a successful KVM_SET_MEMORY_REGION (size 0 deletes), then maps
+ * again what it may have unmapped (vm_remap). */
 void vm_note_slot(struct vm *vm, uint32_t slot, uint32_t flags, uint64_t gpa,
 		  uint64_t size);
+/*
+ * After any KVM_SET_MEMORY_REGION, failed ones included (a failed move
+ * deletes the slot, as in 2.6.21): asks KVM_BAREKVM_MMAP again for every
+ * slot the VMM knows inside [0, ram_bytes); the hypervisor refuses the
+ * ones that are gone. Sets each slot's `mapped` and vm->ram_mapped.
+ */
+void vm_remap(struct vm *vm);
+/* vm->ram + gpa if [gpa, gpa+len) lies inside one mapped slot, else NULL. */
+uint8_t *vm_ram_ptr(struct vm *vm, uint64_t gpa, uint64_t len);
 
 /* KVM_BAREKVM_CLOSE on the vCPU and VM handles, then frees the VM.
  * Returns 0, or -errno of the VM close (the VM is forgotten either way). */
@@ -181,7 +197,7 @@ int vm_destroy(struct vm *vm);
 /* guest RAM as the loaders see it */
 static inline struct guest_ram vm_guest_ram(const struct vm *vm)
 {
-	return (struct guest_ram){ .base = vm->ram, .bytes = vm->ram_bytes };
+	return (struct guest_ram){ .base = vm->ram, .bytes = vm->ram_mapped };
 }
 
 /* ---- guest_mem.c --------------------------------------------------------- */

@@ -204,6 +204,45 @@ static void test_bad_arguments(void **state)
 	assert_int_equal(pages_used, 0);
 }
 
+/* An unmap whose two ends both need a split, with frames for only one:
+ * it must fail having changed nothing (the old code split the first leaf,
+ * removed its part, then failed on the second and returned with half the
+ * range gone: a caller freeing nothing on error then kept stale state). */
+static void test_unmap_all_or_nothing(void **state)
+{
+	struct mmu_space s;
+	uint64_t hpa;
+	unsigned p;
+
+	(void)state;
+	for (int fmt = 0; fmt < 2; fmt++) {
+		assert_int_equal(mmu_space_init(&s, fmt, &fake, true, false), 0);
+		assert_int_equal(mmu_map(&s, 0, 0x400000, 0x400000, MMU_RWX), 0);
+		int used = pages_used;
+		uint64_t tables = s.ntables, bytes = s.mapped_bytes;
+		alloc_fail_after = 1;
+		assert_int_equal(mmu_unmap(&s, 0x100000, 0x200000), -12);
+		alloc_fail_after = -1;
+		for (uint64_t a = 0; a < 0x400000; a += 0x80000)
+			expect_map(&s, a, 0x400000 + a, MMU_RWX);
+		assert_int_equal(pages_used, used);
+		assert_int_equal(s.ntables, tables);
+		assert_int_equal(s.mapped_bytes, bytes);
+		/* with frames it works, and takes only what it kept */
+		assert_int_equal(mmu_unmap(&s, 0x100000, 0x200000), 0);
+		assert_int_equal(mmu_lookup(&s, 0x100000, &hpa, &p), -2);
+		assert_int_equal(mmu_lookup(&s, 0x2ff000, &hpa, &p), -2);
+		expect_map(&s, 0xff000, 0x4ff000, MMU_RWX);
+		expect_map(&s, 0x300000, 0x700000, MMU_RWX);
+		/* a range on leaf boundaries needs no frame at all */
+		alloc_fail_after = 0;
+		assert_int_equal(mmu_unmap(&s, 0x300000, 0x100000), 0);
+		alloc_fail_after = -1;
+		mmu_space_destroy(&s);
+		assert_int_equal(pages_used, 0);
+	}
+}
+
 /* ---- guest walker ------------------------------------------------------ */
 
 static int read_fake(void *ctx, uint64_t gpa, void *buf, unsigned len)
@@ -310,6 +349,32 @@ static void test_walk_4level(void **state)
 	assert_int_equal(guest_walk(&p, 0x100000000ULL + 0x1000, &t), -14);
 }
 
+/* 5-level paging is refused, not walked as 4 levels (which would hand back
+ * the translation of a different address). */
+static void test_walk_la57_refused(void **state)
+{
+	struct guest_paging p = { .cr0 = CR0_PE_PG, .cr3 = 0x1000,
+				  .cr4 = CR4_PAE | (1ULL << 12),
+				  .efer = EFER_LME_LMA, .read_gpa = read_fake };
+	struct guest_translation t;
+
+	(void)state;
+	memset(fake_mem, 0, 0x10000);
+	put64(0x1000, 0x2000 | 7);
+	put64(0x2000, 0x3000 | 7);
+	put64(0x3000, 0x4000 | 7);
+	put64(0x4000, 0x8000 | 7);
+	assert_int_equal(guest_walk(&p, 0x123, &t), -95);     /* -EOPNOTSUPP */
+	p.cr4 &= ~(1ULL << 12);
+	assert_int_equal(guest_walk(&p, 0x123, &t), 0);
+	assert_int_equal(t.gpa, 0x8123);
+	/* outside long mode the bit is not 5-level paging: PAE as before */
+	p.cr4 |= 1ULL << 12;
+	p.efer = 0;
+	p.cr3 = 0x1000;
+	assert_int_not_equal(guest_walk(&p, 0x123, &t), -95);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -322,6 +387,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_walk_32bit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_walk_pae, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_walk_4level, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unmap_all_or_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_walk_la57_refused, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
