@@ -906,7 +906,7 @@ static int cmd_fuzz(int argc, char **argv)
 }
 
 const struct cli_command ctl_fuzz_commands[] = {
-	{ "fuzz", "fuzz SEED COUNT",
+	{ "fuzz", "fuzz SEED COUNT [trace]",
 	  "COUNT random requests to the hypervisor, then every frame must be back",
 	  2, 3, cmd_fuzz },
 	{ NULL, NULL, NULL, 0, 0, NULL },

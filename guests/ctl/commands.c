@@ -55,7 +55,8 @@ static const char *const debug_group[] = {
 	"trace", "translate", "dirty", NULL,
 };
 static const char *const hv_group[] = {
-	"frames", "cycle", "hvstats", "hcbench", "ioctl", "slot", NULL,
+	"frames", "cycle", "hvstats", "hcbench", "ioctl", "slot", "touch",
+	"fuzz", NULL,
 };
 static const char *const console_group[] = {
 	"help", "echo", "mem", "exit", NULL,
