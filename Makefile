@@ -96,12 +96,14 @@ $(BUILD)/barekvm.elf: $(HV_OBJS) linker.ld
 # line); the control partition and guest images join it in later steps.
 $(TEST_MODULE): tools/hello-module.txt
 	@mkdir -p $(dir $@)
-	cp $< $@
+	@$(if $(Q),echo "  CP      $@")
+	$(Q)cp $< $@
 
 ISO_MODULES := $(CTL_ELF) $(TEST_MODULE) $(TEST_GUESTS)
 
 $(BUILD)/barekvm.iso: $(BUILD)/barekvm.elf boot/grub.cfg $(ISO_MODULES) tools/mkiso.sh
-	tools/mkiso.sh $@ $(BUILD)/barekvm.elf boot/grub.cfg $(ISO_MODULES)
+	@$(if $(Q),echo "  ISO     $@")
+	$(Q)tools/mkiso.sh $@ $(BUILD)/barekvm.elf boot/grub.cfg $(ISO_MODULES)
 
 run: $(BUILD)/barekvm.iso
 	tools/run-qemu.sh --iso $<
@@ -137,7 +139,8 @@ $(BUILD)/host/unit/test_lib:
 
 $(BUILD)/host/unit/%: tests/unit/%.c
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_CFLAGS) -o $@ $^ -lcmocka
+	@$(if $(Q),echo "  HOSTCC  $@")
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -o $@ $^ -lcmocka
 
 test-unit: $(UNIT_TESTS) test-emul test-ctl headers-check layers-check
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done

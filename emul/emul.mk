@@ -71,45 +71,55 @@ EMUL_TEST_BINS := $(addprefix $(EMUL_OUT)/,$(EMUL_TESTS))
 
 $(EMUL_OUT)/lib/%.o: emul/%.c $(EMUL_HDRS)
 	@mkdir -p $(@D)
-	$(HOST_CC) $(EMUL_HOST_CFLAGS) -c $< -o $@
+	@$(if $(Q),echo "  HOSTCC  $@")
+	$(Q)$(HOST_CC) $(EMUL_HOST_CFLAGS) -c $< -o $@
 
 $(EMUL_LIB): $(EMUL_HOST_OBJS)
 	@rm -f $@
-	ar rcs $@ $^
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)ar rcs $@ $^
 
 $(EMUL_OUT)/test_decode: $(EMUL_TDIR)/test_decode.c $(EMUL_LIB)
-	$(HOST_CC) $(EMUL_HOST_CFLAGS) $< $(EMUL_LIB) -lcmocka -o $@
+	@$(if $(Q),echo "  HOSTCC  $@")
+	$(Q)$(HOST_CC) $(EMUL_HOST_CFLAGS) $< $(EMUL_LIB) -lcmocka -o $@
 
 $(EMUL_OUT)/test_decode_short: $(EMUL_TDIR)/test_decode_short.c $(EMUL_LIB)
-	$(HOST_CC) $(EMUL_HOST_CFLAGS) $< $(EMUL_LIB) -lcmocka -o $@
+	@$(if $(Q),echo "  HOSTCC  $@")
+	$(Q)$(HOST_CC) $(EMUL_HOST_CFLAGS) $< $(EMUL_LIB) -lcmocka -o $@
 
 $(EMUL_OUT)/test_decode_len: $(EMUL_TDIR)/test_decode_len.c $(EMUL_LIB)
-	$(HOST_CC) $(EMUL_HOST_CFLAGS) $< $(EMUL_LIB) -lcmocka -o $@
+	@$(if $(Q),echo "  HOSTCC  $@")
+	$(Q)$(HOST_CC) $(EMUL_HOST_CFLAGS) $< $(EMUL_LIB) -lcmocka -o $@
 
 $(EMUL_OUT)/test_exec: $(EMUL_TDIR)/test_exec.c $(EMUL_FAKEMEM) $(EMUL_LIB)
-	$(HOST_CC) $(EMUL_HOST_CFLAGS) $< $(EMUL_TDIR)/fakemem.c $(EMUL_LIB) \
+	@$(if $(Q),echo "  HOSTCC  $@")
+	$(Q)$(HOST_CC) $(EMUL_HOST_CFLAGS) $< $(EMUL_TDIR)/fakemem.c $(EMUL_LIB) \
 		-lcmocka -o $@
 
 $(EMUL_OUT)/test_mmio: $(EMUL_TDIR)/test_mmio.c $(EMUL_FAKEMEM) $(EMUL_LIB)
-	$(HOST_CC) $(EMUL_HOST_CFLAGS) $< $(EMUL_TDIR)/fakemem.c $(EMUL_LIB) \
+	@$(if $(Q),echo "  HOSTCC  $@")
+	$(Q)$(HOST_CC) $(EMUL_HOST_CFLAGS) $< $(EMUL_TDIR)/fakemem.c $(EMUL_LIB) \
 		-lcmocka -o $@
 
 $(EMUL_OUT)/test_vendor: $(EMUL_TDIR)/test_vendor.c $(EMUL_FAKEMEM) $(EMUL_LIB)
-	$(HOST_CC) $(EMUL_HOST_CFLAGS) $< $(EMUL_TDIR)/fakemem.c $(EMUL_LIB) \
+	@$(if $(Q),echo "  HOSTCC  $@")
+	$(Q)$(HOST_CC) $(EMUL_HOST_CFLAGS) $< $(EMUL_TDIR)/fakemem.c $(EMUL_LIB) \
 		-lcmocka -o $@
 
 EMUL_DIFF_SRCS := $(EMUL_TDIR)/test_diff.c $(EMUL_TDIR)/sandbox.c \
 	$(EMUL_TDIR)/diffgen.c $(EMUL_TDIR)/fakemem.c
 $(EMUL_OUT)/test_diff: $(EMUL_DIFF_SRCS) $(EMUL_TDIR)/sandbox.h \
 		$(EMUL_TDIR)/diffgen.h $(EMUL_LIB)
-	$(HOST_CC) $(EMUL_HOST_CFLAGS) $(EMUL_DIFF_SRCS) $(EMUL_LIB) \
+	@$(if $(Q),echo "  HOSTCC  $@")
+	$(Q)$(HOST_CC) $(EMUL_HOST_CFLAGS) $(EMUL_DIFF_SRCS) $(EMUL_LIB) \
 		-lcmocka -o $@
 
 # The fuzzer links its own sanitized copy of the library.
 $(EMUL_OUT)/fuzz_emul: tests/fuzz/fuzz_emul.c $(EMUL_SRCS) $(EMUL_HDRS) \
 		$(EMUL_FAKEMEM)
 	@mkdir -p $(@D)
-	$(HOST_CC) $(EMUL_SAN_CFLAGS) tests/fuzz/fuzz_emul.c $(EMUL_SRCS) \
+	@$(if $(Q),echo "  HOSTCC  $@")
+	$(Q)$(HOST_CC) $(EMUL_SAN_CFLAGS) tests/fuzz/fuzz_emul.c $(EMUL_SRCS) \
 		$(EMUL_TDIR)/fakemem.c -o $@
 
 .PHONY: test-emul fuzz emul-freestanding-check emul-header-check

@@ -50,14 +50,17 @@ ctl: $(CTL_ELF)
 # Order-only on the stamp: newlib's headers must exist before any compile.
 $(CTL_OUT)/%.c.o: $(CTL_DIR)/%.c | $(NEWLIB_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CTL_CFLAGS) -c $< -o $@
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CTL_CFLAGS) -c $< -o $@
 
 $(CTL_OUT)/%.S.o: $(CTL_DIR)/%.S
 	@mkdir -p $(dir $@)
-	$(CC) $(CTL_ASFLAGS) -c $< -o $@
+	@$(if $(Q),echo "  AS      $<")
+	$(Q)$(CC) $(CTL_ASFLAGS) -c $< -o $@
 
 $(CTL_ELF): $(CTL_OBJS) $(CTL_DIR)/ctl.ld $(NEWLIB_STAMP)
-	$(CC) $(CTL_LDFLAGS) -o $@ $(CTL_OBJS) $(CTL_LIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CTL_LDFLAGS) -o $@ $(CTL_OBJS) $(CTL_LIBS)
 
 # ---- host unit tests of the CLI and VMM logic ------------------------------
 CTL_TEST_OUT    := $(BUILD)/host/ctl
@@ -97,7 +100,8 @@ CTL_HOST_HEADERS := $(addprefix $(CTL_DIR)/,cli.h kvm_client.h io_bus.h devices.
 
 $(CTL_TEST_OUT)/%: $(CTL_DIR)/tests/%.c $(CTL_HOST_HEADERS)
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(CTL_TEST_CFLAGS) -o $@ $(filter %.c,$^) -lcmocka
+	@$(if $(Q),echo "  HOSTCC  $@")
+	$(Q)$(HOST_CC) $(CTL_TEST_CFLAGS) -o $@ $(filter %.c,$^) -lcmocka
 
 test-ctl: $(CTL_TESTS) ctl-headers-check
 	@set -e; for t in $(CTL_TESTS); do echo "== $$t"; $$t; done

@@ -95,77 +95,99 @@ test-guests: $(TEST_GUESTS)
 # 32/ objects are ELF32 (real.S is .code16 inside an ELF32 object), 64/ ELF64.
 $(TG_OBJ)/32/%.o: $(TG_DIR)/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(TG_CFLAGS) $(TG_CFLAGS_32) -c $< -o $@
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(TG_CFLAGS) $(TG_CFLAGS_32) -c $< -o $@
 
 $(TG_OBJ)/64/%.o: $(TG_DIR)/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(TG_CFLAGS) $(TG_CFLAGS_64) -c $< -o $@
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(TG_CFLAGS) $(TG_CFLAGS_64) -c $< -o $@
 
 $(TG_OBJ)/32/%.o: $(TG_DIR)/%.S
 	@mkdir -p $(dir $@)
-	$(CC) $(TG_ASFLAGS) -m32 -c $< -o $@
+	@$(if $(Q),echo "  AS      $<")
+	$(Q)$(CC) $(TG_ASFLAGS) -m32 -c $< -o $@
 
 $(TG_OBJ)/16/%.o: $(TG_DIR)/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(TG_CFLAGS) $(TG_CFLAGS_16) -c $< -o $@
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(TG_CFLAGS) $(TG_CFLAGS_16) -c $< -o $@
 
 $(TG_OBJ)/16/%.o: $(TG_DIR)/%.S
 	@mkdir -p $(dir $@)
-	$(CC) $(TG_ASFLAGS) -m32 -c $< -o $@
+	@$(if $(Q),echo "  AS      $<")
+	$(Q)$(CC) $(TG_ASFLAGS) -m32 -c $< -o $@
 
 $(TG_OBJ)/64/%.o: $(TG_DIR)/%.S
 	@mkdir -p $(dir $@)
-	$(CC) $(TG_ASFLAGS) -m64 -c $< -o $@
+	@$(if $(Q),echo "  AS      $<")
+	$(Q)$(CC) $(TG_ASFLAGS) -m64 -c $< -o $@
 
 $(TG_OBJ)/real.elf: $(TG_REAL_OBJS) $(TG_DIR)/real/real.ld $(TG_DIR)/debug-sections.ld
-	$(TG_LD) -m elf_i386 $(TG_LDFLAGS) -T $(TG_DIR)/real/real.ld -o $@ $(TG_REAL_OBJS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(TG_LD) -m elf_i386 $(TG_LDFLAGS) -T $(TG_DIR)/real/real.ld -o $@ $(TG_REAL_OBJS)
 
 $(TG_OBJ)/prot32.elf: $(TG_PROT32_OBJS) $(TG_DIR)/flat.ld $(TG_DIR)/debug-sections.ld
-	$(TG_LD) -m elf_i386 $(TG_LDFLAGS) -T $(TG_DIR)/flat.ld -o $@ $(TG_PROT32_OBJS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(TG_LD) -m elf_i386 $(TG_LDFLAGS) -T $(TG_DIR)/flat.ld -o $@ $(TG_PROT32_OBJS)
 
 $(TG_OBJ)/long64.elf: $(TG_LONG64_OBJS) $(TG_DIR)/flat.ld $(TG_DIR)/debug-sections.ld
-	$(TG_LD) -m elf_x86_64 $(TG_LDFLAGS) -T $(TG_DIR)/flat.ld -o $@ $(TG_LONG64_OBJS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(TG_LD) -m elf_x86_64 $(TG_LDFLAGS) -T $(TG_DIR)/flat.ld -o $@ $(TG_LONG64_OBJS)
 
 $(TG_OBJ)/bench.elf: $(TG_BENCH_OBJS) $(TG_DIR)/flat.ld $(TG_DIR)/debug-sections.ld
-	$(TG_LD) -m elf_x86_64 $(TG_LDFLAGS) -T $(TG_DIR)/flat.ld -o $@ $(TG_BENCH_OBJS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(TG_LD) -m elf_x86_64 $(TG_LDFLAGS) -T $(TG_DIR)/flat.ld -o $@ $(TG_BENCH_OBJS)
 
 $(TG_OBJ)/bench32.elf: $(TG_BENCH32_OBJS) $(TG_DIR)/flat.ld $(TG_DIR)/debug-sections.ld
-	$(TG_LD) -m elf_i386 $(TG_LDFLAGS) -T $(TG_DIR)/flat.ld -o $@ $(TG_BENCH32_OBJS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(TG_LD) -m elf_i386 $(TG_LDFLAGS) -T $(TG_DIR)/flat.ld -o $@ $(TG_BENCH32_OBJS)
 
 # The ABI test guests: flat images like prot32.bin / long64.bin (flat.ld),
 # irqreal.bin like real.bin (irqreal/irqreal.ld).
 $(TG_OBJ)/mmio.elf: $(TG_MMIO_OBJS) $(TG_DIR)/flat.ld $(TG_DIR)/debug-sections.ld
-	$(TG_LD) -m elf_x86_64 $(TG_LDFLAGS) -T $(TG_DIR)/flat.ld -o $@ $(TG_MMIO_OBJS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(TG_LD) -m elf_x86_64 $(TG_LDFLAGS) -T $(TG_DIR)/flat.ld -o $@ $(TG_MMIO_OBJS)
 
 $(TG_OBJ)/msr.elf: $(TG_MSR_OBJS) $(TG_DIR)/flat.ld $(TG_DIR)/debug-sections.ld
-	$(TG_LD) -m elf_x86_64 $(TG_LDFLAGS) -T $(TG_DIR)/flat.ld -o $@ $(TG_MSR_OBJS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(TG_LD) -m elf_x86_64 $(TG_LDFLAGS) -T $(TG_DIR)/flat.ld -o $@ $(TG_MSR_OBJS)
 
 $(TG_OBJ)/hostile.elf: $(TG_HOSTILE_OBJS) $(TG_DIR)/flat.ld $(TG_DIR)/debug-sections.ld
-	$(TG_LD) -m elf_x86_64 $(TG_LDFLAGS) -T $(TG_DIR)/flat.ld -o $@ $(TG_HOSTILE_OBJS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(TG_LD) -m elf_x86_64 $(TG_LDFLAGS) -T $(TG_DIR)/flat.ld -o $@ $(TG_HOSTILE_OBJS)
 
 $(TG_OBJ)/irq.elf: $(TG_IRQ_OBJS) $(TG_DIR)/flat.ld $(TG_DIR)/debug-sections.ld
-	$(TG_LD) -m elf_i386 $(TG_LDFLAGS) -T $(TG_DIR)/flat.ld -o $@ $(TG_IRQ_OBJS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(TG_LD) -m elf_i386 $(TG_LDFLAGS) -T $(TG_DIR)/flat.ld -o $@ $(TG_IRQ_OBJS)
 
 $(TG_OBJ)/dirty.elf: $(TG_DIRTY_OBJS) $(TG_DIR)/flat.ld $(TG_DIR)/debug-sections.ld
-	$(TG_LD) -m elf_i386 $(TG_LDFLAGS) -T $(TG_DIR)/flat.ld -o $@ $(TG_DIRTY_OBJS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(TG_LD) -m elf_i386 $(TG_LDFLAGS) -T $(TG_DIR)/flat.ld -o $@ $(TG_DIRTY_OBJS)
 
 $(TG_OBJ)/paging.elf: $(TG_PAGING_OBJS) $(TG_DIR)/flat.ld $(TG_DIR)/debug-sections.ld
-	$(TG_LD) -m elf_i386 $(TG_LDFLAGS) -T $(TG_DIR)/flat.ld -o $@ $(TG_PAGING_OBJS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(TG_LD) -m elf_i386 $(TG_LDFLAGS) -T $(TG_DIR)/flat.ld -o $@ $(TG_PAGING_OBJS)
 
 $(TG_OBJ)/triple.elf: $(TG_TRIPLE_OBJS) $(TG_DIR)/flat.ld $(TG_DIR)/debug-sections.ld
-	$(TG_LD) -m elf_i386 $(TG_LDFLAGS) -T $(TG_DIR)/flat.ld -o $@ $(TG_TRIPLE_OBJS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(TG_LD) -m elf_i386 $(TG_LDFLAGS) -T $(TG_DIR)/flat.ld -o $@ $(TG_TRIPLE_OBJS)
 
 $(TG_OBJ)/spin.elf: $(TG_SPIN_OBJS) $(TG_DIR)/flat.ld $(TG_DIR)/debug-sections.ld
-	$(TG_LD) -m elf_i386 $(TG_LDFLAGS) -T $(TG_DIR)/flat.ld -o $@ $(TG_SPIN_OBJS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(TG_LD) -m elf_i386 $(TG_LDFLAGS) -T $(TG_DIR)/flat.ld -o $@ $(TG_SPIN_OBJS)
 
 $(TG_OBJ)/irqreal.elf: $(TG_IRQREAL_OBJS) $(TG_DIR)/irqreal/irqreal.ld $(TG_DIR)/debug-sections.ld
-	$(TG_LD) -m elf_i386 $(TG_LDFLAGS) -T $(TG_DIR)/irqreal/irqreal.ld -o $@ $(TG_IRQREAL_OBJS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(TG_LD) -m elf_i386 $(TG_LDFLAGS) -T $(TG_DIR)/irqreal/irqreal.ld -o $@ $(TG_IRQREAL_OBJS)
 
 $(TG_OUT)/%.bin: $(TG_OBJ)/%.elf
-	$(TG_OBJCOPY) -O binary $< $@
+	@$(if $(Q),echo "  OBJCOPY $@")
+	$(Q)$(TG_OBJCOPY) -O binary $< $@
 
 $(TG_OUT)/mbhello.elf: $(TG_MBHELLO_OBJS) $(TG_DIR)/mbhello/mbhello.ld $(TG_DIR)/debug-sections.ld
-	$(TG_LD) -m elf_i386 $(TG_LDFLAGS) -T $(TG_DIR)/mbhello/mbhello.ld -o $@ $(TG_MBHELLO_OBJS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(TG_LD) -m elf_i386 $(TG_LDFLAGS) -T $(TG_DIR)/mbhello/mbhello.ld -o $@ $(TG_MBHELLO_OBJS)
 
 # mbhello.elf on QEMU's multiboot loader, with tools/hello-module.txt as its
 # module: every line must pass and the exit status must be (0 << 1) | 1.
