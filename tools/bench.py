@@ -115,7 +115,10 @@ def main():
          os.path.join(BUILD, "guests", "bench.bin"),
          os.path.join(BUILD, "guests", "bench32.bin")])
     failed = False
+    only = os.environ.get("BENCH_PLATFORMS", "").split()
     for platform, extra, title in PLATFORMS:
+        if only and platform not in only:
+            continue
         out, why = run_platform(platform, extra, iso)
         if out is None:
             print(f"{title}: skipped: {why}\n")

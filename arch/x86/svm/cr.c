@@ -61,7 +61,7 @@ void svm_exit_cr4_write(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e)
 	/* a real MOV to CR4 flushes what the changed bits affect (SDM Vol. 3
 	 * 4.10.4.1); the CPU does nothing for us here, so flush it all */
 	if (val != h->cr4)
-		sv->flush_tlb = true;
+		sv->slat_gen_seen = sv->vm->slat_gen - 1;  /* flush at entry */
 	h->cr4 = val;
 	e->insn_len = (uint32_t)len;
 	v->regs.rip += (uint32_t)len;

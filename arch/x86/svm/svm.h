@@ -25,10 +25,10 @@ struct svm_vcpu {
 	struct vmcb *vmcb;
 	uint64_t vmcb_pa;
 	struct svm_vm *vm;
-	uint64_t slat_gen_seen; /* older than vm->slat_gen: flush this ASID */
+	uint64_t slat_gen_seen; /* not vm->slat_gen: flush this ASID (also
+				 * set so after an emulated MOV to CR4) */
 	bool load_drs;          /* being debugged: DR0-3 hold its breakpoints */
 	struct debugreg_guest dr;       /* its own DR0-3 (DR6/7: the VMCB) */
-	bool flush_tlb;         /* an emulated MOV to CR4: flush before entry */
 	uint64_t exit_rip;      /* RIP at the last exit: a shadow ends when it moves */
 	bool have_saved;        /* 'saved' holds the last state set_sregs wrote */
 	struct vmcb_save saved; /* restored when the CPU refuses that state */

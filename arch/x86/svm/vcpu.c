@@ -233,11 +233,9 @@ void svm_run(struct vcpu *v, struct vexit *e)
 	if (v->regs.rip != sv->exit_rip)
 		vmcb->control.interrupt_shadow = 0;
 	vmcb->control.tlb_control = SVM_TLB_CONTROL_NOTHING;
-	if (sv->vm->asid_shared || sv->flush_tlb ||
-	    sv->slat_gen_seen != sv->vm->slat_gen) {
+	if (sv->vm->asid_shared || sv->slat_gen_seen != sv->vm->slat_gen) {
 		vmcb->control.tlb_control = SVM_TLB_CONTROL_FLUSH_ALL;
 		sv->slat_gen_seen = sv->vm->slat_gen;
-		sv->flush_tlb = false;
 	}
 
 	debugreg_enter(&sv->dr, &v->debug, sv->load_drs);
