@@ -30,6 +30,26 @@ static void module_name(int i, char *out, size_t cap)
 	vmm_module_name(module(i)->cmdline, out, cap);
 }
 
+/* A load that boots (flat with a mode, multiboot) replaces the image
+ * before it: its bytes are cleared, so nothing of the old one survives
+ * beside or under the new one. A flat load without a mode only places
+ * bytes (data for a guest already running) and clears nothing. */
+static void clear_previous_image(struct vm *vm)
+{
+	uint8_t *p;
+
+	if (!vm->loaded || vm->load_end <= vm->load_start)
+		return;
+	p = vm_ram_ptr(vm, vm->load_start, vm->load_end - vm->load_start);
+	if (!p)
+		return;                 /* no longer mapped: not ours to touch */
+	memset(p, 0, vm->load_end - vm->load_start);
+	printf("vm %d: cleared the previous image, %s (0x%llx-0x%llx)\n",
+	       vm->index, vm->loaded_what, (unsigned long long)vm->load_start,
+	       (unsigned long long)vm->load_end - 1);
+	vm->loaded = false;
+}
+
 static int load_flat_cmd(struct vm *vm, int argc, char **argv)
 {
 	struct guest_ram ram = vm_guest_ram(vm);
@@ -64,6 +84,8 @@ static int load_flat_cmd(struct vm *vm, int argc, char **argv)
 	}
 	if (!ctl_ram_mapped(vm, gpa, module(m)->size))
 		return 1;
+	if (argc == 6 && range_inside(gpa, module(m)->size, ram.bytes))
+		clear_previous_image(vm);
 	if (flat_load(&ram, module_data(m), module(m)->size, gpa, &err) < 0) {
 		printf("error: %s\n", err.msg);
 		return 1;
@@ -153,6 +175,7 @@ static int load_multiboot_cmd(struct vm *vm, int argc, char **argv)
 		vmm_print_request_error(&vmm_ctl_host, "KVM_GET_SREGS", -r);
 		return 1;
 	}
+	clear_previous_image(vm);
 	if (mb_load(&ram, module_data(m), module(m)->size, cmdline, mods, nmods,
 		    &boot, &err) < 0) {
 		printf("error: %s\n", err.msg);

@@ -4,6 +4,7 @@ swallow the next key, piped commands arrive whole (issue: the CLI as a new
 user meets it). QEMU only: this is the control partition's own behaviour,
 the same on every platform."""
 import os
+import re
 import subprocess
 
 import pytest
@@ -101,3 +102,30 @@ def test_run_needs_an_image_and_says_how_to_stop(ctl):
     out = command(ctl, "run 0")
     assert out.split("\n")[0] == "vm 0: running (^] or ^C stops it)", out
     assert out.split("\n")[-1] == "vm 0: guest exited with status 0", out
+
+
+def test_a_new_boot_image_clears_the_old_one(ctl):
+    """long64.bin is bigger than real.bin: after loading real.bin over it
+    (a new boot, with a mode), the tail of long64.bin must be gone."""
+    mods = command(ctl, "modules")
+    size = {m.group(1): int(m.group(2)) for m in
+            re.finditer(r"'(\w+)'\n\s+flat binary, (\d+) bytes", mods)}
+    assert size["long64"] > size["real"] + 64, mods
+    command(ctl, "vm create 16")
+    command(ctl, "load 0 flat long64 0x10000 long64")
+    ram = int(re.search(r"RAM at 0x([0-9a-f]+)", command(ctl, "vm list")).group(1), 16)
+    tail = [ram + 0x10000 + off for off in
+            range((size["real"] + 7) // 8 * 8, size["long64"] - 8, 8)]
+
+    def words():
+        return [int(command(ctl, f"touch {a:#x}").split("read ")[1], 16) for a in tail[:16]]
+
+    assert any(words()), "long64.bin's tail is all zeros: pick other bytes"
+    out = command(ctl, "load 0 flat real 0x10000 real")
+    assert out.split("\n")[0].startswith(
+        "vm 0: cleared the previous image, flat 'long64' at 0x10000 (0x10000-0x"), out
+    assert not any(words())
+    # without a mode it only places bytes: nothing is cleared
+    out = command(ctl, "load 0 flat prot32 0x200000")
+    assert "cleared" not in out, out
+    assert command(ctl, "run 0").split("\n")[-1] == "vm 0: guest exited with status 0"
