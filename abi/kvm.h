@@ -1,8 +1,8 @@
 /*
  * The control partition's interface to the hypervisor: Linux 2.6.21's
  * include/linux/kvm.h, KVM_API_VERSION 4, with the x86-64 layout byte for
- * byte (shared/reference/kvm-v2.6.21.h; semantics in
- * shared/reference/kvm-abi-v4.md). Included by the hypervisor and by the
+ * byte (semantics in docs/hypercall-abi.md; layout notes in
+ * docs/platforms.md). Included by the hypervisor and by the
  * control partition, so it is self-contained and freestanding: fixed-width
  * types from <stdint.h> and Linux's x86 ioctl-number encoding.
  *
@@ -12,7 +12,7 @@
  *    pointers, only GPAs).
  *  - kvm_dirty_log's union member "__u64 padding" repeats the name of the
  *    __u32 before it and does not compile; it is renamed padding64
- *    (shared/reference/platform-notes.md).
+ *    (docs/platforms.md).
  * Spelling only: the zero-length arrays entries[0] and indices[0] are C99
  * flexible array members.
  */
@@ -319,7 +319,7 @@ struct kvm_dirty_log {
 #define KVM_GET_MSRS              _IOWR(KVMIO, 13, struct kvm_msrs)
 #define KVM_SET_MSRS              _IOW(KVMIO, 14, struct kvm_msrs)
 
-/* The x86-64 sizes of 2.6.21 (platform-notes.md); tests/unit/test_abi_layout.c
+/* The x86-64 sizes of 2.6.21 (docs/platforms.md); tests/unit/test_abi_layout.c
  * pins every offset and request number. */
 _Static_assert(sizeof(struct kvm_memory_region) == 24, "kvm_memory_region");
 _Static_assert(sizeof(struct kvm_run) == 72, "kvm_run");

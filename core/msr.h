@@ -1,6 +1,7 @@
 /*
  * Guest MSRs: the KVM_GET/SET_MSRS requests and guest RDMSR/WRMSR exits
- * share one implementation, as 2.6.21's did (kvm-abi-v4.md 4).
+ * share one implementation, as 2.6.21's did (docs/hypercall-abi.md,
+ * "Requests").
  */
 #ifndef CORE_MSR_H
 #define CORE_MSR_H

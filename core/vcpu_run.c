@@ -1,7 +1,7 @@
 /*
  * The guest side of KVM_RUN (see core/vcpu_run.h). The order of input
  * processing and the meaning of every output field follow 2.6.21
- * (kvm-abi-v4.md 6.1, 6.3), with two documented improvements: the
+ * (docs/hypercall-abi.md, "KVM_RUN"), with two documented improvements: the
  * instruction_length field is filled on both vendors, and string IO
  * reports the address size and segment the instruction really uses.
  */
@@ -51,7 +51,7 @@ void vcpu_reset_state(struct vcpu *v)
 
 /* INS stores to ES:rDI; OUTS reads DS:rSI unless overridden. The decoder
  * gives the real address size and segment (QEMU's exit information leaves
- * them out, platform-notes). Out of line: its frame is large, and the
+ * them out, docs/platforms.md). Out of line: its frame is large, and the
  * exit path of IN and OUT should not pay for it. */
 static __attribute__((noinline)) void fill_string_io(struct vcpu *v,
 		const struct vexit *e, struct kvm_run *run)
@@ -135,7 +135,8 @@ static void irq_window(struct vcpu *v, bool on)
 }
 
 /*
- * Before each entry (kvm-abi-v4.md 6.1 step 4): inject the lowest queued
+ * Before each entry (docs/hypercall-abi.md, "KVM_RUN"): inject the lowest
+ * queued
  * vector if the guest can take it now, else ask for an exit when it can.
  * Called only when there is something to do (irq_work).
  */
@@ -267,7 +268,8 @@ static void fill_outputs(struct vcpu *v, struct kvm_run *run)
 	run->apic_base = v->apic_base;
 }
 
-/* Single-step sets TF|RF for the entry (kvm-abi-v4.md 4, DEBUG_GUEST);
+/* Single-step sets TF|RF for the entry (docs/hypercall-abi.md, "Requests",
+ * DEBUG_GUEST);
  * GET_REGS must not see them, so they are taken off again after.
  * debug_guest (request/kvm_vcpu.c) sets singlestep only with enabled, so
  * singlestep alone decides; the common case is one test of two flags. */
@@ -459,7 +461,8 @@ static enum exit_action handle_exit(struct vcpu *v, struct vexit *e,
 		return EXIT_RESUME;
 	case VEXIT_HOST_INTR:
 		/* the preemption tick: the control partition has work if its
-		 * console has input (kvm-abi-v4.md 6.2: -EINTR) */
+		 * console has input (docs/hypercall-abi.md, "KVM_RUN": -EINTR)
+		 * */
 		return serial_rx_ready() ? EXIT_INTERRUPTED : EXIT_RESUME;
 	case VEXIT_NPF:
 		return handle_npf(v, e, run) ? EXIT_TO_VMM : EXIT_RESUME;

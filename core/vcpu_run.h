@@ -1,6 +1,7 @@
 /*
  * KVM_RUN for guest vCPUs: enter the guest, handle in the hypervisor what
- * needs no VMM, and describe the rest in struct kvm_run (kvm-abi-v4.md 6).
+ * needs no VMM, and describe the rest in struct kvm_run (docs/hypercall-abi.md,
+ * "KVM_RUN").
  */
 #ifndef CORE_VCPU_RUN_H
 #define CORE_VCPU_RUN_H
@@ -8,7 +9,8 @@
 #include "core/vcpu.h"
 #include "abi/kvm.h"
 
-/* CREATE_VCPU's reset state (kvm-abi-v4.md 5, the same on both vendors). */
+/* CREATE_VCPU's reset state (docs/hypercall-abi.md, "KVM_CREATE_VCPU: reset
+ * state", the same on both vendors). */
 void vcpu_reset_state(struct vcpu *v);
 
 /* Queues vector 'irq' (KVM_INTERRUPT); delivered lowest first when the

@@ -70,7 +70,8 @@ int vm_create(struct vm **out, bool is_ctl, const struct virt_io_passthrough *io
 /* Frees the vCPUs, the RAM, the tables and the backend state. */
 void vm_destroy(struct vm *vm);
 /*
- * KVM_SET_MEMORY_REGION semantics (kvm-abi-v4.md 3): creates a slot with
+ * KVM_SET_MEMORY_REGION semantics (docs/hypercall-abi.md,
+ * "KVM_SET_MEMORY_REGION"): creates a slot with
  * zeroed RAM, deletes it (size 0), moves it (same size, new gpa, contents
  * kept) or changes its flags. -EINVAL, -EEXIST (overlap), -ENOMEM.
  */

@@ -1,6 +1,6 @@
 /*
  * Request validation and dispatch for the kvm.h ABI over the mailbox.
- * Checked here, once, for every request (STYLE.md "Errors and logging"):
+ * Checked here, once, for every request, before core/ sees it:
  * the number must be one of kvm.h's, the size encoded in it must match the
  * struct, the handle must name an object of the kind the request is for,
  * and a struct argument needs a registered mailbox.

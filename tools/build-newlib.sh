@@ -17,8 +17,8 @@
 # The build is quiet: everything goes to PREFIX.log, whose tail is printed on
 # failure. It works in PREFIX.work and installs into PREFIX.tmp, which is
 # renamed to PREFIX only when the install succeeded, so an interrupted build
-# never leaves a half-filled PREFIX behind. About a minute on two cores
-# (shared/reference/platform-notes.md, "newlib for the control partition").
+# never leaves a half-filled PREFIX behind. One to two minutes on two cores
+# (docs/platforms.md, "newlib for the control partition").
 #
 # Environment: JOBS (default: nproc), HOST_GCC (default: gcc).
 set -eu

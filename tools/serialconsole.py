@@ -223,7 +223,7 @@ class Console:
 
 
 def bochsrc(iso, cpu_model, com1_mode, log_path, mem_mib=512):
-    """A headless Bochs configuration (platform-notes: rfb with timeout 0,
+    """A headless Bochs configuration (docs/platforms.md: rfb with timeout 0,
     clock sync none, speaker off).
 
     reset_on_triple_fault=0: a triple fault outside VMX guest mode stops

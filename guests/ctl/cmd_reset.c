@@ -2,7 +2,8 @@
  * `reset N`: VM N's vCPU back to the state KVM_CREATE_VCPU gave it
  * (cpu_reset_state: CS:IP f000:fff0, real mode, nothing queued) with
  * KVM_SET_SREGS and KVM_SET_REGS, and the VMM's devices back to power-on,
- * as QEMU reset the machine after a triple fault (kvm-abi-v4.md 6.3,
+ * as QEMU reset the machine after a triple fault (docs/hypercall-abi.md,
+ * "KVM_RUN",
  * SHUTDOWN). Guest RAM, breakpoints and MSRs are kept.
  * Control partition only.
  */

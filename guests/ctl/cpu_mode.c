@@ -3,7 +3,8 @@
  * registers, control registers, and for 64-bit guests an identity-mapped
  * page table, written into the vCPU's kvm_regs / kvm_sregs and guest RAM.
  * KVM_SET_SREGS loads segment registers with exactly the hidden state given
- * (kvm-abi-v4.md section 4), so no GDT is needed to *enter* a mode; we still
+ * (docs/hypercall-abi.md, "Requests"), so no GDT is needed to *enter* a mode;
+ * we still
  * write one for prot32/long64 so a guest that reloads a selector, or takes
  * an IRET, finds the same descriptors. Descriptor formats: Intel SDM Vol. 3A
  * 3.4.5; 4-level paging: 4.5. Control partition and host tests.

@@ -82,7 +82,8 @@ int flat_load(struct guest_ram *ram, const void *image, uint64_t len,
 
 /*
  * The top of guest RAM that loaders leave alone: 2.6.21's VMX kept its
- * real-mode TSS in the last three pages of slot 0 (kvm-abi-v4.md section 3),
+ * real-mode TSS in the last three pages of slot 0 (docs/hypercall-abi.md,
+ * "KVM_SET_MEMORY_REGION"),
  * so images, boot information and modules stay below it, and the multiboot
  * memory map reports it reserved.
  */
@@ -219,7 +220,8 @@ int cpu_mode_setup(enum cpu_mode mode, struct guest_ram *ram, uint64_t entry,
 
 /*
  * The state KVM_CREATE_VCPU gives (docs/hypercall-abi.md, "reset state";
- * kvm-abi-v4.md section 5): CS 0xf000 base 0xf0000 limit 0xffff, RIP
+ * docs/hypercall-abi.md, "KVM_CREATE_VCPU: reset state"): CS 0xf000 base
+ * 0xf0000 limit 0xffff, RIP
  * 0xfff0, DS/ES/FS/GS/SS selector 0 base 0 limit 0xffff read/write data,
  * TR and LDTR base 0 limit 0xffff, GDTR/IDTR base 0 limit 0xffff, RFLAGS
  * 0x2, general registers 0 except RDX 0x600, CR0 0x60000010, CR2-CR4, CR8

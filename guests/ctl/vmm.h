@@ -255,7 +255,8 @@ uint64_t sio_rcx_after(uint64_t rcx, uint64_t n, unsigned addr_bytes, bool long6
 /*
  * Runs the VM's vCPU until a device ends the run (the debug exit port), the
  * guest halts, a fatal exit, a failed request, or ^C, in the manner of
- * libkvm's kvm_run (kvm-abi-v4.md section 7). Fills vm->last and returns
+ * libkvm's kvm_run (docs/control-partition.md, "The run loop"). Fills vm->last
+ * and returns
  * its outcome. Prints nothing itself (guest output goes through the UART's
  * sink); cmd_run.c reports.
  */
@@ -265,7 +266,8 @@ enum vmm_outcome vmm_run(struct vm *vm);
  *
  * The PIT's counter 0 drives IRQ 0 of the PICs; the PICs' INTR reaches the
  * vCPU through KVM_INTERRUPT, the way QEMU did it over 2.6.21
- * (kvm-abi-v4.md 6.4). Time is virtual: VMM_CYCLES_PER_RETURN PIT cycles
+ * (docs/hypercall-abi.md, "KVM_INTERRUPT"). Time is virtual:
+ * VMM_CYCLES_PER_RETURN PIT cycles
  * pass per KVM_RUN return, and a guest halted with interrupts enabled
  * skips ahead to the timer's next interrupt.
  */

@@ -1,7 +1,7 @@
 /*
  * Interrupts and virtual time for a VM (vmm.h): the PIT's counter 0 drives
  * IRQ 0 of the 8259 pair, and the pair's INTR reaches the vCPU through
- * KVM_INTERRUPT with the handshake QEMU used over 2.6.21 (kvm-abi-v4.md
+ * KVM_INTERRUPT with the handshake QEMU used over 2.6.21 (docs/hypercall-abi.md
  * 6.4): inject only when the previous KVM_RUN returned
  * ready_for_interrupt_injection and if_flag, acknowledging the PIC at that
  * moment (so the vector the guest gets is the one the PIC chose), and ask

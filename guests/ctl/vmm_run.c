@@ -1,6 +1,6 @@
 /*
  * The VMM's run loop (vmm.h): KVM_RUN, then the exit handed to its handler,
- * again and again, in the manner of libkvm's kvm_run (kvm-abi-v4.md
+ * again and again, in the manner of libkvm's kvm_run (docs/hypercall-abi.md
  * section 7), with the completion rules of section 6.3: IO and CPUID
  * completions set `emulated` so the next KVM_RUN steps over the
  * instruction; an MMIO read sets `mmio_completed` with the data; HLT is
@@ -81,7 +81,8 @@ static int exit_shutdown(struct vm *vm, struct kvm_run *run)
 	return stop_fatal(vm, "triple fault (KVM_EXIT_SHUTDOWN)");
 }
 
-/* Elements of INS/OUTS, then RSI/RDI and RCX; see kvm-abi-v4.md 6.3, IO.
+/* Elements of INS/OUTS, then RSI/RDI and RCX; see docs/hypercall-abi.md,
+ * "KVM_RUN", IO.
  * Out of line, as is io_in, so that exit_io's OUT path needs no frame. */
 static __attribute__((noinline)) int string_io(struct vm *vm, struct kvm_run *run)
 {
@@ -153,7 +154,7 @@ static __attribute__((noinline)) int string_io(struct vm *vm, struct kvm_run *ru
 
 /* IN AL/AX keep the rest of RAX; IN EAX zero-extends as in 64-bit mode
  * (SDM Vol. 1 3.4.1.1), invisible elsewhere. libkvm kept the upper half
- * (kvm-abi-v4.md 6.3); the CPU does not. */
+ * (docs/hypercall-abi.md, "KVM_RUN"); the CPU does not. */
 static __attribute__((noinline)) int io_in(struct vm *vm, struct kvm_run *run)
 {
 	unsigned size = run->io.size;
@@ -408,7 +409,8 @@ enum vmm_outcome vmm_run(struct vm *vm)
 		r = kvm_run_vcpu(vm->vcpu_fd, run);
 		vm_tlb_flush(vm);
 		/* KVM_RUN consumed them (mmio_completed is not reset by the
-		 * hypervisor: the caller must, kvm-abi-v4.md 6.1). */
+		 * hypervisor: the caller must, docs/hypercall-abi.md,
+		 * "KVM_RUN"). */
 		run->emulated = 0;
 		run->mmio_completed = 0;
 		vmm_irq_after_run(vm);

@@ -1,9 +1,9 @@
 /*
  * Host test: abi/kvm.h is byte-for-byte the x86-64 layout of Linux 2.6.21's
  * kvm.h. Every expected number below is a literal worked out by hand from
- * shared/reference/kvm-v2.6.21.h with x86-64 alignment (sizes and request
- * numbers also appear in shared/reference/platform-notes.md), so a change to
- * the header that moves a byte fails here with the field's name.
+ * the 2.6.21 header with x86-64 alignment (docs/platforms.md gives a few),
+ * so a change to the header that moves a byte fails here with the field's
+ * name.
  */
 #include <stdarg.h>
 #include <stddef.h>

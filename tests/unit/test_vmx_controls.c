@@ -24,7 +24,7 @@
 /* A Skylake-like CPU: TRUE MSRs (BASIC[55]), INS/OUTS info (BASIC[54]),
  * the "default1" bits forced in the plain MSRs but not in the TRUE ones
  * (CR3-load/store exiting, SDM A.2), secondary controls as Bochs'
- * corei7_skylake_x reports them (platform-notes). */
+ * corei7_skylake_x reports them (docs/platforms.md). */
 static struct vmx_cap_msrs skylake(void)
 {
 	return (struct vmx_cap_msrs){

@@ -128,7 +128,7 @@ static void decode_ioio(struct svm_vcpu *sv, struct vexit *e)
 	e->io.string = info & SVM_IOIO_STR;
 	e->io.rep = info & SVM_IOIO_REP;
 	e->io.size = (info & SVM_IOIO_SZ32) ? 4 : (info & SVM_IOIO_SZ16) ? 2 : 1;
-	/* QEMU leaves the address-size bits 0 (platform-notes): derive the
+	/* QEMU leaves the address-size bits 0 (docs/platforms.md): derive the
 	 * address size of INS/OUTS from the mode and CS.D, ignoring 0x67. */
 	if ((h->efer & EFER_LMA) && ((h->cs.attrib >> 9) & 1))
 		e->io.addr_size = 8;

@@ -241,7 +241,7 @@ void svm_run(struct vcpu *v, struct vexit *e)
 	debugreg_enter(&sv->dr, &v->debug, sv->load_drs);
 	svm_vmrun(&v->regs, sv->vmcb_pa, svm_host_vmcb_pa());
 
-	/* A refused VMRUN leaves no guest state behind (platform-notes: the
+	/* A refused VMRUN leaves no guest state behind (docs/platforms.md: the
 	 * VMCB's RIP is not the guest's then; QEMU even writes host values into
 	 * the save area): keep our registers and put back the state the VMM
 	 * set, so it can be inspected and fixed. */

@@ -2,7 +2,8 @@
  * Segment access rights and entry adjustments (see seg.h). Host-testable.
  *
  * SVM takes any segment state; VM entry checks it (SDM Vol. 3 26.3.1.2).
- * KVM_SET_SREGS validates nothing (kvm-abi-v4.md 4), so a state that
+ * KVM_SET_SREGS validates nothing (docs/hypercall-abi.md, "Requests"), so a
+ * state that
  * breaks an architectural rule still fails entry and reaches the VMM as
  * KVM_EXIT_TYPE_FAIL_ENTRY; these adjustments only cover what the checks
  * want spelled differently from what a VMM (or reset) naturally writes:
@@ -12,7 +13,7 @@
  * - Real mode (unrestricted guest, CR0.PE = 0): every DPL is 0 and a CS
  *   whose selector has non-zero low bits (e.g. 0x1003) becomes a
  *   read/write data segment (type 3), the form the CPU itself records for
- *   real-mode CS (platform-notes "VMX under Bochs"); the RPL = DPL check
+ *   real-mode CS (docs/platforms.md, "Bochs 2.7"); the RPL = DPL check
  *   for code segments would refuse it otherwise.
  * - LDTR with a null selector is unusable, as LLDT with a null selector
  *   makes it.

@@ -291,7 +291,8 @@ void vmx_get_exec_state(struct vcpu *v, struct vcpu_exec_state *s)
 		.cs_l = cs.l, .cs_db = cs.db, .ss_dpl = ss.dpl };
 }
 
-/* KVM_SET_SREGS validates nothing (kvm-abi-v4.md 4): segments pass
+/* KVM_SET_SREGS validates nothing (docs/hypercall-abi.md, "Requests"): segments
+ * pass
  * through vmx_seg_for_entry() (seg.c lists the adjustments) and what is
  * still wrong fails the next entry, reaching the VMM as FAIL_ENTRY. */
 void vmx_set_sregs(struct vcpu *v, const struct vcpu_sregs *s)

@@ -20,7 +20,8 @@ void fake_kvm_reset(void)
 	fake.mailbox = mailbox;
 	fake.api_version = KVM_API_VERSION;
 	fake.unmapped_from = ~0ULL;
-	/* 2.6.21 reset state (kvm-abi-v4.md section 5) */
+	/* 2.6.21 reset state (docs/hypercall-abi.md, "KVM_CREATE_VCPU: reset
+	 * state") */
 	fake.regs.rip = 0xfff0;
 	fake.regs.rdx = 0x600;
 	fake.regs.rflags = 0x2;

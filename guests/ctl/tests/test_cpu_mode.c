@@ -21,7 +21,8 @@ static struct kvm_regs regs;
 static struct kvm_sregs sregs;
 static struct load_error err;
 
-/* The hypervisor's reset state, roughly (kvm-abi-v4.md section 5). */
+/* The hypervisor's reset state, roughly (docs/hypercall-abi.md,
+ * "KVM_CREATE_VCPU: reset state"). */
 static int setup(void **state)
 {
 	(void)state;
@@ -90,7 +91,8 @@ static void test_real(void **state)
 	assert_int_equal(sregs.cs.selector, 0x1000);
 	assert_int_equal(sregs.cs.base, 0x10000);
 	assert_int_equal(regs.rip, 0x2345);
-	/* docs/test-guests.md's real.bin: CS = DS = ES = 0x1000, SS:SP = 2000:fffe */
+	/* docs/test-guests.md's real.bin: CS = DS = ES = 0x1000, SS:SP =
+	 * 2000:fffe */
 	assert_int_equal(cpu_mode_setup(CPU_MODE_REAL, &ram, 0x10000, &regs, &sregs, &err), 0);
 	assert_int_equal(regs.rip, 0);
 	assert_int_equal(regs.rsp, 0xfffe);

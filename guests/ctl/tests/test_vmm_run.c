@@ -669,7 +669,7 @@ static void test_eintr_and_interrupt(void **state)
 	assert_int_equal(vm->stats.exits[KVM_EXIT_SHUTDOWN], 0);
 }
 
-/* ---- interrupts: the handshake of kvm-abi-v4.md 6.4 ---------------------- */
+/* ---- interrupts: the KVM_INTERRUPT handshake (docs/hypercall-abi.md) --- */
 
 static void program_pic(void)
 {

@@ -107,7 +107,7 @@ void check_rep_insb(bool backward)
  * IN of each size from UNCLAIMED_PORT reads all ones. IN AL and IN AX keep
  * the rest of RAX; IN EAX writes a 32-bit register, which in 64-bit mode
  * zero-extends into RAX (SDM vol. 1, 3.4.1.1) - unlike 2.6.21's libkvm,
- * which kept the upper half (shared/reference/kvm-abi-v4.md, 6.3).
+ * which kept the upper half (docs/hypercall-abi.md, "KVM_RUN").
  */
 void check_in_unclaimed(void)
 {
