@@ -8,6 +8,7 @@
  * turns KVM_EXIT_DEBUG into "vm N: breakpoint at RIP=0x...".
  * Control partition only.
  */
+#include <cpuid.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,6 +18,39 @@
 #include "guests/ctl/vmm.h"
 
 #define NBREAK 4
+
+/* The CPU's brand string (CPUID 0x80000002-4: the host's, as the
+ * hypervisor passes it through) names QEMU's TCG. */
+static bool under_qemu_tcg(void)
+{
+	unsigned int r[12], max, b, c, d;
+	char brand[49];
+
+	__cpuid(0x80000000, max, b, c, d);
+	if (max < 0x80000004)
+		return false;
+	for (unsigned int i = 0; i < 3; i++)
+		__cpuid(0x80000002 + i, r[4 * i], r[4 * i + 1], r[4 * i + 2],
+			r[4 * i + 3]);
+	memcpy(brand, r, 48);
+	brand[48] = '\0';
+	return strstr(brand, "QEMU TCG") != NULL;
+}
+
+/* Once per session, where it applies: QEMU's TCG before 9.1 does not arm
+ * the DR7 that VMRUN loads, so a breakpoint set here never fires under
+ * `make run` (docs/platforms.md). */
+static void note_qemu_breakpoints(void)
+{
+	static bool noted;
+
+	if (noted || !under_qemu_tcg())
+		return;
+	noted = true;
+	printf("note: this is QEMU's TCG, which before QEMU 9.1 does not arm "
+	       "breakpoints a hypervisor loads with VMRUN: under 'make run' it "
+	       "may never fire (Bochs and real CPUs honour it)\n");
+}
 
 /* Sends vm->debug, with single-step as vm->stepping says. */
 static int apply(struct vm *vm)
@@ -117,6 +151,7 @@ static int cmd_break(int argc, char **argv)
 		return 1;
 	}
 	printf("vm %d: breakpoint %d at 0x%llx\n", vm->index, i, (unsigned long long)addr);
+	note_qemu_breakpoints();
 	return 0;
 }
 

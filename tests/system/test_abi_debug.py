@@ -68,7 +68,14 @@ def test_break_command(ctl):
     assert command(ctl, "vm create") == "vm 0 created: 16 MiB"
     assert command(ctl, "break 0") == "vm 0: no breakpoints"
     for n, addr in enumerate([0x100030, 0x100040, 0x100050, 0x100060]):
-        assert command(ctl, f"break 0 {addr:#x}") == f"vm 0: breakpoint {n} at {addr:#x}"
+        out = command(ctl, f"break 0 {addr:#x}").split("\n")
+        assert out[0] == f"vm 0: breakpoint {n} at {addr:#x}"
+        # the first one on QEMU says it may never fire there; once
+        note = (["note: this is QEMU's TCG, which before QEMU 9.1 does not arm "
+                 "breakpoints a hypervisor loads with VMRUN: under 'make run' it "
+                 "may never fire (Bochs and real CPUs honour it)"]
+                if n == 0 and ctl.platform.startswith("qemu") else [])
+        assert out[1:] == note, out
     assert command(ctl, "break 0 0x100070") == \
         "error: vm 0 already has 4 breakpoints (break 0 clear ADDR)"
     assert command(ctl, "break 0 clear 0x100040") == "vm 0: breakpoint 1 at 0x100040 cleared"
