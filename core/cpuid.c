@@ -23,6 +23,12 @@
  * XSAVE would have to manage. The same holds for CET (shadow stacks,
  * IBT), PKS, user interrupts, Key Locker, LAM and FRED, whose state lives
  * in XSAVES components or MSRs we do not switch, and for SMX (GETSEC).
+ * Nor performance counters: none are virtualized and RDPMC is #GP at any
+ * CPL, so the architectural PMU (leaf 0xA reports version 0), PDCM
+ * (IA32_PERF_CAPABILITIES) and AMD's core/NB/LLC counter extensions and
+ * PerfMonV2 (0x80000022) are hidden. AMD's four legacy counters exist on
+ * every AMD CPU and cannot be hidden by CPUID; they are not provided yet.
+ *
  * Nor 5-level paging: the guest page walker (mmu/guest_walk.c) and the
  * emulator's canonical checks know 4-level paging only, so LA57 is hidden
  * and CR4.LA57 reserved.
@@ -31,6 +37,7 @@
  */
 #define LEAF1_ECX_HIDDEN   ((1u << 3) |  /* MONITOR */ \
 			    (1u << 12) | /* FMA */ \
+			    (1u << 15) | /* PDCM */ \
 			    (1u << 26) | /* XSAVE */ \
 			    (1u << 27) | /* OSXSAVE */ \
 			    (1u << 28) | /* AVX */ \
@@ -54,11 +61,13 @@
 			    (1u << 17) | (1u << 18) | /* FRED, LKGS */ \
 			    (1u << 26))               /* LAM */
 #define EXT1_ECX_HIDDEN    ((1u << 11) | (1u << 16) | (1u << 21) | /* XOP FMA4 TBM */ \
-			    (1u << 17))               /* TCE: EFER.TCE is reserved */
+			    (1u << 17) |              /* TCE: EFER.TCE is reserved */ \
+			    (1u << 23) | (1u << 24) | (1u << 28)) /* PerfCtrExt core, NB, LLC */
 /* EFER.LMSLE is reserved for the virtual CPU: say so where AMD does
  * (APM Vol. 3 CPUID Fn8000_0008 EBX[20] EferLmsleUnsupported). */
 #define EXT8_EBX_NO_LMSLE  (1u << 20)
 #define LEAF_XSAVE         0xd
+#define LEAF_PMU           0xa
 
 static void filter_features(uint32_t leaf, uint32_t sub, struct cpuid_regs *c)
 {
@@ -77,6 +86,8 @@ static void filter_features(uint32_t leaf, uint32_t sub, struct cpuid_regs *c)
 		}
 		break;
 	case LEAF_XSAVE:
+	case LEAF_PMU:
+	case 0x80000022:        /* AMD PerfMonV2 */
 	case 0x8000000a:        /* no nested SVM */
 		*c = (struct cpuid_regs){ 0 };
 		break;

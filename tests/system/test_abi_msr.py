@@ -100,7 +100,7 @@ def test_msr_guest_and_commands(ctl):
 def test_msr_pat(ctl):
     lines, out = run_msr_guest(ctl)
     assert PAT_CHECK in lines, "\n".join(lines)
-    check_tally(lines, "msr", 56)
+    check_tally(lines, "msr", 57)
     assert run_line(out, 0) == "vm 0: guest exited with status 0"
     assert command(ctl, "msr 0 get 0x277").split("\n")[0] == "vm 0: msr 0x277 = 0x7010600070106"
 

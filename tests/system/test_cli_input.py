@@ -23,6 +23,8 @@ def test_overlong_line_is_refused_whole(ctl):
     lines = out.split("\n")
     assert lines[-1] == ("error: line longer than 255 characters refused "
                          "(nothing was run)"), out
+    # the line was "echo " and 300 x's: had echo run, cut or whole, a line
+    # of x's would follow the refusal
     assert not any(l.startswith("xxxx") for l in lines), out
     assert command(ctl, "echo after") == "after"
 

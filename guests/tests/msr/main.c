@@ -342,6 +342,17 @@ static void check_no_pku(void)
 	check(!(r[2] & ((1u << 3) | (1u << 4))), "cpuid 7: no PKU or OSPKE (ecx 0x%x)", r[2]);
 	cpuid(1, 0, r);
 	check(!(r[2] & ((1u << 5) | (1u << 6))), "cpuid 1: no VMX or SMX (ecx 0x%x)", r[2]);
+	/* RDPMC is #GP: no counters announced either (core/cpuid.c) */
+	uint32_t pdcm = r[2] & (1u << 15), pmu = 0, ext;
+	cpuid(0, 0, r);
+	if (r[0] >= 0xa) {
+		cpuid(0xa, 0, r);
+		pmu = r[0] & 0xff;
+	}
+	cpuid(0x80000001u, 0, r);
+	ext = r[2] & ((1u << 23) | (1u << 24) | (1u << 28));
+	check(!pmu && !pdcm && !ext, "cpuid: no PMU (leaf 0xa version %u), PDCM or "
+	      "counter extensions (0x%x)", pmu, pdcm | ext);
 	__asm__ volatile(".globl rdpkru_insn\n"
 			 "rdpkru_insn: rdpkru" : : "c"(0) : "rax", "rdx", "memory");
 	bool rd = ud_count == before + 1 && ud_rip == (uintptr_t)rdpkru_insn;
