@@ -33,6 +33,20 @@ struct barekvm_mmap {
 };
 #define KVM_BAREKVM_MMAP        _IOWR(KVMIO, 0xf1, struct barekvm_mmap)
 
+/*
+ * A timer for the VMM, as a POSIX timer's signal interrupted ioctl(KVM_RUN):
+ * on a vCPU handle, the __u64 at arg is a TSC value (the control
+ * partition's TSC, which is the guests' too) from which KVM_RUN returns
+ * -EINTR instead of running the guest on, so that the VMM's emulated
+ * timers fire on time even while the guest never exits. 0 disarms it. The
+ * alarm stays armed across KVM_RUNs until the VMM moves or disarms it; a
+ * deadline already passed makes each KVM_RUN return -EINTR after the guest
+ * ran briefly (it always runs a little: a timer faster than a round trip
+ * slows it down but cannot starve it). The TSC frequency is CPUID leaf 0x40000010
+ * EAX (kHz). Always 0.
+ */
+#define KVM_BAREKVM_ALARM       _IOW(KVMIO, 0xf2, __u64)
+
 /* Where VM windows live in the control partition's guest-physical space:
  * inside the identity map of abi/ctl_boot.h (CTL_IDMAP_BYTES). */
 #define CTL_VM_WINDOW_BASE      (64ULL << 30)

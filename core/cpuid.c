@@ -3,6 +3,7 @@
 #include "core/cpuid.h"
 #include "abi/hypercall.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/tsc.h"
 #include "core/lib.h"
 
 #define LEAF1_ECX_VMX        (1u << 5)
@@ -29,6 +30,10 @@
  * PerfMonV2 (0x80000022) are hidden. AMD's four legacy counters exist on
  * every AMD CPU and cannot be hidden by CPUID; they are not provided yet.
  *
+ * Nor x2APIC or the TSC-deadline timer: a VM's local APIC is the VMM's
+ * xAPIC page behind MMIO exits (docs/control-partition.md); the MSRs of
+ * either mode would be #GP, so CPUID must not announce them.
+ *
  * Nor 5-level paging: the guest page walker (mmu/guest_walk.c) and the
  * emulator's canonical checks know 4-level paging only, so LA57 is hidden
  * and CR4.LA57 reserved.
@@ -36,6 +41,8 @@
  * what is left, so a guest can set exactly the bits its CPUID announces.
  */
 #define LEAF1_ECX_HIDDEN   ((1u << 3) |  /* MONITOR */ \
+			    (1u << 21) | /* x2APIC */ \
+			    (1u << 24) | /* TSC-deadline */ \
 			    (1u << 12) | /* FMA */ \
 			    (1u << 15) | /* PDCM */ \
 			    (1u << 26) | /* XSAVE */ \
@@ -123,8 +130,10 @@ void cpuid_emulate(struct vcpu_regs *r)
 	if (leaf >= BAREKVM_CPUID_LEAF && leaf < BAREKVM_CPUID_LEAF + 0x100) {
 		c = (struct cpuid_regs){ 0 };
 		if (leaf == BAREKVM_CPUID_LEAF)
-			c = (struct cpuid_regs){ BAREKVM_CPUID_LEAF, BAREKVM_CPUID_SIG_EBX,
+			c = (struct cpuid_regs){ BAREKVM_CPUID_TIMING, BAREKVM_CPUID_SIG_EBX,
 						 BAREKVM_CPUID_SIG_ECX, BAREKVM_CPUID_SIG_EDX };
+		else if (leaf == BAREKVM_CPUID_TIMING)
+			c.eax = (uint32_t)(tsc_hz() / 1000);
 	} else {
 		c = cpuid_count(leaf, sub);
 		filter_features(leaf, sub, &c);

@@ -87,6 +87,20 @@ static int refuse(struct vcpu *v, uint32_t index, uint64_t value)
 	return -1;
 }
 
+/* IA32_APIC_BASE bits a CPU without x2APIC refuses (SDM Vol. 3A 11.4.4,
+ * Figure 11-5): 0-7, 9, EXTD (10: CPUID hides x2APIC, core/cpuid.c) and
+ * everything from MAXPHYADDR up. */
+static uint64_t apic_base_reserved(void)
+{
+	unsigned maxphy = 36;
+
+	if (cpuid_count(0x80000000, 0).eax >= 0x80000008)
+		maxphy = cpuid_count(0x80000008, 0).eax & 0xff;
+	if (maxphy < 36 || maxphy > 52)
+		maxphy = 36;
+	return 0xffULL | (1ULL << 9) | (1ULL << 10) | ~((1ULL << maxphy) - 1);
+}
+
 /* EFER against the vCPU's current EFER and CR0.PG (cpu_rules_efer_write). */
 static int write_efer(struct vcpu *v, uint64_t value)
 {
@@ -105,6 +119,8 @@ int vcpu_msr_write(struct vcpu *v, uint32_t index, uint64_t value)
 	case MSR_EFER:
 		return write_efer(v, value);
 	case MSR_IA32_APIC_BASE:
+		if (value & apic_base_reserved())
+			return refuse(v, index, value);
 		v->apic_base = value;
 		return 0;
 	case MSR_IA32_MISC_ENABLE:

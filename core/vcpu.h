@@ -162,6 +162,9 @@ struct vcpu {
 	bool step_trap_due;
 	/* the last #DB reflected (core/exc_reflect.c): exit count, RIP, RSP */
 	uint64_t db_reflect_exits, db_reflect_rip, db_reflect_rsp;
+	/* KVM_BAREKVM_ALARM: KVM_RUN returns -EINTR from this TSC value on
+	 * (0: none) */
+	uint64_t alarm_tsc;
 	uint64_t exits;         /* statistics */
 	uint64_t exits_to_ctl;
 };

@@ -16,7 +16,9 @@
 #include "core/vm.h"
 #include "abi/errno.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/lapic.h"
 #include "arch/x86/serial.h"
+#include "arch/x86/tsc.h"
 #include "emul/emul.h"
 #include "core/emul_glue.h"
 #include "core/memory.h"
@@ -425,6 +427,12 @@ static int handle_npf(struct vcpu *v, const struct vexit *e, struct kvm_run *run
 	return 1;
 }
 
+/* KVM_BAREKVM_ALARM: the control partition's deadline has come. */
+static bool alarm_due(const struct vcpu *v)
+{
+	return v->alarm_tsc && rdtsc() >= v->alarm_tsc;
+}
+
 /* What the run loop does after an exit. */
 enum exit_action {
 	EXIT_RESUME,            /* handled here: re-enter the guest */
@@ -461,9 +469,9 @@ static enum exit_action handle_exit(struct vcpu *v, struct vexit *e,
 		return EXIT_RESUME;
 	case VEXIT_HOST_INTR:
 		/* the preemption tick: the control partition has work if its
-		 * console has input (docs/hypercall-abi.md, "KVM_RUN": -EINTR)
-		 * */
-		return serial_rx_ready() ? EXIT_INTERRUPTED : EXIT_RESUME;
+		 * console has input or its alarm is due (docs/hypercall-abi.md,
+		 * "KVM_RUN": -EINTR) */
+		return serial_rx_ready() || alarm_due(v) ? EXIT_INTERRUPTED : EXIT_RESUME;
 	case VEXIT_NPF:
 		return handle_npf(v, e, run) ? EXIT_TO_VMM : EXIT_RESUME;
 	case VEXIT_INTR_WINDOW:
@@ -520,6 +528,17 @@ static enum exit_action handle_exit(struct vcpu *v, struct vexit *e,
 	return EXIT_TO_VMM;
 }
 
+/* -EINTR: console input or the alarm; the exit fields are stale. */
+static int interrupted(struct vcpu *v, struct kvm_run *run, uint64_t since)
+{
+	if (v->alarm_tsc)
+		lapic_alarm_disarm();
+	fill_outputs(v, run);
+	ctl.guest_exit_at = since;
+	ctl.guest_exit_kind = PATH_GUEST_TO_CTL_OTHER;
+	return -EINTR;
+}
+
 int vcpu_run(struct vcpu *v, struct kvm_run *run)
 {
 	struct vexit e;
@@ -536,6 +555,12 @@ int vcpu_run(struct vcpu *v, struct kvm_run *run)
 
 	fpu_switch_to(v);
 	while (!exit_ready) {
+		/* checked at the host tick only: every KVM_RUN runs the
+		 * guest a little, even with the deadline behind it, so a
+		 * timer faster than a round trip slows the guest but cannot
+		 * stop it */
+		if (v->alarm_tsc)
+			lapic_alarm_arm(v->alarm_tsc);
 		if (irq_work(v, run))
 			prepare_interrupts(v, run);
 		enter_debug_flags(v);
@@ -549,10 +574,7 @@ int vcpu_run(struct vcpu *v, struct kvm_run *run)
 			exit_ready = 1;
 			break;
 		case EXIT_INTERRUPTED:
-			fill_outputs(v, run);
-			ctl.guest_exit_at = since;
-			ctl.guest_exit_kind = PATH_GUEST_TO_CTL_OTHER;
-			return -EINTR;
+			return interrupted(v, run, since);
 		case EXIT_RESUME:
 			if (report_step_trap(v, run)) {
 				exit_ready = 1;
@@ -562,15 +584,14 @@ int vcpu_run(struct vcpu *v, struct kvm_run *run)
 				/* 2.6.21 surfaces this as -EINTR after an exit
 				 * it handled */
 				irq_window(v, false);
-				fill_outputs(v, run);
-				ctl.guest_exit_at = since;
-				ctl.guest_exit_kind = PATH_GUEST_TO_CTL_OTHER;
-				return -EINTR;
+				return interrupted(v, run, since);
 			}
 			break;
 		}
 	}
 	irq_window(v, false);
+	if (v->alarm_tsc)
+		lapic_alarm_disarm();
 	v->exits_to_ctl++;
 	fill_outputs(v, run);
 	ctl.guest_exit_at = since;

@@ -224,6 +224,9 @@ int64_t kvm_vcpu_request(struct vcpu *v, uint64_t handle, uint32_t request,
 	case KVM_TRANSLATE:
 		translate(v, arg);
 		return 0;
+	case KVM_BAREKVM_ALARM:
+		mailbox_copy_in(&v->alarm_tsc, arg, sizeof(v->alarm_tsc));
+		return 0;
 	case KVM_BAREKVM_CLOSE:
 		return handle_free(handle);
 	default:

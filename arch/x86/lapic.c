@@ -9,6 +9,7 @@
 #include "arch/x86/lapic.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/trap.h"
+#include "arch/x86/tsc.h"
 #include "core/log.h"
 
 #define MSR_IA32_APIC_BASE  0x1b
@@ -19,9 +20,9 @@
 #define LAPIC_SVR       0x0f0
 #define LAPIC_LVT_TIMER 0x320
 #define LAPIC_TIMER_INIT 0x380
+#define LAPIC_TIMER_CUR  0x390
 #define LAPIC_TIMER_DIV 0x3e0
 #define SVR_ENABLE      (1u << 8)
-#define LVT_PERIODIC    (1u << 17)
 #define TIMER_DIV_16    0x3
 #define LAPIC_TIMER_COUNT 0x100000
 
@@ -32,16 +33,48 @@ extern uint64_t boot_pd[];
 
 static volatile uint32_t *lapic;
 static volatile uint64_t ticks;
+/* TSC cycles per timer count, 16.16 fixed point (0: not measured) */
+static uint64_t tsc_per_count;
+static uint32_t armed_count = LAPIC_TIMER_COUNT;
 
 static void lapic_write(uint32_t reg, uint32_t val)
 {
 	lapic[reg / 4] = val;
 }
 
+static uint32_t lapic_read(uint32_t reg)
+{
+	return lapic[reg / 4];
+}
+
+/* The timer's rate against the TSC, from 1/16 of a period: the alarm
+ * (lapic_alarm_arm) turns TSC distances into counts with it. */
+static void measure_timer(void)
+{
+	uint32_t c0, c1;
+	uint64_t t0, t1;
+
+	lapic_write(LAPIC_TIMER_INIT, LAPIC_TIMER_COUNT);
+	c0 = lapic_read(LAPIC_TIMER_CUR);
+	t0 = rdtsc();
+	do {
+		c1 = lapic_read(LAPIC_TIMER_CUR);
+		t1 = rdtsc();
+	} while (c1 <= c0 && c0 - c1 < LAPIC_TIMER_COUNT / 16);
+	if (c1 < c0)
+		tsc_per_count = ((t1 - t0) << 16) / (c0 - c1);
+	printk("lapic: preemption tick every %u timer counts, %lu.%02lu TSC cycles per count\n",
+	       LAPIC_TIMER_COUNT, tsc_per_count >> 16, ((tsc_per_count & 0xffff) * 100) >> 16);
+}
+
+/* One-shot, re-armed here for a full period: a period shortened for an
+ * alarm then lasts one tick, never a storm of them. */
 static void lapic_timer_irq(struct trap_frame *tf)
 {
 	(void)tf;
 	ticks++;
+	armed_count = LAPIC_TIMER_COUNT;
+	lapic_write(LAPIC_TIMER_INIT, LAPIC_TIMER_COUNT);
 	lapic_write(LAPIC_EOI, 0);
 }
 
@@ -78,8 +111,48 @@ void lapic_init(void)
 	trap_set_handler(LAPIC_SPURIOUS_VECTOR, spurious_irq);
 	lapic_write(LAPIC_SVR, SVR_ENABLE | LAPIC_SPURIOUS_VECTOR);
 	lapic_write(LAPIC_TIMER_DIV, TIMER_DIV_16);
-	lapic_write(LAPIC_LVT_TIMER, LVT_PERIODIC | LAPIC_TIMER_VECTOR);
+	lapic_write(LAPIC_LVT_TIMER, LAPIC_TIMER_VECTOR);     /* one-shot */
 	lapic_write(LAPIC_TIMER_INIT, LAPIC_TIMER_COUNT);
+	measure_timer();
+}
+
+/*
+ * The next tick comes no later than TSC `deadline`, and no sooner than a
+ * minimum slice from now (MIN_SLICE_PER_S: 50 us): a deadline already
+ * passed must still let the guest run a little, or a VMM whose timer is
+ * faster than its round trip would never let it run at all. The tick
+ * re-arms the full period itself. Without a measured rate (no APIC), the
+ * regular tick is all there is.
+ */
+#define MIN_SLICE_PER_S 20000
+
+void lapic_alarm_arm(uint64_t deadline)
+{
+	uint64_t now = rdtsc(), min = tsc_hz() / MIN_SLICE_PER_S, distance = 0, count;
+
+	if (!lapic || !tsc_per_count)
+		return;
+	if (deadline > now)
+		distance = deadline - now;
+	if (distance < min)
+		distance = min;
+	/* beyond 2^47 cycles the shift would overflow: a full period */
+	count = distance >> 47 ? LAPIC_TIMER_COUNT :
+		((distance << 16) + tsc_per_count - 1) / tsc_per_count;
+	if (count > LAPIC_TIMER_COUNT)
+		count = LAPIC_TIMER_COUNT;
+	if (count == 0)
+		count = 1;
+	armed_count = (uint32_t)count;
+	lapic_write(LAPIC_TIMER_INIT, armed_count);
+}
+
+void lapic_alarm_disarm(void)
+{
+	if (lapic && armed_count != LAPIC_TIMER_COUNT) {
+		armed_count = LAPIC_TIMER_COUNT;
+		lapic_write(LAPIC_TIMER_INIT, LAPIC_TIMER_COUNT);
+	}
 }
 
 uint64_t lapic_ticks(void)

@@ -87,7 +87,7 @@ $(CTL_TEST_OUT)/test_cpu_mode: $(CTL_DIR)/cpu_mode.c $(CTL_DIR)/load_flat.c
 $(CTL_TEST_OUT)/test_vmm_args: $(CTL_DIR)/vmm_args.c
 $(CTL_TEST_OUT)/test_image_kind: $(CTL_DIR)/image_kind.c
 # The client and the VMM above it, on the fake hypervisor (tests/fake_kvm.c).
-CTL_VMM_SRCS := $(addprefix $(CTL_DIR)/,kvm_client.c kvm_names.c vm.c vmm_run.c \
+CTL_VMM_SRCS := $(addprefix $(CTL_DIR)/,kvm_client.c kvm_names.c vm.c vmm_run.c vmm_clock.c \
                   vmm_report.c vmm_irq.c vmm_trace.c guest_mem.c string_io.c io_bus.c \
                   dev_uart16550.c dev_debugexit.c dev_port80.c dev_pic8259.c \
                   dev_pit8254.c dev_mmiotest.c) $(CTL_DIR)/tests/fake_kvm.c

@@ -287,6 +287,11 @@ int kvm_interrupt(int vcpu, uint32_t irq)
 	return kvm_ioctl(vcpu, KVM_INTERRUPT, &i);
 }
 
+int kvm_alarm(int vcpu, uint64_t tsc)
+{
+	return kvm_ioctl(vcpu, KVM_BAREKVM_ALARM, &tsc);
+}
+
 int kvm_get_dirty_log(int vm, uint32_t slot, void *bitmap)
 {
 	struct kvm_dirty_log log = {

@@ -79,6 +79,9 @@ int kvm_translate(int vcpu, uint64_t linear, uint64_t *gpa);
 int kvm_translate_full(int vcpu, uint64_t linear, struct kvm_translation *out);
 /* KVM_INTERRUPT: queues vector irq (0-255) in the hypervisor. */
 int kvm_interrupt(int vcpu, uint32_t irq);
+/* KVM_BAREKVM_ALARM: KVM_RUN returns -EINTR from TSC value tsc on (0:
+ * never). */
+int kvm_alarm(int vcpu, uint64_t tsc);
 /* KVM_GET_DIRTY_LOG of a slot into bitmap, which must hold the slot's
  * ceil(pages / 64) * 8 bytes; the control partition is identity mapped, so
  * its address is the GPA the request carries. */

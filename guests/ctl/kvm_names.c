@@ -34,6 +34,7 @@ static const struct {
 	ENTRY(KVM_SET_MSRS),
 	ENTRY(KVM_BAREKVM_CLOSE),
 	ENTRY(KVM_BAREKVM_MMAP),
+	ENTRY(KVM_BAREKVM_ALARM),
 };
 
 /* Linux's numbers (asm-generic/errno-base.h, errno.h). */

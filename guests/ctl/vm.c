@@ -36,6 +36,7 @@ void vm_reset_devices(struct vm *vm)
 	uart16550_init(&vm->uart, uart_to_console, vm);
 	debugexit_init(&vm->debugexit, &vm->stop);
 	port80_init(&vm->port80);
+	vmm_clock_reset(vm);
 	vmm_irq_init(vm);
 	mmiotest_init(&vm->mmiotest);
 }

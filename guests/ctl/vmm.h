@@ -37,6 +37,11 @@ struct vmm_host {
 	/* True if the person at the console asked to stop the guest (^C);
 	 * polled when KVM_RUN returns -EINTR. May be NULL. */
 	bool (*interrupted)(void);
+	/* The TSC (the control partition's, which the VMM's clocks follow)
+	 * and its frequency in Hz. NULL where there is none (host tests):
+	 * VM clocks are then virtual (vmm_clock.c). */
+	uint64_t (*tsc)(void);
+	uint64_t (*tsc_hz)(void);
 };
 
 /* The partition's host (vmm_host.c; target only). */
@@ -102,6 +107,16 @@ struct vmm_slot {
 	uint64_t gpa, size;
 };
 
+/* A VM's clock (vmm_clock.c). */
+struct vmm_clock {
+	bool want_real;                 /* asked for (kept across resets) */
+	bool real;                      /* follows the TSC */
+	uint64_t hz;                    /* TSC frequency */
+	uint64_t tsc0;                  /* the TSC at time 0 */
+	uint64_t ns;                    /* the time now, as last ticked */
+	uint64_t alarm_tsc;             /* KVM_BAREKVM_ALARM as last set */
+};
+
 /* `trace` categories (vmm_trace.c). */
 #define VMM_TRACE_IO    0x1u    /* KVM_EXIT_IO */
 #define VMM_TRACE_MMIO  0x2u    /* KVM_EXIT_MMIO */
@@ -135,6 +150,7 @@ struct vm {
 	struct vmm_stop stop;
 
 	struct vmm_slot slots[VMM_MAX_SLOTS];
+	struct vmm_clock clock;
 
 	/* KVM_DEBUG_GUEST as last set (breakpoints, `step`). */
 	struct kvm_debug_guest debug;
@@ -261,6 +277,31 @@ uint64_t sio_rcx_after(uint64_t rcx, uint64_t n, unsigned addr_bytes, bool long6
  * sink); cmd_run.c reports.
  */
 enum vmm_outcome vmm_run(struct vm *vm);
+
+/* ---- vmm_clock.c: a VM's clock --------------------------------------------- */
+
+#define VMM_CLOCK_NEVER UINT64_MAX
+/* Virtual clocks (no TSC) move this much per KVM_RUN return: just over
+ * one PIT input cycle (838.1 ns), so each return is at least one cycle. */
+#define VMM_NS_PER_RETURN 839
+
+/* a * mul / div, exact while (a % div) * mul fits in 64 bits. */
+uint64_t vmm_scale(uint64_t a, uint64_t mul, uint64_t div);
+/* Restarts the clock at 0 (vm_reset_devices), of the kind last set. */
+void vmm_clock_reset(struct vm *vm);
+/* Switches the kind; time goes on from where it is. False if real was
+ * asked for and the host has no TSC frequency (the clock stays virtual). */
+bool vmm_clock_set_real(struct vm *vm, bool real);
+/* After a KVM_RUN return: the clock's new time in ns. */
+uint64_t vmm_clock_tick(struct vm *vm);
+/* The TSC value at clock time ns (real clocks). */
+uint64_t vmm_clock_tsc_at(const struct vm *vm, uint64_t ns);
+/* Waits until the clock reads ns (virtual: jumps there). Polls stop(vm)
+ * meanwhile (real clocks), and returns false early if it says so. */
+bool vmm_clock_wait_until(struct vm *vm, uint64_t ns, bool (*stop)(struct vm *vm));
+/* KVM_BAREKVM_ALARM for clock time ns (VMM_CLOCK_NEVER: disarm), sent only
+ * when it changes; nothing for virtual clocks. 0 or -errno. */
+int vmm_clock_arm(struct vm *vm, uint64_t ns);
 
 /* ---- vmm_irq.c: interrupts and virtual time --------------------------------
  *

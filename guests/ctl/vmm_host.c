@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "abi/hypercall.h"
 #include "guests/ctl/ctl.h"
 #include "guests/ctl/vmm.h"
 
@@ -63,8 +64,31 @@ static bool host_interrupted(void)
 	return false;
 }
 
+static uint64_t host_tsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+/* The hypervisor measured it at boot (CPUID leaf 0x40000010 EAX, kHz;
+ * abi/hypercall.h). */
+static uint64_t host_tsc_hz(void)
+{
+	uint32_t out[4] = { 0 };
+
+	host_cpuid(BAREKVM_CPUID_LEAF, 0, out);
+	if (out[0] < BAREKVM_CPUID_TIMING)
+		return 0;
+	host_cpuid(BAREKVM_CPUID_TIMING, 0, out);
+	return (uint64_t)out[0] * 1000;
+}
+
 const struct vmm_host vmm_ctl_host = {
 	.write = host_write,
 	.cpuid = host_cpuid,
 	.interrupted = host_interrupted,
+	.tsc = host_tsc,
+	.tsc_hz = host_tsc_hz,
 };

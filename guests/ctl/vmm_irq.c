@@ -32,6 +32,37 @@ void vmm_irq_init(struct vm *vm)
 	pit8254_init(&vm->pit, pit_irq, vm);
 }
 
+#define NS_PER_S 1000000000ULL
+
+static uint64_t pit_cycles(uint64_t ns)
+{
+	return vmm_scale(ns, PIT_HZ, NS_PER_S);
+}
+
+/* The first ns at which the PIT has counted `cycles`. */
+static uint64_t pit_ns(uint64_t cycles)
+{
+	uint64_t ns = vmm_scale(cycles, NS_PER_S, PIT_HZ);
+
+	while (pit_cycles(ns) < cycles)
+		ns++;
+	return ns;
+}
+
+/* Every device clock to the VM clock's time. */
+static void advance_devices(struct vm *vm)
+{
+	pit8254_advance(&vm->pit, pit_cycles(vm->clock.ns));
+}
+
+/* The clock time of the next device event, or VMM_CLOCK_NEVER. */
+static uint64_t next_event(const struct vm *vm)
+{
+	uint64_t next = pit8254_next_irq(&vm->pit);
+
+	return next == PIT_NEVER ? VMM_CLOCK_NEVER : pit_ns(next);
+}
+
 int vmm_irq_before_run(struct vm *vm, struct kvm_run *run)
 {
 	bool intr = pic8259_intr(&vm->pic);
@@ -50,12 +81,13 @@ int vmm_irq_before_run(struct vm *vm, struct kvm_run *run)
 		intr = pic8259_intr(&vm->pic);
 	}
 	run->request_interrupt_window = intr;
-	return 0;
+	return vmm_clock_arm(vm, next_event(vm));
 }
 
 void vmm_irq_after_run(struct vm *vm)
 {
-	pit8254_advance(&vm->pit, vm->pit.now + VMM_CYCLES_PER_RETURN);
+	vmm_clock_tick(vm);
+	advance_devices(vm);
 }
 
 bool vmm_irq_wait(struct vm *vm)
@@ -69,6 +101,7 @@ bool vmm_irq_wait(struct vm *vm)
 		return false;
 	vmm_trace_event(vm, VMM_TRACE_IRQ, "halted: clock %llu -> %llu",
 			(unsigned long long)vm->pit.now, (unsigned long long)next);
-	pit8254_advance(&vm->pit, next);
+	vmm_clock_wait_until(vm, pit_ns(next), NULL);
+	advance_devices(vm);
 	return pic8259_intr(&vm->pic);
 }
