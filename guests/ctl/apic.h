@@ -174,7 +174,7 @@ struct lapic_stats {
 	uint64_t eoi_broadcasts;                /* of those, level-triggered (eoi hook) */
 	uint64_t illegal_vectors;               /* vectors 0-15, dropped */
 	uint64_t dropped;                       /* messages for another APIC, or while disabled */
-	uint64_t ipis_ignored;                  /* INIT, SIPI, SMI, or no destination */
+	uint64_t ignored;                       /* INIT, SIPI, SMI, ExtINT; IPIs to no one */
 	uint64_t nmis;                          /* NMIs to this CPU (lapic_take_nmi) */
 	uint64_t timer_expiries;
 	uint64_t timer_missed_periods;          /* periodic expiries merged into one */

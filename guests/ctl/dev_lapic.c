@@ -283,7 +283,7 @@ bool lapic_deliver(void *lapic, const struct apic_msg *m)
 		receive_nmi(l);
 		return true;
 	default:                        /* SMI, INIT, ExtINT: not modelled */
-		l->stats.ipis_ignored++;
+		l->stats.ignored++;
 		return false;
 	}
 }
@@ -384,7 +384,7 @@ static void send_ipi(struct lapic *l)
 		return;
 	}
 	if (!to_self) {
-		l->stats.ipis_ignored++;
+		l->stats.ignored++;
 		return;
 	}
 	switch (mode) {
@@ -396,7 +396,7 @@ static void send_ipi(struct lapic *l)
 		receive_nmi(l);
 		break;
 	default:
-		l->stats.ipis_ignored++;
+		l->stats.ignored++;
 		break;
 	}
 }

@@ -444,7 +444,7 @@ static void test_lapic_icr_self_ipi(void **state)
 	lw(LAPIC_ICR_LO, 0x000c4500);                   /* INIT to the others */
 	lw(LAPIC_ICR_LO, 0x000c4610);                   /* SIPI to the others */
 	lw(LAPIC_ICR_LO, 0x00084500);                   /* INIT to all: not modelled */
-	assert_int_equal(l.stats.ipis_ignored, 5);
+	assert_int_equal(l.stats.ignored, 5);
 	assert_int_equal(lr(LAPIC_ICR_LO), 0x00084500);
 
 	lw(LAPIC_ICR_LO, 0x00044400);                   /* NMI to self */
@@ -844,7 +844,7 @@ static void test_ioapic_destinations(void **state)
 	assert_false(lapic_take_nmi(&l));
 	route(7, 0x00000500, 0);
 	ioapic_set_irq(&io, 7, 1);
-	assert_int_equal(l.stats.ipis_ignored, 1);
+	assert_int_equal(l.stats.ignored, 1);
 	/* an illegal vector is refused by the local APIC */
 	route(8, 0x0000800a, 0);
 	ioapic_set_irq(&io, 8, 1);
