@@ -81,6 +81,7 @@ $(CTL_TEST_OUT)/test_devices:  $(CTL_DIR)/dev_uart16550.c $(CTL_DIR)/dev_debugex
                                $(CTL_DIR)/dev_port80.c $(CTL_DIR)/io_bus.c
 $(CTL_TEST_OUT)/test_pic_pit:  $(CTL_DIR)/dev_pic8259.c $(CTL_DIR)/dev_pit8254.c \
                                $(CTL_DIR)/dev_mmiotest.c $(CTL_DIR)/io_bus.c
+$(CTL_TEST_OUT)/test_apic:     $(CTL_DIR)/dev_lapic.c $(CTL_DIR)/dev_ioapic.c
 $(CTL_TEST_OUT)/test_string_io: $(CTL_DIR)/string_io.c
 $(CTL_TEST_OUT)/test_multiboot: $(CTL_DIR)/load_multiboot.c $(CTL_DIR)/load_flat.c
 $(CTL_TEST_OUT)/test_cpu_mode: $(CTL_DIR)/cpu_mode.c $(CTL_DIR)/load_flat.c
@@ -95,7 +96,7 @@ $(CTL_TEST_OUT)/test_kvm_client: $(CTL_DIR)/kvm_client.c $(CTL_DIR)/kvm_names.c 
                                  $(CTL_DIR)/tests/fake_kvm.c
 $(CTL_TEST_OUT)/test_vmm_run:  $(CTL_VMM_SRCS)
 
-CTL_HOST_HEADERS := $(addprefix $(CTL_DIR)/,cli.h kvm_client.h io_bus.h devices.h \
+CTL_HOST_HEADERS := $(addprefix $(CTL_DIR)/,cli.h kvm_client.h io_bus.h devices.h apic.h \
                       loader.h vmm.h tests/fake_io.h tests/fake_kvm.h)
 
 $(CTL_TEST_OUT)/%: $(CTL_DIR)/tests/%.c $(CTL_HOST_HEADERS)
@@ -108,7 +109,8 @@ test-ctl: $(CTL_TESTS) ctl-headers-check
 
 # Each header compiles on its own: the pure-logic ones for the host and the
 # target, ctl.h (target only) with the target flags.
-CTL_PURE_HEADERS := $(addprefix $(CTL_DIR)/,cli.h kvm_client.h io_bus.h devices.h loader.h vmm.h)
+CTL_PURE_HEADERS := $(addprefix $(CTL_DIR)/,cli.h kvm_client.h io_bus.h devices.h apic.h \
+                      loader.h vmm.h)
 ctl-headers-check: | $(NEWLIB_STAMP)
 	@set -e; for h in $(CTL_PURE_HEADERS); do \
 	  echo '#include "'$$h'"' | $(HOST_CC) $(CTL_TEST_CFLAGS) -x c -fsyntax-only - ; done
