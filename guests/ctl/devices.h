@@ -24,9 +24,14 @@ struct vmm_stop {
 	uint32_t status;
 };
 
+/* A device's request to reset the machine (the 8042's reset line, the
+ * reset control register at 0xcf9): the VMM ends the run, as a reboot. */
+typedef void dev_reset_fn(void *ctx);
+
 /* ---- dev_uart16550.c: 16550A UART (PC16550D datasheet, section 8) ------- */
 
 #define UART_COM1_BASE          0x3f8
+#define UART_COM1_IRQ           4
 #define UART_NPORTS             8
 #define UART_LINE_BYTES         256     /* longest forwarded line */
 #define UART_RX_FIFO_BYTES      16
@@ -48,17 +53,35 @@ struct vmm_stop {
 #define UART_LCR_DLAB   0x80
 #define UART_LSR_DR     0x01
 #define UART_LSR_OE     0x02
+#define UART_LSR_PE     0x04
+#define UART_LSR_FE     0x08
+#define UART_LSR_BI     0x10
 #define UART_LSR_THRE   0x20
 #define UART_LSR_TEMT   0x40
-#define UART_IER_RDI    0x01
-#define UART_IER_THRI   0x02
+#define UART_LSR_ERRORS (UART_LSR_OE | UART_LSR_PE | UART_LSR_FE | UART_LSR_BI)
+#define UART_IER_RDI    0x01    /* ERBFI: received data available */
+#define UART_IER_THRI   0x02    /* ETBEI: transmitter holding register empty */
+#define UART_IER_RLSI   0x04    /* ELSI: receiver line status */
+#define UART_IER_MSI    0x08    /* EDSSI: modem status */
 #define UART_IIR_NONE   0x01
+#define UART_IIR_MSI    0x00
 #define UART_IIR_THRI   0x02
 #define UART_IIR_RDI    0x04
+#define UART_IIR_RLSI   0x06
+#define UART_IIR_TIMEOUT 0x0c
 #define UART_IIR_FIFO   0xc0
 #define UART_FCR_ENABLE 0x01
 #define UART_FCR_CLR_RX 0x02
+#define UART_FCR_CLR_TX 0x04
+#define UART_MCR_DTR    0x01
+#define UART_MCR_RTS    0x02
+#define UART_MCR_OUT1   0x04
+#define UART_MCR_OUT2   0x08
 #define UART_MCR_LOOP   0x10
+#define UART_MSR_DCTS   0x01
+#define UART_MSR_DDSR   0x02
+#define UART_MSR_TERI   0x04
+#define UART_MSR_DDCD   0x08
 #define UART_MSR_CTS    0x10
 #define UART_MSR_DSR    0x20
 #define UART_MSR_RI     0x40
@@ -69,9 +92,13 @@ struct vmm_stop {
  * the newline, and is not NUL-terminated.
  */
 typedef void uart_line_sink(void *ctx, const char *line, size_t len);
+/* The UART's interrupt line as the PIC sees it (IRQ 4 for COM1): called
+ * with the new level whenever it changes. */
+typedef void uart_irq_fn(void *ctx, int level);
 
 struct uart16550 {
 	uint8_t ier, lcr, mcr, scr, fcr, dll, dlm, lsr_errors;
+	uint8_t msr_delta;              /* MSR bits 0-3, cleared by reading MSR */
 	bool thre_pending;              /* THR-empty interrupt not yet seen */
 	uint8_t rx[UART_RX_FIFO_BYTES];
 	unsigned rx_head, rx_count;
@@ -79,25 +106,43 @@ struct uart16550 {
 	size_t line_len;
 	uart_line_sink *sink;
 	void *sink_ctx;
-	uint64_t tx_bytes, rx_overruns;
+	uart_irq_fn *irq;
+	void *irq_ctx;
+	int irq_level;
+	uint64_t tx_bytes, rx_bytes, rx_overruns, irq_raises;
 };
 
 /*
  * Power-on state: transmitter empty (LSR = THRE | TEMT), no interrupts
  * enabled (IIR = 0x01), modem lines CTS, DSR, DCD asserted, divisor 12
- * (9600 baud). Guest output is transmitted at once: each byte written to
- * THR is buffered into a line, and a line goes to sink when the guest
- * writes '\n' (the '\n' and any '\r' are not passed on) or the buffer
- * fills. In loopback mode (MCR bit 4) THR feeds the receiver instead, and
- * MSR mirrors MCR, as the datasheet describes (probing drivers rely on it).
+ * (9600 baud), IRQ line low and connected to nothing. Guest output is
+ * transmitted at once: each byte written to THR is buffered into a line,
+ * and a line goes to sink when the guest writes '\n' (the '\n' and any '\r'
+ * are not passed on) or the buffer fills. In loopback mode (MCR bit 4) THR
+ * feeds the receiver instead, and MSR mirrors MCR, as the datasheet
+ * describes (probing drivers rely on it).
+ *
+ * Interrupts (datasheet Table IV): receiver line status (IER bit 2; OE in
+ * LSR, cleared by reading LSR) > received data (IER bit 0; IIR 0x04 with
+ * the FIFO at or above its trigger level, 0x0c "character timeout" while
+ * data waits below it) > THR empty (IER bit 1; set when THR empties and
+ * when ETBEI goes from 0 to 1, cleared by reading IIR while it is the
+ * source or by writing THR) > modem status (IER bit 3; MSR delta bits).
+ * The line reaches the PIC only with MCR bit 3 (OUT2) set and loopback
+ * off, as the PC's gate on OUT2 wires it.
  */
 void uart16550_init(struct uart16550 *u, uart_line_sink *sink, void *ctx);
+/* Connects the interrupt line; irq is called at once if the line is high. */
+void uart16550_connect_irq(struct uart16550 *u, uart_irq_fn *irq, void *ctx);
 uint8_t uart16550_read(struct uart16550 *u, unsigned offset);
 void uart16550_write(struct uart16550 *u, unsigned offset, uint8_t value);
 /* Passes a partial line on (end of a run). */
 void uart16550_flush(struct uart16550 *u);
-/* Console input for the guest; false (and LSR.OE) if the FIFO is full. */
+/* Console input for the guest; false (and LSR.OE) if the FIFO is full.
+ * The receiver buffers UART_RX_FIFO_BYTES whether or not FIFOs are on. */
 bool uart16550_receive(struct uart16550 *u, uint8_t byte);
+/* The level of the interrupt line at the PIC (0 or 1). */
+int uart16550_irq_level(const struct uart16550 *u);
 
 extern const struct bus_device_ops uart16550_bus_ops;   /* opaque: uart16550 */
 
