@@ -300,6 +300,112 @@ bool pit8254_out(const struct pit8254 *p, unsigned c);
 extern const struct bus_device_ops pit8254_bus_ops;     /* opaque: pit8254 */
 extern const struct bus_device_ops pit8254_port61_ops;  /* opaque: pit8254 */
 
+/* ---- dev_rtc146818.c: the MC146818 real-time clock and CMOS RAM ---------
+ *
+ * Ports 0x70 (index; bit 7 masks NMI, remembered for rtc_nmi_masked) and
+ * 0x71 (data) select one of 128 bytes: the time registers 0x00-0x09 in BCD
+ * or binary (register B bit 2) and 12- or 24-hour form (bit 1), registers
+ * A-D at 0x0a-0x0d, and battery-backed RAM with the PC/AT BIOS layout
+ * (rtc_set_memory_layout). Time is the VM's virtual clock in nanoseconds
+ * plus an offset to Unix time; the VMM calls rtc_advance() before guest
+ * accesses and when rtc_next_event() is due, and the RTC raises its IRQ
+ * (IRQ 8) through a callback: periodic (register A rate, B.PIE), alarm
+ * (B.AIE) and update-ended (B.UIE) interrupts, flags in register C, read
+ * clears them and lowers the line. UIP (A bit 7) is set in the 244 us
+ * before each second's update. Register B.SET or a divider reset (A bits
+ * 6-5 = 11) stops the time registers; the guest writes new values, and
+ * releasing SET restarts the clock from them (releasing the divider
+ * reset: the first update half a second later, as the datasheet says).
+ * Not modelled: the square-wave output (SQWE is stored), daylight saving
+ * (DSE is stored), divider time bases other than 32.768 kHz, the upper
+ * 128-byte bank of later chipsets. Calendar years 1970-2099.
+ */
+#define RTC_PORT                0x70
+#define RTC_NPORTS              2
+#define RTC_IRQ                 8
+#define RTC_CMOS_BYTES          128
+#define RTC_NEVER               UINT64_MAX
+
+#define RTC_SECONDS             0x00
+#define RTC_SECONDS_ALARM       0x01
+#define RTC_MINUTES             0x02
+#define RTC_MINUTES_ALARM       0x03
+#define RTC_HOURS               0x04
+#define RTC_HOURS_ALARM         0x05
+#define RTC_DAY_OF_WEEK         0x06
+#define RTC_DAY_OF_MONTH        0x07
+#define RTC_MONTH               0x08
+#define RTC_YEAR                0x09
+#define RTC_REG_A               0x0a
+#define RTC_REG_B               0x0b
+#define RTC_REG_C               0x0c
+#define RTC_REG_D               0x0d
+#define RTC_CENTURY             0x32    /* the IBM PC/AT's century byte */
+
+#define RTC_A_UIP               0x80
+#define RTC_A_DIVIDER           0x70
+#define RTC_A_RATE              0x0f
+#define RTC_B_SET               0x80
+#define RTC_B_PIE               0x40
+#define RTC_B_AIE               0x20
+#define RTC_B_UIE               0x10
+#define RTC_B_SQWE              0x08
+#define RTC_B_DM_BINARY         0x04
+#define RTC_B_24H               0x02
+#define RTC_B_DSE               0x01
+#define RTC_C_IRQF              0x80
+#define RTC_C_PF                0x40
+#define RTC_C_AF                0x20
+#define RTC_C_UF                0x10
+#define RTC_D_VRT               0x80
+#define RTC_ALARM_DONT_CARE     0xc0    /* alarm byte 11xxxxxx matches all */
+
+typedef void rtc_irq_fn(void *ctx, int level);
+
+struct rtc146818 {
+	uint8_t cmos[RTC_CMOS_BYTES];   /* time registers: last snapshot */
+	uint8_t index;
+	bool nmi_masked;
+	uint64_t now_ns;                /* the virtual clock, last advance */
+	uint64_t epoch_offset_ns;       /* Unix time in ns = now_ns + this */
+	rtc_irq_fn *irq;
+	void *irq_ctx;
+	int irq_level;
+	uint64_t reads, writes;         /* accesses to port 0x71 */
+	uint64_t updates, periodic_ticks, alarms; /* advances setting UF, PF, AF */
+	uint64_t irq_raises;
+};
+
+/* Power-on state at virtual time 0: the date and time of Unix time
+ * unix_seconds (read in BCD, 24-hour: register B = 0x02), register A =
+ * 0x26 (32.768 kHz divider, 1024 Hz periodic rate), C = 0, D = VRT, every
+ * interrupt disabled, NMI unmasked, CMOS RAM zero but for the century. */
+void rtc_init(struct rtc146818 *r, rtc_irq_fn *irq, void *ctx, uint64_t unix_seconds);
+/* Moves the clock to now_ns (never backward), setting UF, PF and AF for
+ * the updates, periodic ticks and alarm matches on the way. */
+void rtc_advance(struct rtc146818 *r, uint64_t now_ns);
+/* Virtual time of the next enabled interrupt (PIE, AIE, UIE), or RTC_NEVER. */
+uint64_t rtc_next_event(const struct rtc146818 *r);
+/* The Unix time the clock shows now (whole seconds). */
+uint64_t rtc_unix_seconds(const struct rtc146818 *r);
+bool rtc_nmi_masked(const struct rtc146818 *r);
+int rtc_irq_level(const struct rtc146818 *r);
+/* Index port and data port, as the guest reaches them. */
+uint8_t rtc_read(struct rtc146818 *r, unsigned port_offset);
+void rtc_write(struct rtc146818 *r, unsigned port_offset, uint8_t value);
+/*
+ * The BIOS memory bytes (IBM PC/AT technical reference, CMOS map; the
+ * conventions QEMU and SeaBIOS follow): 0x15-0x16 base memory 640 KiB,
+ * 0x17-0x18 and 0x30-0x31 KiB above 1 MiB (at most 0xffff), 0x34-0x35
+ * 64 KiB units above 16 MiB below 4 GiB, 0x5b-0x5d 64 KiB units above
+ * 4 GiB; then the checksum of 0x10-0x2d at 0x2e-0x2f.
+ */
+void rtc_set_memory_layout(struct rtc146818 *r, uint64_t below_4g, uint64_t above_4g);
+/* The same for ram_bytes of RAM from address 0, split at 4 GiB. */
+void rtc_set_memory_size(struct rtc146818 *r, uint64_t ram_bytes);
+
+extern const struct bus_device_ops rtc146818_bus_ops;   /* opaque: rtc146818 */
+
 /* ---- dev_mmiotest.c: the MMIO test device -------------------------------
  *
  * A 4 KiB register file at guest-physical MMIOTEST_GPA that the test
