@@ -406,6 +406,88 @@ void rtc_set_memory_size(struct rtc146818 *r, uint64_t ram_bytes);
 
 extern const struct bus_device_ops rtc146818_bus_ops;   /* opaque: rtc146818 */
 
+/* ---- dev_i8042.c: the 8042 keyboard controller, no devices attached -----
+ *
+ * Port 0x60 (data) and 0x64 (status on read, command on write), as on a
+ * PS/2 PC with neither keyboard nor mouse plugged in: the controller
+ * itself answers (self test 0x55, interface tests 0, the command byte and
+ * its RAM, the output port, the aux loopback 0xd3 and kbd echo 0xd2), so
+ * Linux's i8042 driver finds a controller; a byte for the keyboard (a data
+ * write with no command pending) or for the mouse (0xd4) finds no device,
+ * and the controller answers as hardware does after its 15 ms wait: 0xfe
+ * with the timeout bit (status bit 6) set, at once, so the atkbd and
+ * psmouse probes fail fast instead of waiting out their own timeouts.
+ * Output bytes queue (I8042_QUEUE_BYTES); IRQ 1 is high while a keyboard
+ * byte waits with command byte bit 0 set, IRQ 12 likewise for an aux byte
+ * and bit 1. Pulsing the reset line (commands 0xf0-0xff with bit 0 clear,
+ * 0xfe being the usual one, or 0xd1 with output port bit 0 clear) calls
+ * the reset callback: Linux's `reboot` (BOOT_KBD) ends up there. A20
+ * (output port bit 1) is stored, not enforced. The input buffer is always
+ * empty (IBF clear): commands take effect at once.
+ */
+#define I8042_DATA_PORT         0x60
+#define I8042_CMD_PORT          0x64
+#define I8042_KBD_IRQ           1
+#define I8042_AUX_IRQ           12
+#define I8042_QUEUE_BYTES       16
+#define I8042_RAM_BYTES         32
+
+#define I8042_STR_OBF           0x01
+#define I8042_STR_IBF           0x02
+#define I8042_STR_SYS           0x04
+#define I8042_STR_CMD           0x08    /* last write went to 0x64 */
+#define I8042_STR_UNLOCKED      0x10    /* keyboard not inhibited */
+#define I8042_STR_AUXDATA       0x20
+#define I8042_STR_TIMEOUT       0x40
+#define I8042_STR_PARITY        0x80
+
+#define I8042_CTR_KBDINT        0x01
+#define I8042_CTR_AUXINT        0x02
+#define I8042_CTR_SYS           0x04
+#define I8042_CTR_KBDDIS        0x10
+#define I8042_CTR_AUXDIS        0x20
+#define I8042_CTR_XLATE         0x40
+
+#define I8042_NO_DEVICE         0xfe    /* the timeout answer */
+
+/* Line irq (I8042_KBD_IRQ or I8042_AUX_IRQ) changed to level. */
+typedef void i8042_irq_fn(void *ctx, unsigned irq, int level);
+
+struct i8042_byte {
+	uint8_t data;
+	uint8_t status;                 /* I8042_STR_AUXDATA, _TIMEOUT */
+};
+
+struct i8042 {
+	uint8_t ram[I8042_RAM_BYTES];   /* ram[0] is the command byte (CTR) */
+	uint8_t output_port;
+	uint8_t pending;                /* command waiting for its data byte */
+	bool last_was_command;
+	struct i8042_byte queue[I8042_QUEUE_BYTES];
+	unsigned head, count;
+	uint8_t last_data;              /* port 0x60 reads it when empty */
+	int kbd_level, aux_level;
+	i8042_irq_fn *irq;
+	void *irq_ctx;
+	dev_reset_fn *reset;
+	void *reset_ctx;
+	uint64_t commands, unknown_commands, device_writes, resets, dropped;
+};
+
+/* The state a BIOS leaves: command byte 0x65 (translation, system flag,
+ * keyboard interrupt on, aux interface disabled), output port 0xcf (reset
+ * high, A20 on), nothing queued. */
+void i8042_init(struct i8042 *k, i8042_irq_fn *irq, void *irq_ctx,
+		dev_reset_fn *reset, void *reset_ctx);
+uint8_t i8042_read_status(const struct i8042 *k);
+uint8_t i8042_read_data(struct i8042 *k);
+void i8042_write_command(struct i8042 *k, uint8_t cmd);
+void i8042_write_data(struct i8042 *k, uint8_t value);
+
+/* One port each, at 0x60 and 0x64 (0x61 in between is the PIT's port B). */
+extern const struct bus_device_ops i8042_data_ops;      /* opaque: i8042 */
+extern const struct bus_device_ops i8042_cmd_ops;       /* opaque: i8042 */
+
 /* ---- dev_mmiotest.c: the MMIO test device -------------------------------
  *
  * A 4 KiB register file at guest-physical MMIOTEST_GPA that the test
