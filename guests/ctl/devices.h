@@ -488,6 +488,51 @@ void i8042_write_data(struct i8042 *k, uint8_t value);
 extern const struct bus_device_ops i8042_data_ops;      /* opaque: i8042 */
 extern const struct bus_device_ops i8042_cmd_ops;       /* opaque: i8042 */
 
+/* ---- dev_pci_cfg.c: PCI configuration mechanism 1, no devices -----------
+ *
+ * Ports 0xcf8-0xcff (PCI Local Bus Specification 3.0, 3.2.2.3.2): a
+ * doubleword access at 0xcf8 reads and writes CONFIG_ADDRESS (bit 31
+ * enable, bus 23-16, device 15-11, function 10-8, register 7-2; bits
+ * 30-24 and 1-0 read 0), and 0xcfc-0xcff is CONFIG_DATA, 1, 2 or 4 bytes
+ * at any offset. There are no devices: every configuration read returns
+ * all ones (vendor ID 0xffff) and writes are dropped, counted; with bit 31
+ * clear the data port is an empty ISA address (all ones, as well). Byte
+ * and word accesses to 0xcf8-0xcfb are not CONFIG_ADDRESS (they pass to
+ * ISA on Intel chipsets: ones, writes dropped), except 0xcf9, the reset
+ * control register (Intel ICH/PCH datasheets, "Reset Control Register"):
+ * bits 1 (SYS_RST) and 3 (FULL_RST) are stored, and bit 2 (RST_CPU)
+ * going from 0 to 1 resets the machine through the callback, as Linux's
+ * BOOT_CF9 reboot writes it. Linux's pci_check_type1 sees mechanism 1
+ * (0xcf8 reads back 0x80000000) but then wants a host bridge or a
+ * DMI BIOS year >= 2001 (pci_sanity_check), unless booted with
+ * pci=nochecks; without them it reports no PCI config access.
+ */
+#define PCI_CFG_PORT            0xcf8
+#define PCI_CFG_NPORTS          8
+#define PCI_CFG_DATA            4       /* offset of 0xcfc */
+#define PCI_CFG_RESET_CONTROL   1       /* offset of 0xcf9 */
+#define PCI_CFG_ENABLE          0x80000000u
+#define PCI_CFG_ADDRESS_MASK    0x80fffffcu
+#define PCI_RCR_SYS_RST         0x02
+#define PCI_RCR_RST_CPU         0x04
+#define PCI_RCR_FULL_RST        0x08
+
+struct pci_cfg {
+	uint32_t address;               /* CONFIG_ADDRESS */
+	uint8_t reset_control;          /* 0xcf9 */
+	dev_reset_fn *reset;
+	void *reset_ctx;
+	uint64_t config_reads, config_writes;   /* with bit 31 set */
+	uint64_t disabled_accesses, resets;
+};
+
+void pci_cfg_init(struct pci_cfg *p, dev_reset_fn *reset, void *reset_ctx);
+/* offset 0-7 from 0xcf8, size 1, 2 or 4; the value in the low size bytes. */
+uint32_t pci_cfg_read(struct pci_cfg *p, unsigned offset, unsigned size);
+void pci_cfg_write(struct pci_cfg *p, unsigned offset, unsigned size, uint32_t value);
+
+extern const struct bus_device_ops pci_cfg_bus_ops;     /* opaque: pci_cfg */
+
 /* ---- dev_mmiotest.c: the MMIO test device -------------------------------
  *
  * A 4 KiB register file at guest-physical MMIOTEST_GPA that the test
