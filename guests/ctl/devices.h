@@ -1,10 +1,12 @@
 /*
  * Device models of the control partition's VMM: a 16550 UART, QEMU's
  * isa-debug-exit, the POST-code port 0x80, the two 8259A interrupt
- * controllers, the 8254 interval timer (with port 0x61) and an MMIO test
- * device. Each is a register model behind struct bus_device_ops
- * (io_bus.h); vm.c attaches them to a VM's IO and MMIO buses at the usual
- * PC addresses (the MMIO test device at MMIOTEST_GPA).
+ * controllers, the 8254 interval timer (with port 0x61), an MMIO test
+ * device, and the PC devices Linux probes: the MC146818 RTC/CMOS, the 8042
+ * keyboard controller and PCI configuration mechanism 1 (with the reset
+ * control register at 0xcf9). Each is a register model behind struct
+ * bus_device_ops (io_bus.h); vm.c attaches them to a VM's IO and MMIO
+ * buses at the usual PC addresses (the MMIO test device at MMIOTEST_GPA).
  *
  * Pure logic: builds for the control partition and the host unit tests.
  */
