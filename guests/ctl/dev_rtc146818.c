@@ -245,32 +245,53 @@ static uint64_t next_tick_after(uint64_t e, uint64_t period)
 	return sec * NS_PER_SEC + (next * NS_PER_SEC + TICKS_PER_SEC - 1) / TICKS_PER_SEC;
 }
 
-static bool alarm_field_matches(uint8_t alarm, unsigned value, unsigned decoded)
+/* The chip compares each alarm byte with the time register it stands
+ * for, as encoded (data sheet, "Alarm"); 11xxxxxx matches any value. */
+static bool alarm_byte_matches(uint8_t alarm, uint8_t time_register)
 {
-	return (alarm & RTC_ALARM_DONT_CARE) == RTC_ALARM_DONT_CARE || decoded == value;
+	return (alarm & RTC_ALARM_DONT_CARE) == RTC_ALARM_DONT_CARE || alarm == time_register;
 }
 
-static bool alarm_matches(const struct rtc146818 *r, uint64_t unix_seconds)
+static bool alarm_hour_minute_match(const struct rtc146818 *r, uint64_t unix_seconds)
 {
 	unsigned sod = (unsigned)(unix_seconds % SECONDS_PER_DAY);
-	uint8_t hours = r->cmos[RTC_HOURS_ALARM];
 
-	return alarm_field_matches(r->cmos[RTC_SECONDS_ALARM], sod % 60,
-				   from_reg(r, r->cmos[RTC_SECONDS_ALARM])) &&
-	       alarm_field_matches(r->cmos[RTC_MINUTES_ALARM], sod / 60 % 60,
-				   from_reg(r, r->cmos[RTC_MINUTES_ALARM])) &&
-	       alarm_field_matches(hours, sod / 3600, hour_from_reg(r, hours));
+	return alarm_byte_matches(r->cmos[RTC_MINUTES_ALARM], to_reg(r, sod / 60 % 60)) &&
+	       alarm_byte_matches(r->cmos[RTC_HOURS_ALARM], hour_to_reg(r, sod / 3600));
 }
 
-/* The first second in (from, to] the alarm matches, or 0. A day holds
- * every hour, minute and second, so the last day of the span suffices. */
+/* The second of each minute the alarm wants: 0-59, -1 for any, 60 for
+ * none (a byte no seconds register ever holds). */
+static int alarm_second(const struct rtc146818 *r)
+{
+	uint8_t alarm = r->cmos[RTC_SECONDS_ALARM];
+	unsigned s = from_reg(r, alarm);
+
+	if ((alarm & RTC_ALARM_DONT_CARE) == RTC_ALARM_DONT_CARE)
+		return -1;
+	return s < 60 && to_reg(r, s) == alarm ? (int)s : 60;
+}
+
+/* The first second in (from, to] the alarm matches, or 0: one candidate
+ * per minute, and a day holds every hour and minute, so at most the last
+ * day of the span is searched (1441 minutes). */
 static uint64_t first_alarm(const struct rtc146818 *r, uint64_t from, uint64_t to)
 {
-	if (to - from > SECONDS_PER_DAY)
-		from = to - SECONDS_PER_DAY;
-	for (uint64_t s = from + 1; s <= to; s++)
-		if (alarm_matches(r, s))
+	int want = alarm_second(r);
+	uint64_t start = to - from > SECONDS_PER_DAY ? to - SECONDS_PER_DAY + 1 : from + 1;
+
+	if (want == 60)
+		return 0;
+	for (uint64_t minute = start - start % 60; minute <= to; minute += 60) {
+		uint64_t s = want < 0 ? (minute > start ? minute : start) : minute + (unsigned)want;
+
+		if (s < start)
+			continue;
+		if (s > to)
+			break;
+		if (alarm_hour_minute_match(r, s))
 			return s;
+	}
 	return 0;
 }
 

@@ -313,6 +313,17 @@ static void test_rtc_alarm_interrupt(void **state)
 	assert_int_equal(rtc_next_event(&r), (11 + 86400) * SEC);
 	cmos_put(&r, RTC_HOURS_ALARM, 0x10);    /* 10 AM: 11:46:49 later */
 	assert_int_equal(rtc_next_event(&r), (86400 + 12 * 3600 - 13 * 60 - 20) * SEC);
+	/* a byte no seconds register holds (75, or 0x1a in BCD) never matches */
+	cmos_put(&r, RTC_SECONDS_ALARM, 0x75);
+	assert_int_equal(rtc_next_event(&r), RTC_NEVER);
+	cmos_put(&r, RTC_SECONDS_ALARM, 0x1a);
+	assert_int_equal(rtc_next_event(&r), RTC_NEVER);
+	/* binary, 24-hour: the bytes compare in binary; 22:13:00 tomorrow */
+	cmos_put(&r, RTC_REG_B, RTC_B_AIE | RTC_B_24H | RTC_B_DM_BINARY);
+	cmos_put(&r, RTC_SECONDS_ALARM, 0);
+	cmos_put(&r, RTC_MINUTES_ALARM, 13);
+	cmos_put(&r, RTC_HOURS_ALARM, 22);
+	assert_int_equal(rtc_next_event(&r), (2 * 86400 - 20) * SEC);
 	assert_int_equal(r.alarms, 2);
 }
 
