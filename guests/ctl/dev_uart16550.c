@@ -253,8 +253,15 @@ static void write_ier(struct uart16550 *u, uint8_t value)
 
 static void write_fcr(struct uart16550 *u, uint8_t value)
 {
-	/* Changing FCR bit 0 resets both FIFOs (datasheet, FCR). */
-	if ((value & UART_FCR_CLR_RX) || ((value ^ u->fcr) & UART_FCR_ENABLE))
+	/* The other bits are programmed only with bit 0 set, and changing
+	 * bit 0 resets both FIFOs (datasheet, FCR). */
+	if ((value ^ u->fcr) & UART_FCR_ENABLE)
+		u->rx_head = u->rx_count = 0;
+	if (!(value & UART_FCR_ENABLE)) {
+		u->fcr = 0;
+		return;
+	}
+	if (value & UART_FCR_CLR_RX)
 		u->rx_head = u->rx_count = 0;
 	u->fcr = value & 0xc9;          /* enable, DMA mode, trigger */
 }

@@ -329,7 +329,13 @@ static void test_uart_rx_trigger_and_timeout(void **state)
 	assert_int_equal(uart16550_read(&u, UART_LSR), 0x60);
 	uart16550_receive(&u, 'c');
 	assert_int_equal(uart16550_read(&u, UART_IIR), UART_IIR_RDI);
-	assert_int_equal(u.rx_bytes, 4 + 14 + 8 + 1);
+	/* without bit 0, the other FCR bits are not programmed */
+	uart16550_write(&u, UART_FCR, 0xc2);
+	assert_int_equal(uart16550_read(&u, UART_LSR), 0x61);   /* not cleared */
+	uart16550_write(&u, UART_FCR, 0x01);    /* FIFOs on: trigger 1 */
+	uart16550_receive(&u, 'd');
+	assert_int_equal(uart16550_read(&u, UART_IIR), 0xc4);
+	assert_int_equal(u.rx_bytes, 4 + 14 + 8 + 1 + 1);
 }
 
 static void test_uart_interrupt_priority(void **state)
