@@ -82,6 +82,9 @@ $(CTL_TEST_OUT)/test_devices:  $(CTL_DIR)/dev_uart16550.c $(CTL_DIR)/dev_debugex
 $(CTL_TEST_OUT)/test_pic_pit:  $(CTL_DIR)/dev_pic8259.c $(CTL_DIR)/dev_pit8254.c \
                                $(CTL_DIR)/dev_mmiotest.c $(CTL_DIR)/io_bus.c
 $(CTL_TEST_OUT)/test_apic:     $(CTL_DIR)/dev_lapic.c $(CTL_DIR)/dev_ioapic.c
+$(CTL_TEST_OUT)/test_rtc:      $(CTL_DIR)/dev_rtc146818.c $(CTL_DIR)/io_bus.c
+$(CTL_TEST_OUT)/test_i8042:    $(CTL_DIR)/dev_i8042.c $(CTL_DIR)/io_bus.c
+$(CTL_TEST_OUT)/test_pci_cfg:  $(CTL_DIR)/dev_pci_cfg.c $(CTL_DIR)/io_bus.c
 $(CTL_TEST_OUT)/test_string_io: $(CTL_DIR)/string_io.c
 $(CTL_TEST_OUT)/test_multiboot: $(CTL_DIR)/load_multiboot.c $(CTL_DIR)/load_flat.c
 $(CTL_TEST_OUT)/test_cpu_mode: $(CTL_DIR)/cpu_mode.c $(CTL_DIR)/load_flat.c
@@ -91,7 +94,8 @@ $(CTL_TEST_OUT)/test_image_kind: $(CTL_DIR)/image_kind.c
 CTL_VMM_SRCS := $(addprefix $(CTL_DIR)/,kvm_client.c kvm_names.c vm.c vmm_run.c vmm_clock.c \
                   vmm_report.c vmm_irq.c vmm_trace.c guest_mem.c string_io.c io_bus.c \
                   dev_uart16550.c dev_debugexit.c dev_port80.c dev_pic8259.c \
-                  dev_pit8254.c dev_mmiotest.c) $(CTL_DIR)/tests/fake_kvm.c
+                  dev_pit8254.c dev_mmiotest.c dev_rtc146818.c dev_i8042.c \
+                  dev_pci_cfg.c) $(CTL_DIR)/tests/fake_kvm.c
 $(CTL_TEST_OUT)/test_kvm_client: $(CTL_DIR)/kvm_client.c $(CTL_DIR)/kvm_names.c \
                                  $(CTL_DIR)/tests/fake_kvm.c
 $(CTL_TEST_OUT)/test_vmm_run:  $(CTL_VMM_SRCS)

@@ -1,10 +1,12 @@
 /*
  * Device models of the control partition's VMM: a 16550 UART, QEMU's
  * isa-debug-exit, the POST-code port 0x80, the two 8259A interrupt
- * controllers, the 8254 interval timer (with port 0x61) and an MMIO test
- * device. Each is a register model behind struct bus_device_ops
- * (io_bus.h); vm.c attaches them to a VM's IO and MMIO buses at the usual
- * PC addresses (the MMIO test device at MMIOTEST_GPA).
+ * controllers, the 8254 interval timer (with port 0x61), an MMIO test
+ * device, and the PC devices Linux probes: the MC146818 RTC/CMOS, the 8042
+ * keyboard controller and PCI configuration mechanism 1 (with the reset
+ * control register at 0xcf9). Each is a register model behind struct
+ * bus_device_ops (io_bus.h); vm.c attaches them to a VM's IO and MMIO
+ * buses at the usual PC addresses (the MMIO test device at MMIOTEST_GPA).
  *
  * Pure logic: builds for the control partition and the host unit tests.
  */
@@ -24,9 +26,14 @@ struct vmm_stop {
 	uint32_t status;
 };
 
+/* A device's request to reset the machine (the 8042's reset line, the
+ * reset control register at 0xcf9): the VMM ends the run, as a reboot. */
+typedef void dev_reset_fn(void *ctx);
+
 /* ---- dev_uart16550.c: 16550A UART (PC16550D datasheet, section 8) ------- */
 
 #define UART_COM1_BASE          0x3f8
+#define UART_COM1_IRQ           4
 #define UART_NPORTS             8
 #define UART_LINE_BYTES         256     /* longest forwarded line */
 #define UART_RX_FIFO_BYTES      16
@@ -48,17 +55,35 @@ struct vmm_stop {
 #define UART_LCR_DLAB   0x80
 #define UART_LSR_DR     0x01
 #define UART_LSR_OE     0x02
+#define UART_LSR_PE     0x04
+#define UART_LSR_FE     0x08
+#define UART_LSR_BI     0x10
 #define UART_LSR_THRE   0x20
 #define UART_LSR_TEMT   0x40
-#define UART_IER_RDI    0x01
-#define UART_IER_THRI   0x02
+#define UART_LSR_ERRORS (UART_LSR_OE | UART_LSR_PE | UART_LSR_FE | UART_LSR_BI)
+#define UART_IER_RDI    0x01    /* ERBFI: received data available */
+#define UART_IER_THRI   0x02    /* ETBEI: transmitter holding register empty */
+#define UART_IER_RLSI   0x04    /* ELSI: receiver line status */
+#define UART_IER_MSI    0x08    /* EDSSI: modem status */
 #define UART_IIR_NONE   0x01
+#define UART_IIR_MSI    0x00
 #define UART_IIR_THRI   0x02
 #define UART_IIR_RDI    0x04
+#define UART_IIR_RLSI   0x06
+#define UART_IIR_TIMEOUT 0x0c
 #define UART_IIR_FIFO   0xc0
 #define UART_FCR_ENABLE 0x01
 #define UART_FCR_CLR_RX 0x02
+#define UART_FCR_CLR_TX 0x04
+#define UART_MCR_DTR    0x01
+#define UART_MCR_RTS    0x02
+#define UART_MCR_OUT1   0x04
+#define UART_MCR_OUT2   0x08
 #define UART_MCR_LOOP   0x10
+#define UART_MSR_DCTS   0x01
+#define UART_MSR_DDSR   0x02
+#define UART_MSR_TERI   0x04
+#define UART_MSR_DDCD   0x08
 #define UART_MSR_CTS    0x10
 #define UART_MSR_DSR    0x20
 #define UART_MSR_RI     0x40
@@ -69,9 +94,13 @@ struct vmm_stop {
  * the newline, and is not NUL-terminated.
  */
 typedef void uart_line_sink(void *ctx, const char *line, size_t len);
+/* The UART's interrupt line as the PIC sees it (IRQ 4 for COM1): called
+ * with the new level whenever it changes. */
+typedef void uart_irq_fn(void *ctx, int level);
 
 struct uart16550 {
 	uint8_t ier, lcr, mcr, scr, fcr, dll, dlm, lsr_errors;
+	uint8_t msr_delta;              /* MSR bits 0-3, cleared by reading MSR */
 	bool thre_pending;              /* THR-empty interrupt not yet seen */
 	uint8_t rx[UART_RX_FIFO_BYTES];
 	unsigned rx_head, rx_count;
@@ -79,25 +108,43 @@ struct uart16550 {
 	size_t line_len;
 	uart_line_sink *sink;
 	void *sink_ctx;
-	uint64_t tx_bytes, rx_overruns;
+	uart_irq_fn *irq;
+	void *irq_ctx;
+	int irq_level;
+	uint64_t tx_bytes, rx_bytes, rx_overruns, irq_raises;
 };
 
 /*
  * Power-on state: transmitter empty (LSR = THRE | TEMT), no interrupts
  * enabled (IIR = 0x01), modem lines CTS, DSR, DCD asserted, divisor 12
- * (9600 baud). Guest output is transmitted at once: each byte written to
- * THR is buffered into a line, and a line goes to sink when the guest
- * writes '\n' (the '\n' and any '\r' are not passed on) or the buffer
- * fills. In loopback mode (MCR bit 4) THR feeds the receiver instead, and
- * MSR mirrors MCR, as the datasheet describes (probing drivers rely on it).
+ * (9600 baud), IRQ line low and connected to nothing. Guest output is
+ * transmitted at once: each byte written to THR is buffered into a line,
+ * and a line goes to sink when the guest writes '\n' (the '\n' and any '\r'
+ * are not passed on) or the buffer fills. In loopback mode (MCR bit 4) THR
+ * feeds the receiver instead, and MSR mirrors MCR, as the datasheet
+ * describes (probing drivers rely on it).
+ *
+ * Interrupts (datasheet Table IV): receiver line status (IER bit 2; OE in
+ * LSR, cleared by reading LSR) > received data (IER bit 0; IIR 0x04 with
+ * the FIFO at or above its trigger level, 0x0c "character timeout" while
+ * data waits below it) > THR empty (IER bit 1; set when THR empties and
+ * when ETBEI goes from 0 to 1, cleared by reading IIR while it is the
+ * source or by writing THR) > modem status (IER bit 3; MSR delta bits).
+ * The line reaches the PIC only with MCR bit 3 (OUT2) set and loopback
+ * off, as the PC's gate on OUT2 wires it.
  */
 void uart16550_init(struct uart16550 *u, uart_line_sink *sink, void *ctx);
+/* Connects the interrupt line; irq is called at once if the line is high. */
+void uart16550_connect_irq(struct uart16550 *u, uart_irq_fn *irq, void *ctx);
 uint8_t uart16550_read(struct uart16550 *u, unsigned offset);
 void uart16550_write(struct uart16550 *u, unsigned offset, uint8_t value);
 /* Passes a partial line on (end of a run). */
 void uart16550_flush(struct uart16550 *u);
-/* Console input for the guest; false (and LSR.OE) if the FIFO is full. */
+/* Console input for the guest; false (and LSR.OE) if the FIFO is full.
+ * The receiver buffers UART_RX_FIFO_BYTES whether or not FIFOs are on. */
 bool uart16550_receive(struct uart16550 *u, uint8_t byte);
+/* The level of the interrupt line at the PIC (0 or 1). */
+int uart16550_irq_level(const struct uart16550 *u);
 
 extern const struct bus_device_ops uart16550_bus_ops;   /* opaque: uart16550 */
 
@@ -254,6 +301,239 @@ bool pit8254_out(const struct pit8254 *p, unsigned c);
 
 extern const struct bus_device_ops pit8254_bus_ops;     /* opaque: pit8254 */
 extern const struct bus_device_ops pit8254_port61_ops;  /* opaque: pit8254 */
+
+/* ---- dev_rtc146818.c: the MC146818 real-time clock and CMOS RAM ---------
+ *
+ * Ports 0x70 (index; bit 7 masks NMI, remembered for rtc_nmi_masked) and
+ * 0x71 (data) select one of 128 bytes: the time registers 0x00-0x09 in BCD
+ * or binary (register B bit 2) and 12- or 24-hour form (bit 1), registers
+ * A-D at 0x0a-0x0d, and battery-backed RAM with the PC/AT BIOS layout
+ * (rtc_set_memory_layout). Time is the VM's virtual clock in nanoseconds
+ * plus an offset to Unix time; the VMM calls rtc_advance() before guest
+ * accesses and when rtc_next_event() is due, and the RTC raises its IRQ
+ * (IRQ 8) through a callback: periodic (register A rate, B.PIE), alarm
+ * (B.AIE) and update-ended (B.UIE) interrupts, flags in register C, read
+ * clears them and lowers the line. UIP (A bit 7) is set in the 244 us
+ * before each second's update. Register B.SET or a divider reset (A bits
+ * 6-5 = 11) stops the time registers; the guest writes new values, and
+ * releasing SET restarts the clock from them (releasing the divider
+ * reset: the first update half a second later, as the datasheet says).
+ * Not modelled: the square-wave output (SQWE is stored), daylight saving
+ * (DSE is stored), divider time bases other than 32.768 kHz, the upper
+ * 128-byte bank of later chipsets. Calendar years 1970-2099.
+ */
+#define RTC_PORT                0x70
+#define RTC_NPORTS              2
+#define RTC_IRQ                 8
+#define RTC_CMOS_BYTES          128
+#define RTC_NEVER               UINT64_MAX
+
+#define RTC_SECONDS             0x00
+#define RTC_SECONDS_ALARM       0x01
+#define RTC_MINUTES             0x02
+#define RTC_MINUTES_ALARM       0x03
+#define RTC_HOURS               0x04
+#define RTC_HOURS_ALARM         0x05
+#define RTC_DAY_OF_WEEK         0x06
+#define RTC_DAY_OF_MONTH        0x07
+#define RTC_MONTH               0x08
+#define RTC_YEAR                0x09
+#define RTC_REG_A               0x0a
+#define RTC_REG_B               0x0b
+#define RTC_REG_C               0x0c
+#define RTC_REG_D               0x0d
+#define RTC_CENTURY             0x32    /* the IBM PC/AT's century byte */
+
+#define RTC_A_UIP               0x80
+#define RTC_A_DIVIDER           0x70
+#define RTC_A_RATE              0x0f
+#define RTC_B_SET               0x80
+#define RTC_B_PIE               0x40
+#define RTC_B_AIE               0x20
+#define RTC_B_UIE               0x10
+#define RTC_B_SQWE              0x08
+#define RTC_B_DM_BINARY         0x04
+#define RTC_B_24H               0x02
+#define RTC_B_DSE               0x01
+#define RTC_C_IRQF              0x80
+#define RTC_C_PF                0x40
+#define RTC_C_AF                0x20
+#define RTC_C_UF                0x10
+#define RTC_D_VRT               0x80
+#define RTC_ALARM_DONT_CARE     0xc0    /* alarm byte 11xxxxxx matches all */
+
+typedef void rtc_irq_fn(void *ctx, int level);
+
+struct rtc146818 {
+	uint8_t cmos[RTC_CMOS_BYTES];   /* time registers: last snapshot */
+	uint8_t index;
+	bool nmi_masked;
+	uint64_t now_ns;                /* the virtual clock, last advance */
+	uint64_t epoch_offset_ns;       /* Unix time in ns = now_ns + this */
+	rtc_irq_fn *irq;
+	void *irq_ctx;
+	int irq_level;
+	uint64_t reads, writes;         /* accesses to port 0x71 */
+	uint64_t updates, periodic_ticks, alarms; /* advances setting UF, PF, AF */
+	uint64_t irq_raises;
+};
+
+/* Power-on state at virtual time 0: the date and time of Unix time
+ * unix_seconds (read in BCD, 24-hour: register B = 0x02), register A =
+ * 0x26 (32.768 kHz divider, 1024 Hz periodic rate), C = 0, D = VRT, every
+ * interrupt disabled, NMI unmasked, CMOS RAM zero but for the century. */
+void rtc_init(struct rtc146818 *r, rtc_irq_fn *irq, void *ctx, uint64_t unix_seconds);
+/* Moves the clock to now_ns (never backward), setting UF, PF and AF for
+ * the updates, periodic ticks and alarm matches on the way. */
+void rtc_advance(struct rtc146818 *r, uint64_t now_ns);
+/* Virtual time of the next enabled interrupt (PIE, AIE, UIE), or RTC_NEVER. */
+uint64_t rtc_next_event(const struct rtc146818 *r);
+/* The Unix time the clock shows now (whole seconds). */
+uint64_t rtc_unix_seconds(const struct rtc146818 *r);
+bool rtc_nmi_masked(const struct rtc146818 *r);
+int rtc_irq_level(const struct rtc146818 *r);
+/* Index port and data port, as the guest reaches them. */
+uint8_t rtc_read(struct rtc146818 *r, unsigned port_offset);
+void rtc_write(struct rtc146818 *r, unsigned port_offset, uint8_t value);
+/*
+ * The BIOS memory bytes (IBM PC/AT technical reference, CMOS map; the
+ * conventions QEMU and SeaBIOS follow): 0x15-0x16 base memory 640 KiB,
+ * 0x17-0x18 and 0x30-0x31 KiB above 1 MiB (at most 0xffff), 0x34-0x35
+ * 64 KiB units above 16 MiB below 4 GiB, 0x5b-0x5d 64 KiB units above
+ * 4 GiB; then the checksum of 0x10-0x2d at 0x2e-0x2f.
+ */
+void rtc_set_memory_layout(struct rtc146818 *r, uint64_t below_4g, uint64_t above_4g);
+/* The same for ram_bytes of RAM from address 0, split at 4 GiB. */
+void rtc_set_memory_size(struct rtc146818 *r, uint64_t ram_bytes);
+
+extern const struct bus_device_ops rtc146818_bus_ops;   /* opaque: rtc146818 */
+
+/* ---- dev_i8042.c: the 8042 keyboard controller, no devices attached -----
+ *
+ * Port 0x60 (data) and 0x64 (status on read, command on write), as on a
+ * PS/2 PC with neither keyboard nor mouse plugged in: the controller
+ * itself answers (self test 0x55, interface tests 0, the command byte and
+ * its RAM, the output port, the aux loopback 0xd3 and kbd echo 0xd2), so
+ * Linux's i8042 driver finds a controller; a byte for the keyboard (a data
+ * write with no command pending) or for the mouse (0xd4) finds no device,
+ * and the controller answers as hardware does after its 15 ms wait: 0xfe
+ * with the timeout bit (status bit 6) set, at once, so the atkbd and
+ * psmouse probes fail fast instead of waiting out their own timeouts.
+ * Output bytes queue (I8042_QUEUE_BYTES); IRQ 1 is high while a keyboard
+ * byte waits with command byte bit 0 set, IRQ 12 likewise for an aux byte
+ * and bit 1. Pulsing the reset line (commands 0xf0-0xff with bit 0 clear,
+ * 0xfe being the usual one, or 0xd1 with output port bit 0 clear) calls
+ * the reset callback: Linux's `reboot` (BOOT_KBD) ends up there. A20
+ * (output port bit 1) is stored, not enforced. The input buffer is always
+ * empty (IBF clear): commands take effect at once.
+ */
+#define I8042_DATA_PORT         0x60
+#define I8042_CMD_PORT          0x64
+#define I8042_KBD_IRQ           1
+#define I8042_AUX_IRQ           12
+#define I8042_QUEUE_BYTES       16
+#define I8042_RAM_BYTES         32
+
+#define I8042_STR_OBF           0x01
+#define I8042_STR_IBF           0x02
+#define I8042_STR_SYS           0x04
+#define I8042_STR_CMD           0x08    /* last write went to 0x64 */
+#define I8042_STR_UNLOCKED      0x10    /* keyboard not inhibited */
+#define I8042_STR_AUXDATA       0x20
+#define I8042_STR_TIMEOUT       0x40
+#define I8042_STR_PARITY        0x80
+
+#define I8042_CTR_KBDINT        0x01
+#define I8042_CTR_AUXINT        0x02
+#define I8042_CTR_SYS           0x04
+#define I8042_CTR_KBDDIS        0x10
+#define I8042_CTR_AUXDIS        0x20
+#define I8042_CTR_XLATE         0x40
+
+#define I8042_NO_DEVICE         0xfe    /* the timeout answer */
+
+/* Line irq (I8042_KBD_IRQ or I8042_AUX_IRQ) changed to level. */
+typedef void i8042_irq_fn(void *ctx, unsigned irq, int level);
+
+struct i8042_byte {
+	uint8_t data;
+	uint8_t status;                 /* I8042_STR_AUXDATA, _TIMEOUT */
+};
+
+struct i8042 {
+	uint8_t ram[I8042_RAM_BYTES];   /* ram[0] is the command byte (CTR) */
+	uint8_t output_port;
+	uint8_t pending;                /* command waiting for its data byte */
+	bool last_was_command;
+	struct i8042_byte queue[I8042_QUEUE_BYTES];
+	unsigned head, count;
+	uint8_t last_data;              /* port 0x60 reads it when empty */
+	int kbd_level, aux_level;
+	i8042_irq_fn *irq;
+	void *irq_ctx;
+	dev_reset_fn *reset;
+	void *reset_ctx;
+	uint64_t commands, unknown_commands, device_writes, resets, dropped;
+};
+
+/* The state a BIOS leaves: command byte 0x65 (translation, system flag,
+ * keyboard interrupt on, aux interface disabled), output port 0xcf (reset
+ * high, A20 on), nothing queued. */
+void i8042_init(struct i8042 *k, i8042_irq_fn *irq, void *irq_ctx,
+		dev_reset_fn *reset, void *reset_ctx);
+uint8_t i8042_read_status(const struct i8042 *k);
+uint8_t i8042_read_data(struct i8042 *k);
+void i8042_write_command(struct i8042 *k, uint8_t cmd);
+void i8042_write_data(struct i8042 *k, uint8_t value);
+
+/* One port each, at 0x60 and 0x64 (0x61 in between is the PIT's port B). */
+extern const struct bus_device_ops i8042_data_ops;      /* opaque: i8042 */
+extern const struct bus_device_ops i8042_cmd_ops;       /* opaque: i8042 */
+
+/* ---- dev_pci_cfg.c: PCI configuration mechanism 1, no devices -----------
+ *
+ * Ports 0xcf8-0xcff (PCI Local Bus Specification 3.0, 3.2.2.3.2): a
+ * doubleword access at 0xcf8 reads and writes CONFIG_ADDRESS (bit 31
+ * enable, bus 23-16, device 15-11, function 10-8, register 7-2; bits
+ * 30-24 and 1-0 read 0), and 0xcfc-0xcff is CONFIG_DATA, 1, 2 or 4 bytes
+ * at any offset. There are no devices: every configuration read returns
+ * all ones (vendor ID 0xffff) and writes are dropped, counted; with bit 31
+ * clear the data port is an empty ISA address (all ones, as well). Byte
+ * and word accesses to 0xcf8-0xcfb are not CONFIG_ADDRESS (they pass to
+ * ISA on Intel chipsets: ones, writes dropped), except 0xcf9, the reset
+ * control register (Intel ICH/PCH datasheets, "Reset Control Register"):
+ * bits 1 (SYS_RST) and 3 (FULL_RST) are stored, and bit 2 (RST_CPU)
+ * going from 0 to 1 resets the machine through the callback, as Linux's
+ * BOOT_CF9 reboot writes it. Linux's pci_check_type1 sees mechanism 1
+ * (0xcf8 reads back 0x80000000) but then wants a host bridge or a
+ * DMI BIOS year >= 2001 (pci_sanity_check), unless booted with
+ * pci=nochecks; without them it reports no PCI config access.
+ */
+#define PCI_CFG_PORT            0xcf8
+#define PCI_CFG_NPORTS          8
+#define PCI_CFG_DATA            4       /* offset of 0xcfc */
+#define PCI_CFG_RESET_CONTROL   1       /* offset of 0xcf9 */
+#define PCI_CFG_ENABLE          0x80000000u
+#define PCI_CFG_ADDRESS_MASK    0x80fffffcu
+#define PCI_RCR_SYS_RST         0x02
+#define PCI_RCR_RST_CPU         0x04
+#define PCI_RCR_FULL_RST        0x08
+
+struct pci_cfg {
+	uint32_t address;               /* CONFIG_ADDRESS */
+	uint8_t reset_control;          /* 0xcf9 */
+	dev_reset_fn *reset;
+	void *reset_ctx;
+	uint64_t config_reads, config_writes;   /* with bit 31 set */
+	uint64_t disabled_accesses, resets;
+};
+
+void pci_cfg_init(struct pci_cfg *p, dev_reset_fn *reset, void *reset_ctx);
+/* offset 0-7 from 0xcf8, size 1, 2 or 4; the value in the low size bytes. */
+uint32_t pci_cfg_read(struct pci_cfg *p, unsigned offset, unsigned size);
+void pci_cfg_write(struct pci_cfg *p, unsigned offset, unsigned size, uint32_t value);
+
+extern const struct bus_device_ops pci_cfg_bus_ops;     /* opaque: pci_cfg */
 
 /* ---- dev_mmiotest.c: the MMIO test device -------------------------------
  *

@@ -1,8 +1,10 @@
 /*
  * Host unit tests for the device models (guests/ctl/dev_*.c): the 16550's
  * registers (LSR THRE/TEMT, DLAB and the divisor latch, IER, IIR, LCR, MCR,
- * scratch, MSR, loopback) and its line buffering; the debug exit port;
- * port 0x80. `make test-ctl`.
+ * scratch, MSR and its delta bits, loopback), its line buffering and its
+ * interrupts (priorities, THR-empty rules, FIFO trigger and timeout, OUT2
+ * gating, the IRQ line's edges); the debug exit port; port 0x80.
+ * `make test-ctl`.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -159,10 +161,14 @@ static void test_uart_loopback_and_receive(void **state)
 	(void)state;
 	uart16550_init(&u, sink, &nlines);
 	/* Linux's 8250 probe: loopback with OUT2 and RTS, MSR mirrors */
+	/* (the delta bits report DSR falling; Linux masks MSR with 0xf0) */
 	uart16550_write(&u, UART_MCR, UART_MCR_LOOP | 0x0a);
-	assert_int_equal(uart16550_read(&u, UART_MSR), UART_MSR_DCD | UART_MSR_CTS);
+	assert_int_equal(uart16550_read(&u, UART_MSR),
+			 UART_MSR_DCD | UART_MSR_CTS | UART_MSR_DDSR);
 	uart16550_write(&u, UART_MCR, UART_MCR_LOOP | 0x05);
-	assert_int_equal(uart16550_read(&u, UART_MSR), UART_MSR_RI | UART_MSR_DSR);
+	assert_int_equal(uart16550_read(&u, UART_MSR),
+			 UART_MSR_RI | UART_MSR_DSR | UART_MSR_DDCD | UART_MSR_DDSR |
+			 UART_MSR_DCTS);
 	put(&u, "Z");
 	assert_int_equal(nlines, 0);            /* not transmitted */
 	assert_int_equal(u.tx_bytes, 0);
@@ -181,6 +187,200 @@ static void test_uart_loopback_and_receive(void **state)
 	/* FCR clears the receiver */
 	uart16550_write(&u, UART_FCR, UART_FCR_ENABLE | UART_FCR_CLR_RX);
 	assert_int_equal(uart16550_read(&u, UART_LSR), 0x60);
+}
+
+/* The IRQ line as the PIC sees it: every change, in order. */
+static int irq_trace[64];
+static int nirq;
+
+static void record_irq(void *ctx, int level)
+{
+	assert_ptr_equal(ctx, &nirq);
+	assert_true(nirq < (int)(sizeof(irq_trace) / sizeof(irq_trace[0])));
+	irq_trace[nirq++] = level;
+}
+
+static void uart_with_irq(struct uart16550 *u)
+{
+	uart16550_init(u, sink, &nlines);
+	nirq = 0;
+	uart16550_connect_irq(u, record_irq, &nirq);
+}
+
+static void test_uart_thre_interrupt(void **state)
+{
+	struct uart16550 u;
+
+	(void)state;
+	uart_with_irq(&u);
+	uart16550_write(&u, UART_MCR, UART_MCR_OUT2 | UART_MCR_DTR | UART_MCR_RTS);
+	assert_int_equal(nirq, 0);
+	/* ETBEI 0 -> 1 with THR empty: the line rises */
+	uart16550_write(&u, UART_IER, UART_IER_THRI);
+	assert_int_equal(uart16550_irq_level(&u), 1);
+	assert_int_equal(nirq, 1);
+	assert_int_equal(irq_trace[0], 1);
+	/* reading IIR with THRE the source clears it and lowers the line */
+	assert_int_equal(uart16550_read(&u, UART_IIR), UART_IIR_THRI);
+	assert_int_equal(uart16550_irq_level(&u), 0);
+	assert_int_equal(nirq, 2);
+	assert_int_equal(irq_trace[1], 0);
+	/* rewriting IER with ETBEI still set does not raise it again */
+	uart16550_write(&u, UART_IER, UART_IER_THRI);
+	assert_int_equal(uart16550_irq_level(&u), 0);
+	/* a byte written: THR empties again -> a rising edge */
+	put(&u, "x");
+	assert_int_equal(nirq, 3);
+	assert_int_equal(irq_trace[2], 1);
+	/* writing THR while the line is high: it drops and rises again */
+	put(&u, "y");
+	assert_int_equal(nirq, 5);
+	assert_int_equal(irq_trace[3], 0);
+	assert_int_equal(irq_trace[4], 1);
+	assert_int_equal(u.irq_raises, 3);
+	/* the 8250 driver's kick: ETBEI off, then on again */
+	uart16550_write(&u, UART_IER, 0);
+	assert_int_equal(uart16550_irq_level(&u), 0);
+	assert_int_equal(uart16550_read(&u, UART_IIR), UART_IIR_NONE);
+	uart16550_write(&u, UART_IER, UART_IER_THRI);
+	assert_int_equal(uart16550_irq_level(&u), 1);
+	assert_int_equal(nirq, 7);
+	/* reading LSR, MSR, SCR does not clear it */
+	uart16550_read(&u, UART_LSR);
+	uart16550_read(&u, UART_MSR);
+	assert_int_equal(uart16550_irq_level(&u), 1);
+	assert_int_equal(uart16550_read(&u, UART_IIR), UART_IIR_THRI);
+	assert_int_equal(uart16550_read(&u, UART_IIR), UART_IIR_NONE);
+}
+
+static void test_uart_out2_gates_irq(void **state)
+{
+	struct uart16550 u;
+
+	(void)state;
+	uart_with_irq(&u);
+	uart16550_write(&u, UART_IER, UART_IER_RDI);
+	assert_true(uart16550_receive(&u, 'k'));
+	/* pending (IIR says so) but OUT2 is off: the PIC sees nothing */
+	assert_int_equal(uart16550_irq_level(&u), 0);
+	assert_int_equal(nirq, 0);
+	uart16550_write(&u, UART_MCR, UART_MCR_OUT2);
+	assert_int_equal(uart16550_irq_level(&u), 1);
+	assert_int_equal(nirq, 1);
+	/* loopback forces OUT2 inactive */
+	uart16550_write(&u, UART_MCR, UART_MCR_OUT2 | UART_MCR_LOOP);
+	assert_int_equal(uart16550_irq_level(&u), 0);
+	assert_int_equal(uart16550_read(&u, UART_IIR), UART_IIR_RDI);
+	uart16550_write(&u, UART_MCR, UART_MCR_OUT2);
+	assert_int_equal(uart16550_irq_level(&u), 1);
+	/* reading the byte ends the request */
+	assert_int_equal(uart16550_read(&u, UART_RBR), 'k');
+	assert_int_equal(uart16550_irq_level(&u), 0);
+	assert_int_equal(nirq, 4);
+	assert_int_equal(irq_trace[3], 0);
+	/* connecting while the line is high reports it at once */
+	uart16550_receive(&u, 'm');
+	nirq = 0;
+	uart16550_connect_irq(&u, record_irq, &nirq);
+	assert_int_equal(nirq, 1);
+	assert_int_equal(irq_trace[0], 1);
+}
+
+static void test_uart_rx_trigger_and_timeout(void **state)
+{
+	struct uart16550 u;
+
+	(void)state;
+	uart_with_irq(&u);
+	uart16550_write(&u, UART_MCR, UART_MCR_OUT2);
+	uart16550_write(&u, UART_IER, UART_IER_RDI);
+	/* FIFOs on, trigger level 4 (FCR bits 7-6 = 01) */
+	uart16550_write(&u, UART_FCR, 0x41);
+	uart16550_receive(&u, '1');
+	assert_int_equal(uart16550_irq_level(&u), 1);
+	assert_int_equal(uart16550_read(&u, UART_IIR), 0xcc);   /* timeout */
+	uart16550_receive(&u, '2');
+	uart16550_receive(&u, '3');
+	assert_int_equal(uart16550_read(&u, UART_IIR), 0xcc);
+	uart16550_receive(&u, '4');
+	assert_int_equal(uart16550_read(&u, UART_IIR), 0xc4);   /* trigger */
+	assert_int_equal(uart16550_read(&u, UART_RBR), '1');
+	assert_int_equal(uart16550_read(&u, UART_IIR), 0xcc);
+	assert_int_equal(uart16550_irq_level(&u), 1);
+	uart16550_read(&u, UART_RBR);
+	uart16550_read(&u, UART_RBR);
+	assert_int_equal(uart16550_read(&u, UART_RBR), '4');
+	assert_int_equal(uart16550_read(&u, UART_IIR), 0xc1);
+	assert_int_equal(uart16550_irq_level(&u), 0);
+	/* trigger 14 (bits 11); 8 (bits 10); FIFOs off: every byte is RDA */
+	uart16550_write(&u, UART_FCR, 0xc1);
+	for (int i = 0; i < 13; i++)
+		uart16550_receive(&u, 'a');
+	assert_int_equal(uart16550_read(&u, UART_IIR), 0xcc);
+	uart16550_receive(&u, 'a');
+	assert_int_equal(uart16550_read(&u, UART_IIR), 0xc4);
+	uart16550_write(&u, UART_FCR, 0x83);    /* clear RX, trigger 8 */
+	assert_int_equal(uart16550_read(&u, UART_IIR), 0xc1);
+	for (int i = 0; i < 8; i++)
+		uart16550_receive(&u, 'b');
+	assert_int_equal(uart16550_read(&u, UART_IIR), 0xc4);
+	/* turning FIFOs off empties them */
+	uart16550_write(&u, UART_FCR, 0);
+	assert_int_equal(uart16550_read(&u, UART_LSR), 0x60);
+	uart16550_receive(&u, 'c');
+	assert_int_equal(uart16550_read(&u, UART_IIR), UART_IIR_RDI);
+	/* without bit 0, the other FCR bits are not programmed */
+	uart16550_write(&u, UART_FCR, 0xc2);
+	assert_int_equal(uart16550_read(&u, UART_LSR), 0x61);   /* not cleared */
+	uart16550_write(&u, UART_FCR, 0x01);    /* FIFOs on: trigger 1 */
+	uart16550_receive(&u, 'd');
+	assert_int_equal(uart16550_read(&u, UART_IIR), 0xc4);
+	assert_int_equal(u.rx_bytes, 4 + 14 + 8 + 1 + 1);
+}
+
+static void test_uart_interrupt_priority(void **state)
+{
+	struct uart16550 u;
+
+	(void)state;
+	uart_with_irq(&u);
+	uart16550_write(&u, UART_MCR, UART_MCR_OUT2);
+	uart16550_read(&u, UART_MSR);           /* MCR changed nothing outside loopback */
+	uart16550_write(&u, UART_FCR, 0x01);    /* FIFOs on, trigger 1 */
+	uart16550_write(&u, UART_IER, 0x0f);
+	assert_int_equal(uart16550_read(&u, UART_IIR), 0xc2);   /* THRE, now clear */
+	/* modem status: loopback with only OUT2: CTS, DSR fall, DCD = OUT2 */
+	uart16550_write(&u, UART_MCR, UART_MCR_OUT2 | UART_MCR_LOOP);
+	assert_int_equal(uart16550_read(&u, UART_IIR), 0xc0);
+	put(&u, "a");                           /* THRE again, RX one byte */
+	for (int i = 0; i < UART_RX_FIFO_BYTES; i++)
+		uart16550_receive(&u, 'z');     /* the 16th overruns */
+	/* line status > received data > THR empty > modem status */
+	assert_int_equal(uart16550_read(&u, UART_IIR), 0xc6);
+	assert_int_equal(uart16550_read(&u, UART_LSR), 0x63);   /* clears OE */
+	assert_int_equal(uart16550_read(&u, UART_IIR), 0xc4);
+	while (uart16550_read(&u, UART_LSR) & UART_LSR_DR)
+		uart16550_read(&u, UART_RBR);
+	assert_int_equal(uart16550_read(&u, UART_IIR), 0xc2);
+	assert_int_equal(uart16550_read(&u, UART_IIR), 0xc0);
+	/* CTS and DSR changed; reading MSR clears the deltas */
+	assert_int_equal(uart16550_read(&u, UART_MSR),
+			 UART_MSR_DCTS | UART_MSR_DDSR | UART_MSR_DCD);
+	assert_int_equal(uart16550_read(&u, UART_IIR), 0xc1);
+	/* RI's trailing edge only: OUT1 on (no TERI), then off (TERI) */
+	uart16550_write(&u, UART_MCR, UART_MCR_OUT2 | UART_MCR_LOOP | UART_MCR_OUT1);
+	assert_int_equal(uart16550_read(&u, UART_MSR), UART_MSR_RI | UART_MSR_DCD);
+	uart16550_write(&u, UART_MCR, UART_MCR_OUT2 | UART_MCR_LOOP);
+	assert_int_equal(uart16550_read(&u, UART_MSR), UART_MSR_TERI | UART_MSR_DCD);
+	/* with ELSI off, an overrun is in LSR but raises nothing */
+	uart16550_write(&u, UART_MCR, UART_MCR_OUT2);
+	uart16550_read(&u, UART_MSR);
+	uart16550_write(&u, UART_IER, 0);
+	for (int i = 0; i <= UART_RX_FIFO_BYTES; i++)
+		uart16550_receive(&u, 'q');
+	assert_int_equal(uart16550_read(&u, UART_IIR), 0xc1);
+	assert_int_equal(uart16550_irq_level(&u), 0);
+	assert_int_equal(uart16550_read(&u, UART_LSR), 0x63);
 }
 
 static void test_uart_on_bus(void **state)
@@ -251,6 +451,10 @@ int main(void)
 		cmocka_unit_test_setup(test_uart_long_line_splits, setup),
 		cmocka_unit_test_setup(test_uart_iir_thre, setup),
 		cmocka_unit_test_setup(test_uart_loopback_and_receive, setup),
+		cmocka_unit_test_setup(test_uart_thre_interrupt, setup),
+		cmocka_unit_test_setup(test_uart_out2_gates_irq, setup),
+		cmocka_unit_test_setup(test_uart_rx_trigger_and_timeout, setup),
+		cmocka_unit_test_setup(test_uart_interrupt_priority, setup),
 		cmocka_unit_test_setup(test_uart_on_bus, setup),
 		cmocka_unit_test(test_debugexit),
 		cmocka_unit_test(test_port80),
