@@ -301,6 +301,35 @@ static void test_run_delivers_keys_and_escape_stops(void **state)
 	assert_int_equal(vm->stats.eintr, 2);
 }
 
+/* A guest that exits all the time may never see the hypervisor's tick:
+ * keys are taken at ordinary exits too. */
+static long run_busy(struct kvm_run *run, int call)
+{
+	switch (call) {
+	case 0:
+		type("a", 1);
+		io_exit(run, KVM_EXIT_IO_IN, UART_COM1_BASE + UART_LSR, 0);
+		return 0;
+	case 1:
+		assert_int_equal(vm->uart.rx_count, 1);
+		type("\x1d", 1);
+		io_exit(run, KVM_EXIT_IO_IN, UART_COM1_BASE + UART_LSR, 0);
+		return 0;
+	default:
+		fail();
+		return 0;
+	}
+}
+
+static void test_keys_are_taken_at_every_exit(void **state)
+{
+	(void)state;
+	fake.run = run_busy;
+	assert_int_equal(vmm_run(vm), VMM_INTERRUPTED);
+	assert_int_equal(vm->stats.eintr, 0);
+	assert_int_equal(guest_reads(), 'a');
+}
+
 /* Detached (`step`), output waits for its line and Ctrl-C stops. */
 static long run_detached(struct kvm_run *run, int call)
 {
@@ -406,6 +435,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_wait_returns_on_a_key_or_the_escape, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_partial_lines_show_at_once_with_one_prefix, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_run_delivers_keys_and_escape_stops, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keys_are_taken_at_every_exit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_detached_run_stops_on_ctrl_c, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hlt_waits_for_keys_when_the_uart_can_interrupt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hlt_without_receive_interrupts_ends_the_run, setup, teardown),
