@@ -114,6 +114,9 @@ struct vmm_result {
 #define VMM_CONSOLE_ESCAPE       0x1d   /* Ctrl-] */
 #define VMM_CONSOLE_CTRL_C       0x03
 #define VMM_CONSOLE_QUEUE_BYTES  4096   /* a pasted screenful */
+#define VMM_CONSOLE_POLL_EXITS   256    /* exits between looks at the keys
+					 * (besides -EINTR, HLT and the
+					 * guest's UART accesses; vmm_run.c) */
 
 struct vmm_console {
 	bool attached;                  /* keys to the guest, partial lines out */
@@ -124,6 +127,7 @@ struct vmm_console {
 	unsigned head, count;
 	uint64_t keys_in;               /* bytes queued for the guest */
 	uint64_t keys_dropped;          /* typed while the queue was full */
+	unsigned exits_since_poll;
 };
 
 struct vm;

@@ -330,6 +330,31 @@ static void test_keys_are_taken_at_every_exit(void **state)
 	assert_int_equal(guest_reads(), 'a');
 }
 
+/* Other exits look at the keys every VMM_CONSOLE_POLL_EXITS-th time. */
+static long run_port80(struct kvm_run *run, int call)
+{
+	if (call == 0)
+		type("a", 1);
+	if (call == VMM_CONSOLE_POLL_EXITS - 1)
+		assert_int_equal(vm->uart.rx_count, 0);
+	if (call == VMM_CONSOLE_POLL_EXITS) {
+		assert_int_equal(vm->uart.rx_count, 1);
+		io_exit(run, KVM_EXIT_IO_OUT, 0xf4, 0);
+		return 0;
+	}
+	io_exit(run, KVM_EXIT_IO_OUT, 0x80, (uint32_t)call & 0xff);
+	return 0;
+}
+
+static void test_other_exits_poll_now_and_then(void **state)
+{
+	(void)state;
+	fake.run = run_port80;
+	assert_int_equal(vmm_run(vm), VMM_EXITED);
+	assert_int_equal(polls, 2);     /* the key, then none */
+	assert_int_equal(guest_reads(), 'a');
+}
+
 /* Detached (`step`), output waits for its line and Ctrl-C stops. */
 static long run_detached(struct kvm_run *run, int call)
 {
@@ -436,6 +461,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_partial_lines_show_at_once_with_one_prefix, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_run_delivers_keys_and_escape_stops, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keys_are_taken_at_every_exit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_other_exits_poll_now_and_then, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_detached_run_stops_on_ctrl_c, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hlt_waits_for_keys_when_the_uart_can_interrupt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hlt_without_receive_interrupts_ends_the_run, setup, teardown),
