@@ -16,9 +16,12 @@
 #include <stdint.h>
 
 #define CTL_BOOT_MAGIC        0x4d564b42u     /* "BKVM" little-endian */
-#define CTL_BOOT_VERSION      1
+#define CTL_BOOT_VERSION      2
 #define CTL_MAX_MODULES       16
-#define CTL_CMDLINE_BYTES     256
+/* A module's GRUB command line, NUL included: 4 KiB, room for any kernel's
+ * (Linux's x86 COMMAND_LINE_SIZE is 2048). The hypervisor refuses a longer
+ * one with a message instead of cutting it (core/ctl_launch.c). */
+#define CTL_CMDLINE_BYTES     4096
 #define CTL_BOOT_STACK_BYTES  (64 * 1024)
 
 /* The control partition's ELF must be linked inside [CTL_LOAD_MIN, RAM). */

@@ -94,15 +94,23 @@ static uint64_t load_elf(const uint8_t *img, uint64_t size, uint64_t ram,
 	return ALIGN_UP(end, PAGE_SIZE);
 }
 
-static void copy_cmdline(char *dst, const char *src)
+/* Whole or not at all: a cut command line would change what a script or
+ * a kernel is told. False (with the reason printed) if it does not fit. */
+static bool copy_cmdline(char *dst, const char *src)
 {
-	size_t n = strnlen(src, CTL_CMDLINE_BYTES - 1);
+	size_t n = strnlen(src, CTL_CMDLINE_BYTES);
 
-	memcpy(dst, src, n);
-	dst[n] = 0;
+	if (n == CTL_CMDLINE_BYTES) {
+		printk("ctl: module \"%.40s...\": command line longer than %u "
+		       "bytes (CTL_CMDLINE_BYTES - 1)\n", src, CTL_CMDLINE_BYTES - 1);
+		return false;
+	}
+	memcpy(dst, src, n + 1);
+	return true;
 }
 
-/* Boot information and module copies; returns the next free GPA or 0. */
+/* Boot information and module copies; returns the next free GPA, or 0 if
+ * the ctl module's own command line is too long. */
 static uint64_t place_modules(const struct boot_info *bi, const struct boot_module *self,
 			      uint64_t next, uint64_t *info_gpa)
 {
@@ -114,7 +122,8 @@ static uint64_t place_modules(const struct boot_info *bi, const struct boot_modu
 	info->magic = CTL_BOOT_MAGIC;
 	info->version = CTL_BOOT_VERSION;
 	info->ram_bytes = ctl.ram_bytes;
-	copy_cmdline(info->cmdline, self->cmdline);
+	if (!copy_cmdline(info->cmdline, self->cmdline))
+		return 0;
 	for (unsigned i = 0; i < bi->nmodules; i++) {
 		const struct boot_module *m = &bi->modules[i];
 		uint64_t size = m->end - m->start;
@@ -126,10 +135,15 @@ static uint64_t place_modules(const struct boot_info *bi, const struct boot_modu
 			       "one lower\n", m->cmdline);
 			continue;
 		}
-		struct ctl_module *cm = &info->modules[info->nmodules++];
+		struct ctl_module *cm = &info->modules[info->nmodules];
+		if (!copy_cmdline(cm->cmdline, m->cmdline)) {
+			printk("ctl: that module is left out: the control "
+			       "partition numbers the modules after it one lower\n");
+			continue;
+		}
+		info->nmodules++;
 		cm->gpa = next;
 		cm->size = size;
-		copy_cmdline(cm->cmdline, m->cmdline);
 		guest_write_gpa(ctl.vm, next, (const void *)m->start, size);
 		next = ALIGN_UP(next + size, PAGE_SIZE);
 	}
@@ -217,6 +231,8 @@ int ctl_launch(const struct boot_info *bi, uint64_t ram_bytes, bool gb_pages)
 	if (!next)
 		return -EINVAL;
 	next = place_modules(bi, m, next, &info_gpa);
+	if (!next)
+		return -EINVAL;
 	next = build_page_tables(next, gb_pages, &cr3);
 	gdt_gpa = next;
 	next += PAGE_SIZE;

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Boots a BareKVM ISO in Bochs (default CPU corei7_skylake_x: VMX with EPT,
 # VPID, unrestricted guest; bochs-ryzen and bochs-phenom are AMD SVM + NPT)
-# with this terminal bridged to COM1. Ctrl-] quits.
+# with this terminal bridged to COM1. Ctrl-A x quits (as in run-qemu.sh).
 # usage: run-bochs.sh [--platform bochs-skylake|bochs-ryzen|bochs-phenom|
 #                      bochs-lynnfield|bochs-penryn] --iso FILE
 set -eu

@@ -6,8 +6,12 @@
 #   --icount runs with -icount shift=0 (TSC counts executed instructions).
 # Exit status: the control partition's (its `exit N` writes N to QEMU's
 # isa-debug-exit, which makes QEMU exit with 2N+1), 0 when QEMU ends
-# otherwise (Ctrl-C). QEMU's own start-up errors also exit 1, shown on
+# otherwise (Ctrl-A x). QEMU's own start-up errors also exit 1, shown on
 # stderr: the ISO and firmware are checked here first.
+# Keys: every key reaches COM1, Ctrl-C and Ctrl-] included (signal=off: the
+# control partition passes Ctrl-C to a running guest and takes Ctrl-] as its
+# escape). QEMU's multiplexer owns Ctrl-A: Ctrl-A x quits QEMU, Ctrl-A
+# Ctrl-A sends one Ctrl-A, Ctrl-A h lists the rest.
 set -eu
 cpu=max uefi= iso= mem=512 icount=
 while [ $# -gt 0 ]; do
@@ -25,7 +29,8 @@ done
 [ -n "$iso" ] || { echo "run-qemu: --iso FILE is required" >&2; exit 2; }
 [ -f "$iso" ] || { echo "run-qemu: $iso: no such file" >&2; exit 2; }
 set -- -machine q35 -cpu "$cpu" -m "$mem" -cdrom "$iso" -boot d \
-    -display none -serial stdio -monitor none -no-reboot \
+    -display none -chardev stdio,id=con0,mux=on,signal=off \
+    -serial chardev:con0 -monitor none -no-reboot \
     -device isa-debug-exit,iobase=0xf4,iosize=4 "$@"
 if [ -n "$uefi" ]; then
     fw=/usr/share/ovmf/OVMF.fd

@@ -79,11 +79,13 @@ int cli_cmdline_value(const char *cmdline, const char *key, char *out,
 		      size_t cap);
 
 /*
- * Copies the next command of a script ("cmd1; cmd2; ...") into out, without
- * surrounding blanks, and advances *cursor. A ';' inside quotes or after a
- * backslash does not split; empty commands are skipped. Returns 1 with a
- * command in out, 0 at the end, -1 if a command does not fit in cap (it is
- * skipped; the cursor moves past it).
+ * Copies the next command of a script ("cmd1; cmd2; ...", or a script
+ * file's lines) into out, without surrounding blanks, and advances
+ * *cursor. Commands end at ';' (not inside quotes or after a backslash)
+ * and at a line end (LF, CR; after a backslash it continues the line). Empty commands are skipped,
+ * and so is a comment: '#' where a command would start, up to the end of
+ * its line. Returns 1 with a command in out, 0 at the end, -1 if a command
+ * does not fit in cap (it is skipped; the cursor moves past it).
  */
 int cli_script_next(const char **cursor, char *out, size_t cap);
 

@@ -168,7 +168,7 @@ static int cmd_step(int argc, char **argv)
 		vm->stepping = false;
 		return 1;
 	}
-	r = ctl_run_and_report(vm);
+	r = ctl_run_and_report(vm, false);    /* one instruction: no console */
 	vm->stepping = false;
 	return apply(vm) < 0 ? 1 : r;
 }
@@ -180,7 +180,7 @@ static int cmd_continue(int argc, char **argv)
 	(void)argc;
 	if (!vm)
 		return 1;
-	return ctl_run_and_report(vm);
+	return ctl_run_and_report(vm, true);
 }
 
 const struct cli_command ctl_debug_commands[] = {

@@ -48,7 +48,8 @@ const struct cli_command *const ctl_commands[] = {
 
 /* `help`: what a user reaches for first, first; the raw ABI last. */
 static const char *const guests_group[] = {
-	"modules", "vm", "load", "mode", "run", "stats", "reset", NULL,
+	"modules", "vm", "load", "mode", "run", "console", "stats", "reset",
+	NULL,
 };
 static const char *const debug_group[] = {
 	"regs", "set", "msr", "msrs", "irq", "break", "step", "continue",

@@ -129,10 +129,11 @@ int ctl_module_arg(const char *arg);
 
 /* ---- cmd_run.c -------------------------------------------------------------- */
 
-/* vmm_run, then the outcome line ("vm N: guest exited with status 0",
- * "vm N: breakpoint at RIP=0x...", a fatal reason and the registers).
- * 0 unless the run failed. `run`, `continue` and `step` use it. */
-int ctl_run_and_report(struct vm *vm);
+/* vmm_run with the console attached to the guest or not (vmm.h,
+ * vmm_console.c), then the outcome line ("vm N: guest exited with status
+ * 0", "vm N: breakpoint at RIP=0x...", a fatal reason and the registers).
+ * 0 unless the run failed. `run`, `console`, `continue` and `step` use it. */
+int ctl_run_and_report(struct vm *vm, bool attach);
 
 /* ---- cmd_vcpu.c ------------------------------------------------------------ */
 

@@ -92,13 +92,14 @@ $(CTL_TEST_OUT)/test_vmm_args: $(CTL_DIR)/vmm_args.c
 $(CTL_TEST_OUT)/test_image_kind: $(CTL_DIR)/image_kind.c
 # The client and the VMM above it, on the fake hypervisor (tests/fake_kvm.c).
 CTL_VMM_SRCS := $(addprefix $(CTL_DIR)/,kvm_client.c kvm_names.c vm.c vmm_run.c vmm_clock.c \
-                  vmm_report.c vmm_irq.c vmm_trace.c guest_mem.c string_io.c io_bus.c \
+                  vmm_report.c vmm_irq.c vmm_trace.c vmm_console.c guest_mem.c string_io.c io_bus.c \
                   dev_uart16550.c dev_debugexit.c dev_port80.c dev_pic8259.c \
                   dev_pit8254.c dev_mmiotest.c dev_rtc146818.c dev_i8042.c \
                   dev_pci_cfg.c) $(CTL_DIR)/tests/fake_kvm.c
 $(CTL_TEST_OUT)/test_kvm_client: $(CTL_DIR)/kvm_client.c $(CTL_DIR)/kvm_names.c \
                                  $(CTL_DIR)/tests/fake_kvm.c
 $(CTL_TEST_OUT)/test_vmm_run:  $(CTL_VMM_SRCS)
+$(CTL_TEST_OUT)/test_vmm_console: $(CTL_VMM_SRCS)
 
 CTL_HOST_HEADERS := $(addprefix $(CTL_DIR)/,cli.h kvm_client.h io_bus.h devices.h apic.h \
                       loader.h vmm.h tests/fake_io.h tests/fake_kvm.h)

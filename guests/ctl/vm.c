@@ -21,14 +21,10 @@ struct vm *vm_get(int n)
 	return n >= 0 && n < VMM_MAX_VMS ? vms[n] : NULL;
 }
 
-/* Complete lines of the guest's UART output go to the console, prefixed. */
+/* The guest's UART output goes to the console, prefixed (vmm_console.c). */
 static void uart_to_console(void *ctx, const char *line, size_t len)
 {
-	struct vm *vm = ctx;
-
-	vm->host->write(vm->prefix, strlen(vm->prefix));
-	vm->host->write(line, len);
-	vm->host->write("\n", 1);
+	vmm_console_output(ctx, line, len);
 }
 
 void vm_reset_devices(struct vm *vm)

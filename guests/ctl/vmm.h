@@ -8,8 +8,9 @@
  *
  * Everything here builds for the control partition and for the host unit
  * tests: requests go through kvm_client.h (whose hypercall3 the tests fake),
- * and console output, CPUID and the console's ^C come through struct
- * vmm_host, which vmm_host.c fills for the partition.
+ * and console output, CPUID and the keys typed at the console come through
+ * struct vmm_host, which vmm_host.c fills for the partition; vmm_console.c
+ * connects them to the guest's UART while a run has the console attached.
  */
 #ifndef GUESTS_CTL_VMM_H
 #define GUESTS_CTL_VMM_H
@@ -34,9 +35,14 @@ struct vmm_host {
 	/* CPUID as the control partition sees it (the hypervisor's filtered
 	 * view): out = EAX, EBX, ECX, EDX. */
 	void (*cpuid)(uint32_t leaf, uint32_t subleaf, uint32_t out[4]);
-	/* True if the person at the console asked to stop the guest (^C);
-	 * polled when KVM_RUN returns -EINTR. May be NULL. */
-	bool (*interrupted)(void);
+	/* One byte typed at the console, or -1 if none is waiting; never
+	 * blocks. Polled when KVM_RUN returns -EINTR (the hypervisor's sign
+	 * that console input is waiting) and while a halted guest waits for
+	 * input. May be NULL: no console input. */
+	int (*poll_key)(void);
+	/* Hands a byte typed after the escape key back to the CLI. May be
+	 * NULL (the byte is then dropped). */
+	void (*unread_key)(uint8_t byte);
 	/* The TSC (the control partition's, which the VMM's clocks follow)
 	 * and its frequency in Hz. NULL where there is none (host tests):
 	 * VM clocks are then virtual (vmm_clock.c). */
@@ -74,7 +80,7 @@ enum vmm_outcome {
 	VMM_NOT_RUN,
 	VMM_EXITED,             /* the guest wrote its status to port 0xf4 */
 	VMM_HALTED,             /* KVM_EXIT_HLT */
-	VMM_INTERRUPTED,        /* ^C on the console during -EINTR */
+	VMM_INTERRUPTED,        /* the escape key (Ctrl-]) on the console */
 	VMM_DEBUG,              /* KVM_EXIT_DEBUG: breakpoint or single step */
 	VMM_FATAL,              /* SHUTDOWN, EXCEPTION, UNKNOWN, FAIL_ENTRY, ... */
 	VMM_REQUEST_FAILED,     /* a request the loop needs returned -errno */
@@ -96,6 +102,72 @@ struct vmm_result {
 	int err;                        /* VMM_REQUEST_FAILED: Linux errno */
 	char what[128];                 /* VMM_FATAL: one line */
 };
+
+/* ---- vmm_console.c: the console attached to a running guest ---------------
+ *
+ * While `run N` or `console N` runs a VM, the console is attached to it
+ * (docs/control-partition.md, "The console"): every key typed goes to the
+ * guest's 16550 receive FIFO except the escape key, Ctrl-] (as in telnet),
+ * which stops the run and gives back the ctl> prompt. Ctrl-C is byte 0x03
+ * for the guest. Keys the FIFO cannot take yet wait in a queue and move in
+ * as the guest drains it. Guest output is shown as it comes: each line
+ * starts with the VM's "[vmN] " prefix, and a partial line (a shell
+ * prompt, the echo of a key) is shown at once instead of waiting for its
+ * newline. `step` runs with the console detached: then Ctrl-] or Ctrl-C
+ * stops the run and other keys stay for the CLI.
+ */
+#define VMM_CONSOLE_ESCAPE       0x1d   /* Ctrl-] */
+#define VMM_CONSOLE_CTRL_C       0x03
+#define VMM_CONSOLE_QUEUE_BYTES  4096   /* a pasted screenful */
+#define VMM_CONSOLE_POLL_EXITS   256    /* exits between looks at the keys
+					 * (besides -EINTR, HLT and the
+					 * guest's UART accesses; vmm_run.c) */
+
+struct vmm_console {
+	bool attached;                  /* keys to the guest, partial lines out */
+	bool mid_line;                  /* guest text is on the console without
+					 * its newline yet */
+	bool partial;                   /* vmm_console_flush is emitting */
+	uint8_t queue[VMM_CONSOLE_QUEUE_BYTES];  /* typed, not yet in the FIFO */
+	unsigned head, count;
+	uint64_t keys_in;               /* bytes queued for the guest */
+	uint64_t keys_dropped;          /* typed while the queue was full */
+	unsigned exits_since_poll;
+};
+
+struct vm;
+
+/* Where the guest's UART output goes (vm.c's UART sink): a complete line
+ * (len bytes without the newline), or a partial one while
+ * vmm_console_flush runs. Prefixes each new line with vm->prefix. */
+void vmm_console_output(struct vm *vm, const char *text, size_t len);
+/* Shows the UART's partial line now (attached runs: exits and HLT). */
+void vmm_console_flush(struct vm *vm);
+/* Ends a partial line on the console with a newline, so that the VMM's own
+ * messages start on a line of their own. */
+void vmm_console_end_line(struct vm *vm);
+/* Queues a byte for the guest; false if the queue is full (not queued). */
+bool vmm_console_enqueue(struct vm *vm, uint8_t byte);
+/*
+ * Reads every key waiting at the console. Attached: queues them for the
+ * guest up to the escape key, which makes it return true; keys after it
+ * go back to the CLI (host->unread_key). Detached: true on Ctrl-] or
+ * Ctrl-C; every other key goes back to the CLI.
+ */
+bool vmm_console_poll(struct vm *vm);
+/*
+ * Moves queued keys into the UART's receive FIFO while it has room (none
+ * while the UART is in loopback: its serial input is disconnected,
+ * PC16550D 8.6.5), then calls vmm_uart_input_done if any moved. Never
+ * overruns the FIFO: what does not fit stays queued for later exits.
+ */
+void vmm_console_feed(struct vm *vm);
+/* Waits for keys (polling host->poll_key) until one is queued or the
+ * escape key comes; true on the escape key. */
+bool vmm_console_wait(struct vm *vm);
+/* After bytes entered the UART's receive FIFO from the console: the place
+ * to update the UART's interrupt line (vmm_console.c). */
+void vmm_uart_input_done(struct vm *vm);
 
 /* ---- vm.c ----------------------------------------------------------------- */
 
@@ -148,6 +220,7 @@ struct vm {
 	struct pit8254 pit;             /* pit.now is the VM's virtual clock */
 	struct mmiotest mmiotest;
 	struct vmm_stop stop;
+	struct vmm_console console;     /* vmm_console.c */
 
 	struct vmm_slot slots[VMM_MAX_SLOTS];
 	struct vmm_clock clock;

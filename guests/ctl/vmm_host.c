@@ -1,10 +1,10 @@
 /*
  * The VMM's surroundings in the control partition (vmm.h, struct vmm_host):
  * the console is COM1, CPUID is the instruction itself (so guests see the
- * hypervisor's filtered CPUID, as the partition does), and ^C or ^] typed
- * while a guest runs stops the run the next time KVM_RUN returns -EINTR
- * (the hypervisor returns it when console input is waiting). Other keys
- * typed meanwhile are kept for the CLI. Control partition only.
+ * hypervisor's filtered CPUID, as the partition does), and the keys typed
+ * while a guest runs are read from COM1 without waiting (vmm_console.c
+ * decides which go to the guest and which back to the CLI). Control
+ * partition only.
  */
 #include <cpuid.h>
 #include <stdbool.h>
@@ -13,10 +13,6 @@
 #include "abi/hypercall.h"
 #include "guests/ctl/ctl.h"
 #include "guests/ctl/vmm.h"
-
-#define KEY_CTRL_C 0x03
-#define KEY_CTRL_RBRACKET 0x1d  /* ^]: for consoles where ^C ends the
-				 * emulator (QEMU's -serial stdio) */
 
 static void host_write(const char *buf, size_t len)
 {
@@ -52,16 +48,15 @@ static void host_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4])
 	memcpy(out, e->out, sizeof(e->out));
 }
 
-static bool host_interrupted(void)
+static int host_poll_key(void)
 {
-	int c;
+	return uart_poll();
+}
 
-	while ((c = uart_poll()) >= 0) {
-		if (c == KEY_CTRL_C || c == KEY_CTRL_RBRACKET)
-			return true;
-		uart_unget((char)c);
-	}
-	return false;
+/* Up to 64 keys typed after the escape key wait for the CLI (uart.c). */
+static void host_unread_key(uint8_t byte)
+{
+	uart_unget((char)byte);
 }
 
 static uint64_t host_tsc(void)
@@ -88,7 +83,8 @@ static uint64_t host_tsc_hz(void)
 const struct vmm_host vmm_ctl_host = {
 	.write = host_write,
 	.cpuid = host_cpuid,
-	.interrupted = host_interrupted,
+	.poll_key = host_poll_key,
+	.unread_key = host_unread_key,
 	.tsc = host_tsc,
 	.tsc_hz = host_tsc_hz,
 };

@@ -237,6 +237,9 @@ void vmm_print_stats(struct vm *vm)
 	else
 		vmm_printf(h, "port 0x80: no writes\n");
 	vmm_printf(h, "uart: %llu bytes out\n", (unsigned long long)vm->uart.tx_bytes);
+	vmm_printf(h, "console: %llu keys in, %u queued, %llu dropped (queue full)\n",
+		   (unsigned long long)vm->console.keys_in, vm->console.count,
+		   (unsigned long long)vm->console.keys_dropped);
 	vmm_printf(h, "interrupts: %llu injected", (unsigned long long)s->irqs_injected);
 	if (s->irqs_injected)
 		vmm_printf(h, " (last vector 0x%02x)", s->last_vector);

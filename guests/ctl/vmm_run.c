@@ -10,8 +10,11 @@
  * Before every KVM_RUN the interrupt controllers get their say (vmm_irq.c:
  * a PIC request is injected when the last return allowed it, else an
  * interrupt window is requested), and after every return the virtual clock
- * moves on. HLT with interrupts enabled waits for the timer instead of
- * ending the run; KVM_EXIT_DEBUG ends it at a breakpoint or after a step.
+ * moves on. HLT with interrupts enabled waits for the timer (or, console
+ * attached, for a key) instead of ending the run; KVM_EXIT_DEBUG ends it
+ * at a breakpoint or after a step. After every return the attached
+ * console moves typed keys into the UART and shows the guest's output
+ * (vmm_console.c); the escape key ends the run.
  *
  * Handlers return CONTINUE or STOP; before STOP they fill vm->last.
  * Deviations from libkvm, both toward what the CPU does:
@@ -226,19 +229,55 @@ static int stop_debug(struct vm *vm, enum vmm_debug_stop why, uint64_t rip)
 	return STOP;
 }
 
+static int stop_interrupted(struct vm *vm)
+{
+	struct kvm_regs regs;
+
+	vm->last.outcome = VMM_INTERRUPTED;
+	if (kvm_get_regs(vm->vcpu_fd, &regs) == 0)
+		vm->last.rip = regs.rip;
+	return STOP;
+}
+
+/*
+ * An idle guest whose UART may interrupt it on input (IER.RDI set: a shell
+ * waiting for a key) waits for the person at the console: each key typed
+ * goes into the FIFO, until an interrupt is ready for the guest, or the
+ * escape key ends the run.
+ */
+static bool waits_for_console(const struct vm *vm)
+{
+	return vm->console.attached && (vm->uart.ier & UART_IER_RDI);
+}
+
+static int hlt_wait_for_console(struct vm *vm)
+{
+	do {
+		if (vmm_console_wait(vm))
+			return stop_interrupted(vm);
+		vmm_console_feed(vm);
+	} while (!vmm_irq_wait(vm));
+	return CONTINUE;
+}
+
 /*
  * HLT is already stepped over. With IF = 1 the guest waits for an
- * interrupt: the timer's next one (the clock skips ahead), or one already
- * requested. With IF = 0, or nothing that could wake it, the run ends and
- * the next one continues after the HLT.
+ * interrupt: the timer's next one (the clock skips ahead), one already
+ * requested, or (console attached) one the UART raises for a key typed.
+ * With IF = 0, or nothing that could wake it, the run ends and the next
+ * one continues after the HLT.
  */
 static int exit_hlt(struct vm *vm, struct kvm_run *run)
 {
 	struct kvm_regs regs;
 	int r;
 
+	if (vm->console.attached)
+		vmm_console_flush(vm);  /* idle: the prompt is complete */
 	if (run->if_flag && !vm->stepping && vmm_irq_wait(vm))
 		return CONTINUE;
+	if (run->if_flag && !vm->stepping && waits_for_console(vm))
+		return hlt_wait_for_console(vm);
 	r = kvm_get_regs(vm->vcpu_fd, &regs);
 	if (r < 0)
 		return stop_failed(vm, "KVM_GET_REGS", r);
@@ -347,21 +386,53 @@ static exit_handler *const exit_handlers[VMM_EXIT_REASONS] = {
 	[KVM_EXIT_SHUTDOWN] = exit_shutdown,
 };
 
-/* -EINTR: the hypervisor preempted the guest; the struct's exit fields
- * are stale. Stop if the console asked to, else re-enter. */
+/* -EINTR: the hypervisor preempted the guest because console input is
+ * waiting; the struct's exit fields are stale. Take the keys (vmm.h,
+ * vmm_console.c): stop on the escape key, else re-enter. */
 static int on_eintr(struct vm *vm)
 {
-	struct kvm_regs regs;
-
 	vm->stats.eintr++;
 	vmm_trace_event(vm, VMM_TRACE_IRQ, "eintr if %u ready %u", vm->run.if_flag,
 			vm->run.ready_for_interrupt_injection);
-	if (!vm->host->interrupted || !vm->host->interrupted())
-		return CONTINUE;
-	vm->last.outcome = VMM_INTERRUPTED;
-	if (kvm_get_regs(vm->vcpu_fd, &regs) == 0)
-		vm->last.rip = regs.rip;
-	return STOP;
+	if (vmm_console_poll(vm))
+		return stop_interrupted(vm);
+	return CONTINUE;
+}
+
+/*
+ * Attached, keys are looked for not only at -EINTR: the hypervisor's tick
+ * finds console input only if it lands while the guest runs, and a guest
+ * that polls its UART spends most of its time in exits (on Bochs the tick
+ * never came). So also at each exit for the guest's UART (it is reading
+ * or writing the console: the moment keys matter) and at every
+ * VMM_CONSOLE_POLL_EXITS-th other exit, which keeps the console's LSR
+ * read out of the cost of most exits (`make bench`).
+ */
+static bool time_to_poll(struct vm *vm, const struct kvm_run *run, int r)
+{
+	if (r == 0 && run->exit_reason == KVM_EXIT_IO &&
+	    (unsigned)(run->io.port - UART_COM1_BASE) < UART_NPORTS)
+		return true;
+	return ++vm->console.exits_since_poll % VMM_CONSOLE_POLL_EXITS == 0;
+}
+
+/*
+ * Attached: keys move into the FIFO as the guest drains it, and its output
+ * shows up without waiting for a newline; not while tracing: the trace's
+ * lines would cut the guest's lines into pieces. r is KVM_RUN's result.
+ * Returns the action, STOP on the escape key.
+ */
+static int serve_console(struct vm *vm, int action, int r)
+{
+	if (!vm->console.attached)
+		return action;
+	if (action == CONTINUE && time_to_poll(vm, &vm->run, r) &&
+	    vmm_console_poll(vm))
+		action = stop_interrupted(vm);
+	vmm_console_feed(vm);
+	if (!vm->trace)
+		vmm_console_flush(vm);
+	return action;
 }
 
 static int handle_exit(struct vm *vm, struct kvm_run *run)
@@ -420,6 +491,7 @@ enum vmm_outcome vmm_run(struct vm *vm)
 			action = stop_failed(vm, "KVM_RUN", r);
 		else
 			action = handle_exit(vm, run);
+		action = serve_console(vm, action, r);
 		if (action == CONTINUE && vm->stop.requested) {
 			vm->last.outcome = VMM_EXITED;
 			vm->last.status = vm->stop.status;
@@ -428,6 +500,8 @@ enum vmm_outcome vmm_run(struct vm *vm)
 	}
 	vm->resume_emulated = run->emulated;
 	vm->resume_mmio = run->mmio_completed;
-	uart16550_flush(&vm->uart);
+	/* the run's last words, then a line of their own for the report */
+	vmm_console_flush(vm);
+	vmm_console_end_line(vm);
 	return vm->last.outcome;
 }

@@ -22,6 +22,7 @@ void vmm_trace_event(struct vm *vm, unsigned category, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	vmm_console_end_line(vm);       /* a prompt's line ends first */
 	vmm_printf(vm->host, "vm %d: %s\n", vm->index, buf);
 }
 

@@ -102,7 +102,8 @@ def test_run_needs_an_image_and_says_how_to_stop(ctl):
         "first (see 'modules')")
     command(ctl, "load 0 flat real 0x10000 real")
     out = command(ctl, "run 0")
-    assert out.split("\n")[0] == "vm 0: running (^] or ^C stops it)", out
+    assert out.split("\n")[0] == (
+        "vm 0: running, console attached (Ctrl-] returns to ctl>)"), out
     assert out.split("\n")[-1] == "vm 0: guest exited with status 0", out
 
 

@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "abi/ctl_boot.h"
 #include "guests/ctl/cli.h"
 
 static void expect_cmdline_value(const char *cmdline, const char *key, const char *value)
@@ -120,9 +121,57 @@ static void test_split_too_long(void **state)
 	assert_int_equal(cli_script_next(&cursor, cmd, sizeof(cmd)), 0);
 }
 
+/* A script file: lines are commands, '#' starts a comment line, blank
+ * lines and CR LF endings are fine, ';' still splits within a line. */
+static void test_split_file_lines(void **state)
+{
+	(void)state;
+	SPLIT("# set up\nvm create 4\n\n  # indented comment\n"
+	      "load 0 flat real 0x10000 real\r\nrun 0; echo done\n",
+	      "vm create 4", "load 0 flat real 0x10000 real", "run 0", "echo done");
+	/* '#' inside a command is the command's */
+	SPLIT("echo a # b\nmem", "echo a # b", "mem");
+	/* a line end closes an open quote's command: the next line is whole */
+	SPLIT("echo \"a\nmem", "echo \"a", "mem");
+	/* a backslash continues the line */
+	SPLIT("echo a\\\nb\nmem", "echo a\\\nb", "mem");
+	SPLIT("# only a comment", NULL);
+}
+
+/* The boot command line holds up to CTL_CMDLINE_BYTES - 1 characters and
+ * any number of words: a long script= and a kernel's many options. */
+static void test_value_from_a_long_command_line(void **state)
+{
+	static char cmdline[CTL_CMDLINE_BYTES], out[CTL_CMDLINE_BYTES];
+	size_t n;
+
+	(void)state;
+	strcpy(cmdline, "ctl");
+	for (int i = 0; i < 100; i++)           /* 100 words > CLI_MAX_ARGS */
+		strcat(cmdline, " w=1");
+	strcat(cmdline, " script=\"");
+	n = strlen(cmdline);
+	memset(cmdline + n, 'e', sizeof(cmdline) - n - 2);
+	cmdline[sizeof(cmdline) - 2] = '"';
+	cmdline[sizeof(cmdline) - 1] = '\0';
+	assert_int_equal(cli_cmdline_value(cmdline, "script", out, sizeof(out)), 1);
+	assert_int_equal(strlen(out), sizeof(cmdline) - n - 2);
+	assert_int_equal(out[0], 'e');
+	/* one character more than the boot info holds: refused, not cut */
+	{
+		static char longer[CTL_CMDLINE_BYTES + 1];
+
+		memset(longer, 'x', CTL_CMDLINE_BYTES);
+		memcpy(longer, "script=", 7);
+		assert_int_equal(cli_cmdline_value(longer, "script", out, sizeof(out)), -1);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_split_file_lines),
+		cmocka_unit_test(test_value_from_a_long_command_line),
 		cmocka_unit_test(test_value_forms),
 		cmocka_unit_test(test_value_absent),
 		cmocka_unit_test(test_value_errors),

@@ -2,7 +2,7 @@
  * Host unit tests for the VMM above the fake hypervisor (tests/fake_kvm.c):
  * VM creation and destruction (vm.c), the run loop and its exit handlers
  * (vmm_run.c): IO in and out, string IO both ways with REP, DF and address
- * sizes, CPUID, HLT, MMIO reads and writes, -EINTR and ^C, fatal exits,
+ * sizes, CPUID, HLT, MMIO reads and writes, -EINTR and the escape key, fatal exits,
  * request failures, resumption after the exit port; interrupt injection
  * with the 2.6.21 handshake and HLT waiting for the timer (vmm_irq.c),
  * KVM_EXIT_DEBUG and stepping, the trace (vmm_trace.c); the reports
@@ -44,15 +44,19 @@ static void host_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t o[4])
 	o[3] = 0x44444444;
 }
 
-static bool host_interrupted(void)
+/* The escape key, once, when a test asks for it. */
+static int host_poll_key(void)
 {
-	return want_interrupt;
+	if (!want_interrupt)
+		return -1;
+	want_interrupt = false;
+	return VMM_CONSOLE_ESCAPE;
 }
 
 static const struct vmm_host host = {
 	.write = host_write,
 	.cpuid = host_cpuid,
-	.interrupted = host_interrupted,
+	.poll_key = host_poll_key,
 };
 
 static struct vm *vm;

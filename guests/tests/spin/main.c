@@ -3,7 +3,8 @@
  * 32-bit protected-mode guest, entered like prot32.bin, that prints one
  * line and then spins at spin_loop with IF = 0. Only the hypervisor's
  * preemption tick gets the control partition back: KVM_RUN returns -EINTR
- * when the console has input, and ^] or ^C ends the run at spin_loop.
+ * when the console has input, and Ctrl-] ends the run at spin_loop (keys
+ * before it go to the guest's UART, which it never reads).
  */
 #include "guest.h"
 
@@ -17,7 +18,7 @@ int main(void)
 	extern const char spin_loop[];
 
 	con_init();
-	say("spinning at 0x%lx with IF = 0; ^] or ^C stops the run",
+	say("spinning at 0x%lx with IF = 0; Ctrl-] stops the run",
 	    (unsigned long)spin_loop);
 	__asm__ volatile("cli\n\t"
 			 ".globl spin_loop\n"
