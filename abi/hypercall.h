@@ -16,9 +16,12 @@
 #define BAREKVM_CPUID_SIG_ECX   0x204d564bu     /* "KVM " */
 #define BAREKVM_CPUID_SIG_EDX   0x20205648u     /* "HV  " */
 /* EAX = the TSC frequency in kHz (0 if unknown), the other registers 0;
- * the leaf VMware and KVM use for timing information. Leaf 0x40000000
- * EAX is this leaf: the last hypervisor leaf. */
+ * the leaf VMware and KVM use for timing information. */
 #define BAREKVM_CPUID_TIMING    0x40000010u
+/* The wall clock: EBX:EAX = seconds since 1970 (UTC, from the machine's
+ * CMOS clock; 0 if unreadable) when the TSC read EDX:ECX. Leaf 0x40000000
+ * EAX is this leaf: the last hypervisor leaf. */
+#define BAREKVM_CPUID_WALLCLOCK 0x40000011u
 
 #define HC_NOP          0       /* returns 0: the cost of a round trip */
 #define HC_SET_MAILBOX  1       /* RDI = GPA of the 4 KiB mailbox page */

@@ -4,6 +4,7 @@
 #include "abi/hypercall.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/tsc.h"
+#include "arch/x86/cmos_clock.h"
 #include "core/lib.h"
 
 #define LEAF1_ECX_VMX        (1u << 5)
@@ -130,10 +131,16 @@ void cpuid_emulate(struct vcpu_regs *r)
 	if (leaf >= BAREKVM_CPUID_LEAF && leaf < BAREKVM_CPUID_LEAF + 0x100) {
 		c = (struct cpuid_regs){ 0 };
 		if (leaf == BAREKVM_CPUID_LEAF)
-			c = (struct cpuid_regs){ BAREKVM_CPUID_TIMING, BAREKVM_CPUID_SIG_EBX,
+			c = (struct cpuid_regs){ BAREKVM_CPUID_WALLCLOCK, BAREKVM_CPUID_SIG_EBX,
 						 BAREKVM_CPUID_SIG_ECX, BAREKVM_CPUID_SIG_EDX };
 		else if (leaf == BAREKVM_CPUID_TIMING)
 			c.eax = (uint32_t)(tsc_hz() / 1000);
+		else if (leaf == BAREKVM_CPUID_WALLCLOCK)
+			c = (struct cpuid_regs){
+				(uint32_t)cmos_clock_unix_at_boot(),
+				(uint32_t)(cmos_clock_unix_at_boot() >> 32),
+				(uint32_t)cmos_clock_boot_tsc(),
+				(uint32_t)(cmos_clock_boot_tsc() >> 32) };
 	} else {
 		c = cpuid_count(leaf, sub);
 		filter_features(leaf, sub, &c);

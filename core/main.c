@@ -22,6 +22,7 @@
 #include "arch/x86/virt.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/tsc.h"
+#include "arch/x86/cmos_clock.h"
 #include "arch/x86/pic.h"
 
 #define BAREKVM_VERSION "0.1"
@@ -111,6 +112,7 @@ static void start_virtualization(void)
 	printk("virt: using %s\n", virt->name);
 	fpu_cpu_init();
 	tsc_calibrate();
+	cmos_clock_read();
 	lapic_init();
 	if (ctl_launch(&boot_info, ctl_mem_bytes(boot_info.cmdline),
 		       cpu_features.pdpe1gb))

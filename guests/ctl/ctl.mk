@@ -95,7 +95,7 @@ CTL_VMM_SRCS := $(addprefix $(CTL_DIR)/,kvm_client.c kvm_names.c vm.c vmm_run.c 
                   vmm_report.c vmm_irq.c vmm_trace.c vmm_console.c guest_mem.c string_io.c io_bus.c \
                   dev_uart16550.c dev_debugexit.c dev_port80.c dev_pic8259.c \
                   dev_pit8254.c dev_mmiotest.c dev_rtc146818.c dev_i8042.c \
-                  dev_pci_cfg.c) $(CTL_DIR)/tests/fake_kvm.c
+                  dev_pci_cfg.c dev_lapic.c dev_ioapic.c) $(CTL_DIR)/tests/fake_kvm.c
 $(CTL_TEST_OUT)/test_kvm_client: $(CTL_DIR)/kvm_client.c $(CTL_DIR)/kvm_names.c \
                                  $(CTL_DIR)/tests/fake_kvm.c
 $(CTL_TEST_OUT)/test_vmm_run:  $(CTL_VMM_SRCS)

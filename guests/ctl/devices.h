@@ -24,6 +24,7 @@
 struct vmm_stop {
 	bool requested;
 	uint32_t status;
+	const char *reset_by;           /* a reset request: which device */
 };
 
 /* A device's request to reset the machine (the 8042's reset line, the

@@ -64,6 +64,18 @@ static int attach_devices(struct vm *vm)
 		  offsetof(struct vm, pit), "port61" },
 		{ true, MMIOTEST_GPA, MMIOTEST_BYTES, &mmiotest_bus_ops,
 		  offsetof(struct vm, mmiotest), "mmiotest" },
+		{ false, RTC_PORT, RTC_NPORTS, &rtc146818_bus_ops,
+		  offsetof(struct vm, rtc), "rtc146818" },
+		{ false, I8042_DATA_PORT, 1, &i8042_data_ops,
+		  offsetof(struct vm, kbc), "i8042-data" },
+		{ false, I8042_CMD_PORT, 1, &i8042_cmd_ops,
+		  offsetof(struct vm, kbc), "i8042-cmd" },
+		{ false, PCI_CFG_PORT, PCI_CFG_NPORTS, &pci_cfg_bus_ops,
+		  offsetof(struct vm, pci), "pci-cfg" },
+		{ true, LAPIC_DEFAULT_BASE, LAPIC_MMIO_BYTES, &lapic_bus_ops,
+		  offsetof(struct vm, lapic), "lapic" },
+		{ true, IOAPIC_DEFAULT_BASE, IOAPIC_MMIO_BYTES, &ioapic_bus_ops,
+		  offsetof(struct vm, ioapic), "ioapic" },
 	};
 	int r = 0;
 

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "abi/kvm.h"
+#include "guests/ctl/apic.h"
 #include "guests/ctl/devices.h"
 #include "guests/ctl/io_bus.h"
 #include "guests/ctl/loader.h"
@@ -48,6 +49,8 @@ struct vmm_host {
 	 * VM clocks are then virtual (vmm_clock.c). */
 	uint64_t (*tsc)(void);
 	uint64_t (*tsc_hz)(void);
+	/* Seconds since 1970 (UTC) now, for the RTC; NULL: 1970. */
+	uint64_t (*wall_clock)(void);
 };
 
 /* The partition's host (vmm_host.c; target only). */
@@ -84,6 +87,7 @@ enum vmm_outcome {
 	VMM_DEBUG,              /* KVM_EXIT_DEBUG: breakpoint or single step */
 	VMM_FATAL,              /* SHUTDOWN, EXCEPTION, UNKNOWN, FAIL_ENTRY, ... */
 	VMM_REQUEST_FAILED,     /* a request the loop needs returned -errno */
+	VMM_RESET,              /* the guest reset the machine (8042, 0xcf9) */
 };
 
 /* What stopped a VMM_DEBUG run. */
@@ -99,6 +103,7 @@ struct vmm_result {
 	uint64_t rip;                   /* VMM_HALTED, VMM_INTERRUPTED, VMM_DEBUG */
 	enum vmm_debug_stop debug;      /* VMM_DEBUG */
 	const char *request;            /* VMM_REQUEST_FAILED: its name */
+	const char *reset_by;           /* VMM_RESET: which device */
 	int err;                        /* VMM_REQUEST_FAILED: Linux errno */
 	char what[128];                 /* VMM_FATAL: one line */
 };
@@ -219,6 +224,14 @@ struct vm {
 	struct pic8259 pic;
 	struct pit8254 pit;             /* pit.now is the VM's virtual clock */
 	struct mmiotest mmiotest;
+	struct lapic lapic;
+	struct ioapic ioapic;
+	struct rtc146818 rtc;
+	struct i8042 kbc;
+	struct pci_cfg pci;
+	uint64_t cr8_set;               /* kvm_run.cr8 as the VMM last set it */
+	const char *last_request;       /* of vmm_irq_before_run's failure */
+	bool wait_escaped;              /* vmm_irq_wait: the escape key */
 	struct vmm_stop stop;
 	struct vmm_console console;     /* vmm_console.c */
 
@@ -376,30 +389,40 @@ bool vmm_clock_wait_until(struct vm *vm, uint64_t ns, bool (*stop)(struct vm *vm
  * when it changes; nothing for virtual clocks. 0 or -errno. */
 int vmm_clock_arm(struct vm *vm, uint64_t ns);
 
-/* ---- vmm_irq.c: interrupts and virtual time --------------------------------
+/* ---- vmm_irq.c: interrupts and device time ------------------------------------
  *
- * The PIT's counter 0 drives IRQ 0 of the PICs; the PICs' INTR reaches the
- * vCPU through KVM_INTERRUPT, the way QEMU did it over 2.6.21
- * (docs/hypercall-abi.md, "KVM_INTERRUPT"). Time is virtual:
- * VMM_CYCLES_PER_RETURN PIT cycles
- * pass per KVM_RUN return, and a guest halted with interrupts enabled
- * skips ahead to the timer's next interrupt.
+ * The PC's interrupt wiring in virtual wire mode (8259 pair, IO-APIC,
+ * local APIC), KVM_INTERRUPT the way QEMU did it over 2.6.21
+ * (docs/hypercall-abi.md, "KVM_INTERRUPT"), and every device timer on the
+ * VM clock (vmm_clock.c).
  */
-#define VMM_CYCLES_PER_RETURN 1
 
-/* Wires the PIT to the PICs (vm.c calls it when attaching devices). */
+/* Wires the interrupt controllers, the timers and every device with an
+ * interrupt or reset line; reset state (vm_reset_devices calls it). */
 void vmm_irq_init(struct vm *vm);
+/* ISA line irq (0-15) to level: the 8259 pair and the IO-APIC (IRQ 0 is
+ * its pin 2). */
+void vmm_set_irq(struct vm *vm, unsigned irq, int level);
 /* Before KVM_RUN: if the last return said ready_for_interrupt_injection and
- * if_flag and the PIC has a request, acknowledge it and KVM_INTERRUPT its
- * vector; then request_interrupt_window = a request is (still) pending.
- * 0, or -errno of KVM_INTERRUPT. */
+ * if_flag and a controller has a request, acknowledge it and KVM_INTERRUPT
+ * its vector; request_interrupt_window = a request is (still) pending;
+ * kvm_run.cr8 = TPR >> 4; the alarm for the next device event. 0, or
+ * -errno of the request named in vm->last_request. */
 int vmm_irq_before_run(struct vm *vm, struct kvm_run *run);
-/* After every KVM_RUN return: the clock moves on (the PIT may raise IRQ 0). */
+/* After every KVM_RUN return: the clock and the device timers move on;
+ * the APIC base and a changed CR8 reach the local APIC. */
 void vmm_irq_after_run(struct vm *vm);
-/* KVM_EXIT_HLT with IF = 1: true if an interrupt is waiting now or the
- * timer will raise one the PIC delivers (the clock jumps to it); false if
- * nothing can ever wake the guest. */
-bool vmm_irq_wait(struct vm *vm);
+
+/* How a halted guest's wait ended. */
+enum vmm_wait {
+	VMM_WAIT_WOKEN,         /* an interrupt can be delivered now */
+	VMM_WAIT_NEVER,         /* nothing armed could ever wake it */
+	VMM_WAIT_ESCAPED,       /* the console's escape key */
+};
+/* KVM_EXIT_HLT with IF = 1: waits (real clock) or skips (virtual) to the
+ * next device event until an interrupt can be delivered; console keys
+ * reach the UART meanwhile. */
+enum vmm_wait vmm_irq_wait(struct vm *vm);
 
 /* ---- vmm_trace.c: `trace` -------------------------------------------------- */
 

@@ -80,6 +80,22 @@ static uint64_t host_tsc_hz(void)
 	return (uint64_t)out[0] * 1000;
 }
 
+/* The machine's CMOS clock at boot (CPUID leaf 0x40000011), moved on by
+ * the TSC. */
+static uint64_t host_wall_clock(void)
+{
+	uint32_t out[4] = { 0 };
+	uint64_t hz = host_tsc_hz(), unix_at, tsc_at;
+
+	host_cpuid(BAREKVM_CPUID_LEAF, 0, out);
+	if (out[0] < BAREKVM_CPUID_WALLCLOCK || !hz)
+		return 0;
+	host_cpuid(BAREKVM_CPUID_WALLCLOCK, 0, out);
+	unix_at = ((uint64_t)out[1] << 32) | out[0];
+	tsc_at = ((uint64_t)out[3] << 32) | out[2];
+	return unix_at + (host_tsc() - tsc_at) / hz;
+}
+
 const struct vmm_host vmm_ctl_host = {
 	.write = host_write,
 	.cpuid = host_cpuid,
@@ -87,4 +103,5 @@ const struct vmm_host vmm_ctl_host = {
 	.unread_key = host_unread_key,
 	.tsc = host_tsc,
 	.tsc_hz = host_tsc_hz,
+	.wall_clock = host_wall_clock,
 };

@@ -252,12 +252,15 @@ static bool waits_for_console(const struct vm *vm)
 
 static int hlt_wait_for_console(struct vm *vm)
 {
+	enum vmm_wait w;
+
 	do {
 		if (vmm_console_wait(vm))
 			return stop_interrupted(vm);
 		vmm_console_feed(vm);
-	} while (!vmm_irq_wait(vm));
-	return CONTINUE;
+		w = vmm_irq_wait(vm);
+	} while (w == VMM_WAIT_NEVER);
+	return w == VMM_WAIT_ESCAPED ? stop_interrupted(vm) : CONTINUE;
 }
 
 /*
@@ -274,8 +277,14 @@ static int exit_hlt(struct vm *vm, struct kvm_run *run)
 
 	if (vm->console.attached)
 		vmm_console_flush(vm);  /* idle: the prompt is complete */
-	if (run->if_flag && !vm->stepping && vmm_irq_wait(vm))
-		return CONTINUE;
+	if (run->if_flag && !vm->stepping) {
+		enum vmm_wait w = vmm_irq_wait(vm);
+
+		if (w == VMM_WAIT_WOKEN)
+			return CONTINUE;
+		if (w == VMM_WAIT_ESCAPED)
+			return stop_interrupted(vm);
+	}
 	if (run->if_flag && !vm->stepping && waits_for_console(vm))
 		return hlt_wait_for_console(vm);
 	r = kvm_get_regs(vm->vcpu_fd, &regs);
@@ -465,6 +474,7 @@ enum vmm_outcome vmm_run(struct vm *vm)
 
 	memset(&vm->last, 0, sizeof(vm->last));
 	vm->stop.requested = false;
+	vm->stop.reset_by = NULL;
 	vm->stats.runs++;
 	run->emulated = vm->resume_emulated;
 	run->mmio_completed = vm->resume_mmio;
@@ -473,7 +483,7 @@ enum vmm_outcome vmm_run(struct vm *vm)
 
 		r = vmm_irq_before_run(vm, run);
 		if (r < 0) {
-			action = stop_failed(vm, "KVM_INTERRUPT", r);
+			action = stop_failed(vm, vm->last_request, r);
 			break;
 		}
 		vm->stats.kvm_runs++;
@@ -493,8 +503,9 @@ enum vmm_outcome vmm_run(struct vm *vm)
 			action = handle_exit(vm, run);
 		action = serve_console(vm, action, r);
 		if (action == CONTINUE && vm->stop.requested) {
-			vm->last.outcome = VMM_EXITED;
+			vm->last.outcome = vm->stop.reset_by ? VMM_RESET : VMM_EXITED;
 			vm->last.status = vm->stop.status;
+			vm->last.reset_by = vm->stop.reset_by;
 			action = STOP;
 		}
 	}

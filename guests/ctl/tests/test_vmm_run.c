@@ -586,7 +586,7 @@ static long run_mmio(struct kvm_run *run, int call)
 	switch (call) {
 	case 0:                                         /* unclaimed read */
 		vm_exit(run, KVM_EXIT_MMIO);
-		run->mmio.phys_addr = 0xfee00030;
+		run->mmio.phys_addr = 0xfed00030;
 		run->mmio.len = 4;
 		memset(run->mmio.data, 0xee, 8);
 		return 0;
@@ -610,7 +610,7 @@ static long run_mmio(struct kvm_run *run, int call)
 		/* a write is complete: no mmio_completed */
 		assert_int_equal(run->mmio_completed, 0);
 		vm_exit(run, KVM_EXIT_MMIO);                /* unclaimed write */
-		run->mmio.phys_addr = 0xfec00000;
+		run->mmio.phys_addr = 0xfeb00000;
 		run->mmio.len = 1;
 		run->mmio.is_write = 1;
 		return 0;
@@ -639,7 +639,7 @@ static void test_mmio(void **state)
 	assert_int_equal(dev.last_size, 8);
 	assert_int_equal(vm->mmio.unclaimed_reads, 1);
 	assert_int_equal(vm->mmio.unclaimed_writes, 1);
-	assert_int_equal(vm->mmio.last_unclaimed, 0xfec00000);
+	assert_int_equal(vm->mmio.last_unclaimed, 0xfeb00000);
 	assert_int_equal(vm->stats.exits[KVM_EXIT_MMIO], 5);
 }
 
