@@ -29,6 +29,7 @@ PKG_USES_test-emul  := build test
 PKG_USES_test-ctl   := build test
 PKG_USES_fuzz       := build qemu test
 PKG_USES_clean      := none
+PKG_USES_linux-images := build
 PKG_USES := $(filter-out none,$(sort $(foreach g,$(or $(MAKECMDGOALS),all),\
               $(or $(PKG_USES_$(g)),build))))
 ifeq ($(MAKELEVEL)$(NO_PACKAGES),0)
@@ -60,6 +61,7 @@ HV_LDFLAGS := -nostdlib -static -no-pie -z max-page-size=0x1000 -Wl,--build-id=n
 include emul/emul.mk
 include guests/ctl/ctl.mk
 include guests/tests/tests.mk
+include tools/linux.mk
 
 HV_SRCS_C := $(wildcard core/*.c) $(wildcard arch/x86/*.c) $(wildcard mmu/*.c) \
              $(wildcard request/*.c) $(wildcard arch/x86/svm/*.c) $(wildcard arch/x86/vmx/*.c) \
@@ -162,7 +164,7 @@ layers-check:
 	if [ -n "$$bad" ]; then echo "layers-check: includes against the layering:"; \
 	  echo "$$bad"; exit 1; fi; echo "layers-check: abi/ mmu/ emul/ core/ request/ OK"
 
-test-system: $(BUILD)/barekvm.iso
+test-system: $(BUILD)/barekvm.iso $(LINUX_IMAGES)
 	$(PYTHON) -m pytest -v tests/system
 
 test: test-unit test-system
@@ -172,6 +174,6 @@ fuzz: $(BUILD)/barekvm.iso
 
 clean:
 	rm -rf $(BUILD)/hv $(BUILD)/host $(BUILD)/iso $(BUILD)/*.elf $(BUILD)/*.iso \
-	       $(BUILD)/modules $(BUILD)/ctl $(BUILD)/test-logs $(BUILD)/guests
+	       $(BUILD)/modules $(BUILD)/ctl $(BUILD)/test-logs $(BUILD)/guests $(BUILD)/linux
 
 -include $(HV_OBJS:.o=.d)
