@@ -258,6 +258,10 @@ static void write_zero_page(struct guest_ram *ram, const uint8_t *image,
 	wr32(bp + LINUX_HDR_RAMDISK_SIZE, b->initrd_bytes);
 	wr16(bp + LINUX_HDR_HEAP_END_PTR, LINUX_HEAP_END_PTR);
 	wr32(bp + LINUX_HDR_CMD_LINE_PTR, b->cmdline_gpa);
+	/* The loader's list of struct setup_data: we pass none, whatever
+	 * the image carries there. */
+	if (b->hdr.version >= LINUX_VERSION_SETUP_DATA)
+		wr64(bp + LINUX_HDR_SETUP_DATA, 0);
 	write_e820(bp, ram, ram_top);
 }
 

@@ -185,6 +185,7 @@ int mb_load(struct guest_ram *ram, const uint8_t *image, uint64_t len,
 #define LINUX_HDR_KERNEL_ALIGNMENT 0x230
 #define LINUX_HDR_RELOCATABLE   0x234
 #define LINUX_HDR_CMDLINE_SIZE  0x238   /* 2.06+: the last field we need */
+#define LINUX_HDR_SETUP_DATA    0x250   /* 2.09+: the loader's list, none */
 #define LINUX_HDR_PREF_ADDRESS  0x258   /* 2.10+ */
 #define LINUX_HDR_INIT_SIZE     0x260   /* 2.10+ */
 /* struct boot_params keeps the header within [0x1f1, 0x290). */
@@ -193,6 +194,7 @@ int mb_load(struct guest_ram *ram, const uint8_t *image, uint64_t len,
 #define LINUX_BOOT_FLAG         0xaa55u
 #define LINUX_MAGIC             0x53726448u     /* "HdrS" */
 #define LINUX_MIN_VERSION       0x0206u         /* cmdline_size */
+#define LINUX_VERSION_SETUP_DATA 0x0209u        /* setup_data */
 #define LINUX_VERSION_PREF      0x020au         /* pref_address, init_size */
 #define LINUX_SECTOR            512u
 #define LINUX_DEFAULT_SETUP_SECTS 4u            /* setup_sects 0 means 4 */
@@ -284,6 +286,7 @@ struct linux_boot {
  * LINUX_CMDLINE_GPA and the initrd page aligned as high as it can go below
  * min(initrd_addr_max + 1, ram_top) and above the kernel; writes the boot
  * GDT and the zero page (the image's setup header, type_of_loader 0xff,
+ * setup_data 0 (we pass no list; 2.09+),
  * LOADED_HIGH | CAN_USE_HEAP, heap_end_ptr, vid_mode 0xffff, code32_start,
  * cmd_line_ptr, ramdisk_image/size, the e820 map). ram_top is RAM minus
  * LOAD_RESERVED_TOP_BYTES, capped at LINUX_MMIO_HOLE_START. initrd may be

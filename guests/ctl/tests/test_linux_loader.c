@@ -110,6 +110,7 @@ static uint8_t *make_bzimage(const struct bz *b, size_t *len)
 	img[0x235] = 21;                                /* min_alignment */
 	wr16(img + 0x236, 0x7f);                        /* xloadflags: copied */
 	wr32(img + LINUX_HDR_CMDLINE_SIZE, b->cmdline_size);
+	wr64(img + LINUX_HDR_SETUP_DATA, 0x12345678);   /* the loader's: cleared */
 	wr64(img + LINUX_HDR_PREF_ADDRESS, b->pref);
 	wr32(img + LINUX_HDR_INIT_SIZE, b->init_size);
 	img[0x270] = 0xee;                              /* past the header */
@@ -345,6 +346,7 @@ static void test_load_debian_like(void **state)
 	assert_int_equal(rd32(bp + LINUX_HDR_RAMDISK_SIZE), 10000);
 	assert_int_equal(rd16(bp + LINUX_HDR_HEAP_END_PTR), 0xde00);
 	assert_int_equal(rd32(bp + LINUX_HDR_CMD_LINE_PTR), 0x20000);
+	assert_int_equal(rd64(bp + LINUX_HDR_SETUP_DATA), 0);
 	/* the rest is zero: no VGA, sentinel clear, nothing past the header */
 	for (unsigned i = 0; i < LINUX_HDR_START; i++)
 		if (i != LINUX_BP_E820_ENTRIES && bp[i])
