@@ -238,18 +238,21 @@ static int write_mptable(struct guest_ram *ram, struct load_error *err)
 	return mptable_write(ram, MPTABLE_GPA, leaf1[0], leaf1[3], err);
 }
 
-/* load N linux MODULE [initrd=MOD] [cmdline...]: the words after MODULE
- * (and initrd=) are the kernel's command line, as QEMU's -append. */
+/* load N linux MODULE [initrd=MOD] [cmdline...]: the kernel's command
+ * line is the module's GRUB arguments after its name, then the words after
+ * MODULE (and initrd=), as QEMU's -append. */
 static int load_linux_cmd(struct vm *vm, int argc, char **argv)
 {
 	struct guest_ram ram = vm_guest_ram(vm);
-	char cmdline[CLI_LINE_BYTES];
+	char cmdline[CTL_CMDLINE_BYTES + CLI_LINE_BYTES + 2];
+	char words[CLI_LINE_BYTES];
 	const uint8_t *initrd = NULL;
 	uint64_t initrd_len = 0;
 	struct linux_boot boot;
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
 	struct load_error err;
+	const char *defaults;
 	char name[32];
 	int m, first = 4, r;
 
@@ -271,10 +274,13 @@ static int load_linux_cmd(struct vm *vm, int argc, char **argv)
 		initrd_len = module(i)->size;
 		first = 5;
 	}
-	if (vmm_join_words(argc - first, argv + first, cmdline, sizeof(cmdline)) < 0) {
+	if (vmm_join_words(argc - first, argv + first, words, sizeof(words)) < 0) {
 		printf("error: command line too long\n");
 		return 1;
 	}
+	defaults = vmm_module_args(module(m)->cmdline);
+	snprintf(cmdline, sizeof(cmdline), "%.*s%s%s", CTL_CMDLINE_BYTES, defaults,
+		 defaults[0] && words[0] ? " " : "", words);
 	r = kvm_get_sregs(vm->vcpu_fd, &sregs);
 	if (r < 0) {
 		vmm_print_request_error(&vmm_ctl_host, "KVM_GET_SREGS", -r);
