@@ -152,7 +152,7 @@ static int place_kernel(const struct linux_header *h, uint64_t ram_top,
 			struct linux_boot *out, struct load_error *err)
 {
 	uint64_t need = max_u64(h->init_size, h->kernel_bytes);
-	uint64_t pref = h->pref_address, load, end;
+	uint64_t pref = h->pref_address, load, start, end;
 
 	if (pref >= LINUX_HIGH_RAM_START &&
 	    (!h->relocatable || pref % h->kernel_alignment == 0))
@@ -163,8 +163,12 @@ static int place_kernel(const struct linux_header *h, uint64_t ram_top,
 	else
 		return load_fail(err, "kernel is not relocatable and its pref_address 0x%llx is below 1 MiB",
 				 (unsigned long long)pref);
-	end = (h->relocatable ? max_u64(load, pref) : load) + need;
-	if (load >= ram_top || end > ram_top)
+	start = h->relocatable ? max_u64(load, pref) : load;
+	if (start > UINT32_MAX)         /* also keeps start + need from wrapping */
+		return load_fail(err, "kernel would run at 0x%llx (pref_address), beyond 4 GiB",
+				 (unsigned long long)start);
+	end = start + need;
+	if (end > ram_top)
 		return load_fail(err, "kernel at 0x%llx needs RAM up to 0x%llx (init_size 0x%llx): give the VM at least %llu MiB",
 				 (unsigned long long)load, (unsigned long long)end,
 				 (unsigned long long)h->init_size, mib_for(end));

@@ -521,6 +521,22 @@ static void test_load_alignment_beyond_ram(void **state)
 	assert_non_null(strstr(err.msg, "kernel at 0x80000000 needs RAM"));
 }
 
+/* A pref_address near 2^64 must not wrap the kernel's end around. */
+static void test_load_huge_pref_address(void **state)
+{
+	struct bz b = debian_like();
+
+	(void)state;
+	b.pref = 0xfffffffffff00001ULL;         /* unaligned: relocated, yet */
+	assert_int_equal(load(&b, "", 0), -1);  /* it would run up there */
+	assert_string_equal(err.msg, "kernel would run at 0xfffffffffff00001 (pref_address), beyond 4 GiB");
+	b.relocatable = 0;
+	b.pref = 0xffffffffffe00000ULL;
+	assert_int_equal(load(&b, "", 0), -1);
+	assert_string_equal(err.msg, "kernel would run at 0xffffffffffe00000 (pref_address), beyond 4 GiB");
+	assert_ram_untouched();
+}
+
 /* RAM reaching the IO-APIC's page: usable RAM stops at 0xfec00000. */
 static void test_e820_mmio_hole(void **state)
 {
@@ -741,6 +757,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_load_protocol_2_06, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_load_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_load_alignment_beyond_ram, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_load_huge_pref_address, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_e820_mmio_hole, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cpu_setup_linux32, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mptable_isa_pins, setup, teardown),
