@@ -217,6 +217,9 @@ void cpu_setup_linux32(const struct linux_boot *boot, struct kvm_regs *regs,
 	sregs->cr3 = 0;
 	sregs->cr4 = 0;
 	sregs->efer = 0;
+	/* A fresh boot: TPR 0, nothing queued by the guest loaded before. */
+	sregs->cr8 = 0;
+	memset(sregs->interrupt_bitmap, 0, sizeof(sregs->interrupt_bitmap));
 	/* The kernel sets up its own stack (BP_scratch in the zero page). */
 	clear_gprs(regs, boot->kernel_gpa, 0);
 	regs->rsi = boot->zero_page_gpa;

@@ -431,7 +431,8 @@ void cpu_reset_state(struct kvm_regs *regs, struct kvm_sregs *sregs);
  * The 32-bit boot protocol's state (boot.rst, "32-bit BOOT PROTOCOL"):
  * GDTR = the boot GDT linux_load wrote (LINUX_GDT_GPA), CS 0x10 flat 4 GiB
  * execute/read (type 0xb, db, g), DS/ES/SS (and FS/GS) 0x18 flat read/write
- * (type 3), CR0 = PE | ET, paging off, CR3 = CR4 = EFER = 0, interrupts off
+ * (type 3), CR0 = PE | ET, paging off, CR3 = CR4 = EFER = CR8 = 0, no
+ * interrupt queued (interrupt_bitmap 0), interrupts off
  * (EFLAGS 0x2), ESI = the zero page, EIP = the kernel's load address, the
  * other general registers (EBP, EDI, EBX among them) 0.
  */

@@ -581,6 +581,8 @@ static void test_cpu_setup_linux32(void **state)
 	(void)state;
 	cpu_reset_state(&regs, &sregs);
 	memset(&regs, 0x5a, sizeof(regs));
+	sregs.cr8 = 0xf;                        /* left by an earlier guest */
+	sregs.interrupt_bitmap[0] = 1ULL << 0x30;
 	cpu_setup_linux32(&lb, &regs, &sregs);
 	assert_flat(&sregs.cs, 0x10, 0xb);
 	assert_flat(&sregs.ds, 0x18, 0x3);
@@ -592,6 +594,9 @@ static void test_cpu_setup_linux32(void **state)
 	assert_int_equal(sregs.cr3, 0);
 	assert_int_equal(sregs.cr4, 0);
 	assert_int_equal(sregs.efer, 0);
+	assert_int_equal(sregs.cr8, 0);
+	for (unsigned i = 0; i < sizeof(sregs.interrupt_bitmap) / 8; i++)
+		assert_int_equal(sregs.interrupt_bitmap[i], 0);
 	/* TR a usable busy TSS, LDTR as reset left it */
 	assert_int_equal(sregs.tr.type, 0xb);
 	assert_int_equal(sregs.tr.present, 1);
