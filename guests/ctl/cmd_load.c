@@ -1,8 +1,9 @@
 /*
  * The `load` command: a boot module into a VM's RAM, either as a flat
  * binary at a guest-physical address, or as a multiboot kernel with
- * modules and a command line, QEMU -kernel/-initrd/-append style
- * (docs/control-partition.md, "Running guests"). Control partition only.
+ * modules and a command line, QEMU -kernel/-initrd/-append style, or a
+ * Linux bzImage with an initrd and a command line (docs/control-partition.md,
+ * "Running guests", "Linux guests"). Control partition only.
  */
 #include <stdio.h>
 #include <string.h>
@@ -71,7 +72,8 @@ static int load_flat_cmd(struct vm *vm, int argc, char **argv)
 	enum image_kind kind = image_kind_of(module_data(m), module(m)->size);
 	if (kind != IMAGE_FLAT) {
 		printf("error: module '%s' is %s, not a flat binary (see "
-		       "'modules')\n", argv[3], image_kind_name(kind));
+		       "'modules')%s\n", argv[3], image_kind_name(kind),
+		       kind == IMAGE_BZIMAGE ? ": use 'load N linux'" : "");
 		return 1;
 	}
 	if (vmm_parse_u64(argv[4], &gpa) < 0) {
@@ -133,6 +135,24 @@ static int parse_initrd(const char *list, struct mb_module *mods, unsigned *nmod
 	return 0;
 }
 
+/* KVM_SET_SREGS then KVM_SET_REGS; prints the failing request. */
+static int set_vcpu_state(struct vm *vm, struct kvm_regs *regs,
+			  struct kvm_sregs *sregs)
+{
+	int r = kvm_set_sregs(vm->vcpu_fd, sregs);
+
+	if (r < 0) {
+		vmm_print_request_error(&vmm_ctl_host, "KVM_SET_SREGS", -r);
+		return -1;
+	}
+	r = kvm_set_regs(vm->vcpu_fd, regs);
+	if (r < 0) {
+		vmm_print_request_error(&vmm_ctl_host, "KVM_SET_REGS", -r);
+		return -1;
+	}
+	return 0;
+}
+
 static int load_multiboot_cmd(struct vm *vm, int argc, char **argv)
 {
 	struct guest_ram ram = vm_guest_ram(vm);
@@ -156,6 +176,11 @@ static int load_multiboot_cmd(struct vm *vm, int argc, char **argv)
 	m = ctl_module_arg(argv[3]);
 	if (m < 0)
 		return 1;
+	if (image_kind_of(module_data(m), module(m)->size) == IMAGE_BZIMAGE) {
+		printf("error: module '%s' is a Linux bzImage, not a multiboot "
+		       "kernel: use 'load N linux'\n", argv[3]);
+		return 1;
+	}
 	if (argc > 4 && strncmp(argv[4], INITRD_PREFIX, strlen(INITRD_PREFIX)) == 0) {
 		if (parse_initrd(argv[4] + strlen(INITRD_PREFIX), mods, &nmods) < 0)
 			return 1;
@@ -182,16 +207,8 @@ static int load_multiboot_cmd(struct vm *vm, int argc, char **argv)
 		return 1;
 	}
 	cpu_setup_multiboot(boot.entry, boot.mbi_gpa, &regs, &sregs);
-	r = kvm_set_sregs(vm->vcpu_fd, &sregs);
-	if (r < 0) {
-		vmm_print_request_error(&vmm_ctl_host, "KVM_SET_SREGS", -r);
+	if (set_vcpu_state(vm, &regs, &sregs) < 0)
 		return 1;
-	}
-	r = kvm_set_regs(vm->vcpu_fd, &regs);
-	if (r < 0) {
-		vmm_print_request_error(&vmm_ctl_host, "KVM_SET_REGS", -r);
-		return 1;
-	}
 	vm->resume_emulated = vm->resume_mmio = false;
 	module_name(m, name, sizeof(name));
 	vm->loaded = true;
@@ -212,6 +229,93 @@ static int load_multiboot_cmd(struct vm *vm, int argc, char **argv)
 	return 0;
 }
 
+/* The MP table with the CPU signature the guest's CPUID reports (leaf 1). */
+static int write_mptable(struct guest_ram *ram, struct load_error *err)
+{
+	uint32_t leaf1[4];
+
+	vmm_ctl_host.cpuid(1, 0, leaf1);
+	return mptable_write(ram, MPTABLE_GPA, leaf1[0], leaf1[3], err);
+}
+
+/* load N linux MODULE [initrd=MOD] [cmdline...]: the kernel's command
+ * line is the module's GRUB arguments after its name, then the words after
+ * MODULE (and initrd=), as QEMU's -append. */
+static int load_linux_cmd(struct vm *vm, int argc, char **argv)
+{
+	struct guest_ram ram = vm_guest_ram(vm);
+	char cmdline[CTL_CMDLINE_BYTES + CLI_LINE_BYTES + 2];
+	char words[CLI_LINE_BYTES];
+	const uint8_t *initrd = NULL;
+	uint64_t initrd_len = 0;
+	struct linux_boot boot;
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+	struct load_error err;
+	const char *defaults;
+	char name[32];
+	int m, first = 4, r;
+
+	if (argc < 4) {
+		ctl_print_usage("load");
+		return 1;
+	}
+	if (!ctl_ram_mapped(vm, 0, vm->ram_bytes))
+		return 1;               /* the loader may use all of it */
+	m = ctl_module_arg(argv[3]);
+	if (m < 0)
+		return 1;
+	if (argc > 4 && strncmp(argv[4], INITRD_PREFIX, strlen(INITRD_PREFIX)) == 0) {
+		int i = ctl_module_arg(argv[4] + strlen(INITRD_PREFIX));
+
+		if (i < 0)
+			return 1;
+		initrd = module_data(i);
+		initrd_len = module(i)->size;
+		first = 5;
+	}
+	if (vmm_join_words(argc - first, argv + first, words, sizeof(words)) < 0) {
+		printf("error: command line too long\n");
+		return 1;
+	}
+	defaults = vmm_module_args(module(m)->cmdline);
+	snprintf(cmdline, sizeof(cmdline), "%.*s%s%s", CTL_CMDLINE_BYTES, defaults,
+		 defaults[0] && words[0] ? " " : "", words);
+	r = kvm_get_sregs(vm->vcpu_fd, &sregs);
+	if (r < 0) {
+		vmm_print_request_error(&vmm_ctl_host, "KVM_GET_SREGS", -r);
+		return 1;
+	}
+	/* Checked before anything is cleared or written. */
+	if (linux_parse_header(module_data(m), module(m)->size, &boot.hdr, &err) < 0) {
+		printf("error: module '%s': %s\n", argv[3], err.msg);
+		return 1;
+	}
+	clear_previous_image(vm);
+	if (linux_load(&ram, module_data(m), module(m)->size, cmdline, initrd,
+		       initrd_len, &boot, &err) < 0 ||
+	    write_mptable(&ram, &err) < 0) {
+		printf("error: %s\n", err.msg);
+		return 1;
+	}
+	cpu_setup_linux32(&boot, &regs, &sregs);
+	if (set_vcpu_state(vm, &regs, &sregs) < 0)
+		return 1;
+	vm->resume_emulated = vm->resume_mmio = false;
+	module_name(m, name, sizeof(name));
+	vm->loaded = true;
+	vm->load_start = boot.kernel_gpa;
+	vm->load_end = boot.kernel_gpa + boot.hdr.kernel_bytes;
+	vm->entry = boot.kernel_gpa;
+	snprintf(vm->loaded_what, sizeof(vm->loaded_what), "linux '%s'", name);
+	printf("vm %d: linux '%s' (boot protocol %u.%02u): kernel 0x%x (up to 0x%x), initrd 0x%x-0x%x, cmdline 0x%x '%s', zero page 0x%x, MP table 0x%x\n",
+	       vm->index, name, boot.hdr.version >> 8, boot.hdr.version & 0xff,
+	       boot.kernel_gpa, boot.kernel_end, boot.initrd_gpa,
+	       boot.initrd_gpa + boot.initrd_bytes, boot.cmdline_gpa, cmdline,
+	       boot.zero_page_gpa, MPTABLE_GPA);
+	return 0;
+}
+
 static int cmd_load(int argc, char **argv)
 {
 	struct vm *vm = ctl_vm_arg(argv[1]);
@@ -222,15 +326,19 @@ static int cmd_load(int argc, char **argv)
 		return load_flat_cmd(vm, argc, argv);
 	if (strcmp(argv[2], "multiboot") == 0)
 		return load_multiboot_cmd(vm, argc, argv);
-	printf("error: image type '%s' is not flat or multiboot\n", argv[2]);
+	if (strcmp(argv[2], "linux") == 0)
+		return load_linux_cmd(vm, argc, argv);
+	printf("error: image type '%s' is not flat, multiboot or linux\n", argv[2]);
 	return 1;
 }
 
 const struct cli_command ctl_load_commands[] = {
 	{ "load", "load N flat MODULE GPA [real|prot32|long64] | "
-	  "load N multiboot MODULE [initrd=MOD[,MOD...]] [cmdline...]",
+	  "load N multiboot MODULE [initrd=MOD[,MOD...]] [cmdline...] | "
+	  "load N linux MODULE [initrd=MOD] [cmdline...]",
 	  "load a boot module into VM N: a flat binary at GPA (then set up "
-	  "the mode), or a multiboot kernel with its modules and command line",
+	  "the mode), a multiboot kernel with its modules and command line, "
+	  "or a Linux bzImage with its initrd and command line",
 	  3, CLI_ARGS_ANY, cmd_load },
 	{ NULL, NULL, NULL, 0, 0, NULL },
 };

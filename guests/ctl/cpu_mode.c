@@ -205,6 +205,26 @@ void cpu_setup_multiboot(uint32_t entry, uint32_t mbi_gpa,
 	regs->rbx = mbi_gpa;
 }
 
+void cpu_setup_linux32(const struct linux_boot *boot, struct kvm_regs *regs,
+		       struct kvm_sregs *sregs)
+{
+	sregs->cs = flat_segment(LINUX_SEL_CODE, SEG_TYPE_CODE_XRA, false);
+	set_data_segments(sregs, flat_segment(LINUX_SEL_DATA, SEG_TYPE_DATA_RWA, false));
+	usable_tr(sregs);
+	sregs->gdt.base = LINUX_GDT_GPA;
+	sregs->gdt.limit = LINUX_GDT_BYTES - 1;
+	sregs->cr0 = CPU_CR0_PE | CPU_CR0_ET;
+	sregs->cr3 = 0;
+	sregs->cr4 = 0;
+	sregs->efer = 0;
+	/* A fresh boot: TPR 0, nothing queued by the guest loaded before. */
+	sregs->cr8 = 0;
+	memset(sregs->interrupt_bitmap, 0, sizeof(sregs->interrupt_bitmap));
+	/* The kernel sets up its own stack (BP_scratch in the zero page). */
+	clear_gprs(regs, boot->kernel_gpa, 0);
+	regs->rsi = boot->zero_page_gpa;
+}
+
 void cpu_reset_state(struct kvm_regs *regs, struct kvm_sregs *sregs)
 {
 	struct kvm_segment data = real_segment(0, SEG_TYPE_DATA_RWA);

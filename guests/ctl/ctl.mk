@@ -90,6 +90,8 @@ $(CTL_TEST_OUT)/test_multiboot: $(CTL_DIR)/load_multiboot.c $(CTL_DIR)/load_flat
 $(CTL_TEST_OUT)/test_cpu_mode: $(CTL_DIR)/cpu_mode.c $(CTL_DIR)/load_flat.c
 $(CTL_TEST_OUT)/test_vmm_args: $(CTL_DIR)/vmm_args.c
 $(CTL_TEST_OUT)/test_image_kind: $(CTL_DIR)/image_kind.c
+$(CTL_TEST_OUT)/test_linux_loader: $(CTL_DIR)/load_linux.c $(CTL_DIR)/mptable.c \
+                                   $(CTL_DIR)/cpu_mode.c $(CTL_DIR)/load_flat.c
 # The client and the VMM above it, on the fake hypervisor (tests/fake_kvm.c).
 CTL_VMM_SRCS := $(addprefix $(CTL_DIR)/,kvm_client.c kvm_names.c vm.c vmm_run.c vmm_clock.c \
                   vmm_report.c vmm_irq.c vmm_trace.c vmm_console.c guest_mem.c string_io.c io_bus.c \

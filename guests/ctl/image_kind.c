@@ -95,7 +95,7 @@ void image_kind_hint(enum image_kind kind, const char *name, char *buf,
 		snprintf(buf, cap, "load VM flat %s GPA real|prot32|long64", name);
 		break;
 	case IMAGE_BZIMAGE:
-		snprintf(buf, cap, "not loadable yet (BareKVM has no Linux loader)");
+		snprintf(buf, cap, "load VM linux %s [initrd=MOD] [cmdline]", name);
 		break;
 	case IMAGE_ELF:
 		snprintf(buf, cap, "not loadable (only multiboot ELF kernels are)");

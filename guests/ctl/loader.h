@@ -155,6 +155,198 @@ int mb_load(struct guest_ram *ram, const uint8_t *image, uint64_t len,
 	    const char *cmdline, const struct mb_module *mods, unsigned nmods,
 	    struct mb_boot *out, struct load_error *err);
 
+/* ---- load_linux.c: the Linux x86 boot protocol ---------------------------
+ *
+ * Documentation/arch/x86/boot.rst ("THE REAL-MODE KERNEL HEADER", "32-bit
+ * BOOT PROTOCOL") and zero-page.rst. A bzImage is a real-mode setup of
+ * (setup_sects + 1) sectors, whose header sits at 0x1f1, followed by the
+ * protected-mode kernel. We use the 32-bit boot protocol: the setup code
+ * is never run; the loader fills the zero page (struct boot_params) itself
+ * and enters the protected-mode kernel at its load address.
+ */
+
+/* Setup header fields: offsets in the image and in struct boot_params. */
+#define LINUX_HDR_START         0x1f1   /* setup_sects: the header's first byte */
+#define LINUX_HDR_SETUP_SECTS   0x1f1
+#define LINUX_HDR_SYSSIZE       0x1f4   /* protected-mode size / 16 (2.04+) */
+#define LINUX_HDR_VID_MODE      0x1fa
+#define LINUX_HDR_BOOT_FLAG     0x1fe   /* 0xAA55 */
+#define LINUX_HDR_JUMP          0x200   /* byte 0x201: header end - 0x202 */
+#define LINUX_HDR_MAGIC         0x202   /* "HdrS" */
+#define LINUX_HDR_VERSION       0x206
+#define LINUX_HDR_TYPE_OF_LOADER 0x210
+#define LINUX_HDR_LOADFLAGS     0x211
+#define LINUX_HDR_CODE32_START  0x214
+#define LINUX_HDR_RAMDISK_IMAGE 0x218
+#define LINUX_HDR_RAMDISK_SIZE  0x21c
+#define LINUX_HDR_HEAP_END_PTR  0x224
+#define LINUX_HDR_CMD_LINE_PTR  0x228
+#define LINUX_HDR_INITRD_ADDR_MAX 0x22c
+#define LINUX_HDR_KERNEL_ALIGNMENT 0x230
+#define LINUX_HDR_RELOCATABLE   0x234
+#define LINUX_HDR_CMDLINE_SIZE  0x238   /* 2.06+: the last field we need */
+#define LINUX_HDR_SETUP_DATA    0x250   /* 2.09+: the loader's list, none */
+#define LINUX_HDR_PREF_ADDRESS  0x258   /* 2.10+ */
+#define LINUX_HDR_INIT_SIZE     0x260   /* 2.10+ */
+/* struct boot_params keeps the header within [0x1f1, 0x290). */
+#define LINUX_HDR_MAX_END       0x290
+
+#define LINUX_BOOT_FLAG         0xaa55u
+#define LINUX_MAGIC             0x53726448u     /* "HdrS" */
+#define LINUX_MIN_VERSION       0x0206u         /* cmdline_size */
+#define LINUX_VERSION_SETUP_DATA 0x0209u        /* setup_data */
+#define LINUX_VERSION_PREF      0x020au         /* pref_address, init_size */
+#define LINUX_SECTOR            512u
+#define LINUX_DEFAULT_SETUP_SECTS 4u            /* setup_sects 0 means 4 */
+
+#define LINUX_LOADED_HIGH       0x01u           /* loadflags */
+#define LINUX_CAN_USE_HEAP      0x80u
+#define LINUX_LOADER_UNDEFINED  0xffu           /* type_of_loader: no id */
+#define LINUX_VID_MODE_NORMAL   0xffffu
+/* boot.rst, "Sample boot configuration": heap_end = 0xe000, minus 0x200. */
+#define LINUX_HEAP_END_PTR      0xde00u
+
+/* struct boot_params (zero-page.rst) fields outside the setup header. */
+#define LINUX_BP_ORIG_VIDEO_ISVGA 0x00f
+#define LINUX_BP_E820_ENTRIES   0x1e8
+#define LINUX_BP_SENTINEL       0x1ef
+#define LINUX_BP_E820_TABLE     0x2d0
+#define LINUX_BP_BYTES          4096u
+#define LINUX_E820_MAX          128u
+#define LINUX_E820_ENTRY_BYTES  20u             /* addr, size (u64), type (u32) */
+#define LINUX_E820_RAM          1u
+#define LINUX_E820_RESERVED     2u
+
+/*
+ * Where `load linux` puts things below 1 MiB (docs/control-partition.md,
+ * "Linux guests"), all inside usable low RAM [0, LINUX_LOW_RAM_END):
+ *   0x1000   the boot GDT: 0x10 flat code, 0x18 flat data (boot.rst's
+ *            __BOOT_CS / __BOOT_DS)
+ *   0x7000   the zero page (struct boot_params)
+ *   0x20000  the command line, up to LINUX_LOW_RAM_END
+ * and the MP table (mptable.c) in the BIOS area at 0xf0000, which the e820
+ * map reports reserved with the EBDA and the VGA hole.
+ */
+#define LINUX_GDT_GPA           0x1000u
+#define LINUX_GDT_BYTES         32u
+#define LINUX_ZERO_PAGE_GPA     0x7000u
+#define LINUX_CMDLINE_GPA       0x20000u
+#define LINUX_LOW_RAM_END       0x9fc00u        /* the EBDA starts here */
+#define LINUX_HIGH_RAM_START    0x100000u
+/* The IO-APIC and local APIC pages and what a PC keeps above them: RAM
+ * there is not reported usable. */
+#define LINUX_MMIO_HOLE_START   0xfec00000u
+#define LINUX_SEL_CODE          0x10
+#define LINUX_SEL_DATA          0x18
+
+/* What the setup header says, checked (linux_parse_header). */
+struct linux_header {
+	uint16_t version;               /* 0x0206 = 2.06 */
+	uint32_t setup_bytes;           /* (setup_sects + 1) * 512 */
+	uint32_t hdr_end;               /* 0x202 + image[0x201], <= 0x290 */
+	uint64_t kernel_bytes;          /* syssize * 16: the protected-mode part */
+	uint8_t loadflags;
+	bool relocatable;
+	uint32_t kernel_alignment;      /* a power of two if relocatable */
+	uint32_t initrd_addr_max;       /* the highest byte an initrd may use */
+	uint32_t cmdline_size;          /* without the NUL */
+	uint64_t pref_address;          /* 2.10+, else 1 MiB */
+	uint64_t init_size;             /* 2.10+, else kernel_bytes */
+};
+
+/*
+ * Reads and checks the header of an untrusted bzImage: boot flag 0xAA55,
+ * "HdrS", version >= 2.06, LOADED_HIGH, the header inside the setup part,
+ * the setup and the protected-mode part (syssize) inside the file, a
+ * relocatable kernel's alignment a power of two. 0, or -1 with err saying
+ * which check failed.
+ */
+int linux_parse_header(const uint8_t *image, uint64_t len,
+		       struct linux_header *h, struct load_error *err);
+
+struct linux_boot {
+	struct linux_header hdr;
+	uint32_t kernel_gpa;            /* load address = code32_start = EIP */
+	/* [kernel_gpa, kernel_end): what the kernel may use before it reads
+	 * the e820 map (see linux_load). */
+	uint32_t kernel_end;
+	uint32_t initrd_gpa, initrd_bytes;      /* 0, 0 without an initrd */
+	uint32_t cmdline_gpa, cmdline_bytes;    /* bytes without the NUL */
+	uint32_t zero_page_gpa;                 /* ESI */
+	uint64_t ram_top;                       /* end of usable high RAM */
+	unsigned e820_entries;
+};
+
+/*
+ * Loads a bzImage for the 32-bit boot protocol: checks the header
+ * (linux_parse_header), places the protected-mode kernel at pref_address,
+ * or for a relocatable kernel whose pref_address is not a usable aligned
+ * address >= 1 MiB, at the lowest kernel_alignment-aligned address >= 1 MiB;
+ * copies the command line (at most cmdline_size bytes) to
+ * LINUX_CMDLINE_GPA and the initrd page aligned as high as it can go below
+ * min(initrd_addr_max + 1, ram_top) and above the kernel; writes the boot
+ * GDT and the zero page (the image's setup header, type_of_loader 0xff,
+ * setup_data 0 (we pass no list; 2.09+),
+ * LOADED_HIGH | CAN_USE_HEAP, heap_end_ptr, vid_mode 0xffff, code32_start,
+ * cmd_line_ptr, ramdisk_image/size, the e820 map). ram_top is RAM minus
+ * LOAD_RESERVED_TOP_BYTES, capped at LINUX_MMIO_HOLE_START. initrd may be
+ * NULL. 0, or -1 with err explaining (RAM is unchanged then).
+ */
+int linux_load(struct guest_ram *ram, const uint8_t *image, uint64_t len,
+	       const char *cmdline, const uint8_t *initrd, uint64_t initrd_len,
+	       struct linux_boot *out, struct load_error *err);
+
+/* ---- mptable.c: Intel MultiProcessor Specification 1.4 -------------------
+ *
+ * One processor (local APIC id 0, the BSP), one ISA bus, one IO-APIC (id 1
+ * at 0xfec00000) with the ISA IRQs on its pins (IRQ 0 on pin 2, IRQ n on
+ * pin n otherwise, no IRQ 2), ExtINT on LINT0 and NMI on LINT1 of every
+ * local APIC: what Linux's CONFIG_X86_MPPARSE reads when there is no ACPI.
+ */
+#define MPTABLE_GPA             0xf0000u        /* BIOS area: Linux scans it */
+#define MP_FLOATING_BYTES       16u
+#define MP_CONFIG_HEADER_BYTES  44u
+#define MP_PROCESSOR_BYTES      20u
+#define MP_ENTRY_BYTES          8u              /* every other entry type */
+#define MP_SPEC_REV             4               /* 1.4 */
+#define MP_ENTRY_PROCESSOR      0
+#define MP_ENTRY_BUS            1
+#define MP_ENTRY_IOAPIC         2
+#define MP_ENTRY_IO_INTERRUPT   3
+#define MP_ENTRY_LOCAL_INTERRUPT 4
+#define MP_INT_INT              0               /* interrupt types */
+#define MP_INT_NMI              1
+#define MP_INT_EXTINT           3
+#define MP_CPU_ENABLED          0x01
+#define MP_CPU_BSP              0x02
+#define MP_IOAPIC_ENABLED       0x01
+#define MP_LAPIC_ADDRESS        0xfee00000u
+#define MP_LAPIC_VERSION        0x14            /* integrated xAPIC */
+#define MP_IOAPIC_ID            1
+#define MP_IOAPIC_VERSION       0x11            /* 82093AA */
+#define MP_IOAPIC_ADDRESS       0xfec00000u
+#define MP_ISA_BUS_ID           0
+#define MP_ISA_IRQS             16
+#define MP_ALL_LAPICS           0xff
+/* 1 processor, 1 bus, 1 IO-APIC, 15 ISA IRQs, 2 local interrupts */
+#define MP_ENTRY_COUNT          20u
+#define MP_CONFIG_BYTES (MP_CONFIG_HEADER_BYTES + MP_PROCESSOR_BYTES + \
+			 (MP_ENTRY_COUNT - 1) * MP_ENTRY_BYTES)
+#define MP_TABLE_BYTES          (MP_FLOATING_BYTES + MP_CONFIG_BYTES)
+
+/* The IO-APIC pin ISA IRQ irq arrives on; -1 for IRQ 2 (the cascade). */
+int mptable_isa_pin(unsigned irq);
+
+/*
+ * Writes the floating pointer structure at gpa (16-byte aligned, in
+ * [0xf0000, 0x100000) where Linux searches) and the configuration table
+ * right after it. cpu_signature and cpu_features are CPUID leaf 1 EAX and
+ * EDX (the signature keeps its stepping/model/family bits, 11:0, as the
+ * specification defines). 0, or -1 with err explaining.
+ */
+int mptable_write(struct guest_ram *ram, uint64_t gpa, uint32_t cpu_signature,
+		  uint32_t cpu_features, struct load_error *err);
+
 /* ---- cpu_mode.c ------------------------------------------------------------ */
 
 enum cpu_mode {
@@ -234,6 +426,18 @@ int cpu_mode_setup(enum cpu_mode mode, struct guest_ram *ram, uint64_t entry,
 #define CPU_RESET_CR0           0x60000010u
 #define CPU_RESET_APIC_BASE     0xfee00900u
 void cpu_reset_state(struct kvm_regs *regs, struct kvm_sregs *sregs);
+
+/*
+ * The 32-bit boot protocol's state (boot.rst, "32-bit BOOT PROTOCOL"):
+ * GDTR = the boot GDT linux_load wrote (LINUX_GDT_GPA), CS 0x10 flat 4 GiB
+ * execute/read (type 0xb, db, g), DS/ES/SS (and FS/GS) 0x18 flat read/write
+ * (type 3), CR0 = PE | ET, paging off, CR3 = CR4 = EFER = CR8 = 0, no
+ * interrupt queued (interrupt_bitmap 0), interrupts off
+ * (EFLAGS 0x2), ESI = the zero page, EIP = the kernel's load address, the
+ * other general registers (EBP, EDI, EBX among them) 0.
+ */
+void cpu_setup_linux32(const struct linux_boot *boot, struct kvm_regs *regs,
+		       struct kvm_sregs *sregs);
 
 /*
  * The multiboot machine state (spec section 3.2): flat 32-bit protected

@@ -472,6 +472,8 @@ int vmm_find_module(const char *const *cmdlines, unsigned n, const char *ref);
 
 /* The first word of a module command line into out ("hello"). */
 void vmm_module_name(const char *cmdline, char *out, size_t cap);
+/* What follows that word and its blanks ("greeting=world"), or "". */
+const char *vmm_module_args(const char *cmdline);
 
 /*
  * Joins words with single blanks into out. Returns 0, or -1 if it does not

@@ -63,6 +63,17 @@ void vmm_module_name(const char *cmdline, char *out, size_t cap)
 		out[n] = '\0';
 }
 
+const char *vmm_module_args(const char *cmdline)
+{
+	while (*cmdline == ' ' || *cmdline == '\t')
+		cmdline++;
+	while (*cmdline && *cmdline != ' ' && *cmdline != '\t')
+		cmdline++;
+	while (*cmdline == ' ' || *cmdline == '\t')
+		cmdline++;
+	return cmdline;
+}
+
 int vmm_find_module(const char *const *cmdlines, unsigned n, const char *ref)
 {
 	char name[64];

@@ -84,6 +84,10 @@ static void test_modules(void **state)
 	assert_string_equal(name, "a-long-");
 	vmm_module_name("", name, sizeof(name));
 	assert_string_equal(name, "");
+	assert_string_equal(vmm_module_args("hello greeting=world  x"), "greeting=world  x");
+	assert_string_equal(vmm_module_args(" \tvmlinuz\t console=ttyS0"), "console=ttyS0");
+	assert_string_equal(vmm_module_args("  mbtest  "), "");
+	assert_string_equal(vmm_module_args(""), "");
 }
 
 static void test_join(void **state)
