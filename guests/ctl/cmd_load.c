@@ -302,6 +302,11 @@ static int load_linux_cmd(struct vm *vm, int argc, char **argv)
 	if (set_vcpu_state(vm, &regs, &sregs) < 0)
 		return 1;
 	vm->resume_emulated = vm->resume_mmio = false;
+	/* Linux calibrates its TSC and APIC timer against the PIT and busy-
+	 * waits without exits: it needs time that passes (vmm_clock.c) */
+	if (!vmm_clock_set_real(vm, true))
+		printf("warning: the hypervisor gives no TSC frequency: vm %d's clock stays virtual "
+		       "and Linux may hang calibrating its timers\n", vm->index);
 	module_name(m, name, sizeof(name));
 	vm->loaded = true;
 	vm->load_start = boot.kernel_gpa;
