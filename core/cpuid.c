@@ -31,6 +31,10 @@
  * PerfMonV2 (0x80000022) are hidden. AMD's four legacy counters exist on
  * every AMD CPU and cannot be hidden by CPUID; they are not provided yet.
  *
+ * Nor RDTSCP or RDPID: IA32_TSC_AUX, which they read, is not switched per
+ * vCPU (VMX runs without "enable RDTSCP", so RDTSCP is #UD there; SVM
+ * intercepts it to give the same #UD; a write of TSC_AUX is #GP).
+ *
  * Nor x2APIC or the TSC-deadline timer: a VM's local APIC is the VMM's
  * xAPIC page behind MMIO exits (docs/control-partition.md); the MSRs of
  * either mode would be #GP, so CPUID must not announce them.
@@ -60,6 +64,7 @@
 			    (1u << 3) | (1u << 4) |   /* PKU, OSPKE */ \
 			    (1u << 7) | (1u << 23) |  /* CET shadow stacks, Key Locker */ \
 			    (1u << 16) |              /* LA57 */ \
+			    (1u << 22) |              /* RDPID: reads TSC_AUX */ \
 			    (1u << 31))               /* PKS */
 #define LEAF7_EDX_HIDDEN   ((1u << 2) | (1u << 3) | (1u << 8) | /* 4VNNIW 4FMAPS VP2INTERSECT */ \
 			    (1u << 22) | (1u << 23) |  /* AMX-BF16, AVX512-FP16 */ \
@@ -68,6 +73,7 @@
 #define LEAF7_1_EAX_HIDDEN ((1u << 4) | (1u << 5) |   /* AVX-VNNI, AVX512-BF16 */ \
 			    (1u << 17) | (1u << 18) | /* FRED, LKGS */ \
 			    (1u << 26))               /* LAM */
+#define EXT1_EDX_HIDDEN    (1u << 27)  /* RDTSCP: TSC_AUX is not switched per vCPU */
 #define EXT1_ECX_HIDDEN    ((1u << 11) | (1u << 16) | (1u << 21) | /* XOP FMA4 TBM */ \
 			    (1u << 17) |              /* TCE: EFER.TCE is reserved */ \
 			    (1u << 23) | (1u << 24) | (1u << 28)) /* PerfCtrExt core, NB, LLC */
@@ -101,6 +107,7 @@ static void filter_features(uint32_t leaf, uint32_t sub, struct cpuid_regs *c)
 		break;
 	case 0x80000001:
 		c->ecx &= ~(EXT1_ECX_SVM | EXT1_ECX_HIDDEN);
+		c->edx &= ~EXT1_EDX_HIDDEN;
 		break;
 	case 0x80000008:
 		if (cpuid_vendor() == EMUL_VENDOR_AMD)

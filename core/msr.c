@@ -30,6 +30,12 @@
 #define MSR_MTRR_LAST           0x000002ff
 #define MSR_MC0_CTL             0x00000400
 #define MSR_MC_LAST             0x0000047f
+/* The microcode revision (Intel IA32_BIOS_SIGN_ID, AMD PATCH_LEVEL): no
+ * microcode here; Linux writes 0 and reads it after CPUID(1) */
+#define MSR_IA32_BIOS_SIGN_ID   0x0000008b
+/* AMD family 0Fh/10h "interrupt pending message" (C1E control): Linux
+ * reads it on the CPUs of AMD erratum 400; no C1E here, so 0 */
+#define MSR_K8_INT_PENDING_MSG  0xc0010055
 #define MSR_STAR                0xc0000081
 #define MSR_LSTAR               0xc0000082
 #define MSR_CSTAR               0xc0000083
@@ -50,7 +56,10 @@ static bool reads_as_zero(uint32_t index)
 {
 	if (index == MSR_IA32_PAT)
 		return false;
+	if (index == MSR_K8_INT_PENDING_MSG)
+		return cpuid_vendor() == EMUL_VENDOR_AMD;
 	return index == MSR_MTRRCAP || index == MSR_IA32_MCG_CAP ||
+	       index == MSR_IA32_BIOS_SIGN_ID ||
 	       index == MSR_IA32_MCG_STATUS ||
 	       (index >= MSR_MTRR_FIRST && index <= MSR_MTRR_LAST) ||
 	       (index >= MSR_MC0_CTL && index <= MSR_MC_LAST);

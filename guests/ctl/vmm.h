@@ -364,6 +364,12 @@ uint64_t sio_rcx_after(uint64_t rcx, uint64_t n, unsigned addr_bytes, bool long6
  */
 enum vmm_outcome vmm_run(struct vm *vm);
 
+/* ---- vmm_cpuid.c ---------------------------------------------------------- */
+
+/* CPUID as the VM sees it: the host's, with the VM's APIC ID and, where the
+ * CPU has leaves 0x15/0x16, the measured TSC and the VMM's APIC bus. */
+void vmm_cpuid(struct vm *vm, uint32_t leaf, uint32_t subleaf, uint32_t out[4]);
+
 /* ---- vmm_clock.c: a VM's clock --------------------------------------------- */
 
 #define VMM_CLOCK_NEVER UINT64_MAX

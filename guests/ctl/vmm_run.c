@@ -203,7 +203,7 @@ static int exit_cpuid(struct vm *vm, struct kvm_run *run)
 {
 	uint32_t out[4];
 
-	vm->host->cpuid(run->cpuid.eax, run->cpuid.ecx, out);
+	vmm_cpuid(vm, run->cpuid.eax, run->cpuid.ecx, out);
 	run->cpuid.eax = out[0];
 	run->cpuid.ebx = out[1];
 	run->cpuid.ecx = out[2];

@@ -242,8 +242,9 @@ void svm_decode_exit(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e)
 	case SVM_EXIT_XSETBV:
 	case SVM_EXIT_MONITOR:
 	case SVM_EXIT_MWAIT:
-		/* CPUID tells guests there is no SVM, XSAVE or MONITOR
-		 * (core/cpuid.c): they get the #UD such a CPU gives */
+	case SVM_EXIT_RDTSCP:
+		/* CPUID tells guests there is no SVM, XSAVE, MONITOR or
+		 * RDTSCP (core/cpuid.c): they get the #UD such a CPU gives */
 		e->reason = VEXIT_UNDEFINED;
 		return;
 	default:
