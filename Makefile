@@ -107,8 +107,23 @@ $(BUILD)/barekvm.iso: $(BUILD)/barekvm.elf boot/grub.cfg $(ISO_MODULES) tools/mk
 	@$(if $(Q),echo "  ISO     $@")
 	$(Q)tools/mkiso.sh $@ $(BUILD)/barekvm.elf boot/grub.cfg $(ISO_MODULES)
 
-run: $(BUILD)/barekvm.iso
-	tools/run-qemu.sh --iso $<
+# make run KERNEL=path [INITRD=path] [APPEND="..."] [MEM=MiB]: an ISO that
+# boots straight into that kernel (bzImage or multiboot) in VM 0 with the
+# console attached; make run ends with the VM's status (tools/kernel-iso.sh).
+MEM ?= 256
+ifdef KERNEL
+RUN_ISO := $(BUILD)/run-kernel.iso
+RUN_QEMU_MEM := --mem $(shell expr $(MEM) + 320 2>/dev/null || echo 512)
+.PHONY: $(RUN_ISO)
+$(RUN_ISO): $(BUILD)/barekvm.elf $(CTL_ELF) tools/kernel-iso.sh tools/mkiso.sh
+	@$(if $(Q),echo "  ISO     $@ ($(KERNEL))")
+	$(Q)tools/kernel-iso.sh $@ $(BUILD)/barekvm.elf $(CTL_ELF) $(MEM) $(KERNEL) $(INITRD) -- $(APPEND)
+else
+RUN_ISO := $(BUILD)/barekvm.iso
+endif
+
+run: $(RUN_ISO)
+	tools/run-qemu.sh $(RUN_QEMU_MEM) --iso $<
 
 run-uefi: $(BUILD)/barekvm.iso
 	tools/run-qemu.sh --uefi --iso $<

@@ -45,7 +45,14 @@
  * core/cpu_rules.c derives the CR4 and EFER bits a guest may set from
  * what is left, so a guest can set exactly the bits its CPUID announces.
  */
+/* Thermal monitoring and ACPI-through-MSR clock control: their MSRs
+ * (IA32_THERM_*, IA32_CLOCK_MODULATION) are not provided. */
+#define LEAF1_EDX_HIDDEN   ((1u << 22) | /* ACPI */ \
+			    (1u << 29))  /* TM */
+#define LEAF6_EAX_KEPT     (1u << 2)     /* ARAT: the VMM's APIC timer runs in every C-state */
 #define LEAF1_ECX_HIDDEN   ((1u << 3) |  /* MONITOR */ \
+			    (1u << 7) |  /* EIST: IA32_PERF_CTL is not provided */ \
+			    (1u << 8) |  /* TM2 */ \
 			    (1u << 21) | /* x2APIC */ \
 			    (1u << 24) | /* TSC-deadline */ \
 			    (1u << 12) | /* FMA */ \
@@ -54,7 +61,8 @@
 			    (1u << 27) | /* OSXSAVE */ \
 			    (1u << 28) | /* AVX */ \
 			    (1u << 29))  /* F16C */
-#define LEAF7_EBX_HIDDEN   ((1u << 5) |  /* AVX2 */ \
+#define LEAF7_EBX_HIDDEN   ((1u << 1) |  /* IA32_TSC_ADJUST: not virtualized */ \
+			    (1u << 5) |  /* AVX2 */ \
 			    (1u << 16) | (1u << 17) | (1u << 21) | /* AVX-512 F DQ IFMA */ \
 			    (1u << 26) | (1u << 27) | (1u << 28) | /* PF ER CD */ \
 			    (1u << 30) | (1u << 31))               /* BW VL */
@@ -82,12 +90,14 @@
 #define EXT8_EBX_NO_LMSLE  (1u << 20)
 #define LEAF_XSAVE         0xd
 #define LEAF_PMU           0xa
+#define LEAF_THERMAL_POWER 0x6
 
 static void filter_features(uint32_t leaf, uint32_t sub, struct cpuid_regs *c)
 {
 	switch (leaf) {
 	case 1:
 		c->ecx &= ~(LEAF1_ECX_VMX | LEAF1_ECX_SMX | LEAF1_ECX_HIDDEN);
+		c->edx &= ~LEAF1_EDX_HIDDEN;
 		c->ecx |= LEAF1_ECX_HYPERVISOR;
 		break;
 	case 7:
@@ -98,6 +108,10 @@ static void filter_features(uint32_t leaf, uint32_t sub, struct cpuid_regs *c)
 		} else if (sub == 1) {
 			c->eax &= ~LEAF7_1_EAX_HIDDEN;
 		}
+		break;
+	case LEAF_THERMAL_POWER:
+		/* digital thermal sensor, HWP, energy bias...: none */
+		*c = (struct cpuid_regs){ .eax = c->eax & LEAF6_EAX_KEPT };
 		break;
 	case LEAF_XSAVE:
 	case LEAF_PMU:

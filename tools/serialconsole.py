@@ -237,7 +237,7 @@ def bochsrc(iso, cpu_model, com1_mode, log_path, mem_mib=512):
     (Bochs 2.7 does so even for an SVM guest whose SHUTDOWN is intercepted)."""
     return f"""\
 memory: guest={mem_mib}, host={mem_mib}
-cpu: model={cpu_model}, reset_on_triple_fault=0, ips=200000000
+cpu: model={cpu_model}, reset_on_triple_fault=0, ips=20000000
 romimage: file=/usr/share/bochs/BIOS-bochs-latest
 vgaromimage: file=/usr/share/bochs/VGABIOS-lgpl-latest
 ata0-master: type=cdrom, path={iso}, status=inserted

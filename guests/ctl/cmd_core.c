@@ -11,6 +11,7 @@
 #include "guests/ctl/cli.h"
 #include "guests/ctl/ctl.h"
 #include "guests/ctl/image_kind.h"
+#include "guests/ctl/vmm.h"
 
 /*
  * newlib 3.3.0's malloc (libc/stdlib/mallocr.c) returns its own struct
@@ -109,10 +110,45 @@ static int cmd_mem(int argc, char **argv)
 	return 0;
 }
 
+/* exit vm N: the status says how VM N's last run ended, for `make run
+ * KERNEL=`: the guest's own status (debug exit port), 0 for a halt, a
+ * reset or a stop at the console, 1 for a fatal exit or a failed request
+ * (and a VM never run). */
+static int exit_with_vm_status(const char *arg)
+{
+	struct vm *vm = ctl_vm_arg(arg);
+	int status = 1;
+
+	if (!vm)
+		return 1;
+	switch (vm->last.outcome) {
+	case VMM_EXITED:
+		status = (int)(vm->last.status & 0xff);
+		break;
+	case VMM_HALTED:
+	case VMM_RESET:
+	case VMM_INTERRUPTED:
+	case VMM_DEBUG:
+		status = 0;
+		break;
+	default:
+		status = 1;
+		break;
+	}
+	printf("ctl: exit with vm %d's status %d\n", vm->index, status);
+	ctl_shutdown(status);
+}
+
 static int cmd_exit(int argc, char **argv)
 {
 	long status = 0;
 
+	if (argc == 3 && strcmp(argv[1], "vm") == 0)
+		return exit_with_vm_status(argv[2]);
+	if (argc > 2) {
+		ctl_print_usage("exit");
+		return 1;
+	}
 	if (argc > 1) {
 		char *end;
 
@@ -136,7 +172,10 @@ const struct cli_command ctl_core_commands[] = {
 	  0, CLI_ARGS_ANY, cmd_echo },
 	{ "mem", "mem", "show RAM and heap usage",
 	  0, 0, cmd_mem },
-	{ "exit", "exit [status]", "end the control partition (QEMU exits)",
-	  0, 1, cmd_exit },
+	{ "exit", "exit [status] | exit vm N",
+	  "end the control partition (QEMU exits) with the status, or with "
+	  "the one VM N's last run gives (its exit port status; 0 halted or "
+	  "reset; 1 fatal)",
+	  0, 2, cmd_exit },
 	{ NULL, NULL, NULL, 0, 0, NULL },
 };

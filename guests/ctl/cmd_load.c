@@ -321,6 +321,30 @@ static int load_linux_cmd(struct vm *vm, int argc, char **argv)
 	return 0;
 }
 
+/* load N kernel MODULE ...: `linux` for a bzImage, `multiboot` for a
+ * multiboot kernel, as the module's bytes say (make run KERNEL=). */
+static int load_kernel_cmd(struct vm *vm, int argc, char **argv)
+{
+	enum image_kind kind;
+	int m;
+
+	if (argc < 4) {
+		ctl_print_usage("load");
+		return 1;
+	}
+	m = ctl_module_arg(argv[3]);
+	if (m < 0)
+		return 1;
+	kind = image_kind_of(module_data(m), module(m)->size);
+	if (kind == IMAGE_BZIMAGE)
+		return load_linux_cmd(vm, argc, argv);
+	if (kind == IMAGE_MULTIBOOT)
+		return load_multiboot_cmd(vm, argc, argv);
+	printf("error: module '%s' is a %s, not a bzImage or a multiboot kernel\n",
+	       argv[3], image_kind_name(kind));
+	return 1;
+}
+
 static int cmd_load(int argc, char **argv)
 {
 	struct vm *vm = ctl_vm_arg(argv[1]);
@@ -333,17 +357,21 @@ static int cmd_load(int argc, char **argv)
 		return load_multiboot_cmd(vm, argc, argv);
 	if (strcmp(argv[2], "linux") == 0)
 		return load_linux_cmd(vm, argc, argv);
-	printf("error: image type '%s' is not flat, multiboot or linux\n", argv[2]);
+	if (strcmp(argv[2], "kernel") == 0)
+		return load_kernel_cmd(vm, argc, argv);
+	printf("error: image type '%s' is not flat, multiboot, linux or kernel\n", argv[2]);
 	return 1;
 }
 
 const struct cli_command ctl_load_commands[] = {
 	{ "load", "load N flat MODULE GPA [real|prot32|long64] | "
 	  "load N multiboot MODULE [initrd=MOD[,MOD...]] [cmdline...] | "
-	  "load N linux MODULE [initrd=MOD] [cmdline...]",
+	  "load N linux MODULE [initrd=MOD] [cmdline...] | "
+	  "load N kernel MODULE [initrd=MOD] [cmdline...]",
 	  "load a boot module into VM N: a flat binary at GPA (then set up "
 	  "the mode), a multiboot kernel with its modules and command line, "
-	  "or a Linux bzImage with its initrd and command line",
+	  "or a Linux bzImage with its initrd and command line; `kernel` "
+	  "picks multiboot or linux from the module's bytes",
 	  3, CLI_ARGS_ANY, cmd_load },
 	{ NULL, NULL, NULL, 0, 0, NULL },
 };
