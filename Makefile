@@ -133,7 +133,7 @@ run-bochs: $(BUILD)/barekvm.iso
 	tools/run-bochs.sh --platform $(BOCHS_PLATFORM) --iso $<
 
 # Exit round trips in executed instructions (QEMU -icount, Bochs): tools/bench.py
-bench: $(BUILD)/barekvm.iso
+bench: $(BUILD)/barekvm.iso $(LINUX_IMAGES)
 	$(PYTHON) tools/bench.py
 
 # ---- host unit tests ------------------------------------------------------

@@ -107,6 +107,124 @@ def table(title, figures, hv_stats):
     return "\n".join(lines)
 
 
+# ---- Linux boot ---------------------------------------------------------------
+# Under -icount shift=0 a nanosecond of QEMU's clock is one executed
+# instruction, and the TSC (QEMU's and, with offset 0, every guest's) counts
+# them: the kernel's own uptime at its shell prompt is then the number of
+# instructions from the kernel's start to the prompt, hypervisor and VMM
+# included when it runs inside BareKVM. The same kernel and initramfs boot
+# in plain QEMU for the reference.
+LINUX = os.path.join(BUILD, "linux")
+LINUX_MEM = 256
+SHELL = "~ # "
+IDLE_SECONDS = 5
+
+LINUX_GRUB_CFG = """\
+serial --unit=0 --speed=115200
+terminal_input serial
+terminal_output serial
+set timeout=0
+menuentry "BareKVM Linux bench" {
+    multiboot2 /boot/barekvm.elf console=com1
+    module2 /boot/modules/ctl.elf ctl
+    module2 /boot/modules/vmlinuz vmlinuz
+    module2 /boot/modules/initramfs.gz initramfs
+    boot
+}
+"""
+
+
+def uptime(child):
+    """The guest's /proc/uptime, in seconds, typed at its shell prompt."""
+    child.sendline("cat /proc/uptime")
+    child.expect(r"(\d+\.\d+) \d+\.\d+", timeout=600)
+    value = float(child.match.group(1))
+    child.expect_exact(SHELL, timeout=600)
+    return value
+
+
+def exits_by_reason(stats):
+    return {m.group(1): int(m.group(2))
+            for m in re.finditer(r"^\s+(KVM_EXIT_\w+|EINTR)\s+(\d+)\s*$", stats, re.M)}
+
+
+def linux_in_barekvm():
+    iso_dir = tempfile.mkdtemp(prefix="barekvm-bench-linux-")
+    iso = serialconsole.make_iso(
+        os.path.join(iso_dir, "linux.iso"), LINUX_GRUB_CFG,
+        [os.path.join(BUILD, "ctl", "ctl.elf"), os.path.join(LINUX, "vmlinuz"),
+         os.path.join(LINUX, "initramfs.gz")])
+    with serialconsole.boot("qemu-max", iso, name="bench-linux-qemu-max",
+                            extra_args=["-icount", "shift=0"]) as con:
+        con.expect("ctl> ", timeout=600)
+        for line in (f"vm create {LINUX_MEM}",
+                     "load 0 linux vmlinuz initrd=initramfs console=ttyS0"):
+            con.sendline(line)
+            con.expect("ctl> ", timeout=600)
+        con.sendline("run 0")
+        con.expect_exact(SHELL, timeout=1800)
+        boot = uptime(con.child)
+        # the shell idles: exits by reason over IDLE_SECONDS of guest time
+        con.send("\x1d")
+        con.expect("ctl> ", timeout=600)
+        con.sendline("stats 0")
+        con.expect("ctl> ", timeout=600)
+        before = exits_by_reason(con.child.before)
+        con.sendline("console 0")
+        con.expect("console attached", timeout=600)
+        con.sendline(f"sleep {IDLE_SECONDS}")
+        con.expect_exact(SHELL, timeout=1800)
+        con.send("\x1d")
+        con.expect("ctl> ", timeout=600)
+        con.sendline("stats 0")
+        con.expect("ctl> ", timeout=600)
+        after = exits_by_reason(con.child.before)
+    os.unlink(iso)
+    os.rmdir(iso_dir)
+    idle = {k: (after.get(k, 0) - before.get(k, 0)) / IDLE_SECONDS for k in after}
+    return boot, idle
+
+
+def linux_native():
+    import pexpect
+    child = pexpect.spawn(
+        "qemu-system-x86_64",
+        ["-machine", "q35", "-cpu", "max", "-m", str(LINUX_MEM), "-icount", "shift=0",
+         "-display", "none", "-serial", "stdio", "-monitor", "none", "-no-reboot",
+         "-kernel", os.path.join(LINUX, "vmlinuz"),
+         "-initrd", os.path.join(LINUX, "initramfs.gz"), "-append", "console=ttyS0"],
+        encoding="utf-8", codec_errors="replace", timeout=1800)
+    child.logfile_read = open(os.path.join(BUILD, "test-logs", "bench-linux-native.log"), "w")
+    child.expect_exact(SHELL)
+    boot = uptime(child)
+    child.terminate(force=True)
+    return boot
+
+
+def linux_bench():
+    if serialconsole.missing_requirements("qemu-max"):
+        print("Linux boot: skipped: " + serialconsole.missing_requirements("qemu-max"))
+        return True
+    for f in ("vmlinuz", "initramfs.gz"):
+        if not os.path.exists(os.path.join(LINUX, f)):
+            print(f"Linux boot: build/linux/{f} is missing: run 'make linux-images'")
+            return False
+    inside, idle = linux_in_barekvm()
+    native = linux_native()
+    print("Debian's Linux 6.1 to its busybox shell prompt, QEMU 7.2 TCG -cpu max "
+          "-icount shift=0:")
+    print(f"  executed instructions, kernel start to prompt: in BareKVM "
+          f"{inside * 1e9:,.0f}, in QEMU without a hypervisor {native * 1e9:,.0f}, "
+          f"ratio {inside / native:.2f} (aim: below 1.5)")
+    print(f"  exits per second of guest time while the shell idles ({IDLE_SECONDS} s of "
+          "`sleep`), by reason:")
+    for k, v in sorted(idle.items(), key=lambda kv: -kv[1]):
+        if v:
+            print(f"    {k:28} {v:10.1f}")
+    print()
+    return True
+
+
 def main():
     iso_dir = tempfile.mkdtemp(prefix="barekvm-bench-")
     iso = serialconsole.make_iso(
@@ -133,6 +251,8 @@ def main():
             failed = True
     os.unlink(iso)
     os.rmdir(iso_dir)
+    if not only or "linux" in only:
+        failed = not linux_bench() or failed
     sys.exit(1 if failed else 0)
 
 

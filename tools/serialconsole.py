@@ -226,18 +226,12 @@ def bochsrc(iso, cpu_model, com1_mode, log_path, mem_mib=512):
     """A headless Bochs configuration (docs/platforms.md: rfb with timeout 0,
     clock sync none, speaker off).
 
-    ips=200000000: Bochs's TSC counts instructions, and its devices' time
-    (the PIT, the APIC timer) passes at ips instructions per second; at the
-    default 4 MIPS a Linux guest's 4 ms tick would be 16000 instructions,
-    fewer than one round trip through the VMM costs. 200 MIPS makes the
-    TSC run at 200 MHz of emulated time.
-
     reset_on_triple_fault=0: a triple fault outside VMX guest mode stops
     Bochs with a panic naming it instead of silently rebooting the machine
     (Bochs 2.7 does so even for an SVM guest whose SHUTDOWN is intercepted)."""
     return f"""\
 memory: guest={mem_mib}, host={mem_mib}
-cpu: model={cpu_model}, reset_on_triple_fault=0, ips=20000000
+cpu: model={cpu_model}, reset_on_triple_fault=0
 romimage: file=/usr/share/bochs/BIOS-bochs-latest
 vgaromimage: file=/usr/share/bochs/VGABIOS-lgpl-latest
 ata0-master: type=cdrom, path={iso}, status=inserted
