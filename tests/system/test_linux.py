@@ -99,12 +99,17 @@ def test_linux_boots_to_a_shell_and_tells_the_truth(linux):
     assert "found SMP MP-table at [mem 0x000f0000-0x000f000f]" in log
     assert "IOAPIC[0]: apic_id 1, version 17, address 0xfec00000, GSI 0-23" in log
     assert "serial8250: ttyS0 at I/O 0x3f8 (irq = 4, base_baud = 115200) is a 16550A" in log
-    # nothing the kernel met was a fault, a warning or a bug; an emulator
-    # as slow as Bochs may make it report RCU stalls (a CPU too slow for
-    # its own clock), which are the truth and allowed
+    # nothing the kernel met was a fault, a warning or a bug. An emulator as
+    # slow as Bochs makes it report RCU stalls and soft lockups (a CPU too
+    # slow for its own clock: minutes of emulated time in the W+X page-table
+    # walk), which are the truth about the platform and allowed there.
+    slow_cpu = ("rcu: INFO: rcu_preempt detected stalls", "watchdog: BUG: soft lockup")
+    lines = [l for l in log.splitlines() if not any(s in l for s in slow_cpu)]
     for bad in ("unchecked MSR access error", "WARNING: CPU:", "BUG:", "Oops",
                 "general protection fault", "invalid opcode", "Kernel panic"):
-        assert bad not in log, [l for l in log.splitlines() if bad in l]
+        assert not any(bad in l for l in lines), [l for l in lines if bad in l]
+    if not con.platform_name.startswith("bochs"):
+        assert not any(any(s in l for s in slow_cpu) for l in log.splitlines())
 
     assert shell(con, "uname -r") == [kernel_release()]
 
