@@ -19,9 +19,9 @@ from ctl_session import PROMPT, command
 import serialconsole
 
 LINUX = os.path.join(ROOT, "build", "linux")
-PLATFORMS = ["qemu-max", "bochs-skylake"]
+PLATFORMS = ["qemu-max", "bochs-skylake", "bochs-ryzen"]
 # Booting to the shell prompt: seconds on QEMU's TCG, minutes in Bochs.
-BOOT_TIMEOUT = {"qemu-max": 300, "bochs-skylake": 1500}
+BOOT_TIMEOUT = {"qemu-max": 300, "bochs-skylake": 1500, "bochs-ryzen": 1500}
 SHELL = "~ # "
 
 GRUB_CFG = """\
