@@ -127,9 +127,22 @@ void cpuid_filter(uint32_t leaf, uint32_t sub, enum emul_vendor vendor,
 		else
 			c->ebx = c->ecx = c->edx = 0;
 		break;
+	case 0x5:               /* MONITOR/MWAIT */
 	case 0xa:               /* architectural performance monitoring */
 	case 0xd:               /* XSAVE state components */
+	case 0xf:               /* RDT monitoring */
+	case 0x10:              /* RDT allocation */
+	case 0x12:              /* SGX */
+	case 0x14:              /* processor trace */
+	case 0x19:              /* Key Locker */
+	case 0x1d:              /* AMX tiles */
+	case 0x1e:              /* AMX TMUL */
 	case 0x8000000a:        /* SVM */
+	case 0x8000001f:        /* SME/SEV: Linux's decompressor would read
+				 * SEV_STATUS (0xc0010131), which is #GP here */
+	case 0x80000020:        /* AMD platform QoS */
+	case 0x80000021:        /* AMD extended features 2 (AutoIBRS's EFER
+				 * bit, MSR-backed controls) */
 	case 0x80000022:        /* AMD PerfMonV2 */
 		*c = (struct cpuid_regs){ 0 };
 		return;

@@ -124,7 +124,9 @@ static void test_what_is_provided_is_shown(void **state)
 
 static void test_leaves_of_what_is_not_virtualized_are_empty(void **state)
 {
-	static const uint32_t empty[] = { 0xa, 0xd, 0x8000000a, 0x80000022 };
+	static const uint32_t empty[] = { 0x5, 0xa, 0xd, 0xf, 0x10, 0x12, 0x14, 0x19,
+					  0x1d, 0x1e, 0x8000000a, 0x8000001f,
+					  0x80000020, 0x80000021, 0x80000022 };
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(empty) / sizeof(empty[0]); i++) {
