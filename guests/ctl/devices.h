@@ -545,7 +545,11 @@ extern const struct bus_device_ops pci_cfg_bus_ops;     /* opaque: pci_cfg */
  *
  *   0x600  PM1a_STS (16 bits)  TMR_STS bit 0, PWRBTN_STS bit 8, WAK_STS
  *                              bit 15; writing 1 clears a bit, 0 leaves it
- *   0x602  PM1a_EN  (16 bits)  TMR_EN bit 0, PWRBTN_EN bit 8; the rest 0
+ *   0x602  PM1a_EN  (16 bits)  TMR_EN bit 0, GBL_EN 5, PWRBTN_EN 8,
+ *                              SLPBTN_EN 9, RTC_EN 10 read back (ACPICA
+ *                              checks that an enable sticks, and probes
+ *                              the global lock through GBL_EN); the
+ *                              reserved bits read 0
  *   0x604  PM1a_CNT (16 bits)  SCI_EN bit 0 always 1 (no SMI_CMD: the
  *                              machine is always in ACPI mode), BM_RLD bit
  *                              1 stored, GBL_RLS bit 2 write-only (no
@@ -576,9 +580,10 @@ extern const struct bus_device_ops pci_cfg_bus_ops;     /* opaque: pci_cfg */
  * raises it (only while TMR_EN is set). The VMM calls acpi_pm_advance
  * before guest accesses and when the event is due, as for the RTC.
  *
- * Not modelled: PM1b, PM2, GPE blocks (the FADT has none), BM_STS,
- * GBL_STS, RTC_STS/RTC_EN (FADT FIX_RTC), SLPBTN (FADT SLP_BUTTON),
- * sleep states other than S5.
+ * Not modelled: PM1b, PM2, GPE blocks (the FADT has none), the events
+ * behind BM_STS, GBL_STS (no firmware shares the global lock), RTC_STS
+ * (FADT FIX_RTC) and SLPBTN_STS (FADT SLP_BUTTON): those status bits read
+ * 0 and their enables only read back; sleep states other than S5.
  */
 #define ACPI_PM_BASE            0x600
 #define ACPI_PM_NPORTS          12
@@ -603,8 +608,12 @@ extern const struct bus_device_ops pci_cfg_bus_ops;     /* opaque: pci_cfg */
 #define ACPI_PM1_WAK_STS        0x8000u
 #define ACPI_PM1_STS_BITS       (ACPI_PM1_TMR_STS | ACPI_PM1_PWRBTN_STS | ACPI_PM1_WAK_STS)
 #define ACPI_PM1_TMR_EN         0x0001u
+#define ACPI_PM1_GBL_EN         0x0020u
 #define ACPI_PM1_PWRBTN_EN      0x0100u
-#define ACPI_PM1_EN_BITS        (ACPI_PM1_TMR_EN | ACPI_PM1_PWRBTN_EN)
+#define ACPI_PM1_SLPBTN_EN      0x0200u
+#define ACPI_PM1_RTC_EN         0x0400u
+#define ACPI_PM1_EN_BITS        (ACPI_PM1_TMR_EN | ACPI_PM1_GBL_EN | ACPI_PM1_PWRBTN_EN | \
+				 ACPI_PM1_SLPBTN_EN | ACPI_PM1_RTC_EN)
 #define ACPI_PM1_SCI_EN         0x0001u
 #define ACPI_PM1_BM_RLD         0x0002u
 #define ACPI_PM1_GBL_RLS        0x0004u

@@ -474,11 +474,15 @@ static void test_enable_register(void **state)
 
 	(void)state;
 	pm_setup(&pm);
+	/* TMR_EN, GBL_EN, PWRBTN_EN, SLPBTN_EN, RTC_EN stick. */
 	pm_out(&pm, 0x602, 2, 0xffff);
-	assert_int_equal(pm_in(&pm, 0x602, 2), 0x0101);
+	assert_int_equal(pm_in(&pm, 0x602, 2), 0x0721);
+	/* Enables without a status that can be set raise no SCI. */
+	assert_int_equal(nsci, 0);
 	pm_out(&pm, 0x603, 1, 0x00);                    /* the high byte alone */
-	assert_int_equal(pm_in(&pm, 0x602, 2), 0x0001);
-	assert_int_equal(pm_in(&pm, 0x602, 1), 0x01);
+	assert_int_equal(pm_in(&pm, 0x602, 2), 0x0021);
+	assert_int_equal(pm_in(&pm, 0x602, 1), 0x21);
+	pm_out(&pm, 0x602, 2, 0);
 	/* A dword at 0x600 writes STS (1s clear) and EN. */
 	pm_out(&pm, 0x600, 4, 0x01000000);
 	assert_int_equal(pm_in(&pm, 0x600, 4), 0x01000000);
