@@ -92,12 +92,15 @@ $(CTL_TEST_OUT)/test_vmm_args: $(CTL_DIR)/vmm_args.c
 $(CTL_TEST_OUT)/test_image_kind: $(CTL_DIR)/image_kind.c
 $(CTL_TEST_OUT)/test_linux_loader: $(CTL_DIR)/load_linux.c $(CTL_DIR)/mptable.c \
                                    $(CTL_DIR)/cpu_mode.c $(CTL_DIR)/load_flat.c
+$(CTL_TEST_OUT)/test_acpi:     $(CTL_DIR)/acpi_tables.c $(CTL_DIR)/dev_acpi_pm.c \
+                               $(CTL_DIR)/mptable.c $(CTL_DIR)/load_flat.c
 # The client and the VMM above it, on the fake hypervisor (tests/fake_kvm.c).
 CTL_VMM_SRCS := $(addprefix $(CTL_DIR)/,kvm_client.c kvm_names.c vm.c vmm_run.c vmm_clock.c vmm_cpuid.c \
                   vmm_report.c vmm_irq.c vmm_trace.c vmm_console.c guest_mem.c string_io.c io_bus.c \
                   dev_uart16550.c dev_debugexit.c dev_port80.c dev_pic8259.c \
                   dev_pit8254.c dev_mmiotest.c dev_rtc146818.c dev_i8042.c \
-                  dev_pci_cfg.c dev_lapic.c dev_ioapic.c) $(CTL_DIR)/tests/fake_kvm.c
+                  dev_pci_cfg.c dev_lapic.c dev_ioapic.c dev_acpi_pm.c acpi_tables.c \
+                  mptable.c load_flat.c) $(CTL_DIR)/tests/fake_kvm.c
 $(CTL_TEST_OUT)/test_kvm_client: $(CTL_DIR)/kvm_client.c $(CTL_DIR)/kvm_names.c \
                                  $(CTL_DIR)/tests/fake_kvm.c
 $(CTL_TEST_OUT)/test_vmm_run:  $(CTL_VMM_SRCS)

@@ -4,7 +4,8 @@
  * controllers, the 8254 interval timer (with port 0x61), an MMIO test
  * device, and the PC devices Linux probes: the MC146818 RTC/CMOS, the 8042
  * keyboard controller and PCI configuration mechanism 1 (with the reset
- * control register at 0xcf9). Each is a register model behind struct
+ * control register at 0xcf9), and the ACPI power-management registers
+ * (PM1a event and control blocks, the PM timer). Each is a register model behind struct
  * bus_device_ops (io_bus.h); vm.c attaches them to a VM's IO and MMIO
  * buses at the usual PC addresses (the MMIO test device at MMIOTEST_GPA).
  *
@@ -535,6 +536,131 @@ uint32_t pci_cfg_read(struct pci_cfg *p, unsigned offset, unsigned size);
 void pci_cfg_write(struct pci_cfg *p, unsigned offset, unsigned size, uint32_t value);
 
 extern const struct bus_device_ops pci_cfg_bus_ops;     /* opaque: pci_cfg */
+
+/* ---- dev_acpi_pm.c: ACPI fixed-feature hardware (PM1a, PM timer) --------
+ *
+ * The registers the FADT that acpi_tables_write (loader.h) writes points
+ * at, in ACPI 1.0b's fixed hardware programming model (ACPI spec 4.7,
+ * "Fixed hardware programming model"; 4.7.3 for the PM1 registers):
+ *
+ *   0x600  PM1a_STS (16 bits)  TMR_STS bit 0, PWRBTN_STS bit 8, WAK_STS
+ *                              bit 15; writing 1 clears a bit, 0 leaves it
+ *   0x602  PM1a_EN  (16 bits)  TMR_EN bit 0, GBL_EN 5, PWRBTN_EN 8,
+ *                              SLPBTN_EN 9, RTC_EN 10 read back (ACPICA
+ *                              checks that an enable sticks, and probes
+ *                              the global lock through GBL_EN); the
+ *                              reserved bits read 0
+ *   0x604  PM1a_CNT (16 bits)  SCI_EN bit 0 always 1 (no SMI_CMD: the
+ *                              machine is always in ACPI mode), BM_RLD bit
+ *                              1 stored, GBL_RLS bit 2 write-only (no
+ *                              firmware to signal: ignored), SLP_TYP bits
+ *                              10-12 stored, SLP_EN bit 13 write-only
+ *   0x608  PM_TMR   (32 bits)  the 3.579545 MHz power-management timer,
+ *                              32 bits wide (FADT TMR_VAL_EXT), read-only
+ *
+ * Every register decodes byte, word and doubleword accesses at any offset
+ * of the block, as the chipset's IO decoder does: an access covers the
+ * bytes it names (a word write at 0x605 writes PM1a_CNT's high byte and
+ * nothing at 0x606); 0x606-0x607 hold nothing (read ones, writes dropped).
+ *
+ * Sleep: writing SLP_EN with SLP_TYP = ACPI_SLP_TYP_S5 (the value the
+ * DSDT's \_S5 package gives) calls the power-off callback, once per such
+ * write; any other SLP_TYP is a sleep state this machine does not have
+ * (the DSDT declares none): it is counted, and the machine "wakes" at once
+ * by setting WAK_STS, so an OS that waits for WAK_STS after SLP_EN (ACPI
+ * 7.3.2; Linux's acpi_hw_legacy_sleep) goes on instead of spinning.
+ *
+ * The timer counts from 0 at virtual time 0 (the VM's clock, in ns, as the
+ * RTC and PIT read it): ticks = now_ns * 3579545 / 10^9, exactly, its low
+ * 32 bits read. TMR_STS is set whenever bit 31 of the counter changes
+ * (4.7.3.3, every 2^31 ticks, about 600 s). The SCI (IRQ 9, level,
+ * active high as the MADT's override says) is high while a status bit is
+ * set together with its enable: (PM1_STS & PM1_EN) != 0 for TMR and
+ * PWRBTN. acpi_pm_next_event tells the VMM when the timer's carry next
+ * raises it (only while TMR_EN is set). The VMM calls acpi_pm_advance
+ * before guest accesses and when the event is due, as for the RTC.
+ *
+ * Not modelled: PM1b, PM2, GPE blocks (the FADT has none), the events
+ * behind BM_STS, GBL_STS (no firmware shares the global lock), RTC_STS
+ * (FADT FIX_RTC) and SLPBTN_STS (FADT SLP_BUTTON): those status bits read
+ * 0 and their enables only read back; sleep states other than S5.
+ */
+#define ACPI_PM_BASE            0x600
+#define ACPI_PM_NPORTS          12
+#define ACPI_PM1_EVT_PORT       0x600           /* PM1a_EVT_BLK */
+#define ACPI_PM1_EVT_LEN        4
+#define ACPI_PM1_CNT_PORT       0x604           /* PM1a_CNT_BLK */
+#define ACPI_PM1_CNT_LEN        2
+#define ACPI_PM_TMR_PORT        0x608           /* PM_TMR_BLK */
+#define ACPI_PM_TMR_LEN         4
+#define ACPI_SCI_IRQ            9
+#define ACPI_PM_TIMER_HZ        3579545u
+#define ACPI_PM_NEVER           UINT64_MAX
+
+/* Offsets in the block. */
+#define ACPI_PM1_STS            0
+#define ACPI_PM1_EN             2
+#define ACPI_PM1_CNT            4
+#define ACPI_PM_TMR             8
+
+#define ACPI_PM1_TMR_STS        0x0001u
+#define ACPI_PM1_PWRBTN_STS     0x0100u
+#define ACPI_PM1_WAK_STS        0x8000u
+#define ACPI_PM1_STS_BITS       (ACPI_PM1_TMR_STS | ACPI_PM1_PWRBTN_STS | ACPI_PM1_WAK_STS)
+#define ACPI_PM1_TMR_EN         0x0001u
+#define ACPI_PM1_GBL_EN         0x0020u
+#define ACPI_PM1_PWRBTN_EN      0x0100u
+#define ACPI_PM1_SLPBTN_EN      0x0200u
+#define ACPI_PM1_RTC_EN         0x0400u
+#define ACPI_PM1_EN_BITS        (ACPI_PM1_TMR_EN | ACPI_PM1_GBL_EN | ACPI_PM1_PWRBTN_EN | \
+				 ACPI_PM1_SLPBTN_EN | ACPI_PM1_RTC_EN)
+#define ACPI_PM1_SCI_EN         0x0001u
+#define ACPI_PM1_BM_RLD         0x0002u
+#define ACPI_PM1_GBL_RLS        0x0004u
+#define ACPI_PM1_SLP_TYP_SHIFT  10
+#define ACPI_PM1_SLP_TYP        0x1c00u
+#define ACPI_PM1_SLP_EN         0x2000u
+#define ACPI_SLP_TYP_S5         5
+
+typedef void acpi_pm_irq_fn(void *ctx, int level);     /* the SCI line */
+typedef void acpi_pm_power_off_fn(void *ctx);
+
+struct acpi_pm {
+	uint16_t sts, en, cnt;          /* cnt: BM_RLD and SLP_TYP as stored */
+	uint64_t now_ns;                /* the virtual clock, last advance */
+	acpi_pm_irq_fn *irq;
+	void *irq_ctx;
+	acpi_pm_power_off_fn *power_off;
+	void *power_off_ctx;
+	int irq_level;
+	uint64_t reads, writes;         /* guest accesses */
+	uint64_t timer_reads;           /* accesses that read PM_TMR */
+	uint64_t power_offs, ignored_sleeps, timer_carries, irq_raises;
+};
+
+/* Power-on at virtual time 0: status, enables and SLP_TYP 0 (SCI_EN reads
+ * 1), the SCI low, the timer at 0. Either callback may be NULL. */
+void acpi_pm_init(struct acpi_pm *pm, acpi_pm_irq_fn *irq, void *irq_ctx,
+		  acpi_pm_power_off_fn *power_off, void *power_off_ctx);
+/* Moves the clock to now_ns (never backward); sets TMR_STS if bit 31 of
+ * the timer changed on the way. */
+void acpi_pm_advance(struct acpi_pm *pm, uint64_t now_ns);
+/* Virtual time of the timer's next bit-31 change while TMR_EN is set,
+ * else ACPI_PM_NEVER. */
+uint64_t acpi_pm_next_event(const struct acpi_pm *pm);
+/* The timer as PM_TMR reads now (all 32 bits). */
+uint32_t acpi_pm_timer(const struct acpi_pm *pm);
+int acpi_pm_irq_level(const struct acpi_pm *pm);
+/* A press of the fixed-feature power button: sets PWRBTN_STS (an SCI if
+ * PWRBTN_EN). The FADT announces no fixed power button (PWR_BUTTON = 1),
+ * so Linux does not enable it; kept for a VMM that wants one. */
+void acpi_pm_press_power_button(struct acpi_pm *pm);
+/* offset 0-11 in the block, size 1, 2 or 4; the value in the low size
+ * bytes. Bytes beyond the block read ones and are not written. */
+uint32_t acpi_pm_read(struct acpi_pm *pm, unsigned offset, unsigned size);
+void acpi_pm_write(struct acpi_pm *pm, unsigned offset, unsigned size, uint32_t value);
+
+extern const struct bus_device_ops acpi_pm_bus_ops;     /* opaque: acpi_pm */
 
 /* ---- dev_mmiotest.c: the MMIO test device -------------------------------
  *

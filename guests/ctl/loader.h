@@ -347,6 +347,125 @@ int mptable_isa_pin(unsigned irq);
 int mptable_write(struct guest_ram *ram, uint64_t gpa, uint32_t cpu_signature,
 		  uint32_t cpu_features, struct load_error *err);
 
+/* ---- acpi_tables.c: ACPI 1.0b tables ----------------------------------------
+ *
+ * The minimum a PC's firmware gives an OS so that it finds its interrupt
+ * controllers, the PM timer and the way to power off (ACPI spec 1.0b /
+ * 6.x chapter 5; Linux: drivers/acpi/acpica, arch/x86/kernel/acpi/boot.c):
+ *
+ *   RSDP  "RSD PTR ", revision 0 (20 bytes), where Linux scans for it
+ *   RSDT  lists the FADT and the MADT
+ *   FADT  revision 1 (116 bytes): FACS, DSDT, SCI on IRQ 9, no SMI_CMD
+ *         (always in ACPI mode), PM1a event/control blocks and the PM timer
+ *         of dev_acpi_pm.c (devices.h), no GPE block, C2/C3 unsupported,
+ *         the CMOS century byte
+ *   FACS  64 bytes, no waking vector, no global lock
+ *   DSDT  AML for Name (\_S5, Package (4) {5, 5, 0, 0}) only
+ *   MADT  local APIC 0, IO-APIC 1 at 0xfec00000 (GSI base 0), IRQ 0 ->
+ *         GSI 2 and IRQ 9 (SCI) -> GSI 9 level active high, NMI on LINT1
+ *
+ * The interrupt routing is the MP table's (mptable.c): an OS that finds the
+ * MADT ignores the MP table, so the two must agree.
+ */
+#define ACPI_RSDP_GPA           0xe0000u        /* BIOS area: Linux scans it */
+#define ACPI_AREA_START         0xe0000u        /* [start, end): the RSDP's */
+#define ACPI_AREA_END           0x100000u
+#define ACPI_OEM_ID             "BAREKV"        /* 6 bytes */
+#define ACPI_OEM_TABLE_ID       "BAREKVM "      /* 8 bytes */
+#define ACPI_CREATOR_ID         "BKVM"
+
+#define ACPI_RSDP_BYTES         20u             /* revision 0 */
+#define ACPI_HEADER_BYTES       36u             /* every table's */
+#define ACPI_RSDT_BYTES         (ACPI_HEADER_BYTES + 2 * 4)
+#define ACPI_FADT_BYTES         116u            /* revision 1 */
+#define ACPI_FACS_BYTES         64u
+#define ACPI_S5_AML_BYTES       14u
+#define ACPI_DSDT_BYTES         (ACPI_HEADER_BYTES + ACPI_S5_AML_BYTES)
+#define ACPI_MADT_LAPIC_BYTES   8u
+#define ACPI_MADT_IOAPIC_BYTES  12u
+#define ACPI_MADT_OVERRIDE_BYTES 10u
+#define ACPI_MADT_NMI_BYTES     6u
+#define ACPI_MADT_BYTES         (ACPI_HEADER_BYTES + 8 + ACPI_MADT_LAPIC_BYTES + \
+				 ACPI_MADT_IOAPIC_BYTES + \
+				 2 * ACPI_MADT_OVERRIDE_BYTES + ACPI_MADT_NMI_BYTES)
+
+/* Where each structure lies, from the RSDP's address (64-byte aligned, so
+ * the FACS is 64-byte aligned as the spec requires). */
+#define ACPI_FACS_OFFSET        0x040u
+#define ACPI_RSDT_OFFSET        0x080u
+#define ACPI_FADT_OFFSET        0x0c0u
+#define ACPI_MADT_OFFSET        0x140u
+#define ACPI_DSDT_OFFSET        0x1a0u
+#define ACPI_TABLES_BYTES       0x200u          /* all of them */
+
+/* FADT field offsets (ACPI 1.0b table 5-7; ACPICA's struct acpi_table_fadt). */
+#define FADT_FIRMWARE_CTRL      36
+#define FADT_DSDT               40
+#define FADT_INT_MODEL          44
+#define FADT_SCI_INT            46
+#define FADT_SMI_CMD            48
+#define FADT_ACPI_ENABLE        52
+#define FADT_ACPI_DISABLE       53
+#define FADT_PM1A_EVT_BLK       56
+#define FADT_PM1B_EVT_BLK       60
+#define FADT_PM1A_CNT_BLK       64
+#define FADT_PM1B_CNT_BLK       68
+#define FADT_PM2_CNT_BLK        72
+#define FADT_PM_TMR_BLK         76
+#define FADT_GPE0_BLK           80
+#define FADT_GPE1_BLK           84
+#define FADT_PM1_EVT_LEN        88
+#define FADT_PM1_CNT_LEN        89
+#define FADT_PM2_CNT_LEN        90
+#define FADT_PM_TMR_LEN         91
+#define FADT_GPE0_BLK_LEN       92
+#define FADT_GPE1_BLK_LEN       93
+#define FADT_GPE1_BASE          94
+#define FADT_P_LVL2_LAT         96
+#define FADT_P_LVL3_LAT         98
+#define FADT_FLUSH_SIZE         100
+#define FADT_FLUSH_STRIDE       102
+#define FADT_DUTY_OFFSET        104
+#define FADT_DUTY_WIDTH         105
+#define FADT_DAY_ALRM           106
+#define FADT_MON_ALRM           107
+#define FADT_CENTURY            108
+#define FADT_FLAGS              112
+
+/* FADT flags (table 5-8). */
+#define FADT_F_WBINVD           (1u << 0)
+#define FADT_F_PROC_C1          (1u << 2)
+#define FADT_F_PWR_BUTTON       (1u << 4)       /* 1: no fixed power button */
+#define FADT_F_SLP_BUTTON       (1u << 5)       /* 1: no fixed sleep button */
+#define FADT_F_FIX_RTC          (1u << 6)       /* 1: no RTC_STS wake */
+#define FADT_F_TMR_VAL_EXT      (1u << 8)       /* 32-bit PM timer */
+#define FADT_P_LVL2_NONE        101             /* > 100 us: no C2 */
+#define FADT_P_LVL3_NONE        1001            /* > 1000 us: no C3 */
+
+/* MADT (ACPI 5.2.12 / 1.0b 5.2.8). */
+#define MADT_LAPIC_ADDRESS      36
+#define MADT_FLAGS              40
+#define MADT_ENTRIES            44
+#define MADT_PCAT_COMPAT        1u
+#define MADT_TYPE_LAPIC         0
+#define MADT_TYPE_IOAPIC        1
+#define MADT_TYPE_OVERRIDE      2
+#define MADT_TYPE_LAPIC_NMI     4
+#define MADT_LAPIC_ENABLED      1u
+#define MADT_ALL_PROCESSORS     0xff
+#define MADT_INTI_HIGH_LEVEL    0x000du         /* polarity 01, trigger 11 */
+
+/*
+ * Writes the tables above at gpa, which must be 64-byte aligned with all
+ * ACPI_TABLES_BYTES inside [ACPI_AREA_START, ACPI_AREA_END) (the BIOS
+ * area Linux scans for the RSDP; the e820 map reserves it) and inside
+ * RAM. The RSDP is the first structure; *rsdp_gpa receives its address
+ * (gpa). The range must not overlap the MP table (MPTABLE_GPA): ACPI_RSDP_GPA
+ * keeps them 64 KiB apart. 0, or -1 with err explaining (RAM unchanged).
+ */
+int acpi_tables_write(struct guest_ram *ram, uint64_t gpa, uint32_t *rsdp_gpa,
+		      struct load_error *err);
+
 /* ---- cpu_mode.c ------------------------------------------------------------ */
 
 enum cpu_mode {
