@@ -127,6 +127,7 @@ static int exit_with_vm_status(const char *arg)
 		break;
 	case VMM_HALTED:
 	case VMM_RESET:
+	case VMM_POWERED_OFF:
 	case VMM_INTERRUPTED:
 	case VMM_DEBUG:
 		status = 0;

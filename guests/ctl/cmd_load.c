@@ -229,13 +229,17 @@ static int load_multiboot_cmd(struct vm *vm, int argc, char **argv)
 	return 0;
 }
 
-/* The MP table with the CPU signature the guest's CPUID reports (leaf 1). */
-static int write_mptable(struct guest_ram *ram, struct load_error *err)
+/* The firmware tables that describe the VM's PC: the MP table (with the
+ * CPU signature the guest's CPUID reports, leaf 1) and ACPI's (the MADT
+ * says the same; the FADT adds the PM timer and S5 power-off). */
+static int write_firmware_tables(struct guest_ram *ram, struct load_error *err)
 {
-	uint32_t leaf1[4];
+	uint32_t leaf1[4], rsdp;
 
 	vmm_ctl_host.cpuid(1, 0, leaf1);
-	return mptable_write(ram, MPTABLE_GPA, leaf1[0], leaf1[3], err);
+	if (mptable_write(ram, MPTABLE_GPA, leaf1[0], leaf1[3], err) < 0)
+		return -1;
+	return acpi_tables_write(ram, ACPI_RSDP_GPA, &rsdp, err);
 }
 
 /* load N linux MODULE [initrd=MOD] [cmdline...]: the kernel's command
@@ -294,7 +298,7 @@ static int load_linux_cmd(struct vm *vm, int argc, char **argv)
 	clear_previous_image(vm);
 	if (linux_load(&ram, module_data(m), module(m)->size, cmdline, initrd,
 		       initrd_len, &boot, &err) < 0 ||
-	    write_mptable(&ram, &err) < 0) {
+	    write_firmware_tables(&ram, &err) < 0) {
 		printf("error: %s\n", err.msg);
 		return 1;
 	}
@@ -313,11 +317,11 @@ static int load_linux_cmd(struct vm *vm, int argc, char **argv)
 	vm->load_end = boot.kernel_gpa + boot.hdr.kernel_bytes;
 	vm->entry = boot.kernel_gpa;
 	snprintf(vm->loaded_what, sizeof(vm->loaded_what), "linux '%s'", name);
-	printf("vm %d: linux '%s' (boot protocol %u.%02u): kernel 0x%x (up to 0x%x), initrd 0x%x-0x%x, cmdline 0x%x '%s', zero page 0x%x, MP table 0x%x\n",
+	printf("vm %d: linux '%s' (boot protocol %u.%02u): kernel 0x%x (up to 0x%x), initrd 0x%x-0x%x, cmdline 0x%x '%s', zero page 0x%x, MP table 0x%x, ACPI RSDP 0x%x\n",
 	       vm->index, name, boot.hdr.version >> 8, boot.hdr.version & 0xff,
 	       boot.kernel_gpa, boot.kernel_end, boot.initrd_gpa,
 	       boot.initrd_gpa + boot.initrd_bytes, boot.cmdline_gpa, cmdline,
-	       boot.zero_page_gpa, MPTABLE_GPA);
+	       boot.zero_page_gpa, MPTABLE_GPA, ACPI_RSDP_GPA);
 	return 0;
 }
 

@@ -28,6 +28,7 @@ int ctl_run_and_report(struct vm *vm, bool attach)
 	case VMM_EXITED:
 	case VMM_HALTED:
 	case VMM_RESET:
+	case VMM_POWERED_OFF:
 	case VMM_DEBUG:
 		vmm_describe_outcome(vm, what, sizeof(what));
 		printf("vm %d: %s\n", vm->index, what);

@@ -26,6 +26,7 @@ struct vmm_stop {
 	bool requested;
 	uint32_t status;
 	const char *reset_by;           /* a reset request: which device */
+	bool power_off;                 /* ACPI S5 */
 };
 
 /* A device's request to reset the machine (the 8042's reset line, the

@@ -72,6 +72,8 @@ static int attach_devices(struct vm *vm)
 		  offsetof(struct vm, kbc), "i8042-cmd" },
 		{ false, PCI_CFG_PORT, PCI_CFG_NPORTS, &pci_cfg_bus_ops,
 		  offsetof(struct vm, pci), "pci-cfg" },
+		{ false, ACPI_PM_BASE, ACPI_PM_NPORTS, &acpi_pm_bus_ops,
+		  offsetof(struct vm, acpi), "acpi-pm" },
 		{ true, LAPIC_DEFAULT_BASE, LAPIC_MMIO_BYTES, &lapic_bus_ops,
 		  offsetof(struct vm, lapic), "lapic" },
 		{ true, IOAPIC_DEFAULT_BASE, IOAPIC_MMIO_BYTES, &ioapic_bus_ops,

@@ -88,6 +88,7 @@ enum vmm_outcome {
 	VMM_FATAL,              /* SHUTDOWN, EXCEPTION, UNKNOWN, FAIL_ENTRY, ... */
 	VMM_REQUEST_FAILED,     /* a request the loop needs returned -errno */
 	VMM_RESET,              /* the guest reset the machine (8042, 0xcf9) */
+	VMM_POWERED_OFF,        /* the guest entered ACPI S5 */
 };
 
 /* What stopped a VMM_DEBUG run. */
@@ -229,6 +230,7 @@ struct vm {
 	struct rtc146818 rtc;
 	struct i8042 kbc;
 	struct pci_cfg pci;
+	struct acpi_pm acpi;
 	uint64_t cr8_set;               /* kvm_run.cr8 as the VMM last set it */
 	const char *last_request;       /* of vmm_irq_before_run's failure */
 	bool wait_escaped;              /* vmm_irq_wait: the escape key */

@@ -5,7 +5,8 @@
  * mode, as the MP table of load_linux.c describes it): every ISA line
  * (vmm_set_irq) goes to the 8259 pair and to the IO-APIC pin of the same
  * number, except IRQ 0 (the PIT), which is IO-APIC pin 2; the PIT drives
- * IRQ 0, the UART IRQ 4, the RTC IRQ 8, the 8042 IRQs 1 and 12. The IO-APIC
+ * IRQ 0, the UART IRQ 4, the RTC IRQ 8, the ACPI SCI IRQ 9 (level), the
+ * 8042 IRQs 1 and 12. The IO-APIC
  * sends its messages to the local APIC; the 8259's INTR reaches the CPU
  * through the local APIC's LINT0 in ExtINT mode (the state a BIOS leaves,
  * so guests that know only the 8259 work as before) or directly while the
@@ -80,6 +81,20 @@ static void pci_reset(void *ctx)
 	vm->stop.reset_by = "the reset control register (port 0xcf9)";
 }
 
+static void acpi_sci(void *ctx, int level)
+{
+	vmm_set_irq(ctx, ACPI_SCI_IRQ, level);
+}
+
+/* SLP_EN with the \_S5 sleep type: the machine is off; the run ends. */
+static void acpi_power_off(void *ctx)
+{
+	struct vm *vm = ctx;
+
+	vm->stop.requested = true;
+	vm->stop.power_off = true;
+}
+
 static uint64_t wall_clock(const struct vm *vm)
 {
 	return vm->host->wall_clock ? vm->host->wall_clock() : 0;
@@ -100,6 +115,7 @@ void vmm_irq_init(struct vm *vm)
 	rtc_set_memory_size(&vm->rtc, vm->ram_bytes);
 	i8042_init(&vm->kbc, kbc_irq, vm, kbc_reset, vm);
 	pci_cfg_init(&vm->pci, pci_reset, vm);
+	acpi_pm_init(&vm->acpi, acpi_sci, vm, acpi_power_off, vm);
 }
 
 /* ---- time ------------------------------------------------------------------ */
@@ -127,6 +143,7 @@ static void advance_devices(struct vm *vm)
 	pit8254_advance(&vm->pit, pit_cycles(now));
 	lapic_advance(&vm->lapic, now);
 	rtc_advance(&vm->rtc, now);
+	acpi_pm_advance(&vm->acpi, now);
 }
 
 static uint64_t earliest(uint64_t a, uint64_t b)
@@ -141,6 +158,7 @@ static uint64_t next_event(const struct vm *vm)
 	uint64_t next = pit == PIT_NEVER ? VMM_CLOCK_NEVER : pit_ns(pit);
 
 	next = earliest(next, lapic_next_event(&vm->lapic));
+	next = earliest(next, acpi_pm_next_event(&vm->acpi));
 	return earliest(next, rtc_next_event(&vm->rtc));
 }
 

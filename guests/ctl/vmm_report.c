@@ -170,6 +170,9 @@ void vmm_describe_outcome(const struct vm *vm, char *buf, size_t cap)
 	case VMM_EXITED:
 		snprintf(buf, cap, "guest exited with status %u", l->status);
 		break;
+	case VMM_POWERED_OFF:
+		snprintf(buf, cap, "guest powered the machine off (ACPI S5)");
+		break;
 	case VMM_RESET:
 		snprintf(buf, cap, "guest reset the machine through %s", l->reset_by);
 		break;

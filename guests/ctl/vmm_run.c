@@ -475,6 +475,7 @@ enum vmm_outcome vmm_run(struct vm *vm)
 	memset(&vm->last, 0, sizeof(vm->last));
 	vm->stop.requested = false;
 	vm->stop.reset_by = NULL;
+	vm->stop.power_off = false;
 	vm->stats.runs++;
 	run->emulated = vm->resume_emulated;
 	run->mmio_completed = vm->resume_mmio;
@@ -503,7 +504,8 @@ enum vmm_outcome vmm_run(struct vm *vm)
 			action = handle_exit(vm, run);
 		action = serve_console(vm, action, r);
 		if (action == CONTINUE && vm->stop.requested) {
-			vm->last.outcome = vm->stop.reset_by ? VMM_RESET : VMM_EXITED;
+			vm->last.outcome = vm->stop.power_off ? VMM_POWERED_OFF :
+					   vm->stop.reset_by ? VMM_RESET : VMM_EXITED;
 			vm->last.status = vm->stop.status;
 			vm->last.reset_by = vm->stop.reset_by;
 			action = STOP;
