@@ -36,6 +36,14 @@
 /* AMD family 0Fh/10h "interrupt pending message" (C1E control): Linux
  * reads it on the CPUs of AMD erratum 400; no C1E here, so 0 */
 #define MSR_K8_INT_PENDING_MSG  0xc0010055
+/* AMD's hardware configuration: every AMD CPU has it; Linux reads it (and
+ * warns if TscFreqSel, bit 24, is clear: the TSC must count at the P0
+ * frequency, as it does here) and may set bits; they change nothing here */
+#define MSR_K7_HWCR             0xc0010015
+#define HWCR_TSC_FREQ_SEL       (1ULL << 24)
+/* AMD's northbridge configuration: Linux sets EnableCf8ExtCfg (bit 46) for
+ * extended PCI configuration through 0xcf8; there is no PCI device here */
+#define MSR_AMD64_NB_CFG        0xc001001f
 #define MSR_STAR                0xc0000081
 #define MSR_LSTAR               0xc0000082
 #define MSR_CSTAR               0xc0000083
@@ -56,7 +64,7 @@ static bool reads_as_zero(uint32_t index)
 {
 	if (index == MSR_IA32_PAT)
 		return false;
-	if (index == MSR_K8_INT_PENDING_MSG)
+	if (index == MSR_K8_INT_PENDING_MSG || index == MSR_AMD64_NB_CFG)
 		return cpuid_vendor() == EMUL_VENDOR_AMD;
 	return index == MSR_MTRRCAP || index == MSR_IA32_MCG_CAP ||
 	       index == MSR_IA32_BIOS_SIGN_ID ||
@@ -76,6 +84,11 @@ int vcpu_msr_read(struct vcpu *v, uint32_t index, uint64_t *value)
 		return 0;
 	case MSR_EBC_FREQUENCY_ID:
 		*value = 3;
+		return 0;
+	case MSR_K7_HWCR:
+		if (cpuid_vendor() != EMUL_VENDOR_AMD)
+			return virt->get_msr(v, index, value);
+		*value = HWCR_TSC_FREQ_SEL;
 		return 0;
 	default:
 		if (reads_as_zero(index)) {
@@ -135,6 +148,10 @@ int vcpu_msr_write(struct vcpu *v, uint32_t index, uint64_t value)
 	case MSR_IA32_MISC_ENABLE:
 		v->misc_enable = value;
 		return 0;
+	case MSR_K7_HWCR:
+		if (cpuid_vendor() != EMUL_VENDOR_AMD)
+			return virt->set_msr(v, index, value);
+		return 0;               /* accepted, changes nothing (above) */
 	default:
 		if (reads_as_zero(index))
 			return 0;
