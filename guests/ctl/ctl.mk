@@ -95,7 +95,7 @@ $(CTL_TEST_OUT)/test_linux_loader: $(CTL_DIR)/load_linux.c $(CTL_DIR)/mptable.c 
 $(CTL_TEST_OUT)/test_acpi:     $(CTL_DIR)/acpi_tables.c $(CTL_DIR)/dev_acpi_pm.c \
                                $(CTL_DIR)/mptable.c $(CTL_DIR)/load_flat.c
 # The client and the VMM above it, on the fake hypervisor (tests/fake_kvm.c).
-CTL_VMM_SRCS := $(addprefix $(CTL_DIR)/,kvm_client.c kvm_names.c vm.c vmm_run.c vmm_clock.c vmm_cpuid.c \
+CTL_VMM_SRCS := $(addprefix $(CTL_DIR)/,kvm_client.c kvm_names.c vm.c vmm_run.c vmm_clock.c vmm_cpuid.c vmm_timed.c \
                   vmm_report.c vmm_irq.c vmm_trace.c vmm_console.c guest_mem.c string_io.c io_bus.c \
                   dev_uart16550.c dev_debugexit.c dev_port80.c dev_pic8259.c \
                   dev_pit8254.c dev_mmiotest.c dev_rtc146818.c dev_i8042.c \

@@ -234,6 +234,7 @@ struct vm {
 	uint64_t cr8_set;               /* kvm_run.cr8 as the VMM last set it */
 	const char *last_request;       /* of vmm_irq_before_run's failure */
 	bool wait_escaped;              /* vmm_irq_wait: the escape key */
+	uint64_t next_device_event;     /* ns; the timer devices lag until then */
 	struct vmm_stop stop;
 	struct vmm_console console;     /* vmm_console.c */
 
@@ -420,6 +421,14 @@ int vmm_irq_before_run(struct vm *vm, struct kvm_run *run);
 /* After every KVM_RUN return: the clock and the device timers move on;
  * the APIC base and a changed CR8 reach the local APIC. */
 void vmm_irq_after_run(struct vm *vm);
+
+/* The timer devices' time to the VM clock's (before a guest access), and
+ * the next device event computed again (after one): vmm_timed.c. */
+void vmm_devices_sync(struct vm *vm);
+void vmm_devices_changed(struct vm *vm);
+/* The timer devices' bus operations (opaque: the VM), vmm_timed.c. */
+extern const struct bus_device_ops vmm_timed_pit_ops, vmm_timed_port61_ops,
+	vmm_timed_lapic_ops, vmm_timed_rtc_ops, vmm_timed_acpi_ops;
 
 /* How a halted guest's wait ended. */
 enum vmm_wait {

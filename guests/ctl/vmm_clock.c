@@ -40,17 +40,17 @@ void vmm_clock_reset(struct vm *vm)
 	bool want_real = c->want_real;
 
 	*c = (struct vmm_clock){ .want_real = want_real };
+	c->hz = vm->host->tsc_hz && vm->host->tsc ? vm->host->tsc_hz() : 0;
 	vmm_clock_set_real(vm, want_real);
 }
 
 bool vmm_clock_set_real(struct vm *vm, bool real)
 {
 	struct vmm_clock *c = &vm->clock;
-	uint64_t hz = vm->host->tsc_hz && vm->host->tsc ? vm->host->tsc_hz() : 0;
+	uint64_t hz = c->hz;            /* measured by the hypervisor, read at the reset */
 
 	c->want_real = real;
 	c->real = real && hz;
-	c->hz = hz;
 	/* time goes on from where it is */
 	if (c->real)
 		c->tsc0 = vm->host->tsc() - vmm_scale(c->ns, hz, NS_PER_S);

@@ -32,6 +32,8 @@ void vmm_console_output(struct vm *vm, const char *text, size_t len)
 
 void vmm_console_flush(struct vm *vm)
 {
+	if (vm->uart.line_len == 0)
+		return;                 /* the common case: nothing waiting */
 	vm->console.partial = true;
 	uart16550_flush(&vm->uart);
 	vm->console.partial = false;
@@ -113,7 +115,7 @@ void vmm_console_feed(struct vm *vm)
 
 	/* Loopback disconnects the serial input (PC16550D 8.6.5, MCR bit 4):
 	 * Linux's probe must see only its own bytes come back. */
-	if (vm->uart.mcr & UART_MCR_LOOP)
+	if (c->count == 0 || (vm->uart.mcr & UART_MCR_LOOP))
 		return;
 	while (c->count && uart_has_room(&vm->uart)) {
 		if (!uart16550_receive(&vm->uart, c->queue[c->head]))

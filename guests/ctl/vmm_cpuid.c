@@ -32,7 +32,7 @@ static uint32_t max_basic_leaf(const struct vm *vm)
 
 void vmm_cpuid(struct vm *vm, uint32_t leaf, uint32_t subleaf, uint32_t out[4])
 {
-	uint64_t hz = vm->host->tsc_hz ? vm->host->tsc_hz() : 0;
+	uint64_t hz = vm->clock.hz;     /* the host's, read at the reset */
 
 	vm->host->cpuid(leaf, subleaf, out);
 	switch (leaf) {

@@ -116,6 +116,7 @@ void vmm_irq_init(struct vm *vm)
 	i8042_init(&vm->kbc, kbc_irq, vm, kbc_reset, vm);
 	pci_cfg_init(&vm->pci, pci_reset, vm);
 	acpi_pm_init(&vm->acpi, acpi_sci, vm, acpi_power_off, vm);
+	vmm_devices_changed(vm);
 }
 
 /* ---- time ------------------------------------------------------------------ */
@@ -162,13 +163,27 @@ static uint64_t next_event(const struct vm *vm)
 	return earliest(next, rtc_next_event(&vm->rtc));
 }
 
+void vmm_devices_sync(struct vm *vm)
+{
+	advance_devices(vm);
+}
+
+void vmm_devices_changed(struct vm *vm)
+{
+	vm->next_device_event = next_event(vm);
+}
+
 void vmm_irq_after_run(struct vm *vm)
 {
 	struct kvm_run *run = &vm->run;
 
-	vmm_clock_tick(vm);
-	advance_devices(vm);
-	lapic_set_base(&vm->lapic, run->apic_base);
+	/* the devices follow only when one of them has something due */
+	if (vmm_clock_tick(vm) >= vm->next_device_event) {
+		advance_devices(vm);
+		vmm_devices_changed(vm);
+	}
+	if (run->apic_base != vm->lapic.apic_base)
+		lapic_set_base(&vm->lapic, run->apic_base);
 	/* a MOV to CR8 of the guest's: the TPR's priority class */
 	if (run->cr8 != vm->cr8_set) {
 		lapic_set_tpr(&vm->lapic, (uint8_t)((run->cr8 & 0xf) << 4));
@@ -221,7 +236,11 @@ int vmm_irq_before_run(struct vm *vm, struct kvm_run *run)
 	 * kvm_run.cr8 on every KVM_RUN) */
 	run->cr8 = lapic_get_tpr(&vm->lapic) >> 4;
 	vm->cr8_set = run->cr8;
-	r = vmm_clock_arm(vm, next_event(vm));
+	/* only a real clock needs the alarm: a virtual one stands still
+	 * while the guest runs */
+	if (!vm->clock.real)
+		return 0;
+	r = vmm_clock_arm(vm, vm->next_device_event);
 	if (r < 0)
 		vm->last_request = "KVM_BAREKVM_ALARM";
 	return r;
@@ -257,6 +276,7 @@ enum vmm_wait vmm_irq_wait(struct vm *vm)
 				(unsigned long long)vm->clock.ns, (unsigned long long)next);
 		vmm_clock_wait_until(vm, next, wait_interrupted);
 		advance_devices(vm);
+		vmm_devices_changed(vm);
 		if (vm->wait_escaped)
 			return VMM_WAIT_ESCAPED;
 	}

@@ -422,7 +422,10 @@ static bool time_to_poll(struct vm *vm, const struct kvm_run *run, int r)
 	if (r == 0 && run->exit_reason == KVM_EXIT_IO &&
 	    (unsigned)(run->io.port - UART_COM1_BASE) < UART_NPORTS)
 		return true;
-	return ++vm->console.exits_since_poll % VMM_CONSOLE_POLL_EXITS == 0;
+	if (++vm->console.exits_since_poll < VMM_CONSOLE_POLL_EXITS)
+		return false;
+	vm->console.exits_since_poll = 0;
+	return true;
 }
 
 /*
