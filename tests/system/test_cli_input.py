@@ -67,7 +67,9 @@ def test_help_is_grouped_and_fits_80_columns(ctl):
     # one usage string per command: the one a bad call prints is help's
     usage = command(ctl, "load 0 flat")
     assert usage == ("usage: load N flat MODULE GPA [real|prot32|long64] | "
-                     "load N multiboot MODULE [initrd=MOD[,MOD...]] [cmdline...]"), usage
+                     "load N multiboot MODULE [initrd=MOD[,MOD...]] [cmdline...] | "
+                     "load N linux MODULE [initrd=MOD] [cmdline...] | "
+                     "load N kernel MODULE [initrd=MOD] [cmdline...]"), usage
     assert "load N flat MODULE GPA [real|prot32|long64] |" in out
 
 

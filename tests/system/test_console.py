@@ -10,7 +10,7 @@ import re
 import sys
 
 from conftest import ROOT
-from test_abi_common import PROMPT, abi_iso, command, ctl, load  # noqa: F401
+from test_abi_common import PROMPT, abi_iso, command, ctl, load, xfail_on  # noqa: F401
 
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 import console  # noqa: E402
@@ -46,9 +46,14 @@ def test_keys_reach_the_guest_and_ctrl_rbracket_detaches(ctl):
     ctl.expect(PROMPT)
 
 
-def test_keys_wait_in_the_queue_for_a_guest_that_does_not_read(ctl):
+def test_keys_wait_in_the_queue_for_a_guest_that_does_not_read(ctl, request):
     """spin.bin never reads COM1: 16 keys fill the receive FIFO, the rest
     wait in the VMM's queue; none is lost, none overruns the FIFO."""
+    # spin.bin spins with IF = 0 and no exits: only the host tick returns
+    # the CPU to the VMM, and Bochs 2.7's SVM never takes it then
+    xfail_on(request, ctl.platform, {"bochs-ryzen", "bochs-phenom"},
+             "Bochs 2.7's SVM lets a guest with IF = 0 hold off physical "
+             "interrupts (no INTR #VMEXIT), so the VMM never sees the keys")
     load(ctl, 0, "spin", "0x100000", "prot32")
     ctl.sendline("run 0")
     ctl.expect(r"\[vm0\] spin: spinning at 0x[0-9a-f]+ with IF = 0")
