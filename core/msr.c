@@ -28,8 +28,6 @@
 #define MSR_IA32_MISC_ENABLE    0x000001a0
 #define MSR_MTRR_FIRST          0x00000200
 #define MSR_MTRR_LAST           0x000002ff
-#define MSR_MC0_CTL             0x00000400
-#define MSR_MC_LAST             0x0000047f
 /* The microcode revision (Intel IA32_BIOS_SIGN_ID, AMD PATCH_LEVEL): no
  * microcode here; Linux writes 0 and reads it after CPUID(1) */
 #define MSR_IA32_BIOS_SIGN_ID   0x0000008b
@@ -66,11 +64,12 @@ static bool reads_as_zero(uint32_t index)
 		return false;
 	if (index == MSR_K8_INT_PENDING_MSG || index == MSR_AMD64_NB_CFG)
 		return cpuid_vendor() == EMUL_VENDOR_AMD;
+	/* MCG_CAP says 0 banks: the bank MSRs (MC0_CTL, 0x400 up) are #GP,
+	 * as on a CPU without them */
 	return index == MSR_MTRRCAP || index == MSR_IA32_MCG_CAP ||
 	       index == MSR_IA32_BIOS_SIGN_ID ||
 	       index == MSR_IA32_MCG_STATUS ||
-	       (index >= MSR_MTRR_FIRST && index <= MSR_MTRR_LAST) ||
-	       (index >= MSR_MC0_CTL && index <= MSR_MC_LAST);
+	       (index >= MSR_MTRR_FIRST && index <= MSR_MTRR_LAST);
 }
 
 int vcpu_msr_read(struct vcpu *v, uint32_t index, uint64_t *value)

@@ -134,6 +134,17 @@ static void check_fs_base_used(void)
 	wrmsr(MSR_FS_BASE, 0x7f0000001000ull);  /* what the system test reads */
 }
 
+static unsigned int wrmsr_gps(uint32_t index, uint64_t value);
+
+/* The #GPs one RDMSR raised (0 or 1). */
+static unsigned int rdmsr_gps(uint32_t index)
+{
+	unsigned int before = gp_count;
+
+	(void)rdmsr(index);
+	return gp_count - before;
+}
+
 static void check_fixed(void)
 {
 	uint64_t t1, t2;
@@ -143,7 +154,8 @@ static void check_fixed(void)
 	check(rdmsr(MSR_EFER) == 0x501, "wrmsr EFER.SCE: reads back 0x501");
 	check(rdmsr(MSR_APIC_BASE) == 0xfee00900, "rdmsr APIC_BASE = 0xfee00900 (BSP, enabled)");
 	check(rdmsr(MSR_MTRRCAP) == 0 && rdmsr(MSR_MCG_CAP) == 0 &&
-	      rdmsr(MSR_MC0_CTL) == 0, "rdmsr MTRRCAP, MCG_CAP, MC0_CTL = 0");
+	      rdmsr_gps(MSR_MC0_CTL) == 1 && wrmsr_gps(MSR_MC0_CTL, 0) == 1,
+	      "rdmsr MTRRCAP, MCG_CAP = 0; MC0_CTL #GP (MCG_CAP: no banks)");
 	wrmsr(MSR_MTRR_PHYSBASE0, 0x6);
 	check(rdmsr(MSR_MTRR_PHYSBASE0) == 0, "wrmsr MTRR_PHYSBASE0 ignored, reads 0");
 	check(rdmsr(MSR_EBC_FREQUENCY_ID) == 3, "rdmsr 0xcd = 3");
