@@ -531,8 +531,6 @@ static enum exit_action handle_exit(struct vcpu *v, struct vexit *e,
 /* -EINTR: console input or the alarm; the exit fields are stale. */
 static int interrupted(struct vcpu *v, struct kvm_run *run, uint64_t since)
 {
-	if (v->alarm_tsc)
-		lapic_alarm_disarm();
 	fill_outputs(v, run);
 	ctl.guest_exit_at = since;
 	ctl.guest_exit_kind = PATH_GUEST_TO_CTL_OTHER;
@@ -590,8 +588,6 @@ int vcpu_run(struct vcpu *v, struct kvm_run *run)
 		}
 	}
 	irq_window(v, false);
-	if (v->alarm_tsc)
-		lapic_alarm_disarm();
 	v->exits_to_ctl++;
 	fill_outputs(v, run);
 	ctl.guest_exit_at = since;

@@ -35,7 +35,8 @@ static volatile uint32_t *lapic;
 static volatile uint64_t ticks;
 /* TSC cycles per timer count, 16.16 fixed point (0: not measured) */
 static uint64_t tsc_per_count;
-static uint32_t armed_count = LAPIC_TIMER_COUNT;
+/* the deadline the running count was set for (0: the full period) */
+static uint64_t armed_deadline;
 
 static void lapic_write(uint32_t reg, uint32_t val)
 {
@@ -73,7 +74,7 @@ static void lapic_timer_irq(struct trap_frame *tf)
 {
 	(void)tf;
 	ticks++;
-	armed_count = LAPIC_TIMER_COUNT;
+	armed_deadline = 0;
 	lapic_write(LAPIC_TIMER_INIT, LAPIC_TIMER_COUNT);
 	lapic_write(LAPIC_EOI, 0);
 }
@@ -120,18 +121,23 @@ void lapic_init(void)
  * The next tick comes no later than TSC `deadline`, and no sooner than a
  * minimum slice from now (MIN_SLICE_PER_S: 50 us): a deadline already
  * passed must still let the guest run a little, or a VMM whose timer is
- * faster than its round trip would never let it run at all. The tick
- * re-arms the full period itself. Without a measured rate (no APIC), the
- * regular tick is all there is.
+ * faster than its round trip would never let it run at all. Called on
+ * every guest entry while an alarm is set, so it writes the APIC only
+ * when the deadline moved or a tick came since (the tick re-arms the full
+ * period itself); a shortened count left running when the alarm goes
+ * away costs one early tick, nothing more. Without a measured rate (no
+ * APIC), the regular tick is all there is.
  */
 #define MIN_SLICE_PER_S 20000
 
 void lapic_alarm_arm(uint64_t deadline)
 {
-	uint64_t now = rdtsc(), min = tsc_hz() / MIN_SLICE_PER_S, distance = 0, count;
+	uint64_t now, min, distance = 0, count;
 
-	if (!lapic || !tsc_per_count)
+	if (!lapic || !tsc_per_count || deadline == armed_deadline)
 		return;
+	now = rdtsc();
+	min = tsc_hz() / MIN_SLICE_PER_S;
 	if (deadline > now)
 		distance = deadline - now;
 	if (distance < min)
@@ -143,16 +149,8 @@ void lapic_alarm_arm(uint64_t deadline)
 		count = LAPIC_TIMER_COUNT;
 	if (count == 0)
 		count = 1;
-	armed_count = (uint32_t)count;
-	lapic_write(LAPIC_TIMER_INIT, armed_count);
-}
-
-void lapic_alarm_disarm(void)
-{
-	if (lapic && armed_count != LAPIC_TIMER_COUNT) {
-		armed_count = LAPIC_TIMER_COUNT;
-		lapic_write(LAPIC_TIMER_INIT, LAPIC_TIMER_COUNT);
-	}
+	armed_deadline = deadline;
+	lapic_write(LAPIC_TIMER_INIT, (uint32_t)count);
 }
 
 uint64_t lapic_ticks(void)

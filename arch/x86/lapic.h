@@ -16,10 +16,9 @@
  * re-armed by each tick). */
 void lapic_init(void);
 uint64_t lapic_ticks(void);
-/* A tick no later than TSC `deadline` (KVM_BAREKVM_ALARM), then ticks at
- * that shorter period until disarmed, when the usual period comes back. */
+/* A tick no later than TSC `deadline` (KVM_BAREKVM_ALARM); the tick after
+ * it comes at the usual period again. */
 void lapic_alarm_arm(uint64_t deadline);
-void lapic_alarm_disarm(void);
 /* Lets a pending physical interrupt (held while GIF/IF were clear) be taken
  * through the IDT now, then masks again. */
 void cpu_take_pending_interrupts(void);

@@ -153,12 +153,41 @@ static int set_vcpu_state(struct vm *vm, struct kvm_regs *regs,
 	return 0;
 }
 
+/* load N multiboot|linux MODULE ...: the module, once the VM's RAM is all
+ * mapped (a kernel loader may use any of it); -1 after saying why not. */
+static int kernel_module_arg(struct vm *vm, int argc, char **argv)
+{
+	if (argc < 4) {
+		ctl_print_usage("load");
+		return -1;
+	}
+	if (!ctl_ram_mapped(vm, 0, vm->ram_bytes))
+		return -1;
+	return ctl_module_arg(argv[3]);
+}
+
+/* The kernel's command line: the module's default arguments, then the
+ * words typed after MODULE (and initrd=), as QEMU's -append follows them.
+ * 0, or -1 after saying the words do not fit. */
+static int kernel_cmdline(const char *defaults, int nwords, char **words,
+			  char *cmdline, size_t cap)
+{
+	char joined[CLI_LINE_BYTES];
+
+	if (vmm_join_words(nwords, words, joined, sizeof(joined)) < 0) {
+		printf("error: command line too long\n");
+		return -1;
+	}
+	snprintf(cmdline, cap, "%.*s%s%s", CTL_CMDLINE_BYTES, defaults,
+		 defaults[0] && joined[0] ? " " : "", joined);
+	return 0;
+}
+
 static int load_multiboot_cmd(struct vm *vm, int argc, char **argv)
 {
 	struct guest_ram ram = vm_guest_ram(vm);
 	struct mb_module mods[MB_MAX_MODULES];
 	char cmdline[CTL_CMDLINE_BYTES + CLI_LINE_BYTES + 2];
-	char words[CLI_LINE_BYTES];
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
 	struct load_error err;
@@ -167,13 +196,7 @@ static int load_multiboot_cmd(struct vm *vm, int argc, char **argv)
 	char name[32];
 	int m, first = 4, r;
 
-	if (argc < 4) {
-		ctl_print_usage("load");
-		return 1;
-	}
-	if (!ctl_ram_mapped(vm, 0, vm->ram_bytes))
-		return 1;               /* the loader may use all of it */
-	m = ctl_module_arg(argv[3]);
+	m = kernel_module_arg(vm, argc, argv);
 	if (m < 0)
 		return 1;
 	if (image_kind_of(module_data(m), module(m)->size) == IMAGE_BZIMAGE) {
@@ -188,12 +211,9 @@ static int load_multiboot_cmd(struct vm *vm, int argc, char **argv)
 	}
 	/* QEMU passes "<kernel file> <-append>"; the module's own GRUB
 	 * command line plays the file name (and default arguments). */
-	if (vmm_join_words(argc - first, argv + first, words, sizeof(words)) < 0) {
-		printf("error: command line too long\n");
+	if (kernel_cmdline(module(m)->cmdline, argc - first, argv + first, cmdline,
+			   sizeof(cmdline)) < 0)
 		return 1;
-	}
-	snprintf(cmdline, sizeof(cmdline), "%.*s%s%s", CTL_CMDLINE_BYTES,
-		 module(m)->cmdline, words[0] ? " " : "", words);
 
 	r = kvm_get_sregs(vm->vcpu_fd, &sregs);
 	if (r < 0) {
@@ -249,24 +269,16 @@ static int load_linux_cmd(struct vm *vm, int argc, char **argv)
 {
 	struct guest_ram ram = vm_guest_ram(vm);
 	char cmdline[CTL_CMDLINE_BYTES + CLI_LINE_BYTES + 2];
-	char words[CLI_LINE_BYTES];
 	const uint8_t *initrd = NULL;
 	uint64_t initrd_len = 0;
 	struct linux_boot boot;
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
 	struct load_error err;
-	const char *defaults;
 	char name[32];
 	int m, first = 4, r;
 
-	if (argc < 4) {
-		ctl_print_usage("load");
-		return 1;
-	}
-	if (!ctl_ram_mapped(vm, 0, vm->ram_bytes))
-		return 1;               /* the loader may use all of it */
-	m = ctl_module_arg(argv[3]);
+	m = kernel_module_arg(vm, argc, argv);
 	if (m < 0)
 		return 1;
 	if (argc > 4 && strncmp(argv[4], INITRD_PREFIX, strlen(INITRD_PREFIX)) == 0) {
@@ -278,13 +290,9 @@ static int load_linux_cmd(struct vm *vm, int argc, char **argv)
 		initrd_len = module(i)->size;
 		first = 5;
 	}
-	if (vmm_join_words(argc - first, argv + first, words, sizeof(words)) < 0) {
-		printf("error: command line too long\n");
+	if (kernel_cmdline(vmm_module_args(module(m)->cmdline), argc - first,
+			   argv + first, cmdline, sizeof(cmdline)) < 0)
 		return 1;
-	}
-	defaults = vmm_module_args(module(m)->cmdline);
-	snprintf(cmdline, sizeof(cmdline), "%.*s%s%s", CTL_CMDLINE_BYTES, defaults,
-		 defaults[0] && words[0] ? " " : "", words);
 	r = kvm_get_sregs(vm->vcpu_fd, &sregs);
 	if (r < 0) {
 		vmm_print_request_error(&vmm_ctl_host, "KVM_GET_SREGS", -r);
