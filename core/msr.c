@@ -2,7 +2,8 @@
  * Guest MSR emulation (see core/msr.h). What 2.6.21 supported, with the
  * values it gave: the SYSCALL/SYSENTER MSRs, FS/GS bases, EFER, TSC and PAT
  * live in the backend's control structure; APIC base and MISC_ENABLE are
- * emulated here; MTRRs and machine-check MSRs read 0 and ignore writes;
+ * emulated here; MTRRs and machine-check MSRs read 0 and ignore writes, as
+ * do AMD's legacy performance counters (core/pmu.h);
  * 0xCD (FSB frequency) reads 3.
  *
  * Every value is checked here, once for both backends and for guest WRMSR
@@ -14,6 +15,7 @@
 #include "arch/x86/cpu.h"
 #include "core/cpuid.h"
 #include "core/log.h"
+#include "core/pmu.h"
 #include "core/vm.h"
 
 #define MSR_IA32_TSC            0x00000010
@@ -64,6 +66,8 @@ static bool reads_as_zero(uint32_t index)
 		return false;
 	if (index == MSR_K8_INT_PENDING_MSG || index == MSR_AMD64_NB_CFG)
 		return cpuid_vendor() == EMUL_VENDOR_AMD;
+	if (pmu_is_inert_msr(index))
+		return true;    /* AMD's legacy counters (core/pmu.h) */
 	/* MCG_CAP says 0 banks: the bank MSRs (MC0_CTL, 0x400 up) are #GP,
 	 * as on a CPU without them */
 	return index == MSR_MTRRCAP || index == MSR_IA32_MCG_CAP ||
@@ -152,6 +156,8 @@ int vcpu_msr_write(struct vcpu *v, uint32_t index, uint64_t value)
 			return virt->set_msr(v, index, value);
 		return 0;               /* accepted, changes nothing (above) */
 	default:
+		if (pmu_is_inert_msr(index) && !pmu_write_valid(index, value))
+			return refuse(v, index, value);
 		if (reads_as_zero(index))
 			return 0;
 		if (!cpu_rules_msr_value_valid(cpuid_rules(), index, value))

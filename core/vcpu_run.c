@@ -24,6 +24,8 @@
 #include "core/memory.h"
 #include "core/msr.h"
 #include "core/exc_reflect.h"
+#include "core/pmu.h"
+#include "arch/x86/debugreg.h"
 
 #define RFLAGS_DF (1ULL << 10)
 #define TRAP_DB 1
@@ -181,14 +183,17 @@ static inline bool single_stepping(const struct vcpu *v)
 	return v->debug.singlestep;
 }
 
-/* An instruction finished outside the guest (emulated MMIO, or IO/CPUID
- * completed through `emulated`): with TF it ends in a single-step trap
- * (SDM 17.3.1.4), which entering the guest would only raise after one more
- * instruction. So the trap is due now. */
+/* An instruction finished outside the guest (emulated MMIO, MSRs, or
+ * IO/CPUID completed through `emulated`): with TF it ends in a single-step
+ * trap (SDM 17.3.1.4), which entering the guest would only raise after one
+ * more instruction. So the trap is due now: KVM_DEBUG_GUEST's goes to the
+ * VMM, the guest's own TF gets the #DB (DR6.BS) a CPU raises. */
 static inline void retired_outside_guest(struct vcpu *v)
 {
 	if (single_stepping(v))
 		v->step_trap_due = true;
+	else if (__builtin_expect(v->regs.rflags & RFLAGS_TF, 0))
+		virt->inject_db(v, DR6_BS);
 }
 
 /* Reports the due single-step trap; returns 1 if there was one. */
@@ -433,6 +438,37 @@ static bool alarm_due(const struct vcpu *v)
 	return v->alarm_tsc && rdtsc() >= v->alarm_tsc;
 }
 
+/*
+ * A guest's own VMCALL/VMMCALL: only the control partition's requests are
+ * hypercalls (abi/hypercall.h). A guest gets what KVM gives for a number it
+ * does not know, so a KVM-aware kernel carries on: RAX = -KVM_ENOSYS
+ * (-1000), or -KVM_EPERM (-1) above CPL 0, cut to 32 bits outside 64-bit
+ * mode (docs/hypercall-abi.md).
+ */
+#define KVM_ENOSYS 1000
+#define KVM_EPERM 1
+static void guest_hypercall(struct vcpu *v, const struct vexit *e)
+{
+	struct vcpu_exec_state s;
+	uint64_t ret = -(uint64_t)KVM_ENOSYS;
+
+	if (!e->insn_len) {     /* cannot step over it */
+		virt->inject_exception(v, TRAP_UD, false, 0);
+		return;
+	}
+	virt->get_exec_state(v, &s);
+	if ((s.cr0 & CR0_PE) && s.ss_dpl)
+		ret = -(uint64_t)KVM_EPERM;
+	if (!((s.efer & EFER_LMA) && s.cs_l))
+		ret = (uint32_t)ret;
+	if (v->vm->bad_hypercalls++ < 8)
+		printk("vm%u: hypercall %#lx from a guest at RIP %#lx: RAX = %#lx\n",
+		       v->vm->id, v->regs.rax, v->regs.rip, ret);
+	v->regs.rax = ret;
+	v->regs.rip += e->insn_len;
+	retired_outside_guest(v);
+}
+
 /* What the run loop does after an exit. */
 enum exit_action {
 	EXIT_RESUME,            /* handled here: re-enter the guest */
@@ -489,11 +525,19 @@ static enum exit_action handle_exit(struct vcpu *v, struct vexit *e,
 	case VEXIT_UNDEFINED:
 		virt->inject_exception(v, TRAP_UD, false, 0);
 		return EXIT_RESUME;
-	case VEXIT_RDPMC:
-		/* no counters are virtualized: every RDPMC is an invalid
-		 * counter, #GP(0) at any CPL (docs/hypercall-abi.md) */
-		virt->inject_exception(v, TRAP_GP, true, 0);
+	case VEXIT_RDPMC: {
+		/* only AMD's inert legacy counters exist (core/pmu.h) */
+		uint64_t value;
+		if (!pmu_rdpmc(v, (uint32_t)v->regs.rcx, &value) || !e->insn_len) {
+			virt->inject_exception(v, TRAP_GP, true, 0);
+			return EXIT_RESUME;
+		}
+		v->regs.rax = (uint32_t)value;
+		v->regs.rdx = value >> 32;
+		v->regs.rip += e->insn_len;
+		retired_outside_guest(v);
 		return EXIT_RESUME;
+	}
 	case VEXIT_NOP:
 		if (!e->insn_len)
 			break;          /* cannot step over it: UNKNOWN */
@@ -509,11 +553,7 @@ static enum exit_action handle_exit(struct vcpu *v, struct vexit *e,
 			retired_outside_guest(v);
 		return EXIT_RESUME;
 	case VEXIT_HYPERCALL:
-		/* only the control partition may call (abi/hypercall.h) */
-		if (v->vm->bad_hypercalls++ < 8)
-			printk("vm%u: hypercall from a guest at RIP %#lx refused with #UD\n",
-			       v->vm->id, v->regs.rip);
-		virt->inject_exception(v, TRAP_UD, false, 0);
+		guest_hypercall(v, e);
 		return EXIT_RESUME;
 	default:
 		break;

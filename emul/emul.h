@@ -179,6 +179,7 @@ bool emul_insn_is(const struct emul_insn *insn, unsigned map, uint8_t opcode,
 #define EMUL_OPC_RDMSR EMUL_MAP_0F, 0x32, -1
 #define EMUL_OPC_WRMSR EMUL_MAP_0F, 0x30, -1
 #define EMUL_OPC_RDTSC EMUL_MAP_0F, 0x31, -1
+#define EMUL_OPC_RDPMC EMUL_MAP_0F, 0x33, -1
 #define EMUL_OPC_INVD EMUL_MAP_0F, 0x08, -1
 #define EMUL_OPC_WBINVD EMUL_MAP_0F, 0x09, -1
 #define EMUL_OPC_VMCALL EMUL_MAP_0F, 0x01, 0xC1

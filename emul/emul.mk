@@ -46,6 +46,7 @@ EMUL_SRCS := \
 	emul/exec_bit.c \
 	emul/exec_muldiv.c \
 	emul/exec_misc.c \
+	emul/exec_sysreg.c \
 	emul/exec_branch.c
 
 EMUL_HDRS := emul/emul.h emul/emul_private.h

@@ -65,6 +65,7 @@ enum {
 	GRP_5,   /* FF */
 	GRP_11,  /* C6 C7 */
 	GRP_6,   /* 0F 00 */
+	GRP_7,   /* 0F 01 */
 	GRP_8,   /* 0F BA */
 	GRP_9,   /* 0F C7 */
 	GRP_COUNT,
@@ -291,6 +292,9 @@ int emul_exec_nop(struct emul_exec *x);
 int emul_exec_flagop(struct emul_exec *x);
 int emul_exec_sahf_lahf(struct emul_exec *x);
 int emul_exec_cbw_cwd(struct emul_exec *x);
+
+/* ---- exec_sysreg.c ---- */
+int emul_exec_smsw(struct emul_exec *x);
 
 /* ---- exec_branch.c ---- */
 int emul_exec_jmp(struct emul_exec *x);

@@ -159,7 +159,7 @@ const struct emul_opdesc emul_map_1b[256] = {
 
 const struct emul_opdesc emul_map_0f[256] = {
 	[0x00] = { G(GRP_6), NULL },
-	[0x01] = { M, NULL },                           /* group 7 */
+	[0x01] = { G(GRP_7), NULL },
 	[0x02] = { M, NULL },                           /* LAR */
 	[0x03] = { M, NULL },                           /* LSL */
 	[0x04] = UD,
@@ -281,6 +281,12 @@ const struct emul_opdesc emul_groups[GRP_COUNT][8] = {
 	[GRP_6] = {
 		{ 0, NULL }, { 0, NULL }, { 0, NULL }, { 0, NULL },
 		{ 0, NULL }, { 0, NULL }, UD, UD,
+	},
+	/* SGDT SIDT LGDT LIDT SMSW (RSTORSSP...) LMSW INVLPG; with mod 3
+	 * the other encodings (VMCALL, SWAPGS, ...): only SMSW stores */
+	[GRP_7] = {
+		{ 0, NULL }, { 0, NULL }, { 0, NULL }, { 0, NULL },
+		{ 0, emul_exec_smsw }, { 0, NULL }, { 0, NULL }, { 0, NULL },
 	},
 	[GRP_8] = {
 		UD, UD, UD, UD,

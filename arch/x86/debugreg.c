@@ -4,8 +4,6 @@
 #include "core/log.h"
 
 #define DR7_GE (1ULL << 9)
-#define DR6_B0_B3 0xfULL
-#define DR6_BS (1ULL << 14)
 #define RFLAGS_TF (1ULL << 8)
 
 uint64_t debugreg_dr7(const struct vcpu_debug *d)

@@ -26,7 +26,11 @@
 #include "core/vcpu.h"
 
 #define DR7_FIXED   0x400ULL
+#define DR7_GD      (1ULL << 13)    /* general detect (SDM 17.2.4) */
 #define DR6_INIT    0xffff0ff0ULL
+#define DR6_B0_B3   0xfULL
+#define DR6_BD      (1ULL << 13)
+#define DR6_BS      (1ULL << 14)
 #define TRAP_DB_VECTOR 1
 
 /* One vCPU's debug registers while they are not in the hardware. */
@@ -65,6 +69,13 @@ static inline void debugreg_enter(struct debugreg_guest *g, const struct vcpu_de
 	    (!breakpoints && debugreg_owner == g))
 		return;
 	debugreg_switch(g, d, breakpoints);
+}
+
+/* DR6 after a #DB that reports 'bits' (B0-B3, BD, BS): B0-B3 are
+ * replaced, the others stay (SDM 17.2.3). */
+static inline uint64_t debugreg_dr6_after_db(uint64_t dr6, uint64_t bits)
+{
+	return (dr6 & ~DR6_B0_B3) | DR6_INIT | bits;
 }
 
 /* DR7 with G0-G3 for the armed breakpoints: execute, length 1 (SDM 17.2.4). */

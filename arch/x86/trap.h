@@ -7,6 +7,7 @@
 #ifndef ARCH_X86_TRAP_H
 #define ARCH_X86_TRAP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define TRAP_DE   0
@@ -20,6 +21,22 @@
 #define TRAP_AC   17
 #define TRAP_MC   18
 #define TRAP_NUM_EXCEPTIONS 32
+#define RFLAGS_RF (1ULL << 16)
+
+/*
+ * Is 'vector' a fault: raised before its instruction, which the handler
+ * returns to (SDM Vol. 3A Table 6-1)? Its frame then carries RFLAGS.RF = 1
+ * so that the return does not hit an instruction breakpoint again
+ * (SDM 17.3.1.1). #DB (an instruction breakpoint does not set RF), #BP and
+ * #OF (traps), #DF and #MC (aborts) and NMI are not.
+ */
+static inline bool trap_is_fault(unsigned vector)
+{
+	const uint32_t not_faults = 1u << TRAP_DB | 1u << TRAP_NMI | 1u << TRAP_BP |
+				    1u << 4 /* #OF */ | 1u << TRAP_DF | 1u << TRAP_MC;
+
+	return vector < TRAP_NUM_EXCEPTIONS && !(not_faults >> vector & 1);
+}
 
 /* Layout fixed by trap_entry.S: lowest address first. */
 struct trap_frame {

@@ -78,6 +78,9 @@ struct virt_ops {
 	/* Injects an exception into the guest on the next entry. */
 	void (*inject_exception)(struct vcpu *v, uint8_t vector, bool has_error,
 				 uint32_t error_code);
+	/* Injects a #DB that reports dr6_bits (BS for a single-step trap)
+	 * in the guest's DR6, as the CPU would have set them. */
+	void (*inject_db)(struct vcpu *v, uint64_t dr6_bits);
 };
 
 /* Picks the backend the CPU supports, or NULL with a reason printed. */

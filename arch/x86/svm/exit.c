@@ -216,6 +216,7 @@ void svm_decode_exit(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e)
 		return;
 	case SVM_EXIT_RDPMC:
 		e->reason = VEXIT_RDPMC;
+		e->insn_len = insn_len_checked(v, sv, EMUL_OPC_RDPMC);
 		return;
 	case SVM_EXIT_EXCP_BASE + TRAP_MC:
 		svm_host_machine_check();
@@ -258,6 +259,12 @@ void svm_decode_exit(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e)
 			e->exc.vector = (uint32_t)(code - SVM_EXIT_EXCP_BASE);
 			e->exc.error_code = (uint32_t)c->exitinfo1;
 			e->exc.has_error_code = true;
+			/* a general-detect #DB clears DR7.GD so that its
+			 * handler can use the debug registers (SDM 17.2.4);
+			 * the intercept came first */
+			if (e->exc.vector == TRAP_DB_VECTOR &&
+			    (sv->vmcb->save.dr6 & DR6_BD))
+				sv->vmcb->save.dr7 &= ~DR7_GD;
 			e->exc.recursed = (c->exitintinfo & (SVM_EVTINJ_VALID | 0x7ffu)) ==
 					  (SVM_EVTINJ_VALID | SVM_EVTINJ_TYPE_EXEPT |
 					   e->exc.vector);

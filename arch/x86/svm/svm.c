@@ -63,4 +63,5 @@ const struct virt_ops svm_ops = {
 	.set_msr = svm_set_msr,
 	.set_debug = svm_set_debug,
 	.inject_exception = svm_inject_exception,
+	.inject_db = svm_inject_db,
 };

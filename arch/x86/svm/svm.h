@@ -86,6 +86,7 @@ bool svm_event_pending(struct vcpu *v);
 void svm_set_irq_window(struct vcpu *v, bool on);
 void svm_inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
 			  uint32_t error_code);
+void svm_inject_db(struct vcpu *v, uint64_t dr6_bits);
 
 /* Exit decoding (exit.c). */
 void svm_decode_exit(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e);

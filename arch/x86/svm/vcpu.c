@@ -213,10 +213,22 @@ void svm_inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
 			  uint32_t error_code)
 {
 	uint64_t ev = vector | SVM_EVTINJ_TYPE_EXEPT | SVM_EVTINJ_VALID;
+	struct svm_vcpu *sv = to_svm(v);
 
+	/* the frame of a fault carries RF, as a CPU's (arch/x86/trap.h) */
+	if ((sv->vmcb->save.cr0 & CR0_PE) && trap_is_fault(vector))
+		v->regs.rflags |= RFLAGS_RF;
 	if (has_error)
 		ev |= SVM_EVTINJ_VALID_ERR | (uint64_t)error_code << 32;
-	to_svm(v)->vmcb->control.eventinj = ev;
+	sv->vmcb->control.eventinj = ev;
+}
+
+void svm_inject_db(struct vcpu *v, uint64_t dr6_bits)
+{
+	struct vmcb *vmcb = to_svm(v)->vmcb;
+
+	vmcb->save.dr6 = debugreg_dr6_after_db(vmcb->save.dr6, dr6_bits);
+	svm_inject_exception(v, TRAP_DB_VECTOR, false, 0);
 }
 
 void svm_run(struct vcpu *v, struct vexit *e)

@@ -17,7 +17,6 @@
 
 #define TRAP_UD 6
 #define TRAP_MC 18
-#define DR6_B0_B3 0xfULL
 #define DR6_EXIT_BITS 0x600fULL /* B0-B3, BD, BS */
 
 /* Exit qualification for IO instructions (SDM Table 27-5) */
@@ -49,9 +48,12 @@ static uint32_t insn_len(void)
 static void db_to_guest_dr6(struct vmx_vcpu *x)
 {
 	uint64_t q = vmcs_read(VMCS_EXIT_QUALIFICATION) & DR6_EXIT_BITS;
-	uint64_t dr6 = debugreg_guest_dr6(&x->dr);
 
-	debugreg_guest_set_dr6(&x->dr, (dr6 & ~DR6_B0_B3) | DR6_INIT | q);
+	debugreg_guest_set_dr6(&x->dr, debugreg_dr6_after_db(debugreg_guest_dr6(&x->dr), q));
+	/* a general-detect #DB clears DR7.GD so that its handler can use
+	 * the debug registers (SDM 17.2.4); the exit came first */
+	if (q & DR6_BD)
+		vmcs_write(VMCS_GUEST_DR7, vmcs_read(VMCS_GUEST_DR7) & ~DR7_GD);
 }
 
 /* The delivery of a hardware exception raised this exception again. */
@@ -110,13 +112,14 @@ static enum vmx_exit_action vmx_exit_dr_access(struct vcpu *v, struct vmx_vcpu *
 	return VMX_EXIT_RESUME;
 }
 
-/* No performance counters are virtualized: #GP (core). */
+/* The counters a VM sees are core's (core/pmu.h). */
 static enum vmx_exit_action vmx_exit_rdpmc(struct vcpu *v, struct vmx_vcpu *x,
 					   struct vexit *e)
 {
 	(void)v;
 	(void)x;
 	e->reason = VEXIT_RDPMC;
+	e->insn_len = insn_len();
 	return VMX_EXIT_TO_CORE;
 }
 

@@ -9,6 +9,7 @@
  * that owns the vCPU, interrupts off.
  */
 #include "arch/x86/vmx/vmx.h"
+#include "arch/x86/trap.h"
 #include "arch/x86/vmx/seg.h"
 #include "arch/x86/debugreg.h"
 #include "arch/x86/cpu.h"
@@ -335,11 +336,22 @@ void vmx_inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
 
 	vmx_vcpu_load(v);
 	pm = vmcs_read(VMCS_GUEST_CR0) & CR0_PE;
+	if (pm && trap_is_fault(vector))
+		v->regs.rflags |= RFLAGS_RF;    /* in the frame, as a CPU's */
 	if (pm && (vmx_ctl.errcode_relaxed ? has_error : has_code)) {
 		info |= VMX_INTR_HAS_ERROR;
 		vmcs_write(VMCS_ENTRY_EXCEPTION_ERROR, has_error ? error_code : 0);
 	}
 	vmcs_write(VMCS_ENTRY_INTR_INFO, info);
+}
+
+void vmx_inject_db(struct vcpu *v, uint64_t dr6_bits)
+{
+	struct vmx_vcpu *x = vmx_vcpu_load(v);
+
+	debugreg_guest_set_dr6(&x->dr, debugreg_dr6_after_db(debugreg_guest_dr6(&x->dr),
+							     dr6_bits));
+	vmx_inject_exception(v, TRAP_DB_VECTOR, false, 0);
 }
 
 void vmx_inject_irq(struct vcpu *v, uint8_t vector)

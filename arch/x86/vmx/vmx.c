@@ -171,4 +171,5 @@ const struct virt_ops vmx_ops = {
 	.set_msr = vmx_set_msr,
 	.set_debug = vmx_set_debug,
 	.inject_exception = vmx_inject_exception,
+	.inject_db = vmx_inject_db,
 };

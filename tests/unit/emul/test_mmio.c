@@ -123,6 +123,33 @@ static void test_load_store(void **state)
 	assert_int_equal(E.cpu.rip, CODE + 5);
 }
 
+/* smsw [rbx] to MMIO stores CR0[15:0], 2 bytes, even with REX.W; with
+ * CR4.UMIP it is #GP(0) above CPL 0 and writes nothing. */
+static void test_smsw_to_mmio(void **state)
+{
+	(void)state;
+	setup("0f 01 23 48 0f 01 23");   /* smsw [rbx]; smsw [rbx] (REX.W) */
+	E.cpu.gpr[EMUL_RBX] = DEV + 0x20;
+	E.cpu.cr0 = 0x80050033;
+	for (unsigned i = 0; i < 2; i++) {
+		assert_int_equal(step(), EMUL_MMIO_WRITE);
+		assert_int_equal(E.res.gpa, DEV + 0x20);
+		assert_int_equal(E.res.len, 2);
+		assert_int_equal(le(E.res.data, 2), 0x0033);
+		assert_true(E.res.retired);
+	}
+	assert_int_equal(E.cpu.rip, CODE + 7);
+
+	setup("0f 01 23");
+	E.cpu.gpr[EMUL_RBX] = DEV + 0x20;
+	E.cpu.cr4 |= 1ull << 11;        /* UMIP */
+	E.cpu.cpl = 3;
+	assert_int_equal(step(), EMUL_EXCEPTION);
+	assert_int_equal(E.res.event.vector, 13);
+	assert_int_equal(E.res.event.error_code, 0);
+	assert_int_equal(E.cpu.rip, CODE);
+}
+
 /* rep movsb RAM -> MMIO: one element per call, registers consistent. */
 static void test_rep_movs_to_mmio(void **state)
 {
@@ -414,6 +441,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rmw),
 		cmocka_unit_test(test_load_store),
+		cmocka_unit_test(test_smsw_to_mmio),
 		cmocka_unit_test(test_rep_movs_to_mmio),
 		cmocka_unit_test(test_rep_movs_from_mmio),
 		cmocka_unit_test(test_cmps_two_reads),
