@@ -12,7 +12,7 @@ from test_abi_common import (abi_iso, check_tally, command, ctl, guest_lines,  #
 STEP_CHECK = "own single-step: one #DB, DR6 = 0xffff4ff0 (BS) in the handler"
 LEAVE_CHECKS = [
     "invd: no exception",
-    "rdpmc counter 0: #GP(0), edx:eax unchanged",
+    "rdpmc counter 4: #GP(0), edx:eax unchanged",
     "CPUID.1:ECX.MONITOR = 0",
     "monitor, mwait: #UD at each (2 of 2)",
     "DR0-DR3 set to 0xdead0000, 0xdead0100, 0xdead0200, 0xdead0300",

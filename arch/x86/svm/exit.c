@@ -259,11 +259,11 @@ void svm_decode_exit(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e)
 			e->exc.vector = (uint32_t)(code - SVM_EXIT_EXCP_BASE);
 			e->exc.error_code = (uint32_t)c->exitinfo1;
 			e->exc.has_error_code = true;
-			/* a general-detect #DB clears DR7.GD so that its
-			 * handler can use the debug registers (SDM 17.2.4);
-			 * the intercept came first */
-			if (e->exc.vector == TRAP_DB_VECTOR &&
-			    (sv->vmcb->save.dr6 & DR6_BD))
+			/* entering a #DB handler clears DR7.GD, so that it
+			 * can use the debug registers (SDM 17.2.4); the
+			 * intercept came first. Whatever the cause: Bochs
+			 * does not write DR6 (BD) before the intercept */
+			if (e->exc.vector == TRAP_DB_VECTOR)
 				sv->vmcb->save.dr7 &= ~DR7_GD;
 			e->exc.recursed = (c->exitintinfo & (SVM_EVTINJ_VALID | 0x7ffu)) ==
 					  (SVM_EVTINJ_VALID | SVM_EVTINJ_TYPE_EXEPT |

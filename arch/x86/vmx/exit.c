@@ -50,10 +50,9 @@ static void db_to_guest_dr6(struct vmx_vcpu *x)
 	uint64_t q = vmcs_read(VMCS_EXIT_QUALIFICATION) & DR6_EXIT_BITS;
 
 	debugreg_guest_set_dr6(&x->dr, debugreg_dr6_after_db(debugreg_guest_dr6(&x->dr), q));
-	/* a general-detect #DB clears DR7.GD so that its handler can use
-	 * the debug registers (SDM 17.2.4); the exit came first */
-	if (q & DR6_BD)
-		vmcs_write(VMCS_GUEST_DR7, vmcs_read(VMCS_GUEST_DR7) & ~DR7_GD);
+	/* entering a #DB handler clears DR7.GD, so that it can use the
+	 * debug registers (SDM 17.2.4); the exit came first */
+	vmcs_write(VMCS_GUEST_DR7, vmcs_read(VMCS_GUEST_DR7) & ~DR7_GD);
 }
 
 /* The delivery of a hardware exception raised this exception again. */

@@ -1,0 +1,493 @@
+/*
+ * events.bin: exceptions, debug events and interrupt shadows around the
+ * instructions the hypervisor or the VMM completes for the guest
+ * (docs/test-guests.md, "events.bin"; issue 14). A 64-bit guest entered
+ * like long64.bin, with an IDT of its own. Each check states what a CPU
+ * does and compares exact values:
+ *
+ *  - its own single-step trap (TF) after a native NOP, and after each kind
+ *    of instruction that exits and is finished outside the guest: CPUID
+ *    and port IO (the VMM), RDMSR/WRMSR and INVD (the hypervisor), MMIO
+ *    reads and writes (the emulator and the VMM), a hypercall: one #DB,
+ *    DR6.BS, at the next instruction. After MOV SS the trap waits for the
+ *    instruction after it, also when that one exits (one #DB, not two);
+ *  - RFLAGS.RF in the frame of a fault the hypervisor injects (#GP from
+ *    RDMSR, #UD from VMRUN/VMXOFF), as in the frame of one the CPU raises;
+ *  - DR7.GD: MOV DR faults with #DB, DR6.BD, and GD is clear in the handler;
+ *  - STI; HLT with an interrupt pending: the interrupt arrives after HLT,
+ *    its frame returns past HLT;
+ *  - VMCALL (Intel) / VMMCALL (AMD): RAX = -1000 (KVM's -KVM_ENOSYS);
+ *  - SMSW to MMIO stores CR0[15:0];
+ *  - the performance counters by vendor: AMD's four legacy counters are
+ *    there but count nothing (read 0, writes ignored, RDPMC 0-3 reads 0,
+ *    reserved event-select bits #GP); on Intel, with CPUID leaf 0xA at
+ *    version 0, they and RDPMC are #GP.
+ */
+#include "guest.h"
+
+const char guest_name[] = "events";
+unsigned long entry_rflags;             /* recorded by long64/entry.S */
+
+int main(void);
+
+#define VECTOR_DB        1
+#define VECTOR_UD        6
+#define VECTOR_GP        13
+#define VECTOR_TIMER     0x20           /* IRQ 0 after the PIC remap */
+#define X86_EFLAGS_TF    (1ul << 8)
+#define X86_EFLAGS_RF    (1ul << 16)
+#define DR6_BD           (1ul << 13)
+#define DR6_BS           (1ul << 14)
+#define DR6_RESET        0xffff0ff0ul
+#define DR7_GD           (1ul << 13)
+#define DR7_RESET        0x400ul
+#define MSR_PAT          0x277u
+#define MSR_UNSUPPORTED  0xc0011234u
+#define MSR_K7_EVNTSEL0  0xc0010000u
+#define MSR_K7_PERFCTR0  0xc0010004u
+#define KVM_ENOSYS       1000ul
+#define PTE_P            (1ull << 0)
+#define PTE_RW           (1ull << 1)
+#define PTE_PCD          (1ull << 4)
+#define PTE_PS           (1ull << 7)
+#define GiB              (1ull << 30)
+#define SMSW_SLOT        0x40           /* in the MMIO test device's storage */
+
+/* What the handler saw of the last events. */
+static volatile unsigned db_count, gp_count, ud_count, timer_count, other_count;
+static volatile unsigned nested_db;
+static volatile unsigned long db_rip, db_dr6, fault_rip, fault_flags, timer_rip;
+static volatile unsigned fault_skip;    /* bytes to step over a #GP/#UD */
+static volatile bool in_db;
+
+static unsigned long read_dr6(void)
+{
+	unsigned long v;
+
+	__asm__ volatile("mov %%dr6, %0" : "=r"(v));
+	return v;
+}
+
+static void write_dr6(unsigned long v)
+{
+	__asm__ volatile("mov %0, %%dr6" : : "r"(v));
+}
+
+static unsigned long read_dr7(void)
+{
+	unsigned long v;
+
+	__asm__ volatile("mov %%dr7, %0" : "=r"(v));
+	return v;
+}
+
+static void write_dr7(unsigned long v)
+{
+	__asm__ volatile("mov %0, %%dr7" : : "r"(v));
+}
+
+/* #DB: record where and DR6, end the single-step (TF off in the frame).
+ * A #DB inside this handler means GD stayed set: MOV DR (3 bytes) is
+ * stepped over so that the handler ends. */
+static void on_db(struct isr_frame *f)
+{
+	if (in_db) {
+		if (++nested_db > 8)
+			guest_exit(254);        /* GD never clears: give up */
+		f->ip += 3;
+		return;
+	}
+	in_db = true;
+	db_count++;
+	db_rip = f->ip;
+	db_dr6 = read_dr6();
+	write_dr6(DR6_RESET);
+	f->flags &= ~X86_EFLAGS_TF;
+	in_db = false;
+}
+
+static void handler(struct isr_frame *f)
+{
+	switch (f->vector) {
+	case VECTOR_DB:
+		on_db(f);
+		break;
+	case VECTOR_GP:
+	case VECTOR_UD:
+		if (f->vector == VECTOR_GP)
+			gp_count++;
+		else
+			ud_count++;
+		fault_rip = f->ip;
+		fault_flags = f->flags;
+		f->ip += fault_skip;
+		break;
+	case VECTOR_TIMER:
+		timer_count++;
+		timer_rip = f->ip;
+		outb(PIC1_CMD, PIC_EOI);
+		break;
+	default:
+		other_count++;
+		guest_exit(255);
+	}
+}
+
+/* ---- single-step over exits ------------------------------------------ */
+
+/* TF on: POPF's trap comes after the instruction that follows it. */
+#define TF_ON  "pushfq\n\torq $0x100, (%%rsp)\n\tpopfq\n\t"
+
+static void step_reset(void)
+{
+	db_count = 0;
+	db_rip = 0;
+	db_dr6 = 0;
+}
+
+static bool one_step_at(const char *what, const void *after)
+{
+	bool ok = db_count == 1 && db_rip == (uintptr_t)after &&
+		  (db_dr6 & ~DR6_BD) == (DR6_RESET | DR6_BS);
+
+	check(ok, "TF over %s: one #DB after it, DR6 = 0xffff4ff0 (BS)", what);
+	if (!ok)
+		say("  #DBs %u, last at 0x%lx (expected 0x%lx), DR6 0x%lx", db_count,
+		    db_rip, (unsigned long)(uintptr_t)after, db_dr6);
+	return ok;
+}
+
+static void check_step_nop(void)
+{
+	extern const char after_nop[];
+
+	step_reset();
+	__asm__ volatile(TF_ON "nop\n"
+			 ".globl after_nop\nafter_nop:" ::: "memory", "cc");
+	one_step_at("a native NOP", after_nop);
+}
+
+static void check_step_cpuid(void)
+{
+	extern const char after_cpuid[];
+	uint32_t a = 0, b, c = 0, d;
+
+	step_reset();
+	__asm__ volatile(TF_ON "cpuid\n"
+			 ".globl after_cpuid\nafter_cpuid:"
+			 : "+a"(a), "=b"(b), "+c"(c), "=d"(d) : : "memory", "cc");
+	one_step_at("CPUID (the VMM)", after_cpuid);
+}
+
+static void check_step_io(void)
+{
+	extern const char after_out[], after_in[];
+	uint8_t v;
+
+	step_reset();
+	__asm__ volatile(TF_ON "outb %%al, $0x80\n"
+			 ".globl after_out\nafter_out:" : : "a"(0x55) : "memory", "cc");
+	one_step_at("OUT (the VMM)", after_out);
+	step_reset();
+	__asm__ volatile(TF_ON "inb $0xe0, %%al\n"
+			 ".globl after_in\nafter_in:" : "=a"(v) : : "memory", "cc");
+	one_step_at("IN (the VMM)", after_in);
+	(void)v;
+}
+
+static void check_step_msr(void)
+{
+	extern const char after_rdmsr[], after_wrmsr[], after_invd[];
+	uint32_t lo, hi;
+
+	step_reset();
+	__asm__ volatile(TF_ON "rdmsr\n"
+			 ".globl after_rdmsr\nafter_rdmsr:"
+			 : "=a"(lo), "=d"(hi) : "c"(MSR_PAT) : "memory", "cc");
+	one_step_at("RDMSR (the hypervisor)", after_rdmsr);
+	step_reset();
+	__asm__ volatile(TF_ON "wrmsr\n"
+			 ".globl after_wrmsr\nafter_wrmsr:"
+			 : : "c"(MSR_PAT), "a"(lo), "d"(hi) : "memory", "cc");
+	one_step_at("WRMSR (the hypervisor)", after_wrmsr);
+	step_reset();
+	__asm__ volatile(TF_ON "invd\n"
+			 ".globl after_invd\nafter_invd:" ::: "memory", "cc");
+	one_step_at("INVD (the hypervisor)", after_invd);
+}
+
+static void check_step_mmio(void)
+{
+	extern const char after_mmio_read[], after_mmio_write[];
+	volatile uint64_t *id = (volatile uint64_t *)(MMIOTEST_GPA + MMIOTEST_ID);
+	volatile uint64_t *data = (volatile uint64_t *)(MMIOTEST_GPA + MMIOTEST_DATA);
+	uint64_t v;
+
+	step_reset();
+	__asm__ volatile(TF_ON "movq (%1), %0\n"
+			 ".globl after_mmio_read\nafter_mmio_read:"
+			 : "=r"(v) : "r"(id) : "memory", "cc");
+	if (one_step_at("an MMIO read (the emulator and the VMM)", after_mmio_read) &&
+	    v != MMIOTEST_ID_VALUE)
+		say("  read 0x%llx", (unsigned long long)v);
+	step_reset();
+	__asm__ volatile(TF_ON "movq %1, (%0)\n"
+			 ".globl after_mmio_write\nafter_mmio_write:"
+			 : : "r"(data), "r"(0x1122334455667788ull) : "memory", "cc");
+	one_step_at("an MMIO write (the emulator and the VMM)", after_mmio_write);
+}
+
+/* MOV SS holds off the trap of the instruction before it (POPF's) until
+ * the instruction after it has run (SDM 6.8.3): one #DB, after that one,
+ * whether it runs natively or exits. */
+static void check_step_mov_ss(void)
+{
+	extern const char after_ss_nop[], after_ss_cpuid[];
+	uint32_t a = 0, b, c = 0, d;
+
+	step_reset();
+	__asm__ volatile("mov %%ss, %%si\n\t" TF_ON "mov %%si, %%ss\n\tnop\n"
+			 ".globl after_ss_nop\nafter_ss_nop:" ::: "rsi", "memory", "cc");
+	one_step_at("MOV to SS; NOP", after_ss_nop);
+	step_reset();
+	__asm__ volatile("mov %%ss, %%si\n\t" TF_ON "mov %%si, %%ss\n\tcpuid\n"
+			 ".globl after_ss_cpuid\nafter_ss_cpuid:"
+			 : "+a"(a), "=b"(b), "+c"(c), "=d"(d) : : "rsi", "memory", "cc");
+	one_step_at("MOV to SS; CPUID (the VMM)", after_ss_cpuid);
+}
+
+/* ---- RF in the frames of faults ---------------------------------------- */
+
+static void check_rf(bool amd)
+{
+	extern const char native_gp[];
+	volatile uint64_t sink;
+
+	gp_count = ud_count = 0;
+	fault_skip = 3;
+	__asm__ volatile(".globl native_gp\nnative_gp: movq (%1), %0"  /* 48 8b 01 */
+			 : "=a"(sink) : "c"(0x8000000000000000ull) : "memory");
+	check(gp_count == 1 && fault_rip == (uintptr_t)native_gp &&
+	      (fault_flags & X86_EFLAGS_RF), "#GP from a non-canonical load (the CPU): RF = 1 in its frame");
+	fault_skip = 2;
+	fault_flags = 0;
+	__asm__ volatile("rdmsr" : : "c"(MSR_UNSUPPORTED) : "rax", "rdx", "memory");
+	check(gp_count == 2 && (fault_flags & X86_EFLAGS_RF),
+	      "#GP from RDMSR 0xc0011234 (injected): RF = 1 in its frame");
+	/* the vendor's own virtualization instruction exits on every CPU
+	 * (VMRUN must be intercepted, VMXOFF always exits): #UD injected */
+	fault_skip = 3;
+	fault_flags = 0;
+	if (amd)
+		__asm__ volatile("vmrun" : : "a"(0) : "memory");
+	else
+		__asm__ volatile("vmxoff" ::: "memory", "cc");
+	check(ud_count == 1 && (fault_flags & X86_EFLAGS_RF),
+	      "#UD from %s (injected): RF = 1 in its frame", amd ? "VMRUN" : "VMXOFF");
+	(void)sink;
+}
+
+/* ---- DR7.GD ---------------------------------------------------------------- */
+
+static void check_general_detect(void)
+{
+	extern const char gd_insn[];
+	unsigned long dr0;
+
+	write_dr7(DR7_RESET | DR7_GD);
+	step_reset();
+	nested_db = 0;
+	__asm__ volatile(".globl gd_insn\ngd_insn: mov %%dr0, %0" : "=r"(dr0) : : "memory");
+	unsigned long dr7 = read_dr7();
+	check(db_count == 1 && db_rip == (uintptr_t)gd_insn && (db_dr6 & DR6_BD) &&
+	      nested_db == 0 && dr7 == DR7_RESET,
+	      "MOV DR with DR7.GD: #DB at it, DR6.BD, GD clear in the handler");
+	if (db_count != 1 || nested_db || dr7 != DR7_RESET)
+		say("  #DBs %u at 0x%lx DR6 0x%lx, nested %u, DR7 after 0x%lx", db_count,
+		    db_rip, db_dr6, nested_db, dr7);
+	(void)dr0;
+}
+
+/* ---- STI; HLT with an interrupt pending ------------------------------------ */
+
+static void pic_init(void)
+{
+	outb(PIC1_CMD, 0x11);           /* ICW1: edge, cascade, ICW4 */
+	outb(PIC1_DATA, VECTOR_TIMER);  /* ICW2 */
+	outb(PIC1_DATA, 0x04);          /* ICW3: slave on IRQ 2 */
+	outb(PIC1_DATA, 0x01);          /* ICW4: 8086 mode */
+	outb(PIC2_CMD, 0x11);
+	outb(PIC2_DATA, VECTOR_TIMER + 8);
+	outb(PIC2_DATA, 0x02);
+	outb(PIC2_DATA, 0x01);
+	outb(PIC2_DATA, 0xff);
+	outb(PIC1_DATA, 0xfe);          /* IRQ 0 only */
+}
+
+static bool irq0_requested(void)
+{
+	outb(PIC1_CMD, PIC_READ_IRR);
+	return inb(PIC1_CMD) & 1;
+}
+
+static void check_sti_hlt(void)
+{
+	extern const char after_hlt[];
+
+	pic_init();
+	outb(PIT_CMD, 0x30);            /* channel 0, lo/hi, mode 0 */
+	outb(PIT_CH0, 100);
+	outb(PIT_CH0, 0);
+	unsigned polls = 0;
+	while (!irq0_requested() && ++polls < 1000000)
+		;
+	timer_count = 0;
+	__asm__ volatile("sti\n\thlt\n.globl after_hlt\nafter_hlt:\n\tcli" ::: "memory");
+	check(polls < 1000000 && timer_count == 1 && timer_rip == (uintptr_t)after_hlt,
+	      "STI; HLT with IRQ 0 pending: the interrupt comes after HLT");
+	if (timer_count != 1 || timer_rip != (uintptr_t)after_hlt)
+		say("  interrupts %u, last returns to 0x%lx (HLT ends at 0x%lx), %u polls",
+		    timer_count, timer_rip, (unsigned long)(uintptr_t)after_hlt, polls);
+	outb(PIC1_DATA, 0xff);
+}
+
+/* ---- hypercalls, SMSW, counters ---------------------------------------------- */
+
+static bool vendor_amd(void)
+{
+	uint32_t r[4];
+
+	cpuid(0, 0, r);
+	return r[1] == 0x68747541;      /* "Auth"enticAMD */
+}
+
+static void check_hypercall(bool amd)
+{
+	unsigned long rax = 0x1234;
+
+	step_reset();
+	if (amd)
+		__asm__ volatile("vmmcall" : "+a"(rax) : : "memory");
+	else
+		__asm__ volatile("vmcall" : "+a"(rax) : : "memory");
+	check(rax == -KVM_ENOSYS && db_count == 0,
+	      "%s with an unknown number: RAX = -1000 (-KVM_ENOSYS), no exception",
+	      amd ? "VMMCALL" : "VMCALL");
+	if (rax != -KVM_ENOSYS)
+		say("  RAX 0x%lx", rax);
+}
+
+static uint64_t pml4[512] __attribute__((aligned(4096)));
+static uint64_t pdpt[512] __attribute__((aligned(4096)));
+static uint64_t pd_low[512] __attribute__((aligned(4096)));
+static uint64_t pd_high[512] __attribute__((aligned(4096)));
+
+/* Identity map of [0, 1 GiB) and the MMIO test device's GiB, 2 MiB pages. */
+static void map_device(void)
+{
+	for (uint64_t i = 0; i < 512; i++) {
+		pd_low[i] = (i << 21) | PTE_PS | PTE_RW | PTE_P;
+		pd_high[i] = (3 * GiB + (i << 21)) | PTE_PS | PTE_PCD | PTE_RW | PTE_P;
+	}
+	pdpt[0] = (uintptr_t)pd_low | PTE_RW | PTE_P;
+	pdpt[3] = (uintptr_t)pd_high | PTE_RW | PTE_P;
+	pml4[0] = (uintptr_t)pdpt | PTE_RW | PTE_P;
+	write_cr3((uintptr_t)pml4);
+}
+
+static void check_smsw_mmio(void)
+{
+	volatile uint32_t *slot = (volatile uint32_t *)(MMIOTEST_GPA + SMSW_SLOT);
+
+	*slot = 0xa5a5a5a5;
+	__asm__ volatile("smsw (%0)" : : "r"(slot) : "memory");
+	uint32_t v = *slot;
+	check(v == (0xa5a50000 | (read_cr0() & 0xffff)),
+	      "SMSW to MMIO: CR0[15:0], 2 bytes");
+	if (v != (0xa5a50000 | (read_cr0() & 0xffff)))
+		say("  read 0x%x, CR0 0x%lx", v, read_cr0());
+}
+
+static bool rdmsr_ok(uint32_t index, uint64_t *v)
+{
+	unsigned before = gp_count;
+	uint32_t lo = 0, hi = 0;
+
+	fault_skip = 2;
+	__asm__ volatile("rdmsr" : "+a"(lo), "+d"(hi) : "c"(index) : "memory");
+	*v = (uint64_t)hi << 32 | lo;
+	return gp_count == before;
+}
+
+static bool wrmsr_ok(uint32_t index, uint64_t v)
+{
+	unsigned before = gp_count;
+
+	fault_skip = 2;
+	wrmsr(index, v);
+	return gp_count == before;
+}
+
+static bool rdpmc_ok(uint32_t counter, uint64_t *v)
+{
+	unsigned before = gp_count;
+	uint32_t lo = 0x1234, hi = 0x5678;
+
+	fault_skip = 2;
+	__asm__ volatile("rdpmc" : "+a"(lo), "+d"(hi) : "c"(counter) : "memory");
+	*v = (uint64_t)hi << 32 | lo;
+	return gp_count == before;
+}
+
+static void check_counters(bool amd)
+{
+	uint64_t v, sum = 0;
+	bool all = true;
+
+	if (!amd) {
+		check(!rdmsr_ok(MSR_K7_EVNTSEL0, &v) && !rdpmc_ok(0, &v),
+		      "counters (Intel, CPUID 0xA version 0): RDMSR 0xc0010000 and RDPMC 0 #GP");
+		return;
+	}
+	for (uint32_t i = 0; i < 8; i++) {
+		all &= rdmsr_ok(MSR_K7_EVNTSEL0 + i, &v);
+		sum |= v;
+	}
+	check(all && sum == 0, "counters (AMD): PerfEvtSel0-3, PerfCtr0-3 read 0");
+	bool w = wrmsr_ok(MSR_K7_PERFCTR0, 0xffff) && wrmsr_ok(MSR_K7_EVNTSEL0, 0x530076);
+	check(w && rdmsr_ok(MSR_K7_PERFCTR0, &v) && v == 0,
+	      "counters (AMD): writes taken, nothing counts (PerfCtr0 reads 0)");
+	check(!wrmsr_ok(MSR_K7_EVNTSEL0, 1ull << 42),
+	      "counters (AMD): reserved PerfEvtSel bit 42: #GP");
+	bool r = true;
+	sum = 0;
+	for (uint32_t i = 0; i < 4; i++) {
+		r &= rdpmc_ok(i, &v);
+		sum |= v;
+	}
+	check(r && sum == 0 && !rdpmc_ok(4, &v), "counters (AMD): RDPMC 0-3 read 0, RDPMC 4 #GP");
+}
+
+int main(void)
+{
+	bool amd = vendor_amd();
+
+	con_init();
+	idt_install(handler);
+	map_device();
+	say("hello: %s", amd ? "AMD" : "Intel");
+	check_step_nop();
+	check_step_cpuid();
+	check_step_io();
+	check_step_msr();
+	check_step_mmio();
+	check_step_mov_ss();
+	check_rf(amd);
+	check_general_detect();
+	check_sti_hlt();
+	check_hypercall(amd);
+	check_smsw_mmio();
+	check_counters(amd);
+	check(other_count == 0, "no unexpected exception");
+	return (int)finish();
+}
