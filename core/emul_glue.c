@@ -178,11 +178,19 @@ static void cb_get_seg(void *opaque, unsigned sreg, struct emul_seg *seg)
 	seg_to_emul(seg, &s);
 }
 
+static void cb_set_dtable(void *opaque, unsigned which, uint64_t base, uint16_t limit)
+{
+	struct vcpu_emul *ve = opaque;
+
+	virt->set_dtable(ve->v, which, base, limit);
+}
+
 static const struct emul_ops guest_emul_ops = {
 	.fetch = cb_fetch,
 	.read = cb_read,
 	.write = cb_write,
 	.get_seg = cb_get_seg,
+	.set_dtable = cb_set_dtable,
 };
 
 /* emul's GPR order is the encoding order (RAX RCX RDX RBX RSP RBP RSI RDI);

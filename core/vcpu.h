@@ -72,6 +72,8 @@ enum vexit_reason {
 				 * moved by insn_len), or with insn_len 0
 				 * injected its fault or has it executed
 				 * again (a first MOV DR): re-enter */
+	VEXIT_EMULATE,          /* run the instruction at RIP through the
+				 * emulator (SVM: LGDT, LIDT) */
 	VEXIT_UNKNOWN,          /* anything else: hw_reason is the vendor code */
 };
 

@@ -325,7 +325,8 @@ struct vcpu_emul *vcpu_emul_get(struct vcpu *v)
 }
 
 /*
- * One step of MMIO emulation. Returns 1 when *run describes an exit for the
+ * One step of the emulator at RIP: MMIO, or an instruction the backend
+ * hands over (VEXIT_EMULATE). Returns 1 when *run describes an exit for the
  * VMM, 0 to resume the guest.
  */
 static int emulate_mmio(struct vcpu *v, struct kvm_run *run, uint64_t hw_reason)
@@ -510,6 +511,8 @@ static enum exit_action handle_exit(struct vcpu *v, struct vexit *e,
 		return serial_rx_ready() || alarm_due(v) ? EXIT_INTERRUPTED : EXIT_RESUME;
 	case VEXIT_NPF:
 		return handle_npf(v, e, run) ? EXIT_TO_VMM : EXIT_RESUME;
+	case VEXIT_EMULATE:
+		return emulate_mmio(v, run, e->hw_reason) ? EXIT_TO_VMM : EXIT_RESUME;
 	case VEXIT_INTR_WINDOW:
 		/* with a queued vector: inject it on the way back in */
 		if (irq_any(v))

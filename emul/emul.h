@@ -350,7 +350,14 @@ struct emul_ops {
 	 * only what decides the mode and CPL (CS, SS): in 64-bit mode most
 	 * instructions need no other segment. NULL: emul_cpu.seg is complete. */
 	void (*get_seg)(void *opaque, unsigned sreg, struct emul_seg *seg);
+	/* Optional: LGDT (which = EMUL_DTABLE_GDT) or LIDT (EMUL_DTABLE_IDT)
+	 * commits base [IN] and limit [IN], checked as the CPU checks them.
+	 * NULL: LGDT and LIDT are "unsupported". */
+	void (*set_dtable)(void *opaque, unsigned which, uint64_t base,
+			   uint16_t limit);
 };
+
+enum { EMUL_DTABLE_GDT = 0, EMUL_DTABLE_IDT = 1 };
 
 /* ------------------------------------------------------------------ */
 /* Execution                                                          */

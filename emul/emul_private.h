@@ -295,6 +295,7 @@ int emul_exec_cbw_cwd(struct emul_exec *x);
 
 /* ---- exec_sysreg.c ---- */
 int emul_exec_smsw(struct emul_exec *x);
+int emul_exec_lgdt_lidt(struct emul_exec *x);
 
 /* ---- exec_branch.c ---- */
 int emul_exec_jmp(struct emul_exec *x);

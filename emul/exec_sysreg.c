@@ -1,9 +1,11 @@
 /*
- * exec_sysreg.c - stores of system registers that reach the emulator
- * because their destination is MMIO: SMSW (0F 01 /4).
+ * exec_sysreg.c - group 7 instructions on system registers that reach
+ * the emulator: SMSW (0F 01 /4) because its destination is MMIO, LGDT and
+ * LIDT (0F 01 /2, /3) because a hypervisor intercepts them to check the
+ * base the CPU under it may not (emul_ops.set_dtable).
  *
- * SDM Vol. 2 SMSW. The loads (LMSW, LGDT, ...) and the other stores of
- * group 7 are not emulated: they do not write device memory.
+ * SDM Vol. 2 SMSW, LGDT/LIDT. The other members of group 7 are not
+ * emulated.
  */
 #include "emul_private.h"
 
@@ -26,6 +28,44 @@ int emul_exec_smsw(struct emul_exec *x)
 	rc = emul_opnd_write(x, &rm, c->cr0);
 	if (rc)
 		return rc;
+	emul_retire(x);
+	return EX_OK;
+}
+
+/* 0F 01 /2 LGDT, /3 LIDT m16&32 / m16&64: CPL 0 only; the base is 8 bytes
+ * in 64-bit mode, where a non-canonical one is #GP(0) (as the VM-entry
+ * checks would refuse it), else 4 bytes, of which a 16-bit operand size
+ * keeps 24 bits. Nothing changes unless both reads complete. */
+int emul_exec_lgdt_lidt(struct emul_exec *x)
+{
+	const struct emul_insn *in = x->insn;
+	const struct emul_ops *ops = x->ctx->ops;
+	bool long64 = in->mode == EMUL_MODE_LONG64;
+	unsigned base_bytes = long64 ? 8 : 4;
+	struct emul_opnd rm;
+	uint64_t limit, base;
+	int rc;
+
+	/* with mod 3 these encodings are other instructions (MONITOR,
+	 * XGETBV, VMMCALL, ...): not emulated */
+	if (!ops->set_dtable || in->mod == 3)
+		return emul_unsupported(x, EMUL_R_OPCODE);
+	if (x->cpu->cpl > 0)
+		return emul_gp0(x);
+	emul_opnd_rm(x, &rm, 2);
+	rc = emul_read(x, rm.seg, rm.off, 2, 0, &limit);
+	if (!rc)
+		rc = emul_read(x, rm.seg, (rm.off + 2) & emul_addr_mask(in->addrsize),
+			       base_bytes, 0, &base);
+	if (rc)
+		return rc;
+	if (!long64 && in->opsize == 2)
+		base &= 0xffffff;
+	if (long64 && !emul_canonical(base))
+		return emul_gp0(x);
+	ops->set_dtable(x->ctx->opaque, (in->modrm >> 3 & 7) == 2 ? EMUL_DTABLE_GDT
+								 : EMUL_DTABLE_IDT,
+			base, (uint16_t)limit);
 	emul_retire(x);
 	return EX_OK;
 }

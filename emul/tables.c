@@ -283,9 +283,11 @@ const struct emul_opdesc emul_groups[GRP_COUNT][8] = {
 		{ 0, NULL }, { 0, NULL }, UD, UD,
 	},
 	/* SGDT SIDT LGDT LIDT SMSW (RSTORSSP...) LMSW INVLPG; with mod 3
-	 * the other encodings (VMCALL, SWAPGS, ...): only SMSW stores */
+	 * the other encodings (VMCALL, SWAPGS, ...): LGDT, LIDT and SMSW
+	 * are emulated */
 	[GRP_7] = {
-		{ 0, NULL }, { 0, NULL }, { 0, NULL }, { 0, NULL },
+		{ 0, NULL }, { 0, NULL },
+		{ 0, emul_exec_lgdt_lidt }, { 0, emul_exec_lgdt_lidt },
 		{ 0, emul_exec_smsw }, { 0, NULL }, { 0, NULL }, { 0, NULL },
 	},
 	[GRP_8] = {

@@ -81,6 +81,9 @@ struct virt_ops {
 	/* Injects a #DB that reports dr6_bits (BS for a single-step trap)
 	 * in the guest's DR6, as the CPU would have set them. */
 	void (*inject_db)(struct vcpu *v, uint64_t dr6_bits);
+	/* LGDT/LIDT done by the emulator: GDTR (which = EMUL_DTABLE_GDT) or
+	 * IDTR (EMUL_DTABLE_IDT) <- base, limit (checked already). */
+	void (*set_dtable)(struct vcpu *v, unsigned which, uint64_t base, uint16_t limit);
 };
 
 /* Picks the backend the CPU supports, or NULL with a reason printed. */

@@ -2,7 +2,8 @@
 the hypervisor or the VMM completes for a guest (docs/test-guests.md,
 events.bin; issue 14): the guest's own single-step trap after each kind of
 exit, MOV SS holding off that trap, RF in the frames of injected faults,
-DR7.GD, STI; HLT with an interrupt pending, VMCALL/VMMCALL answered as KVM
+DR7.GD, LGDT/LIDT of a non-canonical base, STI; HLT with an interrupt
+pending, VMCALL/VMMCALL answered as KVM
 answers an unknown hypercall, SMSW to MMIO, and the performance counters as
 the vendor has them. Exact outcomes on every ABI platform."""
 from test_abi_common import (abi_iso, command, ctl, guest_lines,  # noqa: F401
@@ -25,6 +26,8 @@ COMMON = [step(s) for s in STEPS] + [
     NATIVE_GP_RF,
     "#GP from RDMSR 0xc0011234 (injected): RF = 1 in its frame",
     GENERAL_DETECT,
+    "LGDT with a non-canonical base: #GP(0), GDTR unchanged",
+    "LIDT with a non-canonical base: #GP(0), IDTR unchanged",
     "STI; HLT with IRQ 0 pending: the interrupt comes after HLT",
     "SMSW to MMIO: CR0[15:0], 2 bytes",
     "no unexpected exception",
@@ -55,8 +58,8 @@ BOCHS_SVM_DR6 = ("Bochs 2.7 takes an intercepted #DB before it writes DR6 "
 EMULATOR_DEFECTS = {
     "qemu-max": {NATIVE_GP_RF: QEMU_NO_RF, GENERAL_DETECT: QEMU_NO_GD},
     "bochs-ryzen": {step("a native NOP"): BOCHS_SVM_DR6,
-                    step("MOV to SS; NOP"): BOCHS_SVM_DR6},
-    # and its DR6 lacks BD too (on ryzen Bochs writes BD)
+                    step("MOV to SS; NOP"): BOCHS_SVM_DR6,
+                    GENERAL_DETECT: BOCHS_SVM_DR6},
     "bochs-phenom": {step("a native NOP"): BOCHS_SVM_DR6,
                      step("MOV to SS; NOP"): BOCHS_SVM_DR6,
                      GENERAL_DETECT: BOCHS_SVM_DR6},

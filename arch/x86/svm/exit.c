@@ -214,6 +214,12 @@ void svm_decode_exit(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e)
 		e->reason = VEXIT_NOP;
 		e->insn_len = insn_len_checked(v, sv, EMUL_OPC_INVD);
 		return;
+	case SVM_EXIT_IDTR_WRITE:
+	case SVM_EXIT_GDTR_WRITE:
+		/* LIDT/LGDT: the emulator checks the base, as a CPU does (a
+		 * non-canonical one is #GP); QEMU's would take anything */
+		e->reason = VEXIT_EMULATE;
+		return;
 	case SVM_EXIT_RDPMC:
 		e->reason = VEXIT_RDPMC;
 		e->insn_len = insn_len_checked(v, sv, EMUL_OPC_RDPMC);

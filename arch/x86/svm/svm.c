@@ -64,4 +64,5 @@ const struct virt_ops svm_ops = {
 	.set_debug = svm_set_debug,
 	.inject_exception = svm_inject_exception,
 	.inject_db = svm_inject_db,
+	.set_dtable = svm_set_dtable,
 };

@@ -7,6 +7,7 @@
 #include "arch/x86/lapic.h"
 #include "arch/x86/debugreg.h"
 #include "arch/x86/trap.h"
+#include "emul/emul.h"
 #include "core/lib.h"
 #include "core/log.h"
 #include "core/memory.h"
@@ -28,7 +29,8 @@ static void set_intercepts(struct vmcb_control *c)
 			     SVM_INTERCEPT_INVLPGA | SVM_INTERCEPT_IOIO |
 			     SVM_INTERCEPT_MSR | SVM_INTERCEPT_SHUTDOWN |
 			     SVM_INTERCEPT_FERR_FREEZE | SVM_INTERCEPT_TASK_SWITCH |
-			     SVM_INTERCEPT_INVD | SVM_INTERCEPT_RDPMC;
+			     SVM_INTERCEPT_INVD | SVM_INTERCEPT_RDPMC |
+			     SVM_INTERCEPT_IDTR_WRITE | SVM_INTERCEPT_GDTR_WRITE;
 	/* VMRUN must be intercepted (APM 15.5.1); the rest of SVM is ours. */
 	c->intercept_misc2 = SVM_INTERCEPT_VMRUN | SVM_INTERCEPT_VMMCALL |
 			     SVM_INTERCEPT_VMLOAD | SVM_INTERCEPT_VMSAVE |
@@ -221,6 +223,15 @@ void svm_inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
 	if (has_error)
 		ev |= SVM_EVTINJ_VALID_ERR | (uint64_t)error_code << 32;
 	sv->vmcb->control.eventinj = ev;
+}
+
+void svm_set_dtable(struct vcpu *v, unsigned which, uint64_t base, uint16_t limit)
+{
+	struct vmcb_seg *t = which == EMUL_DTABLE_GDT ? &to_svm(v)->vmcb->save.gdtr
+						      : &to_svm(v)->vmcb->save.idtr;
+
+	t->base = base;
+	t->limit = limit;
 }
 
 void svm_inject_db(struct vcpu *v, uint64_t dr6_bits)

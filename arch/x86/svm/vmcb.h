@@ -17,6 +17,9 @@
 #define SVM_INTERCEPT_SMI       (1u << 2)
 #define SVM_INTERCEPT_INIT      (1u << 3)
 #define SVM_INTERCEPT_VINTR     (1u << 4)
+/* LIDT, LGDT: a base the CPU under us may not check (core: emulated) */
+#define SVM_INTERCEPT_IDTR_WRITE (1u << 10)
+#define SVM_INTERCEPT_GDTR_WRITE (1u << 11)
 #define SVM_INTERCEPT_RDPMC     (1u << 15)
 #define SVM_INTERCEPT_CPUID     (1u << 18)
 #define SVM_INTERCEPT_INVD      (1u << 22)
@@ -73,6 +76,8 @@
 #define SVM_EXIT_SMI            0x062
 #define SVM_EXIT_INIT           0x063
 #define SVM_EXIT_VINTR          0x064
+#define SVM_EXIT_IDTR_WRITE     0x06a
+#define SVM_EXIT_GDTR_WRITE     0x06b
 #define SVM_EXIT_RDPMC          0x06f
 #define SVM_EXIT_CPUID          0x072
 #define SVM_EXIT_IRET           0x074

@@ -10,6 +10,7 @@
  */
 #include "arch/x86/vmx/vmx.h"
 #include "arch/x86/trap.h"
+#include "emul/emul.h"
 #include "arch/x86/vmx/seg.h"
 #include "arch/x86/debugreg.h"
 #include "arch/x86/cpu.h"
@@ -343,6 +344,13 @@ void vmx_inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
 		vmcs_write(VMCS_ENTRY_EXCEPTION_ERROR, has_error ? error_code : 0);
 	}
 	vmcs_write(VMCS_ENTRY_INTR_INFO, info);
+}
+
+void vmx_set_dtable(struct vcpu *v, unsigned which, uint64_t base, uint16_t limit)
+{
+	vmx_vcpu_load(v);
+	vmcs_write(which == EMUL_DTABLE_GDT ? VMCS_GUEST_GDTR_BASE : VMCS_GUEST_IDTR_BASE, base);
+	vmcs_write(which == EMUL_DTABLE_GDT ? VMCS_GUEST_GDTR_LIMIT : VMCS_GUEST_IDTR_LIMIT, limit);
 }
 
 void vmx_inject_db(struct vcpu *v, uint64_t dr6_bits)

@@ -172,4 +172,5 @@ const struct virt_ops vmx_ops = {
 	.set_debug = vmx_set_debug,
 	.inject_exception = vmx_inject_exception,
 	.inject_db = vmx_inject_db,
+	.set_dtable = vmx_set_dtable,
 };

@@ -98,6 +98,7 @@ void vmx_set_irq_window(struct vcpu *v, bool on);
 void vmx_inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
 			  uint32_t error_code);
 void vmx_inject_db(struct vcpu *v, uint64_t dr6_bits);
+void vmx_set_dtable(struct vcpu *v, unsigned which, uint64_t base, uint16_t limit);
 /* Makes v's VMCS current; returns v's backend state. */
 struct vmx_vcpu *vmx_vcpu_load(struct vcpu *v);
 

@@ -14,6 +14,7 @@
  *  - RFLAGS.RF in the frame of a fault the hypervisor injects (#GP from
  *    RDMSR, #UD from VMRUN/VMXOFF), as in the frame of one the CPU raises;
  *  - DR7.GD: MOV DR faults with #DB, DR6.BD, and GD is clear in the handler;
+ *  - LGDT/LIDT of a non-canonical base: #GP(0), the register unchanged;
  *  - STI; HLT with an interrupt pending: the interrupt arrives after HLT,
  *    its frame returns past HLT;
  *  - VMCALL (Intel) / VMMCALL (AMD): RAX = -1000 (KVM's -KVM_ENOSYS);
@@ -308,6 +309,37 @@ static void check_general_detect(void)
 	(void)dr0;
 }
 
+/* ---- descriptor-table bases ------------------------------------------------ */
+
+struct __attribute__((packed)) table_reg {
+	uint16_t limit;
+	uint64_t base;
+};
+
+/* LGDT/LIDT of a non-canonical base in 64-bit mode: #GP(0), the register
+ * unchanged (SDM LGDT/LIDT; a VM entry would refuse such a base). */
+static void check_table_bases(void)
+{
+	struct table_reg before, after, bad = { 0xfff, 0x8000000000001000ull };
+
+	gp_count = 0;
+	fault_skip = 3;                 /* 0f 01 10 / 0f 01 18: (%rax) */
+	__asm__ volatile("sgdt %0" : "=m"(before));
+	__asm__ volatile("lgdt (%0)" : : "a"(&bad) : "memory");
+	__asm__ volatile("sgdt %0" : "=m"(after));
+	check(gp_count == 1 && after.base == before.base && after.limit == before.limit,
+	      "LGDT with a non-canonical base: #GP(0), GDTR unchanged");
+	if (gp_count != 1)
+		say("  #GPs %u, GDTR base 0x%llx", gp_count, (unsigned long long)after.base);
+	__asm__ volatile("sidt %0" : "=m"(before));
+	__asm__ volatile("lidt (%0)" : : "a"(&bad) : "memory");
+	__asm__ volatile("sidt %0" : "=m"(after));
+	check(gp_count == 2 && after.base == before.base && after.limit == before.limit,
+	      "LIDT with a non-canonical base: #GP(0), IDTR unchanged");
+	if (gp_count != 2)
+		say("  #GPs %u, IDTR base 0x%llx", gp_count, (unsigned long long)after.base);
+}
+
 /* ---- STI; HLT with an interrupt pending ------------------------------------ */
 
 static void pic_init(void)
@@ -484,6 +516,7 @@ int main(void)
 	check_step_mov_ss();
 	check_rf(amd);
 	check_general_detect();
+	check_table_bases();
 	check_sti_hlt();
 	check_hypercall(amd);
 	check_smsw_mmio();

@@ -150,6 +150,70 @@ static void test_smsw_to_mmio(void **state)
 	assert_int_equal(E.cpu.rip, CODE);
 }
 
+static struct { unsigned calls, which; uint64_t base; uint16_t limit; } dt;
+
+static void record_dtable(void *opaque, unsigned which, uint64_t base, uint16_t limit)
+{
+	(void)opaque;
+	dt.calls++;
+	dt.which = which;
+	dt.base = base;
+	dt.limit = limit;
+}
+
+/* lgdt [rbx] / lidt [rbx] in 64-bit mode: limit and 8-byte base, the
+ * operand in MMIO; a non-canonical base or CPL 3 is #GP(0) with nothing
+ * loaded; without set_dtable it is not emulated. */
+static void test_lgdt_lidt(void **state)
+{
+	static struct emul_ops ops;
+	uint64_t limit = 0x27, base = 0xffff800000001000ull;
+
+	(void)state;
+	ops = fake_ops;
+	ops.set_dtable = record_dtable;
+	memset(&dt, 0, sizeof(dt));
+	setup("0f 01 13 0f 01 1b");     /* lgdt [rbx]; lidt [rbx] */
+	emul_init(&E.ctx, &ops, &E.fm);
+	E.cpu.cpl = 0;
+	E.cpu.gpr[EMUL_RBX] = DEV + 0x30;
+	assert_int_equal(step(), EMUL_MMIO_READ);
+	assert_int_equal(E.res.len, 2);
+	emul_complete_read(&E.ctx, &limit, 2);
+	assert_int_equal(step(), EMUL_MMIO_READ);
+	assert_int_equal(E.res.gpa, DEV + 0x32);
+	assert_int_equal(E.res.len, 8);
+	assert_int_equal(dt.calls, 0);          /* nothing before the data */
+	emul_complete_read(&E.ctx, &base, 8);
+	assert_int_equal(step(), EMUL_DONE);
+	assert_int_equal(dt.calls, 1);
+	assert_int_equal(dt.which, EMUL_DTABLE_GDT);
+	assert_int_equal(dt.base, base);
+	assert_int_equal(dt.limit, 0x27);
+	assert_int_equal(E.cpu.rip, CODE + 3);
+
+	base = 0x8000000000001000ull;           /* lidt: not canonical */
+	assert_int_equal(step(), EMUL_MMIO_READ);
+	emul_complete_read(&E.ctx, &limit, 2);
+	assert_int_equal(step(), EMUL_MMIO_READ);
+	emul_complete_read(&E.ctx, &base, 8);
+	assert_int_equal(step(), EMUL_EXCEPTION);
+	assert_int_equal(E.res.event.vector, 13);
+	assert_int_equal(E.res.event.error_code, 0);
+	assert_int_equal(dt.calls, 1);
+	assert_int_equal(E.cpu.rip, CODE + 3);
+
+	setup("0f 01 13");              /* fake_cpu_long64: CPL 3 */
+	emul_init(&E.ctx, &ops, &E.fm);
+	assert_int_equal(step(), EMUL_EXCEPTION);
+	assert_int_equal(E.res.event.vector, 13);
+	assert_int_equal(dt.calls, 1);
+
+	setup("0f 01 13");                      /* fake_ops: no set_dtable */
+	E.cpu.cpl = 0;
+	assert_int_equal(step(), EMUL_UNSUPPORTED);
+}
+
 /* rep movsb RAM -> MMIO: one element per call, registers consistent. */
 static void test_rep_movs_to_mmio(void **state)
 {
@@ -442,6 +506,7 @@ int main(void)
 		cmocka_unit_test(test_rmw),
 		cmocka_unit_test(test_load_store),
 		cmocka_unit_test(test_smsw_to_mmio),
+		cmocka_unit_test(test_lgdt_lidt),
 		cmocka_unit_test(test_rep_movs_to_mmio),
 		cmocka_unit_test(test_rep_movs_from_mmio),
 		cmocka_unit_test(test_cmps_two_reads),
