@@ -2,7 +2,7 @@
 the hypervisor or the VMM completes for a guest (docs/test-guests.md,
 events.bin; issue 14): the guest's own single-step trap after each kind of
 exit, MOV SS holding off that trap, RF in the frames of injected faults,
-DR7.GD, LGDT/LIDT of a non-canonical base, STI; HLT with an interrupt
+DR7.GD, LGDT/LIDT/LLDT/LTR of a non-canonical base, STI; HLT with an interrupt
 pending, VMCALL/VMMCALL answered as KVM
 answers an unknown hypercall, SMSW to MMIO, and the performance counters as
 the vendor has them. Exact outcomes on every ABI platform."""
@@ -22,12 +22,16 @@ def step(what):
 
 NATIVE_GP_RF = "#GP from a non-canonical load (the CPU): RF = 1 in its frame"
 GENERAL_DETECT = "MOV DR with DR7.GD: #DB at it, DR6.BD, GD clear in the handler"
+LLDT_BASE = "LLDT of a non-canonical LDT base: #GP(0x50), LDTR unchanged"
+LTR_BASE = "LTR of a non-canonical TSS base: #GP(0x60), TR unchanged, not busy"
 COMMON = [step(s) for s in STEPS] + [
     NATIVE_GP_RF,
     "#GP from RDMSR 0xc0011234 (injected): RF = 1 in its frame",
     GENERAL_DETECT,
     "LGDT with a non-canonical base: #GP(0), GDTR unchanged",
     "LIDT with a non-canonical base: #GP(0), IDTR unchanged",
+    LLDT_BASE,
+    LTR_BASE,
     "STI; HLT with IRQ 0 pending: the interrupt comes after HLT",
     "SMSW to MMIO: CR0[15:0], 2 bytes",
     "no unexpected exception",
@@ -53,10 +57,13 @@ INTEL = [
 QEMU_NO_RF = ("QEMU's TCG pushes RF = 0 with the faults it raises itself "
               "(SDM 17.3.1.1 says 1)")
 QEMU_NO_GD = "QEMU's TCG does not implement DR7.GD: MOV DR runs on"
+QEMU_LAX_BASE = ("QEMU's TCG loads a 64-bit LDT/TSS descriptor without checking "
+                 "that its base is canonical (Bochs and the CPUs do)")
 BOCHS_SVM_DR6 = ("Bochs 2.7 takes an intercepted #DB before it writes DR6 "
                  "(test_hostile.py, NO_SVM_DB_DR6): the guest's native step lacks BS")
 EMULATOR_DEFECTS = {
-    "qemu-max": {NATIVE_GP_RF: QEMU_NO_RF, GENERAL_DETECT: QEMU_NO_GD},
+    "qemu-max": {NATIVE_GP_RF: QEMU_NO_RF, GENERAL_DETECT: QEMU_NO_GD,
+                 LLDT_BASE: QEMU_LAX_BASE, LTR_BASE: QEMU_LAX_BASE},
     "bochs-ryzen": {step("a native NOP"): BOCHS_SVM_DR6,
                     step("MOV to SS; NOP"): BOCHS_SVM_DR6,
                     GENERAL_DETECT: BOCHS_SVM_DR6},

@@ -15,6 +15,7 @@
  *    RDMSR, #UD from VMRUN/VMXOFF), as in the frame of one the CPU raises;
  *  - DR7.GD: MOV DR faults with #DB, DR6.BD, and GD is clear in the handler;
  *  - LGDT/LIDT of a non-canonical base: #GP(0), the register unchanged;
+ *    LLDT/LTR of a 16-byte descriptor with one: #GP(selector);
  *  - STI; HLT with an interrupt pending: the interrupt arrives after HLT,
  *    its frame returns past HLT;
  *  - VMCALL (Intel) / VMMCALL (AMD): RAX = -1000 (KVM's -KVM_ENOSYS);
@@ -57,7 +58,8 @@ int main(void);
 /* What the handler saw of the last events. */
 static volatile unsigned db_count, gp_count, ud_count, timer_count, other_count;
 static volatile unsigned nested_db;
-static volatile unsigned long db_rip, db_dr6, fault_rip, fault_flags, timer_rip;
+static volatile unsigned long db_rip, db_dr6, fault_rip, fault_flags, fault_error_code;
+static volatile unsigned long timer_rip;
 static volatile unsigned fault_skip;    /* bytes to step over a #GP/#UD */
 static volatile bool in_db;
 
@@ -121,6 +123,7 @@ static void handler(struct isr_frame *f)
 			ud_count++;
 		fault_rip = f->ip;
 		fault_flags = f->flags;
+		fault_error_code = f->error;
 		f->ip += fault_skip;
 		break;
 	case VECTOR_TIMER:
@@ -340,6 +343,52 @@ static void check_table_bases(void)
 		say("  #GPs %u, IDTR base 0x%llx", gp_count, (unsigned long long)after.base);
 }
 
+/* LLDT/LTR of a 16-byte system descriptor whose base is not canonical
+ * (64-bit mode): #GP(selector), LDTR/TR unchanged. The descriptors go into
+ * a copy of the GDT at entries 10-13. */
+static uint64_t gdt_copy[16] __attribute__((aligned(16)));
+
+static void system_descriptor(unsigned index, unsigned type)
+{
+	const uint64_t base = 0x8000000000002000ull;
+
+	gdt_copy[index] = 0xfff | (base & 0xffffff) << 16 | (uint64_t)type << 40 |
+			  1ull << 47 | ((base >> 24) & 0xff) << 56;
+	gdt_copy[index + 1] = base >> 32;
+}
+
+static void check_system_bases(void)
+{
+	struct table_reg old, copy;
+	uint16_t ldtr_before, ldtr_after, tr_before, tr_after;
+
+	__asm__ volatile("sgdt %0" : "=m"(old));
+	const uint64_t *cur = (const uint64_t *)old.base;
+	for (unsigned i = 0; i < 10 && i * 8 < old.limit; i++)
+		gdt_copy[i] = cur[i];
+	system_descriptor(10, 0x2);     /* LDT */
+	system_descriptor(12, 0x9);     /* available 64-bit TSS */
+	copy.limit = sizeof(gdt_copy) - 1;
+	copy.base = (uintptr_t)gdt_copy;
+	__asm__ volatile("lgdt %0" : : "m"(copy) : "memory");
+	gp_count = 0;
+	fault_skip = 3;                 /* 0f 00 d0 / 0f 00 d8: LLDT/LTR %ax */
+	__asm__ volatile("sldt %0" : "=r"(ldtr_before));
+	__asm__ volatile("lldt %w0" : : "a"(10 * 8) : "memory");
+	__asm__ volatile("sldt %0" : "=r"(ldtr_after));
+	check(gp_count == 1 && fault_error_code == 10 * 8 && ldtr_after == ldtr_before,
+	      "LLDT of a non-canonical LDT base: #GP(0x50), LDTR unchanged");
+	__asm__ volatile("str %0" : "=r"(tr_before));
+	__asm__ volatile("ltr %w0" : : "a"(12 * 8) : "memory");
+	__asm__ volatile("str %0" : "=r"(tr_after));
+	check(gp_count == 2 && fault_error_code == 12 * 8 && tr_after == tr_before &&
+	      !(gdt_copy[12] & 1ull << 41),
+	      "LTR of a non-canonical TSS base: #GP(0x60), TR unchanged, not busy");
+	if (gp_count != 2)
+		say("  #GPs %u, LDTR 0x%x, TR 0x%x", gp_count, ldtr_after, tr_after);
+	__asm__ volatile("lgdt %0" : : "m"(old) : "memory");
+}
+
 /* ---- STI; HLT with an interrupt pending ------------------------------------ */
 
 static void pic_init(void)
@@ -517,6 +566,7 @@ int main(void)
 	check_rf(amd);
 	check_general_detect();
 	check_table_bases();
+	check_system_bases();
 	check_sti_hlt();
 	check_hypercall(amd);
 	check_smsw_mmio();
