@@ -11,6 +11,7 @@ from test_abi_common import (abi_iso, command, ctl, guest_lines,  # noqa: F401
 
 STEPS = ["a native NOP", "CPUID (the VMM)", "OUT (the VMM)", "IN (the VMM)",
          "RDMSR (the hypervisor)", "WRMSR (the hypervisor)", "INVD (the hypervisor)",
+         "MOV to CR8 (the hypervisor on VMX)",
          "an MMIO read (the emulator and the VMM)",
          "an MMIO write (the emulator and the VMM)", "MOV to SS; NOP",
          "MOV to SS; CPUID (the VMM)"]
@@ -60,15 +61,18 @@ QEMU_NO_GD = "QEMU's TCG does not implement DR7.GD: MOV DR runs on"
 QEMU_LAX_BASE = ("QEMU's TCG loads a 64-bit LDT/TSS descriptor without checking "
                  "that its base is canonical (Bochs and the CPUs do)")
 BOCHS_SVM_DR6 = ("Bochs 2.7 takes an intercepted #DB before it writes DR6 "
-                 "(test_hostile.py, NO_SVM_DB_DR6): the guest's native step lacks BS")
+                 "(test_hostile.py, NO_SVM_DB_DR6): a step the guest runs natively "
+                 "(NOP, MOV SS; NOP, MOV to CR8 on SVM) lacks BS, GD's lacks BD")
 EMULATOR_DEFECTS = {
     "qemu-max": {NATIVE_GP_RF: QEMU_NO_RF, GENERAL_DETECT: QEMU_NO_GD,
                  LLDT_BASE: QEMU_LAX_BASE, LTR_BASE: QEMU_LAX_BASE},
     "bochs-ryzen": {step("a native NOP"): BOCHS_SVM_DR6,
                     step("MOV to SS; NOP"): BOCHS_SVM_DR6,
+                    step("MOV to CR8 (the hypervisor on VMX)"): BOCHS_SVM_DR6,
                     GENERAL_DETECT: BOCHS_SVM_DR6},
     "bochs-phenom": {step("a native NOP"): BOCHS_SVM_DR6,
                      step("MOV to SS; NOP"): BOCHS_SVM_DR6,
+                     step("MOV to CR8 (the hypervisor on VMX)"): BOCHS_SVM_DR6,
                      GENERAL_DETECT: BOCHS_SVM_DR6},
 }
 

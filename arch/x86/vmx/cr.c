@@ -208,11 +208,15 @@ enum vmx_exit_action vmx_exit_cr_access(struct vcpu *v, struct vmx_vcpu *x,
 			vmx_write_guest_cr(v, x, c.cr0, c.cr3, c.cr4, c.efer);
 		break;
 	}
-	if (ok)
-		v->regs.rip += vmcs_read32(VMCS_EXIT_INSN_LEN);
-	else
+	if (!ok) {
 		vmx_inject_exception(v, TRAP_GP, true, 0);
-	return VMX_EXIT_RESUME;
+		return VMX_EXIT_RESUME;
+	}
+	/* finished here: core raises the guest's single-step trap, if any */
+	e->reason = VEXIT_EMULATED;
+	e->insn_len = vmcs_read32(VMCS_EXIT_INSN_LEN);
+	v->regs.rip += e->insn_len;
+	return VMX_EXIT_TO_CORE;
 
 unknown:
 	/* an access our controls never make exit: report, do not guess */

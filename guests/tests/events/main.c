@@ -7,7 +7,8 @@
  *
  *  - its own single-step trap (TF) after a native NOP, and after each kind
  *    of instruction that exits and is finished outside the guest: CPUID
- *    and port IO (the VMM), RDMSR/WRMSR and INVD (the hypervisor), MMIO
+ *    and port IO (the VMM), RDMSR/WRMSR, INVD and MOV to CR8 (the
+ *    hypervisor, on VMX for CR8), MMIO
  *    reads and writes (the emulator and the VMM), a hypercall: one #DB,
  *    DR6.BS, at the next instruction. After MOV SS the trap waits for the
  *    instruction after it, also when that one exits (one #DB, not two);
@@ -218,6 +219,18 @@ static void check_step_msr(void)
 	__asm__ volatile(TF_ON "invd\n"
 			 ".globl after_invd\nafter_invd:" ::: "memory", "cc");
 	one_step_at("INVD (the hypervisor)", after_invd);
+}
+
+/* MOV to CR8 exits on VMX (the TPR is the hypervisor's), runs natively on
+ * SVM (V_TPR): one #DB either way. */
+static void check_step_cr8(void)
+{
+	extern const char after_cr8[];
+
+	step_reset();
+	__asm__ volatile(TF_ON "mov %0, %%cr8\n"
+			 ".globl after_cr8\nafter_cr8:" : : "r"(0ul) : "memory", "cc");
+	one_step_at("MOV to CR8 (the hypervisor on VMX)", after_cr8);
 }
 
 static void check_step_mmio(void)
@@ -561,6 +574,7 @@ int main(void)
 	check_step_cpuid();
 	check_step_io();
 	check_step_msr();
+	check_step_cr8();
 	check_step_mmio();
 	check_step_mov_ss();
 	check_rf(amd);
