@@ -470,6 +470,16 @@ static void guest_hypercall(struct vcpu *v, const struct vexit *e)
 	retired_outside_guest(v);
 }
 
+/* RDMSR, RDPMC: the result in EDX:EAX (zero-extending), then past it. */
+static inline void retire_with_edx_eax(struct vcpu *v, const struct vexit *e,
+				       uint64_t value)
+{
+	v->regs.rax = (uint32_t)value;
+	v->regs.rdx = value >> 32;
+	v->regs.rip += e->insn_len;
+	retired_outside_guest(v);
+}
+
 /* What the run loop does after an exit. */
 enum exit_action {
 	EXIT_RESUME,            /* handled here: re-enter the guest */
@@ -486,14 +496,10 @@ static enum exit_action handle_exit(struct vcpu *v, struct vexit *e,
 	switch (e->reason) {
 	case VEXIT_MSR_READ: {
 		uint64_t value;
-		if (vcpu_msr_read(v, e->msr.index, &value)) {
+		if (vcpu_msr_read(v, e->msr.index, &value))
 			virt->inject_exception(v, TRAP_GP, true, 0);
-			return EXIT_RESUME;
-		}
-		v->regs.rax = (uint32_t)value;
-		v->regs.rdx = value >> 32;
-		v->regs.rip += e->insn_len;
-		retired_outside_guest(v);
+		else
+			retire_with_edx_eax(v, e, value);
 		return EXIT_RESUME;
 	}
 	case VEXIT_MSR_WRITE:
@@ -531,14 +537,10 @@ static enum exit_action handle_exit(struct vcpu *v, struct vexit *e,
 	case VEXIT_RDPMC: {
 		/* only AMD's inert legacy counters exist (core/pmu.h) */
 		uint64_t value;
-		if (!pmu_rdpmc(v, (uint32_t)v->regs.rcx, &value) || !e->insn_len) {
+		if (!pmu_rdpmc(v, (uint32_t)v->regs.rcx, &value) || !e->insn_len)
 			virt->inject_exception(v, TRAP_GP, true, 0);
-			return EXIT_RESUME;
-		}
-		v->regs.rax = (uint32_t)value;
-		v->regs.rdx = value >> 32;
-		v->regs.rip += e->insn_len;
-		retired_outside_guest(v);
+		else
+			retire_with_edx_eax(v, e, value);
 		return EXIT_RESUME;
 	}
 	case VEXIT_NOP:

@@ -76,7 +76,8 @@ TG_BENCH32_OBJS := $(TG_OBJ)/32/prot32/entry.o $(TG_OBJ)/32/bench/main.o \
                    $(TG_LIB_32)
 TG_MBHELLO_OBJS := $(TG_OBJ)/32/mbhello/entry.o $(TG_OBJ)/32/mbhello/main.o \
                    $(TG_LIB_32)
-TG_MMIO_OBJS    := $(TG_OBJ)/64/long64/entry.o $(TG_OBJ)/64/mmio/main.o $(TG_LIB_64)
+TG_MMIO_OBJS    := $(TG_OBJ)/64/long64/entry.o $(TG_OBJ)/64/mmio/main.o \
+                   $(TG_OBJ)/64/lib/map_mmiotest.o $(TG_LIB_64)
 TG_IRQ_OBJS     := $(TG_OBJ)/32/prot32/entry.o $(TG_OBJ)/32/irq/main.o $(TG_IDT_32) \
                    $(TG_LIB_32)
 TG_IRQREAL_OBJS := $(TG_OBJ)/16/irqreal/entry.o $(TG_OBJ)/16/irqreal/main.o $(TG_LIB_16)
@@ -86,6 +87,7 @@ TG_TRIPLE_OBJS  := $(TG_OBJ)/32/prot32/entry.o $(TG_OBJ)/32/triple/main.o $(TG_L
 TG_MSR_OBJS     := $(TG_OBJ)/64/long64/entry.o $(TG_OBJ)/64/msr/main.o $(TG_IDT_64) \
                    $(TG_LIB_64)
 TG_EVENTS_OBJS  := $(TG_OBJ)/64/long64/entry.o $(TG_OBJ)/64/events/main.o $(TG_IDT_64) \
+                   $(TG_OBJ)/64/lib/map_mmiotest.o \
                    $(TG_LIB_64)
 TG_SPIN_OBJS    := $(TG_OBJ)/32/prot32/entry.o $(TG_OBJ)/32/spin/main.o $(TG_LIB_32)
 TG_ECHO_OBJS    := $(TG_OBJ)/32/prot32/entry.o $(TG_OBJ)/32/echo/main.o $(TG_LIB_32)

@@ -49,11 +49,6 @@ int main(void);
 #define MSR_K7_EVNTSEL0  0xc0010000u
 #define MSR_K7_PERFCTR0  0xc0010004u
 #define KVM_ENOSYS       1000ul
-#define PTE_P            (1ull << 0)
-#define PTE_RW           (1ull << 1)
-#define PTE_PCD          (1ull << 4)
-#define PTE_PS           (1ull << 7)
-#define GiB              (1ull << 30)
 #define SMSW_SLOT        0x40           /* in the MMIO test device's storage */
 
 /* What the handler saw of the last events. */
@@ -471,24 +466,6 @@ static void check_hypercall(bool amd)
 		say("  RAX 0x%lx", rax);
 }
 
-static uint64_t pml4[512] __attribute__((aligned(4096)));
-static uint64_t pdpt[512] __attribute__((aligned(4096)));
-static uint64_t pd_low[512] __attribute__((aligned(4096)));
-static uint64_t pd_high[512] __attribute__((aligned(4096)));
-
-/* Identity map of [0, 1 GiB) and the MMIO test device's GiB, 2 MiB pages. */
-static void map_device(void)
-{
-	for (uint64_t i = 0; i < 512; i++) {
-		pd_low[i] = (i << 21) | PTE_PS | PTE_RW | PTE_P;
-		pd_high[i] = (3 * GiB + (i << 21)) | PTE_PS | PTE_PCD | PTE_RW | PTE_P;
-	}
-	pdpt[0] = (uintptr_t)pd_low | PTE_RW | PTE_P;
-	pdpt[3] = (uintptr_t)pd_high | PTE_RW | PTE_P;
-	pml4[0] = (uintptr_t)pdpt | PTE_RW | PTE_P;
-	write_cr3((uintptr_t)pml4);
-}
-
 static void check_smsw_mmio(void)
 {
 	volatile uint32_t *slot = (volatile uint32_t *)(MMIOTEST_GPA + SMSW_SLOT);
@@ -568,7 +545,7 @@ int main(void)
 
 	con_init();
 	idt_install(handler);
-	map_device();
+	mmiotest_map();
 	say("hello: %s", amd ? "AMD" : "Intel");
 	check_step_nop();
 	check_step_cpuid();

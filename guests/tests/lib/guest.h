@@ -229,6 +229,12 @@ typedef void isr_fn(struct isr_frame *f);
  * handler with the frame. */
 void idt_install(isr_fn *handler);
 
+/* ---- 64-bit paging (map_mmiotest.c) ------------------------------------- */
+#ifdef __x86_64__
+/* Loads an identity map of the first GiB and of the MMIO test device's. */
+void mmiotest_map(void);
+#endif
+
 /* ---- freestanding string functions (string.c; GCC may call them) ------- */
 void *memset(void *dst, int c, size_t n);
 void *memcpy(void *dst, const void *src, size_t n);

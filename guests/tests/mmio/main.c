@@ -23,33 +23,9 @@ unsigned long entry_rflags;             /* recorded by long64/entry.S */
 
 int main(void);
 
-#define PTE_P   (1ull << 0)
-#define PTE_RW  (1ull << 1)
-#define PTE_PCD (1ull << 4)
-#define PTE_PS  (1ull << 7)
-#define GiB     (1ull << 30)
-
-/* Identity map of [0, 1 GiB) and [3 GiB, 4 GiB) with 2 MiB pages. */
-static uint64_t pml4[512] __attribute__((aligned(4096)));
-static uint64_t pdpt[512] __attribute__((aligned(4096)));
-static uint64_t pd_low[512] __attribute__((aligned(4096)));
-static uint64_t pd_high[512] __attribute__((aligned(4096)));
-
 #define DEV ((volatile uint8_t *)MMIOTEST_GPA)
 #define REG64(off) (*(volatile uint64_t *)(MMIOTEST_GPA + (off)))
 #define UNCLAIMED_GPA (MMIOTEST_GPA + 0x100000)
-
-static void map_device(void)
-{
-	for (uint64_t i = 0; i < 512; i++) {
-		pd_low[i] = (i << 21) | PTE_PS | PTE_RW | PTE_P;
-		pd_high[i] = (3 * GiB + (i << 21)) | PTE_PS | PTE_PCD | PTE_RW | PTE_P;
-	}
-	pdpt[0] = (uintptr_t)pd_low | PTE_RW | PTE_P;
-	pdpt[3] = (uintptr_t)pd_high | PTE_RW | PTE_P;
-	pml4[0] = (uintptr_t)pdpt | PTE_RW | PTE_P;
-	write_cr3((uintptr_t)pml4);
-}
 
 /* ---- the device's counters ------------------------------------------------- */
 
@@ -416,7 +392,7 @@ int main(void)
 
 	con_init();
 	say("hello from 64-bit long mode, mmio test device at 0x%lx", MMIOTEST_GPA);
-	map_device();
+	mmiotest_map();
 	REG64(MMIOTEST_RESET) = 1;
 	check_id();
 	check_mov_sizes();
