@@ -109,8 +109,9 @@ bool debugreg_stray_host_step(const struct trap_frame *tf)
 	__asm__ volatile("mov %0, %%dr6" ::"r"(DR6_INIT));
 	if (!reported)
 		printk("hv: ignored a guest's single-step trap delivered to the "
-		       "hypervisor at %#lx (DR6 %#lx); further ones are ignored "
-		       "silently\n", tf->rip, dr6);
+		       "hypervisor at %#lx (DR6 %#lx): the guest gets its own when "
+		       "the hypervisor finishes the instruction; further ones are "
+		       "ignored silently\n", tf->rip, dr6);
 	reported = true;
 	return true;
 }

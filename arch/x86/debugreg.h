@@ -88,7 +88,9 @@ struct trap_frame;
  * emulator delivers after the #VMEXIT of the intercepted instruction (Bochs
  * 2.7's SVM keeps the pending trap; hardware drops it with the instruction).
  * Returns true when the trap was such a stray single-step trap: DR6 is
- * cleared and execution goes on; anything else is left to the crash dump.
+ * cleared and execution goes on (the guest is not short of its trap: core
+ * raises it when the intercepted instruction is finished, core/vcpu_run.c
+ * retired_outside_guest); anything else is left to the crash dump.
  */
 bool debugreg_stray_host_step(const struct trap_frame *tf);
 
