@@ -112,6 +112,7 @@ static void start_virtualization(void)
 	printk("virt: using %s\n", virt->name);
 	fpu_cpu_init();
 	tsc_calibrate();
+	tsc_aux_clear();
 	cmos_clock_read();
 	lapic_init();
 	if (ctl_launch(&boot_info, ctl_mem_bytes(boot_info.cmdline),

@@ -7,6 +7,8 @@
  * The hypervisor runs with interrupts off and alone at boot, so a 10 ms
  * polling loop is exact enough (one PIT input cycle is 0.01% of it).
  */
+#include <stdbool.h>
+
 #include "arch/x86/tsc.h"
 #include "arch/x86/cpu.h"
 #include "core/log.h"
@@ -79,4 +81,16 @@ void tsc_calibrate(void)
 uint64_t tsc_hz(void)
 {
 	return hz;
+}
+
+#define MSR_TSC_AUX 0xc0000103u
+
+void tsc_aux_clear(void)
+{
+	bool rdtscp = cpuid(0x80000000).eax >= 0x80000001 &&
+		      (cpuid(0x80000001).edx & (1u << 27));
+	bool rdpid = cpuid(0).eax >= 7 && (cpuid_count(7, 0).ecx & (1u << 22));
+
+	if (rdtscp || rdpid)
+		wrmsr(MSR_TSC_AUX, 0);
 }

@@ -22,5 +22,10 @@ static inline uint64_t rdtsc(void)
 void tsc_calibrate(void);
 /* Hz; 0 before tsc_calibrate() or if no measurement was possible. */
 uint64_t tsc_hz(void);
+/* IA32_TSC_AUX = 0 where the CPU has it (RDTSCP or RDPID). Guests never
+ * see TSC_AUX (CPUID hides RDTSCP and RDPID), but SVM has no intercept for
+ * RDPID, which a guest can still execute: it then reads 0, never a value
+ * the firmware left (docs/virtual-cpu.md). */
+void tsc_aux_clear(void);
 
 #endif
