@@ -271,7 +271,7 @@ static void check_rdtscp(void)
 }
 
 /* Leaf 0x80000008 EBX (AMD): CLZERO zeroes the line at RAX; RDPRU is
- * hidden; WBNOINVD without its bit is WBINVD (F3 ignored), never #UD. */
+ * hidden (SVM intercepts it); WBNOINVD without its bit is WBINVD (F3 ignored), never #UD. */
 static void check_e8(void)
 {
 	static volatile uint64_t line[8] __attribute__((aligned(64))) = { 1, 2, 3, 4, 5, 6, 7, 8 };
@@ -283,8 +283,7 @@ static void check_e8(void)
 	verdict("clzero (e8.ebx.0)", HAS(e8_ebx, 0), "clzero: line sum", sum == 0, sum,
 		NO_INTERCEPT, NO_INTERCEPT);
 	PROBE("rdpru", , "c"(0), "rax", "rdx");
-	verdict("rdpru (e8.ebx.4)", HAS(e8_ebx, 4), "rdpru", true, 0,
-		"the backend sets no RDPRU intercept", NO_INTERCEPT);
+	verdict("rdpru (e8.ebx.4)", HAS(e8_ebx, 4), "rdpru", true, 0, 0, NO_INTERCEPT);
 	PROBE("wbnoinvd", , );
 	check(probe_vector == NO_FAULT, "wbnoinvd (e8.ebx.9): %s, wbnoinvd runs%s",
 	      HAS(e8_ebx, 9) ? "announced" : "hidden",
