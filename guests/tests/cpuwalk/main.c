@@ -68,6 +68,9 @@ bool announced(const char *feature, bool ok, const char *fmt, ...)
 	con_vprintf(fmt, ap);
 	va_end(ap);
 	con_putc('\n');
+	if (!ok && probe_vector != NO_FAULT)
+		say("  the last probe raised %s, error 0x%lx", vector_name(probe_vector),
+		    probe_error);
 	return check_count(ok);
 }
 

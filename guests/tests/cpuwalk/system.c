@@ -371,7 +371,8 @@ static const struct {
 	{ 0x176, "SYSENTER_EIP (sep 1.edx.11)", { L1D, 11 }, { NEVER, 0 }, READ_WRITE,
 	  0xffff800000004000ull },
 	{ 0xfe, "MTRRCAP (mtrr 1.edx.12)", { L1D, 12 }, { NEVER, 0 }, READ, 0 },
-	{ 0x2ff, "MTRR_DEF_TYPE (mtrr 1.edx.12)", { L1D, 12 }, { NEVER, 0 }, READ, 0 },
+	{ 0x2ff, "MTRR_DEF_TYPE (mtrr 1.edx.12)", { L1D, 12 }, { NEVER, 0 }, READ_WRITE,
+	  0x806 },
 	{ 0x179, "MCG_CAP (mca 1.edx.14)", { L1D, 14 }, { NEVER, 0 }, READ, 0 },
 	{ 0x17a, "MCG_STATUS (mca 1.edx.14)", { L1D, 14 }, { NEVER, 0 }, READ, 0 },
 	{ 0x277, "PAT (pat 1.edx.16)", { L1D, 16 }, { NEVER, 0 }, READ_WRITE,
@@ -462,12 +463,48 @@ static void walk_msrs(void)
 	}
 }
 
+/* The MTRRs MTRRCAP reports (SDM Vol. 3A 11.11.1): VCNT (bits 7:0)
+ * variable ranges from 0x200, the fixed ranges with FIX (bit 8); and
+ * MTRR_DEF_TYPE.FE is reserved without fixed ranges. */
+static void check_mtrr_ranges(void)
+{
+	uint64_t cap = 0, v;
+	unsigned int vcnt, base, fixed, fe;
+
+	if (!HAS(l1_edx, 12))
+		return;                 /* MTRRCAP itself: walk_msrs() */
+	rdmsr_probe(0xfe, &cap);
+	vcnt = (unsigned int)(cap & 0xff);
+	base = rdmsr_probe(0x200 + 2 * vcnt, &v);
+	if (base != VEC_GP)
+		base = NO_FAULT;
+	else if (wrmsr_probe(0x200 + 2 * vcnt, 0) != VEC_GP)
+		base = NO_FAULT;
+	check(base == VEC_GP, "mtrr (MTRRCAP.VCNT %u): MTRR_PHYSBASE%u (0x%x) beyond it #GP "
+	      "both ways", vcnt, vcnt, 0x200 + 2 * vcnt);
+	fixed = rdmsr_probe(0x250, &v);
+	if (cap & 0x100)
+		check(fixed == NO_FAULT, "mtrr (MTRRCAP.FIX): MTRR_FIX64K_00000 (0x250) reads");
+	else
+		hidden("mtrr fixed ranges (MTRRCAP.FIX clear)", "rdmsr MTRR_FIX64K_00000",
+		       VEC_GP, fixed);
+	fe = wrmsr_probe(0x2ff, 0xc06);
+	wrmsr_probe(0x2ff, 0);
+	if (!(cap & 0x100))
+		hidden("mtrr fixed ranges (MTRRCAP.FIX clear)", "wrmsr MTRR_DEF_TYPE with FE",
+		       VEC_GP, fe);
+	check(wrmsr_probe(0x2ff, 0x802) == VEC_GP && rdmsr(0x2ff) == 0,
+	      "mtrr: MTRR_DEF_TYPE with the reserved type 2 #GP, unchanged");
+}
+
 /* The MSRs whose presence another MSR reports: with MCG_CAP's bank count
  * (bits 7:0) and MCG_CTL_P (bit 8), MC0_CTL and MCG_CTL; x2APIC mode
  * (APIC_BASE.EXTD) only with x2APIC. */
 static void check_msr_dependents(void)
 {
 	uint64_t mcg_cap = 0, apic_base = rdmsr(MSR_APIC_BASE), v;
+
+	check_mtrr_ranges();
 
 	rdmsr_probe(0x179, &mcg_cap);
 	say("MCG_CAP = 0x%llx, APIC_BASE = 0x%llx", (unsigned long long)mcg_cap,
