@@ -90,7 +90,7 @@ TG_ECHO_OBJS    := $(TG_OBJ)/32/prot32/entry.o $(TG_OBJ)/32/echo/main.o $(TG_LIB
 TG_HOSTILE_OBJS := $(TG_OBJ)/64/hostile/entry.o $(TG_OBJ)/64/hostile/main.o \
                    $(TG_OBJ)/64/hostile/storm_ac.o $(TG_IDT_64) $(TG_LIB_64)
 TG_CPUWALK_OBJS := $(TG_OBJ)/64/long64/entry.o \
-                   $(patsubst %,$(TG_OBJ)/64/cpuwalk/%.o,main insn insn_ext system paging) \
+                   $(patsubst %,$(TG_OBJ)/64/cpuwalk/%.o,main insn insn_ext system paging ring3) \
                    $(TG_IDT_64) $(TG_LIB_64)
 TG_ALL_OBJS := $(TG_REAL_OBJS) $(TG_PROT32_OBJS) $(TG_LONG64_OBJS) $(TG_MBHELLO_OBJS) \
                $(TG_BENCH_OBJS) $(TG_MMIO_OBJS) $(TG_IRQ_OBJS) $(TG_IRQREAL_OBJS) \

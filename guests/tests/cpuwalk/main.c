@@ -19,7 +19,7 @@ unsigned long entry_rflags;             /* recorded by long64/entry.S */
 int main(void);
 
 struct cpu_view cpu;
-volatile unsigned long probe_resume, probe_error, probe_cr2;
+volatile unsigned long probe_resume, probe_error, probe_cr2, probe_rip;
 volatile unsigned int probe_vector = NO_FAULT;
 static volatile unsigned int unexpected;
 
@@ -30,6 +30,16 @@ static void handler(struct isr_frame *f)
 	if (probe_resume) {
 		probe_vector = (unsigned int)f->vector;
 		probe_error = f->error;
+		probe_rip = f->ip;
+		if ((f->cs & 3) == 3) {
+			/* back to ring 0: in 64-bit mode the CPU pushed RSP and
+			 * SS after RFLAGS (SDM Vol. 3A 6.14.2) */
+			unsigned long *sp_ss = (unsigned long *)&f->flags + 1;
+
+			f->cs = ring0_cs;
+			sp_ss[0] = ring0_rsp;
+			sp_ss[1] = ring0_ss;
+		}
 		if (f->vector == VEC_PF)
 			__asm__ volatile("mov %%cr2, %0" : "=r"(probe_cr2));
 		f->ip = probe_resume;

@@ -2,9 +2,10 @@
  * The features behind page-table and CR3 bits (Intel SDM Vol. 3A 4.5,
  * 4.6, 4.10; AMD APM Vol. 2 5.3-5.6): 1 GiB pages, NX with EFER.NXE,
  * global pages, SMEP, SMAP (STAC/CLAC), PCIDs, INVPCID, and the local
- * APIC's page. The walk builds its own tables: the first GiB identity
- * mapped with 2 MiB pages as the VMM's are, the APIC's 2 MiB uncached,
- * and aliases of the first 2 MiB (where the guest lives) at 512 GiB:
+ * APIC's page; ring3.c runs its CPL-3 code through the user alias. The
+ * walk builds its own tables: the first GiB identity mapped with 2 MiB
+ * pages as the VMM's are, the APIC's 2 MiB uncached, and aliases of the
+ * first 2 MiB (where the guest lives) at 512 GiB:
  *
  *   ALIAS_1G      1 GiB page (PDPTE.PS)
  *   ALIAS_USER    2 MiB, U/S = 1
@@ -255,5 +256,6 @@ void walk_paging(void)
 	check_smap();
 	check_pcid_invpcid();
 	check_apic_page();
+	walk_ring3(ALIAS_USER);
 	write_cr3(cr3);
 }

@@ -497,6 +497,18 @@ static void check_mtrr_ranges(void)
 	      "mtrr: MTRR_DEF_TYPE with the reserved type 2 #GP, unchanged");
 }
 
+/* How many of the MSRs first..last are #GP for RDMSR and for WRMSR of 0:
+ * 2 per MSR when none exists. */
+static unsigned int gp_range(uint32_t first, uint32_t last)
+{
+	unsigned int gps = 0;
+	uint64_t v;
+
+	for (uint32_t i = first; i <= last; i++)
+		gps += (rdmsr_probe(i, &v) == VEC_GP) + (wrmsr_probe(i, 0) == VEC_GP);
+	return gps;
+}
+
 /* The MSRs whose presence another MSR reports: with MCG_CAP's bank count
  * (bits 7:0) and MCG_CTL_P (bit 8), MC0_CTL and MCG_CTL; x2APIC mode
  * (APIC_BASE.EXTD) only with x2APIC. */
@@ -510,11 +522,15 @@ static void check_msr_dependents(void)
 	say("MCG_CAP = 0x%llx, APIC_BASE = 0x%llx", (unsigned long long)mcg_cap,
 	    (unsigned long long)apic_base);
 	unsigned int mc0 = rdmsr_probe(0x400, &v);
-	if (mcg_cap & 0xff)
+	if (mcg_cap & 0xff) {
 		check(mc0 == NO_FAULT, "mca: MC0_CTL reads (MCG_CAP: %u banks)",
 		      (unsigned int)(mcg_cap & 0xff));
-	else
+	} else {
 		hidden("mca bank 0 (MCG_CAP: 0 banks)", "rdmsr MC0_CTL", VEC_GP, mc0);
+		unsigned int gps = gp_range(0x400, 0x47f);
+		check(gps == 2 * 0x80, "mca banks (MCG_CAP: 0 banks): 0x400-0x47f #GP for rdmsr "
+		      "and wrmsr 0 (%u of 256)", gps);
+	}
 	unsigned int ctl = rdmsr_probe(0x17b, &v);
 	if (mcg_cap & 0x100)
 		check(ctl == NO_FAULT, "mca: MCG_CTL reads (MCG_CAP.MCG_CTL_P)");
@@ -529,6 +545,11 @@ static void check_msr_dependents(void)
 		hidden("x2apic (1.ecx.21)", "wrmsr APIC_BASE with EXTD", VEC_GP,
 		       rdmsr(MSR_APIC_BASE) == apic_base ? extd : NO_FAULT);
 	wrmsr_probe(MSR_APIC_BASE, apic_base);
+	if (!HAS(l1_ecx, 21)) {
+		unsigned int gps = gp_range(0x800, 0x8ff);
+		check(gps == 2 * 0x100, "x2apic (1.ecx.21): hidden, 0x800-0x8ff #GP for rdmsr and "
+		      "wrmsr 0 (%u of 512)", gps);
+	}
 }
 
 void walk_system(void)

@@ -9,7 +9,6 @@
 
 #include "guest.h"
 
-#define VEC_DE 0
 #define VEC_UD 6
 #define VEC_GP 13
 #define VEC_PF 14
@@ -35,7 +34,7 @@ extern struct cpu_view cpu;
  * with its vector in probe_vector (NO_FAULT if none), its error code in
  * probe_error and, for #PF, CR2 in probe_cr2. Clobbers r11.
  */
-extern volatile unsigned long probe_resume, probe_error, probe_cr2;
+extern volatile unsigned long probe_resume, probe_error, probe_cr2, probe_rip;
 extern volatile unsigned int probe_vector;
 
 #define PROBE_PRE "movl $0xff, probe_vector(%%rip)\n\t" \
@@ -49,7 +48,7 @@ extern volatile unsigned int probe_vector;
 /* Probes of one MSR: the vector RDMSR / WRMSR raised (NO_FAULT if none). */
 unsigned int rdmsr_probe(uint32_t index, uint64_t *value);
 unsigned int wrmsr_probe(uint32_t index, uint64_t value);
-/* MOV to CR4 (value) and XSETBV: the vector they raised. */
+/* MOV to CR4 and WRMSR to EFER of value: the vector they raised. */
 unsigned int cr4_probe(unsigned long value);
 unsigned int efer_probe(uint64_t value);
 
@@ -76,5 +75,10 @@ void walk_basic_insns(void);    /* insn.c: leaf 1 instructions */
 void walk_ext_insns(void);      /* insn_ext.c: leaf 7 and 0x8000000x ones */
 void walk_system(void);         /* system.c: CR4, EFER, XCR0, MSRs */
 void walk_paging(void);         /* paging.c: NX, SMEP, SMAP, 1 GiB pages, PCID */
+void walk_ring3(uint64_t user_alias); /* ring3.c: UMIP, TSD, FSGSBASE at CPL 3 */
+/* Where an exception at CPL 3 returns to (ring3.c): the RSP, CS and SS
+ * of ring 0 at the probe's resume point. */
+extern uint64_t ring0_rsp, ring0_ss;
+extern uint16_t ring0_cs;
 
 #endif
