@@ -218,12 +218,44 @@ static void check_fsgsbase(void)
 	PROBE("wrfsbase %1; rdfsbase %0", "=r"(got), "r"(0x7f0000005000ul));
 	unsigned int on = probe_vector;
 	uint64_t msr = rdmsr(MSR_FS_BASE);
+	/* a non-canonical base is #GP(0), FS_BASE unchanged (SDM Vol. 2D WRFSBASE) */
+	uint64_t gs_before = rdmsr(0xc0000101u);
+	PROBE("wrgsbase %0", , "r"(0x4000000000001000ul));
+	unsigned int noncanonical = probe_vector;
+	uint64_t gs = rdmsr(0xc0000101u);
+	wrmsr(0xc0000101u, gs_before);
 	wrmsr(MSR_FS_BASE, before);
 	write_cr4(cr4);
 	announced("fsgsbase (7.ebx.0)", off == VEC_UD && on == NO_FAULT &&
 		  got == 0x7f0000005000ul && msr == got,
 		  "rdfsbase #UD without cr4.fsgsbase; with it wrfsbase/rdfsbase = FS_BASE 0x%lx",
 		  got);
+	if (noncanonical == NO_FAULT && gs == 0x4000000000001000ul)
+		say("LEAK wrgsbase takes the non-canonical 0x4000000000001000 (%s)",
+		    "no intercept exists for it");
+	else
+		announced("fsgsbase (7.ebx.0)", noncanonical == VEC_GP && probe_error == 0 &&
+			  gs == gs_before, "wrgsbase 0x4000000000001000 (non-canonical) #GP(0)");
+}
+
+/* DE: with CR4.DE, DR4 and DR5 are reserved (MOV #UD); without it they
+ * are DR6 and DR7 (SDM Vol. 3B 18.2.2). */
+static void check_de(void)
+{
+	unsigned long cr4 = read_cr4(), dr4 = 0, dr6 = 0, reserved = 0;
+
+	if (!HAS(l1_edx, 2))
+		return;                 /* CR4.DE: walk_cr4() */
+	PROBE("mov %%dr4, %0; mov %%dr6, %1", "=r"(dr4) COMMA "=r"(dr6), );
+	unsigned int off = probe_vector;
+	write_cr4(cr4 | (1ul << 3));
+	PROBE("mov %%dr4, %0", "=r"(reserved), );
+	unsigned int on = probe_vector;
+	write_cr4(cr4);
+	if (!announced("de (1.edx.2)", off == NO_FAULT && dr4 == dr6 && on == VEC_UD,
+		       "mov from dr4 is dr6 (0x%lx), with cr4.de #UD", dr6))
+		say("  without cr4.de %s, dr4 0x%lx; with it %s", vector_name(off), dr4,
+		    vector_name(on));
 }
 
 static void check_pku(void)
@@ -558,6 +590,7 @@ void walk_system(void)
 	walk_efer();
 	check_syscall();
 	check_fsgsbase();
+	check_de();
 	check_pku();
 	if (HAS(l1_ecx, 26))
 		xsave_announced();
