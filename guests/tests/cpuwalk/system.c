@@ -107,9 +107,9 @@ static void walk_cr4(void)
 		if (has(cr4_bits[i].f))
 			announced(cr4_bits[i].name, v == NO_FAULT && seen == (cr4 | bit) &&
 				  read_cr4() == cr4, "mov cr4 sets and clears it");
-		else
-			hidden(cr4_bits[i].name, "mov cr4", VEC_GP,
-			       seen == cr4 && probe_error == 0 ? v : NO_FAULT);
+		else if (!hidden(cr4_bits[i].name, "mov cr4", VEC_GP, v) || seen != cr4 ||
+			 probe_error)
+			say("  cr4 then 0x%lx, error 0x%lx", seen, probe_error);
 	}
 }
 
