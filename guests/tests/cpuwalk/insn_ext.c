@@ -10,7 +10,6 @@
 #include "walk.h"
 
 #define NO_INTERCEPT "no intercept or execution control exists for it"
-#define NO_SVM_INTERCEPT "SVM has no intercept for it"
 
 typedef struct {
 	uint64_t lo, hi;
@@ -231,7 +230,8 @@ static void check_prefetchw(void)
 }
 
 /* SVM, SKINIT, MONITORX: hidden (core/cpuid_filter.c). VMRUN and SKINIT
- * are #UD with EFER.SVME clear; MONITORX is intercepted with MONITOR. */
+ * are #UD with EFER.SVME clear (and intercepted); MONITORX is intercepted
+ * with MONITOR (Bochs ryzen has it and gives the intercept). */
 static void check_amd_hidden(void)
 {
 	static volatile uint64_t where;
@@ -271,10 +271,13 @@ static void check_rdtscp(void)
 }
 
 /* Leaf 0x80000008 EBX (AMD): CLZERO zeroes the line at RAX; RDPRU is
- * hidden (SVM intercepts it); WBNOINVD without its bit is WBINVD (F3 ignored), never #UD. */
+ * hidden (SVM intercepts it); WBNOINVD without its bit is WBINVD (the F3
+ * prefix ignored), never #UD. */
 static void check_e8(void)
 {
-	static volatile uint64_t line[8] __attribute__((aligned(64))) = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	static volatile uint64_t line[8] __attribute__((aligned(64))) = {
+		1, 2, 3, 4, 5, 6, 7, 8,
+	};
 	unsigned long sum = 0;
 
 	PROBE("clzero", , "a"(&line[3]));
