@@ -14,11 +14,12 @@
  * Everything else is hidden, with the reason where one is worth giving:
  * XSAVE and everything it manages (FPU state is switched with FXSAVE and
  * XCR0 is never the guest's), MONITOR/MWAIT, performance monitoring,
- * thermal and power control (leaves 6 and 0x80000007), debug store, machine-specific MSRs (speculation
- * control, TSC_ADJUST, TSC_AUX for RDTSCP/RDPID), x2APIC and the
- * TSC-deadline timer (the VMM's APIC is an xAPIC page), protection keys,
- * CET, LAM, FRED, 5-level paging (the walker knows 4 levels), SGX, SMX,
- * VMX/SVM, user interrupts, Key Locker, topology beyond one CPU.
+ * thermal and power control (leaves 6 and 0x80000007), debug store,
+ * machine-specific MSRs (speculation control, TSC_ADJUST, TSC_AUX for
+ * RDTSCP/RDPID), x2APIC and the TSC-deadline timer (the VMM's APIC is an
+ * xAPIC page), protection keys, CET, LAM, FRED, 5-level paging (the walker
+ * knows 4 levels), SGX, SMX, VMX/SVM, user interrupts, Key Locker,
+ * topology beyond one CPU. docs/virtual-cpu.md lists it all, leaf by leaf.
  */
 #include "core/cpuid_filter.h"
 
