@@ -8,11 +8,8 @@ one line announced and two hidden). What the platform's CPU runs although
 its CPUID hides it, and the hypervisor cannot stop, is a LEAK line, and what
 an emulator lacks so that a check cannot be made a NOTE line: neither is a
 check, both are pinned here per platform."""
-import pytest
-
-from test_abi_common import (ABI_PLATFORMS, abi_iso, check_tally, command,  # noqa: F401
-                             guest_lines, load, run_line)
-from ctl_session import start_ctl
+from test_abi_common import (abi_iso, check_tally, command, ctl, guest_lines,  # noqa: F401
+                             load, run_line, xfail_on)
 
 # QEMU 7.2's TCG (docs/virtual-cpu.md, "Known leaks"): RDSEED runs although
 # its own CPUID (-cpu max) lacks it, and SVM has no RDSEED intercept; RDTSCP
@@ -101,15 +98,15 @@ EVERYWHERE = [
 # and RSVD (SDM Vol. 3A 4.7); QEMU 7.2's TCG leaves P clear.
 NX_ERROR = {"qemu-max": "0x8", "bochs-skylake": "0x9", "bochs-ryzen": "0x9"}
 
-PLATFORMS = [p for p in ABI_PLATFORMS if p in EXPECTED]
+# Bochs 2.7's phenom model announces 3DNow! and POPCNT, yet raises #UD for
+# POPCNT and stops the emulator on PFADD (">>PANIC<< PFADD_PqQq: 3DNow!
+# instruction still not implemented"): the walk cannot finish there.
+BOCHS_NO_3DNOW = {"bochs-phenom"}
 
 
-@pytest.fixture(params=PLATFORMS)
-def ctl(request, console_factory, abi_iso):
-    return start_ctl(console_factory, abi_iso, platform=request.param)
-
-
-def test_cpuwalk(ctl):
+def test_cpuwalk(request, ctl):
+    xfail_on(request, ctl.platform, BOCHS_NO_3DNOW,
+             "Bochs 2.7 panics on PFADD its phenom model announces")
     load(ctl, 0, "cpuwalk", "0x100000", "long64")
     out = command(ctl, "run 0")
     lines = guest_lines(out, 0)
