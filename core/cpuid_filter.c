@@ -162,6 +162,9 @@ void cpuid_filter(uint32_t leaf, uint32_t sub, enum emul_vendor vendor,
 		c->ebx &= vendor == EMUL_VENDOR_AMD ? E8_EBX : 0;
 		if (vendor == EMUL_VENDOR_AMD)
 			c->ebx |= E8_EBX_NO_LMSLE;
+		/* EDX: INVLPGB's count and RDPRU's highest register, both
+		 * hidden (EBX bits 3, 4); reserved on Intel */
+		c->edx = 0;
 		return;
 	}
 	filter_registers(leaf, sub, c);

@@ -170,7 +170,7 @@ static void test_power_management_leaf(void **state)
 }
 
 /* 0x80000008 EBX: AMD's EferLmsleUnsupported always (EFER.LMSLE is
- * reserved here), no speculation-control bits; nothing on Intel. */
+ * reserved here), no speculation-control bits; nothing on Intel. EDX 0. */
 static void test_amd_address_size_leaf(void **state)
 {
 	(void)state;
@@ -183,6 +183,12 @@ static void test_amd_address_size_leaf(void **state)
 	assert_false(c.ebx & ((1u << 12) | (1u << 14) | (1u << 15) | (1u << 24)));
 	c = all_ones(0x80000008, 0, EMUL_VENDOR_INTEL);
 	assert_int_equal(c.ebx, 0);
+	/* EDX describes INVLPGB and RDPRU, both hidden */
+	for (int v = 0; v < 2; v++) {
+		c = all_ones(0x80000008, 0, v ? EMUL_VENDOR_AMD : EMUL_VENDOR_INTEL);
+		assert_int_equal(c.edx, 0);
+		assert_int_equal(c.eax, ~0u);   /* address sizes as the host's */
+	}
 }
 
 /* Leaves without features pass unchanged: the vendor, the brand. */
