@@ -146,8 +146,31 @@ static void test_leaves_of_what_is_not_virtualized_are_empty(void **state)
 	assert_int_equal(c.ebx | c.ecx | c.edx, 0);
 }
 
+/* 0x80000007: the invariant TSC only. Bochs' ryzen announced HwPstate,
+ * RAPL and ScalableMca through it, whose MSRs are #GP here (cpuwalk.bin
+ * found it). */
+static void test_power_management_leaf(void **state)
+{
+	(void)state;
+	for (int v = 0; v < 2; v++) {
+		enum emul_vendor vendor = v ? EMUL_VENDOR_AMD : EMUL_VENDOR_INTEL;
+		struct cpuid_regs c = all_ones(0x80000007, 0, vendor);
+		assert_int_equal(c.eax, 0);
+		assert_int_equal(c.ebx, 0);
+		assert_int_equal(c.ecx, 0);
+		assert_int_equal(c.edx, 1u << 8);
+		c = (struct cpuid_regs){ 0, 0x1b, 0, 0x6599 };  /* Bochs ryzen */
+		cpuid_filter(0x80000007, 0, vendor, &c);
+		assert_int_equal(c.ebx, 0);
+		assert_int_equal(c.edx, 0x100);
+		c = (struct cpuid_regs){ 0, 0, 0, 0x6499 };     /* no invariant TSC */
+		cpuid_filter(0x80000007, 0, vendor, &c);
+		assert_int_equal(c.edx, 0);
+	}
+}
+
 /* 0x80000008 EBX: AMD's EferLmsleUnsupported always (EFER.LMSLE is
- * reserved here), no speculation-control bits; nothing on Intel. */
+ * reserved here), no speculation-control bits; nothing on Intel. EDX 0. */
 static void test_amd_address_size_leaf(void **state)
 {
 	(void)state;
@@ -160,6 +183,12 @@ static void test_amd_address_size_leaf(void **state)
 	assert_false(c.ebx & ((1u << 12) | (1u << 14) | (1u << 15) | (1u << 24)));
 	c = all_ones(0x80000008, 0, EMUL_VENDOR_INTEL);
 	assert_int_equal(c.ebx, 0);
+	/* EDX describes INVLPGB and RDPRU, both hidden */
+	for (int v = 0; v < 2; v++) {
+		c = all_ones(0x80000008, 0, v ? EMUL_VENDOR_AMD : EMUL_VENDOR_INTEL);
+		assert_int_equal(c.edx, 0);
+		assert_int_equal(c.eax, ~0u);   /* address sizes as the host's */
+	}
 }
 
 /* Leaves without features pass unchanged: the vendor, the brand. */
@@ -180,6 +209,7 @@ int main(void)
 		cmocka_unit_test(test_what_is_not_provided_is_hidden),
 		cmocka_unit_test(test_what_is_provided_is_shown),
 		cmocka_unit_test(test_leaves_of_what_is_not_virtualized_are_empty),
+		cmocka_unit_test(test_power_management_leaf),
 		cmocka_unit_test(test_amd_address_size_leaf),
 		cmocka_unit_test(test_other_leaves_unchanged),
 	};
