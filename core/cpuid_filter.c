@@ -119,10 +119,45 @@ static void filter_registers(uint32_t leaf, uint32_t sub, struct cpuid_regs *c)
 	}
 }
 
+/* Leaf 4 EAX: cores per package - 1 (31:26), threads sharing the cache
+ * - 1 (25:14) (SDM CPUID, "Deterministic Cache Parameters"). */
+#define L4_EAX_TOPOLOGY (0x3fu << 26 | 0xfffu << 14)
+#define TOPOLOGY_SMT  1u
+#define TOPOLOGY_CORE 2u
+
+/* Leaf 0xB / 0x1F for a package of one core of one thread: levels SMT and
+ * core, each of one logical processor and an APIC-ID shift of 0, then the
+ * invalid level. EDX (the x2APIC ID) is the caller's (vmm_cpuid.c sets a
+ * VM's). */
+static struct cpuid_regs one_cpu_topology(uint32_t sub, uint32_t edx)
+{
+	struct cpuid_regs c = { .ecx = sub & 0xff, .edx = edx };
+
+	if (sub < 2) {
+		c.ebx = 1;
+		c.ecx |= (sub == 0 ? TOPOLOGY_SMT : TOPOLOGY_CORE) << 8;
+	}
+	return c;
+}
+
 void cpuid_filter(uint32_t leaf, uint32_t sub, enum emul_vendor vendor,
 		  struct cpuid_regs *c)
 {
+	/* The topology is one thread of one core, whatever the host has:
+	 * each VM (and the control partition) has one vCPU, and the
+	 * hypervisor runs on one CPU. */
 	switch (leaf) {
+	case 4:
+		c->eax &= ~L4_EAX_TOPOLOGY;
+		return;
+	case 0xb:
+	case 0x1f:
+		*c = one_cpu_topology(sub, c->edx);
+		return;
+	case 0x8000001d:        /* AMD cache topology: TopoExt is hidden */
+	case 0x8000001e:        /* AMD APIC/core/node IDs: likewise */
+		*c = (struct cpuid_regs){ 0 };
+		return;
 	case 6:
 		/* thermal and power management: ARAT only */
 		*c = (struct cpuid_regs){ .eax = c->eax & L6_EAX };
@@ -165,6 +200,8 @@ void cpuid_filter(uint32_t leaf, uint32_t sub, enum emul_vendor vendor,
 		/* EDX: INVLPGB's count and RDPRU's highest register, both
 		 * hidden (EBX bits 3, 4); reserved on Intel */
 		c->edx = 0;
+		/* ECX: one core (NC = 0), legacy APIC-ID sizing */
+		c->ecx = 0;
 		return;
 	}
 	filter_registers(leaf, sub, c);
