@@ -87,6 +87,22 @@ bool cpu_rules_pat_valid(uint64_t pat)
 	return true;
 }
 
+#define MTRR_DEF_TYPE_TYPE 0xffULL
+#define MTRR_DEF_TYPE_E    (1ULL << 11)
+
+/* The MTRR memory types (SDM Vol. 3A Table 11-8): UC 0, WC 1, WT 4, WP 5,
+ * WB 6; 2, 3 and 7-255 are reserved. */
+static bool mtrr_type_valid(uint8_t type)
+{
+	return type == 0 || type == 1 || (type >= 4 && type <= 6);
+}
+
+bool cpu_rules_mtrr_def_type_valid(uint64_t value)
+{
+	return !(value & ~(MTRR_DEF_TYPE_TYPE | MTRR_DEF_TYPE_E)) &&
+	       mtrr_type_valid((uint8_t)value);
+}
+
 bool cpu_rules_canonical(const struct cpu_rules *r, uint64_t addr)
 {
 	unsigned shift = 64 - r->va_bits;

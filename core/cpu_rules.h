@@ -63,6 +63,15 @@ void cpu_rules_derive(struct cpu_rules *r, const struct cpu_rules_cpuid *c);
  * APM 7.8.1): 2, 3 and 8-255 are reserved and WRMSR raises #GP. */
 bool cpu_rules_pat_valid(uint64_t pat);
 
+/*
+ * IA32_MTRR_DEF_TYPE on the virtual CPU, whose MTRRCAP is 0 (no variable
+ * and no fixed ranges): the default type in bits 7:0 (UC, WC, WT, WP or
+ * WB) and E (bit 11); FE (bit 10, fixed ranges enable) is reserved
+ * without fixed ranges, as are bits 9:8 and 63:12 (SDM Vol. 3A 11.11.2.1,
+ * 11.11.1). WRMSR of anything else raises #GP.
+ */
+bool cpu_rules_mtrr_def_type_valid(uint64_t value);
+
 /* Bits 63 down to va_bits - 1 all equal (SDM Vol. 1 3.3.7.1). */
 bool cpu_rules_canonical(const struct cpu_rules *r, uint64_t addr);
 

@@ -29,6 +29,27 @@ static struct cpuid_regs guest_leaf(uint32_t leaf, uint32_t sub)
 	return c;
 }
 
+/* Is leaf past the last one of its range (basic, or extended)? */
+static bool beyond_range(uint32_t leaf)
+{
+	return leaf > cpuid_count(leaf & 0x80000000u, 0).eax;
+}
+
+/* What a CPU answers past the last leaf of a range: Intel the highest
+ * basic leaf (SDM CPUID, "If a value entered for CPUID.EAX is higher than
+ * the maximum input value..."), filtered as that leaf; AMD zeros. */
+static struct cpuid_regs past_last_leaf(uint32_t sub)
+{
+	uint32_t max = cpuid_count(0, 0).eax;
+	struct cpuid_regs c = { 0 };
+
+	if (cpuid_vendor() == EMUL_VENDOR_INTEL) {
+		c = cpuid_count(max, sub);
+		filter_features(max, sub, &c);
+	}
+	return c;
+}
+
 void cpuid_emulate(struct vcpu_regs *r)
 {
 	uint32_t leaf = (uint32_t)r->rax, sub = (uint32_t)r->rcx;
@@ -48,8 +69,9 @@ void cpuid_emulate(struct vcpu_regs *r)
 				(uint32_t)cmos_clock_boot_tsc(),
 				(uint32_t)(cmos_clock_boot_tsc() >> 32) };
 	} else {
-		c = cpuid_count(leaf, sub);
-		filter_features(leaf, sub, &c);
+		c = beyond_range(leaf) ? past_last_leaf(sub) : cpuid_count(leaf, sub);
+		if (!beyond_range(leaf))
+			filter_features(leaf, sub, &c);
 	}
 	r->rax = c.eax;
 	r->rbx = c.ebx;

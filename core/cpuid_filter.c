@@ -14,11 +14,12 @@
  * Everything else is hidden, with the reason where one is worth giving:
  * XSAVE and everything it manages (FPU state is switched with FXSAVE and
  * XCR0 is never the guest's), MONITOR/MWAIT, performance monitoring,
- * thermal and power control, debug store, machine-specific MSRs (speculation
- * control, TSC_ADJUST, TSC_AUX for RDTSCP/RDPID), x2APIC and the
- * TSC-deadline timer (the VMM's APIC is an xAPIC page), protection keys,
- * CET, LAM, FRED, 5-level paging (the walker knows 4 levels), SGX, SMX,
- * VMX/SVM, user interrupts, Key Locker, topology beyond one CPU.
+ * thermal and power control (leaves 6 and 0x80000007), debug store,
+ * machine-specific MSRs (speculation control, TSC_ADJUST, TSC_AUX for
+ * RDTSCP/RDPID), x2APIC and the TSC-deadline timer (the VMM's APIC is an
+ * xAPIC page), protection keys, CET, LAM, FRED, 5-level paging (the walker
+ * knows 4 levels), SGX, SMX, VMX/SVM, user interrupts, Key Locker,
+ * topology beyond one CPU. docs/virtual-cpu.md lists it all, leaf by leaf.
  */
 #include "core/cpuid_filter.h"
 
@@ -78,6 +79,13 @@
 #define E8_EBX (BIT(0) | BIT(2) | BIT(9) | BIT(26) | E8_EBX_NO_LMSLE)
 /* Leaf 6 EAX: ARAT, the APIC timer runs in every C-state (the VMM's does). */
 #define L6_EAX BIT(2)
+/* Leaf 0x80000007 EDX: the invariant TSC (the guest's is the host's plus
+ * an offset). Hidden: the AMD power-management features, each with MSRs
+ * not provided here (HwPstate's P-state MSRs 0xc0010061-0x6b, CPB's
+ * HWCR.CpbDis, EffFreqRO's MPERF/APERF copies, RAPL's 0xc0010299 up), and
+ * in EBX the RAS features (ScalableMca's MCA MSRs at 0xc0002000, SUCCOR,
+ * overflow recovery: machine checks are the host's). APM Vol. 3 E.4.6. */
+#define E7_EDX_INVARIANT_TSC BIT(8)
 
 const struct cpuid_feature_reg cpuid_feature_regs[] = {
 	{ 1, 0, 'd', L1_EDX, 0, "leaf 1 EDX" },
@@ -111,10 +119,45 @@ static void filter_registers(uint32_t leaf, uint32_t sub, struct cpuid_regs *c)
 	}
 }
 
+/* Leaf 4 EAX: cores per package - 1 (31:26), threads sharing the cache
+ * - 1 (25:14) (SDM CPUID, "Deterministic Cache Parameters"). */
+#define L4_EAX_TOPOLOGY (0x3fu << 26 | 0xfffu << 14)
+#define TOPOLOGY_SMT  1u
+#define TOPOLOGY_CORE 2u
+
+/* Leaf 0xB / 0x1F for a package of one core of one thread: levels SMT and
+ * core, each of one logical processor and an APIC-ID shift of 0, then the
+ * invalid level. EDX (the x2APIC ID) is the caller's (vmm_cpuid.c sets a
+ * VM's). */
+static struct cpuid_regs one_cpu_topology(uint32_t sub, uint32_t edx)
+{
+	struct cpuid_regs c = { .ecx = sub & 0xff, .edx = edx };
+
+	if (sub < 2) {
+		c.ebx = 1;
+		c.ecx |= (sub == 0 ? TOPOLOGY_SMT : TOPOLOGY_CORE) << 8;
+	}
+	return c;
+}
+
 void cpuid_filter(uint32_t leaf, uint32_t sub, enum emul_vendor vendor,
 		  struct cpuid_regs *c)
 {
+	/* The topology is one thread of one core, whatever the host has:
+	 * each VM (and the control partition) has one vCPU, and the
+	 * hypervisor runs on one CPU. */
 	switch (leaf) {
+	case 4:
+		c->eax &= ~L4_EAX_TOPOLOGY;
+		return;
+	case 0xb:
+	case 0x1f:
+		*c = one_cpu_topology(sub, c->edx);
+		return;
+	case 0x8000001d:        /* AMD cache topology: TopoExt is hidden */
+	case 0x8000001e:        /* AMD APIC/core/node IDs: likewise */
+		*c = (struct cpuid_regs){ 0 };
+		return;
 	case 6:
 		/* thermal and power management: ARAT only */
 		*c = (struct cpuid_regs){ .eax = c->eax & L6_EAX };
@@ -146,10 +189,19 @@ void cpuid_filter(uint32_t leaf, uint32_t sub, enum emul_vendor vendor,
 	case 0x80000022:        /* AMD PerfMonV2 */
 		*c = (struct cpuid_regs){ 0 };
 		return;
+	case 0x80000007:
+		/* EAX (AMD processor feedback) and ECX (power sample ratio) go too */
+		*c = (struct cpuid_regs){ .edx = c->edx & E7_EDX_INVARIANT_TSC };
+		return;
 	case 0x80000008:
 		c->ebx &= vendor == EMUL_VENDOR_AMD ? E8_EBX : 0;
 		if (vendor == EMUL_VENDOR_AMD)
 			c->ebx |= E8_EBX_NO_LMSLE;
+		/* EDX: INVLPGB's count and RDPRU's highest register, both
+		 * hidden (EBX bits 3, 4); reserved on Intel */
+		c->edx = 0;
+		/* ECX: one core (NC = 0), legacy APIC-ID sizing */
+		c->ecx = 0;
 		return;
 	}
 	filter_registers(leaf, sub, c);

@@ -1,10 +1,12 @@
 /*
  * Guest MSR emulation (see core/msr.h). What 2.6.21 supported, with the
  * values it gave: the SYSCALL/SYSENTER MSRs, FS/GS bases, EFER, TSC and PAT
- * live in the backend's control structure; APIC base and MISC_ENABLE are
- * emulated here; MTRRs and machine-check MSRs read 0 and ignore writes, as
- * do AMD's legacy performance counters (core/pmu.h);
- * 0xCD (FSB frequency) reads 3.
+ * live in the backend's control structure; APIC base, MISC_ENABLE and
+ * MTRR_DEF_TYPE are emulated here; MTRRCAP and the machine-check MSRs read
+ * 0 and ignore writes, as do AMD's legacy performance counters
+ * (core/pmu.h); 0xCD (FSB frequency) reads 3. MTRRCAP = 0 says there are
+ * no variable or fixed MTRR ranges, so their MSRs are #GP, as on such a
+ * CPU (2.6.21 read them as 0).
  *
  * Every value is checked here, once for both backends and for guest WRMSR
  * and KVM_SET_MSRS alike, against what a CPU with the guest's CPUID takes
@@ -28,8 +30,7 @@
 #define MSR_IA32_MCG_CAP        0x00000179
 #define MSR_IA32_MCG_STATUS     0x0000017a
 #define MSR_IA32_MISC_ENABLE    0x000001a0
-#define MSR_MTRR_FIRST          0x00000200
-#define MSR_MTRR_LAST           0x000002ff
+#define MSR_MTRR_DEF_TYPE       0x000002ff
 /* The microcode revision (Intel IA32_BIOS_SIGN_ID, AMD PATCH_LEVEL): no
  * microcode here; Linux writes 0 and reads it after CPUID(1) */
 #define MSR_IA32_BIOS_SIGN_ID   0x0000008b
@@ -57,13 +58,8 @@ const uint32_t msr_index_list[] = {
 };
 const unsigned msr_index_count = sizeof(msr_index_list) / sizeof(msr_index_list[0]);
 
-#define MSR_IA32_PAT            0x00000277
-
-/* PAT sits inside the MTRR range but is real state (the backend's). */
 static bool reads_as_zero(uint32_t index)
 {
-	if (index == MSR_IA32_PAT)
-		return false;
 	if (index == MSR_K8_INT_PENDING_MSG || index == MSR_AMD64_NB_CFG)
 		return cpuid_vendor() == EMUL_VENDOR_AMD;
 	if (pmu_is_inert_msr(index))
@@ -72,8 +68,7 @@ static bool reads_as_zero(uint32_t index)
 	 * as on a CPU without them */
 	return index == MSR_MTRRCAP || index == MSR_IA32_MCG_CAP ||
 	       index == MSR_IA32_BIOS_SIGN_ID ||
-	       index == MSR_IA32_MCG_STATUS ||
-	       (index >= MSR_MTRR_FIRST && index <= MSR_MTRR_LAST);
+	       index == MSR_IA32_MCG_STATUS;
 }
 
 int vcpu_msr_read(struct vcpu *v, uint32_t index, uint64_t *value)
@@ -84,6 +79,9 @@ int vcpu_msr_read(struct vcpu *v, uint32_t index, uint64_t *value)
 		return 0;
 	case MSR_IA32_MISC_ENABLE:
 		*value = v->misc_enable;
+		return 0;
+	case MSR_MTRR_DEF_TYPE:
+		*value = v->mtrr_def_type;
 		return 0;
 	case MSR_EBC_FREQUENCY_ID:
 		*value = 3;
@@ -150,6 +148,11 @@ int vcpu_msr_write(struct vcpu *v, uint32_t index, uint64_t value)
 		return 0;
 	case MSR_IA32_MISC_ENABLE:
 		v->misc_enable = value;
+		return 0;
+	case MSR_MTRR_DEF_TYPE:
+		if (!cpu_rules_mtrr_def_type_valid(value))
+			return refuse(v, index, value);
+		v->mtrr_def_type = value;
 		return 0;
 	case MSR_K7_HWCR:
 		if (cpuid_vendor() != EMUL_VENDOR_AMD)

@@ -150,6 +150,7 @@ struct vcpu {
 	uint32_t pending_insn_len;
 	uint64_t apic_base;     /* reported by GET_SREGS and kvm_run */
 	uint64_t misc_enable;   /* IA32_MISC_ENABLE, emulated */
+	uint64_t mtrr_def_type; /* IA32_MTRR_DEF_TYPE, emulated (no ranges) */
 	uint64_t irq_pending[4];  /* KVM_INTERRUPT vectors not yet injected */
 	void *emul;             /* struct vcpu_emul, allocated on first MMIO */
 	bool mmio_read_pending; /* the last exit was an MMIO read */

@@ -38,7 +38,7 @@ def test_msr_guest_and_commands(ctl):
                  "wrmsr EFER.SCE: reads back 0x501",
                  "rdmsr APIC_BASE = 0xfee00900 (BSP, enabled)",
                  "rdmsr MTRRCAP, MCG_CAP = 0; MC0_CTL #GP (MCG_CAP: no banks)",
-                 "wrmsr MTRR_PHYSBASE0 ignored, reads 0",
+                 "MTRR_PHYSBASE0 #GP both ways (MTRRCAP: no variable ranges)",
                  "rdmsr 0xcd = 3",
                  "wrmsr TSC = 2^40: rdmsr and rdtsc continue from there",
                  "rdmsr 0xc0011234 (unsupported): #GP(0) at the rdmsr, edx:eax unchanged",

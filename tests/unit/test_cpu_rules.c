@@ -90,6 +90,23 @@ static void test_pat(void **state)
 	}
 }
 
+/* MTRR_DEF_TYPE with MTRRCAP = 0: a valid type and E; FE and the rest
+ * reserved. */
+static void test_mtrr_def_type(void **state)
+{
+	(void)state;
+	assert_true(cpu_rules_mtrr_def_type_valid(0));                 /* reset */
+	assert_true(cpu_rules_mtrr_def_type_valid(0x806));             /* E, WB */
+	assert_true(cpu_rules_mtrr_def_type_valid(0x800));             /* E, UC */
+	for (unsigned t = 0; t < 256; t++)
+		assert_int_equal(cpu_rules_mtrr_def_type_valid(0x800 | t),
+				 t == 0 || t == 1 || t == 4 || t == 5 || t == 6);
+	assert_false(cpu_rules_mtrr_def_type_valid(0xc06));            /* FE */
+	assert_false(cpu_rules_mtrr_def_type_valid(0x106));            /* bit 8 */
+	assert_false(cpu_rules_mtrr_def_type_valid(0x1006));           /* bit 12 */
+	assert_false(cpu_rules_mtrr_def_type_valid(1ULL << 63 | 6));
+}
+
 static void test_canonical_and_msrs(void **state)
 {
 	struct cpu_rules r48, r57;
@@ -192,6 +209,7 @@ int main(void)
 		cmocka_unit_test(test_cr4_from_cpuid),
 		cmocka_unit_test(test_efer_from_cpuid),
 		cmocka_unit_test(test_pat),
+		cmocka_unit_test(test_mtrr_def_type),
 		cmocka_unit_test(test_canonical_and_msrs),
 		cmocka_unit_test(test_efer_write),
 		cmocka_unit_test(test_cr4_write),

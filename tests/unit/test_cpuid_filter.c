@@ -146,8 +146,31 @@ static void test_leaves_of_what_is_not_virtualized_are_empty(void **state)
 	assert_int_equal(c.ebx | c.ecx | c.edx, 0);
 }
 
+/* 0x80000007: the invariant TSC only. Bochs' ryzen announced HwPstate,
+ * RAPL and ScalableMca through it, whose MSRs are #GP here (cpuwalk.bin
+ * found it). */
+static void test_power_management_leaf(void **state)
+{
+	(void)state;
+	for (int v = 0; v < 2; v++) {
+		enum emul_vendor vendor = v ? EMUL_VENDOR_AMD : EMUL_VENDOR_INTEL;
+		struct cpuid_regs c = all_ones(0x80000007, 0, vendor);
+		assert_int_equal(c.eax, 0);
+		assert_int_equal(c.ebx, 0);
+		assert_int_equal(c.ecx, 0);
+		assert_int_equal(c.edx, 1u << 8);
+		c = (struct cpuid_regs){ 0, 0x1b, 0, 0x6599 };  /* Bochs ryzen */
+		cpuid_filter(0x80000007, 0, vendor, &c);
+		assert_int_equal(c.ebx, 0);
+		assert_int_equal(c.edx, 0x100);
+		c = (struct cpuid_regs){ 0, 0, 0, 0x6499 };     /* no invariant TSC */
+		cpuid_filter(0x80000007, 0, vendor, &c);
+		assert_int_equal(c.edx, 0);
+	}
+}
+
 /* 0x80000008 EBX: AMD's EferLmsleUnsupported always (EFER.LMSLE is
- * reserved here), no speculation-control bits; nothing on Intel. */
+ * reserved here), no speculation-control bits; nothing on Intel. EDX 0. */
 static void test_amd_address_size_leaf(void **state)
 {
 	(void)state;
@@ -155,11 +178,44 @@ static void test_amd_address_size_leaf(void **state)
 	cpuid_filter(0x80000008, 0, EMUL_VENDOR_AMD, &c);
 	assert_int_equal(c.eax, 0x3030);        /* address sizes unchanged */
 	assert_int_equal(c.ebx, 1u << 20);
-	assert_int_equal(c.ecx, 0x7);
+	assert_int_equal(c.ecx, 0);             /* one core (NC = 0) */
 	c = all_ones(0x80000008, 0, EMUL_VENDOR_AMD);
 	assert_false(c.ebx & ((1u << 12) | (1u << 14) | (1u << 15) | (1u << 24)));
 	c = all_ones(0x80000008, 0, EMUL_VENDOR_INTEL);
 	assert_int_equal(c.ebx, 0);
+	/* EDX describes INVLPGB and RDPRU, both hidden */
+	for (int v = 0; v < 2; v++) {
+		c = all_ones(0x80000008, 0, v ? EMUL_VENDOR_AMD : EMUL_VENDOR_INTEL);
+		assert_int_equal(c.edx, 0);
+		assert_int_equal(c.eax, ~0u);   /* address sizes as the host's */
+	}
+}
+
+/* One thread of one core, whatever the host has: leaf 4's sharing and
+ * core counts, leaves 0xB/0x1F's levels, AMD's topology leaves. */
+static void test_topology_is_one_cpu(void **state)
+{
+	(void)state;
+	struct cpuid_regs c = all_ones(4, 1, EMUL_VENDOR_INTEL);
+	assert_int_equal(c.eax, 0x3fffu);       /* cache type, level, ... kept */
+	assert_int_equal(c.ebx & c.ecx & c.edx, ~0u);
+	for (uint32_t leaf = 0xb; leaf <= 0x1f; leaf += 0x1f - 0xb) {
+		c = all_ones(leaf, 0, EMUL_VENDOR_INTEL);
+		assert_int_equal(c.eax, 0);             /* no APIC-ID bits */
+		assert_int_equal(c.ebx, 1);             /* one thread */
+		assert_int_equal(c.ecx, 1u << 8);       /* level 0: SMT */
+		assert_int_equal(c.edx, ~0u);           /* the APIC ID: vmm_cpuid */
+		c = all_ones(leaf, 1, EMUL_VENDOR_INTEL);
+		assert_int_equal(c.ebx, 1);             /* one core */
+		assert_int_equal(c.ecx, 2u << 8 | 1);   /* level 1: core */
+		c = all_ones(leaf, 2, EMUL_VENDOR_INTEL);
+		assert_int_equal(c.eax | c.ebx, 0);     /* invalid level */
+		assert_int_equal(c.ecx, 2);
+	}
+	for (uint32_t leaf = 0x8000001d; leaf <= 0x8000001e; leaf++) {
+		c = all_ones(leaf, 0, EMUL_VENDOR_AMD);
+		assert_int_equal(c.eax | c.ebx | c.ecx | c.edx, 0);
+	}
 }
 
 /* Leaves without features pass unchanged: the vendor, the brand. */
@@ -180,7 +236,9 @@ int main(void)
 		cmocka_unit_test(test_what_is_not_provided_is_hidden),
 		cmocka_unit_test(test_what_is_provided_is_shown),
 		cmocka_unit_test(test_leaves_of_what_is_not_virtualized_are_empty),
+		cmocka_unit_test(test_power_management_leaf),
 		cmocka_unit_test(test_amd_address_size_leaf),
+		cmocka_unit_test(test_topology_is_one_cpu),
 		cmocka_unit_test(test_other_leaves_unchanged),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -250,8 +250,11 @@ void svm_decode_exit(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e)
 	case SVM_EXIT_MONITOR:
 	case SVM_EXIT_MWAIT:
 	case SVM_EXIT_RDTSCP:
-		/* CPUID tells guests there is no SVM, XSAVE, MONITOR or
-		 * RDTSCP (core/cpuid.c): they get the #UD such a CPU gives */
+	case SVM_EXIT_RDPRU:
+		/* CPUID tells guests there is no SVM, XSAVE, MONITOR, RDTSCP
+		 * or RDPRU (core/cpuid_filter.c): they get the #UD such a CPU
+		 * gives. RDPRU would read the host's MPERF/APERF; the intercept
+		 * bit is ignored by CPUs without RDPRU (KVM sets it always). */
 		e->reason = VEXIT_UNDEFINED;
 		return;
 	default:

@@ -37,7 +37,7 @@ static void set_intercepts(struct vmcb_control *c)
 			     SVM_INTERCEPT_STGI | SVM_INTERCEPT_CLGI |
 			     SVM_INTERCEPT_SKINIT | SVM_INTERCEPT_XSETBV |
 			     SVM_INTERCEPT_MONITOR | SVM_INTERCEPT_MWAIT |
-			     SVM_INTERCEPT_RDTSCP;
+			     SVM_INTERCEPT_RDTSCP | SVM_INTERCEPT_RDPRU;
 	/* CR4 bits the guest's CPUID lacks must be refused (cr.c) */
 	c->intercept_cr = SVM_INTERCEPT_CR4_WRITE;
 	/* #DB and #AC always: a delivery that raises the same exception

@@ -43,6 +43,7 @@
 #define SVM_INTERCEPT_MONITOR   (1u << 10)
 #define SVM_INTERCEPT_MWAIT     (1u << 11)
 #define SVM_INTERCEPT_XSETBV    (1u << 13)
+#define SVM_INTERCEPT_RDPRU     (1u << 14)
 
 #define SVM_TLB_CONTROL_NOTHING     0
 #define SVM_TLB_CONTROL_FLUSH_ALL   1
@@ -101,6 +102,7 @@
 #define SVM_EXIT_MONITOR        0x08a
 #define SVM_EXIT_MWAIT          0x08b
 #define SVM_EXIT_XSETBV         0x08d
+#define SVM_EXIT_RDPRU          0x08e
 #define SVM_EXIT_NPF            0x400
 #define SVM_EXIT_INVALID        0xffffffffffffffffULL
 

@@ -202,6 +202,8 @@ void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "<guest>: PASS <text>\n" or "<guest>: FAIL <text>\n"; counts it; returns ok.
  * The text is stable: platform-dependent values go in say() lines. */
 bool check(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Counts a check whose PASS/FAIL line the caller printed itself. */
+bool check_count(bool ok);
 /* "<guest>: PASS n/n" or "<guest>: FAIL passed/n"; returns the failures. */
 unsigned int finish(void);
 /* OUT status to DEBUG_EXIT_PORT (capped at 255), then CLI; HLT forever. */

@@ -4,7 +4,7 @@
  * hypervisor handles guest MSR accesses itself (docs/hypercall-abi.md,
  * KVM_GET_MSRS): the guest writes and reads back the MSRs 2.6.21 saved,
  * checks the fixed values (EFER in long mode, APIC base, the MSRs that
- * read 0, 0xCD), and checks that an unsupported MSR, in either direction,
+ * read 0, 0xCD, the MTRR ranges MTRRCAP does not report: #GP), and checks that an unsupported MSR, in either direction,
  * and reserved EFER bits raise #GP(0), which its handler catches and steps
  * over. It leaves known values behind for the system test's `msr` command.
  * It also checks the virtual CPU's missing features: CPUID shows no XSAVE,
@@ -156,8 +156,8 @@ static void check_fixed(void)
 	check(rdmsr(MSR_MTRRCAP) == 0 && rdmsr(MSR_MCG_CAP) == 0 &&
 	      rdmsr_gps(MSR_MC0_CTL) == 1 && wrmsr_gps(MSR_MC0_CTL, 0) == 1,
 	      "rdmsr MTRRCAP, MCG_CAP = 0; MC0_CTL #GP (MCG_CAP: no banks)");
-	wrmsr(MSR_MTRR_PHYSBASE0, 0x6);
-	check(rdmsr(MSR_MTRR_PHYSBASE0) == 0, "wrmsr MTRR_PHYSBASE0 ignored, reads 0");
+	check(rdmsr_gps(MSR_MTRR_PHYSBASE0) == 1 && wrmsr_gps(MSR_MTRR_PHYSBASE0, 6) == 1,
+	      "MTRR_PHYSBASE0 #GP both ways (MTRRCAP: no variable ranges)");
 	check(rdmsr(MSR_EBC_FREQUENCY_ID) == 3, "rdmsr 0xcd = 3");
 	wrmsr(MSR_TSC, 1ull << 40);
 	t1 = rdmsr(MSR_TSC);
