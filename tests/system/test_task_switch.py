@@ -4,11 +4,14 @@ code and a #DF through task gates in the IDT, a task with its own CR3, and
 the #GP / #TS of a busy or too-small TSS. Both backends exit on every task
 switch (VMX reason 9, SVM 0x7d) and core/task_switch.c performs it
 (docs/hypercall-abi.md, "KVM_RUN"); the guest checks exact outcomes."""
+import os
+
 import pytest
 
-from test_abi_common import (abi_iso, command, guest_lines, load, run_line,  # noqa: F401
-                             xfail_on)
+from conftest import ROOT
+from test_abi_common import GRUB_CFG, command, guest_lines, load, run_line, xfail_on
 from ctl_session import start_ctl
+import serialconsole
 
 PLATFORMS = ["qemu-max", "bochs-skylake", "bochs-ryzen"]
 
@@ -46,9 +49,24 @@ PASSES = [
 CR2_CHECK = PASSES[-1]
 
 
+@pytest.fixture(scope="module")
+def task_iso(tmp_path_factory):
+    """The control partition and task.bin alone: the ABI tests' ISO is at
+    the control partition's 16 modules (abi/ctl_boot.h)."""
+    ctl_elf = os.path.join(ROOT, "build", "ctl", "ctl.elf")
+    guest = os.path.join(ROOT, "build", "guests", "task.bin")
+    missing = [m for m in (ctl_elf, guest, os.path.join(ROOT, "build", "barekvm.elf"))
+               if not os.path.exists(m)]
+    if missing:
+        pytest.fail(f"missing {missing}: run 'make' first (make test does)")
+    out = str(tmp_path_factory.mktemp("task") / "task.iso")
+    return serialconsole.make_iso(out, GRUB_CFG % "    module2 /boot/modules/task.bin task\n",
+                                  [ctl_elf, guest])
+
+
 @pytest.fixture(params=PLATFORMS)
-def ctl(request, console_factory, abi_iso):  # noqa: F811
-    return start_ctl(console_factory, abi_iso, platform=request.param)
+def ctl(request, console_factory, task_iso):
+    return start_ctl(console_factory, task_iso, platform=request.param)
 
 
 def run_task_guest(ctl):
