@@ -154,6 +154,7 @@ $(BUILD)/host/unit/test_vmx_controls: arch/x86/vmx/controls.c
 $(BUILD)/host/unit/test_vmx_seg: arch/x86/vmx/seg.c
 $(BUILD)/host/unit/test_cpu_rules: core/cpu_rules.c
 $(BUILD)/host/unit/test_cpuid_filter: core/cpuid_filter.c
+$(BUILD)/host/unit/test_task_switch: core/task_switch.c
 $(BUILD)/host/unit/test_lib:
 
 $(BUILD)/host/unit/%: tests/unit/%.c

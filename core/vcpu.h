@@ -74,7 +74,20 @@ enum vexit_reason {
 				 * again (a first MOV DR): re-enter */
 	VEXIT_EMULATE,          /* run the instruction at RIP through the
 				 * emulator (SVM: LGDT, LIDT) */
+	VEXIT_TASK_SWITCH,      /* a hardware task switch: task.* valid,
+				 * insn_len the instruction that switched
+				 * (core/task_switch.h) */
 	VEXIT_UNKNOWN,          /* anything else: hw_reason is the vendor code */
+};
+
+/* What started a hardware task switch (VEXIT_TASK_SWITCH); the numbers
+ * are those of the VMX exit qualification's bits 31:30 (SDM Vol. 3 Table
+ * 28-2). */
+enum task_source {
+	TASK_FROM_CALL = 0,
+	TASK_FROM_IRET = 1,
+	TASK_FROM_JMP = 2,
+	TASK_FROM_GATE = 3,     /* an event through a task gate in the IDT */
 };
 
 struct vexit {
@@ -103,6 +116,18 @@ struct vexit {
 			uint32_t index;
 			uint64_t value;
 		} msr;
+		struct {
+			uint16_t selector;      /* the new TSS */
+			uint8_t source;         /* enum task_source */
+			/* source TASK_FROM_GATE: the event delivered */
+			uint8_t vector;
+			bool soft;              /* INT n, INT3, INTO */
+			bool external;          /* interrupt, NMI, or exception
+						 * (EXT in error codes) */
+			bool exception;         /* a hardware exception */
+			bool has_error_code;
+			uint32_t error_code;
+		} task;
 	};
 };
 

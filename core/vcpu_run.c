@@ -26,6 +26,7 @@
 #include "core/exc_reflect.h"
 #include "core/pmu.h"
 #include "arch/x86/debugreg.h"
+#include "core/task_switch_exit.h"
 
 #define RFLAGS_DF (1ULL << 10)
 #define TRAP_DB 1
@@ -553,6 +554,12 @@ static enum exit_action handle_exit(struct vcpu *v, struct vexit *e,
 		if (exc_reflect(v, e))
 			return EXIT_RESUME;
 		break;
+	case VEXIT_TASK_SWITCH:
+		/* no single-step trap follows: a task switch discards the
+		 * old task's (the new task's TSS T bit would raise its own
+		 * #DB; Bochs's task_switch models the same) */
+		return task_switch_exit(v, e, run) == TASK_EXIT_TO_VMM ?
+		       EXIT_TO_VMM : EXIT_RESUME;
 	case VEXIT_EMULATED:
 		if (e->insn_len)
 			retired_outside_guest(v);

@@ -45,6 +45,7 @@ struct vm {
 	uint64_t bad_hypercalls;        /* VMMCALL/VMCALL from a plain guest */
 	uint64_t exc_storms;            /* recursing #AC/#DB deliveries stopped */
 	uint64_t emul_failures;         /* MMIO instructions emul/ refused */
+	uint64_t task_switch_failures;  /* task switches outside guest RAM */
 	uint64_t refused_values;        /* MSR/CR4 values a CPU would refuse */
 	/* The slot extent of the last guest-memory access: guest page-table
 	 * walks on the exit path hit it nearly always. Cleared on any slot

@@ -137,6 +137,128 @@ static void decode_ioio(struct svm_vcpu *sv, struct vexit *e)
 	e->insn_len = (uint32_t)(sv->vmcb->control.exitinfo2 - h->rip);
 }
 
+/* EXITINFO2 of a task-switch intercept (APM Vol. 2 15.14.2 ... Table
+ * 15-9 "Task switch": EXITINFO1 holds the new TSS's selector). */
+#define TS_IRET           (1ULL << 36)
+#define TS_JMP            (1ULL << 38)
+#define TS_HAS_ERROR_CODE (1ULL << 44)
+#define TS_RF             (1ULL << 48)  /* RF for the outgoing TSS */
+#define RFLAGS_RF_BIT     (1ULL << 16)
+#define SVM_EVTINJ_TYPE_MASK (7u << 8)
+#define VEC_BP 3
+#define VEC_OF 4
+
+/* Is the instruction at RIP one that switches tasks as 'source' says
+ * (CALL/JMP far: 9A / EA, or FF /3 / FF /5; IRET: CF; INT n, INT3,
+ * INTO: CD, CC, CE)? For the last three, *vector is the one it raises. */
+static bool switching_insn(const struct emul_insn *i, uint8_t source,
+			   uint8_t *vector)
+{
+	unsigned reg = (i->modrm >> 3) & 7;
+	bool ff = i->opcode == 0xff && i->has_modrm;
+
+	if (i->map != EMUL_MAP_1B)
+		return false;
+	switch (source) {
+	case TASK_FROM_CALL:
+		return i->opcode == 0x9a || (ff && reg == 3);
+	case TASK_FROM_JMP:
+		return i->opcode == 0xea || (ff && reg == 5);
+	case TASK_FROM_IRET:
+		return i->opcode == 0xcf;
+	default:
+		*vector = i->opcode == 0xcd ? (uint8_t)i->imm :
+			  i->opcode == 0xcc ? VEC_BP : VEC_OF;
+		return i->opcode == 0xcd || i->opcode == 0xcc || i->opcode == 0xce;
+	}
+}
+
+/* Is IDT entry 'vector' a task gate naming TSS 'selector' (SDM Vol. 3
+ * 6.11: type 5, the TSS selector in bytes 2-3)? */
+static bool idt_task_gate(struct vcpu *v, const struct vmcb_save *h,
+			  unsigned vector, uint16_t selector)
+{
+	uint8_t g[8];
+
+	if (vector * 8u + 7u > h->idtr.limit ||
+	    guest_read_linear(v, h->cr0, h->cr3, h->cr4, h->efer,
+			      (h->idtr.base + vector * 8u) & 0xffffffffu, g, 8) != 8)
+		return false;
+	return (g[5] & 0x1f) == 5 && (uint16_t)(g[2] | g[3] << 8) == selector;
+}
+
+/* The event a switch through the IDT delivers: EXITINTINFO, checked
+ * against the IDT, since Bochs leaves it stale when INT n is what
+ * switches (docs/platforms.md); then the INT n, INT3 or INTO at RIP is
+ * the event. False when neither names a task gate to this TSS. */
+static bool gate_event(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e,
+		       const struct emul_insn *insn, int len)
+{
+	const struct vmcb_control *c = &sv->vmcb->control;
+	const struct vmcb_save *h = &sv->vmcb->save;
+	uint32_t type = c->exitintinfo & SVM_EVTINJ_TYPE_MASK;
+	uint8_t vector = (uint8_t)c->exitintinfo;
+
+	e->task.vector = vector;
+	e->task.soft = type == SVM_EVTINJ_TYPE_SOFT ||
+		       (type == SVM_EVTINJ_TYPE_EXEPT &&
+			(vector == VEC_BP || vector == VEC_OF));
+	if (!e->task.soft && !idt_task_gate(v, h, vector, e->task.selector)) {
+		if (len <= 0 || !switching_insn(insn, TASK_FROM_GATE, &vector) ||
+		    !idt_task_gate(v, h, vector, e->task.selector))
+			return false;
+		e->task.vector = vector;
+		e->task.soft = true;
+	}
+	e->task.exception = type == SVM_EVTINJ_TYPE_EXEPT && !e->task.soft;
+	e->task.external = !e->task.soft;
+	e->task.has_error_code = e->task.exception && (c->exitinfo2 & TS_HAS_ERROR_CODE);
+	e->task.error_code = e->task.has_error_code ? (uint32_t)c->exitinfo2 : 0;
+	return true;
+}
+
+/*
+ * A hardware task switch (APM Vol. 2 15.14.2). An event through a task
+ * gate is in EXITINTINFO; the switch core performs delivers it, so it is
+ * not injected again. The intercept is fault-like and gives no next RIP
+ * (Xen found the same on hardware), so the length of CALL, JMP, IRET and
+ * INT n / INT3 / INTO comes from decoding them at RIP; bytes that are not
+ * such an instruction leave the exit unknown.
+ */
+static void decode_task_switch(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e)
+{
+	const struct vmcb_control *c = &sv->vmcb->control;
+	uint64_t info2 = c->exitinfo2;
+	bool event = c->exitintinfo & SVM_EVTINJ_VALID;
+	struct emul_insn insn;
+	uint8_t vector;
+
+	e->reason = VEXIT_TASK_SWITCH;
+	e->task = (__typeof__(e->task)){ .selector = (uint16_t)c->exitinfo1 };
+	e->task.source = (info2 & TS_IRET) ? TASK_FROM_IRET :
+			 (info2 & TS_JMP) ? TASK_FROM_JMP :
+			 event ? TASK_FROM_GATE : TASK_FROM_CALL;
+	/* the EFLAGS image the old task is saved with has the RF the
+	 * exit reports (set for a fault, APM Vol. 2 15.14.2, as SDM Vol. 3
+	 * 17.3.1.1 says for a fault delivered through a task gate) */
+	v->regs.rflags = (v->regs.rflags & ~RFLAGS_RF_BIT) |
+			 ((info2 & TS_RF) ? RFLAGS_RF_BIT : 0);
+	int len = svm_decode_at_rip(v, &sv->vmcb->save, &insn);
+	if (e->task.source == TASK_FROM_GATE) {
+		sv->vmcb->control.eventinj = 0;
+		if (!gate_event(v, sv, e, &insn, len)) {
+			e->reason = VEXIT_UNKNOWN;
+			return;
+		}
+		if (e->task.external)
+			return;
+	}
+	if (len <= 0 || !switching_insn(&insn, e->task.source, &vector))
+		e->reason = VEXIT_UNKNOWN;
+	else
+		e->insn_len = (uint32_t)len;
+}
+
 /* The guest's first MOV DR: from now on they run natively, and its DR0-DR3
  * are switched at entry (arch/x86/debugreg.h). The instruction is executed
  * again, without the intercept. */
@@ -207,6 +329,9 @@ void svm_decode_exit(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e)
 		return;
 	case SVM_EXIT_SHUTDOWN:
 		e->reason = VEXIT_SHUTDOWN;
+		return;
+	case SVM_EXIT_TASK_SWITCH:
+		decode_task_switch(v, sv, e);
 		return;
 	case SVM_EXIT_INVD:
 		/* INVD would drop dirty lines of other VMs and ours (APM

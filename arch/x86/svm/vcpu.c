@@ -189,6 +189,13 @@ void svm_set_sregs(struct vcpu *v, const struct vcpu_sregs *s)
 	struct svm_vcpu *sv = to_svm(v);
 	struct vmcb_save *h = &sv->vmcb->save;
 
+	/* a MOV to CR3 (or a paging bit of CR0/CR4) flushes the guest's
+	 * translations (SDM Vol. 3 4.10.4.1); VMRUN with a new CR3 in the
+	 * VMCB does not (APM Vol. 2 15.16): flush this ASID at the entry,
+	 * as svm/cr.c does for CR4 writes. KVM_SET_SREGS and task switches
+	 * (core/task_switch_exit.c) come here. */
+	if (h->cr3 != s->cr3 || h->cr0 != s->cr0 || h->cr4 != s->cr4)
+		sv->slat_gen_seen = sv->vm->slat_gen - 1;
 	seg_to_vmcb(&h->cs, &s->cs);
 	seg_to_vmcb(&h->ds, &s->ds);
 	seg_to_vmcb(&h->es, &s->es);

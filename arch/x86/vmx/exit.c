@@ -294,6 +294,55 @@ static enum vmx_exit_action vmx_exit_invd(struct vcpu *v, struct vmx_vcpu *x,
 	return VMX_EXIT_TO_CORE;
 }
 
+/* Exit qualification for task switches (SDM Vol. 3 Table 28-2): the new
+ * TSS's selector and what started the switch (enum task_source). */
+#define TSQ_SELECTOR(q)  ((uint16_t)(q))
+#define TSQ_SOURCE(q)    ((uint8_t)(((q) >> 30) & 3))
+#define TSQ_SOURCE_GATE  3
+#define BLOCKING_BY_NMI  (1u << 3)      /* guest interruptibility state */
+
+/*
+ * A hardware task switch (SDM Vol. 3 26.4.2: always exits). Through a task
+ * gate in the IDT, the IDT-vectoring information names the event (SDM
+ * 28.2.4); that event is delivered by the switch core performs, so it is
+ * not injected again (reinject_interrupted_event() queued it). The
+ * instruction length is valid for CALL, JMP, IRET and for software
+ * interrupts and exceptions (SDM 28.2.5), not for other events.
+ */
+static enum vmx_exit_action vmx_exit_task_switch(struct vcpu *v, struct vmx_vcpu *x,
+						 struct vexit *e)
+{
+	uint64_t q = vmcs_read(VMCS_EXIT_QUALIFICATION);
+	uint32_t idt = vmcs_read32(VMCS_IDT_VECTORING_INFO);
+	uint32_t type = idt & VMX_INTR_TYPE_MASK;
+	bool event = TSQ_SOURCE(q) == TSQ_SOURCE_GATE && (idt & VMX_INTR_VALID);
+
+	(void)v;
+	(void)x;
+	e->reason = VEXIT_TASK_SWITCH;
+	e->task.selector = TSQ_SELECTOR(q);
+	e->task.source = TSQ_SOURCE(q);
+	e->task.vector = event ? (uint8_t)VMX_INTR_VECTOR(idt) : 0;
+	e->task.soft = event && (type == VMX_INTR_TYPE_SW_INT || type == VMX_INTR_TYPE_SW_EXC);
+	e->task.exception = event && type == VMX_INTR_TYPE_HW_EXC;
+	e->task.external = event && (type == VMX_INTR_TYPE_EXT ||
+				     type == VMX_INTR_TYPE_NMI || e->task.exception);
+	e->task.has_error_code = event && (idt & VMX_INTR_HAS_ERROR);
+	e->task.error_code = e->task.has_error_code ?
+			     vmcs_read32(VMCS_IDT_VECTORING_ERROR) : 0;
+	if (!event || !e->task.external)
+		e->insn_len = insn_len();
+	if (event) {
+		vmcs_write(VMCS_ENTRY_INTR_INFO, 0);
+		/* an NMI handler task runs with NMIs blocked until its IRET */
+		if (type == VMX_INTR_TYPE_NMI)
+			vmcs_write(VMCS_GUEST_INTERRUPTIBILITY,
+				   vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY) |
+				   BLOCKING_BY_NMI);
+	}
+	return VMX_EXIT_TO_CORE;
+}
+
 /* Indexed by basic exit reason; an empty slot is VEXIT_UNKNOWN with the
  * reason in hw_reason (2.6.21 drivers/kvm/vmx.c did the same). */
 static const vmx_exit_fn vmx_exit_handlers[VMX_NEXIT_REASONS] = {
@@ -302,6 +351,7 @@ static const vmx_exit_fn vmx_exit_handlers[VMX_NEXIT_REASONS] = {
 	[VMX_EXIT_PREEMPTION_TIMER] = vmx_exit_host_intr,
 	[VMX_EXIT_TRIPLE_FAULT] = vmx_exit_shutdown,
 	[VMX_EXIT_INTR_WINDOW] = vmx_exit_intr_window,
+	[VMX_EXIT_TASK_SWITCH] = vmx_exit_task_switch,
 	[VMX_EXIT_CPUID] = vmx_exit_cpuid,
 	[VMX_EXIT_HLT] = vmx_exit_hlt,
 	[VMX_EXIT_INVD] = vmx_exit_invd,

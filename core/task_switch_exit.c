@@ -1,0 +1,150 @@
+/* Task-switch exits (see core/task_switch_exit.h). */
+#include "core/task_switch_exit.h"
+#include "core/task_switch.h"
+#include "core/guest_mem.h"
+#include "core/lib.h"
+#include "core/log.h"
+#include "core/vm.h"
+#include "arch/x86/cpu.h"
+#include "mmu/guest_walk.h"
+#include "abi/errno.h"
+
+#define VEC_DF 8
+#define VEC_PF 14
+#define PF_P   (1u << 0)
+#define PF_W   (1u << 1)
+#define CR0_WP_BIT (1ULL << 16)
+#define LOG_LIMIT 8
+
+/* One page's piece of an implicit supervisor access (SDM Vol. 3 4.6):
+ * guest-physical address, or the #PF. */
+static enum task_mem_status translate(struct vcpu *v, const struct vcpu_sregs *pg,
+				      uint64_t la, bool write, uint64_t *gpa,
+				      struct task_fault *f)
+{
+	struct guest_translation t;
+	int r = guest_translate(v, &v->data, pg->cr0, pg->cr3, pg->cr4, pg->efer,
+				la, &t);
+	bool wp_fault = !r && write && !t.writable && (pg->cr0 & CR0_WP_BIT);
+
+	if (r == -EFAULT)
+		return TASK_MEM_BAD;
+	if (r || wp_fault) {
+		*f = (struct task_fault){ .vector = VEC_PF, .has_error_code = true,
+			.error_code = (write ? PF_W : 0) | (r ? 0 : PF_P), .cr2 = la };
+		return TASK_MEM_FAULT;
+	}
+	*gpa = t.gpa;
+	return TASK_MEM_OK;
+}
+
+/* struct task_mem's access: page by page, RAM only. */
+static enum task_mem_status guest_access(void *ctx, const struct vcpu_sregs *pg,
+					 uint64_t la, void *buf, unsigned len,
+					 bool write, struct task_fault *f)
+{
+	struct vcpu *v = ctx;
+	uint8_t *p = buf;
+
+	while (len) {
+		unsigned chunk = PAGE_SIZE - (la & (PAGE_SIZE - 1));
+		uint64_t gpa;
+		enum task_mem_status st = translate(v, pg, la, write, &gpa, f);
+
+		if (chunk > len)
+			chunk = len;
+		if (st != TASK_MEM_OK)
+			return st;
+		if (!vm_slot_at(v->vm, gpa) || !vm_slot_at(v->vm, gpa + chunk - 1))
+			return TASK_MEM_BAD;
+		if (p) {
+			int r = write ? guest_write_gpa(v->vm, gpa, p, chunk)
+				      : guest_read_gpa(v->vm, gpa, p, chunk);
+			if (r)
+				return TASK_MEM_BAD;
+			if (write)
+				vm_mark_dirty(v->vm, gpa);
+			p += chunk;
+		}
+		la += chunk;
+		len -= chunk;
+	}
+	return TASK_MEM_OK;
+}
+
+static void describe_unknown(const struct vexit *e, struct kvm_run *run)
+{
+	run->exit_type = KVM_EXIT_TYPE_VM_EXIT;
+	run->exit_reason = KVM_EXIT_UNKNOWN;
+	run->hw.hardware_exit_reason = (uint32_t)e->hw_reason;
+	run->instruction_length = 0;
+}
+
+/* The fault the switch raised. Before the commit point it arises while
+ * the event was being delivered, and combines with a hardware exception
+ * as a second one would (SDM Vol. 3 Table 6-5); after it, it belongs to
+ * the new task. */
+static enum task_exit_result deliver_fault(struct vcpu *v, const struct vexit *e,
+					   struct vcpu_sregs *s,
+					   const struct task_outcome *o,
+					   struct kvm_run *run)
+{
+	struct task_fault f = o->fault;
+
+	if (!o->committed && e->task.source == TASK_FROM_GATE && e->task.exception) {
+		int vec = task_fault_combine(e->task.vector, f.vector);
+		if (vec < 0) {
+			run->exit_type = KVM_EXIT_TYPE_VM_EXIT;
+			run->exit_reason = KVM_EXIT_SHUTDOWN;
+			run->instruction_length = 0;
+			return TASK_EXIT_TO_VMM;
+		}
+		if (vec == VEC_DF)
+			f = (struct task_fault){ .vector = VEC_DF, .has_error_code = true };
+	}
+	if (f.vector == VEC_PF) {
+		s->cr2 = f.cr2;
+		virt->set_sregs(v, s);
+	}
+	virt->inject_exception(v, f.vector, f.has_error_code, f.error_code);
+	return TASK_EXIT_FAULTED;
+}
+
+enum task_exit_result task_switch_exit(struct vcpu *v, const struct vexit *e,
+				       struct kvm_run *run)
+{
+	struct task_switch ts = {
+		.selector = e->task.selector, .source = e->task.source,
+		.vector = e->task.vector, .soft = e->task.soft,
+		.external = e->task.external,
+		.has_error_code = e->task.has_error_code,
+		.error_code = e->task.error_code, .insn_len = e->insn_len,
+	};
+	struct task_mem mem = { guest_access, v };
+	struct task_outcome o;
+	struct vcpu_sregs s;
+
+	virt->get_sregs(v, &s);
+	task_switch_run(&ts, &v->regs, &s, &mem, &o);
+	if (o.committed)
+		virt->set_sregs(v, &s);
+	switch (o.result) {
+	case TASK_DONE:
+		return TASK_EXIT_SWITCHED;
+	case TASK_FAULT:
+		return deliver_fault(v, e, &s, &o, run);
+	case TASK_UNSUPPORTED:
+		/* IA-32e mode or real mode: the CPU faults before it would
+		 * exit (SDM Vol. 3 26.4.2); never reached on a correct CPU */
+		virt->inject_exception(v, 13, true, 0);
+		return TASK_EXIT_FAULTED;
+	case TASK_BAD_MEMORY:
+	default:
+		if (v->vm->task_switch_failures++ < LOG_LIMIT)
+			printk("vm%u: task switch to TSS %#x at RIP %#lx touches linear "
+			       "%#lx, which is not guest RAM: VM stopped\n", v->vm->id,
+			       e->task.selector, v->regs.rip, o.bad_la);
+		describe_unknown(e, run);
+		return TASK_EXIT_TO_VMM;
+	}
+}
