@@ -37,7 +37,7 @@
 #define RUN_LIMIT        1024           /* KVM_RUNs per program */
 #define ALARM_SECONDS    1              /* a step that takes longer hangs */
 #define ALARM_EVERY      32             /* steps between re-arming it */
-#define MAX_CAUSES       128
+#define MAX_CAUSES       256
 #define SHOWN_PER_CAUSE  1
 #define MAX_GUARDS       16
 #define EXIT_KINDS       10             /* kvm.h's 0-8 and "other" */
@@ -166,8 +166,8 @@ static bool is_group(int op, bool two_byte)
 	       op == 0xf7 || op == 0xfe || op == 0xff;
 }
 
-/* Names the opcode (prefixes skipped): "0f 01 /6", "0f 01 d9", "8b";
- * "fetch" if RIP is not in RAM. */
+/* Names the opcode (prefixes skipped): "0f 01 /6", "0f 01 d9", "8b", "x87"
+ * for D8-DF; "fetch" if RIP is not in RAM. */
 static void opcode_name(const int b[BYTES_SHOWN], bool code64, char *out, size_t len)
 {
 	int i = 0;
@@ -180,11 +180,15 @@ static void opcode_name(const int b[BYTES_SHOWN], bool code64, char *out, size_t
 	}
 	bool two = b[i] == 0x0f;
 	int op = two ? b[i + 1] : b[i], modrm = two ? b[i + 2] : b[i + 1];
+	if (!two && op >= 0xd8 && op <= 0xdf) {
+		snprintf(out, len, "x87");      /* one cause, not 64 */
+		return;
+	}
 	int n = two ? snprintf(out, len, "0f %02x", op) : snprintf(out, len, "%02x", op);
 	if (two && (op == 0x38 || op == 0x3a))
 		snprintf(out + n, len - (size_t)n, " %02x", modrm);
-	else if (is_group(op, two) && (modrm >> 6) == 3 && (two ? op == 0x01 : op >= 0xd8))
-		snprintf(out + n, len - (size_t)n, " %02x", modrm);     /* 0f 01 d9, x87 */
+	else if (is_group(op, two) && (modrm >> 6) == 3 && two && op == 0x01)
+		snprintf(out + n, len - (size_t)n, " %02x", modrm);     /* 0f 01 d9 */
 	else if (is_group(op, two))
 		snprintf(out + n, len - (size_t)n, " /%d", (modrm >> 3) & 7);
 }
