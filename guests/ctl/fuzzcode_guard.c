@@ -133,23 +133,28 @@ static bool legacy_prefix(int b)
  * Whether the next instruction is a 32-bit IRET whose EFLAGS image has VM
  * set: at CPL 0 it enters virtual-8086 mode (SDM Vol. 2A IRET). Bochs 2.7
  * panics on the next #VMEXIT from there into a long-mode host ("VM is set
- * in long mode"), so under SVM that step must not run. Bytes that cannot
- * be read (MMIO) count as yes.
+ * in long mode"), so under SVM that step must not run. MOV SS and POP SS
+ * count as yes too: they hold the single-step trap back until after the
+ * next instruction (SDM Vol. 3A 6.8.3), which the guard would not see.
+ * Bytes that cannot be read (MMIO) count as yes.
  */
 static bool iret_to_v86(const struct fc_machine *m, const struct kvm_sregs *s,
 			const struct kvm_regs *g)
 {
 	uint64_t ip = s->cs.base + (s->cs.db ? (uint32_t)g->rip : (uint16_t)g->rip);
 	bool o16 = false;
-	int b = -1;
+	int b = -1, i;
 
-	for (int i = 0; i < 15; i++) {
+	for (i = 0; i < 15; i++) {
 		b = read_linear(m, s, ip + (uint64_t)i);
 		if (b == 0x66)
 			o16 = true;
 		else if (!legacy_prefix(b))
 			break;
 	}
+	int modrm = read_linear(m, s, ip + (uint64_t)i + 1);
+	if (b == 0x17 || (b == 0x8e && (modrm < 0 || ((modrm >> 3) & 7) == 2)))
+		return true;                    /* POP SS, MOV SS */
 	if (b != 0xcf || s->cs.db == o16)
 		return b < 0;                   /* not IRETD (or unreadable) */
 	uint64_t sp = s->ss.base + (s->ss.db ? (uint32_t)g->rsp : (uint16_t)g->rsp);

@@ -175,18 +175,26 @@ static void test_modes(void **state)
 	assert_int_equal(p.sregs.efer & 0x500, 0x500);
 }
 
-/* Every program starts where an exception would reach its handler. */
+/* Every program starts where an exception would reach its handler; only
+ * its first instruction may be one the guard holds back (an IRETD into
+ * virtual-8086 mode, MOV SS, POP SS), and rarely. */
 static void test_every_start_is_safe(void **state)
 {
+	unsigned held = 0;
+
 	(void)state;
 	for (uint64_t seed = 1; seed <= 300; seed++) {
 		for (int mode = 0; mode < FC_MODES; mode++) {
 			for (int cpl = 0; cpl <= 3; cpl += 3) {
 				struct fc_program p = program((enum fc_mode)mode, cpl, seed);
-				assert_null(fc_unsafe(&m, &p, &p.sregs, &p.regs));
+				const char *why = fc_unsafe(&m, &p, &p.sregs, &p.regs);
+				if (why)
+					assert_string_equal(why, "v86");
+				held += why != NULL;
 			}
 		}
 	}
+	assert_true(held < 300 * FC_MODES * 2 / 50);
 }
 
 /* Same source, same program. */
@@ -317,6 +325,13 @@ static void test_guard_iret_to_v86(void **state)
 	assert_null(unsafe_after(&p, nothing));
 	m.low[ip] = 0x2e;                       /* cs iretd */
 	assert_string_equal(unsafe_after(&p, nothing), "v86");
+	m.low[ip] = 0x17;                       /* pop ss: the next step is two */
+	assert_string_equal(unsafe_after(&p, nothing), "v86");
+	m.low[ip] = 0x8e;                       /* mov ss, ax */
+	m.low[ip + 1] = 0xd0;
+	assert_string_equal(unsafe_after(&p, nothing), "v86");
+	m.low[ip + 1] = 0xd8;                   /* mov ds, ax */
+	assert_null(unsafe_after(&p, nothing));
 
 	p = program(FC_PROT16, 0, 9);           /* 16-bit code: 66 makes it IRETD */
 	ip = FC_CODE + p.regs.rip;
