@@ -212,6 +212,11 @@ static void report(const char *what, uint32_t type, uint32_t hw, const struct fc
 	uint64_t lin = linear_rip(&s, &g);
 	bytes_at(lin, &s, b);
 	opcode_name(b, (s.efer & 0x400) && s.cs.l, op, sizeof(op));
+	if (g.rflags & 0x20000) {               /* virtual-8086 mode */
+		char v86[OPCODE_NAME];
+		snprintf(v86, sizeof(v86), "v86 %s", op);
+		memcpy(op, v86, sizeof(op));
+	}
 	if (!note_cause(type, hw, op))
 		return;
 	printf("fuzzcode: %s hw %#x (%s): fuzzcode %llu replay %llu: step %llu, %s cpl %d, "
