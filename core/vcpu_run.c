@@ -377,6 +377,17 @@ unknown:
 	return 1;
 }
 
+void vcpu_state_replaced(struct vcpu *v)
+{
+	if (!v->mmio_read_pending && !v->emul_continue)
+		return;
+	struct vcpu_emul *ve = v->emul;   /* set: it made that exit */
+
+	v->mmio_read_pending = false;
+	v->emul_continue = false;
+	emul_abort(&ve->ctx);
+}
+
 /* Inputs of KVM_RUN that finish what the previous exit started. Returns 1
  * if that already produced the next exit. */
 static int complete_previous_exit(struct vcpu *v, struct kvm_run *run)
