@@ -104,6 +104,10 @@ struct vexit {
 		struct {
 			uint64_t gpa;
 			bool write, fetch, present;
+			/* the exit interrupted an event's delivery (its
+			 * stack pushes or IDT/GDT reads), not the
+			 * instruction at RIP */
+			bool in_delivery;
 		} npf;
 		struct {
 			uint32_t vector, error_code;

@@ -377,6 +377,17 @@ unknown:
 	return 1;
 }
 
+void vcpu_state_replaced(struct vcpu *v)
+{
+	if (!v->mmio_read_pending && !v->emul_continue)
+		return;
+	struct vcpu_emul *ve = v->emul;   /* set: it made that exit */
+
+	v->mmio_read_pending = false;
+	v->emul_continue = false;
+	emul_abort(&ve->ctx);
+}
+
 /* Inputs of KVM_RUN that finish what the previous exit started. Returns 1
  * if that already produced the next exit. */
 static int complete_previous_exit(struct vcpu *v, struct kvm_run *run)
@@ -417,12 +428,36 @@ static int complete_previous_exit(struct vcpu *v, struct kvm_run *run)
 	return 0;
 }
 
+/*
+ * Delivering an event (exception, interrupt) touched a GPA that is no
+ * RAM: its frame went to a stack in MMIO, or the IDT, GDT or TSS lies
+ * there. On hardware the device would take the pushes; emulating the
+ * delivery is not done, and the instruction at RIP is not what touched
+ * MMIO (emulating it would run it a second time). So the VMM gets an
+ * UNKNOWN exit with the event still pending (re-injected on the next
+ * entry), as KVM reports KVM_INTERNAL_ERROR_DELIVERY_EV. Before, the
+ * instruction was emulated and the event re-injected over and over: a
+ * KVM_RUN that never returned (found by `fuzzcode`).
+ */
+static int delivery_touched_mmio(struct vcpu *v, const struct vexit *e, struct kvm_run *run)
+{
+	if (v->vm->emul_failures++ < 8)
+		printk("vm%u: delivering an event touched MMIO at gpa %#lx (RIP %#lx): "
+		       "not emulated\n", v->vm->id, e->npf.gpa, v->regs.rip);
+	run->exit_type = KVM_EXIT_TYPE_VM_EXIT;
+	run->exit_reason = KVM_EXIT_UNKNOWN;
+	run->hw.hardware_exit_reason = (uint32_t)e->hw_reason;
+	return 1;
+}
+
 /* A nested page fault: a dirty-logging write, or MMIO. Returns 1 when *run
  * describes an exit. */
 static int handle_npf(struct vcpu *v, const struct vexit *e, struct kvm_run *run)
 {
 	if (e->npf.write && vm_dirty_fault(v->vm, e->npf.gpa))
 		return 0;
+	if (!vm_slot_at(v->vm, e->npf.gpa) && e->npf.in_delivery)
+		return delivery_touched_mmio(v, e, run);
 	if (!vm_slot_at(v->vm, e->npf.gpa))
 		return emulate_mmio(v, run, e->hw_reason);
 	/* a fault on slot memory we mapped: our bug, not the guest's */

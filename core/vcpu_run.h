@@ -23,6 +23,13 @@ struct vcpu_emul;
  * the vCPU); NULL if no frame is left. */
 struct vcpu_emul *vcpu_emul_get(struct vcpu *v);
 
+/* KVM_SET_REGS / KVM_SET_SREGS replaced the state: an instruction the
+ * emulator has in progress (an MMIO read awaiting its data, a REP string
+ * instruction with MMIO iterations left) is dropped, so the next KVM_RUN
+ * runs the guest from the state the VMM gave, not the emulator's stale
+ * copy over it. */
+void vcpu_state_replaced(struct vcpu *v);
+
 /* Returns 0 with an exit described in *run, or -EINTR. */
 int vcpu_run(struct vcpu *v, struct kvm_run *run);
 

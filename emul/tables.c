@@ -301,6 +301,15 @@ const struct emul_opdesc emul_groups[GRP_COUNT][8] = {
 	},
 };
 
+/* Group 7's memory forms LGDT, LIDT and SMSW ignore F2/F3: no
+ * instruction is encoded with them there (SDM Vol. 2 Table A-6). */
+static bool rep_ignored(const struct emul_insn *insn)
+{
+	unsigned reg = insn->modrm >> 3 & 7;
+
+	return insn->opcode == 0x01 && insn->mod != 3 && reg >= 2 && reg <= 4;
+}
+
 emul_handler_fn emul_handler_of(const struct emul_insn *insn)
 {
 	const struct emul_opdesc *d;
@@ -322,7 +331,7 @@ emul_handler_fn emul_handler_of(const struct emul_insn *insn)
 		 * is TZCNT, F3 0F B8 POPCNT, ...), feature by feature: not
 		 * emulated unless they are LOCK's XACQUIRE/XRELEASE hints. */
 		if ((insn->pfx & (EMUL_PFX_REP | EMUL_PFX_REPNE)) &&
-		    !(insn->pfx & EMUL_PFX_LOCK))
+		    !(insn->pfx & EMUL_PFX_LOCK) && !rep_ignored(insn))
 			return NULL;
 		d = &emul_map_0f[insn->opcode];
 	} else {

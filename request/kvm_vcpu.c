@@ -203,6 +203,7 @@ int64_t kvm_vcpu_request(struct vcpu *v, uint64_t handle, uint32_t request,
 		return 0;
 	case KVM_SET_REGS:
 		mailbox_copy_in(&v->regs, arg, sizeof(struct kvm_regs));
+		vcpu_state_replaced(v);
 		return 0;
 	case KVM_GET_SREGS:
 		get_sregs(v, arg);
@@ -211,7 +212,10 @@ int64_t kvm_vcpu_request(struct vcpu *v, uint64_t handle, uint32_t request,
 		struct kvm_sregs k;
 
 		mailbox_copy_in(&k, arg, sizeof(k));
-		return set_sregs(v, &k);
+		int r = set_sregs(v, &k);
+		if (!r)
+			vcpu_state_replaced(v);
+		return r;
 	}
 	case KVM_GET_MSRS:
 		return msrs_access(v, arg, false);

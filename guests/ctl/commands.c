@@ -27,6 +27,7 @@ extern const struct cli_command ctl_dirty_commands[];   /* cmd_dirty.c */
 extern const struct cli_command ctl_msr_commands[];     /* cmd_msr.c */
 extern const struct cli_command ctl_reset_commands[];   /* cmd_reset.c */
 extern const struct cli_command ctl_fuzz_commands[];    /* cmd_fuzz.c */
+extern const struct cli_command ctl_fuzzcode_commands[]; /* cmd_fuzzcode.c */
 
 const struct cli_command *const ctl_commands[] = {
 	ctl_core_commands,
@@ -43,6 +44,7 @@ const struct cli_command *const ctl_commands[] = {
 	ctl_msr_commands,
 	ctl_reset_commands,
 	ctl_fuzz_commands,
+	ctl_fuzzcode_commands,
 	NULL,
 };
 

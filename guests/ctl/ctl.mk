@@ -103,11 +103,14 @@ CTL_VMM_SRCS := $(addprefix $(CTL_DIR)/,kvm_client.c kvm_names.c vm.c vmm_run.c 
                   mptable.c load_flat.c) $(CTL_DIR)/tests/fake_kvm.c
 $(CTL_TEST_OUT)/test_kvm_client: $(CTL_DIR)/kvm_client.c $(CTL_DIR)/kvm_names.c \
                                  $(CTL_DIR)/tests/fake_kvm.c
+$(CTL_TEST_OUT)/test_fuzzcode: $(CTL_DIR)/fuzzcode_machine.c $(CTL_DIR)/fuzzcode_guard.c \
+                               $(CTL_DIR)/fuzzcode_code.c $(CTL_DIR)/kvm_client.c \
+                               $(CTL_DIR)/kvm_names.c $(CTL_DIR)/tests/fake_kvm.c
 $(CTL_TEST_OUT)/test_vmm_run:  $(CTL_VMM_SRCS)
 $(CTL_TEST_OUT)/test_vmm_console: $(CTL_VMM_SRCS)
 
 CTL_HOST_HEADERS := $(addprefix $(CTL_DIR)/,cli.h kvm_client.h io_bus.h devices.h apic.h \
-                      loader.h vmm.h tests/fake_io.h tests/fake_kvm.h)
+                      loader.h vmm.h fuzzcode.h tests/fake_io.h tests/fake_kvm.h)
 
 $(CTL_TEST_OUT)/%: $(CTL_DIR)/tests/%.c $(CTL_HOST_HEADERS)
 	@mkdir -p $(dir $@)
@@ -120,7 +123,7 @@ test-ctl: $(CTL_TESTS) ctl-headers-check
 # Each header compiles on its own: the pure-logic ones for the host and the
 # target, ctl.h (target only) with the target flags.
 CTL_PURE_HEADERS := $(addprefix $(CTL_DIR)/,cli.h kvm_client.h io_bus.h devices.h apic.h \
-                      loader.h vmm.h)
+                      loader.h vmm.h fuzzcode.h)
 ctl-headers-check: | $(NEWLIB_STAMP)
 	@set -e; for h in $(CTL_PURE_HEADERS); do \
 	  echo '#include "'$$h'"' | $(HOST_CC) $(CTL_TEST_CFLAGS) -x c -fsyntax-only - ; done

@@ -1,15 +1,17 @@
 """Exits that end a run (docs/control-partition.md, "Running guests"):
 KVM_EXIT_SHUTDOWN after a triple fault with the state left to inspect and
 `reset` making the vCPU usable again; KVM_EXIT_TYPE_FAIL_ENTRY for a state
-SVM refuses (APM 15.5.1); -EINTR when ^] is typed while a guest spins with
-IF = 0, keeping other keys for the prompt."""
+SVM refuses (APM 15.5.1); KVM_EXIT_UNKNOWN when an exception's delivery
+touches MMIO; -EINTR when ^] is typed while a guest spins with IF = 0,
+keeping other keys for the prompt."""
 import re
 import time
 
 import pytest
 
-from test_abi_common import (PROMPT, abi_iso, check_tally, command, ctl, xfail_on,  # noqa: F401
-                             guest_lines, is_svm, load, nm, run_line)
+from test_abi_common import (MMIO_UNKNOWN_REASON, PROMPT, abi_iso, check_tally,  # noqa: F401
+                             command, ctl, disassembly, guest_lines, is_svm, load, nm,
+                             run_line, xfail_on)
 
 
 # Bochs 2.7 handles a triple fault in an SVM guest as a machine-wide event
@@ -110,3 +112,27 @@ def test_eintr_stops_a_spinning_guest(ctl, request):
     m = re.search(r"^  EINTR\s+(\d+)$", stats, re.M)
     assert m and int(m.group(1)) >= 1, stats
     assert "last run: guest interrupted at RIP=" in stats
+
+
+def test_exception_frame_to_mmio(ctl):
+    """An exception whose frame goes to a stack in MMIO (no slot there): the
+    hypervisor does not emulate the delivery, so the VMM gets KVM_EXIT_UNKNOWN
+    with the nested-page-fault reason, the event still pending. It used to
+    emulate the instruction at RIP instead (which had not touched MMIO) and
+    re-deliver the event forever: a KVM_RUN that never returned (found by
+    `fuzzcode`)."""
+    load(ctl, 0, "msr", "0x100000", "long64")
+    rdmsr = next(a for a, text in disassembly("msr") if text == "rdmsr")
+    out = command(ctl, "run 0")             # it leaves its IDT installed
+    assert run_line(out, 0) == "vm 0: guest exited with status 0", out
+    for reg, value in [("rsp", 0x3000000), ("rcx", 0x12345678), ("rip", rdmsr)]:
+        assert command(ctl, f"set 0 {reg} {value:#x}") == f"vm 0: {reg} = {value:#x}"
+    out = command(ctl, "continue 0")        # RDMSR of no MSR: #GP, pushed below RSP: 48 MiB,
+                                            # mapped by the page tables, no RAM
+    want = MMIO_UNKNOWN_REASON[is_svm(ctl.platform)]
+    assert (f"vm 0: fatal: unhandled exit (KVM_EXIT_UNKNOWN), hardware exit reason {want}"
+            in out), out
+    assert re.search(r"vm\d+: delivering an event touched MMIO at gpa 0x2ffff[0-9a-f]{2} "
+                     rf"\(RIP {rdmsr:#x}\): not emulated", out), out
+    regs = command(ctl, "regs 0")
+    assert f"RIP={rdmsr:016x}" in regs and "RSP=0000000003000000" in regs, regs

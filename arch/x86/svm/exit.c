@@ -326,6 +326,7 @@ void svm_decode_exit(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e)
 		e->npf.present = c->exitinfo1 & NPF_PRESENT;
 		e->npf.write = c->exitinfo1 & NPF_WRITE;
 		e->npf.fetch = c->exitinfo1 & NPF_FETCH;
+		e->npf.in_delivery = c->exitintinfo & SVM_EVTINJ_VALID;
 		return;
 	case SVM_EXIT_SHUTDOWN:
 		e->reason = VEXIT_SHUTDOWN;

@@ -250,6 +250,7 @@ static enum vmx_exit_action vmx_exit_ept_violation(struct vcpu *v, struct vmx_vc
 	e->npf.write = q & EPTQ_WRITE;
 	e->npf.fetch = q & EPTQ_FETCH;
 	e->npf.present = q & EPTQ_PERMS;
+	e->npf.in_delivery = vmcs_read32(VMCS_IDT_VECTORING_INFO) & VMX_INTR_VALID;
 	return VMX_EXIT_TO_CORE;
 }
 

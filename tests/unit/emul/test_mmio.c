@@ -203,11 +203,26 @@ static void test_lgdt_lidt(void **state)
 	assert_int_equal(dt.calls, 1);
 	assert_int_equal(E.cpu.rip, CODE + 3);
 
+	setup("f3 0f 01 1b");           /* rep lidt: the prefix is ignored */
+	emul_init(&E.ctx, &ops, &E.fm);
+	E.cpu.cpl = 0;
+	E.cpu.gpr[EMUL_RBX] = DEV + 0x30;
+	base = 0x2000;
+	assert_int_equal(step(), EMUL_MMIO_READ);
+	emul_complete_read(&E.ctx, &limit, 2);
+	assert_int_equal(step(), EMUL_MMIO_READ);
+	emul_complete_read(&E.ctx, &base, 8);
+	assert_int_equal(step(), EMUL_DONE);
+	assert_int_equal(dt.calls, 2);
+	assert_int_equal(dt.which, EMUL_DTABLE_IDT);
+	assert_int_equal(dt.base, 0x2000);
+	assert_int_equal(E.cpu.rip, CODE + 4);
+
 	setup("0f 01 13");              /* fake_cpu_long64: CPL 3 */
 	emul_init(&E.ctx, &ops, &E.fm);
 	assert_int_equal(step(), EMUL_EXCEPTION);
 	assert_int_equal(E.res.event.vector, 13);
-	assert_int_equal(dt.calls, 1);
+	assert_int_equal(dt.calls, 2);
 
 	setup("0f 01 13");                      /* fake_ops: no set_dtable */
 	E.cpu.cpl = 0;

@@ -1,0 +1,126 @@
+"""The random-code fuzzer (`fuzzcode SEED COUNT`, guests/ctl/cmd_fuzzcode.c;
+issue 14, "How it is checked"): 10^5 single-stepped instructions of random
+guest code on each platform. Whatever the code does, the hypervisor must not
+stop, fault, hang (a step that does not end is an `alarm` line) or meet a
+nested page fault on memory it mapped; every failed entry and UNKNOWN exit
+must be one of the known defects below; and there must be none: that last
+assertion is a strict xfail naming the causes until they are fixed, so it
+turns into a failure the moment they are.
+
+Measured with seed 1 (docs/control-partition.md): 31-44 s on qemu-max, 90 s
+on bochs-skylake and 222 s on bochs-ryzen (guarded: two more requests a step)."""
+import os
+import re
+
+import pytest
+
+from conftest import iso  # noqa: F401
+from ctl_session import command, start_ctl
+
+INSTRUCTIONS = 100000
+PLATFORMS = os.environ.get("BAREKVM_FUZZ_PLATFORMS",
+                           "qemu-max,bochs-skylake,bochs-ryzen").split(",")
+FAULT = re.compile(r"STOPPED|PANIC|panic|nothing left to run|unexpected nested page fault|"
+                   r"exception .* in the hypervisor|fuzzcode: alarm|did not reach a HLT")
+SUMMARY = re.compile(r"^fuzzcode: (\d+) instructions in (\d+) programs; "
+                     r"fail-entry (\d+), unknown (\d+)\r?$", re.M)
+CAUSE = re.compile(r"^fuzzcode: cause: (UNKNOWN|FAIL_ENTRY) hw (0x[0-9a-f]+) \(([^)]*)\): "
+                   r"(\d+), first (fuzzcode \d+ replay \d+)", re.M)
+
+# The nested page fault (SVM) or EPT violation (VMX) the emulator gave up on.
+MMIO = {"0x400", "0x30"}
+# A hardware task switch: SVM exit 0x7d, VMX exit reason 9.
+TASK_SWITCH = {"0x7d", "0x9"}
+
+
+def known_cause(platform, kind, hw, opcode):
+    """Why a failed entry or UNKNOWN exit is expected today (None: it is not)."""
+    if kind == "UNKNOWN" and hw in MMIO:
+        # emul/ refuses: code fetched from MMIO ("fetch"), an instruction with
+        # a memory operand in MMIO it does not implement (x87, SSE/MMX,
+        # segment and descriptor-table loads and stores, SMSW/LMSW, far
+        # JMP/CALL/RET, IRET, ENTER, PUSHA/POPA, POPF, BOUND, ARPL,
+        # INVPCID/INVEPT/INVVPID, ...), or an exception whose delivery pushes
+        # to MMIO (any opcode that faults there; no delivery emulation)
+        return "MMIO the emulator refuses"
+    if kind == "UNKNOWN" and hw in TASK_SWITCH:
+        return "hardware task switch"
+    if platform == "qemu-max" and kind == "FAIL_ENTRY" and hw == "0xffffffff":
+        # QEMU 7.2 answers MOV CR3 with bits above MAXPHYADDR in long mode with
+        # an SVM exit VMEXIT_INVALID (misc_helper.c, helper_write_crN) where
+        # the CPU raises #GP (CR3 writes are not intercepted under NPT); the
+        # same exit came after a real-mode MOV CR0 of random bits (not
+        # analysed further; never on bochs-ryzen). The opcode named is the
+        # instruction after, where the entry failed
+        return "QEMU's VMEXIT_INVALID after a guest control-register write"
+    if platform == "qemu-max" and kind == "UNKNOWN" and hw == "0x78" and opcode == "f4":
+        # QEMU 7.2 takes the HLT intercept (SVM exit 0x78) for LOCK HLT, which
+        # the CPU refuses with #UD first; the hypervisor finds no plain HLT
+        # at RIP and gives up
+        return "QEMU's intercepted LOCK HLT"
+    return None
+
+
+class KnownDefects(AssertionError):
+    """F or U is not 0, every one explained by known_cause."""
+
+
+XFAIL = pytest.mark.xfail(
+    strict=True, raises=KnownDefects,
+    reason="issue 14: random code still ends in KVM_EXIT_UNKNOWN: MMIO the emulator "
+           "refuses (code fetched from MMIO; x87, SSE, segment/descriptor-table, far "
+           "transfer, IRET, ENTER, PUSHA/POPA, POPF, BOUND, ARPL, SMSW/LMSW with a memory "
+           "operand in MMIO; exception delivery pushing to MMIO) and hardware task switches; "
+           "on qemu-max failed entries (VMEXIT_INVALID) after guest MOV CR3/CR0 with "
+           "reserved bits and an UNKNOWN HLT exit for LOCK HLT (QEMU's)")
+
+
+@pytest.mark.parametrize("platform", [pytest.param(p, marks=XFAIL) for p in PLATFORMS])
+def test_random_code(console_factory, iso, platform):  # noqa: F811
+    con = start_ctl(console_factory, iso, platform=platform)
+    out = command(con, f"fuzzcode 1 {INSTRUCTIONS}", timeout=900)
+    assert not FAULT.search(out), out[-3000:]
+    m = SUMMARY.search(out)
+    assert m, out[-3000:]
+    instructions, programs, fail_entry, unknown = (int(g) for g in m.groups())
+    assert instructions >= INSTRUCTIONS and programs > 1000, m.group(0)
+    # every instruction is one single-step exit
+    assert re.search(rf"^fuzzcode: exits: .*KVM_EXIT_DEBUG {instructions}\b", out, re.M), out
+    want_guard = "guarded" if platform == "bochs-ryzen" or platform.startswith("qemu") \
+        else "unguarded"
+    assert f"fuzzcode: {want_guard} (" in out
+    causes = CAUSE.findall(out)
+    assert sum(int(c[3]) for c in causes if c[0] == "FAIL_ENTRY") == fail_entry, out[-3000:]
+    assert sum(int(c[3]) for c in causes if c[0] == "UNKNOWN") == unknown, out[-3000:]
+    unexplained = [c for c in causes if not known_cause(platform, c[0], c[1], c[2])]
+    assert not unexplained, "\n".join(f"{k} hw {hw} ({op}): {n}, first {r}"
+                                      for k, hw, op, n, r in unexplained)
+    # the machine still works: a VM runs to its end
+    assert command(con, "vm create 16") == "vm 0 created: 16 MiB"
+    assert "vm 0: loaded 'real'" in command(con, "load 0 flat real 0x10000 real")
+    assert "[vm0] real: PASS 7/7" in command(con, "run 0", timeout=300)
+    if fail_entry or unknown:
+        raise KnownDefects(f"fail-entry {fail_entry}, unknown {unknown}: " +
+                           ", ".join(f"{k} {hw} ({op}) {n}" for k, hw, op, n, _ in causes))
+
+
+def test_replay_and_usage(console_factory, iso):  # noqa: F811
+    """A program replays alone, traced from its start; bad arguments are refused."""
+    con = start_ctl(console_factory, iso, platform="qemu-max")
+
+    def trace():
+        out = command(con, "fuzzcode 7 replay 5")
+        # the hypervisor's own lines name the VM, a new one each time
+        return [l.rstrip("\r") for l in out.split("\n") if l.startswith("fuzzcode: ")]
+
+    lines = trace()
+    assert re.fullmatch(r"fuzzcode: program 5: \w+ cpl [03]", lines[0]), lines
+    assert lines[1].startswith("fuzzcode: start: cs "), lines
+    end = next(i for i, l in enumerate(lines) if l.startswith("fuzzcode: program 5 ends: "))
+    assert SUMMARY.search("\n".join(lines)).group(2) == "1", lines
+    assert trace()[:end + 1] == lines[:end + 1]          # the same program again
+    usage = ("error: fuzzcode SEED COUNT [FIRST] (COUNT 1-100000000 instructions) | "
+             "fuzzcode SEED replay P [FROM]")
+    for bad in ["fuzzcode 1 0", "fuzzcode x 10", "fuzzcode 1 replay", "fuzzcode 1 replay 3 4",
+                "fuzzcode 1 100000001"]:
+        assert command(con, bad) == usage, bad
