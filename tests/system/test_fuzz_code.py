@@ -38,13 +38,15 @@ def known_cause(platform, kind, hw, opcode):
     if kind == "UNKNOWN" and hw in MMIO:
         # emul/ refuses: code fetched from MMIO ("fetch"), an instruction with
         # a memory operand in MMIO it does not implement (x87, SSE/MMX,
-        # segment and descriptor-table loads and stores, SMSW/LMSW, far
+        # segment loads and stores, SGDT/SIDT/SLDT/STR/LLDT/LTR, LMSW, far
         # JMP/CALL/RET, IRET, ENTER, PUSHA/POPA, POPF, BOUND, ARPL,
         # INVPCID/INVEPT/INVVPID, ...), or an exception whose delivery pushes
         # to MMIO (any opcode that faults there; no delivery emulation)
         return "MMIO the emulator refuses"
     if kind == "UNKNOWN" and hw in TASK_SWITCH:
-        return "hardware task switch"
+        # core/task_switch_exit.c emulates task switches; a TSS or a
+        # descriptor table outside slot RAM (MMIO) ends the run instead
+        return "hardware task switch through MMIO"
     if platform == "qemu-max" and kind == "FAIL_ENTRY" and hw == "0xffffffff":
         # QEMU 7.2 answers MOV CR3 with bits above MAXPHYADDR in long mode with
         # an SVM exit VMEXIT_INVALID (misc_helper.c, helper_write_crN) where
@@ -68,9 +70,10 @@ class KnownDefects(AssertionError):
 XFAIL = pytest.mark.xfail(
     strict=True, raises=KnownDefects,
     reason="issue 14: random code still ends in KVM_EXIT_UNKNOWN: MMIO the emulator "
-           "refuses (code fetched from MMIO; x87, SSE, segment/descriptor-table, far "
-           "transfer, IRET, ENTER, PUSHA/POPA, POPF, BOUND, ARPL, SMSW/LMSW with a memory "
-           "operand in MMIO; exception delivery pushing to MMIO) and hardware task switches; "
+           "refuses (code fetched from MMIO; x87, SSE, segment and descriptor-table "
+           "stores, far transfer, IRET, ENTER, PUSHA/POPA, POPF, BOUND, ARPL, LMSW with a "
+           "memory operand in MMIO; exception delivery pushing to MMIO) and task switches "
+           "through a TSS in MMIO; "
            "on qemu-max failed entries (VMEXIT_INVALID) after guest MOV CR3/CR0 with "
            "reserved bits and an UNKNOWN HLT exit for LOCK HLT (QEMU's)")
 
