@@ -59,7 +59,7 @@ static const char *const debug_group[] = {
 };
 static const char *const hv_group[] = {
 	"frames", "cycle", "hvstats", "hcbench", "ioctl", "slot", "touch",
-	"fuzz", NULL,
+	"fuzz", "fuzzcode", NULL,
 };
 static const char *const console_group[] = {
 	"help", "echo", "mem", "exit", NULL,
