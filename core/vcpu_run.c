@@ -484,7 +484,7 @@ static bool alarm_due(const struct vcpu *v)
  */
 #define KVM_ENOSYS 1000
 #define KVM_EPERM 1
-static void guest_hypercall(struct vcpu *v, const struct vexit *e)
+static __attribute__((noinline)) void guest_hypercall(struct vcpu *v, const struct vexit *e)
 {
 	struct vcpu_exec_state s;
 	uint64_t ret = -(uint64_t)KVM_ENOSYS;

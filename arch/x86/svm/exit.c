@@ -225,7 +225,8 @@ static bool gate_event(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e,
  * INT n / INT3 / INTO comes from decoding them at RIP; bytes that are not
  * such an instruction leave the exit unknown.
  */
-static void decode_task_switch(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e)
+static __attribute__((noinline)) void decode_task_switch(struct vcpu *v, struct svm_vcpu *sv,
+						    struct vexit *e)
 {
 	const struct vmcb_control *c = &sv->vmcb->control;
 	uint64_t info2 = c->exitinfo2;
