@@ -15,24 +15,27 @@ static void filter_features(uint32_t leaf, uint32_t sub, struct cpuid_regs *c)
 	cpuid_filter(leaf, sub, cpuid_vendor(), c);
 }
 
-/* The host's leaf as the VM sees it; all zero beyond the host's last
- * leaf of its range (basic or extended). */
-static struct cpuid_regs guest_leaf(uint32_t leaf, uint32_t sub)
-{
-	uint32_t max = cpuid_count(leaf & 0x80000000u, 0).eax;
-	struct cpuid_regs c = { 0 };
-
-	if (leaf <= max) {
-		c = cpuid_count(leaf, sub);
-		filter_features(leaf, sub, &c);
-	}
-	return c;
-}
+/* The host's last basic and extended leaves, read once by cpuid_init():
+ * every guest CPUID asks whether its leaf is beyond them. */
+static uint32_t max_basic_leaf, max_extended_leaf;
 
 /* Is leaf past the last one of its range (basic, or extended)? */
 static bool beyond_range(uint32_t leaf)
 {
-	return leaf > cpuid_count(leaf & 0x80000000u, 0).eax;
+	return leaf > ((leaf & 0x80000000u) ? max_extended_leaf : max_basic_leaf);
+}
+
+/* The host's leaf as the VM sees it; all zero beyond the host's last
+ * leaf of its range (basic or extended). */
+static struct cpuid_regs guest_leaf(uint32_t leaf, uint32_t sub)
+{
+	struct cpuid_regs c = { 0 };
+
+	if (!beyond_range(leaf)) {
+		c = cpuid_count(leaf, sub);
+		filter_features(leaf, sub, &c);
+	}
+	return c;
 }
 
 /* What a CPU answers past the last leaf of a range: Intel the highest
@@ -40,12 +43,11 @@ static bool beyond_range(uint32_t leaf)
  * the maximum input value..."), filtered as that leaf; AMD zeros. */
 static struct cpuid_regs past_last_leaf(uint32_t sub)
 {
-	uint32_t max = cpuid_count(0, 0).eax;
 	struct cpuid_regs c = { 0 };
 
 	if (cpuid_vendor() == EMUL_VENDOR_INTEL) {
-		c = cpuid_count(max, sub);
-		filter_features(max, sub, &c);
+		c = cpuid_count(max_basic_leaf, sub);
+		filter_features(max_basic_leaf, sub, &c);
 	}
 	return c;
 }
@@ -69,9 +71,7 @@ void cpuid_emulate(struct vcpu_regs *r)
 				(uint32_t)cmos_clock_boot_tsc(),
 				(uint32_t)(cmos_clock_boot_tsc() >> 32) };
 	} else {
-		c = beyond_range(leaf) ? past_last_leaf(sub) : cpuid_count(leaf, sub);
-		if (!beyond_range(leaf))
-			filter_features(leaf, sub, &c);
+		c = beyond_range(leaf) ? past_last_leaf(sub) : guest_leaf(leaf, sub);
 	}
 	r->rax = c.eax;
 	r->rbx = c.ebx;
@@ -88,6 +88,8 @@ void cpuid_init(void)
 	struct cpuid_regs c = cpuid_count(0, 0);
 	char id[12];
 
+	max_basic_leaf = c.eax;
+	max_extended_leaf = cpuid_count(0x80000000u, 0).eax;
 	memcpy(id, &c.ebx, 4);
 	memcpy(id + 4, &c.edx, 4);
 	memcpy(id + 8, &c.ecx, 4);
