@@ -182,8 +182,11 @@ layers-check:
 	if [ -n "$$bad" ]; then echo "layers-check: includes against the layering:"; \
 	  echo "$$bad"; exit 1; fi; echo "layers-check: abi/ mmu/ emul/ core/ request/ OK"
 
+# The system tests run one emulator per core (pytest-xdist; every test boots
+# its own emulator and writes its own log), slowest reported at the end.
+PYTEST_JOBS ?= auto
 test-system: $(BUILD)/barekvm.iso $(LINUX_IMAGES)
-	$(PYTHON) -m pytest -v tests/system
+	$(PYTHON) -m pytest -v -n $(PYTEST_JOBS) --durations=15 tests/system
 
 test: test-unit test-system
 
