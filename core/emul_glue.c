@@ -185,12 +185,35 @@ static void cb_set_dtable(void *opaque, unsigned which, uint64_t base, uint16_t 
 	virt->set_dtable(ve->v, which, base, limit);
 }
 
+static void cb_get_dtable(void *opaque, unsigned which, uint64_t *base,
+			  uint16_t *limit)
+{
+	struct vcpu_emul *ve = opaque;
+	struct vcpu_sregs s;
+
+	virt->get_sregs(ve->v, &s);     /* rare: descriptor-table users only */
+	const struct vcpu_dtable *d = which == EMUL_DTABLE_IDT ? &s.idt : &s.gdt;
+	*base = d->base;
+	*limit = d->limit;
+}
+
+static void cb_get_sysseg(void *opaque, unsigned which, struct emul_seg *seg)
+{
+	struct vcpu_emul *ve = opaque;
+	struct vcpu_sregs s;
+
+	virt->get_sregs(ve->v, &s);
+	seg_to_emul(seg, which == EMUL_SYSSEG_TR ? &s.tr : &s.ldt);
+}
+
 static const struct emul_ops guest_emul_ops = {
 	.fetch = cb_fetch,
 	.read = cb_read,
 	.write = cb_write,
 	.get_seg = cb_get_seg,
 	.set_dtable = cb_set_dtable,
+	.get_dtable = cb_get_dtable,
+	.get_sysseg = cb_get_sysseg,
 };
 
 /* emul's GPR order is the encoding order (RAX RCX RDX RBX RSP RBP RSI RDI);
@@ -255,6 +278,7 @@ static void load_cpu(struct vcpu_emul *ve)
 	c->rflags = v->regs.rflags;
 	c->seg_loaded = 0;
 	c->gpr_written = 0;
+	c->seg_written = 0;
 	c->cr0 = s.cr0;
 	c->cr2 = s.cr2;
 	c->cr3 = s.cr3;
@@ -264,10 +288,41 @@ static void load_cpu(struct vcpu_emul *ve)
 	c->mode = emul_mode_of(s.cr0, s.efer, v->regs.rflags, s.cs_l, s.cs_db);
 }
 
+static void seg_from_emul(struct vcpu_segment *s, const struct emul_seg *e)
+{
+	*s = (struct vcpu_segment){ .base = e->base, .limit = e->limit,
+		.selector = e->sel, .type = e->type, .s = e->s, .dpl = e->dpl,
+		.present = e->present, .db = e->db, .l = e->l, .g = e->g,
+		.unusable = e->unusable };
+}
+
+/* Segments the instruction loaded (emul_cpu.seg_written): rare (segment
+ * loads, far transfers, event delivery), so through the whole-state
+ * get_sregs/set_sregs, which also takes the CPL from SS.DPL. */
+static __attribute__((noinline)) void segs_from_emul(struct vcpu_emul *ve)
+{
+	struct emul_cpu *c = &ve->cpu;
+	struct vcpu_sregs s;
+	struct vcpu_segment *dst[6] = { &s.es, &s.cs, &s.ss, &s.ds, &s.fs, &s.gs };
+
+	virt->get_sregs(ve->v, &s);
+	for (unsigned n = 0; n < 6; n++)
+		if (c->seg_written & (1u << n)) {
+			uint8_t avl = dst[n]->avl;      /* emul_seg has no AVL */
+
+			seg_from_emul(dst[n], &c->seg[n]);
+			dst[n]->avl = avl;
+		}
+	virt->set_sregs(ve->v, &s);
+	c->seg_written = 0;
+}
+
 static void store_cpu(struct vcpu_emul *ve)
 {
 	struct vcpu *v = ve->v;
 
+	if (ve->cpu.seg_written)
+		segs_from_emul(ve);
 	gprs_from_emul(&v->regs, &ve->cpu);
 	v->regs.rip = ve->cpu.rip;
 	v->regs.rflags = ve->cpu.rflags;

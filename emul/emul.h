@@ -266,6 +266,11 @@ struct emul_cpu {
 	 * (and sets their bits). Without get_seg all six must be filled and
 	 * this is ignored. */
 	uint8_t seg_loaded;
+	/* Bit n set when emul_execute() loaded seg[n] (a segment load, a far
+	 * transfer, an event delivery). Like gpr_written: the caller stores
+	 * those segments (and the CPL, from SS.DPL/CS) when the instruction
+	 * commits, and clears the bits; the emulator never clears them. */
+	uint8_t seg_written;
 };
 
 /* ------------------------------------------------------------------ */
@@ -355,9 +360,19 @@ struct emul_ops {
 	 * NULL: LGDT and LIDT are "unsupported". */
 	void (*set_dtable)(void *opaque, unsigned which, uint64_t base,
 			   uint16_t limit);
+	/* Optional: GDTR (which = EMUL_DTABLE_GDT) or IDTR (EMUL_DTABLE_IDT)
+	 * into *base and *limit [OUT]. NULL: instructions that read the
+	 * descriptor tables (segment loads in protected mode, SGDT/SIDT,
+	 * event delivery) are "unsupported". */
+	void (*get_dtable)(void *opaque, unsigned which, uint64_t *base,
+			   uint16_t *limit);
+	/* Optional: LDTR (which = EMUL_SYSSEG_LDTR) or TR (EMUL_SYSSEG_TR)
+	 * into *seg [OUT]. NULL: as get_dtable. */
+	void (*get_sysseg)(void *opaque, unsigned which, struct emul_seg *seg);
 };
 
 enum { EMUL_DTABLE_GDT = 0, EMUL_DTABLE_IDT = 1 };
+enum { EMUL_SYSSEG_LDTR = 0, EMUL_SYSSEG_TR = 1 };
 
 /* ------------------------------------------------------------------ */
 /* Execution                                                          */
