@@ -62,6 +62,13 @@ static const struct tss_layout tss16 = {
 	.has_cr3 = false,
 };
 #define TSS_CR3 0x1c
+#define TSS_T   0x64            /* bit 0: the debug trap flag (32-bit TSS) */
+
+#define CR4_PAE_BIT  (1ULL << 5)
+/* PAE PDPTE bits that must be 0 when P = 1, below MAXPHYADDR (SDM Vol. 3
+ * Table 4-8: bits 2:1 and 8:5; 63 too, as NX is not a PDPTE bit) */
+#define PDPTE_RSVD_LOW 0x1e6ULL
+#define PDPTE_P        1ULL
 
 /* The dynamic fields of a TSS, whatever its size. */
 struct tss_image {
@@ -69,6 +76,7 @@ struct tss_image {
 	uint32_t gpr[8];        /* EAX ECX EDX EBX ESP EBP ESI EDI */
 	uint16_t sel[6];        /* ES CS SS DS FS GS */
 	uint16_t ldt;
+	bool debug_trap;        /* T */
 };
 
 /* One switch in progress. */
@@ -256,6 +264,7 @@ static void image_parse(const struct tss_layout *l, const uint8_t *b,
 	bool wide = l->gpr_step == 4;
 
 	t->cr3 = l->has_cr3 ? le32(b + TSS_CR3) : 0;
+	t->debug_trap = l->has_cr3 && (b[TSS_T] & 1);
 	t->eip = wide ? le32(b + l->ip) : le16(b + l->ip);
 	t->eflags = wide ? le32(b + l->flags) : le16(b + l->flags);
 	for (unsigned i = 0; i < 8; i++)
@@ -556,21 +565,49 @@ static void commit_tr(struct ts_ctx *c, const struct vcpu_segment *ntss)
 	c->s->cr0 |= CR0_TS_BIT;        /* SDM Vol. 3 7.3 step 10; 2.5 CR0.TS */
 }
 
+/* With PAE paging, loading CR3 loads the four PDPTEs it points to; one
+ * that is present with a reserved bit set is a #GP(0) (SDM Vol. 3 4.4.1),
+ * here in the new task, as Bochs and KVM raise it. Unchecked, VM entry
+ * would fail on the PDPTEs instead (VMX) or the guest would run on them. */
+static bool pdptes_valid(struct ts_ctx *c)
+{
+	uint64_t pdpte[4];
+	uint64_t rsvd = PDPTE_RSVD_LOW | ~((1ULL << c->mem->maxphyaddr) - 1);
+	uint64_t gpa = c->s->cr3 & 0xffffffe0ULL;
+
+	if (c->mem->read_phys(c->mem->ctx, gpa, pdpte, sizeof(pdpte))) {
+		c->out->result = TASK_BAD_MEMORY;
+		c->out->bad_la = gpa;
+		return false;
+	}
+	for (unsigned i = 0; i < 4; i++)
+		if ((pdpte[i] & PDPTE_P) && (pdpte[i] & rsvd))
+			return fail(c, VEC_GP, 0);
+	return true;
+}
+
 /* After the commit point: the new task's state, its checks, the error code
  * and the EIP limit check. Faults here belong to the new task. */
 static void enter_new_task(struct ts_ctx *c, const struct tss_layout *nl,
 			   const struct tss_image *t, struct vcpu_regs *r)
 {
-	if (nl->has_cr3 && (c->s->cr0 & CR0_PG_BIT))
+	bool paging = c->s->cr0 & CR0_PG_BIT;
+
+	if (nl->has_cr3 && paging)
 		c->s->cr3 = t->cr3;
 	load_registers(c, nl, t, r);
+	if (nl->has_cr3 && paging && (c->s->cr4 & CR4_PAE_BIT) && !pdptes_valid(c))
+		return;
 	if (!load_segments(c, t, r->rflags))
 		return;
 	if (c->ts->has_error_code &&
 	    !push_error_code(c, r, nl == &tss32 ? 4 : 2))
 		return;
-	if (r->rip > c->s->cs.limit)
+	if (r->rip > c->s->cs.limit) {
 		fail(c, VEC_GP, c->ext);
+		return;
+	}
+	c->out->debug_trap = t->debug_trap;
 }
 
 /* The checks and reads before the commit point; on success the old

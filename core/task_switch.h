@@ -73,6 +73,12 @@ struct task_mem {
 				       uint64_t la, void *buf, unsigned len,
 				       bool write, struct task_fault *fault);
 	void *ctx;
+	/* Guest-physical read of len bytes (the PAE PDPTEs a new CR3 names):
+	 * 0, or <0 when gpa is not guest RAM. */
+	int (*read_phys)(void *ctx, uint64_t gpa, void *buf, unsigned len);
+	/* The guest's physical-address width (its CPUID 0x80000008): PDPTE
+	 * bits from here up are reserved. */
+	uint8_t maxphyaddr;
 };
 
 enum task_result {
@@ -88,7 +94,13 @@ enum task_result {
 
 struct task_outcome {
 	enum task_result result;
+	/* past the commit point: the switch happened, so DR7's local
+	 * breakpoint enables (L0-L3, LE) are to be cleared (SDM Vol. 3
+	 * 17.2.4; AMD APM Vol. 2 13.1.1.5), even if a fault follows */
 	bool committed;
+	/* TASK_DONE into a TSS whose T bit is set: a #DB with DR6.BT is due
+	 * before the new task's first instruction (SDM Vol. 3 17.3.1.5) */
+	bool debug_trap;
 	struct task_fault fault;
 	uint64_t bad_la;        /* TASK_BAD_MEMORY: the linear address */
 };

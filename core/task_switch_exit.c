@@ -1,6 +1,8 @@
 /* Task-switch exits (see core/task_switch_exit.h). */
 #include "core/task_switch_exit.h"
 #include "core/task_switch.h"
+#include "core/cpuid.h"
+#include "arch/x86/debugreg.h"
 #include "core/guest_mem.h"
 #include "core/lib.h"
 #include "core/log.h"
@@ -72,6 +74,25 @@ static enum task_mem_status guest_access(void *ctx, const struct vcpu_sregs *pg,
 	return TASK_MEM_OK;
 }
 
+/* struct task_mem's read_phys: slot RAM only. */
+static int read_phys(void *ctx, uint64_t gpa, void *buf, unsigned len)
+{
+	struct vcpu *v = ctx;
+
+	if (!vm_slot_at(v->vm, gpa) || !vm_slot_at(v->vm, gpa + len - 1))
+		return -EFAULT;
+	return guest_read_gpa(v->vm, gpa, buf, len) ? -EFAULT : 0;
+}
+
+/* The physical-address width the guest's CPUID reports. */
+static uint8_t guest_maxphyaddr(void)
+{
+	struct vcpu_regs r = { .rax = 0x80000008 };
+
+	cpuid_emulate(&r);
+	return (r.rax & 0xff) ? (uint8_t)r.rax : 36;
+}
+
 static void describe_unknown(const struct vexit *e, struct kvm_run *run)
 {
 	run->exit_type = KVM_EXIT_TYPE_VM_EXIT;
@@ -120,16 +141,20 @@ enum task_exit_result task_switch_exit(struct vcpu *v, const struct vexit *e,
 		.has_error_code = e->task.has_error_code,
 		.error_code = e->task.error_code, .insn_len = e->insn_len,
 	};
-	struct task_mem mem = { guest_access, v };
+	struct task_mem mem = { guest_access, v, read_phys, guest_maxphyaddr() };
 	struct task_outcome o;
 	struct vcpu_sregs s;
 
 	virt->get_sregs(v, &s);
 	task_switch_run(&ts, &v->regs, &s, &mem, &o);
-	if (o.committed)
+	if (o.committed) {
 		virt->set_sregs(v, &s);
+		virt->clear_dr7(v, DR7_LOCAL_ENABLES);
+	}
 	switch (o.result) {
 	case TASK_DONE:
+		if (o.debug_trap)
+			virt->inject_db(v, DR6_BT);
 		return TASK_EXIT_SWITCHED;
 	case TASK_FAULT:
 		return deliver_fault(v, e, &s, &o, run);

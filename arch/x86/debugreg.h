@@ -31,6 +31,9 @@
 #define DR6_B0_B3   0xfULL
 #define DR6_BD      (1ULL << 13)
 #define DR6_BS      (1ULL << 14)
+#define DR6_BT      (1ULL << 15)    /* task switch into a TSS with T set */
+/* L0-L3 and LE: cleared by every task switch (SDM 17.2.4, APM 13.1.1.5) */
+#define DR7_LOCAL_ENABLES 0x155ULL
 #define TRAP_DB_VECTOR 1
 
 /* One vCPU's debug registers while they are not in the hardware. */

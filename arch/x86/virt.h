@@ -84,6 +84,9 @@ struct virt_ops {
 	/* LGDT/LIDT done by the emulator: GDTR (which = EMUL_DTABLE_GDT) or
 	 * IDTR (EMUL_DTABLE_IDT) <- base, limit (checked already). */
 	void (*set_dtable)(struct vcpu *v, unsigned which, uint64_t base, uint16_t limit);
+	/* Clears 'bits' of the DR7 the guest runs with (a task switch clears
+	 * the local breakpoint enables). */
+	void (*clear_dr7)(struct vcpu *v, uint64_t bits);
 };
 
 /* Picks the backend the CPU supports, or NULL with a reason printed. */

@@ -1,7 +1,7 @@
 """Hardware task switches (docs/test-guests.md, task.bin): CALL and JMP to a
 TSS and through a task gate, IRET with NT, INT n, an exception with an error
-code and a #DF through task gates in the IDT, a task with its own CR3, and
-the #GP / #TS of a busy or too-small TSS. Both backends exit on every task
+code and a #DF through task gates in the IDT, a task with its own CR3, the
+#GP / #TS of a busy or too-small TSS, DR7's local enables and the T bit. Both backends exit on every task
 switch (VMX reason 9, SVM 0x7d) and core/task_switch.c performs it
 (docs/hypercall-abi.md, "KVM_RUN"); the guest checks exact outcomes."""
 import os
@@ -41,12 +41,20 @@ PASSES = [
     "jmp to a TSS with limit 0x60: vector 10, error code 0x40, still in the main task",
     "call to a 16-bit TSS: the task runs, TR 0x60, back link 0x18",
     "iret back from the 16-bit TSS: its IP saved after the iret, TR 0x18, ESI/EDI kept",
+    "call to a TSS and iret back: DR7 L0 and L3 cleared, G1 kept (DR7 0x408)",
+    "call to a TSS with its T bit set: one #DB with DR6.BT before the task's first "
+    "instruction, then the task runs",
     "jmp to a TSS on a not-present page: vector 14, error code 0x0, still in the main task",
     "#PF: CR2 in the new TSS, its descriptor still available",
 ]
 # the last check needs CR2, which Bochs 2.7's SVM VMRUN does not load from
 # the VMCB (docs/platforms.md): the hypervisor's #PF arrives with CR2 = 0
 CR2_CHECK = PASSES[-1]
+# QEMU 7.2's TCG performs task switches itself (no exit reaches the
+# hypervisor) and does not raise the T bit's #DB (seen: no #DB, DR6 unchanged)
+T_BIT_CHECK = PASSES[-3]
+# the checks each platform's emulator gets wrong, as asserted by the xfails below
+EMULATOR_DEFECTS = {"qemu-max": {T_BIT_CHECK}, "bochs-ryzen": {CR2_CHECK}}
 
 
 @pytest.fixture(scope="module")
@@ -80,11 +88,28 @@ def run_task_guest(ctl):
 
 
 def test_task_switches(ctl):
-    """Every check but the CR2 one, in order."""
+    """Every check but the CR2 and T-bit ones, in order, and the tally:
+    all passed but the emulator's known defects; the guest exits with 0 when
+    there are none."""
     out, lines, checks = run_task_guest(ctl)
-    others = [c for c in checks[:-1] if c.split(" ", 2)[2] != CR2_CHECK]
-    assert others == [f"task: PASS {p}" for p in PASSES if p != CR2_CHECK], "\n".join(lines)
+    mine = [c for c in checks[:-1] if c.split(" ", 2)[2] not in (CR2_CHECK, T_BIT_CHECK)]
+    assert mine == [f"task: PASS {p}" for p in PASSES
+                    if p not in (CR2_CHECK, T_BIT_CHECK)], "\n".join(lines)
     assert len(checks) == len(PASSES) + 1, "\n".join(lines)
+    n, bad = len(PASSES), len(EMULATOR_DEFECTS.get(ctl.platform, ()))
+    tally = f"task: PASS {n}/{n}" if not bad else f"task: FAIL {n - bad}/{n}"
+    assert checks[-1] == tally, "\n".join(lines)
+    if not bad:
+        assert run_line(out, 0) == "vm 0: guest exited with status 0", out
+
+
+def test_task_switch_debug_trap(ctl, request):
+    """A CALL to a TSS whose T bit is set raises a #DB with DR6.BT before
+    the new task's first instruction (core/task_switch_exit.c)."""
+    xfail_on(request, ctl.platform, {"qemu-max"},
+             "QEMU 7.2's TCG switches tasks itself and ignores the TSS T bit")
+    out, lines, checks = run_task_guest(ctl)
+    assert f"task: PASS {T_BIT_CHECK}" in checks, "\n".join(lines)
 
 
 def test_task_switch_page_fault_cr2(ctl, request):
@@ -94,5 +119,3 @@ def test_task_switch_page_fault_cr2(ctl, request):
              "Bochs 2.7 SVM: VMRUN does not load CR2 from the VMCB")
     out, lines, checks = run_task_guest(ctl)
     assert f"task: PASS {CR2_CHECK}" in checks, "\n".join(lines)
-    assert checks[-1] == f"task: PASS {len(PASSES)}/{len(PASSES)}", "\n".join(lines)
-    assert run_line(out, 0) == "vm 0: guest exited with status 0", out

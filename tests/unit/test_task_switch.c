@@ -68,7 +68,17 @@ static enum task_mem_status fake_access(void *ctx, const struct vcpu_sregs *pagi
 	return TASK_MEM_OK;
 }
 
-static const struct task_mem fake = { fake_access, 0 };
+/* Guest-physical reads (the PAE PDPTEs): the same flat memory. */
+static int fake_read_phys(void *ctx, uint64_t gpa, void *buf, unsigned len)
+{
+	(void)ctx;
+	if (gpa + len > MEM_SIZE)
+		return -1;
+	memcpy(buf, mem + gpa, len);
+	return 0;
+}
+
+static const struct task_mem fake = { fake_access, 0, fake_read_phys, 36 };
 
 static uint32_t rd32(uint32_t a)
 {
@@ -386,6 +396,76 @@ static void test_cr3_with_paging(void **state)
 	assert_int_equal(sregs.cr3, 0x9000);
 }
 
+static void wr64(uint32_t a, uint64_t v)
+{
+	wr32(a, (uint32_t)v);
+	wr32(a + 4, (uint32_t)(v >> 32));
+}
+
+/* PAE paging: the new CR3's PDPTEs are loaded, and a present one with a
+ * reserved bit set is a #GP(0) in the new task (SDM Vol. 3 4.4.1). */
+static void test_pae_pdptes_of_the_new_cr3(void **state)
+{
+	(void)state;
+	sregs.cr0 |= CR0_PG;
+	sregs.cr4 |= 1u << 5;                           /* PAE */
+	wr64(0x9000, 0x1001);                           /* present, valid */
+	wr64(0x9008, 0x1e6);                            /* not present: anything */
+	struct task_outcome o = run(SEL_TSS_B, TASK_FROM_JMP, 7);
+
+	assert_int_equal(o.result, TASK_DONE);
+	assert_int_equal(sregs.cr3, 0x9000);
+
+	static const uint64_t bad[] = { 0x1003, 0x1005, 0x1021, 0x1101,
+					0x1000001000ULL | 1 /* bit 36 */,
+					(1ULL << 63) | 0x1001 };
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		setup(NULL);
+		sregs.cr0 |= CR0_PG;
+		sregs.cr4 |= 1u << 5;
+		wr64(0x9000, 0x1001);
+		wr64(0x9018, bad[i]);
+		o = run(SEL_TSS_B, TASK_FROM_JMP, 7);
+		assert_fault(&o, 13, 0, true);
+		assert_int_equal(sregs.tr.selector, SEL_TSS_B);  /* switched */
+		assert_int_equal(regs.rip, 0x700);
+		assert_false(o.debug_trap);
+	}
+	/* without PAE the same CR3 is a page directory: no PDPTE check */
+	setup(NULL);
+	sregs.cr0 |= CR0_PG;
+	wr64(0x9018, 0x1003);
+	assert_int_equal(run(SEL_TSS_B, TASK_FROM_JMP, 7).result, TASK_DONE);
+}
+
+/* The T bit of the new 32-bit TSS asks for a #DB (DR6.BT) before the new
+ * task's first instruction (SDM Vol. 3 17.3.1.5); only when the switch
+ * completes. */
+static void test_debug_trap_bit(void **state)
+{
+	(void)state;
+	struct task_outcome o = run(SEL_TSS_B, TASK_FROM_JMP, 7);
+
+	assert_int_equal(o.result, TASK_DONE);
+	assert_false(o.debug_trap);
+
+	setup(NULL);
+	mem[TSS_B + 0x64] = 1;
+	o = run(SEL_TSS_B, TASK_FROM_CALL, 7);
+	assert_int_equal(o.result, TASK_DONE);
+	assert_true(o.committed);
+	assert_true(o.debug_trap);
+
+	/* a fault in the new task comes instead */
+	setup(NULL);
+	mem[TSS_B + 0x64] = 1;
+	wr16(TSS_B + 0x4c, SEL_CODE_NP);
+	o = run(SEL_TSS_B, TASK_FROM_JMP, 7);
+	assert_int_equal(o.result, TASK_FAULT);
+	assert_true(o.committed);
+	assert_false(o.debug_trap);
+}
+
 static void test_page_fault_before_commit(void **state)
 {
 	(void)state;
@@ -560,6 +640,8 @@ int main(void)
 		cmocka_unit_test_setup(test_exception_through_gate, setup),
 		cmocka_unit_test_setup(test_int_n_gate_dpl, setup),
 		cmocka_unit_test_setup(test_cr3_with_paging, setup),
+		cmocka_unit_test_setup(test_pae_pdptes_of_the_new_cr3, setup),
+		cmocka_unit_test_setup(test_debug_trap_bit, setup),
 		cmocka_unit_test_setup(test_page_fault_before_commit, setup),
 		cmocka_unit_test_setup(test_faults_in_new_task, setup),
 		cmocka_unit_test_setup(test_16bit_tss, setup),

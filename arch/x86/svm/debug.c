@@ -15,3 +15,10 @@ void svm_set_debug(struct vcpu *v)
 	sv->vmcb->save.dr7 = debugreg_dr7(d);
 	sv->load_drs = d->enabled && d->bp_enabled;
 }
+
+void svm_clear_dr7(struct vcpu *v, uint64_t bits)
+{
+	struct svm_vcpu *sv = v->arch;
+
+	sv->vmcb->save.dr7 &= ~bits;
+}

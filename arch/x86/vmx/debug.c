@@ -16,3 +16,9 @@ void vmx_set_debug(struct vcpu *v)
 	vmcs_write(VMCS_GUEST_DR7, debugreg_dr7(d));
 	x->load_drs = d->enabled && d->bp_enabled;
 }
+
+void vmx_clear_dr7(struct vcpu *v, uint64_t bits)
+{
+	vmx_vcpu_load(v);
+	vmcs_write(VMCS_GUEST_DR7, vmcs_read(VMCS_GUEST_DR7) & ~bits);
+}

@@ -170,6 +170,7 @@ const struct virt_ops vmx_ops = {
 	.get_msr = vmx_get_msr,
 	.set_msr = vmx_set_msr,
 	.set_debug = vmx_set_debug,
+	.clear_dr7 = vmx_clear_dr7,
 	.inject_exception = vmx_inject_exception,
 	.inject_db = vmx_inject_db,
 	.set_dtable = vmx_set_dtable,

@@ -17,6 +17,8 @@
  *   - a task with another CR3: a linear page reads another frame there,
  *     and the old CR3 is back after its IRET;
  *   - CALL to a 16-bit TSS and IRET back (the 16-bit image);
+ *   - DR7's local enables cleared by a switch, the global ones kept; a
+ *     TSS with its T bit set: a #DB (DR6.BT) before its first instruction;
  *   - JMP to the busy (running) task: #GP(0x18); JMP to a TSS with limit
  *     0x60: #TS(0x40); JMP to a TSS on a not-present page: #PF with CR2
  *     in that TSS and nothing changed (caught by interrupt gates in the
@@ -481,6 +483,62 @@ static void check_16bit_tss(void)
 	      "ESI/EDI kept");
 }
 
+static void write_dr(unsigned n, uint32_t v)
+{
+	if (n == 6)
+		__asm__ volatile("mov %0, %%dr6" : : "r"(v));
+	else
+		__asm__ volatile("mov %0, %%dr7" : : "r"(v));
+}
+
+static uint32_t read_dr(unsigned n)
+{
+	uint32_t v;
+
+	if (n == 6)
+		__asm__ volatile("mov %%dr6, %0" : "=r"(v));
+	else
+		__asm__ volatile("mov %%dr7, %0" : "=r"(v));
+	return v;
+}
+
+#define VEC_DB      1
+#define DR6_BT      (1u << 15)
+#define DR7_L0      (1u << 0)
+#define DR7_G1      (1u << 3)
+#define DR7_L3      (1u << 6)
+
+/* SDM Vol. 3 17.2.4 and 17.3.1.5: a task switch clears DR7's local
+ * enables (L0-L3), not the global ones, and a TSS with its T bit set
+ * raises a #DB (DR6.BT) before the new task's first instruction. The
+ * breakpoints are armed at linear 0, where nothing runs. */
+static void check_debug_trap_and_dr7(void)
+{
+	unsigned count = gate_count, runs = worker_seen.runs;
+
+	write_dr(7, 0x400 | DR7_L0 | DR7_G1 | DR7_L3);
+	__asm__ volatile("lcall $0x20, $0" ::: "memory");
+	uint32_t dr7 = read_dr(7);
+	check(back_in_main() && worker_seen.runs == runs + 1 &&
+	      (dr7 & 0xff) == DR7_G1,
+	      "call to a TSS and iret back: DR7 L0 and L3 cleared, G1 kept "
+	      "(DR7 0x%x)", (unsigned)dr7);
+	write_dr(7, 0x400);
+
+	write_dr(6, 0);
+	tss_worker.trap = 1;
+	gate_resume = tss_worker.eip;   /* a trap: where the task resumes */
+	__asm__ volatile("lcall $0x20, $0" ::: "memory");
+	tss_worker.trap = 0;
+	uint32_t dr6 = read_dr(6);
+	say("T bit: #DB count %u, vector %u, DR6 0x%x", gate_count - count,
+	    gate_vector, (unsigned)dr6);
+	check(back_in_main() && worker_seen.runs == runs + 2 &&
+	      gate_count == count + 1 && gate_vector == VEC_DB && (dr6 & DR6_BT),
+	      "call to a TSS with its T bit set: one #DB with DR6.BT before the "
+	      "task's first instruction, then the task runs");
+}
+
 /* A #PF while reading the new TSS comes before anything changes: the
  * target stays available, the main task busy (CR2 is a TSS byte; which
  * one a CPU reads first differs). */
@@ -516,6 +574,7 @@ int main(void)
 	check_fault(fault_small_jmp, fault_small_jmp_resume, VEC_TS, SEL_SMALL,
 		    "jmp to a TSS with limit 0x60");
 	check_16bit_tss();
+	check_debug_trap_and_dr7();
 	check_unmapped();
 	return (int)finish();
 }
