@@ -29,9 +29,9 @@ QEMU_LEAKS = [
 ]
 # platform: (checks, LEAK lines in order)
 EXPECTED = {
-    "qemu-max": (187, QEMU_LEAKS),
-    "bochs-skylake": (193, []),
-    "bochs-ryzen": (192, []),
+    "qemu-max": (189, QEMU_LEAKS),
+    "bochs-skylake": (195, []),
+    "bochs-ryzen": (194, []),
 }
 # Not a check either: QEMU 7.2's TCG raises no SIMD floating-point
 # exception (#XM), so CR4.OSXMMEXCPT cannot be told apart there.

@@ -1,7 +1,8 @@
 /*
  * The CR4 bits whose point is what CPL 3 may do (Intel SDM Vol. 3A 2.5):
  * UMIP (SGDT at CPL 3 is #GP(0)), TSD (RDTSC at CPL 3 is #GP(0)) and
- * FSGSBASE (RDFSBASE is #UD without it). The walk's own GDT copies the
+ * FSGSBASE (RDFSBASE is #UD without it), PCE (RDPMC at CPL 3); and
+ * SYSCALL/SYSRET across rings. The walk's own GDT copies the
  * VMM's four descriptors (so CS and SS stay valid) and adds a DPL-3 data
  * and 64-bit code segment and a 64-bit TSS whose RSP0 takes the
  * exceptions raised at CPL 3 (SDM 7.7, 6.14.2). The user code runs
@@ -65,12 +66,31 @@ __asm__(".text\n"
 	"ret\n"
 	/* the snippets: one instruction, then HLT (#GP at CPL 3) */
 	".globl cpuwalk_u_nop, cpuwalk_u_sgdt, cpuwalk_u_rdtsc, cpuwalk_u_rdfsbase\n"
+	".globl cpuwalk_u_rdpmc, cpuwalk_u_syscall\n"
 	"cpuwalk_u_nop:\tnop\n\thlt\n"
 	"cpuwalk_u_sgdt:\tsgdt (%rdi)\n\thlt\n"
 	"cpuwalk_u_rdtsc:\trdtsc\n\thlt\n"
-	"cpuwalk_u_rdfsbase:\trdfsbase %rax\n\thlt\n");
+	"cpuwalk_u_rdfsbase:\trdfsbase %rax\n\thlt\n"
+	"cpuwalk_u_rdpmc:\txor %ecx, %ecx\n\trdpmc\n\thlt\n"
+	/* 7 bytes: SYSCALL, then what SYSRET left in CS and SS */
+	"cpuwalk_u_syscall:\tsyscall\n\tmovw %cs, (%rdi)\n\tmovw %ss, 2(%rdi)\n\thlt\n");
 extern const uint8_t cpuwalk_u_nop[], cpuwalk_u_sgdt[], cpuwalk_u_rdtsc[],
-	cpuwalk_u_rdfsbase[];
+	cpuwalk_u_rdfsbase[], cpuwalk_u_rdpmc[], cpuwalk_u_syscall[];
+
+/* LSTAR for SYSCALL from CPL 3: notes CS, SS, RCX and R11 as SYSCALL set
+ * them (SDM Vol. 2B SYSCALL) and goes back with SYSRET. It runs at CPL 0
+ * on the user stack, which it does not touch. */
+volatile uint16_t sys3_cs, sys3_ss;
+volatile uint64_t sys3_rcx, sys3_r11;
+void cpuwalk_sysret_target(void);
+__asm__(".text\n"
+	".globl cpuwalk_sysret_target\n"
+	"cpuwalk_sysret_target:\n\t"
+	"movw %cs, sys3_cs(%rip)\n\t"
+	"movw %ss, sys3_ss(%rip)\n\t"
+	"mov %rcx, sys3_rcx(%rip)\n\t"
+	"mov %r11, sys3_r11(%rip)\n\t"
+	"sysretq\n");
 
 static void load_gdt_and_tss(void)
 {
@@ -127,6 +147,63 @@ static void cpl3_bit(const char *feature, bool has, unsigned long bit,
 		  vector_name(want), vector_name(on));
 }
 
+#define CR4_PCE    (1ul << 8)
+#define MSR_EFER   0xc0000080u
+#define MSR_STAR   0xc0000081u
+#define MSR_LSTAR  0xc0000082u
+#define MSR_SFMASK 0xc0000084u
+#define EFER_SCE   1ull
+#define RFLAGS_RF  (1ul << 16)
+
+/* RDPMC at CPL 3 needs CR4.PCE (SDM Vol. 2B RDPMC). With no PMU announced
+ * (leaf 0xA version 0, no AMD counter extensions) only AMD's four legacy
+ * counters exist, and read 0 (docs/virtual-cpu.md); on Intel every counter
+ * is #GP whatever CR4.PCE says. */
+static void check_rdpmc_pce(void)
+{
+	unsigned long cr4 = read_cr4();
+	unsigned int off = at_cpl3(cpuwalk_u_rdpmc, 4), on;
+
+	write_cr4(cr4 | CR4_PCE);
+	on = at_cpl3(cpuwalk_u_rdpmc, 4);
+	write_cr4(cr4);
+	if (cpu.amd)
+		check(off == VEC_GP && on == NO_FAULT,
+		      "rdpmc of counter 0 at cpl 3: #GP, with cr4.pce runs (got %s, %s)",
+		      vector_name(off), vector_name(on));
+	else
+		check(off == VEC_GP && on == VEC_GP,
+		      "rdpmc at cpl 3: #GP, with cr4.pce too (no counters; got %s, %s)",
+		      vector_name(off), vector_name(on));
+}
+
+/* SYSCALL from CPL 3 and SYSRET back (SDM Vol. 2B): the guest's own STAR,
+ * LSTAR and SFMASK decide where they go. STAR[47:32] is the walk's CS;
+ * STAR[63:48] = 0x18 makes SYSRET's SS 0x23 and CS 0x2b, the walk's
+ * user segments. */
+static void check_syscall_sysret(void)
+{
+	uint64_t efer = rdmsr(MSR_EFER);
+	uint64_t user = alias + (uintptr_t)cpuwalk_u_syscall;
+	volatile uint16_t *seen = (volatile uint16_t *)user_buffer;
+
+	if (!HAS(e1_edx, 11))
+		return;                 /* system.c checks the #UD */
+	wrmsr(MSR_STAR, 0x18ull << 48 | (uint64_t)ring0_cs << 32);
+	wrmsr(MSR_LSTAR, (uintptr_t)cpuwalk_sysret_target);
+	wrmsr(MSR_SFMASK, RFLAGS_RF);
+	wrmsr(MSR_EFER, efer | EFER_SCE);
+	sys3_cs = sys3_ss = 0;
+	seen[0] = seen[1] = 0;
+	unsigned int v = at_cpl3(cpuwalk_u_syscall, 7);
+	wrmsr(MSR_EFER, efer);
+	check(v == NO_FAULT && sys3_cs == ring0_cs && sys3_ss == ring0_cs + 8 &&
+	      sys3_rcx == user + 2 && seen[0] == SEL_UCODE && seen[1] == SEL_UDATA,
+	      "syscall at cpl 3 reaches LSTAR with cs 0x%x ss 0x%x rcx = the next rip; "
+	      "sysret returns with cs 0x%x ss 0x%x (got %s)", sys3_cs, sys3_ss,
+	      seen[0], seen[1], vector_name(v));
+}
+
 void walk_ring3(uint64_t user_alias)
 {
 	unsigned long cr4 = read_cr4();
@@ -150,4 +227,6 @@ void walk_ring3(uint64_t user_alias)
 	} else {
 		hidden("cr4.fsgsbase (7.ebx.0)", "rdfsbase at cpl 3", VEC_UD, off);
 	}
+	check_rdpmc_pce();
+	check_syscall_sysret();
 }
