@@ -9,6 +9,7 @@
 #include "core/guest_mem.h"
 #include "core/lib.h"
 #include "core/vm.h"
+#include "core/x87_proxy.h"
 #include "mmu/guest_walk.h"
 
 #define PF_P    (1u << 0)
@@ -206,6 +207,13 @@ static void cb_get_sysseg(void *opaque, unsigned which, struct emul_seg *seg)
 	seg_to_emul(seg, which == EMUL_SYSSEG_TR ? &s.tr : &s.ldt);
 }
 
+static int cb_x87(void *opaque, struct emul_x87 *op)
+{
+	struct vcpu_emul *ve = opaque;
+
+	return x87_proxy_run(ve->v, op);
+}
+
 static const struct emul_ops guest_emul_ops = {
 	.fetch = cb_fetch,
 	.read = cb_read,
@@ -214,6 +222,7 @@ static const struct emul_ops guest_emul_ops = {
 	.set_dtable = cb_set_dtable,
 	.get_dtable = cb_get_dtable,
 	.get_sysseg = cb_get_sysseg,
+	.x87 = cb_x87,
 };
 
 /* emul's GPR order is the encoding order (RAX RCX RDX RBX RSP RBP RSI RDI);

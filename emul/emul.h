@@ -312,6 +312,8 @@ enum emul_io_status {
  * splits them). The callback does paging (the guest's page tables, CR0.WP,
  * U/S, NX for fetches) and the guest-physical slot lookup.
  */
+struct emul_x87;
+
 struct emul_ops {
 	/* Instruction fetch.
 	 *   la [IN] linear address; buf [OUT] len bytes; len [IN] 1..15;
@@ -369,6 +371,41 @@ struct emul_ops {
 	/* Optional: LDTR (which = EMUL_SYSSEG_LDTR) or TR (EMUL_SYSSEG_TR)
 	 * into *seg [OUT]. NULL: as get_dtable. */
 	void (*get_sysseg)(void *opaque, unsigned which, struct emul_seg *seg);
+	/* Optional: runs *op on the vCPU's x87 FPU (struct emul_x87), once
+	 * per instruction. Returns EMUL_X87_*. NULL: x87 instructions are
+	 * "unsupported". */
+	int (*x87)(void *opaque, struct emul_x87 *op);
+};
+
+/*
+ * An x87 instruction (D8-DF) with a memory operand, for emul_ops.x87 to run on the vCPU's own FPU:
+ * the FPU's registers are the guest's, so the caller runs the instruction
+ * itself with the memory operand (if any) in buf instead of guest memory.
+ */
+struct emul_x87 {
+	uint8_t opcode;         /* [IN] 0xD8..0xDF */
+	uint8_t modrm;          /* [IN] as encoded */
+	uint8_t waits;          /* [IN] a waiting form: with an unmasked
+				 * exception pending it raises #MF instead of
+				 * running (all but FNSTENV, FNSTCW, FNSAVE,
+				 * FNSTSW, FNCLEX, FNINIT; SDM Vol. 1 8.6.2) */
+	uint8_t env16;          /* [IN] 16-bit operand size: FLDENV, FNSTENV,
+				 * FRSTOR and FNSAVE use the 14/94-byte
+				 * images (SDM Vol. 1 8.1.10) */
+	uint8_t *buf;           /* [IN] the memory operand, read from guest
+				 * memory before, written back after */
+	/* [IN] what the FPU records as the last non-control instruction
+	 * (SDM Vol. 1 8.1.8): the guest's, not the caller's */
+	uint64_t fip, fdp;
+	uint16_t fcs, fds;
+};
+
+/* emul_ops.x87's answers. */
+enum {
+	EMUL_X87_DONE = 0,
+	EMUL_X87_PENDING = 1,   /* an unmasked exception is pending and the
+				 * instruction waits: #MF (CR0.NE = 1) */
+	EMUL_X87_REFUSED = 2,   /* cannot run it: "unsupported" */
 };
 
 enum { EMUL_DTABLE_GDT = 0, EMUL_DTABLE_IDT = 1 };
@@ -426,7 +463,7 @@ struct emul_read_slot {
 	uint8_t data[8];
 };
 
-#define EMUL_MAX_READS 8
+#define EMUL_MAX_READS 16     /* FRSTOR: 108 bytes in 8-byte reads */
 
 /*
  * Per-vCPU emulator context. Its fields are private; allocate it with the
@@ -448,6 +485,10 @@ struct emul_ctx {
 	uint8_t insn_bytes[16];        /* EMUL_MAX_INSN_LEN, rounded up */
 	void (*handler)(void);         /* insn's handler (private type), with
 					* insn; NULL: not emulated */
+	/* An x87 instruction runs on the FPU once, although its handler is
+	 * replayed for each MMIO write: what it produced waits here. */
+	uint8_t x87_done;
+	uint8_t x87_buf[112];          /* the largest operand: FNSAVE's 108 */
 };
 
 void emul_init(struct emul_ctx *ctx, const struct emul_ops *ops,

@@ -231,6 +231,7 @@ uint64_t emul_alu_compute(struct emul_cpu *c, unsigned op, unsigned size,
 			  uint64_t a, uint64_t b);
 
 /* ---- exec_mov.c ---- */
+int emul_exec_x87(struct emul_exec *x);
 int emul_exec_mov(struct emul_exec *x);
 int emul_exec_mov_imm(struct emul_exec *x);
 int emul_exec_mov_reg_imm(struct emul_exec *x);

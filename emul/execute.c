@@ -21,6 +21,7 @@ static void reset_log(struct emul_ctx *ctx)
 {
 	ctx->nreads = 0;
 	ctx->writes_done = 0;
+	ctx->x87_done = 0;
 }
 
 void emul_abort(struct emul_ctx *ctx)

@@ -2,7 +2,8 @@
 instruction form the guest aims at the VMM's MMIO test device gives the
 right values, and the exit sequence the VMM's `trace` shows is exact: a
 read-modify-write is one read exit then one write exit, a REP string
-instruction one exit per element (MMIO to MMIO: read, write, read, write).
+instruction one exit per element (MMIO to MMIO: read, write, read, write),
+an x87 load or store its operand in 8-byte pieces.
 After the guest exits, its next instruction (CMPXCHG16B on MMIO, which the
 emulator refuses) is KVM_EXIT_UNKNOWN with the exit code of a nested page
 fault (SVM) or EPT violation (VMX)."""
@@ -15,7 +16,17 @@ DEV = 0xd0000000
 MARK, READS, WRITES = DEV + 0x828, DEV + 0x808, DEV + 0x810
 TRACE = re.compile(r"^vm 0: exit mmio (read|write) 0x([0-9a-f]+) len (\d) data 0x([0-9a-f]+)$")
 
-CHECKS = 28
+CHECKS = 32
+# x87 on MMIO (core/x87_proxy.c): after an FLD the emulator had the FPU run,
+# FNSTENV shows the guest's FIP/FOP/FDP, and an FNSTENV to MMIO stores what
+# one to RAM stores. The hypervisor puts the guest's pointers back with
+# FLDENV, which QEMU 7.2 does not honour (target/i386/tcg/fpu_helper.c,
+# do_fldenv loads FCW, FSW and FTW only); QEMU also records the pointers for
+# control instructions (FNSTENV, FLDENV), which a CPU does not
+X87_POINTERS = "fld qword [mmio]: FIP, FCS, FOP and FDP as after the same fld from RAM"
+X87_ENV = ("fnstenv [mmio], fldenv [mmio]: the 28-byte image out in 4 writes, "
+           "back in 4 reads")
+EMULATOR_DEFECTS = {"qemu-max": {X87_POINTERS, X87_ENV}}
 
 
 def cases(out):
@@ -40,8 +51,14 @@ def test_mmio_instructions_and_exit_sequences(ctl):
     assert command(ctl, "trace 0 on mmio") == "vm 0: trace mmio"
     out = command(ctl, "run 0", timeout=300)
     lines = guest_lines(out, 0)
-    check_tally(lines, "mmio", CHECKS)
-    assert run_line(out, 0) == "vm 0: guest exited with status 0"
+    defects = EMULATOR_DEFECTS.get(ctl.platform, set())
+    if not defects:
+        check_tally(lines, "mmio", CHECKS)
+    else:
+        fails = sorted(l[len("mmio: FAIL "):] for l in lines if l.startswith("mmio: FAIL "))
+        tally = f"{CHECKS - len(defects)}/{CHECKS}"
+        assert fails == sorted(list(defects) + [tally]), "\n".join(lines)
+    assert run_line(out, 0) == f"vm 0: guest exited with status {len(defects)}"
 
     c = cases(out)
     # read-modify-write: one read exit, then one write exit
@@ -73,10 +90,21 @@ def test_mmio_instructions_and_exit_sequences(ctl):
     assert c[26][:3] == [("write", 0x426 - 2 * i, 2, 0x7777) for i in range(3)]
     assert c[27][:3] == [("read", 0x818, 8, 0), ("read", 0x818, 8, 1), ("read", 0x818, 4, 2)]
     assert c[28][:2] == [("read", 0x100000, 8, 0), ("write", 0x100000, 8, 0x55)]
+    # x87: fld qword (2.5), fstp tbyte of 1.0 (8 + 2 bytes), fnstenv / fldenv
+    # of the 28-byte image in 8-byte pieces
+    assert c[29][0] == ("read", 0x600, 8, 0x4004000000000000)
+    assert c[30][:2] == [("write", 0x610, 8, 0x8000000000000000), ("write", 0x618, 2, 0x3fff)]
+    assert [(k, a, s) for k, a, s, _ in c[32][:8]] == [
+        ("write", 0x640, 8), ("write", 0x648, 8), ("write", 0x650, 8), ("write", 0x658, 4),
+        ("read", 0x640, 8), ("read", 0x648, 8), ("read", 0x650, 8), ("read", 0x658, 4)]
 
     stats = command(ctl, "stats 0")
     assert re.search(r"unclaimed MMIO: 1 reads, 1 writes \(last address 0xd0100000\)", stats)
-    assert "mmio test device: 3 reads, 0 writes, mark 0x0" in stats
+    # since the RESET: SEQ's 3 reads, then the x87 checks' 6 reads and 7
+    # writes (the 2.5 they load included) and their 38 byte-wise comparisons
+    # (a comparison that finds a difference stops early: QEMU's reads vary)
+    reads = "47" if not defects else r"\d+"
+    assert re.search(rf"mmio test device: {reads} reads, 7 writes, mark 0x0", stats), stats
 
     # the run after the exit: CMPXCHG16B on MMIO, refused by the emulator
     (rip, _), = [(a, t) for a, t in disassembly("mmio", "main") if "cmpxchg16b" in t]

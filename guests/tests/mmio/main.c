@@ -386,6 +386,79 @@ static void check_seq_and_unclaimed(void)
 	check(u == 0 && exits(0, 0), "mmio nobody claims (0xd0100000) reads 0 and ignores writes");
 }
 
+/* ---- x87 on the device: the emulator has the vCPU's FPU run them ---------- */
+
+#define X87_AT  0x600           /* data offsets the x87 checks use */
+#define ENV_FIP 12              /* the 28-byte FNSTENV image */
+#define ENV_FOP 16              /* FCS in bits 15:0, FOP in 26:16 */
+#define ENV_FDP 20
+
+static uint32_t env_field(const uint8_t *env, unsigned off)
+{
+	uint32_t v;
+
+	memcpy(&v, env + off, sizeof(v));
+	return v;
+}
+
+/* fld qword [rdi], always at the same RIP, then FNSTENV into env. */
+static void __attribute__((noinline)) fld_at(const volatile void *p, uint8_t *env)
+{
+	__asm__ volatile("fldl (%0)\n\t"
+			 "fnstenv (%1)\n\t"
+			 "fldenv (%1)\n\t"
+			 "fstp %%st(0)"
+			 : : "r"(p), "r"(env) : "memory");
+}
+
+static void check_x87(void)
+{
+	/* 2.5 as a double, kept in integers: the guest's C uses no FP */
+	static const uint64_t two_and_a_half = 0x4004000000000000ull;
+	volatile uint8_t *at = DEV + MMIOTEST_DATA + X87_AT;
+	uint8_t ram_t[10], env_ram[28], env_dev[28];
+	uint64_t d = 0;
+
+	__asm__ volatile("fninit");
+	REG64(MMIOTEST_DATA + X87_AT) = two_and_a_half;
+	begin(29);
+	__asm__ volatile("fldl (%1)\n\tfstpl %0" : "=m"(d) : "r"(at) : "memory");
+	check(d == two_and_a_half && exits(1, 0), "fld qword [mmio]: 2.5, one 8-byte read");
+
+	begin(30);
+	__asm__ volatile("fld1\n\tfstpt (%0)" : : "r"(at + 0x10) : "memory");
+	bool two_writes = exits(0, 2);
+	__asm__ volatile("fld1\n\tfstpt %0" : "=m"(ram_t) : : "memory");
+	check(two_writes && memcmp((const void *)(at + 0x10), ram_t, 10) == 0,
+	      "fld1; fstp tbyte [mmio]: the 10 bytes of 1.0, two writes (8 + 2)");
+
+	/* the FPU's record of the last instruction is the guest's: the same
+	 * FLD from RAM and from MMIO leaves the same FIP and FOP, and FDP
+	 * differs by the operands' distance (or not at all on a CPU that
+	 * records FDP only for exceptions) */
+	fld_at(&two_and_a_half, env_ram);
+	begin(31);
+	fld_at(at, env_dev);
+	bool one_read = exits(1, 0);
+	uint32_t dist = (uint32_t)((uintptr_t)at - (uintptr_t)&two_and_a_half);
+	uint32_t fdp_delta = env_field(env_dev, ENV_FDP) - env_field(env_ram, ENV_FDP);
+	say("FNSTENV after fld from RAM: FIP 0x%x FCS/FOP 0x%x FDP 0x%x; from mmio: "
+	    "0x%x 0x%x 0x%x", env_field(env_ram, ENV_FIP), env_field(env_ram, ENV_FOP),
+	    env_field(env_ram, ENV_FDP), env_field(env_dev, ENV_FIP),
+	    env_field(env_dev, ENV_FOP), env_field(env_dev, ENV_FDP));
+	check(env_field(env_dev, ENV_FIP) == env_field(env_ram, ENV_FIP) &&
+	      env_field(env_dev, ENV_FOP) == env_field(env_ram, ENV_FOP) &&
+	      (fdp_delta == dist || fdp_delta == 0) && one_read,
+	      "fld qword [mmio]: FIP, FCS, FOP and FDP as after the same fld from RAM");
+
+	begin(32);
+	__asm__ volatile("fnstenv (%0)\n\tfldenv (%0)" : : "r"(at + 0x40) : "memory");
+	bool four_each = exits(4, 4);
+	__asm__ volatile("fnstenv %0\n\tfldenv %0" : "=m"(env_ram) : : "memory");
+	check(four_each && memcmp((const void *)(at + 0x40), env_ram, 28) == 0,
+	      "fnstenv [mmio], fldenv [mmio]: the 28-byte image out in 4 writes, back in 4 reads");
+}
+
 int main(void)
 {
 	unsigned int failures;
@@ -403,6 +476,7 @@ int main(void)
 	check_movs();
 	check_stos();
 	check_seq_and_unclaimed();
+	check_x87();
 	REG64(MMIOTEST_MARK) = 0;
 	failures = finish();
 

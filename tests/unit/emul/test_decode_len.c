@@ -183,7 +183,12 @@ static bool lenient_map(const struct lcase *c)
 
 	return emul_handler_of(in) == NULL ||
 	       (in->map == EMUL_MAP_0F && in->opcode >= 0x18 &&
-		in->opcode <= 0x1F);
+		in->opcode <= 0x1F) ||
+	       /* x87: objdump's (bad) are reserved encodings, whose length
+		* the decoder gives; exec_x87.c raises #UD for the memory
+		* forms among them and refuses every register form */
+	       (in->map == EMUL_MAP_1B && in->opcode >= 0xD8 &&
+		in->opcode <= 0xDF);
 }
 
 /* Bytes objdump decodes although the CPU raises #UD: UD0/UD1/UD2, MOV TR,

@@ -1,0 +1,65 @@
+/*
+ * Running one x87 instruction with a memory operand for a guest, on the
+ * FPU state it owns at that moment (core/x87_proxy.c). The instruction
+ * cannot be assembled at run time (the hypervisor has no writable code),
+ * so every memory form exists here: for each escape opcode D8-DF and each
+ * ModRM.reg an 8-byte slot holding that instruction on [RDI] (mod 0,
+ * r/m 7) and a RET; then the 16-bit-operand-size forms of FLDENV,
+ * FNSTENV, FRSTOR and FNSAVE, whose memory images are the short ones.
+ */
+	.text
+	.balign	8
+	.globl	x87_stubs
+x87_stubs:
+	.set	x87_op, 0xd8
+	.rept	8
+	.set	x87_reg, 0
+	.rept	8
+	.balign	8
+	.byte	x87_op, (x87_reg << 3) | 7, 0xc3
+	.set	x87_reg, x87_reg + 1
+	.endr
+	.set	x87_op, x87_op + 1
+	.endr
+
+	.balign	8
+	.globl	x87_env16_stubs
+x87_env16_stubs:
+	.byte	0x66, 0xd9, 0x27, 0xc3          /* fldenv (%rdi), 14 bytes */
+	.balign	8
+	.byte	0x66, 0xd9, 0x37, 0xc3          /* fnstenv (%rdi) */
+	.balign	8
+	.byte	0x66, 0xdd, 0x27, 0xc3          /* frstor (%rdi), 94 bytes */
+	.balign	8
+	.byte	0x66, 0xdd, 0x37, 0xc3          /* fnsave (%rdi) */
+
+/*
+ * void x87_proxy_call(struct x87_call *c): calls c->stub with RDI =
+ * c->buf, then records the FPU environment (FNSTENV, 28 bytes, which also
+ * masks every exception, so nothing after it can raise #MF here).
+ * struct x87_call's layout is in arch/x86/x87_proxy.h.
+ */
+	.globl	x87_proxy_call
+x87_proxy_call:
+	push	%rbx
+	mov	%rdi, %rbx
+	mov	8(%rbx), %rdi
+	call	*0(%rbx)
+	fnstenv	16(%rbx)
+	pop	%rbx
+	ret
+
+/* void x87_load_env(const void *env): FLDENV of a 28-byte image. */
+	.globl	x87_load_env
+x87_load_env:
+	fldenv	(%rdi)
+	ret
+
+/* uint16_t x87_status(void): FNSTSW, which waits for nothing. */
+	.globl	x87_status
+x87_status:
+	xor	%eax, %eax
+	fnstsw	%ax
+	ret
+
+	.section .note.GNU-stack, "", @progbits

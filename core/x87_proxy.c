@@ -1,0 +1,97 @@
+/* x87 instructions run for the emulator on a vCPU's FPU (see core/x87_proxy.h). */
+#include "core/x87_proxy.h"
+#include "core/fpu.h"
+#include "core/lib.h"
+#include "arch/x86/cpu.h"
+#include "arch/x86/x87_proxy.h"
+
+#define FSW_ES          (1u << 7)       /* an unmasked exception is pending */
+#define ENV_FIP         12              /* offsets in the 28-byte image */
+#define ENV_FCS_FOP     16              /* FCS in bits 15:0, FOP in 26:16 */
+#define ENV_FDP         20
+#define ENV_FDS         24
+#define FOP_MASK        0x7ffu
+/* CPUID.(7,0):EBX[13]: the FPU stores 0 for FCS and FDS (SDM Vol. 1 8.1.8) */
+#define CPUID7_EBX_FCS_FDS_DEPRECATED (1u << 13)
+
+static uint32_t get32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	memcpy(p, &v, sizeof(v));
+}
+
+static bool fcs_fds_deprecated(void)
+{
+	return cpuid_count(7, 0).ebx & CPUID7_EBX_FCS_FDS_DEPRECATED;
+}
+
+/* FLDENV, FNSTENV, FRSTOR, FNSAVE: their images depend on the operand size. */
+static int env16_slot(const struct emul_x87 *op)
+{
+	unsigned reg = (op->modrm >> 3) & 7;
+
+	if (op->opcode != 0xD9 && op->opcode != 0xDD)
+		return -1;
+	if (reg != 4 && reg != 6)
+		return -1;
+	return (op->opcode == 0xDD) * 2 + (reg == 6);
+}
+
+/*
+ * The stub left its own address in FIP (and the host's CS in FCS, its
+ * ModRM in FOP, the buffer in FDP) wherever the CPU records them for this
+ * instruction; put the guest's there instead. Fields the CPU did not
+ * write (control instructions, FOP or FDP recorded only on exceptions,
+ * FCS/FDS deprecated) keep what they held: the guest's.
+ */
+static void own_pointers(uint8_t *env, const struct x87_call *c, const struct emul_x87 *op,
+			 unsigned stub_modrm)
+{
+	uint32_t fcs_fop = get32(env + ENV_FCS_FOP);
+	unsigned fop = (fcs_fop >> 16) & FOP_MASK;
+	unsigned esc = op->opcode & 7u;
+	bool sels = !fcs_fds_deprecated();
+
+	if (get32(env + ENV_FIP) == (uint32_t)(uintptr_t)c->stub) {
+		put32(env + ENV_FIP, (uint32_t)op->fip);
+		if (sels)
+			fcs_fop = (fcs_fop & ~0xffffu) | op->fcs;
+	}
+	if (fop == ((esc << 8) | stub_modrm))
+		fcs_fop = (fcs_fop & ~(FOP_MASK << 16)) | ((esc << 8 | op->modrm) << 16);
+	put32(env + ENV_FCS_FOP, fcs_fop);
+	if (get32(env + ENV_FDP) == (uint32_t)(uintptr_t)c->buf) {
+		put32(env + ENV_FDP, (uint32_t)op->fdp);
+		if (sels)
+			put32(env + ENV_FDS, (get32(env + ENV_FDS) & ~0xffffu) | op->fds);
+	}
+}
+
+int x87_proxy_run(struct vcpu *v, struct emul_x87 *op)
+{
+	/* run against [RDI]: mod 0, r/m 7, the same reg */
+	unsigned modrm = (op->modrm & 0x38u) | 7u;
+	int env16 = op->env16 ? env16_slot(op) : -1;
+	struct x87_call c = {
+		.stub = env16 >= 0 ? x87_env16_stubs + 8 * env16
+			: x87_stubs + 8 * ((op->opcode - 0xD8u) * 8u + ((modrm >> 3) & 7u)),
+		.buf = op->buf,
+	};
+
+	if (op->opcode < 0xD8 || (op->modrm >> 6) == 3)
+		return EMUL_X87_REFUSED;
+	fpu_switch_to(v);       /* an MMIO completion runs before the entry's */
+	if (op->waits && (x87_status() & FSW_ES))
+		return EMUL_X87_PENDING;
+	x87_proxy_call(&c);
+	own_pointers(c.env, &c, op, modrm);
+	x87_load_env(c.env);
+	return EMUL_X87_DONE;
+}

@@ -1,0 +1,177 @@
+/*
+ * exec_x87.c - x87 FPU instructions (D8-DF) that touch MMIO, or that run
+ * here because their bytes came from MMIO.
+ *
+ * The emulator has no FPU of its own: the vCPU's x87 registers are live
+ * in the CPU while the hypervisor handles an exit, so emul_ops.x87 runs
+ * the instruction itself on them, with the memory operand in a buffer.
+ * Memory forms only; in real and virtual-8086 mode not the environment
+ * and state images (FLDENV, FNSTENV, FRSTOR, FNSAVE).
+ * Here: the checks that come before the access (#NM, #UD, the pending
+ * #MF), the operand's size and direction (SDM Vol. 2 for each
+ * instruction; Vol. 1 8.1.10 for the environment and state images), its
+ * read through the usual MMIO requests, the one run on the FPU and the
+ * write-back, again as MMIO requests.
+ */
+#include "emul_private.h"
+
+#define CR0_EM (1ull << 2)
+#define CR0_TS (1ull << 3)
+#define CR0_NE (1ull << 5)
+#define VEC_UD 6
+#define VEC_NM 7
+#define VEC_MF 16
+
+enum { X87_NONE, X87_READ, X87_WRITE };
+
+struct x87_form {
+	uint8_t dir;            /* X87_* */
+	uint8_t size;           /* bytes (32-bit operand size) */
+	uint8_t size16;         /* bytes with a 16-bit operand size */
+};
+
+#define R(n) { X87_READ, n, n }
+#define W(n) { X87_WRITE, n, n }
+#define UD { X87_NONE, 0, 0 }
+
+/* Memory forms by opcode and ModRM.reg (SDM Vol. 2, Table ). */
+static const struct x87_form mem_forms[8][8] = {
+	/* D8: FADD..FDIVR m32fp */
+	{ R(4), R(4), R(4), R(4), R(4), R(4), R(4), R(4) },
+	/* D9: FLD m32fp, -, FST, FSTP m32fp, FLDENV, FLDCW, FNSTENV, FNSTCW */
+	{ R(4), UD, W(4), W(4), { X87_READ, 28, 14 }, R(2),
+	  { X87_WRITE, 28, 14 }, W(2) },
+	/* DA: FIADD..FIDIVR m32int */
+	{ R(4), R(4), R(4), R(4), R(4), R(4), R(4), R(4) },
+	/* DB: FILD m32int, FISTTP, FIST, FISTP m32int, -, FLD m80fp, -, FSTP m80fp */
+	{ R(4), W(4), W(4), W(4), UD, R(10), UD, W(10) },
+	/* DC: FADD..FDIVR m64fp */
+	{ R(8), R(8), R(8), R(8), R(8), R(8), R(8), R(8) },
+	/* DD: FLD m64fp, FISTTP m64int, FST, FSTP m64fp, FRSTOR, -, FNSAVE, FNSTSW m16 */
+	{ R(8), W(8), W(8), W(8), { X87_READ, 108, 94 }, UD,
+	  { X87_WRITE, 108, 94 }, W(2) },
+	/* DE: FIADD..FIDIVR m16int */
+	{ R(2), R(2), R(2), R(2), R(2), R(2), R(2), R(2) },
+	/* DF: FILD m16int, FISTTP, FIST, FISTP m16int, FBLD m80bcd, FILD m64int,
+	 * FBSTP m80bcd, FISTP m64int */
+	{ R(2), W(2), W(2), W(2), R(10), R(8), W(10), W(8) },
+};
+
+/* The no-wait memory forms, which do not check for a pending exception
+ * first (SDM Vol. 1 8.6.2): FNSTENV, FNSTCW, FNSAVE, FNSTSW m16. */
+static bool no_wait(uint8_t op, unsigned reg)
+{
+	return (op == 0xD9 || op == 0xDD) && (reg == 6 || reg == 7);
+}
+
+/* Reads the operand into ctx->x87_buf, 8 bytes at a time (the MMIO
+ * requests' largest size). */
+static int read_operand(struct emul_exec *x, unsigned seg, uint64_t off,
+			unsigned size)
+{
+	uint64_t mask = emul_addr_mask(x->insn->addrsize);
+
+	for (unsigned i = 0; i < size; i += 8) {
+		unsigned n = size - i < 8 ? size - i : 8;
+		uint64_t v;
+		int rc = emul_read(x, seg, (off + i) & mask, n, 0, &v);
+
+		if (rc)
+			return rc;
+		memcpy(x->ctx->x87_buf + i, &v, n);
+	}
+	return EX_OK;
+}
+
+/* Writes ctx->x87_buf back; every piece is checked before the first goes
+ * out, so a fault leaves guest memory as it was. */
+static int write_operand(struct emul_exec *x, unsigned seg, uint64_t off,
+			 unsigned size)
+{
+	uint64_t mask = emul_addr_mask(x->insn->addrsize);
+
+	for (unsigned i = 0; i < size; i += 8) {
+		unsigned n = size - i < 8 ? size - i : 8;
+		int rc = emul_probe_write(x, seg, (off + i) & mask, n);
+
+		if (rc)
+			return rc;
+	}
+	for (unsigned i = 0; i < size; i += 8) {
+		unsigned n = size - i < 8 ? size - i : 8;
+		uint64_t v = 0;
+		int rc;
+
+		memcpy(&v, x->ctx->x87_buf + i, n);
+		rc = emul_write(x, seg, (off + i) & mask, n, v);
+		if (rc)
+			return rc;
+	}
+	return EX_OK;
+}
+
+/* The one run on the FPU; its results stay in the context for replays. */
+static int run_on_fpu(struct emul_exec *x, uint64_t ea)
+{
+	const struct emul_insn *in = x->insn;
+	struct emul_ctx *ctx = x->ctx;
+	struct emul_cpu *c = x->cpu;
+	struct emul_x87 op = {
+		.opcode = in->opcode, .modrm = in->modrm,
+		.env16 = in->opsize == 2, .buf = ctx->x87_buf,
+		.waits = !no_wait(in->opcode, in->reg & 7u),
+		.fip = c->rip, .fcs = emul_seg(x, EMUL_SEG_CS)->sel,
+		.fdp = ea, .fds = emul_seg(x, in->seg)->sel,
+	};
+
+	switch (ctx->ops->x87(ctx->opaque, &op)) {
+	case EMUL_X87_DONE:
+		break;
+	case EMUL_X87_PENDING:
+		if (c->cr0 & CR0_NE)
+			return emul_raise(x, VEC_MF, false, 0);
+		/* CR0.NE = 0: the FERR# pin and an external interrupt */
+		return emul_unsupported(x, EMUL_R_OPCODE);
+	default:
+		return emul_unsupported(x, EMUL_R_OPCODE);
+	}
+	ctx->x87_done = 1;
+	return EX_OK;
+}
+
+int emul_exec_x87(struct emul_exec *x)
+{
+	const struct emul_insn *in = x->insn;
+	const struct x87_form *f;
+	uint64_t ea;
+	unsigned size;
+	int rc;
+
+	/* Register forms reach the emulator only from code in MMIO; among
+	 * them are reserved encodings a CPU answers with #UD or runs as
+	 * undocumented aliases, which the FPU here must not be given. */
+	if (!x->ctx->ops->x87 || !in->mem)
+		return emul_unsupported(x, EMUL_R_OPCODE);
+	/* SDM Vol. 3 2.5 (CR0.EM, CR0.TS): #NM before anything else */
+	if (x->cpu->cr0 & (CR0_EM | CR0_TS))
+		return emul_raise(x, VEC_NM, false, 0);
+	f = &mem_forms[in->opcode - 0xD8][in->reg & 7];
+	if (f->dir == X87_NONE)
+		return emul_raise(x, VEC_UD, false, 0);
+	/* real and virtual-8086 mode store the environment with linear
+	 * pointers (SDM Vol. 1 Figures 8-10, 8-12), which the FPU here,
+	 * in 64-bit mode, does not write */
+	if (f->size >= 28 && (x->cpu->mode == EMUL_MODE_REAL ||
+			      x->cpu->mode == EMUL_MODE_VM86))
+		return emul_unsupported(x, EMUL_R_MODE);
+	size = in->opsize == 2 ? f->size16 : f->size;
+	ea = emul_ea(x);
+	if (f->dir == X87_READ && (rc = read_operand(x, in->seg, ea, size)))
+		return rc;
+	if (!x->ctx->x87_done && (rc = run_on_fpu(x, ea)))
+		return rc;
+	if (f->dir == X87_WRITE && (rc = write_operand(x, in->seg, ea, size)))
+		return rc;
+	emul_retire(x);
+	return EX_OK;
+}
