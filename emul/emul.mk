@@ -48,6 +48,8 @@ EMUL_SRCS := \
 	emul/exec_misc.c \
 	emul/exec_sysreg.c \
 	emul/exec_branch.c
+EMUL_SRCS += emul/exec_frame.c emul/exec_bound_arpl.c emul/exec_popf.c \
+	emul/exec_sysstore.c emul/exec_lmsw.c emul/exec_xop.c
 
 EMUL_HDRS := emul/emul.h emul/emul_private.h
 
