@@ -236,7 +236,8 @@ struct emul_seg {
 };
 
 /* The registers an instruction may change: emul_execute() never writes
- * anything else of struct emul_cpu. */
+ * anything else of struct emul_cpu, except the segments it marks in
+ * seg_written and CR0 with cr0_written (LMSW). */
 struct emul_regs {
 	uint64_t gpr[16]; /* enum emul_gpr order */
 	uint64_t rip;

@@ -345,5 +345,8 @@ emul_handler_fn emul_handler_of(const struct emul_insn *insn)
 	}
 	if (d->attr & A_GRP)
 		d = &emul_groups[A_GRPNUM(d->attr)][insn->modrm >> 3 & 7];
+	/* 0F 01 /0 /1 with mod 3 are VMCALL, MONITOR, ..., not SGDT/SIDT */
+	if (d->fn == emul_exec_sgdt_sidt && insn->mod == 3)
+		return NULL;
 	return d->fn;
 }
