@@ -20,8 +20,10 @@ static bool umip_blocks(const struct emul_cpu *c)
 /*
  * 0F 01 /0 SGDT m, /1 SIDT m: the 16-bit limit at [m], the base at
  * [m + 2]: 8 bytes in 64-bit mode, else 4 (the full 32-bit base whatever
- * the operand size: SDM pseudo-code "Full 32-bit base address stored",
- * APM "operand-size prefixes are ignored"). Both parts are checked before
+ * the operand size: the current SDM's pseudo-code "Full 32-bit base
+ * address stored" for operand sizes 16 and 32, where editions before
+ * UMIP stored 24 bits and a zero byte with 16; APM "operand-size prefixes
+ * are ignored"). Both parts are checked before
  * either is written. With mod = 3 these encodings are other instructions
  * (VMCALL, MONITOR, ...), not emulated here.
  */
