@@ -40,18 +40,25 @@ int emul_exec_bound(struct emul_exec *x)
 /* 63 /r ARPL r/m16, r16 (protected mode): if the destination selector's
  * RPL is below the source's, raise it to the source's and set ZF, else
  * clear ZF. Always 16-bit, whatever the operand size. A memory
- * destination must be writable ("#GP(0) if the destination is located in
- * a non-writable segment"), so it is read as for a write; it is written
- * only when the RPL changes. */
+ * destination's segment must be writable ("#GP(0) if the destination is
+ * located in a non-writable segment", SDM and APM), checked first; the
+ * page is then read as for a read (an AMD EPYC reports a not-present
+ * page without W: the differential tests) and written only when the RPL
+ * changes. */
 int emul_exec_arpl(struct emul_exec *x)
 {
 	const struct emul_insn *in = x->insn;
 	struct emul_opnd dst;
-	uint64_t d, s = emul_reg_get(x, in->reg, 2);
+	uint64_t d, la, s = emul_reg_get(x, in->reg, 2);
 	int rc;
 
 	emul_opnd_rm(x, &dst, 2);
-	rc = emul_opnd_read(x, &dst, EMUL_ACC_RMW, &d);
+	if (dst.is_mem) {
+		rc = emul_linear(x, dst.seg, dst.off, 2, true, &la);
+		if (rc)
+			return rc;
+	}
+	rc = emul_opnd_read(x, &dst, 0, &d);
 	if (rc)
 		return rc;
 	if ((d & 3) < (s & 3)) {

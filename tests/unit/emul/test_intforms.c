@@ -564,10 +564,20 @@ static void test_arpl(void **state)
 	cpu.gpr[EMUL_RBX] = 0x8000;
 	wr(0x8000, 2, 3);
 	expect_fault(13, true, 0);
-	/* a read-only page: #PF with W */
+	/* a read-only page: read as a read, #PF(P|W) only for the write */
 	setup(EMUL_MODE_PROT32, "63 0b");
 	cpu.gpr[EMUL_RBX] = RO_PAGE;
+	cpu.gpr[EMUL_RCX] = 3;
 	expect_fault(14, true, 3);
+	setup(EMUL_MODE_PROT32, "63 0b");
+	cpu.gpr[EMUL_RBX] = RO_PAGE;
+	assert_int_equal(run(), EMUL_DONE);
+	assert_false(cpu.rflags & EMUL_FL_ZF);
+	/* not present: #PF without W */
+	setup(EMUL_MODE_PROT32, "63 0b");
+	cpu.gpr[EMUL_RBX] = MEM_SIZE;
+	cpu.gpr[EMUL_RCX] = 3;
+	expect_fault(14, true, 0);
 
 	/* real mode: #UD */
 	setup(EMUL_MODE_REAL, "63 c8");
