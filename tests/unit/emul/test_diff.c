@@ -835,8 +835,9 @@ static bool gen_stack(struct rng *r, struct dcase *c)
 
 /* ENTER with every nesting level, frames near or on the pushes and a
  * final rSP that may be unmapped; POPF with the flags user mode may and
- * may not change; in 32-bit mode PUSHA/POPA, BOUND (#BR), ARPL; in 64-bit
- * mode CMPXCHG16B (aligned or not) where the host has it. */
+ * may not change; CMPXCHG8B; in 32-bit mode PUSHA/POPA, BOUND (#BR),
+ * ARPL; in 64-bit mode CMPXCHG16B (aligned or not) where the host has
+ * it. */
 static void gen_enter(struct gen *g, struct rng *r, struct dcase *c)
 {
 	static const uint8_t op = 0xC8;
@@ -909,13 +910,40 @@ static void gen_bound(struct gen *g, struct rng *r, struct dcase *c)
 	c->may_fault = true;    /* #BR */
 }
 
+static void gen_cmpxchg8b(struct gen *g, struct rng *r, struct dcase *c)
+{
+	static const uint8_t op[2] = { 0x0F, 0xC7 };
+	uint64_t off;
+
+	if (rng_chance(r, 50))
+		gen_prefix(g, 0xF0);
+	gen_opcode(g, op, 2);
+	g->used_regs |= 0xF;    /* EAX ECX EDX EBX are operands */
+	gen_modrm_mem(g, 1, 8, true);
+	off = g->ea - SB_SCRATCH;
+	if (rng_chance(r, 50) && g->ea >= SB_SCRATCH &&
+	    off + 8 <= SB_SCRATCH_SIZE) {
+		uint32_t lo, hi;
+
+		memcpy(&lo, c->scratch + off, 4);
+		memcpy(&hi, c->scratch + off + 4, 4);
+		c->in.gpr[0] = (c->in.gpr[0] & ~0xFFFFFFFFull) | lo;
+		c->in.gpr[2] = (c->in.gpr[2] & ~0xFFFFFFFFull) | hi;
+	}
+}
+
 static bool gen_frame(struct rng *r, struct dcase *c)
 {
 	static const uint8_t pusha = 0x60, popa = 0x61, arpl = 0x63;
 	struct gen g;
-	unsigned k = rng_below(r, gen_mode32 ? 6 : 3);
+	unsigned k = rng_below(r, gen_mode32 ? 7 : 4);
 
 	gen_begin(&g, r, c);
+	if (k == (gen_mode32 ? 6u : 3u)) {
+		gen_cmpxchg8b(&g, r, c);
+		gen_end(&g);
+		return true;
+	}
 	switch (k) {
 	case 0:
 		gen_enter(&g, r, c);
