@@ -288,6 +288,7 @@ static void load_cpu(struct vcpu_emul *ve)
 	c->seg_loaded = 0;
 	c->gpr_written = 0;
 	c->seg_written = 0;
+	c->cr0_written = 0;
 	c->cr0 = s.cr0;
 	c->cr2 = s.cr2;
 	c->cr3 = s.cr3;
@@ -305,9 +306,11 @@ static void seg_from_emul(struct vcpu_segment *s, const struct emul_seg *e)
 		.unusable = e->unusable };
 }
 
-/* Segments the instruction loaded (emul_cpu.seg_written): rare (segment
- * loads, far transfers, event delivery), so through the whole-state
- * get_sregs/set_sregs, which also takes the CPL from SS.DPL. */
+/* Segments the instruction loaded (emul_cpu.seg_written) and CR0 it
+ * wrote (cr0_written, LMSW): rare (segment loads, far transfers, event
+ * delivery), so through the whole-state get_sregs/set_sregs, which also
+ * takes the CPL from SS.DPL and, for a new CR0, flushes the guest's
+ * translations as a MOV to CR0 does. */
 static __attribute__((noinline)) void segs_from_emul(struct vcpu_emul *ve)
 {
 	struct emul_cpu *c = &ve->cpu;
@@ -315,6 +318,8 @@ static __attribute__((noinline)) void segs_from_emul(struct vcpu_emul *ve)
 	struct vcpu_segment *dst[6] = { &s.es, &s.cs, &s.ss, &s.ds, &s.fs, &s.gs };
 
 	virt->get_sregs(ve->v, &s);
+	if (c->cr0_written)
+		s.cr0 = c->cr0;
 	for (unsigned n = 0; n < 6; n++)
 		if (c->seg_written & (1u << n)) {
 			uint8_t avl = dst[n]->avl;      /* emul_seg has no AVL */
@@ -324,17 +329,35 @@ static __attribute__((noinline)) void segs_from_emul(struct vcpu_emul *ve)
 		}
 	virt->set_sregs(ve->v, &s);
 	c->seg_written = 0;
+	c->cr0_written = 0;
 }
 
 static void store_cpu(struct vcpu_emul *ve)
 {
 	struct vcpu *v = ve->v;
 
-	if (ve->cpu.seg_written)
+	if (ve->cpu.seg_written || ve->cpu.cr0_written)
 		segs_from_emul(ve);
 	gprs_from_emul(&v->regs, &ve->cpu);
 	v->regs.rip = ve->cpu.rip;
 	v->regs.rflags = ve->cpu.rflags;
+}
+
+/* The optional instructions the guest's CPUID announces, where having
+ * them or not changes what an encoding does (emul.h EMUL_FEAT_*). */
+static uint32_t guest_features(void)
+{
+	struct vcpu_regs r = { .rax = 1 };
+	uint32_t f = 0;
+
+	cpuid_emulate(&r);
+	if (r.rcx & (1u << 13))
+		f |= EMUL_FEAT_CX16;
+	r = (struct vcpu_regs){ .rax = 0x80000001 };
+	cpuid_emulate(&r);
+	if (r.rcx & (1u << 11))
+		f |= EMUL_FEAT_XOP;
+	return f;
 }
 
 enum emul_status vcpu_emulate(struct vcpu *v, struct vcpu_emul *ve)
@@ -343,6 +366,7 @@ enum emul_status vcpu_emulate(struct vcpu *v, struct vcpu_emul *ve)
 		ve->v = v;
 		emul_init(&ve->ctx, &guest_emul_ops, ve);
 		ve->cpu.vendor = (uint8_t)cpuid_vendor();
+		ve->cpu.features = guest_features();
 	}
 	if (!emul_busy(&ve->ctx))
 		load_cpu(ve);

@@ -236,7 +236,8 @@ struct emul_seg {
 };
 
 /* The registers an instruction may change: emul_execute() never writes
- * anything else of struct emul_cpu. */
+ * anything else of struct emul_cpu, except the segments it marks in
+ * seg_written and CR0 with cr0_written (LMSW). */
 struct emul_regs {
 	uint64_t gpr[16]; /* enum emul_gpr order */
 	uint64_t rip;
@@ -271,7 +272,19 @@ struct emul_cpu {
 	 * those segments (and the CPL, from SS.DPL/CS) when the instruction
 	 * commits, and clears the bits; the emulator never clears them. */
 	uint8_t seg_written;
+	/* Set when emul_execute() wrote cr0 (LMSW): the caller stores it
+	 * when the instruction commits, and clears it; never cleared by the
+	 * emulator. */
+	uint8_t cr0_written;
+	/* EMUL_FEAT_*: the optional instructions the guest's CPU has (its
+	 * CPUID), where having them or not changes what an encoding does. */
+	uint32_t features;
 };
+
+/* emul_cpu.features bits. */
+#define EMUL_FEAT_XOP 0x1   /* CPUID 8000_0001h ECX[11]: without it an 8F
+			     * escape with map 8-10 is #UD */
+#define EMUL_FEAT_CX16 0x2  /* CPUID 1 ECX[13]: CMPXCHG16B, else #UD */
 
 /* ------------------------------------------------------------------ */
 /* Callbacks                                                          */
@@ -463,7 +476,8 @@ struct emul_read_slot {
 	uint8_t data[8];
 };
 
-#define EMUL_MAX_READS 16     /* FRSTOR: 108 bytes in 8-byte reads */
+#define EMUL_MAX_READS 32 /* ENTER: 30 frame pointers, 2 of them split;
+			   * FRSTOR: 108 bytes in 14 reads */
 
 /*
  * Per-vCPU emulator context. Its fields are private; allocate it with the

@@ -307,4 +307,26 @@ int emul_exec_loop(struct emul_exec *x);
 int emul_exec_jmp_rm(struct emul_exec *x);
 int emul_exec_call_rm(struct emul_exec *x);
 
+/* ---- exec_frame.c ---- */
+int emul_exec_enter(struct emul_exec *x);
+int emul_exec_pusha(struct emul_exec *x);
+int emul_exec_popa(struct emul_exec *x);
+
+/* ---- exec_bound_arpl.c ---- */
+int emul_exec_bound(struct emul_exec *x);
+int emul_exec_arpl(struct emul_exec *x);
+
+/* ---- exec_popf.c ---- */
+int emul_exec_popf(struct emul_exec *x);
+
+/* ---- exec_sysstore.c ---- */
+int emul_exec_sgdt_sidt(struct emul_exec *x);
+int emul_exec_sldt_str(struct emul_exec *x);
+
+/* ---- exec_lmsw.c ---- */
+int emul_exec_lmsw(struct emul_exec *x);
+
+/* ---- exec_xop.c ---- */
+int emul_exec_xop(struct emul_exec *x);
+
 #endif /* EMUL_PRIVATE_H */

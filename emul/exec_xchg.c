@@ -80,7 +80,53 @@ int emul_exec_cmpxchg(struct emul_exec *x)
 	return EX_OK;
 }
 
-/* 0F C7 /1: CMPXCHG8B m64 (CMPXCHG16B, with REX.W, is not emulated). */
+/* 0F C7 /1 with REX.W: CMPXCHG16B m128 (SDM Vol. 2 CMPXCHG8B/CMPXCHG16B):
+ * #UD without CPUID.CX16, #GP(0) unless the linear address is 16-byte
+ * aligned; compares RDX:RAX, stores RCX:RBX or loads RDX:RAX, and writes
+ * the destination back either way. */
+static int cmpxchg16b(struct emul_exec *x)
+{
+	const struct emul_insn *in = x->insn;
+	struct emul_cpu *c = x->cpu;
+	uint64_t off = emul_ea(x), off_hi, la, lo, hi;
+	bool equal;
+	int rc;
+
+	if (!(c->features & EMUL_FEAT_CX16))
+		return emul_raise(x, 6, false, 0);
+	rc = emul_linear(x, in->seg, off, 16, true, &la);
+	if (rc)
+		return rc;
+	if (la & 15)
+		return emul_gp0(x);
+	off_hi = off + 8;       /* aligned: cannot wrap the address size */
+	rc = emul_read(x, in->seg, off, 8, EMUL_ACC_RMW, &lo);
+	if (!rc)
+		rc = emul_read(x, in->seg, off_hi, 8, EMUL_ACC_RMW, &hi);
+	if (rc)
+		return rc;
+	equal = lo == c->gpr[EMUL_RAX] && hi == c->gpr[EMUL_RDX];
+	if (equal) {
+		lo = c->gpr[EMUL_RBX];
+		hi = c->gpr[EMUL_RCX];
+	}
+	rc = emul_write(x, in->seg, off, 8, lo);
+	if (!rc)
+		rc = emul_write(x, in->seg, off_hi, 8, hi);
+	if (rc)
+		return rc;
+	if (equal) {
+		c->rflags |= EMUL_FL_ZF;
+	} else {
+		emul_reg_set(x, EMUL_RAX, 8, lo);
+		emul_reg_set(x, EMUL_RDX, 8, hi);
+		c->rflags &= ~(uint64_t)EMUL_FL_ZF;
+	}
+	emul_retire(x);
+	return EX_OK;
+}
+
+/* 0F C7 /1: CMPXCHG8B m64; with REX.W CMPXCHG16B m128. */
 int emul_exec_cmpxchg8b(struct emul_exec *x)
 {
 	const struct emul_insn *in = x->insn;
@@ -89,7 +135,7 @@ int emul_exec_cmpxchg8b(struct emul_exec *x)
 	int rc;
 
 	if (in->rex & 8)
-		return emul_unsupported(x, EMUL_R_OPCODE);
+		return cmpxchg16b(x);
 	off = emul_ea(x);
 	rc = emul_read(x, in->seg, off, 8, EMUL_ACC_RMW, &m);
 	if (rc)

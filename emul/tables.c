@@ -47,9 +47,9 @@ const struct emul_opdesc emul_map_1b[256] = {
 	[0x40 ... 0x4F] = { A_INV64, emul_exec_incdec_reg },
 	[0x50 ... 0x57] = { A_DEF64, emul_exec_push_reg },
 	[0x58 ... 0x5F] = { A_DEF64, emul_exec_pop_reg },
-	[0x60] = { A_INV64, NULL },                     /* PUSHA */
-	[0x61] = { A_INV64, NULL },                     /* POPA */
-	[0x62] = { A_INV64 | M | A_MEMONLY, NULL },     /* BOUND (EVEX) */
+	[0x60] = { A_INV64, emul_exec_pusha },
+	[0x61] = { A_INV64, emul_exec_popa },
+	[0x62] = { A_INV64 | M | A_MEMONLY, emul_exec_bound }, /* (EVEX) */
 	[0x63] = { M, emul_exec_movsxd },               /* ARPL / MOVSXD */
 	[0x68] = { A_DEF64 | IZ, emul_exec_push_imm },
 	[0x69] = { M | IZ, emul_exec_imul },
@@ -82,7 +82,7 @@ const struct emul_opdesc emul_map_1b[256] = {
 	[0x9A] = { A_INV64 | A_IMM(IMM_FAR), NULL },    /* CALLF ptr */
 	[0x9B] = { 0, NULL },                           /* FWAIT */
 	[0x9C] = { A_DEF64, emul_exec_pushf },
-	[0x9D] = { A_DEF64, NULL },                     /* POPF */
+	[0x9D] = { A_DEF64, emul_exec_popf },
 	[0x9E] = { 0, emul_exec_sahf_lahf },
 	[0x9F] = { 0, emul_exec_sahf_lahf },
 	[0xA0] = { B | A_IMM(IMM_MOFFS), emul_exec_mov_moffs },
@@ -111,7 +111,7 @@ const struct emul_opdesc emul_map_1b[256] = {
 	[0xC5] = { A_INV64 | M | A_MEMONLY, NULL },     /* LDS (VEX2) */
 	[0xC6] = { G(GRP_11) | B | I8, NULL },
 	[0xC7] = { G(GRP_11) | IZ, NULL },
-	[0xC8] = { A_DEF64 | A_IMM(IMM_ENTER), NULL },  /* ENTER */
+	[0xC8] = { A_DEF64 | A_IMM(IMM_ENTER), emul_exec_enter },
 	[0xC9] = { A_DEF64, emul_exec_leave },
 	[0xCA] = { I16, NULL },                         /* RETF iw */
 	[0xCB] = { 0, NULL },                           /* RETF */
@@ -279,16 +279,18 @@ const struct emul_opdesc emul_groups[GRP_COUNT][8] = {
 		{ A_REGONLY, NULL },                     /* XABORT / XBEGIN */
 	},
 	[GRP_6] = {
-		{ 0, NULL }, { 0, NULL }, { 0, NULL }, { 0, NULL },
+		{ 0, emul_exec_sldt_str }, { 0, emul_exec_sldt_str },
+		{ 0, NULL }, { 0, NULL },
 		{ 0, NULL }, { 0, NULL }, UD, UD,
 	},
 	/* SGDT SIDT LGDT LIDT SMSW (RSTORSSP...) LMSW INVLPG; with mod 3
-	 * the other encodings (VMCALL, SWAPGS, ...): LGDT, LIDT and SMSW
-	 * are emulated */
+	 * the other encodings (VMCALL, SWAPGS, ...): SGDT, SIDT, LGDT,
+	 * LIDT, SMSW and LMSW are emulated */
 	[GRP_7] = {
-		{ 0, NULL }, { 0, NULL },
+		{ 0, emul_exec_sgdt_sidt }, { 0, emul_exec_sgdt_sidt },
 		{ 0, emul_exec_lgdt_lidt }, { 0, emul_exec_lgdt_lidt },
-		{ 0, emul_exec_smsw }, { 0, NULL }, { 0, NULL }, { 0, NULL },
+		{ 0, emul_exec_smsw }, { 0, NULL }, { 0, emul_exec_lmsw },
+		{ 0, NULL },
 	},
 	[GRP_8] = {
 		UD, UD, UD, UD,
@@ -301,13 +303,14 @@ const struct emul_opdesc emul_groups[GRP_COUNT][8] = {
 	},
 };
 
-/* Group 7's memory forms LGDT, LIDT and SMSW ignore F2/F3: no
- * instruction is encoded with them there (SDM Vol. 2 Table A-6). */
+/* Group 7's memory forms SGDT, SIDT, LGDT, LIDT, SMSW and LMSW ignore
+ * F2/F3: no instruction is encoded with them there (SDM Vol. 2 Table
+ * A-6; F3 /5 is RSTORSSP). */
 static bool rep_ignored(const struct emul_insn *insn)
 {
 	unsigned reg = insn->modrm >> 3 & 7;
 
-	return insn->opcode == 0x01 && insn->mod != 3 && reg >= 2 && reg <= 4;
+	return insn->opcode == 0x01 && insn->mod != 3 && reg != 5 && reg != 7;
 }
 
 emul_handler_fn emul_handler_of(const struct emul_insn *insn)
@@ -315,7 +318,7 @@ emul_handler_fn emul_handler_of(const struct emul_insn *insn)
 	const struct emul_opdesc *d;
 
 	if (insn->vex != EMUL_VEX_NONE)
-		return NULL;
+		return insn->vex == EMUL_VEX_XOP ? emul_exec_xop : NULL;
 	if (insn->map == EMUL_MAP_0F38) {
 		/* MOVBE is 0F 38 F0/F1 without F2 (F2 makes it CRC32). */
 		if ((insn->opcode == 0xF0 || insn->opcode == 0xF1) &&
@@ -338,9 +341,12 @@ emul_handler_fn emul_handler_of(const struct emul_insn *insn)
 		d = &emul_map_1b[insn->opcode];
 		/* F3 90 is PAUSE: a NOP for us; 90 with REX.B is XCHG r8. */
 		if (insn->opcode == 0x63 && insn->mode != EMUL_MODE_LONG64)
-			return NULL; /* ARPL */
+			return emul_exec_arpl;
 	}
 	if (d->attr & A_GRP)
 		d = &emul_groups[A_GRPNUM(d->attr)][insn->modrm >> 3 & 7];
+	/* 0F 01 /0 /1 with mod 3 are VMCALL, MONITOR, ..., not SGDT/SIDT */
+	if (d->fn == emul_exec_sgdt_sidt && insn->mod == 3)
+		return NULL;
 	return d->fn;
 }

@@ -480,8 +480,8 @@ int main(void)
 	REG64(MMIOTEST_MARK) = 0;
 	failures = finish();
 
-	/* Exit, then (on the next run) an instruction the emulator refuses:
-	 * CMPXCHG16B (0F C7 /1 with REX.W) on 16-byte-aligned MMIO. */
+	/* Exit, then (on the next run) CMPXCHG16B (0F C7 /1 with REX.W) on
+	 * 16-byte-aligned MMIO: two reads, then two writes. */
 	__asm__ volatile("outb %b0, %w1\n\t"
 			 "lock cmpxchg16b (%2)\n\t"
 			 "1: cli; hlt; jmp 1b"

@@ -18,6 +18,7 @@ struct dcase {
 	unsigned len;
 	struct sb_state in;
 	uint32_t undef_flags; /* flags the SDM leaves undefined here */
+	uint32_t more_flags;  /* flags compared beyond CF..OF and DF */
 	uint16_t undef_regs;  /* registers whose result is undefined */
 	bool may_fault;       /* a fault is an acceptable outcome */
 	bool no_fault_state;  /* REP: partial progress is not comparable */

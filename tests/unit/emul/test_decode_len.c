@@ -176,12 +176,13 @@ static void run_objdump(const char *file, const char *arch,
  * decoder gives their length by the map's ModRM/immediate rule without
  * validating mandatory prefixes or ModRM.mod, so objdump may call an
  * encoding "(bad)" that the CPU would reject with #UD. 0F 18-1F are hint
- * NOPs that MPX/CET reuse with stricter forms. */
+ * NOPs that MPX/CET reuse with stricter forms. The XOP escape has a
+ * handler that only raises #UD (no XOP) or refuses: it executes nothing. */
 static bool lenient_map(const struct lcase *c)
 {
 	const struct emul_insn *in = &c->insn;
 
-	return emul_handler_of(in) == NULL ||
+	return emul_handler_of(in) == NULL || in->vex != EMUL_VEX_NONE ||
 	       (in->map == EMUL_MAP_0F && in->opcode >= 0x18 &&
 		in->opcode <= 0x1F) ||
 	       /* x87: objdump's (bad) are reserved encodings, whose length

@@ -48,6 +48,8 @@ static enum emul_vendor host_vendor;
 /* MOVBE is generated only where the host has it (CPUID.1:ECX[22]): a
  * host without it raises #UD, which says nothing about the emulator. */
 static bool host_movbe;
+/* CMPXCHG16B likewise (CPUID.1:ECX[13]); the emulator is told. */
+static bool host_cx16;
 
 static enum emul_vendor read_host_vendor(void)
 {
@@ -64,6 +66,7 @@ static enum emul_vendor read_host_vendor(void)
 	v = emul_vendor_of(id);
 	__cpuid(1, eax, ebx, ecx, edx);
 	host_movbe = ecx & (1u << 22);
+	host_cx16 = ecx & (1u << 13);
 	printf("emul-diff: host CPU \"%s\": the emulator follows %s; "
 	       "MOVBE %s\n", id, v == EMUL_VENDOR_AMD ? "AMD" : "Intel",
 	       host_movbe ? "generated" : "not generated (the host lacks it)");
@@ -101,7 +104,7 @@ static bool emu_check(const char *fam, const struct dcase *c,
 	struct emul_cpu cpu;
 	struct emul_result res;
 	enum emul_status st;
-	uint32_t fmask = FL_CMP & ~c->undef_flags;
+	uint32_t fmask = (FL_CMP | c->more_flags) & ~c->undef_flags;
 	unsigned i;
 	char why[160];
 
@@ -128,6 +131,7 @@ static bool emu_check(const char *fam, const struct dcase *c,
 			cpu.seg[i].sel = host_sel[i];
 		cpu.seg[EMUL_SEG_GS].base = GEN_GS_BASE;
 	}
+	cpu.features = host_cx16 ? EMUL_FEAT_CX16 : 0;
 	memcpy(cpu.gpr, c->in.gpr, sizeof(cpu.gpr));
 	cpu.rip = insn_addr();
 	cpu.rflags = c->in.rflags;
@@ -273,6 +277,12 @@ static void run_family(const char *fam, gen_fn gen, uint64_t seed)
 	total_run += n;
 	total_passed += passed;
 	assert_int_equal(passed, n);
+}
+
+static uint64_t emul_sx_test(uint64_t v, unsigned size)
+{
+	return size == 2 ? (uint64_t)(int64_t)(int16_t)v :
+	       (uint64_t)(int64_t)(int32_t)v;
 }
 
 static unsigned pick_size(struct rng *r)
@@ -823,6 +833,148 @@ static bool gen_stack(struct rng *r, struct dcase *c)
 	return true;
 }
 
+/* ENTER with every nesting level, frames near or on the pushes and a
+ * final rSP that may be unmapped; POPF with the flags user mode may and
+ * may not change; CMPXCHG8B; in 32-bit mode PUSHA/POPA, BOUND (#BR),
+ * ARPL; in 64-bit mode CMPXCHG16B (aligned or not) where the host has
+ * it. */
+static void gen_enter(struct gen *g, struct rng *r, struct dcase *c)
+{
+	static const uint8_t op = 0xC8;
+	uint64_t sp = c->in.gpr[4];
+
+	if (rng_chance(r, 25))
+		gen_prefix(g, 0x66);
+	gen_opcode(g, &op, 1);
+	gen_imm(g, (rng_chance(r, 60) ? rng_below(r, 64) : rng_below(r, 65536)) |
+		   (uint64_t)rng_below(r, 40) << 16, 3);
+	c->in.gpr[5] = rng_chance(r, 50) ? sp - 24 + rng_below(r, 64) :
+		       SB_SCRATCH + 256 + rng_below(r, SB_SCRATCH_SIZE - 256);
+	c->may_fault = true;    /* frame reads below scratch, final rSP */
+}
+
+static void gen_popf(struct gen *g, struct rng *r, struct dcase *c)
+{
+	static const uint8_t op = 0x9D;
+	/* not TF (a trap), AC (alignment checks in the sandbox), NT */
+	uint64_t v = rng_next(r) & ~0x44100ull;
+
+	if (rng_chance(r, 25))
+		gen_prefix(g, 0x66);
+	gen_opcode(g, &op, 1);
+	memcpy(c->scratch + (c->in.gpr[4] - SB_SCRATCH), &v, 8);
+	c->more_flags = 0x203200;       /* IF IOPL (kept at CPL 3), ID */
+}
+
+static void gen_cmpxchg16b(struct gen *g, struct rng *r, struct dcase *c)
+{
+	static const uint8_t op[2] = { 0x0F, 0xC7 };
+	unsigned base = gen_reg(g, 0x3039);  /* not RAX RBX RCX RDX RSP RBP
+					      * R12 R13 */
+	uint64_t off = 16 * rng_below(r, SB_SCRATCH_SIZE / 16);
+
+	if (rng_chance(r, 15))
+		off = (off + 8 * (1 + rng_below(r, 2))) % SB_SCRATCH_SIZE;
+	if (rng_chance(r, 50))
+		gen_prefix(g, 0xF0);
+	g->rex |= 8 | (base >> 3);
+	gen_opcode(g, op, 2);
+	g->has_modrm = true;
+	g->modrm = (uint8_t)(0x08 | (base & 7));
+	c->in.gpr[base] = SB_SCRATCH + off;
+	if (rng_chance(r, 50) && off + 16 <= SB_SCRATCH_SIZE) {
+		memcpy(&c->in.gpr[0], c->scratch + off, 8);
+		memcpy(&c->in.gpr[2], c->scratch + off + 8, 8);
+	}
+	c->may_fault = true;    /* misaligned: #GP; past scratch: #PF */
+}
+
+static void gen_bound(struct gen *g, struct rng *r, struct dcase *c)
+{
+	static const uint8_t op = 0x62;
+	unsigned size = rng_chance(r, 25) ? 2 : 4;
+	unsigned reg = gen_reg(g, 0x10);
+	int64_t idx, lo, hi;
+
+	if (size == 2)
+		gen_prefix(g, 0x66);
+	gen_opcode(g, &op, 1);
+	gen_modrm_mem(g, reg, 2 * size, true);
+	idx = (int64_t)emul_sx_test(c->in.gpr[reg], size);
+	lo = idx - (int64_t)rng_below(r, 4) + 1;
+	hi = idx + (int64_t)rng_below(r, 4) - 1;
+	if (g->ea >= SB_SCRATCH && g->ea + 2 * size <= SB_SCRATCH + SB_SCRATCH_SIZE) {
+		memcpy(c->scratch + (g->ea - SB_SCRATCH), &lo, size);
+		memcpy(c->scratch + (g->ea - SB_SCRATCH) + size, &hi, size);
+	}
+	c->may_fault = true;    /* #BR */
+}
+
+static void gen_cmpxchg8b(struct gen *g, struct rng *r, struct dcase *c)
+{
+	static const uint8_t op[2] = { 0x0F, 0xC7 };
+	uint64_t off;
+
+	if (rng_chance(r, 50))
+		gen_prefix(g, 0xF0);
+	gen_opcode(g, op, 2);
+	g->used_regs |= 0xF;    /* EAX ECX EDX EBX are operands */
+	gen_modrm_mem(g, 1, 8, true);
+	off = g->ea - SB_SCRATCH;
+	if (rng_chance(r, 50) && g->ea >= SB_SCRATCH &&
+	    off + 8 <= SB_SCRATCH_SIZE) {
+		uint32_t lo, hi;
+
+		memcpy(&lo, c->scratch + off, 4);
+		memcpy(&hi, c->scratch + off + 4, 4);
+		c->in.gpr[0] = (c->in.gpr[0] & ~0xFFFFFFFFull) | lo;
+		c->in.gpr[2] = (c->in.gpr[2] & ~0xFFFFFFFFull) | hi;
+	}
+}
+
+static bool gen_frame(struct rng *r, struct dcase *c)
+{
+	static const uint8_t pusha = 0x60, popa = 0x61, arpl = 0x63;
+	struct gen g;
+	unsigned k = rng_below(r, gen_mode32 ? 7 : 4);
+
+	gen_begin(&g, r, c);
+	if (k == (gen_mode32 ? 6u : 3u)) {
+		gen_cmpxchg8b(&g, r, c);
+		gen_end(&g);
+		return true;
+	}
+	switch (k) {
+	case 0:
+		gen_enter(&g, r, c);
+		break;
+	case 1:
+		gen_popf(&g, r, c);
+		break;
+	case 2:
+		if (gen_mode32) {
+			gen_bound(&g, r, c);
+		} else if (host_cx16) {
+			gen_cmpxchg16b(&g, r, c);
+		} else {
+			gen_enter(&g, r, c);
+		}
+		break;
+	case 3:
+	case 4:
+		if (rng_chance(r, 25))
+			gen_prefix(&g, 0x66);
+		gen_opcode(&g, k == 3 ? &pusha : &popa, 1);
+		break;
+	default: /* ARPL r/m16, r16 */
+		gen_opcode(&g, &arpl, 1);
+		rm_operand(&g, gen_reg(&g, 0x10), 2, true);
+		break;
+	}
+	gen_end(&g);
+	return true;
+}
+
 #define FAMILY(name, seed)                                              \
 	static void test_##name(void **s)                               \
 	{                                                               \
@@ -845,6 +997,7 @@ FAMILY(bit, 15)
 FAMILY(muldiv, 16)
 FAMILY(string, 17)
 FAMILY(stack, 18)
+FAMILY(frame, 19)
 
 static void test_total(void **s)
 {
@@ -874,6 +1027,8 @@ int main(void)
 		cmocka_unit_test(test_muldiv32),
 		cmocka_unit_test(test_string32),
 		cmocka_unit_test(test_stack32),
+		cmocka_unit_test(test_frame),
+		cmocka_unit_test(test_frame32),
 		cmocka_unit_test(test_total),
 	};
 

@@ -275,8 +275,6 @@ static void test_refusals(void **state)
 	assert_int_equal(run(), EMUL_UNSUPPORTED);
 	setup(EMUL_MODE_PROT32, "f4");                 /* hlt */
 	assert_int_equal(run(), EMUL_UNSUPPORTED);
-	setup(EMUL_MODE_PROT32, "c8 10 00 00");        /* enter */
-	assert_int_equal(run(), EMUL_UNSUPPORTED);
 	setup(EMUL_MODE_PROT16, "a4");
 	cpu.mode = EMUL_MODE_VM86;
 	assert_int_equal(run(), EMUL_UNSUPPORTED);
