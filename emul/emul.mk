@@ -47,9 +47,11 @@ EMUL_SRCS := \
 	emul/exec_muldiv.c \
 	emul/exec_misc.c \
 	emul/exec_sysreg.c \
-	emul/exec_branch.c
+	emul/exec_branch.c \
+	emul/deliver.c \
+	emul/deliver_gate.c
 
-EMUL_HDRS := emul/emul.h emul/emul_private.h
+EMUL_HDRS := emul/emul.h emul/emul_private.h emul/deliver.h
 
 EMUL_OUT := $(BUILD)/host/emul
 EMUL_TDIR := tests/unit/emul
