@@ -140,7 +140,7 @@ static int deliver_real(struct dlv *d)
 	c->seg[EMUL_SEG_CS].base = (ent >> 16) << 4;
 	c->seg_written |= 1u << EMUL_SEG_CS;
 	c->rip = ent & 0xFFFF;
-	c->rflags = dlv_handler_flags(c->rflags, true) & ~(uint64_t)EMUL_FL_AC;
+	c->rflags &= ~(uint64_t)(EMUL_FL_IF | EMUL_FL_TF | EMUL_FL_AC | EMUL_FL_RF);
 	return EX_OK;
 }
 
