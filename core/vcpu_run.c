@@ -330,8 +330,9 @@ struct vcpu_emul *vcpu_emul_get(struct vcpu *v)
  * hands over (VEXIT_EMULATE). Returns 1 when *run describes an exit for the
  * VMM, 0 to resume the guest.
  */
-static int emul_outcome(struct vcpu *v, struct vcpu_emul *ve, struct kvm_run *run,
-			enum emul_status st, bool delivery, uint64_t hw_reason);
+static inline __attribute__((always_inline)) int
+emul_outcome(struct vcpu *v, struct vcpu_emul *ve, struct kvm_run *run,
+	     enum emul_status st, bool delivery, uint64_t hw_reason);
 
 static int emulate_mmio(struct vcpu *v, struct kvm_run *run, uint64_t hw_reason)
 {
@@ -348,8 +349,8 @@ static int emulate_mmio(struct vcpu *v, struct kvm_run *run, uint64_t hw_reason)
 }
 
 /* The first step of delivering ve->event: once the emulator takes it on,
- * the backend must not deliver it again. */
-static int deliver_event(struct vcpu *v, struct vcpu_emul *ve, struct kvm_run *run,
+ * the backend must not deliver it again. Cold: out of line. */
+static __attribute__((noinline)) int deliver_event(struct vcpu *v, struct vcpu_emul *ve, struct kvm_run *run,
 			 uint64_t hw_reason)
 {
 	enum emul_status st = vcpu_deliver(v, ve);
@@ -364,8 +365,9 @@ static int deliver_event(struct vcpu *v, struct vcpu_emul *ve, struct kvm_run *r
  * instruction retires then, TF is clear in the handler) leaves to do.
  * Returns 1 when *run describes an exit for the VMM, 0 to resume.
  */
-static int emul_outcome(struct vcpu *v, struct vcpu_emul *ve, struct kvm_run *run,
-			enum emul_status st, bool delivery, uint64_t hw_reason)
+static inline __attribute__((always_inline)) int
+emul_outcome(struct vcpu *v, struct vcpu_emul *ve, struct kvm_run *run,
+	     enum emul_status st, bool delivery, uint64_t hw_reason)
 {
 	struct vcpu_sregs s;
 
