@@ -325,15 +325,16 @@ struct vcpu_emul *vcpu_emul_get(struct vcpu *v)
 	return v->emul;
 }
 
-/*
- * One step of the emulator at RIP: MMIO, or an instruction the backend
- * hands over (VEXIT_EMULATE). Returns 1 when *run describes an exit for the
- * VMM, 0 to resume the guest.
- */
 static inline __attribute__((always_inline)) int
 emul_outcome(struct vcpu *v, struct vcpu_emul *ve, struct kvm_run *run,
 	     enum emul_status st, bool delivery, uint64_t hw_reason);
 
+/*
+ * One step of the emulator at RIP: MMIO, or an instruction the backend
+ * hands over (VEXIT_EMULATE); or the next step of an event delivery that
+ * made an MMIO exit. Returns 1 when *run describes an exit for the VMM, 0
+ * to resume the guest.
+ */
 static int emulate_mmio(struct vcpu *v, struct kvm_run *run, uint64_t hw_reason)
 {
 	struct vcpu_emul *ve = vcpu_emul_get(v);
@@ -350,8 +351,8 @@ static int emulate_mmio(struct vcpu *v, struct kvm_run *run, uint64_t hw_reason)
 
 /* The first step of delivering ve->event: once the emulator takes it on,
  * the backend must not deliver it again. Cold: out of line. */
-static __attribute__((noinline)) int deliver_event(struct vcpu *v, struct vcpu_emul *ve, struct kvm_run *run,
-			 uint64_t hw_reason)
+static __attribute__((noinline)) int
+deliver_event(struct vcpu *v, struct vcpu_emul *ve, struct kvm_run *run, uint64_t hw_reason)
 {
 	enum emul_status st = vcpu_deliver(v, ve);
 
@@ -405,8 +406,9 @@ emul_outcome(struct vcpu *v, struct vcpu_emul *ve, struct kvm_run *run,
 		return 1;
 	default:
 		if (v->vm->emul_failures++ < 8)
-			printk("vm%u: cannot emulate the MMIO access at RIP %#lx (%s)\n",
-			       v->vm->id, v->regs.rip, emul_reason_str(ve->res.reason));
+			printk("vm%u: cannot emulate the %s at RIP %#lx (%s)\n", v->vm->id,
+			       delivery ? "event delivery touching MMIO" : "MMIO access",
+			       v->regs.rip, emul_reason_str(ve->res.reason));
 		emul_abort(&ve->ctx);
 		ve->delivering = false;
 		break;
