@@ -590,6 +590,20 @@ static void test_long_inner(void **state)
 	assert_int_equal(E.cpu.seg[EMUL_SEG_CS].sel, KCODE64);
 	assert_int_equal(E.cpu.rflags, FL_FIXED);
 	assert_int_equal(E.cpu.mode, EMUL_MODE_LONG64);
+
+	/* from compatibility mode: the same 16-byte gates and 8-byte frame */
+	setup_long(3);
+	E.cpu.seg[EMUL_SEG_CS].l = 0;
+	E.cpu.seg[EMUL_SEG_CS].sel = UCODE32;
+	E.cpu.mode = EMUL_MODE_PROT32;
+	E.cpu.gpr[EMUL_RSP] = 0xFFFFFFFF00006000ull;   /* pushed whole */
+	gate64(0x80, KCODE64, 0x4000, 0xE, 3, 0);
+	assert_int_equal(deliver(0x80, EMUL_EV_SOFTINT, false, 0, 2), EMUL_DONE);
+	assert_int_equal(get(0x8000 - 16, 8), 0xFFFFFFFF00006000ull);
+	assert_int_equal(get(0x8000 - 32, 8), UCODE32);
+	assert_int_equal(get(0x8000 - 40, 8), 0x502);
+	assert_int_equal(E.cpu.gpr[EMUL_RSP], 0x8000 - 40);
+	assert_int_equal(E.cpu.mode, EMUL_MODE_LONG64);
 }
 
 /* Same level: the current stack, aligned; with IST 1 the IST stack even
