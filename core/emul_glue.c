@@ -360,14 +360,41 @@ static uint32_t guest_features(void)
 	return f;
 }
 
-enum emul_status vcpu_emulate(struct vcpu *v, struct vcpu_emul *ve)
+static void first_use(struct vcpu *v, struct vcpu_emul *ve)
 {
-	if (!ve->v) {                   /* first use: the context is zeroed */
+	if (!ve->v) {                   /* the context is zeroed */
 		ve->v = v;
 		emul_init(&ve->ctx, &guest_emul_ops, ve);
 		ve->cpu.vendor = (uint8_t)cpuid_vendor();
 		ve->cpu.features = guest_features();
 	}
+}
+
+/* A delivery is over unless a request is out with more to come. */
+static bool delivery_over(enum emul_status st, const struct emul_result *res)
+{
+	return st != EMUL_MMIO_READ && !(st == EMUL_MMIO_WRITE && !res->retired);
+}
+
+enum emul_status vcpu_deliver(struct vcpu *v, struct vcpu_emul *ve)
+{
+	first_use(v, ve);
+	if (!emul_busy(&ve->ctx))
+		load_cpu(ve);
+	enum emul_status st = emul_deliver_event(&ve->ctx, &ve->cpu, &ve->event,
+						 &ve->res);
+	if (delivery_over(st, &ve->res))
+		ve->delivering = false;
+	if (st == EMUL_DONE || (st == EMUL_MMIO_WRITE && ve->res.retired))
+		store_cpu(ve);
+	return st;
+}
+
+enum emul_status vcpu_emulate(struct vcpu *v, struct vcpu_emul *ve)
+{
+	if (ve->delivering)
+		return vcpu_deliver(v, ve);
+	first_use(v, ve);
 	if (!emul_busy(&ve->ctx))
 		load_cpu(ve);
 	enum emul_status st = emul_execute(&ve->ctx, &ve->cpu, &ve->res);

@@ -16,10 +16,18 @@ struct vcpu_emul {
 	struct emul_cpu cpu;            /* valid while ctx is busy */
 	struct emul_result res;
 	struct vcpu *v;
+	/* ctx is delivering this event (emul_deliver_event()), not running
+	 * the instruction at RIP */
+	bool delivering;
+	struct emul_deliver event;
 };
 
 /* Starts or continues the instruction at RIP; on a result that commits
  * state, copies registers back into v. */
 enum emul_status vcpu_emulate(struct vcpu *v, struct vcpu_emul *ve);
+
+/* Starts or continues the delivery of ve->event (ve->delivering set),
+ * the same way. */
+enum emul_status vcpu_deliver(struct vcpu *v, struct vcpu_emul *ve);
 
 #endif

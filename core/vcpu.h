@@ -108,6 +108,14 @@ struct vexit {
 			 * stack pushes or IDT/GDT reads), not the
 			 * instruction at RIP */
 			bool in_delivery;
+			/* with in_delivery: that event (kind: enum
+			 * emul_event_kind; insn_len for the software
+			 * kinds, 0 if the backend could not tell it) */
+			struct {
+				uint8_t vector, kind, insn_len;
+				bool has_error_code;
+				uint32_t error_code;
+			} event;
 		} npf;
 		struct {
 			uint32_t vector, error_code;

@@ -325,21 +325,57 @@ struct vcpu_emul *vcpu_emul_get(struct vcpu *v)
 	return v->emul;
 }
 
+static inline __attribute__((always_inline)) int
+emul_outcome(struct vcpu *v, struct vcpu_emul *ve, struct kvm_run *run,
+	     enum emul_status st, bool delivery, uint64_t hw_reason);
+
 /*
  * One step of the emulator at RIP: MMIO, or an instruction the backend
- * hands over (VEXIT_EMULATE). Returns 1 when *run describes an exit for the
- * VMM, 0 to resume the guest.
+ * hands over (VEXIT_EMULATE); or the next step of an event delivery that
+ * made an MMIO exit. Returns 1 when *run describes an exit for the VMM, 0
+ * to resume the guest.
  */
 static int emulate_mmio(struct vcpu *v, struct kvm_run *run, uint64_t hw_reason)
 {
 	struct vcpu_emul *ve = vcpu_emul_get(v);
+
+	if (!ve) {
+		run->exit_type = KVM_EXIT_TYPE_VM_EXIT;
+		run->exit_reason = KVM_EXIT_UNKNOWN;
+		run->hw.hardware_exit_reason = (uint32_t)hw_reason;
+		return 1;
+	}
+	bool delivery = ve->delivering;         /* a delivery's MMIO round trip */
+	return emul_outcome(v, ve, run, vcpu_emulate(v, ve), delivery, hw_reason);
+}
+
+/* The first step of delivering ve->event: once the emulator takes it on,
+ * the backend must not deliver it again. Cold: out of line. */
+static __attribute__((noinline)) int
+deliver_event(struct vcpu *v, struct vcpu_emul *ve, struct kvm_run *run, uint64_t hw_reason)
+{
+	enum emul_status st = vcpu_deliver(v, ve);
+
+	if (st != EMUL_UNSUPPORTED)
+		virt->drop_event(v);
+	return emul_outcome(v, ve, run, st, true, hw_reason);
+}
+
+/*
+ * What an emulator step (an instruction's, or an event delivery's: no
+ * instruction retires then, TF is clear in the handler) leaves to do.
+ * Returns 1 when *run describes an exit for the VMM, 0 to resume.
+ */
+static inline __attribute__((always_inline)) int
+emul_outcome(struct vcpu *v, struct vcpu_emul *ve, struct kvm_run *run,
+	     enum emul_status st, bool delivery, uint64_t hw_reason)
+{
 	struct vcpu_sregs s;
 
-	if (!ve)
-		goto unknown;
-	switch (vcpu_emulate(v, ve)) {
+	switch (st) {
 	case EMUL_DONE:
-		retired_outside_guest(v);
+		if (!delivery)
+			retired_outside_guest(v);
 		return 0;
 	case EMUL_MMIO_READ:
 		v->mmio_read_pending = true;
@@ -349,7 +385,7 @@ static int emulate_mmio(struct vcpu *v, struct kvm_run *run, uint64_t hw_reason)
 		/* the write is complete for the guest; a REP instruction with
 		 * iterations left continues at the next KVM_RUN */
 		v->emul_continue = !ve->res.retired;
-		if (ve->res.retired)
+		if (ve->res.retired && !delivery)
 			retired_outside_guest(v);
 		fill_mmio(run, &ve->res, true);
 		return 1;
@@ -363,14 +399,20 @@ static int emulate_mmio(struct vcpu *v, struct kvm_run *run, uint64_t hw_reason)
 				       ve->res.event.has_error_code,
 				       ve->res.event.error_code);
 		return 0;
+	case EMUL_SHUTDOWN:
+		/* a fault delivering #DF: a triple fault, as VEXIT_SHUTDOWN */
+		run->exit_type = KVM_EXIT_TYPE_VM_EXIT;
+		run->exit_reason = KVM_EXIT_SHUTDOWN;
+		return 1;
 	default:
 		if (v->vm->emul_failures++ < 8)
-			printk("vm%u: cannot emulate the MMIO access at RIP %#lx (%s)\n",
-			       v->vm->id, v->regs.rip, emul_reason_str(ve->res.reason));
+			printk("vm%u: cannot emulate the %s at RIP %#lx (%s)\n", v->vm->id,
+			       delivery ? "event delivery touching MMIO" : "MMIO access",
+			       v->regs.rip, emul_reason_str(ve->res.reason));
 		emul_abort(&ve->ctx);
+		ve->delivering = false;
 		break;
 	}
-unknown:
 	run->exit_type = KVM_EXIT_TYPE_VM_EXIT;
 	run->exit_reason = KVM_EXIT_UNKNOWN;
 	run->hw.hardware_exit_reason = (uint32_t)hw_reason;
@@ -385,6 +427,7 @@ void vcpu_state_replaced(struct vcpu *v)
 
 	v->mmio_read_pending = false;
 	v->emul_continue = false;
+	ve->delivering = false;
 	emul_abort(&ve->ctx);
 }
 
@@ -417,6 +460,7 @@ static int complete_previous_exit(struct vcpu *v, struct kvm_run *run)
 		if (!run->mmio_completed ||
 		    emul_complete_read(&ve->ctx, run->mmio.data, run->mmio.len)) {
 			emul_abort(&ve->ctx);
+			ve->delivering = false;
 			return 0;
 		}
 		return emulate_mmio(v, run, 0);
@@ -431,16 +475,34 @@ static int complete_previous_exit(struct vcpu *v, struct kvm_run *run)
 /*
  * Delivering an event (exception, interrupt) touched a GPA that is no
  * RAM: its frame went to a stack in MMIO, or the IDT, GDT or TSS lies
- * there. On hardware the device would take the pushes; emulating the
- * delivery is not done, and the instruction at RIP is not what touched
- * MMIO (emulating it would run it a second time). So the VMM gets an
- * UNKNOWN exit with the event still pending (re-injected on the next
- * entry), as KVM reports KVM_INTERNAL_ERROR_DELIVERY_EV. Before, the
- * instruction was emulated and the event re-injected over and over: a
- * KVM_RUN that never returned (found by `fuzzcode`).
+ * there. The instruction at RIP is not what touched MMIO (emulating it
+ * would run it a second time): the emulator delivers the event itself
+ * (emul_deliver_event()), the device taking the accesses through
+ * KVM_EXIT_MMIO like an instruction's, and the backend forgets the event
+ * it would have delivered again. What the emulator does not deliver (a
+ * task gate, an NMI, a software interrupt whose length the backend could
+ * not tell) stays pending and the VMM gets an UNKNOWN exit, as KVM
+ * reports KVM_INTERNAL_ERROR_DELIVERY_EV.
  */
 static int delivery_touched_mmio(struct vcpu *v, const struct vexit *e, struct kvm_run *run)
 {
+	struct vcpu_emul *ve = vcpu_emul_get(v);
+	bool soft = e->npf.event.kind == EMUL_EV_SOFTINT ||
+		    e->npf.event.kind == EMUL_EV_SOFTEXC ||
+		    e->npf.event.kind == EMUL_EV_ICEBP;
+
+	if (ve && !(soft && !e->npf.event.insn_len)) {
+		emul_abort(&ve->ctx);   /* nothing else is in progress */
+		ve->delivering = true;
+		ve->event = (struct emul_deliver){
+			.vector = e->npf.event.vector,
+			.kind = e->npf.event.kind,
+			.has_error_code = e->npf.event.has_error_code,
+			.insn_len = e->npf.event.insn_len,
+			.error_code = e->npf.event.error_code,
+		};
+		return deliver_event(v, ve, run, e->hw_reason);
+	}
 	if (v->vm->emul_failures++ < 8)
 		printk("vm%u: delivering an event touched MMIO at gpa %#lx (RIP %#lx): "
 		       "not emulated\n", v->vm->id, e->npf.gpa, v->regs.rip);

@@ -439,6 +439,9 @@ enum emul_status {
 			       * emul_complete_read() and emul_execute() */
 	EMUL_IO_OUT = 5,      /* write res->data (res->size) to res->port */
 	EMUL_UNSUPPORTED = 6, /* res->reason; guest state unchanged */
+	EMUL_SHUTDOWN = 7,    /* emul_deliver_event(): a fault while
+			       * delivering #DF, the CPU shuts down (triple
+			       * fault); guest state unchanged */
 };
 
 /* Why emul_execute() refused (res->reason). */
@@ -450,6 +453,9 @@ enum emul_reason {
 	EMUL_R_MODE,        /* virtual-8086 mode */
 	EMUL_R_IO_PERM,     /* IO with CPL > IOPL and no io_permitted() */
 	EMUL_R_PROTOCOL,    /* caller broke the completion protocol */
+	EMUL_R_TASK_GATE,   /* event delivery through a task gate */
+	EMUL_R_EVENT,       /* an event not delivered (NMI, VME, no
+			     * get_dtable/get_sysseg) */
 };
 
 struct emul_result {
@@ -552,5 +558,62 @@ bool emul_busy(const struct emul_ctx *ctx);
 
 /* A static string naming an emul_reason. */
 const char *emul_reason_str(unsigned reason);
+
+/* ------------------------------------------------------------------ */
+/* Event delivery                                                     */
+/* ------------------------------------------------------------------ */
+
+/*
+ * How the event came about, numbered as the VMX interruption types (SDM
+ * Vol. 3 25.8.3, 27.2.4). It decides the return address (past the
+ * instruction for the software kinds), the gate DPL check (INT n, INT3,
+ * INTO only) and the EXT bit of the error codes of faults raised while
+ * delivering (clear for INT n, INT3, INTO only: SDM Vol. 3 6.13).
+ */
+enum emul_event_kind {
+	EMUL_EV_EXTINT = 0,  /* external interrupt */
+	EMUL_EV_NMI = 2,     /* not delivered: EMUL_UNSUPPORTED */
+	EMUL_EV_HWEXC = 3,   /* hardware exception */
+	EMUL_EV_SOFTINT = 4, /* INT n */
+	EMUL_EV_ICEBP = 5,   /* INT1 (F1): privileged software exception */
+	EMUL_EV_SOFTEXC = 6, /* INT3, INTO */
+};
+
+/* One event to deliver through the IDT (or real-mode IVT). */
+struct emul_deliver {
+	uint8_t vector;
+	uint8_t kind;           /* enum emul_event_kind */
+	uint8_t has_error_code; /* pushed (hardware exceptions 8, 10-14,
+				 * 17, 21); ignored in real mode */
+	uint8_t insn_len;       /* software kinds: the instruction's length */
+	uint32_t error_code;
+};
+
+/*
+ * Deliver *ev as the CPU does (SDM Vol. 3 6.12, 6.14, 20.1.4; the INT n
+ * pseudo-code of Vol. 2): read the gate, the handler's code segment, the
+ * TSS stack for a privilege change, push the frame, load CS:RIP (and SS),
+ * update RFLAGS and the CPL. For a caller that saw the CPU's own delivery
+ * touch MMIO (an exit with the event in its IDT-vectoring information).
+ *   ctx, cpu, res as for emul_execute(); ev [IN] the event.
+ * Returns:
+ *  - EMUL_DONE: delivered; cpu holds the handler's state (seg_written has
+ *    CS, and SS on a stack switch, the data segments from virtual-8086
+ *    mode; cpl is the new CPL).
+ *  - EMUL_MMIO_READ / EMUL_MMIO_WRITE: the same protocol as
+ *    emul_execute(), with emul_deliver_event() called again with the same
+ *    ev; res->retired means the delivery is complete.
+ *  - EMUL_EXCEPTION: the delivery faulted; res->event is the exception to
+ *    deliver instead, already combined with *ev by SDM Vol. 3 Table 6-5
+ *    (a #DF when both are contributory, or a page fault then a
+ *    contributory fault or page fault). Nothing committed.
+ *  - EMUL_SHUTDOWN: a fault while delivering a #DF (triple fault).
+ *  - EMUL_UNSUPPORTED: a task gate (the hardware task switch is the
+ *    caller's), an NMI, a software interrupt in virtual-8086 mode with
+ *    CR4.VME, or no get_dtable/get_sysseg callback; nothing changed.
+ */
+enum emul_status emul_deliver_event(struct emul_ctx *ctx, struct emul_cpu *cpu,
+				    const struct emul_deliver *ev,
+				    struct emul_result *res);
 
 #endif /* EMUL_EMUL_H */

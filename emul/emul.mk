@@ -49,9 +49,10 @@ EMUL_SRCS := \
 	emul/exec_sysreg.c \
 	emul/exec_branch.c
 EMUL_SRCS += emul/exec_frame.c emul/exec_bound_arpl.c emul/exec_popf.c \
-	emul/exec_sysstore.c emul/exec_lmsw.c emul/exec_xop.c emul/exec_x87.c
+	emul/exec_sysstore.c emul/exec_lmsw.c emul/exec_xop.c emul/exec_x87.c \
+	emul/deliver.c emul/deliver_gate.c
 
-EMUL_HDRS := emul/emul.h emul/emul_private.h
+EMUL_HDRS := emul/emul.h emul/emul_private.h emul/deliver.h
 
 EMUL_OUT := $(BUILD)/host/emul
 EMUL_TDIR := tests/unit/emul
@@ -70,7 +71,7 @@ EMUL_FAKEMEM := $(EMUL_TDIR)/fakemem.c $(EMUL_TDIR)/fakemem.h
 
 EMUL_TESTS := test_decode test_decode_short test_exec test_mmio test_vendor test_decode_len \
 	test_diff
-EMUL_TESTS += test_intforms test_x87
+EMUL_TESTS += test_intforms test_x87 test_deliver
 EMUL_TEST_BINS := $(addprefix $(EMUL_OUT)/,$(EMUL_TESTS))
 
 $(EMUL_OUT)/lib/%.o: emul/%.c $(EMUL_HDRS)
@@ -116,6 +117,11 @@ $(EMUL_OUT)/test_vendor: $(EMUL_TDIR)/test_vendor.c $(EMUL_FAKEMEM) $(EMUL_LIB)
 		-lcmocka -o $@
 
 $(EMUL_OUT)/test_intforms: $(EMUL_TDIR)/test_intforms.c $(EMUL_FAKEMEM) $(EMUL_LIB)
+	@$(if $(Q),echo "  HOSTCC  $@")
+	$(Q)$(HOST_CC) $(EMUL_HOST_CFLAGS) $< $(EMUL_TDIR)/fakemem.c $(EMUL_LIB) \
+		-lcmocka -o $@
+
+$(EMUL_OUT)/test_deliver: $(EMUL_TDIR)/test_deliver.c $(EMUL_FAKEMEM) $(EMUL_LIB)
 	@$(if $(Q),echo "  HOSTCC  $@")
 	$(Q)$(HOST_CC) $(EMUL_HOST_CFLAGS) $< $(EMUL_TDIR)/fakemem.c $(EMUL_LIB) \
 		-lcmocka -o $@

@@ -189,6 +189,13 @@ int emul_write(struct emul_exec *x, unsigned seg, uint64_t off,
 	       unsigned size, uint64_t val);
 int emul_probe_write(struct emul_exec *x, unsigned seg, uint64_t off,
 		     unsigned size);
+/* The same at a linear address (system tables, event delivery); user
+ * or supervisor access by x->cpu->cpl, as for the others. */
+int emul_read_la(struct emul_exec *x, uint64_t la, unsigned size,
+		 unsigned acc, uint64_t *val);
+int emul_write_la(struct emul_exec *x, uint64_t la, unsigned size,
+		  uint64_t val);
+int emul_probe_la(struct emul_exec *x, uint64_t la, unsigned size);
 int emul_io_in(struct emul_exec *x, uint16_t port, unsigned size,
 	       uint32_t *val);
 int emul_io_out(struct emul_exec *x, uint16_t port, unsigned size,

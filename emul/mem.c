@@ -141,14 +141,24 @@ static int read_piece(struct emul_exec *x, uint64_t la, unsigned n,
 int emul_read(struct emul_exec *x, unsigned seg, uint64_t off, unsigned size,
 	      unsigned acc, uint64_t *val)
 {
-	uint8_t buf[8] = { 0 };
-	uint64_t la, v;
-	unsigned n1;
+	uint64_t la;
 	int rc;
 
 	rc = emul_linear(x, seg, off, size, acc & EMUL_ACC_RMW, &la);
 	if (rc)
 		return rc;
+	return emul_read_la(x, la, size, acc, val);
+}
+
+/* emul_read() at a linear address: the segmentation is the caller's. */
+int emul_read_la(struct emul_exec *x, uint64_t la, unsigned size,
+		 unsigned acc, uint64_t *val)
+{
+	uint8_t buf[8] = { 0 };
+	uint64_t v;
+	unsigned n1;
+	int rc;
+
 	n1 = first_piece(la, size);
 	rc = read_piece(x, la, n1, acc, buf);
 	if (rc)
@@ -215,15 +225,25 @@ static int probe_piece(struct emul_exec *x, uint64_t la, unsigned n)
 int emul_write(struct emul_exec *x, unsigned seg, uint64_t off,
 	       unsigned size, uint64_t val)
 {
+	uint64_t la;
+	int rc;
+
+	rc = emul_linear(x, seg, off, size, true, &la);
+	if (rc)
+		return rc;
+	return emul_write_la(x, la, size, val);
+}
+
+/* emul_write() at a linear address: the segmentation is the caller's. */
+int emul_write_la(struct emul_exec *x, uint64_t la, unsigned size,
+		  uint64_t val)
+{
 	uint8_t buf[8];
-	uint64_t la, la2;
+	uint64_t la2;
 	unsigned n1;
 	int rc;
 
 	__builtin_memcpy(buf, &val, sizeof(val)); /* little endian */
-	rc = emul_linear(x, seg, off, size, true, &la);
-	if (rc)
-		return rc;
 	n1 = first_piece(la, size);
 	if (n1 == size)
 		return write_piece(x, la, size, buf);
@@ -301,12 +321,20 @@ int emul_probe_write(struct emul_exec *x, unsigned seg, uint64_t off,
 		     unsigned size)
 {
 	uint64_t la;
-	unsigned n1;
 	int rc;
 
 	rc = emul_linear(x, seg, off, size, true, &la);
 	if (rc)
 		return rc;
+	return emul_probe_la(x, la, size);
+}
+
+/* emul_probe_write() at a linear address. */
+int emul_probe_la(struct emul_exec *x, uint64_t la, unsigned size)
+{
+	unsigned n1;
+	int rc;
+
 	n1 = first_piece(la, size);
 	rc = probe_piece(x, la, n1);
 	if (rc || n1 == size)

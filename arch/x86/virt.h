@@ -65,6 +65,10 @@ struct virt_ops {
 	void (*inject_irq)(struct vcpu *v, uint8_t vector);
 	/* Is an injected event still waiting to be delivered? */
 	bool (*event_pending)(struct vcpu *v);
+	/* Forgets the event whose delivery the last exit interrupted, which
+	 * would be delivered again on the next entry: core delivered it
+	 * through the emulator (vexit npf.event). */
+	void (*drop_event)(struct vcpu *v);
 	/* Exit (VEXIT_INTR_WINDOW) as soon as the guest can take an interrupt. */
 	void (*set_irq_window)(struct vcpu *v, bool on);
 	/* MSRs the backend's control structure holds (EFER, SYSCALL and

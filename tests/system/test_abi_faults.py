@@ -1,15 +1,15 @@
 """Exits that end a run (docs/control-partition.md, "Running guests"):
 KVM_EXIT_SHUTDOWN after a triple fault with the state left to inspect and
 `reset` making the vCPU usable again; KVM_EXIT_TYPE_FAIL_ENTRY for a state
-SVM refuses (APM 15.5.1); KVM_EXIT_UNKNOWN when an exception's delivery
-touches MMIO; -EINTR when ^] is typed while a guest spins with IF = 0,
+SVM refuses (APM 15.5.1); an exception whose delivery touches MMIO,
+delivered through the emulator with its pushes as KVM_EXIT_MMIO; -EINTR when ^] is typed while a guest spins with IF = 0,
 keeping other keys for the prompt."""
 import re
 import time
 
 import pytest
 
-from test_abi_common import (MMIO_UNKNOWN_REASON, PROMPT, abi_iso, check_tally,  # noqa: F401
+from test_abi_common import (PROMPT, abi_iso, check_tally,  # noqa: F401
                              command, ctl, disassembly, guest_lines, is_svm, load, nm,
                              run_line, xfail_on)
 
@@ -114,25 +114,37 @@ def test_eintr_stops_a_spinning_guest(ctl, request):
     assert "last run: guest interrupted at RIP=" in stats
 
 
+MMIO_WRITE = re.compile(r"^vm 0: exit mmio write 0x([0-9a-f]+) len (\d) data 0x([0-9a-f]+)$")
+
+
 def test_exception_frame_to_mmio(ctl):
     """An exception whose frame goes to a stack in MMIO (no slot there): the
-    hypervisor does not emulate the delivery, so the VMM gets KVM_EXIT_UNKNOWN
-    with the nested-page-fault reason, the event still pending. It used to
-    emulate the instruction at RIP instead (which had not touched MMIO) and
-    re-deliver the event forever: a KVM_RUN that never returned (found by
-    `fuzzcode`)."""
+    hypervisor delivers it through the emulator (docs/emulator.md, "Event
+    delivery"), so the VMM sees the frame's pushes as KVM_EXIT_MMIO writes,
+    8 bytes each in push order below the 16-byte aligned RSP, and the guest
+    goes on in its handler. It used to emulate the instruction at RIP
+    instead (which had not touched MMIO) and re-deliver the event forever,
+    a KVM_RUN that never returned (found by `fuzzcode`); then it ended the
+    run with KVM_EXIT_UNKNOWN."""
     load(ctl, 0, "msr", "0x100000", "long64")
     rdmsr = next(a for a, text in disassembly("msr") if text == "rdmsr")
+    isr_13 = nm("msr", "isr_13")            # push $13; jmp isr_common
     out = command(ctl, "run 0")             # it leaves its IDT installed
     assert run_line(out, 0) == "vm 0: guest exited with status 0", out
-    for reg, value in [("rsp", 0x3000000), ("rcx", 0x12345678), ("rip", rdmsr)]:
+    for reg, value in [("rsp", 0x3000008), ("rcx", 0x12345678), ("rip", rdmsr)]:
         assert command(ctl, f"set 0 {reg} {value:#x}") == f"vm 0: {reg} = {value:#x}"
-    out = command(ctl, "continue 0")        # RDMSR of no MSR: #GP, pushed below RSP: 48 MiB,
-                                            # mapped by the page tables, no RAM
-    want = MMIO_UNKNOWN_REASON[is_svm(ctl.platform)]
-    assert (f"vm 0: fatal: unhandled exit (KVM_EXIT_UNKNOWN), hardware exit reason {want}"
-            in out), out
-    assert re.search(r"vm\d+: delivering an event touched MMIO at gpa 0x2ffff[0-9a-f]{2} "
-                     rf"\(RIP {rdmsr:#x}\): not emulated", out), out
+    assert command(ctl, "trace 0 on mmio") == "vm 0: trace mmio"
+    # RDMSR of no MSR: #GP, pushed below RSP: 48 MiB, mapped by the page
+    # tables, no RAM; the step ends after the handler's first instruction
+    out = command(ctl, "step 0")
+    lines = out.split("\n")
+    assert lines[-1] == f"vm 0: step: RIP={isr_13 + 2:#x}", out
+    writes = [MMIO_WRITE.match(l.rstrip("\r")) for l in lines[:-1]]
+    assert all(writes) and len(writes) == 7, out
+    writes = [(int(m.group(1), 16), int(m.group(2)), int(m.group(3), 16)) for m in writes]
+    assert [(a, n) for a, n, _ in writes] == [(0x3000000 - 8 * i, 8) for i in range(1, 8)], out
+    ss, rsp, rflags, cs, rip, error, vector = (d for _, _, d in writes)
+    assert (rsp, rip, error, vector) == (0x3000008, rdmsr, 0, 13), out
+    assert rflags & 0x10002 == 0x10002, out    # RF: #GP is a fault
     regs = command(ctl, "regs 0")
-    assert f"RIP={rdmsr:016x}" in regs and "RSP=0000000003000000" in regs, regs
+    assert f"RIP={isr_13 + 2:016x}" in regs and "RSP=0000000002ffffc8" in regs, regs

@@ -40,8 +40,9 @@ def known_cause(platform, kind, hw, opcode):
         # a memory operand in MMIO it does not implement (x87, SSE/MMX,
         # segment loads and stores, SGDT/SIDT/SLDT/STR/LLDT/LTR, LMSW, far
         # JMP/CALL/RET, IRET, ENTER, PUSHA/POPA, POPF, BOUND, ARPL,
-        # INVPCID/INVEPT/INVVPID, ...), or an exception whose delivery pushes
-        # to MMIO (any opcode that faults there; no delivery emulation)
+        # INVPCID/INVEPT/INVVPID, ...), or an event whose delivery touches
+        # MMIO and which emul_deliver_event() leaves alone (a task gate, an
+        # NMI, INT n in virtual-8086 mode with CR4.VME)
         return "MMIO the emulator refuses"
     if kind == "UNKNOWN" and hw in TASK_SWITCH:
         # core/task_switch_exit.c emulates task switches; a TSS or a
@@ -72,7 +73,7 @@ XFAIL = pytest.mark.xfail(
     reason="issue 14: random code still ends in KVM_EXIT_UNKNOWN: MMIO the emulator "
            "refuses (code fetched from MMIO; x87, SSE, segment and descriptor-table "
            "stores, far transfer, IRET, ENTER, PUSHA/POPA, POPF, BOUND, ARPL, LMSW with a "
-           "memory operand in MMIO; exception delivery pushing to MMIO) and task switches "
+           "memory operand in MMIO; event delivery through a task gate in MMIO) and task switches "
            "through a TSS in MMIO; "
            "on qemu-max failed entries (VMEXIT_INVALID) after guest MOV CR3/CR0 with "
            "reserved bits and an UNKNOWN HLT exit for LOCK HLT (QEMU's)")

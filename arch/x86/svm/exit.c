@@ -260,6 +260,47 @@ static __attribute__((noinline)) void decode_task_switch(struct vcpu *v, struct 
 		e->insn_len = (uint32_t)len;
 }
 
+/*
+ * The event whose delivery a nested page fault interrupted (EXITINTINFO,
+ * APM Vol. 2 15.7.2), for core to deliver through the emulator. A
+ * software interrupt (INT n; QEMU also gives INT3 and INTO this type) or
+ * a #BP/#OF (INT3, INTO on AMD CPUs) leaves RIP on its instruction, whose
+ * length comes from decoding it there; 0 if the bytes are no such
+ * instruction. A #DB is taken as a hardware one: ICEBP's leaves RIP past
+ * it, as a trap's does, and its delivery differs from one in nothing.
+ */
+static __attribute__((noinline)) void npf_event(struct vcpu *v, struct svm_vcpu *sv,
+					       struct vexit *e)
+{
+	uint64_t info = sv->vmcb->control.exitintinfo;
+	uint32_t type = info & SVM_EVTINJ_TYPE_MASK;
+	uint8_t vector = (uint8_t)info;
+	struct emul_insn insn;
+	int len;
+
+	e->npf.event.vector = vector;
+	e->npf.event.has_error_code = info & SVM_EVTINJ_VALID_ERR;
+	e->npf.event.error_code = (uint32_t)(info >> 32);
+	e->npf.event.insn_len = 0;
+	e->npf.event.kind = type == SVM_EVTINJ_TYPE_INTR ? EMUL_EV_EXTINT :
+			    type == SVM_EVTINJ_TYPE_NMI ? EMUL_EV_NMI : EMUL_EV_HWEXC;
+	if (type != SVM_EVTINJ_TYPE_SOFT &&
+	    !(type == SVM_EVTINJ_TYPE_EXEPT && (vector == VEC_BP || vector == VEC_OF)))
+		return;
+	e->npf.event.kind = EMUL_EV_SOFTINT;
+	len = svm_decode_at_rip(v, &sv->vmcb->save, &insn);
+	if (len <= 0 || insn.map != EMUL_MAP_1B)
+		return;
+	if (insn.opcode == 0xcd && (uint8_t)insn.imm == vector)
+		e->npf.event.kind = EMUL_EV_SOFTINT;
+	else if ((insn.opcode == 0xcc && vector == VEC_BP) ||
+		 (insn.opcode == 0xce && vector == VEC_OF))
+		e->npf.event.kind = EMUL_EV_SOFTEXC;
+	else
+		return;
+	e->npf.event.insn_len = (uint8_t)len;
+}
+
 /* The guest's first MOV DR: from now on they run natively, and its DR0-DR3
  * are switched at entry (arch/x86/debugreg.h). The instruction is executed
  * again, without the intercept. */
@@ -328,6 +369,8 @@ void svm_decode_exit(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e)
 		e->npf.write = c->exitinfo1 & NPF_WRITE;
 		e->npf.fetch = c->exitinfo1 & NPF_FETCH;
 		e->npf.in_delivery = c->exitintinfo & SVM_EVTINJ_VALID;
+		if (e->npf.in_delivery)
+			npf_event(v, sv, e);
 		return;
 	case SVM_EXIT_SHUTDOWN:
 		e->reason = VEXIT_SHUTDOWN;

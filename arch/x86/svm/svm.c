@@ -58,6 +58,7 @@ const struct virt_ops svm_ops = {
 	.interrupt_shadow = svm_interrupt_shadow,
 	.inject_irq = svm_inject_irq,
 	.event_pending = svm_event_pending,
+	.drop_event = svm_drop_event,
 	.set_irq_window = svm_set_irq_window,
 	.get_msr = svm_get_msr,
 	.set_msr = svm_set_msr,

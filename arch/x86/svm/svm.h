@@ -84,6 +84,7 @@ int svm_get_msr(struct vcpu *v, uint32_t index, uint64_t *value);
 int svm_set_msr(struct vcpu *v, uint32_t index, uint64_t value);
 void svm_inject_irq(struct vcpu *v, uint8_t vector);
 bool svm_event_pending(struct vcpu *v);
+void svm_drop_event(struct vcpu *v);
 void svm_set_irq_window(struct vcpu *v, bool on);
 void svm_inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
 			  uint32_t error_code);

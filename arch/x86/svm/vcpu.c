@@ -309,6 +309,11 @@ bool svm_event_pending(struct vcpu *v)
 	return to_svm(v)->vmcb->control.eventinj & SVM_EVTINJ_VALID;
 }
 
+void svm_drop_event(struct vcpu *v)
+{
+	to_svm(v)->vmcb->control.eventinj = 0;
+}
+
 /* A virtual interrupt request with the VINTR intercept exits exactly when
  * the guest could take an interrupt (APM 15.21.4); it is never delivered,
  * because the exit comes first. */

@@ -14,6 +14,7 @@
 #include "arch/x86/cpu.h"
 #include "core/log.h"
 #include "core/vm.h"
+#include "emul/emul.h"
 
 #define TRAP_UD 6
 #define TRAP_MC 18
@@ -238,6 +239,34 @@ static enum vmx_exit_action vmx_exit_wrmsr(struct vcpu *v, struct vmx_vcpu *x,
 	return vmx_exit_msr(v, e, VEXIT_MSR_WRITE);
 }
 
+/* The event whose delivery an EPT violation interrupted (SDM Vol. 3
+ * 27.2.4): its interruption type is enum emul_event_kind, and the exit's
+ * instruction length is that of a software interrupt or exception (SDM
+ * 27.2.5). */
+_Static_assert(VMX_INTR_TYPE_EXT >> 8 == EMUL_EV_EXTINT &&
+	       VMX_INTR_TYPE_NMI >> 8 == EMUL_EV_NMI &&
+	       VMX_INTR_TYPE_HW_EXC >> 8 == EMUL_EV_HWEXC &&
+	       VMX_INTR_TYPE_SW_INT >> 8 == EMUL_EV_SOFTINT &&
+	       VMX_INTR_TYPE_PRIV_SW_EXC >> 8 == EMUL_EV_ICEBP &&
+	       VMX_INTR_TYPE_SW_EXC >> 8 == EMUL_EV_SOFTEXC,
+	       "emul numbers event kinds as VMX interruption types");
+
+static __attribute__((noinline)) void ept_event(struct vexit *e)
+{
+	uint32_t idt = vmcs_read32(VMCS_IDT_VECTORING_INFO);
+	uint32_t type = idt & VMX_INTR_TYPE_MASK;
+
+	e->npf.event.vector = (uint8_t)VMX_INTR_VECTOR(idt);
+	e->npf.event.kind = (uint8_t)(type >> 8);
+	e->npf.event.has_error_code = idt & VMX_INTR_HAS_ERROR;
+	e->npf.event.error_code = e->npf.event.has_error_code ?
+				  vmcs_read32(VMCS_IDT_VECTORING_ERROR) : 0;
+	e->npf.event.insn_len = 0;
+	if (type == VMX_INTR_TYPE_SW_INT || type == VMX_INTR_TYPE_PRIV_SW_EXC ||
+	    type == VMX_INTR_TYPE_SW_EXC)
+		e->npf.event.insn_len = (uint8_t)insn_len();
+}
+
 static enum vmx_exit_action vmx_exit_ept_violation(struct vcpu *v, struct vmx_vcpu *x,
 						   struct vexit *e)
 {
@@ -251,6 +280,8 @@ static enum vmx_exit_action vmx_exit_ept_violation(struct vcpu *v, struct vmx_vc
 	e->npf.fetch = q & EPTQ_FETCH;
 	e->npf.present = q & EPTQ_PERMS;
 	e->npf.in_delivery = vmcs_read32(VMCS_IDT_VECTORING_INFO) & VMX_INTR_VALID;
+	if (e->npf.in_delivery)
+		ept_event(e);
 	return VMX_EXIT_TO_CORE;
 }
 

@@ -376,6 +376,12 @@ bool vmx_event_pending(struct vcpu *v)
 	return vmcs_read32(VMCS_ENTRY_INTR_INFO) & VMX_INTR_VALID;
 }
 
+void vmx_drop_event(struct vcpu *v)
+{
+	vmx_vcpu_load(v);
+	vmcs_write(VMCS_ENTRY_INTR_INFO, 0);
+}
+
 /* Interrupt-window exiting: an exit as soon as RFLAGS.IF = 1 and nothing
  * blocks interrupts (SDM 25.2). */
 void vmx_set_irq_window(struct vcpu *v, bool on)

@@ -166,6 +166,7 @@ const struct virt_ops vmx_ops = {
 	.interrupt_shadow = vmx_interrupt_shadow,
 	.inject_irq = vmx_inject_irq,
 	.event_pending = vmx_event_pending,
+	.drop_event = vmx_drop_event,
 	.set_irq_window = vmx_set_irq_window,
 	.get_msr = vmx_get_msr,
 	.set_msr = vmx_set_msr,

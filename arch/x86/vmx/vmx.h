@@ -94,6 +94,7 @@ uint64_t vmx_get_cr8(struct vcpu *v);
 void vmx_set_cr8(struct vcpu *v, uint64_t cr8);
 void vmx_inject_irq(struct vcpu *v, uint8_t vector);
 bool vmx_event_pending(struct vcpu *v);
+void vmx_drop_event(struct vcpu *v);
 void vmx_set_irq_window(struct vcpu *v, bool on);
 void vmx_inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
 			  uint32_t error_code);
