@@ -47,7 +47,9 @@ EMUL_SRCS := \
 	emul/exec_muldiv.c \
 	emul/exec_misc.c \
 	emul/exec_sysreg.c \
-	emul/exec_branch.c
+	emul/exec_branch.c \
+	emul/desc.c \
+	emul/exec_segload.c
 
 EMUL_HDRS := emul/emul.h emul/emul_private.h
 
@@ -67,7 +69,7 @@ EMUL_LIB := $(EMUL_OUT)/libemul.a
 EMUL_FAKEMEM := $(EMUL_TDIR)/fakemem.c $(EMUL_TDIR)/fakemem.h
 
 EMUL_TESTS := test_decode test_decode_short test_exec test_mmio test_vendor test_decode_len \
-	test_diff
+	test_diff test_segload
 EMUL_TEST_BINS := $(addprefix $(EMUL_OUT)/,$(EMUL_TESTS))
 
 $(EMUL_OUT)/lib/%.o: emul/%.c $(EMUL_HDRS)
@@ -106,6 +108,13 @@ $(EMUL_OUT)/test_vendor: $(EMUL_TDIR)/test_vendor.c $(EMUL_FAKEMEM) $(EMUL_LIB)
 	@$(if $(Q),echo "  HOSTCC  $@")
 	$(Q)$(HOST_CC) $(EMUL_HOST_CFLAGS) $< $(EMUL_TDIR)/fakemem.c $(EMUL_LIB) \
 		-lcmocka -o $@
+
+EMUL_DESC_ENV := $(EMUL_TDIR)/desc_env.c $(EMUL_TDIR)/desc_env.h
+$(EMUL_OUT)/test_segload: $(EMUL_TDIR)/test_segload.c $(EMUL_DESC_ENV) \
+		$(EMUL_FAKEMEM) $(EMUL_LIB)
+	@$(if $(Q),echo "  HOSTCC  $@")
+	$(Q)$(HOST_CC) $(EMUL_HOST_CFLAGS) $< $(EMUL_TDIR)/desc_env.c \
+		$(EMUL_TDIR)/fakemem.c $(EMUL_LIB) -lcmocka -o $@
 
 EMUL_DIFF_SRCS := $(EMUL_TDIR)/test_diff.c $(EMUL_TDIR)/sandbox.c \
 	$(EMUL_TDIR)/diffgen.c $(EMUL_TDIR)/fakemem.c
