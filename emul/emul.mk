@@ -49,7 +49,8 @@ EMUL_SRCS := \
 	emul/exec_sysreg.c \
 	emul/exec_branch.c \
 	emul/desc.c \
-	emul/exec_segload.c
+	emul/exec_segload.c \
+	emul/exec_far.c
 
 EMUL_HDRS := emul/emul.h emul/emul_private.h
 

@@ -115,6 +115,7 @@ struct emul_exec {
 	uint8_t rep_more;       /* REP iteration done, more to run */
 	uint8_t ss_shadow;      /* MOV/POP SS: no single-step trap after
 				 * this instruction (SDM Vol. 3A 6.8.3) */
+	uint8_t keep_rf;        /* IRET loaded RFLAGS.RF: commit() keeps it */
 };
 
 /* An operand: a register or a memory location (segment:offset). */
@@ -233,6 +234,12 @@ void emul_seg_commit(struct emul_exec *x, unsigned sreg,
 int emul_exec_mov_to_sreg(struct emul_exec *x);
 int emul_exec_pop_sreg(struct emul_exec *x);
 int emul_exec_load_far_ptr(struct emul_exec *x);
+
+/* ---- exec_far.c ---- */
+int emul_exec_jmp_far(struct emul_exec *x);
+int emul_exec_call_far(struct emul_exec *x);
+int emul_exec_retf(struct emul_exec *x);
+int emul_exec_iret(struct emul_exec *x);
 
 /* ---- mem.c ---- */
 /* acc bit for emul_read_linear/emul_write_linear: an implicit supervisor

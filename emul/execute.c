@@ -199,7 +199,7 @@ static bool commit(struct emul_ctx *ctx, struct emul_cpu *cpu,
 {
 	struct emul_result *res = x->res;
 
-	if (!x->rep_more)
+	if (!x->rep_more && !x->keep_rf)
 		cpu->rflags &= ~(uint64_t)EMUL_FL_RF;
 	reset_log(ctx);
 	if (x->out_pending) {
@@ -339,7 +339,7 @@ enum emul_status emul_execute(struct emul_ctx *ctx, struct emul_cpu *cpu,
 		}
 		x.next_rip = (cpu->rip + ctx->insn.len) & ip_mask(cpu);
 		x.rd_idx = x.wr_idx = 0;
-		x.out_pending = x.rep_more = x.ss_shadow = 0;
+		x.out_pending = x.rep_more = x.ss_shadow = x.keep_rf = 0;
 		if (fn(&x) != EX_OK)
 			return stopped(ctx, cpu, undo, written, res);
 		if (commit(ctx, cpu, &x, tf && !x.ss_shadow, &iter))

@@ -79,7 +79,7 @@ const struct emul_opdesc emul_map_1b[256] = {
 	[0x90 ... 0x97] = { 0, emul_exec_xchg_ax },
 	[0x98] = { 0, emul_exec_cbw_cwd },              /* CBW/CWDE/CDQE */
 	[0x99] = { 0, emul_exec_cbw_cwd },              /* CWD/CDQ/CQO */
-	[0x9A] = { A_INV64 | A_IMM(IMM_FAR), NULL },    /* CALLF ptr */
+	[0x9A] = { A_INV64 | A_IMM(IMM_FAR), emul_exec_call_far }, /* CALLF ptr */
 	[0x9B] = { 0, NULL },                           /* FWAIT */
 	[0x9C] = { A_DEF64, emul_exec_pushf },
 	[0x9D] = { A_DEF64, NULL },                     /* POPF */
@@ -113,12 +113,12 @@ const struct emul_opdesc emul_map_1b[256] = {
 	[0xC7] = { G(GRP_11) | IZ, NULL },
 	[0xC8] = { A_DEF64 | A_IMM(IMM_ENTER), NULL },  /* ENTER */
 	[0xC9] = { A_DEF64, emul_exec_leave },
-	[0xCA] = { I16, NULL },                         /* RETF iw */
-	[0xCB] = { 0, NULL },                           /* RETF */
+	[0xCA] = { I16, emul_exec_retf },               /* RETF iw */
+	[0xCB] = { 0, emul_exec_retf },                 /* RETF */
 	[0xCC] = { 0, NULL },                           /* INT3 */
 	[0xCD] = { I8, NULL },                          /* INT ib */
 	[0xCE] = { A_INV64, NULL },                     /* INTO */
-	[0xCF] = { 0, NULL },                           /* IRET */
+	[0xCF] = { 0, emul_exec_iret },                 /* IRET */
 	[0xD0] = { G(GRP_2) | B, NULL },
 	[0xD1] = { G(GRP_2), NULL },
 	[0xD2] = { G(GRP_2) | B, NULL },
@@ -136,7 +136,7 @@ const struct emul_opdesc emul_map_1b[256] = {
 	[0xE7] = { I8, emul_exec_inout },
 	[0xE8] = { A_F64 | A_IMM(IMM_RELZ), emul_exec_call },
 	[0xE9] = { A_F64 | A_IMM(IMM_RELZ), emul_exec_jmp },
-	[0xEA] = { A_INV64 | A_IMM(IMM_FAR), NULL },    /* JMPF ptr */
+	[0xEA] = { A_INV64 | A_IMM(IMM_FAR), emul_exec_jmp_far }, /* JMPF ptr */
 	[0xEB] = { A_F64 | A_IMM(IMM_REL8), emul_exec_jmp },
 	[0xEC] = { B, emul_exec_inout },
 	[0xED] = { 0, emul_exec_inout },
@@ -268,9 +268,9 @@ const struct emul_opdesc emul_groups[GRP_COUNT][8] = {
 	[GRP_5] = {
 		{ L, emul_exec_incdec }, { L, emul_exec_incdec },
 		{ A_F64, emul_exec_call_rm },
-		{ A_MEMONLY, NULL },                     /* CALLF m16:xx */
+		{ A_MEMONLY, emul_exec_call_far },       /* CALLF m16:xx */
 		{ A_F64, emul_exec_jmp_rm },
-		{ A_MEMONLY, NULL },                     /* JMPF m16:xx */
+		{ A_MEMONLY, emul_exec_jmp_far },        /* JMPF m16:xx */
 		{ A_DEF64, emul_exec_push_rm },
 		UD,
 	},
