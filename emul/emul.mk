@@ -70,7 +70,7 @@ EMUL_LIB := $(EMUL_OUT)/libemul.a
 EMUL_FAKEMEM := $(EMUL_TDIR)/fakemem.c $(EMUL_TDIR)/fakemem.h
 
 EMUL_TESTS := test_decode test_decode_short test_exec test_mmio test_vendor test_decode_len \
-	test_diff test_segload
+	test_diff test_segload test_far
 EMUL_TEST_BINS := $(addprefix $(EMUL_OUT)/,$(EMUL_TESTS))
 
 $(EMUL_OUT)/lib/%.o: emul/%.c $(EMUL_HDRS)
@@ -112,6 +112,12 @@ $(EMUL_OUT)/test_vendor: $(EMUL_TDIR)/test_vendor.c $(EMUL_FAKEMEM) $(EMUL_LIB)
 
 EMUL_DESC_ENV := $(EMUL_TDIR)/desc_env.c $(EMUL_TDIR)/desc_env.h
 $(EMUL_OUT)/test_segload: $(EMUL_TDIR)/test_segload.c $(EMUL_DESC_ENV) \
+		$(EMUL_FAKEMEM) $(EMUL_LIB)
+	@$(if $(Q),echo "  HOSTCC  $@")
+	$(Q)$(HOST_CC) $(EMUL_HOST_CFLAGS) $< $(EMUL_TDIR)/desc_env.c \
+		$(EMUL_TDIR)/fakemem.c $(EMUL_LIB) -lcmocka -o $@
+
+$(EMUL_OUT)/test_far: $(EMUL_TDIR)/test_far.c $(EMUL_DESC_ENV) \
 		$(EMUL_FAKEMEM) $(EMUL_LIB)
 	@$(if $(Q),echo "  HOSTCC  $@")
 	$(Q)$(HOST_CC) $(EMUL_HOST_CFLAGS) $< $(EMUL_TDIR)/desc_env.c \
