@@ -50,7 +50,8 @@ EMUL_SRCS := \
 	emul/exec_branch.c \
 	emul/desc.c \
 	emul/exec_segload.c \
-	emul/exec_far.c
+	emul/exec_far.c \
+	emul/exec_desc.c
 
 EMUL_HDRS := emul/emul.h emul/emul_private.h
 

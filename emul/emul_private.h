@@ -241,6 +241,10 @@ int emul_exec_call_far(struct emul_exec *x);
 int emul_exec_retf(struct emul_exec *x);
 int emul_exec_iret(struct emul_exec *x);
 
+/* ---- exec_desc.c ---- */
+int emul_exec_lar_lsl(struct emul_exec *x);
+int emul_exec_verr_verw(struct emul_exec *x);
+
 /* ---- mem.c ---- */
 /* acc bit for emul_read_linear/emul_write_linear: an implicit supervisor
  * access (descriptor tables, TSS), made without EMUL_ACC_USER whatever

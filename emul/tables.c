@@ -160,8 +160,8 @@ const struct emul_opdesc emul_map_1b[256] = {
 const struct emul_opdesc emul_map_0f[256] = {
 	[0x00] = { G(GRP_6), NULL },
 	[0x01] = { G(GRP_7), NULL },
-	[0x02] = { M, NULL },                           /* LAR */
-	[0x03] = { M, NULL },                           /* LSL */
+	[0x02] = { M, emul_exec_lar_lsl },              /* LAR */
+	[0x03] = { M, emul_exec_lar_lsl },              /* LSL */
 	[0x04] = UD,
 	[0x05] = { 0, NULL },                           /* SYSCALL */
 	[0x06] = { 0, NULL },                           /* CLTS */
@@ -280,7 +280,7 @@ const struct emul_opdesc emul_groups[GRP_COUNT][8] = {
 	},
 	[GRP_6] = {
 		{ 0, NULL }, { 0, NULL }, { 0, NULL }, { 0, NULL },
-		{ 0, NULL }, { 0, NULL }, UD, UD,
+		{ 0, emul_exec_verr_verw }, { 0, emul_exec_verr_verw }, UD, UD,
 	},
 	/* SGDT SIDT LGDT LIDT SMSW (RSTORSSP...) LMSW INVLPG; with mod 3
 	 * the other encodings (VMCALL, SWAPGS, ...): LGDT, LIDT and SMSW

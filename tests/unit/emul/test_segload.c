@@ -3,7 +3,8 @@
  * descriptor read (GDT and LDT, supervisor access), every check of SDM
  * Vol. 2 MOV/POP with its fault and error code, the accessed bit, the
  * hidden part loaded, real mode, 64-bit mode, and that a fault commits
- * nothing.
+ * nothing. Also LAR, LSL, VERR and VERW, which read a descriptor the same
+ * way without loading it.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -403,6 +404,115 @@ static void test_no_tables(void **state)
 	assert_int_equal(C.rip, ENV_CODE);
 }
 
+/* lar eax, [ebx] (selector in MMIO) / lsl eax, cx and friends. */
+static void lar_setup(const char *hex, unsigned cpl, uint16_t sel, uint64_t d)
+{
+	env_setup(EMUL_MODE_PROT32, cpl, hex);
+	C.gpr[EMUL_RAX] = 0xDEADBEEF;
+	C.gpr[EMUL_RBX] = ENV_MMIO;
+	C.gpr[EMUL_RCX] = sel;
+	env_wr(ENV_MMIO, sel, 2);
+	env_set_gdt(7, d);
+}
+
+static void test_lar_lsl(void **state)
+{
+	static const struct {
+		const char *hex;
+		unsigned cpl;
+		uint16_t sel;
+		unsigned type, s, dpl, p, flags;
+		bool zf;
+		uint64_t rax;
+	} cases[] = {
+		/* lar eax, [ebx]: the second dword & 00F0FF00h */
+		{ "0f 02 03", 0, 0x38, 0x2, 1, 0, 1, 0xC, true, 0x00C09200 },
+		/* not present: LAR still reports it */
+		{ "0f 02 03", 0, 0x38, 0x2, 1, 3, 0, 0x1, true, 0x00107200 },
+		/* lar ax, cx: 16 bits, the rest of EAX kept */
+		{ "66 0f 02 c1", 0, 0x38, 0xA, 1, 0, 1, 0xC, true, 0xDEAD9A00 },
+		{ "0f 02 03", 3, 0x3B, 0x2, 1, 0, 1, 0xC, false, 0xDEADBEEF },
+		{ "0f 02 03", 0, 0x3B, 0x2, 1, 2, 1, 0xC, false, 0xDEADBEEF },
+		{ "0f 02 03", 3, 0x3B, 0xE, 1, 0, 1, 0xC, true, 0x00C09E00 },
+		{ "0f 02 03", 0, 0x00, 0x2, 1, 0, 1, 0xC, false, 0xDEADBEEF },
+		{ "0f 02 03", 0, 0x100, 0x2, 1, 0, 1, 0xC, false, 0xDEADBEEF },
+		{ "0f 02 03", 0, 0x38, 0xC, 0, 0, 1, 0, true, 0x00008C00 },
+		{ "0f 02 03", 0, 0x38, 0xE, 0, 0, 1, 0, false, 0xDEADBEEF },
+		/* lsl eax, [ebx]: the scaled limit */
+		{ "0f 03 03", 0, 0x38, 0x2, 1, 0, 1, 0x8, true, 0x1FFFF },
+		{ "0f 03 03", 0, 0x38, 0x9, 0, 0, 1, 0, true, 0x1F },
+		{ "0f 03 03", 0, 0x38, 0xC, 0, 0, 1, 0, false, 0xDEADBEEF },
+		{ "66 0f 03 c1", 0, 0x38, 0x2, 1, 0, 1, 0x8, true, 0xDEADFFFF },
+	};
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		lar_setup(cases[i].hex, cases[i].cpl, cases[i].sel,
+			  env_desc(0, 0x1F, cases[i].type, cases[i].s,
+				   cases[i].dpl, cases[i].p, cases[i].flags));
+		C.rflags = cases[i].zf ? 2 : 2 | EMUL_FL_ZF;
+		assert_int_equal(env_run(), EMUL_DONE);
+		assert_int_equal(!!(C.rflags & EMUL_FL_ZF), cases[i].zf);
+		assert_int_equal(C.gpr[EMUL_RAX], cases[i].rax);
+		assert_int_equal(C.seg_written, 0);
+		assert_int_equal(env.user_sys, 0);
+	}
+	/* IA-32e: a 32-bit TSS type is fine, a 16-bit one is not */
+	env_setup(EMUL_MODE_LONG64, 0, "0f 03 c1");
+	C.gpr[EMUL_RCX] = 0x38;
+	env_set_gdt(7, env_desc(0, 0x67, 0x1, 0, 0, 1, 0));
+	assert_int_equal(env_run(), EMUL_DONE);
+	assert_int_equal(C.rflags & EMUL_FL_ZF, 0);
+	env_setup(EMUL_MODE_LONG64, 0, "48 0f 03 c1");
+	C.gpr[EMUL_RCX] = 0x38;
+	C.gpr[EMUL_RAX] = ~0ull;
+	env_set_gdt(7, env_desc(0, 0x67, 0x9, 0, 0, 1, 0));
+	assert_int_equal(env_run(), EMUL_DONE);
+	assert_int_equal(C.gpr[EMUL_RAX], 0x67);
+	/* real mode: #UD */
+	env_setup(EMUL_MODE_REAL, 0, "0f 02 c1");
+	assert_int_equal(env_run(), EMUL_EXCEPTION);
+	assert_int_equal(env.res.event.vector, 6);
+}
+
+static void test_verr_verw(void **state)
+{
+	static const struct {
+		const char *hex; /* verr/verw [ebx] */
+		unsigned cpl;
+		uint16_t sel;
+		unsigned type, s, dpl;
+		bool zf;
+	} cases[] = {
+		{ "0f 00 23", 0, 0x38, 0x0, 1, 0, true },   /* read-only data */
+		{ "0f 00 2b", 0, 0x38, 0x0, 1, 0, false },
+		{ "0f 00 2b", 0, 0x38, 0x2, 1, 0, true },
+		{ "0f 00 23", 0, 0x38, 0x8, 1, 0, false },  /* execute-only */
+		{ "0f 00 23", 0, 0x38, 0xA, 1, 0, true },
+		{ "0f 00 2b", 0, 0x38, 0xA, 1, 0, false },  /* code */
+		{ "0f 00 23", 3, 0x3B, 0x2, 1, 0, false },  /* CPL > DPL */
+		{ "0f 00 23", 0, 0x3B, 0x2, 1, 0, false },  /* RPL > DPL */
+		{ "0f 00 23", 3, 0x3B, 0xE, 1, 0, true },   /* conforming */
+		{ "0f 00 23", 0, 0x38, 0x2, 0, 0, false },  /* system */
+		{ "0f 00 23", 0, 0x00, 0x2, 1, 0, false },  /* null */
+		{ "0f 00 23", 0, 0x138, 0x2, 1, 0, false }, /* beyond limit */
+	};
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		lar_setup(cases[i].hex, cases[i].cpl, cases[i].sel,
+			  env_desc(0, 0xFFFF, cases[i].type, cases[i].s,
+				   cases[i].dpl, 1, 0));
+		C.rflags = cases[i].zf ? 2 : 2 | EMUL_FL_ZF;
+		assert_int_equal(env_run(), EMUL_DONE);
+		assert_int_equal(!!(C.rflags & EMUL_FL_ZF), cases[i].zf);
+		assert_int_equal(C.rip, ENV_CODE + 3);
+		assert_int_equal(env.fm.nlog, 1);           /* the selector */
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -418,6 +528,8 @@ int main(void)
 		cmocka_unit_test(test_far_pointer_loads),
 		cmocka_unit_test(test_real_mode),
 		cmocka_unit_test(test_no_tables),
+		cmocka_unit_test(test_lar_lsl),
+		cmocka_unit_test(test_verr_verw),
 	};
 
 	return cmocka_run_group_tests_name("emul-segload", tests, NULL, NULL);
