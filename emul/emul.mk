@@ -51,6 +51,7 @@ EMUL_SRCS := \
 	emul/desc.c \
 	emul/exec_segload.c \
 	emul/exec_far.c \
+	emul/exec_gate.c \
 	emul/exec_desc.c
 
 EMUL_HDRS := emul/emul.h emul/emul_private.h

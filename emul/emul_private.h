@@ -240,6 +240,18 @@ int emul_exec_jmp_far(struct emul_exec *x);
 int emul_exec_call_far(struct emul_exec *x);
 int emul_exec_retf(struct emul_exec *x);
 int emul_exec_iret(struct emul_exec *x);
+/* Shared with exec_gate.c: the rIP check of a far transfer (#GP(0)) and
+ * the mode a new CS gives. */
+int emul_far_check_rip(struct emul_exec *x, const struct emul_seg *cs,
+		       uint64_t rip);
+enum emul_mode emul_far_mode(const struct emul_exec *x,
+			     const struct emul_seg *cs);
+
+/* ---- exec_gate.c ---- */
+/* Far JMP (call = false) or CALL through the call gate *gate: the whole
+ * instruction from there on (checks, stack switch, commit). */
+int emul_far_gate(struct emul_exec *x, const struct emul_desc *gate,
+		  bool call);
 
 /* ---- exec_desc.c ---- */
 int emul_exec_lar_lsl(struct emul_exec *x);

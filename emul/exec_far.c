@@ -7,9 +7,9 @@
  * checks when transferring program control). Emulated: real mode;
  * protected and IA-32e mode to a code segment at the same privilege
  * level; RETF and IRET to an outer privilege level (new SS:rSP from the
- * stack, data segment registers the new CPL may not use made null).
- * Refused (EMUL_UNSUPPORTED, nothing changed): call gates, task gates and
- * TSS selectors (core/task_switch.c handles hardware task switches), IRET
+ * stack, data segment registers the new CPL may not use made null); call
+ * gates are exec_gate.c's. Refused (EMUL_UNSUPPORTED, nothing changed):
+ * task gates and TSS selectors (core/task_switch.c handles hardware task switches), IRET
  * with NT = 1 outside IA-32e mode (task return) and IRET to virtual-8086
  * mode.
  *
@@ -31,6 +31,7 @@ struct far_dest {
 	uint64_t rip;
 	uint8_t cpl;            /* CPL after the transfer */
 	uint8_t has_desc;
+	uint8_t gate;           /* desc is a call gate (exec_gate.c) */
 };
 
 static int gp_sel(struct emul_exec *x, uint16_t sel)
@@ -51,15 +52,21 @@ static bool dest_is_64(const struct emul_exec *x, const struct emul_seg *cs)
 
 /* The instruction pointer check of every far transfer: canonical for a
  * 64-bit CS, within the limit otherwise (#GP(0)). */
-static int check_rip(struct emul_exec *x, const struct far_dest *d)
+int emul_far_check_rip(struct emul_exec *x, const struct emul_seg *cs,
+		       uint64_t rip)
 {
-	if (dest_is_64(x, &d->cs))
-		return emul_canonical(d->rip) ? EX_OK : emul_gp0(x);
-	return d->rip <= d->cs.limit ? EX_OK : emul_gp0(x);
+	if (dest_is_64(x, cs))
+		return emul_canonical(rip) ? EX_OK : emul_gp0(x);
+	return rip <= cs->limit ? EX_OK : emul_gp0(x);
 }
 
-/* Read a stack slot: slot 'k' of size osz above rSP (stack address
- * size wrap), as POP would. */
+static int check_rip(struct emul_exec *x, const struct far_dest *d)
+{
+	return emul_far_check_rip(x, &d->cs, d->rip);
+}
+
+/* Read osz bytes byte_off above rSP (stack address size wrap), as POP
+ * would. */
 static int stack_slot(struct emul_exec *x, uint64_t byte_off, unsigned osz,
 		      uint64_t *v)
 {
@@ -79,6 +86,7 @@ static int real_dest(struct emul_exec *x, uint16_t sel, uint64_t off,
 	d->rip = off;
 	d->cpl = 0;
 	d->has_desc = 0;
+	d->gate = 0;
 	return check_rip(x, d);
 }
 
@@ -91,15 +99,18 @@ static void take_cs(struct far_dest *d, uint16_t sel)
 	d->has_desc = 1;
 }
 
-/* Selector types a far JMP/CALL may name besides code segments: the
- * ones that would be emulated with gates and task switches. */
-static bool gate_or_task(const struct emul_exec *x, unsigned type)
+static bool call_gate(const struct emul_exec *x, unsigned type)
 {
 	if (emul_ia32e(x->cpu))
 		return type == 0xC;             /* 64-bit call gate */
-	return type == 0x4 || type == 0xC ||    /* call gates */
-	       type == 0x5 ||                   /* task gate */
-	       type == 0x1 || type == 0x9;      /* available TSS */
+	return type == 0x4 || type == 0xC;      /* 16- and 32-bit */
+}
+
+/* Task gates and available TSSs: task switches, not emulated. */
+static bool task_switch(const struct emul_exec *x, unsigned type)
+{
+	return !emul_ia32e(x->cpu) &&
+	       (type == 0x5 || type == 0x1 || type == 0x9);
 }
 
 /* SDM JMP/CALL, "CONFORMING-CODE-SEGMENT" and "NONCONFORMING-CODE-
@@ -119,7 +130,11 @@ static int jmp_call_dest(struct emul_exec *x, uint16_t sel, uint64_t off,
 	if (rc)
 		return rc;
 	if (!s->s) {
-		if (gate_or_task(x, s->type))
+		if (call_gate(x, s->type)) {
+			d->gate = 1;            /* the caller goes on */
+			return EX_OK;
+		}
+		if (task_switch(x, s->type))
 			return emul_unsupported(x, EMUL_R_OPCODE);
 		return gp_sel(x, sel);
 	}
@@ -137,12 +152,13 @@ static int jmp_call_dest(struct emul_exec *x, uint16_t sel, uint64_t off,
 		return emul_raise(x, 11, true, sel & 0xFFFCu);
 	d->cpl = (uint8_t)cpl;
 	d->rip = off;
+	d->gate = 0;
 	take_cs(d, sel);
 	return EX_OK;
 }
 
-static enum emul_mode mode_for(const struct emul_exec *x,
-			       const struct emul_seg *cs)
+enum emul_mode emul_far_mode(const struct emul_exec *x,
+			     const struct emul_seg *cs)
 {
 	if (!protected_mode(x->cpu))
 		return EMUL_MODE_REAL;
@@ -165,7 +181,7 @@ static void dest_commit(struct emul_exec *x, const struct far_dest *d)
 	emul_seg_commit(x, EMUL_SEG_CS, &d->cs);
 	c->rip = d->rip;
 	c->cpl = d->cpl;
-	c->mode = (uint8_t)mode_for(x, &d->cs);
+	c->mode = (uint8_t)emul_far_mode(x, &d->cs);
 }
 
 /* The operand size of a far JMP/CALL through memory: AMD processors
@@ -213,6 +229,8 @@ int emul_exec_jmp_far(struct emul_exec *x)
 	if (rc)
 		return rc;
 	rc = jmp_call_dest(x, sel, off & emul_size_mask(osz), &d);
+	if (!rc && d.gate)
+		return emul_far_gate(x, &d.desc, false);
 	if (!rc)
 		rc = check_rip(x, &d);
 	if (!rc)
@@ -239,6 +257,8 @@ int emul_exec_call_far(struct emul_exec *x)
 	if (rc)
 		return rc;
 	rc = jmp_call_dest(x, sel, off & emul_size_mask(osz), &d);
+	if (!rc && d.gate)
+		return emul_far_gate(x, &d.desc, true);
 	if (!rc)
 		rc = emul_probe_write(x, EMUL_SEG_SS, (sp - 2 * osz) & mask,
 				      2 * osz);
@@ -283,6 +303,7 @@ static int return_dest(struct emul_exec *x, uint16_t sel, uint64_t off,
 		return emul_raise(x, 11, true, sel & 0xFFFCu);
 	d->cpl = (uint8_t)rpl;
 	d->rip = off;
+	d->gate = 0;
 	take_cs(d, sel);
 	return EX_OK;
 }

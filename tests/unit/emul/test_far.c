@@ -1,9 +1,10 @@
 /*
  * test_far.c - far JMP/CALL, RETF and IRET: real mode, protected and
  * IA-32e mode at the same privilege level, returns to an outer level
- * (new SS:rSP, data segments made null), every check of SDM Vol. 2
- * JMP/CALL/RET/IRET with its fault and error code, the flags IRET may
- * load, and the refusals (gates, task switches, VM86).
+ * (new SS:rSP, data segments made null), call gates (same level, and
+ * CALL to an inner level with the TSS stack switch and parameter copy),
+ * every check of SDM Vol. 2 JMP/CALL/RET/IRET with its fault and error
+ * code, the flags IRET may load, and the refusals (task switches, VM86).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -96,10 +97,11 @@ static void test_jmp_far_checks(void **state)
 	}
 }
 
-/* Gates and task switches are refused, with nothing changed. */
+/* Task gates and TSSs (task switches) are refused, with nothing
+ * changed. */
 static void test_jmp_far_refused(void **state)
 {
-	static const unsigned types[] = { 0x4, 0xC, 0x5, 0x1, 0x9 };
+	static const unsigned types[] = { 0x5, 0x1, 0x9 };
 	unsigned i;
 
 	(void)state;
@@ -110,8 +112,8 @@ static void test_jmp_far_refused(void **state)
 		assert_int_equal(C.rip, ENV_CODE);
 		assert_int_equal(C.seg_written, 0);
 	}
-	/* in IA-32e mode only the 64-bit call gate is one; a 32-bit TSS
-	 * type there is #GP */
+	/* in IA-32e mode only the 64-bit call gate is a gate; a 32-bit TSS
+	 * or a 16-bit call gate type there is #GP */
 	env_setup(EMUL_MODE_LONG64, 0, "ff 28");
 	C.gpr[EMUL_RAX] = ENV_DATA;
 	env_wr(ENV_DATA + 4, 0x38, 2);
@@ -122,11 +124,6 @@ static void test_jmp_far_refused(void **state)
 	env_wr(ENV_DATA + 4, 0x38, 2);
 	env_set_gdt(7, env_gate(0x08, 0x1000, 0x4, 0, 0));
 	env_expect_fault(13, 0x38);
-	env_setup(EMUL_MODE_LONG64, 0, "ff 28");
-	C.gpr[EMUL_RAX] = ENV_DATA;
-	env_wr(ENV_DATA + 4, 0x38, 2);
-	env_set_gdt(7, env_gate(0x08, 0x1000, 0xC, 0, 0));
-	assert_int_equal(env_run(), EMUL_UNSUPPORTED);
 }
 
 /* IA-32e: to compatibility mode and back, L = D = 1 rejected, REX.W
@@ -531,6 +528,228 @@ static void test_iret_mmio_stack(void **state)
 	assert_int_equal(C.gpr[EMUL_RSP], ENV_MMIO + 12);
 }
 
+/* call/jmp far [eax] -> the gate at GDT slot 7 (selector 0x38 | rpl). */
+static void gate_setup(const char *hex, enum emul_mode mode, unsigned cpl,
+		       uint16_t sel)
+{
+	env_setup(mode, cpl, hex);
+	C.gpr[EMUL_RAX] = ENV_DATA;
+	env_wr(ENV_DATA + 4, sel, 2);            /* m16:32 */
+}
+
+static void test_gate_same_level(void **state)
+{
+	(void)state;
+	/* jmp through a 32-bit gate: the gate's offset, nothing pushed */
+	gate_setup("ff 28", EMUL_MODE_PROT32, 0, 0x38);
+	env_set_gdt(7, env_gate(0x08, 0x12345678, 0xC, 0, 0));
+	assert_int_equal(env_run(), EMUL_DONE);
+	assert_int_equal(C.rip, 0x12345678);
+	assert_int_equal(C.seg[EMUL_SEG_CS].sel, 0x08);
+	assert_int_equal(C.gpr[EMUL_RSP], ENV_STACK);
+	/* call through a 16-bit gate from 32-bit code: 2-byte pushes, a
+	 * 16-bit offset */
+	gate_setup("ff 18", EMUL_MODE_PROT32, 0, 0x38);
+	env_set_gdt(7, env_gate(0x08, 0xABCD1234, 0x4, 0, 0));
+	assert_int_equal(env_run(), EMUL_DONE);
+	assert_int_equal(C.rip, 0x1234);
+	assert_int_equal(C.gpr[EMUL_RSP], ENV_STACK - 4);
+	assert_int_equal(env_rd(ENV_STACK - 2, 2), 0x08);
+	assert_int_equal(env_rd(ENV_STACK - 4, 2), ENV_CODE + 2);
+	/* call through a gate to a conforming segment: same level at CPL 3 */
+	gate_setup("ff 18", EMUL_MODE_PROT32, 3, 0x3B);
+	env_set_gdt(7, env_gate(0x48, 0x3000, 0xC, 3, 0));
+	env_set_gdt(9, env_desc(0, 0xFFFFF, 0xE, 1, 0, 1, 0xC));
+	assert_int_equal(env_run(), EMUL_DONE);
+	assert_int_equal(C.cpl, 3);
+	assert_int_equal(C.seg[EMUL_SEG_CS].sel, 0x4B);
+	assert_int_equal(env_rd(ENV_STACK - 4, 4), 0x1B);
+}
+
+static void test_gate_checks(void **state)
+{
+	static const struct {
+		const char *hex;
+		unsigned cpl;
+		uint16_t sel;      /* gate selector */
+		unsigned gdpl, gp; /* gate DPL, present */
+		uint16_t cs;       /* gate's target */
+		unsigned type, dpl, p;
+		uint8_t vector;
+		uint16_t ec;
+	} cases[] = {
+		{ "ff 18", 3, 0x3B, 0, 1, 0x48, 0xA, 0, 1, 13, 0x38 }, /* gate DPL */
+		{ "ff 18", 0, 0x3B, 2, 1, 0x48, 0xA, 0, 1, 13, 0x38 }, /* RPL */
+		{ "ff 18", 0, 0x38, 0, 0, 0x48, 0xA, 0, 1, 11, 0x38 },
+		{ "ff 18", 0, 0x38, 0, 1, 0x03, 0xA, 0, 1, 13, 0 },    /* null */
+		{ "ff 18", 0, 0x38, 0, 1, 0x100, 0xA, 0, 1, 13, 0x100 },
+		{ "ff 18", 0, 0x38, 0, 1, 0x48, 0x2, 0, 1, 13, 0x48 }, /* data */
+		{ "ff 18", 0, 0x38, 0, 1, 0x48, 0xA, 3, 1, 13, 0x48 }, /* DPL>CPL */
+		{ "ff 18", 0, 0x38, 0, 1, 0x48, 0xA, 0, 0, 11, 0x48 },
+		{ "ff 28", 3, 0x3B, 3, 1, 0x48, 0xA, 0, 1, 13, 0x48 }, /* JMP */
+		{ "ff 28", 3, 0x3B, 3, 1, 0x48, 0xE, 0, 1, 0, 0 },
+	};
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint64_t g = env_gate(cases[i].cs, 0x3000, 0xC, cases[i].gdpl, 0);
+
+		if (!cases[i].gp)
+			g &= ~(1ull << 47);
+		gate_setup(cases[i].hex, EMUL_MODE_PROT32, cases[i].cpl,
+			   cases[i].sel);
+		env_set_gdt(7, g);
+		env_set_gdt(9, env_desc(0, 0xFFFFF, cases[i].type, 1,
+					cases[i].dpl, cases[i].p, 0xC));
+		if (!cases[i].vector) {
+			assert_int_equal(env_run(), EMUL_DONE);
+			assert_int_equal(C.rip, 0x3000);
+			continue;
+		}
+		env_expect_fault(cases[i].vector, cases[i].ec);
+		assert_int_equal(C.gpr[EMUL_RSP], ENV_STACK);
+		assert_int_equal(env_rd(ENV_STACK - 4, 4), 0);
+	}
+}
+
+/* A 32-bit TSS for CPL 0: ESP0 at +4, SS0 at +8. */
+static void tss32(uint32_t esp0, uint16_t ss0)
+{
+	env_wr(ENV_TSS + 4, esp0, 4);
+	env_wr(ENV_TSS + 8, ss0, 2);
+}
+
+/* call from CPL 3 through a gate to CPL 0 code, two parameters */
+static void inner_setup(void)
+{
+	gate_setup("ff 18", EMUL_MODE_PROT32, 3, 0x3B);
+	env_set_gdt(7, env_gate(0x08, 0x3000, 0xC, 3, 2));
+	env_wr(ENV_STACK, 0x11111111, 4);
+	env_wr(ENV_STACK + 4, 0x22222222, 4);
+	tss32(0x6800, 0x10);
+}
+
+static void test_gate_inner(void **state)
+{
+	(void)state;
+	inner_setup();
+	assert_int_equal(env_run(), EMUL_DONE);
+	assert_int_equal(C.cpl, 0);
+	assert_int_equal(C.rip, 0x3000);
+	assert_int_equal(C.seg[EMUL_SEG_CS].sel, 0x08);
+	assert_int_equal(C.seg[EMUL_SEG_SS].sel, 0x10);
+	assert_int_equal(C.gpr[EMUL_RSP], 0x6800 - 24);
+	assert_int_equal(env_rd(0x6800 - 4, 4), 0x23);          /* old SS */
+	assert_int_equal(env_rd(0x6800 - 8, 4), ENV_STACK);     /* old ESP */
+	assert_int_equal(env_rd(0x6800 - 12, 4), 0x22222222);
+	assert_int_equal(env_rd(0x6800 - 16, 4), 0x11111111);
+	assert_int_equal(env_rd(0x6800 - 20, 4), 0x1B);         /* old CS */
+	assert_int_equal(env_rd(0x6800 - 24, 4), ENV_CODE + 2);
+	assert_int_equal(C.seg_written, (1u << EMUL_SEG_CS) |
+			 (1u << EMUL_SEG_SS));
+	assert_int_equal(env.user_sys, 0);
+	/* ... and back with retf 8 */
+	env.cpu.rip = ENV_CODE;
+	env_wr(ENV_CODE, 0x0008CA, 3);
+	C.seg_written = 0;
+	env.ctx.insn_bytes_len = 0;
+	assert_int_equal(env_run(), EMUL_DONE);
+	assert_int_equal(C.cpl, 3);
+	assert_int_equal(C.rip, ENV_CODE + 2);
+	assert_int_equal(C.gpr[EMUL_RSP], ENV_STACK + 8);
+	assert_int_equal(C.seg[EMUL_SEG_SS].sel, 0x23);
+}
+
+static void test_gate_inner_faults(void **state)
+{
+	(void)state;
+	/* TSS too short for ESP0/SS0: #TS(TR) */
+	inner_setup();
+	env.tr.limit = 8;
+	env_expect_fault(10, 0x68);
+	/* SS0 null, RPL != DPL, DPL != DPL, read-only, code: #TS(SS0) */
+	inner_setup();
+	tss32(0x6800, 0);
+	env_expect_fault(10, 0);
+	inner_setup();
+	tss32(0x6800, 0x13);
+	env_expect_fault(10, 0x10);
+	inner_setup();
+	tss32(0x6800, 0x20);
+	env_expect_fault(10, 0x20);
+	inner_setup();
+	tss32(0x6800, 0x48);
+	env_set_gdt(9, env_desc(0, 0xFFFFF, 0x1, 1, 0, 1, 0xC));
+	env_expect_fault(10, 0x48);
+	inner_setup();
+	tss32(0x6800, 0x148);                        /* beyond the GDT */
+	env_expect_fault(10, 0x148);
+	/* not present: #SS(SS0) */
+	inner_setup();
+	tss32(0x6800, 0x48);
+	env_set_gdt(9, env_desc(0, 0xFFFFF, 0x3, 1, 0, 0, 0xC));
+	env_expect_fault(12, 0x48);
+	/* no room for the frame under the new SS limit: #SS(SS0) */
+	inner_setup();
+	tss32(0x10, 0x48);
+	env_set_gdt(9, env_desc(0, 0xFFFFF, 0x3, 1, 0, 1, 0xC));
+	env_expect_fault(12, 0x48);
+	assert_int_equal(C.cpl, 3);
+	assert_int_equal(C.seg[EMUL_SEG_SS].sel, 0x23);
+	/* gate offset past the new CS limit: #GP(0), nothing written */
+	inner_setup();
+	env_set_gdt(1, env_desc(0, 0xFFF, 0xB, 1, 0, 1, 0x4));
+	env_expect_fault(13, 0);
+	assert_int_equal(env_rd(0x6800 - 4, 4), 0);
+	assert_int_equal(C.cpl, 3);
+	/* five parameters do not fit the read log: refused, nothing done */
+	inner_setup();
+	env_set_gdt(7, env_gate(0x08, 0x3000, 0xC, 3, 5));
+	assert_int_equal(env_run(), EMUL_UNSUPPORTED);
+	assert_int_equal(C.cpl, 3);
+	assert_int_equal(C.rip, ENV_CODE);
+	assert_int_equal(C.seg_written, 0);
+	assert_int_equal(env_rd(0x6800 - 4, 4), 0);
+}
+
+/* IA-32e: 16-byte gates, 64-bit targets only, RSP0 from the 64-bit TSS
+ * and a null SS. */
+static void test_gate_ia32e(void **state)
+{
+	(void)state;
+	gate_setup("ff 18", EMUL_MODE_LONG64, 3, 0x3B);
+	env_set_gdt(7, env_gate(0x28, 0x5000, 0xC, 3, 5));
+	env_set_gdt(8, 0x7FFFull);                   /* offset 63:32 */
+	env_wr(ENV_TSS + 4, 0x6808, 8);              /* RSP0 */
+	C.gpr[EMUL_RSP] = 0xFFFFFFFF00007000ull & 0xFFFFFFFFull;
+	assert_int_equal(env_run(), EMUL_DONE);
+	assert_int_equal(C.rip, 0x7FFF00005000ull);
+	assert_int_equal(C.cpl, 0);
+	assert_int_equal(C.mode, EMUL_MODE_LONG64);
+	assert_int_equal(C.seg[EMUL_SEG_SS].sel, 0);
+	assert_int_equal(C.seg[EMUL_SEG_SS].unusable, 1);
+	assert_int_equal(C.gpr[EMUL_RSP], 0x6808 - 32);
+	assert_int_equal(env_rd(0x6808 - 8, 8), 0x23);          /* old SS */
+	assert_int_equal(env_rd(0x6808 - 16, 8), 0x7000);
+	assert_int_equal(env_rd(0x6808 - 24, 8), 0x33);
+	assert_int_equal(env_rd(0x6808 - 32, 8), ENV_CODE + 2);
+	/* the upper half's type field must be 0 */
+	gate_setup("ff 18", EMUL_MODE_LONG64, 3, 0x3B);
+	env_set_gdt(7, env_gate(0x28, 0x5000, 0xC, 3, 0));
+	env_set_gdt(8, 0xC00ull << 32);
+	env_expect_fault(13, 0x38);
+	/* a gate in the last 8 bytes of the GDT */
+	gate_setup("ff 18", EMUL_MODE_LONG64, 0, 0xF8);
+	env_set_gdt(31, env_gate(0x28, 0x5000, 0xC, 0, 0));
+	env_expect_fault(13, 0xF8);
+	/* to a compatibility-mode segment: #GP(CS) */
+	gate_setup("ff 18", EMUL_MODE_LONG64, 0, 0x38);
+	env_set_gdt(7, env_gate(0x08, 0x5000, 0xC, 0, 0));
+	env_set_gdt(8, 0);
+	env_expect_fault(13, 0x08);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -546,6 +765,11 @@ int main(void)
 		cmocka_unit_test(test_iret_same),
 		cmocka_unit_test(test_iret_outer),
 		cmocka_unit_test(test_iret_mmio_stack),
+		cmocka_unit_test(test_gate_same_level),
+		cmocka_unit_test(test_gate_checks),
+		cmocka_unit_test(test_gate_inner),
+		cmocka_unit_test(test_gate_inner_faults),
+		cmocka_unit_test(test_gate_ia32e),
 	};
 
 	return cmocka_run_group_tests_name("emul-far", tests, NULL, NULL);
