@@ -11,7 +11,7 @@
  * instruction's operand size. Reads (gate, code and stack descriptors,
  * TSS, parameters) come first, then the writes, then the registers. The
  * replay log holds EMUL_MAX_READS reads per instruction: a CALL through
- * memory to an inner level has room for two parameters (one more for a
+ * memory to an inner level has room for two parameters (two more for a
  * direct CALL); a longer parameter copy is refused (EMUL_UNSUPPORTED)
  * rather than done in part.
  */
