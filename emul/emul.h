@@ -369,6 +369,12 @@ struct emul_ops {
 	/* Optional: LDTR (which = EMUL_SYSSEG_LDTR) or TR (EMUL_SYSSEG_TR)
 	 * into *seg [OUT]. NULL: as get_dtable. */
 	void (*get_sysseg)(void *opaque, unsigned which, struct emul_seg *seg);
+	/* Optional: LLDT (which = EMUL_SYSSEG_LDTR) or LTR (EMUL_SYSSEG_TR)
+	 * commits *seg [IN] (selector and hidden part, checked as the CPU
+	 * checks them), as the instruction's last step. NULL: LLDT and LTR
+	 * are "unsupported". */
+	void (*set_sysseg)(void *opaque, unsigned which,
+			   const struct emul_seg *seg);
 };
 
 enum { EMUL_DTABLE_GDT = 0, EMUL_DTABLE_IDT = 1 };

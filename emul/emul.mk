@@ -52,7 +52,8 @@ EMUL_SRCS := \
 	emul/exec_segload.c \
 	emul/exec_far.c \
 	emul/exec_gate.c \
-	emul/exec_desc.c
+	emul/exec_desc.c \
+	emul/exec_sysseg.c
 
 EMUL_HDRS := emul/emul.h emul/emul_private.h
 

@@ -257,6 +257,10 @@ int emul_far_gate(struct emul_exec *x, const struct emul_desc *gate,
 int emul_exec_lar_lsl(struct emul_exec *x);
 int emul_exec_verr_verw(struct emul_exec *x);
 
+/* ---- exec_sysseg.c ---- */
+int emul_exec_lldt(struct emul_exec *x);
+int emul_exec_ltr(struct emul_exec *x);
+
 /* ---- mem.c ---- */
 /* acc bit for emul_read_linear/emul_write_linear: an implicit supervisor
  * access (descriptor tables, TSS), made without EMUL_ACC_USER whatever

@@ -279,7 +279,7 @@ const struct emul_opdesc emul_groups[GRP_COUNT][8] = {
 		{ A_REGONLY, NULL },                     /* XABORT / XBEGIN */
 	},
 	[GRP_6] = {
-		{ 0, NULL }, { 0, NULL }, { 0, NULL }, { 0, NULL },
+		{ 0, NULL }, { 0, NULL }, { 0, emul_exec_lldt }, { 0, emul_exec_ltr },
 		{ 0, emul_exec_verr_verw }, { 0, emul_exec_verr_verw }, UD, UD,
 	},
 	/* SGDT SIDT LGDT LIDT SMSW (RSTORSSP...) LMSW INVLPG; with mod 3

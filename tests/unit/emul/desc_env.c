@@ -61,12 +61,24 @@ static void env_get_sysseg(void *opaque, unsigned which, struct emul_seg *s)
 	*s = which == EMUL_SYSSEG_TR ? env.tr : env.ldtr;
 }
 
+static void env_set_sysseg(void *opaque, unsigned which,
+			   const struct emul_seg *s)
+{
+	(void)opaque;
+	env.sysseg_sets++;
+	if (which == EMUL_SYSSEG_TR)
+		env.tr = *s;
+	else
+		env.ldtr = *s;
+}
+
 const struct emul_ops env_ops = {
 	.fetch = NULL, /* filled from fake_ops in env_setup */
 	.read = env_read,
 	.write = env_write,
 	.get_dtable = env_get_dtable,
 	.get_sysseg = env_get_sysseg,
+	.set_sysseg = env_set_sysseg,
 };
 
 static struct emul_ops ops_copy;

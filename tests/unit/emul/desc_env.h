@@ -33,6 +33,7 @@ struct desc_env {
 	struct emul_seg ldtr, tr;
 	unsigned sys_reads;  /* reads of the GDT/LDT */
 	unsigned user_sys;   /* ... of which with EMUL_ACC_USER (must be 0) */
+	unsigned sysseg_sets; /* set_sysseg calls (LLDT, LTR) */
 };
 
 extern struct desc_env env;

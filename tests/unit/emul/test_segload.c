@@ -4,7 +4,7 @@
  * Vol. 2 MOV/POP with its fault and error code, the accessed bit, the
  * hidden part loaded, real mode, 64-bit mode, and that a fault commits
  * nothing. Also LAR, LSL, VERR and VERW, which read a descriptor the same
- * way without loading it.
+ * way without loading it, and LLDT/LTR (emul_ops.set_sysseg).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -513,6 +513,142 @@ static void test_verr_verw(void **state)
 	}
 }
 
+/* lldt/ltr [ebx] with the selector in MMIO */
+static void sysseg_setup(const char *hex, unsigned cpl, uint16_t sel,
+			 uint64_t d)
+{
+	env_setup(EMUL_MODE_PROT32, cpl, hex);
+	C.gpr[EMUL_RBX] = ENV_MMIO;
+	env_wr(ENV_MMIO, sel, 2);
+	env_set_gdt(7, d);
+}
+
+static void test_lldt(void **state)
+{
+	static const struct {
+		unsigned cpl;
+		uint16_t sel;
+		unsigned type, s, p;
+		uint8_t vector;
+		uint16_t ec;
+	} faults[] = {
+		{ 3, 0x38, 0x2, 0, 1, 13, 0 },          /* CPL 3 */
+		{ 0, 0x3C, 0x2, 0, 1, 13, 0x3C },       /* TI = 1 */
+		{ 0, 0x138, 0x2, 0, 1, 13, 0x138 },     /* beyond the GDT */
+		{ 0, 0x38, 0x9, 0, 1, 13, 0x38 },       /* a TSS */
+		{ 0, 0x38, 0x2, 1, 1, 13, 0x38 },       /* a data segment */
+		{ 0, 0x38, 0x2, 0, 0, 11, 0x38 },
+	};
+	unsigned i;
+
+	(void)state;
+	sysseg_setup("0f 00 13", 0, 0x3B, env_desc(0x12345, 0x3F, 0x2, 0, 0,
+						   1, 0));
+	assert_int_equal(env_run(), EMUL_DONE);
+	assert_int_equal(env.sysseg_sets, 1);
+	assert_int_equal(env.ldtr.sel, 0x3B);
+	assert_int_equal(env.ldtr.base, 0x12345);
+	assert_int_equal(env.ldtr.limit, 0x3F);
+	assert_int_equal(env.ldtr.type, 0x2);
+	assert_int_equal(env.ldtr.unusable, 0);
+	assert_int_equal(env_get_gdt(7), env_desc(0x12345, 0x3F, 0x2, 0, 0,
+						   1, 0));   /* no A bit */
+	assert_int_equal(C.rip, ENV_CODE + 3);
+	/* null: LDTR unusable */
+	sysseg_setup("0f 00 13", 0, 0x0002, 0);
+	assert_int_equal(env_run(), EMUL_DONE);
+	assert_int_equal(env.ldtr.sel, 2);
+	assert_int_equal(env.ldtr.unusable, 1);
+	for (i = 0; i < sizeof(faults) / sizeof(faults[0]); i++) {
+		sysseg_setup("0f 00 13", faults[i].cpl, faults[i].sel,
+			     env_desc(0x12345, 0x3F, faults[i].type,
+				      faults[i].s, 0, faults[i].p, 0));
+		env_expect_fault(faults[i].vector, faults[i].ec);
+		assert_int_equal(env.sysseg_sets, 0);
+		assert_int_equal(env.ldtr.sel, 0x60);
+	}
+	/* IA-32e: 16 bytes, base 63:32 from the second half */
+	env_setup(EMUL_MODE_LONG64, 0, "0f 00 d0");     /* lldt ax */
+	C.gpr[EMUL_RAX] = 0x38;
+	env_set_gdt(7, env_desc(0x12345, 0x3F, 0x2, 0, 0, 1, 0));
+	env_set_gdt(8, 0xFFFF8000ull);
+	assert_int_equal(env_run(), EMUL_DONE);
+	assert_int_equal(env.ldtr.base, 0xFFFF800000012345ull);
+	env_setup(EMUL_MODE_LONG64, 0, "0f 00 d0");
+	C.gpr[EMUL_RAX] = 0xF8;                          /* last slot */
+	env_set_gdt(31, env_desc(0x12345, 0x3F, 0x2, 0, 0, 1, 0));
+	env_expect_fault(13, 0xF8);
+	/* real mode: #UD */
+	env_setup(EMUL_MODE_REAL, 0, "0f 00 d0");
+	assert_int_equal(env_run(), EMUL_EXCEPTION);
+	assert_int_equal(env.res.event.vector, 6);
+}
+
+static void test_ltr(void **state)
+{
+	static const struct {
+		unsigned cpl;
+		uint16_t sel;
+		unsigned type, p;
+		uint8_t vector;
+		uint16_t ec;
+	} faults[] = {
+		{ 3, 0x38, 0x9, 1, 13, 0 },
+		{ 0, 0x00, 0x9, 1, 13, 0 },             /* null */
+		{ 0, 0x3C, 0x9, 1, 13, 0x3C },          /* TI = 1 */
+		{ 0, 0x38, 0xB, 1, 13, 0x38 },          /* busy */
+		{ 0, 0x38, 0x2, 1, 13, 0x38 },          /* LDT */
+		{ 0, 0x38, 0x9, 0, 11, 0x38 },
+	};
+	unsigned i;
+
+	(void)state;
+	sysseg_setup("0f 00 1b", 0, 0x38, env_desc(0xA000, 0x67, 0x9, 0, 0,
+						   1, 0));
+	assert_int_equal(env_run(), EMUL_DONE);
+	assert_int_equal(env.tr.sel, 0x38);
+	assert_int_equal(env.tr.base, 0xA000);
+	assert_int_equal(env.tr.type, 0xB);                /* busy */
+	assert_int_equal((env_get_gdt(7) >> 40) & 0xFF, 0x8B);
+	/* a 16-bit TSS outside IA-32e mode */
+	sysseg_setup("0f 00 1b", 0, 0x38, env_desc(0xA000, 0x2B, 0x1, 0, 0,
+						   1, 0));
+	assert_int_equal(env_run(), EMUL_DONE);
+	assert_int_equal(env.tr.type, 0x3);
+	for (i = 0; i < sizeof(faults) / sizeof(faults[0]); i++) {
+		uint64_t d = env_desc(0xA000, 0x67, faults[i].type, 0, 0,
+				      faults[i].p, 0);
+
+		sysseg_setup("0f 00 1b", faults[i].cpl, faults[i].sel, d);
+		env_expect_fault(faults[i].vector, faults[i].ec);
+		assert_int_equal(env.sysseg_sets, 0);
+		assert_int_equal(env_get_gdt(7), d);
+	}
+	/* the busy-bit write faults: TR unchanged */
+	sysseg_setup("0f 00 1b", 0, 0x38, env_desc(0xA000, 0x67, 0x9, 0, 0,
+						   1, 0));
+	env.fm.r[0].readonly = true;
+	assert_int_equal(env_run(), EMUL_EXCEPTION);
+	assert_int_equal(env.res.event.vector, 14);
+	assert_int_equal(env.sysseg_sets, 0);
+	/* IA-32e: a 16-bit TSS is #GP */
+	env_setup(EMUL_MODE_LONG64, 0, "0f 00 d8");     /* ltr ax */
+	C.gpr[EMUL_RAX] = 0x38;
+	env_set_gdt(7, env_desc(0xA000, 0x67, 0x1, 0, 0, 1, 0));
+	env_expect_fault(13, 0x38);
+	/* without set_sysseg: refused */
+	sysseg_setup("0f 00 1b", 0, 0x38, env_desc(0xA000, 0x67, 0x9, 0, 0,
+						   1, 0));
+	{
+		struct emul_ops ops = env_ops;
+
+		ops.fetch = fake_ops.fetch;
+		ops.set_sysseg = NULL;
+		emul_init(&env.ctx, &ops, &env.fm);
+		assert_int_equal(env_run(), EMUL_UNSUPPORTED);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -530,6 +666,8 @@ int main(void)
 		cmocka_unit_test(test_no_tables),
 		cmocka_unit_test(test_lar_lsl),
 		cmocka_unit_test(test_verr_verw),
+		cmocka_unit_test(test_lldt),
+		cmocka_unit_test(test_ltr),
 	};
 
 	return cmocka_run_group_tests_name("emul-segload", tests, NULL, NULL);
