@@ -504,8 +504,10 @@ int emul_exec_iret(struct emul_exec *x)
 		return rc;
 	if (!protected_mode(c))
 		return iret_real(x, off, csv, fl);
-	if ((fl & EMUL_FL_VM) && cpl == 0 && osz >= 4)
-		return emul_unsupported(x, EMUL_R_MODE);   /* to VM86 */
+	/* to virtual-8086 mode; IA-32e mode has none and ignores VM (APM
+	 * Vol. 3 IRET: "temp_RFLAGS.VM=1 && CPL=0 && LMA=0") */
+	if ((fl & EMUL_FL_VM) && cpl == 0 && osz >= 4 && !emul_ia32e(c))
+		return emul_unsupported(x, EMUL_R_MODE);
 	rc = return_dest(x, (uint16_t)csv, off, &d);
 	if (rc)
 		return rc;

@@ -494,6 +494,15 @@ static void test_iret_outer(void **state)
 	env_wr(ENV_STACK + 8, 0x33, 8);
 	env_wr(ENV_STACK + 16, 0x2, 8);
 	env_expect_fault(13, 0);
+	/* VM in the image is ignored in IA-32e mode */
+	env_setup(EMUL_MODE_LONG64, 0, "48 cf");
+	env_wr(ENV_STACK, 0x4000, 8);
+	env_wr(ENV_STACK + 8, 0x28, 8);
+	env_wr(ENV_STACK + 16, 0x20202, 8);
+	env_wr(ENV_STACK + 24, 0x7777, 8);
+	env_wr(ENV_STACK + 32, 0x10, 8);
+	assert_int_equal(env_run(), EMUL_DONE);
+	assert_int_equal(C.rflags, 0x202);
 	/* NT in IA-32e mode: #GP(0) */
 	env_setup(EMUL_MODE_LONG64, 0, "48 cf");
 	C.rflags = 0x4002;
