@@ -51,7 +51,7 @@ int emul_exec_mov_to_sreg(struct emul_exec *x)
 }
 
 /* 07/17/1F, 0F A1/A9: the whole stack slot (operand size) is read and
- * its low word loaded; rSP moves after the load succeeded (SDM POP). */
+ * its low word loaded (SDM POP). */
 int emul_exec_pop_sreg(struct emul_exec *x)
 {
 	const struct emul_insn *in = x->insn;
@@ -64,10 +64,12 @@ int emul_exec_pop_sreg(struct emul_exec *x)
 	rc = emul_pop(x, in->opsize, &v, &sp);
 	if (rc)
 		return rc;
+	/* rSP moves by the old stack's address size (POP SS may change
+	 * SS.B); a failing load takes it back with the other registers */
+	emul_set_sp(x, sp);
 	rc = load_and_commit(x, sreg, (uint16_t)v);
 	if (rc)
 		return rc;
-	emul_set_sp(x, sp);
 	emul_retire(x);
 	return EX_OK;
 }

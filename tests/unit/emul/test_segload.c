@@ -255,6 +255,14 @@ static void test_pop_sreg(void **state)
 	env_wr(ENV_STACK, 0x08, 4);                  /* code: #GP */
 	env_expect_fault(13, 0x08);
 	assert_int_equal(C.gpr[EMUL_RSP], ENV_STACK);
+	/* pop ss from a 16-bit stack to a 32-bit one: SP wraps at 64 KiB,
+	 * ESP[31:16] kept */
+	env_setup(EMUL_MODE_PROT16, 0, "17");
+	C.gpr[EMUL_RSP] = 0xABCDFFFE;
+	env_wr(0xFFFE, 0x10, 2);
+	assert_int_equal(env_run(), EMUL_DONE);
+	assert_int_equal(C.gpr[EMUL_RSP], 0xABCD0000);
+	assert_int_equal(C.seg[EMUL_SEG_SS].db, 1);
 	/* pop fs: TF traps as usual */
 	env_setup(EMUL_MODE_PROT32, 0, "0f a1");
 	C.rflags |= EMUL_FL_TF;
