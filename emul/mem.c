@@ -146,22 +146,11 @@ static int read_piece(struct emul_exec *x, uint64_t la, unsigned n,
 	return EX_STOP;
 }
 
-/* Read size (1..8) bytes at seg:off. acc may carry EMUL_ACC_RMW. */
-int emul_read(struct emul_exec *x, unsigned seg, uint64_t off, unsigned size,
-	      unsigned acc, uint64_t *val)
-{
-	uint64_t la;
-	int rc;
-
-	rc = emul_linear(x, seg, off, size, acc & EMUL_ACC_RMW, &la);
-	if (rc)
-		return rc;
-	return emul_read_linear(x, la, size, acc, val);
-}
-
-/* Read size (1..8) bytes at a linear address (already checked). */
-int emul_read_linear(struct emul_exec *x, uint64_t la, unsigned size,
-		     unsigned acc, uint64_t *val)
+/* The body of emul_read_linear(), inlined into emul_read(): an MMIO load
+ * pays no extra call. */
+static inline __attribute__((always_inline)) int
+read_linear(struct emul_exec *x, uint64_t la, unsigned size, unsigned acc,
+	    uint64_t *val)
 {
 	uint8_t buf[8] = { 0 };
 	uint64_t v;
@@ -181,6 +170,26 @@ int emul_read_linear(struct emul_exec *x, uint64_t la, unsigned size,
 	__builtin_memcpy(&v, buf, sizeof(v)); /* little endian, like x86 */
 	*val = v;
 	return EX_OK;
+}
+
+/* Read size (1..8) bytes at seg:off. acc may carry EMUL_ACC_RMW. */
+int emul_read(struct emul_exec *x, unsigned seg, uint64_t off, unsigned size,
+	      unsigned acc, uint64_t *val)
+{
+	uint64_t la;
+	int rc;
+
+	rc = emul_linear(x, seg, off, size, acc & EMUL_ACC_RMW, &la);
+	if (rc)
+		return rc;
+	return read_linear(x, la, size, acc, val);
+}
+
+/* Read size (1..8) bytes at a linear address (already checked). */
+int emul_read_linear(struct emul_exec *x, uint64_t la, unsigned size,
+		     unsigned acc, uint64_t *val)
+{
+	return read_linear(x, la, size, acc, val);
 }
 
 /* Issue write number x->wr_idx unless a previous run already did. Only one
@@ -232,22 +241,10 @@ static int probe_piece(struct emul_exec *x, uint64_t la, unsigned n,
 	return EX_OK;
 }
 
-int emul_write(struct emul_exec *x, unsigned seg, uint64_t off,
-	       unsigned size, uint64_t val)
-{
-	uint64_t la;
-	int rc;
-
-	rc = emul_linear(x, seg, off, size, true, &la);
-	if (rc)
-		return rc;
-	return emul_write_linear(x, la, size, 0, val);
-}
-
-/* Write size (1..8) bytes at a linear address (already checked); acc may
- * carry EMUL_ACC_SYS. */
-int emul_write_linear(struct emul_exec *x, uint64_t la, unsigned size,
-		      unsigned acc, uint64_t val)
+/* The body of emul_write_linear(), inlined into emul_write(). */
+static inline __attribute__((always_inline)) int
+write_linear(struct emul_exec *x, uint64_t la, unsigned size, unsigned acc,
+	     uint64_t val)
 {
 	uint8_t buf[8];
 	uint64_t la2;
@@ -268,6 +265,26 @@ int emul_write_linear(struct emul_exec *x, uint64_t la, unsigned size,
 	if (rc)
 		return rc;
 	return write_piece(x, la2, size - n1, buf + n1, acc);
+}
+
+int emul_write(struct emul_exec *x, unsigned seg, uint64_t off,
+	       unsigned size, uint64_t val)
+{
+	uint64_t la;
+	int rc;
+
+	rc = emul_linear(x, seg, off, size, true, &la);
+	if (rc)
+		return rc;
+	return write_linear(x, la, size, 0, val);
+}
+
+/* Write size (1..8) bytes at a linear address (already checked); acc may
+ * carry EMUL_ACC_SYS. */
+int emul_write_linear(struct emul_exec *x, uint64_t la, unsigned size,
+		      unsigned acc, uint64_t val)
+{
+	return write_linear(x, la, size, acc, val);
 }
 
 int emul_io_in(struct emul_exec *x, uint16_t port, unsigned size,
