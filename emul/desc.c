@@ -186,9 +186,20 @@ static int check_ss(struct emul_exec *x, uint16_t sel, struct emul_seg_load *ld)
 	return EX_OK;
 }
 
+/* A null selector into FS or GS: Intel processors clear the hidden base,
+ * AMD processors without CPUID Fn8000_0021 EAX[6] (NullSelectorClearsBase)
+ * keep it; which AMD model this is the emulator cannot tell, so a load
+ * whose outcome depends on it (AMD, a non-zero base) is refused. */
+static bool null_base_unknown(struct emul_exec *x, unsigned sreg)
+{
+	return x->cpu->vendor == EMUL_VENDOR_AMD &&
+	       (sreg == EMUL_SEG_FS || sreg == EMUL_SEG_GS) &&
+	       emul_seg(x, sreg)->base != 0;
+}
+
 /* SDM Vol. 2 MOV "ELSE IF DS, ES, FS, or GS is loaded with non-NULL
  * selector". */
-static int check_data(struct emul_exec *x, uint16_t sel,
+static int check_data(struct emul_exec *x, unsigned sreg, uint16_t sel,
 		      struct emul_seg_load *ld)
 {
 	const struct emul_seg *s = &ld->desc.seg;
@@ -196,6 +207,8 @@ static int check_data(struct emul_exec *x, uint16_t sel,
 	int rc;
 
 	if (!(sel & 0xFFFC)) {
+		if (null_base_unknown(x, sreg))
+			return emul_unsupported(x, EMUL_R_OPCODE);
 		emul_seg_null(&ld->seg, sel, 0);
 		return EX_OK;
 	}
@@ -225,7 +238,8 @@ int emul_seg_load_check(struct emul_exec *x, unsigned sreg, uint16_t sel,
 		load_real(x, sreg, sel, ld);
 		return EX_OK;
 	}
-	rc = sreg == EMUL_SEG_SS ? check_ss(x, sel, ld) : check_data(x, sel, ld);
+	rc = sreg == EMUL_SEG_SS ? check_ss(x, sel, ld) :
+				   check_data(x, sreg, sel, ld);
 	if (rc || !ld->has_desc)
 		return rc;
 	ld->seg = ld->desc.seg;

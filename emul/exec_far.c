@@ -351,20 +351,47 @@ static uint64_t outer_rsp(const struct emul_exec *x, const struct far_dest *d,
 	return (x->cpu->gpr[EMUL_RSP] & ~0xFFFFull) | (rsp & 0xFFFF);
 }
 
+static const uint8_t data_regs[] = { EMUL_SEG_ES, EMUL_SEG_DS, EMUL_SEG_FS,
+				      EMUL_SEG_GS };
+
 /* SDM RET/IRET: after a return to an outer level, ES, DS, FS and GS that
  * hold a data or non-conforming code segment more privileged than the new
  * CPL are made null. */
-static void null_inner_segments(struct emul_exec *x, unsigned new_cpl)
+static bool made_null(const struct emul_seg *s, unsigned new_cpl)
 {
-	static const uint8_t regs[] = { EMUL_SEG_ES, EMUL_SEG_DS, EMUL_SEG_FS,
-					EMUL_SEG_GS };
+	bool conforming = (s->type & 0xC) == 0xC;
+
+	return !s->unusable && !conforming && s->dpl < new_cpl;
+}
+
+/* The SDM nulls only the selector; whether the hidden base of FS or GS
+ * survives, which 64-bit code would see, it does not say: such a return
+ * is refused rather than guessed. */
+static int inner_segments_known(struct emul_exec *x, const struct far_dest *d)
+{
 	unsigned i;
 
-	for (i = 0; i < sizeof(regs); i++) {
-		struct emul_seg s = *emul_seg(x, regs[i]);
-		bool conforming = (s.type & 0xC) == 0xC;
+	if (d->cpl <= x->cpu->cpl || !dest_is_64(x, &d->cs))
+		return EX_OK;
+	for (i = 0; i < sizeof(data_regs); i++) {
+		const struct emul_seg *s = emul_seg(x, data_regs[i]);
 
-		if (s.unusable || conforming || s.dpl >= new_cpl)
+		if ((data_regs[i] == EMUL_SEG_FS || data_regs[i] == EMUL_SEG_GS) &&
+		    made_null(s, d->cpl) && s->base != 0)
+			return emul_unsupported(x, EMUL_R_OPCODE);
+	}
+	return EX_OK;
+}
+
+static void null_inner_segments(struct emul_exec *x, unsigned new_cpl)
+{
+	const uint8_t *regs = data_regs;
+	unsigned i;
+
+	for (i = 0; i < sizeof(data_regs); i++) {
+		struct emul_seg s = *emul_seg(x, regs[i]);
+
+		if (!made_null(&s, new_cpl))
 			continue;
 		s.sel = 0;
 		s.unusable = 1;
@@ -381,7 +408,9 @@ static int return_commit(struct emul_exec *x, const struct far_dest *d,
 	unsigned old_cpl = x->cpu->cpl;
 	int rc;
 
-	rc = dest_write(x, d);
+	rc = inner_segments_known(x, d);
+	if (!rc)
+		rc = dest_write(x, d);
 	if (!rc && ss)
 		rc = emul_seg_load_write(x, ss);
 	if (rc)

@@ -503,6 +503,21 @@ static void test_iret_outer(void **state)
 	env_wr(ENV_STACK + 32, 0x10, 8);
 	assert_int_equal(env_run(), EMUL_DONE);
 	assert_int_equal(C.rflags, 0x202);
+	/* to CPL 3 in 64-bit mode with a DPL 0 GS that has a base: whether
+	 * the base survives the nulling is not documented: refused */
+	env_setup(EMUL_MODE_LONG64, 0, "48 cf");
+	env_wr(ENV_STACK, 0x4000, 8);
+	env_wr(ENV_STACK + 8, 0x33, 8);
+	env_wr(ENV_STACK + 16, 0x2, 8);
+	env_wr(ENV_STACK + 24, 0x7777, 8);
+	env_wr(ENV_STACK + 32, 0x23, 8);
+	C.seg[EMUL_SEG_GS].base = 0xFFFF888000000000ull;
+	assert_int_equal(env_run(), EMUL_UNSUPPORTED);
+	assert_int_equal(C.seg_written, 0);
+	C.seg[EMUL_SEG_GS].base = 0;
+	assert_int_equal(env_run(), EMUL_DONE);
+	assert_int_equal(C.seg[EMUL_SEG_GS].unusable, 1);
+	assert_int_equal(C.cpl, 3);
 	/* NT in IA-32e mode: #GP(0) */
 	env_setup(EMUL_MODE_LONG64, 0, "48 cf");
 	C.rflags = 0x4002;

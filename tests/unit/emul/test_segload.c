@@ -217,6 +217,29 @@ static void test_long64(void **state)
 	assert_int_equal(env_run(), EMUL_DONE);
 	assert_int_equal(C.seg[EMUL_SEG_GS].sel, 0x10);
 	assert_int_equal(C.gpr[EMUL_RSP], ENV_STACK + 2);
+	/* mov fs, ax with a null selector: Intel clears the base; AMD keeps
+	 * it on some models and not on others: refused when it matters */
+	env_setup(EMUL_MODE_LONG64, 0, "8e e0");
+	C.seg[EMUL_SEG_FS].base = 0x12345000;
+	C.gpr[EMUL_RAX] = 0;
+	assert_int_equal(env_run(), EMUL_DONE);
+	assert_int_equal(C.seg[EMUL_SEG_FS].base, 0);
+	assert_int_equal(C.seg[EMUL_SEG_FS].unusable, 1);
+	env_setup(EMUL_MODE_LONG64, 0, "8e e0");
+	C.vendor = EMUL_VENDOR_AMD;
+	C.seg[EMUL_SEG_FS].base = 0x12345000;
+	C.gpr[EMUL_RAX] = 0;
+	assert_int_equal(env_run(), EMUL_UNSUPPORTED);
+	assert_int_equal(C.seg_written, 0);
+	env_setup(EMUL_MODE_LONG64, 0, "8e e0");
+	C.vendor = EMUL_VENDOR_AMD;
+	C.gpr[EMUL_RAX] = 0;                          /* base 0: both agree */
+	assert_int_equal(env_run(), EMUL_DONE);
+	env_setup(EMUL_MODE_LONG64, 0, "8e d8");      /* DS: no base */
+	C.vendor = EMUL_VENDOR_AMD;
+	C.seg[EMUL_SEG_DS].base = 0x12345000;
+	C.gpr[EMUL_RAX] = 0;
+	assert_int_equal(env_run(), EMUL_DONE);
 	/* a GDT whose slot is not canonical */
 	env_setup(EMUL_MODE_LONG64, 0, "8e d8");
 	C.gpr[EMUL_RAX] = 0x10;
