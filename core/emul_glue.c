@@ -214,6 +214,25 @@ static int cb_x87(void *opaque, struct emul_x87 *op)
 	return x87_proxy_run(ve->v, op);
 }
 
+static void seg_from_emul(struct vcpu_segment *s, const struct emul_seg *e);
+
+/* LLDT/LTR: rare, through the whole-state get_sregs/set_sregs. */
+static void cb_set_sysseg(void *opaque, unsigned which,
+			  const struct emul_seg *seg)
+{
+	struct vcpu_emul *ve = opaque;
+	struct vcpu_sregs s;
+	struct vcpu_segment *dst;
+	uint8_t avl;
+
+	virt->get_sregs(ve->v, &s);
+	dst = which == EMUL_SYSSEG_TR ? &s.tr : &s.ldt;
+	avl = dst->avl;
+	seg_from_emul(dst, seg);
+	dst->avl = avl;
+	virt->set_sregs(ve->v, &s);
+}
+
 static const struct emul_ops guest_emul_ops = {
 	.fetch = cb_fetch,
 	.read = cb_read,
@@ -223,6 +242,7 @@ static const struct emul_ops guest_emul_ops = {
 	.get_dtable = cb_get_dtable,
 	.get_sysseg = cb_get_sysseg,
 	.x87 = cb_x87,
+	.set_sysseg = cb_set_sysseg,
 };
 
 /* emul's GPR order is the encoding order (RAX RCX RDX RBX RSP RBP RSI RDI);

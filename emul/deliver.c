@@ -23,14 +23,7 @@ int dlv_fault(struct dlv *d, uint8_t vector, uint32_t ec)
  * (SDM Vol. 3 4.6: implicit supervisor-mode accesses). */
 int dlv_sys_read(struct dlv *d, uint64_t la, unsigned size, uint64_t *val)
 {
-	struct emul_cpu *c = d->x->cpu;
-	uint8_t cpl = c->cpl;
-	int rc;
-
-	c->cpl = 0;
-	rc = emul_read_la(d->x, la, size, 0, val);
-	c->cpl = cpl;
-	return rc;
+	return emul_read_linear(d->x, la, size, EMUL_ACC_SYS, val);
 }
 
 /* SDM Vol. 3 5.3: expand-up [0, limit]; expand-down (limit, 0xFFFF] or
@@ -71,7 +64,7 @@ int dlv_frame_place(struct dlv *d, const struct emul_seg *ss, uint64_t sp,
 int dlv_frame_probe(struct dlv *d, const struct dlv_frame *f)
 {
 	for (unsigned i = 0; i < f->n; i++) {
-		int rc = emul_probe_la(d->x, f->la[i], f->width);
+		int rc = emul_probe_linear(d->x, f->la[i], f->width);
 
 		if (rc)
 			return rc;
@@ -82,7 +75,7 @@ int dlv_frame_probe(struct dlv *d, const struct dlv_frame *f)
 int dlv_frame_write(struct dlv *d, const struct dlv_frame *f)
 {
 	for (unsigned i = 0; i < f->n; i++) {
-		int rc = emul_write_la(d->x, f->la[i], f->width,
+		int rc = emul_write_linear(d->x, f->la[i], f->width, 0,
 				       f->val[i] & emul_size_mask(f->width));
 
 		if (rc)
@@ -268,7 +261,8 @@ enum emul_status emul_deliver_event(struct emul_ctx *ctx, struct emul_cpu *cpu,
 				    struct emul_result *res)
 {
 	struct emul_cpu work = *cpu;
-	struct emul_exec x = { ctx, &ctx->insn, &work, res, 0, 0, 0, 0, 0 };
+	struct emul_exec x = { .ctx = ctx, .insn = &ctx->insn, .cpu = &work,
+				.res = res };
 	struct dlv d;
 
 	*res = (struct emul_result){ 0 };

@@ -93,16 +93,11 @@ static int read_desc(struct dlv *d, uint16_t sel, uint8_t fault_vec,
 /* Loading a descriptor sets its accessed bit (SDM Vol. 3 3.4.5.1). */
 static int set_accessed(struct dlv *d, const struct desc *dsc)
 {
-	struct emul_cpu *c = d->x->cpu;
-	uint8_t cpl = c->cpl;
-	int rc;
-
 	if (dsc->raw & (1ull << 40))
 		return EX_OK;
-	c->cpl = 0;             /* a supervisor access, like the read */
-	rc = emul_write_la(d->x, dsc->la + 5, 1, ((dsc->raw >> 40) & 0xFF) | 1);
-	c->cpl = cpl;
-	return rc;
+	/* a supervisor access, like the read */
+	return emul_write_linear(d->x, dsc->la + 5, 1, EMUL_ACC_SYS,
+				 ((dsc->raw >> 40) & 0xFF) | 1);
 }
 
 /* The gate: IDT limit, type, DPL (software interrupts), present. */

@@ -388,6 +388,12 @@ struct emul_ops {
 	 * per instruction. Returns EMUL_X87_*. NULL: x87 instructions are
 	 * "unsupported". */
 	int (*x87)(void *opaque, struct emul_x87 *op);
+	/* Optional: LLDT (which = EMUL_SYSSEG_LDTR) or LTR (EMUL_SYSSEG_TR)
+	 * commits *seg [IN] (selector and hidden part, checked as the CPU
+	 * checks them), as the instruction's last step. NULL: LLDT and LTR
+	 * are "unsupported". */
+	void (*set_sysseg)(void *opaque, unsigned which,
+			   const struct emul_seg *seg);
 };
 
 /*

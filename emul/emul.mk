@@ -50,7 +50,9 @@ EMUL_SRCS := \
 	emul/exec_branch.c
 EMUL_SRCS += emul/exec_frame.c emul/exec_bound_arpl.c emul/exec_popf.c \
 	emul/exec_sysstore.c emul/exec_lmsw.c emul/exec_xop.c emul/exec_x87.c \
-	emul/deliver.c emul/deliver_gate.c
+	emul/deliver.c emul/deliver_gate.c \
+	emul/desc.c emul/exec_segload.c emul/exec_far.c emul/exec_gate.c \
+	emul/exec_desc.c emul/exec_sysseg.c
 
 EMUL_HDRS := emul/emul.h emul/emul_private.h emul/deliver.h
 
@@ -71,7 +73,7 @@ EMUL_FAKEMEM := $(EMUL_TDIR)/fakemem.c $(EMUL_TDIR)/fakemem.h
 
 EMUL_TESTS := test_decode test_decode_short test_exec test_mmio test_vendor test_decode_len \
 	test_diff
-EMUL_TESTS += test_intforms test_x87 test_deliver
+EMUL_TESTS += test_intforms test_x87 test_deliver test_segload test_far
 EMUL_TEST_BINS := $(addprefix $(EMUL_OUT)/,$(EMUL_TESTS))
 
 $(EMUL_OUT)/lib/%.o: emul/%.c $(EMUL_HDRS)
@@ -125,6 +127,19 @@ $(EMUL_OUT)/test_deliver: $(EMUL_TDIR)/test_deliver.c $(EMUL_FAKEMEM) $(EMUL_LIB
 	@$(if $(Q),echo "  HOSTCC  $@")
 	$(Q)$(HOST_CC) $(EMUL_HOST_CFLAGS) $< $(EMUL_TDIR)/fakemem.c $(EMUL_LIB) \
 		-lcmocka -o $@
+
+EMUL_DESC_ENV := $(EMUL_TDIR)/desc_env.c $(EMUL_TDIR)/desc_env.h
+$(EMUL_OUT)/test_segload: $(EMUL_TDIR)/test_segload.c $(EMUL_DESC_ENV) \
+		$(EMUL_FAKEMEM) $(EMUL_LIB)
+	@$(if $(Q),echo "  HOSTCC  $@")
+	$(Q)$(HOST_CC) $(EMUL_HOST_CFLAGS) $< $(EMUL_TDIR)/desc_env.c \
+		$(EMUL_TDIR)/fakemem.c $(EMUL_LIB) -lcmocka -o $@
+
+$(EMUL_OUT)/test_far: $(EMUL_TDIR)/test_far.c $(EMUL_DESC_ENV) \
+		$(EMUL_FAKEMEM) $(EMUL_LIB)
+	@$(if $(Q),echo "  HOSTCC  $@")
+	$(Q)$(HOST_CC) $(EMUL_HOST_CFLAGS) $< $(EMUL_TDIR)/desc_env.c \
+		$(EMUL_TDIR)/fakemem.c $(EMUL_LIB) -lcmocka -o $@
 
 EMUL_DIFF_SRCS := $(EMUL_TDIR)/test_diff.c $(EMUL_TDIR)/sandbox.c \
 	$(EMUL_TDIR)/diffgen.c $(EMUL_TDIR)/fakemem.c

@@ -113,6 +113,9 @@ struct emul_exec {
 	uint8_t wr_idx;         /* next write of this replay */
 	uint8_t out_pending;    /* res holds an MMIO write / IO out */
 	uint8_t rep_more;       /* REP iteration done, more to run */
+	uint8_t ss_shadow;      /* MOV/POP SS: no single-step trap after
+				 * this instruction (SDM Vol. 3A 6.8.3) */
+	uint8_t keep_rf;        /* IRET loaded RFLAGS.RF: commit() keeps it */
 };
 
 /* An operand: a register or a memory location (segment:offset). */
@@ -182,20 +185,99 @@ static inline int emul_linear(struct emul_exec *x, unsigned seg, uint64_t off,
 	return emul_linear_seg(x, seg, off, size, write, la);
 }
 
+/* ---- desc.c ---- */
+/* A descriptor read from the GDT or LDT. */
+struct emul_desc {
+	uint64_t raw;        /* its first 8 bytes */
+	uint64_t la;         /* its linear address */
+	uint16_t sel;        /* the selector that found it */
+	struct emul_seg seg; /* decoded (code/data: the hidden part it gives,
+			      * selector = sel) */
+};
+
+/* A segment register load checked but not yet done. */
+struct emul_seg_load {
+	struct emul_seg seg;   /* the new hidden part */
+	struct emul_desc desc; /* with has_desc: where it came from */
+	uint8_t sreg;
+	uint8_t has_desc;      /* a descriptor was read (its accessed bit is
+				* set by emul_seg_load_write) */
+};
+
+/* IA-32e mode (EFER.LMA): 64-bit or compatibility mode. */
+bool emul_ia32e(const struct emul_cpu *c);
+/* The descriptor sel selects: *found false (EX_OK) when the index is
+ * beyond the GDT/LDT limit or TI = 1 without an LDT. EX_STOP on a fault,
+ * an MMIO read or no get_dtable/get_sysseg (unsupported). */
+int emul_desc_lookup(struct emul_exec *x, uint16_t sel, struct emul_desc *d,
+		     bool *found);
+/* emul_desc_lookup() raising vector(sel) when it finds nothing. */
+int emul_desc_fetch(struct emul_exec *x, uint16_t sel, uint8_t vector,
+		    struct emul_desc *d);
+/* Bytes 8..15 of a 16-byte IA-32e system descriptor found by the above. */
+int emul_desc_fetch_upper(struct emul_exec *x, const struct emul_desc *d,
+			  uint8_t vector, uint64_t *upper);
+int emul_desc_set_accessed(struct emul_exec *x, const struct emul_desc *d);
+void emul_seg_null(struct emul_seg *s, uint16_t sel, uint8_t dpl);
+/* MOV/POP Sreg, LxS: the checks and descriptor read of loading sel into
+ * sreg (not CS); then, after the instruction's other reads,
+ * emul_seg_load_write() (the accessed bit) and, after its last access,
+ * emul_seg_commit(). */
+int emul_seg_load_check(struct emul_exec *x, unsigned sreg, uint16_t sel,
+			struct emul_seg_load *ld);
+int emul_seg_load_write(struct emul_exec *x, const struct emul_seg_load *ld);
+/* Store a segment register (seg_loaded, seg_written). Cannot fail. */
+void emul_seg_commit(struct emul_exec *x, unsigned sreg,
+		     const struct emul_seg *s);
+
+/* ---- exec_segload.c ---- */
+int emul_exec_mov_to_sreg(struct emul_exec *x);
+int emul_exec_pop_sreg(struct emul_exec *x);
+int emul_exec_load_far_ptr(struct emul_exec *x);
+
+/* ---- exec_far.c ---- */
+int emul_exec_jmp_far(struct emul_exec *x);
+int emul_exec_call_far(struct emul_exec *x);
+int emul_exec_retf(struct emul_exec *x);
+int emul_exec_iret(struct emul_exec *x);
+/* Shared with exec_gate.c: the rIP check of a far transfer (#GP(0)) and
+ * the mode a new CS gives. */
+int emul_far_check_rip(struct emul_exec *x, const struct emul_seg *cs,
+		       uint64_t rip);
+enum emul_mode emul_far_mode(const struct emul_exec *x,
+			     const struct emul_seg *cs);
+
+/* ---- exec_gate.c ---- */
+/* Far JMP (call = false) or CALL through the call gate *gate: the whole
+ * instruction from there on (checks, stack switch, commit). */
+int emul_far_gate(struct emul_exec *x, const struct emul_desc *gate,
+		  bool call);
+
+/* ---- exec_desc.c ---- */
+int emul_exec_lar_lsl(struct emul_exec *x);
+int emul_exec_verr_verw(struct emul_exec *x);
+
+/* ---- exec_sysseg.c ---- */
+int emul_exec_lldt(struct emul_exec *x);
+int emul_exec_ltr(struct emul_exec *x);
+
 /* ---- mem.c ---- */
+/* acc bit for emul_read_linear/emul_write_linear: an implicit supervisor
+ * access (descriptor tables, TSS), made without EMUL_ACC_USER whatever
+ * the CPL (SDM Vol. 3A 4.6.1). Never passed to the callbacks. */
+#define EMUL_ACC_SYS 0x80
 int emul_read(struct emul_exec *x, unsigned seg, uint64_t off, unsigned size,
 	      unsigned acc, uint64_t *val);
+int emul_read_linear(struct emul_exec *x, uint64_t la, unsigned size,
+		     unsigned acc, uint64_t *val);
+int emul_write_linear(struct emul_exec *x, uint64_t la, unsigned size,
+		      unsigned acc, uint64_t val);
 int emul_write(struct emul_exec *x, unsigned seg, uint64_t off,
 	       unsigned size, uint64_t val);
 int emul_probe_write(struct emul_exec *x, unsigned seg, uint64_t off,
 		     unsigned size);
-/* The same at a linear address (system tables, event delivery); user
- * or supervisor access by x->cpu->cpl, as for the others. */
-int emul_read_la(struct emul_exec *x, uint64_t la, unsigned size,
-		 unsigned acc, uint64_t *val);
-int emul_write_la(struct emul_exec *x, uint64_t la, unsigned size,
-		  uint64_t val);
-int emul_probe_la(struct emul_exec *x, uint64_t la, unsigned size);
+/* emul_probe_write() at a linear address (event delivery's frames). */
+int emul_probe_linear(struct emul_exec *x, uint64_t la, unsigned size);
 int emul_io_in(struct emul_exec *x, uint16_t port, unsigned size,
 	       uint32_t *val);
 int emul_io_out(struct emul_exec *x, uint16_t port, unsigned size,

@@ -200,7 +200,7 @@ static bool commit(struct emul_ctx *ctx, struct emul_cpu *cpu,
 {
 	struct emul_result *res = x->res;
 
-	if (!x->rep_more)
+	if (!x->rep_more && !x->keep_rf)
 		cpu->rflags &= ~(uint64_t)EMUL_FL_RF;
 	reset_log(ctx);
 	if (x->out_pending) {
@@ -264,7 +264,7 @@ static bool finish_load(struct emul_ctx *ctx, struct emul_cpu *cpu,
 {
 	const struct emul_insn *in = &ctx->insn;
 	const struct emul_read_slot *s = &ctx->reads[0];
-	struct emul_exec x = { ctx, in, cpu, res, 0, 0, 0, 0, 0 };
+	struct emul_exec x = { .ctx = ctx, .insn = in, .cpu = cpu, .res = res };
 	uint64_t v;
 	unsigned reg;
 
@@ -304,7 +304,8 @@ static bool changes_regs_before_stop(emul_handler_fn fn)
 enum emul_status emul_execute(struct emul_ctx *ctx, struct emul_cpu *cpu,
 			      struct emul_result *res)
 {
-	struct emul_exec x = { ctx, &ctx->insn, cpu, res, 0, 0, 0, 0, 0 };
+	struct emul_exec x = { .ctx = ctx, .insn = &ctx->insn, .cpu = cpu,
+			       .res = res };
 	struct emul_regs snap, *undo;
 	uint16_t written;
 	bool tf = cpu->rflags & EMUL_FL_TF;
@@ -339,10 +340,10 @@ enum emul_status emul_execute(struct emul_ctx *ctx, struct emul_cpu *cpu,
 		}
 		x.next_rip = (cpu->rip + ctx->insn.len) & ip_mask(cpu);
 		x.rd_idx = x.wr_idx = 0;
-		x.out_pending = x.rep_more = 0;
+		x.out_pending = x.rep_more = x.ss_shadow = x.keep_rf = 0;
 		if (fn(&x) != EX_OK)
 			return stopped(ctx, cpu, undo, written, res);
-		if (commit(ctx, cpu, &x, tf, &iter))
+		if (commit(ctx, cpu, &x, tf && !x.ss_shadow, &iter))
 			return (enum emul_status)res->status;
 	}
 }

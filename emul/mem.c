@@ -102,6 +102,15 @@ static struct emul_read_slot *new_slot(struct emul_exec *x)
 	return &ctx->reads[ctx->nreads++];
 }
 
+/* acc as the callbacks see it: EMUL_ACC_USER at CPL 3, except for the
+ * implicit supervisor accesses (EMUL_ACC_SYS). */
+static unsigned priv_acc(const struct emul_exec *x, unsigned acc)
+{
+	if (acc & EMUL_ACC_SYS)
+		return acc & ~(unsigned)EMUL_ACC_SYS;
+	return acc | emul_user_acc(x->cpu);
+}
+
 static int read_piece(struct emul_exec *x, uint64_t la, unsigned n,
 		      unsigned acc, uint8_t *buf)
 {
@@ -118,8 +127,8 @@ static int read_piece(struct emul_exec *x, uint64_t la, unsigned n,
 	}
 	if (stop)
 		return stop;
-	st = x->ctx->ops->read(x->ctx->opaque, la, buf, n,
-			       acc | emul_user_acc(x->cpu), &gpa, &ev);
+	st = x->ctx->ops->read(x->ctx->opaque, la, buf, n, priv_acc(x, acc),
+			       &gpa, &ev);
 	if (st == EMUL_MEM_FAULT)
 		return fault_event(x, &ev);
 	s = new_slot(x);
@@ -137,22 +146,11 @@ static int read_piece(struct emul_exec *x, uint64_t la, unsigned n,
 	return EX_STOP;
 }
 
-/* Read size (1..8) bytes at seg:off. acc may carry EMUL_ACC_RMW. */
-int emul_read(struct emul_exec *x, unsigned seg, uint64_t off, unsigned size,
-	      unsigned acc, uint64_t *val)
-{
-	uint64_t la;
-	int rc;
-
-	rc = emul_linear(x, seg, off, size, acc & EMUL_ACC_RMW, &la);
-	if (rc)
-		return rc;
-	return emul_read_la(x, la, size, acc, val);
-}
-
-/* emul_read() at a linear address: the segmentation is the caller's. */
-int emul_read_la(struct emul_exec *x, uint64_t la, unsigned size,
-		 unsigned acc, uint64_t *val)
+/* The body of emul_read_linear(), inlined into emul_read(): an MMIO load
+ * pays no extra call. */
+static inline __attribute__((always_inline)) int
+read_linear(struct emul_exec *x, uint64_t la, unsigned size, unsigned acc,
+	    uint64_t *val)
 {
 	uint8_t buf[8] = { 0 };
 	uint64_t v;
@@ -174,11 +172,31 @@ int emul_read_la(struct emul_exec *x, uint64_t la, unsigned size,
 	return EX_OK;
 }
 
+/* Read size (1..8) bytes at seg:off. acc may carry EMUL_ACC_RMW. */
+int emul_read(struct emul_exec *x, unsigned seg, uint64_t off, unsigned size,
+	      unsigned acc, uint64_t *val)
+{
+	uint64_t la;
+	int rc;
+
+	rc = emul_linear(x, seg, off, size, acc & EMUL_ACC_RMW, &la);
+	if (rc)
+		return rc;
+	return read_linear(x, la, size, acc, val);
+}
+
+/* Read size (1..8) bytes at a linear address (already checked). */
+int emul_read_linear(struct emul_exec *x, uint64_t la, unsigned size,
+		     unsigned acc, uint64_t *val)
+{
+	return read_linear(x, la, size, acc, val);
+}
+
 /* Issue write number x->wr_idx unless a previous run already did. Only one
  * request leaves per call: a second one stops the run (not committed) and
  * the caller's next emul_execute() replays up to here and goes on. */
 static int write_piece(struct emul_exec *x, uint64_t la, unsigned n,
-		       const uint8_t *buf)
+		       const uint8_t *buf, unsigned acc)
 {
 	struct emul_ctx *ctx = x->ctx;
 	struct emul_event ev = { 0 };
@@ -191,7 +209,7 @@ static int write_piece(struct emul_exec *x, uint64_t la, unsigned n,
 	if (x->out_pending)
 		return EX_STOP;
 	st = ctx->ops->write(ctx->opaque, la, buf, n,
-			     EMUL_ACC_WRITE | emul_user_acc(x->cpu), &gpa, &ev);
+			     priv_acc(x, EMUL_ACC_WRITE | acc), &gpa, &ev);
 	if (st == EMUL_MEM_FAULT)
 		return fault_event(x, &ev);
 	ctx->writes_done = (uint8_t)(i + 1);
@@ -208,18 +226,45 @@ static int write_piece(struct emul_exec *x, uint64_t la, unsigned n,
 
 /* A split write checks its second page before writing the first, so a
  * fault there leaves memory untouched, as the CPU does. */
-static int probe_piece(struct emul_exec *x, uint64_t la, unsigned n)
+static int probe_piece(struct emul_exec *x, uint64_t la, unsigned n,
+		       unsigned acc)
 {
 	struct emul_event ev = { 0 };
 	uint64_t gpa = 0;
 	enum emul_mem_status st;
 
 	st = x->ctx->ops->write(x->ctx->opaque, la, NULL, n,
-				EMUL_ACC_WRITE | EMUL_ACC_PROBE |
-				emul_user_acc(x->cpu), &gpa, &ev);
+				priv_acc(x, EMUL_ACC_WRITE | EMUL_ACC_PROBE |
+					 acc), &gpa, &ev);
 	if (st == EMUL_MEM_FAULT)
 		return fault_event(x, &ev);
 	return EX_OK;
+}
+
+/* The body of emul_write_linear(), inlined into emul_write(). */
+static inline __attribute__((always_inline)) int
+write_linear(struct emul_exec *x, uint64_t la, unsigned size, unsigned acc,
+	     uint64_t val)
+{
+	uint8_t buf[8];
+	uint64_t la2;
+	unsigned n1;
+	int rc;
+
+	__builtin_memcpy(buf, &val, sizeof(val)); /* little endian */
+	n1 = first_piece(la, size);
+	if (n1 == size)
+		return write_piece(x, la, size, buf, acc);
+	la2 = next_la(x, la, n1);
+	if (x->wr_idx >= x->ctx->writes_done) { /* first piece not yet out */
+		rc = probe_piece(x, la2, size - n1, acc);
+		if (rc)
+			return rc;
+	}
+	rc = write_piece(x, la, n1, buf, acc);
+	if (rc)
+		return rc;
+	return write_piece(x, la2, size - n1, buf + n1, acc);
 }
 
 int emul_write(struct emul_exec *x, unsigned seg, uint64_t off,
@@ -231,32 +276,15 @@ int emul_write(struct emul_exec *x, unsigned seg, uint64_t off,
 	rc = emul_linear(x, seg, off, size, true, &la);
 	if (rc)
 		return rc;
-	return emul_write_la(x, la, size, val);
+	return write_linear(x, la, size, 0, val);
 }
 
-/* emul_write() at a linear address: the segmentation is the caller's. */
-int emul_write_la(struct emul_exec *x, uint64_t la, unsigned size,
-		  uint64_t val)
+/* Write size (1..8) bytes at a linear address (already checked); acc may
+ * carry EMUL_ACC_SYS. */
+int emul_write_linear(struct emul_exec *x, uint64_t la, unsigned size,
+		      unsigned acc, uint64_t val)
 {
-	uint8_t buf[8];
-	uint64_t la2;
-	unsigned n1;
-	int rc;
-
-	__builtin_memcpy(buf, &val, sizeof(val)); /* little endian */
-	n1 = first_piece(la, size);
-	if (n1 == size)
-		return write_piece(x, la, size, buf);
-	la2 = next_la(x, la, n1);
-	if (x->wr_idx >= x->ctx->writes_done) { /* first piece not yet out */
-		rc = probe_piece(x, la2, size - n1);
-		if (rc)
-			return rc;
-	}
-	rc = write_piece(x, la, n1, buf);
-	if (rc)
-		return rc;
-	return write_piece(x, la2, size - n1, buf + n1);
+	return write_linear(x, la, size, acc, val);
 }
 
 int emul_io_in(struct emul_exec *x, uint16_t port, unsigned size,
@@ -326,18 +354,18 @@ int emul_probe_write(struct emul_exec *x, unsigned seg, uint64_t off,
 	rc = emul_linear(x, seg, off, size, true, &la);
 	if (rc)
 		return rc;
-	return emul_probe_la(x, la, size);
+	return emul_probe_linear(x, la, size);
 }
 
-/* emul_probe_write() at a linear address. */
-int emul_probe_la(struct emul_exec *x, uint64_t la, unsigned size)
+/* emul_probe_write() at a linear address (already checked). */
+int emul_probe_linear(struct emul_exec *x, uint64_t la, unsigned size)
 {
 	unsigned n1;
 	int rc;
 
 	n1 = first_piece(la, size);
-	rc = probe_piece(x, la, n1);
+	rc = probe_piece(x, la, n1, 0);
 	if (rc || n1 == size)
 		return rc;
-	return probe_piece(x, next_la(x, la, n1), size - n1);
+	return probe_piece(x, next_la(x, la, n1), size - n1, 0);
 }

@@ -33,12 +33,12 @@ const struct emul_opdesc emul_map_1b[256] = {
 	ALU_ROW(0x00, L), ALU_ROW(0x08, L), ALU_ROW(0x10, L), ALU_ROW(0x18, L),
 	ALU_ROW(0x20, L), ALU_ROW(0x28, L), ALU_ROW(0x30, L), ALU_ROW(0x38, 0),
 	[0x06] = { A_INV64, emul_exec_push_sreg },      /* PUSH ES */
-	[0x07] = { A_INV64, NULL },                     /* POP ES */
+	[0x07] = { A_INV64, emul_exec_pop_sreg },       /* POP ES */
 	[0x0E] = { A_INV64, emul_exec_push_sreg },      /* PUSH CS */
 	[0x16] = { A_INV64, emul_exec_push_sreg },      /* PUSH SS */
-	[0x17] = { A_INV64, NULL },                     /* POP SS */
+	[0x17] = { A_INV64, emul_exec_pop_sreg },       /* POP SS */
 	[0x1E] = { A_INV64, emul_exec_push_sreg },      /* PUSH DS */
-	[0x1F] = { A_INV64, NULL },                     /* POP DS */
+	[0x1F] = { A_INV64, emul_exec_pop_sreg },       /* POP DS */
 	[0x27] = { A_INV64, NULL },                     /* DAA */
 	[0x2F] = { A_INV64, NULL },                     /* DAS */
 	[0x37] = { A_INV64, NULL },                     /* AAA */
@@ -74,12 +74,12 @@ const struct emul_opdesc emul_map_1b[256] = {
 	[0x8B] = { M, emul_exec_mov },
 	[0x8C] = { M, emul_exec_mov_sreg },             /* MOV Ev, Sw */
 	[0x8D] = { M | A_MEMONLY, emul_exec_lea },
-	[0x8E] = { M, NULL },                           /* MOV Sw, Ew */
+	[0x8E] = { M, emul_exec_mov_to_sreg },          /* MOV Sw, Ew */
 	[0x8F] = { G(GRP_1A) | A_DEF64, NULL },
 	[0x90 ... 0x97] = { 0, emul_exec_xchg_ax },
 	[0x98] = { 0, emul_exec_cbw_cwd },              /* CBW/CWDE/CDQE */
 	[0x99] = { 0, emul_exec_cbw_cwd },              /* CWD/CDQ/CQO */
-	[0x9A] = { A_INV64 | A_IMM(IMM_FAR), NULL },    /* CALLF ptr */
+	[0x9A] = { A_INV64 | A_IMM(IMM_FAR), emul_exec_call_far }, /* CALLF ptr */
 	[0x9B] = { 0, NULL },                           /* FWAIT */
 	[0x9C] = { A_DEF64, emul_exec_pushf },
 	[0x9D] = { A_DEF64, emul_exec_popf },
@@ -107,18 +107,18 @@ const struct emul_opdesc emul_map_1b[256] = {
 	[0xC1] = { G(GRP_2) | I8, NULL },
 	[0xC2] = { A_F64 | I16, emul_exec_ret },
 	[0xC3] = { A_F64, emul_exec_ret },
-	[0xC4] = { A_INV64 | M | A_MEMONLY, NULL },     /* LES (VEX3) */
-	[0xC5] = { A_INV64 | M | A_MEMONLY, NULL },     /* LDS (VEX2) */
+	[0xC4] = { A_INV64 | M | A_MEMONLY, emul_exec_load_far_ptr }, /* LES */
+	[0xC5] = { A_INV64 | M | A_MEMONLY, emul_exec_load_far_ptr }, /* LDS */
 	[0xC6] = { G(GRP_11) | B | I8, NULL },
 	[0xC7] = { G(GRP_11) | IZ, NULL },
 	[0xC8] = { A_DEF64 | A_IMM(IMM_ENTER), emul_exec_enter },
 	[0xC9] = { A_DEF64, emul_exec_leave },
-	[0xCA] = { I16, NULL },                         /* RETF iw */
-	[0xCB] = { 0, NULL },                           /* RETF */
+	[0xCA] = { I16, emul_exec_retf },               /* RETF iw */
+	[0xCB] = { 0, emul_exec_retf },                 /* RETF */
 	[0xCC] = { 0, NULL },                           /* INT3 */
 	[0xCD] = { I8, NULL },                          /* INT ib */
 	[0xCE] = { A_INV64, NULL },                     /* INTO */
-	[0xCF] = { 0, NULL },                           /* IRET */
+	[0xCF] = { 0, emul_exec_iret },                 /* IRET */
 	[0xD0] = { G(GRP_2) | B, NULL },
 	[0xD1] = { G(GRP_2), NULL },
 	[0xD2] = { G(GRP_2) | B, NULL },
@@ -136,7 +136,7 @@ const struct emul_opdesc emul_map_1b[256] = {
 	[0xE7] = { I8, emul_exec_inout },
 	[0xE8] = { A_F64 | A_IMM(IMM_RELZ), emul_exec_call },
 	[0xE9] = { A_F64 | A_IMM(IMM_RELZ), emul_exec_jmp },
-	[0xEA] = { A_INV64 | A_IMM(IMM_FAR), NULL },    /* JMPF ptr */
+	[0xEA] = { A_INV64 | A_IMM(IMM_FAR), emul_exec_jmp_far }, /* JMPF ptr */
 	[0xEB] = { A_F64 | A_IMM(IMM_REL8), emul_exec_jmp },
 	[0xEC] = { B, emul_exec_inout },
 	[0xED] = { 0, emul_exec_inout },
@@ -160,8 +160,8 @@ const struct emul_opdesc emul_map_1b[256] = {
 const struct emul_opdesc emul_map_0f[256] = {
 	[0x00] = { G(GRP_6), NULL },
 	[0x01] = { G(GRP_7), NULL },
-	[0x02] = { M, NULL },                           /* LAR */
-	[0x03] = { M, NULL },                           /* LSL */
+	[0x02] = { M, emul_exec_lar_lsl },              /* LAR */
+	[0x03] = { M, emul_exec_lar_lsl },              /* LSL */
 	[0x04] = UD,
 	[0x05] = { 0, NULL },                           /* SYSCALL */
 	[0x06] = { 0, NULL },                           /* CLTS */
@@ -201,14 +201,14 @@ const struct emul_opdesc emul_map_0f[256] = {
 	[0x80 ... 0x8F] = { A_F64 | A_IMM(IMM_RELZ), emul_exec_jcc },
 	[0x90 ... 0x9F] = { M | B, emul_exec_setcc },
 	[0xA0] = { A_DEF64, emul_exec_push_sreg },      /* PUSH FS */
-	[0xA1] = { A_DEF64, NULL },                     /* POP FS */
+	[0xA1] = { A_DEF64, emul_exec_pop_sreg },       /* POP FS */
 	[0xA2] = { 0, NULL },                           /* CPUID */
 	[0xA3] = { M, emul_exec_bt },
 	[0xA4] = { M | I8, emul_exec_shld },
 	[0xA5] = { M, emul_exec_shld },
 	[0xA6 ... 0xA7] = { M, NULL },                  /* VIA PadLock */
 	[0xA8] = { A_DEF64, emul_exec_push_sreg },      /* PUSH GS */
-	[0xA9] = { A_DEF64, NULL },                     /* POP GS */
+	[0xA9] = { A_DEF64, emul_exec_pop_sreg },       /* POP GS */
 	[0xAA] = { 0, NULL },                           /* RSM */
 	[0xAB] = { M | L, emul_exec_bt },
 	[0xAC] = { M | I8, emul_exec_shld },
@@ -217,10 +217,10 @@ const struct emul_opdesc emul_map_0f[256] = {
 	[0xAF] = { M, emul_exec_imul },
 	[0xB0] = { M | B | L, emul_exec_cmpxchg },
 	[0xB1] = { M | L, emul_exec_cmpxchg },
-	[0xB2] = { M | A_MEMONLY, NULL },               /* LSS */
+	[0xB2] = { M | A_MEMONLY, emul_exec_load_far_ptr }, /* LSS */
 	[0xB3] = { M | L, emul_exec_bt },
-	[0xB4] = { M | A_MEMONLY, NULL },               /* LFS */
-	[0xB5] = { M | A_MEMONLY, NULL },               /* LGS */
+	[0xB4] = { M | A_MEMONLY, emul_exec_load_far_ptr }, /* LFS */
+	[0xB5] = { M | A_MEMONLY, emul_exec_load_far_ptr }, /* LGS */
 	[0xB6 ... 0xB7] = { M, emul_exec_movx },
 	[0xB8] = { M, NULL },                           /* POPCNT (F3 only) */
 	[0xB9] = { M | A_UD, NULL },                    /* UD1 */
@@ -268,9 +268,9 @@ const struct emul_opdesc emul_groups[GRP_COUNT][8] = {
 	[GRP_5] = {
 		{ L, emul_exec_incdec }, { L, emul_exec_incdec },
 		{ A_F64, emul_exec_call_rm },
-		{ A_MEMONLY, NULL },                     /* CALLF m16:xx */
+		{ A_MEMONLY, emul_exec_call_far },       /* CALLF m16:xx */
 		{ A_F64, emul_exec_jmp_rm },
-		{ A_MEMONLY, NULL },                     /* JMPF m16:xx */
+		{ A_MEMONLY, emul_exec_jmp_far },        /* JMPF m16:xx */
 		{ A_DEF64, emul_exec_push_rm },
 		UD,
 	},
@@ -280,8 +280,8 @@ const struct emul_opdesc emul_groups[GRP_COUNT][8] = {
 	},
 	[GRP_6] = {
 		{ 0, emul_exec_sldt_str }, { 0, emul_exec_sldt_str },
-		{ 0, NULL }, { 0, NULL },
-		{ 0, NULL }, { 0, NULL }, UD, UD,
+		{ 0, emul_exec_lldt }, { 0, emul_exec_ltr },
+		{ 0, emul_exec_verr_verw }, { 0, emul_exec_verr_verw }, UD, UD,
 	},
 	/* SGDT SIDT LGDT LIDT SMSW (RSTORSSP...) LMSW INVLPG; with mod 3
 	 * the other encodings (VMCALL, SWAPGS, ...): SGDT, SIDT, LGDT,

@@ -131,6 +131,43 @@ static void check_result(const struct emul_result *res)
 		CHECK(res->reason != EMUL_R_NONE);
 }
 
+/* Descriptor tables for the segment loads and far transfers: a GDT and
+ * an LDT somewhere in (or near) the data region, random limits. */
+static uint64_t gdt_base;
+static uint16_t gdt_limit;
+static struct emul_seg ldtr;
+static struct emul_ops table_ops;
+
+static void fuzz_get_dtable(void *opaque, unsigned which, uint64_t *base,
+			    uint16_t *limit)
+{
+	(void)opaque;
+	(void)which;
+	*base = gdt_base;
+	*limit = gdt_limit;
+}
+
+static void fuzz_get_sysseg(void *opaque, unsigned which,
+			    struct emul_seg *seg)
+{
+	(void)opaque;
+	(void)which;
+	*seg = ldtr;
+}
+
+static void random_tables(struct rng *r)
+{
+	gdt_base = DATA_BASE + rng_below(r, DATA_SIZE) - 64;
+	gdt_limit = (uint16_t)(rng_chance(r, 50) ? rng_below(r, 256) :
+			       rng_next(r));
+	ldtr = (struct emul_seg){ .base = DATA_BASE + rng_below(r, DATA_SIZE),
+		.limit = rng_below(r, 512), .sel = (uint16_t)rng_next(r),
+		.unusable = (uint8_t)rng_chance(r, 20) };
+	table_ops = fake_ops;
+	table_ops.get_dtable = fuzz_get_dtable;
+	table_ops.get_sysseg = fuzz_get_sysseg;
+}
+
 static void fuzz_exec(struct rng *r, const uint8_t *bytes)
 {
 	static uint8_t code[0x2000], data[DATA_SIZE];
@@ -198,7 +235,8 @@ static void fuzz_exec(struct rng *r, const uint8_t *bytes)
 				      (enum emul_vendor)cpu.vendor) > 0 &&
 			  !is_string(&insn);
 
-	emul_init(&ctx, &fake_ops, &fm);
+	random_tables(r);
+	emul_init(&ctx, rng_chance(r, 50) ? &table_ops : &fake_ops, &fm);
 	ctx.rep_limit = 1 + rng_below(r, 64);
 	for (calls = 0; calls < max_calls; calls++) {
 		uint64_t v = rng_next(r);

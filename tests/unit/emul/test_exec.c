@@ -272,6 +272,7 @@ static void test_refusals(void **state)
 	assert_int_equal(run(), EMUL_UNSUPPORTED);
 	assert_int_equal(res.reason, EMUL_R_VEX);
 	setup(EMUL_MODE_PROT32, "8e d8");              /* mov ds, ax */
+	cpu.gpr[EMUL_RAX] = 0x10;       /* a descriptor, and no get_dtable */
 	assert_int_equal(run(), EMUL_UNSUPPORTED);
 	setup(EMUL_MODE_PROT32, "f4");                 /* hlt */
 	assert_int_equal(run(), EMUL_UNSUPPORTED);
