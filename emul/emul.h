@@ -317,7 +317,10 @@ struct emul_ops {
 	 *   la [IN] linear address; buf [OUT] len bytes; len [IN] 1..15;
 	 *   acc [IN] EMUL_ACC_FETCH (| EMUL_ACC_USER); gpa [OUT] on MMIO;
 	 *   fault [OUT] on EMUL_MEM_FAULT.
-	 * Returning EMUL_MEM_MMIO makes emul_execute() report "unsupported". */
+	 * EMUL_MEM_MMIO (code in a device's memory, *gpa the address of la):
+	 * the bytes are then read through EMUL_MMIO_READ requests of at most
+	 * 8 naturally aligned bytes, only as many as the decoder needs
+	 * (docs/emulator.md "Instruction fetch from MMIO"). */
 	enum emul_mem_status (*fetch)(void *opaque, uint64_t la, void *buf,
 				      unsigned len, unsigned acc, uint64_t *gpa,
 				      struct emul_event *fault);
@@ -396,7 +399,8 @@ enum emul_reason {
 	EMUL_R_NONE = 0,
 	EMUL_R_OPCODE,      /* valid instruction that is not emulated */
 	EMUL_R_VEX,         /* VEX/EVEX/XOP encoded (SIMD) */
-	EMUL_R_FETCH_MMIO,  /* instruction bytes are not in RAM */
+	EMUL_R_FETCH_MMIO,  /* no longer returned: code in MMIO is fetched
+			     * through EMUL_MMIO_READ requests */
 	EMUL_R_MODE,        /* virtual-8086 mode */
 	EMUL_R_IO_PERM,     /* IO with CPL > IOPL and no io_permitted() */
 	EMUL_R_PROTOCOL,    /* caller broke the completion protocol */
@@ -448,6 +452,11 @@ struct emul_ctx {
 	uint8_t insn_bytes[16];        /* EMUL_MAX_INSN_LEN, rounded up */
 	void (*handler)(void);         /* insn's handler (private type), with
 					* insn; NULL: not emulated */
+	/* An instruction fetch from MMIO in progress (busy is set too):
+	 * insn_bytes[0..fetch_len) are the bytes fetched so far, reads[0]
+	 * the chunk requested from the device. */
+	uint8_t fetching;
+	uint8_t fetch_len;
 };
 
 void emul_init(struct emul_ctx *ctx, const struct emul_ops *ops,

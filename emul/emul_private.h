@@ -161,6 +161,12 @@ int emul_raise(struct emul_exec *x, uint8_t vector, bool has_ec, uint32_t ec);
 int emul_gp0(struct emul_exec *x);
 int emul_unsupported(struct emul_exec *x, uint8_t reason);
 void emul_retire(struct emul_exec *x);
+int emul_fetch_window(struct emul_exec *x, uint64_t *la, unsigned *avail);
+int emul_fetch_decoded(struct emul_exec *x, int rc);
+
+/* ---- fetch_mmio.c ---- */
+int emul_fetch_mmio(struct emul_exec *x, uint64_t la, unsigned avail);
+int emul_fetch_mmio_resume(struct emul_exec *x);
 
 /* ---- seg.c ---- */
 const struct emul_seg *emul_seg(const struct emul_exec *x, unsigned sreg);
