@@ -42,7 +42,8 @@ enum emul_mode {
 	EMUL_MODE_PROT16 = 1, /* CR0.PE = 1, CS.D = 0 */
 	EMUL_MODE_PROT32 = 2, /* CR0.PE = 1, CS.D = 1 */
 	EMUL_MODE_LONG64 = 3, /* EFER.LMA = 1, CS.L = 1 */
-	EMUL_MODE_VM86 = 4,   /* RFLAGS.VM = 1: decoded as 16-bit, not executed */
+	EMUL_MODE_VM86 = 4,   /* RFLAGS.VM = 1: 16-bit, real-mode addressing,
+			       * CPL 3 (docs/emulator.md "Virtual-8086 mode") */
 };
 
 /* Mode from the architectural bits; cs_l/cs_d are the CS attributes. */
@@ -401,7 +402,8 @@ enum emul_reason {
 	EMUL_R_VEX,         /* VEX/EVEX/XOP encoded (SIMD) */
 	EMUL_R_FETCH_MMIO,  /* no longer returned: code in MMIO is fetched
 			     * through EMUL_MMIO_READ requests */
-	EMUL_R_MODE,        /* virtual-8086 mode */
+	EMUL_R_MODE,        /* not modelled in virtual-8086 mode (VME, segment
+			     * loads, POPF/IRET/INT n) */
 	EMUL_R_IO_PERM,     /* IO with CPL > IOPL and no io_permitted() */
 	EMUL_R_PROTOCOL,    /* caller broke the completion protocol */
 };

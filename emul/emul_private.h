@@ -164,6 +164,9 @@ void emul_retire(struct emul_exec *x);
 int emul_fetch_window(struct emul_exec *x, uint64_t *la, unsigned *avail);
 int emul_fetch_decoded(struct emul_exec *x, int rc);
 
+/* ---- vm86.c ---- */
+int emul_vm86_check(struct emul_exec *x);
+
 /* ---- fetch_mmio.c ---- */
 int emul_fetch_mmio(struct emul_exec *x, uint64_t la, unsigned avail);
 int emul_fetch_mmio_resume(struct emul_exec *x);

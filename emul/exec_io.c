@@ -15,7 +15,10 @@ int emul_io_allowed(struct emul_exec *x, uint16_t port, unsigned size)
 	const struct emul_ops *ops = x->ctx->ops;
 	unsigned iopl = (unsigned)(c->rflags >> 12) & 3;
 
-	if (c->mode == EMUL_MODE_REAL || c->cpl <= iopl)
+	/* In virtual-8086 mode the bitmap decides at any IOPL (SDM Vol. 3A
+	 * 20.2.8.1, IN's operation: "CPL > IOPL or VM = 1"). */
+	if (c->mode == EMUL_MODE_REAL ||
+	    (c->cpl <= iopl && c->mode != EMUL_MODE_VM86))
 		return EX_OK;
 	if (!ops->io_permitted)
 		return emul_unsupported(x, EMUL_R_IO_PERM);

@@ -324,6 +324,15 @@ static bool finish_load(struct emul_ctx *ctx, struct emul_cpu *cpu,
 	return true;
 }
 
+/* A freshly decoded instruction in virtual-8086 mode: what the mode
+ * forbids or the emulator does not model there (vm86.c). */
+static int vm86_refuses(struct emul_exec *x)
+{
+	if (x->cpu->mode != EMUL_MODE_VM86)
+		return EX_OK;
+	return emul_vm86_check(x);
+}
+
 /* The fetch stopped: a fault ends the instruction, a read of its bytes
  * from a device keeps it in progress (fetch_mmio.c). */
 static enum emul_status fetch_stopped(struct emul_ctx *ctx,
@@ -357,16 +366,12 @@ enum emul_status emul_execute(struct emul_ctx *ctx, struct emul_cpu *cpu,
 	unsigned iter = 0;
 
 	*res = (struct emul_result){ 0 };
-	if (cpu->mode == EMUL_MODE_VM86) {
-		emul_unsupported(&x, EMUL_R_MODE);
-		return EMUL_UNSUPPORTED;
-	}
 	if (!ctx->busy) {
 		reset_log(ctx);
-		if (fetch_decode(&x))
+		if (fetch_decode(&x) || vm86_refuses(&x))
 			return fetch_stopped(ctx, res);
 	} else if (ctx->fetching) {
-		if (emul_fetch_mmio_resume(&x))
+		if (emul_fetch_mmio_resume(&x) || vm86_refuses(&x))
 			return fetch_stopped(ctx, res);
 	} else if (finish_load(ctx, cpu, res, tf)) {
 		return EMUL_DONE;
