@@ -312,6 +312,49 @@ static void fill_mmio(struct kvm_run *run, const struct emul_result *res, bool w
 		memcpy(run->mmio.data, res->data, res->len);
 }
 
+/*
+ * Port IO of an emulated instruction (an IN or OUT whose bytes are in
+ * MMIO, an OUTS from MMIO): a KVM_EXIT_IO the VMM completes as it does
+ * the hardware's, `emulated` stepping over. An IN is handed over whole,
+ * nothing committed: RIP on it, the VMM puts the data in RAX (what a plain
+ * IN does). An OUT is committed like an MMIO write: the VMM sees one
+ * non-string OUT of the element, `emulated` adds no length, and an OUTS
+ * with elements left goes on at the next KVM_RUN. An INS element would need
+ * the data back in the emulator, which the IO exit has no field for:
+ * refused. Returns 1 with *run filled, 0 if refused.
+ */
+static int emulated_io_exit(struct vcpu *v, struct vcpu_emul *ve, struct kvm_run *run)
+{
+	const struct emul_insn *in = &ve->ctx.insn;
+	const struct emul_result *res = &ve->res;
+	bool plain_in = in->map == EMUL_MAP_1B && (in->opcode & 0xF6) == 0xE4;
+
+	if (res->status == EMUL_IO_IN && !plain_in)
+		return 0;
+	run->exit_type = KVM_EXIT_TYPE_VM_EXIT;
+	run->exit_reason = KVM_EXIT_IO;
+	run->io.direction = res->status == EMUL_IO_IN ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
+	run->io.size = res->size;
+	run->io.string = 0;
+	run->io.rep = 0;
+	run->io.string_down = 0;
+	run->io.port = res->port;
+	run->io.count = 1;
+	if (res->status == EMUL_IO_IN) {
+		emul_abort(&ve->ctx);
+		run->instruction_length = in->len;
+		v->pending_insn_len = in->len;
+		run->io.value = (uint32_t)v->regs.rax;
+		return 1;
+	}
+	run->instruction_length = 0;
+	v->pending_insn_len = 0;
+	run->io.value = 0;
+	memcpy(&run->io.value, res->data, res->size);
+	v->emul_continue = !res->retired;
+	return 1;
+}
+
 struct vcpu_emul *vcpu_emul_get(struct vcpu *v)
 {
 	uint64_t pa;
@@ -353,6 +396,11 @@ static int emulate_mmio(struct vcpu *v, struct kvm_run *run, uint64_t hw_reason)
 			retired_outside_guest(v);
 		fill_mmio(run, &ve->res, true);
 		return 1;
+	case EMUL_IO_IN:
+	case EMUL_IO_OUT:
+		if (emulated_io_exit(v, ve, run))
+			return 1;
+		goto refused;
 	case EMUL_EXCEPTION:
 		if (ve->res.event.vector == 14) {
 			virt->get_sregs(v, &s);
@@ -364,9 +412,12 @@ static int emulate_mmio(struct vcpu *v, struct kvm_run *run, uint64_t hw_reason)
 				       ve->res.event.error_code);
 		return 0;
 	default:
+	refused:
 		if (v->vm->emul_failures++ < 8)
 			printk("vm%u: cannot emulate the MMIO access at RIP %#lx (%s)\n",
-			       v->vm->id, v->regs.rip, emul_reason_str(ve->res.reason));
+			       v->vm->id, v->regs.rip,
+			       ve->res.status == EMUL_IO_IN ? "port input of INS" :
+			       emul_reason_str(ve->res.reason));
 		emul_abort(&ve->ctx);
 		break;
 	}
@@ -409,7 +460,8 @@ static int complete_previous_exit(struct vcpu *v, struct kvm_run *run)
 		v->regs.rip += v->pending_insn_len;
 		v->pending_insn_len = 0;
 		run->emulated = 0;
-		retired_outside_guest(v);
+		if (!v->emul_continue)  /* else an OUTS goes on: not retired */
+			retired_outside_guest(v);
 	}
 	if (v->mmio_read_pending) {
 		v->mmio_read_pending = false;

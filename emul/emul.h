@@ -350,8 +350,11 @@ struct emul_ops {
 	enum emul_io_status (*io_out)(void *opaque, uint16_t port, unsigned size,
 				      uint32_t val);
 	/* Optional: the TSS I/O permission bitmap check, consulted only when
-	 * CR0.PE = 1 and CPL > IOPL (SDM Vol. 1 19.5). port [IN], size [IN].
-	 * Returns true if allowed. NULL: such IO is "unsupported". */
+	 * CR0.PE = 1 and CPL > IOPL, or in virtual-8086 mode (SDM Vol. 1
+	 * 19.5, Vol. 3A 20.2.8.1). port [IN], size [IN].
+	 * Returns true if allowed. NULL: the emulator reads the bitmap from
+	 * the TSS itself (get_sysseg and the read callback), or without
+	 * get_sysseg such IO is "unsupported". */
 	bool (*io_permitted)(void *opaque, uint16_t port, unsigned size);
 	/* Optional: segment register 'sreg' (enum emul_sreg, 0..5) [IN] into
 	 * *seg [OUT], called the first time an instruction needs a segment

@@ -34,6 +34,7 @@ EMUL_SRCS := \
 	emul/execute.c \
 	emul/fetch_mmio.c \
 	emul/vm86.c \
+	emul/io_bitmap.c \
 	emul/mem.c \
 	emul/seg.c \
 	emul/operand.c \
@@ -69,7 +70,7 @@ EMUL_LIB := $(EMUL_OUT)/libemul.a
 EMUL_FAKEMEM := $(EMUL_TDIR)/fakemem.c $(EMUL_TDIR)/fakemem.h
 
 EMUL_TESTS := test_decode test_decode_short test_exec test_mmio test_vendor test_decode_len \
-	test_diff test_fetch_mmio test_vm86
+	test_diff test_fetch_mmio test_vm86 test_io_bitmap
 EMUL_TEST_BINS := $(addprefix $(EMUL_OUT)/,$(EMUL_TESTS))
 
 $(EMUL_OUT)/lib/%.o: emul/%.c $(EMUL_HDRS)
@@ -110,6 +111,11 @@ $(EMUL_OUT)/test_fetch_mmio: $(EMUL_TDIR)/test_fetch_mmio.c $(EMUL_FAKEMEM) $(EM
 		-lcmocka -o $@
 
 $(EMUL_OUT)/test_vm86: $(EMUL_TDIR)/test_vm86.c $(EMUL_FAKEMEM) $(EMUL_LIB)
+	@$(if $(Q),echo "  HOSTCC  $@")
+	$(Q)$(HOST_CC) $(EMUL_HOST_CFLAGS) $< $(EMUL_TDIR)/fakemem.c $(EMUL_LIB) \
+		-lcmocka -o $@
+
+$(EMUL_OUT)/test_io_bitmap: $(EMUL_TDIR)/test_io_bitmap.c $(EMUL_FAKEMEM) $(EMUL_LIB)
 	@$(if $(Q),echo "  HOSTCC  $@")
 	$(Q)$(HOST_CC) $(EMUL_HOST_CFLAGS) $< $(EMUL_TDIR)/fakemem.c $(EMUL_LIB) \
 		-lcmocka -o $@

@@ -283,6 +283,9 @@ void emul_set_sp(struct emul_exec *x, uint64_t sp);
 int emul_exec_inout(struct emul_exec *x);
 int emul_io_allowed(struct emul_exec *x, uint16_t port, unsigned size);
 
+/* ---- io_bitmap.c ---- */
+int emul_io_bitmap(struct emul_exec *x, uint16_t port, unsigned size);
+
 /* ---- exec_shift.c ---- */
 int emul_exec_shift(struct emul_exec *x);
 int emul_exec_shld(struct emul_exec *x);
