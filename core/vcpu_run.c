@@ -378,6 +378,7 @@ static int emulate_mmio(struct vcpu *v, struct kvm_run *run, uint64_t hw_reason)
 	struct vcpu_emul *ve = vcpu_emul_get(v);
 	struct vcpu_sregs s;
 
+	v->emul_hw_reason = (uint32_t)hw_reason;       /* for the round trips */
 	if (!ve)
 		goto unknown;
 	switch (vcpu_emulate(v, ve)) {
@@ -471,11 +472,11 @@ static int complete_previous_exit(struct vcpu *v, struct kvm_run *run)
 			emul_abort(&ve->ctx);
 			return 0;
 		}
-		return emulate_mmio(v, run, 0);
+		return emulate_mmio(v, run, v->emul_hw_reason);
 	}
 	if (v->emul_continue) {
 		v->emul_continue = false;
-		return emulate_mmio(v, run, 0);
+		return emulate_mmio(v, run, v->emul_hw_reason);
 	}
 	return 0;
 }
