@@ -207,6 +207,8 @@ static int fetch_decode(struct emul_exec *x)
 
 		if (c->mode != EMUL_MODE_LONG64)
 			la2 &= 0xFFFFFFFFull;
+		else if (!emul_canonical(la2))  /* SDM 3.3.7.1: #GP(0) */
+			return emul_gp0(x);
 		rc = fetch(x, la2, buf + n1, avail - n1);
 		if (rc == FETCH_IN_MMIO) {      /* RAM, then a device's page */
 			memcpy(ctx->insn_bytes, buf, n1);

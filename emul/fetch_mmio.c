@@ -68,6 +68,8 @@ static int fetch_more(struct emul_exec *x, uint64_t la, unsigned avail)
 
 	if (x->cpu->mode != EMUL_MODE_LONG64)
 		at &= 0xFFFFFFFFull;
+	else if (!emul_canonical(at))   /* past 0x7FFF_FFFF_FFFF: #GP(0) */
+		return emul_gp0(x);
 	n = PAGE_SIZE - (unsigned)(at & (PAGE_SIZE - 1));
 	if (n > avail - have)
 		n = avail - have;

@@ -259,6 +259,35 @@ static void test_fault_next_page(void **state)
 	assert_int_equal(E.fm.log[0].len, 2);
 }
 
+/* The last canonical page (64-bit mode): an instruction running past it
+ * is #GP(0) (SDM 3.3.7.1), whether its first bytes came from the device
+ * or from RAM; one that ends there runs. */
+static void test_canonical_end(void **state)
+{
+	static uint8_t top[4096];
+	const uint64_t last = 0x00007FFFFFFFF000ull;
+
+	(void)state;
+	for (unsigned mmio = 0; mmio < 2; mmio++) {
+		setup(DEV, "");
+		memset(top, 0, sizeof(top));
+		fake_add(&E.fm, last, top, sizeof(top), false, mmio);
+		top[0xFFE] = 0x48;              /* mov rax, imm32: 7 bytes */
+		top[0xFFF] = 0xc7;
+		E.cpu.rip = last + 0xFFE;
+		assert_int_equal(fake_run(&E.ctx, &E.cpu, &E.fm, &E.res, 16),
+				 EMUL_EXCEPTION);
+		assert_int_equal(E.res.event.vector, 13);
+		assert_int_equal(E.res.event.error_code, 0);
+		assert_int_equal(E.fm.nlog, mmio);
+		assert_false(emul_busy(&E.ctx));
+		top[0xFFE] = 0x90;              /* nop: fine */
+		assert_int_equal(fake_run(&E.ctx, &E.cpu, &E.fm, &E.res, 16),
+				 EMUL_DONE);
+		assert_int_equal(E.cpu.rip, last + 0xFFF);
+	}
+}
+
 /* The CS limit bounds the chunks; an instruction past it is #GP(0). The
  * 15-byte limit: 15 bytes are read (8, 4, 2, 1), never a 16th, #GP(0). */
 static void test_limits(void **state)
@@ -385,6 +414,7 @@ int main(void)
 		cmocka_unit_test(test_page_crossing),
 		cmocka_unit_test(test_fault_next_page),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_canonical_end),
 		cmocka_unit_test(test_ud_and_refusal),
 		cmocka_unit_test(test_no_cache),
 		cmocka_unit_test(test_abort),
