@@ -405,8 +405,8 @@ enum emul_reason {
 	EMUL_R_VEX,         /* VEX/EVEX/XOP encoded (SIMD) */
 	EMUL_R_FETCH_MMIO,  /* no longer returned: code in MMIO is fetched
 			     * through EMUL_MMIO_READ requests */
-	EMUL_R_MODE,        /* not modelled in virtual-8086 mode (VME, segment
-			     * loads, POPF/IRET/INT n) */
+	EMUL_R_MODE,        /* not modelled in virtual-8086 mode (segment
+			     * loads, POPF/IRET/INT n, PUSHF under VME) */
 	EMUL_R_IO_PERM,     /* IO with CPL > IOPL and no io_permitted() */
 	EMUL_R_PROTOCOL,    /* caller broke the completion protocol */
 };

@@ -12,9 +12,10 @@
  * the CPL) and exceptions are delivered through the protected-mode IDT with
  * their error codes. What is left is here:
  *  - CLI, STI, PUSHF, POPF, INT n and IRET are IOPL-sensitive: #GP(0) when
- *    IOPL < 3 (SDM 20.2.7). With CR4.VME and IOPL < 3 they work on VIF
- *    instead, and INT n consults the TSS redirection bitmap at any IOPL
- *    (SDM 20.3): not modelled, refused (EMUL_R_MODE). At IOPL 3, POPF and
+ *    IOPL < 3 (SDM 20.2.7). With CR4.VME and IOPL < 3, CLI clears VIF and
+ *    STI sets it (#GP(0) if VIP is set); PUSHF and POPF work on VIF too
+ *    and INT n consults the TSS redirection bitmap at any IOPL (SDM 20.3):
+ *    those are not modelled, refused (EMUL_R_MODE). At IOPL 3, POPF and
  *    IRET must leave IOPL alone and INT n enters a protected-mode handler
  *    (or, with VME, maybe a real-mode one): the handlers follow real and
  *    protected mode, so these are refused too; CLI, STI and PUSHF behave
@@ -32,6 +33,38 @@
 #include "emul_private.h"
 
 #define CR4_VME (1ull << 0)
+#define FL_VIF (1ull << 19)
+#define FL_VIP (1ull << 20)
+
+/* CLI and STI with CR4.VME below IOPL 3 (SDM Vol. 2 CLI, STI operation;
+ * Vol. 3A 20.3): the virtual interrupt flag instead of IF. STI with VIP
+ * set was made #GP(0) by the check. */
+static int exec_vif(struct emul_exec *x)
+{
+	if (x->insn->opcode == 0xFA)
+		x->cpu->rflags &= ~FL_VIF;
+	else
+		x->cpu->rflags |= FL_VIF;
+	emul_retire(x);
+	return EX_OK;
+}
+
+/* CLI, STI below IOPL 3: VIF with VME (STI only while VIP is clear), else
+ * #GP(0). The handler is chosen each time: the decoding (and its handler)
+ * is reused for the same bytes whatever IOPL and CR4 are. */
+static int cli_sti(struct emul_exec *x, unsigned iopl)
+{
+	const struct emul_cpu *c = x->cpu;
+
+	x->ctx->handler = (void (*)(void))emul_handler_of(x->insn);
+	if (iopl == 3)
+		return EX_OK;
+	if (!(c->cr4 & CR4_VME) ||
+	    (x->insn->opcode == 0xFB && (c->rflags & FL_VIP)))
+		return emul_gp0(x);
+	x->ctx->handler = (void (*)(void))exec_vif;
+	return EX_OK;
+}
 
 /* CD INT n, CF IRET, 9D POPF at IOPL 3: see above. */
 static bool refused_at_iopl3(uint8_t opcode)
@@ -86,6 +119,8 @@ int emul_vm86_check(struct emul_exec *x)
 	}
 	if (in->map != EMUL_MAP_1B)
 		return EX_OK;
+	if (in->opcode == 0xFA || in->opcode == 0xFB)
+		return cli_sti(x, iopl);
 	if (iopl_sensitive(in->opcode)) {
 		if (iopl < 3)
 			return (c->cr4 & CR4_VME) ?

@@ -208,6 +208,8 @@ static void test_iopl_sensitive(void **state)
 			setup(iopl, sensitive[i]);
 			expect_fault(13);
 			assert_int_equal(word_at(0x300FE), 0);  /* no push */
+			if (i < 2)
+				continue;       /* CLI, STI: test_vme */
 			setup(iopl, sensitive[i]);
 			E.cpu.cr4 = 1;                  /* VME */
 			expect_refused(EMUL_R_MODE);
@@ -244,6 +246,39 @@ static void test_iopl3(void **state)
 	/* CLI at IOPL 3 is the handler's business: not emulated here */
 	setup(3, "fa");
 	expect_refused(EMUL_R_OPCODE);
+}
+
+/* CR4.VME below IOPL 3: CLI clears VIF, STI sets it unless VIP is set
+ * (#GP(0)); IF stays. At IOPL 3 the same bytes are plain CLI/STI again
+ * (not emulated here), though their decoding is reused. */
+static void test_vme(void **state)
+{
+	const uint64_t vif = 1u << 19, vip = 1u << 20;
+
+	(void)state;
+	setup(0, "fa fb fb");
+	E.cpu.cr4 = 1;
+	E.cpu.rflags |= vif | EMUL_FL_IF;
+	assert_int_equal(run(), EMUL_DONE);              /* cli */
+	assert_int_equal(E.cpu.rflags, EMUL_FL_VM | EMUL_FL_IF | 2);
+	assert_int_equal(E.cpu.rip, 1);
+	E.cpu.rip = 0;                                   /* cli at IOPL 3 */
+	E.cpu.rflags |= EMUL_FL_IOPL | vif;
+	expect_refused(EMUL_R_OPCODE);
+	E.cpu.rflags &= ~(uint64_t)(EMUL_FL_IOPL | EMUL_FL_IF);
+	assert_int_equal(run(), EMUL_DONE);              /* and back */
+	assert_false(E.cpu.rflags & vif);
+	assert_int_equal(E.cpu.rip, 1);
+	assert_int_equal(run(), EMUL_DONE);              /* sti */
+	assert_int_equal(E.cpu.rflags, EMUL_FL_VM | vif | 2);
+	assert_int_equal(E.cpu.rip, 2);
+	E.cpu.rflags = EMUL_FL_VM | vip | 2;
+	expect_fault(13);                                /* sti with VIP */
+	assert_int_equal(E.cpu.rflags, EMUL_FL_VM | vip | 2);
+	/* without VME: #GP(0) */
+	E.cpu.cr4 = 0;
+	E.cpu.rflags = EMUL_FL_VM | 2;
+	expect_fault(13);
 }
 
 /* Not recognised in VM86: #UD (no error code). */
@@ -383,6 +418,7 @@ int main(void)
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_iopl_sensitive),
 		cmocka_unit_test(test_iopl3),
+		cmocka_unit_test(test_vme),
 		cmocka_unit_test(test_ud),
 		cmocka_unit_test(test_privilege),
 		cmocka_unit_test(test_segment_loads),
