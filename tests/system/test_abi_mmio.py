@@ -2,7 +2,8 @@
 instruction form the guest aims at the VMM's MMIO test device gives the
 right values, and the exit sequence the VMM's `trace` shows is exact: a
 read-modify-write is one read exit then one write exit, a REP string
-instruction one exit per element (MMIO to MMIO: read, write, read, write).
+instruction one exit per element (MMIO to MMIO: read, write, read, write),
+code run from the device one read exit per aligned chunk of its bytes.
 After the guest exits, its next instruction (CMPXCHG16B on MMIO, which the
 emulator refuses) is KVM_EXIT_UNKNOWN with the exit code of a nested page
 fault (SVM) or EPT violation (VMX)."""
@@ -15,7 +16,7 @@ DEV = 0xd0000000
 MARK, READS, WRITES = DEV + 0x828, DEV + 0x808, DEV + 0x810
 TRACE = re.compile(r"^vm 0: exit mmio (read|write) 0x([0-9a-f]+) len (\d) data 0x([0-9a-f]+)$")
 
-CHECKS = 28
+CHECKS = 29
 
 
 def cases(out):
@@ -73,10 +74,13 @@ def test_mmio_instructions_and_exit_sequences(ctl):
     assert c[26][:3] == [("write", 0x426 - 2 * i, 2, 0x7777) for i in range(3)]
     assert c[27][:3] == [("read", 0x818, 8, 0), ("read", 0x818, 8, 1), ("read", 0x818, 4, 2)]
     assert c[28][:2] == [("read", 0x100000, 8, 0), ("write", 0x100000, 8, 0x55)]
+    # code in MMIO: the fetch reads, aligned, only as many bytes as decoding needs
+    assert c[29] == [("read", 0x600, 8, 0xccccc30000002ab8), ("read", 0x605, 1, 0xc3)]
 
     stats = command(ctl, "stats 0")
     assert re.search(r"unclaimed MMIO: 1 reads, 1 writes \(last address 0xd0100000\)", stats)
-    assert "mmio test device: 3 reads, 0 writes, mark 0x0" in stats
+    # since the RESET of case 27: 3 SEQ reads; the code written, its 2 fetch reads
+    assert "mmio test device: 5 reads, 1 writes, mark 0x0" in stats
 
     # the run after the exit: CMPXCHG16B on MMIO, refused by the emulator
     (rip, _), = [(a, t) for a, t in disassembly("mmio", "main") if "cmpxchg16b" in t]

@@ -6,7 +6,7 @@
  * MOV of every size, MOVZX/MOVSX, read-modify-write ALU forms, XCHG, XADD,
  * CMPXCHG, CMPXCHG8B, BT/BTS/BTR/BTC, PUSH/POP with memory operands, MOVS
  * between RAM and MMIO both ways and MMIO to MMIO, with REP and DF = 0/1,
- * and STOS. Each check compares values and the device's READS/WRITES
+ * and STOS, and code run from the device. Each check compares values and the device's READS/WRITES
  * counters (exits as the VMM saw them: a read-modify-write is one read and
  * one write, a REP string instruction one exit per element). Before each
  * check the guest writes its number to MARK, so the VMM's `trace` can be
@@ -386,6 +386,24 @@ static void check_seq_and_unclaimed(void)
 	check(u == 0 && exits(0, 0), "mmio nobody claims (0xd0100000) reads 0 and ignores writes");
 }
 
+/* Code in MMIO: a routine written into the device and called there. Every
+ * fetch there is a nested page fault; the emulator reads the bytes through
+ * MMIO read exits (naturally aligned, only as many as decoding needs) and
+ * runs them: mov eax, 42 at +0x600 is one 8-byte read, the ret at +0x605
+ * one 1-byte read (docs/emulator.md, "Instruction fetch from MMIO"). */
+static void check_code_in_mmio(void)
+{
+	/* b8 2a 00 00 00: mov eax, 42; c3: ret; cc cc: never reached */
+	const uint64_t code = 0xccccc30000002ab8ULL;
+	uint64_t rax = 0;
+
+	REG64(MMIOTEST_DATA + 0x600) = code;
+	begin(29);
+	__asm__ volatile("call *%1" : "+a"(rax) : "r"(MMIOTEST_GPA + 0x600) : "memory", "cc");
+	check(rax == 42 && exits(2, 0),
+	      "call into mmio: mov eax, 42; ret run from the device, 2 reads (8 bytes, 1)");
+}
+
 int main(void)
 {
 	unsigned int failures;
@@ -403,6 +421,7 @@ int main(void)
 	check_movs();
 	check_stos();
 	check_seq_and_unclaimed();
+	check_code_in_mmio();
 	REG64(MMIOTEST_MARK) = 0;
 	failures = finish();
 
