@@ -3,7 +3,8 @@ instruction form the guest aims at the VMM's MMIO test device gives the
 right values, and the exit sequence the VMM's `trace` shows is exact: a
 read-modify-write is one read exit then one write exit, a REP string
 instruction one exit per element (MMIO to MMIO: read, write, read, write),
-code run from the device one read exit per aligned chunk of its bytes.
+code run from the device one read exit per aligned chunk of its bytes,
+its OUT and IN ordinary IO exits.
 After the guest exits, its next instruction (CMPXCHG16B on MMIO, which the
 emulator refuses) is KVM_EXIT_UNKNOWN with the exit code of a nested page
 fault (SVM) or EPT violation (VMX)."""
@@ -16,7 +17,7 @@ DEV = 0xd0000000
 MARK, READS, WRITES = DEV + 0x828, DEV + 0x808, DEV + 0x810
 TRACE = re.compile(r"^vm 0: exit mmio (read|write) 0x([0-9a-f]+) len (\d) data 0x([0-9a-f]+)$")
 
-CHECKS = 29
+CHECKS = 30
 
 
 def cases(out):
@@ -75,12 +76,16 @@ def test_mmio_instructions_and_exit_sequences(ctl):
     assert c[27][:3] == [("read", 0x818, 8, 0), ("read", 0x818, 8, 1), ("read", 0x818, 4, 2)]
     assert c[28][:2] == [("read", 0x100000, 8, 0), ("write", 0x100000, 8, 0x55)]
     # code in MMIO: the fetch reads, aligned, only as many bytes as decoding needs
-    assert c[29] == [("read", 0x600, 8, 0xccccc30000002ab8), ("read", 0x605, 1, 0xc3)]
+    assert c[29][:2] == [("read", 0x600, 8, 0xccccc30000002ab8), ("read", 0x605, 1, 0xc3)]
+    # and OUT/IN there (IO exits between the reads): chunks of 8, 2, 4, 2, 8 bytes
+    assert [(k, a, s) for k, a, s, _ in c[30]] == [
+        ("read", 0x610, 8), ("read", 0x612, 2), ("read", 0x614, 4), ("read", 0x616, 2),
+        ("read", 0x618, 8)]
 
     stats = command(ctl, "stats 0")
     assert re.search(r"unclaimed MMIO: 1 reads, 1 writes \(last address 0xd0100000\)", stats)
-    # since the RESET of case 27: 3 SEQ reads; the code written, its 2 fetch reads
-    assert "mmio test device: 5 reads, 1 writes, mark 0x0" in stats
+    # since the RESET of case 27: 3 SEQ reads; the code written (3 qwords), its 7 fetch reads
+    assert "mmio test device: 10 reads, 3 writes, mark 0x0" in stats
 
     # the run after the exit: CMPXCHG16B on MMIO, refused by the emulator
     (rip, _), = [(a, t) for a, t in disassembly("mmio", "main") if "cmpxchg16b" in t]

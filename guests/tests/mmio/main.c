@@ -402,6 +402,17 @@ static void check_code_in_mmio(void)
 	__asm__ volatile("call *%1" : "+a"(rax) : "r"(MMIOTEST_GPA + 0x600) : "memory", "cc");
 	check(rax == 42 && exits(2, 0),
 	      "call into mmio: mov eax, 42; ret run from the device, 2 reads (8 bytes, 1)");
+
+	/* OUT and IN from the device's code are IO exits like any others: the
+	 * value written to port 0x80 comes back. mov al, 0x5a; out 0x80, al;
+	 * mov al, 0; in al, 0x80; ret: fetched as 8, 2, 4, 2, 8 bytes. */
+	REG64(MMIOTEST_DATA + 0x610) = 0x80e400b080e65ab0ULL;
+	REG64(MMIOTEST_DATA + 0x618) = 0xccccccccccccccc3ULL;
+	rax = 0;
+	begin(30);
+	__asm__ volatile("call *%1" : "+a"(rax) : "r"(MMIOTEST_GPA + 0x610) : "memory", "cc");
+	check(rax == 0x5a && exits(5, 0),
+	      "call into mmio: out 0x80 then in from port 0x80 run from the device, 5 reads");
 }
 
 int main(void)
