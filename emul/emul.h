@@ -482,7 +482,8 @@ void emul_init(struct emul_ctx *ctx, const struct emul_ops *ops,
  *    emul_complete_read() and emul_execute() again with the same ctx and
  *    cpu. The instruction is not decoded again and the device is not read
  *    again: a read-modify-write gives exactly one read request, then one
- *    write request.
+ *    write request. Code in MMIO first gives read requests for its bytes
+ *    (naturally aligned chunks of 1-8 bytes, as many as decoding needs).
  *  - EMUL_MMIO_WRITE / EMUL_IO_OUT: the caller performs the access; from the
  *    emulator's side it is done. If res->retired the instruction is finished
  *    (state committed). Otherwise (a REP string instruction with iterations
