@@ -18,8 +18,9 @@
  *
  * Permissions are the fetch's (EMUL_ACC_FETCH: NX, U/S, SMEP in the
  * callback), asked for each chunk's page. Faults keep the order of RAM
- * fetches: a page fault or #GP for the CS limit only where the instruction
- * really reaches (SDM Vol. 3A 6.15 #PF, 5.3 limit checks). Bytes from a
+ * fetches: a page fault, or #GP(0) for the CS limit or a non-canonical
+ * address, only where the instruction really reaches (SDM Vol. 3A 6.15
+ * #PF, 5.3 limit checks, Vol. 1 3.3.7.1 canonical addresses). Bytes from a
  * device are not kept as the decode cache (ctx->insn_bytes_len stays 0):
  * the next instruction there is read from the device again.
  */

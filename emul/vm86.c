@@ -3,8 +3,10 @@
  * instructions the emulator runs, checked once per instruction before its
  * handler.
  *
- * Intel SDM Vol. 3A 20.2 (virtual-8086 mode), AMD APM Vol. 2 8.10.1 and
- * 15.x (virtual-8086 mode extensions). In VM86 the decoder works as in real
+ * Intel SDM Vol. 3A chapter "8086 Emulation" (20.2 virtual-8086 mode, its
+ * "Sensitive Instructions" and "Virtual-8086 Mode I/O"; 20.3 and 20.4 the
+ * virtual-mode extensions), AMD APM Vol. 2 "Virtual-8086 Mode" and
+ * "Virtual-8086 Mode Extensions". In VM86 the decoder works as in real
  * mode (16-bit defaults, 66h/67h), addresses are real-mode style (the
  * segment caches hold base = selector * 16 and limit 0xFFFF; no type or
  * present checks: seg.c), and the CPU runs at CPL 3, so paging checks are
