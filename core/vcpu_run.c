@@ -312,25 +312,50 @@ static void fill_mmio(struct kvm_run *run, const struct emul_result *res, bool w
 		memcpy(run->mmio.data, res->data, res->len);
 }
 
+/* An INS handed over whole, described as the hardware's exit would be
+ * (fill_string_io): ES:rDI with the instruction's address size, RCX
+ * elements with REP. The VMM takes the address size from the bytes at
+ * CS:RIP, which it cannot read in MMIO, and falls back to the default: so
+ * only an INS without 67h is handed over. */
+static int emulated_ins_exit(struct vcpu *v, struct vcpu_emul *ve, struct kvm_run *run)
+{
+	const struct emul_insn *in = &ve->ctx.insn;
+	uint64_t mask = in->addrsize == 8 ? ~0ULL : (1ULL << (8 * in->addrsize)) - 1;
+	bool rep = in->pfx & (EMUL_PFX_REP | EMUL_PFX_REPNE);
+	bool long64 = ve->cpu.mode == EMUL_MODE_LONG64;
+	struct vcpu_segment es = { 0 };
+
+	if (in->pfx & EMUL_PFX_ADSZ)
+		return 0;
+	if (!long64)            /* in 64-bit mode ES has no base */
+		virt->get_segment(v, EMUL_SEG_ES, &es);
+	run->io.string = 1;
+	run->io.rep = rep;
+	run->io.string_down = (v->regs.rflags & RFLAGS_DF) != 0;
+	run->io.address = es.base + (v->regs.rdi & mask);
+	if (!long64)
+		run->io.address &= 0xffffffff;
+	run->io.count = rep ? (v->regs.rcx & mask) : 1;
+	return 1;
+}
+
 /*
- * Port IO of an emulated instruction (an IN or OUT whose bytes are in
- * MMIO, an OUTS from MMIO): a KVM_EXIT_IO the VMM completes as it does
- * the hardware's, `emulated` stepping over. An IN is handed over whole,
- * nothing committed: RIP on it, the VMM puts the data in RAX (what a plain
- * IN does). An OUT is committed like an MMIO write: the VMM sees one
- * non-string OUT of the element, `emulated` adds no length, and an OUTS
- * with elements left goes on at the next KVM_RUN. An INS element would need
- * the data back in the emulator, which the IO exit has no field for:
- * refused. Returns 1 with *run filled, 0 if refused.
+ * Port IO of an emulated instruction (IN, OUT, INS or OUTS whose bytes are
+ * in MMIO, an OUTS from MMIO): a KVM_EXIT_IO the VMM completes as it does
+ * the hardware's, `emulated` stepping over. IN and INS are handed over
+ * whole, nothing committed: RIP on them, the VMM puts the data in RAX or
+ * memory (the emulator has checked the I/O permission and, for INS, that
+ * the first element's destination is writable). An OUT is committed like
+ * an MMIO write: the VMM sees one non-string OUT of the element, `emulated`
+ * adds no length, and an OUTS with elements left goes on at the next
+ * KVM_RUN. Returns 1 with *run filled, 0 if refused (INS with 67h).
  */
 static int emulated_io_exit(struct vcpu *v, struct vcpu_emul *ve, struct kvm_run *run)
 {
 	const struct emul_insn *in = &ve->ctx.insn;
 	const struct emul_result *res = &ve->res;
-	bool plain_in = in->map == EMUL_MAP_1B && (in->opcode & 0xF6) == 0xE4;
+	bool ins = in->map == EMUL_MAP_1B && (in->opcode & 0xFE) == 0x6C;
 
-	if (res->status == EMUL_IO_IN && !plain_in)
-		return 0;
 	run->exit_type = KVM_EXIT_TYPE_VM_EXIT;
 	run->exit_reason = KVM_EXIT_IO;
 	run->io.direction = res->status == EMUL_IO_IN ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
@@ -341,10 +366,13 @@ static int emulated_io_exit(struct vcpu *v, struct vcpu_emul *ve, struct kvm_run
 	run->io.port = res->port;
 	run->io.count = 1;
 	if (res->status == EMUL_IO_IN) {
+		if (ins && !emulated_ins_exit(v, ve, run))
+			return 0;
+		if (!ins)
+			run->io.value = (uint32_t)v->regs.rax;
 		emul_abort(&ve->ctx);
 		run->instruction_length = in->len;
 		v->pending_insn_len = in->len;
-		run->io.value = (uint32_t)v->regs.rax;
 		return 1;
 	}
 	run->instruction_length = 0;
@@ -417,7 +445,7 @@ static int emulate_mmio(struct vcpu *v, struct kvm_run *run, uint64_t hw_reason)
 		if (v->vm->emul_failures++ < 8)
 			printk("vm%u: cannot emulate the MMIO access at RIP %#lx (%s)\n",
 			       v->vm->id, v->regs.rip,
-			       ve->res.status == EMUL_IO_IN ? "port input of INS" :
+			       ve->res.status == EMUL_IO_IN ? "INS with an address-size prefix" :
 			       emul_reason_str(ve->res.reason));
 		emul_abort(&ve->ctx);
 		break;

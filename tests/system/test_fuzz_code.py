@@ -37,8 +37,8 @@ def known_cause(platform, kind, hw, opcode):
     """Why a failed entry or UNKNOWN exit is expected today (None: it is not)."""
     if kind == "UNKNOWN" and hw in MMIO:
         # emul/ refuses: an instruction it does not implement fetched from
-        # MMIO ("fetch": the VMM cannot show bytes it answered as reads), or
-        # INS there, or with a memory operand in MMIO (x87, SSE/MMX,
+        # MMIO ("fetch": the VMM cannot show bytes it answered as reads; INS
+        # with 67h there), or with a memory operand in MMIO (x87, SSE/MMX,
         # segment loads and stores, SGDT/SIDT/SLDT/STR/LLDT/LTR, LMSW, far
         # JMP/CALL/RET, IRET, ENTER, PUSHA/POPA, POPF, BOUND, ARPL,
         # INVPCID/INVEPT/INVVPID, ...), or an exception whose delivery pushes

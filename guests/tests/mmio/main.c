@@ -413,6 +413,20 @@ static void check_code_in_mmio(void)
 	__asm__ volatile("call *%1" : "+a"(rax) : "r"(MMIOTEST_GPA + 0x610) : "memory", "cc");
 	check(rax == 0x5a && exits(5, 0),
 	      "call into mmio: out 0x80 then in from port 0x80 run from the device, 5 reads");
+
+	/* rep insb from the device's code into RAM: handed to the VMM whole,
+	 * like the hardware's INS exit. rep insb; ret: fetched as 8, 2 bytes. */
+	static uint8_t buf[8];
+	uint8_t *di = buf;
+	uint64_t cx = 4;
+
+	REG64(MMIOTEST_DATA + 0x620) = 0xccccccccccc36cf3ULL;
+	begin(31);
+	__asm__ volatile("call *%2" : "+D"(di), "+c"(cx) : "r"(MMIOTEST_GPA + 0x620), "d"(0x80)
+			 : "memory", "cc");
+	check(cx == 0 && di == buf + 4 && buf[0] == 0x5a && buf[3] == 0x5a && buf[4] == 0 &&
+	      exits(2, 0),
+	      "call into mmio: rep insb from port 0x80 into RAM run from the device, 2 reads");
 }
 
 int main(void)
