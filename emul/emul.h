@@ -452,7 +452,9 @@ struct emul_ctx {
 	struct emul_read_slot reads[EMUL_MAX_READS];
 	/* The bytes insn was decoded from (insn_bytes_len 0: none). Decoding
 	 * is a function of the bytes and the mode alone, so the same bytes
-	 * at the next RIP (a driver's polling loop) are not decoded again. */
+	 * at the next RIP (a driver's polling loop) are not decoded again.
+	 * Bytes from MMIO are never kept so (insn_bytes_len stays 0): while
+	 * such a fetch is in progress insn_bytes holds them (fetching). */
 	uint8_t insn_bytes_len;
 	uint8_t insn_bytes[16];        /* EMUL_MAX_INSN_LEN, rounded up */
 	void (*handler)(void);         /* insn's handler (private type), with
