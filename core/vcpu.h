@@ -192,6 +192,9 @@ struct vcpu {
 	void *emul;             /* struct vcpu_emul, allocated on first MMIO */
 	bool mmio_read_pending; /* the last exit was an MMIO read */
 	bool emul_continue;     /* a REP MMIO instruction has iterations left */
+	/* The exit that began the emulated instruction (NPF, ...): what an
+	 * UNKNOWN exit after its KVM_EXIT_MMIO round trips reports. */
+	uint32_t emul_hw_reason;
 	bool irq_window_armed;  /* backend asked to exit at the window */
 	bool pending_cpuid;     /* the last exit was KVM_EXIT_CPUID */
 	struct vcpu_debug debug;

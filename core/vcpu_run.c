@@ -312,6 +312,77 @@ static void fill_mmio(struct kvm_run *run, const struct emul_result *res, bool w
 		memcpy(run->mmio.data, res->data, res->len);
 }
 
+/* An INS handed over whole, described as the hardware's exit would be
+ * (fill_string_io): ES:rDI with the instruction's address size, RCX
+ * elements with REP. The VMM takes the address size from the bytes at
+ * CS:RIP, which it cannot read in MMIO, and falls back to the default: so
+ * only an INS without 67h is handed over. */
+static int emulated_ins_exit(struct vcpu *v, struct vcpu_emul *ve, struct kvm_run *run)
+{
+	const struct emul_insn *in = &ve->ctx.insn;
+	uint64_t mask = in->addrsize == 8 ? ~0ULL : (1ULL << (8 * in->addrsize)) - 1;
+	bool rep = in->pfx & (EMUL_PFX_REP | EMUL_PFX_REPNE);
+	bool long64 = ve->cpu.mode == EMUL_MODE_LONG64;
+	struct vcpu_segment es = { 0 };
+
+	if (in->pfx & EMUL_PFX_ADSZ)
+		return 0;
+	if (!long64)            /* in 64-bit mode ES has no base */
+		virt->get_segment(v, EMUL_SEG_ES, &es);
+	run->io.string = 1;
+	run->io.rep = rep;
+	run->io.string_down = (v->regs.rflags & RFLAGS_DF) != 0;
+	run->io.address = es.base + (v->regs.rdi & mask);
+	if (!long64)
+		run->io.address &= 0xffffffff;
+	run->io.count = rep ? (v->regs.rcx & mask) : 1;
+	return 1;
+}
+
+/*
+ * Port IO of an emulated instruction (IN, OUT, INS or OUTS whose bytes are
+ * in MMIO, an OUTS from MMIO): a KVM_EXIT_IO the VMM completes as it does
+ * the hardware's, `emulated` stepping over. IN and INS are handed over
+ * whole, nothing committed: RIP on them, the VMM puts the data in RAX or
+ * memory (the emulator has checked the I/O permission and, for INS, that
+ * the first element's destination is writable). An OUT is committed like
+ * an MMIO write: the VMM sees one non-string OUT of the element, `emulated`
+ * adds no length, and an OUTS with elements left goes on at the next
+ * KVM_RUN. Returns 1 with *run filled, 0 if refused (INS with 67h).
+ */
+static int emulated_io_exit(struct vcpu *v, struct vcpu_emul *ve, struct kvm_run *run)
+{
+	const struct emul_insn *in = &ve->ctx.insn;
+	const struct emul_result *res = &ve->res;
+	bool ins = in->map == EMUL_MAP_1B && (in->opcode & 0xFE) == 0x6C;
+
+	run->exit_type = KVM_EXIT_TYPE_VM_EXIT;
+	run->exit_reason = KVM_EXIT_IO;
+	run->io.direction = res->status == EMUL_IO_IN ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
+	run->io.size = res->size;
+	run->io.string = 0;
+	run->io.rep = 0;
+	run->io.string_down = 0;
+	run->io.port = res->port;
+	run->io.count = 1;
+	if (res->status == EMUL_IO_IN) {
+		if (ins && !emulated_ins_exit(v, ve, run))
+			return 0;
+		if (!ins)
+			run->io.value = (uint32_t)v->regs.rax;
+		emul_abort(&ve->ctx);
+		run->instruction_length = in->len;
+		v->pending_insn_len = in->len;
+		return 1;
+	}
+	run->instruction_length = 0;
+	v->pending_insn_len = 0;
+	run->io.value = 0;
+	memcpy(&run->io.value, res->data, res->size);
+	v->emul_continue = !res->retired;
+	return 1;
+}
+
 struct vcpu_emul *vcpu_emul_get(struct vcpu *v)
 {
 	uint64_t pa;
@@ -372,6 +443,7 @@ emul_outcome(struct vcpu *v, struct vcpu_emul *ve, struct kvm_run *run,
 {
 	struct vcpu_sregs s;
 
+	v->emul_hw_reason = (uint32_t)hw_reason;       /* for the round trips */
 	switch (st) {
 	case EMUL_DONE:
 		if (!delivery)
@@ -389,6 +461,11 @@ emul_outcome(struct vcpu *v, struct vcpu_emul *ve, struct kvm_run *run,
 			retired_outside_guest(v);
 		fill_mmio(run, &ve->res, true);
 		return 1;
+	case EMUL_IO_IN:
+	case EMUL_IO_OUT:
+		if (emulated_io_exit(v, ve, run))
+			return 1;
+		goto refused;
 	case EMUL_EXCEPTION:
 		if (ve->res.event.vector == 14) {
 			virt->get_sregs(v, &s);
@@ -405,10 +482,13 @@ emul_outcome(struct vcpu *v, struct vcpu_emul *ve, struct kvm_run *run,
 		run->exit_reason = KVM_EXIT_SHUTDOWN;
 		return 1;
 	default:
+	refused:
 		if (v->vm->emul_failures++ < 8)
 			printk("vm%u: cannot emulate the %s at RIP %#lx (%s)\n", v->vm->id,
 			       delivery ? "event delivery touching MMIO" : "MMIO access",
-			       v->regs.rip, emul_reason_str(ve->res.reason));
+			       v->regs.rip, ve->res.status == EMUL_IO_IN ?
+			       "INS with an address-size prefix" :
+			       emul_reason_str(ve->res.reason));
 		emul_abort(&ve->ctx);
 		ve->delivering = false;
 		break;
@@ -452,7 +532,8 @@ static int complete_previous_exit(struct vcpu *v, struct kvm_run *run)
 		v->regs.rip += v->pending_insn_len;
 		v->pending_insn_len = 0;
 		run->emulated = 0;
-		retired_outside_guest(v);
+		if (!v->emul_continue)  /* else an OUTS goes on: not retired */
+			retired_outside_guest(v);
 	}
 	if (v->mmio_read_pending) {
 		v->mmio_read_pending = false;
@@ -463,11 +544,11 @@ static int complete_previous_exit(struct vcpu *v, struct kvm_run *run)
 			ve->delivering = false;
 			return 0;
 		}
-		return emulate_mmio(v, run, 0);
+		return emulate_mmio(v, run, v->emul_hw_reason);
 	}
 	if (v->emul_continue) {
 		v->emul_continue = false;
-		return emulate_mmio(v, run, 0);
+		return emulate_mmio(v, run, v->emul_hw_reason);
 	}
 	return 0;
 }

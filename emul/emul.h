@@ -42,7 +42,8 @@ enum emul_mode {
 	EMUL_MODE_PROT16 = 1, /* CR0.PE = 1, CS.D = 0 */
 	EMUL_MODE_PROT32 = 2, /* CR0.PE = 1, CS.D = 1 */
 	EMUL_MODE_LONG64 = 3, /* EFER.LMA = 1, CS.L = 1 */
-	EMUL_MODE_VM86 = 4,   /* RFLAGS.VM = 1: decoded as 16-bit, not executed */
+	EMUL_MODE_VM86 = 4,   /* RFLAGS.VM = 1: 16-bit, real-mode addressing,
+			       * CPL 3 (docs/emulator.md "Virtual-8086 mode") */
 };
 
 /* Mode from the architectural bits; cs_l/cs_d are the CS attributes. */
@@ -332,7 +333,10 @@ struct emul_ops {
 	 *   la [IN] linear address; buf [OUT] len bytes; len [IN] 1..15;
 	 *   acc [IN] EMUL_ACC_FETCH (| EMUL_ACC_USER); gpa [OUT] on MMIO;
 	 *   fault [OUT] on EMUL_MEM_FAULT.
-	 * Returning EMUL_MEM_MMIO makes emul_execute() report "unsupported". */
+	 * EMUL_MEM_MMIO (code in a device's memory, *gpa the address of la):
+	 * the bytes are then read through EMUL_MMIO_READ requests of at most
+	 * 8 naturally aligned bytes, only as many as the decoder needs
+	 * (docs/emulator.md "Instruction fetch from MMIO"). */
 	enum emul_mem_status (*fetch)(void *opaque, uint64_t la, void *buf,
 				      unsigned len, unsigned acc, uint64_t *gpa,
 				      struct emul_event *fault);
@@ -361,8 +365,11 @@ struct emul_ops {
 	enum emul_io_status (*io_out)(void *opaque, uint16_t port, unsigned size,
 				      uint32_t val);
 	/* Optional: the TSS I/O permission bitmap check, consulted only when
-	 * CR0.PE = 1 and CPL > IOPL (SDM Vol. 1 19.5). port [IN], size [IN].
-	 * Returns true if allowed. NULL: such IO is "unsupported". */
+	 * CR0.PE = 1 and CPL > IOPL, or in virtual-8086 mode (SDM Vol. 1
+	 * 19.5, Vol. 3A 20.2.8.1). port [IN], size [IN].
+	 * Returns true if allowed. NULL: the emulator reads the bitmap from
+	 * the TSS itself (get_sysseg and the read callback), or without
+	 * get_sysseg such IO is "unsupported". */
 	bool (*io_permitted)(void *opaque, uint16_t port, unsigned size);
 	/* Optional: segment register 'sreg' (enum emul_sreg, 0..5) [IN] into
 	 * *seg [OUT], called the first time an instruction needs a segment
@@ -455,8 +462,10 @@ enum emul_reason {
 	EMUL_R_NONE = 0,
 	EMUL_R_OPCODE,      /* valid instruction that is not emulated */
 	EMUL_R_VEX,         /* VEX/EVEX/XOP encoded (SIMD) */
-	EMUL_R_FETCH_MMIO,  /* instruction bytes are not in RAM */
-	EMUL_R_MODE,        /* virtual-8086 mode */
+	EMUL_R_FETCH_MMIO,  /* no longer returned: code in MMIO is fetched
+			     * through EMUL_MMIO_READ requests */
+	EMUL_R_MODE,        /* not modelled in virtual-8086 mode (segment
+			     * loads, POPF/IRET/INT n, PUSHF under VME) */
 	EMUL_R_IO_PERM,     /* IO with CPL > IOPL and no io_permitted() */
 	EMUL_R_PROTOCOL,    /* caller broke the completion protocol */
 	EMUL_R_TASK_GATE,   /* event delivery through a task gate */
@@ -506,7 +515,9 @@ struct emul_ctx {
 	struct emul_read_slot reads[EMUL_MAX_READS];
 	/* The bytes insn was decoded from (insn_bytes_len 0: none). Decoding
 	 * is a function of the bytes and the mode alone, so the same bytes
-	 * at the next RIP (a driver's polling loop) are not decoded again. */
+	 * at the next RIP (a driver's polling loop) are not decoded again.
+	 * Bytes from MMIO are never kept so (insn_bytes_len stays 0): while
+	 * such a fetch is in progress insn_bytes holds them (fetching). */
 	uint8_t insn_bytes_len;
 	uint8_t insn_bytes[16];        /* EMUL_MAX_INSN_LEN, rounded up */
 	void (*handler)(void);         /* insn's handler (private type), with
@@ -515,6 +526,11 @@ struct emul_ctx {
 	 * replayed for each MMIO write: what it produced waits here. */
 	uint8_t x87_done;
 	uint8_t x87_buf[112];          /* the largest operand: FNSAVE's 108 */
+	/* An instruction fetch from MMIO in progress (busy is set too):
+	 * insn_bytes[0..fetch_len) are the bytes fetched so far, reads[0]
+	 * the chunk requested from the device. */
+	uint8_t fetching;
+	uint8_t fetch_len;
 };
 
 void emul_init(struct emul_ctx *ctx, const struct emul_ops *ops,
@@ -535,7 +551,8 @@ void emul_init(struct emul_ctx *ctx, const struct emul_ops *ops,
  *    emul_complete_read() and emul_execute() again with the same ctx and
  *    cpu. The instruction is not decoded again and the device is not read
  *    again: a read-modify-write gives exactly one read request, then one
- *    write request.
+ *    write request. Code in MMIO first gives read requests for its bytes
+ *    (naturally aligned chunks of 1-8 bytes, as many as decoding needs).
  *  - EMUL_MMIO_WRITE / EMUL_IO_OUT: the caller performs the access; from the
  *    emulator's side it is done. If res->retired the instruction is finished
  *    (state committed). Otherwise (a REP string instruction with iterations

@@ -32,6 +32,9 @@ EMUL_SRCS := \
 	emul/decode_short.c \
 	emul/tables.c \
 	emul/execute.c \
+	emul/fetch_mmio.c \
+	emul/vm86.c \
+	emul/io_bitmap.c \
 	emul/mem.c \
 	emul/seg.c \
 	emul/operand.c \
@@ -73,7 +76,7 @@ EMUL_FAKEMEM := $(EMUL_TDIR)/fakemem.c $(EMUL_TDIR)/fakemem.h
 
 EMUL_TESTS := test_decode test_decode_short test_exec test_mmio test_vendor test_decode_len \
 	test_diff
-EMUL_TESTS += test_intforms test_x87 test_deliver test_segload test_far
+EMUL_TESTS += test_intforms test_x87 test_deliver test_segload test_far test_fetch_mmio test_vm86 test_io_bitmap
 EMUL_TEST_BINS := $(addprefix $(EMUL_OUT)/,$(EMUL_TESTS))
 
 $(EMUL_OUT)/lib/%.o: emul/%.c $(EMUL_HDRS)
@@ -109,6 +112,21 @@ $(EMUL_OUT)/test_mmio: $(EMUL_TDIR)/test_mmio.c $(EMUL_FAKEMEM) $(EMUL_LIB)
 		-lcmocka -o $@
 
 $(EMUL_OUT)/test_x87: $(EMUL_TDIR)/test_x87.c $(EMUL_FAKEMEM) $(EMUL_LIB)
+	@$(if $(Q),echo "  HOSTCC  $@")
+	$(Q)$(HOST_CC) $(EMUL_HOST_CFLAGS) $< $(EMUL_TDIR)/fakemem.c $(EMUL_LIB) \
+		-lcmocka -o $@
+
+$(EMUL_OUT)/test_fetch_mmio: $(EMUL_TDIR)/test_fetch_mmio.c $(EMUL_FAKEMEM) $(EMUL_LIB)
+	@$(if $(Q),echo "  HOSTCC  $@")
+	$(Q)$(HOST_CC) $(EMUL_HOST_CFLAGS) $< $(EMUL_TDIR)/fakemem.c $(EMUL_LIB) \
+		-lcmocka -o $@
+
+$(EMUL_OUT)/test_vm86: $(EMUL_TDIR)/test_vm86.c $(EMUL_FAKEMEM) $(EMUL_LIB)
+	@$(if $(Q),echo "  HOSTCC  $@")
+	$(Q)$(HOST_CC) $(EMUL_HOST_CFLAGS) $< $(EMUL_TDIR)/fakemem.c $(EMUL_LIB) \
+		-lcmocka -o $@
+
+$(EMUL_OUT)/test_io_bitmap: $(EMUL_TDIR)/test_io_bitmap.c $(EMUL_FAKEMEM) $(EMUL_LIB)
 	@$(if $(Q),echo "  HOSTCC  $@")
 	$(Q)$(HOST_CC) $(EMUL_HOST_CFLAGS) $< $(EMUL_TDIR)/fakemem.c $(EMUL_LIB) \
 		-lcmocka -o $@

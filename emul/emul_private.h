@@ -164,6 +164,15 @@ int emul_raise(struct emul_exec *x, uint8_t vector, bool has_ec, uint32_t ec);
 int emul_gp0(struct emul_exec *x);
 int emul_unsupported(struct emul_exec *x, uint8_t reason);
 void emul_retire(struct emul_exec *x);
+int emul_fetch_window(struct emul_exec *x, uint64_t *la, unsigned *avail);
+int emul_fetch_decoded(struct emul_exec *x, int rc);
+
+/* ---- vm86.c ---- */
+int emul_vm86_check(struct emul_exec *x);
+
+/* ---- fetch_mmio.c ---- */
+int emul_fetch_mmio(struct emul_exec *x, uint64_t la, unsigned avail);
+int emul_fetch_mmio_resume(struct emul_exec *x);
 
 /* ---- seg.c ---- */
 const struct emul_seg *emul_seg(const struct emul_exec *x, unsigned sreg);
@@ -363,6 +372,9 @@ void emul_set_sp(struct emul_exec *x, uint64_t sp);
 /* ---- exec_io.c ---- */
 int emul_exec_inout(struct emul_exec *x);
 int emul_io_allowed(struct emul_exec *x, uint16_t port, unsigned size);
+
+/* ---- io_bitmap.c ---- */
+int emul_io_bitmap(struct emul_exec *x, uint16_t port, unsigned size);
 
 /* ---- exec_shift.c ---- */
 int emul_exec_shift(struct emul_exec *x);

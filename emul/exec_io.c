@@ -2,10 +2,11 @@
  * exec_io.c - IN and OUT (immediate and DX port forms) and the I/O
  * privilege check shared with INS/OUTS.
  *
- * SDM Vol. 1 19.5: in protected mode with CPL > IOPL the TSS I/O permission
- * bitmap decides; the emulator cannot read the TSS itself and asks
- * ops->io_permitted() (or refuses as unsupported). An IO exit taken by
- * VMX/SVM has already passed this check in hardware.
+ * SDM Vol. 1 19.5: in protected mode with CPL > IOPL (and in virtual-8086
+ * mode always) the TSS I/O permission bitmap decides: ops->io_permitted()
+ * if given, else the emulator reads the TSS through get_sysseg and the read
+ * callback (io_bitmap.c), else it refuses as unsupported. An IO exit taken
+ * by VMX/SVM has already passed this check in hardware.
  */
 #include "emul_private.h"
 
@@ -15,10 +16,14 @@ int emul_io_allowed(struct emul_exec *x, uint16_t port, unsigned size)
 	const struct emul_ops *ops = x->ctx->ops;
 	unsigned iopl = (unsigned)(c->rflags >> 12) & 3;
 
-	if (c->mode == EMUL_MODE_REAL || c->cpl <= iopl)
+	/* In virtual-8086 mode the bitmap decides at any IOPL (SDM Vol. 3A
+	 * 20.2.8.1, IN's operation: "CPL > IOPL or VM = 1"). */
+	if (c->mode == EMUL_MODE_REAL ||
+	    (c->cpl <= iopl && c->mode != EMUL_MODE_VM86))
 		return EX_OK;
 	if (!ops->io_permitted)
-		return emul_unsupported(x, EMUL_R_IO_PERM);
+		return ops->get_sysseg ? emul_io_bitmap(x, port, size) :
+					 emul_unsupported(x, EMUL_R_IO_PERM);
 	if (!ops->io_permitted(x->ctx->opaque, port, size))
 		return emul_gp0(x);
 	return EX_OK;

@@ -27,6 +27,7 @@ static void reset_log(struct emul_ctx *ctx)
 void emul_abort(struct emul_ctx *ctx)
 {
 	ctx->busy = 0;
+	ctx->fetching = 0;
 	reset_log(ctx);
 }
 
@@ -88,6 +89,9 @@ static uint64_t ip_mask(const struct emul_cpu *c)
 	return c->mode == EMUL_MODE_PROT32 ? 0xFFFFFFFFull : 0xFFFFull;
 }
 
+/* fetch(): the bytes are in a device's memory (fetch_mmio.c reads them). */
+#define FETCH_IN_MMIO 2
+
 static int fetch(struct emul_exec *x, uint64_t la, uint8_t *buf, unsigned n)
 {
 	struct emul_event ev = { 0 };
@@ -103,7 +107,7 @@ static int fetch(struct emul_exec *x, uint64_t la, uint8_t *buf, unsigned n)
 		return EX_STOP;
 	}
 	if (st == EMUL_MEM_MMIO)
-		return emul_unsupported(x, EMUL_R_FETCH_MMIO);
+		return FETCH_IN_MMIO;
 	return EX_OK;
 }
 
@@ -126,9 +130,50 @@ static bool decoded_already(const struct emul_ctx *ctx, const uint8_t *buf,
 	return a[0] == b[0] && !((a[1] ^ b[1]) & mask_hi);
 }
 
+/* Where the instruction at RIP starts (*la) and how many bytes it may
+ * have (*avail): 15 (SDM 2.3.11), fewer where the CS limit comes first
+ * (SDM 5.3: fetching past it is #GP(0)). 0, or EX_STOP with #GP(0). */
+int emul_fetch_window(struct emul_exec *x, uint64_t *la, unsigned *avail)
+{
+	const struct emul_cpu *c = x->cpu;
+	uint64_t ip = c->rip;
+
+	*avail = EMUL_MAX_INSN_LEN;
+	if (c->mode == EMUL_MODE_LONG64) {
+		*la = ip;
+		return emul_canonical(ip) ? 0 : emul_gp0(x);
+	}
+	const struct emul_seg *cs = emul_seg(x, EMUL_SEG_CS);
+
+	ip &= 0xFFFFFFFFull;
+	if (ip > cs->limit)
+		return emul_gp0(x);
+	if (cs->limit - ip + 1 < *avail)
+		*avail = (unsigned)(cs->limit - ip + 1);
+	*la = (cs->base + ip) & 0xFFFFFFFFull;
+	return 0;
+}
+
+/* The end of a fetch: emul_decode()'s answer rc for all the bytes the
+ * instruction may have, or for enough of them. 0 with ctx->insn and its
+ * handler set, or EX_STOP with the fault. */
+int emul_fetch_decoded(struct emul_exec *x, int rc)
+{
+	switch (rc) {
+	case EMUL_E_NEED_MORE: /* ran into the CS limit */
+	case EMUL_E_TOO_LONG:  /* SDM 2.3.11: > 15 bytes is #GP(0) */
+		return emul_gp0(x);
+	case EMUL_E_UD:
+		return emul_raise(x, 6, false, 0);
+	default:
+		x->ctx->handler = (void (*)(void))emul_handler_of(&x->ctx->insn);
+		return EX_OK;
+	}
+}
+
 /* Fetch only the bytes the decoder needs: a fault on the next page, or the
  * CS limit, matters only if the instruction really extends there. The
- * decoding lands in ctx->insn. */
+ * decoding lands in ctx->insn. Code in MMIO goes on in fetch_mmio.c. */
 static int fetch_decode(struct emul_exec *x)
 {
 	struct emul_ctx *ctx = x->ctx;
@@ -136,28 +181,21 @@ static int fetch_decode(struct emul_exec *x)
 	const struct emul_cpu *c = x->cpu;
 	uint8_t buf[16];                /* EMUL_MAX_INSN_LEN, and room for
 					 * decoded_already()'s 8-byte loads */
-	uint64_t la, ip = c->rip;
-	unsigned avail = EMUL_MAX_INSN_LEN, n1;
+	uint64_t la;
+	unsigned avail, n1;
 	int rc;
 
-	if (c->mode == EMUL_MODE_LONG64) {
-		la = ip;
-		if (!emul_canonical(la))
-			return emul_gp0(x);
-	} else {
-		const struct emul_seg *cs = emul_seg(x, EMUL_SEG_CS);
-
-		ip &= 0xFFFFFFFFull;
-		if (ip > cs->limit)
-			return emul_gp0(x);
-		if (cs->limit - ip + 1 < avail)
-			avail = (unsigned)(cs->limit - ip + 1);
-		la = (cs->base + ip) & 0xFFFFFFFFull;
-	}
+	rc = emul_fetch_window(x, &la, &avail);
+	if (rc)
+		return rc;
 	n1 = 4096u - (unsigned)(la & 4095);
 	if (n1 > avail)
 		n1 = avail;
 	rc = fetch(x, la, buf, n1);
+	if (rc == FETCH_IN_MMIO) {
+		ctx->fetch_len = 0;
+		return emul_fetch_mmio(x, la, avail);
+	}
 	if (rc)
 		return rc;
 	if (decoded_already(ctx, buf, n1, c))
@@ -170,24 +208,24 @@ static int fetch_decode(struct emul_exec *x)
 
 		if (c->mode != EMUL_MODE_LONG64)
 			la2 &= 0xFFFFFFFFull;
+		else if (!emul_canonical(la2))  /* SDM 3.3.7.1: #GP(0) */
+			return emul_gp0(x);
 		rc = fetch(x, la2, buf + n1, avail - n1);
+		if (rc == FETCH_IN_MMIO) {      /* RAM, then a device's page */
+			memcpy(ctx->insn_bytes, buf, n1);
+			ctx->fetch_len = (uint8_t)n1;
+			return emul_fetch_mmio(x, la, avail);
+		}
 		if (rc)
 			return rc;
 		rc = emul_decode(insn, buf, avail, (enum emul_mode)c->mode,
 				 (enum emul_vendor)c->vendor);
 	}
-	switch (rc) {
-	case EMUL_E_NEED_MORE: /* ran into the CS limit */
-	case EMUL_E_TOO_LONG:  /* SDM 2.3.11: > 15 bytes is #GP(0) */
-		return emul_gp0(x);
-	case EMUL_E_UD:
-		return emul_raise(x, 6, false, 0);
-	default:
-		memcpy(ctx->insn_bytes, buf, (unsigned)rc);
-		ctx->insn_bytes_len = (uint8_t)rc;
-		ctx->handler = (void (*)(void))emul_handler_of(insn);
-		return EX_OK;
-	}
+	if (emul_fetch_decoded(x, rc))
+		return EX_STOP;
+	memcpy(ctx->insn_bytes, buf, insn->len);
+	ctx->insn_bytes_len = insn->len;
+	return EX_OK;
 }
 
 _Static_assert(offsetof(struct emul_cpu, rflags) ==
@@ -289,6 +327,25 @@ static bool finish_load(struct emul_ctx *ctx, struct emul_cpu *cpu,
 	return true;
 }
 
+/* A freshly decoded instruction in virtual-8086 mode: what the mode
+ * forbids or the emulator does not model there (vm86.c). */
+static int vm86_refuses(struct emul_exec *x)
+{
+	if (x->cpu->mode != EMUL_MODE_VM86)
+		return EX_OK;
+	return emul_vm86_check(x);
+}
+
+/* The fetch stopped: a fault ends the instruction, a read of its bytes
+ * from a device keeps it in progress (fetch_mmio.c). */
+static enum emul_status fetch_stopped(struct emul_ctx *ctx,
+				      struct emul_result *res)
+{
+	if (res->status != EMUL_MMIO_READ)
+		emul_abort(ctx);
+	return (enum emul_status)res->status;
+}
+
 /* The MOV handlers change registers only after their last access, so a
  * stopped run has changed nothing and needs no copy to undo. */
 static bool changes_regs_before_stop(emul_handler_fn fn)
@@ -313,14 +370,13 @@ enum emul_status emul_execute(struct emul_ctx *ctx, struct emul_cpu *cpu,
 	unsigned iter = 0;
 
 	*res = (struct emul_result){ 0 };
-	if (cpu->mode == EMUL_MODE_VM86) {
-		emul_unsupported(&x, EMUL_R_MODE);
-		return EMUL_UNSUPPORTED;
-	}
 	if (!ctx->busy) {
 		reset_log(ctx);
-		if (fetch_decode(&x))
-			return (enum emul_status)res->status;
+		if (fetch_decode(&x) || vm86_refuses(&x))
+			return fetch_stopped(ctx, res);
+	} else if (ctx->fetching) {
+		if (emul_fetch_mmio_resume(&x) || vm86_refuses(&x))
+			return fetch_stopped(ctx, res);
 	} else if (finish_load(ctx, cpu, res, tf)) {
 		return EMUL_DONE;
 	}

@@ -71,7 +71,8 @@ int emul_linear_seg(struct emul_exec *x, unsigned seg, uint64_t off,
 		return 0;
 	}
 	s = emul_seg(x, seg);
-	if (c->mode != EMUL_MODE_REAL) {
+	/* Real and virtual-8086 mode: base and limit only (SDM 20.1.1). */
+	if (c->mode != EMUL_MODE_REAL && c->mode != EMUL_MODE_VM86) {
 		if (s->unusable || !s->present)
 			return seg_fault(x, seg);
 		if (!type_ok(s, write))

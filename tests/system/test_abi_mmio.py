@@ -3,7 +3,9 @@ instruction form the guest aims at the VMM's MMIO test device gives the
 right values, and the exit sequence the VMM's `trace` shows is exact: a
 read-modify-write is one read exit then one write exit, a REP string
 instruction one exit per element (MMIO to MMIO: read, write, read, write),
-an x87 load or store its operand in 8-byte pieces.
+code run from the device one read exit per aligned chunk of its bytes,
+its OUT and IN ordinary IO exits, an x87 load or store its operand in
+8-byte pieces.
 After the guest exits, its next instruction (LOCK CMPXCHG16B on MMIO) is
 two read exits and two write exits, then the guest halts."""
 import re
@@ -15,7 +17,7 @@ DEV = 0xd0000000
 MARK, READS, WRITES = DEV + 0x828, DEV + 0x808, DEV + 0x810
 TRACE = re.compile(r"^vm 0: exit mmio (read|write) 0x([0-9a-f]+) len (\d) data 0x([0-9a-f]+)$")
 
-CHECKS = 32
+CHECKS = 35
 # x87 on MMIO (core/x87_proxy.c): after an FLD the emulator had the FPU run,
 # FNSTENV shows the guest's FIP/FOP/FDP, and an FNSTENV to MMIO stores what
 # one to RAM stores. The hypervisor puts the guest's pointers back with
@@ -89,21 +91,30 @@ def test_mmio_instructions_and_exit_sequences(ctl):
     assert c[26][:3] == [("write", 0x426 - 2 * i, 2, 0x7777) for i in range(3)]
     assert c[27][:3] == [("read", 0x818, 8, 0), ("read", 0x818, 8, 1), ("read", 0x818, 4, 2)]
     assert c[28][:2] == [("read", 0x100000, 8, 0), ("write", 0x100000, 8, 0x55)]
+    # code in MMIO: the fetch reads, aligned, only as many bytes as decoding needs
+    assert c[29][:2] == [("read", 0x600, 8, 0xccccc30000002ab8), ("read", 0x605, 1, 0xc3)]
+    # and OUT/IN there (IO exits between the reads): chunks of 8, 2, 4, 2, 8 bytes
+    assert [(k, a, s) for k, a, s, _ in c[30][:5]] == [
+        ("read", 0x610, 8), ("read", 0x612, 2), ("read", 0x614, 4), ("read", 0x616, 2),
+        ("read", 0x618, 8)]
+    # and REP INS there, handed to the VMM whole
+    assert c[31][:2] == [("read", 0x620, 8, 0xccccccccccc36cf3), ("read", 0x622, 2, 0xccc3)]
     # x87: fld qword (2.5), fstp tbyte of 1.0 (8 + 2 bytes), fnstenv / fldenv
     # of the 28-byte image in 8-byte pieces
-    assert c[29][0] == ("read", 0x600, 8, 0x4004000000000000)
-    assert c[30][:2] == [("write", 0x610, 8, 0x8000000000000000), ("write", 0x618, 2, 0x3fff)]
-    assert [(k, a, s) for k, a, s, _ in c[32][:8]] == [
-        ("write", 0x640, 8), ("write", 0x648, 8), ("write", 0x650, 8), ("write", 0x658, 4),
-        ("read", 0x640, 8), ("read", 0x648, 8), ("read", 0x650, 8), ("read", 0x658, 4)]
+    assert c[32][0] == ("read", 0x700, 8, 0x4004000000000000)
+    assert c[33][:2] == [("write", 0x710, 8, 0x8000000000000000), ("write", 0x718, 2, 0x3fff)]
+    assert [(k, a, s) for k, a, s, _ in c[35][:8]] == [
+        ("write", 0x740, 8), ("write", 0x748, 8), ("write", 0x750, 8), ("write", 0x758, 4),
+        ("read", 0x740, 8), ("read", 0x748, 8), ("read", 0x750, 8), ("read", 0x758, 4)]
 
     stats = command(ctl, "stats 0")
     assert re.search(r"unclaimed MMIO: 1 reads, 1 writes \(last address 0xd0100000\)", stats)
-    # since the RESET: SEQ's 3 reads, then the x87 checks' 6 reads and 7
-    # writes (the 2.5 they load included) and their 38 byte-wise comparisons
-    # (a comparison that finds a difference stops early: QEMU's reads vary)
-    reads = "47" if not defects else r"\d+"
-    assert re.search(rf"mmio test device: {reads} reads, 7 writes, mark 0x0", stats), stats
+    # since the RESET of case 27: 3 SEQ reads; the code written (4 qwords)
+    # and its 9 fetch reads; the x87 checks' 6 reads and 7 writes (the 2.5
+    # they load included) and their 38 byte-wise comparisons (one that finds
+    # a difference stops early: QEMU's reads vary)
+    reads = "56" if not defects else r"\d+"
+    assert re.search(rf"mmio test device: {reads} reads, 11 writes, mark 0x0", stats), stats
 
     # the run after the exit: LOCK CMPXCHG16B on 16-byte-aligned MMIO with
     # RDX:RAX = RCX:RBX = 0: two 8-byte reads, then two 8-byte writes (RCX:RBX

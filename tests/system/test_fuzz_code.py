@@ -36,8 +36,9 @@ TASK_SWITCH = {"0x7d", "0x9"}
 def known_cause(platform, kind, hw, opcode):
     """Why a failed entry or UNKNOWN exit is expected today (None: it is not)."""
     if kind == "UNKNOWN" and hw in MMIO:
-        # emul/ refuses: code fetched from MMIO ("fetch"), an instruction with
-        # a memory operand in MMIO it does not implement (x87, SSE/MMX,
+        # emul/ refuses: an instruction it does not implement fetched from
+        # MMIO ("fetch": the VMM cannot show bytes it answered as reads; INS
+        # with 67h there), or with a memory operand in MMIO (x87, SSE/MMX,
         # segment loads and stores, SGDT/SIDT/SLDT/STR/LLDT/LTR, LMSW, far
         # JMP/CALL/RET, IRET, ENTER, PUSHA/POPA, POPF, BOUND, ARPL,
         # INVPCID/INVEPT/INVVPID, ...), or an event whose delivery touches
@@ -71,7 +72,7 @@ class KnownDefects(AssertionError):
 XFAIL = pytest.mark.xfail(
     strict=True, raises=KnownDefects,
     reason="issue 14: random code still ends in KVM_EXIT_UNKNOWN: MMIO the emulator "
-           "refuses (code fetched from MMIO; x87, SSE, segment and descriptor-table "
+           "refuses (run from MMIO or with an operand there: x87, SSE, segment and descriptor-table "
            "stores, far transfer, IRET, ENTER, PUSHA/POPA, POPF, BOUND, ARPL, LMSW with a "
            "memory operand in MMIO; event delivery through a task gate in MMIO) and task switches "
            "through a TSS in MMIO; "

@@ -6,7 +6,7 @@
  * MOV of every size, MOVZX/MOVSX, read-modify-write ALU forms, XCHG, XADD,
  * CMPXCHG, CMPXCHG8B, BT/BTS/BTR/BTC, PUSH/POP with memory operands, MOVS
  * between RAM and MMIO both ways and MMIO to MMIO, with REP and DF = 0/1,
- * and STOS. Each check compares values and the device's READS/WRITES
+ * and STOS, and code run from the device. Each check compares values and the device's READS/WRITES
  * counters (exits as the VMM saw them: a read-modify-write is one read and
  * one write, a REP string instruction one exit per element). Before each
  * check the guest writes its number to MARK, so the VMM's `trace` can be
@@ -386,9 +386,52 @@ static void check_seq_and_unclaimed(void)
 	check(u == 0 && exits(0, 0), "mmio nobody claims (0xd0100000) reads 0 and ignores writes");
 }
 
+/* Code in MMIO: a routine written into the device and called there. Every
+ * fetch there is a nested page fault; the emulator reads the bytes through
+ * MMIO read exits (naturally aligned, only as many as decoding needs) and
+ * runs them: mov eax, 42 at +0x600 is one 8-byte read, the ret at +0x605
+ * one 1-byte read (docs/emulator.md, "Instruction fetch from MMIO"). */
+static void check_code_in_mmio(void)
+{
+	/* b8 2a 00 00 00: mov eax, 42; c3: ret; cc cc: never reached */
+	const uint64_t code = 0xccccc30000002ab8ULL;
+	uint64_t rax = 0;
+
+	REG64(MMIOTEST_DATA + 0x600) = code;
+	begin(29);
+	__asm__ volatile("call *%1" : "+a"(rax) : "r"(MMIOTEST_GPA + 0x600) : "memory", "cc");
+	check(rax == 42 && exits(2, 0),
+	      "call into mmio: mov eax, 42; ret run from the device, 2 reads (8 bytes, 1)");
+
+	/* OUT and IN from the device's code are IO exits like any others: the
+	 * value written to port 0x80 comes back. mov al, 0x5a; out 0x80, al;
+	 * mov al, 0; in al, 0x80; ret: fetched as 8, 2, 4, 2, 8 bytes. */
+	REG64(MMIOTEST_DATA + 0x610) = 0x80e400b080e65ab0ULL;
+	REG64(MMIOTEST_DATA + 0x618) = 0xccccccccccccccc3ULL;
+	rax = 0;
+	begin(30);
+	__asm__ volatile("call *%1" : "+a"(rax) : "r"(MMIOTEST_GPA + 0x610) : "memory", "cc");
+	check(rax == 0x5a && exits(5, 0),
+	      "call into mmio: out 0x80 then in from port 0x80 run from the device, 5 reads");
+
+	/* rep insb from the device's code into RAM: handed to the VMM whole,
+	 * like the hardware's INS exit. rep insb; ret: fetched as 8, 2 bytes. */
+	static uint8_t buf[8];
+	uint8_t *di = buf;
+	uint64_t cx = 4;
+
+	REG64(MMIOTEST_DATA + 0x620) = 0xccccccccccc36cf3ULL;
+	begin(31);
+	__asm__ volatile("call *%2" : "+D"(di), "+c"(cx) : "r"(MMIOTEST_GPA + 0x620), "d"(0x80)
+			 : "memory", "cc");
+	check(cx == 0 && di == buf + 4 && buf[0] == 0x5a && buf[3] == 0x5a && buf[4] == 0 &&
+	      exits(2, 0),
+	      "call into mmio: rep insb from port 0x80 into RAM run from the device, 2 reads");
+}
+
 /* ---- x87 on the device: the emulator has the vCPU's FPU run them ---------- */
 
-#define X87_AT  0x600           /* data offsets the x87 checks use */
+#define X87_AT  0x700           /* data offsets the x87 checks use */
 #define ENV_FIP 12              /* the 28-byte FNSTENV image */
 #define ENV_FOP 16              /* FCS in bits 15:0, FOP in 26:16 */
 #define ENV_FDP 20
@@ -421,11 +464,11 @@ static void check_x87(void)
 
 	__asm__ volatile("fninit");
 	REG64(MMIOTEST_DATA + X87_AT) = two_and_a_half;
-	begin(29);
+	begin(32);
 	__asm__ volatile("fldl (%1)\n\tfstpl %0" : "=m"(d) : "r"(at) : "memory");
 	check(d == two_and_a_half && exits(1, 0), "fld qword [mmio]: 2.5, one 8-byte read");
 
-	begin(30);
+	begin(33);
 	__asm__ volatile("fld1\n\tfstpt (%0)" : : "r"(at + 0x10) : "memory");
 	bool two_writes = exits(0, 2);
 	__asm__ volatile("fld1\n\tfstpt %0" : "=m"(ram_t) : : "memory");
@@ -437,7 +480,7 @@ static void check_x87(void)
 	 * differs by the operands' distance (or not at all on a CPU that
 	 * records FDP only for exceptions) */
 	fld_at(&two_and_a_half, env_ram);
-	begin(31);
+	begin(34);
 	fld_at(at, env_dev);
 	bool one_read = exits(1, 0);
 	uint32_t dist = (uint32_t)((uintptr_t)at - (uintptr_t)&two_and_a_half);
@@ -451,7 +494,7 @@ static void check_x87(void)
 	      (fdp_delta == dist || fdp_delta == 0) && one_read,
 	      "fld qword [mmio]: FIP, FCS, FOP and FDP as after the same fld from RAM");
 
-	begin(32);
+	begin(35);
 	__asm__ volatile("fnstenv (%0)\n\tfldenv (%0)" : : "r"(at + 0x40) : "memory");
 	bool four_each = exits(4, 4);
 	__asm__ volatile("fnstenv %0\n\tfldenv %0" : "=m"(env_ram) : : "memory");
@@ -476,6 +519,7 @@ int main(void)
 	check_movs();
 	check_stos();
 	check_seq_and_unclaimed();
+	check_code_in_mmio();
 	check_x87();
 	REG64(MMIOTEST_MARK) = 0;
 	failures = finish();

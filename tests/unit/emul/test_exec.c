@@ -276,7 +276,7 @@ static void test_refusals(void **state)
 	assert_int_equal(run(), EMUL_UNSUPPORTED);
 	setup(EMUL_MODE_PROT32, "f4");                 /* hlt */
 	assert_int_equal(run(), EMUL_UNSUPPORTED);
-	setup(EMUL_MODE_PROT16, "a4");
+	setup(EMUL_MODE_PROT16, "a4");  /* VM86 at CPL 0: inconsistent */
 	cpu.mode = EMUL_MODE_VM86;
 	assert_int_equal(run(), EMUL_UNSUPPORTED);
 	assert_int_equal(res.reason, EMUL_R_MODE);
