@@ -137,7 +137,10 @@ def test_exception_frame_to_mmio(ctl):
     # RDMSR of no MSR: #GP, pushed below RSP: 48 MiB, mapped by the page
     # tables, no RAM; the step ends after the handler's first instruction
     out = command(ctl, "step 0")
-    lines = out.split("\n")
+    # Bochs's SVM hands the hypervisor a stray step trap once per boot
+    # (arch/x86/debugreg.h, debugreg_stray_host_step): its log line aside
+    lines = [l for l in out.split("\n")
+             if not l.startswith("hv: ignored a guest's single-step trap")]
     assert lines[-1] == f"vm 0: step: RIP={isr_13 + 2:#x}", out
     writes = [MMIO_WRITE.match(l.rstrip("\r")) for l in lines[:-1]]
     assert all(writes) and len(writes) == 7, out
