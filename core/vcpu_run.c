@@ -12,6 +12,7 @@
 #include "core/cpuid.h"
 #include "core/guest_mem.h"
 #include "core/lib.h"
+#include "core/format.h"
 #include "core/log.h"
 #include "core/vm.h"
 #include "abi/errno.h"
@@ -432,6 +433,25 @@ deliver_event(struct vcpu *v, struct vcpu_emul *ve, struct kvm_run *run, uint64_
 	return emul_outcome(v, ve, run, st, true, hw_reason);
 }
 
+/* Why the emulator refused, with the opcode it decoded (map, opcode,
+ * ModRM.reg) when it got that far: what a user needs to report it. */
+static __attribute__((noinline)) void log_refusal(struct vcpu *v, const struct vcpu_emul *ve,
+						  bool delivery)
+{
+	const struct emul_insn *in = &ve->ctx.insn;
+	static const char *const maps[] = { "", "0f ", "0f 38 ", "0f 3a " };
+	char opc[24] = "";
+
+	if (!delivery && in->map < 4 && (ve->res.reason == EMUL_R_OPCODE ||
+					 ve->res.reason == EMUL_R_VEX))
+		fmt_snprintf(opc, sizeof(opc), ": %s%02x /%u", in->vex ? "vex " : maps[in->map],
+			     in->opcode, in->has_modrm ? (in->modrm >> 3) & 7 : 0);
+	printk("vm%u: cannot emulate the %s at RIP %#lx (%s%s)\n", v->vm->id,
+	       delivery ? "event delivery touching MMIO" : "MMIO access", v->regs.rip,
+	       ve->res.status == EMUL_IO_IN ? "INS with an address-size prefix" :
+	       emul_reason_str(ve->res.reason), opc);
+}
+
 /*
  * What an emulator step (an instruction's, or an event delivery's: no
  * instruction retires then, TF is clear in the handler) leaves to do.
@@ -484,11 +504,7 @@ emul_outcome(struct vcpu *v, struct vcpu_emul *ve, struct kvm_run *run,
 	default:
 	refused:
 		if (v->vm->emul_failures++ < 8)
-			printk("vm%u: cannot emulate the %s at RIP %#lx (%s)\n", v->vm->id,
-			       delivery ? "event delivery touching MMIO" : "MMIO access",
-			       v->regs.rip, ve->res.status == EMUL_IO_IN ?
-			       "INS with an address-size prefix" :
-			       emul_reason_str(ve->res.reason));
+			log_refusal(v, ve, delivery);
 		emul_abort(&ve->ctx);
 		ve->delivering = false;
 		break;
