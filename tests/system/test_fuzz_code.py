@@ -36,14 +36,14 @@ TASK_SWITCH = {"0x7d", "0x9"}
 def known_cause(platform, kind, hw, opcode):
     """Why a failed entry or UNKNOWN exit is expected today (None: it is not)."""
     if kind == "UNKNOWN" and hw in MMIO:
-        # emul/ refuses: an instruction it does not implement fetched from
-        # MMIO ("fetch": the VMM cannot show bytes it answered as reads; INS
-        # with 67h there), or with a memory operand in MMIO (x87, SSE/MMX,
-        # segment loads and stores, SGDT/SIDT/SLDT/STR/LLDT/LTR, LMSW, far
-        # JMP/CALL/RET, IRET, ENTER, PUSHA/POPA, POPF, BOUND, ARPL,
-        # INVPCID/INVEPT/INVVPID, ...), or an event whose delivery touches
-        # MMIO and which emul_deliver_event() leaves alone (a task gate, an
-        # NMI, INT n in virtual-8086 mode with CR4.VME)
+        # emul/ refuses, fetched from MMIO ("fetch": the VMM cannot show bytes
+        # it answered as reads) or with a memory operand there: STI/CLI, HLT,
+        # INT n/INT3/INTO/INT1 and FWAIT as instructions, the BCD instructions
+        # and SALC, x87 register forms (and FLDENV/FNSTENV/FRSTOR/FNSAVE in
+        # real mode), SSE/MMX/3DNow!, INS with 67h; in virtual-8086 mode
+        # segment loads, far transfers, POPF/IRET/INT n at IOPL 3; or an
+        # event whose delivery touches MMIO and which emul_deliver_event()
+        # leaves alone (a task gate, an NMI, INT n in VM86 with CR4.VME)
         return "MMIO the emulator refuses"
     if kind == "UNKNOWN" and hw in TASK_SWITCH:
         # core/task_switch_exit.c emulates task switches; a TSS or a
@@ -72,10 +72,9 @@ class KnownDefects(AssertionError):
 XFAIL = pytest.mark.xfail(
     strict=True, raises=KnownDefects,
     reason="issue 14: random code still ends in KVM_EXIT_UNKNOWN: MMIO the emulator "
-           "refuses (run from MMIO or with an operand there: x87, SSE, segment and descriptor-table "
-           "stores, far transfer, IRET, ENTER, PUSHA/POPA, POPF, BOUND, ARPL, LMSW with a "
-           "memory operand in MMIO; event delivery through a task gate in MMIO) and task switches "
-           "through a TSS in MMIO; "
+           "refuses (run from MMIO: STI/CLI, HLT, INT n, FWAIT, BCD, x87 register forms; "
+           "SSE/MMX operands in MMIO; in VM86 segment loads and far transfers; event "
+           "delivery through a task gate in MMIO) and task switches through a TSS in MMIO; "
            "on qemu-max failed entries (VMEXIT_INVALID) after guest MOV CR3/CR0 with "
            "reserved bits and an UNKNOWN HLT exit for LOCK HLT (QEMU's)")
 
