@@ -235,6 +235,26 @@ static int deliver(struct dlv *d)
 	return dlv_protected(d);
 }
 
+/* INT n, INT3, INTO and INT1 run by the emulator (their bytes came from
+ * MMIO): the same delivery, inside the instruction's run, so its reads
+ * and writes follow the instruction protocol. TF is cleared on the way
+ * into the handler: no single-step trap follows (SDM Vol. 3 17.3.1.4). */
+int emul_deliver_insn(struct emul_exec *x, const struct emul_deliver *ev)
+{
+	struct dlv d;
+
+	if (!x->ctx->ops->get_dtable || !x->ctx->ops->get_sysseg)
+		return emul_unsupported(x, EMUL_R_EVENT);
+	dlv_init(&d, x, ev);
+	int rc = deliver(&d);
+
+	if (rc)
+		return rc;
+	x->cpu->gpr_written |= 1u << EMUL_RSP;
+	x->into_handler = 1;
+	return EX_OK;
+}
+
 /* A run stopped: a request goes out (the delivery stays in progress), or
  * it faulted or cannot be done (forgotten). */
 static enum emul_status stopped(struct emul_ctx *ctx, const struct emul_cpu *cpu,

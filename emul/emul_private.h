@@ -116,6 +116,8 @@ struct emul_exec {
 	uint8_t ss_shadow;      /* MOV/POP SS: no single-step trap after
 				 * this instruction (SDM Vol. 3A 6.8.3) */
 	uint8_t keep_rf;        /* IRET loaded RFLAGS.RF: commit() keeps it */
+	uint8_t into_handler;   /* INT n and the like entered a handler with
+				 * TF clear: no single-step trap follows */
 };
 
 /* An operand: a register or a memory location (segment:offset). */
@@ -330,6 +332,10 @@ uint64_t emul_alu_compute(struct emul_cpu *c, unsigned op, unsigned size,
 
 /* ---- exec_mov.c ---- */
 int emul_exec_x87(struct emul_exec *x);
+int emul_exec_int(struct emul_exec *x);
+/* deliver.c: *ev delivered as part of the running instruction. */
+struct emul_deliver;
+int emul_deliver_insn(struct emul_exec *x, const struct emul_deliver *ev);
 int emul_exec_mov(struct emul_exec *x);
 int emul_exec_mov_imm(struct emul_exec *x);
 int emul_exec_mov_reg_imm(struct emul_exec *x);

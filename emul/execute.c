@@ -397,9 +397,10 @@ enum emul_status emul_execute(struct emul_ctx *ctx, struct emul_cpu *cpu,
 		x.next_rip = (cpu->rip + ctx->insn.len) & ip_mask(cpu);
 		x.rd_idx = x.wr_idx = 0;
 		x.out_pending = x.rep_more = x.ss_shadow = x.keep_rf = 0;
+		x.into_handler = 0;
 		if (fn(&x) != EX_OK)
 			return stopped(ctx, cpu, undo, written, res);
-		if (commit(ctx, cpu, &x, tf && !x.ss_shadow, &iter))
+		if (commit(ctx, cpu, &x, tf && !x.ss_shadow && !x.into_handler, &iter))
 			return (enum emul_status)res->status;
 	}
 }

@@ -377,6 +377,56 @@ static void test_prot_inner(void **state)
 	assert_int_equal(get(GDT + KDATA32 + 5, 1), 0x93);      /* accessed */
 }
 
+/* Runs the instruction at 0x500 (its bytes in RAM here; in the guest
+ * they would be in MMIO) through emul_execute(). */
+static enum emul_status run_insn(const uint8_t *bytes, unsigned n)
+{
+	memcpy(&E.mem[0x500], bytes, n);
+	return fake_run(&E.ctx, &E.cpu, &E.fm, &E.res, 64);
+}
+
+/* INT 80h executed by the emulator at CPL 3: the delivery of the event
+ * test, as part of the instruction; no single-step trap after it (TF is
+ * clear in the handler); INT3 through a DPL-0 gate from CPL 3 is
+ * #GP(3 * 8 + 2); INT1 ignores the gate's DPL; INTO without OF is a NOP. */
+static void test_int_instructions(void **state)
+{
+	(void)state;
+	setup_prot(3, 0);
+	gate32(0x80, KCODE32, 0xC0001000, 0xF, 3, true);
+	assert_int_equal(run_insn((const uint8_t[]){ 0xCD, 0x80 }, 2), EMUL_DONE);
+	assert_int_equal(get(0x8000 - 20, 4), 0x502);
+	assert_int_equal(get(0x8000 - 12, 4), FL_FIXED | FL_IF | FL_TF | FL_NT);
+	assert_int_equal(E.cpu.rip, 0xC0001000);
+	assert_int_equal(E.cpu.cpl, 0);
+	assert_false(E.res.tf_trap);
+	assert_int_equal(E.cpu.seg_written, (1u << EMUL_SEG_CS) | (1u << EMUL_SEG_SS));
+
+	setup_prot(3, 0);
+	gate32(3, KCODE32, 0xC0001000, 0xE, 0, true);
+	assert_fault(run_insn((const uint8_t[]){ 0xCC }, 1), 13, 3 * 8 + 2);
+	assert_int_equal(E.cpu.rip, 0x500);
+	assert_int_equal(E.cpu.cpl, 3);
+
+	setup_prot(3, 0);
+	gate32(1, KCODE32, 0xC0002000, 0xE, 0, true);
+	assert_int_equal(run_insn((const uint8_t[]){ 0xF1 }, 1), EMUL_DONE);
+	assert_int_equal(E.cpu.rip, 0xC0002000);
+	assert_int_equal(get(0x8000 - 20, 4), 0x501);     /* past INT1 */
+
+	setup_prot(0, 0);
+	gate32(4, KCODE32, 0xC0003000, 0xE, 0, true);
+	assert_int_equal(run_insn((const uint8_t[]){ 0xCE }, 1), EMUL_DONE);
+	assert_int_equal(E.cpu.rip, 0x501);                /* OF clear */
+	assert_true(E.res.tf_trap);                         /* a plain step */
+	setup_prot(0, 0);
+	gate32(4, KCODE32, 0xC0003000, 0xE, 0, true);
+	E.cpu.rflags |= EMUL_FL_OF;
+	assert_int_equal(run_insn((const uint8_t[]){ 0xCE }, 1), EMUL_DONE);
+	assert_int_equal(E.cpu.rip, 0xC0003000);
+	assert_int_equal(get(0x6000 - 12, 4), 0x501);
+}
+
 /* A 16-bit TSS (SS0:SP0 at 4:2) and a 16-bit new stack (SS.B = 0: SP
  * wraps in the segment, base 0x4000). */
 static void test_prot_inner_tss16(void **state)
@@ -800,6 +850,7 @@ int main(void)
 		cmocka_unit_test(test_prot_same_level),
 		cmocka_unit_test(test_prot_gate16),
 		cmocka_unit_test(test_prot_inner),
+		cmocka_unit_test(test_int_instructions),
 		cmocka_unit_test(test_prot_inner_tss16),
 		cmocka_unit_test(test_vm86),
 		cmocka_unit_test(test_prot_gate_faults),
