@@ -433,6 +433,25 @@ deliver_event(struct vcpu *v, struct vcpu_emul *ve, struct kvm_run *run, uint64_
 	return emul_outcome(v, ve, run, st, true, hw_reason);
 }
 
+/* STI (that set IF), MOV SS or HLT run by the emulator (code in MMIO):
+ * the interrupt shadow goes to the vCPU, which the next entry honours as
+ * the CPU would have; HLT reaches the VMM as KVM_EXIT_HLT only with
+ * nothing queued, like the hardware exit (handle_exit), and before a
+ * KVM_DEBUG_GUEST step that is due (reported at the next KVM_RUN). */
+static __attribute__((noinline)) int emulated_shadow_or_halt(struct vcpu *v,
+		const struct vcpu_emul *ve, struct kvm_run *run)
+{
+	if (ve->res.shadow)
+		virt->set_interrupt_shadow(v, ve->res.shadow == EMUL_SHADOW_MOV_SS);
+	retired_outside_guest(v);
+	if (!ve->res.halted || irq_any(v))
+		return 0;
+	run->exit_type = KVM_EXIT_TYPE_VM_EXIT;
+	run->exit_reason = KVM_EXIT_HLT;
+	run->instruction_length = 0;
+	return 1;
+}
+
 /* Why the emulator refused, with the opcode it decoded (map, opcode,
  * ModRM.reg) when it got that far: what a user needs to report it. */
 static __attribute__((noinline)) void log_refusal(struct vcpu *v, const struct vcpu_emul *ve,
@@ -466,8 +485,11 @@ emul_outcome(struct vcpu *v, struct vcpu_emul *ve, struct kvm_run *run,
 	v->emul_hw_reason = (uint32_t)hw_reason;       /* for the round trips */
 	switch (st) {
 	case EMUL_DONE:
-		if (!delivery)
-			retired_outside_guest(v);
+		if (delivery)
+			return 0;
+		if (__builtin_expect(ve->res.shadow | ve->res.halted, 0))
+			return emulated_shadow_or_halt(v, ve, run);
+		retired_outside_guest(v);
 		return 0;
 	case EMUL_MMIO_READ:
 		v->mmio_read_pending = true;

@@ -485,8 +485,14 @@ struct emul_result {
 	uint8_t data[8]; /* MMIO write / IO out data, little endian */
 	uint8_t tf_trap; /* RFLAGS.TF was set: a single-step #DB is due
 			  * after this instruction retires (not injected) */
+	uint8_t shadow;  /* EMUL_SHADOW_*: the retired instruction blocks
+			  * interrupts until the next one is done (STI
+			  * that set IF, MOV SS / POP SS; SDM Vol. 3 6.8.3) */
+	uint8_t halted;  /* HLT retired: the vCPU waits for an interrupt */
 	struct emul_event event; /* EMUL_EXCEPTION */
 };
+
+enum { EMUL_SHADOW_NONE = 0, EMUL_SHADOW_STI = 1, EMUL_SHADOW_MOV_SS = 2 };
 
 /* Private: one read of the current instruction (or REP iteration). */
 struct emul_read_slot {

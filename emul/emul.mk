@@ -53,7 +53,7 @@ EMUL_SRCS := \
 	emul/exec_branch.c
 EMUL_SRCS += emul/exec_frame.c emul/exec_bound_arpl.c emul/exec_popf.c \
 	emul/exec_sysstore.c emul/exec_lmsw.c emul/exec_xop.c emul/exec_x87.c \
-	emul/deliver.c emul/deliver_gate.c emul/exec_int.c \
+	emul/deliver.c emul/deliver_gate.c emul/exec_int.c emul/exec_cli_sti_hlt.c \
 	emul/desc.c emul/exec_segload.c emul/exec_far.c emul/exec_gate.c \
 	emul/exec_desc.c emul/exec_sysseg.c
 
@@ -76,7 +76,7 @@ EMUL_FAKEMEM := $(EMUL_TDIR)/fakemem.c $(EMUL_TDIR)/fakemem.h
 
 EMUL_TESTS := test_decode test_decode_short test_exec test_mmio test_vendor test_decode_len \
 	test_diff
-EMUL_TESTS += test_intforms test_x87 test_deliver test_segload test_far test_fetch_mmio test_vm86 test_io_bitmap
+EMUL_TESTS += test_intforms test_x87 test_deliver test_segload test_far test_fetch_mmio test_vm86 test_io_bitmap test_cli_sti_hlt
 EMUL_TEST_BINS := $(addprefix $(EMUL_OUT)/,$(EMUL_TESTS))
 
 $(EMUL_OUT)/lib/%.o: emul/%.c $(EMUL_HDRS)
@@ -107,6 +107,11 @@ $(EMUL_OUT)/test_exec: $(EMUL_TDIR)/test_exec.c $(EMUL_FAKEMEM) $(EMUL_LIB)
 		-lcmocka -o $@
 
 $(EMUL_OUT)/test_mmio: $(EMUL_TDIR)/test_mmio.c $(EMUL_FAKEMEM) $(EMUL_LIB)
+	@$(if $(Q),echo "  HOSTCC  $@")
+	$(Q)$(HOST_CC) $(EMUL_HOST_CFLAGS) $< $(EMUL_TDIR)/fakemem.c $(EMUL_LIB) \
+		-lcmocka -o $@
+
+$(EMUL_OUT)/test_cli_sti_hlt: $(EMUL_TDIR)/test_cli_sti_hlt.c $(EMUL_FAKEMEM) $(EMUL_LIB)
 	@$(if $(Q),echo "  HOSTCC  $@")
 	$(Q)$(HOST_CC) $(EMUL_HOST_CFLAGS) $< $(EMUL_TDIR)/fakemem.c $(EMUL_LIB) \
 		-lcmocka -o $@

@@ -118,6 +118,9 @@ struct emul_exec {
 	uint8_t keep_rf;        /* IRET loaded RFLAGS.RF: commit() keeps it */
 	uint8_t into_handler;   /* INT n and the like entered a handler with
 				 * TF clear: no single-step trap follows */
+	uint8_t sti_shadow;     /* STI set IF: interrupts wait one more
+				 * instruction (res->shadow) */
+	uint8_t halt;           /* HLT (res->halted) */
 };
 
 /* An operand: a register or a memory location (segment:offset). */
@@ -333,6 +336,8 @@ uint64_t emul_alu_compute(struct emul_cpu *c, unsigned op, unsigned size,
 /* ---- exec_mov.c ---- */
 int emul_exec_x87(struct emul_exec *x);
 int emul_exec_int(struct emul_exec *x);
+int emul_exec_cli_sti(struct emul_exec *x);
+int emul_exec_hlt(struct emul_exec *x);
 /* deliver.c: *ev delivered as part of the running instruction. */
 struct emul_deliver;
 int emul_deliver_insn(struct emul_exec *x, const struct emul_deliver *ev);

@@ -241,6 +241,9 @@ static bool commit(struct emul_ctx *ctx, struct emul_cpu *cpu,
 	if (!x->rep_more && !x->keep_rf)
 		cpu->rflags &= ~(uint64_t)EMUL_FL_RF;
 	reset_log(ctx);
+	res->shadow = x->ss_shadow ? EMUL_SHADOW_MOV_SS :
+		      x->sti_shadow ? EMUL_SHADOW_STI : EMUL_SHADOW_NONE;
+	res->halted = x->halt;
 	if (x->out_pending) {
 		res->retired = !x->rep_more;
 		res->tf_trap = res->retired && tf;
@@ -397,7 +400,7 @@ enum emul_status emul_execute(struct emul_ctx *ctx, struct emul_cpu *cpu,
 		x.next_rip = (cpu->rip + ctx->insn.len) & ip_mask(cpu);
 		x.rd_idx = x.wr_idx = 0;
 		x.out_pending = x.rep_more = x.ss_shadow = x.keep_rf = 0;
-		x.into_handler = 0;
+		x.into_handler = x.sti_shadow = x.halt = 0;
 		if (fn(&x) != EX_OK)
 			return stopped(ctx, cpu, undo, written, res);
 		if (commit(ctx, cpu, &x, tf && !x.ss_shadow && !x.into_handler, &iter))

@@ -91,6 +91,10 @@ struct virt_ops {
 	/* Clears 'bits' of the DR7 the guest runs with (a task switch clears
 	 * the local breakpoint enables). */
 	void (*clear_dr7)(struct vcpu *v, uint64_t bits);
+	/* The instruction the emulator just retired (STI that set IF, or
+	 * MOV SS when mov_ss) blocks interrupts until the next one is done:
+	 * the next entry starts in that shadow. */
+	void (*set_interrupt_shadow)(struct vcpu *v, bool mov_ss);
 };
 
 /* Picks the backend the CPU supports, or NULL with a reason printed. */

@@ -64,6 +64,7 @@ const struct virt_ops svm_ops = {
 	.set_msr = svm_set_msr,
 	.set_debug = svm_set_debug,
 	.clear_dr7 = svm_clear_dr7,
+	.set_interrupt_shadow = svm_set_interrupt_shadow,
 	.inject_exception = svm_inject_exception,
 	.inject_db = svm_inject_db,
 	.set_dtable = svm_set_dtable,

@@ -291,6 +291,15 @@ void svm_run(struct vcpu *v, struct vexit *e)
 	svm_decode_exit(v, sv, e);
 }
 
+void svm_set_interrupt_shadow(struct vcpu *v, bool mov_ss)
+{
+	struct svm_vcpu *sv = to_svm(v);
+
+	(void)mov_ss;           /* the VMCB has one shadow bit for both */
+	sv->vmcb->control.interrupt_shadow = 1;
+	sv->exit_rip = v->regs.rip;     /* a shadow for the instruction here */
+}
+
 bool svm_interrupt_shadow(struct vcpu *v)
 {
 	struct svm_vcpu *sv = to_svm(v);

@@ -407,6 +407,16 @@ bool vmx_interrupt_shadow(struct vcpu *v)
 	       v->regs.rip == x->exit_rip;
 }
 
+void vmx_set_interrupt_shadow(struct vcpu *v, bool mov_ss)
+{
+	struct vmx_vcpu *x = vmx_vcpu_load(v);
+
+	x->intr_state = (x->intr_state & ~(VMX_BLOCK_STI | VMX_BLOCK_MOV_SS)) |
+			(mov_ss ? VMX_BLOCK_MOV_SS : VMX_BLOCK_STI);
+	vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, x->intr_state);
+	x->exit_rip = v->regs.rip;      /* a shadow for the instruction here */
+}
+
 /* Interruptibility the entry checks accept (SDM 26.3.1.5): no STI
  * blocking with IF = 0; no shadow once RIP moved on; in a shadow, the
  * pending single-step trap (BS) exactly when TF is set. */

@@ -172,6 +172,7 @@ const struct virt_ops vmx_ops = {
 	.set_msr = vmx_set_msr,
 	.set_debug = vmx_set_debug,
 	.clear_dr7 = vmx_clear_dr7,
+	.set_interrupt_shadow = vmx_set_interrupt_shadow,
 	.inject_exception = vmx_inject_exception,
 	.inject_db = vmx_inject_db,
 	.set_dtable = vmx_set_dtable,

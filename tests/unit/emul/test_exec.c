@@ -274,7 +274,7 @@ static void test_refusals(void **state)
 	setup(EMUL_MODE_PROT32, "8e d8");              /* mov ds, ax */
 	cpu.gpr[EMUL_RAX] = 0x10;       /* a descriptor, and no get_dtable */
 	assert_int_equal(run(), EMUL_UNSUPPORTED);
-	setup(EMUL_MODE_PROT32, "f4");                 /* hlt */
+	setup(EMUL_MODE_PROT32, "0f 31");              /* rdtsc */
 	assert_int_equal(run(), EMUL_UNSUPPORTED);
 	setup(EMUL_MODE_PROT16, "a4");  /* VM86 at CPL 0: inconsistent */
 	cpu.mode = EMUL_MODE_VM86;

@@ -244,14 +244,19 @@ static void test_iopl3(void **state)
 	setup(3, "cd 10");
 	E.cpu.cr4 = 1;
 	expect_refused(EMUL_R_MODE);
-	/* CLI at IOPL 3 is the handler's business: not emulated here */
-	setup(3, "fa");
-	expect_refused(EMUL_R_OPCODE);
+	/* CLI and STI at IOPL 3 change IF (exec_cli_sti_hlt.c) */
+	setup(3, "fa fb");
+	E.cpu.rflags |= EMUL_FL_IF;
+	assert_int_equal(run(), EMUL_DONE);
+	assert_false(E.cpu.rflags & EMUL_FL_IF);
+	assert_int_equal(run(), EMUL_DONE);
+	assert_true(E.cpu.rflags & EMUL_FL_IF);
+	assert_int_equal(E.res.shadow, EMUL_SHADOW_STI);
 }
 
 /* CR4.VME below IOPL 3: CLI clears VIF, STI sets it unless VIP is set
- * (#GP(0)); IF stays. At IOPL 3 the same bytes are plain CLI/STI again
- * (not emulated here), though their decoding is reused. */
+ * (#GP(0)); IF stays. At IOPL 3 the same bytes are plain CLI/STI again,
+ * though their decoding is reused. */
 static void test_vme(void **state)
 {
 	const uint64_t vif = 1u << 19, vip = 1u << 20;
@@ -265,7 +270,9 @@ static void test_vme(void **state)
 	assert_int_equal(E.cpu.rip, 1);
 	E.cpu.rip = 0;                                   /* cli at IOPL 3 */
 	E.cpu.rflags |= EMUL_FL_IOPL | vif;
-	expect_refused(EMUL_R_OPCODE);
+	assert_int_equal(run(), EMUL_DONE);              /* IF, not VIF */
+	assert_int_equal(E.cpu.rflags, EMUL_FL_VM | EMUL_FL_IOPL | vif | 2);
+	E.cpu.rip = 0;
 	E.cpu.rflags &= ~(uint64_t)(EMUL_FL_IOPL | EMUL_FL_IF);
 	assert_int_equal(run(), EMUL_DONE);              /* and back */
 	assert_false(E.cpu.rflags & vif);
