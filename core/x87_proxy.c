@@ -85,11 +85,13 @@ int x87_proxy_run(struct vcpu *v, struct emul_x87 *op)
 		.buf = op->buf,
 	};
 
-	if (op->opcode < 0xD8 || (op->modrm >> 6) == 3)
+	if (op->opcode != 0x9B && (op->opcode < 0xD8 || (op->modrm >> 6) == 3))
 		return EMUL_X87_REFUSED;
 	fpu_switch_to(v);       /* an MMIO completion runs before the entry's */
 	if (op->waits && (x87_status() & FSW_ES))
 		return EMUL_X87_PENDING;
+	if (op->opcode == 0x9B)
+		return EMUL_X87_DONE;   /* FWAIT: nothing more to do */
 	x87_proxy_call(&c);
 	own_pointers(c.env, &c, op, modrm);
 	x87_load_env(c.env);

@@ -409,7 +409,8 @@ struct emul_ops {
  * itself with the memory operand (if any) in buf instead of guest memory.
  */
 struct emul_x87 {
-	uint8_t opcode;         /* [IN] 0xD8..0xDF */
+	uint8_t opcode;         /* [IN] 0xD8..0xDF; 0x9B (FWAIT): run
+				 * nothing, answer whether #MF is pending */
 	uint8_t modrm;          /* [IN] as encoded */
 	uint8_t waits;          /* [IN] a waiting form: with an unmasked
 				 * exception pending it raises #MF instead of

@@ -15,6 +15,7 @@
  */
 #include "emul_private.h"
 
+#define CR0_MP (1ull << 1)
 #define CR0_EM (1ull << 2)
 #define CR0_TS (1ull << 3)
 #define CR0_NE (1ull << 5)
@@ -174,4 +175,30 @@ int emul_exec_x87(struct emul_exec *x)
 		return rc;
 	emul_retire(x);
 	return EX_OK;
+}
+
+/* FWAIT (9B): #NM with CR0.MP and CR0.TS both set, #MF for a pending
+ * unmasked x87 exception, else nothing (SDM Vol. 2 WAIT/FWAIT). The FPU
+ * is asked whether an exception is pending: the callback with opcode
+ * 0x9B runs nothing. */
+int emul_exec_fwait(struct emul_exec *x)
+{
+	struct emul_ctx *ctx = x->ctx;
+	struct emul_x87 op = { .opcode = 0x9B, .waits = 1 };
+
+	if (!ctx->ops->x87)
+		return emul_unsupported(x, EMUL_R_OPCODE);
+	if ((x->cpu->cr0 & (CR0_MP | CR0_TS)) == (CR0_MP | CR0_TS))
+		return emul_raise(x, VEC_NM, false, 0);
+	switch (ctx->ops->x87(ctx->opaque, &op)) {
+	case EMUL_X87_DONE:
+		emul_retire(x);
+		return EX_OK;
+	case EMUL_X87_PENDING:
+		if (x->cpu->cr0 & CR0_NE)
+			return emul_raise(x, VEC_MF, false, 0);
+		return emul_unsupported(x, EMUL_R_OPCODE);
+	default:
+		return emul_unsupported(x, EMUL_R_OPCODE);
+	}
 }

@@ -45,10 +45,11 @@ static int fake_x87(void *opaque, struct emul_x87 *op)
 	(void)opaque;
 	E.calls++;
 	E.seen = *op;
-	memcpy(E.seen_buf, op->buf, sizeof(E.seen_buf));
+	if (op->buf)                            /* none for FWAIT */
+		memcpy(E.seen_buf, op->buf, sizeof(E.seen_buf));
 	if (E.answer != EMUL_X87_DONE)
 		return E.answer;
-	for (unsigned i = 0; i < 112; i++)
+	for (unsigned i = 0; op->buf && i < 112; i++)
 		op->buf[i] = (uint8_t)(0xA0 + i);
 	return EMUL_X87_DONE;
 }
@@ -259,6 +260,32 @@ static void test_real_mode_and_unsupported(void **state)
 	assert_int_equal(run(), EMUL_UNSUPPORTED);
 }
 
+/* FWAIT: #NM only with CR0.MP and CR0.TS, #MF when the FPU has an
+ * unmasked exception pending, else nothing but RIP. */
+static void test_fwait(void **state)
+{
+	(void)state;
+	setup("9b");
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(E.calls, 1);
+	assert_int_equal(E.seen.opcode, 0x9B);
+	assert_true(E.seen.waits);
+	assert_int_equal(E.cpu.rip, CODE + 1);
+	setup("9b");
+	E.cpu.cr0 |= CR0_TS;                    /* without MP: runs */
+	assert_int_equal(run(), EMUL_DONE);
+	setup("9b");
+	E.cpu.cr0 |= CR0_TS | (1ull << 1);
+	assert_int_equal(run(), EMUL_EXCEPTION);
+	assert_int_equal(E.res.event.vector, 7);
+	assert_int_equal(E.calls, 0);
+	setup("9b");
+	E.answer = EMUL_X87_PENDING;
+	assert_int_equal(run(), EMUL_EXCEPTION);
+	assert_int_equal(E.res.event.vector, 16);
+	assert_int_equal(E.cpu.rip, CODE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -270,6 +297,7 @@ int main(void)
 		cmocka_unit_test(test_register_forms_refused),
 		cmocka_unit_test(test_pointers_in_protected_mode),
 		cmocka_unit_test(test_real_mode_and_unsupported),
+		cmocka_unit_test(test_fwait),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
