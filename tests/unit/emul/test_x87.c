@@ -272,7 +272,7 @@ static void test_fwait(void **state)
 	assert_true(E.seen.waits);
 	assert_int_equal(E.cpu.rip, CODE + 1);
 	setup("9b");
-	E.cpu.cr0 |= CR0_TS;                    /* without MP: runs */
+	E.cpu.cr0 = (E.cpu.cr0 | CR0_TS) & ~(1ull << 1);   /* TS without MP: runs */
 	assert_int_equal(run(), EMUL_DONE);
 	setup("9b");
 	E.cpu.cr0 |= CR0_TS | (1ull << 1);
