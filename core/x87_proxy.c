@@ -67,31 +67,43 @@ static void own_pointers(uint8_t *env, const struct x87_call *c, const struct em
 	if (fop == ((esc << 8) | stub_modrm))
 		fcs_fop = (fcs_fop & ~(FOP_MASK << 16)) | ((esc << 8 | op->modrm) << 16);
 	put32(env + ENV_FCS_FOP, fcs_fop);
-	if (get32(env + ENV_FDP) == (uint32_t)(uintptr_t)c->buf) {
+	if (c->buf && get32(env + ENV_FDP) == (uint32_t)(uintptr_t)c->buf) {
 		put32(env + ENV_FDP, (uint32_t)op->fdp);
 		if (sels)
 			put32(env + ENV_FDS, (get32(env + ENV_FDS) & ~0xffffu) | op->fds);
 	}
 }
 
+/* The stub for op: a register form as it is; a memory form against
+ * [RDI] (mod 0, r/m 7, the same reg), the 16-bit images apart. */
+static const void *stub_of(const struct emul_x87 *op, unsigned *stub_modrm)
+{
+	unsigned esc = op->opcode - 0xD8u;
+	int env16 = op->env16 ? env16_slot(op) : -1;
+
+	if ((op->modrm >> 6) == 3) {
+		*stub_modrm = op->modrm;
+		return x87_reg_stubs + 8 * (esc * 64u + op->modrm - 0xC0u);
+	}
+	*stub_modrm = (op->modrm & 0x38u) | 7u;
+	if (env16 >= 0)
+		return x87_env16_stubs + 8 * env16;
+	return x87_stubs + 8 * (esc * 8u + ((op->modrm >> 3) & 7u));
+}
+
 int x87_proxy_run(struct vcpu *v, struct emul_x87 *op)
 {
-	/* run against [RDI]: mod 0, r/m 7, the same reg */
-	unsigned modrm = (op->modrm & 0x38u) | 7u;
-	int env16 = op->env16 ? env16_slot(op) : -1;
-	struct x87_call c = {
-		.stub = env16 >= 0 ? x87_env16_stubs + 8 * env16
-			: x87_stubs + 8 * ((op->opcode - 0xD8u) * 8u + ((modrm >> 3) & 7u)),
-		.buf = op->buf,
-	};
+	unsigned modrm;
+	struct x87_call c = { .buf = op->buf };
 
-	if (op->opcode != 0x9B && (op->opcode < 0xD8 || (op->modrm >> 6) == 3))
+	if (op->opcode != 0x9B && (op->opcode < 0xD8 || op->opcode > 0xDF))
 		return EMUL_X87_REFUSED;
 	fpu_switch_to(v);       /* an MMIO completion runs before the entry's */
 	if (op->waits && (x87_status() & FSW_ES))
 		return EMUL_X87_PENDING;
 	if (op->opcode == 0x9B)
 		return EMUL_X87_DONE;   /* FWAIT: nothing more to do */
+	c.stub = stub_of(op, &modrm);
 	x87_proxy_call(&c);
 	own_pointers(c.env, &c, op, modrm);
 	x87_load_env(c.env);

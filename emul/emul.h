@@ -404,7 +404,7 @@ struct emul_ops {
 };
 
 /*
- * An x87 instruction (D8-DF) with a memory operand, for emul_ops.x87 to run on the vCPU's own FPU:
+ * An x87 instruction (D8-DF), for emul_ops.x87 to run on the vCPU's own FPU:
  * the FPU's registers are the guest's, so the caller runs the instruction
  * itself with the memory operand (if any) in buf instead of guest memory.
  */
@@ -420,7 +420,8 @@ struct emul_x87 {
 				 * FRSTOR and FNSAVE use the 14/94-byte
 				 * images (SDM Vol. 1 8.1.10) */
 	uint8_t *buf;           /* [IN] the memory operand, read from guest
-				 * memory before, written back after */
+				 * memory before, written back after; NULL
+				 * for a register form */
 	/* [IN] what the FPU records as the last non-control instruction
 	 * (SDM Vol. 1 8.1.8): the guest's, not the caller's */
 	uint64_t fip, fdp;

@@ -5,8 +5,9 @@
  * The emulator has no FPU of its own: the vCPU's x87 registers are live
  * in the CPU while the hypervisor handles an exit, so emul_ops.x87 runs
  * the instruction itself on them, with the memory operand in a buffer.
- * Memory forms only; in real and virtual-8086 mode not the environment
- * and state images (FLDENV, FNSTENV, FRSTOR, FNSAVE).
+ * Register forms only where they touch nothing but the FPU (they come
+ * here from code in MMIO); in real and virtual-8086 mode not the
+ * environment and state images (FLDENV, FNSTENV, FRSTOR, FNSAVE).
  * Here: the checks that come before the access (#NM, #UD, the pending
  * #MF), the operand's size and direction (SDM Vol. 2 for each
  * instruction; Vol. 1 8.1.10 for the environment and state images), its
@@ -65,6 +66,33 @@ static bool no_wait(uint8_t op, unsigned reg)
 	return (op == 0xD9 || op == 0xDD) && (reg == 6 || reg == 7);
 }
 
+/* Register forms the FPU here may be given (SDM Vol. 2 Tables A-8 to
+ * A-15): the documented encodings that read and write FPU state only.
+ * Not: the reserved cells (a CPU answers #UD or runs an undocumented
+ * alias), FCMOVcc and FCOMI/FUCOMI(P), which use RFLAGS, FNSTSW AX. */
+static bool reg_form_runs(uint8_t op, uint8_t m)
+{
+	switch (op) {
+	case 0xD8:
+		return true;
+	case 0xD9:      /* FLD, FXCH, FNOP, FCHS FABS, FTST FXAM, constants, F2XM1.. */
+		return m <= 0xD0 || m == 0xE0 || m == 0xE1 || m == 0xE4 ||
+		       m == 0xE5 || (m >= 0xE8 && m <= 0xEE) || m >= 0xF0;
+	case 0xDA:      /* FUCOMPP */
+		return m == 0xE9;
+	case 0xDB:      /* FNCLEX, FNINIT */
+		return m == 0xE2 || m == 0xE3;
+	case 0xDC:      /* not the D0-DF aliases of FCOM/FCOMP */
+		return m < 0xD0 || m >= 0xE0;
+	case 0xDD:      /* FFREE, FST, FSTP, FUCOM, FUCOMP */
+		return m < 0xC8 || (m >= 0xD0 && m < 0xF0);
+	case 0xDE:      /* FADDP, FMULP, FCOMPP, FSUBRP, FSUBP, FDIVRP, FDIVP */
+		return m < 0xD0 || m == 0xD9 || m >= 0xE0;
+	default:
+		return false;
+	}
+}
+
 /* Reads the operand into ctx->x87_buf, 8 bytes at a time (the MMIO
  * requests' largest size). */
 static int read_operand(struct emul_exec *x, unsigned seg, uint64_t off,
@@ -119,10 +147,11 @@ static int run_on_fpu(struct emul_exec *x, uint64_t ea)
 	struct emul_cpu *c = x->cpu;
 	struct emul_x87 op = {
 		.opcode = in->opcode, .modrm = in->modrm,
-		.env16 = in->opsize == 2, .buf = ctx->x87_buf,
-		.waits = !no_wait(in->opcode, in->reg & 7u),
+		.env16 = in->opsize == 2, .buf = in->mem ? ctx->x87_buf : NULL,
+		.waits = in->mem ? !no_wait(in->opcode, in->reg & 7u) :
+			 !(in->opcode == 0xDB && (in->modrm == 0xE2 || in->modrm == 0xE3)),
 		.fip = c->rip, .fcs = emul_seg(x, EMUL_SEG_CS)->sel,
-		.fdp = ea, .fds = emul_seg(x, in->seg)->sel,
+		.fdp = ea, .fds = in->mem ? emul_seg(x, in->seg)->sel : 0,
 	};
 
 	switch (ctx->ops->x87(ctx->opaque, &op)) {
@@ -140,6 +169,22 @@ static int run_on_fpu(struct emul_exec *x, uint64_t ea)
 	return EX_OK;
 }
 
+/* A register form (its bytes came from MMIO): no operand, one run. */
+static int exec_reg_form(struct emul_exec *x)
+{
+	const struct emul_insn *in = x->insn;
+	int rc;
+
+	if (!reg_form_runs(in->opcode, in->modrm))
+		return emul_unsupported(x, EMUL_R_OPCODE);
+	if (x->cpu->cr0 & (CR0_EM | CR0_TS))
+		return emul_raise(x, VEC_NM, false, 0);
+	if ((rc = run_on_fpu(x, 0)))
+		return rc;
+	emul_retire(x);
+	return EX_OK;
+}
+
 int emul_exec_x87(struct emul_exec *x)
 {
 	const struct emul_insn *in = x->insn;
@@ -148,11 +193,10 @@ int emul_exec_x87(struct emul_exec *x)
 	unsigned size;
 	int rc;
 
-	/* Register forms reach the emulator only from code in MMIO; among
-	 * them are reserved encodings a CPU answers with #UD or runs as
-	 * undocumented aliases, which the FPU here must not be given. */
-	if (!x->ctx->ops->x87 || !in->mem)
+	if (!x->ctx->ops->x87)
 		return emul_unsupported(x, EMUL_R_OPCODE);
+	if (!in->mem)
+		return exec_reg_form(x);
 	/* SDM Vol. 3 2.5 (CR0.EM, CR0.TS): #NM before anything else */
 	if (x->cpu->cr0 & (CR0_EM | CR0_TS))
 		return emul_raise(x, VEC_NM, false, 0);

@@ -1,6 +1,6 @@
 /*
- * Running one x87 instruction with a memory operand for a guest, on the
- * FPU state it owns at that moment (core/x87_proxy.c). The instruction
+ * Running one x87 instruction for a guest, on the FPU state it owns at
+ * that moment (core/x87_proxy.c). The instruction
  * cannot be assembled at run time (the hypervisor has no writable code),
  * so every memory form exists here: for each escape opcode D8-DF and each
  * ModRM.reg an 8-byte slot holding that instruction on [RDI] (mod 0,
@@ -18,6 +18,23 @@ x87_stubs:
 	.balign	8
 	.byte	x87_op, (x87_reg << 3) | 7, 0xc3
 	.set	x87_reg, x87_reg + 1
+	.endr
+	.set	x87_op, x87_op + 1
+	.endr
+
+/* The register forms (mod 3): 8 opcodes x 64 ModRM bytes C0-FF, the
+ * reserved encodings among them included (core/x87_proxy.c calls only
+ * the documented ones the emulator lets through). */
+	.balign	8
+	.globl	x87_reg_stubs
+x87_reg_stubs:
+	.set	x87_op, 0xd8
+	.rept	8
+	.set	x87_modrm, 0xc0
+	.rept	64
+	.balign	8
+	.byte	x87_op, x87_modrm, 0xc3
+	.set	x87_modrm, x87_modrm + 1
 	.endr
 	.set	x87_op, x87_op + 1
 	.endr

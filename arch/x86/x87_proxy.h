@@ -10,6 +10,9 @@
 /* 8 opcodes x 8 ModRM.reg values, 8 bytes each: the slot of (opcode, reg)
  * is at x87_stubs + 8 * ((opcode - 0xD8) * 8 + reg). */
 extern const uint8_t x87_stubs[];
+/* Register forms: (opcode, modrm) at x87_reg_stubs + 8 * ((opcode - 0xD8)
+ * * 64 + modrm - 0xC0). */
+extern const uint8_t x87_reg_stubs[];
 /* 16-bit images: FLDENV, FNSTENV, FRSTOR, FNSAVE, 8 bytes apart. */
 extern const uint8_t x87_env16_stubs[];
 

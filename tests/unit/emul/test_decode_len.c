@@ -187,7 +187,7 @@ static bool lenient_map(const struct lcase *c)
 		in->opcode <= 0x1F) ||
 	       /* x87: objdump's (bad) are reserved encodings, whose length
 		* the decoder gives; exec_x87.c raises #UD for the memory
-		* forms among them and refuses every register form */
+		* forms among them and refuses the register forms */
 	       (in->map == EMUL_MAP_1B && in->opcode >= 0xD8 &&
 		in->opcode <= 0xDF);
 }

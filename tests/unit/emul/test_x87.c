@@ -3,7 +3,7 @@
  * the operand's size and direction per form, its MMIO reads before and
  * writes after the one call of emul_ops.x87 (however often the handler is
  * replayed for the requests), the #NM / #UD / #MF checks that come first,
- * register forms refused, and what the callback is told
+ * which register forms run, and what the callback is told
  * to record as the last instruction (FIP, FCS, FDP, FDS). The callback is
  * a fake here; core/x87_proxy.c runs the real one on the vCPU's FPU.
  */
@@ -201,17 +201,45 @@ static void test_pending_exception(void **state)
 	assert_int_equal(E.fm.nlog, 0);
 }
 
-/* Register forms reach the emulator only from code in MMIO: refused,
- * the FPU never sees them (reserved encodings among them). */
-static void test_register_forms_refused(void **state)
+/* Register forms (from code in MMIO): the documented ones that touch
+ * only the FPU run, with no buffer and FIP/FCS; reserved cells, FCMOVcc,
+ * FCOMI and FNSTSW AX are refused and the FPU never sees them. */
+static void test_register_forms(void **state)
 {
+	static const char *const refused[] = {
+		"df e0",        /* fnstsw ax: writes AX */
+		"da c1",        /* fcmovb: reads RFLAGS */
+		"db e9",        /* fucomi: writes RFLAGS */
+		"d9 d8",        /* reserved (FSTP1 alias) */
+		"dc d0",        /* reserved (FCOM2 alias) */
+		"d9 e6",        /* reserved */
+	};
+
 	(void)state;
-	setup("df e0");                         /* fnstsw ax */
-	assert_int_equal(run(), EMUL_UNSUPPORTED);
 	setup("d9 e8");                         /* fld1 */
-	assert_int_equal(run(), EMUL_UNSUPPORTED);
-	assert_int_equal(E.calls, 0);
-	assert_int_equal(E.cpu.rip, CODE);
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(E.calls, 1);
+	assert_int_equal(E.seen.modrm, 0xE8);
+	assert_null(E.seen.buf);
+	assert_true(E.seen.waits);
+	assert_int_equal(E.seen.fip, CODE);
+	assert_int_equal(E.fm.nlog, 0);
+	assert_int_equal(E.cpu.rip, CODE + 2);
+	setup("db e3");                         /* fninit: no wait */
+	assert_int_equal(run(), EMUL_DONE);
+	assert_false(E.seen.waits);
+	setup("de d9");                         /* fcompp */
+	assert_int_equal(run(), EMUL_DONE);
+	setup("d8 c1");
+	E.cpu.cr0 |= CR0_TS;
+	assert_int_equal(run(), EMUL_EXCEPTION);
+	assert_int_equal(E.res.event.vector, 7);
+	for (unsigned i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		setup(refused[i]);
+		assert_int_equal(run(), EMUL_UNSUPPORTED);
+		assert_int_equal(E.calls, 0);
+		assert_int_equal(E.cpu.rip, CODE);
+	}
 }
 
 /* 32-bit protected mode: FIP/FCS are CS's, FDP/FDS the operand's. */
@@ -294,7 +322,7 @@ int main(void)
 		cmocka_unit_test(test_image_sizes),
 		cmocka_unit_test(test_faults_first),
 		cmocka_unit_test(test_pending_exception),
-		cmocka_unit_test(test_register_forms_refused),
+		cmocka_unit_test(test_register_forms),
 		cmocka_unit_test(test_pointers_in_protected_mode),
 		cmocka_unit_test(test_real_mode_and_unsupported),
 		cmocka_unit_test(test_fwait),
