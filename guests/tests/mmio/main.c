@@ -500,6 +500,17 @@ static void check_x87(void)
 	__asm__ volatile("fnstenv %0\n\tfldenv %0" : "=m"(env_ram) : : "memory");
 	check(four_each && memcmp((const void *)(at + 0x40), env_ram, 28) == 0,
 	      "fnstenv [mmio], fldenv [mmio]: the 28-byte image out in 4 writes, back in 4 reads");
+
+	/* an x87 register form run from the device: d9 e8 fld1; c3 ret */
+	REG64(MMIOTEST_DATA + X87_AT + 0x80) = 0xccccccccccc3e8d9ull;
+	begin(36);
+	__asm__ volatile("call *%0" : : "r"(MMIOTEST_GPA + MMIOTEST_DATA + X87_AT + 0x80)
+			 : "memory", "cc", "rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9",
+			   "r10", "r11");
+	bool two_fetches = exits(2, 0);
+	__asm__ volatile("fstpl %0" : "=m"(d) : : "memory");
+	check(two_fetches && d == 0x3ff0000000000000ull,
+	      "call into mmio: fld1; ret run from the device, 1.0 on the FPU stack");
 }
 
 int main(void)
