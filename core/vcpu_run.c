@@ -462,7 +462,8 @@ static __attribute__((noinline)) void log_refusal(struct vcpu *v, const struct v
 	char opc[24] = "";
 
 	if (!delivery && in->map < 4 && (ve->res.reason == EMUL_R_OPCODE ||
-					 ve->res.reason == EMUL_R_VEX))
+					 ve->res.reason == EMUL_R_VEX ||
+					 ve->res.reason == EMUL_R_MODE))
 		fmt_snprintf(opc, sizeof(opc), ": %s%02x /%u", in->vex ? "vex " : maps[in->map],
 			     in->opcode, in->has_modrm ? (in->modrm >> 3) & 7 : 0);
 	printk("vm%u: cannot emulate the %s at RIP %#lx (%s%s)\n", v->vm->id,

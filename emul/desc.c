@@ -155,6 +155,17 @@ static void load_real(struct emul_exec *x, unsigned sreg, uint16_t sel,
 	ld->has_desc = 0;
 }
 
+/* Virtual-8086 mode: selector * 16, a 64 KiB read/write data segment at
+ * DPL 3 whatever the register (SDM Vol. 3 20.1.1; the attributes VM entry
+ * requires in that mode, 26.3.1.2). */
+static void load_vm86(uint16_t sel, struct emul_seg_load *ld)
+{
+	ld->seg = (struct emul_seg){ .base = (uint64_t)sel << 4, .limit = 0xFFFF,
+				     .sel = sel, .type = 3, .s = 1, .dpl = 3,
+				     .present = 1 };
+	ld->has_desc = 0;
+}
+
 static int gp_sel(struct emul_exec *x, uint16_t sel)
 {
 	return emul_raise(x, 13, true, sel & 0xFFFCu);
@@ -236,6 +247,10 @@ int emul_seg_load_check(struct emul_exec *x, unsigned sreg, uint16_t sel,
 	ld->has_desc = 0;
 	if (x->cpu->mode == EMUL_MODE_REAL) {
 		load_real(x, sreg, sel, ld);
+		return EX_OK;
+	}
+	if (x->cpu->mode == EMUL_MODE_VM86) {
+		load_vm86(sel, ld);
 		return EX_OK;
 	}
 	rc = sreg == EMUL_SEG_SS ? check_ss(x, sel, ld) :

@@ -24,9 +24,9 @@
  *    as elsewhere (PUSHF clears VM and RF in the image).
  *  - LLDT, SLDT, LTR, STR, VERR, VERW, LAR and LSL are not recognised:
  *    #UD (SDM Vol. 2, their "Virtual-8086 Mode Exceptions").
- *  - Segment loads and far transfers load base = selector * 16 (SDM
- *    20.1.1) where the handlers would read descriptors: refused
- *    (EMUL_R_MODE) until a handler does the VM86 load.
+ *  - Segment loads take base = selector * 16, a 64 KiB DPL-3 data
+ *    segment (SDM 20.1.1; desc.c). Far transfers are refused
+ *    (EMUL_R_MODE): their handlers follow real and protected mode.
  *  - IN, OUT, INS, OUTS always consult the TSS I/O permission bitmap,
  *    whatever the IOPL (SDM 20.2.8.1): exec_io.c.
  * A caller whose state says VM86 at a CPL other than 3 is inconsistent
@@ -80,12 +80,13 @@ static bool iopl_sensitive(uint8_t opcode)
 	       refused_at_iopl3(opcode);
 }
 
-/* MOV Sreg, POP ES/SS/DS, LES, LDS, far JMP/CALL/RET (one-byte map). */
+/* Far JMP/CALL/RET (one-byte map): not emulated in virtual-8086 mode.
+ * The data segment loads (MOV Sreg, POP Sreg, LxS) are: desc.c loads
+ * selector * 16 there. */
 static bool loads_segment_1b(const struct emul_insn *in)
 {
 	switch (in->opcode) {
-	case 0x8E: case 0x07: case 0x17: case 0x1F:
-	case 0xC4: case 0xC5: case 0xEA: case 0x9A: case 0xCA: case 0xCB:
+	case 0xEA: case 0x9A: case 0xCA: case 0xCB:
 		return true;
 	case 0xFF:                      /* FF /3 CALL m16:16, FF /5 JMP */
 		return ((in->modrm >> 3) & 7) == 3 || ((in->modrm >> 3) & 7) == 5;
@@ -94,12 +95,6 @@ static bool loads_segment_1b(const struct emul_insn *in)
 	}
 }
 
-/* 0F map: POP FS/GS, LSS, LFS, LGS. */
-static bool loads_segment_0f(uint8_t opcode)
-{
-	return opcode == 0xA1 || opcode == 0xA9 || opcode == 0xB2 ||
-	       opcode == 0xB4 || opcode == 0xB5;
-}
 
 int emul_vm86_check(struct emul_exec *x)
 {
@@ -115,8 +110,6 @@ int emul_vm86_check(struct emul_exec *x)
 		if (in->opcode == 0x00 || in->opcode == 0x02 ||
 		    in->opcode == 0x03)
 			return emul_raise(x, 6, false, 0);
-		if (loads_segment_0f(in->opcode))
-			return emul_unsupported(x, EMUL_R_MODE);
 		return EX_OK;
 	}
 	if (in->map != EMUL_MAP_1B)

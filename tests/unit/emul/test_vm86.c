@@ -334,13 +334,7 @@ static void test_privilege(void **state)
 /* Segment loads and far transfers: refused, nothing loaded. */
 static void test_segment_loads(void **state)
 {
-	static const char *const loads[] = {
-		"8e d8",                /* mov ds, ax */
-		"1f",                   /* pop ds */
-		"07",                   /* pop es */
-		"0f a1",                /* pop fs */
-		"c5 07",                /* lds ax, [bx] */
-		"0f b2 07",             /* lss ax, [bx] */
+	static const char *const far[] = {
 		"ea 00 00 00 20",       /* jmp 2000:0000 */
 		"9a 00 00 00 20",       /* call 2000:0000 */
 		"ff 2f",                /* jmp far [bx] */
@@ -349,11 +343,41 @@ static void test_segment_loads(void **state)
 	};
 
 	(void)state;
-	for (unsigned i = 0; i < sizeof(loads) / sizeof(loads[0]); i++) {
-		setup(3, loads[i]);
+	for (unsigned i = 0; i < sizeof(far) / sizeof(far[0]); i++) {
+		setup(3, far[i]);
 		expect_refused(EMUL_R_MODE);
 		assert_int_equal(E.cpu.seg_written, 0);
 	}
+	/* data segment loads: selector * 16, 64 KiB, DPL 3 read/write data
+	 * whatever the register held; MOV SS gives its interrupt shadow */
+	setup(3, "8e d8 0f a1 8e d0");         /* mov ds, ax; pop fs; mov ss, ax */
+	E.cpu.gpr[EMUL_RAX] = 0x1234;
+	E.cpu.seg[EMUL_SEG_DS].type = 0xB;
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(E.cpu.seg[EMUL_SEG_DS].base, 0x12340);
+	assert_int_equal(E.cpu.seg[EMUL_SEG_DS].sel, 0x1234);
+	assert_int_equal(E.cpu.seg[EMUL_SEG_DS].limit, 0xFFFF);
+	assert_int_equal(E.cpu.seg[EMUL_SEG_DS].type, 3);
+	assert_int_equal(E.cpu.seg[EMUL_SEG_DS].dpl, 3);
+	assert_true(E.cpu.seg_written & (1u << EMUL_SEG_DS));
+	E.mem[0x300FE] = 0x78;                  /* the stack holds 0x5678 */
+	E.mem[0x300FF] = 0x56;
+	E.cpu.gpr[EMUL_RSP] = 0xFE;
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(E.cpu.seg[EMUL_SEG_FS].base, 0x56780);
+	assert_int_equal(E.cpu.gpr[EMUL_RSP], 0x100);
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(E.cpu.seg[EMUL_SEG_SS].base, 0x12340);
+	assert_int_equal(E.res.shadow, EMUL_SHADOW_MOV_SS);
+	setup(3, "c5 07");                      /* lds ax, [bx] */
+	E.cpu.gpr[EMUL_RBX] = 0x10;
+	E.mem[0x20010] = 0x11;
+	E.mem[0x20011] = 0x22;
+	E.mem[0x20012] = 0x00;
+	E.mem[0x20013] = 0x40;
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(E.cpu.gpr[EMUL_RAX] & 0xFFFF, 0x2211);
+	assert_int_equal(E.cpu.seg[EMUL_SEG_DS].base, 0x40000);
 	/* the near forms of FF are not segment loads */
 	setup(3, "ff e0");                      /* jmp ax */
 	E.cpu.gpr[EMUL_RAX] = 0x1234;
