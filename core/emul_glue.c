@@ -377,6 +377,10 @@ static uint32_t guest_features(void)
 	cpuid_emulate(&r);
 	if (r.rcx & (1u << 11))
 		f |= EMUL_FEAT_XOP;
+	r = (struct vcpu_regs){ .rax = 0x80000008 };
+	cpuid_emulate(&r);
+	if (r.rbx & 1u)
+		f |= EMUL_FEAT_CLZERO;
 	return f;
 }
 

@@ -286,6 +286,7 @@ struct emul_cpu {
 #define EMUL_FEAT_XOP 0x1   /* CPUID 8000_0001h ECX[11]: without it an 8F
 			     * escape with map 8-10 is #UD */
 #define EMUL_FEAT_CX16 0x2  /* CPUID 1 ECX[13]: CMPXCHG16B, else #UD */
+#define EMUL_FEAT_CLZERO 0x4 /* CPUID 8000_0008h EBX[0]: CLZERO, else #UD */
 
 /* ------------------------------------------------------------------ */
 /* Callbacks                                                          */

@@ -290,7 +290,7 @@ const struct emul_opdesc emul_groups[GRP_COUNT][8] = {
 		{ 0, emul_exec_sgdt_sidt }, { 0, emul_exec_sgdt_sidt },
 		{ 0, emul_exec_lgdt_lidt }, { 0, emul_exec_lgdt_lidt },
 		{ 0, emul_exec_smsw }, { 0, NULL }, { 0, emul_exec_lmsw },
-		{ 0, NULL },
+		{ 0, emul_exec_grp7_7 },
 	},
 	[GRP_8] = {
 		UD, UD, UD, UD,

@@ -863,6 +863,43 @@ static void test_xop(void **state)
 	expect_fault(6, false, 0);
 }
 
+/* CLZERO (0F 01 FC): the 64-byte line holding rAX zeroed, eight 8-byte
+ * writes (MMIO requests on the device page, none before all are checked);
+ * #UD without the CPUID bit; a read-only line #PF before any write. */
+static void test_clzero(void **state)
+{
+	(void)state;
+	setup(EMUL_MODE_LONG64, "0f 01 fc");
+	cpu.features = EMUL_FEAT_CLZERO;
+	cpu.gpr[EMUL_RAX] = 0x1507F;            /* line 0x15040-0x1507F */
+	memset(mem + 0x15000, 0xAB, 0x100);
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(rd(0x1503F, 1), 0xAB);
+	for (unsigned i = 0; i < 64; i++)
+		assert_int_equal(mem[0x15040 + i], 0);
+	assert_int_equal(rd(0x15080, 1), 0xAB);
+	assert_int_equal(cpu.rip, 0x1003);
+	setup(EMUL_MODE_LONG64, "0f 01 fc");
+	cpu.features = EMUL_FEAT_CLZERO;
+	cpu.gpr[EMUL_RAX] = MMIO_PAGE + 0x10;
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(fm.nlog, 8);
+	for (unsigned i = 0; i < 8; i++) {
+		assert_int_equal(fm.log[i].status, EMUL_MMIO_WRITE);
+		assert_int_equal(fm.log[i].addr, MMIO_PAGE + 8 * i);
+		assert_int_equal(fm.log[i].data, 0);
+	}
+	setup(EMUL_MODE_LONG64, "0f 01 fc");
+	expect_fault(6, false, 0);
+	setup(EMUL_MODE_LONG64, "0f 01 fc");
+	cpu.features = EMUL_FEAT_CLZERO;
+	cpu.gpr[EMUL_RAX] = RO_PAGE + 0x40;
+	memset(mem + RO_PAGE, 0xCD, 0x100);
+	assert_int_equal(run(), EMUL_EXCEPTION);
+	assert_int_equal(res.event.vector, 14);
+	assert_int_equal(rd(RO_PAGE + 0x40, 1), 0xCD);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -882,6 +919,7 @@ int main(void)
 		cmocka_unit_test(test_lmsw),
 		cmocka_unit_test(test_cmpxchg16b),
 		cmocka_unit_test(test_xop),
+		cmocka_unit_test(test_clzero),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
