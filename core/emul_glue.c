@@ -295,7 +295,7 @@ static void gprs_from_emul(struct vcpu_regs *r, struct emul_cpu *c)
 /* Only what decides mode and CPL, and paging: segments are converted
  * (on VMX, four VMREADs each) when an instruction needs them, which in
  * 64-bit mode is rarely (cb_get_seg()). */
-static void load_cpu(struct vcpu_emul *ve)
+static inline __attribute__((always_inline)) void load_cpu(struct vcpu_emul *ve)
 {
 	struct vcpu *v = ve->v;
 	struct emul_cpu *c = &ve->cpu;
@@ -352,7 +352,7 @@ static __attribute__((noinline)) void segs_from_emul(struct vcpu_emul *ve)
 	c->cr0_written = 0;
 }
 
-static void store_cpu(struct vcpu_emul *ve)
+static inline __attribute__((always_inline)) void store_cpu(struct vcpu_emul *ve)
 {
 	struct vcpu *v = ve->v;
 
@@ -384,14 +384,19 @@ static uint32_t guest_features(void)
 	return f;
 }
 
-static void first_use(struct vcpu *v, struct vcpu_emul *ve)
+/* Once per vCPU (the context starts zeroed): cold, out of line. */
+static __attribute__((noinline)) void init_context(struct vcpu *v, struct vcpu_emul *ve)
 {
-	if (!ve->v) {                   /* the context is zeroed */
-		ve->v = v;
-		emul_init(&ve->ctx, &guest_emul_ops, ve);
-		ve->cpu.vendor = (uint8_t)cpuid_vendor();
-		ve->cpu.features = guest_features();
-	}
+	ve->v = v;
+	emul_init(&ve->ctx, &guest_emul_ops, ve);
+	ve->cpu.vendor = (uint8_t)cpuid_vendor();
+	ve->cpu.features = guest_features();
+}
+
+static inline void first_use(struct vcpu *v, struct vcpu_emul *ve)
+{
+	if (__builtin_expect(!ve->v, 0))
+		init_context(v, ve);
 }
 
 /* A delivery is over unless a request is out with more to come. */

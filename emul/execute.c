@@ -92,7 +92,8 @@ static uint64_t ip_mask(const struct emul_cpu *c)
 /* fetch(): the bytes are in a device's memory (fetch_mmio.c reads them). */
 #define FETCH_IN_MMIO 2
 
-static int fetch(struct emul_exec *x, uint64_t la, uint8_t *buf, unsigned n)
+static inline __attribute__((always_inline)) int
+fetch(struct emul_exec *x, uint64_t la, uint8_t *buf, unsigned n)
 {
 	struct emul_event ev = { 0 };
 	uint64_t gpa = 0;
