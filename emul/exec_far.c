@@ -508,6 +508,37 @@ static int iret_real(struct emul_exec *x, uint64_t off, uint64_t csv,
 	return EX_OK;
 }
 
+/* SDM IRET, virtual-8086 mode at IOPL 3 (vm86.c let it through): IP, CS
+ * and FLAGS as in real mode (CS = selector * 16, the 64 KiB limit
+ * checked), but the pop leaves VM, IOPL, VIP and VIF alone and the mode
+ * and CPL 3 stay. */
+static int iret_vm86(struct emul_exec *x, uint64_t off, uint64_t csv,
+		     uint64_t fl)
+{
+	struct emul_cpu *c = x->cpu;
+	unsigned osz = x->insn->opsize;
+	const uint64_t kept = EMUL_FL_VM | EMUL_FL_IOPL | FL_VIF | FL_VIP;
+	struct emul_seg cs = *emul_seg(x, EMUL_SEG_CS);
+
+	if (osz == 2)
+		off &= 0xFFFF;
+	if (off > cs.limit)
+		return emul_gp0(x);
+	cs.sel = (uint16_t)csv;
+	cs.base = (uint64_t)(uint16_t)csv << 4;
+	if (osz == 4)
+		fl = (fl & 0x257FD5u & ~kept) | (c->rflags & kept);
+	else
+		fl = (c->rflags & ~0xFFFFull) | (fl & 0x7FD5u & ~kept) |
+		     (c->rflags & EMUL_FL_IOPL);
+	emul_set_sp(x, c->gpr[EMUL_RSP] + 3 * osz);
+	emul_seg_commit(x, EMUL_SEG_CS, &cs);
+	c->rip = off;
+	c->rflags = fl | 2;
+	x->keep_rf = 1;
+	return EX_OK;
+}
+
 /* CF. In 64-bit mode IRET always pops SS:rSP; elsewhere only when
  * returning to an outer level. */
 int emul_exec_iret(struct emul_exec *x)
@@ -519,7 +550,7 @@ int emul_exec_iret(struct emul_exec *x)
 	struct far_dest d;
 	int rc;
 
-	if (protected_mode(c) && (c->rflags & FL_NT)) {
+	if (c->mode != EMUL_MODE_VM86 && protected_mode(c) && (c->rflags & FL_NT)) {
 		if (emul_ia32e(c))
 			return emul_gp0(x);
 		return emul_unsupported(x, EMUL_R_OPCODE);  /* task return */
@@ -533,6 +564,8 @@ int emul_exec_iret(struct emul_exec *x)
 		return rc;
 	if (!protected_mode(c))
 		return iret_real(x, off, csv, fl);
+	if (c->mode == EMUL_MODE_VM86)
+		return iret_vm86(x, off, csv, fl);
 	/* to virtual-8086 mode; IA-32e mode has none and ignores VM (APM
 	 * Vol. 3 IRET: "temp_RFLAGS.VM=1 && CPL=0 && LMA=0") */
 	if ((fl & EMUL_FL_VM) && cpl == 0 && osz >= 4 && !emul_ia32e(c))

@@ -17,10 +17,10 @@
  *    IOPL < 3 (SDM 20.2.7). With CR4.VME and IOPL < 3, CLI clears VIF and
  *    STI sets it (#GP(0) if VIP is set); PUSHF and POPF work on VIF too
  *    and INT n consults the TSS redirection bitmap at any IOPL (SDM 20.3):
- *    those are not modelled, refused (EMUL_R_MODE). At IOPL 3, POPF and
- *    IRET must leave IOPL alone and INT n enters a protected-mode handler
- *    (or, with VME, maybe a real-mode one): the handlers follow real and
- *    protected mode, so these are refused too; CLI, STI and PUSHF behave
+ *    those are not modelled, refused (EMUL_R_MODE). At IOPL 3 POPF and
+ *    IRET run and leave IOPL (IRET also VM, VIF, VIP) alone (exec_popf.c,
+ *    exec_far.c); INT n, which enters a protected-mode handler (or, with
+ *    VME, maybe a real-mode one), is refused; CLI, STI and PUSHF behave
  *    as elsewhere (PUSHF clears VM and RF in the image).
  *  - LLDT, SLDT, LTR, STR, VERR, VERW, LAR and LSL are not recognised:
  *    #UD (SDM Vol. 2, their "Virtual-8086 Mode Exceptions").
@@ -68,16 +68,22 @@ static int cli_sti(struct emul_exec *x, unsigned iopl)
 	return EX_OK;
 }
 
-/* CD INT n, CF IRET, 9D POPF at IOPL 3: see above. */
+/* CD INT n at IOPL 3: see above (IRET and POPF keep IOPL there:
+ * exec_far.c, exec_popf.c). */
 static bool refused_at_iopl3(uint8_t opcode)
 {
-	return opcode == 0xCD || opcode == 0xCF || opcode == 0x9D;
+	return opcode == 0xCD;
+}
+
+static bool iopl3_runs(uint8_t opcode)
+{
+	return opcode == 0xCF || opcode == 0x9D;
 }
 
 static bool iopl_sensitive(uint8_t opcode)
 {
 	return opcode == 0xFA || opcode == 0xFB || opcode == 0x9C ||
-	       refused_at_iopl3(opcode);
+	       refused_at_iopl3(opcode) || iopl3_runs(opcode);
 }
 
 /* Far JMP/CALL/RET (one-byte map): not emulated in virtual-8086 mode.

@@ -221,8 +221,8 @@ static void test_iopl_sensitive(void **state)
 }
 
 /* At IOPL 3: PUSHF pushes FLAGS with VM and RF clear in the image;
- * POPF, IRET and INT n are refused (they must keep IOPL / leave VM86),
- * INT n also with VME. */
+ * POPF and IRET keep IOPL; INT n is refused (it leaves VM86), also with
+ * VME. */
 static void test_iopl3(void **state)
 {
 	(void)state;
@@ -235,10 +235,31 @@ static void test_iopl3(void **state)
 	assert_int_equal(E.cpu.gpr[EMUL_RSP], 0xFA);
 	assert_int_equal(word_at(0x300FA), 0x3003);
 	assert_int_equal(word_at(0x300FC), 0);  /* VM (bit 17), RF clear */
+	/* POPF pops all but IOPL (and VM, VIF, VIP, RF) */
 	setup(3, "9d");
-	expect_refused(EMUL_R_MODE);
+	E.cpu.gpr[EMUL_RSP] = 0xFE;
+	E.mem[0x300FE] = 0xD5;                  /* arithmetic flags, IOPL 0 */
+	E.mem[0x300FF] = 0x0E;                  /* IF DF OF: 0x0E00 */
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(E.cpu.rflags, EMUL_FL_VM | EMUL_FL_IOPL | 0x0ED5 | 2);
+	assert_int_equal(E.cpu.gpr[EMUL_RSP], 0x100);
+	/* IRET: IP, CS (selector * 16), FLAGS; VM and IOPL stay */
 	setup(3, "cf");
-	expect_refused(EMUL_R_MODE);
+	E.cpu.gpr[EMUL_RSP] = 0xFA;
+	E.mem[0x300FA] = 0x34;                  /* IP 0x1234 */
+	E.mem[0x300FB] = 0x12;
+	E.mem[0x300FC] = 0x00;                  /* CS 0x4000 */
+	E.mem[0x300FD] = 0x40;
+	E.mem[0x300FE] = 0x01;                  /* FLAGS: CF, IOPL 0 */
+	E.mem[0x300FF] = 0x00;
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(E.cpu.rip, 0x1234);
+	assert_int_equal(E.cpu.seg[EMUL_SEG_CS].sel, 0x4000);
+	assert_int_equal(E.cpu.seg[EMUL_SEG_CS].base, 0x40000);
+	assert_int_equal(E.cpu.rflags, EMUL_FL_VM | EMUL_FL_IOPL | EMUL_FL_CF | 2);
+	assert_int_equal(E.cpu.gpr[EMUL_RSP], 0x100);
+	assert_int_equal(E.cpu.mode, EMUL_MODE_VM86);
+	assert_int_equal(E.cpu.cpl, 3);
 	setup(3, "cd 10");
 	expect_refused(EMUL_R_MODE);
 	setup(3, "cd 10");
