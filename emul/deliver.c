@@ -241,16 +241,23 @@ static int deliver(struct dlv *d)
  * into the handler: no single-step trap follows (SDM Vol. 3 17.3.1.4). */
 int emul_deliver_insn(struct emul_exec *x, const struct emul_deliver *ev)
 {
+	struct emul_cpu *cpu = x->cpu, work = *cpu;
 	struct dlv d;
+	int rc;
 
 	if (!x->ctx->ops->get_dtable || !x->ctx->ops->get_sysseg)
 		return emul_unsupported(x, EMUL_R_EVENT);
+	/* on a copy, as emul_deliver_event(): a fault or a request part way
+	 * must leave the segments, CPL and mode as they were, which the
+	 * instruction's undo (registers only) would not */
+	x->cpu = &work;
 	dlv_init(&d, x, ev);
-	int rc = deliver(&d);
-
+	rc = deliver(&d);
+	x->cpu = cpu;
 	if (rc)
 		return rc;
-	x->cpu->gpr_written |= 1u << EMUL_RSP;
+	*cpu = work;
+	cpu->gpr_written |= 1u << EMUL_RSP;
 	x->into_handler = 1;
 	return EX_OK;
 }

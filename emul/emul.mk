@@ -101,52 +101,11 @@ $(EMUL_OUT)/test_decode_len: $(EMUL_TDIR)/test_decode_len.c $(EMUL_LIB)
 	@$(if $(Q),echo "  HOSTCC  $@")
 	$(Q)$(HOST_CC) $(EMUL_HOST_CFLAGS) $< $(EMUL_LIB) -lcmocka -o $@
 
-$(EMUL_OUT)/test_exec: $(EMUL_TDIR)/test_exec.c $(EMUL_FAKEMEM) $(EMUL_LIB)
-	@$(if $(Q),echo "  HOSTCC  $@")
-	$(Q)$(HOST_CC) $(EMUL_HOST_CFLAGS) $< $(EMUL_TDIR)/fakemem.c $(EMUL_LIB) \
-		-lcmocka -o $@
-
-$(EMUL_OUT)/test_mmio: $(EMUL_TDIR)/test_mmio.c $(EMUL_FAKEMEM) $(EMUL_LIB)
-	@$(if $(Q),echo "  HOSTCC  $@")
-	$(Q)$(HOST_CC) $(EMUL_HOST_CFLAGS) $< $(EMUL_TDIR)/fakemem.c $(EMUL_LIB) \
-		-lcmocka -o $@
-
-$(EMUL_OUT)/test_cli_sti_hlt: $(EMUL_TDIR)/test_cli_sti_hlt.c $(EMUL_FAKEMEM) $(EMUL_LIB)
-	@$(if $(Q),echo "  HOSTCC  $@")
-	$(Q)$(HOST_CC) $(EMUL_HOST_CFLAGS) $< $(EMUL_TDIR)/fakemem.c $(EMUL_LIB) \
-		-lcmocka -o $@
-
-$(EMUL_OUT)/test_x87: $(EMUL_TDIR)/test_x87.c $(EMUL_FAKEMEM) $(EMUL_LIB)
-	@$(if $(Q),echo "  HOSTCC  $@")
-	$(Q)$(HOST_CC) $(EMUL_HOST_CFLAGS) $< $(EMUL_TDIR)/fakemem.c $(EMUL_LIB) \
-		-lcmocka -o $@
-
-$(EMUL_OUT)/test_fetch_mmio: $(EMUL_TDIR)/test_fetch_mmio.c $(EMUL_FAKEMEM) $(EMUL_LIB)
-	@$(if $(Q),echo "  HOSTCC  $@")
-	$(Q)$(HOST_CC) $(EMUL_HOST_CFLAGS) $< $(EMUL_TDIR)/fakemem.c $(EMUL_LIB) \
-		-lcmocka -o $@
-
-$(EMUL_OUT)/test_vm86: $(EMUL_TDIR)/test_vm86.c $(EMUL_FAKEMEM) $(EMUL_LIB)
-	@$(if $(Q),echo "  HOSTCC  $@")
-	$(Q)$(HOST_CC) $(EMUL_HOST_CFLAGS) $< $(EMUL_TDIR)/fakemem.c $(EMUL_LIB) \
-		-lcmocka -o $@
-
-$(EMUL_OUT)/test_io_bitmap: $(EMUL_TDIR)/test_io_bitmap.c $(EMUL_FAKEMEM) $(EMUL_LIB)
-	@$(if $(Q),echo "  HOSTCC  $@")
-	$(Q)$(HOST_CC) $(EMUL_HOST_CFLAGS) $< $(EMUL_TDIR)/fakemem.c $(EMUL_LIB) \
-		-lcmocka -o $@
-
-$(EMUL_OUT)/test_vendor: $(EMUL_TDIR)/test_vendor.c $(EMUL_FAKEMEM) $(EMUL_LIB)
-	@$(if $(Q),echo "  HOSTCC  $@")
-	$(Q)$(HOST_CC) $(EMUL_HOST_CFLAGS) $< $(EMUL_TDIR)/fakemem.c $(EMUL_LIB) \
-		-lcmocka -o $@
-
-$(EMUL_OUT)/test_intforms: $(EMUL_TDIR)/test_intforms.c $(EMUL_FAKEMEM) $(EMUL_LIB)
-	@$(if $(Q),echo "  HOSTCC  $@")
-	$(Q)$(HOST_CC) $(EMUL_HOST_CFLAGS) $< $(EMUL_TDIR)/fakemem.c $(EMUL_LIB) \
-		-lcmocka -o $@
-
-$(EMUL_OUT)/test_deliver: $(EMUL_TDIR)/test_deliver.c $(EMUL_FAKEMEM) $(EMUL_LIB)
+# The tests on the fake guest memory (fakemem.c): one rule.
+EMUL_FAKEMEM_TESTS := test_exec test_mmio test_vendor test_intforms test_x87 \
+	test_deliver test_fetch_mmio test_vm86 test_io_bitmap test_cli_sti_hlt
+$(addprefix $(EMUL_OUT)/,$(EMUL_FAKEMEM_TESTS)): $(EMUL_OUT)/%: $(EMUL_TDIR)/%.c \
+		$(EMUL_FAKEMEM) $(EMUL_LIB)
 	@$(if $(Q),echo "  HOSTCC  $@")
 	$(Q)$(HOST_CC) $(EMUL_HOST_CFLAGS) $< $(EMUL_TDIR)/fakemem.c $(EMUL_LIB) \
 		-lcmocka -o $@
