@@ -414,6 +414,36 @@ static void test_int_instructions(void **state)
 	assert_int_equal(E.cpu.rip, 0xC0002000);
 	assert_int_equal(get(0x8000 - 20, 4), 0x501);     /* past INT1 */
 
+	/* INT3 from virtual-8086 mode to a handler at ring 3 is #GP(selector): the
+	 * instruction leaves the vCPU exactly as it was (segments, CPL,
+	 * mode; fuzz_emul found a delivery that had changed them) */
+	setup_prot(3, 0);
+	E.cpu.mode = EMUL_MODE_VM86;
+	E.cpu.rflags = FL_FIXED | FL_VM | (3u << 12);
+	gate32(3, UCODE32, 0x3000, 0xE, 3, true);       /* INT3: any IOPL */
+	memcpy(&E.mem[0x500], (const uint8_t[]){ 0xCC }, 1);
+	struct emul_cpu vm86 = E.cpu;
+	assert_fault(fake_run(&E.ctx, &E.cpu, &E.fm, &E.res, 64), 13, UCODE32 & ~3u);
+	assert_memory_equal(&E.cpu.regs, &vm86.regs, sizeof(vm86.regs));
+	assert_memory_equal(E.cpu.seg, vm86.seg, sizeof(vm86.seg));
+	assert_int_equal(E.cpu.cpl, 3);
+	assert_int_equal(E.cpu.mode, EMUL_MODE_VM86);
+	assert_int_equal(E.cpu.seg_written, 0);
+
+	/* a stack fault after the switch to ring 0: nothing of it stays
+	 * (CPL, SS, mode), as for any instruction that faults */
+	setup_prot(3, 0);
+	gate32(0x80, KCODE32, 0xC0001000, 0xF, 3, true);
+	set_gdt(0x50, desc(0, 0x7FFF, 0x2, 0, true, false, true, false));
+	put64(TSS + 4, 19 | (0x50ull << 32));           /* 20 bytes don't fit */
+	struct emul_cpu before = E.cpu;
+	assert_fault(run_insn((const uint8_t[]){ 0xCD, 0x80 }, 2), 12, 0x50);
+	assert_int_equal(E.cpu.cpl, 3);
+	assert_int_equal(E.cpu.mode, before.mode);
+	assert_int_equal(E.cpu.seg[EMUL_SEG_SS].sel, UDATA32);
+	assert_int_equal(E.cpu.seg_written, 0);
+	assert_int_equal(E.cpu.rip, 0x500);
+
 	setup_prot(0, 0);
 	gate32(4, KCODE32, 0xC0003000, 0xE, 0, true);
 	assert_int_equal(run_insn((const uint8_t[]){ 0xCE }, 1), EMUL_DONE);
