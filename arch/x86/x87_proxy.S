@@ -53,7 +53,11 @@ x87_env16_stubs:
 /*
  * void x87_proxy_call(struct x87_call *c): calls c->stub with RDI =
  * c->buf, then records the FPU environment (FNSTENV, 28 bytes, which also
- * masks every exception, so nothing after it can raise #MF here).
+ * masks every exception) and clears the exception flags (FNCLEX): the
+ * FLDENV that puts the environment back is a waiting instruction (SDM
+ * Vol. 3 6.15, interrupt 16, lists the ones that are not), and with an
+ * exception pending it would raise #MF here, in the hypervisor. The environment it loads brings the
+ * guest's flags back, pending for the guest's next waiting instruction.
  * struct x87_call's layout is in arch/x86/x87_proxy.h.
  */
 	.globl	x87_proxy_call
@@ -63,6 +67,7 @@ x87_proxy_call:
 	mov	8(%rbx), %rdi
 	call	*0(%rbx)
 	fnstenv	16(%rbx)
+	fnclex
 	pop	%rbx
 	ret
 

@@ -511,6 +511,23 @@ static void check_x87(void)
 	__asm__ volatile("fstpl %0" : "=m"(d) : : "memory");
 	check(two_fetches && d == 0x3ff0000000000000ull,
 	      "call into mmio: fld1; ret run from the device, 1.0 on the FPU stack");
+
+	/* with an unmasked exception pending (#Z of 1/0, ZM clear), the
+	 * no-wait FNSTENV to the device runs and stores ES and ZE; the
+	 * hypervisor must not take the #MF itself */
+	static const uint16_t cw_zm_clear = 0x37b;
+	static const uint64_t zero = 0;
+	uint8_t env_pending[28];
+	__asm__ volatile("fninit\n\tfldcw %0\n\tfld1\n\tfdivl %1"    /* 1 / 0 */
+			 : : "m"(cw_zm_clear), "m"(zero));
+	begin(37);
+	__asm__ volatile("fnstenv (%0)\n\tfnclex" : : "r"(at + 0xc0) : "memory");
+	bool four_writes = exits(0, 4);
+	memcpy(env_pending, (const void *)(at + 0xc0), sizeof(env_pending));
+	__asm__ volatile("fninit");
+	uint16_t fsw = (uint16_t)env_field(env_pending, 4);
+	check(four_writes && (fsw & 0x84) == 0x84,
+	      "fnstenv [mmio] with #Z pending: FSW 0x%x has ES and ZE, 4 writes", fsw);
 }
 
 int main(void)
