@@ -7,8 +7,8 @@ must be one of the known defects below; and there must be none: that last
 assertion is a strict xfail naming the causes until they are fixed, so it
 turns into a failure the moment they are.
 
-Measured with seed 1 (docs/control-partition.md): 31-44 s on qemu-max, 90 s
-on bochs-skylake and 222 s on bochs-ryzen (guarded: two more requests a step)."""
+Measured with seed 1 (docs/control-partition.md): 18 s on qemu-max, 61 s on
+bochs-skylake and 100 s on bochs-ryzen (guarded: two more requests a step)."""
 import os
 import re
 
