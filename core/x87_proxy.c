@@ -91,7 +91,52 @@ static const void *stub_of(const struct emul_x87 *op, unsigned *stub_modrm)
 	return x87_stubs + 8 * (esc * 8u + ((op->modrm >> 3) & 7u));
 }
 
+static int run_x87(struct vcpu *v, struct emul_x87 *op);
+
+/* The MXCSR bits this CPU has (FXSAVE's MXCSR_MASK; 0 means 0xFFBF, SDM
+ * Vol. 1 11.6.6): LDMXCSR of any other is #GP(0). */
+static uint32_t mxcsr_mask(void)
+{
+	static uint8_t area[512] __attribute__((aligned(16)));
+	static uint32_t mask;
+	uint32_t m;
+
+	if (!mask) {
+		x87_fxsave(area);
+		memcpy(&m, area + 28, sizeof(m));
+		mask = m ? m : 0xFFBF;
+	}
+	return mask;
+}
+
+/* LDMXCSR (0F AE /2) or STMXCSR (/3) on the vCPU's MXCSR, the 4 bytes in
+ * op->buf. */
+static int run_mxcsr(const struct emul_x87 *op)
+{
+	uint32_t v;
+
+	memcpy(&v, op->buf, sizeof(v));
+	if (((op->modrm >> 3) & 7) == 3) {
+		x87_stmxcsr(&v);
+		memcpy(op->buf, &v, sizeof(v));
+		return EMUL_X87_DONE;
+	}
+	if (v & ~mxcsr_mask())
+		return EMUL_X87_GP;
+	x87_ldmxcsr(&v);
+	return EMUL_X87_DONE;
+}
+
 int x87_proxy_run(struct vcpu *v, struct emul_x87 *op)
+{
+	if (op->opcode == 0xAE) {
+		fpu_switch_to(v);
+		return run_mxcsr(op);
+	}
+	return run_x87(v, op);
+}
+
+static int run_x87(struct vcpu *v, struct emul_x87 *op)
 {
 	unsigned modrm;
 	struct x87_call c = { .buf = op->buf };

@@ -411,7 +411,9 @@ struct emul_ops {
  */
 struct emul_x87 {
 	uint8_t opcode;         /* [IN] 0xD8..0xDF; 0x9B (FWAIT): run
-				 * nothing, answer whether #MF is pending */
+				 * nothing, answer whether #MF is pending;
+				 * 0xAE (0F AE /2 LDMXCSR, /3 STMXCSR): the
+				 * 4 bytes of MXCSR in buf */
 	uint8_t modrm;          /* [IN] as encoded */
 	uint8_t waits;          /* [IN] a waiting form: with an unmasked
 				 * exception pending it raises #MF instead of
@@ -435,6 +437,8 @@ enum {
 	EMUL_X87_PENDING = 1,   /* an unmasked exception is pending and the
 				 * instruction waits: #MF (CR0.NE = 1) */
 	EMUL_X87_REFUSED = 2,   /* cannot run it: "unsupported" */
+	EMUL_X87_GP = 3,        /* LDMXCSR of a value with reserved bits:
+				 * #GP(0), nothing loaded */
 };
 
 enum { EMUL_DTABLE_GDT = 0, EMUL_DTABLE_IDT = 1 };

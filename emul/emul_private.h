@@ -336,6 +336,7 @@ uint64_t emul_alu_compute(struct emul_cpu *c, unsigned op, unsigned size,
 /* ---- exec_mov.c ---- */
 int emul_exec_x87(struct emul_exec *x);
 int emul_exec_fwait(struct emul_exec *x);
+int emul_exec_grp15(struct emul_exec *x);
 int emul_exec_grp7_7(struct emul_exec *x);
 int emul_exec_int(struct emul_exec *x);
 int emul_exec_cli_sti(struct emul_exec *x);

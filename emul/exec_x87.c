@@ -246,3 +246,52 @@ int emul_exec_fwait(struct emul_exec *x)
 		return emul_unsupported(x, EMUL_R_OPCODE);
 	}
 }
+
+#define CR4_OSFXSR (1ull << 9)
+
+/* 0F AE /2 LDMXCSR, /3 STMXCSR m32 (SDM Vol. 2): #UD with CR0.EM or
+ * without CR4.OSFXSR, #NM with CR0.TS, then the access; LDMXCSR of a value
+ * with reserved bits set (beyond MXCSR_MASK) is #GP(0). The rest of group
+ * 15 (FXSAVE/FXRSTOR, whose 512 bytes exceed the read log; the fences and
+ * the F3/66 forms) is not emulated. */
+int emul_exec_grp15(struct emul_exec *x)
+{
+	const struct emul_insn *in = x->insn;
+	struct emul_ctx *ctx = x->ctx;
+	unsigned reg = in->reg & 7u;
+	uint64_t ea, v = 0;
+	int rc;
+
+	if (!ctx->ops->x87 || !in->mem || (reg != 2 && reg != 3) ||
+	    (in->pfx & (EMUL_PFX_OPSZ | EMUL_PFX_REP | EMUL_PFX_REPNE)))
+		return emul_unsupported(x, EMUL_R_OPCODE);
+	if ((x->cpu->cr0 & CR0_EM) || !(x->cpu->cr4 & CR4_OSFXSR))
+		return emul_raise(x, VEC_UD, false, 0);
+	if (x->cpu->cr0 & CR0_TS)
+		return emul_raise(x, VEC_NM, false, 0);
+	ea = emul_ea(x);
+	if (reg == 2 && (rc = emul_read(x, in->seg, ea, 4, 0, &v)))
+		return rc;
+	if (!ctx->x87_done) {
+		struct emul_x87 op = { .opcode = 0xAE, .modrm = in->modrm,
+				       .buf = ctx->x87_buf };
+
+		memcpy(ctx->x87_buf, &v, 4);
+		switch (ctx->ops->x87(ctx->opaque, &op)) {
+		case EMUL_X87_DONE:
+			break;
+		case EMUL_X87_GP:
+			return emul_gp0(x);
+		default:
+			return emul_unsupported(x, EMUL_R_OPCODE);
+		}
+		ctx->x87_done = 1;
+	}
+	if (reg == 3) {
+		memcpy(&v, ctx->x87_buf, 4);
+		if ((rc = emul_write(x, in->seg, ea, 4, v)))
+			return rc;
+	}
+	emul_retire(x);
+	return EX_OK;
+}

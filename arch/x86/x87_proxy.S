@@ -84,4 +84,17 @@ x87_status:
 	fnstsw	%ax
 	ret
 
+/* MXCSR: void x87_ldmxcsr(const uint32_t *), void x87_stmxcsr(uint32_t *),
+ * void x87_fxsave(void *area) (512 bytes, 16-byte aligned). */
+	.globl	x87_ldmxcsr, x87_stmxcsr, x87_fxsave
+x87_ldmxcsr:
+	ldmxcsr	(%rdi)
+	ret
+x87_stmxcsr:
+	stmxcsr	(%rdi)
+	ret
+x87_fxsave:
+	fxsave	(%rdi)
+	ret
+
 	.section .note.GNU-stack, "", @progbits

@@ -26,5 +26,8 @@ struct x87_call {
 void x87_proxy_call(struct x87_call *c);
 void x87_load_env(const void *env);
 uint16_t x87_status(void);
+void x87_ldmxcsr(const uint32_t *mxcsr);
+void x87_stmxcsr(uint32_t *mxcsr);
+void x87_fxsave(void *area);
 
 #endif

@@ -528,6 +528,19 @@ static void check_x87(void)
 	uint16_t fsw = (uint16_t)env_field(env_pending, 4);
 	check(four_writes && (fsw & 0x84) == 0x84,
 	      "fnstenv [mmio] with #Z pending: FSW 0x%x has ES and ZE, 4 writes", fsw);
+
+	/* MXCSR to and from the device (long64's entry sets CR4.OSFXSR):
+	 * round-to-zero and all exceptions masked, read back through RAM */
+	uint32_t mx_ram = 0, mx_before = 0, rz = 0x7f80;
+	__asm__ volatile("stmxcsr %0" : "=m"(mx_before));
+	*(volatile uint32_t *)(at + 0xe0) = rz;
+	begin(38);
+	__asm__ volatile("ldmxcsr (%0)\n\tstmxcsr 4(%0)" : : "r"(at + 0xe0) : "memory");
+	bool one_each = exits(1, 1);
+	__asm__ volatile("stmxcsr %0\n\tldmxcsr %1" : "=m"(mx_ram) : "m"(mx_before));
+	check(one_each && mx_ram == rz && *(volatile uint32_t *)(at + 0xe4) == rz,
+	      "ldmxcsr [mmio] then stmxcsr [mmio]: MXCSR 0x%x, one read and one write",
+	      mx_ram);
 }
 
 int main(void)

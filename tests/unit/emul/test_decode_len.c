@@ -189,7 +189,10 @@ static bool lenient_map(const struct lcase *c)
 		* the decoder gives; exec_x87.c raises #UD for the memory
 		* forms among them and refuses the register forms */
 	       (in->map == EMUL_MAP_1B && in->opcode >= 0xD8 &&
-		in->opcode <= 0xDF);
+		in->opcode <= 0xDF) ||
+	       /* group 15's register forms: exec_x87.c runs only LDMXCSR
+		* and STMXCSR, with a memory operand */
+	       (in->map == EMUL_MAP_0F && in->opcode == 0xAE && !in->mem);
 }
 
 /* Bytes objdump decodes although the CPU raises #UD: UD0/UD1/UD2, MOV TR,

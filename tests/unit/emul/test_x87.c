@@ -314,6 +314,50 @@ static void test_fwait(void **state)
 	assert_int_equal(E.cpu.rip, CODE);
 }
 
+/* LDMXCSR / STMXCSR (0F AE /2 /3): 4 bytes through MMIO, #UD without
+ * CR4.OSFXSR or with CR0.EM, #NM with CR0.TS, #GP(0) when the FPU refuses
+ * the value; FXSAVE and the prefixed forms refused. */
+static void test_mxcsr(void **state)
+{
+	(void)state;
+	setup("0f ae 1b");                      /* stmxcsr [rbx] */
+	E.cpu.cr4 |= 1u << 9;
+	assert_int_equal(run(), EMUL_DONE);
+	assert_pieces(EMUL_MMIO_WRITE, 1, 4);
+	assert_int_equal(E.fm.log[0].data, 0xA3A2A1A0);
+	assert_int_equal(E.seen.opcode, 0xAE);
+	setup("0f ae 13");                      /* ldmxcsr [rbx] */
+	E.cpu.cr4 |= 1u << 9;
+	assert_int_equal(run(), EMUL_DONE);
+	assert_pieces(EMUL_MMIO_READ, 1, 4);
+	assert_memory_equal(E.seen_buf, E.dev + 0x100, 4);
+	assert_int_equal(E.cpu.rip, CODE + 3);
+	setup("0f ae 13");
+	E.cpu.cr4 |= 1u << 9;
+	E.answer = EMUL_X87_GP;
+	assert_int_equal(run(), EMUL_EXCEPTION);
+	assert_int_equal(E.res.event.vector, 13);
+	assert_int_equal(E.res.event.error_code, 0);
+	assert_int_equal(E.cpu.rip, CODE);
+	setup("0f ae 13");                      /* no CR4.OSFXSR: #UD */
+	E.cpu.cr4 &= ~(1ull << 9);
+	assert_int_equal(run(), EMUL_EXCEPTION);
+	assert_int_equal(E.res.event.vector, 6);
+	assert_int_equal(E.fm.nlog, 0);
+	setup("0f ae 1b");
+	E.cpu.cr4 |= 1u << 9;
+	E.cpu.cr0 |= CR0_TS;
+	assert_int_equal(run(), EMUL_EXCEPTION);
+	assert_int_equal(E.res.event.vector, 7);
+	setup("0f ae 03");                      /* fxsave: 512 bytes */
+	E.cpu.cr4 |= 1u << 9;
+	assert_int_equal(run(), EMUL_UNSUPPORTED);
+	setup("66 0f ae 1b");
+	E.cpu.cr4 |= 1u << 9;
+	assert_int_equal(run(), EMUL_UNSUPPORTED);
+	assert_int_equal(E.calls, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -326,6 +370,7 @@ int main(void)
 		cmocka_unit_test(test_pointers_in_protected_mode),
 		cmocka_unit_test(test_real_mode_and_unsupported),
 		cmocka_unit_test(test_fwait),
+		cmocka_unit_test(test_mxcsr),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
