@@ -27,9 +27,15 @@ static void put32(uint8_t *p, uint32_t v)
 	memcpy(p, &v, sizeof(v));
 }
 
+/* Read once: a CPUID per proxied instruction would exit to the outer
+ * hypervisor when BareKVM itself runs nested. */
 static bool fcs_fds_deprecated(void)
 {
-	return cpuid_count(7, 0).ebx & CPUID7_EBX_FCS_FDS_DEPRECATED;
+	static int deprecated = -1;
+
+	if (deprecated < 0)
+		deprecated = !!(cpuid_count(7, 0).ebx & CPUID7_EBX_FCS_FDS_DEPRECATED);
+	return deprecated;
 }
 
 /* FLDENV, FNSTENV, FRSTOR, FNSAVE: their images depend on the operand size. */
