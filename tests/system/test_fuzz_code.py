@@ -57,11 +57,6 @@ def known_cause(platform, kind, hw, opcode):
         # analysed further; never on bochs-ryzen). The opcode named is the
         # instruction after, where the entry failed
         return "QEMU's VMEXIT_INVALID after a guest control-register write"
-    if platform == "qemu-max" and kind == "UNKNOWN" and hw == "0x78" and opcode == "f4":
-        # QEMU 7.2 takes the HLT intercept (SVM exit 0x78) for LOCK HLT, which
-        # the CPU refuses with #UD first; the hypervisor finds no plain HLT
-        # at RIP and gives up
-        return "QEMU's intercepted LOCK HLT"
     return None
 
 
@@ -76,7 +71,7 @@ XFAIL = pytest.mark.xfail(
            "SSE/MMX operands in MMIO; in VM86 segment loads and far transfers; event "
            "delivery through a task gate in MMIO) and task switches through a TSS in MMIO; "
            "on qemu-max failed entries (VMEXIT_INVALID) after guest MOV CR3/CR0 with "
-           "reserved bits and an UNKNOWN HLT exit for LOCK HLT (QEMU's)")
+           "reserved bits (QEMU's)")
 
 
 @pytest.mark.parametrize("platform", [pytest.param(p, marks=XFAIL) for p in PLATFORMS])
