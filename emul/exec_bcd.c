@@ -3,10 +3,10 @@
  * (37), AAS (3F), AAM ib (D4), AAD ib (D5), and SALC (D6).
  *
  * They reach the emulator from code in MMIO (fetch_mmio.c): they touch
- * only AX and the arithmetic flags. All are #UD in 64-bit mode (the
- * decoder's A_INV64; SDM Vol. 2 Appendix A marks them i64, measured on an
- * AMD EPYC too). Prefixes do not change them: the operand is always AL or
- * AX.
+ * only AX and the arithmetic flags. All seven are #UD in 64-bit mode (the
+ * decoder's A_INV64; SDM Vol. 2 Appendix A marks the six BCD opcodes i64;
+ * measured on an AMD EPYC for all seven). Prefixes do not change them:
+ * the operand is always AL or AX; LOCK is #UD (decoder).
  *
  * Defined results: SDM Vol. 2A DAA, DAS, AAA, AAS, AAM, AAD and APM Vol. 3
  * of the same names. AAA/AAS add/subtract 106H to/from AX as one 16-bit
