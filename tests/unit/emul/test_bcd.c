@@ -9,6 +9,7 @@
  * flags, sandpile.org's P6-core table for the undefined ones, OF = 0 where
  * that table has no rule), computed by hand. Every row runs in 32-bit and
  * 16-bit protected mode and in real mode; EAX bits 31:16 must survive.
+ * Then #DE, #UD, prefixes, code in MMIO and virtual-8086 mode.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -243,6 +244,28 @@ static void test_code_in_mmio(void **state)
 	assert_int_equal(cpu.rflags, 0x3);
 }
 
+/* Virtual-8086 mode at IOPL 0: not IOPL-sensitive, they run as in real
+ * mode (RFLAGS.VM kept). */
+static void test_vm86(void **state)
+{
+	(void)state;
+	setup_at(EMUL_MODE_REAL, EMUL_VENDOR_INTEL, CODE, "3f d4 00");
+	cpu.mode = EMUL_MODE_VM86;
+	cpu.cpl = 3;
+	cpu.cr0 = 0x11;
+	cpu.gpr[EMUL_RAX] = 0x0000;
+	cpu.rflags = EMUL_FL_VM | EMUL_FL_AF | 0x2;
+	assert_int_equal(fake_run(&ctx, &cpu, &fm, &res, 10), EMUL_DONE);
+	assert_int_equal(cpu.gpr[EMUL_RAX], 0xFE0A);
+	assert_int_equal(cpu.rflags, EMUL_FL_VM | 0x017);
+	/* then AAM 0: #DE, without an error code in any mode (SDM Vol. 3A
+	 * 6.15, "Error Code: None") */
+	assert_int_equal(fake_run(&ctx, &cpu, &fm, &res, 10), EMUL_EXCEPTION);
+	assert_int_equal(res.event.vector, 0);
+	assert_int_equal(res.event.has_error_code, 0);
+	assert_int_equal(cpu.rip, CODE + 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -253,6 +276,7 @@ int main(void)
 		cmocka_unit_test(test_long64_ud),
 		cmocka_unit_test(test_prefixes),
 		cmocka_unit_test(test_code_in_mmio),
+		cmocka_unit_test(test_vm86),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
