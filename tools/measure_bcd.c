@@ -1,7 +1,8 @@
 /*
  * measure_bcd.c - run DAA DAS AAA AAS AAM AAD SALC on the host CPU over
  * their whole input space and print what they do, to model the flags the
- * SDM and APM leave undefined (emul/exec_bcd.c, docs/emulator.md "BCD").
+ * SDM and APM leave undefined (emul/exec_bcd.c, docs/emulator.md "BCD
+ * instructions").
  * Not part of `make test`: a Linux x86-64 user program, run by hand on a
  * host of the vendor being measured.
  *
@@ -21,13 +22,16 @@
  * loop there runs the instruction once per input record, {EAX, EFLAGS} in,
  * {EAX, EFLAGS} out; a far jump to 0x33 comes back. The program is linked
  * without PIE, so its code, data and the 32-bit loop's stack all lie below
- * 4 GiB. The loop's instruction slot is patched (its section is writable)
- * to run each form and AAM/AAD immediate.
+ * 4 GiB. The loop's instruction slot is patched (its section is writable;
+ * ld warns about the RWX segment) to run each form and AAM/AAD immediate.
+ * AAM 0 is run once for its #DE (SIGFPE, on an alternate signal stack:
+ * the frame would not fit on the loop's).
  *
  * Inputs: AL and AH exhaustively, EAX bits 31:16 = 0xA5C3 (they must come
  * back unchanged), and the six arithmetic flags CF PF AF ZF SF OF in all
  * 64 combinations (undefined flags could depend on any of them); AAM/AAD
- * with each immediate 1..255 with the flags all clear and all set.
+ * with each immediate (AAD 0..255, AAM 1..255) with the flags all clear
+ * and all set: 96,337,920 inputs, about 25 s with `check`.
  *
  * Output format (dump): DIR/<form>.bin, records of 4 x uint32_t
  * {eax_in, eflags_in, eax_out, eflags_out}.
