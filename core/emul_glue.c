@@ -373,6 +373,10 @@ static uint32_t guest_features(void)
 	cpuid_emulate(&r);
 	if (r.rcx & (1u << 13))
 		f |= EMUL_FEAT_CX16;
+	r = (struct vcpu_regs){ .rax = 7 };
+	cpuid_emulate(&r);
+	if (r.rbx & (1u << 11))
+		f |= EMUL_FEAT_RTM;
 	r = (struct vcpu_regs){ .rax = 0x80000001 };
 	cpuid_emulate(&r);
 	if (r.rcx & (1u << 11))

@@ -287,6 +287,7 @@ struct emul_cpu {
 			     * escape with map 8-10 is #UD */
 #define EMUL_FEAT_CX16 0x2  /* CPUID 1 ECX[13]: CMPXCHG16B, else #UD */
 #define EMUL_FEAT_CLZERO 0x4 /* CPUID 8000_0008h EBX[0]: CLZERO, else #UD */
+#define EMUL_FEAT_RTM 0x10  /* CPUID (7,0) EBX[11]: XBEGIN/XABORT, else #UD */
 
 /* ------------------------------------------------------------------ */
 /* Callbacks                                                          */

@@ -12,7 +12,7 @@
  */
 #include "emul_private.h"
 
-static int branch_to(struct emul_exec *x, uint64_t target)
+int emul_branch_to(struct emul_exec *x, uint64_t target)
 {
 	const struct emul_cpu *c = x->cpu;
 
@@ -38,7 +38,7 @@ static uint64_t rel_target(const struct emul_exec *x)
 /* E9 rel16/32, EB rel8. */
 int emul_exec_jmp(struct emul_exec *x)
 {
-	return branch_to(x, rel_target(x));
+	return emul_branch_to(x, rel_target(x));
 }
 
 /* 70-7F rel8, 0F 80-8F rel16/32. */
@@ -48,7 +48,7 @@ int emul_exec_jcc(struct emul_exec *x)
 		emul_retire(x);
 		return EX_OK;
 	}
-	return branch_to(x, rel_target(x));
+	return emul_branch_to(x, rel_target(x));
 }
 
 /* E0 LOOPNE, E1 LOOPE, E2 LOOP, E3 JrCXZ: the counter is the address-size
@@ -72,7 +72,7 @@ int emul_exec_loop(struct emul_exec *x)
 		emul_retire(x);
 		return EX_OK;
 	}
-	return branch_to(x, rel_target(x));
+	return emul_branch_to(x, rel_target(x));
 }
 
 static int call_to(struct emul_exec *x, uint64_t target)
@@ -80,7 +80,7 @@ static int call_to(struct emul_exec *x, uint64_t target)
 	uint64_t sp;
 	int rc;
 
-	rc = branch_to(x, target);
+	rc = emul_branch_to(x, target);
 	if (rc)
 		return rc;
 	rc = emul_push(x, x->insn->opsize, x->next_rip, &sp);
@@ -108,7 +108,7 @@ int emul_exec_ret(struct emul_exec *x)
 	if (x->insn->opcode == 0xC2)
 		sp = (sp + (x->insn->imm & 0xFFFF)) &
 		     emul_addr_mask(emul_stack_size(x));
-	rc = branch_to(x, target);
+	rc = emul_branch_to(x, target);
 	if (rc)
 		return rc;
 	emul_set_sp(x, sp);
@@ -129,7 +129,7 @@ int emul_exec_jmp_rm(struct emul_exec *x)
 	uint64_t t;
 	int rc = rm_target(x, &t);
 
-	return rc ? rc : branch_to(x, t);
+	return rc ? rc : emul_branch_to(x, t);
 }
 
 /* FF /2 */

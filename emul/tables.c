@@ -276,7 +276,7 @@ const struct emul_opdesc emul_groups[GRP_COUNT][8] = {
 	},
 	[GRP_11] = {
 		{ 0, emul_exec_mov_imm }, UD, UD, UD, UD, UD, UD,
-		{ A_REGONLY, NULL },                     /* XABORT / XBEGIN */
+		{ A_REGONLY, emul_exec_rtm },            /* XABORT / XBEGIN */
 	},
 	[GRP_6] = {
 		{ 0, emul_exec_sldt_str }, { 0, emul_exec_sldt_str },

@@ -900,6 +900,49 @@ static void test_clzero(void **state)
 	assert_int_equal(rd(RO_PAGE + 0x40, 1), 0xCD);
 }
 
+/* XBEGIN (C7 F8) and XABORT (C6 F8 ib): #UD without RTM and for the
+ * cell's other ModRM bytes; with RTM XBEGIN is a transaction aborted at
+ * once (EAX 0, RIP the fallback, which must be a valid target) and XABORT
+ * outside one does nothing. */
+static void test_rtm(void **state)
+{
+	(void)state;
+	/* XBEGIN +0x20 in 64-bit mode: EAX cleared (upper half too) */
+	setup(EMUL_MODE_LONG64, "c7 f8 20 00 00 00");
+	cpu.features = EMUL_FEAT_RTM;
+	cpu.gpr[EMUL_RAX] = 0xFFFFFFFF12345678ull;
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(cpu.gpr[EMUL_RAX], 0);
+	assert_int_equal(cpu.rip, 0x1006 + 0x20);
+	/* backwards, 16-bit operand size in 32-bit mode: rel16 */
+	setup(EMUL_MODE_PROT32, "66 c7 f8 f0 ff");
+	cpu.features = EMUL_FEAT_RTM;
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(cpu.rip, 0x1005 - 0x10);
+	/* a fallback beyond the CS limit: #GP(0), EAX kept */
+	setup(EMUL_MODE_PROT32, "c7 f8 00 00 00 40");
+	cpu.features = EMUL_FEAT_RTM;
+	cpu.gpr[EMUL_RAX] = 7;
+	cpu.seg[EMUL_SEG_CS].limit = 0xFFFFF;
+	expect_fault(13, true, 0);
+	assert_int_equal(cpu.gpr[EMUL_RAX], 7);
+	/* XABORT outside a transaction: nothing but RIP */
+	setup(EMUL_MODE_LONG64, "c6 f8 55");
+	cpu.features = EMUL_FEAT_RTM;
+	cpu.gpr[EMUL_RAX] = 9;
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(cpu.gpr[EMUL_RAX], 9);
+	assert_int_equal(cpu.rip, 0x1003);
+	/* no RTM in the CPUID: #UD for both; C7 F9 is #UD with it */
+	setup(EMUL_MODE_LONG64, "c7 f8 20 00 00 00");
+	expect_fault(6, false, 0);
+	setup(EMUL_MODE_REAL, "c6 f8 01");
+	expect_fault(6, false, 0);
+	setup(EMUL_MODE_LONG64, "c7 f9 20 00 00 00");
+	cpu.features = EMUL_FEAT_RTM;
+	expect_fault(6, false, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -920,6 +963,7 @@ int main(void)
 		cmocka_unit_test(test_cmpxchg16b),
 		cmocka_unit_test(test_xop),
 		cmocka_unit_test(test_clzero),
+		cmocka_unit_test(test_rtm),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
