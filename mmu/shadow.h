@@ -20,7 +20,9 @@
  * so the hardware combines the levels exactly as the guest's own walk would
  * (SDM Vol. 3 4.6, APM Vol. 2 5.6); a leaf is writable only when the guest
  * entry is dirty, the VM's map allows writes and the gfn is not a guest page
- * table. Coherence: every gfn some shadow table mirrors is write-protected in
+ * table. No shadow entry carries G, PWT, PCD or PAT: the memory type is
+ * write-back and a flush of the guest's ASID/VPID removes everything.
+ * Coherence: every gfn some shadow table mirrors is write-protected in
  * every shadow leaf, its writes are emulated and reported back through
  * shadow_guest_wrote().
  *

@@ -66,7 +66,9 @@ static void rmap_del(struct shadow *s, uint32_t node, uint64_t hpa)
 		link_of(s, l->next)->prev = l->prev;
 }
 
-/* The TLB may hold more than the new entry allows. */
+/* The TLB may hold more than the new entry allows. A widened entry needs
+ * no flush: the #PF that led to it invalidated the faulting address
+ * (SDM Vol. 3 4.10.4.1, 4.10.4.3). */
 static bool reduces(uint64_t old, uint64_t new)
 {
 	const uint64_t grants = SPTE_P | SPTE_RW | SPTE_US;

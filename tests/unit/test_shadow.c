@@ -594,6 +594,36 @@ static void test_pae_guest(void **state)
 	shadow_down();
 }
 
+static void test_pae_roots_cached(void **state)
+{
+	struct shadow_paging p = pae_guest(), q = p;
+	struct shadow_fault_info info;
+
+	(void)state;
+	/* a second PDPT in the same page: PDPTE 0 -> the same PD */
+	gput(0x1040, 0x3000 | P, 8);
+	q.cr3 = 0x1040;
+	shadow_up(64);
+	assert_int_equal(shadow_cr3_write(&sh, &p), 0);
+	uint64_t root_p = sh.root_hpa;
+	assert_int_equal(fault(0x5000, 0, &info), SHADOW_FIXED);
+	assert_int_equal(shadow_cr3_write(&sh, &q), 0);
+	uint64_t root_q = sh.root_hpa;
+	assert_int_not_equal(root_p, root_q);
+	assert_int_equal(fault(0x5000, 0, &info), SHADOW_FIXED);
+	int used = frames_used;
+	for (int i = 0; i < 10; i++) {
+		assert_int_equal(shadow_cr3_write(&sh, &p), 0);
+		assert_int_equal(sh.root_hpa, root_p);
+		expect_hw(0x5000, 0x9000, false, true, false);
+		assert_int_equal(shadow_cr3_write(&sh, &q), 0);
+		assert_int_equal(sh.root_hpa, root_q);
+		expect_hw(0x5000, 0x9000, false, true, false);
+	}
+	assert_int_equal(frames_used, used);
+	shadow_down();
+}
+
 static void test_pae_root_below_4g(void **state)
 {
 	struct shadow_paging p = pae_guest();
@@ -1013,6 +1043,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_mmio_and_dirty_log, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_large_pages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pae_guest, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pae_roots_cached, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pae_root_below_4g, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_32bit_guest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_32bit_without_pse, setup, teardown),
