@@ -116,17 +116,19 @@ int shadow_init(struct shadow *s, const struct shadow_config *cfg);
 void shadow_destroy(struct shadow *s);
 
 /*
- * The guest wrote CR3, or CR0/CR4/EFER bits that change how it translates
- * (CR0.PG/WP, CR4.PAE/PSE, EFER.LMA/NXE: such a change drops everything).
- * The root for this CR3 is looked up in the cache: a CR3 seen before costs
- * no allocation. On success s->root_hpa is the hardware CR3 to load; the
- * caller flushes as flush_needed says, and also as the guest's MOV CR3
- * requires of a TLB (with no global bit in any shadow leaf, a flush of the
- * guest's ASID/VPID covers it).
- * For PAE the guest's four PDPTEs are read here, as a CPU does
- * (SDM Vol. 3 4.4.1). Returns 0; -EINVAL when a present PDPTE has
- * reserved bits (the caller raises #GP(0) and keeps the old CR3);
- * -EOPNOTSUPP for 5-level paging; -ENOMEM.
+ * The guest's paging registers changed: call it for every guest write to
+ * CR3 (MOV, task switch) and to CR0, CR4 or EFER, and once before the
+ * first shadow_fault(). A change of the bits that say how the guest
+ * translates (CR0.PG/WP, CR4.PAE/PSE, EFER.LMA/NXE) drops everything; a
+ * PAE guest's PDPTEs are read again every time, as a CPU loads its PDPTE
+ * registers on those writes (SDM Vol. 3 4.4.1). The root for this CR3 is
+ * looked up in the cache: a CR3 seen before costs no allocation.
+ * On success s->root_hpa is the hardware CR3 to load; the caller flushes as
+ * flush_needed says, and also as the guest's MOV CR3 requires of a TLB
+ * (with no global bit in any shadow leaf, a flush of the guest's ASID/VPID
+ * covers it). Returns 0; -EINVAL when a present PDPTE has reserved bits
+ * (the caller raises #GP(0) and keeps the old CR3; nothing changed here);
+ * -EOPNOTSUPP for 5-level paging; -ENOMEM (root_hpa is then 0).
  */
 int shadow_cr3_write(struct shadow *s, const struct shadow_paging *p);
 
