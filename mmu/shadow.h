@@ -68,9 +68,9 @@ struct shadow_config {
 	void *ctx;
 	uint8_t maxphyaddr;     /* the guest's CPUID 0x80000008 EAX[7:0] */
 	bool pdpe1gb;           /* the guest's CPUID announces 1 GiB pages */
-	/* Shadow table and reverse-map frames the VM may hold at once
-	 * (SHADOW_BUDGET_MIN..SHADOW_BUDGET_MAX); past it everything is
-	 * dropped and rebuilt on demand. Metadata frames come on top:
+	/* Shadow table and reverse-map frames (two per shadow table) the VM
+	 * may hold at once (SHADOW_BUDGET_MIN..SHADOW_BUDGET_MAX); past it
+	 * everything is dropped and rebuilt on demand. Metadata frames come on top:
 	 * 3 + budget / 102. */
 	unsigned budget_frames;
 };
@@ -104,7 +104,7 @@ struct shadow {
 
 	/* statistics */
 	unsigned frames;        /* every frame held, metadata included */
-	unsigned budget_used;   /* tables and reverse-map frames */
+	unsigned budget_used;   /* tables and reverse-map frames: 2 * npages */
 	unsigned nresets;       /* drop-alls: shadow_reset() and overruns */
 	unsigned npages;        /* shadow tables */
 };
@@ -173,6 +173,20 @@ int shadow_fault(struct shadow *s, uint64_t gva, unsigned acc, bool rflags_ac,
  * the guest entries it touched. Cheap when no shadow table mirrors it.
  */
 void shadow_guest_wrote(struct shadow *s, uint64_t gpa, uint64_t len_bytes);
+
+/*
+ * Stops shadowing the guest table at gpa's gfn: for a write to it that the
+ * caller cannot emulate (SHADOW_PT_WRITE, SHADOW_WP0_WRITE), so the
+ * instruction can run natively once the fault that follows makes the leaf
+ * writable. The tables that mirrored it are unlinked and freed; the next
+ * fault through it shadows it again, so this helps for a page that is no
+ * longer a table (freed and reused as data), not for one the access itself
+ * walks through (the retried fault reports SHADOW_PT_WRITE again: the
+ * caller must emulate or stop the guest). Returns 0, or -EBUSY when the
+ * gfn is the current root's guest table (still shadowed: the root cannot
+ * go).
+ */
+int shadow_unprotect(struct shadow *s, uint64_t gpa);
 
 /* The guest's INVLPG: drops the shadow leaf for gva and sets
  * flush_needed (a flush of gva alone, INVLPGA / INVVPID, is enough). */

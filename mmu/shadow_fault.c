@@ -221,17 +221,13 @@ static int install(struct shadow *s, uint64_t gva, const struct guest_translatio
 		uint32_t child = sp_get(s, l.gfn, l.role);
 		if (child == SP_NONE)
 			return -EAGAIN;
-		uint64_t want = link_entry(s, parent, sp_at(s, child), l.rights);
-		uint64_t *e = &sp_table(s, parent)[i];
-		if (*e != want) {
-			if (*e & SPTE_P)
-				s->flush_needed = true;
-			*e = want;
-		}
+		parent->writes = 0;     /* in use: not a flood (shadow_sync.c) */
+		entry_set(s, sp, i, link_entry(s, parent, sp_at(s, child), l.rights));
 		sp = child;
 	}
-	leaf_set(s, sp, shadow_index(s, gva, 1),
-		 leaf_entry(s, sp_at(s, sp), t, write, hpa, perms));
+	sp_at(s, sp)->writes = 0;
+	entry_set(s, sp, shadow_index(s, gva, 1),
+		  leaf_entry(s, sp_at(s, sp), t, write, hpa, perms));
 	return 0;
 }
 

@@ -6,9 +6,10 @@
  * mirrors: its gfn and role. The records live in metadata frames, indexed
  * by a 32-bit number; a hash table (keyed by gfn) finds them, a second one
  * (keyed by host frame) chains every present leaf entry: the reverse map
- * that write protection walks. Only level-1 shadow tables hold leaves
- * (guest large pages are shadowed by 4 KiB leaves), so only they carry a
- * reverse-map frame: one {next, prev} link per entry.
+ * that write protection walks and through which a table is unlinked from
+ * its parents. Each shadow table has a reverse-map frame beside it: one
+ * {next, prev} link per entry. Only level-1 shadow tables hold leaves
+ * (guest large pages are shadowed by 4 KiB leaves).
  */
 #ifndef MMU_SHADOW_INTERNAL_H
 #define MMU_SHADOW_INTERNAL_H
@@ -73,10 +74,11 @@ union shadow_role {
 struct shadow_page {
 	uint64_t gfn;
 	uint64_t table_hpa;
-	uint64_t rmap_hpa;      /* level 1: struct rmap_link[512] */
+	uint64_t rmap_hpa;      /* struct rmap_link[512] */
 	uint32_t hash_next;     /* by gfn, or the free list */
 	uint32_t hpa_next;      /* by table_hpa: the walk down a shadow path */
 	union shadow_role role;
+	uint32_t writes;        /* emulated writes since a fault used it */
 };
 _Static_assert(SHADOW_BUDGET_MAX <= SHADOW_META_FRAMES_MAX * SP_PER_META_FRAME,
 	       "a record for every frame of the largest budget");
@@ -99,15 +101,19 @@ bool sp_is_guest_table(const struct shadow_page *sp);
 /* A shadow table mirrors gfn (its writes must be emulated). */
 bool gfn_is_guest_table(const struct shadow *s, uint64_t gfn);
 void shadow_drop_all(struct shadow *s);
+/* Unlinks one shadow table from its parents and frees it (not the root). */
+void sp_free(struct shadow *s, uint32_t idx);
 int shadow_pages_init(struct shadow *s);
 void shadow_pages_destroy(struct shadow *s);
 uint32_t *sp_hash_bucket(const struct shadow *s, uint64_t gfn);
 
-/* mmu/shadow_rmap.c: leaf entries and the reverse map */
+/* mmu/shadow_rmap.c: entries and the reverse map */
 void rmap_init(struct shadow *s);
-void leaf_set(struct shadow *s, uint32_t sp_idx, unsigned i, uint64_t spte);
-/* Clears entry i of any shadow table, unlinking a leaf. */
+/* Sets entry i of a shadow table (leaf or link), flushing what it reduces. */
+void entry_set(struct shadow *s, uint32_t sp_idx, unsigned i, uint64_t spte);
 void spte_clear(struct shadow *s, uint32_t sp_idx, unsigned i);
+/* Clears every entry that points to the shadow table sp_idx. */
+void unlink_parents(struct shadow *s, uint32_t sp_idx);
 void write_protect_gfn(struct shadow *s, uint64_t gfn);
 
 /* mmu/shadow_root.c */

@@ -110,7 +110,7 @@ bool gfn_is_guest_table(const struct shadow *s, uint64_t gfn)
 /* Takes a free record and the frames a page of this role needs. */
 static uint32_t sp_new(struct shadow *s, uint64_t gfn, union shadow_role role)
 {
-	unsigned need = role.level == 1 ? 2 : 1;
+	const unsigned need = 2;        /* the table and its reverse map */
 	uint32_t idx = s->free_sp;
 	struct shadow_page *sp;
 
@@ -119,8 +119,7 @@ static uint32_t sp_new(struct shadow *s, uint64_t gfn, union shadow_role role)
 	sp = sp_at(s, idx);
 	if (frame_alloc(s, role.pdpt_root, &sp->table_hpa))
 		goto exhausted;
-	sp->rmap_hpa = 0;
-	if (role.level == 1 && frame_alloc(s, false, &sp->rmap_hpa)) {
+	if (frame_alloc(s, false, &sp->rmap_hpa)) {
 		frame_free(s, sp->table_hpa);
 		goto exhausted;
 	}
@@ -129,6 +128,7 @@ static uint32_t sp_new(struct shadow *s, uint64_t gfn, union shadow_role role)
 	s->npages++;
 	sp->gfn = gfn;
 	sp->role = role;
+	sp->writes = 0;
 	return idx;
 exhausted:
 	s->exhausted = true;
@@ -159,6 +159,37 @@ uint32_t sp_get(struct shadow *s, uint64_t gfn, union shadow_role role)
 	return idx;
 }
 
+/* Takes idx out of the chain that starts at *head and follows 'next_of'. */
+static void chain_remove(struct shadow *s, uint32_t *head, uint32_t idx, bool by_table)
+{
+	for (uint32_t *p = head; *p != SP_NONE;) {
+		struct shadow_page *sp = sp_at(s, *p);
+		uint32_t *next = by_table ? &sp->hpa_next : &sp->hash_next;
+		if (*p == idx) {
+			*p = *next;
+			return;
+		}
+		p = next;
+	}
+}
+
+void sp_free(struct shadow *s, uint32_t idx)
+{
+	struct shadow_page *sp = sp_at(s, idx);
+
+	unlink_parents(s, idx);
+	for (unsigned i = 0; i < SHADOW_ENTRIES; i++)
+		spte_clear(s, idx, i);
+	chain_remove(s, sp_hash_bucket(s, sp->gfn), idx, false);
+	chain_remove(s, table_hash_bucket(s, sp->table_hpa), idx, true);
+	frame_free(s, sp->table_hpa);
+	frame_free(s, sp->rmap_hpa);
+	s->budget_used -= 2;
+	s->npages--;
+	*sp = (struct shadow_page){ .hash_next = s->free_sp };
+	s->free_sp = idx;
+}
+
 static void records_init(struct shadow *s)
 {
 	uint32_t *heads = shadow_virt(s, s->sp_hash_hpa);
@@ -182,8 +213,7 @@ void shadow_drop_all(struct shadow *s)
 		if (!sp->role.word)
 			continue;
 		frame_free(s, sp->table_hpa);
-		if (sp->rmap_hpa)
-			frame_free(s, sp->rmap_hpa);
+		frame_free(s, sp->rmap_hpa);
 	}
 	records_init(s);
 	s->budget_used = 0;

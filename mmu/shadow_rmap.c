@@ -1,10 +1,12 @@
 /*
- * Shadow leaves and their reverse map: every present leaf entry is linked
- * in a chain keyed by the host frame it maps, so write protection of a gfn
- * that becomes a guest page table finds every leaf that maps it without
- * scanning the shadow tables (the idea of KVM's rmap,
- * Documentation/virt/kvm/x86/mmu.rst "Reverse map"). Keyed by host frame,
- * not gfn, because the leaf entry holds the former: unlinking needs no
+ * Shadow entries and their reverse map: every present entry is linked in a
+ * chain keyed by the host frame it points to, a leaf by the guest page it
+ * maps, a link by the shadow table below it (the two sets of frames never
+ * meet). So write protection of a gfn that becomes a guest page table finds
+ * every leaf that maps it, and freeing one shadow table finds every entry
+ * that points to it, without scanning the shadow tables (the idea of KVM's
+ * rmap and parent_ptes, Documentation/virt/kvm/x86/mmu.rst). Keyed by host
+ * frame, not gfn, because the entry holds the former: unlinking needs no
  * extra record, and the VM's map sends distinct gfns to distinct frames.
  */
 #include "mmu/shadow_internal.h"
@@ -78,7 +80,7 @@ static bool reduces(uint64_t old, uint64_t new)
 		(new & ~old & SPTE_NX));
 }
 
-void leaf_set(struct shadow *s, uint32_t sp_idx, unsigned i, uint64_t spte)
+void entry_set(struct shadow *s, uint32_t sp_idx, unsigned i, uint64_t spte)
 {
 	uint32_t node = sp_idx * SHADOW_ENTRIES + i;
 	uint64_t *e = entry_of(s, node);
@@ -97,15 +99,25 @@ void leaf_set(struct shadow *s, uint32_t sp_idx, unsigned i, uint64_t spte)
 
 void spte_clear(struct shadow *s, uint32_t sp_idx, unsigned i)
 {
-	const struct shadow_page *sp = sp_at(s, sp_idx);
-	uint64_t *e = &sp_table(s, sp)[i];
+	uint32_t node = sp_idx * SHADOW_ENTRIES + i;
+	uint64_t *e = entry_of(s, node);
 
 	if (!(*e & SPTE_P))
 		return;
-	if (sp->role.level == 1)
-		rmap_del(s, sp_idx * SHADOW_ENTRIES + i, *e & SPTE_ADDR);
+	rmap_del(s, node, *e & SPTE_ADDR);
 	*e = 0;
 	s->flush_needed = true;
+}
+
+void unlink_parents(struct shadow *s, uint32_t sp_idx)
+{
+	uint64_t hpa = sp_at(s, sp_idx)->table_hpa;
+
+	for (uint32_t n = *rmap_bucket(s, hpa), next; n != SP_NONE; n = next) {
+		next = link_of(s, n)->next;
+		if ((*entry_of(s, n) & SPTE_ADDR) == hpa)
+			spte_clear(s, n / SHADOW_ENTRIES, n % SHADOW_ENTRIES);
+	}
 }
 
 void write_protect_gfn(struct shadow *s, uint64_t gfn)

@@ -4,8 +4,18 @@
  * shadow entries derived from the guest entries it touched, and INVLPG drops
  * the leaf for its address. Dropped entries are refilled by the next fault;
  * the tables they pointed to stay cached (mmu/shadow_pages.c).
+ *
+ * A shadow table written SHADOW_FLOOD_WRITES times with no fault through
+ * it in between is freed instead: its gfn is most likely no longer a page
+ * table (a freed table reused as data) or is being rewritten wholesale, and
+ * every further write would be emulated (KVM's "write flooding" heuristic,
+ * Documentation/virt/kvm/x86/mmu.rst). The next fault through it builds it
+ * again if it still is a table.
  */
 #include "mmu/shadow_internal.h"
+#include "abi/errno.h"
+
+#define SHADOW_FLOOD_WRITES 3
 
 /* Guest entry g of a 1024-entry 32-bit table, in the shadow quadrant of
  * 'sp': a PT quadrant holds PTEs q*512.., one shadow entry each; a PD
@@ -30,10 +40,15 @@ static void zap_written(struct shadow *s, uint64_t gfn, unsigned off, unsigned l
 	unsigned size = legacy32 ? 4 : 8;
 	unsigned first = off / size, last = (off + len - 1) / size;
 
-	for (uint32_t i = *sp_hash_bucket(s, gfn); i != SP_NONE; i = sp_at(s, i)->hash_next) {
-		const struct shadow_page *sp = sp_at(s, i);
+	for (uint32_t i = *sp_hash_bucket(s, gfn), next; i != SP_NONE; i = next) {
+		struct shadow_page *sp = sp_at(s, i);
+		next = sp->hash_next;
 		if (sp->gfn != gfn || !sp_is_guest_table(sp))
 			continue;
+		if (++sp->writes >= SHADOW_FLOOD_WRITES && i != s->root_sp) {
+			sp_free(s, i);
+			continue;
+		}
 		for (unsigned g = first; g <= last; g++) {
 			if (legacy32)
 				zap_entry_32(s, i, g);
@@ -76,4 +91,22 @@ void shadow_invlpg(struct shadow *s, uint64_t gva)
 			return;
 	}
 	spte_clear(s, sp, shadow_index(s, gva, 1));
+}
+
+int shadow_unprotect(struct shadow *s, uint64_t gpa)
+{
+	uint64_t gfn = gpa >> 12;
+	int r = 0;
+
+	for (uint32_t i = *sp_hash_bucket(s, gfn), next; i != SP_NONE; i = next) {
+		const struct shadow_page *sp = sp_at(s, i);
+		next = sp->hash_next;
+		if (sp->gfn != gfn || !sp_is_guest_table(sp))
+			continue;
+		if (i == s->root_sp)
+			r = -EBUSY;     /* the hardware is using it */
+		else
+			sp_free(s, i);
+	}
+	return r;
 }

@@ -258,9 +258,9 @@ static void expect_hw(uint64_t gva, uint64_t gpa, bool rw, bool us, bool nx)
 }
 
 /*
- * The reverse map holds exactly the present leaves: every chain is
- * well-linked, each node is a present leaf of a level-1 table hashed under
- * its own host frame, and the count matches.
+ * The reverse map holds exactly the present entries, leaves and links:
+ * every chain is well-linked, each node is a present entry, and the count
+ * matches.
  */
 static void check_rmap(void)
 {
@@ -273,7 +273,6 @@ static void check_rmap(void)
 			const struct shadow_page *sp = sp_at(&sh, n / 512);
 			const struct rmap_link *l = (const struct rmap_link *)
 				table(sp->rmap_hpa) + n % 512;
-			assert_int_equal(sp->role.level, 1);
 			assert_true(table(sp->table_hpa)[n % 512] & P);
 			assert_int_equal(l->prev, prev);
 			assert_true(++linked <= sh.capacity * 512);     /* no cycle */
@@ -283,7 +282,7 @@ static void check_rmap(void)
 	}
 	for (uint32_t i = 0; i < sh.capacity; i++) {
 		const struct shadow_page *sp = sp_at(&sh, i);
-		if (sp->role.level == 1)
+		if (sp->role.level)
 			for (unsigned j = 0; j < 512; j++)
 				present += !!(table(sp->table_hpa)[j] & P);
 	}
@@ -384,7 +383,7 @@ static void test_long_mode_fill(void **state)
 	assert_int_equal(gget(0x3000, 8), 0x4000 | P | RW | US | A);
 	assert_int_equal(gget(0x4028, 8), 0x9000 | P | RW | US | A);
 	assert_int_equal(sh.npages, 4);
-	assert_int_equal(sh.budget_used, 5);            /* + the leaf's rmap */
+	assert_int_equal(sh.budget_used, 8);            /* each + its rmap */
 	/* the first write sets D, then the leaf becomes writable */
 	assert_int_equal(fault(0x5123, GUEST_ACC_WRITE, &info), SHADOW_FIXED);
 	assert_int_equal(gget(0x4028, 8), 0x9000 | P | RW | US | A | D);
@@ -906,6 +905,79 @@ static void test_hostile_tables(void **state)
 	shadow_down();
 }
 
+static void test_flood_and_unprotect(void **state)
+{
+	struct shadow_paging p = long_guest(RW | D);
+	struct shadow_fault_info info;
+	union shadow_role pt_role = { .level = 1 };
+
+	(void)state;
+	shadow_up(64);
+	assert_int_equal(shadow_cr3_write(&sh, &p), 0);
+	assert_int_equal(fault(0x5000, 0, &info), SHADOW_FIXED);
+	unsigned npages = sh.npages;
+	/* two writes, a fault through the PT, two writes: still shadowed */
+	shadow_guest_wrote(&sh, 0x4000 + 100 * 8, 8);
+	shadow_guest_wrote(&sh, 0x4000 + 101 * 8, 8);
+	assert_int_equal(fault(0x5000, 0, &info), SHADOW_FIXED);
+	shadow_guest_wrote(&sh, 0x4000 + 102 * 8, 8);
+	shadow_guest_wrote(&sh, 0x4000 + 103 * 8, 8);
+	assert_true(gfn_is_guest_table(&sh, 4));
+	assert_int_equal(sh.npages, npages);
+	/* the third in a row frees it: unlinked from the PD, its leaves gone */
+	sh.flush_needed = false;
+	shadow_guest_wrote(&sh, 0x4000 + 104 * 8, 8);
+	assert_false(gfn_is_guest_table(&sh, 4));
+	assert_int_equal(sh.npages, npages - 1);
+	assert_int_equal(sh.budget_used, 2 * (npages - 1));
+	assert_true(sh.flush_needed);
+	assert_false(hw_walk(0x5000).present);
+	check_all_leaves();
+	assert_int_equal(fault(0x5000, 0, &info), SHADOW_FIXED);
+	expect_hw(0x5000, 0x9000, true, false, false);
+	assert_int_equal(sh.npages, npages);
+	/* the root is never freed, however often the guest writes it */
+	for (int i = 0; i < 5; i++)
+		shadow_guest_wrote(&sh, 0x1000 + 8 * 300, 8);
+	assert_true(gfn_is_guest_table(&sh, 1));
+	expect_hw(0x5000, 0x9000, true, false, false);
+	/* a PT the guest stopped using (PD[1] no longer points to it) but
+	 * still cached, so still protected: its page is data now */
+	gput(0x4000 + 8 * 8, 0xa000 | P | RW | D, 8);   /* gva 0x8000 */
+	gput(0xa000, 0xc000 | P | RW | D, 8);
+	gput(0x3000 + 8, 0xa000 | P | RW, 8);
+	shadow_guest_wrote(&sh, 0x3008, 8);
+	assert_int_equal(fault(0x200000, 0, &info), SHADOW_FIXED);
+	gput(0x3000 + 8, 0, 8);
+	shadow_guest_wrote(&sh, 0x3008, 8);
+	assert_int_equal(fault(0x8000, GUEST_ACC_WRITE, &info), SHADOW_PT_WRITE);
+	/* a write there the caller cannot emulate: unprotect, and the retried
+	 * write faults once more and then runs natively */
+	assert_int_equal(shadow_unprotect(&sh, 0xa123), 0);
+	assert_int_equal(sp_find(&sh, 0xa, pt_role), SP_NONE);
+	assert_false(gfn_is_guest_table(&sh, 0xa));
+	assert_int_equal(fault(0x8000, GUEST_ACC_WRITE, &info), SHADOW_FIXED);
+	expect_hw(0x8000, 0xa000, true, false, false);
+	check_all_leaves();
+	/* shadowing it again write-protects it again */
+	gput(0x3000 + 8, 0xa000 | P | RW, 8);
+	shadow_guest_wrote(&sh, 0x3008, 8);
+	assert_int_equal(fault(0x200000, 0, &info), SHADOW_FIXED);
+	expect_hw(0x8000, 0xa000, false, false, false);
+	/* a PT in use by the very access cannot be unprotected for good:
+	 * the retried fault shadows it again (the caller must emulate) */
+	gput(0x4000 + 6 * 8, 0x4000 | P | RW | D, 8);
+	assert_int_equal(fault(0x6000, GUEST_ACC_WRITE, &info), SHADOW_PT_WRITE);
+	assert_int_equal(shadow_unprotect(&sh, 0x4000), 0);
+	assert_int_equal(fault(0x6000, GUEST_ACC_WRITE, &info), SHADOW_PT_WRITE);
+	/* the root's own table stays */
+	assert_int_equal(shadow_unprotect(&sh, 0x1000), -16);
+	assert_true(gfn_is_guest_table(&sh, 1));
+	assert_int_equal(shadow_unprotect(&sh, 0x9000), 0);    /* not a table */
+	check_all_leaves();
+	shadow_down();
+}
+
 static void test_invlpg_and_reset(void **state)
 {
 	struct shadow_paging p = long_guest(RW | US | D);
@@ -931,7 +1003,7 @@ static void test_invlpg_and_reset(void **state)
 	assert_int_equal(shadow_reset(&sh), 0);
 	assert_true(sh.flush_needed);
 	assert_int_equal(sh.npages, 1);
-	assert_int_equal(sh.budget_used, 1);
+	assert_int_equal(sh.budget_used, 2);
 	assert_true(sh.frames < used);
 	assert_false(hw_walk(0x5000).present);
 	assert_int_equal(fault(0x5000, GUEST_ACC_WRITE, &info), SHADOW_FIXED);
@@ -988,8 +1060,9 @@ static void test_budget(void **state)
 			assert_int_equal(frames_used - baseline, (int)sh.frames);
 		}
 	}
-	/* (16 - 3 upper tables) / 2 = 6 PTs fit: a drop-all every 6 faults */
-	assert_true(sh.nresets >= 3 * 64 / 6 - 1);
+	/* (16 - 3 * 2 for the upper tables) / 2 = 5 PTs fit: a drop-all
+	 * every 5 faults */
+	assert_int_equal(sh.nresets, (3 * 64 - 1) / 5);
 	check_all_leaves();
 	shadow_down();
 	assert_int_equal(frames_used, baseline);
@@ -1051,6 +1124,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_root_cached_per_cr3, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_protection, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_tables, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_flood_and_unprotect, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_invlpg_and_reset, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wp0, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_budget, setup, teardown),
