@@ -1068,6 +1068,260 @@ static void test_budget(void **state)
 	assert_int_equal(frames_used, baseline);
 }
 
+/* ---- random tables: refinement and progress ---------------------------- */
+
+/*
+ * A random walk over guest page tables that change under the shadow (every
+ * change notified with shadow_guest_wrote, as the emulator will), with
+ * faults, INVLPG, CR3 switches and resets, in every paging mode, checking
+ * after each step:
+ *  - refinement: every translation the hardware finds in the shadow tables
+ *    is one the guest's tables give right now, to the same page, with no
+ *    right the guest lacks (write needs the dirty bit too);
+ *  - progress: after SHADOW_FIXED the hardware allows the access;
+ *  - every other answer is the one a walk of the guest's tables predicts
+ *    (the #PF error code, the MMIO gpa, a page-table write);
+ *  - and, now and then, every leaf and the reverse map (check_all_leaves).
+ * Table pages live at TPOOL..; the entries point at table pages (so
+ * recursive and self-referencing maps arise), data pages, the MMIO hole,
+ * beyond every slot, large pages partly over the hole, or random bits.
+ */
+#define TPOOL   0x100000ULL
+#define NTABLES 12
+
+static uint64_t rng_state;
+
+static uint64_t rnd(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+struct rmode {
+	struct shadow_paging paging;
+	unsigned entry_bytes;
+	unsigned levels;                /* guest levels below CR3 / the PDPT */
+	const unsigned *index;          /* interesting indices per level */
+	unsigned nindex;
+};
+
+static uint64_t random_entry(const struct rmode *m)
+{
+	static const uint64_t large_bases[] = { 0, 0x200000, 0x400000, 0x600000 };
+	uint64_t bits = P | (rnd() % 10 < 8 ? RW : 0) | (rnd() % 10 < 8 ? US : 0) |
+			(rnd() % 2 ? A : 0) | (rnd() % 2 ? D : 0);
+	uint64_t e;
+
+	if (m->entry_bytes == 8 && rnd() % 10 == 0)
+		bits |= NX;
+	/* deeper trees need more table pointers to reach a leaf */
+	unsigned tables = 10 + 3 * (m->levels - 2);
+	unsigned kind = rnd() % (10 + tables);
+
+	if (kind < 1)
+		e = 0;
+	else if (kind < 1 + tables)
+		e = (TPOOL + (rnd() % NTABLES) * 0x1000) | bits;
+	else if ((kind -= tables) < 5)
+		e = (0x200000 + (rnd() % 16) * 0x1000) | bits;
+	else if (kind < 6)
+		e = (rnd() % 2 ? 0x500000 + (rnd() % 16) * 0x1000 : 0x10000000) | bits;
+	else if (kind < 9)
+		e = (m->entry_bytes == 4 ? (rnd() % 2) * 0x400000
+					 : large_bases[rnd() % 4]) | bits | PS;
+	else
+		e = rnd();
+	return m->entry_bytes == 4 ? (uint32_t)e : e;
+}
+
+static int check_read(void *ctx, uint64_t gpa, void *buf, unsigned len)
+{
+	(void)ctx;
+	if (!in_ram(gpa))
+		return -14;
+	memcpy(buf, ram + gpa, len);
+	return 0;
+}
+
+/* The guest's own verdict on an access, with no bit set. */
+static int guest_says(uint64_t gva, unsigned acc, struct guest_translation *t,
+		      uint32_t *code)
+{
+	const struct guest_paging p = {
+		.cr0 = sh.paging.cr0, .cr3 = sh.paging.cr3, .cr4 = sh.paging.cr4,
+		.efer = sh.paging.efer, .read_gpa = check_read,
+	};
+	const struct guest_access_cpu cpu = { .maxphyaddr = 40, .pdpe1gb = true };
+
+	return guest_access(&p, &cpu, gva, acc, t, code);
+}
+
+static void check_refinement(uint64_t gva)
+{
+	struct hw h = hw_walk(gva);
+	struct guest_translation t;
+	uint32_t code;
+
+	if (!h.present)
+		return;
+	assert_int_equal(guest_says(gva, 0, &t, &code), GUEST_ACCESS_OK);
+	assert_int_equal(h.hpa, GUEST_HPA + (t.gpa & ~0xfffULL));
+	if (h.rw) {
+		assert_int_equal(guest_says(gva, GUEST_ACC_WRITE, &t, &code), GUEST_ACCESS_OK);
+		assert_true(t.entry_val[t.nentries - 1] & D);
+		assert_false(gfn_is_guest_table(&sh, t.gpa >> 12));
+	}
+	if (h.us)
+		assert_int_equal(guest_says(gva, GUEST_ACC_USER, &t, &code), GUEST_ACCESS_OK);
+	if (!h.nx)
+		assert_int_equal(guest_says(gva, GUEST_ACC_FETCH, &t, &code), GUEST_ACCESS_OK);
+}
+
+static void check_fault_answer(uint64_t gva, unsigned acc, int r,
+			       const struct shadow_fault_info *info)
+{
+	struct guest_translation t;
+	uint32_t code = 0;
+	int g = guest_says(gva, acc, &t, &code);
+
+	if (r == SHADOW_FIXED) {
+		struct hw h = hw_walk(gva);
+		assert_true(h.present);
+		assert_true(!(acc & GUEST_ACC_WRITE) || h.rw);
+		assert_true(!(acc & GUEST_ACC_USER) || h.us);
+		assert_true(!(acc & GUEST_ACC_FETCH) || !h.nx);
+		return;
+	}
+	if (r == SHADOW_GUEST_PF) {
+		if (g == -14)           /* a table outside RAM */
+			assert_int_equal(info->error_code & PF_ERR_P, 0);
+		else
+			assert_int_equal(g, GUEST_ACCESS_FAULT);
+		if (g != -14)
+			assert_int_equal(info->error_code, code);
+		return;
+	}
+	assert_int_equal(g, GUEST_ACCESS_OK);
+	assert_int_equal(info->gpa, t.gpa);
+	if (r == SHADOW_MMIO) {
+		assert_false(in_ram(t.gpa));
+		return;
+	}
+	assert_int_equal(r, SHADOW_PT_WRITE);
+	assert_true(acc & GUEST_ACC_WRITE);
+	assert_true(gfn_is_guest_table(&sh, t.gpa >> 12));
+}
+
+static uint64_t random_gva(const struct rmode *m)
+{
+	uint64_t gva = 0;
+	unsigned shift = 12;
+
+	for (unsigned l = 0; l < m->levels; l++) {
+		gva |= (uint64_t)m->index[rnd() % m->nindex] << shift;
+		shift += m->entry_bytes == 4 ? 10 : 9;
+	}
+	if (shadow_mode_of(&m->paging) == SHADOW_MODE_PAE)
+		gva |= (rnd() % 4) << 30;
+	if (gva & (1ULL << 47))
+		gva |= 0xffff000000000000ULL;   /* canonical */
+	return gva & (m->entry_bytes == 4 || m->levels == 2 ? 0xffffffffULL : ~0ULL);
+}
+
+static void random_cr3(struct rmode *m)
+{
+	unsigned k = rnd() % 3;
+
+	if (shadow_mode_of(&m->paging) == SHADOW_MODE_PAE) {
+		/* the PDPT changes only with a CR3 load: memory = registers */
+		m->paging.cr3 = 0x1000 + 0x20 * k;
+		for (unsigned i = 0; i < 4; i++)
+			gput(m->paging.cr3 + 8 * i, rnd() % 4 ? (TPOOL + (rnd() % NTABLES) * 0x1000) | P : 0, 8);
+	} else {
+		m->paging.cr3 = TPOOL + k * 0x1000;
+	}
+	assert_int_equal(shadow_cr3_write(&sh, &m->paging), 0);
+}
+
+static void random_table_write(const struct rmode *m)
+{
+	uint64_t page = TPOOL + (rnd() % NTABLES) * 0x1000;
+	unsigned idx = rnd() % 4 ? m->index[rnd() % m->nindex] : rnd() % (4096 / m->entry_bytes);
+	uint64_t gpa = page + idx * m->entry_bytes;
+	unsigned len = m->entry_bytes;
+
+	if (len == 8 && rnd() % 8 == 0) {       /* the upper half alone */
+		gpa += 4;
+		len = 4;
+		gput(gpa, (uint32_t)rnd(), 4);
+	} else {
+		gput(gpa, random_entry(m), len);
+	}
+	shadow_guest_wrote(&sh, gpa, len);
+}
+
+static void random_run(struct rmode *m, unsigned budget, unsigned steps, uint64_t seed)
+{
+	static const unsigned accs[] = { 0, GUEST_ACC_WRITE, GUEST_ACC_USER,
+					 GUEST_ACC_USER | GUEST_ACC_WRITE, GUEST_ACC_FETCH,
+					 GUEST_ACC_USER | GUEST_ACC_FETCH };
+	struct shadow_fault_info info;
+
+	rng_state = seed;
+	memset(ram, 0, RAM_BYTES);
+	/* data pages hold entry-like values too: a data page taken for a
+	 * table is not all zeroes */
+	for (uint64_t a = TPOOL; a < TPOOL + NTABLES * 0x1000; a += m->entry_bytes)
+		gput(a, random_entry(m), m->entry_bytes);
+	for (uint64_t a = 0x200000; a < 0x210000; a += m->entry_bytes)
+		gput(a, random_entry(m), m->entry_bytes);
+	shadow_up(budget);
+	random_cr3(m);
+	for (unsigned step = 0; step < steps; step++) {
+		unsigned what = rnd() % 100;
+		if (what < 55) {
+			uint64_t gva = random_gva(m);
+			unsigned acc = accs[rnd() % 6];
+			int r = shadow_fault(&sh, gva, acc, false, &info);
+			check_fault_answer(gva, acc, r, &info);
+		} else if (what < 90) {
+			random_table_write(m);
+		} else if (what < 94) {
+			shadow_invlpg(&sh, random_gva(m));
+		} else if (what < 99) {
+			random_cr3(m);
+		} else {
+			assert_int_equal(shadow_reset(&sh), 0);
+		}
+		for (unsigned i = 0; i < 24; i++)
+			check_refinement(random_gva(m));
+		if (step % 50 == 0)
+			check_all_leaves();
+	}
+	check_all_leaves();
+	shadow_down();
+}
+
+static void test_random_tables(void **state)
+{
+	static const unsigned idx9[] = { 0, 1, 2, 511 };
+	static const unsigned idx10[] = { 0, 1, 256, 513, 1023 };
+	struct rmode modes[] = {
+		{ { CR0_PE_PG | CR0_WP_, 0, CR4_PAE_, EFER_LONG }, 8, 4, idx9, 4 },
+		{ { CR0_PE_PG | CR0_WP_, 0, CR4_PAE_, 1ULL << 11 }, 8, 2, idx9, 4 },
+		{ { CR0_PE_PG | CR0_WP_, 0, CR4_PSE_, 0 }, 4, 2, idx10, 5 },
+		{ { CR0_PE_PG | CR0_WP_, 0, 0, 0 }, 4, 2, idx10, 5 },
+	};
+
+	(void)state;
+	for (unsigned m = 0; m < 4; m++) {
+		random_run(&modes[m], 256, 3000, 0x1234567 + m);
+		random_run(&modes[m], SHADOW_BUDGET_MIN + 8, 3000, 0x7654321 + m);
+	}
+}
+
 static void test_allocator_failure(void **state)
 {
 	struct shadow_paging p = long_guest(RW);
@@ -1129,6 +1383,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_wp0, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_budget, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_allocator_failure, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_random_tables, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
