@@ -27,8 +27,13 @@
  * shadow_guest_wrote().
  *
  * Context: one struct shadow per VM, changed by one CPU at a time (the
- * caller serializes, as for struct mmu_space). Freestanding: frames come
- * from struct mmu_alloc, guest memory through the callbacks below.
+ * caller serializes, as for struct mmu_space). It holds one paging context
+ * (the registers of the last shadow_cr3_write): with several vCPUs, call
+ * shadow_cr3_write with the running vCPU's registers before its faults (a
+ * cache hit when they share the mode; vCPUs in different modes would drop
+ * everything at each switch until contexts become per vCPU). Freestanding:
+ * frames come from struct mmu_alloc, guest memory through the callbacks
+ * below.
  *
  * The caller's duties, after every shadow_* call that can change them:
  *  - load root_hpa as the guest's hardware CR3 when it changed (a budget
