@@ -99,7 +99,6 @@ struct shadow {
 	bool flush_needed;      /* set on any dropped or reduced entry */
 
 	/* private to mmu/shadow_*.c */
-	bool exhausted;         /* an allocation failed: drop all and retry */
 	bool pdpte_from_regs;   /* the walk's next read is the PDPTE */
 	uint64_t meta_hpa[SHADOW_META_FRAMES_MAX];
 	unsigned nmeta;

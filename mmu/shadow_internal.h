@@ -94,8 +94,8 @@ void *shadow_virt(const struct shadow *s, uint64_t hpa);
 uint32_t sp_find(const struct shadow *s, uint64_t gfn, union shadow_role role);
 /* The shadow page whose table is at hpa (a non-leaf entry's target). */
 uint32_t sp_by_table(const struct shadow *s, uint64_t hpa);
-/* The cached page or a new one; SP_NONE with s->exhausted set when the
- * budget or the allocator runs out. */
+/* The cached page or a new one; SP_NONE when the budget or the allocator
+ * runs out (the caller drops everything and starts again). */
 uint32_t sp_get(struct shadow *s, uint64_t gfn, union shadow_role role);
 bool sp_is_guest_table(const struct shadow_page *sp);
 /* A shadow table mirrors gfn (its writes must be emulated). */

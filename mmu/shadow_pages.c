@@ -115,13 +115,13 @@ static uint32_t sp_new(struct shadow *s, uint64_t gfn, union shadow_role role)
 	struct shadow_page *sp;
 
 	if (idx == SP_NONE || s->budget_used + need > s->cfg.budget_frames)
-		goto exhausted;
+		return SP_NONE;
 	sp = sp_at(s, idx);
 	if (frame_alloc(s, role.pdpt_root, &sp->table_hpa))
-		goto exhausted;
+		return SP_NONE;
 	if (frame_alloc(s, false, &sp->rmap_hpa)) {
 		frame_free(s, sp->table_hpa);
-		goto exhausted;
+		return SP_NONE;
 	}
 	s->free_sp = sp->hash_next;
 	s->budget_used += need;
@@ -130,9 +130,6 @@ static uint32_t sp_new(struct shadow *s, uint64_t gfn, union shadow_role role)
 	sp->role = role;
 	sp->writes = 0;
 	return idx;
-exhausted:
-	s->exhausted = true;
-	return SP_NONE;
 }
 
 uint32_t sp_get(struct shadow *s, uint64_t gfn, union shadow_role role)
@@ -221,7 +218,6 @@ void shadow_drop_all(struct shadow *s)
 	s->root_sp = SP_NONE;
 	s->root_hpa = 0;
 	s->flush_needed = true;
-	s->exhausted = false;
 	s->nresets++;
 }
 
