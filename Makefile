@@ -149,6 +149,9 @@ $(BUILD)/host/unit/test_cmdline: core/cmdline.c
 $(BUILD)/host/unit/test_abi_layout:
 $(BUILD)/host/unit/test_mmu: mmu/pagetable.c mmu/guest_walk.c
 $(BUILD)/host/unit/test_guest_access: mmu/guest_access.c mmu/guest_walk.c
+$(BUILD)/host/unit/test_shadow: mmu/shadow_pages.c mmu/shadow_rmap.c mmu/shadow_root.c \
+                              mmu/shadow_fault.c mmu/shadow_sync.c mmu/pagetable.c \
+                              mmu/guest_access.c mmu/guest_walk.c
 $(BUILD)/host/unit/test_vm_memory: core/vm_memory.c core/ctl_window.c mmu/pagetable.c
 $(BUILD)/host/unit/test_vmx_controls: arch/x86/vmx/controls.c
 $(BUILD)/host/unit/test_vmx_seg: arch/x86/vmx/seg.c

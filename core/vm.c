@@ -33,6 +33,7 @@ static void *slat_virt(void *ctx, uint64_t pa)
 
 static const struct mmu_alloc slat_alloc = {
 	slat_alloc_page, slat_free_page, slat_virt, 0,
+	NULL,   /* no shadow paging yet: no PAE-format roots */
 };
 
 int vm_create(struct vm **out, bool is_ctl, const struct virt_io_passthrough *io,

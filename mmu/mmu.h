@@ -33,6 +33,13 @@ struct mmu_alloc {
 	/* Where the hypervisor can read and write the frame at 'pa'. */
 	void *(*virt)(void *ctx, uint64_t pa);
 	void *ctx;
+	/*
+	 * Optional: as alloc_page, but a frame below 4 GiB. Shadow paging
+	 * (mmu/shadow.h) needs one for each PAE-format root, which a legacy
+	 * guest's 32-bit CR3 must reach (SDM Vol. 3 4.4.1: CR3 bits 31:5).
+	 * NULL: alloc_page is used and a frame above 4 GiB is refused.
+	 */
+	int (*alloc_page_below_4g)(void *ctx, uint64_t *pa);
 };
 
 /* Most tables one unmap can need: each end of the range may split a 1 GiB

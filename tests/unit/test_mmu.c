@@ -52,7 +52,7 @@ static void *fake_virt(void *ctx, uint64_t pa)
 	return fake_mem + pa;
 }
 
-static const struct mmu_alloc fake = { fake_alloc, fake_free, fake_virt, 0 };
+static const struct mmu_alloc fake = { fake_alloc, fake_free, fake_virt, 0, NULL };
 
 static int setup(void **state)
 {

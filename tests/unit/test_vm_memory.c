@@ -110,7 +110,7 @@ static bool frame_allocated(uint64_t hpa)
 static int table_alloc(void *ctx, uint64_t *pa) { (void)ctx; return page_alloc(1, 1, pa); }
 static void table_free(void *ctx, uint64_t pa) { (void)ctx; page_free(pa, 1); }
 static void *table_virt(void *ctx, uint64_t pa) { (void)ctx; return (void *)pa; }
-static const struct mmu_alloc tables = { table_alloc, table_free, table_virt, 0 };
+static const struct mmu_alloc tables = { table_alloc, table_free, table_virt, 0, NULL };
 
 static struct vm *guest, *ctl_vm;
 
