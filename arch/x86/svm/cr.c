@@ -33,7 +33,8 @@
 #define TRAP_GP        13
 #define MOV_TO_CR      EMUL_MAP_0F, 0x22, -1
 #define CLTS           EMUL_MAP_0F, 0x06, -1
-#define LMSW           EMUL_MAP_0F, 0x01, 6
+#define GROUP_7        EMUL_MAP_0F, 0x01, -1
+#define LMSW_REG       6        /* group 7's ModRM.reg for LMSW */
 #define CR0_LMSW_BITS  0xfULL   /* PE, MP, EM, TS */
 
 /* General-purpose register n as the ModRM encoding numbers it (RAX, RCX,
@@ -82,7 +83,7 @@ static bool cr0_source(const struct vcpu *v, const struct vmcb_save *h,
 		*val = h->cr0 & ~CR0_TS;
 		return true;
 	}
-	if (emul_insn_is(insn, LMSW)) {
+	if (emul_insn_is(insn, GROUP_7) && ((insn->modrm >> 3) & 7) == LMSW_REG) {
 		if (insn->mod != 3) {
 			*to_emulator = true;
 			return false;
