@@ -102,8 +102,8 @@ static const void *stub_of(const struct emul_x87 *op, unsigned *stub_modrm)
 static int run_x87(struct vcpu *v, struct emul_x87 *op);
 
 /* A register form's stub would raise #UD here, in the hypervisor, for a
- * reserved cell (the emulator raises it for the guest and never asks);
- * FNSTSW AX needs its buffer. */
+ * reserved cell (the emulator raises it for the guest and never asks, nor
+ * for the FNENI/FNDISI/FNSETPM no-ops); FNSTSW AX needs its buffer. */
 static bool runs_here(const struct emul_x87 *op)
 {
 	enum emul_x87_reg_kind k;
@@ -111,7 +111,8 @@ static bool runs_here(const struct emul_x87 *op)
 	if ((op->modrm >> 6) != 3)
 		return true;
 	k = emul_x87_reg_kind(op->opcode, op->modrm);
-	return k != EMUL_X87_REG_UD && (k != EMUL_X87_REG_FNSTSW_AX || op->buf);
+	return k != EMUL_X87_REG_UD && k != EMUL_X87_REG_NOP &&
+	       (k != EMUL_X87_REG_FNSTSW_AX || op->buf);
 }
 
 /* The MXCSR bits this CPU has (FXSAVE's MXCSR_MASK; 0 means 0xFFBF, SDM

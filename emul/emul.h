@@ -418,8 +418,7 @@ struct emul_x87 {
 	uint8_t waits;          /* [IN] a waiting form: with an unmasked
 				 * exception pending it raises #MF instead of
 				 * running (all but FNSTENV, FNSTCW, FNSAVE,
-				 * FNSTSW, FNCLEX, FNINIT, FNENI, FNDISI,
-				 * FNSETPM; SDM Vol. 1 8.6.2) */
+				 * FNSTSW, FNCLEX, FNINIT; SDM Vol. 1 8.6.2) */
 	uint8_t env16;          /* [IN] 16-bit operand size: FLDENV, FNSTENV,
 				 * FRSTOR and FNSAVE use the 14/94-byte
 				 * images (SDM Vol. 1 8.1.10). In real and
@@ -449,9 +448,11 @@ enum emul_x87_reg_kind {
 				 * documented ones and the FSTP1, FCOM2,
 				 * FCOMP3, FXCH4, FCOMP5, FFREEP, FXCH7,
 				 * FSTP8, FSTP9 aliases) */
-	EMUL_X87_REG_NOWAIT,    /* FPU state only, no wait: FNCLEX, FNINIT
-				 * and the 8087/287 FNENI, FNDISI, FNSETPM
-				 * (no-ops since the 387) */
+	EMUL_X87_REG_NOWAIT,    /* FPU state only, no wait: FNCLEX, FNINIT */
+	EMUL_X87_REG_NOP,       /* the 8087/287 FNENI, FNDISI, FNSETPM: since
+				 * the 387 no operation, no wait, no FPU
+				 * state touched (FIP and FOP kept): retired
+				 * without the FPU */
 	EMUL_X87_REG_FCMOV,     /* FCMOVcc: reads RFLAGS */
 	EMUL_X87_REG_FCOMI,     /* FCOMI, FCOMIP, FUCOMI, FUCOMIP: write it */
 	EMUL_X87_REG_FNSTSW_AX, /* FNSTSW AX: writes AX (the 2 bytes in buf),

@@ -71,7 +71,7 @@ static bool no_wait(uint8_t op, unsigned reg)
 }
 
 /* A register form that waits for a pending exception first: all but
- * FNCLEX, FNINIT, FNENI, FNDISI, FNSETPM and FNSTSW AX. */
+ * FNCLEX, FNINIT and FNSTSW AX (and the no-ops, never run). */
 static bool reg_form_waits(uint8_t op, uint8_t m)
 {
 	enum emul_x87_reg_kind k = emul_x87_reg_kind(op, m);
@@ -174,8 +174,15 @@ static int exec_reg_form(struct emul_exec *x)
 
 	if (x->cpu->cr0 & (CR0_EM | CR0_TS))
 		return emul_raise(x, VEC_NM, false, 0);
-	if (emul_x87_reg_kind(in->opcode, in->modrm) == EMUL_X87_REG_UD)
+	switch (emul_x87_reg_kind(in->opcode, in->modrm)) {
+	case EMUL_X87_REG_UD:
 		return emul_raise(x, VEC_UD, false, 0);
+	case EMUL_X87_REG_NOP:          /* nothing to run, nothing to wait for */
+		emul_retire(x);
+		return EX_OK;
+	default:
+		break;
+	}
 	if ((rc = run_on_fpu(x, 0, false)))
 		return rc;
 	if (emul_x87_reg_kind(in->opcode, in->modrm) == EMUL_X87_REG_FNSTSW_AX)

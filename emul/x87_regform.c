@@ -6,7 +6,9 @@
  * (DC D0+i), FCOMP3 (DC D8+i), FXCH4 (DD C8+i), FCOMP5 (DE D0+i), FFREEP
  * (DF C0+i), FXCH7 (DF C8+i), FSTP8 (DF D0+i), FSTP9 (DF D8+i), and the
  * 8087/287 control instructions FNENI (DB E0), FNDISI (DB E1) and FNSETPM
- * (DB E4), no-ops since the 387 that do not wait. Intel's XED decodes
+ * (DB E4), which since the 387 "perform no function ... no internal FPU
+ * states are affected" (Intel Architecture SDM, 1997, 7.5.13): no wait, FIP
+ * and FOP kept (as an AMD EPYC keeps them). Intel's XED decodes
  * exactly these (datafiles/xed-isa.txt: FSTPNCE, FCOM/FCOMP/FXCH/FSTP
  * "UNDOCUMENTED", FFREEP, FENI8087_NOP, FDISI8087_NOP, FSETPM287_NOP), Bochs
  * runs the three no-ops without the pending-exception check, and an AMD
@@ -30,8 +32,10 @@ static enum emul_x87_reg_kind db(uint8_t m)
 {
 	if (m < 0xE0)
 		return EMUL_X87_REG_FCMOV;      /* FCMOVNB, NE, NBE, NU */
+	if (m == 0xE2 || m == 0xE3)
+		return EMUL_X87_REG_NOWAIT;     /* FNCLEX, FNINIT */
 	if (m <= 0xE4)
-		return EMUL_X87_REG_NOWAIT;     /* FNENI FNDISI FNCLEX FNINIT FNSETPM */
+		return EMUL_X87_REG_NOP;        /* FNENI, FNDISI, FNSETPM */
 	if (m >= 0xE8 && m < 0xF8)
 		return EMUL_X87_REG_FCOMI;      /* FUCOMI, FCOMI */
 	return EMUL_X87_REG_UD;
