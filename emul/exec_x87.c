@@ -125,6 +125,15 @@ static int write_operand(struct emul_exec *x, unsigned seg, uint64_t off,
 	return EX_OK;
 }
 
+/* In real and virtual-8086 mode an AMD FPU records the linear address of
+ * the instruction and of its operand, segment base + offset (APM Vol. 1
+ * 6.2.5); Intel's the selector and the offset (SDM Vol. 1 8.1.8). */
+static bool linear_pointers(const struct emul_exec *x)
+{
+	return x->cpu->vendor == EMUL_VENDOR_AMD &&
+	       (x->cpu->mode == EMUL_MODE_REAL || x->cpu->mode == EMUL_MODE_VM86);
+}
+
 /* The one run on the FPU; its results stay in the context for replays
  * (RFLAGS in c->rflags at once: a register form makes no requests).
  * real_image: buf holds the 32-bit protected-mode image whatever the
@@ -136,14 +145,19 @@ static int run_on_fpu(struct emul_exec *x, uint64_t ea, bool real_image)
 	struct emul_cpu *c = x->cpu;
 	bool ax = !in->mem &&
 		  emul_x87_reg_kind(in->opcode, in->modrm) == EMUL_X87_REG_FNSTSW_AX;
+	bool lin = linear_pointers(x);
 	struct emul_x87 op = {
 		.opcode = in->opcode, .modrm = in->modrm,
 		.env16 = in->opsize == 2 && !real_image,
 		.buf = in->mem || ax ? ctx->x87_buf : NULL,
 		.waits = in->mem ? !no_wait(in->opcode, in->reg & 7u) :
 			 reg_form_waits(in->opcode, in->modrm),
-		.fip = c->rip, .fcs = emul_seg(x, EMUL_SEG_CS)->sel,
-		.fdp = ea, .fds = in->mem ? emul_seg(x, in->seg)->sel : 0,
+		.fip = (c->rip + (lin ? emul_seg(x, EMUL_SEG_CS)->base : 0)) &
+		       (lin ? 0xffffffffull : ~0ull),
+		.fcs = emul_seg(x, EMUL_SEG_CS)->sel,
+		.fdp = (ea + (lin && in->mem ? emul_seg(x, in->seg)->base : 0)) &
+		       (lin ? 0xffffffffull : ~0ull),
+		.fds = in->mem ? emul_seg(x, in->seg)->sel : 0,
 		.rflags = c->rflags,
 	};
 
@@ -228,7 +242,8 @@ int emul_exec_x87(struct emul_exec *x)
 		if ((rc = run_on_fpu(x, ea, real_image)))
 			return rc;
 		if (real_image && f->dir == X87_WRITE)
-			emul_x87_image_to_real(x->ctx->x87_buf, size16, state);
+			emul_x87_image_to_real(x->ctx->x87_buf, size16, state,
+					       linear_pointers(x));
 	}
 	if (f->dir == X87_WRITE && (rc = write_operand(x, in->seg, ea, size)))
 		return rc;

@@ -17,11 +17,15 @@
  *            +10  FDP 15:0      +12  FDP 19:16 (bits 15:12) | 0
  *
  * The state images are these followed by the eight 10-byte registers.
- * A store forms the linear pointers as selector * 16 + offset from what
- * the FPU holds; a load puts the linear pointer in the offset and 0 in the
- * selector, so that storing again gives the same image (Bochs does both
- * so). The reserved halves are written as the CPU wrote the one beside
- * FCW (all ones on the CPUs measured).
+ * What the FPU holds as the pointers of an instruction run in real mode
+ * differs: on Intel the selector and the offset (SDM Vol. 1 8.1.8), so a
+ * store forms selector * 16 + offset (as Bochs does); on AMD the linear
+ * address itself, segment base + offset (APM Vol. 1 6.2.5, "Last x87
+ * Instruction Pointer", "Last x87 Data Pointer"), so a store takes the
+ * offset as it is. A load puts the linear pointer in the offset and 0 in
+ * the selector, which both rules store back unchanged. The reserved halves
+ * are written as the CPU wrote the one beside FCW (all ones on the CPUs
+ * measured).
  */
 #include "emul_private.h"
 
@@ -75,12 +79,16 @@ static void move_regs(uint8_t *buf, unsigned to, unsigned from)
 
 /* The protected-mode image in buf (28 bytes, then the registers if
  * with_regs) becomes the real-mode one of 28 or (size16) 14 bytes, the
- * registers moved up behind it. */
-void emul_x87_image_to_real(uint8_t *buf, bool size16, bool with_regs)
+ * registers moved up behind it. held_linear: FIP and FDP are linear
+ * addresses already (AMD), else selector:offset pairs (Intel). */
+void emul_x87_image_to_real(uint8_t *buf, bool size16, bool with_regs,
+			    bool held_linear)
 {
 	uint32_t fcs_fop = get32(buf + P_FCS_FOP);
-	uint32_t ip = ((fcs_fop & 0xffffu) << 4) + get32(buf + P_FIP);
-	uint32_t dp = ((get32(buf + P_FDS) & 0xffffu) << 4) + get32(buf + P_FDP);
+	uint32_t cs = held_linear ? 0 : fcs_fop & 0xffffu;
+	uint32_t ds = held_linear ? 0 : get32(buf + P_FDS) & 0xffffu;
+	uint32_t ip = (cs << 4) + get32(buf + P_FIP);
+	uint32_t dp = (ds << 4) + get32(buf + P_FDP);
 	uint32_t fop = (fcs_fop >> 16) & FOP_MASK;
 	uint32_t reserved = get32(buf) & 0xffff0000u;
 

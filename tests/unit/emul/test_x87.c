@@ -601,6 +601,66 @@ static void test_real_mode_state_images(void **state)
 	assert_memory_equal(img + 28, E.image + 28, 80);
 }
 
+/*
+ * The vendors differ in what the FPU holds for an instruction run in real
+ * mode: Intel selector and offset (SDM Vol. 1 8.1.8), AMD the linear
+ * address, segment base + offset (APM Vol. 1 6.2.5). fld qword [bx] at
+ * 0080:0800 (linear 0x1000) on DS:0100: the FPU is given FIP 0x800 and FDP
+ * 0x100 on Intel, 0x1000 and DEV + 0x100 on AMD (the selectors both). A
+ * real-mode FNSTENV on AMD takes FIP and FDP as the linear pointers and
+ * ignores FCS and FDS.
+ */
+static void test_real_mode_pointers_by_vendor(void **state)
+{
+	static const uint8_t vendors[2] = { EMUL_VENDOR_INTEL, EMUL_VENDOR_AMD };
+	uint8_t *img = E.dev + 0x100;
+
+	(void)state;
+	for (unsigned i = 0; i < 2; i++) {
+		bool amd = vendors[i] == EMUL_VENDOR_AMD;
+
+		setup_real("dd 07", false);     /* fld qword [bx] */
+		E.cpu.vendor = vendors[i];
+		E.cpu.seg[EMUL_SEG_CS].base = 0x800;
+		E.cpu.seg[EMUL_SEG_CS].sel = 0x80;
+		E.cpu.rip = 0x800;
+		assert_int_equal(run(), EMUL_DONE);
+		assert_int_equal(E.seen.fip, amd ? CODE : 0x800);
+		assert_int_equal(E.seen.fcs, 0x80);
+		assert_int_equal(E.seen.fdp, amd ? DEV + 0x100 : 0x100);
+		assert_int_equal(E.seen.fds, DEV >> 4);
+		assert_int_equal(E.cpu.rip, 0x802);
+	}
+	setup_real("d9 37", false);             /* fnstenv [bx] on AMD */
+	E.cpu.vendor = EMUL_VENDOR_AMD;
+	fpu_image(0x1234, 0x000179B8, 0x9ABC, 0x0009B9AF);
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(get16(img + 6), 0x79B8);
+	assert_int_equal(get16(img + 8), 0x1144);
+	assert_int_equal(get16(img + 10), 0xB9AF);
+	assert_int_equal(get16(img + 12), 0x9000);
+	setup_real("66 dd 37", true);           /* fnsave [bx], VM86, AMD */
+	E.cpu.vendor = EMUL_VENDOR_AMD;
+	fpu_image(0x1234, 0xAB123456, 0x9ABC, 0x0009B9AF);
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(get32(img + 12), 0xFFFF3456);
+	assert_int_equal(get32(img + 16), 0x0AB12144);
+	assert_int_equal(get32(img + 20), 0xFFFFB9AF);
+	assert_int_equal(get32(img + 24), 0x00009000);
+	assert_memory_equal(img + 28, E.image + 28, 80);
+	/* protected mode: the selector and offset on AMD too */
+	setup("26 d8 03");                      /* fadd dword es:[ebx] */
+	fake_cpu_prot(&E.cpu, true);
+	E.cpu.vendor = EMUL_VENDOR_AMD;
+	E.cpu.cr0 |= CR0_NE;
+	E.cpu.rip = CODE;
+	E.cpu.gpr[EMUL_RBX] = 0x100;
+	E.cpu.seg[EMUL_SEG_ES].base = DEV;
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(E.seen.fip, CODE);
+	assert_int_equal(E.seen.fdp, 0x100);
+}
+
 /* Virtual-8086 mode uses the real-mode layouts too. */
 static void test_vm86_images(void **state)
 {
@@ -710,6 +770,7 @@ int main(void)
 		cmocka_unit_test(test_real_mode_fldenv),
 		cmocka_unit_test(test_real_mode_state_images),
 		cmocka_unit_test(test_vm86_images),
+		cmocka_unit_test(test_real_mode_pointers_by_vendor),
 		cmocka_unit_test(test_fwait),
 		cmocka_unit_test(test_mxcsr),
 	};
