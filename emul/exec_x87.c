@@ -145,21 +145,22 @@ static int run_on_fpu(struct emul_exec *x, uint64_t ea, bool real_image)
 	struct emul_cpu *c = x->cpu;
 	bool ax = !in->mem &&
 		  emul_x87_reg_kind(in->opcode, in->modrm) == EMUL_X87_REG_FNSTSW_AX;
-	bool lin = linear_pointers(x);
 	struct emul_x87 op = {
 		.opcode = in->opcode, .modrm = in->modrm,
 		.env16 = in->opsize == 2 && !real_image,
 		.buf = in->mem || ax ? ctx->x87_buf : NULL,
 		.waits = in->mem ? !no_wait(in->opcode, in->reg & 7u) :
 			 reg_form_waits(in->opcode, in->modrm),
-		.fip = (c->rip + (lin ? emul_seg(x, EMUL_SEG_CS)->base : 0)) &
-		       (lin ? 0xffffffffull : ~0ull),
-		.fcs = emul_seg(x, EMUL_SEG_CS)->sel,
-		.fdp = (ea + (lin && in->mem ? emul_seg(x, in->seg)->base : 0)) &
-		       (lin ? 0xffffffffull : ~0ull),
-		.fds = in->mem ? emul_seg(x, in->seg)->sel : 0,
+		.fip = c->rip, .fcs = emul_seg(x, EMUL_SEG_CS)->sel,
+		.fdp = ea, .fds = in->mem ? emul_seg(x, in->seg)->sel : 0,
 		.rflags = c->rflags,
 	};
+
+	if (linear_pointers(x)) {       /* 20- or 32-bit linear addresses */
+		op.fip = (uint32_t)(op.fip + emul_seg(x, EMUL_SEG_CS)->base);
+		if (in->mem)
+			op.fdp = (uint32_t)(op.fdp + emul_seg(x, in->seg)->base);
+	}
 
 	switch (ctx->ops->x87(ctx->opaque, &op)) {
 	case EMUL_X87_DONE:
