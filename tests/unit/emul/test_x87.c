@@ -3,9 +3,12 @@
  * the operand's size and direction per form, its MMIO reads before and
  * writes after the one call of emul_ops.x87 (however often the handler is
  * replayed for the requests), the #NM / #UD / #MF checks that come first,
- * which register forms run, and what the callback is told
- * to record as the last instruction (FIP, FCS, FDP, FDS). The callback is
- * a fake here; core/x87_proxy.c runs the real one on the vCPU's FPU.
+ * what each register form is (#UD, waiting or not, RFLAGS for FCMOVcc
+ * and FCOMI, AX for FNSTSW AX), what the callback is told to record as
+ * the last instruction (FIP, FCS, FDP, FDS; by vendor in real mode), and
+ * the real-mode environment and state images converted both ways. The
+ * callback is a fake here; core/x87_proxy.c runs the real one on the
+ * vCPU's FPU.
  */
 #include <stdarg.h>
 #include <stddef.h>
