@@ -140,6 +140,34 @@ bool cpu_rules_efer_write(const struct cpu_rules *r, uint64_t old_efer,
 	return true;
 }
 
+bool cpu_rules_cr0_write(uint64_t old_cr0, uint64_t value, uint64_t cr4,
+			 uint64_t efer, bool long64, uint64_t *cr0_out,
+			 uint64_t *efer_out)
+{
+	bool paging_on = (value & RULES_CR0_PG) && !(old_cr0 & RULES_CR0_PG);
+	bool paging_off = !(value & RULES_CR0_PG) && (old_cr0 & RULES_CR0_PG);
+
+	if (value >> 32)
+		return false;
+	if ((value & RULES_CR0_PG) && !(value & RULES_CR0_PE))
+		return false;
+	if ((value & RULES_CR0_NW) && !(value & RULES_CR0_CD))
+		return false;
+	if (paging_on && (efer & RULES_EFER_LME) && !(cr4 & RULES_CR4_PAE))
+		return false;
+	/* 64-bit code must switch to compatibility mode before it leaves
+	 * IA-32e mode; with PCIDs on, paging cannot be turned off at all */
+	if (paging_off && (long64 || (cr4 & RULES_CR4_PCIDE)))
+		return false;
+	if (paging_on && (efer & RULES_EFER_LME))
+		efer |= RULES_EFER_LMA;
+	if (paging_off)
+		efer &= ~RULES_EFER_LMA;
+	*cr0_out = (value & RULES_CR0_BITS) | RULES_CR0_ET;
+	*efer_out = efer;
+	return true;
+}
+
 bool cpu_rules_cr4_write(const struct cpu_rules *r, uint64_t old_cr4,
 			 uint64_t value, uint64_t cr3, uint64_t efer)
 {

@@ -37,6 +37,14 @@
 #define RULES_CR4_SMAP       (1ULL << 21)
 #define RULES_CR4_PKE        (1ULL << 22)
 
+#define RULES_CR0_PE         (1ULL << 0)
+#define RULES_CR0_ET         (1ULL << 4)
+#define RULES_CR0_NW         (1ULL << 29)
+#define RULES_CR0_CD         (1ULL << 30)
+#define RULES_CR0_PG         (1ULL << 31)
+/* The bits CR0 has: PE MP EM TS ET NE, WP, AM, NW CD PG */
+#define RULES_CR0_BITS       0xe005003fULL
+
 #define RULES_EFER_SCE       (1ULL << 0)
 #define RULES_EFER_LME       (1ULL << 8)
 #define RULES_EFER_LMA       (1ULL << 10)
@@ -92,6 +100,22 @@ bool cpu_rules_msr_value_valid(const struct cpu_rules *r, uint32_t index,
  */
 bool cpu_rules_efer_write(const struct cpu_rules *r, uint64_t old_efer,
 			  uint64_t value, bool paging, uint64_t *out);
+
+/*
+ * MOV to CR0 (and CLTS and LMSW, which write CR0 a value computed from
+ * it) with the vCPU's current CR0, CR4 and EFER, 'long64' when the
+ * instruction runs in 64-bit mode. Returns false where the CPU raises
+ * #GP(0) (SDM Vol. 2 "MOV-Move to/from Control Registers", Vol. 3 9.8.5;
+ * APM Vol. 2 3.1.1, 14.6): bits 63:32 set, PG without PE, NW without CD,
+ * PG set with EFER.LME while CR4.PAE is clear, PG cleared in 64-bit mode
+ * or while CR4.PCIDE is set. Else *cr0_out is the CR0 to install (the
+ * reserved bits of 31:0 stay clear and ET set, as on every CPU since the
+ * P6: writes to them have no effect) and *efer_out the EFER, whose LMA
+ * follows LME when PG turns on or off (IA-32e mode activation).
+ */
+bool cpu_rules_cr0_write(uint64_t old_cr0, uint64_t value, uint64_t cr4,
+			 uint64_t efer, bool long64, uint64_t *cr0_out,
+			 uint64_t *efer_out);
 
 /*
  * MOV to CR4 with the vCPU's current CR0, CR3, CR4 and EFER. Returns false

@@ -743,8 +743,13 @@ static enum exit_action handle_exit(struct vcpu *v, struct vexit *e,
 			return EXIT_RESUME;
 		break;
 	case VEXIT_HLT:
+		/* The bytes at RIP are not a HLT the CPU would run: QEMU takes
+		 * the HLT intercept for LOCK HLT, which a CPU refuses with #UD
+		 * first (SDM Vol. 2 "LOCK"). The emulator runs what is there. */
+		if (!e->insn_len)
+			return emulate_mmio(v, run, e->hw_reason) ? EXIT_TO_VMM : EXIT_RESUME;
 		/* 2.6.21: HLT reaches the VMM only when nothing is queued */
-		if (e->insn_len && irq_any(v)) {
+		if (irq_any(v)) {
 			v->regs.rip += e->insn_len;
 			return EXIT_RESUME;
 		}
@@ -788,7 +793,7 @@ static enum exit_action handle_exit(struct vcpu *v, struct vexit *e,
 		break;
 	}
 	if (e->insn_len == 0 && (e->reason == VEXIT_IO || e->reason == VEXIT_CPUID ||
-				 e->reason == VEXIT_HLT || e->reason == VEXIT_NOP)) {
+				 e->reason == VEXIT_NOP)) {
 		/* cannot step over what we cannot decode: let the VMM see it
 		 * as an unknown exit rather than loop */
 		e->reason = VEXIT_UNKNOWN;

@@ -363,6 +363,9 @@ int emul_exec_movnti(struct emul_exec *x);
 int emul_exec_movbe(struct emul_exec *x);
 int emul_exec_xlat(struct emul_exec *x);
 
+/* ---- exec_bcd.c ---- */
+int emul_exec_bcd(struct emul_exec *x);
+
 /* ---- exec_xchg.c ---- */
 int emul_exec_xchg(struct emul_exec *x);
 int emul_exec_xchg_ax(struct emul_exec *x);

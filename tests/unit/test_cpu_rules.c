@@ -167,6 +167,57 @@ static void test_efer_write(void **state)
 						  long_mode | 1ULL << reserved[i], true, &out));
 }
 
+/* MOV to CR0: every #GP(0) case, the bits a write cannot set, and LMA
+ * following LME when paging turns on and off. */
+static void test_cr0_write(void **state)
+{
+	const uint64_t pe = RULES_CR0_PE, pg = RULES_CR0_PG, et = RULES_CR0_ET;
+	const uint64_t lme = RULES_EFER_LME, lma = RULES_EFER_LMA;
+	uint64_t cr0 = 0, efer = 0;
+
+	(void)state;
+	/* real mode to protected mode; ET reads as 1 */
+	assert_true(cpu_rules_cr0_write(et, pe, 0, 0, false, &cr0, &efer));
+	assert_int_equal(cr0, pe | et);
+	assert_int_equal(efer, 0);
+	/* reserved bits of 31:0 stay clear: 0x7bc44031 keeps PE, ET, NE, AM,
+	 * NW and CD (0x60040031) */
+	assert_true(cpu_rules_cr0_write(et, 0x7bc44031, 0, 0, false, &cr0, &efer));
+	assert_int_equal(cr0, 0x60040031);
+	/* bits 63:32, PG without PE, NW without CD */
+	assert_false(cpu_rules_cr0_write(et, pe | 1ULL << 32, 0, 0, false, &cr0, &efer));
+	assert_false(cpu_rules_cr0_write(et, 1ULL << 63, 0, 0, false, &cr0, &efer));
+	assert_false(cpu_rules_cr0_write(et, pg, 0, 0, false, &cr0, &efer));
+	assert_false(cpu_rules_cr0_write(et, pe | RULES_CR0_NW, 0, 0, false, &cr0, &efer));
+	assert_true(cpu_rules_cr0_write(et, pe | RULES_CR0_NW | RULES_CR0_CD, 0, 0, false,
+					&cr0, &efer));
+	/* 0x3bc44021: NW without CD, the fuzzer's case */
+	assert_false(cpu_rules_cr0_write(et, 0x3bc44021, 0, 0, false, &cr0, &efer));
+	/* IA-32e activation: PAE required, LMA set */
+	assert_false(cpu_rules_cr0_write(pe | et, pe | pg, 0, lme, false, &cr0, &efer));
+	assert_true(cpu_rules_cr0_write(pe | et, pe | pg, RULES_CR4_PAE, lme, false,
+					&cr0, &efer));
+	assert_int_equal(cr0, pe | pg | et);
+	assert_int_equal(efer, lme | lma);
+	/* paging on without LME: no LMA, PAE not needed */
+	assert_true(cpu_rules_cr0_write(pe | et, pe | pg, 0, 0, false, &cr0, &efer));
+	assert_int_equal(efer, 0);
+	/* leaving IA-32e mode: not from 64-bit code, not with PCIDs on;
+	 * from compatibility mode LMA clears */
+	assert_false(cpu_rules_cr0_write(pe | pg | et, pe, RULES_CR4_PAE, lme | lma, true,
+					 &cr0, &efer));
+	assert_false(cpu_rules_cr0_write(pe | pg | et, pe, RULES_CR4_PAE | RULES_CR4_PCIDE,
+					 lme | lma, false, &cr0, &efer));
+	assert_true(cpu_rules_cr0_write(pe | pg | et, pe, RULES_CR4_PAE, lme | lma, false,
+					&cr0, &efer));
+	assert_int_equal(efer, lme);
+	assert_int_equal(cr0, pe | et);
+	/* a write that keeps PG changes nothing in EFER */
+	assert_true(cpu_rules_cr0_write(pe | pg | et, pe | pg | RULES_CR0_CD | RULES_CR0_NW,
+					RULES_CR4_PAE, lme | lma, true, &cr0, &efer));
+	assert_int_equal(efer, lme | lma);
+}
+
 static void test_cr4_write(void **state)
 {
 	struct cpu_rules r;
@@ -212,6 +263,7 @@ int main(void)
 		cmocka_unit_test(test_mtrr_def_type),
 		cmocka_unit_test(test_canonical_and_msrs),
 		cmocka_unit_test(test_efer_write),
+		cmocka_unit_test(test_cr0_write),
 		cmocka_unit_test(test_cr4_write),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

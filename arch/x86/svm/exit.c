@@ -359,6 +359,9 @@ void svm_decode_exit(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e)
 		else
 			e->insn_len = insn_len_checked(v, sv, EMUL_OPC_RDMSR);
 		return;
+	case SVM_EXIT_WRITE_CR0:
+		svm_exit_cr0_write(v, sv, e);
+		return;
 	case SVM_EXIT_WRITE_CR4:
 		svm_exit_cr4_write(v, sv, e);
 		return;

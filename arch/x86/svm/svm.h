@@ -100,7 +100,9 @@ struct emul_insn;
 int svm_decode_at_rip(struct vcpu *v, const struct vmcb_save *h,
 		      struct emul_insn *insn);
 
-/* Intercepted MOV to CR4 (cr.c): completes it or injects its #GP. */
+/* Intercepted writes of CR0 (MOV, CLTS, LMSW) and CR4 (cr.c): completes
+ * them or injects their #GP. */
+void svm_exit_cr0_write(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e);
 void svm_exit_cr4_write(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e);
 
 /* ASIDs (asid.c). */

@@ -38,8 +38,9 @@ static void set_intercepts(struct vmcb_control *c)
 			     SVM_INTERCEPT_SKINIT | SVM_INTERCEPT_XSETBV |
 			     SVM_INTERCEPT_MONITOR | SVM_INTERCEPT_MWAIT |
 			     SVM_INTERCEPT_RDTSCP | SVM_INTERCEPT_RDPRU;
-	/* CR4 bits the guest's CPUID lacks must be refused (cr.c) */
-	c->intercept_cr = SVM_INTERCEPT_CR4_WRITE;
+	/* CR4 bits the guest's CPUID lacks must be refused, and CR0 checked
+	 * whatever the CPU under us does (cr.c) */
+	c->intercept_cr = SVM_INTERCEPT_CR0_WRITE | SVM_INTERCEPT_CR4_WRITE;
 	/* #DB and #AC always: a delivery that raises the same exception
 	 * again would otherwise loop inside the CPU where no host interrupt
 	 * gets through (CVE-2015-8104, CVE-2015-5307); core reflects them

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 /* intercept_cr (offset 0x000): reads in bits 0-15, writes in 16-31 */
+#define SVM_INTERCEPT_CR0_WRITE (1u << (16 + 0))
 #define SVM_INTERCEPT_CR4_WRITE (1u << (16 + 4))
 /* intercept_misc1 (offset 0x00c) */
 #define SVM_INTERCEPT_INTR      (1u << 0)

@@ -22,7 +22,6 @@
 #include "core/lib.h"
 #include "core/vm.h"
 
-#define CR0_ET_BIT   (1ULL << 4)
 #define CR0_TS_BIT   (1ULL << 3)
 #define CR0_LMSW_BITS 0xfULL            /* PE, MP, EM, TS */
 #define PDPTE_MASK   (~0x1fULL)         /* PAE CR3: 32-byte aligned table */
@@ -103,31 +102,19 @@ static bool in_64bit_mode(const struct guest_cr *c)
 	return (c->efer & EFER_LMA) && (cs_ar & VMX_AR_L);
 }
 
-/* MOV to CR0 semantics (SDM Vol. 2 MOV to control registers, Vol. 3
- * 9.8.5 for IA-32e activation); false: #GP. */
+/* MOV to CR0 (core/cpu_rules.c); false: #GP. */
 static bool mov_to_cr0(struct guest_cr *c, uint64_t val, bool long64)
 {
-	if (val >> 32)
-		return false;
-	if ((val & CR0_PG) && !(val & CR0_PE))
-		return false;
-	if ((val & CR0_NW) && !(val & CR0_CD))
+	uint64_t cr0, efer;
+
+	if (!cpu_rules_cr0_write(c->cr0, val, c->cr4, c->efer, long64, &cr0, &efer))
 		return false;
 	/* without unrestricted guest the CPU cannot run it (only the
 	 * control partition runs then, and it never leaves paging) */
-	if (!vmx_ctl.unrestricted && (val & (CR0_PE | CR0_PG)) != (CR0_PE | CR0_PG))
+	if (!vmx_ctl.unrestricted && (cr0 & (CR0_PE | CR0_PG)) != (CR0_PE | CR0_PG))
 		return false;
-	if ((val & CR0_PG) && !(c->cr0 & CR0_PG) && (c->efer & EFER_LME)) {
-		if (!(c->cr4 & CR4_PAE))
-			return false;
-		c->efer |= EFER_LMA;
-	}
-	if (!(val & CR0_PG) && (c->cr0 & CR0_PG) && (c->efer & EFER_LMA)) {
-		if (long64)
-			return false;           /* leave 64-bit mode first */
-		c->efer &= ~EFER_LMA;
-	}
-	c->cr0 = val | CR0_ET_BIT;              /* ET is hard-wired to 1 */
+	c->cr0 = cr0;
+	c->efer = efer;
 	return true;
 }
 

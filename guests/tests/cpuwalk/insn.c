@@ -316,8 +316,20 @@ static void check_monitor_vmx_smx(void)
 		announced("smx (1.ecx.6)", false, "not virtualized: must be hidden");
 }
 
+/* Not a CPUID bit: HLT with a LOCK prefix is #UD before anything else
+ * (SDM Vol. 2 "LOCK"). QEMU 7.2 takes the SVM HLT intercept first; the
+ * hypervisor then runs the bytes through its emulator, which raises the
+ * #UD (core/vcpu_run.c). */
+static void check_lock_hlt(void)
+{
+	PROBE(".byte 0xf0, 0xf4", , );
+	announced("hlt (base)", probe_vector == VEC_UD,
+		  "with a lock prefix raises #UD (got %s)", vector_name(probe_vector));
+}
+
 void walk_basic_insns(void)
 {
+	check_lock_hlt();
 	check_fpu();
 	check_tsc();
 	check_msr();

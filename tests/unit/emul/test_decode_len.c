@@ -192,7 +192,10 @@ static bool lenient_map(const struct lcase *c)
 		in->opcode <= 0xDF) ||
 	       /* group 15's register forms: exec_x87.c runs only LDMXCSR
 		* and STMXCSR, with a memory operand */
-	       (in->map == EMUL_MAP_0F && in->opcode == 0xAE && !in->mem);
+	       (in->map == EMUL_MAP_0F && in->opcode == 0xAE && !in->mem) ||
+	       /* SALC: binutils has no mnemonic for D6 (undocumented by
+		* Intel); CPUs of both vendors run it (exec_bcd.c) */
+	       (in->map == EMUL_MAP_1B && in->opcode == 0xD6);
 }
 
 /* Bytes objdump decodes although the CPU raises #UD: UD0/UD1/UD2, MOV TR,
