@@ -89,6 +89,8 @@ static const void *stub_of(const struct emul_x87 *op, unsigned *stub_modrm)
 
 	if ((op->modrm >> 6) == 3) {
 		*stub_modrm = op->modrm;
+		if (emul_x87_reg_kind(op->opcode, op->modrm) == EMUL_X87_REG_FNSTSW_AX)
+			return x87_fnstsw_ax_stub;
 		return x87_reg_stubs + 8 * (esc * 64u + op->modrm - 0xC0u);
 	}
 	*stub_modrm = (op->modrm & 0x38u) | 7u;
@@ -98,6 +100,20 @@ static const void *stub_of(const struct emul_x87 *op, unsigned *stub_modrm)
 }
 
 static int run_x87(struct vcpu *v, struct emul_x87 *op);
+
+/* A register form's stub would raise #UD here, in the hypervisor, for a
+ * reserved cell (the emulator raises it for the guest and never asks, nor
+ * for the FNENI/FNDISI/FNSETPM no-ops); FNSTSW AX needs its buffer. */
+static bool runs_here(const struct emul_x87 *op)
+{
+	enum emul_x87_reg_kind k;
+
+	if ((op->modrm >> 6) != 3)
+		return true;
+	k = emul_x87_reg_kind(op->opcode, op->modrm);
+	return k != EMUL_X87_REG_UD && k != EMUL_X87_REG_NOP &&
+	       (k != EMUL_X87_REG_FNSTSW_AX || op->buf);
+}
 
 /* The MXCSR bits this CPU has (FXSAVE's MXCSR_MASK; 0 means 0xFFBF, SDM
  * Vol. 1 11.6.6): LDMXCSR of any other is #GP(0). */
@@ -154,8 +170,13 @@ static int run_x87(struct vcpu *v, struct emul_x87 *op)
 		return EMUL_X87_PENDING;
 	if (op->opcode == 0x9B)
 		return EMUL_X87_DONE;   /* FWAIT: nothing more to do */
+	if (!runs_here(op))
+		return EMUL_X87_REFUSED;
 	c.stub = stub_of(op, &modrm);
-	x87_proxy_call(&c);
+	if ((op->modrm >> 6) == 3)
+		op->rflags = x87_proxy_call_flags(&c, op->rflags);
+	else
+		x87_proxy_call(&c);
 	own_pointers(c.env, &c, op, modrm);
 	x87_load_env(c.env);
 	return EMUL_X87_DONE;

@@ -422,15 +422,46 @@ struct emul_x87 {
 				 * FNSTSW, FNCLEX, FNINIT; SDM Vol. 1 8.6.2) */
 	uint8_t env16;          /* [IN] 16-bit operand size: FLDENV, FNSTENV,
 				 * FRSTOR and FNSAVE use the 14/94-byte
-				 * images (SDM Vol. 1 8.1.10) */
+				 * images (SDM Vol. 1 8.1.10). In real and
+				 * virtual-8086 mode buf always holds the
+				 * 32-bit protected-mode image (28/108 bytes):
+				 * the emulator converts the guest's layout */
 	uint8_t *buf;           /* [IN] the memory operand, read from guest
 				 * memory before, written back after; NULL
-				 * for a register form */
+				 * for a register form but FNSTSW AX */
 	/* [IN] what the FPU records as the last non-control instruction
 	 * (SDM Vol. 1 8.1.8): the guest's, not the caller's */
 	uint64_t fip, fdp;
 	uint16_t fcs, fds;
+	/* [IN/OUT] register forms: RFLAGS, of which FCMOVcc reads CF, ZF
+	 * and PF and FCOMI/FCOMIP/FUCOMI/FUCOMIP write the arithmetic flags
+	 * (CF PF AF ZF SF OF); the caller runs every register form with the
+	 * guest's arithmetic flags and hands them back as the FPU left them */
+	uint64_t rflags;
 };
+
+/* The x87 register forms (mod = 3) by what running one takes (SDM Vol. 2
+ * Tables A-8 to A-15 with the undocumented aliases: Intel's XED lists and
+ * an AMD EPYC executes the same ones; docs/emulator.md). */
+enum emul_x87_reg_kind {
+	EMUL_X87_REG_UD = 0,    /* #UD on Intel and AMD */
+	EMUL_X87_REG_FPU,       /* FPU state only, a waiting form (the
+				 * documented ones and the FSTP1, FCOM2,
+				 * FCOMP3, FXCH4, FCOMP5, FFREEP, FXCH7,
+				 * FSTP8, FSTP9 aliases) */
+	EMUL_X87_REG_NOWAIT,    /* FPU state only, no wait: FNCLEX, FNINIT */
+	EMUL_X87_REG_NOP,       /* the 8087/287 FNENI, FNDISI, FNSETPM: since
+				 * the 387 no operation, no wait, no FPU
+				 * state touched (FIP and FOP kept): retired
+				 * without the FPU */
+	EMUL_X87_REG_FCMOV,     /* FCMOVcc: reads RFLAGS */
+	EMUL_X87_REG_FCOMI,     /* FCOMI, FCOMIP, FUCOMI, FUCOMIP: write it */
+	EMUL_X87_REG_FNSTSW_AX, /* FNSTSW AX: writes AX (the 2 bytes in buf),
+				 * no wait */
+};
+
+/* The kind of the register form opcode (0xD8..0xDF), modrm (0xC0..0xFF). */
+enum emul_x87_reg_kind emul_x87_reg_kind(uint8_t opcode, uint8_t modrm);
 
 /* emul_ops.x87's answers. */
 enum {

@@ -335,6 +335,11 @@ uint64_t emul_alu_compute(struct emul_cpu *c, unsigned op, unsigned size,
 
 /* ---- exec_mov.c ---- */
 int emul_exec_x87(struct emul_exec *x);
+/* x87_image.c: real-mode environment and state images (SDM Vol. 1
+ * Figures 8-10, 8-12) to and from the 32-bit protected-mode layout. */
+void emul_x87_image_to_real(uint8_t *buf, bool size16, bool with_regs,
+			    bool held_linear);
+void emul_x87_image_from_real(uint8_t *buf, bool size16, bool with_regs);
 int emul_exec_fwait(struct emul_exec *x);
 int emul_exec_grp15(struct emul_exec *x);
 int emul_exec_grp7_7(struct emul_exec *x);

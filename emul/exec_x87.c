@@ -5,9 +5,11 @@
  * The emulator has no FPU of its own: the vCPU's x87 registers are live
  * in the CPU while the hypervisor handles an exit, so emul_ops.x87 runs
  * the instruction itself on them, with the memory operand in a buffer.
- * Register forms only where they touch nothing but the FPU (they come
- * here from code in MMIO); in real and virtual-8086 mode not the
- * environment and state images (FLDENV, FNSTENV, FRSTOR, FNSAVE).
+ * Register forms (they come here from code in MMIO) by their kind
+ * (x87_regform.c): #UD, or one run on the FPU, with RFLAGS for FCMOVcc
+ * and FCOMI and AX for FNSTSW AX. In real and virtual-8086 mode the
+ * environment and state images (FLDENV, FNSTENV, FRSTOR, FNSAVE) are
+ * converted to and from the layout the FPU here uses (x87_image.c).
  * Here: the checks that come before the access (#NM, #UD, the pending
  * #MF), the operand's size and direction (SDM Vol. 2 for each
  * instruction; Vol. 1 8.1.10 for the environment and state images), its
@@ -23,6 +25,8 @@
 #define VEC_UD 6
 #define VEC_NM 7
 #define VEC_MF 16
+/* CF PF AF ZF SF OF: what FCOMI and its kin write (SDM Vol. 2 FCOMI) */
+#define X87_ARITH_FLAGS 0x8D5u
 
 enum { X87_NONE, X87_READ, X87_WRITE };
 
@@ -66,31 +70,13 @@ static bool no_wait(uint8_t op, unsigned reg)
 	return (op == 0xD9 || op == 0xDD) && (reg == 6 || reg == 7);
 }
 
-/* Register forms the FPU here may be given (SDM Vol. 2 Tables A-8 to
- * A-15): the documented encodings that read and write FPU state only.
- * Not: the reserved cells (a CPU answers #UD or runs an undocumented
- * alias), FCMOVcc and FCOMI/FUCOMI(P), which use RFLAGS, FNSTSW AX. */
-static bool reg_form_runs(uint8_t op, uint8_t m)
+/* A register form that waits for a pending exception first: all but
+ * FNCLEX, FNINIT and FNSTSW AX (and the no-ops, never run). */
+static bool reg_form_waits(uint8_t op, uint8_t m)
 {
-	switch (op) {
-	case 0xD8:
-		return true;
-	case 0xD9:      /* FLD, FXCH, FNOP, FCHS FABS, FTST FXAM, constants, F2XM1.. */
-		return m <= 0xD0 || m == 0xE0 || m == 0xE1 || m == 0xE4 ||
-		       m == 0xE5 || (m >= 0xE8 && m <= 0xEE) || m >= 0xF0;
-	case 0xDA:      /* FUCOMPP */
-		return m == 0xE9;
-	case 0xDB:      /* FNCLEX, FNINIT */
-		return m == 0xE2 || m == 0xE3;
-	case 0xDC:      /* not the D0-DF aliases of FCOM/FCOMP */
-		return m < 0xD0 || m >= 0xE0;
-	case 0xDD:      /* FFREE, FST, FSTP, FUCOM, FUCOMP */
-		return m < 0xC8 || (m >= 0xD0 && m < 0xF0);
-	case 0xDE:      /* FADDP, FMULP, FCOMPP, FSUBRP, FSUBP, FDIVRP, FDIVP */
-		return m < 0xD0 || m == 0xD9 || m >= 0xE0;
-	default:
-		return false;
-	}
+	enum emul_x87_reg_kind k = emul_x87_reg_kind(op, m);
+
+	return k != EMUL_X87_REG_NOWAIT && k != EMUL_X87_REG_FNSTSW_AX;
 }
 
 /* Reads the operand into ctx->x87_buf, 8 bytes at a time (the MMIO
@@ -139,23 +125,48 @@ static int write_operand(struct emul_exec *x, unsigned seg, uint64_t off,
 	return EX_OK;
 }
 
-/* The one run on the FPU; its results stay in the context for replays. */
-static int run_on_fpu(struct emul_exec *x, uint64_t ea)
+/* In real and virtual-8086 mode an AMD FPU records the linear address of
+ * the instruction and of its operand, segment base + offset (APM Vol. 1
+ * 6.2.5); Intel's the selector and the offset (SDM Vol. 1 8.1.8). */
+static bool linear_pointers(const struct emul_exec *x)
+{
+	return x->cpu->vendor == EMUL_VENDOR_AMD &&
+	       (x->cpu->mode == EMUL_MODE_REAL || x->cpu->mode == EMUL_MODE_VM86);
+}
+
+/* The one run on the FPU; its results stay in the context for replays
+ * (RFLAGS in c->rflags at once: a register form makes no requests).
+ * real_image: buf holds the 32-bit protected-mode image whatever the
+ * operand size (x87_image.c). */
+static int run_on_fpu(struct emul_exec *x, uint64_t ea, bool real_image)
 {
 	const struct emul_insn *in = x->insn;
 	struct emul_ctx *ctx = x->ctx;
 	struct emul_cpu *c = x->cpu;
+	bool ax = !in->mem &&
+		  emul_x87_reg_kind(in->opcode, in->modrm) == EMUL_X87_REG_FNSTSW_AX;
 	struct emul_x87 op = {
 		.opcode = in->opcode, .modrm = in->modrm,
-		.env16 = in->opsize == 2, .buf = in->mem ? ctx->x87_buf : NULL,
+		.env16 = in->opsize == 2 && !real_image,
+		.buf = in->mem || ax ? ctx->x87_buf : NULL,
 		.waits = in->mem ? !no_wait(in->opcode, in->reg & 7u) :
-			 !(in->opcode == 0xDB && (in->modrm == 0xE2 || in->modrm == 0xE3)),
+			 reg_form_waits(in->opcode, in->modrm),
 		.fip = c->rip, .fcs = emul_seg(x, EMUL_SEG_CS)->sel,
 		.fdp = ea, .fds = in->mem ? emul_seg(x, in->seg)->sel : 0,
+		.rflags = c->rflags,
 	};
+
+	if (linear_pointers(x)) {       /* 20- or 32-bit linear addresses */
+		op.fip = (uint32_t)(op.fip + emul_seg(x, EMUL_SEG_CS)->base);
+		if (in->mem)
+			op.fdp = (uint32_t)(op.fdp + emul_seg(x, in->seg)->base);
+	}
 
 	switch (ctx->ops->x87(ctx->opaque, &op)) {
 	case EMUL_X87_DONE:
+		if (!in->mem &&
+		    emul_x87_reg_kind(in->opcode, in->modrm) == EMUL_X87_REG_FCOMI)
+			emul_flags_set(c, X87_ARITH_FLAGS, (uint32_t)op.rflags);
 		break;
 	case EMUL_X87_PENDING:
 		if (c->cr0 & CR0_NE)
@@ -169,18 +180,29 @@ static int run_on_fpu(struct emul_exec *x, uint64_t ea)
 	return EX_OK;
 }
 
-/* A register form (its bytes came from MMIO): no operand, one run. */
+/* A register form (its bytes came from MMIO): no operand, one run.
+ * #NM before #UD, as for the memory forms. */
 static int exec_reg_form(struct emul_exec *x)
 {
 	const struct emul_insn *in = x->insn;
 	int rc;
 
-	if (!reg_form_runs(in->opcode, in->modrm))
-		return emul_unsupported(x, EMUL_R_OPCODE);
 	if (x->cpu->cr0 & (CR0_EM | CR0_TS))
 		return emul_raise(x, VEC_NM, false, 0);
-	if ((rc = run_on_fpu(x, 0)))
+	switch (emul_x87_reg_kind(in->opcode, in->modrm)) {
+	case EMUL_X87_REG_UD:
+		return emul_raise(x, VEC_UD, false, 0);
+	case EMUL_X87_REG_NOP:          /* nothing to run, nothing to wait for */
+		emul_retire(x);
+		return EX_OK;
+	default:
+		break;
+	}
+	if ((rc = run_on_fpu(x, 0, false)))
 		return rc;
+	if (emul_x87_reg_kind(in->opcode, in->modrm) == EMUL_X87_REG_FNSTSW_AX)
+		emul_reg_set(x, EMUL_RAX, 2,
+			     x->ctx->x87_buf[0] | (uint64_t)x->ctx->x87_buf[1] << 8);
 	emul_retire(x);
 	return EX_OK;
 }
@@ -191,6 +213,7 @@ int emul_exec_x87(struct emul_exec *x)
 	const struct x87_form *f;
 	uint64_t ea;
 	unsigned size;
+	bool real_image;
 	int rc;
 
 	if (!x->ctx->ops->x87)
@@ -203,18 +226,26 @@ int emul_exec_x87(struct emul_exec *x)
 	f = &mem_forms[in->opcode - 0xD8][in->reg & 7];
 	if (f->dir == X87_NONE)
 		return emul_raise(x, VEC_UD, false, 0);
-	/* real and virtual-8086 mode store the environment with linear
+	/* real and virtual-8086 mode hold the environment with linear
 	 * pointers (SDM Vol. 1 Figures 8-10, 8-12), which the FPU here,
-	 * in 64-bit mode, does not write */
-	if (f->size >= 28 && (x->cpu->mode == EMUL_MODE_REAL ||
-			      x->cpu->mode == EMUL_MODE_VM86))
-		return emul_unsupported(x, EMUL_R_MODE);
+	 * in 64-bit mode, neither reads nor writes: converted */
+	real_image = f->size >= 28 && (x->cpu->mode == EMUL_MODE_REAL ||
+				       x->cpu->mode == EMUL_MODE_VM86);
 	size = in->opsize == 2 ? f->size16 : f->size;
 	ea = emul_ea(x);
 	if (f->dir == X87_READ && (rc = read_operand(x, in->seg, ea, size)))
 		return rc;
-	if (!x->ctx->x87_done && (rc = run_on_fpu(x, ea)))
-		return rc;
+	if (!x->ctx->x87_done) {
+		bool state = f->size == 108, size16 = in->opsize == 2;
+
+		if (real_image && f->dir == X87_READ)
+			emul_x87_image_from_real(x->ctx->x87_buf, size16, state);
+		if ((rc = run_on_fpu(x, ea, real_image)))
+			return rc;
+		if (real_image && f->dir == X87_WRITE)
+			emul_x87_image_to_real(x->ctx->x87_buf, size16, state,
+					       linear_pointers(x));
+	}
 	if (f->dir == X87_WRITE && (rc = write_operand(x, in->seg, ea, size)))
 		return rc;
 	emul_retire(x);

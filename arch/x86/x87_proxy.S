@@ -71,6 +71,50 @@ x87_proxy_call:
 	pop	%rbx
 	ret
 
+/* FNSTSW AX (DF E0) with AX then stored at [RDI]: the register form as
+ * encoded, so that the FPU records it as the guest's instruction. */
+	.balign	8
+	.globl	x87_fnstsw_ax_stub
+x87_fnstsw_ax_stub:
+	fnstsw	%ax
+	mov	%ax, (%rdi)
+	ret
+
+/*
+ * uint64_t x87_proxy_call_flags(struct x87_call *c, uint64_t rflags): as
+ * x87_proxy_call, with the stub run on the arithmetic flags (CF PF AF ZF
+ * SF OF, 0x8D5) of rflags, which FCMOVcc reads and FCOMI/FUCOMI(P) write;
+ * returns RFLAGS as the stub left it. The hypervisor's own flags (IF, DF,
+ * AC...) are the same throughout and its arithmetic flags come back.
+ */
+	.globl	x87_proxy_call_flags
+x87_proxy_call_flags:
+	push	%rbx
+	push	%r12
+	push	%r13
+	mov	%rdi, %rbx
+	pushfq
+	pop	%r12                    /* the hypervisor's RFLAGS */
+	mov	%r12, %rax
+	and	$~0x8d5, %rax
+	and	$0x8d5, %esi
+	or	%rsi, %rax
+	push	%rax
+	popfq
+	mov	8(%rbx), %rdi
+	call	*0(%rbx)
+	pushfq
+	pop	%r13                    /* the guest's, as the stub left them */
+	push	%r12
+	popfq
+	fnstenv	16(%rbx)
+	fnclex
+	mov	%r13, %rax
+	pop	%r13
+	pop	%r12
+	pop	%rbx
+	ret
+
 /* void x87_load_env(const void *env): FLDENV of a 28-byte image. */
 	.globl	x87_load_env
 x87_load_env:

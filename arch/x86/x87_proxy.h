@@ -24,6 +24,11 @@ struct x87_call {
 };
 
 void x87_proxy_call(struct x87_call *c);
+/* x87_proxy_call with the stub on the arithmetic flags of rflags; returns
+ * RFLAGS after the stub (register forms: FCMOVcc, FCOMI...). */
+uint64_t x87_proxy_call_flags(struct x87_call *c, uint64_t rflags);
+/* FNSTSW AX, then AX to [RDI]. */
+extern const uint8_t x87_fnstsw_ax_stub[];
 void x87_load_env(const void *env);
 uint16_t x87_status(void);
 void x87_ldmxcsr(const uint32_t *mxcsr);

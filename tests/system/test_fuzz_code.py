@@ -38,8 +38,8 @@ def known_cause(platform, kind, hw, opcode):
     if kind == "UNKNOWN" and hw in MMIO:
         # emul/ refuses, fetched from MMIO ("fetch": the VMM cannot show bytes
         # it answered as reads) or with a memory operand there: STI/CLI, HLT,
-        # INT n/INT3/INTO/INT1 and FWAIT as instructions, x87 register forms
-        # (and FLDENV/FNSTENV/FRSTOR/FNSAVE in real mode), SSE/MMX/3DNow!,
+        # INT n/INT3/INTO/INT1 and FWAIT as instructions, an x87 instruction
+        # with an exception pending and CR0.NE = 0 (FERR#), SSE/MMX/3DNow!,
         # INS with 67h (BCD and SALC are emulated); in virtual-8086 mode
         # segment loads, far transfers, POPF/IRET/INT n at IOPL 3; or an
         # event whose delivery touches MMIO and which emul_deliver_event()
@@ -70,7 +70,7 @@ class KnownDefects(AssertionError):
 XFAIL = pytest.mark.xfail(
     strict=True, raises=KnownDefects,
     reason="issue 14: random code still ends in KVM_EXIT_UNKNOWN: MMIO the emulator "
-           "refuses (run from MMIO: STI/CLI, HLT, INT n, FWAIT, x87 register forms; "
+           "refuses (run from MMIO: STI/CLI, HLT, INT n, FWAIT, x87 with FERR#; "
            "SSE/MMX operands in MMIO; in VM86 segment loads and far transfers; event "
            "delivery through a task gate in MMIO) and task switches through a TSS in MMIO; "
            "on qemu-max failed entries (VMEXIT_INVALID) after a guest MOV CR3 with "

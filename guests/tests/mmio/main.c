@@ -435,6 +435,8 @@ static void check_code_in_mmio(void)
 #define ENV_FIP 12              /* the 28-byte FNSTENV image */
 #define ENV_FOP 16              /* FCS in bits 15:0, FOP in 26:16 */
 #define ENV_FDP 20
+/* check 39's code fetched from the device: one read per instruction */
+#define X87_FLAGS_FETCHES 4
 
 static uint32_t env_field(const uint8_t *env, unsigned off)
 {
@@ -541,6 +543,28 @@ static void check_x87(void)
 	check(one_each && mx_ram == rz && *(volatile uint32_t *)(at + 0xe4) == rz,
 	      "ldmxcsr [mmio] then stmxcsr [mmio]: MXCSR 0x%x, one read and one write",
 	      mx_ram);
+
+	/* register forms with RFLAGS and AX, run from the device: fnstsw ax;
+	 * fcomi st, st(1); fcmovb st, st(1); ret, on ST(0) = 0, ST(1) = 1.
+	 * AX is the status word (TOP 6); 0 < 1 sets CF and clears ZF and PF
+	 * (the XOR set them); FCMOVB sees that CF and copies the 1.0 */
+	uint64_t ax, fl;
+	REG64(MMIOTEST_DATA + X87_AT + 0xa0) = 0xccc3c1daf1dbe0dfull;
+	__asm__ volatile("fninit\n\tfld1\n\tfldz");
+	begin(39);
+	__asm__ volatile("xor %%eax, %%eax\n\t"
+			 "call *%2\n\t"
+			 "pushfq\n\t"
+			 "pop %1"
+			 : "=&a"(ax), "=&r"(fl)
+			 : "r"(MMIOTEST_GPA + MMIOTEST_DATA + X87_AT + 0xa0)
+			 : "memory", "cc", "rcx", "rdx", "rsi", "rdi", "r8", "r9",
+			   "r10", "r11");
+	bool fetched = exits(X87_FLAGS_FETCHES, 0);
+	__asm__ volatile("fstpl %0\n\tfstp %%st(0)" : "=m"(d) : : "memory");
+	check(fetched && ax == 0x3000 && (fl & 0x45) == 0x01 && d == 0x3ff0000000000000ull,
+	      "call into mmio: fnstsw ax (0x%lx), fcomi (RFLAGS 0x%lx), fcmovb, ret",
+	      (unsigned long)ax, (unsigned long)fl);
 }
 
 int main(void)
