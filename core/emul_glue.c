@@ -377,6 +377,10 @@ static uint32_t guest_features(void)
 	cpuid_emulate(&r);
 	if (r.rbx & (1u << 11))
 		f |= EMUL_FEAT_RTM;
+	if (r.rbx & (1u << 3))
+		f |= EMUL_FEAT_BMI1;
+	if (r.rbx & (1u << 8))
+		f |= EMUL_FEAT_BMI2;
 	r = (struct vcpu_regs){ .rax = 0x80000001 };
 	cpuid_emulate(&r);
 	if (r.rcx & (1u << 11))

@@ -345,6 +345,11 @@ static int decode_vex(struct dstate *d, struct emul_insn *insn,
 			return EMUL_E_UD;
 		break;
 	}
+	/* pp and L: VEX2 byte 1, VEX3/XOP byte 2, EVEX P1 (pp) and P2 (L'L) */
+	insn->vex_pp = (kind == EMUL_VEX_VEX2 ? b1 : b2) & 3;
+	insn->vex_l = kind == EMUL_VEX_VEX2 ? (b1 >> 2) & 1 :
+		      kind == EMUL_VEX_EVEX ? (d->bytes[d->pos + 3] >> 5) & 3 :
+		      (b2 >> 2) & 1;
 	d->pos += pfx_len;
 	rc = take_checked(d, 1, &v);
 	if (rc)

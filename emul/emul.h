@@ -118,6 +118,8 @@ struct emul_insn {
 	uint8_t map;      /* enum emul_map */
 	uint8_t opcode;   /* the opcode byte within map */
 	uint8_t vex;      /* EMUL_VEX_* */
+	uint8_t vex_pp;   /* VEX/EVEX/XOP pp: implied 66, F3, F2 (1, 2, 3) */
+	uint8_t vex_l;    /* VEX.L (EVEX: L'L) */
 	uint8_t pfx;      /* EMUL_PFX_* */
 	uint8_t rex;      /* the REX byte (0x40..0x4F) or 0 */
 	uint8_t opsize;   /* operand size in bytes: 2, 4 or 8 (1 for byte ops) */
@@ -288,6 +290,9 @@ struct emul_cpu {
 #define EMUL_FEAT_CX16 0x2  /* CPUID 1 ECX[13]: CMPXCHG16B, else #UD */
 #define EMUL_FEAT_CLZERO 0x4 /* CPUID 8000_0008h EBX[0]: CLZERO, else #UD */
 #define EMUL_FEAT_RTM 0x10  /* CPUID (7,0) EBX[11]: XBEGIN/XABORT, else #UD */
+#define EMUL_FEAT_BMI1 0x20 /* CPUID (7,0) EBX[3]: ANDN, BEXTR, BLS*, else #UD */
+#define EMUL_FEAT_BMI2 0x40 /* CPUID (7,0) EBX[8]: BZHI, MULX, PDEP, PEXT,
+			     * RORX, SARX, SHLX, SHRX, else #UD */
 
 /* ------------------------------------------------------------------ */
 /* Callbacks                                                          */

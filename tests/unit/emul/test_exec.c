@@ -258,6 +258,58 @@ static void test_branches(void **state)
 	expect_event(13, true);
 }
 
+/* VEX and EVEX (exec_vex.c): without CR4.OSXSAVE every SIMD form is #UD;
+ * the BMI1/BMI2 general-purpose forms are #UD without their CPUID bit or
+ * with VEX.L = 1, and refused (not emulated yet) with it. */
+static void test_vex_ud(void **state)
+{
+	(void)state;
+	setup(EMUL_MODE_LONG64, "c5 f8 10 00");        /* vmovups */
+	expect_event(6, false);
+	setup(EMUL_MODE_PROT32, "c5 f8 10 c0");        /* vmovups, 32-bit */
+	expect_event(6, false);
+	setup(EMUL_MODE_LONG64, "62 f1 7c 48 10 00");  /* EVEX vmovups zmm */
+	cpu.features = EMUL_FEAT_BMI1 | EMUL_FEAT_BMI2;
+	expect_event(6, false);
+	/* ANDN eax, ecx, [rax]: BMI1 */
+	setup(EMUL_MODE_LONG64, "c4 e2 70 f2 00");
+	expect_event(6, false);
+	setup(EMUL_MODE_LONG64, "c4 e2 70 f2 00");
+	cpu.features = EMUL_FEAT_BMI2;
+	expect_event(6, false);
+	setup(EMUL_MODE_LONG64, "c4 e2 70 f2 00");
+	cpu.features = EMUL_FEAT_BMI1;
+	assert_int_equal(run(), EMUL_UNSUPPORTED);
+	assert_int_equal(res.reason, EMUL_R_VEX);
+	setup(EMUL_MODE_LONG64, "c4 e2 74 f2 00");     /* VEX.L = 1 */
+	cpu.features = EMUL_FEAT_BMI1;
+	expect_event(6, false);
+	/* 0F38 F3 /0 is no BMI form; /3 is BLSI */
+	setup(EMUL_MODE_LONG64, "c4 e2 70 f3 c0");
+	cpu.features = EMUL_FEAT_BMI1;
+	expect_event(6, false);
+	setup(EMUL_MODE_LONG64, "c4 e2 70 f3 d8");
+	cpu.features = EMUL_FEAT_BMI1;
+	assert_int_equal(run(), EMUL_UNSUPPORTED);
+	/* 0F38 F7: BEXTR (no prefix) is BMI1, SHLX (66) BMI2 */
+	setup(EMUL_MODE_LONG64, "c4 e2 71 f7 00");     /* shlx */
+	cpu.features = EMUL_FEAT_BMI1;
+	expect_event(6, false);
+	setup(EMUL_MODE_LONG64, "c4 e2 71 f7 00");
+	cpu.features = EMUL_FEAT_BMI2;
+	assert_int_equal(run(), EMUL_UNSUPPORTED);
+	setup(EMUL_MODE_LONG64, "c4 e2 70 f7 00");     /* bextr */
+	cpu.features = EMUL_FEAT_BMI2;
+	expect_event(6, false);
+	/* RORX is VEX.F2.0F3A F0 ib; with 66 it is no form */
+	setup(EMUL_MODE_LONG64, "c4 e3 7b f0 00 05");
+	cpu.features = EMUL_FEAT_BMI2;
+	assert_int_equal(run(), EMUL_UNSUPPORTED);
+	setup(EMUL_MODE_LONG64, "c4 e3 79 f0 00 05");
+	cpu.features = EMUL_FEAT_BMI2;
+	expect_event(6, false);
+}
+
 static void test_refusals(void **state)
 {
 	(void)state;
@@ -269,6 +321,7 @@ static void test_refusals(void **state)
 	assert_int_equal(run(), EMUL_UNSUPPORTED);
 	assert_int_equal(res.reason, EMUL_R_OPCODE);
 	setup(EMUL_MODE_LONG64, "c5 f8 10 00");        /* vmovups */
+	cpu.cr4 |= 1ull << 18;                          /* CR4.OSXSAVE */
 	assert_int_equal(run(), EMUL_UNSUPPORTED);
 	assert_int_equal(res.reason, EMUL_R_VEX);
 	setup(EMUL_MODE_PROT32, "8e d8");              /* mov ds, ax */
@@ -393,6 +446,7 @@ int main(void)
 		cmocka_unit_test(test_legacy_forms),
 		cmocka_unit_test(test_branches),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_vex_ud),
 		cmocka_unit_test(test_fetch),
 		cmocka_unit_test(test_decode_reuse),
 	};
