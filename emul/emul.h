@@ -120,6 +120,7 @@ struct emul_insn {
 	uint8_t vex;      /* EMUL_VEX_* */
 	uint8_t vex_pp;   /* VEX/EVEX/XOP pp: implied 66, F3, F2 (1, 2, 3) */
 	uint8_t vex_l;    /* VEX.L (EVEX: L'L) */
+	uint8_t vex_vvvv; /* VEX/XOP vvvv, un-inverted (all 4 bits) */
 	uint8_t pfx;      /* EMUL_PFX_* */
 	uint8_t rex;      /* the REX byte (0x40..0x4F) or 0 */
 	uint8_t opsize;   /* operand size in bytes: 2, 4 or 8 (1 for byte ops) */

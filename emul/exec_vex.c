@@ -8,9 +8,8 @@
  * (core/cpuid.c, core/cpu_rules.c). The VEX-encoded general-purpose
  * instructions of BMI1 and BMI2 do not look at OSXSAVE (SDM Vol. 2 2.8,
  * exception class 13): they are #UD when CPUID does not announce them or
- * with VEX.L = 1, and run otherwise, which the emulator does not do yet
- * (refused). A SIMD instruction with OSXSAVE set, which cannot happen
- * here, would be refused as well.
+ * with VEX.L = 1, and run otherwise (exec_bmi.c). A SIMD instruction with
+ * OSXSAVE set, which cannot happen here, would be refused.
  */
 #include "emul_private.h"
 
@@ -27,8 +26,9 @@ static uint32_t bmi_feature(const struct emul_insn *in)
 
 	if (in->vex == EMUL_VEX_EVEX)
 		return 0;
-	if (in->map == MAP_0F3A)                        /* RORX */
-		return in->opcode == 0xF0 && in->vex_pp == PP_F2 ? EMUL_FEAT_BMI2 : 0;
+	if (in->map == MAP_0F3A)                /* RORX: vvvv must be 1111b */
+		return in->opcode == 0xF0 && in->vex_pp == PP_F2 && !in->vex_vvvv ?
+		       EMUL_FEAT_BMI2 : 0;
 	if (in->map != MAP_0F38)
 		return 0;
 	switch (in->opcode) {
@@ -53,7 +53,7 @@ int emul_exec_vex(struct emul_exec *x)
 	uint32_t bmi = bmi_feature(in);
 
 	if (bmi && (x->cpu->features & bmi) && !in->vex_l)
-		return emul_unsupported(x, EMUL_R_VEX);
+		return emul_exec_bmi(x);
 	if (!bmi && (x->cpu->cr4 & CR4_OSXSAVE))
 		return emul_unsupported(x, EMUL_R_VEX);
 	return emul_raise(x, 6, false, 0);
