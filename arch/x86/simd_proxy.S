@@ -1,0 +1,128 @@
+/*
+ * Running one MMX, SSE or 3DNow! instruction for a guest on the registers
+ * it owns at that moment (core/simd_proxy.c). The hypervisor has no
+ * writable code, so every form exists here, always with ModRM.reg 0
+ * (XMM0, MM0 or EAX) and the memory operand at [RDI] (mod 0, r/m 7),
+ * followed by a RET, 8 bytes a slot:
+ *  - the 0F map: 4 mandatory prefixes (none, 66, F3, F2) x 256 opcodes;
+ *  - the 0F 38 map: no prefix and 66, x 256 opcodes;
+ *  - 3DNow! (0F 0F /r ib): the 256 suffixes;
+ *  - the forms with an imm8, 256 slots each, in the order of
+ *    core/simd_proxy.c's imm_forms[].
+ * Slots outside the opcode rows that hold MMX/SSE instructions are UD2;
+ * the emulator calls only the forms of emul/simd_forms.c. A #UD, #MF or
+ * #XM raised by a stub comes back as simd_proxy_call's result (the
+ * fixup in arch/x86/simd_proxy.c) instead of crashing the hypervisor.
+ */
+	.text
+	.balign	8
+	.globl	simd_stubs_begin, simd_stubs_end
+simd_stubs_begin:
+
+	.globl	simd_0f_stubs
+simd_0f_stubs:
+	.irp	pfx, 0, 0x66, 0xf3, 0xf2
+	.set	op, 0
+	.rept	256
+	.balign	8
+	.if	\pfx
+	.byte	\pfx
+	.endif
+	.if	(op >= 0x10 && op <= 0x17) || (op >= 0x28 && op <= 0x2f) || (op >= 0x50 && op <= 0x76) || (op >= 0x7c && op <= 0x7f) || op == 0xc2 || op == 0xc4 || op == 0xc6 || (op >= 0xd0 && op <= 0xfe)
+	.byte	0x0f, op, 0x07, 0xc3
+	.else
+	.byte	0x0f, 0x0b
+	.endif
+	.set	op, op + 1
+	.endr
+	.endr
+
+	.globl	simd_0f38_stubs
+simd_0f38_stubs:
+	.irp	pfx, 0, 0x66
+	.set	op, 0
+	.rept	256
+	.balign	8
+	.if	\pfx
+	.byte	\pfx
+	.endif
+	.if	op <= 0x41
+	.byte	0x0f, 0x38, op, 0x07, 0xc3
+	.else
+	.byte	0x0f, 0x0b
+	.endif
+	.set	op, op + 1
+	.endr
+	.endr
+
+	.globl	simd_3dnow_stubs
+simd_3dnow_stubs:
+	.set	sfx, 0
+	.rept	256
+	.balign	8
+	.byte	0x0f, 0x0f, 0x07, sfx, 0xc3
+	.set	sfx, sfx + 1
+	.endr
+
+	.macro	IMM_FORM pfx, op
+	.set	imm, 0
+	.rept	256
+	.balign	8
+	.if	\pfx
+	.byte	\pfx
+	.endif
+	.byte	0x0f, \op, 0x07, imm, 0xc3
+	.set	imm, imm + 1
+	.endr
+	.endm
+
+	.globl	simd_imm_stubs
+simd_imm_stubs:
+	IMM_FORM 0, 0x70        /* PSHUFW */
+	IMM_FORM 0x66, 0x70     /* PSHUFD */
+	IMM_FORM 0xf3, 0x70     /* PSHUFHW */
+	IMM_FORM 0xf2, 0x70     /* PSHUFLW */
+	IMM_FORM 0, 0xc2        /* CMPPS */
+	IMM_FORM 0x66, 0xc2     /* CMPPD */
+	IMM_FORM 0xf3, 0xc2     /* CMPSS */
+	IMM_FORM 0xf2, 0xc2     /* CMPSD */
+	IMM_FORM 0, 0xc4        /* PINSRW mm */
+	IMM_FORM 0x66, 0xc4     /* PINSRW xmm */
+	IMM_FORM 0, 0xc6        /* SHUFPS */
+	IMM_FORM 0x66, 0xc6     /* SHUFPD */
+	.balign	8
+simd_stubs_end:
+
+/*
+ * int simd_proxy_call(struct simd_call *c): calls c->stub with RDI =
+ * c->buf and RAX = 0, records RAX and RFLAGS after it; returns 0. A fault
+ * in the stub lands at simd_proxy_fault with the stack as the stub's RET
+ * would have left it and the result (SIMD_CALL_*) in RAX.
+ * struct simd_call's layout is in arch/x86/simd_proxy.h.
+ */
+	.globl	simd_proxy_call, simd_proxy_fault
+simd_proxy_call:
+	push	%rbx
+	mov	%rdi, %rbx
+	mov	8(%rbx), %rdi
+	xor	%eax, %eax
+	call	*0(%rbx)
+	mov	%rax, 16(%rbx)
+	pushfq
+	popq	24(%rbx)
+	xor	%eax, %eax
+simd_proxy_fault:
+	pop	%rbx
+	ret
+
+/* void simd_fxsave(void *area), void simd_fxrstor(const void *area):
+ * the 64-bit images (512 bytes, 16-byte aligned). */
+	.globl	simd_fxsave, simd_fxrstor
+simd_fxsave:
+	fxsaveq	(%rdi)
+	ret
+simd_fxrstor:
+	fxrstorq (%rdi)
+	ret
+
+	.section .note.GNU-stack, "", @progbits

@@ -1,0 +1,131 @@
+/*
+ * MMX/SSE/3DNow! instructions run for the emulator on a vCPU's registers
+ * (see core/simd_proxy.h).
+ *
+ * The stubs name register 0 (XMM0, MM0); the guest's instruction names
+ * register n. Around the stub, registers 0 and n trade places through an
+ * FXSAVE image and FXRSTOR, and trade back after it, so that register n
+ * gets the result and register 0 keeps its value. MMX register n is x87
+ * physical register n, which the image holds as ST((n - TOP) mod 8), its
+ * tag in bit n of the abridged tag word (SDM Vol. 1 9.5.1, Vol. 2
+ * FXSAVE): those move together, by the TOP of the moment (an MMX
+ * instruction sets TOP to 0 and tags every register valid, as it would
+ * have in the guest). The stub runs with the guest's MXCSR: an unmasked
+ * SIMD floating-point exception is raised by the CPU itself, here, and
+ * the fault fixup (arch/x86/simd_proxy.c) brings it back as a result,
+ * MXCSR's flags as the CPU set them and the destination untouched.
+ */
+#include "core/simd_proxy.h"
+#include "core/fpu.h"
+#include "core/lib.h"
+#include "arch/x86/simd_proxy.h"
+#include "arch/x86/x87_proxy.h"
+
+#define FSW_ES          (1u << 7)       /* an unmasked x87 exception is pending */
+#define FX_FSW          2               /* FXSAVE image offsets */
+#define FX_FTW          4
+#define FX_ST           32
+#define FX_XMM          160
+#define SLOT            8               /* bytes per stub */
+
+/* The imm8 forms, in arch/x86/simd_proxy.S's order. */
+static const struct { uint8_t prefix, opcode; } imm_forms[] = {
+	{ 0, 0x70 }, { 0x66, 0x70 }, { 0xF3, 0x70 }, { 0xF2, 0x70 },
+	{ 0, 0xC2 }, { 0x66, 0xC2 }, { 0xF3, 0xC2 }, { 0xF2, 0xC2 },
+	{ 0, 0xC4 }, { 0x66, 0xC4 }, { 0, 0xC6 }, { 0x66, 0xC6 },
+};
+
+static int prefix_index(uint8_t prefix)
+{
+	switch (prefix) {
+	case 0: return 0;
+	case 0x66: return 1;
+	case 0xF3: return 2;
+	case 0xF2: return 3;
+	default: return -1;
+	}
+}
+
+static const uint8_t *stub_of(const struct emul_simd *op)
+{
+	int p = prefix_index(op->prefix);
+
+	if (p < 0)
+		return NULL;
+	if (op->map == EMUL_MAP_0F && op->opcode == 0x0F)
+		return p ? NULL : simd_3dnow_stubs + SLOT * op->imm;
+	for (unsigned i = 0; i < sizeof(imm_forms) / sizeof(imm_forms[0]); i++)
+		if (op->map == EMUL_MAP_0F && imm_forms[i].prefix == op->prefix &&
+		    imm_forms[i].opcode == op->opcode)
+			return simd_imm_stubs + SLOT * (i * 256u + op->imm);
+	if (op->map == EMUL_MAP_0F)
+		return simd_0f_stubs + SLOT * (p * 256u + op->opcode);
+	if (op->map == EMUL_MAP_0F38 && p <= 1)
+		return simd_0f38_stubs + SLOT * (p * 256u + op->opcode);
+	return NULL;
+}
+
+static void swap16(uint8_t *a, uint8_t *b)
+{
+	uint8_t t[16];
+
+	memcpy(t, a, 16);
+	memcpy(a, b, 16);
+	memcpy(b, t, 16);
+}
+
+/* Registers 0 and op->reg trade places in the image. */
+static void swap_regs(uint8_t *img, const struct emul_simd *op)
+{
+	unsigned n = op->reg, top, tag0, tagn;
+	uint16_t fsw;
+
+	if (op->kind == EMUL_SIMD_XMM) {
+		swap16(img + FX_XMM, img + FX_XMM + 16 * n);
+		return;
+	}
+	memcpy(&fsw, img + FX_FSW, sizeof(fsw));
+	top = (fsw >> 11) & 7;
+	swap16(img + FX_ST + 16 * ((8 - top) & 7), img + FX_ST + 16 * ((n + 8 - top) & 7));
+	tag0 = img[FX_FTW] & 1;
+	tagn = (img[FX_FTW] >> n) & 1;
+	img[FX_FTW] = (uint8_t)((img[FX_FTW] & ~(1u | 1u << n)) | tagn | tag0 << n);
+}
+
+static void trade(uint8_t *img, const struct emul_simd *op)
+{
+	simd_fxsave(img);
+	swap_regs(img, op);
+	simd_fxrstor(img);
+}
+
+int simd_proxy_run(struct vcpu *v, struct emul_simd *op)
+{
+	static uint8_t img[512] __attribute__((aligned(16)));
+	static uint8_t buf[16] __attribute__((aligned(16)));
+	struct simd_call c = { .buf = buf };
+	bool moved = op->kind != EMUL_SIMD_GPR && op->reg != 0;
+	int rc;
+
+	fpu_switch_to(v);       /* an MMIO completion runs before the entry's */
+	if (op->query || op->kind == EMUL_SIMD_MMX)
+		if (x87_status() & FSW_ES)
+			return EMUL_SIMD_PENDING;
+	if (op->query)
+		return EMUL_SIMD_DONE;
+	if (op->reg > 15 || (op->kind == EMUL_SIMD_MMX && op->reg > 7) ||
+	    !(c.stub = stub_of(op)))
+		return EMUL_SIMD_REFUSED;
+	memcpy(buf, op->buf, sizeof(buf));
+	if (moved)
+		trade(img, op);
+	rc = simd_proxy_call(&c);
+	if (moved)
+		trade(img, op);
+	if (rc == SIMD_CALL_REFUSED)
+		return EMUL_SIMD_REFUSED;
+	memcpy(op->buf, buf, sizeof(buf));
+	op->gpr = c.rax;
+	op->rflags = c.rflags;
+	return rc == SIMD_CALL_XM ? EMUL_SIMD_XM : EMUL_SIMD_DONE;
+}
