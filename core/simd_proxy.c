@@ -4,28 +4,21 @@
  *
  * The stubs name register 0 (XMM0, MM0); the guest's instruction names
  * register n. Around the stub, registers 0 and n trade places through an
- * FXSAVE image and FXRSTOR, and trade back after it, so that register n
- * gets the result and register 0 keeps its value. MMX register n is x87
- * physical register n, which the image holds as ST((n - TOP) mod 8), its
- * tag in bit n of the abridged tag word (SDM Vol. 1 9.5.1, Vol. 2
- * FXSAVE): those move together, by the TOP of the moment (an MMX
- * instruction sets TOP to 0 and tags every register valid, as it would
- * have in the guest). The stub runs with the guest's MXCSR: an unmasked
+ * FXSAVE image and FXRSTOR (core/simd_image.c), and trade back after it,
+ * so that register n gets the result and register 0 keeps its value. The
+ * stub runs with the guest's MXCSR: an unmasked
  * SIMD floating-point exception is raised by the CPU itself, here, and
  * the fault fixup (arch/x86/simd_proxy.c) brings it back as a result,
  * MXCSR's flags as the CPU set them and the destination untouched.
  */
 #include "core/simd_proxy.h"
+#include "core/simd_image.h"
 #include "core/fpu.h"
 #include "core/lib.h"
 #include "arch/x86/simd_proxy.h"
 #include "arch/x86/x87_proxy.h"
 
 #define FSW_ES          (1u << 7)       /* an unmasked x87 exception is pending */
-#define FX_FSW          2               /* FXSAVE image offsets */
-#define FX_FTW          4
-#define FX_ST           32
-#define FX_XMM          160
 #define SLOT            8               /* bytes per stub */
 
 /* The imm8 forms, in arch/x86/simd_proxy.S's order. */
@@ -65,37 +58,10 @@ static const uint8_t *stub_of(const struct emul_simd *op)
 	return NULL;
 }
 
-static void swap16(uint8_t *a, uint8_t *b)
-{
-	uint8_t t[16];
-
-	memcpy(t, a, 16);
-	memcpy(a, b, 16);
-	memcpy(b, t, 16);
-}
-
-/* Registers 0 and op->reg trade places in the image. */
-static void swap_regs(uint8_t *img, const struct emul_simd *op)
-{
-	unsigned n = op->reg, top, tag0, tagn;
-	uint16_t fsw;
-
-	if (op->kind == EMUL_SIMD_XMM) {
-		swap16(img + FX_XMM, img + FX_XMM + 16 * n);
-		return;
-	}
-	memcpy(&fsw, img + FX_FSW, sizeof(fsw));
-	top = (fsw >> 11) & 7;
-	swap16(img + FX_ST + 16 * ((8 - top) & 7), img + FX_ST + 16 * ((n + 8 - top) & 7));
-	tag0 = img[FX_FTW] & 1;
-	tagn = (img[FX_FTW] >> n) & 1;
-	img[FX_FTW] = (uint8_t)((img[FX_FTW] & ~(1u | 1u << n)) | tagn | tag0 << n);
-}
-
 static void trade(uint8_t *img, const struct emul_simd *op)
 {
 	simd_fxsave(img);
-	swap_regs(img, op);
+	simd_image_trade(img, op->kind == EMUL_SIMD_MMX, op->reg);
 	simd_fxrstor(img);
 }
 

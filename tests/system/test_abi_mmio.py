@@ -4,8 +4,8 @@ right values, and the exit sequence the VMM's `trace` shows is exact: a
 read-modify-write is one read exit then one write exit, a REP string
 instruction one exit per element (MMIO to MMIO: read, write, read, write),
 code run from the device one read exit per aligned chunk of its bytes,
-its OUT and IN ordinary IO exits, an x87 load or store its operand in
-8-byte pieces.
+its OUT and IN ordinary IO exits, an x87, MMX or SSE load or store its
+operand in 8-byte pieces.
 After the guest exits, its next instruction (LOCK CMPXCHG16B on MMIO) is
 two read exits and two write exits, then the guest halts."""
 import re
@@ -17,7 +17,7 @@ DEV = 0xd0000000
 MARK, READS, WRITES = DEV + 0x828, DEV + 0x808, DEV + 0x810
 TRACE = re.compile(r"^vm 0: exit mmio (read|write) 0x([0-9a-f]+) len (\d) data 0x([0-9a-f]+)$")
 
-CHECKS = 38
+CHECKS = 40
 # x87 on MMIO (core/x87_proxy.c): after an FLD the emulator had the FPU run,
 # FNSTENV shows the guest's FIP/FOP/FDP, and an FNSTENV to MMIO stores what
 # one to RAM stores. The hypervisor puts the guest's pointers back with
@@ -115,6 +115,16 @@ def test_mmio_instructions_and_exit_sequences(ctl):
         ("write", 0x7c0, 8), ("write", 0x7c8, 8), ("write", 0x7d0, 8), ("write", 0x7d8, 4)]
     # LDMXCSR and STMXCSR on the device: one 4-byte read, one 4-byte write
     assert c[38][:2] == [("read", 0x7e0, 4, 0x7f80), ("write", 0x7e4, 4, 0x7f80)]
+    # MMX and SSE on the device (core/simd_proxy.c): each operand in 8-byte
+    # pieces, the 16-byte ones misaligned (movups at +36) too
+    assert [(k, a, n) for k, a, n, _ in c[39][:5]] == [
+        ("read", 0x640, 8), ("read", 0x648, 8), ("read", 0x650, 4),
+        ("write", 0x658, 8), ("write", 0x660, 8)]
+    assert [(k, a, n) for k, a, n, _ in c[40][:14]] == [
+        ("read", 0x640, 8), ("read", 0x648, 8), ("read", 0x650, 8), ("read", 0x658, 8),
+        ("read", 0x664, 8), ("read", 0x66c, 8), ("read", 0x670, 8), ("read", 0x678, 8),
+        ("read", 0x648, 8), ("read", 0x644, 4),
+        ("write", 0x680, 8), ("write", 0x688, 8), ("write", 0x690, 8), ("write", 0x698, 4)]
 
     stats = command(ctl, "stats 0")
     assert re.search(r"unclaimed MMIO: 1 reads, 1 writes \(last address 0xd0100000\)", stats)
@@ -124,9 +134,10 @@ def test_mmio_instructions_and_exit_sequences(ctl):
     # a difference stops early: QEMU's reads vary); the fld1 code written
     # and its 2 fetch reads; the pending-exception image's 4 writes, read
     # back byte by byte; MXCSR written, loaded (1 read), stored (1 write)
-    # and read back
-    reads = "88" if not defects else r"\d+"
-    assert re.search(rf"mmio test device: {reads} reads, 18 writes, mark 0x0", stats), stats
+    # and read back; the SIMD checks' input written twice (24 qwords), their
+    # 13 reads and 6 writes, the results read back (6 qwords)
+    reads = "107" if not defects else r"\d+"
+    assert re.search(rf"mmio test device: {reads} reads, 48 writes, mark 0x0", stats), stats
 
     # the run after the exit: LOCK CMPXCHG16B on 16-byte-aligned MMIO with
     # RDX:RAX = RCX:RBX = 0: two 8-byte reads, then two 8-byte writes (RCX:RBX

@@ -543,6 +543,118 @@ static void check_x87(void)
 	      mx_ram);
 }
 
+/* ---- MMX and SSE on the device: the emulator has the vCPU run them ------ */
+
+#define SIMD_AT 0x640           /* data offset the SIMD checks use (16-aligned) */
+#define SIMD_IN 24              /* bytes of input the MMX sequence reads */
+
+/* The same MMX sequence on p (RAM or the device), from one RIP: with TOP
+ * at 6 (FLD1, FLDZ), so MM2 and MM5 are not ST(2) and ST(5); out gets
+ * the FNSTENV image (TOP and the tags after MMX) and MM0, MM2, MM5-MM7.
+ * (QEMU sets TOP to 0 before the access exits, which a CPU does not: the
+ * register trade by TOP has its own unit test, test_simd_image.c.) */
+static void __attribute__((noinline)) mmx_ops(volatile uint8_t *p, uint8_t *out,
+					      const uint64_t *mm0)
+{
+	__asm__ volatile("movq (%2), %%mm0\n\t"
+			 "fninit\n\tfld1\n\tfldz\n\t"
+			 "movq (%0), %%mm2\n\t"             /* 8-byte read */
+			 "paddw 8(%0), %%mm2\n\t"           /* 8-byte read */
+			 "pxor %%mm5, %%mm5\n\t"
+			 "punpcklbw 16(%0), %%mm5\n\t"      /* 4-byte read */
+			 "movq %%mm2, 24(%0)\n\t"           /* 8-byte write */
+			 "movq %%mm5, 32(%0)\n\t"           /* 8-byte write */
+			 "fnstenv (%1)\n\t"
+			 "movq %%mm0, 32(%1)\n\tmovq %%mm2, 40(%1)\n\t"
+			 "movq %%mm5, 48(%1)\n\tmovq %%mm6, 56(%1)\n\t"
+			 "movq %%mm7, 64(%1)\n\t"
+			 "emms"
+			 : : "r"(p), "r"(out), "r"(mm0) : "memory");
+}
+
+/* The same SSE sequence on p (16-byte aligned): loads into XMM3, XMM0 and
+ * XMM9 (REX.R), a conversion to EAX, a compare into RFLAGS, stores; out
+ * gets the three registers, EAX, the flags and MXCSR. */
+static void __attribute__((noinline)) sse_ops(volatile uint8_t *p, uint8_t *out)
+{
+	static const uint32_t mxcsr_clear = 0x1f80;
+
+	__asm__ volatile("ldmxcsr %2\n\t"
+			 "movdqa (%0), %%xmm3\n\t"          /* 16, aligned */
+			 "paddd 16(%0), %%xmm3\n\t"         /* 16, aligned */
+			 "movups 36(%0), %%xmm0\n\t"        /* 16, unaligned */
+			 "addps %%xmm3, %%xmm0\n\t"
+			 "pshufd $0x1b, 48(%0), %%xmm9\n\t" /* imm8 form */
+			 "cvtsd2si 8(%0), %%eax\n\t"        /* 8, into EAX */
+			 "mov %%eax, 48(%1)\n\t"
+			 "ucomiss 4(%0), %%xmm0\n\t"        /* 4, into RFLAGS */
+			 "pushfq\n\tpopq 56(%1)\n\t"
+			 "movdqu %%xmm3, 64(%0)\n\t"        /* 16-byte write */
+			 "movq %%xmm9, 80(%0)\n\t"          /* 8-byte write */
+			 "movss %%xmm0, 88(%0)\n\t"         /* 4-byte write */
+			 "movdqu %%xmm0, (%1)\n\tmovdqu %%xmm3, 16(%1)\n\t"
+			 "movdqu %%xmm9, 32(%1)\n\t"
+			 "stmxcsr 64(%1)"
+			 : : "r"(p), "r"(out), "m"(mxcsr_clear) : "memory", "rax", "cc");
+}
+
+/* 64 bytes of input, 32 of zeros for the stores, 8 bytes at a time */
+static void simd_input(volatile uint8_t *p)
+{
+	for (unsigned int i = 0; i < 8; i++)
+		((volatile uint64_t *)p)[i] = 0x0f1e2d3c4b5a6978ull * (i + 1);
+	for (unsigned int i = 8; i < 12; i++)
+		((volatile uint64_t *)p)[i] = 0;
+}
+
+/* n bytes (a multiple of 8) compared 8 at a time */
+static bool same(const volatile uint8_t *a, const uint8_t *b, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i += 8) {
+		uint64_t va = *(const volatile uint64_t *)(a + i), vb;
+
+		memcpy(&vb, b + i, sizeof(vb));
+		if (va != vb)
+			return false;
+	}
+	return true;
+}
+
+static void check_simd(void)
+{
+	static uint8_t ram[96] __attribute__((aligned(16)));
+	static const uint64_t mm0 = 0x0123456789abcdefull;
+	volatile uint8_t *at = DEV + MMIOTEST_DATA + SIMD_AT;
+	uint8_t out_ram[72] = { 0 }, out_dev[72] = { 0 };
+
+	simd_input(ram);
+	simd_input(at);
+	mmx_ops(ram, out_ram, &mm0);
+	begin(39);
+	mmx_ops(at, out_dev, &mm0);
+	bool mmx_exits = exits(3, 2);
+	check(mmx_exits && same(at + SIMD_IN, ram + SIMD_IN, 16) &&
+	      memcmp(out_dev + 4, out_ram + 4, 2) == 0 &&      /* FSW: TOP */
+	      memcmp(out_dev + 8, out_ram + 8, 2) == 0 &&      /* tags */
+	      memcmp(out_dev + 32, out_ram + 32, 40) == 0,
+	      "movq, paddw, punpcklbw mm, [mmio]; movq [mmio], mm: as on RAM "
+	      "(FSW 0x%x, tags 0x%x), 3 reads, 2 writes",
+	      (unsigned)env_field(out_dev, 4) & 0xffff,
+	      (unsigned)env_field(out_dev, 8) & 0xffff);
+
+	simd_input(ram);
+	simd_input(at);
+	sse_ops(ram, out_ram);
+	begin(40);
+	sse_ops(at, out_dev);
+	bool sse_exits = exits(10, 4);
+	check(sse_exits && same(at + 64, ram + 64, 32) &&
+	      memcmp(out_dev, out_ram, 72) == 0,
+	      "movdqa, paddd, movups, pshufd, cvtsd2si, ucomiss [mmio]; movdqu, "
+	      "movq, movss [mmio]: as on RAM (MXCSR 0x%x), 10 reads, 4 writes",
+	      (unsigned)env_field(out_dev, 64));
+}
+
 int main(void)
 {
 	unsigned int failures;
@@ -562,6 +674,7 @@ int main(void)
 	check_seq_and_unclaimed();
 	check_code_in_mmio();
 	check_x87();
+	check_simd();
 	REG64(MMIOTEST_MARK) = 0;
 	failures = finish();
 
