@@ -171,7 +171,10 @@ int emul_exec_simd(struct emul_exec *x)
 	uint64_t ea;
 	int rc;
 
-	/* register forms (their bytes came from MMIO) are not emulated */
+	/* register forms (their bytes came from MMIO) are not emulated;
+	 * those of the memory-only instructions are #UD */
+	if (f && !in->mem && (f->flags & SF_MEMONLY))
+		return emul_raise(x, VEC_UD, false, 0);
 	if (!f || !x->ctx->ops->simd || !in->mem)
 		return emul_unsupported(x, EMUL_R_OPCODE);
 	if ((f->flags & SF_W64) && (in->rex & REX_W))

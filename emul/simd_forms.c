@@ -24,6 +24,10 @@
 #define XA(f) S(16, SF_XMM | SF_A16, f)
 #define XW(n, f) S(n, SF_XMM | SF_WRITE, f)
 #define XWA(f) S(16, SF_XMM | SF_WRITE | SF_A16, f)
+/* M: memory only, the register form is #UD */
+#define XRM(n, f) S(n, SF_XMM | SF_MEMONLY, f)
+#define XWM(n, f) S(n, SF_XMM | SF_WRITE | SF_MEMONLY, f)
+#define XWAM(f) S(16, SF_XMM | SF_WRITE | SF_A16 | SF_MEMONLY, f)
 /* mm, m and m, mm */
 #define MR(n, f) S(n, SF_MMX, f)
 #define MW(n, f) S(n, SF_MMX | SF_WRITE, f)
@@ -35,14 +39,14 @@
 static const struct emul_simd_form map0f[4][256] = {
 	[SIMD_NP] = {
 		[0x10] = XR(16, FT_SSE), [0x11] = XW(16, FT_SSE),       /* MOVUPS */
-		[0x12] = XR(8, FT_SSE), [0x13] = XW(8, FT_SSE),         /* MOVLPS */
+		[0x12] = XR(8, FT_SSE), [0x13] = XWM(8, FT_SSE),        /* MOVLPS */
 		[0x14] = XA(FT_SSE), [0x15] = XA(FT_SSE),               /* UNPCKxPS */
-		[0x16] = XR(8, FT_SSE), [0x17] = XW(8, FT_SSE),         /* MOVHPS */
+		[0x16] = XR(8, FT_SSE), [0x17] = XWM(8, FT_SSE),        /* MOVHPS */
 		[0x28] = XA(FT_SSE), [0x29] = XWA(FT_SSE),              /* MOVAPS */
 		/* CVTPI2PS xmm, m64: whether it takes a pending x87
 		 * exception is not documented the same way everywhere */
 		[0x2A] = S(8, SF_XMM | SF_X87_UNSURE, FT_SSE),
-		[0x2B] = XWA(FT_SSE),                                   /* MOVNTPS */
+		[0x2B] = XWAM(FT_SSE),                                  /* MOVNTPS */
 		[0x2C] = S(8, SF_MMX | SF_XMM, FT_SSE),                 /* CVTTPS2PI */
 		[0x2D] = S(8, SF_MMX | SF_XMM, FT_SSE),                 /* CVTPS2PI */
 		[0x2E] = S(4, SF_XMM | SF_FLAGS, FT_SSE),               /* UCOMISS */
@@ -74,7 +78,7 @@ static const struct emul_simd_form map0f[4][256] = {
 		[0xE1] = MR(8, FT_MMX), [0xE2] = MR(8, FT_MMX),     /* PSRAx */
 		[0xE3] = MR(8, FT_MMXEXT), [0xE4] = MR(8, FT_MMXEXT),   /* PAVGW PMULHUW */
 		[0xE5] = MR(8, FT_MMX),                               /* PMULHW */
-		[0xE7] = MW(8, FT_MMXEXT),                              /* MOVNTQ */
+		[0xE7] = S(8, SF_MMX | SF_WRITE | SF_MEMONLY, FT_MMXEXT), /* MOVNTQ */
 		[0xE8] = MR(8, FT_MMX), [0xE9] = MR(8, FT_MMX),     /* PSUBSx */
 		[0xEA] = MR(8, FT_MMXEXT),                              /* PMINSW */
 		MR_ROW(0xEB, 0xED, FT_MMX),           /* POR PADDSB PADDSW */
@@ -90,13 +94,13 @@ static const struct emul_simd_form map0f[4][256] = {
 	},
 	[SIMD_66] = {
 		[0x10] = XR(16, FT_SSE2), [0x11] = XW(16, FT_SSE2),     /* MOVUPD */
-		[0x12] = XR(8, FT_SSE2), [0x13] = XW(8, FT_SSE2),       /* MOVLPD */
+		[0x12] = XRM(8, FT_SSE2), [0x13] = XWM(8, FT_SSE2),     /* MOVLPD */
 		[0x14] = XA(FT_SSE2), [0x15] = XA(FT_SSE2),             /* UNPCKxPD */
-		[0x16] = XR(8, FT_SSE2), [0x17] = XW(8, FT_SSE2),       /* MOVHPD */
+		[0x16] = XRM(8, FT_SSE2), [0x17] = XWM(8, FT_SSE2),     /* MOVHPD */
 		[0x28] = XA(FT_SSE2), [0x29] = XWA(FT_SSE2),            /* MOVAPD */
 		/* CVTPI2PD xmm, m64: no MMX transition (SDM, CVTPI2PD) */
 		[0x2A] = S(8, SF_XMM | SF_X87_UNSURE, FT_SSE2),
-		[0x2B] = XWA(FT_SSE2),                                  /* MOVNTPD */
+		[0x2B] = XWAM(FT_SSE2),                                 /* MOVNTPD */
 		[0x2C] = S(16, SF_MMX | SF_XMM | SF_A16, FT_SSE2),      /* CVTTPD2PI */
 		[0x2D] = S(16, SF_MMX | SF_XMM | SF_A16, FT_SSE2),      /* CVTPD2PI */
 		[0x2E] = S(8, SF_XMM | SF_FLAGS, FT_SSE2),              /* UCOMISD */
@@ -119,7 +123,7 @@ static const struct emul_simd_form map0f[4][256] = {
 		[0xD6] = XW(8, FT_SSE2),                                /* MOVQ m64, xmm */
 		XA_ROW(0xD8, 0xE5, FT_SSE2),
 		[0xE6] = XA(FT_SSE2),                                   /* CVTTPD2DQ */
-		[0xE7] = XWA(FT_SSE2),                                  /* MOVNTDQ */
+		[0xE7] = XWAM(FT_SSE2),                                 /* MOVNTDQ */
 		XA_ROW(0xE8, 0xEF, FT_SSE2),
 		XA_ROW(0xF1, 0xF6, FT_SSE2),
 		XA_ROW(0xF8, 0xFE, FT_SSE2),
@@ -156,7 +160,7 @@ static const struct emul_simd_form map0f[4][256] = {
 		[0xC2] = S(8, SF_XMM | SF_IMM, FT_SSE2),                /* CMPSD */
 		[0xD0] = XA(FT_SSE3),                                   /* ADDSUBPS */
 		[0xE6] = XA(FT_SSE2),                                   /* CVTPD2DQ */
-		[0xF0] = XR(16, FT_SSE3),                               /* LDDQU */
+		[0xF0] = XRM(16, FT_SSE3),                              /* LDDQU */
 	},
 };
 
@@ -175,7 +179,9 @@ static const struct emul_simd_form map0f38[2][256] = {
 		[0x20] = XR(8, FT_SSE41), [0x21] = XR(4, FT_SSE41),
 		[0x22] = XR(2, FT_SSE41), [0x23] = XR(8, FT_SSE41),
 		[0x24] = XR(4, FT_SSE41), [0x25] = XR(8, FT_SSE41),
-		XA_ROW(0x28, 0x2B, FT_SSE41),   /* PMULDQ PCMPEQQ MOVNTDQA PACKUSDW */
+		[0x28] = XA(FT_SSE41), [0x29] = XA(FT_SSE41),   /* PMULDQ PCMPEQQ */
+		[0x2A] = S(16, SF_XMM | SF_A16 | SF_MEMONLY, FT_SSE41), /* MOVNTDQA */
+		[0x2B] = XA(FT_SSE41),                                  /* PACKUSDW */
 		[0x30] = XR(8, FT_SSE41), [0x31] = XR(4, FT_SSE41),
 		[0x32] = XR(2, FT_SSE41), [0x33] = XR(8, FT_SSE41),
 		[0x34] = XR(4, FT_SSE41), [0x35] = XR(8, FT_SSE41),

@@ -181,6 +181,7 @@ static void run_objdump(const char *file, const char *arch,
 static bool lenient_map(const struct lcase *c)
 {
 	const struct emul_insn *in = &c->insn;
+	struct emul_simd_form tmp;
 
 	return emul_handler_of(in) == NULL || in->vex != EMUL_VEX_NONE ||
 	       (in->map == EMUL_MAP_0F && in->opcode >= 0x18 &&
@@ -192,7 +193,12 @@ static bool lenient_map(const struct lcase *c)
 		in->opcode <= 0xDF) ||
 	       /* group 15's register forms: exec_x87.c runs only LDMXCSR
 		* and STMXCSR, with a memory operand */
-	       (in->map == EMUL_MAP_0F && in->opcode == 0xAE && !in->mem);
+	       (in->map == EMUL_MAP_0F && in->opcode == 0xAE && !in->mem) ||
+	       /* MMX/SSE/3DNow!: exec_simd.c raises #UD for the register
+		* forms of memory-only instructions and the undefined 3DNow!
+		* suffixes, and refuses the other register forms */
+	       (emul_handler_of(in) == emul_exec_simd &&
+		(!in->mem || emul_simd_form(in, &tmp)->feat == FT_NONE));
 }
 
 /* Bytes objdump decodes although the CPU raises #UD: UD0/UD1/UD2, MOV TR,

@@ -430,6 +430,22 @@ static void test_refused(void **state)
 		assert_int_equal(run(), EMUL_UNSUPPORTED);
 		assert_untouched();
 	}
+	/* the register forms of memory-only instructions: #UD, whatever
+	 * the callback */
+	static const char *const memonly[] = {
+		"0f 2b c1", "0f 17 c1", "66 0f 16 c1", "0f e7 c1", "f2 0f f0 c1",
+		"66 0f 38 2a c1",
+	};
+	for (unsigned i = 0; i < sizeof(memonly) / sizeof(memonly[0]); i++) {
+		setup(memonly[i]);
+		E.ops.simd = NULL;
+		emul_init(&E.ctx, &E.ops, &E.fm);
+		assert_int_equal(run(), EMUL_EXCEPTION);
+		assert_int_equal(E.res.event.vector, 6);
+		assert_untouched();
+	}
+	setup("0f 16 c1");                      /* movlhps: refused */
+	assert_int_equal(run(), EMUL_UNSUPPORTED);
 	setup("0f 6f 03");
 	E.ops.simd = NULL;
 	emul_init(&E.ctx, &E.ops, &E.fm);
