@@ -132,6 +132,10 @@ $(EMUL_OUT)/test_diff: $(EMUL_DIFF_SRCS) $(EMUL_TDIR)/sandbox.h \
 	$(Q)$(HOST_CC) $(EMUL_HOST_CFLAGS) $(EMUL_DIFF_SRCS) $(EMUL_LIB) \
 		-lcmocka -o $@
 
+# mmio.bin's list of SIMD forms (guests/tests/mmio/simd_cases.h).
+$(EMUL_OUT)/simd_cases_gen: $(EMUL_TDIR)/simd_cases_gen.c $(EMUL_LIB)
+	$(Q)$(HOST_CC) $(EMUL_HOST_CFLAGS) $< $(EMUL_LIB) -o $@
+
 # The fuzzer links its own sanitized copy of the library.
 $(EMUL_OUT)/fuzz_emul: tests/fuzz/fuzz_emul.c $(EMUL_SRCS) $(EMUL_HDRS) \
 		$(EMUL_FAKEMEM)

@@ -9,11 +9,24 @@
  *  - 3DNow! (0F 0F /r ib): the 256 suffixes;
  *  - the forms with an imm8, 256 slots each, in the order of
  *    core/simd_proxy.c's imm_forms[].
+ * Each table starts 8-byte aligned (a label before alignment padding
+ * would shift every slot), its slots are filled up with INT3 and the
+ * assembler checks its size.
  * Slots outside the opcode rows that hold MMX/SSE instructions are UD2;
  * the emulator calls only the forms of emul/simd_forms.c. A #UD, #MF or
  * #XM raised by a stub comes back as simd_proxy_call's result (the
  * fixup in arch/x86/simd_proxy.c) instead of crashing the hypervisor.
  */
+	/* the rest of an 8-byte slot of a stub of n bytes after its prefix
+	 * (if any): INT3s, so that a wrong slot address traps loudly */
+	.macro	PAD pfx, n
+	.if	\pfx
+	.fill	7 - \n, 1, 0xcc
+	.else
+	.fill	8 - \n, 1, 0xcc
+	.endif
+	.endm
+
 	.text
 	.balign	8
 	.globl	simd_stubs_begin, simd_stubs_end
@@ -24,58 +37,70 @@ simd_0f_stubs:
 	.irp	pfx, 0, 0x66, 0xf3, 0xf2
 	.set	op, 0
 	.rept	256
-	.balign	8
 	.if	\pfx
 	.byte	\pfx
 	.endif
 	.if	(op >= 0x10 && op <= 0x17) || (op >= 0x28 && op <= 0x2f) || (op >= 0x50 && op <= 0x76) || (op >= 0x7c && op <= 0x7f) || op == 0xc2 || op == 0xc4 || op == 0xc6 || (op >= 0xd0 && op <= 0xfe)
 	.byte	0x0f, op, 0x07, 0xc3
 	.else
-	.byte	0x0f, 0x0b
+	.byte	0x0f, 0x0b, 0xcc, 0xcc
 	.endif
+	PAD	\pfx, 4
 	.set	op, op + 1
 	.endr
 	.endr
 
+	.if	. - simd_0f_stubs != 4 * 256 * 8
+	.error	"simd_0f_stubs: a slot is not 8 bytes"
+	.endif
+	.balign	8
 	.globl	simd_0f38_stubs
 simd_0f38_stubs:
 	.irp	pfx, 0, 0x66
 	.set	op, 0
 	.rept	256
-	.balign	8
 	.if	\pfx
 	.byte	\pfx
 	.endif
 	.if	op <= 0x41
 	.byte	0x0f, 0x38, op, 0x07, 0xc3
 	.else
-	.byte	0x0f, 0x0b
+	.byte	0x0f, 0x0b, 0xcc, 0xcc, 0xcc
 	.endif
+	PAD	\pfx, 5
 	.set	op, op + 1
 	.endr
 	.endr
 
+	.if	. - simd_0f38_stubs != 2 * 256 * 8
+	.error	"simd_0f38_stubs: a slot is not 8 bytes"
+	.endif
+	.balign	8
 	.globl	simd_3dnow_stubs
 simd_3dnow_stubs:
 	.set	sfx, 0
 	.rept	256
-	.balign	8
 	.byte	0x0f, 0x0f, 0x07, sfx, 0xc3
+	PAD	0, 5
 	.set	sfx, sfx + 1
 	.endr
 
 	.macro	IMM_FORM pfx, op
 	.set	imm, 0
 	.rept	256
-	.balign	8
 	.if	\pfx
 	.byte	\pfx
 	.endif
 	.byte	0x0f, \op, 0x07, imm, 0xc3
+	PAD	\pfx, 5
 	.set	imm, imm + 1
 	.endr
 	.endm
 
+	.if	. - simd_3dnow_stubs != 256 * 8
+	.error	"simd_3dnow_stubs: a slot is not 8 bytes"
+	.endif
+	.balign	8
 	.globl	simd_imm_stubs
 simd_imm_stubs:
 	IMM_FORM 0, 0x70        /* PSHUFW */
@@ -90,6 +115,9 @@ simd_imm_stubs:
 	IMM_FORM 0x66, 0xc4     /* PINSRW xmm */
 	IMM_FORM 0, 0xc6        /* SHUFPS */
 	IMM_FORM 0x66, 0xc6     /* SHUFPD */
+	.if	. - simd_imm_stubs != 12 * 256 * 8
+	.error	"simd_imm_stubs: a slot is not 8 bytes"
+	.endif
 	.balign	8
 simd_stubs_end:
 

@@ -557,6 +557,7 @@ static void __attribute__((noinline)) mmx_ops(volatile uint8_t *p, uint8_t *out,
 					      const uint64_t *mm0)
 {
 	__asm__ volatile("movq (%2), %%mm0\n\t"
+			 "pxor %%mm2, %%mm2\n\t"            /* no result left over */
 			 "fninit\n\tfld1\n\tfldz\n\t"
 			 "movq (%0), %%mm2\n\t"             /* 8-byte read */
 			 "paddw 8(%0), %%mm2\n\t"           /* 8-byte read */
@@ -580,6 +581,8 @@ static void __attribute__((noinline)) sse_ops(volatile uint8_t *p, uint8_t *out)
 	static const uint32_t mxcsr_clear = 0x1f80;
 
 	__asm__ volatile("ldmxcsr %2\n\t"
+			 "pxor %%xmm0, %%xmm0\n\tpxor %%xmm3, %%xmm3\n\t"
+			 "pxor %%xmm9, %%xmm9\n\t"          /* no result left over */
 			 "movdqa (%0), %%xmm3\n\t"          /* 16, aligned */
 			 "paddd 16(%0), %%xmm3\n\t"         /* 16, aligned */
 			 "movups 36(%0), %%xmm0\n\t"        /* 16, unaligned */
@@ -655,6 +658,144 @@ static void check_simd(void)
 	      (unsigned)env_field(out_dev, 64));
 }
 
+/* ---- every emulated SIMD form, on the device as on RAM -------------------- */
+
+#define FORMS_AT 0x6c0          /* 32 bytes of operand, 16-aligned */
+
+struct simd_case {
+	uint8_t len, bytes[7], size, store, feature;
+};
+
+static const struct simd_case simd_cases[] = {
+#include "simd_cases.h"
+};
+
+/* The guest's CPUID has feature (emul/emul_private.h FT_*: 1 MMX, 2 SSE,
+ * 3 SSE2, 4 SSE3, 5 SSSE3, 6 SSE4.1, 7 SSE4.2, 8 SSE or MMXEXT, 9 3DNow!,
+ * 10 3DNow! extensions). */
+static bool have_feature(unsigned int ft)
+{
+	uint32_t l1[4], e1[4];
+
+	cpuid(1, 0, l1);
+	cpuid(0x80000000, 0, e1);
+	if (e1[0] >= 0x80000001)
+		cpuid(0x80000001, 0, e1);
+	else
+		e1[2] = e1[3] = 0;
+	switch (ft) {
+	case 1: return l1[3] >> 23 & 1;
+	case 2: return l1[3] >> 25 & 1;
+	case 3: return l1[3] >> 26 & 1;
+	case 4: return l1[2] & 1;
+	case 5: return l1[2] >> 9 & 1;
+	case 6: return l1[2] >> 19 & 1;
+	case 7: return l1[2] >> 20 & 1;
+	case 8: return (l1[3] >> 25 & 1) || (e1[3] >> 22 & 1);
+	case 9: return e1[3] >> 31 & 1;
+	case 10: return e1[3] >> 30 & 1;
+	default: return false;
+	}
+}
+
+/* One run of code (the form, then RET) on p: every MMX/XMM register and
+ * MXCSR from in (FXRSTOR), ECX 0 (the general-register forms write it),
+ * then out (FXSAVE), ECX and RFLAGS into r. */
+static void __attribute__((noinline)) run_form(const uint8_t *code, volatile uint8_t *p,
+					       const uint8_t *in, uint8_t *out, uint64_t *r)
+{
+	__asm__ volatile("fxrstorq (%2)\n\t"
+			 "xor %%ecx, %%ecx\n\t"
+			 "call *%0\n\t"
+			 "pushfq\n\tpopq 8(%4)\n\t"
+			 "mov %%rcx, (%4)\n\t"
+			 "fxsaveq (%3)"
+			 : : "r"(code), "D"(p), "r"(in), "r"(out), "r"(r)
+			 : "rcx", "memory", "cc");
+}
+
+/* The state every form starts from: TOP 5 (MMX register n is not ST(n)),
+ * all tags valid, no exception pending, MXCSR with every exception
+ * masked, registers full of a pattern. */
+static void forms_state(uint8_t *img)
+{
+	static const uint16_t fcw = 0x37f, fsw = 5 << 11;
+	static const uint32_t mxcsr = 0x1f80;
+
+	__asm__ volatile("fxsaveq (%0)" : : "r"(img) : "memory");
+	memcpy(img, &fcw, 2);
+	memcpy(img + 2, &fsw, 2);
+	img[4] = 0xff;
+	memcpy(img + 24, &mxcsr, 4);
+	for (unsigned int i = 32; i < 416; i++)
+		img[i] = (uint8_t)(i * 37 + (i >> 4) * 11 + 3);
+}
+
+static void forms_input(volatile uint8_t *p, unsigned int k)
+{
+	for (unsigned int i = 0; i < 4; i++)
+		((volatile uint64_t *)p)[i] = 0x3ff0d1c2b3a49586ull + 0x9e3779b97f4a7c15ull * (k * 4 + i);
+}
+
+/* What a run leaves: FCW, FSW, the tags, MXCSR, the 8 x87/MMX and 16 XMM
+ * registers (not the last-instruction pointers: MMX and SSE leave them). */
+static bool same_state(const uint8_t *a, const uint8_t *b)
+{
+	return memcmp(a, b, 6) == 0 && memcmp(a + 24, b + 24, 4) == 0 &&
+	       memcmp(a + 32, b + 32, 416 - 32) == 0;
+}
+
+static bool form_matches(const struct simd_case *c, unsigned int k, uint8_t *code,
+			 const uint8_t *in, uint8_t *ram)
+{
+	static uint8_t out_ram[512] __attribute__((aligned(16)));
+	static uint8_t out_dev[512] __attribute__((aligned(16)));
+	volatile uint8_t *at = DEV + MMIOTEST_DATA + FORMS_AT;
+	uint64_t r_ram[2], r_dev[2], pieces = (c->size + 7) / 8;
+
+	memcpy(code, c->bytes, c->len);
+	code[c->len] = 0xc3;
+	forms_input(ram, k);
+	run_form(code, ram, in, out_ram, r_ram);
+	forms_input(at, k);
+	base = counts_now();
+	run_form(code, at, in, out_dev, r_dev);
+	if (!exits(c->store ? 0 : pieces, c->store ? pieces : 0) ||
+	    !same_state(out_ram, out_dev) || r_ram[0] != r_dev[0] ||
+	    r_ram[1] != r_dev[1] || !same(at, ram, 32)) {
+		say("  form %u (%02x %02x %02x %02x %02x %02x) differs", k, c->bytes[0],
+		    c->bytes[1], c->bytes[2], c->bytes[3], c->bytes[4], c->bytes[5]);
+		return false;
+	}
+	return true;
+}
+
+static void check_simd_forms(void)
+{
+	static uint8_t in[512] __attribute__((aligned(16)));
+	static uint8_t ram[32] __attribute__((aligned(16)));
+	static uint8_t code[16];
+	unsigned int n = sizeof(simd_cases) / sizeof(simd_cases[0]), ran = 0, bad = 0;
+
+	forms_state(in);
+	begin(41);
+	struct counts start = base;
+	for (unsigned int k = 0; k < n; k++) {
+		if (!have_feature(simd_cases[k].feature))
+			continue;
+		ran++;
+		bad += !form_matches(&simd_cases[k], k, code, in, ram);
+	}
+	__asm__ volatile("emms");
+	struct counts end = counts_now();
+	say("%u of %u SIMD forms run (the others need a feature this CPU lacks); "
+	    "device traffic %lu reads, %lu writes", ran, n,
+	    (unsigned long)(end.reads - start.reads), (unsigned long)(end.writes - start.writes));
+	check(bad == 0 && ran > 0,
+	      "every emulated MMX/SSE/3DNow! form on [mmio] as on RAM: registers, MXCSR, "
+	      "ECX, RFLAGS, memory, the exits");
+}
+
 int main(void)
 {
 	unsigned int failures;
@@ -675,6 +816,7 @@ int main(void)
 	check_code_in_mmio();
 	check_x87();
 	check_simd();
+	check_simd_forms();
 	REG64(MMIOTEST_MARK) = 0;
 	failures = finish();
 
