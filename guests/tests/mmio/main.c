@@ -796,6 +796,119 @@ static void check_simd_forms(void)
 	      "ECX, RFLAGS, memory, the exits");
 }
 
+/* ---- SIMD faults on the device as from RAM ---------------------------------- */
+
+#define FAULTS_AT 0x6a0         /* 16-aligned */
+
+static volatile unsigned long fault_vector, fault_error, fault_skip;
+
+/* Records the exception and resumes after the faulting instruction,
+ * whose length the check sets in fault_skip. */
+static void simd_fault_handler(struct isr_frame *f)
+{
+	fault_vector = f->vector;
+	fault_error = f->error;
+	f->ip += fault_skip;
+}
+
+struct fault_run {
+	unsigned long vector;
+	uint32_t mxcsr;
+	uint64_t xmm1[2];
+};
+
+/* divps (%rax), %xmm1 (0f 5e 08, 3 bytes) with MXCSR = mxcsr: XMM1 and
+ * MXCSR after it, and the exception, if any. */
+static void __attribute__((noinline)) divps_at(volatile uint8_t *p, uint32_t mxcsr,
+					       struct fault_run *r)
+{
+	static const uint64_t ones[2] = { 0x3f8000003f800000ull, 0x3f8000003f800000ull };
+
+	fault_vector = ~0ul;
+	fault_skip = 3;
+	__asm__ volatile("ldmxcsr %2\n\t"
+			 "movdqu %3, %%xmm1\n\t"
+			 ".byte 0x0f, 0x5e, 0x08\n\t"       /* divps (%rax), %xmm1 */
+			 "stmxcsr %1\n\t"
+			 "movdqu %%xmm1, %0"
+			 : "=m"(r->xmm1), "=m"(r->mxcsr)
+			 : "m"(mxcsr), "m"(ones), "a"(p) : "memory");
+	r->vector = fault_vector;
+}
+
+/* movdqa (%rax), %xmm1 (66 0f 6f 08, 4 bytes) at p: the exception. */
+static unsigned long __attribute__((noinline)) movdqa_at(volatile uint8_t *p)
+{
+	fault_vector = ~0ul;
+	fault_skip = 4;
+	__asm__ volatile(".byte 0x66, 0x0f, 0x6f, 0x08" : : "a"(p) : "memory");
+	return fault_vector;
+}
+
+/* paddb (%rax), %mm1 (0f fc 08, 3 bytes) with an x87 #Z pending: the
+ * exception. */
+static unsigned long __attribute__((noinline)) paddb_pending_at(volatile uint8_t *p)
+{
+	static const uint16_t cw_zm_clear = 0x37b;
+	static const uint64_t zero = 0;
+
+	fault_vector = ~0ul;
+	fault_skip = 3;
+	__asm__ volatile("fninit\n\tfldcw %1\n\tfld1\n\tfdivl %2\n\t"   /* 1 / 0 */
+			 ".byte 0x0f, 0xfc, 0x08\n\t"       /* paddb (%rax), %mm1 */
+			 "fninit\n\temms"
+			 : : "a"(p), "m"(cw_zm_clear), "m"(zero) : "memory");
+	return fault_vector;
+}
+
+static void check_simd_faults(void)
+{
+	static uint8_t ram[32] __attribute__((aligned(16)));
+	volatile uint8_t *at = DEV + MMIOTEST_DATA + FAULTS_AT;
+	const uint32_t zm_clear = 0x1f80 & ~0x200u;
+	struct fault_run r_ram, r_dev;
+	uint32_t mx_saved;
+
+	__asm__ volatile("stmxcsr %0" : "=m"(mx_saved));
+	idt_install(simd_fault_handler);
+	/* 1.0 / (2.0, 0, 4.0, 0): #Z in two elements, unmasked */
+	for (unsigned int i = 0; i < 4; i++) {
+		uint32_t v = (i & 1) ? 0 : 0x40000000u + 0x800000u * (i / 2);
+
+		memcpy(ram + 4 * i, &v, 4);
+	}
+	for (unsigned int i = 0; i < 2; i++) {
+		uint64_t q;
+
+		memcpy(&q, ram + 8 * i, 8);
+		((volatile uint64_t *)at)[i] = q;
+	}
+	divps_at(ram, zm_clear, &r_ram);
+	begin(42);
+	divps_at(at, zm_clear, &r_dev);
+	bool two_reads = exits(2, 0);
+	say("divps with #Z unmasked: vector %ld, MXCSR 0x%x (from RAM: %ld, 0x%x)",
+	    (long)r_dev.vector, r_dev.mxcsr, (long)r_ram.vector, r_ram.mxcsr);
+	check(two_reads && r_dev.vector == r_ram.vector && r_dev.mxcsr == r_ram.mxcsr &&
+	      memcmp(r_dev.xmm1, r_ram.xmm1, sizeof(r_dev.xmm1)) == 0,
+	      "divps xmm1, [mmio] with #Z unmasked: the exception, MXCSR and XMM1 as "
+	      "from RAM, 2 reads");
+
+	unsigned long gp_ram = movdqa_at(ram + 8);
+	begin(43);
+	unsigned long gp_dev = movdqa_at(at + 8);
+	check(exits(0, 0) && gp_dev == 13 && gp_ram == 13 && fault_error == 0,
+	      "movdqa xmm1, [mmio + 8]: #GP(0) as from RAM, no access");
+
+	unsigned long mf_ram = paddb_pending_at(ram);
+	begin(44);
+	unsigned long mf_dev = paddb_pending_at(at);
+	check(exits(0, 0) && mf_dev == 16 && mf_ram == 16,
+	      "paddb mm1, [mmio] with an x87 #Z pending: #MF as from RAM, no access");
+	say("paddb with #Z pending: vector %ld (from RAM: %ld)", (long)mf_dev, (long)mf_ram);
+	__asm__ volatile("ldmxcsr %0" : : "m"(mx_saved));
+}
+
 int main(void)
 {
 	unsigned int failures;
@@ -817,6 +930,7 @@ int main(void)
 	check_x87();
 	check_simd();
 	check_simd_forms();
+	check_simd_faults();
 	REG64(MMIOTEST_MARK) = 0;
 	failures = finish();
 
