@@ -22,10 +22,18 @@
 #define SLOT            8               /* bytes per stub */
 
 /* The imm8 forms, in arch/x86/simd_proxy.S's order. */
-static const struct { uint8_t prefix, opcode; } imm_forms[] = {
-	{ 0, 0x70 }, { 0x66, 0x70 }, { 0xF3, 0x70 }, { 0xF2, 0x70 },
-	{ 0, 0xC2 }, { 0x66, 0xC2 }, { 0xF3, 0xC2 }, { 0xF2, 0xC2 },
-	{ 0, 0xC4 }, { 0x66, 0xC4 }, { 0, 0xC6 }, { 0x66, 0xC6 },
+#define F0 EMUL_MAP_0F
+#define F3A EMUL_MAP_0F3A
+static const struct { uint8_t map, prefix, opcode; } imm_forms[] = {
+	{ F0, 0, 0x70 }, { F0, 0x66, 0x70 }, { F0, 0xF3, 0x70 }, { F0, 0xF2, 0x70 },
+	{ F0, 0, 0xC2 }, { F0, 0x66, 0xC2 }, { F0, 0xF3, 0xC2 }, { F0, 0xF2, 0xC2 },
+	{ F0, 0, 0xC4 }, { F0, 0x66, 0xC4 }, { F0, 0, 0xC6 }, { F0, 0x66, 0xC6 },
+	{ F3A, 0, 0x0F },
+	{ F3A, 0x66, 0x08 }, { F3A, 0x66, 0x09 }, { F3A, 0x66, 0x0A }, { F3A, 0x66, 0x0B },
+	{ F3A, 0x66, 0x0C }, { F3A, 0x66, 0x0D }, { F3A, 0x66, 0x0E }, { F3A, 0x66, 0x0F },
+	{ F3A, 0x66, 0x14 }, { F3A, 0x66, 0x15 }, { F3A, 0x66, 0x16 }, { F3A, 0x66, 0x17 },
+	{ F3A, 0x66, 0x20 }, { F3A, 0x66, 0x21 }, { F3A, 0x66, 0x22 },
+	{ F3A, 0x66, 0x40 }, { F3A, 0x66, 0x41 }, { F3A, 0x66, 0x42 },
 };
 
 static int prefix_index(uint8_t prefix)
@@ -48,7 +56,7 @@ static const uint8_t *stub_of(const struct emul_simd *op)
 	if (op->map == EMUL_MAP_0F && op->opcode == 0x0F)
 		return p ? NULL : simd_3dnow_stubs + SLOT * op->imm;
 	for (unsigned i = 0; i < sizeof(imm_forms) / sizeof(imm_forms[0]); i++)
-		if (op->map == EMUL_MAP_0F && imm_forms[i].prefix == op->prefix &&
+		if (imm_forms[i].map == op->map && imm_forms[i].prefix == op->prefix &&
 		    imm_forms[i].opcode == op->opcode)
 			return simd_imm_stubs + SLOT * (i * 256u + op->imm);
 	if (op->map == EMUL_MAP_0F)

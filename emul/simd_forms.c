@@ -1,10 +1,10 @@
 /*
  * simd_forms.c - the MMX, SSE and 3DNow! forms emul/exec_simd.c runs: for
- * each mandatory prefix (none, 66, F3, F2) and opcode of the 0F and 0F 38
- * maps, the size of the memory operand, its direction and alignment, what
+ * each mandatory prefix (none, 66, F3, F2) and opcode of the 0F, 0F 38
+ * and 0F 3A maps, the size of the memory operand, its direction and alignment, what
  * ModRM.reg names and the CPUID feature the instruction needs.
  *
- * Sources: Intel SDM Vol. 2D Appendix A, Tables A-3 (0F) and A-4 (0F 38),
+ * Sources: Intel SDM Vol. 2D Appendix A, Tables A-3 (0F), A-4 (0F 38) and A-5 (0F 3A),
  * each instruction's page in Vol. 2 for the operand's size ("m32", "m64",
  * "m128") and its exception table in Vol. 3 chapter 23 for the 16-byte
  * alignment (legacy SSE: #GP(0) unless the instruction is one of the
@@ -12,8 +12,9 @@
  * smaller); AMD APM Vol. 5 for 3DNow!. Not here, so not emulated: the
  * register-only forms (MOVMSKPS, PMOVMSKB, PEXTRW, the shift groups 0F
  * 71-73, MOVHLPS, ...), MASKMOVQ/MASKMOVDQU (an implicit [rDI] operand),
- * PBLENDVB/BLENDVPS/BLENDVPD (an implicit XMM0), the 0F 3A map, SSE4a,
- * and CRC32/MOVBE/POPCNT (general-purpose instructions).
+ * PBLENDVB/BLENDVPS/BLENDVPD (an implicit XMM0), PCMPESTRx/PCMPISTRx
+ * (implicit RAX, RDX, ECX, XMM0), PCLMULQDQ, AES, SHA, SSE4a, and
+ * CRC32/MOVBE/POPCNT (general-purpose instructions).
  */
 #include "emul_private.h"
 
@@ -190,6 +191,34 @@ static const struct emul_simd_form map0f38[2][256] = {
 	},
 };
 
+/* 0F 3A: the imm8 forms of SSSE3 (PALIGNR, MMX and XMM) and SSE4.1 whose
+ * operands are all explicit (not PCMPxSTRx: RAX, RDX, ECX; not PCLMULQDQ,
+ * a feature of its own). */
+#define XI(n, f) S(n, SF_XMM | SF_IMM, f)
+#define XIA(f) S(16, SF_XMM | SF_A16 | SF_IMM, f)
+#define XIW(n, f) S(n, SF_XMM | SF_IMM | SF_WRITE, f)
+static const struct emul_simd_form map0f3a[2][256] = {
+	[SIMD_NP] = {
+		[0x0F] = S(8, SF_MMX | SF_IMM, FT_SSSE3),               /* PALIGNR mm */
+	},
+	[SIMD_66] = {
+		[0x08] = XIA(FT_SSE41), [0x09] = XIA(FT_SSE41),         /* ROUNDPS/PD */
+		[0x0A] = XI(4, FT_SSE41), [0x0B] = XI(8, FT_SSE41),     /* ROUNDSS/SD */
+		[0x0C] = XIA(FT_SSE41), [0x0D] = XIA(FT_SSE41),         /* BLENDPS/PD */
+		[0x0E] = XIA(FT_SSE41),                                 /* PBLENDW */
+		[0x0F] = XIA(FT_SSSE3),                                 /* PALIGNR */
+		/* PEXTRB m8, PEXTRW m16, PEXTRD m32 (REX.W: PEXTRQ), EXTRACTPS */
+		[0x14] = XIW(1, FT_SSE41), [0x15] = XIW(2, FT_SSE41),
+		[0x16] = S(4, SF_XMM | SF_IMM | SF_WRITE | SF_W64, FT_SSE41),
+		[0x17] = XIW(4, FT_SSE41),
+		/* PINSRB m8, INSERTPS m32, PINSRD m32 (REX.W: PINSRQ) */
+		[0x20] = XI(1, FT_SSE41), [0x21] = XI(4, FT_SSE41),
+		[0x22] = S(4, SF_XMM | SF_IMM | SF_W64, FT_SSE41),
+		[0x40] = XIA(FT_SSE41), [0x41] = XIA(FT_SSE41),         /* DPPS DPPD */
+		[0x42] = XIA(FT_SSE41),                                 /* MPSADBW */
+	},
+};
+
 /* 3DNow! (0F 0F /r ib, the ib selecting the operation; AMD APM Vol. 5):
  * the defined suffixes, each needing 3DNow! or the extensions. */
 static unsigned amd3dnow_feature(uint8_t suffix)
@@ -240,5 +269,7 @@ const struct emul_simd_form *emul_simd_form(const struct emul_insn *insn,
 		f = &map0f[p][insn->opcode];
 	else if (insn->map == EMUL_MAP_0F38 && p <= SIMD_66)
 		f = &map0f38[p][insn->opcode];
+	else if (insn->map == EMUL_MAP_0F3A && p <= SIMD_66)
+		f = &map0f3a[p][insn->opcode];
 	return f && f->size ? f : NULL;
 }

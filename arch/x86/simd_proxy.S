@@ -7,8 +7,8 @@
  *  - the 0F map: 4 mandatory prefixes (none, 66, F3, F2) x 256 opcodes;
  *  - the 0F 38 map: no prefix and 66, x 256 opcodes;
  *  - 3DNow! (0F 0F /r ib): the 256 suffixes;
- *  - the forms with an imm8, 256 slots each, in the order of
- *    core/simd_proxy.c's imm_forms[].
+ *  - the forms with an imm8 (0F and 0F 3A maps), 256 slots each, in the
+ *    order of core/simd_proxy.c's imm_forms[].
  * Each table starts 8-byte aligned (a label before alignment padding
  * would shift every slot), its slots are filled up with INT3 and the
  * assembler checks its size.
@@ -101,6 +101,18 @@ simd_3dnow_stubs:
 	.error	"simd_3dnow_stubs: a slot is not 8 bytes"
 	.endif
 	.balign	8
+	.macro	IMM_FORM_3A pfx, op
+	.set	imm, 0
+	.rept	256
+	.if	\pfx
+	.byte	\pfx
+	.endif
+	.byte	0x0f, 0x3a, \op, 0x07, imm, 0xc3
+	PAD	\pfx, 6
+	.set	imm, imm + 1
+	.endr
+	.endm
+
 	.globl	simd_imm_stubs
 simd_imm_stubs:
 	IMM_FORM 0, 0x70        /* PSHUFW */
@@ -115,7 +127,11 @@ simd_imm_stubs:
 	IMM_FORM 0x66, 0xc4     /* PINSRW xmm */
 	IMM_FORM 0, 0xc6        /* SHUFPS */
 	IMM_FORM 0x66, 0xc6     /* SHUFPD */
-	.if	. - simd_imm_stubs != 12 * 256 * 8
+	IMM_FORM_3A 0, 0x0f     /* PALIGNR mm */
+	.irp	op, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x14, 0x15, 0x16, 0x17, 0x20, 0x21, 0x22, 0x40, 0x41, 0x42
+	IMM_FORM_3A 0x66, \op  /* ROUND BLEND PALIGNR PEXTR/EXTRACTPS PINSR/INSERTPS DP MPSADBW */
+	.endr
+	.if	. - simd_imm_stubs != 31 * 256 * 8
 	.error	"simd_imm_stubs: a slot is not 8 bytes"
 	.endif
 	.balign	8

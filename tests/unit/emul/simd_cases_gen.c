@@ -31,6 +31,8 @@ static void emit(unsigned map, unsigned p, unsigned op, unsigned imm,
 	b[n++] = 0x0F;
 	if (map == EMUL_MAP_0F38)
 		b[n++] = 0x38;
+	else if (map == EMUL_MAP_0F3A)
+		b[n++] = 0x3A;
 	b[n++] = (uint8_t)op;
 	b[n++] = (uint8_t)(reg << 3 | 7);
 	if (f->flags & SF_IMM)
@@ -66,5 +68,10 @@ int main(void)
 	for (unsigned p = 0; p < 2; p++)
 		for (unsigned op = 0; op < 256; op++)
 			one(EMUL_MAP_0F38, p, op, 0);
+	/* imm8 3 or 0x1b: in range for PEXTRx/PINSRx/EXTRACTPS, a valid
+	 * rounding control for ROUNDxx (bit 3: precision masked) */
+	for (unsigned p = 0; p < 2; p++)
+		for (unsigned op = 0; op < 256; op++)
+			one(EMUL_MAP_0F3A, p, op, op >= 0x08 && op <= 0x0B ? 0x0C : 0x1B);
 	return 0;
 }

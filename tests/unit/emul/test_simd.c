@@ -151,6 +151,9 @@ static void test_loads(void **state)
 		{ "0f 38 00 0b", 4, 8, EMUL_MAP_0F38, 0, 0x00, 0, EMUL_SIMD_MMX, 1 }, /* pshufb mm */
 		{ "0f 0f 03 9e", 4, 8, EMUL_MAP_0F, 0, 0x0F, 0x9E, EMUL_SIMD_MMX, 0 }, /* pfadd */
 		{ "f2 0f f0 03", 4, 16, EMUL_MAP_0F, 0xF2, 0xF0, 0, EMUL_SIMD_XMM, 0 }, /* lddqu */
+		{ "66 0f 3a 20 13 07", 6, 1, EMUL_MAP_0F3A, 0x66, 0x20, 7, EMUL_SIMD_XMM, 2 }, /* pinsrb */
+		{ "66 0f 3a 0b 03 04", 6, 8, EMUL_MAP_0F3A, 0x66, 0x0B, 4, EMUL_SIMD_XMM, 0 }, /* roundsd */
+		{ "0f 3a 0f 0b 03", 5, 8, EMUL_MAP_0F3A, 0, 0x0F, 3, EMUL_SIMD_MMX, 1 }, /* palignr mm */
 	};
 
 	(void)state;
@@ -187,6 +190,8 @@ static void test_stores(void **state)
 		{ "66 0f d6 03", 8 },           /* movq [rbx], xmm0 */
 		{ "f3 0f 11 03", 4 },           /* movss */
 		{ "0f 17 03", 8 },              /* movhps */
+		{ "66 0f 3a 14 03 05", 1 },     /* pextrb [rbx], xmm0, 5 */
+		{ "66 0f 3a 17 03 01", 4 },     /* extractps */
 	};
 
 	(void)state;
@@ -371,6 +376,12 @@ static void test_gpr_and_flags(void **state)
 	assert_untouched();
 	setup("66 48 0f 7e 03");                /* movq [rbx], xmm0: refused */
 	assert_int_equal(run(), EMUL_UNSUPPORTED);
+	setup("66 48 0f 3a 16 03 01");          /* pextrq: refused */
+	assert_int_equal(run(), EMUL_UNSUPPORTED);
+	setup("66 0f 3a 0a 03 01");             /* roundss: SSE4.1 */
+	E.cpu.features &= ~EMUL_FEAT_SSE41;
+	assert_int_equal(run(), EMUL_EXCEPTION);
+	assert_int_equal(E.res.event.vector, 6);
 	setup("0f 2f 03");                      /* comiss xmm0, [rbx] */
 	E.cpu.rflags = 0x2 | EMUL_FL_OF | EMUL_FL_AF | EMUL_FL_PF | EMUL_FL_DF;
 	assert_int_equal(run(), EMUL_DONE);
@@ -420,7 +431,8 @@ static void test_refused(void **state)
 		"66 0f 38 10 03",       /* pblendvb: implicit XMM0 */
 		"0f f7 c1",             /* maskmovq */
 		"c5 f9 6f 03",          /* vmovdqa */
-		"66 0f 3a 0f 03 01",    /* palignr: 0F 3A */
+		"66 0f 3a 61 03 01",    /* pcmpestri: implicit registers */
+		"66 0f 3a 44 03 01",    /* pclmulqdq */
 		"f3 0f 0f 03 9e",       /* 3DNow! with F3 */
 	};
 
