@@ -44,3 +44,44 @@ void simd_image_trade(uint8_t *img, bool mmx, unsigned n)
 	tagn = (img[FX_FTW] >> n) & 1u;
 	img[FX_FTW] = (uint8_t)((img[FX_FTW] & ~(1u | 1u << n)) | tagn | tag0 << n);
 }
+
+uint8_t *simd_image_reg(uint8_t *img, bool mmx, unsigned n)
+{
+	uint16_t fsw;
+
+	if (!mmx)
+		return img + FX_XMM + REG * (n & 15);
+	memcpy(&fsw, img + FX_FSW, sizeof(fsw));
+	return img + FX_ST + REG * (((n & 7) + 8 - ((fsw >> 11) & 7)) & 7);
+}
+
+/* Copies are made whole (16 bytes): an MMX slot's exponent bits too. */
+static void copy_reg(uint8_t *dst, bool dst_mmx, unsigned d, uint8_t *src, bool src_mmx,
+		     unsigned s)
+{
+	memcpy(simd_image_reg(dst, dst_mmx, d), simd_image_reg(src, src_mmx, s), REG);
+}
+
+void simd_image_regform_in(uint8_t *img, const uint8_t *orig, const struct simd_regform *f)
+{
+	uint8_t *o = (uint8_t *)orig;   /* read only */
+
+	copy_reg(img, f->reg_mmx, 0, o, f->reg_mmx, f->reg);
+	copy_reg(img, f->rm_mmx, 1, o, f->rm_mmx, f->rm);
+}
+
+void simd_image_regform_out(uint8_t *final, const uint8_t *out, const uint8_t *orig,
+			    const struct simd_regform *f)
+{
+	uint8_t *o = (uint8_t *)orig, *u = (uint8_t *)out;     /* read only */
+
+	copy_reg(final, f->reg_mmx, 0, o, f->reg_mmx, 0);
+	copy_reg(final, f->rm_mmx, 1, o, f->rm_mmx, 1);
+	if (f->rm_dest) {
+		copy_reg(final, f->reg_mmx, f->reg, u, f->reg_mmx, 0);
+		copy_reg(final, f->rm_mmx, f->rm, u, f->rm_mmx, 1);
+	} else {
+		copy_reg(final, f->rm_mmx, f->rm, u, f->rm_mmx, 1);
+		copy_reg(final, f->reg_mmx, f->reg, u, f->reg_mmx, 0);
+	}
+}

@@ -5,8 +5,9 @@
  * The stubs name register 0 (XMM0, MM0); the guest's instruction names
  * register n. Around the stub, registers 0 and n trade places through an
  * FXSAVE image and FXRSTOR (core/simd_image.c), and trade back after it,
- * so that register n gets the result and register 0 keeps its value. The
- * stub runs with the guest's MXCSR: an unmasked
+ * so that register n gets the result and register 0 keeps its value (a
+ * register form, from code in MMIO, uses registers 0 and 1, by copies).
+ * The stub runs with the guest's MXCSR: an unmasked
  * SIMD floating-point exception is raised by the CPU itself, here, and
  * the fault fixup (arch/x86/simd_proxy.c) brings it back as a result,
  * MXCSR's flags as the CPU set them and the destination untouched.
@@ -53,6 +54,13 @@ static const uint8_t *stub_of(const struct emul_simd *op)
 
 	if (p < 0)
 		return NULL;
+	if (op->regform) {             /* no imm8 forms, no 3DNow! */
+		if (op->map == EMUL_MAP_0F && op->opcode != 0x0F)
+			return simd_0f_reg_stubs + SLOT * (p * 256u + op->opcode);
+		if (op->map == EMUL_MAP_0F38 && p <= 1)
+			return simd_0f38_reg_stubs + SLOT * (p * 256u + op->opcode);
+		return NULL;
+	}
 	if (op->map == EMUL_MAP_0F && op->opcode == 0x0F)
 		return p ? NULL : simd_3dnow_stubs + SLOT * op->imm;
 	for (unsigned i = 0; i < sizeof(imm_forms) / sizeof(imm_forms[0]); i++)
@@ -73,29 +81,62 @@ static void trade(uint8_t *img, const struct emul_simd *op)
 	simd_fxrstor(img);
 }
 
+/* A register form: ModRM.reg into register 0, ModRM.rm into register 1
+ * of its file (copies, so that reg = rm works), the stub, then the
+ * results back and registers 0 and 1 as they were (core/simd_image.c). */
+static int run_regform(struct simd_call *c, const struct emul_simd *op)
+{
+	static uint8_t orig[SIMD_IMAGE_BYTES] __attribute__((aligned(16)));
+	static uint8_t work[SIMD_IMAGE_BYTES] __attribute__((aligned(16)));
+	static uint8_t out[SIMD_IMAGE_BYTES] __attribute__((aligned(16)));
+	const struct simd_regform f = {
+		.reg_mmx = op->kind == EMUL_SIMD_MMX, .rm_mmx = op->rm_kind == EMUL_SIMD_MMX,
+		.rm_dest = op->rm_dest, .reg = op->reg, .rm = op->rm,
+	};
+	int rc;
+
+	simd_fxsave(orig);
+	memcpy(work, orig, sizeof(work));
+	simd_image_regform_in(work, orig, &f);
+	simd_fxrstor(work);
+	rc = simd_proxy_call(c);
+	simd_fxsave(out);
+	memcpy(work, out, sizeof(work));
+	simd_image_regform_out(work, out, orig, &f);
+	simd_fxrstor(work);
+	return rc;
+}
+
 int simd_proxy_run(struct vcpu *v, struct emul_simd *op)
 {
 	static uint8_t img[512] __attribute__((aligned(16)));
 	static uint8_t buf[16] __attribute__((aligned(16)));
 	struct simd_call c = { .buf = buf };
-	bool moved = op->kind != EMUL_SIMD_GPR && op->reg != 0;
+	bool moved = !op->regform && op->kind != EMUL_SIMD_GPR && op->reg != 0;
 	int rc;
 
 	fpu_switch_to(v);       /* an MMIO completion runs before the entry's */
-	if (op->query || op->kind == EMUL_SIMD_MMX)
+	if (op->query || op->kind == EMUL_SIMD_MMX ||
+	    (op->regform && op->rm_kind == EMUL_SIMD_MMX))
 		if (x87_status() & FSW_ES)
 			return EMUL_SIMD_PENDING;
 	if (op->query)
 		return EMUL_SIMD_DONE;
 	if (op->reg > 15 || (op->kind == EMUL_SIMD_MMX && op->reg > 7) ||
+	    (op->regform && (op->kind == EMUL_SIMD_GPR || op->rm > 15 ||
+			     (op->rm_kind == EMUL_SIMD_MMX && op->rm > 7))) ||
 	    !(c.stub = stub_of(op)))
 		return EMUL_SIMD_REFUSED;
 	memcpy(buf, op->buf, sizeof(buf));
-	if (moved)
-		trade(img, op);
-	rc = simd_proxy_call(&c);
-	if (moved)
-		trade(img, op);
+	if (op->regform) {
+		rc = run_regform(&c, op);
+	} else {
+		if (moved)
+			trade(img, op);
+		rc = simd_proxy_call(&c);
+		if (moved)
+			trade(img, op);
+	}
 	if (rc == SIMD_CALL_REFUSED)
 		return EMUL_SIMD_REFUSED;
 	memcpy(op->buf, buf, sizeof(buf));

@@ -478,6 +478,11 @@ struct emul_simd {
 				 * EMUL_SIMD_DONE */
 	uint8_t *buf;           /* [IN/OUT] the memory operand (16 bytes),
 				 * read before, written back after */
+	/* [IN] a register form (ModRM.mod = 3; its bytes came from MMIO):
+	 * ModRM.rm (with REX.B for XMM), what it names (EMUL_SIMD_XMM or
+	 * _MMX), and whether it is the destination (MOVUPS xmm2, xmm1 and
+	 * the other store forms) rather than ModRM.reg */
+	uint8_t regform, rm, rm_kind, rm_dest;
 	uint64_t gpr;           /* [OUT] kind _GPR: the register's value */
 	uint64_t rflags;        /* [OUT] RFLAGS after it (COMISS, UCOMISS) */
 };

@@ -64,6 +64,16 @@ static int check_state(struct emul_exec *x, const struct emul_simd_form *f)
 	return EX_OK;
 }
 
+/* What ModRM.rm names in a register form: the other register file for
+ * the conversions between MMX and XMM registers (CVTPI2PS/PD xmm, mm;
+ * CVT(T)PS2PI/PD2PI mm, xmm), else the same as ModRM.reg. */
+static unsigned rm_kind(const struct emul_insn *in, const struct emul_simd_form *f)
+{
+	if (in->map == EMUL_MAP_0F && in->opcode >= 0x2A && in->opcode <= 0x2D)
+		return in->opcode == 0x2A ? EMUL_SIMD_MMX : EMUL_SIMD_XMM;
+	return (f->flags & SF_MMX) ? EMUL_SIMD_MMX : EMUL_SIMD_XMM;
+}
+
 static void describe(const struct emul_exec *x, const struct emul_simd_form *f,
 		     struct emul_simd *op)
 {
@@ -77,6 +87,12 @@ static void describe(const struct emul_exec *x, const struct emul_simd_form *f,
 		.reg = (f->flags & SF_MMX) ? (in->reg & 7u) : in->reg,
 		.buf = x->ctx->x87_buf,
 	};
+	if (!in->mem) {
+		op->regform = 1;
+		op->rm_kind = (uint8_t)rm_kind(in, f);
+		op->rm = op->rm_kind == EMUL_SIMD_MMX ? (in->rm & 7u) : in->rm;
+		op->rm_dest = !!(f->flags & SF_WRITE);
+	}
 }
 
 /* A pending unmasked x87 exception: #MF before an instruction on MMX
@@ -88,7 +104,7 @@ static int check_pending(struct emul_exec *x, const struct emul_simd_form *f)
 	struct emul_ctx *ctx = x->ctx;
 	struct emul_simd op;
 
-	if (!(f->flags & (SF_MMX | SF_X87_UNSURE)))
+	if (!(f->flags & (SF_MMX | SF_MMX_RM | SF_X87_UNSURE)))
 		return EX_OK;
 	describe(x, f, &op);
 	op.query = 1;
@@ -96,7 +112,7 @@ static int check_pending(struct emul_exec *x, const struct emul_simd_form *f)
 	case EMUL_SIMD_DONE:
 		return EX_OK;
 	case EMUL_SIMD_PENDING:
-		if ((f->flags & SF_MMX) && (x->cpu->cr0 & CR0_NE))
+		if ((f->flags & (SF_MMX | SF_MMX_RM)) && (x->cpu->cr0 & CR0_NE))
 			return emul_raise(x, VEC_MF, false, 0);
 		return emul_unsupported(x, EMUL_R_OPCODE);
 	default:
@@ -163,6 +179,33 @@ static int run_once(struct emul_exec *x, const struct emul_simd_form *f)
 	return EX_OK;
 }
 
+/*
+ * A register form: its bytes came from MMIO (the fetch is the only MMIO
+ * access). Emulated where both operands are MMX or XMM registers and
+ * there is no imm8 (the stubs of arch/x86/simd_proxy.S for register forms
+ * have none): not the forms with a general register (MOVD, CVTSI2SS,
+ * CVTTSS2SI, ...), not the imm8 forms nor 3DNow!. The same checks as the
+ * memory form, #MF when either operand is an MMX register, one run.
+ */
+static int exec_reg_form(struct emul_exec *x, const struct emul_simd_form *f)
+{
+	const struct emul_insn *in = x->insn;
+	struct emul_simd_form fr = *f;
+	int rc;
+
+	if (f->flags & (SF_GPR | SF_W64 | SF_IMM))
+		return emul_unsupported(x, EMUL_R_OPCODE);
+	/* with an MMX source CVTPI2PS/PD wait for x87 exceptions (SDM) */
+	if (rm_kind(in, f) == EMUL_SIMD_MMX)
+		fr.flags = (uint16_t)((fr.flags & ~SF_X87_UNSURE) | SF_MMX_RM);
+	if ((rc = check_state(x, &fr)) || (rc = check_pending(x, &fr)))
+		return rc;
+	if (!x->ctx->x87_done && (rc = run_once(x, &fr)))
+		return rc;
+	emul_retire(x);
+	return EX_OK;
+}
+
 int emul_exec_simd(struct emul_exec *x)
 {
 	const struct emul_insn *in = x->insn;
@@ -171,12 +214,13 @@ int emul_exec_simd(struct emul_exec *x)
 	uint64_t ea;
 	int rc;
 
-	/* register forms (their bytes came from MMIO) are not emulated;
-	 * those of the memory-only instructions are #UD */
+	/* the register forms of the memory-only instructions are #UD */
 	if (f && !in->mem && (f->flags & SF_MEMONLY))
 		return emul_raise(x, VEC_UD, false, 0);
-	if (!f || !x->ctx->ops->simd || !in->mem)
+	if (!f || !x->ctx->ops->simd)
 		return emul_unsupported(x, EMUL_R_OPCODE);
+	if (!in->mem)
+		return exec_reg_form(x, f);
 	if ((f->flags & SF_W64) && (in->rex & REX_W))
 		return emul_unsupported(x, EMUL_R_OPCODE);
 	if ((rc = check_state(x, f)) || (rc = check_pending(x, f)))

@@ -6,6 +6,7 @@
  * followed by a RET, 8 bytes a slot:
  *  - the 0F map: 4 mandatory prefixes (none, 66, F3, F2) x 256 opcodes;
  *  - the 0F 38 map: no prefix and 66, x 256 opcodes;
+ *  - both again for the register forms, ModRM.rm 1 (XMM1, MM1);
  *  - 3DNow! (0F 0F /r ib): the 256 suffixes;
  *  - the forms with an imm8 (0F and 0F 3A maps), 256 slots each, in the
  *    order of core/simd_proxy.c's imm_forms[].
@@ -15,7 +16,7 @@
  * Slots outside the opcode rows that hold MMX/SSE instructions are UD2;
  * the emulator calls only the forms of emul/simd_forms.c. A #UD, #MF or
  * #XM raised by a stub comes back as simd_proxy_call's result (the
- * fixup in arch/x86/simd_proxy.c) instead of crashing the hypervisor.
+ * fixup in arch/x86/simd_fixup.c) instead of crashing the hypervisor.
  */
 	/* the rest of an 8-byte slot of a stub of n bytes after its prefix
 	 * (if any): INT3s, so that a wrong slot address traps loudly */
@@ -32,8 +33,7 @@
 	.globl	simd_stubs_begin, simd_stubs_end
 simd_stubs_begin:
 
-	.globl	simd_0f_stubs
-simd_0f_stubs:
+	.macro	MAP_0F modrm
 	.irp	pfx, 0, 0x66, 0xf3, 0xf2
 	.set	op, 0
 	.rept	256
@@ -41,7 +41,7 @@ simd_0f_stubs:
 	.byte	\pfx
 	.endif
 	.if	(op >= 0x10 && op <= 0x17) || (op >= 0x28 && op <= 0x2f) || (op >= 0x50 && op <= 0x76) || (op >= 0x7c && op <= 0x7f) || op == 0xc2 || op == 0xc4 || op == 0xc6 || (op >= 0xd0 && op <= 0xfe)
-	.byte	0x0f, op, 0x07, 0xc3
+	.byte	0x0f, op, \modrm, 0xc3
 	.else
 	.byte	0x0f, 0x0b, 0xcc, 0xcc
 	.endif
@@ -49,13 +49,9 @@ simd_0f_stubs:
 	.set	op, op + 1
 	.endr
 	.endr
+	.endm
 
-	.if	. - simd_0f_stubs != 4 * 256 * 8
-	.error	"simd_0f_stubs: a slot is not 8 bytes"
-	.endif
-	.balign	8
-	.globl	simd_0f38_stubs
-simd_0f38_stubs:
+	.macro	MAP_0F38 modrm
 	.irp	pfx, 0, 0x66
 	.set	op, 0
 	.rept	256
@@ -63,7 +59,7 @@ simd_0f38_stubs:
 	.byte	\pfx
 	.endif
 	.if	op <= 0x41
-	.byte	0x0f, 0x38, op, 0x07, 0xc3
+	.byte	0x0f, 0x38, op, \modrm, 0xc3
 	.else
 	.byte	0x0f, 0x0b, 0xcc, 0xcc, 0xcc
 	.endif
@@ -71,9 +67,34 @@ simd_0f38_stubs:
 	.set	op, op + 1
 	.endr
 	.endr
+	.endm
 
+	.globl	simd_0f_stubs
+simd_0f_stubs:
+	MAP_0F	0x07            /* reg 0, [rdi] */
+	.if	. - simd_0f_stubs != 4 * 256 * 8
+	.error	"simd_0f_stubs: a slot is not 8 bytes"
+	.endif
+
+	.globl	simd_0f38_stubs
+simd_0f38_stubs:
+	MAP_0F38 0x07
 	.if	. - simd_0f38_stubs != 2 * 256 * 8
 	.error	"simd_0f38_stubs: a slot is not 8 bytes"
+	.endif
+
+	.globl	simd_0f_reg_stubs
+simd_0f_reg_stubs:
+	MAP_0F	0xc1            /* reg 0, rm 1: the register forms */
+	.if	. - simd_0f_reg_stubs != 4 * 256 * 8
+	.error	"simd_0f_reg_stubs: a slot is not 8 bytes"
+	.endif
+
+	.globl	simd_0f38_reg_stubs
+simd_0f38_reg_stubs:
+	MAP_0F38 0xc1
+	.if	. - simd_0f38_reg_stubs != 2 * 256 * 8
+	.error	"simd_0f38_reg_stubs: a slot is not 8 bytes"
 	.endif
 	.balign	8
 	.globl	simd_3dnow_stubs

@@ -12,10 +12,11 @@
 
 /* 8-byte slots: (prefix index p, opcode) at simd_0f_stubs + 8 * (p * 256
  * + opcode), p = 0 none, 1 66, 2 F3, 3 F2; simd_0f38_stubs likewise with
- * p 0 or 1; a 3DNow! suffix at simd_3dnow_stubs + 8 * suffix; imm8 forms
+ * p 0 or 1; the _reg_ tables the same for the register forms; a 3DNow! suffix at simd_3dnow_stubs + 8 * suffix; imm8 forms
  * at simd_imm_stubs + 8 * (form * 256 + imm). */
 extern const uint8_t simd_stubs_begin[], simd_stubs_end[];
 extern const uint8_t simd_0f_stubs[], simd_0f38_stubs[];
+extern const uint8_t simd_0f_reg_stubs[], simd_0f38_reg_stubs[];    /* ModRM C1 */
 extern const uint8_t simd_3dnow_stubs[], simd_imm_stubs[];
 
 /* Offsets used by simd_proxy_call: keep in step with the .S file. */

@@ -17,7 +17,7 @@ DEV = 0xd0000000
 MARK, READS, WRITES = DEV + 0x828, DEV + 0x808, DEV + 0x810
 TRACE = re.compile(r"^vm 0: exit mmio (read|write) 0x([0-9a-f]+) len (\d) data 0x([0-9a-f]+)$")
 
-CHECKS = 44
+CHECKS = 45
 # x87 on MMIO (core/x87_proxy.c): after an FLD the emulator had the FPU run,
 # FNSTENV shows the guest's FIP/FOP/FDP, and an FNSTENV to MMIO stores what
 # one to RAM stores. The hypervisor puts the guest's pointers back with
@@ -124,10 +124,11 @@ def test_mmio_instructions_and_exit_sequences(ctl):
     assert [(k, a, n) for k, a, n, _ in c[39][:5]] == [
         ("read", 0x640, 8), ("read", 0x648, 8), ("read", 0x650, 4),
         ("write", 0x658, 8), ("write", 0x660, 8)]
-    # (check 41, every emulated form once on RAM and once on the device,
-    # compares its exits itself); a DIVPS with #Z unmasked reads its
+    # (checks 41 and 42, every emulated form once on RAM and once on the
+    # device, and its register form called there, compare their exits
+    # themselves); a DIVPS with #Z unmasked reads its
     # operand whether or not it then faults
-    assert c[42][:2] == [("read", 0x6a0, 8, 0x0000000040000000), ("read", 0x6a8, 8, 0x40800000)]
+    assert c[43][:2] == [("read", 0x6a0, 8, 0x0000000040000000), ("read", 0x6a8, 8, 0x40800000)]
     assert [(k, a, n) for k, a, n, _ in c[40][:14]] == [
         ("read", 0x640, 8), ("read", 0x648, 8), ("read", 0x650, 8), ("read", 0x658, 8),
         ("read", 0x664, 8), ("read", 0x66c, 8), ("read", 0x670, 8), ("read", 0x678, 8),
@@ -144,12 +145,13 @@ def test_mmio_instructions_and_exit_sequences(ctl):
     # back byte by byte; MXCSR written, loaded (1 read), stored (1 write)
     # and read back; the SIMD checks' input written twice (24 qwords), their
     # 13 reads and 6 writes, the results read back (6 qwords); then check
-    # 41's traffic, which depends on the forms the CPU has (each one's input
-    # written, its operand, the result read back), as the guest counted it
-    m = re.search(r"SIMD forms run .*; device traffic (\d+) reads, (\d+) writes", out)
+    # 41 and 42's traffic, which depends on the forms the CPU has (each
+    # one's input written, its operand, the result read back; each register
+    # form written and fetched), as the guest counted it
+    m = re.search(r"SIMD forms run.*; device traffic (\d+) reads, (\d+) writes", out)
     assert m, out
     reads = str(107 + int(m.group(1)) + 2) if not defects else r"\d+"
-    writes = 48 + int(m.group(2)) + 2   # and check 42's operand, 2 qwords
+    writes = 48 + int(m.group(2)) + 2   # and check 43's operand, 2 qwords
     assert re.search(rf"mmio test device: {reads} reads, {writes} writes, mark 0x0", stats), stats
 
     # the run after the exit: LOCK CMPXCHG16B on 16-byte-aligned MMIO with

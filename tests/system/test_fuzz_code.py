@@ -40,10 +40,11 @@ def known_cause(platform, kind, hw, opcode):
         # it answered as reads) or with a memory operand there: STI/CLI, HLT,
         # INT n/INT3/INTO/INT1 and FWAIT as instructions, the BCD instructions
         # and SALC, x87 register forms (and FLDENV/FNSTENV/FRSTOR/FNSAVE in
-        # real mode), MMX/SSE/3DNow! register forms and the memory forms
-        # docs/emulator.md lists as refused (REX.W widening, implicit
-        # operands, PCLMULQDQ/AES/SHA; the data moves and arithmetic of
-        # 0F/0F 38/0F 3A/0F 0F run on the vCPU through core/simd_proxy.c),
+        # real mode), the MMX/SSE/3DNow! forms docs/emulator.md lists as
+        # refused (register forms with a general register or an imm8,
+        # register-only instructions, REX.W widening, implicit operands,
+        # PCLMULQDQ/AES/SHA; the data moves and arithmetic of 0F/0F 38/
+        # 0F 3A/0F 0F run on the vCPU through core/simd_proxy.c),
         # INS with 67h; in virtual-8086 mode
         # segment loads, far transfers, POPF/IRET/INT n at IOPL 3; or an
         # event whose delivery touches MMIO and which emul_deliver_event()
@@ -77,7 +78,7 @@ XFAIL = pytest.mark.xfail(
     strict=True, raises=KnownDefects,
     reason="issue 14: random code still ends in KVM_EXIT_UNKNOWN: MMIO the emulator "
            "refuses (run from MMIO: STI/CLI, HLT, INT n, FWAIT, BCD, x87 register forms; "
-           "MMX/SSE register forms on MMIO; in VM86 segment loads and far transfers; event "
+           "some MMX/SSE register forms; in VM86 segment loads and far transfers; event "
            "delivery through a task gate in MMIO) and task switches through a TSS in MMIO; "
            "on qemu-max failed entries (VMEXIT_INVALID) after guest MOV CR3/CR0 with "
            "reserved bits and an UNKNOWN HLT exit for LOCK HLT (QEMU's)")

@@ -107,6 +107,81 @@ static void test_self(void **state)
 	assert_memory_equal(img, orig, sizeof(img));
 }
 
+/* A register form on the same XMM register twice: both scratch registers
+ * get its value; the result goes to it, XMM0 and XMM1 come back. */
+static void test_regform_same_register(void **state)
+{
+	static uint8_t work[SIMD_IMAGE_BYTES], out[SIMD_IMAGE_BYTES];
+	const struct simd_regform f = { .reg = 3, .rm = 3 };
+
+	(void)state;
+	image(0, 0xff);
+	memcpy(work, img, sizeof(work));
+	simd_image_regform_in(work, img, &f);
+	assert_memory_equal(work + XMM(0), img + XMM(3), 16);
+	assert_memory_equal(work + XMM(1), img + XMM(3), 16);
+	assert_memory_equal(work + XMM(2), img + XMM(2), 16 * 14);
+	memcpy(out, work, sizeof(out));
+	memset(out + XMM(0), 0x5a, 16);                 /* the result */
+	memcpy(work, out, sizeof(work));
+	simd_image_regform_out(work, out, img, &f);
+	for (unsigned i = 0; i < 16; i++)
+		assert_int_equal(work[XMM(3) + i], 0x5a);
+	assert_memory_equal(work + XMM(0), img + XMM(0), 16 * 3);
+	assert_memory_equal(work + XMM(4), img + XMM(4), sizeof(img) - XMM(4));
+	assert_memory_equal(work, img, XMM(0));
+}
+
+/* MMX, TOP 6, reg MM1 and rm MM0 (the scratch registers crossed): MM1
+ * gets the result, MM0 keeps its value; after the instruction TOP is 0. */
+static void test_regform_mmx_crossed(void **state)
+{
+	static uint8_t work[SIMD_IMAGE_BYTES], out[SIMD_IMAGE_BYTES];
+	const struct simd_regform f = { .reg_mmx = true, .rm_mmx = true, .reg = 1, .rm = 0 };
+	uint16_t fsw0 = 0;
+
+	(void)state;
+	image(6, 0xff);
+	memcpy(work, img, sizeof(work));
+	simd_image_regform_in(work, img, &f);
+	assert_memory_equal(phys(work, 6, 0), phys(img, 6, 1), 16);
+	assert_memory_equal(phys(work, 6, 1), phys(img, 6, 0), 16);
+	for (unsigned i = 0; i < 8; i++)                /* TOP 0 after it */
+		memcpy(phys(out, 0, i), phys(work, 6, i), 16);
+	memcpy(out, work, 32);
+	memcpy(out + 160, work + 160, sizeof(out) - 160);
+	memcpy(out + FX_FSW, &fsw0, sizeof(fsw0));
+	memset(phys(out, 0, 0), 0x77, 16);              /* MM0 = the result */
+	memcpy(work, out, sizeof(work));
+	simd_image_regform_out(work, out, img, &f);
+	for (unsigned i = 0; i < 16; i++)
+		assert_int_equal(phys(work, 0, 1)[i], 0x77);
+	assert_memory_equal(phys(work, 0, 0), phys(img, 6, 0), 16);
+	for (unsigned i = 2; i < 8; i++)
+		assert_memory_equal(phys(work, 0, i), phys(img, 6, i), 16);
+}
+
+/* A store form (rm the destination), MMX to XMM files apart: the result
+ * in register 1 goes to rm; reg stays. */
+static void test_regform_rm_dest(void **state)
+{
+	static uint8_t work[SIMD_IMAGE_BYTES], out[SIMD_IMAGE_BYTES];
+	const struct simd_regform f = { .rm_dest = true, .reg = 2, .rm = 5 };
+
+	(void)state;
+	image(0, 0xff);
+	memcpy(work, img, sizeof(work));
+	simd_image_regform_in(work, img, &f);
+	memcpy(out, work, sizeof(out));
+	memset(out + XMM(1), 0x33, 16);
+	memcpy(work, out, sizeof(work));
+	simd_image_regform_out(work, out, img, &f);
+	for (unsigned i = 0; i < 16; i++)
+		assert_int_equal(work[XMM(5) + i], 0x33);
+	assert_memory_equal(work + XMM(2), img + XMM(2), 16);
+	assert_memory_equal(work + XMM(0), img + XMM(0), 32);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -114,6 +189,9 @@ int main(void)
 		cmocka_unit_test(test_mmx_by_top),
 		cmocka_unit_test(test_mmx_after_transition),
 		cmocka_unit_test(test_self),
+		cmocka_unit_test(test_regform_same_register),
+		cmocka_unit_test(test_regform_mmx_crossed),
+		cmocka_unit_test(test_regform_rm_dest),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -661,9 +661,10 @@ static void check_simd(void)
 /* ---- every emulated SIMD form, on the device as on RAM -------------------- */
 
 #define FORMS_AT 0x6c0          /* 32 bytes of operand, 16-aligned */
+#define REGFORM_AT 0x6e0        /* a register form and RET, 8 bytes */
 
 struct simd_case {
-	uint8_t len, bytes[7], size, store, feature;
+	uint8_t len, bytes[7], size, store, feature, regform, rbytes[7];
 };
 
 static const struct simd_case simd_cases[] = {
@@ -770,6 +771,34 @@ static bool form_matches(const struct simd_case *c, unsigned int k, uint8_t *cod
 	return true;
 }
 
+/* The register form of c, with RET, from RAM and from the device (a
+ * fetch is its only MMIO access): the same state after both. */
+static bool regform_matches(const struct simd_case *c, unsigned int k, uint8_t *code,
+			    const uint8_t *in, uint8_t *ram)
+{
+	static uint8_t out_ram[512] __attribute__((aligned(16)));
+	static uint8_t out_dev[512] __attribute__((aligned(16)));
+	uint64_t r_ram[2], r_dev[2], q = 0xc3c3c3c3c3c3c3c3ull;
+
+	memcpy(code, c->rbytes, c->len);
+	code[c->len] = 0xc3;
+	memcpy(&q, code, c->len + 1);
+	REG64(MMIOTEST_DATA + REGFORM_AT) = q;
+	run_form(code, ram, in, out_ram, r_ram);
+	struct counts before = counts_now();
+	run_form((const uint8_t *)(MMIOTEST_GPA + MMIOTEST_DATA + REGFORM_AT), ram, in,
+		 out_dev, r_dev);
+	struct counts after = counts_now();
+	if (after.writes != before.writes || after.reads == before.reads ||
+	    !same_state(out_ram, out_dev) || r_ram[0] != r_dev[0] || r_ram[1] != r_dev[1]) {
+		say("  register form %u (%02x %02x %02x %02x %02x %02x) differs", k,
+		    c->rbytes[0], c->rbytes[1], c->rbytes[2], c->rbytes[3], c->rbytes[4],
+		    c->rbytes[5]);
+		return false;
+	}
+	return true;
+}
+
 static void check_simd_forms(void)
 {
 	static uint8_t in[512] __attribute__((aligned(16)));
@@ -787,13 +816,27 @@ static void check_simd_forms(void)
 		bad += !form_matches(&simd_cases[k], k, code, in, ram);
 	}
 	__asm__ volatile("emms");
-	struct counts end = counts_now();
-	say("%u of %u SIMD forms run (the others need a feature this CPU lacks); "
-	    "device traffic %lu reads, %lu writes", ran, n,
-	    (unsigned long)(end.reads - start.reads), (unsigned long)(end.writes - start.writes));
 	check(bad == 0 && ran > 0,
 	      "every emulated MMX/SSE/3DNow! form on [mmio] as on RAM: registers, MXCSR, "
 	      "ECX, RFLAGS, memory, the exits");
+
+	/* their register forms, run from the device as from RAM */
+	unsigned int reg_ran = 0, reg_bad = 0;
+	begin(42);
+	for (unsigned int k = 0; k < n; k++) {
+		if (!simd_cases[k].regform || !have_feature(simd_cases[k].feature))
+			continue;
+		reg_ran++;
+		reg_bad += !regform_matches(&simd_cases[k], k, code, in, ram);
+	}
+	__asm__ volatile("emms");
+	struct counts end = counts_now();
+	say("%u of %u SIMD forms run, %u register forms (the others need a feature this "
+	    "CPU lacks); device traffic %lu reads, %lu writes", ran, n, reg_ran,
+	    (unsigned long)(end.reads - start.reads), (unsigned long)(end.writes - start.writes));
+	check(reg_bad == 0 && reg_ran > 0,
+	      "their register forms called on the device as from RAM: registers, MXCSR, "
+	      "ECX, RFLAGS, no data access");
 }
 
 /* ---- SIMD faults on the device as from RAM ---------------------------------- */
@@ -884,7 +927,7 @@ static void check_simd_faults(void)
 		((volatile uint64_t *)at)[i] = q;
 	}
 	divps_at(ram, zm_clear, &r_ram);
-	begin(42);
+	begin(43);
 	divps_at(at, zm_clear, &r_dev);
 	bool two_reads = exits(2, 0);
 	say("divps with #Z unmasked: vector %ld, MXCSR 0x%x (from RAM: %ld, 0x%x)",
@@ -895,13 +938,13 @@ static void check_simd_faults(void)
 	      "from RAM, 2 reads");
 
 	unsigned long gp_ram = movdqa_at(ram + 8);
-	begin(43);
+	begin(44);
 	unsigned long gp_dev = movdqa_at(at + 8);
 	check(exits(0, 0) && gp_dev == 13 && gp_ram == 13 && fault_error == 0,
 	      "movdqa xmm1, [mmio + 8]: #GP(0) as from RAM, no access");
 
 	unsigned long mf_ram = paddb_pending_at(ram);
-	begin(44);
+	begin(45);
 	unsigned long mf_dev = paddb_pending_at(at);
 	check(exits(0, 0) && mf_dev == 16 && mf_ram == 16,
 	      "paddb mm1, [mmio] with an x87 #Z pending: #MF as from RAM, no access");

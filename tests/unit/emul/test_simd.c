@@ -427,7 +427,10 @@ static void test_real_mode(void **state)
 static void test_refused(void **state)
 {
 	static const char *const refused[] = {
-		"0f 6f c1",             /* movq mm0, mm1 */
+		"0f 70 c1 05",          /* pshufw mm0, mm1, 5: imm8 register form */
+		"0f 6e c1",             /* movd mm0, ecx: a general register */
+		"f3 0f 2c c1",          /* cvttss2si eax, xmm1 */
+		"0f 0f c1 9e",          /* pfadd mm0, mm1: 3DNow! register form */
 		"66 0f 38 10 03",       /* pblendvb: implicit XMM0 */
 		"0f f7 c1",             /* maskmovq */
 		"c5 f9 6f 03",          /* vmovdqa */
@@ -456,13 +459,66 @@ static void test_refused(void **state)
 		assert_int_equal(E.res.event.vector, 6);
 		assert_untouched();
 	}
-	setup("0f 16 c1");                      /* movlhps: refused */
-	assert_int_equal(run(), EMUL_UNSUPPORTED);
 	setup("0f 6f 03");
 	E.ops.simd = NULL;
 	emul_init(&E.ctx, &E.ops, &E.fm);
 	assert_int_equal(run(), EMUL_UNSUPPORTED);
 	assert_untouched();
+}
+
+struct reg_case {
+	const char *hex;
+	unsigned len;
+	uint8_t kind, reg, rm_kind, rm, rm_dest, queries;
+};
+
+/* Register forms (code in MMIO): no access, one run told both registers,
+ * their files and which is written; #MF asked when either is MMX. */
+static void test_register_forms(void **state)
+{
+	static const struct reg_case cases[] = {
+		{ "0f ef c1", 3, EMUL_SIMD_MMX, 0, EMUL_SIMD_MMX, 1, 0, 1 },      /* pxor mm0, mm1 */
+		{ "0f 16 d3", 3, EMUL_SIMD_XMM, 2, EMUL_SIMD_XMM, 3, 0, 0 },      /* movlhps */
+		{ "66 41 0f 7f d9", 5, EMUL_SIMD_XMM, 3, EMUL_SIMD_XMM, 9, 1, 0 }, /* movdqa xmm9, xmm3 */
+		{ "0f 2a c1", 3, EMUL_SIMD_XMM, 0, EMUL_SIMD_MMX, 1, 0, 1 },      /* cvtpi2ps xmm0, mm1 */
+		{ "4d 0f 2d cf", 4, EMUL_SIMD_MMX, 1, EMUL_SIMD_XMM, 15, 0, 1 },  /* cvtps2pi mm1, xmm15 */
+		{ "66 0f 38 00 ed", 5, EMUL_SIMD_XMM, 5, EMUL_SIMD_XMM, 5, 0, 0 }, /* pshufb xmm5, xmm5 */
+		{ "0f 2f c8", 3, EMUL_SIMD_XMM, 1, EMUL_SIMD_XMM, 0, 0, 0 },      /* comiss */
+	};
+
+	(void)state;
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct reg_case *c = &cases[i];
+
+		setup(c->hex);
+		assert_int_equal(run(), EMUL_DONE);
+		assert_int_equal(E.fm.nlog, 0);
+		assert_int_equal(E.runs, 1);
+		assert_int_equal(E.queries, c->queries);
+		assert_true(E.seen.regform);
+		assert_int_equal(E.seen.kind, c->kind);
+		assert_int_equal(E.seen.reg, c->reg);
+		assert_int_equal(E.seen.rm_kind, c->rm_kind);
+		assert_int_equal(E.seen.rm, c->rm);
+		assert_int_equal(E.seen.rm_dest, c->rm_dest);
+		assert_int_equal(E.cpu.rip, CODE + c->len);
+	}
+	setup("0f 2f c8");                      /* comiss: RFLAGS */
+	assert_int_equal(run(), EMUL_DONE);
+	assert_true(E.cpu.rflags & EMUL_FL_ZF);
+	setup("0f 2a c1");                      /* cvtpi2ps xmm0, mm1 waits */
+	E.pending = EMUL_SIMD_PENDING;
+	assert_int_equal(run(), EMUL_EXCEPTION);
+	assert_int_equal(E.res.event.vector, 16);
+	setup("66 0f ef c1");                   /* pxor xmm: OSFXSR, #NM */
+	E.cpu.cr4 &= ~CR4_OSFXSR;
+	assert_int_equal(run(), EMUL_EXCEPTION);
+	assert_int_equal(E.res.event.vector, 6);
+	setup("0f ef c1");
+	E.cpu.cr0 |= CR0_TS;
+	assert_int_equal(run(), EMUL_EXCEPTION);
+	assert_int_equal(E.res.event.vector, 7);
+	assert_int_equal(E.runs, 0);
 }
 
 int main(void)
@@ -476,6 +532,7 @@ int main(void)
 		cmocka_unit_test(test_simd_exception),
 		cmocka_unit_test(test_gpr_and_flags),
 		cmocka_unit_test(test_real_mode),
+		cmocka_unit_test(test_register_forms),
 		cmocka_unit_test(test_refused),
 	};
 
