@@ -9,7 +9,7 @@
  * register form, from code in MMIO, uses registers 0 and 1, by copies).
  * The stub runs with the guest's MXCSR: an unmasked
  * SIMD floating-point exception is raised by the CPU itself, here, and
- * the fault fixup (arch/x86/simd_proxy.c) brings it back as a result,
+ * the fault fixup (arch/x86/simd_fixup.c) brings it back as a result,
  * MXCSR's flags as the CPU set them and the destination untouched.
  */
 #include "core/simd_proxy.h"
