@@ -107,6 +107,8 @@ static int run_regform(struct simd_call *c, const struct emul_simd *op)
 	return rc;
 }
 
+/* The buffers are static: one CPU runs vCPUs (core/fpu.c's owner is one
+ * too, "per CPU once SMP lands"; these go with it). */
 int simd_proxy_run(struct vcpu *v, struct emul_simd *op)
 {
 	static uint8_t img[512] __attribute__((aligned(16)));
