@@ -294,6 +294,19 @@ struct emul_cpu {
 #define EMUL_FEAT_BMI1 0x20 /* CPUID (7,0) EBX[3]: ANDN, BEXTR, BLS*, else #UD */
 #define EMUL_FEAT_BMI2 0x40 /* CPUID (7,0) EBX[8]: BZHI, MULX, PDEP, PEXT,
 			     * RORX, SARX, SHLX, SHRX, else #UD */
+/* MMX/SSE/3DNow! (emul/exec_simd.c): without the feature, #UD. */
+#define EMUL_FEAT_MMX (1u << 16)       /* CPUID 1 EDX[23] */
+#define EMUL_FEAT_SSE (1u << 17)       /* CPUID 1 EDX[25] */
+#define EMUL_FEAT_SSE2 (1u << 18)      /* CPUID 1 EDX[26] */
+#define EMUL_FEAT_SSE3 (1u << 19)      /* CPUID 1 ECX[0] */
+#define EMUL_FEAT_SSSE3 (1u << 20)     /* CPUID 1 ECX[9] */
+#define EMUL_FEAT_SSE41 (1u << 21)     /* CPUID 1 ECX[19] */
+#define EMUL_FEAT_SSE42 (1u << 26)     /* CPUID 1 ECX[20] */
+#define EMUL_FEAT_MMXEXT (1u << 22)    /* CPUID 8000_0001h EDX[22] (AMD) */
+#define EMUL_FEAT_3DNOW (1u << 23)     /* CPUID 8000_0001h EDX[31] */
+#define EMUL_FEAT_3DNOWEXT (1u << 24)  /* CPUID 8000_0001h EDX[30] */
+#define EMUL_FEAT_MISALIGNSSE (1u << 25) /* CPUID 8000_0001h ECX[7] (AMD
+				      * MXCSR.MM: misaligned SSE operands) */
 
 /* ------------------------------------------------------------------ */
 /* Callbacks                                                          */
@@ -335,6 +348,7 @@ enum emul_io_status {
  * U/S, NX for fetches) and the guest-physical slot lookup.
  */
 struct emul_x87;
+struct emul_simd;
 
 struct emul_ops {
 	/* Instruction fetch.
@@ -409,6 +423,10 @@ struct emul_ops {
 	 * are "unsupported". */
 	void (*set_sysseg)(void *opaque, unsigned which,
 			   const struct emul_seg *seg);
+	/* Optional: runs *op on the vCPU's MMX/SSE state (struct
+	 * emul_simd), once per instruction. Returns EMUL_SIMD_*. NULL:
+	 * MMX/SSE/3DNow! instructions are "unsupported". */
+	int (*simd)(void *opaque, struct emul_simd *op);
 };
 
 /*
@@ -477,6 +495,48 @@ enum {
 	EMUL_X87_REFUSED = 2,   /* cannot run it: "unsupported" */
 	EMUL_X87_GP = 3,        /* LDMXCSR of a value with reserved bits:
 				 * #GP(0), nothing loaded */
+};
+
+/*
+ * An MMX, SSE or 3DNow! instruction with a memory operand (legacy
+ * encoding), for emul_ops.simd to run on the vCPU's own registers with the
+ * operand in buf instead of guest memory (emul/exec_simd.c).
+ */
+struct emul_simd {
+	uint8_t map;            /* [IN] EMUL_MAP_0F (0F 0F: 3DNow!), 0F38 */
+	uint8_t prefix;         /* [IN] the mandatory prefix: 0, 0x66, 0xF3
+				 * or 0xF2 */
+	uint8_t opcode;         /* [IN] within map */
+	uint8_t imm;            /* [IN] imm8, or 3DNow!'s opcode suffix */
+	uint8_t kind;           /* [IN] EMUL_SIMD_XMM, _MMX or _GPR: what
+				 * ModRM.reg names */
+	uint8_t reg;            /* [IN] ModRM.reg (with REX.R for XMM) */
+	uint8_t query;          /* [IN] run nothing: EMUL_SIMD_PENDING if an
+				 * unmasked x87 exception is pending, else
+				 * EMUL_SIMD_DONE */
+	uint8_t *buf;           /* [IN/OUT] the memory operand (16 bytes),
+				 * read before, written back after */
+	/* [IN] a register form (ModRM.mod = 3; its bytes came from MMIO):
+	 * ModRM.rm (with REX.B for XMM), what it names (EMUL_SIMD_XMM or
+	 * _MMX), and whether it is the destination (MOVUPS xmm2, xmm1 and
+	 * the other store forms) rather than ModRM.reg */
+	uint8_t regform, rm, rm_kind, rm_dest;
+	uint64_t gpr;           /* [OUT] kind _GPR: the register's value */
+	uint64_t rflags;        /* [OUT] RFLAGS after it (COMISS, UCOMISS) */
+};
+
+enum { EMUL_SIMD_XMM = 0, EMUL_SIMD_MMX = 1, EMUL_SIMD_GPR = 2 };
+
+/* emul_ops.simd's answers. */
+enum {
+	EMUL_SIMD_DONE = 0,
+	EMUL_SIMD_PENDING = 1,  /* an unmasked x87 exception is pending and
+				 * the instruction touches MMX state: #MF */
+	EMUL_SIMD_REFUSED = 2,  /* cannot run it: "unsupported" */
+	EMUL_SIMD_XM = 3,       /* an unmasked SIMD floating-point exception:
+				 * MXCSR's flags are set as the CPU sets
+				 * them, nothing else changed (#XM, or #UD
+				 * without CR4.OSXMMEXCPT) */
 };
 
 enum { EMUL_DTABLE_GDT = 0, EMUL_DTABLE_IDT = 1 };

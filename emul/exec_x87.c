@@ -81,8 +81,8 @@ static bool reg_form_waits(uint8_t op, uint8_t m)
 
 /* Reads the operand into ctx->x87_buf, 8 bytes at a time (the MMIO
  * requests' largest size). */
-static int read_operand(struct emul_exec *x, unsigned seg, uint64_t off,
-			unsigned size)
+int emul_x87_read_buf(struct emul_exec *x, unsigned seg, uint64_t off,
+		      unsigned size)
 {
 	uint64_t mask = emul_addr_mask(x->insn->addrsize);
 
@@ -100,8 +100,8 @@ static int read_operand(struct emul_exec *x, unsigned seg, uint64_t off,
 
 /* Writes ctx->x87_buf back; every piece is checked before the first goes
  * out, so a fault leaves guest memory as it was. */
-static int write_operand(struct emul_exec *x, unsigned seg, uint64_t off,
-			 unsigned size)
+int emul_x87_write_buf(struct emul_exec *x, unsigned seg, uint64_t off,
+		       unsigned size)
 {
 	uint64_t mask = emul_addr_mask(x->insn->addrsize);
 
@@ -233,7 +233,7 @@ int emul_exec_x87(struct emul_exec *x)
 				       x->cpu->mode == EMUL_MODE_VM86);
 	size = in->opsize == 2 ? f->size16 : f->size;
 	ea = emul_ea(x);
-	if (f->dir == X87_READ && (rc = read_operand(x, in->seg, ea, size)))
+	if (f->dir == X87_READ && (rc = emul_x87_read_buf(x, in->seg, ea, size)))
 		return rc;
 	if (!x->ctx->x87_done) {
 		bool state = f->size == 108, size16 = in->opsize == 2;
@@ -246,7 +246,7 @@ int emul_exec_x87(struct emul_exec *x)
 			emul_x87_image_to_real(x->ctx->x87_buf, size16, state,
 					       linear_pointers(x));
 	}
-	if (f->dir == X87_WRITE && (rc = write_operand(x, in->seg, ea, size)))
+	if (f->dir == X87_WRITE && (rc = emul_x87_write_buf(x, in->seg, ea, size)))
 		return rc;
 	emul_retire(x);
 	return EX_OK;

@@ -39,8 +39,13 @@ def known_cause(platform, kind, hw, opcode):
         # emul/ refuses, fetched from MMIO ("fetch": the VMM cannot show bytes
         # it answered as reads) or with a memory operand there: STI/CLI, HLT,
         # INT n/INT3/INTO/INT1 and FWAIT as instructions, an x87 instruction
-        # with an exception pending and CR0.NE = 0 (FERR#), SSE/MMX/3DNow!,
-        # INS with 67h (BCD and SALC are emulated); in virtual-8086 mode
+        # with an exception pending and CR0.NE = 0 (FERR#), the MMX/SSE/3DNow!
+        # forms docs/emulator.md lists as refused (register forms with a
+        # general register or an imm8, register-only instructions, REX.W
+        # widening, implicit operands, PCLMULQDQ/AES/SHA, FXSAVE/FXRSTOR; the
+        # data moves and arithmetic of 0F/0F 38/0F 3A/0F 0F run on the vCPU
+        # through core/simd_proxy.c), INS with 67h (BCD, SALC, BMI1/BMI2 and
+        # RTM are emulated; VEX SIMD forms are #UD); in virtual-8086 mode
         # segment loads, far transfers, POPF/IRET/INT n at IOPL 3; or an
         # event whose delivery touches MMIO and which emul_deliver_event()
         # leaves alone (a task gate, an NMI, INT n in VM86 with CR4.VME)
@@ -71,7 +76,7 @@ XFAIL = pytest.mark.xfail(
     strict=True, raises=KnownDefects,
     reason="issue 14: random code still ends in KVM_EXIT_UNKNOWN: MMIO the emulator "
            "refuses (run from MMIO: STI/CLI, HLT, INT n, FWAIT, x87 with FERR#; "
-           "SSE/MMX operands in MMIO; in VM86 segment loads and far transfers; event "
+           "some MMX/SSE register forms, FXSAVE/FXRSTOR; in VM86 segment loads and far transfers; event "
            "delivery through a task gate in MMIO) and task switches through a TSS in MMIO; "
            "on qemu-max failed entries (VMEXIT_INVALID) after a guest MOV CR3 with "
            "reserved bits or SYSENTER in long mode (QEMU's)")
