@@ -11,7 +11,7 @@ two read exits and two write exits, then the guest halts."""
 import re
 
 from test_abi_common import (abi_iso, check_tally, command, ctl, guest_lines,  # noqa: F401
-                             load, run_line)
+                             load, run_line, xfail_on)
 
 DEV = 0xd0000000
 MARK, READS, WRITES = DEV + 0x828, DEV + 0x808, DEV + 0x810
@@ -51,7 +51,16 @@ def cases(out):
     return by_mark
 
 
-def test_mmio_instructions_and_exit_sequences(ctl):
+# Bochs 2.7's phenom model announces 3DNow! but stops the emulator on
+# several of its instructions (">>PANIC<< PF2IW_PqQq: 3DNow! instruction
+# still not implemented"), which checks 42 and 43 run from RAM to compare
+# (as test_cpuwalk's BOCHS_NO_3DNOW).
+BOCHS_NO_3DNOW = {"bochs-phenom"}
+
+
+def test_mmio_instructions_and_exit_sequences(ctl, request):
+    xfail_on(request, ctl.platform, BOCHS_NO_3DNOW,
+             "Bochs 2.7 panics on 3DNow! instructions its phenom model announces")
     load(ctl, 0, "mmio", "0x100000", "long64")
     assert command(ctl, "trace 0 on mmio") == "vm 0: trace mmio"
     out = command(ctl, "run 0", timeout=300)
@@ -121,7 +130,8 @@ def test_mmio_instructions_and_exit_sequences(ctl):
     assert c[38][:2] == [("read", 0x7e0, 4, 0x7f80), ("write", 0x7e4, 4, 0x7f80)]
     # x87 register forms with AX and RFLAGS run from the device: fnstsw ax,
     # fcomi, fcmovb, ret, each fetched in one read
-    assert c[39] == [("read", 0x7a0, 8, 0xccc3c1daf1dbe0df), ("read", 0x7a2, 2, 0xf1db),
+    # (then check 40 writes its inputs to the device)
+    assert c[39][:4] == [("read", 0x7a0, 8, 0xccc3c1daf1dbe0df), ("read", 0x7a2, 2, 0xf1db),
                          ("read", 0x7a4, 4, 0xccc3c1da), ("read", 0x7a6, 2, 0xccc3)], c[39]
     # MMX and SSE on the device (core/simd_proxy.c): each operand in 8-byte
     # pieces, the 16-byte ones misaligned (movups at +36) too

@@ -657,7 +657,7 @@ static void check_simd(void)
 	simd_input(ram);
 	simd_input(at);
 	mmx_ops(ram, out_ram, &mm0);
-	begin(39);
+	begin(40);
 	mmx_ops(at, out_dev, &mm0);
 	bool mmx_exits = exits(3, 2);
 	check(mmx_exits && same(at + SIMD_IN, ram + SIMD_IN, 16) &&
@@ -672,7 +672,7 @@ static void check_simd(void)
 	simd_input(ram);
 	simd_input(at);
 	sse_ops(ram, out_ram);
-	begin(40);
+	begin(41);
 	sse_ops(at, out_dev);
 	bool sse_exits = exits(10, 4);
 	check(sse_exits && same(at + 64, ram + 64, 32) &&
@@ -831,7 +831,7 @@ static void check_simd_forms(void)
 	unsigned int n = sizeof(simd_cases) / sizeof(simd_cases[0]), ran = 0, bad = 0;
 
 	forms_state(in);
-	begin(41);
+	begin(42);
 	struct counts start = base;
 	for (unsigned int k = 0; k < n; k++) {
 		if (!have_feature(simd_cases[k].feature))
@@ -846,7 +846,7 @@ static void check_simd_forms(void)
 
 	/* their register forms, run from the device as from RAM */
 	unsigned int reg_ran = 0, reg_bad = 0;
-	begin(42);
+	begin(43);
 	for (unsigned int k = 0; k < n; k++) {
 		if (!simd_cases[k].regform || !have_feature(simd_cases[k].feature))
 			continue;
@@ -951,7 +951,7 @@ static void check_simd_faults(void)
 		((volatile uint64_t *)at)[i] = q;
 	}
 	divps_at(ram, zm_clear, &r_ram);
-	begin(43);
+	begin(44);
 	divps_at(at, zm_clear, &r_dev);
 	bool two_reads = exits(2, 0);
 	say("divps with #Z unmasked: vector %ld, MXCSR 0x%x (from RAM: %ld, 0x%x)",
@@ -962,13 +962,13 @@ static void check_simd_faults(void)
 	      "from RAM, 2 reads");
 
 	unsigned long gp_ram = movdqa_at(ram + 8);
-	begin(44);
+	begin(45);
 	unsigned long gp_dev = movdqa_at(at + 8);
 	check(exits(0, 0) && gp_dev == 13 && gp_ram == 13 && fault_error == 0,
 	      "movdqa xmm1, [mmio + 8]: #GP(0) as from RAM, no access");
 
 	unsigned long mf_ram = paddb_pending_at(ram);
-	begin(45);
+	begin(46);
 	unsigned long mf_dev = paddb_pending_at(at);
 	check(exits(0, 0) && mf_dev == 16 && mf_ram == 16,
 	      "paddb mm1, [mmio] with an x87 #Z pending: #MF as from RAM, no access");
