@@ -438,7 +438,9 @@ struct emul_x87 {
 	uint8_t opcode;         /* [IN] 0xD8..0xDF; 0x9B (FWAIT): run
 				 * nothing, answer whether #MF is pending;
 				 * 0xAE (0F AE /2 LDMXCSR, /3 STMXCSR): the
-				 * 4 bytes of MXCSR in buf */
+				 * 4 bytes of MXCSR in buf; 0xAE /0 FXSAVE,
+				 * /1 FXRSTOR: the first 'len' bytes of the
+				 * 512-byte image in buf */
 	uint8_t modrm;          /* [IN] as encoded */
 	uint8_t waits;          /* [IN] a waiting form: with an unmasked
 				 * exception pending it raises #MF instead of
@@ -462,6 +464,11 @@ struct emul_x87 {
 	 * (CF PF AF ZF SF OF); the caller runs every register form with the
 	 * guest's arithmetic flags and hands them back as the FPU left them */
 	uint64_t rflags;
+	/* [IN] FXSAVE/FXRSTOR: REX.W (the 64-bit image: FIP and FDP 64 bits
+	 * wide, no FCS/FDS), and the bytes of the image the instruction
+	 * stores or loads: 416 in 64-bit mode (XMM0-15), else 288 (XMM0-7) */
+	uint8_t wide;
+	uint16_t len;
 };
 
 /* The x87 register forms (mod = 3) by what running one takes (SDM Vol. 2
@@ -608,8 +615,8 @@ struct emul_read_slot {
 	uint8_t data[8];
 };
 
-#define EMUL_MAX_READS 32 /* ENTER: 30 frame pointers, 2 of them split;
-			   * FRSTOR: 108 bytes in 14 reads */
+#define EMUL_MAX_READS 64 /* ENTER: 30 frame pointers, 2 of them split;
+			   * FXRSTOR: 416 bytes in 52 reads */
 
 /*
  * Per-vCPU emulator context. Its fields are private; allocate it with the
@@ -636,7 +643,8 @@ struct emul_ctx {
 	/* An x87 instruction runs on the FPU once, although its handler is
 	 * replayed for each MMIO write: what it produced waits here. */
 	uint8_t x87_done;
-	uint8_t x87_buf[112];          /* the largest operand: FNSAVE's 108 */
+	uint8_t x87_buf[512] __attribute__((aligned(16))); /* the largest operand:
+						 * an FXSAVE image */
 	/* An instruction fetch from MMIO in progress (busy is set too):
 	 * insn_bytes[0..fetch_len) are the bytes fetched so far, reads[0]
 	 * the chunk requested from the device. */

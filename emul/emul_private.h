@@ -377,6 +377,7 @@ int emul_exec_grp7_7(struct emul_exec *x);
 int emul_exec_rtm(struct emul_exec *x);
 int emul_exec_vex(struct emul_exec *x);
 int emul_exec_bmi(struct emul_exec *x);
+int emul_exec_fxsr(struct emul_exec *x);
 /* A near transfer to 'target' (exec_branch.c): truncated to the operand
  * size, #GP(0) beyond the CS limit or non-canonical; RIP set, nothing
  * retired (the caller's instruction may have more to write). */

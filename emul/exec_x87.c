@@ -282,9 +282,9 @@ int emul_exec_fwait(struct emul_exec *x)
 
 /* 0F AE /2 LDMXCSR, /3 STMXCSR m32 (SDM Vol. 2): #UD with CR0.EM or
  * without CR4.OSFXSR, #NM with CR0.TS, then the access; LDMXCSR of a value
- * with reserved bits set (beyond MXCSR_MASK) is #GP(0). The rest of group
- * 15 (FXSAVE/FXRSTOR, whose 512 bytes exceed the read log; the fences and
- * the F3/66 forms) is not emulated. */
+ * with reserved bits set (beyond MXCSR_MASK) is #GP(0). FXSAVE/FXRSTOR:
+ * exec_fxsr.c. The rest of group 15 (the fences, XSAVE and the F3/66
+ * forms) is not emulated. */
 int emul_exec_grp15(struct emul_exec *x)
 {
 	const struct emul_insn *in = x->insn;
@@ -293,6 +293,9 @@ int emul_exec_grp15(struct emul_exec *x)
 	uint64_t ea, v = 0;
 	int rc;
 
+	if (in->mem && reg <= 1 &&
+	    !(in->pfx & (EMUL_PFX_OPSZ | EMUL_PFX_REP | EMUL_PFX_REPNE)))
+		return emul_exec_fxsr(x);               /* FXSAVE, FXRSTOR */
 	if (!ctx->ops->x87 || !in->mem || (reg != 2 && reg != 3) ||
 	    (in->pfx & (EMUL_PFX_OPSZ | EMUL_PFX_REP | EMUL_PFX_REPNE)))
 		return emul_unsupported(x, EMUL_R_OPCODE);

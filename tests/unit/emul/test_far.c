@@ -727,15 +727,18 @@ static void test_gate_inner_faults(void **state)
 	env_expect_fault(13, 0);
 	assert_int_equal(env_rd(0x6800 - 4, 4), 0);
 	assert_int_equal(C.cpl, 3);
-	/* 31 parameters do not fit the read log with the descriptors:
-	 * refused, nothing done */
+	/* 31 parameters, the most a gate holds, fit the read log with the
+	 * descriptors: all copied, the first (nearest the old ESP) highest */
 	inner_setup();
 	env_set_gdt(7, env_gate(0x08, 0x3000, 0xC, 3, 31));
-	assert_int_equal(env_run(), EMUL_UNSUPPORTED);
-	assert_int_equal(C.cpl, 3);
-	assert_int_equal(C.rip, ENV_CODE);
-	assert_int_equal(C.seg_written, 0);
-	assert_int_equal(env_rd(0x6800 - 4, 4), 0);
+	for (unsigned i = 0; i < 31; i++)
+		env_wr(ENV_STACK + 4 * i, 0x1000 + i, 4);
+	assert_int_equal(env_run(), EMUL_DONE);
+	assert_int_equal(C.cpl, 0);
+	assert_int_equal(C.gpr[EMUL_RSP], 0x6800 - 16 - 4 * 31);
+	assert_int_equal(env_rd(0x6800 - 8, 4), ENV_STACK);     /* old ESP */
+	for (unsigned i = 0; i < 31; i++)
+		assert_int_equal(env_rd(0x6800 - 8 - 4 * 31 + 4 * i, 4), 0x1000 + i);
 }
 
 /* IA-32e: 16-byte gates, 64-bit targets only, RSP0 from the 64-bit TSS
