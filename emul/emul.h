@@ -471,12 +471,13 @@ enum emul_reason {
 	EMUL_R_VEX,         /* VEX/EVEX/XOP encoded (SIMD) */
 	EMUL_R_FETCH_MMIO,  /* no longer returned: code in MMIO is fetched
 			     * through EMUL_MMIO_READ requests */
-	EMUL_R_MODE,        /* not modelled in virtual-8086 mode (segment
-			     * loads, POPF/IRET/INT n, PUSHF under VME) */
+	EMUL_R_MODE,        /* not modelled: IRET into virtual-8086
+			     * mode, x87 environments in real and VM86
+			     * mode, a VM86 state at CPL != 3 */
 	EMUL_R_IO_PERM,     /* IO with CPL > IOPL and no io_permitted() */
 	EMUL_R_PROTOCOL,    /* caller broke the completion protocol */
 	EMUL_R_TASK_GATE,   /* event delivery through a task gate */
-	EMUL_R_EVENT,       /* an event not delivered (NMI, VME, no
+	EMUL_R_EVENT,       /* an event not delivered (NMI, no
 			     * get_dtable/get_sysseg) */
 };
 
@@ -645,8 +646,8 @@ struct emul_deliver {
  *    contributory fault or page fault). Nothing committed.
  *  - EMUL_SHUTDOWN: a fault while delivering a #DF (triple fault).
  *  - EMUL_UNSUPPORTED: a task gate (the hardware task switch is the
- *    caller's), an NMI, a software interrupt in virtual-8086 mode with
- *    CR4.VME, or no get_dtable/get_sysseg callback; nothing changed.
+ *    caller's), an NMI, or no get_dtable/get_sysseg callback; nothing
+ *    changed.
  */
 enum emul_status emul_deliver_event(struct emul_ctx *ctx, struct emul_cpu *cpu,
 				    const struct emul_deliver *ev,

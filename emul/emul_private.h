@@ -175,6 +175,11 @@ int emul_fetch_decoded(struct emul_exec *x, int rc);
 /* ---- vm86.c ---- */
 int emul_vm86_check(struct emul_exec *x);
 
+/* ---- vm86_vif.c: 16-bit PUSHF, POPF, IRET with CR4.VME below IOPL 3 ---- */
+int emul_exec_vme_pushf(struct emul_exec *x);
+int emul_exec_vme_popf(struct emul_exec *x);
+int emul_exec_vme_iret(struct emul_exec *x);
+
 /* ---- fetch_mmio.c ---- */
 int emul_fetch_mmio(struct emul_exec *x, uint64_t la, unsigned avail);
 int emul_fetch_mmio_resume(struct emul_exec *x);

@@ -4,7 +4,8 @@
  * and IRET (CF).
  *
  * SDM Vol. 2 JMP, CALL, RET and IRET "Operation"; Vol. 3A 5.8 (privilege
- * checks when transferring program control). Emulated: real mode;
+ * checks when transferring program control). Emulated: real mode and,
+ * for JMP, CALL and RETF, virtual-8086 mode the same way;
  * protected and IA-32e mode to a code segment at the same privilege
  * level; RETF and IRET to an outer privilege level (new SS:rSP from the
  * stack, data segment registers the new CPL may not use made null); call
@@ -44,6 +45,14 @@ static bool protected_mode(const struct emul_cpu *c)
 	return c->mode != EMUL_MODE_REAL;
 }
 
+/* Far JMP, CALL and RET in virtual-8086 mode follow real mode: no
+ * descriptor, CS = selector * 16 (SDM Vol. 2 JMP, CALL, RET: "real-address
+ * or virtual-8086 mode"), at CPL 3 with user accesses. */
+static bool real_style(const struct emul_cpu *c)
+{
+	return c->mode == EMUL_MODE_REAL || c->mode == EMUL_MODE_VM86;
+}
+
 /* Does the new CS run 64-bit code (IA-32e mode and CS.L)? */
 static bool dest_is_64(const struct emul_exec *x, const struct emul_seg *cs)
 {
@@ -76,7 +85,8 @@ static int stack_slot(struct emul_exec *x, uint64_t byte_off, unsigned osz,
 			 mask, osz, 0, v);
 }
 
-/* Real mode: the selector times 16; the current CS limit applies. */
+/* Real and virtual-8086 mode: the selector times 16; the current CS
+ * limit applies; the CPL (0, 3) stays. */
 static int real_dest(struct emul_exec *x, uint16_t sel, uint64_t off,
 		     struct far_dest *d)
 {
@@ -84,7 +94,7 @@ static int real_dest(struct emul_exec *x, uint16_t sel, uint64_t off,
 	d->cs.sel = sel;
 	d->cs.base = (uint64_t)sel << 4;
 	d->rip = off;
-	d->cpl = 0;
+	d->cpl = x->cpu->cpl;
 	d->has_desc = 0;
 	d->gate = 0;
 	return check_rip(x, d);
@@ -122,7 +132,7 @@ static int jmp_call_dest(struct emul_exec *x, uint16_t sel, uint64_t off,
 	unsigned cpl = x->cpu->cpl;
 	int rc;
 
-	if (!protected_mode(x->cpu))
+	if (real_style(x->cpu))
 		return real_dest(x, sel, off, d);
 	if (!(sel & 0xFFFC))
 		return emul_gp0(x);
@@ -160,8 +170,8 @@ static int jmp_call_dest(struct emul_exec *x, uint16_t sel, uint64_t off,
 enum emul_mode emul_far_mode(const struct emul_exec *x,
 			     const struct emul_seg *cs)
 {
-	if (!protected_mode(x->cpu))
-		return EMUL_MODE_REAL;
+	if (real_style(x->cpu))
+		return (enum emul_mode)x->cpu->mode;
 	if (dest_is_64(x, cs))
 		return EMUL_MODE_LONG64;
 	return cs->db ? EMUL_MODE_PROT32 : EMUL_MODE_PROT16;
@@ -286,7 +296,7 @@ static int return_dest(struct emul_exec *x, uint16_t sel, uint64_t off,
 	unsigned cpl = x->cpu->cpl, rpl = sel & 3u;
 	int rc;
 
-	if (!protected_mode(x->cpu))
+	if (real_style(x->cpu))
 		return real_dest(x, sel, off, d);
 	if (!(sel & 0xFFFC))
 		return emul_gp0(x);
