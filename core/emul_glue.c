@@ -233,6 +233,13 @@ static void cb_set_sysseg(void *opaque, unsigned which,
 	virt->set_sregs(ve->v, &s);
 }
 
+static void cb_flush_tlb(void *opaque)
+{
+	struct vcpu_emul *ve = opaque;
+
+	virt->flush_guest_tlb(ve->v);
+}
+
 static const struct emul_ops guest_emul_ops = {
 	.fetch = cb_fetch,
 	.read = cb_read,
@@ -243,6 +250,7 @@ static const struct emul_ops guest_emul_ops = {
 	.get_sysseg = cb_get_sysseg,
 	.x87 = cb_x87,
 	.set_sysseg = cb_set_sysseg,
+	.flush_tlb = cb_flush_tlb,
 };
 
 /* emul's GPR order is the encoding order (RAX RCX RDX RBX RSP RBP RSI RDI);
@@ -381,6 +389,10 @@ static uint32_t guest_features(void)
 	cpuid_emulate(&r);
 	if (r.rbx & 1u)
 		f |= EMUL_FEAT_CLZERO;
+	r = (struct vcpu_regs){ .rax = 7 };
+	cpuid_emulate(&r);
+	if (r.rbx & (1u << 10))
+		f |= EMUL_FEAT_INVPCID;
 	return f;
 }
 

@@ -287,6 +287,7 @@ struct emul_cpu {
 			     * escape with map 8-10 is #UD */
 #define EMUL_FEAT_CX16 0x2  /* CPUID 1 ECX[13]: CMPXCHG16B, else #UD */
 #define EMUL_FEAT_CLZERO 0x4 /* CPUID 8000_0008h EBX[0]: CLZERO, else #UD */
+#define EMUL_FEAT_INVPCID 0x8 /* CPUID 7.0 EBX[10]: INVPCID, else #UD */
 
 /* ------------------------------------------------------------------ */
 /* Callbacks                                                          */
@@ -402,6 +403,10 @@ struct emul_ops {
 	 * are "unsupported". */
 	void (*set_sysseg)(void *opaque, unsigned which,
 			   const struct emul_seg *seg);
+	/* Optional: invalidates every translation the guest's paging made
+	 * (all PCIDs, global ones too), as the last step of an INVPCID.
+	 * NULL: INVPCID is "unsupported". */
+	void (*flush_tlb)(void *opaque);
 };
 
 /*

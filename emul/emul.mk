@@ -56,7 +56,7 @@ EMUL_SRCS += emul/exec_frame.c emul/exec_bound_arpl.c emul/exec_popf.c \
 	emul/deliver.c emul/deliver_gate.c emul/exec_int.c emul/exec_cli_sti_hlt.c emul/exec_clzero.c \
 	emul/desc.c emul/exec_segload.c emul/exec_far.c emul/exec_gate.c \
 	emul/exec_desc.c emul/exec_sysseg.c
-EMUL_SRCS += emul/vm86_vif.c emul/deliver_vm86.c
+EMUL_SRCS += emul/vm86_vif.c emul/deliver_vm86.c emul/exec_invpcid.c
 
 EMUL_HDRS := emul/emul.h emul/emul_private.h emul/deliver.h
 
@@ -78,6 +78,7 @@ EMUL_FAKEMEM := $(EMUL_TDIR)/fakemem.c $(EMUL_TDIR)/fakemem.h
 EMUL_TESTS := test_decode test_decode_short test_exec test_mmio test_vendor test_decode_len \
 	test_diff
 EMUL_TESTS += test_intforms test_x87 test_deliver test_segload test_far test_fetch_mmio test_vm86 test_io_bitmap test_cli_sti_hlt
+EMUL_TESTS += test_invpcid
 EMUL_TEST_BINS := $(addprefix $(EMUL_OUT)/,$(EMUL_TESTS))
 
 $(EMUL_OUT)/lib/%.o: emul/%.c $(EMUL_HDRS)
@@ -105,6 +106,7 @@ $(EMUL_OUT)/test_decode_len: $(EMUL_TDIR)/test_decode_len.c $(EMUL_LIB)
 # The tests on the fake guest memory (fakemem.c): one rule.
 EMUL_FAKEMEM_TESTS := test_exec test_mmio test_vendor test_intforms test_x87 \
 	test_deliver test_fetch_mmio test_vm86 test_io_bitmap test_cli_sti_hlt
+EMUL_FAKEMEM_TESTS += test_invpcid
 $(addprefix $(EMUL_OUT)/,$(EMUL_FAKEMEM_TESTS)): $(EMUL_OUT)/%: $(EMUL_TDIR)/%.c \
 		$(EMUL_FAKEMEM) $(EMUL_LIB)
 	@$(if $(Q),echo "  HOSTCC  $@")

@@ -175,6 +175,9 @@ int emul_fetch_decoded(struct emul_exec *x, int rc);
 /* ---- vm86.c ---- */
 int emul_vm86_check(struct emul_exec *x);
 
+/* ---- exec_invpcid.c ---- */
+int emul_exec_invpcid(struct emul_exec *x);
+
 /* ---- vm86_vif.c: 16-bit PUSHF, POPF, IRET with CR4.VME below IOPL 3 ---- */
 int emul_exec_vme_pushf(struct emul_exec *x);
 int emul_exec_vme_popf(struct emul_exec *x);

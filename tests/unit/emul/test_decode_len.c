@@ -192,7 +192,10 @@ static bool lenient_map(const struct lcase *c)
 		in->opcode <= 0xDF) ||
 	       /* group 15's register forms: exec_x87.c runs only LDMXCSR
 		* and STMXCSR, with a memory operand */
-	       (in->map == EMUL_MAP_0F && in->opcode == 0xAE && !in->mem);
+	       (in->map == EMUL_MAP_0F && in->opcode == 0xAE && !in->mem) ||
+	       /* 0F 38 82 other than 66 with a memory operand: not INVPCID,
+		* exec_invpcid.c raises #UD for them */
+	       (in->map == EMUL_MAP_0F38 && in->opcode == 0x82);
 }
 
 /* Bytes objdump decodes although the CPU raises #UD: UD0/UD1/UD2, MOV TR,
