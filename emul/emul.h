@@ -477,7 +477,8 @@ enum emul_reason {
 	EMUL_R_FETCH_MMIO,  /* no longer returned: code in MMIO is fetched
 			     * through EMUL_MMIO_READ requests */
 	EMUL_R_MODE,        /* not modelled: IRET into virtual-8086
-			     * mode, x87 environments in real and VM86
+			     * mode to an EIP above 0xFFFF or the CS
+			     * limit, x87 environments in real and VM86
 			     * mode, a VM86 state at CPL != 3 */
 	EMUL_R_IO_PERM,     /* IO with CPL > IOPL and no io_permitted() */
 	EMUL_R_PROTOCOL,    /* caller broke the completion protocol */

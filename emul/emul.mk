@@ -56,7 +56,8 @@ EMUL_SRCS += emul/exec_frame.c emul/exec_bound_arpl.c emul/exec_popf.c \
 	emul/deliver.c emul/deliver_gate.c emul/exec_int.c emul/exec_cli_sti_hlt.c emul/exec_clzero.c \
 	emul/desc.c emul/exec_segload.c emul/exec_far.c emul/exec_gate.c \
 	emul/exec_desc.c emul/exec_sysseg.c
-EMUL_SRCS += emul/vm86_vif.c emul/deliver_vm86.c emul/exec_invpcid.c
+EMUL_SRCS += emul/vm86_vif.c emul/deliver_vm86.c emul/exec_invpcid.c \
+	emul/vm86_enter.c
 
 EMUL_HDRS := emul/emul.h emul/emul_private.h emul/deliver.h
 

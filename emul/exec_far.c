@@ -10,9 +10,9 @@
  * level; RETF and IRET to an outer privilege level (new SS:rSP from the
  * stack, data segment registers the new CPL may not use made null); call
  * gates are exec_gate.c's. Refused (EMUL_UNSUPPORTED, nothing changed):
- * task gates and TSS selectors (core/task_switch.c handles hardware task switches), IRET
- * with NT = 1 outside IA-32e mode (task return) and IRET to virtual-8086
- * mode.
+ * task gates and TSS selectors (core/task_switch.c handles hardware task switches) and IRET
+ * with NT = 1 outside IA-32e mode (task return). IRET to virtual-8086
+ * mode is vm86_enter.c's.
  *
  * Order inside a handler: all reads (operands, stack, descriptors), then
  * the writes (pushes, accessed bits), then the registers: a run that
@@ -579,7 +579,7 @@ int emul_exec_iret(struct emul_exec *x)
 	/* to virtual-8086 mode; IA-32e mode has none and ignores VM (APM
 	 * Vol. 3 IRET: "temp_RFLAGS.VM=1 && CPL=0 && LMA=0") */
 	if ((fl & EMUL_FL_VM) && cpl == 0 && osz >= 4 && !emul_ia32e(c))
-		return emul_unsupported(x, EMUL_R_MODE);
+		return emul_iret_to_vm86(x, off, csv, fl);
 	rc = return_dest(x, (uint16_t)csv, off, &d);
 	if (rc)
 		return rc;
