@@ -356,8 +356,15 @@ int dlv_protected(struct dlv *d)
 	rc = read_gate(d, false, &g);
 	if (rc)
 		return rc;
-	if (g.type == 5)
+	if (g.type == 5) {
+		d->x->res->task_gate = (struct emul_task_gate){
+			.tss_sel = g.sel, .vector = d->ev->vector,
+			.kind = d->ev->kind, .insn_len = d->ev->insn_len,
+			.has_error_code = d->ev->has_error_code,
+			.error_code = d->ev->error_code,
+		};
 		return emul_unsupported(d->x, EMUL_R_TASK_GATE);
+	}
 	rc = read_code_seg(d, g.sel, false, &cs);
 	if (rc)
 		return rc;

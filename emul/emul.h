@@ -487,6 +487,18 @@ enum emul_reason {
 			     * get_dtable/get_sysseg) */
 };
 
+/* An event that reached a task gate (EMUL_R_TASK_GATE): the hardware
+ * task switch is the caller's, the gate read and checked (type, DPL for
+ * software interrupts, present) as the delivery does. */
+struct emul_task_gate {
+	uint16_t tss_sel;       /* the gate's TSS selector */
+	uint8_t vector;
+	uint8_t kind;           /* enum emul_event_kind */
+	uint8_t insn_len;       /* software kinds: the instruction's length */
+	uint8_t has_error_code;
+	uint32_t error_code;
+};
+
 struct emul_result {
 	uint8_t status;  /* enum emul_status */
 	uint8_t retired; /* RIP moved past the instruction: the next
@@ -504,6 +516,7 @@ struct emul_result {
 			  * that set IF, MOV SS / POP SS; SDM Vol. 3 6.8.3) */
 	uint8_t halted;  /* HLT retired: the vCPU waits for an interrupt */
 	struct emul_event event; /* EMUL_EXCEPTION */
+	struct emul_task_gate task_gate; /* EMUL_R_TASK_GATE */
 };
 
 enum { EMUL_SHADOW_NONE = 0, EMUL_SHADOW_STI = 1, EMUL_SHADOW_MOV_SS = 2 };

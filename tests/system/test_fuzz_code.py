@@ -40,9 +40,10 @@ def known_cause(platform, kind, hw, opcode):
         # it answered as reads) or with a memory operand there: STI/CLI, HLT,
         # INT n/INT3/INTO/INT1 and FWAIT as instructions, the BCD instructions
         # and SALC, x87 register forms (and FLDENV/FNSTENV/FRSTOR/FNSAVE in
-        # real mode), SSE/MMX/3DNow!, INS with 67h; IRET into virtual-8086
-        # mode to an EIP above 0xFFFF; or an event whose delivery touches MMIO and which
-        # emul_deliver_event() leaves alone (a task gate, an NMI). On
+        # real and virtual-8086 mode), SSE/MMX/3DNow!, INS with 67h, IRET
+        # into virtual-8086 mode to an EIP above 0xFFFF; or an event whose
+        # delivery touches MMIO and which emul_deliver_event() leaves alone
+        # (an NMI), or a task gate whose TSS or GDT is in MMIO too. On
         # qemu-max a "v86" cause can also follow QEMU 7.2 entering VM86 by
         # an IRET in compatibility mode (EFER.LMA = 1), which a CPU does not
         return "MMIO the emulator refuses"
@@ -74,8 +75,8 @@ XFAIL = pytest.mark.xfail(
     strict=True, raises=KnownDefects,
     reason="issue 14: random code still ends in KVM_EXIT_UNKNOWN: MMIO the emulator "
            "refuses (run from MMIO: STI/CLI, HLT, INT n, FWAIT, BCD, x87 register forms; "
-           "SSE/MMX operands in MMIO; IRET into VM86 above IP 0xFFFF; event "
-           "delivery through a task gate in MMIO) and task switches through a TSS in MMIO; "
+           "SSE/MMX operands in MMIO; IRET into VM86 above IP 0xFFFF) and task "
+           "switches through a TSS in MMIO; "
            "on qemu-max failed entries (VMEXIT_INVALID) after guest MOV CR3/CR0 with "
            "reserved bits and an UNKNOWN HLT exit for LOCK HLT (QEMU's)")
 

@@ -738,6 +738,25 @@ static void test_prot_gate_faults(void **state)
 	gate32(0x80, 0x5, 0x1000, 0x5, 3, true);        /* task gate */
 	assert_int_equal(deliver(0x80, EMUL_EV_EXTINT, false, 0, 0), EMUL_UNSUPPORTED);
 	assert_int_equal(E.res.reason, EMUL_R_TASK_GATE);
+	/* what the caller's task switch needs: the gate's TSS selector and
+	 * the event; the gate's checks came first (DPL for INT n, present) */
+	gate32(0x0D, 0x40, 0x1000, 0x5, 0, true);
+	assert_int_equal(deliver(0x0D, EMUL_EV_HWEXC, true, 0x1234, 0), EMUL_UNSUPPORTED);
+	assert_int_equal(E.res.reason, EMUL_R_TASK_GATE);
+	assert_int_equal(E.res.task_gate.tss_sel, 0x40);
+	assert_int_equal(E.res.task_gate.vector, 0x0D);
+	assert_int_equal(E.res.task_gate.kind, EMUL_EV_HWEXC);
+	assert_true(E.res.task_gate.has_error_code);
+	assert_int_equal(E.res.task_gate.error_code, 0x1234);
+	gate32(0x81, 0x48, 0x1000, 0x5, 3, true);
+	assert_int_equal(deliver(0x81, EMUL_EV_SOFTINT, false, 0, 2), EMUL_UNSUPPORTED);
+	assert_int_equal(E.res.task_gate.tss_sel, 0x48);
+	assert_int_equal(E.res.task_gate.kind, EMUL_EV_SOFTINT);
+	assert_int_equal(E.res.task_gate.insn_len, 2);
+	gate32(0x81, 0x48, 0x1000, 0x5, 0, true);       /* DPL 0 < CPL 3 */
+	assert_fault(deliver(0x81, EMUL_EV_SOFTINT, false, 0, 2), 13, 0x81 * 8 + 2);
+	gate32(0x81, 0x48, 0x1000, 0x5, 3, false);      /* not present */
+	assert_fault(deliver(0x81, EMUL_EV_SOFTINT, false, 0, 2), 11, 0x81 * 8 + 2);
 	assert_int_equal(deliver(2, EMUL_EV_NMI, false, 0, 0), EMUL_UNSUPPORTED);
 
 	/* a code segment in the LDT, its selector's TI kept in codes */
