@@ -20,7 +20,6 @@
 #define VEC_SS 12
 #define VEC_GP 13
 
-
 /* A descriptor as read from a table (SDM Vol. 3 3.4.5). */
 struct desc {
 	uint64_t raw;

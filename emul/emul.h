@@ -482,7 +482,7 @@ enum emul_reason {
 			     * mode, a VM86 state at CPL != 3 */
 	EMUL_R_IO_PERM,     /* IO with CPL > IOPL and no io_permitted() */
 	EMUL_R_PROTOCOL,    /* caller broke the completion protocol */
-	EMUL_R_TASK_GATE,   /* event delivery through a task gate */
+	EMUL_R_TASK_GATE,   /* an event reached a task gate: res.task_gate */
 	EMUL_R_EVENT,       /* an event not delivered (NMI, no
 			     * get_dtable/get_sysseg) */
 };
@@ -664,7 +664,7 @@ struct emul_deliver {
  *    (a #DF when both are contributory, or a page fault then a
  *    contributory fault or page fault). Nothing committed.
  *  - EMUL_SHUTDOWN: a fault while delivering a #DF (triple fault).
- *  - EMUL_UNSUPPORTED: a task gate (the hardware task switch is the
+ *  - EMUL_UNSUPPORTED: a task gate (res.task_gate; the hardware task switch is the
  *    caller's), an NMI, or no get_dtable/get_sysseg callback; nothing
  *    changed.
  */

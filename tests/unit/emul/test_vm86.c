@@ -362,6 +362,19 @@ static void test_int_n(void **state)
 	E.mem[TSS + 0x68 + 2] = 1;                      /* bit 0x10 */
 	expect_fault(13);
 	assert_int_equal(word_at(0x300FE), 0);
+	/* through the IDT to a task gate (DPL 3): the task switch is the
+	 * caller's, with the gate's TSS selector and the event */
+	setup(3, "cd 10");
+	E.idt_limit = 0x10 * 8 + 7;
+	E.mem[IDT + 0x80 + 2] = 0x38;                   /* TSS selector 0x38 */
+	E.mem[IDT + 0x80 + 5] = 0xE5;                   /* P, DPL 3, type 5 */
+	expect_refused(EMUL_R_TASK_GATE);
+	assert_int_equal(E.res.task_gate.tss_sel, 0x38);
+	assert_int_equal(E.res.task_gate.vector, 0x10);
+	assert_int_equal(E.res.task_gate.kind, EMUL_EV_SOFTINT);
+	assert_int_equal(E.res.task_gate.insn_len, 2);
+	assert_false(E.res.task_gate.has_error_code);
+	assert_int_equal(E.cpu.seg_written, 0);
 }
 
 /* At IOPL 3: PUSHF pushes FLAGS with VM and RF clear in the image;
