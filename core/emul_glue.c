@@ -241,6 +241,13 @@ static void cb_set_sysseg(void *opaque, unsigned which,
 	virt->set_sregs(ve->v, &s);
 }
 
+static void cb_flush_tlb(void *opaque)
+{
+	struct vcpu_emul *ve = opaque;
+
+	virt->flush_guest_tlb(ve->v);
+}
+
 static const struct emul_ops guest_emul_ops = {
 	.fetch = cb_fetch,
 	.read = cb_read,
@@ -252,6 +259,7 @@ static const struct emul_ops guest_emul_ops = {
 	.x87 = cb_x87,
 	.set_sysseg = cb_set_sysseg,
 	.simd = cb_simd,
+	.flush_tlb = cb_flush_tlb,
 };
 
 /* emul's GPR order is the encoding order (RAX RCX RDX RBX RSP RBP RSI RDI);
@@ -427,6 +435,10 @@ static uint32_t guest_features(void)
 	cpuid_emulate(&r);
 	if (r.rbx & 1u)
 		f |= EMUL_FEAT_CLZERO;
+	r = (struct vcpu_regs){ .rax = 7 };
+	cpuid_emulate(&r);
+	if (r.rbx & (1u << 10))
+		f |= EMUL_FEAT_INVPCID;
 	return f;
 }
 

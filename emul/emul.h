@@ -290,6 +290,7 @@ struct emul_cpu {
 			     * escape with map 8-10 is #UD */
 #define EMUL_FEAT_CX16 0x2  /* CPUID 1 ECX[13]: CMPXCHG16B, else #UD */
 #define EMUL_FEAT_CLZERO 0x4 /* CPUID 8000_0008h EBX[0]: CLZERO, else #UD */
+#define EMUL_FEAT_INVPCID 0x8 /* CPUID 7.0 EBX[10]: INVPCID, else #UD */
 #define EMUL_FEAT_RTM 0x10  /* CPUID (7,0) EBX[11]: XBEGIN/XABORT, else #UD */
 #define EMUL_FEAT_BMI1 0x20 /* CPUID (7,0) EBX[3]: ANDN, BEXTR, BLS*, else #UD */
 #define EMUL_FEAT_BMI2 0x40 /* CPUID (7,0) EBX[8]: BZHI, MULX, PDEP, PEXT,
@@ -427,6 +428,10 @@ struct emul_ops {
 	 * emul_simd), once per instruction. Returns EMUL_SIMD_*. NULL:
 	 * MMX/SSE/3DNow! instructions are "unsupported". */
 	int (*simd)(void *opaque, struct emul_simd *op);
+	/* Optional: invalidates every translation the guest's paging made
+	 * (all PCIDs, global ones too), as the last step of an INVPCID.
+	 * NULL: INVPCID is "unsupported". */
+	void (*flush_tlb)(void *opaque);
 };
 
 /*
@@ -576,13 +581,27 @@ enum emul_reason {
 	EMUL_R_VEX,         /* VEX/EVEX/XOP encoded (SIMD) */
 	EMUL_R_FETCH_MMIO,  /* no longer returned: code in MMIO is fetched
 			     * through EMUL_MMIO_READ requests */
-	EMUL_R_MODE,        /* not modelled in virtual-8086 mode (segment
-			     * loads, POPF/IRET/INT n, PUSHF under VME) */
+	EMUL_R_MODE,        /* not modelled: IRET into virtual-8086
+			     * mode to an EIP above 0xFFFF or the CS
+			     * limit, x87 environments in real and VM86
+			     * mode, a VM86 state at CPL != 3 */
 	EMUL_R_IO_PERM,     /* IO with CPL > IOPL and no io_permitted() */
 	EMUL_R_PROTOCOL,    /* caller broke the completion protocol */
-	EMUL_R_TASK_GATE,   /* event delivery through a task gate */
-	EMUL_R_EVENT,       /* an event not delivered (NMI, VME, no
+	EMUL_R_TASK_GATE,   /* an event reached a task gate: res.task_gate */
+	EMUL_R_EVENT,       /* an event not delivered (NMI, no
 			     * get_dtable/get_sysseg) */
+};
+
+/* An event that reached a task gate (EMUL_R_TASK_GATE): the hardware
+ * task switch is the caller's, the gate read and checked (type, DPL for
+ * software interrupts, present) as the delivery does. */
+struct emul_task_gate {
+	uint16_t tss_sel;       /* the gate's TSS selector */
+	uint8_t vector;
+	uint8_t kind;           /* enum emul_event_kind */
+	uint8_t insn_len;       /* software kinds: the instruction's length */
+	uint8_t has_error_code;
+	uint32_t error_code;
 };
 
 struct emul_result {
@@ -602,6 +621,7 @@ struct emul_result {
 			  * that set IF, MOV SS / POP SS; SDM Vol. 3 6.8.3) */
 	uint8_t halted;  /* HLT retired: the vCPU waits for an interrupt */
 	struct emul_event event; /* EMUL_EXCEPTION */
+	struct emul_task_gate task_gate; /* EMUL_R_TASK_GATE */
 };
 
 enum { EMUL_SHADOW_NONE = 0, EMUL_SHADOW_STI = 1, EMUL_SHADOW_MOV_SS = 2 };
@@ -750,9 +770,9 @@ struct emul_deliver {
  *    (a #DF when both are contributory, or a page fault then a
  *    contributory fault or page fault). Nothing committed.
  *  - EMUL_SHUTDOWN: a fault while delivering a #DF (triple fault).
- *  - EMUL_UNSUPPORTED: a task gate (the hardware task switch is the
- *    caller's), an NMI, a software interrupt in virtual-8086 mode with
- *    CR4.VME, or no get_dtable/get_sysseg callback; nothing changed.
+ *  - EMUL_UNSUPPORTED: a task gate (res.task_gate; the hardware task switch is the
+ *    caller's), an NMI, or no get_dtable/get_sysseg callback; nothing
+ *    changed.
  */
 enum emul_status emul_deliver_event(struct emul_ctx *ctx, struct emul_cpu *cpu,
 				    const struct emul_deliver *ev,

@@ -59,6 +59,8 @@ EMUL_SRCS += emul/exec_frame.c emul/exec_bound_arpl.c emul/exec_popf.c \
 	emul/exec_desc.c emul/exec_sysseg.c
 EMUL_SRCS += emul/x87_regform.c emul/x87_image.c
 EMUL_SRCS += emul/exec_bcd.c
+EMUL_SRCS += emul/vm86_vif.c emul/deliver_vm86.c emul/exec_invpcid.c \
+	emul/vm86_enter.c
 
 EMUL_HDRS := emul/emul.h emul/emul_private.h emul/deliver.h
 
@@ -81,6 +83,7 @@ EMUL_TESTS := test_decode test_decode_short test_exec test_mmio test_vendor test
 	test_diff
 EMUL_TESTS += test_intforms test_x87 test_simd test_deliver test_segload test_far test_fetch_mmio test_vm86 test_io_bitmap test_cli_sti_hlt
 EMUL_TESTS += test_bcd
+EMUL_TESTS += test_invpcid
 EMUL_TEST_BINS := $(addprefix $(EMUL_OUT)/,$(EMUL_TESTS))
 
 $(EMUL_OUT)/lib/%.o: emul/%.c $(EMUL_HDRS)
@@ -109,6 +112,7 @@ $(EMUL_OUT)/test_decode_len: $(EMUL_TDIR)/test_decode_len.c $(EMUL_LIB)
 EMUL_FAKEMEM_TESTS := test_exec test_mmio test_vendor test_intforms test_x87 test_simd \
 	test_deliver test_fetch_mmio test_vm86 test_io_bitmap test_cli_sti_hlt
 EMUL_FAKEMEM_TESTS += test_bcd
+EMUL_FAKEMEM_TESTS += test_invpcid
 $(addprefix $(EMUL_OUT)/,$(EMUL_FAKEMEM_TESTS)): $(EMUL_OUT)/%: $(EMUL_TDIR)/%.c \
 		$(EMUL_FAKEMEM) $(EMUL_LIB)
 	@$(if $(Q),echo "  HOSTCC  $@")

@@ -175,6 +175,18 @@ int emul_fetch_decoded(struct emul_exec *x, int rc);
 /* ---- vm86.c ---- */
 int emul_vm86_check(struct emul_exec *x);
 
+/* ---- vm86_enter.c: IRET at CPL 0 with VM in the EFLAGS image ---- */
+int emul_iret_to_vm86(struct emul_exec *x, uint64_t eip, uint64_t cs,
+		      uint64_t eflags);
+
+/* ---- exec_invpcid.c ---- */
+int emul_exec_invpcid(struct emul_exec *x);
+
+/* ---- vm86_vif.c: 16-bit PUSHF, POPF, IRET with CR4.VME below IOPL 3 ---- */
+int emul_exec_vme_pushf(struct emul_exec *x);
+int emul_exec_vme_popf(struct emul_exec *x);
+int emul_exec_vme_iret(struct emul_exec *x);
+
 /* ---- fetch_mmio.c ---- */
 int emul_fetch_mmio(struct emul_exec *x, uint64_t la, unsigned avail);
 int emul_fetch_mmio_resume(struct emul_exec *x);

@@ -327,6 +327,8 @@ emul_handler_fn emul_handler_of(const struct emul_insn *insn)
 		    !(insn->pfx & (EMUL_PFX_REPNE | EMUL_PFX_REP)) &&
 		    insn->mem)
 			return emul_exec_movbe;
+		if (insn->opcode == 0x82)       /* INVPCID (its #UDs too) */
+			return emul_exec_invpcid;
 		return NULL;
 	}
 	if (insn->map == EMUL_MAP_0F3A)

@@ -201,7 +201,10 @@ static bool lenient_map(const struct lcase *c)
 		* forms of memory-only instructions and the undefined 3DNow!
 		* suffixes, and refuses the other register forms */
 	       (emul_handler_of(in) == emul_exec_simd &&
-		(!in->mem || emul_simd_form(in, &tmp)->feat == FT_NONE));
+		(!in->mem || emul_simd_form(in, &tmp)->feat == FT_NONE)) ||
+	       /* 0F 38 82 other than 66 with a memory operand: not INVPCID,
+		* exec_invpcid.c raises #UD for them */
+	       (in->map == EMUL_MAP_0F38 && in->opcode == 0x82);
 }
 
 /* Bytes objdump decodes although the CPU raises #UD: UD0/UD1/UD2, MOV TR,
