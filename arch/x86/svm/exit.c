@@ -318,10 +318,34 @@ static void svm_host_machine_check(void)
 	__asm__ volatile("int $18");
 }
 
+/*
+ * An external interrupt or NMI in EXITINTINFO is one the hypervisor
+ * injected at this VMRUN: a physical one exits before its delivery starts
+ * (the INTR and NMI intercepts). Bochs 2.7 reports INT n's delivery as an
+ * external interrupt 0 when its IDT read makes a nested page fault (seen:
+ * EXITINTINFO 0x80000000 for INT 0x40); such an entry is dropped, and the
+ * instruction at RIP, which the CPU did not complete, runs again.
+ */
+static __attribute__((noinline)) void drop_uninjected_interrupt(struct svm_vcpu *sv)
+{
+	struct vmcb_control *c = &sv->vmcb->control;
+	uint32_t type = c->exitintinfo & SVM_EVTINJ_TYPE_MASK;
+	uint64_t mask = SVM_EVTINJ_VALID | SVM_EVTINJ_TYPE_MASK | 0xff;
+
+	if ((type == SVM_EVTINJ_TYPE_INTR || type == SVM_EVTINJ_TYPE_NMI) &&
+	    (c->exitintinfo & mask) != (sv->entry_eventinj & mask))
+		c->exitintinfo = 0;
+}
+
 void svm_decode_exit(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e)
 {
 	const struct vmcb_control *c = &sv->vmcb->control;
 	uint64_t code = svm_exit_code(c);
+
+	/* (a task switch checks a gate's event against the IDT itself) */
+	if (__builtin_expect(c->exitintinfo & SVM_EVTINJ_VALID, 0) &&
+	    code != SVM_EXIT_TASK_SWITCH)
+		drop_uninjected_interrupt(sv);
 
 	e->hw_reason = code;
 	e->insn_len = 0;

@@ -30,6 +30,8 @@ struct svm_vcpu {
 	bool load_drs;          /* being debugged: DR0-3 hold its breakpoints */
 	struct debugreg_guest dr;       /* its own DR0-3 (DR6/7: the VMCB) */
 	uint64_t exit_rip;      /* RIP at the last exit: a shadow ends when it moves */
+	uint64_t entry_eventinj; /* EVENTINJ at the last VMRUN (exit.c checks
+				  * EXITINTINFO's interrupts against it) */
 	bool have_saved;        /* 'saved' holds the last state set_sregs wrote */
 	struct vmcb_save saved; /* restored when the CPU refuses that state */
 };

@@ -280,6 +280,7 @@ void svm_run(struct vcpu *v, struct vexit *e)
 	}
 
 	debugreg_enter(&sv->dr, &v->debug, sv->load_drs);
+	sv->entry_eventinj = vmcb->control.eventinj;
 	svm_vmrun(&v->regs, sv->vmcb_pa, svm_host_vmcb_pa());
 
 	/* A refused VMRUN leaves no guest state behind (docs/platforms.md: the
