@@ -319,7 +319,9 @@ emul_handler_fn emul_handler_of(const struct emul_insn *insn)
 
 	if (insn->vex != EMUL_VEX_NONE)
 		return insn->vex == EMUL_VEX_XOP ? emul_exec_xop : emul_exec_vex;
-	if (emul_simd_form(insn, &(struct emul_simd_form){ 0 }))
+	/* (the one-byte map has none: the common MMIO MOVs skip the look-up) */
+	if (insn->map != EMUL_MAP_1B &&
+	    emul_simd_form(insn, &(struct emul_simd_form){ 0 }))
 		return emul_exec_simd;          /* MMX, SSE, 3DNow! */
 	if (insn->map == EMUL_MAP_0F38) {
 		/* MOVBE is 0F 38 F0/F1 without F2 (F2 makes it CRC32). */
