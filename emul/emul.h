@@ -403,6 +403,10 @@ struct emul_ops {
 	 * are "unsupported". */
 	void (*set_sysseg)(void *opaque, unsigned which,
 			   const struct emul_seg *seg);
+	/* Optional: INVLPG at CPL 0 invalidates the translation of linear
+	 * address la [IN] (a hypervisor's shadow page tables). NULL: INVLPG
+	 * is "unsupported". */
+	void (*invlpg)(void *opaque, uint64_t la);
 };
 
 /*

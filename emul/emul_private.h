@@ -343,6 +343,7 @@ void emul_x87_image_from_real(uint8_t *buf, bool size16, bool with_regs);
 int emul_exec_fwait(struct emul_exec *x);
 int emul_exec_grp15(struct emul_exec *x);
 int emul_exec_grp7_7(struct emul_exec *x);
+int emul_exec_invlpg(struct emul_exec *x);
 int emul_exec_rtm(struct emul_exec *x);
 /* A near transfer to 'target' (exec_branch.c): truncated to the operand
  * size, #GP(0) beyond the CS limit or non-canonical; RIP set, nothing

@@ -22,11 +22,9 @@ const struct virt_ops *virt_select(const struct cpu_features *f)
 			printk("virt: SVM is disabled by the firmware; enable it in setup\n");
 			return 0;
 		}
-		if (!f->svm.npt) {
-			printk("virt: SVM without nested paging needs shadow paging, "
-			       "which is not implemented yet: no guests can run\n");
-			return 0;
-		}
+		if (!f->svm.npt)
+			printk("virt: SVM without nested paging: guests run on "
+			       "shadow page tables\n");
 		svm_setup(f);
 		return &svm_ops;
 	}

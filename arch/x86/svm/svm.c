@@ -14,6 +14,7 @@
 
 struct svm_cpu svm_cpus[MAX_CPUS];
 bool svm_nrip_save;
+bool svm_shadow_paging;
 
 static int svm_cpu_enable(unsigned cpu)
 {
@@ -35,6 +36,7 @@ static int svm_cpu_enable(unsigned cpu)
 void svm_setup(const struct cpu_features *f)
 {
 	svm_nrip_save = f->svm.nrip_save;
+	svm_shadow_paging = !f->svm.npt;
 	svm_asid_init(f->svm.nasids);
 }
 
