@@ -918,6 +918,7 @@ static void setup_invlpg(enum emul_mode mode, const char *hex)
 	setup(mode, hex);
 	ops.invlpg = t_invlpg;
 	invlpg_calls = 0;
+	cpu.cpl = 0;                    /* the fake long-mode vCPU runs at 3 */
 }
 
 static void test_invlpg(void **state)
@@ -944,6 +945,7 @@ static void test_invlpg(void **state)
 	expect_fault(13, true, 0);
 	assert_int_equal(invlpg_calls, 0);
 	setup(EMUL_MODE_LONG64, "0f 01 38");            /* no callback */
+	cpu.cpl = 0;
 	assert_int_equal(run(), EMUL_UNSUPPORTED);
 }
 
