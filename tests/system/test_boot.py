@@ -18,9 +18,11 @@ EXPECT = {
                  r"virt: SVM nested pages: 2M yes, 1G yes"],
         "not": [r"virt: VMX"],
     },
-    "qemu-svm-nonpt": {
+    "qemu-shadow": {
         "must": [r"cpu: AuthenticAMD", r"virt: SVM revision \d+: NPT no",
-                 r"virt: SVM nested pages: 2M no, 1G no"],
+                 r"virt: SVM nested pages: 2M no, 1G no",
+                 r"virt: SVM without nested paging: guests run on shadow page tables",
+                 r"virt: using AMD SVM"],
         "not": [r"NPT yes", r"virt: VMX"],
     },
     "qemu-uefi": {
