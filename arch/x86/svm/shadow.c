@@ -96,11 +96,28 @@ static uint64_t hardware_efer(uint64_t cr0, uint64_t efer)
 	return efer;
 }
 
+/*
+ * VMRUN's consistency checks on the paging registers (APM Vol. 2 15.5.1)
+ * that the hardware's values, derived from the guest's, can no longer
+ * fail: EFER.LME and CR0.PG with CR4.PAE clear, and CR3's must-be-zero
+ * bits 63:52. A state the VMM set (KVM_SET_SREGS) that breaks them gets
+ * the failed entry it gets with nested paging.
+ */
+static bool paging_state_valid(const struct vmcb_save *h)
+{
+	if ((h->efer & EFER_LME) && (h->cr0 & CR0_PG) && !(h->cr4 & CR4_PAE))
+		return false;
+	return !(h->cr3 >> 52);
+}
+
 int svm_shadow_enter(struct vcpu *v, struct svm_vcpu *sv)
 {
 	struct vmcb *vmcb = sv->vmcb;
 	struct vmcb_save *h = &vmcb->save;
 	struct shadow *s = v->vm->shadow;
+
+	if (!paging_state_valid(h))
+		return -EINVAL;
 	int r = svm_shadow_sync(v, sv);
 
 	if (r || !s->root_hpa) {
