@@ -130,6 +130,8 @@ int vm_shadow_create(struct vm *vm);
 void vm_shadow_destroy(struct vm *vm);
 void vm_shadow_wrote(struct vm *vm, uint64_t gpa, uint64_t len_bytes);
 void vm_shadow_invlpg(struct vm *vm, uint64_t gva);
+/* Frames the VM's shadow tables hold (0 without shadow paging). */
+uint64_t vm_shadow_frames(const struct vm *vm);
 
 /* The hypervisor wrote [gpa, gpa + len_bytes) of guest RAM for the guest
  * (an emulated instruction, a task switch): shadow tables that mirror it

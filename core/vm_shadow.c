@@ -154,3 +154,9 @@ void vm_shadow_invlpg(struct vm *vm, uint64_t gva)
 {
 	shadow_invlpg(vm->shadow, gva);
 }
+
+uint64_t vm_shadow_frames(const struct vm *vm)
+{
+	/* struct shadow's own frame comes on top of what it counts */
+	return vm->shadow ? vm->shadow->frames + 1u : 0;
+}
