@@ -19,9 +19,12 @@ from ctl_session import PROMPT, command
 import serialconsole
 
 LINUX = os.path.join(ROOT, "build", "linux")
-PLATFORMS = ["qemu-max", "bochs-skylake", "bochs-ryzen"]
+# qemu-shadow (SVM without NPT, shadow page tables) by BAREKVM_LINUX_PLATFORMS
+PLATFORMS = os.environ.get("BAREKVM_LINUX_PLATFORMS",
+                           "qemu-max,bochs-skylake,bochs-ryzen").split(",")
 # Booting to the shell prompt: seconds on QEMU's TCG, minutes in Bochs.
-BOOT_TIMEOUT = {"qemu-max": 300, "bochs-skylake": 1500, "bochs-ryzen": 1500}
+BOOT_TIMEOUT = {"qemu-max": 300, "qemu-shadow": 600, "bochs-skylake": 1500,
+                "bochs-ryzen": 1500}
 SHELL = "~ # "
 
 GRUB_CFG = """\
