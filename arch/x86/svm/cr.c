@@ -74,6 +74,21 @@ static bool in_64bit_mode(const struct vmcb_save *h)
 	return (h->efer & EFER_LMA) && ((h->cs.attrib >> 9) & 1);
 }
 
+/*
+ * LOCK MOV CRn: #UD on a CPU without AltMovCr8 (APM Vol. 3 MOV CRn), and a
+ * CPU with it runs LOCK MOV CR0 as MOV CR8, which is not intercepted. The
+ * #UD comes before any intercept on a CPU (APM Vol. 2 15.7.1); QEMU 7.2's
+ * TCG takes the CR intercept first (cpuwalk.bin's altmovcr8 check shows
+ * it under qemu-shadow): the #UD is raised here.
+ */
+static bool locked_mov_cr(const struct emul_insn *insn, struct vexit *e)
+{
+	if (!(insn->pfx & EMUL_PFX_LOCK))
+		return false;
+	e->reason = VEXIT_UNDEFINED;
+	return true;
+}
+
 /* The instruction retired: RIP past it, core raises a TF trap if due. */
 static void retire(struct vcpu *v, struct vexit *e, int len)
 {
@@ -126,6 +141,8 @@ void svm_exit_cr0_write(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e)
 	uint64_t val, cr0, efer;
 
 	e->insn_len = 0;
+	if (len > 0 && locked_mov_cr(&insn, e))
+		return;
 	if (len <= 0 || !cr0_source(v, h, &insn, &val, &to_emulator)) {
 		/* LMSW from memory: the emulator; bytes that changed under
 		 * us (or cannot be read): report, do not guess */
@@ -167,6 +184,8 @@ void svm_exit_cr4_write(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e)
 		e->reason = VEXIT_UNKNOWN;
 		return;
 	}
+	if (locked_mov_cr(&insn, e))
+		return;
 	uint64_t val = gpr(&v->regs, insn.rm);
 
 	if (!in_64bit_mode(h))
@@ -207,6 +226,8 @@ void svm_exit_cr3_write(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e)
 		e->reason = VEXIT_UNKNOWN;
 		return;
 	}
+	if (locked_mov_cr(&insn, e))
+		return;
 	uint64_t val = gpr(&v->regs, insn.rm), old = h->cr3;
 
 	e->reason = VEXIT_EMULATED;
@@ -274,6 +295,8 @@ void svm_exit_cr_read(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e,
 		e->reason = VEXIT_UNKNOWN;
 		return;
 	}
+	if (locked_mov_cr(&insn, e))
+		return;
 	uint64_t val = cr == 0 ? h->cr0 : cr == 3 ? h->cr3 : h->cr4;
 
 	set_gpr(&v->regs, insn.rm, in_64bit_mode(h) ? val : (uint32_t)val);
