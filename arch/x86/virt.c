@@ -26,7 +26,7 @@ const struct virt_ops *virt_select(const struct cpu_features *f)
 			printk("virt: SVM without nested paging: guests run on "
 			       "shadow page tables\n");
 		svm_setup(f);
-		return &svm_ops;
+		return f->svm.npt ? &svm_ops : &svm_shadow_ops;
 	}
 	if (f->has_vmx) {
 		if (f->vmx.disabled_by_bios) {

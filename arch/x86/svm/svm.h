@@ -101,6 +101,7 @@ void svm_get_segment(struct vcpu *v, unsigned sreg, struct vcpu_segment *seg);
 void svm_get_exec_state(struct vcpu *v, struct vcpu_exec_state *s);
 void svm_set_sregs(struct vcpu *v, const struct vcpu_sregs *s);
 void svm_run(struct vcpu *v, struct vexit *e);
+void svm_run_shadow(struct vcpu *v, struct vexit *e);
 bool svm_interrupt_shadow(struct vcpu *v);
 uint64_t svm_get_cr8(struct vcpu *v);
 void svm_set_cr8(struct vcpu *v, uint64_t cr8);

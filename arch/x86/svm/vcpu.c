@@ -267,7 +267,9 @@ void svm_inject_db(struct vcpu *v, uint64_t dr6_bits)
 	svm_inject_exception(v, TRAP_DB_VECTOR, false, 0);
 }
 
-void svm_run(struct vcpu *v, struct vexit *e)
+/* The run call of both ops tables: 'shadow' is a constant in each. */
+static inline __attribute__((always_inline)) void run(struct vcpu *v, struct vexit *e,
+						      bool shadow)
 {
 	struct svm_vcpu *sv = to_svm(v);
 	struct vmcb *vmcb = sv->vmcb;
@@ -287,7 +289,7 @@ void svm_run(struct vcpu *v, struct vexit *e)
 		sv->slat_gen_seen = sv->vm->slat_gen;
 	}
 
-	if (__builtin_expect(svm_shadow_paging, 0) && svm_shadow_enter(v, sv)) {
+	if (shadow && svm_shadow_enter(v, sv)) {
 		*e = (struct vexit){ .reason = VEXIT_FAIL_ENTRY,
 				     .hw_reason = SVM_EXIT_INVALID };
 		return;
@@ -295,7 +297,7 @@ void svm_run(struct vcpu *v, struct vexit *e)
 
 	debugreg_enter(&sv->dr, &v->debug, sv->load_drs);
 	svm_vmrun(&v->regs, sv->vmcb_pa, svm_host_vmcb_pa());
-	if (__builtin_expect(svm_shadow_paging, 0))
+	if (shadow)
 		svm_shadow_leave(v, sv);
 
 	/* A refused VMRUN leaves no guest state behind (docs/platforms.md: the
@@ -315,6 +317,16 @@ void svm_run(struct vcpu *v, struct vexit *e)
 	if (svm_exit_code(&vmcb->control) == SVM_EXIT_INTR)
 		cpu_take_pending_interrupts();
 	svm_decode_exit(v, sv, e);
+}
+
+void svm_run(struct vcpu *v, struct vexit *e)
+{
+	run(v, e, false);
+}
+
+void svm_run_shadow(struct vcpu *v, struct vexit *e)
+{
+	run(v, e, true);
 }
 
 void svm_set_interrupt_shadow(struct vcpu *v, bool mov_ss)
