@@ -89,6 +89,16 @@ static bool locked_mov_cr(const struct emul_insn *insn, struct vexit *e)
 	return true;
 }
 
+/* Bytes at RIP a CPU refuses with #UD (the decoder says so: LOCK SMSW,
+ * LOCK LMSW, ...): QEMU 7.2 takes the CR intercept before that check. */
+static bool undefined(int len, struct vexit *e)
+{
+	if (len != EMUL_E_UD)
+		return false;
+	e->reason = VEXIT_UNDEFINED;
+	return true;
+}
+
 /* The instruction retired: RIP past it, core raises a TF trap if due. */
 static void retire(struct vcpu *v, struct vexit *e, int len)
 {
@@ -141,6 +151,8 @@ void svm_exit_cr0_write(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e)
 	uint64_t val, cr0, efer;
 
 	e->insn_len = 0;
+	if (undefined(len, e))
+		return;
 	if (len > 0 && locked_mov_cr(&insn, e))
 		return;
 	if (len <= 0 || !cr0_source(v, h, &insn, &val, &to_emulator)) {
@@ -178,6 +190,8 @@ void svm_exit_cr4_write(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e)
 	int len = svm_decode_at_rip(v, h, &insn);
 
 	e->insn_len = 0;
+	if (undefined(len, e))
+		return;
 	if (len <= 0 || !emul_insn_is(&insn, MOV_TO_CR) || insn.reg != 4) {
 		/* the bytes changed under us (or cannot be read): report the
 		 * exit rather than guess at an instruction */
@@ -222,6 +236,8 @@ void svm_exit_cr3_write(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e)
 	int len = svm_decode_at_rip(v, h, &insn);
 
 	e->insn_len = 0;
+	if (undefined(len, e))
+		return;
 	if (len <= 0 || !emul_insn_is(&insn, MOV_TO_CR) || insn.reg != 3) {
 		e->reason = VEXIT_UNKNOWN;
 		return;
@@ -286,6 +302,8 @@ void svm_exit_cr_read(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e,
 	int len = svm_decode_at_rip(v, h, &insn);
 
 	e->insn_len = 0;
+	if (undefined(len, e))
+		return;
 	if (len > 0 && cr == 0 && emul_insn_is(&insn, GROUP_7) &&
 	    ((insn.modrm >> 3) & 7) == SMSW_REG) {
 		smsw(v, h, &insn, e, len);
