@@ -32,9 +32,9 @@
  * path adds is seen on the next entry.
  */
 #include "arch/x86/svm/svm.h"
+#include "arch/x86/svm/shadow_regs.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/trap.h"
-#include "core/cpu_rules.h"
 #include "core/log.h"
 #include "core/vm.h"
 #include "mmu/guest_access.h"
@@ -42,72 +42,24 @@
 #include "abi/errno.h"
 
 #define RFLAGS_AC (1ULL << 18)
-#define SVM_EVTINJ_TYPE_MASK (7u << 8)
 
-/* The bits that say how the guest translates (mmu/shadow.h): a change of
- * anything else (CR0.TS, CR4.OSFXSR, EFER.SCE, ...) leaves the shadow as
- * it is. */
-#define PAGING_CR0  (CR0_PG | CR0_WP)
-#define PAGING_CR4  (RULES_CR4_PSE | CR4_PAE | RULES_CR4_LA57 | \
-		     RULES_CR4_SMEP | RULES_CR4_SMAP)
-#define PAGING_EFER (EFER_LME | EFER_LMA | EFER_NXE)
-
-static bool same_paging(const struct shadow *s, const struct vmcb_save *h)
+static struct svm_paging_regs guest_regs(const struct vmcb_save *h)
 {
-	const struct shadow_paging *p = &s->paging;
-
-	return s->paging_valid && p->cr3 == h->cr3 &&
-	       !((p->cr0 ^ h->cr0) & PAGING_CR0) &&
-	       !((p->cr4 ^ h->cr4) & PAGING_CR4) &&
-	       !((p->efer ^ h->efer) & PAGING_EFER);
+	return (struct svm_paging_regs){ h->cr0, h->cr3, h->cr4, h->efer & ~EFER_SVME };
 }
 
 int svm_shadow_sync(struct vcpu *v, struct svm_vcpu *sv)
 {
-	const struct vmcb_save *h = &sv->vmcb->save;
 	struct shadow *s = v->vm->shadow;
+	struct svm_paging_regs g = guest_regs(&sv->vmcb->save);
+	const struct svm_paging_regs last = { s->paging.cr0, s->paging.cr3,
+					      s->paging.cr4, s->paging.efer };
 
-	if (same_paging(s, h))
+	if (s->paging_valid && svm_shadow_same_paging(&g, &last))
 		return 0;
-	struct shadow_paging p = { h->cr0, h->cr3, h->cr4, h->efer & ~EFER_SVME };
+	struct shadow_paging p = { g.cr0, g.cr3, g.cr4, g.efer };
 
 	return shadow_cr3_write(s, &p);
-}
-
-/* The registers the CPU runs the guest with (the file's comment). */
-static uint64_t hardware_cr0(uint64_t cr0)
-{
-	return cr0 | CR0_PG | CR0_WP;
-}
-
-static uint64_t hardware_cr4(uint64_t cr0, uint64_t cr4)
-{
-	cr4 |= CR4_PAE;
-	if (!(cr0 & CR0_PG))
-		cr4 &= ~(RULES_CR4_SMEP | RULES_CR4_SMAP);
-	return cr4;
-}
-
-static uint64_t hardware_efer(uint64_t cr0, uint64_t efer)
-{
-	efer |= EFER_SVME;
-	if (!(cr0 & CR0_PG))
-		efer &= ~(EFER_LME | EFER_LMA);
-	return efer;
-}
-
-/*
- * VMRUN's consistency checks on the paging registers (APM Vol. 2 15.5.1)
- * that the hardware's values, derived from the guest's, can no longer
- * fail: EFER.LME and CR0.PG with CR4.PAE clear, and CR3's must-be-zero
- * bits 63:52. A state the VMM set (KVM_SET_SREGS) that breaks them gets
- * the failed entry it gets with nested paging.
- */
-static bool paging_state_valid(const struct vmcb_save *h)
-{
-	if ((h->efer & EFER_LME) && (h->cr0 & CR0_PG) && !(h->cr4 & CR4_PAE))
-		return false;
-	return !(h->cr3 >> 52);
 }
 
 int svm_shadow_enter(struct vcpu *v, struct svm_vcpu *sv)
@@ -115,16 +67,18 @@ int svm_shadow_enter(struct vcpu *v, struct svm_vcpu *sv)
 	struct vmcb *vmcb = sv->vmcb;
 	struct vmcb_save *h = &vmcb->save;
 	struct shadow *s = v->vm->shadow;
+	struct svm_paging_regs g = guest_regs(h);
 
-	if (!paging_state_valid(h))
+	/* a state the VMM set that VMRUN would refuse with nested paging
+	 * gets the same failed entry */
+	if (!svm_shadow_guest_valid(&g))
 		return -EINVAL;
 	int r = svm_shadow_sync(v, sv);
-
 	if (r || !s->root_hpa) {
 		if (v->vm->emul_failures++ < 8)
 			printk("vm%u: no shadow page tables for CR0 %#lx CR3 %#lx "
 			       "CR4 %#lx EFER %#lx (%d): cannot enter\n", v->vm->id,
-			       h->cr0, h->cr3, h->cr4, h->efer & ~(uint64_t)EFER_SVME, r);
+			       g.cr0, g.cr3, g.cr4, g.efer, r);
 		return r ? r : -ENOMEM;
 	}
 	if (s->flush_needed || sv->flush_on_entry || s->root_hpa != sv->hw_root)
@@ -136,10 +90,13 @@ int svm_shadow_enter(struct vcpu *v, struct svm_vcpu *sv)
 	sv->guest.cr3 = h->cr3;
 	sv->guest.cr4 = h->cr4;
 	sv->guest.efer = h->efer;
-	h->cr0 = hardware_cr0(sv->guest.cr0);
-	h->cr3 = s->root_hpa;
-	h->cr4 = hardware_cr4(sv->guest.cr0, sv->guest.cr4);
-	h->efer = hardware_efer(sv->guest.cr0, sv->guest.efer);
+
+	struct svm_paging_regs hw = svm_shadow_hardware(&g, s->root_hpa);
+
+	h->cr0 = hw.cr0;
+	h->cr3 = hw.cr3;
+	h->cr4 = hw.cr4;
+	h->efer = hw.efer;
 	return 0;
 }
 
@@ -169,44 +126,33 @@ void svm_shadow_leave(struct vcpu *v, struct svm_vcpu *sv)
 		h->cr3 = hw_cr3;
 }
 
-/* Exceptions that make a #PF during their delivery a double fault (SDM
- * Vol. 3 Table 6-5; APM Vol. 2 8.2.9): #PF itself and the contributory
- * ones. */
-static bool pf_makes_double_fault(uint8_t vector)
-{
-	return vector == TRAP_PF || vector == TRAP_DE || (vector >= 10 && vector <= 13);
-}
-
 /*
  * The guest's own page fault: #PF(error_code) with CR2 = gva, which the
  * intercept left unwritten (APM Vol. 2 15.12: the faulting address is in
  * EXITINFO2). If it interrupted an event's delivery, the two combine as
- * on a CPU: a #PF or contributory exception becomes #DF, a #DF a triple
- * fault; an external interrupt is queued again (it was acknowledged, not
- * delivered); a software interrupt or exception happens again when its
- * instruction runs after the handler returns.
+ * on a CPU (shadow_regs.c).
  */
 static void reflect_pf(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e,
 		       uint64_t gva, uint32_t error_code)
 {
 	struct vmcb_control *c = &sv->vmcb->control;
-	uint64_t prior = c->exitintinfo;
-	uint8_t vector = (uint8_t)prior;
-	uint32_t type = prior & SVM_EVTINJ_TYPE_MASK;
+	uint8_t vector = (uint8_t)c->exitintinfo;
 
 	e->reason = VEXIT_EMULATED;
 	c->eventinj = 0;
-	if (prior & SVM_EVTINJ_VALID) {
-		if (type == SVM_EVTINJ_TYPE_EXEPT && vector == TRAP_DF) {
-			e->reason = VEXIT_SHUTDOWN;
-			return;
-		}
-		if (type == SVM_EVTINJ_TYPE_EXEPT && pf_makes_double_fault(vector)) {
-			svm_inject_exception(v, TRAP_DF, true, 0);
-			return;
-		}
-		if (type == SVM_EVTINJ_TYPE_INTR)
-			v->irq_pending[vector / 64] |= 1ULL << (vector % 64);
+	switch (svm_shadow_pf_outcome(c->exitintinfo)) {
+	case SVM_PF_TRIPLE_FAULT:
+		e->reason = VEXIT_SHUTDOWN;
+		return;
+	case SVM_PF_DOUBLE_FAULT:
+		svm_inject_exception(v, TRAP_DF, true, 0);
+		return;
+	case SVM_PF_REQUEUE_IRQ:
+		/* acknowledged, not delivered: KVM_RUN injects it again */
+		v->irq_pending[vector / 64] |= 1ULL << (vector % 64);
+		break;
+	case SVM_PF_DELIVER:
+		break;
 	}
 	sv->vmcb->save.cr2 = gva;
 	svm_inject_exception(v, TRAP_PF, true, error_code);
