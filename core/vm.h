@@ -130,6 +130,9 @@ int vm_shadow_create(struct vm *vm);
 void vm_shadow_destroy(struct vm *vm);
 void vm_shadow_wrote(struct vm *vm, uint64_t gpa, uint64_t len_bytes);
 void vm_shadow_invlpg(struct vm *vm, uint64_t gva);
+/* Stops shadowing the guest page table at gpa (shadow_unprotect): 0, or
+ * -EBUSY for the current root's. */
+int vm_shadow_unprotect(struct vm *vm, uint64_t gpa);
 /* Frames the VM's shadow tables hold (0 without shadow paging). */
 uint64_t vm_shadow_frames(const struct vm *vm);
 

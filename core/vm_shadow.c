@@ -160,3 +160,8 @@ uint64_t vm_shadow_frames(const struct vm *vm)
 	/* struct shadow's own frame comes on top of what it counts */
 	return vm->shadow ? vm->shadow->frames + 1u : 0;
 }
+
+int vm_shadow_unprotect(struct vm *vm, uint64_t gpa)
+{
+	return shadow_unprotect(vm->shadow, gpa);
+}

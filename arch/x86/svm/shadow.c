@@ -187,6 +187,9 @@ static void emulate_write(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e,
 {
 	if (!(sv->vmcb->control.exitintinfo & SVM_EVTINJ_VALID)) {
 		e->reason = VEXIT_EMULATE;
+		/* core unshadows the page if the emulator refuses */
+		v->shadow_pt_write = kind == SHADOW_PT_WRITE;
+		v->shadow_pt_write_gpa = gpa;
 		return;
 	}
 	if (kind == SHADOW_PT_WRITE && shadow_unprotect(v->vm->shadow, gpa) == 0) {
