@@ -19,7 +19,7 @@ from ctl_session import command, start_ctl
 
 INSTRUCTIONS = 100000
 PLATFORMS = os.environ.get("BAREKVM_FUZZ_PLATFORMS",
-                           "qemu-max,bochs-skylake,bochs-ryzen").split(",")
+                           "qemu-max,qemu-shadow,bochs-skylake,bochs-ryzen").split(",")
 FAULT = re.compile(r"STOPPED|PANIC|panic|nothing left to run|unexpected nested page fault|"
                    r"exception .* in the hypervisor|fuzzcode: alarm|did not reach a HLT")
 SUMMARY = re.compile(r"^fuzzcode: (\d+) instructions in (\d+) programs; "

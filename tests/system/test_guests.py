@@ -9,9 +9,9 @@ import pytest
 
 from ctl_session import check_tally, command, guest_lines, start_ctl
 
-# qemu-shadow (SVM without NPT) passes too: BAREKVM_GUEST_PLATFORMS=qemu-shadow
 GUEST_PLATFORMS = os.environ.get(
-    "BAREKVM_GUEST_PLATFORMS", "qemu-max,bochs-skylake,bochs-ryzen,bochs-phenom").split(",")
+    "BAREKVM_GUEST_PLATFORMS",
+    "qemu-max,qemu-shadow,bochs-skylake,bochs-ryzen,bochs-phenom").split(",")
 
 FLAT = [
     # name, load address, mode, checks
