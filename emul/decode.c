@@ -324,13 +324,22 @@ static int decode_vex(struct dstate *d, struct emul_insn *insn,
 	switch (kind) {
 	case EMUL_VEX_VEX2:
 		map = 1;
+		if (insn->mode == EMUL_MODE_LONG64 && !(b1 & 0x80))
+			insn->rex = 0x44; /* ~VEX.R */
 		break;
 	case EMUL_VEX_VEX3:
 		map = b1 & 0x1F;
 		if (map < 1 || map > 3)
 			return EMUL_E_UD;
-		if (insn->mode == EMUL_MODE_LONG64 && (b2 & 0x80))
-			insn->rex = 0x48; /* VEX.W */
+		/* W, and R, X, B stored inverted: as a REX prefix would give
+		 * them, in 64-bit mode only (elsewhere R, X, B are 1s: the
+		 * bits that tell VEX from LES/LDS) */
+		if (insn->mode == EMUL_MODE_LONG64) {
+			uint8_t rxb = (uint8_t)(~b1 >> 5) & 7;
+			if (rxb || (b2 & 0x80))
+				insn->rex = (uint8_t)(0x40 | (b2 & 0x80) >> 4 |
+						      (rxb & 4) | (rxb & 2) | (rxb & 1));
+		}
 		break;
 	case EMUL_VEX_EVEX:
 		map = b1 & 7;
@@ -345,6 +354,12 @@ static int decode_vex(struct dstate *d, struct emul_insn *insn,
 			return EMUL_E_UD;
 		break;
 	}
+	/* pp and L: VEX2 byte 1, VEX3/XOP byte 2, EVEX P1 (pp) and P2 (L'L) */
+	insn->vex_pp = (kind == EMUL_VEX_VEX2 ? b1 : b2) & 3;
+	insn->vex_vvvv = (uint8_t)((~(kind == EMUL_VEX_VEX2 ? b1 : b2) >> 3) & 0xF);
+	insn->vex_l = kind == EMUL_VEX_VEX2 ? (b1 >> 2) & 1 :
+		      kind == EMUL_VEX_EVEX ? (d->bytes[d->pos + 3] >> 5) & 3 :
+		      (b2 >> 2) & 1;
 	d->pos += pfx_len;
 	rc = take_checked(d, 1, &v);
 	if (rc)

@@ -95,6 +95,10 @@ struct virt_ops {
 	 * MOV SS when mov_ss) blocks interrupts until the next one is done:
 	 * the next entry starts in that shadow. */
 	void (*set_interrupt_shadow)(struct vcpu *v, bool mov_ss);
+	/* Drops every translation the guest's own paging made (its VPID or
+	 * ASID, global ones and all PCIDs included) before the next entry:
+	 * an INVPCID or INVLPG the emulator ran. */
+	void (*flush_guest_tlb)(struct vcpu *v);
 };
 
 /* Picks the backend the CPU supports, or NULL with a reason printed. */

@@ -68,7 +68,8 @@ void svm_setup(const struct cpu_features *f)
 	.set_interrupt_shadow = svm_set_interrupt_shadow, \
 	.inject_exception = svm_inject_exception, \
 	.inject_db = svm_inject_db, \
-	.set_dtable = svm_set_dtable,
+	.set_dtable = svm_set_dtable, \
+	.flush_guest_tlb = svm_flush_guest_tlb,
 
 const struct virt_ops svm_ops = {
 	.name = "AMD SVM",

@@ -196,6 +196,23 @@ void gen_imm(struct gen *g, uint64_t v, unsigned n)
 	g->nimm = n;
 }
 
+void gen_vex(struct gen *g, unsigned map, unsigned pp, unsigned vvvv)
+{
+	g->vex = true;
+	g->vex_map = (uint8_t)map;
+	g->vex_pp = (uint8_t)pp;
+	g->vex_vvvv = (uint8_t)vvvv;
+}
+
+/* C4 [~R ~X ~B mmmmm] [W ~vvvv L=0 pp] (SDM Vol. 2 2.3.5). */
+static unsigned put_vex(const struct gen *g, uint8_t *code)
+{
+	code[0] = 0xC4;
+	code[1] = (uint8_t)((~g->rex & 7) << 5 | g->vex_map);
+	code[2] = (uint8_t)((g->rex & 8) << 4 | (~g->vex_vvvv & 0xF) << 3 | g->vex_pp);
+	return 3;
+}
+
 void gen_end(struct gen *g)
 {
 	struct dcase *c = g->c;
@@ -203,7 +220,9 @@ void gen_end(struct gen *g)
 
 	memcpy(c->code, g->pfx, g->npfx);
 	n = g->npfx;
-	if (g->rex || g->force_rex)
+	if (g->vex)
+		n += put_vex(g, c->code + n);
+	else if (g->rex || g->force_rex)
 		c->code[n++] = 0x40 | g->rex;
 	memcpy(c->code + n, g->op, g->nop);
 	n += g->nop;

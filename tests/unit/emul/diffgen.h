@@ -48,6 +48,8 @@ struct gen {
 	uint16_t used_regs;   /* registers that hold addresses */
 	uint64_t ea;          /* memory operand address (0: none) */
 	bool m32;             /* encode for 32-bit (compatibility) mode */
+	bool vex;             /* a three-byte VEX prefix replaces REX */
+	uint8_t vex_map, vex_pp, vex_vvvv;
 };
 
 /* Generate for 32-bit mode (no REX, no RIP-relative, 8 registers). */
@@ -63,6 +65,9 @@ void gen_begin(struct gen *g, struct rng *r, struct dcase *c);
 void gen_opsize(struct gen *g, unsigned size);
 void gen_prefix(struct gen *g, uint8_t p);
 void gen_opcode(struct gen *g, const uint8_t *op, unsigned n);
+/* Encode with C4 (map 1-3, pp, vvvv; W from gen_opsize(8), R/X/B from the
+ * ModRM operands): the opcode is then the one byte after it. */
+void gen_vex(struct gen *g, unsigned map, unsigned pp, unsigned vvvv);
 /* ModRM with a register r/m operand. */
 void gen_modrm_reg(struct gen *g, unsigned reg, unsigned rm);
 /* ModRM with a memory operand of size bytes, placed in scratch (or, with

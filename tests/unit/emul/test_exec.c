@@ -258,6 +258,102 @@ static void test_branches(void **state)
 	expect_event(13, true);
 }
 
+/* VEX and EVEX (exec_vex.c): without CR4.OSXSAVE every SIMD form is #UD;
+ * the BMI1/BMI2 general-purpose forms are #UD without their CPUID bit or
+ * with VEX.L = 1, and run with it (exec_bmi.c; test_diff's bmi family
+ * compares them with the host CPU). */
+static void put32(uint64_t at, uint32_t v)
+{
+	memcpy(mem + at, &v, sizeof(v));
+}
+
+static void test_vex(void **state)
+{
+	(void)state;
+	setup(EMUL_MODE_LONG64, "c5 f8 10 00");        /* vmovups */
+	expect_event(6, false);
+	setup(EMUL_MODE_PROT32, "c5 f8 10 c0");        /* vmovups, 32-bit */
+	expect_event(6, false);
+	setup(EMUL_MODE_LONG64, "62 f1 7c 48 10 00");  /* EVEX vmovups zmm */
+	cpu.features = EMUL_FEAT_BMI1 | EMUL_FEAT_BMI2;
+	expect_event(6, false);
+	/* ANDN eax, ecx, [rax]: BMI1; #UD without it or with VEX.L */
+	setup(EMUL_MODE_LONG64, "c4 e2 70 f2 00");
+	expect_event(6, false);
+	setup(EMUL_MODE_LONG64, "c4 e2 70 f2 00");
+	cpu.features = EMUL_FEAT_BMI2;
+	expect_event(6, false);
+	setup(EMUL_MODE_LONG64, "c4 e2 74 f2 00");     /* VEX.L = 1 */
+	cpu.features = EMUL_FEAT_BMI1;
+	expect_event(6, false);
+	setup(EMUL_MODE_LONG64, "c4 e2 70 f2 00");
+	cpu.features = EMUL_FEAT_BMI1;
+	cpu.gpr[EMUL_RAX] = 0x2000;
+	cpu.gpr[EMUL_RCX] = 0xFF00FF00;
+	cpu.rflags = 0x2 | EMUL_FL_CF | EMUL_FL_OF | EMUL_FL_AF;
+	put32(0x2000, 0xF0F0F0F0);
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(cpu.gpr[EMUL_RAX], 0x00F000F0);
+	assert_int_equal(cpu.rflags, 0x2 | EMUL_FL_PF);
+	assert_int_equal(cpu.rip, 0x1005);
+	/* 0F38 F3 /0 is no BMI form; /3 is BLSI ecx, eax (CF: source != 0) */
+	setup(EMUL_MODE_LONG64, "c4 e2 70 f3 c0");
+	cpu.features = EMUL_FEAT_BMI1;
+	expect_event(6, false);
+	setup(EMUL_MODE_LONG64, "c4 e2 70 f3 d8");
+	cpu.features = EMUL_FEAT_BMI1;
+	cpu.gpr[EMUL_RAX] = 0x30;
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(cpu.gpr[EMUL_RCX], 0x10);
+	assert_int_equal(cpu.rflags & 0x8D5, EMUL_FL_CF);
+	/* 0F38 F7: BEXTR (no prefix) is BMI1, SHLX (66) BMI2 */
+	setup(EMUL_MODE_LONG64, "c4 e2 71 f7 00");     /* shlx eax, [rax], ecx */
+	cpu.features = EMUL_FEAT_BMI1;
+	expect_event(6, false);
+	setup(EMUL_MODE_LONG64, "c4 e2 71 f7 00");
+	cpu.features = EMUL_FEAT_BMI2;
+	cpu.gpr[EMUL_RAX] = 0x2000;
+	cpu.gpr[EMUL_RCX] = 36;                         /* count mod 32: 4 */
+	put32(0x2000, 0x81234567);
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(cpu.gpr[EMUL_RAX], 0x12345670);
+	setup(EMUL_MODE_LONG64, "c4 e2 70 f7 00");     /* bextr */
+	cpu.features = EMUL_FEAT_BMI2;
+	expect_event(6, false);
+	/* BEXTR eax, [rax], ecx: 8 bits from bit 4; AF set, SF clear (AMD) */
+	setup(EMUL_MODE_LONG64, "c4 e2 70 f7 00");
+	cpu.features = EMUL_FEAT_BMI1;
+	cpu.gpr[EMUL_RAX] = 0x2000;
+	cpu.gpr[EMUL_RCX] = 0x0804;
+	put32(0x2000, 0x00000AB0);
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(cpu.gpr[EMUL_RAX], 0xAB);
+	assert_int_equal(cpu.rflags & 0x8D5, EMUL_FL_AF);
+	/* RORX eax, [rax], 4 is VEX.F2.0F3A F0 ib; with 66 it is no form */
+	setup(EMUL_MODE_LONG64, "c4 e3 7b f0 00 04");
+	cpu.features = EMUL_FEAT_BMI2;
+	cpu.gpr[EMUL_RAX] = 0x2000;
+	put32(0x2000, 0x12345678);
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(cpu.gpr[EMUL_RAX], 0x81234567);
+	assert_int_equal(cpu.rip, 0x1006);
+	setup(EMUL_MODE_LONG64, "c4 e3 79 f0 00 05");
+	cpu.features = EMUL_FEAT_BMI2;
+	expect_event(6, false);
+	/* RORX with VEX.vvvv other than 1111b: #UD */
+	setup(EMUL_MODE_LONG64, "c4 e3 73 f0 00 05");
+	cpu.features = EMUL_FEAT_BMI2;
+	expect_event(6, false);
+	/* VEX.R and VEX.B reach ModRM: ANDN r9d, ecx, r8d */
+	setup(EMUL_MODE_LONG64, "c4 42 70 f2 c8");
+	cpu.features = EMUL_FEAT_BMI1;
+	cpu.gpr[8] = 0xFF;
+	cpu.gpr[EMUL_RCX] = 0x0F;
+	cpu.gpr[9] = ~0ull;
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(cpu.gpr[9], 0xF0);
+}
+
 static void test_refusals(void **state)
 {
 	(void)state;
@@ -269,6 +365,7 @@ static void test_refusals(void **state)
 	assert_int_equal(run(), EMUL_UNSUPPORTED);
 	assert_int_equal(res.reason, EMUL_R_OPCODE);
 	setup(EMUL_MODE_LONG64, "c5 f8 10 00");        /* vmovups */
+	cpu.cr4 |= 1ull << 18;                          /* CR4.OSXSAVE */
 	assert_int_equal(run(), EMUL_UNSUPPORTED);
 	assert_int_equal(res.reason, EMUL_R_VEX);
 	setup(EMUL_MODE_PROT32, "8e d8");              /* mov ds, ax */
@@ -393,6 +490,7 @@ int main(void)
 		cmocka_unit_test(test_legacy_forms),
 		cmocka_unit_test(test_branches),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_vex),
 		cmocka_unit_test(test_fetch),
 		cmocka_unit_test(test_decode_reuse),
 	};
