@@ -155,6 +155,7 @@ $(BUILD)/host/unit/test_shadow: mmu/shadow_pages.c mmu/shadow_rmap.c mmu/shadow_
 $(BUILD)/host/unit/test_vm_memory: core/vm_memory.c core/ctl_window.c mmu/pagetable.c
 $(BUILD)/host/unit/test_vmx_controls: arch/x86/vmx/controls.c
 $(BUILD)/host/unit/test_vmx_seg: arch/x86/vmx/seg.c
+$(BUILD)/host/unit/test_svm_shadow_regs: arch/x86/svm/shadow_regs.c
 $(BUILD)/host/unit/test_cpu_rules: core/cpu_rules.c
 $(BUILD)/host/unit/test_cpuid_filter: core/cpuid_filter.c
 $(BUILD)/host/unit/test_task_switch: core/task_switch.c

@@ -94,6 +94,7 @@ static enum emul_mem_status access_page(struct vm *vm, const struct vcpu_xlat *c
 	if (write) {
 		memcpy(p, buf, len);
 		vm_mark_dirty(vm, gpa);
+		vm_guest_wrote(vm, gpa, len);
 	} else {
 		memcpy(buf, p, len);
 	}
@@ -241,6 +242,20 @@ static void cb_set_sysseg(void *opaque, unsigned which,
 	virt->set_sregs(ve->v, &s);
 }
 
+/* INVLPG, which a backend hands over only without nested paging (its
+ * shadow tables are the guest's TLB); with nested paging (code in MMIO)
+ * the guest's whole TLB is flushed, which covers the one address. */
+static void cb_invlpg(void *opaque, uint64_t la)
+{
+	struct vcpu_emul *ve = opaque;
+	struct vm *vm = ve->v->vm;
+
+	if (vm->shadow)
+		vm_shadow_invlpg(vm, la);
+	else
+		virt->flush_guest_tlb(ve->v);
+}
+
 static void cb_flush_tlb(void *opaque)
 {
 	struct vcpu_emul *ve = opaque;
@@ -258,6 +273,7 @@ static const struct emul_ops guest_emul_ops = {
 	.get_sysseg = cb_get_sysseg,
 	.x87 = cb_x87,
 	.set_sysseg = cb_set_sysseg,
+	.invlpg = cb_invlpg,
 	.simd = cb_simd,
 	.flush_tlb = cb_flush_tlb,
 };

@@ -79,7 +79,10 @@ int guest_read_gpa(struct vm *vm, uint64_t gpa, void *buf, size_t len)
 
 int guest_write_gpa(struct vm *vm, uint64_t gpa, const void *buf, size_t len)
 {
-	return copy_gpa(vm, gpa, (void *)buf, len, true);
+	int r = copy_gpa(vm, gpa, (void *)buf, len, true);
+
+	vm_guest_wrote(vm, gpa, len);   /* even a partial copy changed RAM */
+	return r;
 }
 
 void *guest_gpa_ptr(struct vm *vm, uint64_t gpa, size_t len)

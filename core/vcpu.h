@@ -208,6 +208,11 @@ struct vcpu {
 	/* KVM_BAREKVM_ALARM: KVM_RUN returns -EINTR from this TSC value on
 	 * (0: none) */
 	uint64_t alarm_tsc;
+	/* Without NPT/EPT: the backend handed over a write to a guest page
+	 * table (VEXIT_EMULATE) at this gpa; if the emulator cannot run
+	 * it, the page stops being shadowed once per RIP (core/vcpu_run.c) */
+	bool shadow_pt_write;
+	uint64_t shadow_pt_write_gpa, shadow_unprotected_rip, shadow_unprotected_gfn;
 	uint64_t exits;         /* statistics */
 	uint64_t exits_to_ctl;
 };

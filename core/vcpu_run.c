@@ -685,6 +685,33 @@ static int handle_npf(struct vcpu *v, const struct vexit *e, struct kvm_run *run
 	return 1;
 }
 
+/*
+ * Shadow paging: the backend handed over a write to one of the guest's
+ * page tables and the emulator refused the instruction (an SSE store, say,
+ * to a page that was a table and is now data). The page stops being
+ * shadowed (shadow_unprotect) and the instruction runs natively once the
+ * retried fault makes its leaf writable. If the same instruction comes
+ * back for the same page (it writes a table its own access walks
+ * through), the VMM gets the
+ * UNKNOWN exit the refusal made. Returns true to retry.
+ */
+static __attribute__((noinline)) bool unshadow_refused_write(struct vcpu *v,
+							     const struct kvm_run *run)
+{
+	bool pending = v->shadow_pt_write;
+
+	v->shadow_pt_write = false;
+	uint64_t gfn = v->shadow_pt_write_gpa >> 12;
+
+	if (!pending || run->exit_reason != KVM_EXIT_UNKNOWN ||
+	    (v->shadow_unprotected_rip == v->regs.rip && v->shadow_unprotected_gfn == gfn) ||
+	    vm_shadow_unprotect(v->vm, v->shadow_pt_write_gpa))
+		return false;
+	v->shadow_unprotected_rip = v->regs.rip;
+	v->shadow_unprotected_gfn = gfn;
+	return true;
+}
+
 /* KVM_BAREKVM_ALARM: the control partition's deadline has come. */
 static bool alarm_due(const struct vcpu *v)
 {
@@ -770,7 +797,13 @@ static enum exit_action handle_exit(struct vcpu *v, struct vexit *e,
 	case VEXIT_NPF:
 		return handle_npf(v, e, run) ? EXIT_TO_VMM : EXIT_RESUME;
 	case VEXIT_EMULATE:
-		return emulate_mmio(v, run, e->hw_reason) ? EXIT_TO_VMM : EXIT_RESUME;
+		if (!emulate_mmio(v, run, e->hw_reason)) {
+			v->shadow_pt_write = false;
+			return EXIT_RESUME;
+		}
+		if (__builtin_expect(v->shadow_pt_write, 0) && unshadow_refused_write(v, run))
+			return EXIT_RESUME;
+		return EXIT_TO_VMM;
 	case VEXIT_INTR_WINDOW:
 		/* with a queued vector: inject it on the way back in */
 		if (irq_any(v))

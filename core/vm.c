@@ -8,9 +8,11 @@
 #include "core/handle.h"
 #include "core/ctl_window.h"
 #include "abi/errno.h"
+#include "mmu/shadow.h"
 
 const struct virt_ops *virt;
 bool virt_slat_2m, virt_slat_1g;
+bool virt_shadow_paging;
 static unsigned next_vm_id;
 
 static int slat_alloc_page(void *ctx, uint64_t *pa)
@@ -53,6 +55,8 @@ int vm_create(struct vm **out, bool is_ctl, const struct virt_io_passthrough *io
 	vm->ctl_window = -1;
 	r = mmu_space_init(&vm->slat, virt->slat_format, &slat_alloc, virt_slat_2m,
 			   virt_slat_1g);
+	if (r == 0 && virt_shadow_paging)
+		r = vm_shadow_create(vm);
 	if (r == 0) {
 		struct virt_vm_config cfg = { vm->slat.root_pa, io, nio, is_ctl };
 		r = virt->vm_init(&vm->arch, &cfg);
@@ -85,6 +89,7 @@ void vm_destroy(struct vm *vm)
 		printk("vm%u: control-partition window leaked\n", vm->id);
 	if (vm->arch)
 		virt->vm_free(vm->arch);
+	vm_shadow_destroy(vm);
 	mmu_space_destroy(&vm->slat);
 	page_free((uint64_t)vm, 1);
 }
@@ -113,9 +118,18 @@ int vm_create_vcpu(struct vm *vm, struct vcpu **out)
 	return 0;
 }
 
-void vm_slat_changed(struct vm *vm)
+void vm_slat_widened(struct vm *vm)
 {
 	vm->slat.flush_needed = false;
 	if (vm->arch)
 		virt->vm_flush_slat(vm->arch);
+}
+
+void vm_slat_changed(struct vm *vm)
+{
+	/* a failed rebuild leaves root_hpa 0: the backend then refuses to
+	 * enter the guest (nothing stale can be reached) */
+	if (vm->shadow && shadow_reset(vm->shadow))
+		printk("vm%u: shadow page tables: out of memory\n", vm->id);
+	vm_slat_widened(vm);
 }

@@ -33,10 +33,17 @@ struct vm_slot {
 	unsigned dirty_pages;           /* frames of the bitmap */
 };
 
+struct shadow;
+
 struct vm {
 	unsigned id;
 	bool is_ctl;
+	/* the authoritative gpa -> hpa map: the nested tables the CPU
+	 * walks, or, without NPT/EPT, what the shadow tables are built from */
 	struct mmu_space slat;
+	/* without NPT/EPT (virt_shadow_paging): the tables the guest runs
+	 * on (mmu/shadow.h, core/vm_shadow.c); NULL otherwise */
+	struct shadow *shadow;
 	void *arch;                     /* the backend's per-VM state */
 	struct vm_slot slots[VM_MAX_SLOTS];
 	struct vcpu *vcpus[VM_MAX_VCPUS];
@@ -64,6 +71,9 @@ struct vm {
 
 extern const struct virt_ops *virt;
 extern bool virt_slat_2m, virt_slat_1g; /* large second-level pages usable */
+/* The backend has no second-level translation: every VM runs on shadow
+ * page tables (core/vm_shadow.c). Set once at boot. */
+extern bool virt_shadow_paging;
 
 /* Creates an empty VM. Returns 0 or -ENOMEM (nothing left allocated). */
 int vm_create(struct vm **out, bool is_ctl, const struct virt_io_passthrough *io,
@@ -106,7 +116,34 @@ int vm_get_dirty_log(struct vm *vm, uint32_t slot, void *out, uint64_t bitmap_by
 /* Bytes of a slot's dirty bitmap: ceil(npages / 64) * 8. */
 uint64_t vm_dirty_bitmap_bytes(const struct vm_slot *s);
 int vm_create_vcpu(struct vm *vm, struct vcpu **out);
-/* Tells the backend after a change to vm->slat that needs a TLB flush. */
+/* Tells the backend after a change to vm->slat that needs a TLB flush;
+ * with shadow paging also drops the shadow tables built from the old map
+ * (before any frame it unmapped is freed). */
 void vm_slat_changed(struct vm *vm);
+/* After a change to vm->slat that only added rights (a dirty-logging
+ * page made writable): the TLB is flushed, the shadow tables kept (their
+ * leaves have at most the old rights; the next fault widens them). */
+void vm_slat_widened(struct vm *vm);
+
+/* Shadow paging (core/vm_shadow.c). */
+int vm_shadow_create(struct vm *vm);
+void vm_shadow_destroy(struct vm *vm);
+void vm_shadow_wrote(struct vm *vm, uint64_t gpa, uint64_t len_bytes);
+void vm_shadow_invlpg(struct vm *vm, uint64_t gva);
+/* Stops shadowing the guest page table at gpa (shadow_unprotect): 0, or
+ * -EBUSY for the current root's. */
+int vm_shadow_unprotect(struct vm *vm, uint64_t gpa);
+/* Frames the VM's shadow tables hold (0 without shadow paging). */
+uint64_t vm_shadow_frames(const struct vm *vm);
+
+/* The hypervisor wrote [gpa, gpa + len_bytes) of guest RAM for the guest
+ * (an emulated instruction, a task switch): shadow tables that mirror it
+ * must drop what they derived from it. Inline: one test without shadow
+ * paging. */
+static inline void vm_guest_wrote(struct vm *vm, uint64_t gpa, uint64_t len_bytes)
+{
+	if (__builtin_expect(vm->shadow != 0, 0))
+		vm_shadow_wrote(vm, gpa, len_bytes);
+}
 
 #endif

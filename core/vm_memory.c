@@ -256,7 +256,7 @@ bool vm_dirty_fault(struct vm *vm, uint64_t gpa)
 	/* 4 KiB granularity: a large page is split by the remap */
 	if (mmu_map(&vm->slat, page_gpa, hpa, PAGE_SIZE, MMU_RWX))
 		return false;
-	vm_slat_changed(vm);
+	vm_slat_widened(vm);
 	return true;
 }
 

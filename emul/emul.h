@@ -432,6 +432,10 @@ struct emul_ops {
 	 * (all PCIDs, global ones too), as the last step of an INVPCID.
 	 * NULL: INVPCID is "unsupported". */
 	void (*flush_tlb)(void *opaque);
+	/* Optional: INVLPG at CPL 0 invalidates the translation of linear
+	 * address la [IN] (a hypervisor's shadow page tables). NULL: INVLPG
+	 * is "unsupported". */
+	void (*invlpg)(void *opaque, uint64_t la);
 };
 
 /*

@@ -386,6 +386,7 @@ const struct emul_simd_form *emul_simd_form(const struct emul_insn *insn,
 					    struct emul_simd_form *tmp);
 int emul_exec_simd(struct emul_exec *x);
 int emul_exec_grp7_7(struct emul_exec *x);
+int emul_exec_invlpg(struct emul_exec *x);
 int emul_exec_rtm(struct emul_exec *x);
 int emul_exec_vex(struct emul_exec *x);
 int emul_exec_bmi(struct emul_exec *x);

@@ -1,8 +1,8 @@
 /*
  * Second-level address translation: one guest-physical → host-physical
  * address space per VM, built as AMD nested page tables (NPT) or Intel EPT
- * behind the same calls, so core/ never knows which. (Shadow paging for CPUs
- * with neither will sit behind this interface too.)
+ * behind the same calls, so core/ never knows which. Without either the map
+ * is what the shadow page tables are built from (mmu/shadow.h).
  *
  * Freestanding and host-testable: page-table frames come from the caller's
  * allocator. Not locked: one space is changed by one CPU at a time (core/

@@ -5,8 +5,9 @@
  * mmu/guest_access.h) with the VM's gpa -> hpa map (mmu/mmu.h, which stays
  * authoritative for which gfns the VM owns and with which rights).
  *
- * Not yet used by a backend (issue 13: this is the host-tested core; the
- * integration into svm/ and vmx/ is the next step).
+ * Used by SVM without NPT (arch/x86/svm/shadow.c, core/vm_shadow.c;
+ * docs/architecture.md "SVM without nested paging"); VMX without EPT is
+ * the next step (issue 13).
  *
  * Formats: a long-mode guest runs on 4-level shadow tables; every legacy
  * guest (paging off, 32-bit paging with or without PSE, PAE) runs on

@@ -76,11 +76,10 @@ static bool in_vm_windows(uint64_t gpa)
  * instruction runs through emul/, reads see all ones, writes go nowhere.
  * False when emul/ cannot run it (then the partition stops as before).
  */
+static bool ctl_emulate(struct vcpu_emul *ve);
+
 static bool ctl_unbacked_access(const struct vexit *e)
 {
-	static const uint8_t ones[64] = {
-		[0 ... 63] = 0xff,
-	};
 	struct vcpu_emul *ve = vcpu_emul_get(ctl.vcpu);
 
 	if (!ve || !in_vm_windows(e->npf.gpa) || e->npf.fetch)
@@ -91,6 +90,22 @@ static bool ctl_unbacked_access(const struct vexit *e)
 		       "nothing there (reads all ones, writes ignored)\n",
 		       e->npf.write ? "write" : "read", e->npf.gpa, ctl.vcpu->regs.rip);
 	}
+	return ctl_emulate(ve);
+}
+
+/*
+ * The instruction at RIP through emul/: an access to an unbacked window
+ * page (above), or what the backend hands over (VEXIT_EMULATE: without
+ * nested paging a write to one of the partition's page tables, INVLPG,
+ * SMSW to memory). MMIO reads, which only an unbacked window page gives,
+ * see all ones; MMIO writes go nowhere. False when emul/ cannot run it.
+ */
+static bool ctl_emulate(struct vcpu_emul *ve)
+{
+	static const uint8_t ones[64] = {
+		[0 ... 63] = 0xff,
+	};
+
 	for (;;) {
 		switch (vcpu_emulate(ctl.vcpu, ve)) {
 		case EMUL_DONE:
@@ -156,6 +171,11 @@ static bool ctl_handle_exit(const struct vexit *e)
 		return true;
 	case VEXIT_EMULATED:
 		return true;            /* RIP moved already, or a fault is due */
+	case VEXIT_EMULATE:
+		if (vcpu_emul_get(ctl.vcpu) && ctl_emulate(ctl.vcpu->emul))
+			return true;    /* RIP moved by the emulation */
+		ctl_dump("an instruction the emulator cannot run", e);
+		return false;
 	case VEXIT_SHUTDOWN:
 		ctl_dump("triple fault (shutdown)", e);
 		return false;

@@ -32,8 +32,9 @@ LOG_DIR = os.path.join(ROOT, "build", "test-logs")
 # name -> how to start it. 'needs' lists the files/commands that must exist.
 PLATFORMS = {
     "qemu-max": {"kind": "qemu", "cpu": "max", "needs": ["qemu-system-x86_64"]},
-    "qemu-svm-nonpt": {"kind": "qemu", "cpu": "qemu64,+svm,-npt",
-                       "needs": ["qemu-system-x86_64"]},
+    # SVM without nested paging: guests run on shadow page tables (issue 13)
+    "qemu-shadow": {"kind": "qemu", "cpu": "qemu64,+svm,-npt",
+                    "needs": ["qemu-system-x86_64"]},
     "qemu-uefi": {"kind": "qemu", "cpu": "max", "uefi": True,
                   "needs": ["qemu-system-x86_64", "/usr/share/ovmf/OVMF.fd"]},
     "bochs-skylake": {"kind": "bochs", "cpu": "corei7_skylake_x",
@@ -48,11 +49,15 @@ PLATFORMS = {
                      "needs": ["bochs-bin", "/usr/share/bochs/BIOS-bochs-latest"]},
 }
 
+# older names, still accepted (not test parameters: each platform once)
+ALIASES = {"qemu-svm-nonpt": "qemu-shadow"}
+
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
 def missing_requirements(platform):
     """Returns a reason string if the platform cannot run here, else None."""
+    platform = ALIASES.get(platform, platform)
     for need in PLATFORMS[platform]["needs"]:
         if need.startswith("/"):
             if not os.path.exists(need):
@@ -80,6 +85,7 @@ class Console:
     """A running platform with its serial console."""
 
     def __init__(self, platform, iso, name=None, mem_mib=512, extra_args=()):
+        platform = ALIASES.get(platform, platform)
         if platform not in PLATFORMS:
             raise ValueError(f"unknown platform {platform!r}")
         self.platform = platform

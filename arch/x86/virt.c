@@ -22,13 +22,11 @@ const struct virt_ops *virt_select(const struct cpu_features *f)
 			printk("virt: SVM is disabled by the firmware; enable it in setup\n");
 			return 0;
 		}
-		if (!f->svm.npt) {
-			printk("virt: SVM without nested paging needs shadow paging, "
-			       "which is not implemented yet: no guests can run\n");
-			return 0;
-		}
+		if (!f->svm.npt)
+			printk("virt: SVM without nested paging: guests run on "
+			       "shadow page tables\n");
 		svm_setup(f);
-		return &svm_ops;
+		return f->svm.npt ? &svm_ops : &svm_shadow_ops;
 	}
 	if (f->has_vmx) {
 		if (f->vmx.disabled_by_bios) {

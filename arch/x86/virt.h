@@ -105,6 +105,7 @@ struct virt_ops {
 const struct virt_ops *virt_select(const struct cpu_features *f);
 
 extern const struct virt_ops svm_ops;
+extern const struct virt_ops svm_shadow_ops;       /* SVM without NPT */
 extern const struct virt_ops vmx_ops;
 
 #endif

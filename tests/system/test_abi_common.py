@@ -17,10 +17,10 @@ import serialconsole
 # NRIP-save and flush-by-ASID. BAREKVM_ABI_PLATFORMS
 # (comma-separated) narrows it, e.g. for a quick run on one.
 ABI_PLATFORMS = os.environ.get(
-    "BAREKVM_ABI_PLATFORMS", "qemu-max,bochs-skylake,bochs-ryzen,bochs-phenom").split(",")
+    "BAREKVM_ABI_PLATFORMS", "qemu-max,qemu-shadow,bochs-skylake,bochs-ryzen,bochs-phenom").split(",")
 
 # What differs by virtualization backend.
-SVM_PLATFORMS = {"qemu-max", "qemu-svm-nonpt", "qemu-uefi", "bochs-ryzen", "bochs-phenom"}
+SVM_PLATFORMS = {"qemu-max", "qemu-shadow", "qemu-uefi", "bochs-ryzen", "bochs-phenom"}
 
 
 def is_svm(platform):

@@ -31,7 +31,8 @@ X87_ENV = ("fnstenv [mmio], fldenv [mmio]: the 28-byte image out in 4 writes, "
 # pending (SDM Vol. 2, PADDB, and Vol. 3B chapter 23: #MF "if there is a pending
 # x87 FPU exception"); the emulator does, for one on MMIO
 MMX_PENDING = "paddb mm1, [mmio] with an x87 #Z pending: #MF as from RAM, no access"
-EMULATOR_DEFECTS = {"qemu-max": {X87_POINTERS, X87_ENV, MMX_PENDING}}
+EMULATOR_DEFECTS = {"qemu-max": {X87_POINTERS, X87_ENV, MMX_PENDING},
+                    "qemu-shadow": {X87_POINTERS, X87_ENV, MMX_PENDING}}
 
 
 def cases(out):

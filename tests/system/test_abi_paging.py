@@ -59,5 +59,5 @@ def test_translate_in_every_paging_mode(ctl):
         assert out.split("\n") == [expected_line(0, *e) for e in EXPECT[mode]], out
     out = command(ctl, "run 0")
     lines += guest_lines(out, 0)
-    check_tally(lines, "paging", 4)
+    check_tally(lines, "paging", 6)
     assert run_line(out, 0) == "vm 0: guest exited with status 0"

@@ -63,9 +63,11 @@ QEMU_LAX_BASE = ("QEMU's TCG loads a 64-bit LDT/TSS descriptor without checking 
 BOCHS_SVM_DR6 = ("Bochs 2.7 takes an intercepted #DB before it writes DR6 "
                  "(test_hostile.py, NO_SVM_DB_DR6): a step the guest runs natively "
                  "(NOP, MOV SS; NOP, MOV to CR8 on SVM) lacks BS, GD's lacks BD")
+QEMU_TCG_DEFECTS = {NATIVE_GP_RF: QEMU_NO_RF, GENERAL_DETECT: QEMU_NO_GD,
+                    LLDT_BASE: QEMU_LAX_BASE, LTR_BASE: QEMU_LAX_BASE}
 EMULATOR_DEFECTS = {
-    "qemu-max": {NATIVE_GP_RF: QEMU_NO_RF, GENERAL_DETECT: QEMU_NO_GD,
-                 LLDT_BASE: QEMU_LAX_BASE, LTR_BASE: QEMU_LAX_BASE},
+    "qemu-max": QEMU_TCG_DEFECTS,
+    "qemu-shadow": QEMU_TCG_DEFECTS,
     "bochs-ryzen": {step("a native NOP"): BOCHS_SVM_DR6,
                     step("MOV to SS; NOP"): BOCHS_SVM_DR6,
                     step("MOV to CR8 (the hypervisor on VMX)"): BOCHS_SVM_DR6,

@@ -15,7 +15,8 @@ from conftest import iso  # noqa: F401
 from ctl_session import command, start_ctl
 
 # platform -> requests per seed
-COUNTS = {"qemu-max": (10000,), "bochs-skylake": (10000,), "bochs-ryzen": (10000,)}
+COUNTS = {"qemu-max": (10000,), "qemu-shadow": (10000,), "bochs-skylake": (10000,),
+          "bochs-ryzen": (10000,)}
 PLATFORMS = os.environ.get("BAREKVM_FUZZ_PLATFORMS", ",".join(COUNTS)).split(",")
 FAULT = re.compile(r"STOPPED|PANIC|panic|nothing left to run|unexpected nested page fault")
 

@@ -45,6 +45,11 @@ NO_SVM_CR2_LOAD = {"bochs-ryzen", "bochs-phenom"}
 # (test_abi_debug.py, NO_DR_BREAKPOINTS): the guest's write breakpoint
 # never fires, its store completes and it exits with status 0x7e.
 NO_DR_BREAKPOINTS = {"qemu-max"}
+# Without NPT (qemu-shadow) the guest's write breakpoint is armed after
+# the #PF exits of its first stores, and QEMU 7.2 aborts when it fires
+# ("qemu_mutex_lock_iothread_impl: assertion failed", softmmu/cpus.c:502):
+# the emulator stops, so nothing can be checked there.
+QEMU_WATCHPOINT_ABORT = {"qemu-shadow"}
 # Bochs 2.7 takes an intercepted #DB before it commits the debug status to
 # DR6 and then drops it (SvmInterceptException clears debug_trap), so the
 # VMCB's DR6 lacks BS; the APM (15.12) and QEMU update DR6 first, and KVM
@@ -122,6 +127,8 @@ def after_storm(ctl, vm):
 def test_db_storm_ends_the_vm(ctl, request):
     xfail_on(request, ctl.platform, NO_DR_BREAKPOINTS,
              "QEMU < 9.1 does not arm DR7 breakpoints in an SVM guest")
+    xfail_on(request, ctl.platform, QEMU_WATCHPOINT_ABORT,
+             "QEMU 7.2 aborts when the write breakpoint fires")
     lines, out = run_hostile(ctl, 0, 2)
     assert run_line(out, 0) == ("vm 0: fatal: guest exception #DB (vector 1), "
                                 "error code 0x0 (KVM_EXIT_EXCEPTION)"), out
@@ -132,7 +139,7 @@ def test_db_storm_ends_the_vm(ctl, request):
 
 
 def test_ac_storm_ends_the_vm(ctl, request):
-    xfail_on(request, ctl.platform, {"qemu-max"}, "QEMU's TCG does not implement "
+    xfail_on(request, ctl.platform, {"qemu-max", "qemu-shadow"}, "QEMU's TCG does not implement "
              "alignment checking (EFLAGS.AC, CR0.AM): the misaligned PUSH at CPL 3 "
              "raises no #AC")
     lines, out = run_hostile(ctl, 0, 3)

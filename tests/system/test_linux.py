@@ -2,7 +2,7 @@
 "Linux guests"): Debian 12's own linux-image-amd64 (build/linux/vmlinuz,
 fetched by `make linux-images`, never committed) with a busybox initramfs,
 booted by `load N linux` with the plain command line `console=ttyS0`, to
-its shell, on AMD SVM (qemu-max) and Intel VMX (bochs-skylake). The
+its shell, on AMD SVM (qemu-max; qemu-shadow without NPT) and Intel VMX (bochs-skylake). The
 kernel is the judge: what it prints about the machine must be true.
 
 Then, through the console attached to the guest: its own version string,
@@ -19,9 +19,11 @@ from ctl_session import PROMPT, command
 import serialconsole
 
 LINUX = os.path.join(ROOT, "build", "linux")
-PLATFORMS = ["qemu-max", "bochs-skylake", "bochs-ryzen"]
+PLATFORMS = os.environ.get("BAREKVM_LINUX_PLATFORMS",
+                           "qemu-max,qemu-shadow,bochs-skylake,bochs-ryzen").split(",")
 # Booting to the shell prompt: seconds on QEMU's TCG, minutes in Bochs.
-BOOT_TIMEOUT = {"qemu-max": 300, "bochs-skylake": 1500, "bochs-ryzen": 1500}
+BOOT_TIMEOUT = {"qemu-max": 300, "qemu-shadow": 600, "bochs-skylake": 1500,
+                "bochs-ryzen": 1500}
 SHELL = "~ # "
 
 GRUB_CFG = """\

@@ -13,7 +13,8 @@ from test_abi_common import GRUB_CFG, command, guest_lines, load, run_line, xfai
 from ctl_session import start_ctl
 import serialconsole
 
-PLATFORMS = ["qemu-max", "bochs-skylake", "bochs-ryzen"]
+PLATFORMS = os.environ.get("BAREKVM_TASK_PLATFORMS",
+                           "qemu-max,bochs-skylake,bochs-ryzen").split(",")
 
 PASSES = [
     "set-up: TR 0x18 (busy), paging on",
@@ -74,8 +75,19 @@ def task_iso(tmp_path_factory):
                                   [ctl_elf, guest])
 
 
+# QEMU 7.2's TCG has no task-switch intercept (docs/platforms.md): it
+# switches tasks itself, and without NPT it loads the new TSS's CR3, a
+# guest-physical address, as the hardware CR3 the shadow root should be:
+# the task then runs on whatever host memory that names, and task.bin
+# hangs at its first switch. A CPU (and Bochs) intercepts the switch.
+NO_TASK_SWITCH_INTERCEPT_WITHOUT_NPT = {"qemu-shadow"}
+
+
 @pytest.fixture(params=PLATFORMS)
 def ctl(request, console_factory, task_iso):
+    if request.param in NO_TASK_SWITCH_INTERCEPT_WITHOUT_NPT:
+        pytest.skip(f"{request.param}: QEMU 7.2 runs task switches itself, loading "
+                    "the guest's CR3 into the hardware (no shadow paging for them)")
     return start_ctl(console_factory, task_iso, platform=request.param)
 
 

@@ -18,7 +18,7 @@ import serialconsole
 # virtual-8086 mode into a long-mode host ("VM is set in long mode"; the
 # fuzzcode guard keeps random code out of VM86 under SVM for this reason);
 # bochs-skylake: not run yet (VMX with a VM86 guest, expected to pass)
-PLATFORMS = ["qemu-max"]
+PLATFORMS = ["qemu-max", "qemu-shadow"]
 
 PASSES = [
     "pushf at IOPL 3: FLAGS image 0x3002",

@@ -52,6 +52,11 @@ void vm_slat_changed(struct vm *vm)
 	vm->slat.flush_needed = false;
 }
 
+void vm_slat_widened(struct vm *vm)
+{
+	vm->slat.flush_needed = false;
+}
+
 static uint64_t frame_pa(uint64_t i) { return (uint64_t)arena + i * PAGE_SIZE; }
 
 int page_alloc(uint64_t npages, uint64_t align_pages, uint64_t *pa)

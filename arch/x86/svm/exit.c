@@ -269,8 +269,8 @@ static __attribute__((noinline)) void decode_task_switch(struct vcpu *v, struct 
  * instruction. A #DB is taken as a hardware one: ICEBP's leaves RIP past
  * it, as a trap's does, and its delivery differs from one in nothing.
  */
-static __attribute__((noinline)) void npf_event(struct vcpu *v, struct svm_vcpu *sv,
-					       struct vexit *e)
+__attribute__((noinline)) void svm_npf_event(struct vcpu *v, struct svm_vcpu *sv,
+					     struct vexit *e)
 {
 	uint64_t info = sv->vmcb->control.exitintinfo;
 	uint32_t type = info & SVM_EVTINJ_TYPE_MASK;
@@ -389,6 +389,23 @@ void svm_decode_exit(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e)
 	case SVM_EXIT_WRITE_CR4:
 		svm_exit_cr4_write(v, sv, e);
 		return;
+	/* the intercepts of shadow paging (vcpu.c sets them without NPT) */
+	case SVM_EXIT_WRITE_CR3:
+		svm_exit_cr3_write(v, sv, e);
+		return;
+	case SVM_EXIT_READ_CR0:
+	case SVM_EXIT_READ_CR3:
+	case SVM_EXIT_READ_CR4:
+		svm_exit_cr_read(v, sv, e, (unsigned)(code - SVM_EXIT_READ_CR0));
+		return;
+	case SVM_EXIT_INVLPG:
+		/* no decode assists on QEMU: the emulator finds the address
+		 * and calls back (core/emul_glue.c: shadow_invlpg) */
+		e->reason = VEXIT_EMULATE;
+		return;
+	case SVM_EXIT_EXCP_BASE + TRAP_PF:
+		svm_exit_shadow_pf(v, sv, e);
+		return;
 	case SVM_EXIT_NPF:
 		e->reason = VEXIT_NPF;
 		e->npf.gpa = c->exitinfo2;
@@ -397,7 +414,7 @@ void svm_decode_exit(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e)
 		e->npf.fetch = c->exitinfo1 & NPF_FETCH;
 		e->npf.in_delivery = c->exitintinfo & SVM_EVTINJ_VALID;
 		if (e->npf.in_delivery)
-			npf_event(v, sv, e);
+			svm_npf_event(v, sv, e);
 		return;
 	case SVM_EXIT_SHUTDOWN:
 		e->reason = VEXIT_SHUTDOWN;

@@ -14,6 +14,7 @@
 
 struct svm_cpu svm_cpus[MAX_CPUS];
 bool svm_nrip_save;
+bool svm_shadow_paging;
 
 static int svm_cpu_enable(unsigned cpu)
 {
@@ -35,38 +36,51 @@ static int svm_cpu_enable(unsigned cpu)
 void svm_setup(const struct cpu_features *f)
 {
 	svm_nrip_save = f->svm.nrip_save;
+	svm_shadow_paging = !f->svm.npt;
 	svm_asid_init(f->svm.nasids);
 }
 
+/* Everything but the name and the run call, which differ without NPT. */
+#define SVM_COMMON_OPS \
+	.slat_format = MMU_FORMAT_NPT, \
+	.cpu_enable = svm_cpu_enable, \
+	.vm_init = svm_vm_init, \
+	.vm_free = svm_vm_free, \
+	.vm_flush_slat = svm_vm_flush_slat, \
+	.vcpu_init = svm_vcpu_init, \
+	.vcpu_free = svm_vcpu_free, \
+	.get_sregs = svm_get_sregs, \
+	.get_sregs_exit = svm_get_sregs_exit, \
+	.get_exec_state = svm_get_exec_state, \
+	.get_segment = svm_get_segment, \
+	.set_sregs = svm_set_sregs, \
+	.get_cr8 = svm_get_cr8, \
+	.set_cr8 = svm_set_cr8, \
+	.interrupt_shadow = svm_interrupt_shadow, \
+	.inject_irq = svm_inject_irq, \
+	.event_pending = svm_event_pending, \
+	.drop_event = svm_drop_event, \
+	.set_irq_window = svm_set_irq_window, \
+	.get_msr = svm_get_msr, \
+	.set_msr = svm_set_msr, \
+	.set_debug = svm_set_debug, \
+	.clear_dr7 = svm_clear_dr7, \
+	.set_interrupt_shadow = svm_set_interrupt_shadow, \
+	.inject_exception = svm_inject_exception, \
+	.inject_db = svm_inject_db, \
+	.set_dtable = svm_set_dtable, \
+	.flush_guest_tlb = svm_flush_guest_tlb,
+
 const struct virt_ops svm_ops = {
 	.name = "AMD SVM",
-	.slat_format = MMU_FORMAT_NPT,
-	.cpu_enable = svm_cpu_enable,
-	.vm_init = svm_vm_init,
-	.vm_free = svm_vm_free,
-	.vm_flush_slat = svm_vm_flush_slat,
-	.vcpu_init = svm_vcpu_init,
-	.vcpu_free = svm_vcpu_free,
-	.get_sregs = svm_get_sregs,
-	.get_sregs_exit = svm_get_sregs_exit,
-	.get_exec_state = svm_get_exec_state,
-	.get_segment = svm_get_segment,
-	.set_sregs = svm_set_sregs,
 	.run = svm_run,
-	.get_cr8 = svm_get_cr8,
-	.set_cr8 = svm_set_cr8,
-	.interrupt_shadow = svm_interrupt_shadow,
-	.inject_irq = svm_inject_irq,
-	.event_pending = svm_event_pending,
-	.drop_event = svm_drop_event,
-	.set_irq_window = svm_set_irq_window,
-	.get_msr = svm_get_msr,
-	.set_msr = svm_set_msr,
-	.set_debug = svm_set_debug,
-	.clear_dr7 = svm_clear_dr7,
-	.set_interrupt_shadow = svm_set_interrupt_shadow,
-	.inject_exception = svm_inject_exception,
-	.inject_db = svm_inject_db,
-	.set_dtable = svm_set_dtable,
-	.flush_guest_tlb = svm_flush_guest_tlb,
+	SVM_COMMON_OPS
+};
+
+/* Without nested paging: VMRUN between the conversions of shadow.c, in a
+ * run call of its own, so that the NPT path pays no test for it. */
+const struct virt_ops svm_shadow_ops = {
+	.name = "AMD SVM (shadow paging)",
+	.run = svm_run_shadow,
+	SVM_COMMON_OPS
 };

@@ -34,6 +34,14 @@ struct svm_vcpu {
 				  * EXITINTINFO's interrupts against it) */
 	bool have_saved;        /* 'saved' holds the last state set_sregs wrote */
 	struct vmcb_save saved; /* restored when the CPU refuses that state */
+	/* Without NPT (shadow.c): while the guest runs, the VMCB holds the
+	 * hardware's CR0, CR3, CR4 and EFER and this the guest's; outside
+	 * it, the VMCB holds the guest's again. */
+	struct {
+		uint64_t cr0, cr3, cr4, efer;
+	} guest;
+	uint64_t hw_root;       /* the shadow root the last entry loaded */
+	bool flush_on_entry;    /* the guest's MOV CR3 flushes its TLB */
 };
 
 /* The exit code, with QEMU's 32-bit VMEXIT_INVALID (0x00000000ffffffff)
@@ -65,6 +73,24 @@ static inline bool svm_has_nrip_save(void)
 
 void svm_setup(const struct cpu_features *f);
 
+/* No nested paging: every guest runs on shadow page tables (shadow.c).
+ * Read around every VMRUN, so an inline test of a flag. */
+extern bool svm_shadow_paging;
+
+/* Shadow paging (shadow.c). enter: before VMRUN, the guest's paging
+ * registers to the shadow tables and the hardware's into the VMCB; <0
+ * when the guest cannot run (no shadow root). leave: after it, the
+ * guest's back. sync: the VMCB's (guest) paging registers changed: the
+ * shadow tables follow (0, or shadow_cr3_write()'s error: -EINVAL is a
+ * PAE PDPTE with reserved bits, #GP for the instruction). */
+int svm_shadow_enter(struct vcpu *v, struct svm_vcpu *sv);
+void svm_shadow_leave(struct vcpu *v, struct svm_vcpu *sv);
+int svm_shadow_sync(struct vcpu *v, struct svm_vcpu *sv);
+/* A #PF intercepted under shadow paging: filled, refilled or reflected,
+ * or handed to core as an MMIO/dirty-logging fault or an instruction to
+ * emulate. */
+void svm_exit_shadow_pf(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e);
+
 /* VMs (vm.c) and vCPUs (vcpu.c): the virt_ops entries. */
 int svm_vm_init(void **arch, const struct virt_vm_config *cfg);
 void svm_vm_free(void *arch);
@@ -77,6 +103,7 @@ void svm_get_segment(struct vcpu *v, unsigned sreg, struct vcpu_segment *seg);
 void svm_get_exec_state(struct vcpu *v, struct vcpu_exec_state *s);
 void svm_set_sregs(struct vcpu *v, const struct vcpu_sregs *s);
 void svm_run(struct vcpu *v, struct vexit *e);
+void svm_run_shadow(struct vcpu *v, struct vexit *e);
 bool svm_interrupt_shadow(struct vcpu *v);
 uint64_t svm_get_cr8(struct vcpu *v);
 void svm_set_cr8(struct vcpu *v, uint64_t cr8);
@@ -107,6 +134,14 @@ int svm_decode_at_rip(struct vcpu *v, const struct vmcb_save *h,
  * them or injects their #GP. */
 void svm_exit_cr0_write(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e);
 void svm_exit_cr4_write(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e);
+/* Without NPT also MOV to CR3 and the reads of CR0 (MOV, SMSW), CR3 and
+ * CR4, which must see the guest's values, not the hardware's (cr.c). */
+void svm_exit_cr3_write(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e);
+void svm_exit_cr_read(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e,
+		      unsigned cr);
+/* The event a nested (or shadow) page fault interrupted, into e->npf.event
+ * (exit.c). */
+void svm_npf_event(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e);
 
 /* ASIDs (asid.c). */
 int svm_asid_alloc(uint32_t *asid, bool *shared);

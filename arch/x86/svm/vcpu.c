@@ -21,6 +21,21 @@ static struct svm_vcpu *to_svm(struct vcpu *v)
 	return v->arch;
 }
 
+/*
+ * Without nested paging the guest runs on shadow tables (shadow.c): its
+ * page faults are the shadow's misses, INVLPG its TLB, and CR0/CR3/CR4
+ * differ from what the hardware holds, so reading or writing them must
+ * exit (APM Vol. 2 15.8 CR intercepts, 15.12 exception intercepts;
+ * 15.9: INVLPG). EFER goes through the MSR intercept already.
+ */
+static void set_shadow_intercepts(struct vmcb_control *c)
+{
+	c->intercept_cr |= SVM_INTERCEPT_CR0_READ | SVM_INTERCEPT_CR3_READ |
+			   SVM_INTERCEPT_CR4_READ | SVM_INTERCEPT_CR3_WRITE;
+	c->intercept_exceptions |= 1u << TRAP_PF;
+	c->intercept_misc1 |= SVM_INTERCEPT_INVLPG;
+}
+
 static void set_intercepts(struct vmcb_control *c)
 {
 	c->intercept_misc1 = SVM_INTERCEPT_INTR | SVM_INTERCEPT_NMI |
@@ -48,6 +63,8 @@ static void set_intercepts(struct vmcb_control *c)
 	c->intercept_exceptions = 1u << TRAP_DB | 1u << TRAP_AC | 1u << TRAP_MC;
 	/* reads and writes of DR0-DR7 until the first (debugreg.h) */
 	c->intercept_dr = SVM_INTERCEPT_DR_ALL;
+	if (svm_shadow_paging)
+		set_shadow_intercepts(c);
 }
 
 int svm_vcpu_init(struct vcpu *v, void *vm_arch)
@@ -72,7 +89,7 @@ int svm_vcpu_init(struct vcpu *v, void *vm_arch)
 	c->iopm_base_pa = svm_vm->iopm_pa;
 	c->msrpm_base_pa = svm_vm->msrpm_pa;
 	c->asid = svm_vm->asid;
-	c->np_enable = SVM_NP_ENABLE;
+	c->np_enable = svm_shadow_paging ? 0 : SVM_NP_ENABLE;
 	/* The guest's IF masks only virtual interrupts; physical ones are the
 	 * host's and always exit (APM 15.21.1), so a guest spinning with
 	 * IF=0 can still be preempted. */
@@ -259,7 +276,9 @@ void svm_inject_db(struct vcpu *v, uint64_t dr6_bits)
 	svm_inject_exception(v, TRAP_DB_VECTOR, false, 0);
 }
 
-void svm_run(struct vcpu *v, struct vexit *e)
+/* The run call of both ops tables: 'shadow' is a constant in each. */
+static inline __attribute__((always_inline)) void run(struct vcpu *v, struct vexit *e,
+						      bool shadow)
 {
 	struct svm_vcpu *sv = to_svm(v);
 	struct vmcb *vmcb = sv->vmcb;
@@ -279,9 +298,17 @@ void svm_run(struct vcpu *v, struct vexit *e)
 		sv->slat_gen_seen = sv->vm->slat_gen;
 	}
 
+	if (shadow && svm_shadow_enter(v, sv)) {
+		*e = (struct vexit){ .reason = VEXIT_FAIL_ENTRY,
+				     .hw_reason = SVM_EXIT_INVALID };
+		return;
+	}
+
 	debugreg_enter(&sv->dr, &v->debug, sv->load_drs);
 	sv->entry_eventinj = vmcb->control.eventinj;
 	svm_vmrun(&v->regs, sv->vmcb_pa, svm_host_vmcb_pa());
+	if (shadow)
+		svm_shadow_leave(v, sv);
 
 	/* A refused VMRUN leaves no guest state behind (docs/platforms.md: the
 	 * VMCB's RIP is not the guest's then; QEMU even writes host values into
@@ -300,6 +327,16 @@ void svm_run(struct vcpu *v, struct vexit *e)
 	if (svm_exit_code(&vmcb->control) == SVM_EXIT_INTR)
 		cpu_take_pending_interrupts();
 	svm_decode_exit(v, sv, e);
+}
+
+void svm_run(struct vcpu *v, struct vexit *e)
+{
+	run(v, e, false);
+}
+
+void svm_run_shadow(struct vcpu *v, struct vexit *e)
+{
+	run(v, e, true);
 }
 
 void svm_set_interrupt_shadow(struct vcpu *v, bool mov_ss)

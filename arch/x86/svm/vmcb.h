@@ -10,7 +10,11 @@
 #include <stdint.h>
 
 /* intercept_cr (offset 0x000): reads in bits 0-15, writes in 16-31 */
+#define SVM_INTERCEPT_CR0_READ  (1u << 0)
+#define SVM_INTERCEPT_CR3_READ  (1u << 3)
+#define SVM_INTERCEPT_CR4_READ  (1u << 4)
 #define SVM_INTERCEPT_CR0_WRITE (1u << (16 + 0))
+#define SVM_INTERCEPT_CR3_WRITE (1u << (16 + 3))
 #define SVM_INTERCEPT_CR4_WRITE (1u << (16 + 4))
 /* intercept_misc1 (offset 0x00c) */
 #define SVM_INTERCEPT_INTR      (1u << 0)
@@ -25,6 +29,7 @@
 #define SVM_INTERCEPT_CPUID     (1u << 18)
 #define SVM_INTERCEPT_INVD      (1u << 22)
 #define SVM_INTERCEPT_HLT       (1u << 24)
+#define SVM_INTERCEPT_INVLPG    (1u << 25)
 #define SVM_INTERCEPT_INVLPGA   (1u << 26)
 #define SVM_INTERCEPT_IOIO      (1u << 27)
 #define SVM_INTERCEPT_MSR       (1u << 28)
@@ -68,7 +73,10 @@
 
 /* Exit codes (APM Appendix C) */
 #define SVM_EXIT_READ_CR0       0x000
+#define SVM_EXIT_READ_CR3       0x003
+#define SVM_EXIT_READ_CR4       0x004
 #define SVM_EXIT_WRITE_CR0      0x010
+#define SVM_EXIT_WRITE_CR3      0x013
 #define SVM_EXIT_WRITE_CR4      0x014
 #define SVM_EXIT_READ_DR0       0x020
 #define SVM_EXIT_WRITE_DR7      0x037   /* 0x20-0x2f reads, 0x30-0x3f writes */
@@ -86,6 +94,7 @@
 #define SVM_EXIT_INVD           0x076
 #define SVM_EXIT_PAUSE          0x077
 #define SVM_EXIT_HLT            0x078
+#define SVM_EXIT_INVLPG         0x079
 #define SVM_EXIT_INVLPGA        0x07a
 #define SVM_EXIT_IOIO           0x07b
 #define SVM_EXIT_MSR            0x07c

@@ -32,6 +32,7 @@ int main(void);
 #define MiB     (1ull << 20)
 #define GiB     (1ull << 30)
 #define CR4_PSE (1ul << 4)
+#define CR0_WP  (1ul << 16)
 #define MSR_EFER 0xc0000080u
 #define EFER_LME (1ull << 8)
 #define EFER_LMA (1ull << 10)
@@ -86,6 +87,48 @@ static void sync_off(void)
 	sync_point("off", e, sizeof(e) / sizeof(e[0]));
 }
 
+static void invlpg(uintptr_t la)
+{
+	__asm__ volatile("invlpg (%0)" : : "r"(la) : "memory");
+}
+
+/*
+ * With 32-bit paging on, after the sync point: the guest rewrites a live
+ * page-table entry and invalidates it with INVLPG, so the next read goes
+ * to the new page (SDM Vol. 3 4.10.4.1); and with CR0.WP = 0 it writes
+ * through a read-only supervisor page (SDM Vol. 3 4.6.1). Under shadow
+ * paging the first is an emulated write to a shadowed table, the second a
+ * write the hardware (WP = 1) refuses and the hypervisor emulates.
+ * Physical pages 0x600000-0x602fff, 0x40403000 and 0x40404000 are used.
+ */
+static bool remap_and_invlpg(void)
+{
+	volatile uint32_t *la = (volatile uint32_t *)0x40403000;
+	uint32_t first, second;
+
+	*(volatile uint32_t *)0x00600000 = 0xaaaa5555;
+	*(volatile uint32_t *)0x00601000 = 0x5555aaaa;
+	pt32_a[3] = 0x00600000 | RW | P;
+	first = *la;
+	pt32_a[3] = 0x00601000 | RW | P;
+	invlpg((uintptr_t)la);
+	second = *la;
+	return first == 0xaaaa5555 && second == 0x5555aaaa;
+}
+
+static bool write_with_wp_clear(void)
+{
+	unsigned long cr0 = read_cr0();
+
+	*(volatile uint32_t *)0x00602010 = 0;
+	pt32_a[4] = 0x00602000 | P;                     /* read-only, supervisor */
+	invlpg(0x40404000);
+	write_cr0(cr0 & ~CR0_WP);
+	*(volatile uint32_t *)0x40404010 = 0x77777777;
+	write_cr0(cr0);
+	return *(volatile uint32_t *)0x00602010 == 0x77777777;
+}
+
 static void mode_32bit(void)
 {
 	static const struct expect e[] = {
@@ -118,9 +161,15 @@ static void mode_32bit(void)
 	ok = *(volatile uint32_t *)0x40012344 == 0x32323232 &&
 	     *(volatile uint32_t *)0x40400ab8 == 0x4b4b4b4b;
 	sync_point("32bit", e, sizeof(e) / sizeof(e[0]));
+	bool remapped = remap_and_invlpg();
+	bool wp0 = write_with_wp_clear();
 	write_cr0(read_cr0() & ~X86_CR0_PG);
 	write_cr4(read_cr4() & ~CR4_PSE);
 	check(ok, "32-bit paging: reads through a 4 MiB page and a 4 KiB page");
+	check(remapped, "32-bit paging: a PTE rewritten and INVLPG: the next read "
+	      "goes to the new page");
+	check(wp0, "32-bit paging: CR0.WP = 0: a supervisor write through a "
+	      "read-only PTE lands");
 }
 
 static void mode_pae(void)

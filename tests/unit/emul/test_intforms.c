@@ -900,6 +900,55 @@ static void test_clzero(void **state)
 	assert_int_equal(rd(RO_PAGE + 0x40, 1), 0xCD);
 }
 
+/* INVLPG m (0F 01 /7): the callback gets the linear address (FS/GS
+ * base only in 64-bit mode, 32 bits elsewhere), nothing is read; #GP(0)
+ * above CPL 0; without the callback it is refused. */
+static uint64_t invlpg_la;
+static unsigned invlpg_calls;
+
+static void t_invlpg(void *opaque, uint64_t la)
+{
+	(void)opaque;
+	invlpg_la = la;
+	invlpg_calls++;
+}
+
+static void setup_invlpg(enum emul_mode mode, const char *hex)
+{
+	setup(mode, hex);
+	ops.invlpg = t_invlpg;
+	invlpg_calls = 0;
+	cpu.cpl = 0;                    /* the fake long-mode vCPU runs at 3 */
+}
+
+static void test_invlpg(void **state)
+{
+	(void)state;
+	setup_invlpg(EMUL_MODE_LONG64, "0f 01 38");     /* invlpg [rax] */
+	cpu.gpr[EMUL_RAX] = 0xffff800012345678ull;
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(invlpg_calls, 1);
+	assert_true(invlpg_la == 0xffff800012345678ull);
+	assert_int_equal(cpu.rip, 0x1003);
+	assert_int_equal(fm.nlog, 0);
+	setup_invlpg(EMUL_MODE_LONG64, "64 0f 01 78 10"); /* invlpg fs:[rax+16] */
+	cpu.seg[EMUL_SEG_FS].base = 0x7000;
+	cpu.gpr[EMUL_RAX] = 0x100;
+	assert_int_equal(run(), EMUL_DONE);
+	assert_true(invlpg_la == 0x7110);
+	setup_invlpg(EMUL_MODE_REAL, "0f 01 3f");       /* invlpg [bx] */
+	cpu.gpr[EMUL_RBX] = 0x20;
+	assert_int_equal(run(), EMUL_DONE);
+	assert_true(invlpg_la == 0x1020);
+	setup_invlpg(EMUL_MODE_LONG64, "0f 01 38");
+	cpu.cpl = 3;
+	expect_fault(13, true, 0);
+	assert_int_equal(invlpg_calls, 0);
+	setup(EMUL_MODE_LONG64, "0f 01 38");            /* no callback */
+	cpu.cpl = 0;
+	assert_int_equal(run(), EMUL_UNSUPPORTED);
+}
+
 /* XBEGIN (C7 F8) and XABORT (C6 F8 ib): #UD without RTM and for the
  * cell's other ModRM bytes; with RTM XBEGIN is a transaction aborted at
  * once (EAX 0, RIP the fallback, which must be a valid target) and XABORT
@@ -963,6 +1012,7 @@ int main(void)
 		cmocka_unit_test(test_cmpxchg16b),
 		cmocka_unit_test(test_xop),
 		cmocka_unit_test(test_clzero),
+		cmocka_unit_test(test_invlpg),
 		cmocka_unit_test(test_rtm),
 	};
 
