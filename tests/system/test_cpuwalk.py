@@ -97,8 +97,7 @@ EVERYWHERE = [
     "runs after stac",
     "apic (1.edx.9): announced, the APIC page's ID is cpuid 1's (0), version 0x14",
     "hlt (base): announced, with a lock prefix raises #UD (got #UD)",
-    "cr0 (base): announced, nw without cd and bit 32 raise #GP (got #GP, #GP), lmsw sets ts, "
-    "clts clears it",
+    "cr0 (base): announced, lmsw sets ts, clts clears it",
     "no exception outside a probe",
 ]
 # qemu-shadow's qemu64 CPU has no FSGSBASE, SMEP or SMAP: the announced

@@ -57,17 +57,15 @@ def known_cause(platform, kind, hw, opcode):
         return "hardware task switch through MMIO"
     if platform in ("qemu-max", "qemu-shadow") and kind == "FAIL_ENTRY" and \
             hw == "0xffffffff":
-        # QEMU 7.2's TCG runs two instructions a CPU refuses, leaving a VMCB
-        # that its VMRUN then refuses (VMEXIT_INVALID); neither is
-        # intercepted (docs/platforms.md): MOV CR3 with bits above
-        # MAXPHYADDR in long mode (misc_helper.c, helper_write_crN: no #GP),
-        # and SYSENTER in long mode, which AMD CPUs refuse with #UD and
-        # which QEMU completes with CS.L and CS.D both set (seg_helper.c,
-        # helper_sysenter). The opcode named is the instruction after,
-        # where the entry failed. (MOV CR0 of NW without CD was a third,
-        # until svm/cr.c checked CR0 writes itself; without NPT MOV CR3 is
-        # intercepted and checked too, leaving SYSENTER.)
-        return "QEMU's VMEXIT_INVALID after MOV CR3 or SYSENTER"
+        # QEMU 7.2's TCG runs instructions a CPU refuses, leaving a VMCB
+        # that its VMRUN then refuses (VMEXIT_INVALID); none is intercepted
+        # under NPT (docs/platforms.md): MOV CR3 with bits above MAXPHYADDR
+        # in long mode (misc_helper.c, helper_write_crN: no #GP), MOV CR0
+        # of NW without CD, and SYSENTER in long mode, which AMD CPUs
+        # refuse with #UD and which QEMU completes with CS.L and CS.D both
+        # set (seg_helper.c, helper_sysenter). The opcode named is the
+        # instruction after, where the entry failed.
+        return "QEMU's VMEXIT_INVALID after MOV CR3, MOV CR0 or SYSENTER"
     return None
 
 
@@ -80,7 +78,7 @@ XFAIL = pytest.mark.xfail(
     reason="issue 14: random code still ends in KVM_EXIT_UNKNOWN: MMIO the emulator "
            "refuses (run from MMIO: x87 with FERR#; some MMX/SSE register forms; "
            "IRET into VM86 above IP 0xFFFF) and task switches through a TSS in MMIO; "
-           "on qemu-max failed entries (VMEXIT_INVALID) after a guest MOV CR3 with "
+           "on qemu-max failed entries (VMEXIT_INVALID) after a guest MOV CR3/CR0 with "
            "reserved bits or SYSENTER in long mode (QEMU's)")
 
 

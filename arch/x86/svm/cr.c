@@ -1,16 +1,15 @@
 /*
- * Guest writes of CR0 and CR4 under SVM, both intercepted (vcpu.c).
+ * Guest writes of CR4 under SVM, and of CR0 under shadow paging, both
+ * intercepted (vcpu.c).
  *
  * CR4: the CPU would accept every bit it has itself, and the virtual CPU
  * has fewer (core/cpuid.c hides PKU, XSAVE, SMX, ...): the guest may set
  * exactly the bits its CPUID announces.
  *
- * CR0: the CPU's own checks (NW without CD, bits 63:32, ...) would do, but
- * a CPU under us that skips them (QEMU 7.2's TCG takes MOV CR0 of NW
- * without CD) leaves a VMCB that VMRUN refuses: the guest's #GP becomes a
- * failed entry. Checking here makes the outcome the architecture's on
- * every CPU. CR0 writes are rare (mode switches; eager-FPU kernels never
- * touch TS), so the exit costs nothing that matters.
+ * CR0: under NPT the CPU's own (vcpu.c says why). Under shadow paging the
+ * hardware's CR0 is not the guest's, so every write completes here with
+ * the architecture's checks (core/cpu_rules.c), whatever the CPU under us
+ * checks itself.
  *
  * The CPU checks only the privilege level before the intercept (APM Vol. 2
  * 15.7.1: instruction intercepts come after simple exceptions, before the

@@ -31,7 +31,8 @@ static struct svm_vcpu *to_svm(struct vcpu *v)
 static void set_shadow_intercepts(struct vmcb_control *c)
 {
 	c->intercept_cr |= SVM_INTERCEPT_CR0_READ | SVM_INTERCEPT_CR3_READ |
-			   SVM_INTERCEPT_CR4_READ | SVM_INTERCEPT_CR3_WRITE;
+			   SVM_INTERCEPT_CR4_READ | SVM_INTERCEPT_CR0_WRITE |
+			   SVM_INTERCEPT_CR3_WRITE;
 	c->intercept_exceptions |= 1u << TRAP_PF;
 	c->intercept_misc1 |= SVM_INTERCEPT_INVLPG;
 }
@@ -53,9 +54,13 @@ static void set_intercepts(struct vmcb_control *c)
 			     SVM_INTERCEPT_SKINIT | SVM_INTERCEPT_XSETBV |
 			     SVM_INTERCEPT_MONITOR | SVM_INTERCEPT_MWAIT |
 			     SVM_INTERCEPT_RDTSCP | SVM_INTERCEPT_RDPRU;
-	/* CR4 bits the guest's CPUID lacks must be refused, and CR0 checked
-	 * whatever the CPU under us does (cr.c) */
-	c->intercept_cr = SVM_INTERCEPT_CR0_WRITE | SVM_INTERCEPT_CR4_WRITE;
+	/* CR4 bits the guest's CPUID lacks must be refused (cr.c). CR0
+	 * writes stay the CPU's under NPT: completing one that turns paging
+	 * on with EFER.LME in the VMCB (LMA set by us, as KVM does under
+	 * shadow paging on hardware) is lost by Bochs 2.7's VMRUN, which
+	 * left the guest with CR0.PG and LME but not LMA (docs/platforms.md);
+	 * shadow paging intercepts them (set_shadow_intercepts) */
+	c->intercept_cr = SVM_INTERCEPT_CR4_WRITE;
 	/* #DB and #AC always: a delivery that raises the same exception
 	 * again would otherwise loop inside the CPU where no host interrupt
 	 * gets through (CVE-2015-8104, CVE-2015-5307); core reflects them
