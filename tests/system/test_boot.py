@@ -24,7 +24,8 @@ EXPECT = {
                  r"virt: SVM without nested paging: guests run on shadow page tables",
                  r"virt: using AMD SVM"],
         "not": [r"NPT yes", r"virt: VMX", r"no guests can run"],
-        "until": r"virt: using ",   # the backend's lines follow the banner
+        # the backend's lines follow the banner: wait for the whole line
+        "until": r"virt: using [^\r\n]+\r*\n",
     },
     "qemu-uefi": {
         "must": [r"boot: firmware UEFI \(64-bit system table at 0x[0-9a-f]+\)",
