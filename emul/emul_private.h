@@ -391,6 +391,7 @@ int emul_exec_rtm(struct emul_exec *x);
 int emul_exec_vex(struct emul_exec *x);
 int emul_exec_bmi(struct emul_exec *x);
 int emul_exec_fxsr(struct emul_exec *x);
+int emul_grp15_run(struct emul_exec *x, struct emul_x87 *op);
 /* A near transfer to 'target' (exec_branch.c): truncated to the operand
  * size, #GP(0) beyond the CS limit or non-canonical; RIP set, nothing
  * retired (the caller's instruction may have more to write). */

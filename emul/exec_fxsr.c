@@ -54,15 +54,8 @@ int emul_exec_fxsr(struct emul_exec *x)
 				       .buf = ctx->x87_buf, .len = (uint16_t)len,
 				       .wide = long64 && (in->rex & 8) };
 
-		switch (ctx->ops->x87(ctx->opaque, &op)) {
-		case EMUL_X87_DONE:
-			break;
-		case EMUL_X87_GP:
-			return emul_gp0(x);
-		default:
-			return emul_unsupported(x, EMUL_R_OPCODE);
-		}
-		ctx->x87_done = 1;
+		if ((rc = emul_grp15_run(x, &op)))
+			return rc;
 	}
 	if (!restore && (rc = emul_x87_write_buf(x, in->seg, ea, len)))
 		return rc;

@@ -280,6 +280,23 @@ int emul_exec_fwait(struct emul_exec *x)
 
 #define CR4_OSFXSR (1ull << 9)
 
+/* Runs a group 15 form (MXCSR, FXSAVE/FXRSTOR) on the vCPU's state once
+ * per instruction: EX_OK, #GP(0) for a value the CPU refuses, or refused. */
+int emul_grp15_run(struct emul_exec *x, struct emul_x87 *op)
+{
+	struct emul_ctx *ctx = x->ctx;
+
+	switch (ctx->ops->x87(ctx->opaque, op)) {
+	case EMUL_X87_DONE:
+		ctx->x87_done = 1;
+		return EX_OK;
+	case EMUL_X87_GP:
+		return emul_gp0(x);
+	default:
+		return emul_unsupported(x, EMUL_R_OPCODE);
+	}
+}
+
 /* 0F AE /2 LDMXCSR, /3 STMXCSR m32 (SDM Vol. 2): #UD with CR0.EM or
  * without CR4.OSFXSR, #NM with CR0.TS, then the access; LDMXCSR of a value
  * with reserved bits set (beyond MXCSR_MASK) is #GP(0). FXSAVE/FXRSTOR:
@@ -311,15 +328,8 @@ int emul_exec_grp15(struct emul_exec *x)
 				       .buf = ctx->x87_buf };
 
 		memcpy(ctx->x87_buf, &v, 4);
-		switch (ctx->ops->x87(ctx->opaque, &op)) {
-		case EMUL_X87_DONE:
-			break;
-		case EMUL_X87_GP:
-			return emul_gp0(x);
-		default:
-			return emul_unsupported(x, EMUL_R_OPCODE);
-		}
-		ctx->x87_done = 1;
+		if ((rc = emul_grp15_run(x, &op)))
+			return rc;
 	}
 	if (reg == 3) {
 		memcpy(&v, ctx->x87_buf, 4);
