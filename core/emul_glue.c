@@ -10,6 +10,7 @@
 #include "core/lib.h"
 #include "core/vm.h"
 #include "core/x87_proxy.h"
+#include "core/emul_cr.h"
 #include "mmu/guest_walk.h"
 
 #define PF_P    (1u << 0)
@@ -233,6 +234,15 @@ static void cb_set_sysseg(void *opaque, unsigned which,
 	virt->set_sregs(ve->v, &s);
 }
 
+/* MOV to CRn and CLTS: guests that run in software (real mode on VMX
+ * without unrestricted guest) or code in MMIO. */
+static bool cb_write_cr(void *opaque, unsigned cr, uint64_t value)
+{
+	struct vcpu_emul *ve = opaque;
+
+	return vcpu_write_cr(ve->v, cr, value);
+}
+
 static const struct emul_ops guest_emul_ops = {
 	.fetch = cb_fetch,
 	.read = cb_read,
@@ -243,6 +253,7 @@ static const struct emul_ops guest_emul_ops = {
 	.get_sysseg = cb_get_sysseg,
 	.x87 = cb_x87,
 	.set_sysseg = cb_set_sysseg,
+	.write_cr = cb_write_cr,
 };
 
 /* emul's GPR order is the encoding order (RAX RCX RDX RBX RSP RBP RSI RDI);

@@ -77,6 +77,10 @@ enum vexit_reason {
 	VEXIT_TASK_SWITCH,      /* a hardware task switch: task.* valid,
 				 * insn_len the instruction that switched
 				 * (core/task_switch.h) */
+	VEXIT_SOFTWARE,         /* the CPU cannot run this state (VMX without
+				 * unrestricted guest: real mode, unpaged
+				 * protected mode, segments entry refuses):
+				 * core runs the next step in software */
 	VEXIT_UNKNOWN,          /* anything else: hw_reason is the vendor code */
 };
 
@@ -208,6 +212,9 @@ struct vcpu {
 	/* KVM_BAREKVM_ALARM: KVM_RUN returns -EINTR from this TSC value on
 	 * (0: none) */
 	uint64_t alarm_tsc;
+	/* steps run in software (VEXIT_SOFTWARE) since the last poll for
+	 * the control partition's console and the host tick */
+	uint32_t soft_steps;
 	uint64_t exits;         /* statistics */
 	uint64_t exits_to_ctl;
 };

@@ -28,6 +28,7 @@
 #include "core/pmu.h"
 #include "arch/x86/debugreg.h"
 #include "core/task_switch_exit.h"
+#include "core/soft_exit.h"
 
 #define RFLAGS_DF (1ULL << 10)
 #define TRAP_DB 1
@@ -705,11 +706,15 @@ enum exit_action {
 	EXIT_INTERRUPTED,       /* preempted with console input: -EINTR */
 };
 
+static enum exit_action software_step(struct vcpu *v, struct vexit *e,
+				      struct kvm_run *run);
+
 /* Exits the hypervisor finishes itself; EXIT_TO_VMM for every other one
  * (fill_exit describes it then). One switch on the reason, so that an exit
- * handled here pays for a single dispatch. */
-static enum exit_action handle_exit(struct vcpu *v, struct vexit *e,
-				    struct kvm_run *run)
+ * handled here pays for a single dispatch. Inlined into the run loop (and
+ * into software_step, which re-dispatches the exit a CPU would have made). */
+static inline __attribute__((always_inline)) enum exit_action
+handle_exit(struct vcpu *v, struct vexit *e, struct kvm_run *run)
 {
 	switch (e->reason) {
 	case VEXIT_MSR_READ: {
@@ -789,6 +794,8 @@ static enum exit_action handle_exit(struct vcpu *v, struct vexit *e,
 	case VEXIT_HYPERCALL:
 		guest_hypercall(v, e);
 		return EXIT_RESUME;
+	case VEXIT_SOFTWARE:
+		return software_step(v, e, run);
 	default:
 		break;
 	}
@@ -800,6 +807,67 @@ static enum exit_action handle_exit(struct vcpu *v, struct vexit *e,
 	}
 	fill_exit(v, e, run);
 	return EXIT_TO_VMM;
+}
+
+/*
+ * The guest runs in software while the backend cannot enter its state
+ * (VEXIT_SOFTWARE: VMX without unrestricted guest in real mode, unpaged
+ * protected mode, or with segments VM entry refuses, SDM Vol. 3 26.3.1).
+ * One step: the event the entry would have delivered (an interrupt core
+ * injected, an exception), else one instruction through the emulator. An
+ * instruction the CPU would have exited on (CPUID, MSRs, INVD, ...) takes
+ * that exit's path (core/soft_exit.c). Each step goes back through the run
+ * loop, which injects interrupts, reports single-step traps and asks the
+ * backend again, so the state is entered as soon as it can be. The host
+ * tick is not taken while the guest runs in software: every
+ * SOFT_POLL_STEPS steps the console and pending host interrupts are
+ * looked at, as the tick would have; the alarm at every step.
+ */
+#define SOFT_POLL_STEPS 256
+static __attribute__((noinline)) enum exit_action
+software_step(struct vcpu *v, struct vexit *e, struct kvm_run *run)
+{
+	struct vcpu_emul *ve = vcpu_emul_get(v);
+	struct emul_deliver ev;
+	enum emul_status st;
+
+	if (alarm_due(v))
+		return EXIT_INTERRUPTED;
+	if (++v->soft_steps >= SOFT_POLL_STEPS) {
+		v->soft_steps = 0;
+		cpu_take_pending_interrupts();
+		if (serial_rx_ready())
+			return EXIT_INTERRUPTED;
+	}
+	if (!ve || emul_busy(&ve->ctx)) {       /* busy: not after a round trip */
+		fill_exit(v, &(struct vexit){ .reason = VEXIT_UNKNOWN,
+					       .hw_reason = e->hw_reason }, run);
+		return EXIT_TO_VMM;
+	}
+	if (virt->take_event(v, &ev)) {
+		ve->delivering = true;
+		ve->event = ev;
+		return deliver_event(v, ve, run, e->hw_reason) ? EXIT_TO_VMM : EXIT_RESUME;
+	}
+	st = vcpu_emulate(v, ve);
+	if (st == EMUL_UNSUPPORTED && ve->res.reason == EMUL_R_OPCODE) {
+		uint64_t hw_reason = e->hw_reason;
+
+		switch (soft_exit_of(&ve->ctx.insn, &v->regs, ve->cpu.cpl, e)) {
+		case SOFT_EXIT:
+			emul_abort(&ve->ctx);
+			e->hw_reason = hw_reason;
+			return handle_exit(v, e, run);
+		case SOFT_GP:
+			emul_abort(&ve->ctx);
+			virt->inject_exception(v, TRAP_GP, true, 0);
+			return EXIT_RESUME;
+		case SOFT_NONE:
+			e->hw_reason = hw_reason;
+			break;
+		}
+	}
+	return emul_outcome(v, ve, run, st, false, e->hw_reason) ? EXIT_TO_VMM : EXIT_RESUME;
 }
 
 /* -EINTR: console input or the alarm; the exit fields are stale. */

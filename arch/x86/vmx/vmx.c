@@ -176,4 +176,5 @@ const struct virt_ops vmx_ops = {
 	.inject_exception = vmx_inject_exception,
 	.inject_db = vmx_inject_db,
 	.set_dtable = vmx_set_dtable,
+	.take_event = vmx_take_event,
 };
