@@ -158,6 +158,7 @@ $(BUILD)/host/unit/test_vmx_seg: arch/x86/vmx/seg.c
 $(BUILD)/host/unit/test_cpu_rules: core/cpu_rules.c
 $(BUILD)/host/unit/test_cpuid_filter: core/cpuid_filter.c
 $(BUILD)/host/unit/test_task_switch: core/task_switch.c
+$(BUILD)/host/unit/test_soft_exit: core/soft_exit.c
 $(BUILD)/host/unit/test_lib:
 
 $(BUILD)/host/unit/%: tests/unit/%.c

@@ -79,7 +79,7 @@ EMUL_FAKEMEM := $(EMUL_TDIR)/fakemem.c $(EMUL_TDIR)/fakemem.h
 EMUL_TESTS := test_decode test_decode_short test_exec test_mmio test_vendor test_decode_len \
 	test_diff
 EMUL_TESTS += test_intforms test_x87 test_deliver test_segload test_far test_fetch_mmio test_vm86 test_io_bitmap test_cli_sti_hlt
-EMUL_TESTS += test_bcd
+EMUL_TESTS += test_bcd test_movcr
 EMUL_TEST_BINS := $(addprefix $(EMUL_OUT)/,$(EMUL_TESTS))
 
 $(EMUL_OUT)/lib/%.o: emul/%.c $(EMUL_HDRS)
@@ -107,7 +107,7 @@ $(EMUL_OUT)/test_decode_len: $(EMUL_TDIR)/test_decode_len.c $(EMUL_LIB)
 # The tests on the fake guest memory (fakemem.c): one rule.
 EMUL_FAKEMEM_TESTS := test_exec test_mmio test_vendor test_intforms test_x87 \
 	test_deliver test_fetch_mmio test_vm86 test_io_bitmap test_cli_sti_hlt
-EMUL_FAKEMEM_TESTS += test_bcd
+EMUL_FAKEMEM_TESTS += test_bcd test_movcr
 $(addprefix $(EMUL_OUT)/,$(EMUL_FAKEMEM_TESTS)): $(EMUL_OUT)/%: $(EMUL_TDIR)/%.c \
 		$(EMUL_FAKEMEM) $(EMUL_LIB)
 	@$(if $(Q),echo "  HOSTCC  $@")
