@@ -214,7 +214,7 @@ static inline int report_step_trap(struct vcpu *v, struct kvm_run *run)
 }
 
 /* Describes an exit for the VMM. */
-static void fill_exit(struct vcpu *v, const struct vexit *e, struct kvm_run *run)
+static inline __attribute__((always_inline)) void fill_exit(struct vcpu *v, const struct vexit *e, struct kvm_run *run)
 {
 	run->exit_type = KVM_EXIT_TYPE_VM_EXIT;
 	run->instruction_length = e->insn_len;
@@ -635,7 +635,7 @@ static int delivery_touched_mmio(struct vcpu *v, const struct vexit *e, struct k
 
 /* A nested page fault: a dirty-logging write, or MMIO. Returns 1 when *run
  * describes an exit. */
-static int handle_npf(struct vcpu *v, const struct vexit *e, struct kvm_run *run)
+static inline __attribute__((always_inline)) int handle_npf(struct vcpu *v, const struct vexit *e, struct kvm_run *run)
 {
 	if (e->npf.write && vm_dirty_fault(v->vm, e->npf.gpa))
 		return 0;
@@ -711,8 +711,10 @@ static enum exit_action software_step(struct vcpu *v, struct vexit *e,
 
 /* Exits the hypervisor finishes itself; EXIT_TO_VMM for every other one
  * (fill_exit describes it then). One switch on the reason, so that an exit
- * handled here pays for a single dispatch. Inlined into the run loop (and
- * into software_step, which re-dispatches the exit a CPU would have made). */
+ * handled here pays for a single dispatch. Always inlined, as are
+ * fill_exit and handle_npf: software_step is a second caller (the exit a
+ * CPU would have made), and the run loop's exit paths must not become
+ * calls because of it. */
 static inline __attribute__((always_inline)) enum exit_action
 handle_exit(struct vcpu *v, struct vexit *e, struct kvm_run *run)
 {
@@ -816,7 +818,7 @@ handle_exit(struct vcpu *v, struct vexit *e, struct kvm_run *run)
  * One step: the event the entry would have delivered (an interrupt core
  * injected, an exception), else one instruction through the emulator. An
  * instruction the CPU would have exited on (CPUID, MSRs, INVD, ...) takes
- * that exit's path (core/soft_exit.c). Each step goes back through the run
+ * that exit's path (core/soft_exit.c, then handle_exit). Each step goes back through the run
  * loop, which injects interrupts, reports single-step traps and asks the
  * backend again, so the state is entered as soon as it can be. The host
  * tick is not taken while the guest runs in software: every
@@ -840,9 +842,8 @@ software_step(struct vcpu *v, struct vexit *e, struct kvm_run *run)
 			return EXIT_INTERRUPTED;
 	}
 	if (!ve || emul_busy(&ve->ctx)) {       /* busy: not after a round trip */
-		fill_exit(v, &(struct vexit){ .reason = VEXIT_UNKNOWN,
-					       .hw_reason = e->hw_reason }, run);
-		return EXIT_TO_VMM;
+		e->reason = VEXIT_UNKNOWN;
+		return handle_exit(v, e, run);
 	}
 	if (virt->take_event(v, &ev)) {
 		ve->delivering = true;

@@ -336,7 +336,9 @@ void vmx_inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
 			vector == TRAP_AC;
 
 	vmx_vcpu_load(v);
-	pm = vmcs_read(VMCS_GUEST_CR0) & CR0_PE;
+	/* without unrestricted guest CR0.PE is ours (always 1): the guest's
+	 * own is in the read shadow (cr.c) */
+	pm = vmcs_read(vmx_ctl.unrestricted ? VMCS_GUEST_CR0 : VMCS_CR0_SHADOW) & CR0_PE;
 	if (pm && trap_is_fault(vector))
 		v->regs.rflags |= RFLAGS_RF;    /* in the frame, as a CPU's */
 	if (pm && (vmx_ctl.errcode_relaxed ? has_error : has_code)) {
@@ -557,17 +559,20 @@ static void entry_failed(struct vcpu *v, struct vmx_vcpu *x, int rc,
 }
 
 /*
- * Without unrestricted guest, segment state that protected mode can hold
- * but VM entry refuses (SDM 26.3.1.2: after MOV CR0 sets PE and before the
- * far jump, CS and SS still hold real-mode values; an SS whose RPL is not
- * CS's) runs in software until the guest loads a segment or a control
- * register, then entry is tried again, as KVM emulates invalid guest
- * state. The checks come before anything is loaded, so the guest state and
- * the event to inject are as they were (SDM 26.8).
+ * Without unrestricted guest, segment state that legacy protected mode can
+ * hold but VM entry refuses (SDM 26.3.1.2: after MOV CR0 sets PE and
+ * before the far jump, CS and SS still hold real-mode values; an SS whose
+ * RPL is not CS's) runs in software until the guest loads a segment or a
+ * control register, then entry is tried again, as KVM emulates invalid
+ * guest state. The checks come before anything is loaded, so the guest
+ * state and the event to inject are as they were (SDM 26.8). Boot code
+ * meets this only outside IA-32e mode: a refused IA-32e state (CR4.PAE
+ * clear, ...) stays KVM_EXIT_TYPE_FAIL_ENTRY, as with unrestricted guest.
  */
 static bool refused_guest_state(struct vmx_vcpu *x, uint32_t reason, struct vexit *e)
 {
-	if (vmx_ctl.unrestricted || VMX_EXIT_REASON_BASIC(reason) != VMX_EXIT_ENTRY_BAD_GUEST)
+	if (vmx_ctl.unrestricted || VMX_EXIT_REASON_BASIC(reason) != VMX_EXIT_ENTRY_BAD_GUEST ||
+	    (vmcs_read(VMCS_GUEST_EFER) & EFER_LMA))
 		return false;
 	x->entry_work |= VMX_WORK_REFUSED;
 	*e = (struct vexit){ .reason = VEXIT_SOFTWARE, .hw_reason = reason };
