@@ -31,6 +31,8 @@ QEMU_LEAKS = [
 EXPECTED = {
     "qemu-max": (191, QEMU_LEAKS),
     "bochs-skylake": (197, []),
+    # VMX without unrestricted guest: a CPU model with fewer features
+    "bochs-lynnfield": (194, []),
     "bochs-ryzen": (196, []),
 }
 # Not a check either: QEMU 7.2's TCG raises no SIMD floating-point
@@ -39,6 +41,7 @@ NOTES = {
     "qemu-max": ["cpuwalk: NOTE divps by 0 with MXCSR.ZM clear raises nothing on this "
                  "CPU, with cr4.osxmmexcpt set or clear"],
     "bochs-skylake": [],
+    "bochs-lynnfield": [],
     "bochs-ryzen": [],
 }
 # Hidden on every platform, each checked to fault as on a CPU without it
@@ -99,7 +102,8 @@ EVERYWHERE = [
 ]
 # The XD bit without EFER.NXE is a reserved-bit #PF, whose error code has P
 # and RSVD (SDM Vol. 3A 4.7); QEMU 7.2's TCG leaves P clear.
-NX_ERROR = {"qemu-max": "0x8", "bochs-skylake": "0x9", "bochs-ryzen": "0x9"}
+NX_ERROR = {"qemu-max": "0x8", "bochs-skylake": "0x9", "bochs-ryzen": "0x9",
+            "bochs-lynnfield": "0x9"}
 
 # Bochs 2.7's phenom model announces 3DNow! and POPCNT, yet raises #UD for
 # POPCNT and stops the emulator on PFADD (">>PANIC<< PFADD_PqQq: 3DNow!
