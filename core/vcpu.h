@@ -212,9 +212,6 @@ struct vcpu {
 	/* KVM_BAREKVM_ALARM: KVM_RUN returns -EINTR from this TSC value on
 	 * (0: none) */
 	uint64_t alarm_tsc;
-	/* steps run in software (VEXIT_SOFTWARE) since the last poll for
-	 * the control partition's console and the host tick */
-	uint32_t soft_steps;
 	uint64_t exits;         /* statistics */
 	uint64_t exits_to_ctl;
 };

@@ -213,8 +213,22 @@ static inline int report_step_trap(struct vcpu *v, struct kvm_run *run)
 	return 1;
 }
 
+/* KVM_EXIT_CPUID: the VMM answers in the kvm_run union and steps over
+ * insn_len bytes at the next KVM_RUN (complete_previous_exit). */
+static inline void fill_cpuid_exit(struct vcpu *v, const struct vexit *e,
+				   struct kvm_run *run)
+{
+	run->exit_reason = KVM_EXIT_CPUID;
+	run->cpuid.eax = (uint32_t)v->regs.rax;
+	run->cpuid.ecx = (uint32_t)v->regs.rcx;
+	run->cpuid.ebx = run->cpuid.edx = 0;
+	run->cpuid.completed = 0;
+	v->pending_insn_len = e->insn_len;
+	v->pending_cpuid = true;
+}
+
 /* Describes an exit for the VMM. */
-static inline __attribute__((always_inline)) void fill_exit(struct vcpu *v, const struct vexit *e, struct kvm_run *run)
+static void fill_exit(struct vcpu *v, const struct vexit *e, struct kvm_run *run)
 {
 	run->exit_type = KVM_EXIT_TYPE_VM_EXIT;
 	run->instruction_length = e->insn_len;
@@ -225,13 +239,7 @@ static inline __attribute__((always_inline)) void fill_exit(struct vcpu *v, cons
 		v->pending_insn_len = e->insn_len;
 		break;
 	case VEXIT_CPUID:
-		run->exit_reason = KVM_EXIT_CPUID;
-		run->cpuid.eax = (uint32_t)v->regs.rax;
-		run->cpuid.ecx = (uint32_t)v->regs.rcx;
-		run->cpuid.ebx = run->cpuid.edx = 0;
-		run->cpuid.completed = 0;
-		v->pending_insn_len = e->insn_len;
-		v->pending_cpuid = true;
+		fill_cpuid_exit(v, e, run);
 		break;
 	case VEXIT_INTR_WINDOW:
 		run->exit_reason = KVM_EXIT_IRQ_WINDOW_OPEN;
@@ -635,7 +643,7 @@ static int delivery_touched_mmio(struct vcpu *v, const struct vexit *e, struct k
 
 /* A nested page fault: a dirty-logging write, or MMIO. Returns 1 when *run
  * describes an exit. */
-static inline __attribute__((always_inline)) int handle_npf(struct vcpu *v, const struct vexit *e, struct kvm_run *run)
+static int handle_npf(struct vcpu *v, const struct vexit *e, struct kvm_run *run)
 {
 	if (e->npf.write && vm_dirty_fault(v->vm, e->npf.gpa))
 		return 0;
@@ -706,34 +714,42 @@ enum exit_action {
 	EXIT_INTERRUPTED,       /* preempted with console input: -EINTR */
 };
 
-static enum exit_action software_step(struct vcpu *v, struct vexit *e,
-				      struct kvm_run *run);
+static int software_step(struct vcpu *v, struct vexit *e, struct kvm_run *run);
+
+/* RDMSR and WRMSR through core/msr.c: #GP for what the virtual CPU
+ * refuses, else the instruction retires. */
+static inline void msr_read_exit(struct vcpu *v, const struct vexit *e)
+{
+	uint64_t value;
+
+	if (vcpu_msr_read(v, e->msr.index, &value))
+		virt->inject_exception(v, TRAP_GP, true, 0);
+	else
+		retire_with_edx_eax(v, e, value);
+}
+
+static inline void msr_write_exit(struct vcpu *v, const struct vexit *e)
+{
+	if (vcpu_msr_write(v, e->msr.index, e->msr.value)) {
+		virt->inject_exception(v, TRAP_GP, true, 0);
+	} else {
+		v->regs.rip += e->insn_len;
+		retired_outside_guest(v);
+	}
+}
 
 /* Exits the hypervisor finishes itself; EXIT_TO_VMM for every other one
  * (fill_exit describes it then). One switch on the reason, so that an exit
- * handled here pays for a single dispatch. Always inlined, as are
- * fill_exit and handle_npf: software_step is a second caller (the exit a
- * CPU would have made), and the run loop's exit paths must not become
- * calls because of it. */
-static inline __attribute__((always_inline)) enum exit_action
-handle_exit(struct vcpu *v, struct vexit *e, struct kvm_run *run)
+ * handled here pays for a single dispatch. */
+static enum exit_action handle_exit(struct vcpu *v, struct vexit *e,
+				    struct kvm_run *run)
 {
 	switch (e->reason) {
-	case VEXIT_MSR_READ: {
-		uint64_t value;
-		if (vcpu_msr_read(v, e->msr.index, &value))
-			virt->inject_exception(v, TRAP_GP, true, 0);
-		else
-			retire_with_edx_eax(v, e, value);
+	case VEXIT_MSR_READ:
+		msr_read_exit(v, e);
 		return EXIT_RESUME;
-	}
 	case VEXIT_MSR_WRITE:
-		if (vcpu_msr_write(v, e->msr.index, e->msr.value)) {
-			virt->inject_exception(v, TRAP_GP, true, 0);
-		} else {
-			v->regs.rip += e->insn_len;
-			retired_outside_guest(v);
-		}
+		msr_write_exit(v, e);
 		return EXIT_RESUME;
 	case VEXIT_HOST_INTR:
 		/* the preemption tick: the control partition has work if its
@@ -797,7 +813,7 @@ handle_exit(struct vcpu *v, struct vexit *e, struct kvm_run *run)
 		guest_hypercall(v, e);
 		return EXIT_RESUME;
 	case VEXIT_SOFTWARE:
-		return software_step(v, e, run);
+		return software_step(v, e, run) ? EXIT_TO_VMM : EXIT_RESUME;
 	default:
 		break;
 	}
@@ -811,6 +827,35 @@ handle_exit(struct vcpu *v, struct vexit *e, struct kvm_run *run)
 	return EXIT_TO_VMM;
 }
 
+/* The exit a CPU would have made for an instruction the guest ran in
+ * software (core/soft_exit.c: CPUID, RDMSR, WRMSR, VMCALL, INVD and
+ * WBINVD), finished as handle_exit finishes it; not through handle_exit,
+ * whose code the run loop inlines. Returns 1 when *run describes an exit
+ * for the VMM. */
+static int software_exit(struct vcpu *v, const struct vexit *e, struct kvm_run *run)
+{
+	switch (e->reason) {
+	case VEXIT_CPUID:
+		run->exit_type = KVM_EXIT_TYPE_VM_EXIT;
+		run->instruction_length = e->insn_len;
+		fill_cpuid_exit(v, e, run);
+		return 1;
+	case VEXIT_MSR_READ:
+		msr_read_exit(v, e);
+		return 0;
+	case VEXIT_MSR_WRITE:
+		msr_write_exit(v, e);
+		return 0;
+	case VEXIT_HYPERCALL:
+		guest_hypercall(v, e);
+		return 0;
+	default:                /* VEXIT_NOP */
+		v->regs.rip += e->insn_len;
+		retired_outside_guest(v);
+		return 0;
+	}
+}
+
 /*
  * The guest runs in software while the backend cannot enter its state
  * (VEXIT_SOFTWARE: VMX without unrestricted guest in real mode, unpaged
@@ -818,37 +863,30 @@ handle_exit(struct vcpu *v, struct vexit *e, struct kvm_run *run)
  * One step: the event the entry would have delivered (an interrupt core
  * injected, an exception), else one instruction through the emulator. An
  * instruction the CPU would have exited on (CPUID, MSRs, INVD, ...) takes
- * that exit's path (core/soft_exit.c, then handle_exit). Each step goes back through the run
- * loop, which injects interrupts, reports single-step traps and asks the
- * backend again, so the state is entered as soon as it can be. The host
- * tick is not taken while the guest runs in software: every
- * SOFT_POLL_STEPS steps the console and pending host interrupts are
- * looked at, as the tick would have; the alarm at every step.
+ * that exit's path (core/soft_exit.c, software_exit). Each step goes back
+ * through the run loop, which injects interrupts, reports single-step
+ * traps and asks the backend again, so the state is entered as soon as it
+ * can be; the backend also reports its host tick (VEXIT_HOST_INTR) every
+ * few steps, so console input and the alarm interrupt KVM_RUN as they do a
+ * guest on the CPU. Returns 1 when *run describes an exit for the VMM.
  */
-#define SOFT_POLL_STEPS 256
-static __attribute__((noinline)) enum exit_action
+static __attribute__((noinline)) int
 software_step(struct vcpu *v, struct vexit *e, struct kvm_run *run)
 {
 	struct vcpu_emul *ve = vcpu_emul_get(v);
 	struct emul_deliver ev;
 	enum emul_status st;
 
-	if (alarm_due(v))
-		return EXIT_INTERRUPTED;
-	if (++v->soft_steps >= SOFT_POLL_STEPS) {
-		v->soft_steps = 0;
-		cpu_take_pending_interrupts();
-		if (serial_rx_ready())
-			return EXIT_INTERRUPTED;
-	}
 	if (!ve || emul_busy(&ve->ctx)) {       /* busy: not after a round trip */
-		e->reason = VEXIT_UNKNOWN;
-		return handle_exit(v, e, run);
+		run->exit_type = KVM_EXIT_TYPE_VM_EXIT;
+		run->exit_reason = KVM_EXIT_UNKNOWN;
+		run->hw.hardware_exit_reason = (uint32_t)e->hw_reason;
+		return 1;
 	}
 	if (virt->take_event(v, &ev)) {
 		ve->delivering = true;
 		ve->event = ev;
-		return deliver_event(v, ve, run, e->hw_reason) ? EXIT_TO_VMM : EXIT_RESUME;
+		return deliver_event(v, ve, run, e->hw_reason);
 	}
 	st = vcpu_emulate(v, ve);
 	if (st == EMUL_UNSUPPORTED && ve->res.reason == EMUL_R_OPCODE) {
@@ -857,18 +895,17 @@ software_step(struct vcpu *v, struct vexit *e, struct kvm_run *run)
 		switch (soft_exit_of(&ve->ctx.insn, &v->regs, ve->cpu.cpl, e)) {
 		case SOFT_EXIT:
 			emul_abort(&ve->ctx);
-			e->hw_reason = hw_reason;
-			return handle_exit(v, e, run);
+			return software_exit(v, e, run);
 		case SOFT_GP:
 			emul_abort(&ve->ctx);
 			virt->inject_exception(v, TRAP_GP, true, 0);
-			return EXIT_RESUME;
+			return 0;
 		case SOFT_NONE:
 			e->hw_reason = hw_reason;
 			break;
 		}
 	}
-	return emul_outcome(v, ve, run, st, false, e->hw_reason) ? EXIT_TO_VMM : EXIT_RESUME;
+	return emul_outcome(v, ve, run, st, false, e->hw_reason);
 }
 
 /* -EINTR: console input or the alarm; the exit fields are stale. */

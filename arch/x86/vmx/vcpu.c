@@ -480,7 +480,13 @@ static void fix_interruptibility(struct vcpu *v, struct vmx_vcpu *x)
 /* The rarer work before an entry (entry_work): the guest's paging state
  * changed or its VPID had another owner (SDM 28.3.3), or the state cannot
  * be entered (VMX_WORK_SOFTWARE, VMX_WORK_REFUSED): then true, with *e
- * the VEXIT_SOFTWARE exit. Out of line: the entry path tests one byte. */
+ * the VEXIT_SOFTWARE exit, or every SOFTWARE_TICK_STEPS of them the
+ * VEXIT_HOST_INTR a guest on the CPU would have made for the host tick,
+ * which the hypervisor does not take while it runs the guest in software
+ * (interrupts off): pending host interrupts are taken, and core looks at
+ * the console and the alarm as after a real tick. Out of line: the entry
+ * path tests one byte. */
+#define SOFTWARE_TICK_STEPS 64
 static __attribute__((noinline)) bool entry_work(struct vmx_vcpu *x, struct vexit *e)
 {
 	struct vmx_vm *xv = x->vm;
@@ -495,6 +501,11 @@ static __attribute__((noinline)) bool entry_work(struct vmx_vcpu *x, struct vexi
 	if (!(x->entry_work & (VMX_WORK_SOFTWARE | VMX_WORK_REFUSED)))
 		return false;
 	*e = (struct vexit){ .reason = VEXIT_SOFTWARE };
+	if (++x->software_steps >= SOFTWARE_TICK_STEPS) {
+		x->software_steps = 0;
+		cpu_take_pending_interrupts();
+		e->reason = VEXIT_HOST_INTR;
+	}
 	return true;
 }
 

@@ -39,6 +39,8 @@ struct vmx_vcpu {
 	/* VMX_WORK_*: what the next entry must do first; one test of it on
 	 * the entry path covers them all */
 	uint8_t entry_work;
+	/* VEXIT_SOFTWARE steps since the last VEXIT_HOST_INTR */
+	uint8_t software_steps;
 	uint64_t slat_gen_seen;         /* older than vm->slat_gen: INVEPT */
 	uint32_t proc;                  /* primary controls as in the VMCS */
 	uint32_t intr_state;            /* guest interruptibility at the exit */
