@@ -856,6 +856,25 @@ static int software_exit(struct vcpu *v, const struct vexit *e, struct kvm_run *
 	}
 }
 
+/* An instruction the emulator does not run, met in software: the VMM gets
+ * KVM_EXIT_UNKNOWN (as for MMIO it refuses), the log says which. */
+static __attribute__((noinline)) int software_refused(struct vcpu *v, struct vcpu_emul *ve,
+						      struct kvm_run *run, uint64_t hw_reason)
+{
+	const struct emul_insn *in = &ve->ctx.insn;
+
+	if (v->vm->emul_failures++ < 8)
+		printk("vm%u: cannot run the instruction at RIP %#lx in software "
+		       "(%s: map %u opcode %#x /%u)\n", v->vm->id, v->regs.rip,
+		       emul_reason_str(ve->res.reason), in->map, in->opcode,
+		       in->has_modrm ? (in->modrm >> 3) & 7 : 0);
+	emul_abort(&ve->ctx);
+	run->exit_type = KVM_EXIT_TYPE_VM_EXIT;
+	run->exit_reason = KVM_EXIT_UNKNOWN;
+	run->hw.hardware_exit_reason = (uint32_t)hw_reason;
+	return 1;
+}
+
 /*
  * The guest runs in software while the backend cannot enter its state
  * (VEXIT_SOFTWARE: VMX without unrestricted guest in real mode, unpaged
@@ -889,10 +908,11 @@ software_step(struct vcpu *v, struct vexit *e, struct kvm_run *run)
 		return deliver_event(v, ve, run, e->hw_reason);
 	}
 	st = vcpu_emulate(v, ve);
-	if (st == EMUL_UNSUPPORTED && ve->res.reason == EMUL_R_OPCODE) {
+	if (st == EMUL_UNSUPPORTED) {
 		uint64_t hw_reason = e->hw_reason;
 
-		switch (soft_exit_of(&ve->ctx.insn, &v->regs, ve->cpu.cpl, e)) {
+		switch (ve->res.reason == EMUL_R_OPCODE ?
+			soft_exit_of(&ve->ctx.insn, &v->regs, ve->cpu.cpl, e) : SOFT_NONE) {
 		case SOFT_EXIT:
 			emul_abort(&ve->ctx);
 			return software_exit(v, e, run);
@@ -901,8 +921,7 @@ software_step(struct vcpu *v, struct vexit *e, struct kvm_run *run)
 			virt->inject_exception(v, TRAP_GP, true, 0);
 			return 0;
 		case SOFT_NONE:
-			e->hw_reason = hw_reason;
-			break;
+			return software_refused(v, ve, run, hw_reason);
 		}
 	}
 	return emul_outcome(v, ve, run, st, false, e->hw_reason);
