@@ -510,7 +510,8 @@ static __attribute__((noinline)) bool entry_work(struct vmx_vcpu *x, struct vexi
 }
 
 /* TLB work queued since the last entry: the EPT changed (INVEPT covers
- * all VPIDs of that EPTP); then entry_work. true: *e is VEXIT_SOFTWARE. */
+ * all VPIDs of that EPTP); then entry_work. true: no entry, *e says why
+ * (VEXIT_SOFTWARE, or VEXIT_HOST_INTR for the tick). */
 static bool before_entry(struct vmx_vcpu *x, struct vexit *e)
 {
 	struct vmx_vm *xv = x->vm;
@@ -596,7 +597,7 @@ void vmx_run(struct vcpu *v, struct vexit *e)
 
 	for (;;) {
 		if (before_entry(x, e))
-			return;         /* VEXIT_SOFTWARE */
+			return;         /* run in software */
 		vmcs_write(VMCS_GUEST_RSP, v->regs.rsp);
 		vmcs_write(VMCS_GUEST_RIP, v->regs.rip);
 		vmcs_write(VMCS_GUEST_RFLAGS, v->regs.rflags | RFLAGS_FIXED1);
