@@ -34,7 +34,7 @@ MMIO_UNKNOWN_REASON = {True: "0x400", False: "0x30"}
 GUESTS = ["real.bin", "prot32.bin", "long64.bin", "mbhello.elf", "mmio.bin",
           "irq.bin", "irqreal.bin", "dirty.bin", "paging.bin", "triple.bin",
           "msr.bin", "spin.bin", "hostile.bin", "echo.bin", "events.bin",
-          "cpuwalk.bin", "modeswitch.bin"]
+          "cpuwalk.bin"]
 
 GRUB_CFG = """\
 serial --unit=0 --speed=115200
