@@ -11,6 +11,7 @@
 #include "core/vm.h"
 #include "core/x87_proxy.h"
 #include "core/emul_cr.h"
+#include "core/simd_proxy.h"
 #include "mmu/guest_walk.h"
 
 #define PF_P    (1u << 0)
@@ -215,6 +216,13 @@ static int cb_x87(void *opaque, struct emul_x87 *op)
 	return x87_proxy_run(ve->v, op);
 }
 
+static int cb_simd(void *opaque, struct emul_simd *op)
+{
+	struct vcpu_emul *ve = opaque;
+
+	return simd_proxy_run(ve->v, op);
+}
+
 static void seg_from_emul(struct vcpu_segment *s, const struct emul_seg *e);
 
 /* LLDT/LTR: rare, through the whole-state get_sregs/set_sregs. */
@@ -243,6 +251,13 @@ static bool cb_write_cr(void *opaque, unsigned cr, uint64_t value)
 	return vcpu_write_cr(ve->v, cr, value);
 }
 
+static void cb_flush_tlb(void *opaque)
+{
+	struct vcpu_emul *ve = opaque;
+
+	virt->flush_guest_tlb(ve->v);
+}
+
 static const struct emul_ops guest_emul_ops = {
 	.fetch = cb_fetch,
 	.read = cb_read,
@@ -254,6 +269,8 @@ static const struct emul_ops guest_emul_ops = {
 	.x87 = cb_x87,
 	.set_sysseg = cb_set_sysseg,
 	.write_cr = cb_write_cr,
+	.simd = cb_simd,
+	.flush_tlb = cb_flush_tlb,
 };
 
 /* emul's GPR order is the encoding order (RAX RCX RDX RBX RSP RBP RSI RDI);
@@ -374,6 +391,33 @@ static inline __attribute__((always_inline)) void store_cpu(struct vcpu_emul *ve
 	v->regs.rflags = ve->cpu.rflags;
 }
 
+/* CPUID 1 ECX/EDX: MMX, SSE to SSE4.2 (emul.h EMUL_FEAT_*). */
+static uint32_t simd_features(uint32_t ecx, uint32_t edx)
+{
+	static const struct { uint8_t reg_edx, bit; uint32_t feat; } map[] = {
+		{ 1, 23, EMUL_FEAT_MMX }, { 1, 25, EMUL_FEAT_SSE },
+		{ 1, 26, EMUL_FEAT_SSE2 }, { 0, 0, EMUL_FEAT_SSE3 },
+		{ 0, 9, EMUL_FEAT_SSSE3 }, { 0, 19, EMUL_FEAT_SSE41 },
+		{ 0, 20, EMUL_FEAT_SSE42 },
+	};
+	uint32_t f = 0;
+
+	for (unsigned i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (((map[i].reg_edx ? edx : ecx) >> map[i].bit) & 1)
+			f |= map[i].feat;
+	return f;
+}
+
+/* CPUID 8000_0001h ECX/EDX: AMD's MMX extensions, 3DNow! and its
+ * extensions, misaligned SSE. */
+static uint32_t simd_ext_features(uint32_t ecx, uint32_t edx)
+{
+	return ((edx >> 22) & 1 ? EMUL_FEAT_MMXEXT : 0) |
+	       ((edx >> 31) & 1 ? EMUL_FEAT_3DNOW : 0) |
+	       ((edx >> 30) & 1 ? EMUL_FEAT_3DNOWEXT : 0) |
+	       ((ecx >> 7) & 1 ? EMUL_FEAT_MISALIGNSSE : 0);
+}
+
 /* The optional instructions the guest's CPUID announces, where having
  * them or not changes what an encoding does (emul.h EMUL_FEAT_*). */
 static uint32_t guest_features(void)
@@ -384,6 +428,7 @@ static uint32_t guest_features(void)
 	cpuid_emulate(&r);
 	if (r.rcx & (1u << 13))
 		f |= EMUL_FEAT_CX16;
+	f |= simd_features(r.rcx, r.rdx);
 	r = (struct vcpu_regs){ .rax = 7 };
 	cpuid_emulate(&r);
 	if (r.rbx & (1u << 11))
@@ -396,10 +441,15 @@ static uint32_t guest_features(void)
 	cpuid_emulate(&r);
 	if (r.rcx & (1u << 11))
 		f |= EMUL_FEAT_XOP;
+	f |= simd_ext_features(r.rcx, r.rdx);
 	r = (struct vcpu_regs){ .rax = 0x80000008 };
 	cpuid_emulate(&r);
 	if (r.rbx & 1u)
 		f |= EMUL_FEAT_CLZERO;
+	r = (struct vcpu_regs){ .rax = 7 };
+	cpuid_emulate(&r);
+	if (r.rbx & (1u << 10))
+		f |= EMUL_FEAT_INVPCID;
 	return f;
 }
 

@@ -625,7 +625,7 @@ static bool plan_switch(struct ts_ctx *c, struct vcpu_regs *r, struct switch_pla
 	const struct vcpu_segment *otss = &c->s->tr;
 
 	if (c->ts->source == TASK_FROM_GATE && c->ts->soft &&
-	    !soft_gate_allowed(c, r))
+	    !c->ts->gate_checked && !soft_gate_allowed(c, r))
 		return false;
 	if (!new_tss_desc(c, d, &p->ntss, &p->new_gdt_la))
 		return false;

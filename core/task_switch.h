@@ -39,6 +39,9 @@ struct task_switch {
 	 * + 2) otherwise, SDM Vol. 3 6.12.1.1) */
 	uint8_t vector;
 	bool soft;
+	/* TASK_FROM_GATE: the caller read and checked the gate already (the
+	 * emulator did, the IDT being in MMIO): the IDT is not read again */
+	bool gate_checked;
 	/* the event is external to the program (an interrupt or a hardware
 	 * exception): the EXT bit of the error code of every fault the
 	 * switch raises (SDM Vol. 3 6.13) */

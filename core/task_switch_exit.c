@@ -93,11 +93,11 @@ static uint8_t guest_maxphyaddr(void)
 	return (r.rax & 0xff) ? (uint8_t)r.rax : 36;
 }
 
-static void describe_unknown(const struct vexit *e, struct kvm_run *run)
+static void describe_unknown(uint64_t hw_reason, struct kvm_run *run)
 {
 	run->exit_type = KVM_EXIT_TYPE_VM_EXIT;
 	run->exit_reason = KVM_EXIT_UNKNOWN;
-	run->hw.hardware_exit_reason = (uint32_t)e->hw_reason;
+	run->hw.hardware_exit_reason = (uint32_t)hw_reason;
 	run->instruction_length = 0;
 }
 
@@ -105,15 +105,15 @@ static void describe_unknown(const struct vexit *e, struct kvm_run *run)
  * the event was being delivered, and combines with a hardware exception
  * as a second one would (SDM Vol. 3 Table 6-5); after it, it belongs to
  * the new task. */
-static enum task_exit_result deliver_fault(struct vcpu *v, const struct vexit *e,
-					   struct vcpu_sregs *s,
+static enum task_exit_result deliver_fault(struct vcpu *v, const struct task_switch *ts,
+					   bool exception, struct vcpu_sregs *s,
 					   const struct task_outcome *o,
 					   struct kvm_run *run)
 {
 	struct task_fault f = o->fault;
 
-	if (!o->committed && e->task.source == TASK_FROM_GATE && e->task.exception) {
-		int vec = task_fault_combine(e->task.vector, f.vector);
+	if (!o->committed && ts->source == TASK_FROM_GATE && exception) {
+		int vec = task_fault_combine(ts->vector, f.vector);
 		if (vec < 0) {
 			run->exit_type = KVM_EXIT_TYPE_VM_EXIT;
 			run->exit_reason = KVM_EXIT_SHUTDOWN;
@@ -141,12 +141,20 @@ enum task_exit_result task_switch_exit(struct vcpu *v, const struct vexit *e,
 		.has_error_code = e->task.has_error_code,
 		.error_code = e->task.error_code, .insn_len = e->insn_len,
 	};
+
+	return task_switch_perform(v, &ts, e->task.exception, e->hw_reason, run);
+}
+
+enum task_exit_result task_switch_perform(struct vcpu *v, const struct task_switch *ts,
+					  bool exception, uint64_t hw_reason,
+					  struct kvm_run *run)
+{
 	struct task_mem mem = { guest_access, v, read_phys, guest_maxphyaddr() };
 	struct task_outcome o;
 	struct vcpu_sregs s;
 
 	virt->get_sregs(v, &s);
-	task_switch_run(&ts, &v->regs, &s, &mem, &o);
+	task_switch_run(ts, &v->regs, &s, &mem, &o);
 	if (o.committed) {
 		virt->set_sregs(v, &s);
 		virt->clear_dr7(v, DR7_LOCAL_ENABLES);
@@ -157,7 +165,7 @@ enum task_exit_result task_switch_exit(struct vcpu *v, const struct vexit *e,
 			virt->inject_db(v, DR6_BT);
 		return TASK_EXIT_SWITCHED;
 	case TASK_FAULT:
-		return deliver_fault(v, e, &s, &o, run);
+		return deliver_fault(v, ts, exception, &s, &o, run);
 	case TASK_UNSUPPORTED:
 		/* IA-32e mode or real mode: the CPU faults before it would
 		 * exit (SDM Vol. 3 26.4.2); never reached on a correct CPU */
@@ -168,8 +176,8 @@ enum task_exit_result task_switch_exit(struct vcpu *v, const struct vexit *e,
 		if (v->vm->task_switch_failures++ < LOG_LIMIT)
 			printk("vm%u: task switch to TSS %#x at RIP %#lx touches linear "
 			       "%#lx, which is not guest RAM: VM stopped\n", v->vm->id,
-			       e->task.selector, v->regs.rip, o.bad_la);
-		describe_unknown(e, run);
+			       ts->selector, v->regs.rip, o.bad_la);
+		describe_unknown(hw_reason, run);
 		return TASK_EXIT_TO_VMM;
 	}
 }

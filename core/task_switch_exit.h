@@ -23,4 +23,14 @@ enum task_exit_result {
 enum task_exit_result task_switch_exit(struct vcpu *v, const struct vexit *e,
 				       struct kvm_run *run);
 
+struct task_switch;
+/* The same for a switch that did not come as a task-switch exit: an
+ * event through a task gate the emulator read from an IDT in MMIO
+ * (core/vcpu_run.c). exception: a hardware exception is being delivered
+ * (a fault before the commit point combines with it, SDM Table 6-5);
+ * hw_reason: what an UNKNOWN exit reports. */
+enum task_exit_result task_switch_perform(struct vcpu *v, const struct task_switch *ts,
+					  bool exception, uint64_t hw_reason,
+					  struct kvm_run *run);
+
 #endif

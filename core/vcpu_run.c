@@ -29,6 +29,7 @@
 #include "arch/x86/debugreg.h"
 #include "core/task_switch_exit.h"
 #include "core/soft_exit.h"
+#include "core/task_switch.h"
 
 #define RFLAGS_DF (1ULL << 10)
 #define TRAP_DB 1
@@ -482,6 +483,37 @@ static __attribute__((noinline)) void log_refusal(struct vcpu *v, const struct v
 }
 
 /*
+ * An event (being delivered, or raised by INT n/INT3/INTO/INT1 the
+ * emulator ran) reached a task gate the emulator read, from an IDT in
+ * MMIO or for an instruction in MMIO: the hardware task switch, as after
+ * a task-switch exit (core/task_switch.c), with the gate already checked.
+ * The event is consumed either way. Returns 1 when *run describes an
+ * exit for the VMM (a TSS or descriptor table in MMIO, a triple fault).
+ */
+static __attribute__((noinline)) int task_gate_switch(struct vcpu *v, struct vcpu_emul *ve,
+						      struct kvm_run *run, bool delivery,
+						      uint64_t hw_reason)
+{
+	const struct emul_task_gate *g = &ve->res.task_gate;
+	bool soft = g->kind == EMUL_EV_SOFTINT || g->kind == EMUL_EV_SOFTEXC;
+	struct task_switch ts = {
+		.selector = g->tss_sel, .source = TASK_FROM_GATE,
+		.vector = g->vector, .soft = soft, .gate_checked = true,
+		/* EXT as the emulator's delivery has it (SDM Vol. 3 6.13) */
+		.external = !soft, .has_error_code = g->has_error_code,
+		.error_code = g->error_code,
+		.insn_len = soft || g->kind == EMUL_EV_ICEBP ? g->insn_len : 0,
+	};
+
+	emul_abort(&ve->ctx);
+	ve->delivering = false;
+	if (delivery)
+		virt->drop_event(v);
+	return task_switch_perform(v, &ts, g->kind == EMUL_EV_HWEXC, hw_reason,
+				   run) == TASK_EXIT_TO_VMM;
+}
+
+/*
  * What an emulator step (an instruction's, or an event delivery's: no
  * instruction retires then, TF is clear in the handler) leaves to do.
  * Returns 1 when *run describes an exit for the VMM, 0 to resume.
@@ -534,6 +566,8 @@ emul_outcome(struct vcpu *v, struct vcpu_emul *ve, struct kvm_run *run,
 		run->exit_reason = KVM_EXIT_SHUTDOWN;
 		return 1;
 	default:
+		if (st == EMUL_UNSUPPORTED && ve->res.reason == EMUL_R_TASK_GATE)
+			return task_gate_switch(v, ve, run, delivery, hw_reason);
 	refused:
 		if (v->vm->emul_failures++ < 8)
 			log_refusal(v, ve, delivery);

@@ -149,11 +149,50 @@ static int run_mxcsr(const struct emul_x87 *op)
 	return EMUL_X87_DONE;
 }
 
+#define FXSAVE_MXCSR 24          /* offset in the image */
+#define FXSAVE_SIZE 512
+
+/*
+ * FXSAVE (0F AE /0) or FXRSTOR (/1) of the guest's state, op->len bytes
+ * of the image in op->buf. FXRSTOR starts from the state as it is, so the
+ * bytes a legacy-mode image does not hold (XMM8-XMM15) keep their values,
+ * as on a CPU, where they cannot be touched outside 64-bit mode. An MXCSR
+ * with bits beyond MXCSR_MASK would be #GP(0) here, in the hypervisor:
+ * checked first.
+ */
+static int run_fxsr(const struct emul_x87 *op)
+{
+	static uint8_t area[FXSAVE_SIZE] __attribute__((aligned(16)));
+	bool restore = ((op->modrm >> 3) & 7) == 1;
+	uint32_t mxcsr;
+
+	if (op->len > FXSAVE_SIZE)
+		return EMUL_X87_REFUSED;
+	if (!restore) {
+		if (op->wide)
+			x87_fxsave64(area);
+		else
+			x87_fxsave(area);
+		memcpy(op->buf, area, op->len);
+		return EMUL_X87_DONE;
+	}
+	memcpy(&mxcsr, op->buf + FXSAVE_MXCSR, sizeof(mxcsr));
+	if (mxcsr & ~mxcsr_mask())
+		return EMUL_X87_GP;
+	x87_fxsave64(area);
+	memcpy(area, op->buf, op->len);
+	if (op->wide)
+		x87_fxrstor64(area);
+	else
+		x87_fxrstor(area);
+	return EMUL_X87_DONE;
+}
+
 int x87_proxy_run(struct vcpu *v, struct emul_x87 *op)
 {
 	if (op->opcode == 0xAE) {
 		fpu_switch_to(v);
-		return run_mxcsr(op);
+		return ((op->modrm >> 3) & 7) <= 1 ? run_fxsr(op) : run_mxcsr(op);
 	}
 	return run_x87(v, op);
 }

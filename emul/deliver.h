@@ -71,6 +71,11 @@ int dlv_frame_write(struct dlv *d, const struct dlv_frame *f);
  * IF too through an interrupt gate. */
 uint64_t dlv_handler_flags(uint64_t flags, bool interrupt_gate);
 
+/* INT n in virtual-8086 mode (deliver_vm86.c): *done when it went to
+ * the 8086 program's handler; else, unless it faulted, on through the
+ * IDT. Other events: nothing to do. */
+int dlv_vm86_softint(struct dlv *d, bool *done);
+
 /* Through the IDT with CR0.PE = 1: legacy protected and virtual-8086
  * mode (8-byte gates), IA-32e mode (16-byte gates). */
 int dlv_protected(struct dlv *d);

@@ -20,9 +20,6 @@
 #define VEC_SS 12
 #define VEC_GP 13
 
-#define CR4_VME 1u
-#define EFLAGS_IOPL(f) (((f) >> 12) & 3)
-
 /* A descriptor as read from a table (SDM Vol. 3 3.4.5). */
 struct desc {
 	uint64_t raw;
@@ -346,20 +343,27 @@ int dlv_protected(struct dlv *d)
 	int rc;
 
 	if (vm86) {
+		bool done;
+
 		c->cpl = 3;
-		/* SDM Vol. 3 20.3.1.1, 20.4.1: INT n is IOPL-sensitive in
-		 * virtual-8086 mode; with CR4.VME the redirection bitmap
-		 * decides, which is not modelled */
-		if (d->ev->kind == EMUL_EV_SOFTINT && (c->cr4 & CR4_VME))
-			return emul_unsupported(d->x, EMUL_R_EVENT);
-		if (d->ev->kind == EMUL_EV_SOFTINT && EFLAGS_IOPL(c->rflags) < 3)
-			return dlv_fault(d, VEC_GP, 0);
+		/* SDM Vol. 3 20.4: INT n is IOPL-sensitive there, and with
+		 * CR4.VME the redirection bitmap decides */
+		rc = dlv_vm86_softint(d, &done);
+		if (rc || done)
+			return rc;
 	}
 	rc = read_gate(d, false, &g);
 	if (rc)
 		return rc;
-	if (g.type == 5)
+	if (g.type == 5) {
+		d->x->res->task_gate = (struct emul_task_gate){
+			.tss_sel = g.sel, .vector = d->ev->vector,
+			.kind = d->ev->kind, .insn_len = d->ev->insn_len,
+			.has_error_code = d->ev->has_error_code,
+			.error_code = d->ev->error_code,
+		};
 		return emul_unsupported(d->x, EMUL_R_TASK_GATE);
+	}
 	rc = read_code_seg(d, g.sel, false, &cs);
 	if (rc)
 		return rc;

@@ -290,10 +290,24 @@ struct emul_cpu {
 			     * escape with map 8-10 is #UD */
 #define EMUL_FEAT_CX16 0x2  /* CPUID 1 ECX[13]: CMPXCHG16B, else #UD */
 #define EMUL_FEAT_CLZERO 0x4 /* CPUID 8000_0008h EBX[0]: CLZERO, else #UD */
+#define EMUL_FEAT_INVPCID 0x8 /* CPUID 7.0 EBX[10]: INVPCID, else #UD */
 #define EMUL_FEAT_RTM 0x10  /* CPUID (7,0) EBX[11]: XBEGIN/XABORT, else #UD */
 #define EMUL_FEAT_BMI1 0x20 /* CPUID (7,0) EBX[3]: ANDN, BEXTR, BLS*, else #UD */
 #define EMUL_FEAT_BMI2 0x40 /* CPUID (7,0) EBX[8]: BZHI, MULX, PDEP, PEXT,
 			     * RORX, SARX, SHLX, SHRX, else #UD */
+/* MMX/SSE/3DNow! (emul/exec_simd.c): without the feature, #UD. */
+#define EMUL_FEAT_MMX (1u << 16)       /* CPUID 1 EDX[23] */
+#define EMUL_FEAT_SSE (1u << 17)       /* CPUID 1 EDX[25] */
+#define EMUL_FEAT_SSE2 (1u << 18)      /* CPUID 1 EDX[26] */
+#define EMUL_FEAT_SSE3 (1u << 19)      /* CPUID 1 ECX[0] */
+#define EMUL_FEAT_SSSE3 (1u << 20)     /* CPUID 1 ECX[9] */
+#define EMUL_FEAT_SSE41 (1u << 21)     /* CPUID 1 ECX[19] */
+#define EMUL_FEAT_SSE42 (1u << 26)     /* CPUID 1 ECX[20] */
+#define EMUL_FEAT_MMXEXT (1u << 22)    /* CPUID 8000_0001h EDX[22] (AMD) */
+#define EMUL_FEAT_3DNOW (1u << 23)     /* CPUID 8000_0001h EDX[31] */
+#define EMUL_FEAT_3DNOWEXT (1u << 24)  /* CPUID 8000_0001h EDX[30] */
+#define EMUL_FEAT_MISALIGNSSE (1u << 25) /* CPUID 8000_0001h ECX[7] (AMD
+				      * MXCSR.MM: misaligned SSE operands) */
 
 /* ------------------------------------------------------------------ */
 /* Callbacks                                                          */
@@ -335,6 +349,7 @@ enum emul_io_status {
  * U/S, NX for fetches) and the guest-physical slot lookup.
  */
 struct emul_x87;
+struct emul_simd;
 
 struct emul_ops {
 	/* Instruction fetch.
@@ -414,6 +429,14 @@ struct emul_ops {
 	 * CPU's rules and installs it, or answers false for #GP(0) with
 	 * nothing changed. NULL: those instructions are "unsupported". */
 	bool (*write_cr)(void *opaque, unsigned cr, uint64_t value);
+	/* Optional: runs *op on the vCPU's MMX/SSE state (struct
+	 * emul_simd), once per instruction. Returns EMUL_SIMD_*. NULL:
+	 * MMX/SSE/3DNow! instructions are "unsupported". */
+	int (*simd)(void *opaque, struct emul_simd *op);
+	/* Optional: invalidates every translation the guest's paging made
+	 * (all PCIDs, global ones too), as the last step of an INVPCID.
+	 * NULL: INVPCID is "unsupported". */
+	void (*flush_tlb)(void *opaque);
 };
 
 /*
@@ -425,7 +448,9 @@ struct emul_x87 {
 	uint8_t opcode;         /* [IN] 0xD8..0xDF; 0x9B (FWAIT): run
 				 * nothing, answer whether #MF is pending;
 				 * 0xAE (0F AE /2 LDMXCSR, /3 STMXCSR): the
-				 * 4 bytes of MXCSR in buf */
+				 * 4 bytes of MXCSR in buf; 0xAE /0 FXSAVE,
+				 * /1 FXRSTOR: the first 'len' bytes of the
+				 * 512-byte image in buf */
 	uint8_t modrm;          /* [IN] as encoded */
 	uint8_t waits;          /* [IN] a waiting form: with an unmasked
 				 * exception pending it raises #MF instead of
@@ -449,6 +474,11 @@ struct emul_x87 {
 	 * (CF PF AF ZF SF OF); the caller runs every register form with the
 	 * guest's arithmetic flags and hands them back as the FPU left them */
 	uint64_t rflags;
+	/* [IN] FXSAVE/FXRSTOR: REX.W (the 64-bit image: FIP and FDP 64 bits
+	 * wide, no FCS/FDS), and the bytes of the image the instruction
+	 * stores or loads: 416 in 64-bit mode (XMM0-15), else 288 (XMM0-7) */
+	uint8_t wide;
+	uint16_t len;
 };
 
 /* The x87 register forms (mod = 3) by what running one takes (SDM Vol. 2
@@ -484,6 +514,48 @@ enum {
 				 * #GP(0), nothing loaded */
 };
 
+/*
+ * An MMX, SSE or 3DNow! instruction with a memory operand (legacy
+ * encoding), for emul_ops.simd to run on the vCPU's own registers with the
+ * operand in buf instead of guest memory (emul/exec_simd.c).
+ */
+struct emul_simd {
+	uint8_t map;            /* [IN] EMUL_MAP_0F (0F 0F: 3DNow!), 0F38 */
+	uint8_t prefix;         /* [IN] the mandatory prefix: 0, 0x66, 0xF3
+				 * or 0xF2 */
+	uint8_t opcode;         /* [IN] within map */
+	uint8_t imm;            /* [IN] imm8, or 3DNow!'s opcode suffix */
+	uint8_t kind;           /* [IN] EMUL_SIMD_XMM, _MMX or _GPR: what
+				 * ModRM.reg names */
+	uint8_t reg;            /* [IN] ModRM.reg (with REX.R for XMM) */
+	uint8_t query;          /* [IN] run nothing: EMUL_SIMD_PENDING if an
+				 * unmasked x87 exception is pending, else
+				 * EMUL_SIMD_DONE */
+	uint8_t *buf;           /* [IN/OUT] the memory operand (16 bytes),
+				 * read before, written back after */
+	/* [IN] a register form (ModRM.mod = 3; its bytes came from MMIO):
+	 * ModRM.rm (with REX.B for XMM), what it names (EMUL_SIMD_XMM or
+	 * _MMX), and whether it is the destination (MOVUPS xmm2, xmm1 and
+	 * the other store forms) rather than ModRM.reg */
+	uint8_t regform, rm, rm_kind, rm_dest;
+	uint64_t gpr;           /* [OUT] kind _GPR: the register's value */
+	uint64_t rflags;        /* [OUT] RFLAGS after it (COMISS, UCOMISS) */
+};
+
+enum { EMUL_SIMD_XMM = 0, EMUL_SIMD_MMX = 1, EMUL_SIMD_GPR = 2 };
+
+/* emul_ops.simd's answers. */
+enum {
+	EMUL_SIMD_DONE = 0,
+	EMUL_SIMD_PENDING = 1,  /* an unmasked x87 exception is pending and
+				 * the instruction touches MMX state: #MF */
+	EMUL_SIMD_REFUSED = 2,  /* cannot run it: "unsupported" */
+	EMUL_SIMD_XM = 3,       /* an unmasked SIMD floating-point exception:
+				 * MXCSR's flags are set as the CPU sets
+				 * them, nothing else changed (#XM, or #UD
+				 * without CR4.OSXMMEXCPT) */
+};
+
 enum { EMUL_DTABLE_GDT = 0, EMUL_DTABLE_IDT = 1 };
 enum { EMUL_SYSSEG_LDTR = 0, EMUL_SYSSEG_TR = 1 };
 
@@ -514,13 +586,27 @@ enum emul_reason {
 	EMUL_R_VEX,         /* VEX/EVEX/XOP encoded (SIMD) */
 	EMUL_R_FETCH_MMIO,  /* no longer returned: code in MMIO is fetched
 			     * through EMUL_MMIO_READ requests */
-	EMUL_R_MODE,        /* not modelled in virtual-8086 mode (segment
-			     * loads, POPF/IRET/INT n, PUSHF under VME) */
+	EMUL_R_MODE,        /* not modelled: IRET into virtual-8086
+			     * mode to an EIP above 0xFFFF or the CS
+			     * limit, x87 environments in real and VM86
+			     * mode, a VM86 state at CPL != 3 */
 	EMUL_R_IO_PERM,     /* IO with CPL > IOPL and no io_permitted() */
 	EMUL_R_PROTOCOL,    /* caller broke the completion protocol */
-	EMUL_R_TASK_GATE,   /* event delivery through a task gate */
-	EMUL_R_EVENT,       /* an event not delivered (NMI, VME, no
+	EMUL_R_TASK_GATE,   /* an event reached a task gate: res.task_gate */
+	EMUL_R_EVENT,       /* an event not delivered (NMI, no
 			     * get_dtable/get_sysseg) */
+};
+
+/* An event that reached a task gate (EMUL_R_TASK_GATE): the hardware
+ * task switch is the caller's, the gate read and checked (type, DPL for
+ * software interrupts, present) as the delivery does. */
+struct emul_task_gate {
+	uint16_t tss_sel;       /* the gate's TSS selector */
+	uint8_t vector;
+	uint8_t kind;           /* enum emul_event_kind */
+	uint8_t insn_len;       /* software kinds: the instruction's length */
+	uint8_t has_error_code;
+	uint32_t error_code;
 };
 
 struct emul_result {
@@ -540,6 +626,7 @@ struct emul_result {
 			  * that set IF, MOV SS / POP SS; SDM Vol. 3 6.8.3) */
 	uint8_t halted;  /* HLT retired: the vCPU waits for an interrupt */
 	struct emul_event event; /* EMUL_EXCEPTION */
+	struct emul_task_gate task_gate; /* EMUL_R_TASK_GATE */
 };
 
 enum { EMUL_SHADOW_NONE = 0, EMUL_SHADOW_STI = 1, EMUL_SHADOW_MOV_SS = 2 };
@@ -553,8 +640,8 @@ struct emul_read_slot {
 	uint8_t data[8];
 };
 
-#define EMUL_MAX_READS 32 /* ENTER: 30 frame pointers, 2 of them split;
-			   * FRSTOR: 108 bytes in 14 reads */
+#define EMUL_MAX_READS 64 /* ENTER: 30 frame pointers, 2 of them split;
+			   * FXRSTOR: 416 bytes in 52 reads */
 
 /*
  * Per-vCPU emulator context. Its fields are private; allocate it with the
@@ -581,7 +668,8 @@ struct emul_ctx {
 	/* An x87 instruction runs on the FPU once, although its handler is
 	 * replayed for each MMIO write: what it produced waits here. */
 	uint8_t x87_done;
-	uint8_t x87_buf[112];          /* the largest operand: FNSAVE's 108 */
+	uint8_t x87_buf[512] __attribute__((aligned(16))); /* the largest operand:
+						 * an FXSAVE image */
 	/* An instruction fetch from MMIO in progress (busy is set too):
 	 * insn_bytes[0..fetch_len) are the bytes fetched so far, reads[0]
 	 * the chunk requested from the device. */
@@ -687,9 +775,9 @@ struct emul_deliver {
  *    (a #DF when both are contributory, or a page fault then a
  *    contributory fault or page fault). Nothing committed.
  *  - EMUL_SHUTDOWN: a fault while delivering a #DF (triple fault).
- *  - EMUL_UNSUPPORTED: a task gate (the hardware task switch is the
- *    caller's), an NMI, a software interrupt in virtual-8086 mode with
- *    CR4.VME, or no get_dtable/get_sysseg callback; nothing changed.
+ *  - EMUL_UNSUPPORTED: a task gate (res.task_gate; the hardware task switch is the
+ *    caller's), an NMI, or no get_dtable/get_sysseg callback; nothing
+ *    changed.
  */
 enum emul_status emul_deliver_event(struct emul_ctx *ctx, struct emul_cpu *cpu,
 				    const struct emul_deliver *ev,

@@ -53,11 +53,14 @@ EMUL_SRCS := \
 	emul/exec_branch.c
 EMUL_SRCS += emul/exec_frame.c emul/exec_bound_arpl.c emul/exec_popf.c \
 	emul/exec_sysstore.c emul/exec_lmsw.c emul/exec_movcr.c emul/exec_xop.c emul/exec_x87.c \
-	emul/deliver.c emul/deliver_gate.c emul/exec_int.c emul/exec_cli_sti_hlt.c emul/exec_clzero.c emul/exec_rtm.c emul/exec_vex.c emul/exec_bmi.c \
+	emul/simd_forms.c emul/exec_simd.c \
+	emul/deliver.c emul/deliver_gate.c emul/exec_int.c emul/exec_cli_sti_hlt.c emul/exec_clzero.c emul/exec_rtm.c emul/exec_vex.c emul/exec_bmi.c emul/exec_fxsr.c \
 	emul/desc.c emul/exec_segload.c emul/exec_far.c emul/exec_gate.c \
 	emul/exec_desc.c emul/exec_sysseg.c
 EMUL_SRCS += emul/x87_regform.c emul/x87_image.c
 EMUL_SRCS += emul/exec_bcd.c
+EMUL_SRCS += emul/vm86_vif.c emul/deliver_vm86.c emul/exec_invpcid.c \
+	emul/vm86_enter.c
 
 EMUL_HDRS := emul/emul.h emul/emul_private.h emul/deliver.h
 
@@ -78,8 +81,9 @@ EMUL_FAKEMEM := $(EMUL_TDIR)/fakemem.c $(EMUL_TDIR)/fakemem.h
 
 EMUL_TESTS := test_decode test_decode_short test_exec test_mmio test_vendor test_decode_len \
 	test_diff
-EMUL_TESTS += test_intforms test_x87 test_deliver test_segload test_far test_fetch_mmio test_vm86 test_io_bitmap test_cli_sti_hlt
+EMUL_TESTS += test_intforms test_x87 test_simd test_deliver test_segload test_far test_fetch_mmio test_vm86 test_io_bitmap test_cli_sti_hlt
 EMUL_TESTS += test_bcd test_movcr
+EMUL_TESTS += test_invpcid
 EMUL_TEST_BINS := $(addprefix $(EMUL_OUT)/,$(EMUL_TESTS))
 
 $(EMUL_OUT)/lib/%.o: emul/%.c $(EMUL_HDRS)
@@ -105,9 +109,10 @@ $(EMUL_OUT)/test_decode_len: $(EMUL_TDIR)/test_decode_len.c $(EMUL_LIB)
 	$(Q)$(HOST_CC) $(EMUL_HOST_CFLAGS) $< $(EMUL_LIB) -lcmocka -o $@
 
 # The tests on the fake guest memory (fakemem.c): one rule.
-EMUL_FAKEMEM_TESTS := test_exec test_mmio test_vendor test_intforms test_x87 \
+EMUL_FAKEMEM_TESTS := test_exec test_mmio test_vendor test_intforms test_x87 test_simd \
 	test_deliver test_fetch_mmio test_vm86 test_io_bitmap test_cli_sti_hlt
 EMUL_FAKEMEM_TESTS += test_bcd test_movcr
+EMUL_FAKEMEM_TESTS += test_invpcid
 $(addprefix $(EMUL_OUT)/,$(EMUL_FAKEMEM_TESTS)): $(EMUL_OUT)/%: $(EMUL_TDIR)/%.c \
 		$(EMUL_FAKEMEM) $(EMUL_LIB)
 	@$(if $(Q),echo "  HOSTCC  $@")
@@ -134,6 +139,10 @@ $(EMUL_OUT)/test_diff: $(EMUL_DIFF_SRCS) $(EMUL_TDIR)/sandbox.h \
 	@$(if $(Q),echo "  HOSTCC  $@")
 	$(Q)$(HOST_CC) $(EMUL_HOST_CFLAGS) $(EMUL_DIFF_SRCS) $(EMUL_LIB) \
 		-lcmocka -o $@
+
+# mmio.bin's list of SIMD forms (guests/tests/mmio/simd_cases.h).
+$(EMUL_OUT)/simd_cases_gen: $(EMUL_TDIR)/simd_cases_gen.c $(EMUL_LIB)
+	$(Q)$(HOST_CC) $(EMUL_HOST_CFLAGS) $< $(EMUL_LIB) -o $@
 
 # The fuzzer links its own sanitized copy of the library.
 $(EMUL_OUT)/fuzz_emul: tests/fuzz/fuzz_emul.c $(EMUL_SRCS) $(EMUL_HDRS) \

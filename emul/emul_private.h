@@ -175,6 +175,18 @@ int emul_fetch_decoded(struct emul_exec *x, int rc);
 /* ---- vm86.c ---- */
 int emul_vm86_check(struct emul_exec *x);
 
+/* ---- vm86_enter.c: IRET at CPL 0 with VM in the EFLAGS image ---- */
+int emul_iret_to_vm86(struct emul_exec *x, uint64_t eip, uint64_t cs,
+		      uint64_t eflags);
+
+/* ---- exec_invpcid.c ---- */
+int emul_exec_invpcid(struct emul_exec *x);
+
+/* ---- vm86_vif.c: 16-bit PUSHF, POPF, IRET with CR4.VME below IOPL 3 ---- */
+int emul_exec_vme_pushf(struct emul_exec *x);
+int emul_exec_vme_popf(struct emul_exec *x);
+int emul_exec_vme_iret(struct emul_exec *x);
+
 /* ---- fetch_mmio.c ---- */
 int emul_fetch_mmio(struct emul_exec *x, uint64_t la, unsigned avail);
 int emul_fetch_mmio_resume(struct emul_exec *x);
@@ -342,10 +354,42 @@ void emul_x87_image_to_real(uint8_t *buf, bool size16, bool with_regs,
 void emul_x87_image_from_real(uint8_t *buf, bool size16, bool with_regs);
 int emul_exec_fwait(struct emul_exec *x);
 int emul_exec_grp15(struct emul_exec *x);
+/* x87_buf <-> guest memory in 8-byte pieces (exec_x87.c); a write is
+ * checked whole before its first piece goes out. */
+int emul_x87_read_buf(struct emul_exec *x, unsigned seg, uint64_t off,
+		      unsigned size);
+int emul_x87_write_buf(struct emul_exec *x, unsigned seg, uint64_t off,
+		       unsigned size);
+
+/* ---- simd_forms.c, exec_simd.c: MMX/SSE/3DNow! with memory operands ---- */
+enum { SIMD_NP, SIMD_66, SIMD_F3, SIMD_F2 };    /* mandatory prefix */
+#define SF_XMM 0x001        /* touches XMM state: needs CR4.OSFXSR */
+#define SF_MMX 0x002        /* ModRM.reg is an MMX register: x87 state */
+#define SF_WRITE 0x004      /* the memory operand is the destination */
+#define SF_A16 0x008        /* 16-byte aligned, else #GP(0) */
+#define SF_IMM 0x010        /* has an imm8 */
+#define SF_GPR 0x020        /* ModRM.reg is a general register (written) */
+#define SF_FLAGS 0x040      /* writes ZF PF CF, clears OF SF AF */
+#define SF_W64 0x080        /* REX.W changes the operand: not emulated */
+#define SF_X87_UNSURE 0x100 /* a pending x87 exception: not emulated */
+#define SF_MEMONLY 0x200    /* the register form is #UD */
+#define SF_MMX_RM 0x400     /* (exec_simd.c) ModRM.rm is an MMX register */
+enum { FT_NONE, FT_MMX, FT_SSE, FT_SSE2, FT_SSE3, FT_SSSE3, FT_SSE41,
+       FT_SSE42, FT_MMXEXT, FT_3DNOW, FT_3DNOWEXT };
+struct emul_simd_form {
+	uint8_t size;           /* bytes of the memory operand */
+	uint16_t flags;         /* SF_* */
+	uint8_t feat;           /* FT_*; FT_NONE: #UD (3DNow! suffix) */
+};
+unsigned emul_simd_prefix(const struct emul_insn *insn);
+const struct emul_simd_form *emul_simd_form(const struct emul_insn *insn,
+					    struct emul_simd_form *tmp);
+int emul_exec_simd(struct emul_exec *x);
 int emul_exec_grp7_7(struct emul_exec *x);
 int emul_exec_rtm(struct emul_exec *x);
 int emul_exec_vex(struct emul_exec *x);
 int emul_exec_bmi(struct emul_exec *x);
+int emul_exec_fxsr(struct emul_exec *x);
 /* A near transfer to 'target' (exec_branch.c): truncated to the operand
  * size, #GP(0) beyond the CS limit or non-canonical; RIP set, nothing
  * retired (the caller's instruction may have more to write). */

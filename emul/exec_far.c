@@ -4,14 +4,15 @@
  * and IRET (CF).
  *
  * SDM Vol. 2 JMP, CALL, RET and IRET "Operation"; Vol. 3A 5.8 (privilege
- * checks when transferring program control). Emulated: real mode;
+ * checks when transferring program control). Emulated: real mode and,
+ * for JMP, CALL and RETF, virtual-8086 mode the same way;
  * protected and IA-32e mode to a code segment at the same privilege
  * level; RETF and IRET to an outer privilege level (new SS:rSP from the
  * stack, data segment registers the new CPL may not use made null); call
  * gates are exec_gate.c's. Refused (EMUL_UNSUPPORTED, nothing changed):
- * task gates and TSS selectors (core/task_switch.c handles hardware task switches), IRET
- * with NT = 1 outside IA-32e mode (task return) and IRET to virtual-8086
- * mode.
+ * task gates and TSS selectors (core/task_switch.c handles hardware task switches) and IRET
+ * with NT = 1 outside IA-32e mode (task return). IRET to virtual-8086
+ * mode is vm86_enter.c's.
  *
  * Order inside a handler: all reads (operands, stack, descriptors), then
  * the writes (pushes, accessed bits), then the registers: a run that
@@ -42,6 +43,14 @@ static int gp_sel(struct emul_exec *x, uint16_t sel)
 static bool protected_mode(const struct emul_cpu *c)
 {
 	return c->mode != EMUL_MODE_REAL;
+}
+
+/* Far JMP, CALL and RET in virtual-8086 mode follow real mode: no
+ * descriptor, CS = selector * 16 (SDM Vol. 2 JMP, CALL, RET: "real-address
+ * or virtual-8086 mode"), at CPL 3 with user accesses. */
+static bool real_style(const struct emul_cpu *c)
+{
+	return c->mode == EMUL_MODE_REAL || c->mode == EMUL_MODE_VM86;
 }
 
 /* Does the new CS run 64-bit code (IA-32e mode and CS.L)? */
@@ -76,7 +85,8 @@ static int stack_slot(struct emul_exec *x, uint64_t byte_off, unsigned osz,
 			 mask, osz, 0, v);
 }
 
-/* Real mode: the selector times 16; the current CS limit applies. */
+/* Real and virtual-8086 mode: the selector times 16; the current CS
+ * limit applies; the CPL (0, 3) stays. */
 static int real_dest(struct emul_exec *x, uint16_t sel, uint64_t off,
 		     struct far_dest *d)
 {
@@ -84,7 +94,7 @@ static int real_dest(struct emul_exec *x, uint16_t sel, uint64_t off,
 	d->cs.sel = sel;
 	d->cs.base = (uint64_t)sel << 4;
 	d->rip = off;
-	d->cpl = 0;
+	d->cpl = x->cpu->cpl;
 	d->has_desc = 0;
 	d->gate = 0;
 	return check_rip(x, d);
@@ -122,7 +132,7 @@ static int jmp_call_dest(struct emul_exec *x, uint16_t sel, uint64_t off,
 	unsigned cpl = x->cpu->cpl;
 	int rc;
 
-	if (!protected_mode(x->cpu))
+	if (real_style(x->cpu))
 		return real_dest(x, sel, off, d);
 	if (!(sel & 0xFFFC))
 		return emul_gp0(x);
@@ -160,8 +170,8 @@ static int jmp_call_dest(struct emul_exec *x, uint16_t sel, uint64_t off,
 enum emul_mode emul_far_mode(const struct emul_exec *x,
 			     const struct emul_seg *cs)
 {
-	if (!protected_mode(x->cpu))
-		return EMUL_MODE_REAL;
+	if (real_style(x->cpu))
+		return (enum emul_mode)x->cpu->mode;
 	if (dest_is_64(x, cs))
 		return EMUL_MODE_LONG64;
 	return cs->db ? EMUL_MODE_PROT32 : EMUL_MODE_PROT16;
@@ -286,7 +296,7 @@ static int return_dest(struct emul_exec *x, uint16_t sel, uint64_t off,
 	unsigned cpl = x->cpu->cpl, rpl = sel & 3u;
 	int rc;
 
-	if (!protected_mode(x->cpu))
+	if (real_style(x->cpu))
 		return real_dest(x, sel, off, d);
 	if (!(sel & 0xFFFC))
 		return emul_gp0(x);
@@ -569,7 +579,7 @@ int emul_exec_iret(struct emul_exec *x)
 	/* to virtual-8086 mode; IA-32e mode has none and ignores VM (APM
 	 * Vol. 3 IRET: "temp_RFLAGS.VM=1 && CPL=0 && LMA=0") */
 	if ((fl & EMUL_FL_VM) && cpl == 0 && osz >= 4 && !emul_ia32e(c))
-		return emul_unsupported(x, EMUL_R_MODE);
+		return emul_iret_to_vm86(x, off, csv, fl);
 	rc = return_dest(x, (uint16_t)csv, off, &d);
 	if (rc)
 		return rc;

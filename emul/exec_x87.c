@@ -81,8 +81,8 @@ static bool reg_form_waits(uint8_t op, uint8_t m)
 
 /* Reads the operand into ctx->x87_buf, 8 bytes at a time (the MMIO
  * requests' largest size). */
-static int read_operand(struct emul_exec *x, unsigned seg, uint64_t off,
-			unsigned size)
+int emul_x87_read_buf(struct emul_exec *x, unsigned seg, uint64_t off,
+		      unsigned size)
 {
 	uint64_t mask = emul_addr_mask(x->insn->addrsize);
 
@@ -100,8 +100,8 @@ static int read_operand(struct emul_exec *x, unsigned seg, uint64_t off,
 
 /* Writes ctx->x87_buf back; every piece is checked before the first goes
  * out, so a fault leaves guest memory as it was. */
-static int write_operand(struct emul_exec *x, unsigned seg, uint64_t off,
-			 unsigned size)
+int emul_x87_write_buf(struct emul_exec *x, unsigned seg, uint64_t off,
+		       unsigned size)
 {
 	uint64_t mask = emul_addr_mask(x->insn->addrsize);
 
@@ -233,7 +233,7 @@ int emul_exec_x87(struct emul_exec *x)
 				       x->cpu->mode == EMUL_MODE_VM86);
 	size = in->opsize == 2 ? f->size16 : f->size;
 	ea = emul_ea(x);
-	if (f->dir == X87_READ && (rc = read_operand(x, in->seg, ea, size)))
+	if (f->dir == X87_READ && (rc = emul_x87_read_buf(x, in->seg, ea, size)))
 		return rc;
 	if (!x->ctx->x87_done) {
 		bool state = f->size == 108, size16 = in->opsize == 2;
@@ -246,7 +246,7 @@ int emul_exec_x87(struct emul_exec *x)
 			emul_x87_image_to_real(x->ctx->x87_buf, size16, state,
 					       linear_pointers(x));
 	}
-	if (f->dir == X87_WRITE && (rc = write_operand(x, in->seg, ea, size)))
+	if (f->dir == X87_WRITE && (rc = emul_x87_write_buf(x, in->seg, ea, size)))
 		return rc;
 	emul_retire(x);
 	return EX_OK;
@@ -282,9 +282,9 @@ int emul_exec_fwait(struct emul_exec *x)
 
 /* 0F AE /2 LDMXCSR, /3 STMXCSR m32 (SDM Vol. 2): #UD with CR0.EM or
  * without CR4.OSFXSR, #NM with CR0.TS, then the access; LDMXCSR of a value
- * with reserved bits set (beyond MXCSR_MASK) is #GP(0). The rest of group
- * 15 (FXSAVE/FXRSTOR, whose 512 bytes exceed the read log; the fences and
- * the F3/66 forms) is not emulated. */
+ * with reserved bits set (beyond MXCSR_MASK) is #GP(0). FXSAVE/FXRSTOR:
+ * exec_fxsr.c. The rest of group 15 (the fences, XSAVE and the F3/66
+ * forms) is not emulated. */
 int emul_exec_grp15(struct emul_exec *x)
 {
 	const struct emul_insn *in = x->insn;
@@ -293,6 +293,9 @@ int emul_exec_grp15(struct emul_exec *x)
 	uint64_t ea, v = 0;
 	int rc;
 
+	if (in->mem && reg <= 1 &&
+	    !(in->pfx & (EMUL_PFX_OPSZ | EMUL_PFX_REP | EMUL_PFX_REPNE)))
+		return emul_exec_fxsr(x);               /* FXSAVE, FXRSTOR */
 	if (!ctx->ops->x87 || !in->mem || (reg != 2 && reg != 3) ||
 	    (in->pfx & (EMUL_PFX_OPSZ | EMUL_PFX_REP | EMUL_PFX_REPNE)))
 		return emul_unsupported(x, EMUL_R_OPCODE);

@@ -322,12 +322,16 @@ emul_handler_fn emul_handler_of(const struct emul_insn *insn)
 
 	if (insn->vex != EMUL_VEX_NONE)
 		return insn->vex == EMUL_VEX_XOP ? emul_exec_xop : emul_exec_vex;
+	if (emul_simd_form(insn, &(struct emul_simd_form){ 0 }))
+		return emul_exec_simd;          /* MMX, SSE, 3DNow! */
 	if (insn->map == EMUL_MAP_0F38) {
 		/* MOVBE is 0F 38 F0/F1 without F2 (F2 makes it CRC32). */
 		if ((insn->opcode == 0xF0 || insn->opcode == 0xF1) &&
 		    !(insn->pfx & (EMUL_PFX_REPNE | EMUL_PFX_REP)) &&
 		    insn->mem)
 			return emul_exec_movbe;
+		if (insn->opcode == 0x82)       /* INVPCID (its #UDs too) */
+			return emul_exec_invpcid;
 		return NULL;
 	}
 	if (insn->map == EMUL_MAP_0F3A)

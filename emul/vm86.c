@@ -13,20 +13,21 @@
  * user accesses, privileged instructions raise #GP(0) (their handlers check
  * the CPL) and exceptions are delivered through the protected-mode IDT with
  * their error codes. What is left is here:
- *  - CLI, STI, PUSHF, POPF, INT n and IRET are IOPL-sensitive: #GP(0) when
- *    IOPL < 3 (SDM 20.2.7). With CR4.VME and IOPL < 3, CLI clears VIF and
- *    STI sets it (#GP(0) if VIP is set); PUSHF and POPF work on VIF too
- *    and INT n consults the TSS redirection bitmap at any IOPL (SDM 20.3):
- *    those are not modelled, refused (EMUL_R_MODE). At IOPL 3 POPF and
- *    IRET run and leave IOPL (IRET also VM, VIF, VIP) alone (exec_popf.c,
- *    exec_far.c); INT n, which enters a protected-mode handler (or, with
- *    VME, maybe a real-mode one), is refused; CLI, STI and PUSHF behave
- *    as elsewhere (PUSHF clears VM and RF in the image).
+ *  - CLI, STI, PUSHF, POPF, INT n and IRET are IOPL-sensitive: #GP(0)
+ *    when IOPL < 3 (SDM 20.2.7), unless CR4.VME is set (SDM 20.4): then
+ *    CLI clears VIF and STI sets it (#GP(0) if VIP is set), here; the
+ *    16-bit PUSHF, POPF and IRET work on VIF (vm86_vif.c), their 32-bit
+ *    forms stay #GP(0); INT n goes to the delivery, where the TSS
+ *    redirection bitmap decides (deliver_vm86.c, at any IOPL). At IOPL 3
+ *    POPF and IRET run and leave IOPL (IRET also VM, VIF, VIP) alone
+ *    (exec_popf.c, exec_far.c); INT n enters the protected-mode handler
+ *    or, with VME, maybe the 8086 one; CLI, STI and PUSHF behave as
+ *    elsewhere (PUSHF clears VM and RF in the image).
  *  - LLDT, SLDT, LTR, STR, VERR, VERW, LAR and LSL are not recognised:
  *    #UD (SDM Vol. 2, their "Virtual-8086 Mode Exceptions").
  *  - Segment loads take base = selector * 16, a 64 KiB DPL-3 data
- *    segment (SDM 20.1.1; desc.c). Far transfers are refused
- *    (EMUL_R_MODE): their handlers follow real and protected mode.
+ *    segment (SDM 20.1.1; desc.c); far JMP, CALL and RETF follow real
+ *    mode at CPL 3 (exec_far.c).
  *  - IN, OUT, INS, OUTS always consult the TSS I/O permission bitmap,
  *    whatever the IOPL (SDM 20.2.8.1): exec_io.c.
  * A caller whose state says VM86 at a CPL other than 3 is inconsistent
@@ -68,39 +69,25 @@ static int cli_sti(struct emul_exec *x, unsigned iopl)
 	return EX_OK;
 }
 
-/* CD INT n at IOPL 3: see above (IRET and POPF keep IOPL there:
- * exec_far.c, exec_popf.c). */
-static bool refused_at_iopl3(uint8_t opcode)
+/* PUSHF, POPF and IRET below IOPL 3: with VME the 16-bit forms work on
+ * VIF (vm86_vif.c), the 32-bit ones are #GP(0) as without VME (SDM Vol.
+ * 2 PUSHF, POPF, IRET). At IOPL 3 the ordinary handlers run. */
+static int flags_op(struct emul_exec *x, unsigned iopl)
 {
-	return opcode == 0xCD;
-}
+	const struct emul_insn *in = x->insn;
 
-static bool iopl3_runs(uint8_t opcode)
-{
-	return opcode == 0xCF || opcode == 0x9D;
+	x->ctx->handler = (void (*)(void))emul_handler_of(in);
+	if (iopl == 3)
+		return EX_OK;
+	if (!(x->cpu->cr4 & CR4_VME) || in->opsize != 2)
+		return emul_gp0(x);
+	x->ctx->handler = in->opcode == 0x9C ?
+			  (void (*)(void))emul_exec_vme_pushf :
+			  in->opcode == 0x9D ?
+			  (void (*)(void))emul_exec_vme_popf :
+			  (void (*)(void))emul_exec_vme_iret;
+	return EX_OK;
 }
-
-static bool iopl_sensitive(uint8_t opcode)
-{
-	return opcode == 0xFA || opcode == 0xFB || opcode == 0x9C ||
-	       refused_at_iopl3(opcode) || iopl3_runs(opcode);
-}
-
-/* Far JMP/CALL/RET (one-byte map): not emulated in virtual-8086 mode.
- * The data segment loads (MOV Sreg, POP Sreg, LxS) are: desc.c loads
- * selector * 16 there. */
-static bool loads_segment_1b(const struct emul_insn *in)
-{
-	switch (in->opcode) {
-	case 0xEA: case 0x9A: case 0xCA: case 0xCB:
-		return true;
-	case 0xFF:                      /* FF /3 CALL m16:16, FF /5 JMP */
-		return ((in->modrm >> 3) & 7) == 3 || ((in->modrm >> 3) & 7) == 5;
-	default:
-		return false;
-	}
-}
-
 
 int emul_vm86_check(struct emul_exec *x)
 {
@@ -122,15 +109,12 @@ int emul_vm86_check(struct emul_exec *x)
 		return EX_OK;
 	if (in->opcode == 0xFA || in->opcode == 0xFB)
 		return cli_sti(x, iopl);
-	if (iopl_sensitive(in->opcode)) {
-		if (iopl < 3)
-			return (c->cr4 & CR4_VME) ?
-			       emul_unsupported(x, EMUL_R_MODE) : emul_gp0(x);
-		if (refused_at_iopl3(in->opcode))
-			return emul_unsupported(x, EMUL_R_MODE);
-		return EX_OK;
-	}
-	if (loads_segment_1b(in))
-		return emul_unsupported(x, EMUL_R_MODE);
+	if (in->opcode == 0x9C || in->opcode == 0x9D || in->opcode == 0xCF)
+		return flags_op(x, iopl);
+	/* INT n: #GP(0) below IOPL 3 without VME, before any access; the
+	 * rest of SDM Table 20-2 (the redirection bitmap) is the delivery's
+	 * (deliver_vm86.c) */
+	if (in->opcode == 0xCD && iopl < 3 && !(c->cr4 & CR4_VME))
+		return emul_gp0(x);
 	return EX_OK;
 }

@@ -7,6 +7,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/debugreg.h"
 #include "arch/x86/desc.h"
+#include "arch/x86/simd_proxy.h"
 #include "core/log.h"
 
 #define STACK_TRACE_DEPTH 16
@@ -100,6 +101,8 @@ void trap_dispatch(struct trap_frame *tf)
 		host_nmi();
 		return;
 	}
+	if (simd_proxy_fixup(tf))       /* a guest's SIMD instruction faulted */
+		return;
 	trap_dump(tf);
 	if (tf->vector >= TRAP_NUM_EXCEPTIONS)
 		panic("unexpected interrupt vector %lu", tf->vector);

@@ -100,6 +100,10 @@ struct virt_ops {
 	 * (exception, interrupt), if any, for core to deliver through the
 	 * emulator; the backend forgets it. */
 	bool (*take_event)(struct vcpu *v, struct emul_deliver *ev);
+	/* Drops every translation the guest's own paging made (its VPID or
+	 * ASID, global ones and all PCIDs included) before the next entry:
+	 * an INVPCID or INVLPG the emulator ran. */
+	void (*flush_guest_tlb)(struct vcpu *v);
 };
 
 /* Picks the backend the CPU supports, or NULL with a reason printed. */

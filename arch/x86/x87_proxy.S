@@ -141,4 +141,17 @@ x87_fxsave:
 	fxsave	(%rdi)
 	ret
 
+/* The guest's FXSAVE/FXRSTOR (core/x87_proxy.c): void f(void *area), 512
+ * bytes, 16-byte aligned; the 64 forms use the REX.W image. */
+	.globl	x87_fxsave64, x87_fxrstor, x87_fxrstor64
+x87_fxsave64:
+	fxsave64 (%rdi)
+	ret
+x87_fxrstor:
+	fxrstor	(%rdi)
+	ret
+x87_fxrstor64:
+	fxrstor64 (%rdi)
+	ret
+
 	.section .note.GNU-stack, "", @progbits

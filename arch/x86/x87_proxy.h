@@ -34,5 +34,8 @@ uint16_t x87_status(void);
 void x87_ldmxcsr(const uint32_t *mxcsr);
 void x87_stmxcsr(uint32_t *mxcsr);
 void x87_fxsave(void *area);
+void x87_fxsave64(void *area);
+void x87_fxrstor(const void *area);
+void x87_fxrstor64(const void *area);
 
 #endif

@@ -155,6 +155,23 @@ static void fuzz_get_sysseg(void *opaque, unsigned which,
 	*seg = ldtr;
 }
 
+/* emul_ops.simd: a random answer (pending or not, done, #XM, refused)
+ * and random results, as a CPU could give. */
+static int simd_pending, simd_answer;
+static uint64_t simd_value;
+
+static int fuzz_simd(void *opaque, struct emul_simd *op)
+{
+	(void)opaque;
+	if (op->query)
+		return simd_pending;
+	for (unsigned i = 0; i < 16; i++)
+		op->buf[i] = (uint8_t)(simd_value >> (i % 8 * 8));
+	op->gpr = simd_value;
+	op->rflags = simd_value >> 7;
+	return simd_answer;
+}
+
 static void random_tables(struct rng *r)
 {
 	gdt_base = DATA_BASE + rng_below(r, DATA_SIZE) - 64;
@@ -166,6 +183,11 @@ static void random_tables(struct rng *r)
 	table_ops = fake_ops;
 	table_ops.get_dtable = fuzz_get_dtable;
 	table_ops.get_sysseg = fuzz_get_sysseg;
+	table_ops.simd = fuzz_simd;
+	simd_pending = rng_chance(r, 10) ? EMUL_SIMD_PENDING : EMUL_SIMD_DONE;
+	simd_answer = rng_chance(r, 80) ? EMUL_SIMD_DONE :
+		      rng_chance(r, 50) ? EMUL_SIMD_XM : EMUL_SIMD_REFUSED;
+	simd_value = rng_next(r);
 }
 
 static void fuzz_exec(struct rng *r, const uint8_t *bytes)
@@ -217,6 +239,10 @@ static void fuzz_exec(struct rng *r, const uint8_t *bytes)
 	cpu.rip = CODE_BASE + 0x1000 - rng_below(r, 8);
 	if (rng_chance(r, 5))
 		cpu.rip = rng_value(r);
+	/* MMX/SSE: CR4.OSFXSR/OSXMMEXCPT, CR0.EM/TS/NE and the CPUID */
+	cpu.cr4 |= rng_next(r) & 0x600;
+	cpu.cr0 ^= rng_chance(r, 10) ? rng_next(r) & 0x2C : 0;
+	cpu.features = (uint32_t)rng_next(r);
 	before = cpu;
 	/* Decode the bytes the emulator will see, when they are in one of
 	 * the regions (outside them the fetch faults and nothing changes). */

@@ -37,13 +37,18 @@ def known_cause(platform, kind, hw, opcode):
     """Why a failed entry or UNKNOWN exit is expected today (None: it is not)."""
     if kind == "UNKNOWN" and hw in MMIO:
         # emul/ refuses, fetched from MMIO ("fetch": the VMM cannot show bytes
-        # it answered as reads) or with a memory operand there: STI/CLI, HLT,
-        # INT n/INT3/INTO/INT1 and FWAIT as instructions, an x87 instruction
-        # with an exception pending and CR0.NE = 0 (FERR#), SSE/MMX/3DNow!,
-        # INS with 67h (BCD and SALC are emulated); in virtual-8086 mode
-        # segment loads, far transfers, POPF/IRET/INT n at IOPL 3; or an
-        # event whose delivery touches MMIO and which emul_deliver_event()
-        # leaves alone (a task gate, an NMI, INT n in VM86 with CR4.VME)
+        # it answered as reads) or with a memory operand there: an x87
+        # instruction with an exception pending and CR0.NE = 0 (FERR#), the
+        # MMX/SSE/3DNow! forms docs/emulator.md lists as refused (register
+        # forms with a general register or an imm8, register-only
+        # instructions, REX.W widening, implicit operands, PCLMULQDQ/AES/SHA;
+        # the data moves and arithmetic run on the vCPU through
+        # core/simd_proxy.c), INS with 67h, IRET into virtual-8086 mode to an
+        # EIP above 0xFFFF, FXSAVE/FXRSTOR in real mode; or an event whose
+        # delivery touches MMIO and which emul_deliver_event() leaves alone
+        # (an NMI), or a task gate whose TSS or GDT is in MMIO too. On
+        # qemu-max a "v86" cause can also follow QEMU 7.2 entering VM86 by an
+        # IRET in compatibility mode (EFER.LMA = 1), which a CPU does not do
         return "MMIO the emulator refuses"
     if kind == "UNKNOWN" and hw in TASK_SWITCH:
         # core/task_switch_exit.c emulates task switches; a TSS or a
@@ -70,9 +75,8 @@ class KnownDefects(AssertionError):
 XFAIL = pytest.mark.xfail(
     strict=True, raises=KnownDefects,
     reason="issue 14: random code still ends in KVM_EXIT_UNKNOWN: MMIO the emulator "
-           "refuses (run from MMIO: STI/CLI, HLT, INT n, FWAIT, x87 with FERR#; "
-           "SSE/MMX operands in MMIO; in VM86 segment loads and far transfers; event "
-           "delivery through a task gate in MMIO) and task switches through a TSS in MMIO; "
+           "refuses (run from MMIO: x87 with FERR#; some MMX/SSE register forms; "
+           "IRET into VM86 above IP 0xFFFF) and task switches through a TSS in MMIO; "
            "on qemu-max failed entries (VMEXIT_INVALID) after a guest MOV CR3 with "
            "reserved bits or SYSENTER in long mode (QEMU's)")
 

@@ -31,6 +31,8 @@ PASSES = [
     "call through a task gate and iret back: TR 0x18, NT = 0, worker available, "
     "ESI/EDI kept",
     "int 0x40 through a task gate: NT = 1, back link 0x18, iret returns after the int",
+    "int 0x40 through a task gate in an IDT on the MMIO device: NT = 1, back link 0x18, "
+    "iret returns after the int",
     "#GP(0xff8) through a task gate: error code pushed on the new task's stack, "
     "NT = 1, back link 0x18",
     "#GP with its gate not present: #NP, then #DF through a task gate, error code 0 "

@@ -386,6 +386,26 @@ static void test_int_n_gate_dpl(void **state)
 	assert_int_equal(regs.rflags & NT, NT);
 }
 
+/* A gate the caller checked (the emulator read it from an IDT in MMIO):
+ * the IDT is not read again, whatever it holds or where it is. */
+static void test_int_n_gate_checked(void **state)
+{
+	(void)state;
+	struct task_switch ts = { .selector = SEL_TSS_B, .source = TASK_FROM_GATE,
+				  .vector = 0x40, .soft = true, .gate_checked = true,
+				  .insn_len = 2 };
+	struct task_outcome o;
+
+	mem[IDT + 0x40 * 8 + 5] = 0x85;         /* DPL 0 at CPL 3 */
+	sregs.ss.dpl = 3;
+	sregs.idt.base = MEM_SIZE;              /* not guest RAM */
+	task_switch_run(&ts, &regs, &sregs, &fake, &o);
+	assert_int_equal(o.result, TASK_DONE);
+	assert_int_equal(rd32(TSS_A + 0x20), 0x502);
+	assert_int_equal(rd16(TSS_B), SEL_TSS_A);
+	assert_int_equal(regs.rflags & NT, NT);
+}
+
 static void test_cr3_with_paging(void **state)
 {
 	(void)state;
@@ -639,6 +659,7 @@ int main(void)
 		cmocka_unit_test_setup(test_old_tss_too_small, setup),
 		cmocka_unit_test_setup(test_exception_through_gate, setup),
 		cmocka_unit_test_setup(test_int_n_gate_dpl, setup),
+		cmocka_unit_test_setup(test_int_n_gate_checked, setup),
 		cmocka_unit_test_setup(test_cr3_with_paging, setup),
 		cmocka_unit_test_setup(test_pae_pdptes_of_the_new_cr3, setup),
 		cmocka_unit_test_setup(test_debug_trap_bit, setup),

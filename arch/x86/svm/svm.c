@@ -68,4 +68,5 @@ const struct virt_ops svm_ops = {
 	.inject_exception = svm_inject_exception,
 	.inject_db = svm_inject_db,
 	.set_dtable = svm_set_dtable,
+	.flush_guest_tlb = svm_flush_guest_tlb,
 };

@@ -81,6 +81,7 @@ void svm_set_cr8(struct vcpu *v, uint64_t cr8);
 void svm_set_debug(struct vcpu *v);
 void svm_clear_dr7(struct vcpu *v, uint64_t bits);
 void svm_set_interrupt_shadow(struct vcpu *v, bool mov_ss);
+void svm_flush_guest_tlb(struct vcpu *v);
 int svm_get_msr(struct vcpu *v, uint32_t index, uint64_t *value);
 int svm_set_msr(struct vcpu *v, uint32_t index, uint64_t value);
 void svm_inject_irq(struct vcpu *v, uint8_t vector);

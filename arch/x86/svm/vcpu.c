@@ -185,6 +185,15 @@ void svm_get_sregs(struct vcpu *v, struct vcpu_sregs *s)
 	s->cr8 = (to_svm(v)->vmcb->control.vintr & 0xf);
 }
 
+/* The TLB flush at the next VMRUN that slat_gen_seen asks for (APM Vol.
+ * 2 15.16.1, TLB_CONTROL) covers the guest's translations too. */
+void svm_flush_guest_tlb(struct vcpu *v)
+{
+	struct svm_vcpu *sv = to_svm(v);
+
+	sv->slat_gen_seen = sv->vm->slat_gen - 1;
+}
+
 void svm_set_sregs(struct vcpu *v, const struct vcpu_sregs *s)
 {
 	struct svm_vcpu *sv = to_svm(v);

@@ -439,6 +439,15 @@ void vmx_set_interrupt_shadow(struct vcpu *v, bool mov_ss)
 	x->exit_rip = v->regs.rip;      /* a shadow for the instruction here */
 }
 
+/* An INVVPID of the guest's VPID before the next entry (entry_work,
+ * VMX_WORK_FLUSH_VPID): linear and combined mappings of every PCID, global
+ * ones too (SDM 28.3.3.3, 31.3 INVVPID single-context). Without VPIDs each
+ * entry already invalidates them (SDM 28.3.3.1). */
+void vmx_flush_guest_tlb(struct vcpu *v)
+{
+	to_vmx(v)->entry_work |= VMX_WORK_FLUSH_VPID;
+}
+
 /* Interruptibility the entry checks accept (SDM 26.3.1.5): no STI
  * blocking with IF = 0; no shadow once RIP moved on; in a shadow, the
  * pending single-step trap (BS) exactly when TF is set. */

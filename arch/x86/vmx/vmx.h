@@ -127,6 +127,7 @@ void vmx_msrs_forget(struct vmx_vcpu *x);
 void vmx_set_debug(struct vcpu *v);
 void vmx_clear_dr7(struct vcpu *v, uint64_t bits);
 void vmx_set_interrupt_shadow(struct vcpu *v, bool mov_ss);
+void vmx_flush_guest_tlb(struct vcpu *v);
 
 /* Control registers (cr.c) */
 void vmx_write_guest_cr(struct vcpu *v, struct vmx_vcpu *x, uint64_t cr0,

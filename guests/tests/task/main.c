@@ -63,6 +63,7 @@ int main(void);
 #define VEC_INT     0x40
 #define STACK_BYTES 4096
 #define PTE_P_RW    0x003u
+#define PTE_PCD     0x010u
 
 struct tss32 {
 	uint16_t link, r0;
@@ -108,6 +109,8 @@ static uint32_t pd_a[1024] __attribute__((aligned(4096)));
 static uint32_t pd_b[1024] __attribute__((aligned(4096)));
 static uint32_t pt_a[1024] __attribute__((aligned(4096)));
 static uint32_t pt_b[1024] __attribute__((aligned(4096)));
+/* maps the VMM's MMIO test device (its first page) at MMIOTEST_GPA */
+static uint32_t pt_dev[1024] __attribute__((aligned(4096)));
 static volatile uint32_t page_a[1024] __attribute__((aligned(4096)));
 static volatile uint32_t page_b[1024] __attribute__((aligned(4096)));
 /* alone on its page, which both page tables leave not present */
@@ -250,6 +253,8 @@ static void paging_init(void)
 	pt_a[(uint32_t)&unmapped >> 12] = pt_b[(uint32_t)&unmapped >> 12] = 0;
 	pd_a[0] = (uint32_t)pt_a | PTE_P_RW;
 	pd_b[0] = (uint32_t)pt_b | PTE_P_RW;
+	pt_dev[0] = (uint32_t)MMIOTEST_GPA | PTE_P_RW | PTE_PCD;
+	pd_a[MMIOTEST_GPA >> 22] = (uint32_t)pt_dev | PTE_P_RW;
 	page_a[0] = 0xaaaa0001;
 	page_b[0] = 0xbbbb0002;
 	write_cr3((uint32_t)pd_a);
@@ -404,6 +409,34 @@ static void check_int_gate(void)
 	      !busy(SEL_INT),
 	      "int 0x40 through a task gate: NT = 1, back link 0x18, iret returns "
 	      "after the int");
+}
+
+/* The same with the IDT on the VMM's MMIO test device (its storage):
+ * the CPU's delivery of INT 0x40 reads the gate there and exits; the
+ * hypervisor's emulator reads it through the device, finds a task gate
+ * and the hypervisor switches tasks itself (core/vcpu_run.c). */
+static void check_int_gate_mmio_idt(void)
+{
+	volatile uint64_t *dev = (volatile uint64_t *)(MMIOTEST_GPA + MMIOTEST_DATA);
+	struct table_pointer ram, on_dev = { (VEC_INT + 1) * 8 - 1,
+					     (uint32_t)(MMIOTEST_GPA + MMIOTEST_DATA) };
+	struct gate g = task_gate(SEL_INT);
+	unsigned runs = int_seen.runs;
+	uint64_t raw;
+
+	__asm__ volatile("sidt %0" : "=m"(ram));
+	for (unsigned v = 0; v < VEC_INT; v++)
+		dev[v] = ((const uint64_t *)ram.base)[v];
+	__builtin_memcpy(&raw, &g, sizeof(raw));
+	dev[VEC_INT] = raw;
+	__asm__ volatile("lidt %0\n\tint $0x40\n\tlidt %1"
+			 : : "m"(on_dev), "m"(ram) : "memory");
+	check(int_seen.runs == runs + 1 && int_seen.tr == SEL_INT &&
+	      (int_seen.eflags & EFLAGS_NT) && int_seen.link == SEL_MAIN &&
+	      (int_seen.main_access & TSS_BUSY_BIT) && back_in_main() &&
+	      !busy(SEL_INT),
+	      "int 0x40 through a task gate in an IDT on the MMIO device: NT = 1, "
+	      "back link 0x18, iret returns after the int");
 }
 
 static void check_exception_with_error_code(void)
@@ -566,6 +599,7 @@ int main(void)
 	check_jmp(SEL_GATE, "through a task gate");
 	check_call(SEL_GATE, "through a task gate");
 	check_int_gate();
+	check_int_gate_mmio_idt();
 	check_exception_with_error_code();
 	check_double_fault();
 	check_cr3_switch();

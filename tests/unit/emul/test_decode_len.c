@@ -181,6 +181,7 @@ static void run_objdump(const char *file, const char *arch,
 static bool lenient_map(const struct lcase *c)
 {
 	const struct emul_insn *in = &c->insn;
+	struct emul_simd_form tmp;
 
 	return emul_handler_of(in) == NULL || in->vex != EMUL_VEX_NONE ||
 	       (in->map == EMUL_MAP_0F && in->opcode >= 0x18 &&
@@ -195,7 +196,15 @@ static bool lenient_map(const struct lcase *c)
 	       (in->map == EMUL_MAP_0F && in->opcode == 0xAE && !in->mem) ||
 	       /* SALC: binutils has no mnemonic for D6 (undocumented by
 		* Intel); CPUs of both vendors run it (exec_bcd.c) */
-	       (in->map == EMUL_MAP_1B && in->opcode == 0xD6);
+	       (in->map == EMUL_MAP_1B && in->opcode == 0xD6) ||
+	       /* MMX/SSE/3DNow!: exec_simd.c raises #UD for the register
+		* forms of memory-only instructions and the undefined 3DNow!
+		* suffixes, and refuses the other register forms */
+	       (emul_handler_of(in) == emul_exec_simd &&
+		(!in->mem || emul_simd_form(in, &tmp)->feat == FT_NONE)) ||
+	       /* 0F 38 82 other than 66 with a memory operand: not INVPCID,
+		* exec_invpcid.c raises #UD for them */
+	       (in->map == EMUL_MAP_0F38 && in->opcode == 0x82);
 }
 
 /* Bytes objdump decodes although the CPU raises #UD: UD0/UD1/UD2, MOV TR,

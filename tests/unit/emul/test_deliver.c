@@ -520,9 +520,179 @@ static void test_vm86(void **state)
 	E.cpu.rflags |= 3u << 12;
 	gate32(0x21, UCODE32, 0x3000, 0xE, 3, true);
 	assert_fault(deliver(0x21, EMUL_EV_SOFTINT, false, 0, 2), 13, UCODE32 & ~3u);
-	/* CR4.VME: the redirection bitmap is not modelled */
+	/* CR4.VME with the vector's redirection bit set (the bitmap is
+	 * zero-filled here but for this bit): as without VME at IOPL 3 */
 	E.cpu.cr4 = 1;
-	assert_int_equal(deliver(0x21, EMUL_EV_SOFTINT, false, 0, 2), EMUL_UNSUPPORTED);
+	E.tr.limit = 0x88;
+	put64(TSS + 0x64, 0x88ull << 16);       /* I/O map base 0x88 */
+	E.mem[TSS + 0x68 + 0x21 / 8] = 1u << (0x21 & 7);
+	assert_fault(deliver(0x21, EMUL_EV_SOFTINT, false, 0, 2), 13, UCODE32 & ~3u);
+}
+
+/* ---- INT n in virtual-8086 mode with CR4.VME (SDM Vol. 3 Table 20-2) */
+
+#define V86_CS 0x0700u
+#define V86_SS 0x0500u  /* stack at 0x5000 + SP */
+#define FL_VIF (1ull << 19)
+#define FL_VIP (1ull << 20)
+#define FL_IOPL3 (3ull << 12)
+
+/* VM86 at CS 0x0700:0x0100, SS 0x0500:0x0FF0, IOPL iopl, CR4.VME; the
+ * TSS's I/O map base is 0x88 (the redirection bitmap at 0x68-0x87, all
+ * clear: every INT n is redirected), TR limit 0x88. IVT entry 0x21 is
+ * 1234:5678, IDT entry 0x21 a ring-0 interrupt gate at 0x3000. */
+static void setup_vme(unsigned iopl)
+{
+	setup_prot(3, 0);
+	fake_cpu_real(&E.cpu);
+	E.cpu.cr0 = 0x11;
+	E.cpu.cr4 = 1;
+	E.cpu.mode = EMUL_MODE_VM86;
+	E.cpu.cpl = 3;
+	for (unsigned i = 0; i < 6; i++) {
+		E.cpu.seg[i].sel = (uint16_t)(i == EMUL_SEG_SS ? V86_SS : V86_CS);
+		E.cpu.seg[i].base = (uint64_t)E.cpu.seg[i].sel << 4;
+		E.cpu.seg[i].dpl = 3;
+		E.cpu.seg[i].type = 3;
+	}
+	E.cpu.rip = 0x100;
+	E.cpu.gpr[EMUL_RSP] = 0xFF0;
+	E.cpu.rflags = FL_FIXED | FL_VM | ((uint64_t)iopl << 12) | FL_IF |
+		       FL_TF | 1;
+	E.tr.limit = 0x88;
+	put64(TSS + 0x64, 0x88ull << 16);
+	put64(0x21 * 4, 0x12345678);
+	gate32(0x21, KCODE32, 0x3000, 0xE, 3, true);
+}
+
+static void set_redirect_bit(uint8_t vec)
+{
+	E.mem[TSS + 0x68 + vec / 8] |= (uint8_t)(1u << (vec & 7));
+}
+
+/* Method 5 (IOPL 3, bit clear): FLAGS, CS, IP on the VM86 stack, CS:IP
+ * from the IVT, IF and TF cleared; VIF, VM, CPL 3 stay. */
+static void test_vme_redirect_iopl3(void **state)
+{
+	(void)state;
+	setup_vme(3);
+	E.cpu.rflags |= FL_VIF;
+	assert_int_equal(deliver(0x21, EMUL_EV_SOFTINT, false, 0, 2), EMUL_DONE);
+	assert_int_equal(get(0x5FEE, 2), 0x3303);      /* IOPL 3, IF, TF, CF */
+	assert_int_equal(get(0x5FEC, 2), V86_CS);
+	assert_int_equal(get(0x5FEA, 2), 0x102);
+	assert_int_equal(E.cpu.gpr[EMUL_RSP], 0xFEA);
+	assert_int_equal(E.cpu.seg[EMUL_SEG_CS].sel, 0x1234);
+	assert_int_equal(E.cpu.seg[EMUL_SEG_CS].base, 0x12340);
+	assert_int_equal(E.cpu.seg[EMUL_SEG_CS].limit, 0xFFFF);
+	assert_int_equal(E.cpu.seg[EMUL_SEG_CS].dpl, 3);
+	assert_int_equal(E.cpu.rip, 0x5678);
+	assert_int_equal(E.cpu.rflags, FL_FIXED | FL_VM | FL_IOPL3 | FL_VIF | 1);
+	assert_int_equal(E.cpu.mode, EMUL_MODE_VM86);
+	assert_int_equal(E.cpu.cpl, 3);
+	assert_int_equal(E.cpu.seg_written, 1u << EMUL_SEG_CS);
+}
+
+/* Method 6 (IOPL < 3, bit clear): the image shows IOPL 3 and VIF as IF;
+ * VIF and TF are cleared, IF stays. */
+static void test_vme_redirect_vif(void **state)
+{
+	(void)state;
+	setup_vme(0);                   /* IF set, VIF clear */
+	assert_int_equal(deliver(0x21, EMUL_EV_SOFTINT, false, 0, 2), EMUL_DONE);
+	assert_int_equal(get(0x5FEE, 2), 0x3103);      /* IF from VIF: 0 */
+	assert_int_equal(E.cpu.rflags, FL_FIXED | FL_VM | FL_IF | 1);
+	assert_int_equal(E.cpu.rip, 0x5678);
+	setup_vme(1);
+	E.cpu.rflags = (E.cpu.rflags & ~FL_IF) | FL_VIF | FL_VIP;
+	assert_int_equal(deliver(0x21, EMUL_EV_SOFTINT, false, 0, 2), EMUL_DONE);
+	assert_int_equal(get(0x5FEE, 2), 0x3303);      /* IF from VIF: 1 */
+	assert_int_equal(E.cpu.rflags, FL_FIXED | FL_VM | (1u << 12) | FL_VIP | 1);
+}
+
+/* Bit set: method 3 (IOPL < 3) is #GP(0), method 4 (IOPL 3) goes through
+ * the IDT to ring 0. INT3 is never redirected (nor IOPL-checked). */
+static void test_vme_via_idt(void **state)
+{
+	struct emul_cpu before;
+
+	(void)state;
+	setup_vme(2);
+	set_redirect_bit(0x21);
+	before = E.cpu;
+	assert_fault(deliver(0x21, EMUL_EV_SOFTINT, false, 0, 2), 13, 0);
+	assert_memory_equal(&E.cpu, &before, sizeof(before));
+	assert_true(zero(0x5FE0, 0x10));
+	setup_vme(3);
+	set_redirect_bit(0x21);
+	assert_int_equal(deliver(0x21, EMUL_EV_SOFTINT, false, 0, 2), EMUL_DONE);
+	assert_int_equal(E.cpu.rip, 0x3000);
+	assert_int_equal(E.cpu.cpl, 0);
+	assert_int_equal(E.cpu.gpr[EMUL_RSP], 0x8000 - 36);
+	assert_int_equal(get(0x8000 - 36, 4), 0x102);
+	/* INT3 at IOPL 0 with its bit clear: the IDT, no #GP */
+	setup_vme(0);
+	gate32(3, KCODE32, 0x3100, 0xE, 3, true);
+	assert_int_equal(deliver(3, EMUL_EV_SOFTEXC, false, 0, 1), EMUL_DONE);
+	assert_int_equal(E.cpu.rip, 0x3100);
+	assert_int_equal(E.cpu.cpl, 0);
+	assert_int_equal(get(0x8000 - 36, 4), 0x101);
+}
+
+/* #GP(0): TR limit without the I/O map base, an I/O map base below 32,
+ * the bitmap byte past the limit; #SS(0): the frame past the 64 KiB
+ * stack; #PF on the IVT read. Nothing changed. */
+static void test_vme_faults(void **state)
+{
+	struct emul_cpu before;
+
+	(void)state;
+	setup_vme(3);
+	E.tr.limit = 0x66;
+	before = E.cpu;
+	assert_fault(deliver(0x21, EMUL_EV_SOFTINT, false, 0, 2), 13, 0);
+	assert_memory_equal(&E.cpu, &before, sizeof(before));
+	setup_vme(3);
+	put64(TSS + 0x64, 0x1Full << 16);
+	assert_fault(deliver(0x21, EMUL_EV_SOFTINT, false, 0, 2), 13, 0);
+	setup_vme(3);
+	E.tr.limit = 0x68 + 0x21 / 8 - 1;
+	assert_fault(deliver(0x21, EMUL_EV_SOFTINT, false, 0, 2), 13, 0);
+	E.tr.limit++;                   /* the byte itself in the limit */
+	assert_int_equal(deliver(0x21, EMUL_EV_SOFTINT, false, 0, 2), EMUL_DONE);
+	setup_vme(3);
+	E.cpu.gpr[EMUL_RSP] = 1;        /* FLAGS would go to SS:FFFF */
+	before = E.cpu;
+	assert_fault(deliver(0x21, EMUL_EV_SOFTINT, false, 0, 2), 12, 0);
+	assert_memory_equal(&E.cpu, &before, sizeof(before));
+	assert_int_equal(E.mem[0x5000], 0);
+}
+
+/* The TSS in a device: the I/O map base and the bitmap byte come by MMIO
+ * reads, then the redirection goes on. */
+static void test_vme_mmio_tss(void **state)
+{
+	(void)state;
+	setup_vme(3);
+	fake_init(&E.fm);
+	fake_add(&E.fm, 0, E.mem, sizeof(E.mem), false, 1ull << MMIO_PAGE);
+	E.tr.base = MMIO_PAGE * 0x1000u;
+	put64(E.tr.base + 0x64, 0x88ull << 16);
+	assert_int_equal(deliver(0x21, EMUL_EV_SOFTINT, false, 0, 2), EMUL_DONE);
+	assert_int_equal(E.reads, 2);
+	assert_int_equal(E.cpu.rip, 0x5678);
+	assert_int_equal(E.cpu.seg[EMUL_SEG_CS].sel, 0x1234);
+	assert_int_equal(get(0x5FEA, 2), 0x102);
+	/* its bit set there: through the IDT */
+	setup_vme(3);
+	fake_init(&E.fm);
+	fake_add(&E.fm, 0, E.mem, sizeof(E.mem), false, 1ull << MMIO_PAGE);
+	E.tr.base = MMIO_PAGE * 0x1000u;
+	put64(E.tr.base + 0x64, 0x88ull << 16);
+	E.mem[E.tr.base + 0x68 + 4] = 1u << 1;         /* vector 0x21 */
+	put64(E.tr.base + 4, 0x8000 | ((uint64_t)KDATA32 << 32));
+	assert_int_equal(deliver(0x21, EMUL_EV_SOFTINT, false, 0, 2), EMUL_DONE);
+	assert_int_equal(E.cpu.rip, 0x3000);
 }
 
 /* The faults of the gate and the handler's code segment, in order, with
@@ -568,6 +738,25 @@ static void test_prot_gate_faults(void **state)
 	gate32(0x80, 0x5, 0x1000, 0x5, 3, true);        /* task gate */
 	assert_int_equal(deliver(0x80, EMUL_EV_EXTINT, false, 0, 0), EMUL_UNSUPPORTED);
 	assert_int_equal(E.res.reason, EMUL_R_TASK_GATE);
+	/* what the caller's task switch needs: the gate's TSS selector and
+	 * the event; the gate's checks came first (DPL for INT n, present) */
+	gate32(0x0D, 0x40, 0x1000, 0x5, 0, true);
+	assert_int_equal(deliver(0x0D, EMUL_EV_HWEXC, true, 0x1234, 0), EMUL_UNSUPPORTED);
+	assert_int_equal(E.res.reason, EMUL_R_TASK_GATE);
+	assert_int_equal(E.res.task_gate.tss_sel, 0x40);
+	assert_int_equal(E.res.task_gate.vector, 0x0D);
+	assert_int_equal(E.res.task_gate.kind, EMUL_EV_HWEXC);
+	assert_true(E.res.task_gate.has_error_code);
+	assert_int_equal(E.res.task_gate.error_code, 0x1234);
+	gate32(0x81, 0x48, 0x1000, 0x5, 3, true);
+	assert_int_equal(deliver(0x81, EMUL_EV_SOFTINT, false, 0, 2), EMUL_UNSUPPORTED);
+	assert_int_equal(E.res.task_gate.tss_sel, 0x48);
+	assert_int_equal(E.res.task_gate.kind, EMUL_EV_SOFTINT);
+	assert_int_equal(E.res.task_gate.insn_len, 2);
+	gate32(0x81, 0x48, 0x1000, 0x5, 0, true);       /* DPL 0 < CPL 3 */
+	assert_fault(deliver(0x81, EMUL_EV_SOFTINT, false, 0, 2), 13, 0x81 * 8 + 2);
+	gate32(0x81, 0x48, 0x1000, 0x5, 3, false);      /* not present */
+	assert_fault(deliver(0x81, EMUL_EV_SOFTINT, false, 0, 2), 11, 0x81 * 8 + 2);
 	assert_int_equal(deliver(2, EMUL_EV_NMI, false, 0, 0), EMUL_UNSUPPORTED);
 
 	/* a code segment in the LDT, its selector's TI kept in codes */
@@ -883,6 +1072,11 @@ int main(void)
 		cmocka_unit_test(test_int_instructions),
 		cmocka_unit_test(test_prot_inner_tss16),
 		cmocka_unit_test(test_vm86),
+		cmocka_unit_test(test_vme_redirect_iopl3),
+		cmocka_unit_test(test_vme_redirect_vif),
+		cmocka_unit_test(test_vme_via_idt),
+		cmocka_unit_test(test_vme_faults),
+		cmocka_unit_test(test_vme_mmio_tss),
 		cmocka_unit_test(test_prot_gate_faults),
 		cmocka_unit_test(test_prot_stack_faults),
 		cmocka_unit_test(test_long_inner),

@@ -4,7 +4,8 @@
  * (new SS:rSP, data segments made null), call gates (same level, and
  * CALL to an inner level with the TSS stack switch and parameter copy),
  * every check of SDM Vol. 2 JMP/CALL/RET/IRET with its fault and error
- * code, the flags IRET may load, and the refusals (task switches, VM86).
+ * code, the flags IRET may load, IRET into virtual-8086 mode, and the
+ * refusals (task switches).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -437,11 +438,49 @@ static void test_iret_same(void **state)
 	env_setup(EMUL_MODE_PROT32, 0, "cf");
 	C.rflags = 0x4002;
 	assert_int_equal(env_run(), EMUL_UNSUPPORTED);
-	/* VM = 1 in the image at CPL 0: to VM86, refused */
+	/* VM = 1 in the image at CPL 0: into VM86 (vm86_enter.c): ESP, SS,
+	 * ES, DS, FS, GS popped too; every segment selector * 16 with the
+	 * VM86 attributes; EFLAGS as popped (reserved bits dropped); CPL 3 */
+	static const uint8_t sregs[] = { EMUL_SEG_CS, EMUL_SEG_SS, EMUL_SEG_ES,
+					 EMUL_SEG_DS, EMUL_SEG_FS, EMUL_SEG_GS };
 	env_setup(EMUL_MODE_PROT32, 0, "cf");
+	env_wr(ENV_STACK, 0x1234, 4);
+	env_wr(ENV_STACK + 4, 0xFFFF2000, 4);
+	env_wr(ENV_STACK + 8, 0x801F1209, 4);
+	env_wr(ENV_STACK + 12, 0xABCD1234, 4);
+	for (unsigned i = 1; i < 6; i++)
+		env_wr(ENV_STACK + 12 + 4 * i, 0xDEAD0000 | (0x2000 + 0x1000 * i), 4);
+	assert_int_equal(env_run(), EMUL_DONE);
+	assert_int_equal(C.rip, 0x1234);
+	assert_int_equal(C.gpr[EMUL_RSP], 0xABCD1234);
+	assert_int_equal(C.rflags, 0x1F1203);
+	assert_int_equal(C.cpl, 3);
+	assert_int_equal(C.mode, EMUL_MODE_VM86);
+	assert_int_equal(C.seg_written, 0x3F);
+	for (unsigned i = 0; i < 6; i++) {
+		const struct emul_seg *s = &C.seg[sregs[i]];
+
+		assert_int_equal(s->sel, 0x2000 + 0x1000 * i);
+		assert_int_equal(s->base, (0x2000 + 0x1000 * i) << 4);
+		assert_int_equal(s->limit, 0xFFFF);
+		assert_int_equal(s->type, 3);
+		assert_int_equal(s->dpl, 3);
+		assert_true(s->s && s->present && !s->db && !s->g && !s->unusable);
+	}
+	/* GS's slot past the SS limit: #SS(0), nothing loaded */
+	env_setup(EMUL_MODE_PROT32, 0, "cf");
+	env_wr(ENV_STACK + 8, 0x20002, 4);
+	C.seg[EMUL_SEG_SS].limit = ENV_STACK + 34;
+	env_expect_fault(12, 0);
+	assert_int_equal(C.seg_written, 0);
+	assert_int_equal(C.mode, EMUL_MODE_PROT32);
+	/* EIP above 0xFFFF: Intel #GP(0) or AMD's low 16 bits, refused */
+	env_setup(EMUL_MODE_PROT32, 0, "cf");
+	env_wr(ENV_STACK, 0x10000, 4);
 	env_wr(ENV_STACK + 8, 0x20002, 4);
 	assert_int_equal(env_run(), EMUL_UNSUPPORTED);
 	assert_int_equal(C.rip, ENV_CODE);
+	assert_int_equal(C.seg_written, 0);
 	/* ... at CPL 3 VM is ignored */
 	env_setup(EMUL_MODE_PROT32, 3, "cf");
 	env_wr(ENV_STACK, 0x3000, 4);
@@ -727,15 +766,18 @@ static void test_gate_inner_faults(void **state)
 	env_expect_fault(13, 0);
 	assert_int_equal(env_rd(0x6800 - 4, 4), 0);
 	assert_int_equal(C.cpl, 3);
-	/* 31 parameters do not fit the read log with the descriptors:
-	 * refused, nothing done */
+	/* 31 parameters, the most a gate holds, fit the read log with the
+	 * descriptors: all copied, the first (nearest the old ESP) highest */
 	inner_setup();
 	env_set_gdt(7, env_gate(0x08, 0x3000, 0xC, 3, 31));
-	assert_int_equal(env_run(), EMUL_UNSUPPORTED);
-	assert_int_equal(C.cpl, 3);
-	assert_int_equal(C.rip, ENV_CODE);
-	assert_int_equal(C.seg_written, 0);
-	assert_int_equal(env_rd(0x6800 - 4, 4), 0);
+	for (unsigned i = 0; i < 31; i++)
+		env_wr(ENV_STACK + 4 * i, 0x1000 + i, 4);
+	assert_int_equal(env_run(), EMUL_DONE);
+	assert_int_equal(C.cpl, 0);
+	assert_int_equal(C.gpr[EMUL_RSP], 0x6800 - 16 - 4 * 31);
+	assert_int_equal(env_rd(0x6800 - 8, 4), ENV_STACK);     /* old ESP */
+	for (unsigned i = 0; i < 31; i++)
+		assert_int_equal(env_rd(0x6800 - 8 - 4 * 31 + 4 * i, 4), 0x1000 + i);
 }
 
 /* IA-32e: 16-byte gates, 64-bit targets only, RSP0 from the 64-bit TSS

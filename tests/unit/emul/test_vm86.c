@@ -35,6 +35,7 @@ struct env {
 	uint16_t io_port;
 	unsigned io_size;
 	int dtable_calls;
+	uint16_t idt_limit;
 };
 
 static struct env E;
@@ -62,6 +63,31 @@ static void set_dtable(void *opaque, unsigned which, uint64_t base,
 {
 	(void)opaque; (void)which; (void)base; (void)limit;
 	E.dtable_calls++;
+}
+
+/* The IDT (at 0x5000, limit idt_limit: 0 unless a test says) and TR
+ * (a 32-bit TSS at 0x4000, limit 0x88, I/O map base 0x88: the
+ * redirection bitmap at 0x4068-0x4087, clear unless a test sets bits). */
+#define IDT 0x5000u
+#define TSS 0x4000u
+
+static void get_dtable(void *opaque, unsigned which, uint64_t *base,
+		       uint16_t *limit)
+{
+	(void)opaque;
+	*base = which == EMUL_DTABLE_IDT ? IDT : 0;
+	*limit = which == EMUL_DTABLE_IDT ? E.idt_limit : 0;
+}
+
+static void get_sysseg(void *opaque, unsigned which, struct emul_seg *s)
+{
+	(void)opaque;
+	memset(s, 0, sizeof(*s));
+	s->unusable = which != EMUL_SYSSEG_TR;
+	s->base = TSS;
+	s->limit = 0x88;
+	s->type = 0xB;
+	s->present = 1;
 }
 
 static void vm86_seg(struct emul_seg *s, uint16_t sel)
@@ -99,6 +125,9 @@ static void setup(unsigned iopl, const char *hex)
 	ops.read = rec_read;
 	ops.io_permitted = io_permitted;
 	ops.set_dtable = set_dtable;
+	ops.get_dtable = get_dtable;
+	ops.get_sysseg = get_sysseg;
+	E.mem[TSS + 0x66] = 0x88;
 	emul_init(&E.ctx, &ops, &E.fm);
 }
 
@@ -194,35 +223,162 @@ static void test_limits(void **state)
 	expect_fault(13);
 }
 
-/* CLI, STI, PUSHF, POPF, INT n, IRET below IOPL 3: #GP(0) before any
- * access; with CR4.VME refused (VIF rules not modelled). */
+/* CLI, STI, PUSHF, POPF, INT n, IRET below IOPL 3 without CR4.VME:
+ * #GP(0) before any access. With VME the 32-bit PUSHFD, POPFD and IRETD
+ * stay #GP(0) (the 16-bit forms: test_vme_flags). */
 static void test_iopl_sensitive(void **state)
 {
 	static const char *const sensitive[] = {
 		"fa", "fb", "9c", "66 9c", "9d", "cd 21", "cf",
 	};
+	static const char *const vme_gp[] = { "66 9c", "66 9d", "66 cf" };
 
 	(void)state;
-	for (unsigned iopl = 0; iopl < 3; iopl++)
+	for (unsigned iopl = 0; iopl < 3; iopl++) {
 		for (unsigned i = 0; i < 7; i++) {
 			setup(iopl, sensitive[i]);
 			expect_fault(13);
 			assert_int_equal(word_at(0x300FE), 0);  /* no push */
-			if (i < 2)
-				continue;       /* CLI, STI: test_vme */
-			setup(iopl, sensitive[i]);
-			E.cpu.cr4 = 1;                  /* VME */
-			expect_refused(EMUL_R_MODE);
 		}
-	/* INT3 and INTO are not IOPL-sensitive (SDM 20.2.7): no #GP, they go
-	 * to the delivery (refused here: these callbacks give no tables) */
+		for (unsigned i = 0; i < 3; i++) {
+			setup(iopl, vme_gp[i]);
+			E.cpu.cr4 = 1;
+			E.cpu.gpr[EMUL_RSP] = 0xF0;
+			expect_fault(13);
+		}
+	}
+	/* INT3 and INTO are not IOPL-sensitive (SDM 20.2.7): no #GP(0),
+	 * they go to the IDT, here empty: #GP(IDT entry 3) */
 	setup(0, "cc");
-	expect_refused(EMUL_R_EVENT);
+	assert_int_equal(run(), EMUL_EXCEPTION);
+	assert_int_equal(E.res.event.vector, 13);
+	assert_int_equal(E.res.event.error_code, 3 * 8 + 2);
+}
+
+/* CR4.VME below IOPL 3, 16-bit forms (vm86_vif.c): PUSHF shows VIF as IF
+ * and IOPL 3; POPF and IRET load VIF from the popped IF and leave IF and
+ * IOPL; a popped TF, or a popped IF with VIP set, is #GP(0). */
+static void test_vme_flags(void **state)
+{
+	const uint64_t vif = 1u << 19, vip = 1u << 20;
+
+	(void)state;
+	setup(0, "9c 9c");
+	E.cpu.cr4 = 1;
+	E.cpu.rflags |= vif | EMUL_FL_DF | EMUL_FL_CF;
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(word_at(0x300FE), 0x3603);
+	assert_int_equal(E.cpu.gpr[EMUL_RSP], 0xFE);
+	E.cpu.rflags = (E.cpu.rflags & ~vif) | EMUL_FL_IF;
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(word_at(0x300FC), 0x3403);
+	assert_int_equal(E.cpu.rflags, EMUL_FL_VM | EMUL_FL_IF | EMUL_FL_DF |
+				       EMUL_FL_CF | 2);
+	/* POPF at IOPL 1: NT OF DF IF SF ZF AF PF CF popped, IOPL 0 not */
+	setup(1, "9d");
+	E.cpu.cr4 = 1;
+	E.cpu.gpr[EMUL_RSP] = 0xFE;
+	E.mem[0x300FE] = 0xD5;
+	E.mem[0x300FF] = 0x4E;
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(E.cpu.rflags, EMUL_FL_VM | (1u << 12) | vif | 0x4CD5 | 2);
+	assert_int_equal(E.cpu.gpr[EMUL_RSP], 0x100);
+	assert_int_equal(E.cpu.rip, 1);
+	/* IF popped while VIP is set: #GP(0), SP and flags as they were */
+	setup(1, "9d");
+	E.cpu.cr4 = 1;
+	E.cpu.rflags |= vip;
+	E.cpu.gpr[EMUL_RSP] = 0xFE;
+	E.mem[0x300FF] = 0x02;                  /* IF */
+	expect_fault(13);
+	assert_int_equal(E.cpu.rflags, EMUL_FL_VM | (1u << 12) | vip | 2);
+	E.mem[0x300FF] = 0x00;                  /* IF clear: VIF cleared */
+	E.cpu.rflags |= vif;
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(E.cpu.rflags, EMUL_FL_VM | (1u << 12) | vip | 2);
+	setup(0, "9d");
+	E.cpu.cr4 = 1;
+	E.cpu.gpr[EMUL_RSP] = 0xFE;
+	E.mem[0x300FF] = 0x01;                  /* TF */
+	expect_fault(13);
+	/* IRET: IP, CS, FLAGS; VIF from IF, IF and IOPL kept */
+	setup(0, "cf");
+	E.cpu.cr4 = 1;
+	E.cpu.gpr[EMUL_RSP] = 0xFA;
+	E.mem[0x300FA] = 0x34;                  /* IP 0x1234 */
+	E.mem[0x300FB] = 0x12;
+	E.mem[0x300FD] = 0x40;                  /* CS 0x4000 */
+	E.mem[0x300FE] = 0x01;                  /* CF */
+	E.mem[0x300FF] = 0x32;                  /* IF, IOPL 3 */
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(E.cpu.rip, 0x1234);
+	assert_int_equal(E.cpu.seg[EMUL_SEG_CS].sel, 0x4000);
+	assert_int_equal(E.cpu.seg[EMUL_SEG_CS].base, 0x40000);
+	assert_int_equal(E.cpu.seg[EMUL_SEG_CS].limit, 0xFFFF);
+	assert_int_equal(E.cpu.rflags, EMUL_FL_VM | vif | EMUL_FL_CF | 2);
+	assert_int_equal(E.cpu.gpr[EMUL_RSP], 0x100);
+	assert_int_equal(E.cpu.mode, EMUL_MODE_VM86);
+	/* TF in the image: #GP(0), nothing loaded */
+	setup(0, "cf");
+	E.cpu.cr4 = 1;
+	E.cpu.gpr[EMUL_RSP] = 0xFA;
+	E.mem[0x300FD] = 0x40;
+	E.mem[0x300FF] = 0x01;
+	expect_fault(13);
+	assert_int_equal(E.cpu.seg_written, 0);
+	assert_int_equal(E.cpu.seg[EMUL_SEG_CS].sel, CODE_SEG);
+}
+
+/* INT n run by the emulator: without VME at IOPL 3 through the IDT
+ * (here empty: #GP(IDT entry)); with VME the redirection bitmap
+ * (deliver_vm86.c): bit clear, the IVT handler with a 16-bit frame and no
+ * single-step trap; bit set below IOPL 3, #GP(0). */
+static void test_int_n(void **state)
+{
+	(void)state;
+	setup(3, "cd 10");
+	assert_int_equal(run(), EMUL_EXCEPTION);
+	assert_int_equal(E.res.event.vector, 13);
+	assert_int_equal(E.res.event.error_code, 0x10 * 8 + 2);
+	setup(0, "cd 10");
+	E.cpu.cr4 = 1;
+	E.cpu.rflags |= EMUL_FL_TF | (1u << 19);        /* VIF */
+	E.mem[0x40] = 0x78;                             /* IVT 0x10: 1234:5678 */
+	E.mem[0x41] = 0x56;
+	E.mem[0x42] = 0x34;
+	E.mem[0x43] = 0x12;
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(E.cpu.rip, 0x5678);
+	assert_int_equal(E.cpu.seg[EMUL_SEG_CS].sel, 0x1234);
+	assert_int_equal(E.cpu.seg[EMUL_SEG_CS].base, 0x12340);
+	assert_int_equal(E.cpu.gpr[EMUL_RSP], 0xFA);
+	assert_int_equal(word_at(0x300FE), 0x3302);     /* IOPL 3, IF(VIF), TF */
+	assert_int_equal(word_at(0x300FC), CODE_SEG);
+	assert_int_equal(word_at(0x300FA), 2);
+	assert_int_equal(E.cpu.rflags, EMUL_FL_VM | 2);
+	assert_false(E.res.tf_trap);
+	setup(2, "cd 10");
+	E.cpu.cr4 = 1;
+	E.mem[TSS + 0x68 + 2] = 1;                      /* bit 0x10 */
+	expect_fault(13);
+	assert_int_equal(word_at(0x300FE), 0);
+	/* through the IDT to a task gate (DPL 3): the task switch is the
+	 * caller's, with the gate's TSS selector and the event */
+	setup(3, "cd 10");
+	E.idt_limit = 0x10 * 8 + 7;
+	E.mem[IDT + 0x80 + 2] = 0x38;                   /* TSS selector 0x38 */
+	E.mem[IDT + 0x80 + 5] = 0xE5;                   /* P, DPL 3, type 5 */
+	expect_refused(EMUL_R_TASK_GATE);
+	assert_int_equal(E.res.task_gate.tss_sel, 0x38);
+	assert_int_equal(E.res.task_gate.vector, 0x10);
+	assert_int_equal(E.res.task_gate.kind, EMUL_EV_SOFTINT);
+	assert_int_equal(E.res.task_gate.insn_len, 2);
+	assert_false(E.res.task_gate.has_error_code);
+	assert_int_equal(E.cpu.seg_written, 0);
 }
 
 /* At IOPL 3: PUSHF pushes FLAGS with VM and RF clear in the image;
- * POPF and IRET keep IOPL; INT n is refused (it leaves VM86), also with
- * VME. */
+ * POPF and IRET keep IOPL (INT n: test_int_n). */
 static void test_iopl3(void **state)
 {
 	(void)state;
@@ -260,11 +416,6 @@ static void test_iopl3(void **state)
 	assert_int_equal(E.cpu.gpr[EMUL_RSP], 0x100);
 	assert_int_equal(E.cpu.mode, EMUL_MODE_VM86);
 	assert_int_equal(E.cpu.cpl, 3);
-	setup(3, "cd 10");
-	expect_refused(EMUL_R_MODE);
-	setup(3, "cd 10");
-	E.cpu.cr4 = 1;
-	expect_refused(EMUL_R_MODE);
 	/* CLI and STI at IOPL 3 change IF (exec_cli_sti_hlt.c) */
 	setup(3, "fa fb");
 	E.cpu.rflags |= EMUL_FL_IF;
@@ -352,23 +503,75 @@ static void test_privilege(void **state)
 	expect_refused(EMUL_R_MODE);
 }
 
-/* Segment loads and far transfers: refused, nothing loaded. */
+/* Far JMP, CALL and RETF as in real mode (SDM Vol. 2 JMP, CALL, RET:
+ * "real-address or virtual-8086 mode"): CS = selector * 16 with its
+ * virtual-8086 attributes, the offset checked against the 64 KiB limit
+ * (#GP(0)), pushes and pops on SS:SP with user accesses; mode and CPL
+ * stay. */
+static void test_far(void **state)
+{
+	(void)state;
+	setup(0, "ea 34 12 00 20");             /* jmp 2000:1234 */
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(E.cpu.rip, 0x1234);
+	assert_int_equal(E.cpu.seg[EMUL_SEG_CS].sel, 0x2000);
+	assert_int_equal(E.cpu.seg[EMUL_SEG_CS].base, 0x20000);
+	assert_int_equal(E.cpu.seg[EMUL_SEG_CS].limit, 0xFFFF);
+	assert_int_equal(E.cpu.seg[EMUL_SEG_CS].dpl, 3);
+	assert_int_equal(E.cpu.mode, EMUL_MODE_VM86);
+	assert_int_equal(E.cpu.cpl, 3);
+	setup(0, "66 ea 00 00 01 00 00 20");    /* jmp 2000:00010000 */
+	expect_fault(13);
+	assert_int_equal(E.cpu.seg_written, 0);
+	setup(0, "9a 34 12 00 20");             /* call 2000:1234 */
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(E.cpu.gpr[EMUL_RSP], 0xFC);
+	assert_int_equal(word_at(0x300FE), CODE_SEG);
+	assert_int_equal(word_at(0x300FC), 5);
+	assert_int_equal(E.cpu.seg[EMUL_SEG_CS].base, 0x20000);
+	setup(0, "9a 34 12 00 20");             /* a push to SS:FFFF: #SS(0) */
+	E.cpu.gpr[EMUL_RSP] = 1;
+	expect_fault(12);
+	assert_int_equal(E.cpu.seg_written, 0);
+	setup(0, "ff 1f");                      /* call far [bx] */
+	E.cpu.gpr[EMUL_RBX] = 0x10;
+	E.mem[0x20010] = 0x78;                  /* 3000:5678 */
+	E.mem[0x20011] = 0x56;
+	E.mem[0x20013] = 0x30;
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(E.read_acc, EMUL_ACC_USER);
+	assert_int_equal(E.cpu.rip, 0x5678);
+	assert_int_equal(E.cpu.seg[EMUL_SEG_CS].base, 0x30000);
+	assert_int_equal(word_at(0x300FC), 2);
+	setup(0, "ff 2f");                      /* jmp far [bx] */
+	E.cpu.gpr[EMUL_RBX] = 0x10;
+	E.mem[0x20010] = 0x78;
+	E.mem[0x20013] = 0x30;
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(E.cpu.rip, 0x78);
+	assert_int_equal(E.cpu.gpr[EMUL_RSP], 0x100);
+	setup(0, "ca 04 00");                   /* retf 4 */
+	E.cpu.gpr[EMUL_RSP] = 0xF0;
+	E.mem[0x300F0] = 0x11;                  /* 2222:1111 */
+	E.mem[0x300F1] = 0x11;
+	E.mem[0x300F2] = 0x22;
+	E.mem[0x300F3] = 0x22;
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(E.cpu.rip, 0x1111);
+	assert_int_equal(E.cpu.seg[EMUL_SEG_CS].sel, 0x2222);
+	assert_int_equal(E.cpu.seg[EMUL_SEG_CS].base, 0x22220);
+	assert_int_equal(E.cpu.gpr[EMUL_RSP], 0xF8);
+	assert_int_equal(E.cpu.cpl, 3);
+	setup(0, "66 cb");                      /* retfd to EIP 0x10000 */
+	E.cpu.gpr[EMUL_RSP] = 0xF0;
+	E.mem[0x300F2] = 0x01;
+	expect_fault(13);
+}
+
+/* Segment loads: selector * 16, nothing else checked. */
 static void test_segment_loads(void **state)
 {
-	static const char *const far[] = {
-		"ea 00 00 00 20",       /* jmp 2000:0000 */
-		"9a 00 00 00 20",       /* call 2000:0000 */
-		"ff 2f",                /* jmp far [bx] */
-		"ff 1f",                /* call far [bx] */
-		"cb",                   /* retf */
-	};
-
 	(void)state;
-	for (unsigned i = 0; i < sizeof(far) / sizeof(far[0]); i++) {
-		setup(3, far[i]);
-		expect_refused(EMUL_R_MODE);
-		assert_int_equal(E.cpu.seg_written, 0);
-	}
 	/* data segment loads: selector * 16, 64 KiB, DPL 3 read/write data
 	 * whatever the register held; MOV SS gives its interrupt shadow */
 	setup(3, "8e d8 0f a1 8e d0");         /* mov ds, ax; pop fs; mov ss, ax */
@@ -430,9 +633,15 @@ static void test_io(void **state)
 		assert_int_equal(E.io_size, 2);
 		assert_int_equal(E.cpu.rip, 1);
 	}
-	/* no io_permitted: refused, not allowed */
+	/* no io_permitted: the emulator reads the TSS, whose I/O bitmap
+	 * (at 0x88, the limit) does not reach port 0x60: #GP(0); without
+	 * get_sysseg either, refused */
 	setup(3, "e4 60");
 	ops.io_permitted = NULL;
+	expect_fault(13);
+	setup(3, "e4 60");
+	ops.io_permitted = NULL;
+	ops.get_sysseg = NULL;
 	expect_refused(EMUL_R_IO_PERM);
 }
 
@@ -472,6 +681,9 @@ int main(void)
 		cmocka_unit_test(test_iopl_sensitive),
 		cmocka_unit_test(test_iopl3),
 		cmocka_unit_test(test_vme),
+		cmocka_unit_test(test_vme_flags),
+		cmocka_unit_test(test_int_n),
+		cmocka_unit_test(test_far),
 		cmocka_unit_test(test_ud),
 		cmocka_unit_test(test_privilege),
 		cmocka_unit_test(test_segment_loads),

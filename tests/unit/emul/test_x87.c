@@ -745,13 +745,112 @@ static void test_mxcsr(void **state)
 	E.cpu.cr0 |= CR0_TS;
 	assert_int_equal(run(), EMUL_EXCEPTION);
 	assert_int_equal(E.res.event.vector, 7);
-	setup("0f ae 03");                      /* fxsave: 512 bytes */
-	E.cpu.cr4 |= 1u << 9;
-	assert_int_equal(run(), EMUL_UNSUPPORTED);
 	setup("66 0f ae 1b");
 	E.cpu.cr4 |= 1u << 9;
 	assert_int_equal(run(), EMUL_UNSUPPORTED);
 	assert_int_equal(E.calls, 0);
+}
+
+/* FXSAVE/FXRSTOR (exec_fxsr.c): the callback's image and length. */
+static struct {
+	struct emul_x87 seen;
+	uint8_t image[512];
+	int answer;
+} FX;
+
+static int fake_fxsr(void *opaque, struct emul_x87 *op)
+{
+	(void)opaque;
+	E.calls++;
+	FX.seen = *op;
+	if (FX.answer != EMUL_X87_DONE)
+		return FX.answer;
+	if (((op->modrm >> 3) & 7) == 1)
+		memcpy(FX.image, op->buf, op->len);
+	else
+		for (unsigned i = 0; i < op->len; i++)
+			op->buf[i] = (uint8_t)(i * 7 + 1);
+	return EMUL_X87_DONE;
+}
+
+static void setup_fxsr(const char *hex)
+{
+	setup(hex);
+	memset(&FX, 0, sizeof(FX));
+	E.ops.x87 = fake_fxsr;
+	emul_init(&E.ctx, &E.ops, &E.fm);
+	E.cpu.cr4 |= 1u << 9;                   /* CR4.OSFXSR */
+}
+
+static void test_fxsave_fxrstor(void **state)
+{
+	(void)state;
+	/* 64-bit FXSAVE: bytes 0-415 (XMM0-15) out in 52 writes, after the
+	 * one run; the REX.W form asks for the 64-bit image */
+	setup_fxsr("0f ae 03");
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(E.calls, 1);
+	assert_int_equal(FX.seen.len, 416);
+	assert_int_equal(FX.seen.wide, 0);
+	assert_pieces(EMUL_MMIO_WRITE, 52, 8);
+	for (unsigned i = 0; i < 416; i++)
+		assert_int_equal(E.dev[0x100 + i], (uint8_t)(i * 7 + 1));
+	assert_int_equal(E.dev[0x100 + 416], (uint8_t)(416 * 13 + 5));  /* untouched */
+	assert_int_equal(E.cpu.rip, CODE + 3);
+	setup_fxsr("48 0f ae 03");
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(FX.seen.wide, 1);
+	/* FXRSTOR: 52 reads, then the run with the device's bytes */
+	setup_fxsr("0f ae 0b");
+	assert_int_equal(run(), EMUL_DONE);
+	assert_pieces(EMUL_MMIO_READ, 52, 8);
+	assert_int_equal(FX.seen.len, 416);
+	assert_memory_equal(FX.image, E.dev + 0x100, 416);
+	/* an MXCSR the CPU refuses: #GP(0) after the reads, nothing retired */
+	setup_fxsr("0f ae 0b");
+	FX.answer = EMUL_X87_GP;
+	assert_int_equal(run(), EMUL_EXCEPTION);
+	assert_int_equal(E.res.event.vector, 13);
+	assert_int_equal(E.res.event.error_code, 0);
+	assert_int_equal(E.cpu.rip, CODE);
+	/* misaligned: #GP(0) before any access or run */
+	setup_fxsr("0f ae 03");
+	E.cpu.gpr[EMUL_RBX] = DEV + 0x108;
+	assert_int_equal(run(), EMUL_EXCEPTION);
+	assert_int_equal(E.res.event.vector, 13);
+	assert_int_equal(E.fm.nlog, 0);
+	assert_int_equal(E.calls, 0);
+	/* CR0.EM: #UD; CR0.TS: #NM; no access */
+	setup_fxsr("0f ae 0b");
+	E.cpu.cr0 |= CR0_EM;
+	assert_int_equal(run(), EMUL_EXCEPTION);
+	assert_int_equal(E.res.event.vector, 6);
+	setup_fxsr("0f ae 0b");
+	E.cpu.cr0 |= CR0_TS;
+	assert_int_equal(run(), EMUL_EXCEPTION);
+	assert_int_equal(E.res.event.vector, 7);
+	assert_int_equal(E.fm.nlog, 0);
+	/* without CR4.OSFXSR what is saved is implementation dependent:
+	 * refused, as in real mode */
+	setup_fxsr("0f ae 03");
+	E.cpu.cr4 &= ~(1ull << 9);
+	assert_int_equal(run(), EMUL_UNSUPPORTED);
+	assert_int_equal(E.calls, 0);
+}
+
+/* In 32-bit protected mode only XMM0-7: bytes 0-287, 36 writes. */
+static void test_fxsave32(void **state)
+{
+	(void)state;
+	setup_fxsr("0f ae 03");
+	fake_cpu_prot(&E.cpu, true);
+	E.cpu.cr4 |= 1u << 9;
+	E.cpu.rip = CODE;
+	E.cpu.gpr[EMUL_RBX] = DEV + 0x100;
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(FX.seen.len, 288);
+	assert_int_equal(FX.seen.wide, 0);
+	assert_pieces(EMUL_MMIO_WRITE, 36, 8);
 }
 
 int main(void)
@@ -776,6 +875,8 @@ int main(void)
 		cmocka_unit_test(test_real_mode_pointers_by_vendor),
 		cmocka_unit_test(test_fwait),
 		cmocka_unit_test(test_mxcsr),
+		cmocka_unit_test(test_fxsave_fxrstor),
+		cmocka_unit_test(test_fxsave32),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

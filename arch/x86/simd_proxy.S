@@ -1,0 +1,193 @@
+/*
+ * Running one MMX, SSE or 3DNow! instruction for a guest on the registers
+ * it owns at that moment (core/simd_proxy.c). The hypervisor has no
+ * writable code, so every form exists here, always with ModRM.reg 0
+ * (XMM0, MM0 or EAX) and the memory operand at [RDI] (mod 0, r/m 7),
+ * followed by a RET, 8 bytes a slot:
+ *  - the 0F map: 4 mandatory prefixes (none, 66, F3, F2) x 256 opcodes;
+ *  - the 0F 38 map: no prefix and 66, x 256 opcodes;
+ *  - both again for the register forms, ModRM.rm 1 (XMM1, MM1);
+ *  - 3DNow! (0F 0F /r ib): the 256 suffixes;
+ *  - the forms with an imm8 (0F and 0F 3A maps), 256 slots each, in the
+ *    order of core/simd_proxy.c's imm_forms[].
+ * Each table starts 8-byte aligned (a label before alignment padding
+ * would shift every slot), its slots are filled up with INT3 and the
+ * assembler checks its size.
+ * Slots outside the opcode rows that hold MMX/SSE instructions are UD2;
+ * the emulator calls only the forms of emul/simd_forms.c. A #UD, #MF or
+ * #XM raised by a stub comes back as simd_proxy_call's result (the
+ * fixup in arch/x86/simd_fixup.c) instead of crashing the hypervisor.
+ */
+	/* the rest of an 8-byte slot of a stub of n bytes after its prefix
+	 * (if any): INT3s, so that a wrong slot address traps loudly */
+	.macro	PAD pfx, n
+	.if	\pfx
+	.fill	7 - \n, 1, 0xcc
+	.else
+	.fill	8 - \n, 1, 0xcc
+	.endif
+	.endm
+
+	.text
+	.balign	8
+	.globl	simd_stubs_begin, simd_stubs_end
+simd_stubs_begin:
+
+	.macro	MAP_0F modrm
+	.irp	pfx, 0, 0x66, 0xf3, 0xf2
+	.set	op, 0
+	.rept	256
+	.if	\pfx
+	.byte	\pfx
+	.endif
+	.if	(op >= 0x10 && op <= 0x17) || (op >= 0x28 && op <= 0x2f) || (op >= 0x50 && op <= 0x76) || (op >= 0x7c && op <= 0x7f) || op == 0xc2 || op == 0xc4 || op == 0xc6 || (op >= 0xd0 && op <= 0xfe)
+	.byte	0x0f, op, \modrm, 0xc3
+	.else
+	.byte	0x0f, 0x0b, 0xcc, 0xcc
+	.endif
+	PAD	\pfx, 4
+	.set	op, op + 1
+	.endr
+	.endr
+	.endm
+
+	.macro	MAP_0F38 modrm
+	.irp	pfx, 0, 0x66
+	.set	op, 0
+	.rept	256
+	.if	\pfx
+	.byte	\pfx
+	.endif
+	.if	op <= 0x41
+	.byte	0x0f, 0x38, op, \modrm, 0xc3
+	.else
+	.byte	0x0f, 0x0b, 0xcc, 0xcc, 0xcc
+	.endif
+	PAD	\pfx, 5
+	.set	op, op + 1
+	.endr
+	.endr
+	.endm
+
+	.globl	simd_0f_stubs
+simd_0f_stubs:
+	MAP_0F	0x07            /* reg 0, [rdi] */
+	.if	. - simd_0f_stubs != 4 * 256 * 8
+	.error	"simd_0f_stubs: a slot is not 8 bytes"
+	.endif
+
+	.globl	simd_0f38_stubs
+simd_0f38_stubs:
+	MAP_0F38 0x07
+	.if	. - simd_0f38_stubs != 2 * 256 * 8
+	.error	"simd_0f38_stubs: a slot is not 8 bytes"
+	.endif
+
+	.globl	simd_0f_reg_stubs
+simd_0f_reg_stubs:
+	MAP_0F	0xc1            /* reg 0, rm 1: the register forms */
+	.if	. - simd_0f_reg_stubs != 4 * 256 * 8
+	.error	"simd_0f_reg_stubs: a slot is not 8 bytes"
+	.endif
+
+	.globl	simd_0f38_reg_stubs
+simd_0f38_reg_stubs:
+	MAP_0F38 0xc1
+	.if	. - simd_0f38_reg_stubs != 2 * 256 * 8
+	.error	"simd_0f38_reg_stubs: a slot is not 8 bytes"
+	.endif
+	.balign	8
+	.globl	simd_3dnow_stubs
+simd_3dnow_stubs:
+	.set	sfx, 0
+	.rept	256
+	.byte	0x0f, 0x0f, 0x07, sfx, 0xc3
+	PAD	0, 5
+	.set	sfx, sfx + 1
+	.endr
+
+	.macro	IMM_FORM pfx, op
+	.set	imm, 0
+	.rept	256
+	.if	\pfx
+	.byte	\pfx
+	.endif
+	.byte	0x0f, \op, 0x07, imm, 0xc3
+	PAD	\pfx, 5
+	.set	imm, imm + 1
+	.endr
+	.endm
+
+	.if	. - simd_3dnow_stubs != 256 * 8
+	.error	"simd_3dnow_stubs: a slot is not 8 bytes"
+	.endif
+	.balign	8
+	.macro	IMM_FORM_3A pfx, op
+	.set	imm, 0
+	.rept	256
+	.if	\pfx
+	.byte	\pfx
+	.endif
+	.byte	0x0f, 0x3a, \op, 0x07, imm, 0xc3
+	PAD	\pfx, 6
+	.set	imm, imm + 1
+	.endr
+	.endm
+
+	.globl	simd_imm_stubs
+simd_imm_stubs:
+	IMM_FORM 0, 0x70        /* PSHUFW */
+	IMM_FORM 0x66, 0x70     /* PSHUFD */
+	IMM_FORM 0xf3, 0x70     /* PSHUFHW */
+	IMM_FORM 0xf2, 0x70     /* PSHUFLW */
+	IMM_FORM 0, 0xc2        /* CMPPS */
+	IMM_FORM 0x66, 0xc2     /* CMPPD */
+	IMM_FORM 0xf3, 0xc2     /* CMPSS */
+	IMM_FORM 0xf2, 0xc2     /* CMPSD */
+	IMM_FORM 0, 0xc4        /* PINSRW mm */
+	IMM_FORM 0x66, 0xc4     /* PINSRW xmm */
+	IMM_FORM 0, 0xc6        /* SHUFPS */
+	IMM_FORM 0x66, 0xc6     /* SHUFPD */
+	IMM_FORM_3A 0, 0x0f     /* PALIGNR mm */
+	.irp	op, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x14, 0x15, 0x16, 0x17, 0x20, 0x21, 0x22, 0x40, 0x41, 0x42
+	IMM_FORM_3A 0x66, \op  /* ROUND BLEND PALIGNR PEXTR/EXTRACTPS PINSR/INSERTPS DP MPSADBW */
+	.endr
+	.if	. - simd_imm_stubs != 31 * 256 * 8
+	.error	"simd_imm_stubs: a slot is not 8 bytes"
+	.endif
+	.balign	8
+simd_stubs_end:
+
+/*
+ * int simd_proxy_call(struct simd_call *c): calls c->stub with RDI =
+ * c->buf and RAX = 0, records RAX and RFLAGS after it; returns 0. A fault
+ * in the stub lands at simd_proxy_fault with the stack as the stub's RET
+ * would have left it and the result (SIMD_CALL_*) in RAX.
+ * struct simd_call's layout is in arch/x86/simd_proxy.h.
+ */
+	.globl	simd_proxy_call, simd_proxy_fault
+simd_proxy_call:
+	push	%rbx
+	mov	%rdi, %rbx
+	mov	8(%rbx), %rdi
+	xor	%eax, %eax
+	call	*0(%rbx)
+	mov	%rax, 16(%rbx)
+	pushfq
+	popq	24(%rbx)
+	xor	%eax, %eax
+simd_proxy_fault:
+	pop	%rbx
+	ret
+
+/* void simd_fxsave(void *area), void simd_fxrstor(const void *area):
+ * the 64-bit images (512 bytes, 16-byte aligned). */
+	.globl	simd_fxsave, simd_fxrstor
+simd_fxsave:
+	fxsaveq	(%rdi)
+	ret
+simd_fxrstor:
+	fxrstorq (%rdi)
+	ret
+
+	.section .note.GNU-stack, "", @progbits

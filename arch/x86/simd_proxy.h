@@ -1,0 +1,42 @@
+/*
+ * The MMX/SSE/3DNow! stubs and the call that runs one of them
+ * (arch/x86/simd_proxy.S; used by core/simd_proxy.c).
+ */
+#ifndef ARCH_X86_SIMD_PROXY_H
+#define ARCH_X86_SIMD_PROXY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arch/x86/trap.h"
+
+/* 8-byte slots: (prefix index p, opcode) at simd_0f_stubs + 8 * (p * 256
+ * + opcode), p = 0 none, 1 66, 2 F3, 3 F2; simd_0f38_stubs likewise with
+ * p 0 or 1; the _reg_ tables the same for the register forms; a 3DNow! suffix at simd_3dnow_stubs + 8 * suffix; imm8 forms
+ * at simd_imm_stubs + 8 * (form * 256 + imm). */
+extern const uint8_t simd_stubs_begin[], simd_stubs_end[];
+extern const uint8_t simd_0f_stubs[], simd_0f38_stubs[];
+extern const uint8_t simd_0f_reg_stubs[], simd_0f38_reg_stubs[];    /* ModRM C1 */
+extern const uint8_t simd_3dnow_stubs[], simd_imm_stubs[];
+
+/* Offsets used by simd_proxy_call: keep in step with the .S file. */
+struct simd_call {
+	const void *stub;       /* 0 */
+	void *buf;              /* 8: RDI for the stub */
+	uint64_t rax;           /* 16: RAX after it */
+	uint64_t rflags;        /* 24: RFLAGS after it */
+};
+
+/* simd_proxy_call's results. */
+enum { SIMD_CALL_DONE = 0, SIMD_CALL_XM = 1, SIMD_CALL_REFUSED = 2 };
+
+int simd_proxy_call(struct simd_call *c);
+void simd_fxsave(void *area);
+void simd_fxrstor(const void *area);
+
+/* From trap_dispatch(): a #UD, #MF or #XM in a stub ends simd_proxy_call
+ * with SIMD_CALL_REFUSED (#UD, #MF: the checks before it should have
+ * kept it from running) or SIMD_CALL_XM. True if tf was such a fault. */
+bool simd_proxy_fixup(struct trap_frame *tf);
+
+#endif

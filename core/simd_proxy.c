@@ -1,0 +1,148 @@
+/*
+ * MMX/SSE/3DNow! instructions run for the emulator on a vCPU's registers
+ * (see core/simd_proxy.h).
+ *
+ * The stubs name register 0 (XMM0, MM0); the guest's instruction names
+ * register n. Around the stub, registers 0 and n trade places through an
+ * FXSAVE image and FXRSTOR (core/simd_image.c), and trade back after it,
+ * so that register n gets the result and register 0 keeps its value (a
+ * register form, from code in MMIO, uses registers 0 and 1, by copies).
+ * The stub runs with the guest's MXCSR: an unmasked
+ * SIMD floating-point exception is raised by the CPU itself, here, and
+ * the fault fixup (arch/x86/simd_fixup.c) brings it back as a result,
+ * MXCSR's flags as the CPU set them and the destination untouched.
+ */
+#include "core/simd_proxy.h"
+#include "core/simd_image.h"
+#include "core/fpu.h"
+#include "core/lib.h"
+#include "arch/x86/simd_proxy.h"
+#include "arch/x86/x87_proxy.h"
+
+#define FSW_ES          (1u << 7)       /* an unmasked x87 exception is pending */
+#define SLOT            8               /* bytes per stub */
+
+/* The imm8 forms, in arch/x86/simd_proxy.S's order. */
+#define F0 EMUL_MAP_0F
+#define F3A EMUL_MAP_0F3A
+static const struct { uint8_t map, prefix, opcode; } imm_forms[] = {
+	{ F0, 0, 0x70 }, { F0, 0x66, 0x70 }, { F0, 0xF3, 0x70 }, { F0, 0xF2, 0x70 },
+	{ F0, 0, 0xC2 }, { F0, 0x66, 0xC2 }, { F0, 0xF3, 0xC2 }, { F0, 0xF2, 0xC2 },
+	{ F0, 0, 0xC4 }, { F0, 0x66, 0xC4 }, { F0, 0, 0xC6 }, { F0, 0x66, 0xC6 },
+	{ F3A, 0, 0x0F },
+	{ F3A, 0x66, 0x08 }, { F3A, 0x66, 0x09 }, { F3A, 0x66, 0x0A }, { F3A, 0x66, 0x0B },
+	{ F3A, 0x66, 0x0C }, { F3A, 0x66, 0x0D }, { F3A, 0x66, 0x0E }, { F3A, 0x66, 0x0F },
+	{ F3A, 0x66, 0x14 }, { F3A, 0x66, 0x15 }, { F3A, 0x66, 0x16 }, { F3A, 0x66, 0x17 },
+	{ F3A, 0x66, 0x20 }, { F3A, 0x66, 0x21 }, { F3A, 0x66, 0x22 },
+	{ F3A, 0x66, 0x40 }, { F3A, 0x66, 0x41 }, { F3A, 0x66, 0x42 },
+};
+
+static int prefix_index(uint8_t prefix)
+{
+	switch (prefix) {
+	case 0: return 0;
+	case 0x66: return 1;
+	case 0xF3: return 2;
+	case 0xF2: return 3;
+	default: return -1;
+	}
+}
+
+static const uint8_t *stub_of(const struct emul_simd *op)
+{
+	int p = prefix_index(op->prefix);
+
+	if (p < 0)
+		return NULL;
+	if (op->regform) {             /* no imm8 forms, no 3DNow! */
+		if (op->map == EMUL_MAP_0F && op->opcode != 0x0F)
+			return simd_0f_reg_stubs + SLOT * (p * 256u + op->opcode);
+		if (op->map == EMUL_MAP_0F38 && p <= 1)
+			return simd_0f38_reg_stubs + SLOT * (p * 256u + op->opcode);
+		return NULL;
+	}
+	if (op->map == EMUL_MAP_0F && op->opcode == 0x0F)
+		return p ? NULL : simd_3dnow_stubs + SLOT * op->imm;
+	for (unsigned i = 0; i < sizeof(imm_forms) / sizeof(imm_forms[0]); i++)
+		if (imm_forms[i].map == op->map && imm_forms[i].prefix == op->prefix &&
+		    imm_forms[i].opcode == op->opcode)
+			return simd_imm_stubs + SLOT * (i * 256u + op->imm);
+	if (op->map == EMUL_MAP_0F)
+		return simd_0f_stubs + SLOT * (p * 256u + op->opcode);
+	if (op->map == EMUL_MAP_0F38 && p <= 1)
+		return simd_0f38_stubs + SLOT * (p * 256u + op->opcode);
+	return NULL;
+}
+
+static void trade(uint8_t *img, const struct emul_simd *op)
+{
+	simd_fxsave(img);
+	simd_image_trade(img, op->kind == EMUL_SIMD_MMX, op->reg);
+	simd_fxrstor(img);
+}
+
+/* A register form: ModRM.reg into register 0, ModRM.rm into register 1
+ * of its file (copies, so that reg = rm works), the stub, then the
+ * results back and registers 0 and 1 as they were (core/simd_image.c). */
+static int run_regform(struct simd_call *c, const struct emul_simd *op)
+{
+	static uint8_t orig[SIMD_IMAGE_BYTES] __attribute__((aligned(16)));
+	static uint8_t work[SIMD_IMAGE_BYTES] __attribute__((aligned(16)));
+	static uint8_t out[SIMD_IMAGE_BYTES] __attribute__((aligned(16)));
+	const struct simd_regform f = {
+		.reg_mmx = op->kind == EMUL_SIMD_MMX, .rm_mmx = op->rm_kind == EMUL_SIMD_MMX,
+		.rm_dest = op->rm_dest, .reg = op->reg, .rm = op->rm,
+	};
+	int rc;
+
+	simd_fxsave(orig);
+	memcpy(work, orig, sizeof(work));
+	simd_image_regform_in(work, orig, &f);
+	simd_fxrstor(work);
+	rc = simd_proxy_call(c);
+	simd_fxsave(out);
+	memcpy(work, out, sizeof(work));
+	simd_image_regform_out(work, out, orig, &f);
+	simd_fxrstor(work);
+	return rc;
+}
+
+/* The buffers are static: one CPU runs vCPUs (core/fpu.c's owner is one
+ * too, "per CPU once SMP lands"; these go with it). */
+int simd_proxy_run(struct vcpu *v, struct emul_simd *op)
+{
+	static uint8_t img[512] __attribute__((aligned(16)));
+	static uint8_t buf[16] __attribute__((aligned(16)));
+	struct simd_call c = { .buf = buf };
+	bool moved = !op->regform && op->kind != EMUL_SIMD_GPR && op->reg != 0;
+	int rc;
+
+	fpu_switch_to(v);       /* an MMIO completion runs before the entry's */
+	if (op->query || op->kind == EMUL_SIMD_MMX ||
+	    (op->regform && op->rm_kind == EMUL_SIMD_MMX))
+		if (x87_status() & FSW_ES)
+			return EMUL_SIMD_PENDING;
+	if (op->query)
+		return EMUL_SIMD_DONE;
+	if (op->reg > 15 || (op->kind == EMUL_SIMD_MMX && op->reg > 7) ||
+	    (op->regform && (op->kind == EMUL_SIMD_GPR || op->rm > 15 ||
+			     (op->rm_kind == EMUL_SIMD_MMX && op->rm > 7))) ||
+	    !(c.stub = stub_of(op)))
+		return EMUL_SIMD_REFUSED;
+	memcpy(buf, op->buf, sizeof(buf));
+	if (op->regform) {
+		rc = run_regform(&c, op);
+	} else {
+		if (moved)
+			trade(img, op);
+		rc = simd_proxy_call(&c);
+		if (moved)
+			trade(img, op);
+	}
+	if (rc == SIMD_CALL_REFUSED)
+		return EMUL_SIMD_REFUSED;
+	memcpy(op->buf, buf, sizeof(buf));
+	op->gpr = c.rax;
+	op->rflags = c.rflags;
+	return rc == SIMD_CALL_XM ? EMUL_SIMD_XM : EMUL_SIMD_DONE;
+}

@@ -1,0 +1,540 @@
+/*
+ * test_simd.c - MMX, SSE and 3DNow! instructions through the emulator
+ * (emul/exec_simd.c, emul/simd_forms.c): the operand's size, direction
+ * and alignment per form, what emul_ops.simd is told (map, mandatory
+ * prefix, opcode, imm8 or 3DNow! suffix, which register), its one call
+ * between the MMIO reads and the writes, the faults that come first in
+ * the CPU's order (#UD, #NM, #MF, #GP for the limit and the alignment,
+ * #PF of a store before anything runs), #XM / #UD for an unmasked SIMD
+ * exception, general-register and RFLAGS results, and what is refused.
+ * The callback is a fake here; core/simd_proxy.c runs the real one.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "emul.h"
+#include "fakemem.h"
+#include "test_util.h"
+
+#define CODE 0x1000ull
+#define DEV 0x20000ull  /* two MMIO pages */
+#define CR0_EM (1ull << 2)
+#define CR0_TS (1ull << 3)
+#define CR0_NE (1ull << 5)
+#define CR4_OSFXSR (1ull << 9)
+#define CR4_OSXMMEXCPT (1ull << 10)
+#define ALL_FEATURES (EMUL_FEAT_MMX | EMUL_FEAT_SSE | EMUL_FEAT_SSE2 | \
+		      EMUL_FEAT_SSE3 | EMUL_FEAT_SSSE3 | EMUL_FEAT_SSE41 | \
+		      EMUL_FEAT_SSE42 | EMUL_FEAT_3DNOW | EMUL_FEAT_3DNOWEXT)
+
+static struct {
+	struct fake_mem fm;
+	struct emul_ctx ctx;
+	struct emul_cpu cpu;
+	struct emul_result res;
+	struct emul_ops ops;
+	uint8_t code[4096];
+	uint8_t dev[8192];
+	/* the fake registers */
+	unsigned runs, queries;
+	struct emul_simd seen;
+	uint8_t seen_buf[16];
+	int answer;             /* to a run */
+	int pending;            /* to a query: EMUL_SIMD_PENDING or DONE */
+} E;
+
+/* Records the call; a store finds the pattern 0xA0, 0xA1, ... in buf. */
+static int fake_simd(void *opaque, struct emul_simd *op)
+{
+	(void)opaque;
+	if (op->query) {
+		E.queries++;
+		return E.pending;
+	}
+	E.runs++;
+	E.seen = *op;
+	memcpy(E.seen_buf, op->buf, sizeof(E.seen_buf));
+	if (E.answer != EMUL_SIMD_DONE)
+		return E.answer;
+	for (unsigned i = 0; i < 16; i++)
+		op->buf[i] = (uint8_t)(0xA0 + i);
+	op->gpr = 0xFEDCBA9876543210ull;
+	op->rflags = 0x2 | EMUL_FL_ZF | EMUL_FL_CF | EMUL_FL_SF | EMUL_FL_TF;
+	return EMUL_SIMD_DONE;
+}
+
+static void setup(const char *hex)
+{
+	memset(&E, 0, sizeof(E));
+	unhex(hex, E.code);
+	for (unsigned i = 0; i < sizeof(E.dev); i++)
+		E.dev[i] = (uint8_t)(i * 13 + 5);
+	fake_init(&E.fm);
+	fake_add(&E.fm, CODE, E.code, sizeof(E.code), true, 0);
+	fake_add(&E.fm, DEV, E.dev, sizeof(E.dev), false, 3);  /* both pages MMIO */
+	fake_cpu_long64(&E.cpu);
+	E.cpu.cr0 |= CR0_NE;
+	E.cpu.cr4 |= CR4_OSFXSR | CR4_OSXMMEXCPT;
+	E.cpu.features = ALL_FEATURES;
+	E.cpu.rip = CODE;
+	E.cpu.gpr[EMUL_RBX] = DEV + 0x100;
+	E.ops = fake_ops;
+	E.ops.simd = fake_simd;
+	E.pending = EMUL_SIMD_DONE;
+	emul_init(&E.ctx, &E.ops, &E.fm);
+}
+
+static enum emul_status run(void)
+{
+	return fake_run(&E.ctx, &E.cpu, &E.fm, &E.res, 64);
+}
+
+/* The requests of the last run: 'size' bytes from 'addr' on, in pieces
+ * of 8. */
+static void assert_requests(uint8_t status, uint64_t addr, unsigned size)
+{
+	unsigned n = (size + 7) / 8;
+
+	assert_int_equal(E.fm.nlog, n);
+	for (unsigned i = 0; i < n; i++) {
+		assert_int_equal(E.fm.log[i].status, status);
+		assert_int_equal(E.fm.log[i].addr, addr + 8 * i);
+		assert_int_equal(E.fm.log[i].len, size - 8 * i < 8 ? size - 8 * i : 8);
+	}
+}
+
+/* Nothing happened: no access, no run, RIP where it was. */
+static void assert_untouched(void)
+{
+	assert_int_equal(E.fm.nlog, 0);
+	assert_int_equal(E.runs, 0);
+	assert_int_equal(E.cpu.rip, CODE);
+}
+
+static void assert_fault(uint8_t vector)
+{
+	assert_int_equal(run(), EMUL_EXCEPTION);
+	assert_int_equal(E.res.event.vector, vector);
+	assert_untouched();
+}
+
+struct load_case {
+	const char *hex;
+	unsigned len, size;
+	uint8_t map, prefix, opcode, imm, kind, reg;
+};
+
+/* Loads: the operand's size by form, read before the one run, and what
+ * the callback is told. */
+static void test_loads(void **state)
+{
+	static const struct load_case cases[] = {
+		{ "0f 6f 03", 3, 8, EMUL_MAP_0F, 0, 0x6F, 0, EMUL_SIMD_MMX, 0 },    /* movq mm0 */
+		{ "0f ef 0b", 3, 8, EMUL_MAP_0F, 0, 0xEF, 0, EMUL_SIMD_MMX, 1 },    /* pxor mm1 */
+		{ "0f 61 3b", 3, 4, EMUL_MAP_0F, 0, 0x61, 0, EMUL_SIMD_MMX, 7 },    /* punpcklwd */
+		{ "4c 0f dd 13", 4, 8, EMUL_MAP_0F, 0, 0xDD, 0, EMUL_SIMD_MMX, 2 }, /* REX.R: mm2 */
+		{ "0f e3 2b", 3, 8, EMUL_MAP_0F, 0, 0xE3, 0, EMUL_SIMD_MMX, 5 },    /* pavgw */
+		{ "0f 2c 03", 3, 8, EMUL_MAP_0F, 0, 0x2C, 0, EMUL_SIMD_MMX, 0 },    /* cvttps2pi */
+		{ "0f 5a 0b", 3, 8, EMUL_MAP_0F, 0, 0x5A, 0, EMUL_SIMD_XMM, 1 },    /* cvtps2pd */
+		{ "66 0f 6f 03", 4, 16, EMUL_MAP_0F, 0x66, 0x6F, 0, EMUL_SIMD_XMM, 0 }, /* movdqa */
+		{ "44 0f 10 03", 4, 16, EMUL_MAP_0F, 0, 0x10, 0, EMUL_SIMD_XMM, 8 },   /* movups xmm8 */
+		{ "f3 0f 10 1b", 4, 4, EMUL_MAP_0F, 0xF3, 0x10, 0, EMUL_SIMD_XMM, 3 }, /* movss */
+		{ "f2 0f 59 03", 4, 8, EMUL_MAP_0F, 0xF2, 0x59, 0, EMUL_SIMD_XMM, 0 }, /* mulsd */
+		{ "66 f3 0f 58 03", 5, 4, EMUL_MAP_0F, 0xF3, 0x58, 0, EMUL_SIMD_XMM, 0 }, /* F3 wins */
+		{ "66 0f 70 03 1b", 5, 16, EMUL_MAP_0F, 0x66, 0x70, 0x1B, EMUL_SIMD_XMM, 0 }, /* pshufd */
+		{ "0f c4 03 02", 4, 2, EMUL_MAP_0F, 0, 0xC4, 2, EMUL_SIMD_MMX, 0 },    /* pinsrw mm */
+		{ "66 0f 38 22 03", 5, 2, EMUL_MAP_0F38, 0x66, 0x22, 0, EMUL_SIMD_XMM, 0 }, /* pmovsxbq */
+		{ "0f 38 00 0b", 4, 8, EMUL_MAP_0F38, 0, 0x00, 0, EMUL_SIMD_MMX, 1 }, /* pshufb mm */
+		{ "0f 0f 03 9e", 4, 8, EMUL_MAP_0F, 0, 0x0F, 0x9E, EMUL_SIMD_MMX, 0 }, /* pfadd */
+		{ "f2 0f f0 03", 4, 16, EMUL_MAP_0F, 0xF2, 0xF0, 0, EMUL_SIMD_XMM, 0 }, /* lddqu */
+		{ "66 0f 3a 20 13 07", 6, 1, EMUL_MAP_0F3A, 0x66, 0x20, 7, EMUL_SIMD_XMM, 2 }, /* pinsrb */
+		{ "66 0f 3a 0b 03 04", 6, 8, EMUL_MAP_0F3A, 0x66, 0x0B, 4, EMUL_SIMD_XMM, 0 }, /* roundsd */
+		{ "0f 3a 0f 0b 03", 5, 8, EMUL_MAP_0F3A, 0, 0x0F, 3, EMUL_SIMD_MMX, 1 }, /* palignr mm */
+	};
+
+	(void)state;
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct load_case *c = &cases[i];
+
+		setup(c->hex);
+		assert_int_equal(run(), EMUL_DONE);
+		assert_requests(EMUL_MMIO_READ, DEV + 0x100, c->size);
+		assert_int_equal(E.runs, 1);
+		assert_int_equal(E.seen.map, c->map);
+		assert_int_equal(E.seen.prefix, c->prefix);
+		assert_int_equal(E.seen.opcode, c->opcode);
+		assert_int_equal(E.seen.imm, c->imm);
+		assert_int_equal(E.seen.kind, c->kind);
+		assert_int_equal(E.seen.reg, c->reg);
+		assert_memory_equal(E.seen_buf, E.dev + 0x100, c->size);
+		assert_int_equal(E.cpu.rip, CODE + c->len);
+		assert_int_equal(E.cpu.gpr[EMUL_RAX], 0);       /* no GPR result */
+		assert_int_equal(E.dev[0x100], (uint8_t)(0x100 * 13 + 5));
+	}
+}
+
+/* Stores: probed, run once, then written in 8-byte pieces (the handler
+ * replayed for each). */
+static void test_stores(void **state)
+{
+	static const struct { const char *hex; unsigned size; } cases[] = {
+		{ "0f 7f 03", 8 },              /* movq [rbx], mm0 */
+		{ "0f 7e 03", 4 },              /* movd [rbx], mm0 */
+		{ "0f e7 03", 8 },              /* movntq */
+		{ "66 0f 7f 03", 16 },          /* movdqa */
+		{ "0f 29 03", 16 },             /* movaps */
+		{ "66 0f d6 03", 8 },           /* movq [rbx], xmm0 */
+		{ "f3 0f 11 03", 4 },           /* movss */
+		{ "0f 17 03", 8 },              /* movhps */
+		{ "66 0f 3a 14 03 05", 1 },     /* pextrb [rbx], xmm0, 5 */
+		{ "66 0f 3a 17 03 01", 4 },     /* extractps */
+	};
+
+	(void)state;
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		setup(cases[i].hex);
+		assert_int_equal(run(), EMUL_DONE);
+		assert_int_equal(E.runs, 1);
+		assert_requests(EMUL_MMIO_WRITE, DEV + 0x100, cases[i].size);
+		for (unsigned b = 0; b < cases[i].size; b++)
+			assert_int_equal(E.dev[0x100 + b], 0xA0 + b);
+		assert_int_equal(E.dev[0x100 + cases[i].size],
+				 (uint8_t)((0x100 + cases[i].size) * 13 + 5));
+	}
+	/* the second half beyond the device: #PF before anything runs */
+	setup("f3 0f 7f 03");                   /* movdqu [rbx], xmm0 */
+	E.cpu.gpr[EMUL_RBX] = DEV + 0x1FF8;
+	assert_int_equal(run(), EMUL_EXCEPTION);
+	assert_int_equal(E.res.event.vector, 14);
+	assert_int_equal(E.res.event.cr2, DEV + 0x2000);
+	assert_untouched();
+}
+
+/* 16-byte operands of the aligned forms: #GP(0) when misaligned, before
+ * any access; the unaligned moves and the smaller operands go on; AMD's
+ * misaligned SSE mode is refused rather than guessed. */
+static void test_alignment(void **state)
+{
+	(void)state;
+	setup("66 0f 6f 03");                   /* movdqa */
+	E.cpu.gpr[EMUL_RBX] = DEV + 0x108;
+	assert_fault(13);
+	assert_true(E.res.event.has_error_code);
+	assert_int_equal(E.res.event.error_code, 0);
+	setup("0f 29 03");                      /* movaps store */
+	E.cpu.gpr[EMUL_RBX] = DEV + 0x101;
+	assert_fault(13);
+	setup("0f 58 03");                      /* addps */
+	E.cpu.gpr[EMUL_RBX] = DEV + 0x104;
+	assert_fault(13);
+	static const char *const unaligned[] = {
+		"66 0f 10 03", "f3 0f 6f 03", "f2 0f f0 03",    /* movupd movdqu lddqu */
+		"f3 0f 58 03", "0f 6f 03", "66 0f 38 20 03",    /* addss movq pmovsxbw */
+	};
+	for (unsigned i = 0; i < 6; i++) {
+		setup(unaligned[i]);
+		E.cpu.gpr[EMUL_RBX] = DEV + 0x108;
+		assert_int_equal(run(), EMUL_DONE);
+		assert_int_equal(E.runs, 1);
+		assert_int_equal(E.fm.log[0].addr, DEV + 0x108);
+	}
+	setup("66 0f 6f 03");
+	E.cpu.gpr[EMUL_RBX] = DEV + 0x108;
+	E.cpu.features |= EMUL_FEAT_MISALIGNSSE;
+	assert_int_equal(run(), EMUL_UNSUPPORTED);
+	assert_untouched();
+	setup("66 0f 6f 03");                   /* aligned: fine with it too */
+	E.cpu.features |= EMUL_FEAT_MISALIGNSSE;
+	assert_int_equal(run(), EMUL_DONE);
+}
+
+/* #UD (CR0.EM, no CR4.OSFXSR for XMM forms, a feature the CPUID lacks,
+ * an undefined 3DNow! suffix) before #NM (CR0.TS), before any access. */
+static void test_state_faults(void **state)
+{
+	(void)state;
+	setup("0f 6f 03");
+	E.cpu.cr0 |= CR0_EM | CR0_TS;
+	assert_fault(6);
+	setup("0f 6f 03");
+	E.cpu.cr0 |= CR0_TS;
+	assert_fault(7);
+	setup("66 0f 6f 03");
+	E.cpu.cr4 &= ~CR4_OSFXSR;
+	E.cpu.cr0 |= CR0_TS;
+	assert_fault(6);
+	setup("0f 2c 03");                      /* cvttps2pi: XMM state too */
+	E.cpu.cr4 &= ~CR4_OSFXSR;
+	assert_fault(6);
+	setup("0f 6f 03");                      /* MMX needs no OSFXSR */
+	E.cpu.cr4 &= ~CR4_OSFXSR;
+	assert_int_equal(run(), EMUL_DONE);
+	setup("66 0f 6f 03");
+	E.cpu.features &= ~EMUL_FEAT_SSE2;
+	assert_fault(6);
+	setup("0f 6f 03");
+	E.cpu.features &= ~EMUL_FEAT_MMX;
+	assert_fault(6);
+	setup("f2 0f 7c 03");                   /* haddps */
+	E.cpu.features &= ~EMUL_FEAT_SSE3;
+	assert_fault(6);
+	setup("66 0f 38 37 03");                /* pcmpgtq */
+	E.cpu.features &= ~EMUL_FEAT_SSE42;
+	assert_fault(6);
+	setup("0f e3 03");                      /* pavgw mm: SSE ... */
+	E.cpu.features &= ~EMUL_FEAT_SSE;
+	assert_fault(6);
+	setup("0f e3 03");                      /* ... or AMD's MMX extensions */
+	E.cpu.features = (E.cpu.features & ~EMUL_FEAT_SSE) | EMUL_FEAT_MMXEXT;
+	assert_int_equal(run(), EMUL_DONE);
+	setup("0f 0f 03 9e");                   /* pfadd */
+	E.cpu.features &= ~EMUL_FEAT_3DNOW;
+	assert_fault(6);
+	setup("0f 0f 03 bb");                   /* pswapd: extensions */
+	E.cpu.features &= ~EMUL_FEAT_3DNOWEXT;
+	assert_fault(6);
+	setup("0f 0f 03 00");                   /* undefined suffix */
+	E.cpu.cr0 |= CR0_TS;
+	assert_fault(6);
+}
+
+/* A pending x87 exception: #MF before an instruction on MMX registers,
+ * before the access; not asked for XMM-only forms; CVTPI2PS with a memory
+ * source (documented both ways) is refused then. */
+static void test_pending_x87(void **state)
+{
+	(void)state;
+	setup("0f fe 03");                      /* paddd mm0 */
+	E.pending = EMUL_SIMD_PENDING;
+	assert_fault(16);
+	assert_false(E.res.event.has_error_code);
+	assert_int_equal(E.queries, 1);
+	setup("0f 7f 03");
+	E.pending = EMUL_SIMD_PENDING;
+	E.cpu.cr0 &= ~CR0_NE;
+	assert_int_equal(run(), EMUL_UNSUPPORTED);
+	assert_untouched();
+	setup("66 0f fe 03");                   /* paddd xmm0 */
+	E.pending = EMUL_SIMD_PENDING;
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(E.queries, 0);
+	setup("0f 2a 03");                      /* cvtpi2ps xmm0, [rbx] */
+	E.pending = EMUL_SIMD_PENDING;
+	assert_int_equal(run(), EMUL_UNSUPPORTED);
+	assert_untouched();
+	setup("0f 2a 03");
+	assert_int_equal(run(), EMUL_DONE);
+}
+
+/* An unmasked SIMD floating-point exception: #XM, or #UD without
+ * CR4.OSXMMEXCPT; nothing written, RIP stays. */
+static void test_simd_exception(void **state)
+{
+	(void)state;
+	setup("0f 5e 03");                      /* divps */
+	E.answer = EMUL_SIMD_XM;
+	assert_int_equal(run(), EMUL_EXCEPTION);
+	assert_int_equal(E.res.event.vector, 19);
+	assert_false(E.res.event.has_error_code);
+	assert_int_equal(E.cpu.rip, CODE);
+	setup("0f 5e 03");
+	E.answer = EMUL_SIMD_XM;
+	E.cpu.cr4 &= ~CR4_OSXMMEXCPT;
+	assert_int_equal(run(), EMUL_EXCEPTION);
+	assert_int_equal(E.res.event.vector, 6);
+	setup("f3 0f 11 03");                   /* movss store: no write */
+	E.answer = EMUL_SIMD_XM;
+	assert_int_equal(run(), EMUL_EXCEPTION);
+	assert_int_equal(E.fm.nlog, 0);
+	assert_int_equal(E.dev[0x100], (uint8_t)(0x100 * 13 + 5));
+	setup("66 0f 6f 03");
+	E.answer = EMUL_SIMD_REFUSED;
+	assert_int_equal(run(), EMUL_UNSUPPORTED);
+	assert_int_equal(E.cpu.rip, CODE);
+}
+
+/* CVTTSS2SI writes a 32-bit general register (zero-extended); COMISS and
+ * PTEST the six arithmetic flags only. */
+static void test_gpr_and_flags(void **state)
+{
+	(void)state;
+	setup("f3 0f 2c 0b");                   /* cvttss2si ecx, [rbx] */
+	E.cpu.gpr[EMUL_RCX] = ~0ull;
+	assert_int_equal(run(), EMUL_DONE);
+	assert_requests(EMUL_MMIO_READ, DEV + 0x100, 4);
+	assert_int_equal(E.seen.kind, EMUL_SIMD_GPR);
+	assert_int_equal(E.cpu.gpr[EMUL_RCX], 0x76543210);
+	setup("f2 0f 2d 03");                   /* cvtsd2si eax, [rbx] */
+	assert_int_equal(run(), EMUL_DONE);
+	assert_requests(EMUL_MMIO_READ, DEV + 0x100, 8);
+	setup("f3 48 0f 2c 0b");                /* REX.W: r64, refused */
+	assert_int_equal(run(), EMUL_UNSUPPORTED);
+	assert_untouched();
+	setup("66 48 0f 7e 03");                /* movq [rbx], xmm0: refused */
+	assert_int_equal(run(), EMUL_UNSUPPORTED);
+	setup("66 48 0f 3a 16 03 01");          /* pextrq: refused */
+	assert_int_equal(run(), EMUL_UNSUPPORTED);
+	setup("66 0f 3a 0a 03 01");             /* roundss: SSE4.1 */
+	E.cpu.features &= ~EMUL_FEAT_SSE41;
+	assert_int_equal(run(), EMUL_EXCEPTION);
+	assert_int_equal(E.res.event.vector, 6);
+	setup("0f 2f 03");                      /* comiss xmm0, [rbx] */
+	E.cpu.rflags = 0x2 | EMUL_FL_OF | EMUL_FL_AF | EMUL_FL_PF | EMUL_FL_DF;
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(E.cpu.rflags,
+			 0x2 | EMUL_FL_ZF | EMUL_FL_CF | EMUL_FL_SF | EMUL_FL_DF);
+	setup("66 0f 38 17 03");                /* ptest */
+	assert_int_equal(run(), EMUL_DONE);
+	assert_requests(EMUL_MMIO_READ, DEV + 0x100, 16);
+	assert_true(E.cpu.rflags & EMUL_FL_ZF);
+	assert_false(E.cpu.rflags & EMUL_FL_TF);
+}
+
+/* Real mode: [bx] in DS; the limit is checked for the whole operand. */
+static void test_real_mode(void **state)
+{
+	(void)state;
+	setup("0f 6f 07");                      /* movq mm0, [bx] */
+	fake_cpu_real(&E.cpu);
+	E.cpu.cr0 |= CR0_NE;
+	E.cpu.features = ALL_FEATURES;
+	E.cpu.seg[EMUL_SEG_DS].base = DEV;
+	E.cpu.gpr[EMUL_RBX] = 0x100;
+	E.cpu.rip = CODE;
+	assert_int_equal(run(), EMUL_DONE);
+	assert_requests(EMUL_MMIO_READ, DEV + 0x100, 8);
+	assert_int_equal(E.cpu.rip, CODE + 3);
+	setup("66 0f 6f 07");                   /* movdqa: no OSFXSR */
+	fake_cpu_real(&E.cpu);
+	E.cpu.features = ALL_FEATURES;
+	E.cpu.rip = CODE;
+	assert_fault(6);
+	setup("0f 6f 07");                      /* beyond 0xFFFF: #GP(0) */
+	fake_cpu_real(&E.cpu);
+	E.cpu.features = ALL_FEATURES;
+	E.cpu.seg[EMUL_SEG_DS].base = DEV;
+	E.cpu.gpr[EMUL_RBX] = 0xFFFC;
+	E.cpu.rip = CODE;
+	assert_fault(13);
+}
+
+/* Not emulated: register forms (bytes from MMIO), forms with implicit
+ * operands, no callback. (VEX forms are #UD without CR4.OSXSAVE:
+ * test_exec's test_vex.) */
+static void test_refused(void **state)
+{
+	static const char *const refused[] = {
+		"0f 70 c1 05",          /* pshufw mm0, mm1, 5: imm8 register form */
+		"0f 6e c1",             /* movd mm0, ecx: a general register */
+		"f3 0f 2c c1",          /* cvttss2si eax, xmm1 */
+		"0f 0f c1 9e",          /* pfadd mm0, mm1: 3DNow! register form */
+		"66 0f 38 10 03",       /* pblendvb: implicit XMM0 */
+		"0f f7 c1",             /* maskmovq */
+		"66 0f 3a 61 03 01",    /* pcmpestri: implicit registers */
+		"66 0f 3a 44 03 01",    /* pclmulqdq */
+		"f3 0f 0f 03 9e",       /* 3DNow! with F3 */
+	};
+
+	(void)state;
+	for (unsigned i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		setup(refused[i]);
+		assert_int_equal(run(), EMUL_UNSUPPORTED);
+		assert_untouched();
+	}
+	/* the register forms of memory-only instructions: #UD, whatever
+	 * the callback */
+	static const char *const memonly[] = {
+		"0f 2b c1", "0f 17 c1", "66 0f 16 c1", "0f e7 c1", "f2 0f f0 c1",
+		"66 0f 38 2a c1",
+	};
+	for (unsigned i = 0; i < sizeof(memonly) / sizeof(memonly[0]); i++) {
+		setup(memonly[i]);
+		E.ops.simd = NULL;
+		emul_init(&E.ctx, &E.ops, &E.fm);
+		assert_int_equal(run(), EMUL_EXCEPTION);
+		assert_int_equal(E.res.event.vector, 6);
+		assert_untouched();
+	}
+	setup("0f 6f 03");
+	E.ops.simd = NULL;
+	emul_init(&E.ctx, &E.ops, &E.fm);
+	assert_int_equal(run(), EMUL_UNSUPPORTED);
+	assert_untouched();
+}
+
+struct reg_case {
+	const char *hex;
+	unsigned len;
+	uint8_t kind, reg, rm_kind, rm, rm_dest, queries;
+};
+
+/* Register forms (code in MMIO): no access, one run told both registers,
+ * their files and which is written; #MF asked when either is MMX. */
+static void test_register_forms(void **state)
+{
+	static const struct reg_case cases[] = {
+		{ "0f ef c1", 3, EMUL_SIMD_MMX, 0, EMUL_SIMD_MMX, 1, 0, 1 },      /* pxor mm0, mm1 */
+		{ "0f 16 d3", 3, EMUL_SIMD_XMM, 2, EMUL_SIMD_XMM, 3, 0, 0 },      /* movlhps */
+		{ "66 41 0f 7f d9", 5, EMUL_SIMD_XMM, 3, EMUL_SIMD_XMM, 9, 1, 0 }, /* movdqa xmm9, xmm3 */
+		{ "0f 2a c1", 3, EMUL_SIMD_XMM, 0, EMUL_SIMD_MMX, 1, 0, 1 },      /* cvtpi2ps xmm0, mm1 */
+		{ "4d 0f 2d cf", 4, EMUL_SIMD_MMX, 1, EMUL_SIMD_XMM, 15, 0, 1 },  /* cvtps2pi mm1, xmm15 */
+		{ "66 0f 38 00 ed", 5, EMUL_SIMD_XMM, 5, EMUL_SIMD_XMM, 5, 0, 0 }, /* pshufb xmm5, xmm5 */
+		{ "0f 2f c8", 3, EMUL_SIMD_XMM, 1, EMUL_SIMD_XMM, 0, 0, 0 },      /* comiss */
+	};
+
+	(void)state;
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct reg_case *c = &cases[i];
+
+		setup(c->hex);
+		assert_int_equal(run(), EMUL_DONE);
+		assert_int_equal(E.fm.nlog, 0);
+		assert_int_equal(E.runs, 1);
+		assert_int_equal(E.queries, c->queries);
+		assert_true(E.seen.regform);
+		assert_int_equal(E.seen.kind, c->kind);
+		assert_int_equal(E.seen.reg, c->reg);
+		assert_int_equal(E.seen.rm_kind, c->rm_kind);
+		assert_int_equal(E.seen.rm, c->rm);
+		assert_int_equal(E.seen.rm_dest, c->rm_dest);
+		assert_int_equal(E.cpu.rip, CODE + c->len);
+	}
+	setup("0f 2f c8");                      /* comiss: RFLAGS */
+	assert_int_equal(run(), EMUL_DONE);
+	assert_true(E.cpu.rflags & EMUL_FL_ZF);
+	setup("0f 2a c1");                      /* cvtpi2ps xmm0, mm1 waits */
+	E.pending = EMUL_SIMD_PENDING;
+	assert_int_equal(run(), EMUL_EXCEPTION);
+	assert_int_equal(E.res.event.vector, 16);
+	setup("66 0f ef c1");                   /* pxor xmm: OSFXSR, #NM */
+	E.cpu.cr4 &= ~CR4_OSFXSR;
+	assert_int_equal(run(), EMUL_EXCEPTION);
+	assert_int_equal(E.res.event.vector, 6);
+	setup("0f ef c1");
+	E.cpu.cr0 |= CR0_TS;
+	assert_int_equal(run(), EMUL_EXCEPTION);
+	assert_int_equal(E.res.event.vector, 7);
+	assert_int_equal(E.runs, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_loads),
+		cmocka_unit_test(test_stores),
+		cmocka_unit_test(test_alignment),
+		cmocka_unit_test(test_state_faults),
+		cmocka_unit_test(test_pending_x87),
+		cmocka_unit_test(test_simd_exception),
+		cmocka_unit_test(test_gpr_and_flags),
+		cmocka_unit_test(test_real_mode),
+		cmocka_unit_test(test_register_forms),
+		cmocka_unit_test(test_refused),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
