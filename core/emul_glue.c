@@ -10,6 +10,7 @@
 #include "core/lib.h"
 #include "core/vm.h"
 #include "core/x87_proxy.h"
+#include "core/emul_cr.h"
 #include "core/simd_proxy.h"
 #include "mmu/guest_walk.h"
 
@@ -256,6 +257,15 @@ static void cb_invlpg(void *opaque, uint64_t la)
 		virt->flush_guest_tlb(ve->v);
 }
 
+/* MOV to CRn and CLTS: guests that run in software (real mode on VMX
+ * without unrestricted guest) or code in MMIO. */
+static bool cb_write_cr(void *opaque, unsigned cr, uint64_t value)
+{
+	struct vcpu_emul *ve = opaque;
+
+	return vcpu_write_cr(ve->v, cr, value);
+}
+
 static void cb_flush_tlb(void *opaque)
 {
 	struct vcpu_emul *ve = opaque;
@@ -274,6 +284,7 @@ static const struct emul_ops guest_emul_ops = {
 	.x87 = cb_x87,
 	.set_sysseg = cb_set_sysseg,
 	.invlpg = cb_invlpg,
+	.write_cr = cb_write_cr,
 	.simd = cb_simd,
 	.flush_tlb = cb_flush_tlb,
 };

@@ -77,6 +77,10 @@ enum vexit_reason {
 	VEXIT_TASK_SWITCH,      /* a hardware task switch: task.* valid,
 				 * insn_len the instruction that switched
 				 * (core/task_switch.h) */
+	VEXIT_SOFTWARE,         /* the CPU cannot run this state (VMX without
+				 * unrestricted guest: real mode, unpaged
+				 * protected mode, segments entry refuses):
+				 * core runs the next step in software */
 	VEXIT_UNKNOWN,          /* anything else: hw_reason is the vendor code */
 };
 

@@ -28,6 +28,7 @@
 #include "core/pmu.h"
 #include "arch/x86/debugreg.h"
 #include "core/task_switch_exit.h"
+#include "core/soft_exit.h"
 #include "core/task_switch.h"
 
 #define RFLAGS_DF (1ULL << 10)
@@ -213,6 +214,20 @@ static inline int report_step_trap(struct vcpu *v, struct kvm_run *run)
 	return 1;
 }
 
+/* KVM_EXIT_CPUID: the VMM answers in the kvm_run union and steps over
+ * insn_len bytes at the next KVM_RUN (complete_previous_exit). */
+static inline void fill_cpuid_exit(struct vcpu *v, const struct vexit *e,
+				   struct kvm_run *run)
+{
+	run->exit_reason = KVM_EXIT_CPUID;
+	run->cpuid.eax = (uint32_t)v->regs.rax;
+	run->cpuid.ecx = (uint32_t)v->regs.rcx;
+	run->cpuid.ebx = run->cpuid.edx = 0;
+	run->cpuid.completed = 0;
+	v->pending_insn_len = e->insn_len;
+	v->pending_cpuid = true;
+}
+
 /* Describes an exit for the VMM. */
 static void fill_exit(struct vcpu *v, const struct vexit *e, struct kvm_run *run)
 {
@@ -225,13 +240,7 @@ static void fill_exit(struct vcpu *v, const struct vexit *e, struct kvm_run *run
 		v->pending_insn_len = e->insn_len;
 		break;
 	case VEXIT_CPUID:
-		run->exit_reason = KVM_EXIT_CPUID;
-		run->cpuid.eax = (uint32_t)v->regs.rax;
-		run->cpuid.ecx = (uint32_t)v->regs.rcx;
-		run->cpuid.ebx = run->cpuid.edx = 0;
-		run->cpuid.completed = 0;
-		v->pending_insn_len = e->insn_len;
-		v->pending_cpuid = true;
+		fill_cpuid_exit(v, e, run);
 		break;
 	case VEXIT_INTR_WINDOW:
 		run->exit_reason = KVM_EXIT_IRQ_WINDOW_OPEN;
@@ -766,6 +775,30 @@ enum exit_action {
 	EXIT_INTERRUPTED,       /* preempted with console input: -EINTR */
 };
 
+static int software_step(struct vcpu *v, struct vexit *e, struct kvm_run *run);
+
+/* RDMSR and WRMSR through core/msr.c: #GP for what the virtual CPU
+ * refuses, else the instruction retires. */
+static inline void msr_read_exit(struct vcpu *v, const struct vexit *e)
+{
+	uint64_t value;
+
+	if (vcpu_msr_read(v, e->msr.index, &value))
+		virt->inject_exception(v, TRAP_GP, true, 0);
+	else
+		retire_with_edx_eax(v, e, value);
+}
+
+static inline void msr_write_exit(struct vcpu *v, const struct vexit *e)
+{
+	if (vcpu_msr_write(v, e->msr.index, e->msr.value)) {
+		virt->inject_exception(v, TRAP_GP, true, 0);
+	} else {
+		v->regs.rip += e->insn_len;
+		retired_outside_guest(v);
+	}
+}
+
 /* Exits the hypervisor finishes itself; EXIT_TO_VMM for every other one
  * (fill_exit describes it then). One switch on the reason, so that an exit
  * handled here pays for a single dispatch. */
@@ -773,21 +806,11 @@ static enum exit_action handle_exit(struct vcpu *v, struct vexit *e,
 				    struct kvm_run *run)
 {
 	switch (e->reason) {
-	case VEXIT_MSR_READ: {
-		uint64_t value;
-		if (vcpu_msr_read(v, e->msr.index, &value))
-			virt->inject_exception(v, TRAP_GP, true, 0);
-		else
-			retire_with_edx_eax(v, e, value);
+	case VEXIT_MSR_READ:
+		msr_read_exit(v, e);
 		return EXIT_RESUME;
-	}
 	case VEXIT_MSR_WRITE:
-		if (vcpu_msr_write(v, e->msr.index, e->msr.value)) {
-			virt->inject_exception(v, TRAP_GP, true, 0);
-		} else {
-			v->regs.rip += e->insn_len;
-			retired_outside_guest(v);
-		}
+		msr_write_exit(v, e);
 		return EXIT_RESUME;
 	case VEXIT_HOST_INTR:
 		/* the preemption tick: the control partition has work if its
@@ -856,6 +879,8 @@ static enum exit_action handle_exit(struct vcpu *v, struct vexit *e,
 	case VEXIT_HYPERCALL:
 		guest_hypercall(v, e);
 		return EXIT_RESUME;
+	case VEXIT_SOFTWARE:
+		return software_step(v, e, run) ? EXIT_TO_VMM : EXIT_RESUME;
 	default:
 		break;
 	}
@@ -867,6 +892,106 @@ static enum exit_action handle_exit(struct vcpu *v, struct vexit *e,
 	}
 	fill_exit(v, e, run);
 	return EXIT_TO_VMM;
+}
+
+/* The exit a CPU would have made for an instruction the guest ran in
+ * software (core/soft_exit.c: CPUID, RDMSR, WRMSR, VMCALL, INVD and
+ * WBINVD), finished as handle_exit finishes it; not through handle_exit,
+ * whose code the run loop inlines. Returns 1 when *run describes an exit
+ * for the VMM. */
+static int software_exit(struct vcpu *v, const struct vexit *e, struct kvm_run *run)
+{
+	switch (e->reason) {
+	case VEXIT_CPUID:
+		run->exit_type = KVM_EXIT_TYPE_VM_EXIT;
+		run->instruction_length = e->insn_len;
+		fill_cpuid_exit(v, e, run);
+		return 1;
+	case VEXIT_MSR_READ:
+		msr_read_exit(v, e);
+		return 0;
+	case VEXIT_MSR_WRITE:
+		msr_write_exit(v, e);
+		return 0;
+	case VEXIT_HYPERCALL:
+		guest_hypercall(v, e);
+		return 0;
+	default:                /* VEXIT_NOP */
+		v->regs.rip += e->insn_len;
+		retired_outside_guest(v);
+		return 0;
+	}
+}
+
+/* An instruction the emulator does not run, met in software: the VMM gets
+ * KVM_EXIT_UNKNOWN (as for MMIO it refuses), the log says which. */
+static __attribute__((noinline)) int software_refused(struct vcpu *v, struct vcpu_emul *ve,
+						      struct kvm_run *run, uint64_t hw_reason)
+{
+	const struct emul_insn *in = &ve->ctx.insn;
+
+	if (v->vm->emul_failures++ < 8)
+		printk("vm%u: cannot run the instruction at RIP %#lx in software "
+		       "(%s: map %u opcode %#x /%u)\n", v->vm->id, v->regs.rip,
+		       emul_reason_str(ve->res.reason), in->map, in->opcode,
+		       in->has_modrm ? (in->modrm >> 3) & 7 : 0);
+	emul_abort(&ve->ctx);
+	run->exit_type = KVM_EXIT_TYPE_VM_EXIT;
+	run->exit_reason = KVM_EXIT_UNKNOWN;
+	run->hw.hardware_exit_reason = (uint32_t)hw_reason;
+	return 1;
+}
+
+/*
+ * The guest runs in software while the backend cannot enter its state
+ * (VEXIT_SOFTWARE: VMX without unrestricted guest in real mode, unpaged
+ * protected mode, or with segments VM entry refuses, SDM Vol. 3 26.3.1).
+ * One step: the event the entry would have delivered (an interrupt core
+ * injected, an exception), else one instruction through the emulator. An
+ * instruction the CPU would have exited on (CPUID, MSRs, INVD, ...) takes
+ * that exit's path (core/soft_exit.c, software_exit). Each step goes back
+ * through the run loop, which injects interrupts, reports single-step
+ * traps and asks the backend again, so the state is entered as soon as it
+ * can be; the backend also reports its host tick (VEXIT_HOST_INTR) every
+ * few steps, so console input and the alarm interrupt KVM_RUN as they do a
+ * guest on the CPU. Returns 1 when *run describes an exit for the VMM.
+ */
+static __attribute__((noinline)) int
+software_step(struct vcpu *v, struct vexit *e, struct kvm_run *run)
+{
+	struct vcpu_emul *ve = vcpu_emul_get(v);
+	struct emul_deliver ev;
+	enum emul_status st;
+
+	if (!ve || emul_busy(&ve->ctx)) {       /* busy: not after a round trip */
+		run->exit_type = KVM_EXIT_TYPE_VM_EXIT;
+		run->exit_reason = KVM_EXIT_UNKNOWN;
+		run->hw.hardware_exit_reason = (uint32_t)e->hw_reason;
+		return 1;
+	}
+	if (virt->take_event(v, &ev)) {
+		ve->delivering = true;
+		ve->event = ev;
+		return deliver_event(v, ve, run, e->hw_reason);
+	}
+	st = vcpu_emulate(v, ve);
+	if (st == EMUL_UNSUPPORTED) {
+		uint64_t hw_reason = e->hw_reason;
+
+		switch (ve->res.reason == EMUL_R_OPCODE ?
+			soft_exit_of(&ve->ctx.insn, &v->regs, ve->cpu.cpl, e) : SOFT_NONE) {
+		case SOFT_EXIT:
+			emul_abort(&ve->ctx);
+			return software_exit(v, e, run);
+		case SOFT_GP:
+			emul_abort(&ve->ctx);
+			virt->inject_exception(v, TRAP_GP, true, 0);
+			return 0;
+		case SOFT_NONE:
+			return software_refused(v, ve, run, hw_reason);
+		}
+	}
+	return emul_outcome(v, ve, run, st, false, e->hw_reason);
 }
 
 /* -EINTR: console input or the alarm; the exit fields are stale. */

@@ -424,6 +424,11 @@ struct emul_ops {
 	 * are "unsupported". */
 	void (*set_sysseg)(void *opaque, unsigned which,
 			   const struct emul_seg *seg);
+	/* MOV to CR0, CR2, CR3 or CR4 (and CLTS, as CR0 without TS), at
+	 * CPL 0, as the instruction's last step: checks value against the
+	 * CPU's rules and installs it, or answers false for #GP(0) with
+	 * nothing changed. NULL: those instructions are "unsupported". */
+	bool (*write_cr)(void *opaque, unsigned cr, uint64_t value);
 	/* Optional: runs *op on the vCPU's MMX/SSE state (struct
 	 * emul_simd), once per instruction. Returns EMUL_SIMD_*. NULL:
 	 * MMX/SSE/3DNow! instructions are "unsupported". */

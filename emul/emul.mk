@@ -52,7 +52,7 @@ EMUL_SRCS := \
 	emul/exec_sysreg.c \
 	emul/exec_branch.c
 EMUL_SRCS += emul/exec_frame.c emul/exec_bound_arpl.c emul/exec_popf.c \
-	emul/exec_sysstore.c emul/exec_lmsw.c emul/exec_xop.c emul/exec_x87.c \
+	emul/exec_sysstore.c emul/exec_lmsw.c emul/exec_movcr.c emul/exec_xop.c emul/exec_x87.c \
 	emul/simd_forms.c emul/exec_simd.c \
 	emul/deliver.c emul/deliver_gate.c emul/exec_int.c emul/exec_cli_sti_hlt.c emul/exec_clzero.c emul/exec_rtm.c emul/exec_vex.c emul/exec_bmi.c emul/exec_fxsr.c \
 	emul/desc.c emul/exec_segload.c emul/exec_far.c emul/exec_gate.c \
@@ -82,7 +82,7 @@ EMUL_FAKEMEM := $(EMUL_TDIR)/fakemem.c $(EMUL_TDIR)/fakemem.h
 EMUL_TESTS := test_decode test_decode_short test_exec test_mmio test_vendor test_decode_len \
 	test_diff
 EMUL_TESTS += test_intforms test_x87 test_simd test_deliver test_segload test_far test_fetch_mmio test_vm86 test_io_bitmap test_cli_sti_hlt
-EMUL_TESTS += test_bcd
+EMUL_TESTS += test_bcd test_movcr
 EMUL_TESTS += test_invpcid
 EMUL_TEST_BINS := $(addprefix $(EMUL_OUT)/,$(EMUL_TESTS))
 
@@ -111,7 +111,7 @@ $(EMUL_OUT)/test_decode_len: $(EMUL_TDIR)/test_decode_len.c $(EMUL_LIB)
 # The tests on the fake guest memory (fakemem.c): one rule.
 EMUL_FAKEMEM_TESTS := test_exec test_mmio test_vendor test_intforms test_x87 test_simd \
 	test_deliver test_fetch_mmio test_vm86 test_io_bitmap test_cli_sti_hlt
-EMUL_FAKEMEM_TESTS += test_bcd
+EMUL_FAKEMEM_TESTS += test_bcd test_movcr
 EMUL_FAKEMEM_TESTS += test_invpcid
 $(addprefix $(EMUL_OUT)/,$(EMUL_FAKEMEM_TESTS)): $(EMUL_OUT)/%: $(EMUL_TDIR)/%.c \
 		$(EMUL_FAKEMEM) $(EMUL_LIB)

@@ -499,6 +499,11 @@ int emul_exec_popf(struct emul_exec *x);
 int emul_exec_sgdt_sidt(struct emul_exec *x);
 int emul_exec_sldt_str(struct emul_exec *x);
 
+/* ---- exec_movcr.c ---- */
+int emul_exec_mov_from_cr(struct emul_exec *x);
+int emul_exec_mov_to_cr(struct emul_exec *x);
+int emul_exec_clts(struct emul_exec *x);
+
 /* ---- exec_lmsw.c ---- */
 int emul_exec_lmsw(struct emul_exec *x);
 

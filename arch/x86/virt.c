@@ -41,14 +41,12 @@ const struct virt_ops *virt_select(const struct cpu_features *f)
 		}
 		if (vmx_setup(f))
 			return 0;
-		/* The control partition starts in 64-bit mode and runs; guests
-		 * start in real mode, which without unrestricted guest needs an
-		 * emulator (docs: KVM_CREATE_VM returns -EOPNOTSUPP). */
+		/* Guests start in real mode, which the CPU cannot enter
+		 * without unrestricted guest: core runs it in software
+		 * (core/vcpu_run.c, VEXIT_SOFTWARE), correct but slower. */
 		if (!f->vmx.unrestricted_guest)
-			printk("virt: VMX without unrestricted guest: the control "
-			       "partition runs, but real-mode emulation is not "
-			       "implemented yet: no guests can run (KVM_CREATE_VM "
-			       "fails with -EOPNOTSUPP)\n");
+			printk("virt: VMX without unrestricted guest: real mode and "
+			       "unpaged protected mode run in the instruction emulator\n");
 		return &vmx_ops;
 	}
 	printk("virt: no VMX or SVM: no guests can run\n");

@@ -13,6 +13,7 @@
 #include "core/vcpu.h"
 #include "arch/x86/cpu_features.h"
 #include "mmu/mmu.h"
+#include "emul/emul.h"
 
 /* IO ports a VM may use directly (control partition: its console). */
 struct virt_io_passthrough {
@@ -23,8 +24,7 @@ struct virt_vm_config {
 	uint64_t slat_root_pa;  /* nested page tables / EPT root */
 	const struct virt_io_passthrough *io_pass;
 	unsigned nio_pass;
-	bool is_ctl;            /* the control partition (VMX without
-				 * unrestricted guest runs only this one) */
+	bool is_ctl;            /* the control partition */
 };
 
 struct virt_ops {
@@ -95,6 +95,11 @@ struct virt_ops {
 	 * MOV SS when mov_ss) blocks interrupts until the next one is done:
 	 * the next entry starts in that shadow. */
 	void (*set_interrupt_shadow)(struct vcpu *v, bool mov_ss);
+	/* Only for a backend that returns VEXIT_SOFTWARE (VMX without
+	 * unrestricted guest): takes the event injected for the next entry
+	 * (exception, interrupt), if any, for core to deliver through the
+	 * emulator; the backend forgets it. */
+	bool (*take_event)(struct vcpu *v, struct emul_deliver *ev);
 	/* Drops every translation the guest's own paging made (its VPID or
 	 * ASID, global ones and all PCIDs included) before the next entry:
 	 * an INVPCID or INVLPG the emulator ran. */

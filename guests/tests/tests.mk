@@ -6,7 +6,7 @@
 #                           (flat images), mbhello.elf (multiboot v1 ELF32),
 #                           bench.bin, bench32.bin, and the ABI guests mmio, irq, irqreal,
 #                           dirty, paging, triple, msr, spin, hostile, events,
-#                           cpuwalk, task, vm86 (flat images), and
+#                           cpuwalk, task, vm86, modeswitch (flat images), and
 #                           echo.bin for the console tests (in the ISO's files,
 #                           not in boot/grub.cfg: test_console.py adds it)
 #   make test-guests-qemu   boot mbhello.elf with QEMU's own multiboot loader
@@ -35,7 +35,7 @@ TG_ABI_GUESTS := $(TG_OUT)/mmio.bin $(TG_OUT)/irq.bin $(TG_OUT)/irqreal.bin \
                  $(TG_OUT)/msr.bin $(TG_OUT)/spin.bin $(TG_OUT)/hostile.bin \
                  $(TG_OUT)/events.bin \
                  $(TG_OUT)/echo.bin $(TG_OUT)/cpuwalk.bin $(TG_OUT)/task.bin \
-                 $(TG_OUT)/vm86.bin
+                 $(TG_OUT)/vm86.bin $(TG_OUT)/modeswitch.bin
 TEST_GUESTS := $(TG_OUT)/real.bin $(TG_OUT)/prot32.bin $(TG_OUT)/long64.bin \
                $(TG_OUT)/mbhello.elf $(TG_OUT)/bench.bin $(TG_OUT)/bench32.bin \
                $(TG_ABI_GUESTS)
@@ -68,6 +68,7 @@ TG_IDT_64   := $(TG_OBJ)/64/lib/idt.o $(TG_OBJ)/64/lib/isr.o
 TG_CFLAGS_16 := -m16 -march=i386
 
 TG_REAL_OBJS    := $(TG_OBJ)/32/real/real.o
+TG_MODESWITCH_OBJS := $(TG_OBJ)/32/modeswitch/modeswitch.o
 TG_PROT32_OBJS  := $(TG_OBJ)/32/prot32/entry.o $(TG_OBJ)/32/prot32/main.o \
                    $(TG_OBJ)/32/lib/common_checks.o $(TG_LIB_32)
 TG_LONG64_OBJS  := $(TG_OBJ)/64/long64/entry.o $(TG_OBJ)/64/long64/main.o \
@@ -106,7 +107,7 @@ TG_ALL_OBJS := $(TG_VM86_OBJS) $(TG_TASK_OBJS) $(TG_REAL_OBJS) $(TG_PROT32_OBJS)
                $(TG_BENCH_OBJS) $(TG_MMIO_OBJS) $(TG_IRQ_OBJS) $(TG_IRQREAL_OBJS) \
                $(TG_DIRTY_OBJS) $(TG_PAGING_OBJS) $(TG_TRIPLE_OBJS) $(TG_MSR_OBJS) \
                $(TG_SPIN_OBJS) $(TG_ECHO_OBJS) $(TG_BENCH32_OBJS) $(TG_HOSTILE_OBJS) \
-               $(TG_EVENTS_OBJS) $(TG_CPUWALK_OBJS)
+               $(TG_EVENTS_OBJS) $(TG_CPUWALK_OBJS) $(TG_MODESWITCH_OBJS)
 
 .PHONY: test-guests test-guests-qemu test-guests-clean
 test-guests: $(TEST_GUESTS)
@@ -145,6 +146,10 @@ $(TG_OBJ)/64/%.o: $(TG_DIR)/%.S
 $(TG_OBJ)/real.elf: $(TG_REAL_OBJS) $(TG_DIR)/real/real.ld $(TG_DIR)/debug-sections.ld
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(TG_LD) -m elf_i386 $(TG_LDFLAGS) -T $(TG_DIR)/real/real.ld -o $@ $(TG_REAL_OBJS)
+
+$(TG_OBJ)/modeswitch.elf: $(TG_MODESWITCH_OBJS) $(TG_DIR)/modeswitch/modeswitch.ld $(TG_DIR)/debug-sections.ld
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(TG_LD) -m elf_i386 $(TG_LDFLAGS) -T $(TG_DIR)/modeswitch/modeswitch.ld -o $@ $(TG_MODESWITCH_OBJS)
 
 $(TG_OBJ)/prot32.elf: $(TG_PROT32_OBJS) $(TG_DIR)/flat.ld $(TG_DIR)/debug-sections.ld
 	@$(if $(Q),echo "  LD      $@")

@@ -70,13 +70,13 @@ def test_banner_matches_platform(console_factory, iso, platform):
 
     # the GRUB modules: sizes and command lines as grub.cfg gives them
     size = os.path.getsize(HELLO_MODULE)
-    assert re.search(r"modules: 16\b", out), out
+    assert re.search(r"modules: 17\b", out), out
     # guest images numbered as the control partition's `modules` does
     ctl = re.search(r'module ctl: 0x[0-9a-f]+-0x[0-9a-f]+ (\d+) bytes "ctl"', out)
     assert ctl and int(ctl.group(1)) == os.path.getsize(CTL_ELF), out
     for i, name in enumerate(["real", "prot32", "long64", "mbhello", "bench", "mmio", "irq",
                                      "irqreal", "dirty", "paging", "triple", "msr", "hostile",
-                                     "spin"], start=1):
+                                     "spin", "modeswitch"], start=1):
         assert re.search(rf'module {i}: 0x[0-9a-f]+-0x[0-9a-f]+ \d+ bytes "{name}"', out), out
     m = re.search(r'module 0: 0x([0-9a-f]+)-0x([0-9a-f]+) (\d+) bytes "([^"]*)"', out)
     assert m, out

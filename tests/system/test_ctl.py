@@ -12,14 +12,14 @@ PROMPT = r"ctl> "
 def ctl(console_factory, iso):
     con = console_factory("qemu-max", iso)
     con.expect(r"virt: using AMD SVM", timeout=60)
-    con.expect(r'ctl: loaded "ctl": 64 MiB RAM, entry 0x[0-9a-f]+, 15 guest module')
+    con.expect(r'ctl: loaded "ctl": 64 MiB RAM, entry 0x[0-9a-f]+, 16 guest module')
     con.expect(PROMPT, timeout=60)
     return con
 
 
 def test_ctl_boots_to_prompt_and_lists_modules(ctl):
     out = ctl.output()
-    assert re.search(r"ctl: BareKVM control partition, 64 MiB RAM, 15 modules", out), out
+    assert re.search(r"ctl: BareKVM control partition, 64 MiB RAM, 16 modules", out), out
     assert "hello greeting=world" in out
     ctl.sendline("modules")
     ctl.expect(PROMPT)

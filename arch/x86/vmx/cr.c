@@ -91,8 +91,12 @@ void vmx_write_guest_cr(struct vcpu *v, struct vmx_vcpu *x, uint64_t cr0,
 	vmcs_write(VMCS_ENTRY_CONTROLS, entry);
 	if ((cr0 & CR0_PG) && (cr4 & CR4_PAE) && !(efer & EFER_LMA))
 		load_pdptes(v, cr3);
-	/* the guest's linear translations may have changed meaning */
-	x->flush_vpid = true;
+	/* the guest's linear translations may have changed meaning; the
+	 * state may have become one the CPU can enter again, or one it
+	 * cannot (vmx.h, VMX_WORK_SOFTWARE) */
+	x->entry_work = VMX_WORK_FLUSH_VPID;
+	if (!vmx_ctl.unrestricted && (cr0 & (CR0_PE | CR0_PG)) != (CR0_PE | CR0_PG))
+		x->entry_work |= VMX_WORK_SOFTWARE;
 }
 
 static bool in_64bit_mode(const struct guest_cr *c)
@@ -108,10 +112,6 @@ static bool mov_to_cr0(struct guest_cr *c, uint64_t val, bool long64)
 	uint64_t cr0, efer;
 
 	if (!cpu_rules_cr0_write(c->cr0, val, c->cr4, c->efer, long64, &cr0, &efer))
-		return false;
-	/* without unrestricted guest the CPU cannot run it (only the
-	 * control partition runs then, and it never leaves paging) */
-	if (!vmx_ctl.unrestricted && (cr0 & (CR0_PE | CR0_PG)) != (CR0_PE | CR0_PG))
 		return false;
 	c->cr0 = cr0;
 	c->efer = efer;

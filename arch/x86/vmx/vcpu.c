@@ -167,7 +167,7 @@ int vmx_vcpu_init(struct vcpu *v, void *vm_arch)
 		return -ENOMEM;
 	}
 	x->vm = xv;
-	x->flush_vpid = true;           /* the VPID may have had an owner */
+	x->entry_work = VMX_WORK_FLUSH_VPID; /* the VPID may have had an owner */
 	x->pat = PAT_POWER_ON;
 	debugreg_guest_init(&x->dr, true);
 	vmx_msrs_init(x);
@@ -336,7 +336,9 @@ void vmx_inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
 			vector == TRAP_AC;
 
 	vmx_vcpu_load(v);
-	pm = vmcs_read(VMCS_GUEST_CR0) & CR0_PE;
+	/* without unrestricted guest CR0.PE is ours (always 1): the guest's
+	 * own is in the read shadow (cr.c) */
+	pm = vmcs_read(vmx_ctl.unrestricted ? VMCS_GUEST_CR0 : VMCS_CR0_SHADOW) & CR0_PE;
 	if (pm && trap_is_fault(vector))
 		v->regs.rflags |= RFLAGS_RF;    /* in the frame, as a CPU's */
 	if (pm && (vmx_ctl.errcode_relaxed ? has_error : has_code)) {
@@ -382,6 +384,26 @@ void vmx_drop_event(struct vcpu *v)
 	vmcs_write(VMCS_ENTRY_INTR_INFO, 0);
 }
 
+/* The interruption types are the emulator's event kinds (SDM 24.8.3). */
+bool vmx_take_event(struct vcpu *v, struct emul_deliver *ev)
+{
+	uint32_t info;
+
+	vmx_vcpu_load(v);
+	info = vmcs_read32(VMCS_ENTRY_INTR_INFO);
+	if (!(info & VMX_INTR_VALID))
+		return false;
+	*ev = (struct emul_deliver){ .vector = (uint8_t)info,
+				     .kind = (uint8_t)((info >> 8) & 7),
+				     .has_error_code = (info & VMX_INTR_HAS_ERROR) != 0 };
+	if (ev->has_error_code)
+		ev->error_code = vmcs_read32(VMCS_ENTRY_EXCEPTION_ERROR);
+	if (ev->kind >= EMUL_EV_SOFTINT)
+		ev->insn_len = (uint8_t)vmcs_read32(VMCS_ENTRY_INSN_LEN);
+	vmcs_write(VMCS_ENTRY_INTR_INFO, 0);
+	return true;
+}
+
 /* Interrupt-window exiting: an exit as soon as RFLAGS.IF = 1 and nothing
  * blocks interrupts (SDM 25.2). */
 void vmx_set_irq_window(struct vcpu *v, bool on)
@@ -417,13 +439,13 @@ void vmx_set_interrupt_shadow(struct vcpu *v, bool mov_ss)
 	x->exit_rip = v->regs.rip;      /* a shadow for the instruction here */
 }
 
-/* An INVVPID of the guest's VPID before the next entry (flush_before_
- * entry): linear and combined mappings of every PCID, global ones too
- * (SDM 28.3.3.3, 31.3 INVVPID single-context). Without VPIDs each entry
- * already invalidates them (SDM 28.3.3.1). */
+/* An INVVPID of the guest's VPID before the next entry (entry_work,
+ * VMX_WORK_FLUSH_VPID): linear and combined mappings of every PCID, global
+ * ones too (SDM 28.3.3.3, 31.3 INVVPID single-context). Without VPIDs each
+ * entry already invalidates them (SDM 28.3.3.1). */
 void vmx_flush_guest_tlb(struct vcpu *v)
 {
-	to_vmx(v)->flush_vpid = true;
+	to_vmx(v)->entry_work |= VMX_WORK_FLUSH_VPID;
 }
 
 /* Interruptibility the entry checks accept (SDM 26.3.1.5): no STI
@@ -464,10 +486,42 @@ static void fix_interruptibility(struct vcpu *v, struct vmx_vcpu *x)
 	}
 }
 
-/* TLB work queued since the last entry (SDM 28.3.3): the EPT changed
- * (INVEPT covers all VPIDs of that EPTP), or the guest's paging state
- * did, or its VPID had another owner. */
-static void flush_before_entry(struct vmx_vcpu *x)
+/* The rarer work before an entry (entry_work): the guest's paging state
+ * changed or its VPID had another owner (SDM 28.3.3), or the state cannot
+ * be entered (VMX_WORK_SOFTWARE, VMX_WORK_REFUSED): then true, with *e
+ * the VEXIT_SOFTWARE exit, or every SOFTWARE_TICK_STEPS of them the
+ * VEXIT_HOST_INTR a guest on the CPU would have made for the host tick,
+ * which the hypervisor does not take while it runs the guest in software
+ * (interrupts off): pending host interrupts are taken, and core looks at
+ * the console and the alarm as after a real tick. Out of line: the entry
+ * path tests one byte. */
+#define SOFTWARE_TICK_STEPS 64
+static __attribute__((noinline)) bool entry_work(struct vmx_vcpu *x, struct vexit *e)
+{
+	struct vmx_vm *xv = x->vm;
+
+	if (x->entry_work & VMX_WORK_FLUSH_VPID) {
+		if (xv->vpid && vmx_ctl.invvpid_single)
+			vmx_invvpid(VMX_INVVPID_SINGLE, xv->vpid);
+		else if (xv->vpid)
+			vmx_invvpid(VMX_INVVPID_ALL, 0);
+		x->entry_work &= (uint8_t)~VMX_WORK_FLUSH_VPID;
+	}
+	if (!(x->entry_work & (VMX_WORK_SOFTWARE | VMX_WORK_REFUSED)))
+		return false;
+	*e = (struct vexit){ .reason = VEXIT_SOFTWARE };
+	if (++x->software_steps >= SOFTWARE_TICK_STEPS) {
+		x->software_steps = 0;
+		cpu_take_pending_interrupts();
+		e->reason = VEXIT_HOST_INTR;
+	}
+	return true;
+}
+
+/* TLB work queued since the last entry: the EPT changed (INVEPT covers
+ * all VPIDs of that EPTP); then entry_work. true: no entry, *e says why
+ * (VEXIT_SOFTWARE, or VEXIT_HOST_INTR for the tick). */
+static bool before_entry(struct vmx_vcpu *x, struct vexit *e)
 {
 	struct vmx_vm *xv = x->vm;
 
@@ -478,13 +532,7 @@ static void flush_before_entry(struct vmx_vcpu *x)
 			vmx_invept(VMX_INVEPT_ALL, 0);
 		x->slat_gen_seen = xv->slat_gen;
 	}
-	if (x->flush_vpid) {
-		if (xv->vpid && vmx_ctl.invvpid_single)
-			vmx_invvpid(VMX_INVVPID_SINGLE, xv->vpid);
-		else if (xv->vpid)
-			vmx_invvpid(VMX_INVVPID_ALL, 0);
-		x->flush_vpid = false;
-	}
+	return __builtin_expect(x->entry_work != 0, 0) && entry_work(x, e);
 }
 
 static const char *entry_failure_name(uint32_t basic)
@@ -531,12 +579,34 @@ static void entry_failed(struct vcpu *v, struct vmx_vcpu *x, int rc,
 		       vmcs_read(VMCS_GUEST_CR0));
 }
 
+/*
+ * Without unrestricted guest, segment state that legacy protected mode can
+ * hold but VM entry refuses (SDM 26.3.1.2: after MOV CR0 sets PE and
+ * before the far jump, CS and SS still hold real-mode values; an SS whose
+ * RPL is not CS's) runs in software until the guest loads a segment or a
+ * control register, then entry is tried again, as KVM emulates invalid
+ * guest state. The checks come before anything is loaded, so the guest
+ * state and the event to inject are as they were (SDM 26.8). Boot code
+ * meets this only outside IA-32e mode: a refused IA-32e state (CR4.PAE
+ * clear, ...) stays KVM_EXIT_TYPE_FAIL_ENTRY, as with unrestricted guest.
+ */
+static bool refused_guest_state(struct vmx_vcpu *x, uint32_t reason, struct vexit *e)
+{
+	if (vmx_ctl.unrestricted || VMX_EXIT_REASON_BASIC(reason) != VMX_EXIT_ENTRY_BAD_GUEST ||
+	    (vmcs_read(VMCS_GUEST_EFER) & EFER_LMA))
+		return false;
+	x->entry_work |= VMX_WORK_REFUSED;
+	*e = (struct vexit){ .reason = VEXIT_SOFTWARE, .hw_reason = reason };
+	return true;
+}
+
 void vmx_run(struct vcpu *v, struct vexit *e)
 {
 	struct vmx_vcpu *x = vmx_vcpu_load(v);
 
 	for (;;) {
-		flush_before_entry(x);
+		if (before_entry(x, e))
+			return;         /* run in software */
 		vmcs_write(VMCS_GUEST_RSP, v->regs.rsp);
 		vmcs_write(VMCS_GUEST_RIP, v->regs.rip);
 		vmcs_write(VMCS_GUEST_RFLAGS, v->regs.rflags | RFLAGS_FIXED1);
@@ -560,6 +630,8 @@ void vmx_run(struct vcpu *v, struct vexit *e)
 		uint32_t reason = vmcs_read32(VMCS_EXIT_REASON);
 		if (reason & VMX_EXIT_REASON_ENTRY_FAIL) {
 			/* the launch state stays clear (SDM 26.8) */
+			if (refused_guest_state(x, reason, e))
+				return;         /* VEXIT_SOFTWARE */
 			entry_failed(v, x, 0, reason, e);
 			return;
 		}

@@ -16,8 +16,6 @@
 /* One VPID per VM names one guest address space per VM (vpid.c). */
 _Static_assert(VM_MAX_VCPUS == 1, "VPIDs must become per-vCPU with SMP guests");
 
-static unsigned refused_logged;
-
 /* IO bitmaps A and B are consecutive frames: bit 'port' of the pair. */
 static void io_allow(uint8_t *bitmap, uint16_t first, uint16_t last)
 {
@@ -30,19 +28,8 @@ int vmx_vm_init(void **arch, const struct virt_vm_config *cfg)
 	struct vmx_vm *xv;
 	uint64_t pa;
 
-	/*
-	 * Without unrestricted guest the CPU cannot run real mode or
-	 * unpaged protected mode, where every guest starts (reset state);
-	 * that needs a real-mode emulator we do not have. The control
-	 * partition starts in 64-bit mode and runs. Documented result for
-	 * KVM_CREATE_VM: -EOPNOTSUPP.
-	 */
-	if (!vmx_ctl.unrestricted && !cfg->is_ctl) {
-		if (refused_logged++ < 4)
-			printk("vmx: no unrestricted guest on this CPU: guests "
-			       "cannot run (real-mode emulation is not implemented)\n");
-		return -EOPNOTSUPP;
-	}
+	/* Without unrestricted guest, the states the CPU cannot enter run
+	 * in software (vmx.h, VMX_WORK_SOFTWARE). */
 	if (page_alloc(1, 1, &pa))
 		return -ENOMEM;
 	xv = (struct vmx_vm *)pa;

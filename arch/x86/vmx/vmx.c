@@ -176,5 +176,6 @@ const struct virt_ops vmx_ops = {
 	.inject_exception = vmx_inject_exception,
 	.inject_db = vmx_inject_db,
 	.set_dtable = vmx_set_dtable,
+	.take_event = vmx_take_event,
 	.flush_guest_tlb = vmx_flush_guest_tlb,
 };

@@ -36,7 +36,11 @@ struct vmx_vcpu {
 	uint64_t vmcs_pa;
 	struct vmx_vm *vm;
 	bool launched;                  /* VMRESUME from now on */
-	bool flush_vpid;                /* INVVPID before the next entry */
+	/* VMX_WORK_*: what the next entry must do first; one test of it on
+	 * the entry path covers them all */
+	uint8_t entry_work;
+	/* VEXIT_SOFTWARE steps since the last VEXIT_HOST_INTR */
+	uint8_t software_steps;
 	uint64_t slat_gen_seen;         /* older than vm->slat_gen: INVEPT */
 	uint32_t proc;                  /* primary controls as in the VMCS */
 	uint32_t intr_state;            /* guest interruptibility at the exit */
@@ -50,6 +54,16 @@ struct vmx_vcpu {
 	uint32_t entry_failures;        /* logged the first few */
 	uint64_t pending_dbg_checked; /* exit_rip whose pending #DB was cleared */
 };
+
+/* vmx_vcpu.entry_work bits. Without unrestricted guest the CPU cannot
+ * enter real mode or unpaged protected mode (SDM Vol. 3 26.3.1.1: CR0.PE
+ * and PG are fixed to 1) nor segment state that fails 26.3.1.2; while
+ * either holds, vmx_run() returns VEXIT_SOFTWARE and core runs the guest
+ * in software. */
+#define VMX_WORK_FLUSH_VPID 0x1 /* INVVPID before the next entry */
+#define VMX_WORK_SOFTWARE   0x2 /* the guest's CR0 lacks PE or PG */
+#define VMX_WORK_REFUSED    0x4 /* entry refused the guest state; tried
+				 * again once the guest changes it */
 
 enum vmx_exit_action {
 	VMX_EXIT_TO_CORE,               /* *e describes the exit */
@@ -95,6 +109,7 @@ void vmx_set_cr8(struct vcpu *v, uint64_t cr8);
 void vmx_inject_irq(struct vcpu *v, uint8_t vector);
 bool vmx_event_pending(struct vcpu *v);
 void vmx_drop_event(struct vcpu *v);
+bool vmx_take_event(struct vcpu *v, struct emul_deliver *ev);
 void vmx_set_irq_window(struct vcpu *v, bool on);
 void vmx_inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
 			  uint32_t error_code);

@@ -5,7 +5,7 @@
  * guests get 1..65535. A VPID names one address space: the backend gives
  * one to each VM, which is right while a VM has one vCPU (vm.c checks).
  * A VPID's stale entries from a previous owner are flushed by the first
- * entry of its new owner (vcpu.c, flush_vpid).
+ * entry of its new owner (vcpu.c, VMX_WORK_FLUSH_VPID).
  */
 #include "arch/x86/vmx/vmx.h"
 #include "abi/errno.h"
