@@ -67,6 +67,7 @@ ROWS = [
 PF_ROWS = [
     ("first touch of a fresh page", "first touch of a fresh page"),
     ("remap of a page (PTE write, INVLPG, touch)", "remap: PTE write + INVLPG + touch"),
+    ("INVLPG of a mapped page, then touch", "INVLPG + touch (no PTE write)"),
     ("guest page fault fixed by the guest (PTE filled in, IRET)",
      "#PF the guest's handler fixes"),
     ("switch between address spaces (MOV CR3, 4 pages touched)",
