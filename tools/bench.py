@@ -121,6 +121,9 @@ def missing_figures(figures, out):
     if not re.search(rf"^\[vm\d\] pfbench: PASS {PF_TALLY}/{PF_TALLY}\s*$", out, re.M):
         missing.append(f"pfbench's tally 'PASS {PF_TALLY}/{PF_TALLY}'")
     missing += [l.strip() for l in out.splitlines() if re.search(r"pfbench: FAIL", l)]
+    # a net figure below zero: the reference loop cost more than the
+    # operation, so the measurement itself is broken
+    missing += [f"{key} ({bits}) is negative" for (key, bits), v in figures.items() if v < 0]
     return missing
 
 
