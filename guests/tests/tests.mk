@@ -4,7 +4,7 @@
 #
 #   make test-guests        $(TEST_GUESTS): real.bin, prot32.bin, long64.bin
 #                           (flat images), mbhello.elf (multiboot v1 ELF32),
-#                           bench.bin, bench32.bin, and the ABI guests mmio, irq, irqreal,
+#                           bench.bin, bench32.bin, pfbench.bin, and the ABI guests mmio, irq, irqreal,
 #                           dirty, paging, triple, msr, spin, hostile, events,
 #                           cpuwalk, task, vm86, modeswitch (flat images), and
 #                           echo.bin for the console tests (in the ISO's files,
@@ -38,7 +38,7 @@ TG_ABI_GUESTS := $(TG_OUT)/mmio.bin $(TG_OUT)/irq.bin $(TG_OUT)/irqreal.bin \
                  $(TG_OUT)/vm86.bin $(TG_OUT)/modeswitch.bin
 TEST_GUESTS := $(TG_OUT)/real.bin $(TG_OUT)/prot32.bin $(TG_OUT)/long64.bin \
                $(TG_OUT)/mbhello.elf $(TG_OUT)/bench.bin $(TG_OUT)/bench32.bin \
-               $(TG_ABI_GUESTS)
+               $(TG_OUT)/pfbench.bin $(TG_ABI_GUESTS)
 
 TG_GCC_INCLUDE := $(shell $(CC) -print-file-name=include)
 
@@ -77,6 +77,8 @@ TG_BENCH_OBJS   := $(TG_OBJ)/64/long64/entry.o $(TG_OBJ)/64/bench/main.o \
                    $(TG_LIB_64)
 TG_BENCH32_OBJS := $(TG_OBJ)/32/prot32/entry.o $(TG_OBJ)/32/bench/main.o \
                    $(TG_LIB_32)
+TG_PFBENCH_OBJS := $(TG_OBJ)/64/long64/entry.o $(TG_OBJ)/64/pfbench/main.o \
+                   $(TG_OBJ)/64/pfbench/spaces.o $(TG_IDT_64) $(TG_LIB_64)
 TG_MBHELLO_OBJS := $(TG_OBJ)/32/mbhello/entry.o $(TG_OBJ)/32/mbhello/main.o \
                    $(TG_LIB_32)
 TG_MMIO_OBJS    := $(TG_OBJ)/64/long64/entry.o $(TG_OBJ)/64/mmio/main.o $(TG_IDT_64) \
@@ -107,7 +109,8 @@ TG_ALL_OBJS := $(TG_VM86_OBJS) $(TG_TASK_OBJS) $(TG_REAL_OBJS) $(TG_PROT32_OBJS)
                $(TG_BENCH_OBJS) $(TG_MMIO_OBJS) $(TG_IRQ_OBJS) $(TG_IRQREAL_OBJS) \
                $(TG_DIRTY_OBJS) $(TG_PAGING_OBJS) $(TG_TRIPLE_OBJS) $(TG_MSR_OBJS) \
                $(TG_SPIN_OBJS) $(TG_ECHO_OBJS) $(TG_BENCH32_OBJS) $(TG_HOSTILE_OBJS) \
-               $(TG_EVENTS_OBJS) $(TG_CPUWALK_OBJS) $(TG_MODESWITCH_OBJS)
+               $(TG_EVENTS_OBJS) $(TG_CPUWALK_OBJS) $(TG_MODESWITCH_OBJS) \
+               $(TG_PFBENCH_OBJS)
 
 .PHONY: test-guests test-guests-qemu test-guests-clean
 test-guests: $(TEST_GUESTS)
@@ -166,6 +169,10 @@ $(TG_OBJ)/bench.elf: $(TG_BENCH_OBJS) $(TG_DIR)/flat.ld $(TG_DIR)/debug-sections
 $(TG_OBJ)/bench32.elf: $(TG_BENCH32_OBJS) $(TG_DIR)/flat.ld $(TG_DIR)/debug-sections.ld
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(TG_LD) -m elf_i386 $(TG_LDFLAGS) -T $(TG_DIR)/flat.ld -o $@ $(TG_BENCH32_OBJS)
+
+$(TG_OBJ)/pfbench.elf: $(TG_PFBENCH_OBJS) $(TG_DIR)/flat.ld $(TG_DIR)/debug-sections.ld
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(TG_LD) -m elf_x86_64 $(TG_LDFLAGS) -T $(TG_DIR)/flat.ld -o $@ $(TG_PFBENCH_OBJS)
 
 # The ABI test guests: flat images like prot32.bin / long64.bin (flat.ld),
 # irqreal.bin like real.bin (irqreal/irqreal.ld).
