@@ -175,8 +175,12 @@ void sp_free(struct shadow *s, uint32_t idx)
 	struct shadow_page *sp = sp_at(s, idx);
 
 	unlink_parents(s, idx);
+	/* most entries of a freed table are empty: test them in the table
+	 * itself rather than look the table up again for each of the 512 */
+	const uint64_t *table = sp_table(s, sp);
 	for (unsigned i = 0; i < SHADOW_ENTRIES; i++)
-		spte_clear(s, idx, i);
+		if (table[i] & SPTE_P)
+			spte_clear(s, idx, i);
 	chain_remove(s, sp_hash_bucket(s, sp->gfn), idx, false);
 	chain_remove(s, table_hash_bucket(s, sp->table_hpa), idx, true);
 	frame_free(s, sp->table_hpa);
