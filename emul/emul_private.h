@@ -181,6 +181,8 @@ int emul_iret_to_vm86(struct emul_exec *x, uint64_t eip, uint64_t cs,
 
 /* ---- exec_invpcid.c ---- */
 int emul_exec_invpcid(struct emul_exec *x);
+/* ---- exec_rsm.c: RSM outside SMM (always: no SMM here) ---- */
+int emul_exec_rsm(struct emul_exec *x);
 
 /* ---- vm86_vif.c: 16-bit PUSHF, POPF, IRET with CR4.VME below IOPL 3 ---- */
 int emul_exec_vme_pushf(struct emul_exec *x);
