@@ -376,6 +376,9 @@ enum { SIMD_NP, SIMD_66, SIMD_F3, SIMD_F2 };    /* mandatory prefix */
 #define SF_X87_UNSURE 0x100 /* a pending x87 exception: not emulated */
 #define SF_MEMONLY 0x200    /* the register form is #UD */
 #define SF_MMX_RM 0x400     /* (exec_simd.c) ModRM.rm is an MMX register */
+#define SF_RM_GPR 0x800     /* a register form's ModRM.rm is a general register
+			     * (the operand the memory form has in memory) */
+#define SF_REGONLY 0x1000   /* register form only: the memory form is #UD */
 enum { FT_NONE, FT_MMX, FT_SSE, FT_SSE2, FT_SSE3, FT_SSSE3, FT_SSE41,
        FT_SSE42, FT_MMXEXT, FT_3DNOW, FT_3DNOWEXT };
 struct emul_simd_form {
