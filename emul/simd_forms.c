@@ -9,9 +9,11 @@
  * "m128") and its exception table in Vol. 3 chapter 23 for the 16-byte
  * alignment (legacy SSE: #GP(0) unless the instruction is one of the
  * unaligned moves MOVUPS, MOVUPD, MOVDQU, LDDQU, or its operand is
- * smaller); AMD APM Vol. 5 for 3DNow!. Not here, so not emulated: the
- * register-only forms (MOVMSKPS, PMOVMSKB, PEXTRW, the shift groups 0F
- * 71-73, MOVHLPS, ...), MASKMOVQ/MASKMOVDQU (an implicit [rDI] operand),
+ * smaller); AMD APM Vol. 5 for 3DNow!. The register-only MOVMSKPS/PD,
+ * PMOVMSKB and PEXTRW r32 are here (SF_REGONLY: their memory forms are
+ * #UD), and SF_RM_GPR marks the forms whose register form has a general
+ * register for ModRM.rm. Not here, so not emulated: the shift groups 0F
+ * 71-73, MASKMOVQ/MASKMOVDQU (an implicit [rDI] operand),
  * PBLENDVB/BLENDVPS/BLENDVPD (an implicit XMM0), PCMPESTRx/PCMPISTRx
  * (implicit RAX, RDX, ECX, XMM0), PCLMULQDQ, AES, SHA, SSE4a, and
  * CRC32/MOVBE/POPCNT (general-purpose instructions).
