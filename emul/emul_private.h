@@ -379,6 +379,7 @@ enum { SIMD_NP, SIMD_66, SIMD_F3, SIMD_F2 };    /* mandatory prefix */
 #define SF_RM_GPR 0x800     /* a register form's ModRM.rm is a general register
 			     * (the operand the memory form has in memory) */
 #define SF_REGONLY 0x1000   /* register form only: the memory form is #UD */
+#define SF_SHIFT_IMM 0x2000 /* groups 12-14: run as emul_simd_shift_by_count() */
 enum { FT_NONE, FT_MMX, FT_SSE, FT_SSE2, FT_SSE3, FT_SSSE3, FT_SSE41,
        FT_SSE42, FT_MMXEXT, FT_3DNOW, FT_3DNOWEXT };
 struct emul_simd_form {
@@ -389,6 +390,7 @@ struct emul_simd_form {
 unsigned emul_simd_prefix(const struct emul_insn *insn);
 const struct emul_simd_form *emul_simd_form(const struct emul_insn *insn,
 					    struct emul_simd_form *tmp);
+uint8_t emul_simd_shift_by_count(const struct emul_insn *insn);
 int emul_exec_simd(struct emul_exec *x);
 int emul_exec_grp7_7(struct emul_exec *x);
 int emul_exec_invlpg(struct emul_exec *x);

@@ -156,15 +156,14 @@ static int probe_operand(struct emul_exec *x, unsigned size, uint64_t ea)
 	return EX_OK;
 }
 
-/* The one run; its memory result stays in ctx->x87_buf for the replays
- * that issue the writes. */
-static int run_once(struct emul_exec *x, const struct emul_simd_form *f)
+/* The one run of op; its memory result stays in ctx->x87_buf for the
+ * replays that issue the writes. */
+static int run_op(struct emul_exec *x, const struct emul_simd_form *f,
+		  struct emul_simd *op)
 {
 	struct emul_ctx *ctx = x->ctx;
-	struct emul_simd op;
 
-	describe(x, f, &op);
-	switch (ctx->ops->simd(ctx->opaque, &op)) {
+	switch (ctx->ops->simd(ctx->opaque, op)) {
 	case EMUL_SIMD_DONE:
 		break;
 	case EMUL_SIMD_XM:
@@ -175,10 +174,45 @@ static int run_once(struct emul_exec *x, const struct emul_simd_form *f)
 		return emul_unsupported(x, EMUL_R_OPCODE);
 	}
 	if (f->flags & SF_GPR)
-		emul_reg_set(x, x->insn->reg, 4, op.gpr);
+		emul_reg_set(x, x->insn->reg, 4, op->gpr);
 	if (f->flags & SF_FLAGS)
-		emul_flags_set(x->cpu, COMIS_FLAGS, (uint32_t)op.rflags & COMIS_FLAGS);
+		emul_flags_set(x->cpu, COMIS_FLAGS, (uint32_t)op->rflags & COMIS_FLAGS);
 	ctx->x87_done = 1;
+	return EX_OK;
+}
+
+static int run_once(struct emul_exec *x, const struct emul_simd_form *f)
+{
+	struct emul_simd op;
+
+	describe(x, f, &op);
+	return run_op(x, f, &op);
+}
+
+/* Groups 12-14 (0F 71-73 /r ib, register only): the shift of ModRM.rm's
+ * register by the imm8 runs as the shift by a count operand
+ * (emul_simd_shift_by_count()), its memory form on buf holding the imm8
+ * zero-extended, ModRM.rm's register as the destination. */
+static int exec_shift_imm_form(struct emul_exec *x, const struct emul_simd_form *f)
+{
+	const struct emul_insn *in = x->insn;
+	struct emul_simd op;
+	int rc;
+
+	if ((rc = check_state(x, f)) || (rc = check_pending(x, f)))
+		return rc;
+	if (!x->ctx->x87_done) {
+		memset(x->ctx->x87_buf, 0, 16);
+		x->ctx->x87_buf[0] = (uint8_t)in->imm;
+		describe(x, f, &op);
+		op.opcode = emul_simd_shift_by_count(in);
+		op.imm = 0;
+		op.reg = (f->flags & SF_MMX) ? (in->rm & 7u) : in->rm;
+		op.regform = 0;
+		if ((rc = run_op(x, f, &op)))
+			return rc;
+	}
+	emul_retire(x);
 	return EX_OK;
 }
 
@@ -238,6 +272,8 @@ static int exec_reg_form(struct emul_exec *x, const struct emul_simd_form *f)
 		return emul_unsupported(x, EMUL_R_OPCODE);
 	if (f->flags & SF_RM_GPR)
 		return exec_gpr_rm_form(x, f);
+	if (f->flags & SF_SHIFT_IMM)
+		return exec_shift_imm_form(x, f);
 	/* with an MMX source CVTPI2PS/PD wait for x87 exceptions (SDM) */
 	if (rm_kind(in, f) == EMUL_SIMD_MMX)
 		fr.flags = (uint16_t)((fr.flags & ~SF_X87_UNSURE) | SF_MMX_RM);

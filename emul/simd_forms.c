@@ -12,8 +12,9 @@
  * smaller); AMD APM Vol. 5 for 3DNow!. The register-only MOVMSKPS/PD,
  * PMOVMSKB and PEXTRW r32 are here (SF_REGONLY: their memory forms are
  * #UD), and SF_RM_GPR marks the forms whose register form has a general
- * register for ModRM.rm. Not here, so not emulated: the shift groups 0F
- * 71-73, MASKMOVQ/MASKMOVDQU (an implicit [rDI] operand),
+ * register for ModRM.rm; the shift groups 0F 71-73 (shift_group_form())
+ * but PSRLDQ/PSLLDQ. Not here, so not emulated: those two,
+ * MASKMOVQ/MASKMOVDQU (an implicit [rDI] operand),
  * PBLENDVB/BLENDVPS/BLENDVPD (an implicit XMM0), PCMPESTRx/PCMPISTRx
  * (implicit RAX, RDX, ECX, XMM0), PCLMULQDQ, AES, SHA, SSE4a, and
  * CRC32/MOVBE/POPCNT (general-purpose instructions).
@@ -245,6 +246,46 @@ static unsigned amd3dnow_feature(uint8_t suffix)
 	}
 }
 
+/* Groups 12-14 (0F 71-73 /r ib; SDM Vol. 2D Table A-6): the shifts of
+ * ModRM.rm's MMX (no prefix) or XMM (66) register by an imm8, and the
+ * shift by a count operand that does the same (D1-D3, E1-E2, F1-F3: PSRLW
+ * PSRAW PSLLW, PSRLD PSRAD PSLLD, PSRLQ PSLLQ), whose count is the 64-bit
+ * operand where these have the imm8 zero-extended: a count above the
+ * element's width gives 0 (or the sign) in both (SDM PSRLW/PSRAW/PSLLW
+ * "Operation"). 0 for the undefined ModRM.reg values (#UD) and 66 0F 73
+ * /3 and /7, PSRLDQ/PSLLDQ, which shift bytes and have no such twin. */
+uint8_t emul_simd_shift_by_count(const struct emul_insn *insn)
+{
+	static const uint8_t by_count[3][8] = {
+		{ [2] = 0xD1, [4] = 0xE1, [6] = 0xF1 },
+		{ [2] = 0xD2, [4] = 0xE2, [6] = 0xF2 },
+		{ [2] = 0xD3, [6] = 0xF3 },
+	};
+
+	if (insn->map != EMUL_MAP_0F || insn->opcode < 0x71 || insn->opcode > 0x73)
+		return 0;
+	return by_count[insn->opcode - 0x71][(insn->modrm >> 3) & 7];
+}
+
+/* The group 12-14 forms: register only, an imm8, the feature of the
+ * count form (FT_NONE: an undefined ModRM.reg, #UD); NULL for PSRLDQ and
+ * PSLLDQ (not emulated) and F2/F3. */
+static const struct emul_simd_form *shift_group_form(const struct emul_insn *insn,
+						     unsigned p, struct emul_simd_form *tmp)
+{
+	unsigned reg = (insn->modrm >> 3) & 7;
+	bool xmm = p == SIMD_66;
+
+	if (p > SIMD_66 || (xmm && insn->opcode == 0x73 && (reg == 3 || reg == 7)))
+		return NULL;
+	*tmp = (struct emul_simd_form)S(xmm ? 16 : 8,
+					(xmm ? SF_XMM : SF_MMX) | SF_IMM | SF_REGONLY |
+					SF_SHIFT_IMM,
+					!emul_simd_shift_by_count(insn) ? FT_NONE :
+					xmm ? FT_SSE2 : FT_MMX);
+	return tmp;
+}
+
 /* The mandatory prefix: the last of F2/F3, else 66 (SDM Vol. 2 2.1.2:
  * 66 is then ignored). */
 unsigned emul_simd_prefix(const struct emul_insn *insn)
@@ -274,6 +315,8 @@ const struct emul_simd_form *emul_simd_form(const struct emul_insn *insn,
 						amd3dnow_feature((uint8_t)insn->imm));
 		return tmp;
 	}
+	if (insn->map == EMUL_MAP_0F && insn->opcode >= 0x71 && insn->opcode <= 0x73)
+		return shift_group_form(insn, p, tmp);
 	if (insn->map == EMUL_MAP_0F)
 		f = &map0f[p][insn->opcode];
 	else if (insn->map == EMUL_MAP_0F38 && p <= SIMD_66)

@@ -68,6 +68,36 @@ static void emit(unsigned map, unsigned p, unsigned op, unsigned imm,
 	n_cases++;
 }
 
+/* A group 12-14 shift by an imm8 (register only: operand size 0): its
+ * bytes twice, ModRM.rm a register 0-7, the count in or out of range. */
+static void shift_group(unsigned p, unsigned op, unsigned ext)
+{
+	struct emul_insn in = { .map = EMUL_MAP_0F, .opcode = (uint8_t)op,
+				.pfx = pfx_bits[p], .modrm = (uint8_t)(0xC0 | ext << 3) };
+	struct emul_simd_form tmp;
+	const struct emul_simd_form *f = emul_simd_form(&in, &tmp);
+	uint8_t b[6];
+	unsigned n = 0;
+
+	if (!f || f->feat == FT_NONE)
+		return;
+	if (p)
+		b[n++] = 0x66;
+	b[n++] = 0x0F;
+	b[n++] = (uint8_t)op;
+	b[n++] = (uint8_t)(0xC0 | ext << 3 | n_cases % 8);
+	b[n++] = n_cases % 2 ? 0x05 : 0x11;
+	for (unsigned k = 0; k < 2; k++) {
+		printf(k ? "1, {" : "\t{ %u, {", n);
+		for (unsigned i = 0; i < n; i++)
+			printf(" 0x%02x,", b[i]);
+		if (!k)
+			printf(" }, 0, 0, %u, ", f->feat);
+	}
+	printf(" } },\n");
+	n_cases++;
+}
+
 static void one(unsigned map, unsigned p, unsigned op, unsigned imm)
 {
 	struct emul_insn in = { .map = (uint8_t)map, .opcode = (uint8_t)op,
@@ -88,6 +118,10 @@ int main(void)
 		for (unsigned op = 0; op < 256; op++)
 			if (op != 0x0F)
 				one(EMUL_MAP_0F, p, op, op == 0xC2 ? 5 : 0x1B);
+	for (unsigned p = 0; p < 2; p++)
+		for (unsigned op = 0x71; op <= 0x73; op++)
+			for (unsigned ext = 0; ext < 8; ext++)
+				shift_group(p, op, ext);
 	for (unsigned s = 0; s < 256; s++)
 		one(EMUL_MAP_0F, 0, 0x0F, s);
 	for (unsigned p = 0; p < 2; p++)

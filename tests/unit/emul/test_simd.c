@@ -434,8 +434,8 @@ static void test_refused(void **state)
 		"f2 48 0f 2a c1",       /* cvtsi2sd xmm0, rcx */
 		"66 48 0f 3a 16 c1 01", /* pextrq rcx, xmm0, 1 */
 		"66 48 0f 3a 22 c1 01", /* pinsrq xmm0, rcx, 1 */
-		"0f 71 d1 03",          /* psrlw mm1, 3: the shift groups */
-		"66 0f 73 d9 03",       /* psrldq xmm1, 3 */
+		"66 0f 73 d9 03",       /* psrldq xmm1, 3: bytes, no count form */
+		"66 0f 73 f9 03",       /* pslldq xmm1, 3 */
 		"66 0f 38 10 03",       /* pblendvb: implicit XMM0 */
 		"0f f7 c1",             /* maskmovq */
 		"66 0f 3a 61 03 01",    /* pcmpestri: implicit registers */
@@ -635,6 +635,73 @@ static void test_gpr_rm_forms(void **state)
 	assert_fault(6);
 }
 
+struct shift_case {
+	const char *hex;
+	unsigned len;
+	uint8_t kind, reg, opcode, queries;
+};
+
+/* Groups 12-14 (0F 71-73 /r ib): the callback runs the shift by a count
+ * operand, memory form, on ModRM.rm's register with buf the imm8
+ * zero-extended; no access. Undefined ModRM.reg values and the memory
+ * forms are #UD (before #NM), without MMX/SSE2 #UD too. */
+static void test_shift_imm_forms(void **state)
+{
+	static const struct shift_case cases[] = {
+		{ "0f 71 d1 03", 4, EMUL_SIMD_MMX, 1, 0xD1, 1 },        /* psrlw mm1, 3 */
+		{ "0f 71 e7 0f", 4, EMUL_SIMD_MMX, 7, 0xE1, 1 },        /* psraw mm7 */
+		{ "0f 72 f0 20", 4, EMUL_SIMD_MMX, 0, 0xF2, 1 },        /* pslld mm0, 32 */
+		{ "0f 73 d2 ff", 4, EMUL_SIMD_MMX, 2, 0xD3, 1 },        /* psrlq mm2 */
+		{ "66 0f 71 f3 05", 5, EMUL_SIMD_XMM, 3, 0xF1, 0 },     /* psllw xmm3 */
+		{ "66 41 0f 72 e7 1f", 6, EMUL_SIMD_XMM, 15, 0xE2, 0 }, /* psrad xmm15 */
+		{ "66 0f 72 d4 01", 5, EMUL_SIMD_XMM, 4, 0xD2, 0 },     /* psrld xmm4 */
+		{ "66 0f 73 f2 40", 5, EMUL_SIMD_XMM, 2, 0xF3, 0 },     /* psllq xmm2, 64 */
+	};
+
+	(void)state;
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct shift_case *c = &cases[i];
+		uint8_t want[16] = { 0 };
+
+		setup(c->hex);
+		assert_int_equal(run(), EMUL_DONE);
+		assert_int_equal(E.fm.nlog, 0);
+		assert_int_equal(E.runs, 1);
+		assert_int_equal(E.queries, c->queries);
+		assert_false(E.seen.regform);
+		assert_int_equal(E.seen.map, EMUL_MAP_0F);
+		assert_int_equal(E.seen.prefix, c->kind == EMUL_SIMD_XMM ? 0x66 : 0);
+		assert_int_equal(E.seen.opcode, c->opcode);
+		assert_int_equal(E.seen.imm, 0);
+		assert_int_equal(E.seen.kind, c->kind);
+		assert_int_equal(E.seen.reg, c->reg);
+		want[0] = E.code[c->len - 1];
+		assert_memory_equal(E.seen_buf, want, 16);
+		assert_int_equal(E.cpu.rip, CODE + c->len);
+	}
+	static const char *const ud[] = {
+		"0f 71 c1 03", "0f 71 d9 03", "66 0f 72 f9 03", "0f 73 d9 03",
+		"0f 73 f9 03", "0f 73 e1 03", "0f 71 13 03", "66 0f 73 13 03",
+	};
+	for (unsigned i = 0; i < sizeof(ud) / sizeof(ud[0]); i++) {
+		setup(ud[i]);
+		E.cpu.cr0 |= CR0_TS;
+		assert_fault(6);
+	}
+	setup("0f 71 d1 03");                   /* MMX: CR0.TS, #NM; #MF */
+	E.cpu.cr0 |= CR0_TS;
+	assert_fault(7);
+	setup("0f 71 d1 03");
+	E.pending = EMUL_SIMD_PENDING;
+	assert_fault(16);
+	setup("66 0f 71 d1 03");                /* SSE2 and OSFXSR */
+	E.cpu.features &= ~EMUL_FEAT_SSE2;
+	assert_fault(6);
+	setup("66 0f 71 d1 03");
+	E.cpu.cr4 &= ~CR4_OSFXSR;
+	assert_fault(6);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -648,6 +715,7 @@ int main(void)
 		cmocka_unit_test(test_real_mode),
 		cmocka_unit_test(test_register_forms),
 		cmocka_unit_test(test_gpr_rm_forms),
+		cmocka_unit_test(test_shift_imm_forms),
 		cmocka_unit_test(test_refused),
 	};
 
