@@ -62,6 +62,14 @@ static bool is_imm_form(const struct emul_simd *op)
 	return false;
 }
 
+/* PSRLDQ/PSLLDQ xmm, imm8 (66 0F 73 /3, /7): ModRM.reg is the opcode
+ * extension, ModRM.rm the register shifted. */
+static bool is_byte_shift(const struct emul_simd *op)
+{
+	return op->map == F0 && op->prefix == 0x66 && op->opcode == 0x73 &&
+	       (op->reg == 3 || op->reg == 7);
+}
+
 static const uint8_t *stub_of(const struct emul_simd *op)
 {
 	int p = prefix_index(op->prefix);
@@ -71,6 +79,8 @@ static const uint8_t *stub_of(const struct emul_simd *op)
 	if (op->regform) {             /* (the imm8 forms run as memory forms) */
 		if (op->map == F0 && op->opcode == 0xC5)        /* PEXTRW r32 */
 			return p <= 1 ? simd_pextrw_stubs + SLOT * (p * 256u + op->imm) : NULL;
+		if (is_byte_shift(op))
+			return simd_byte_shift_stubs + SLOT * ((op->reg == 7) * 256u + op->imm);
 		if (op->map == EMUL_MAP_0F && op->opcode != 0x0F)
 			return simd_0f_reg_stubs + SLOT * (p * 256u + op->opcode);
 		if (op->map == EMUL_MAP_0F38 && p <= 1)
@@ -108,7 +118,8 @@ static int run_regform(struct simd_call *c, const struct emul_simd *op)
 	static uint8_t out[SIMD_IMAGE_BYTES] __attribute__((aligned(16)));
 	const struct simd_regform f = {
 		.reg_mmx = op->kind == EMUL_SIMD_MMX, .rm_mmx = op->rm_kind == EMUL_SIMD_MMX,
-		.rm_dest = op->rm_dest, .reg_gpr = op->kind == EMUL_SIMD_GPR,
+		.rm_dest = op->rm_dest,
+		.reg_other = op->kind == EMUL_SIMD_GPR || is_byte_shift(op),
 		.reg = op->reg, .rm = op->rm,
 	};
 	int rc;

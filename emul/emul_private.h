@@ -391,6 +391,7 @@ unsigned emul_simd_prefix(const struct emul_insn *insn);
 const struct emul_simd_form *emul_simd_form(const struct emul_insn *insn,
 					    struct emul_simd_form *tmp);
 uint8_t emul_simd_shift_by_count(const struct emul_insn *insn);
+bool emul_simd_byte_shift(const struct emul_insn *insn);
 int emul_exec_simd(struct emul_exec *x);
 int emul_exec_grp7_7(struct emul_exec *x);
 int emul_exec_invlpg(struct emul_exec *x);

@@ -65,12 +65,16 @@ static int check_state(struct emul_exec *x, const struct emul_simd_form *f)
 }
 
 /* What ModRM.rm names in a register form: the other register file for
- * the conversions between MMX and XMM registers (CVTPI2PS/PD xmm, mm;
- * CVT(T)PS2PI/PD2PI mm, xmm), else the same as ModRM.reg. */
+ * the conversions and moves between MMX and XMM registers (CVTPI2PS/PD
+ * xmm, mm; CVT(T)PS2PI/PD2PI mm, xmm; MOVQ2DQ xmm, mm and MOVDQ2Q mm,
+ * xmm, F3/F2 0F D6), else the same as ModRM.reg. */
 static unsigned rm_kind(const struct emul_insn *in, const struct emul_simd_form *f)
 {
 	if (in->map == EMUL_MAP_0F && in->opcode >= 0x2A && in->opcode <= 0x2D)
 		return in->opcode == 0x2A ? EMUL_SIMD_MMX : EMUL_SIMD_XMM;
+	if (in->map == EMUL_MAP_0F && in->opcode == 0xD6 &&
+	    (in->pfx & (EMUL_PFX_REP | EMUL_PFX_REPNE)))
+		return emul_simd_prefix(in) == SIMD_F3 ? EMUL_SIMD_MMX : EMUL_SIMD_XMM;
 	return (f->flags & SF_MMX) ? EMUL_SIMD_MMX : EMUL_SIMD_XMM;
 }
 
@@ -192,7 +196,9 @@ static int run_once(struct emul_exec *x, const struct emul_simd_form *f)
 /* Groups 12-14 (0F 71-73 /r ib, register only): the shift of ModRM.rm's
  * register by the imm8 runs as the shift by a count operand
  * (emul_simd_shift_by_count()), its memory form on buf holding the imm8
- * zero-extended, ModRM.rm's register as the destination. */
+ * zero-extended, ModRM.rm's register as the destination. PSRLDQ and
+ * PSLLDQ run as register forms: ModRM.reg their opcode extension (3, 7),
+ * ModRM.rm the destination. */
 static int exec_shift_imm_form(struct emul_exec *x, const struct emul_simd_form *f)
 {
 	const struct emul_insn *in = x->insn;
@@ -202,13 +208,18 @@ static int exec_shift_imm_form(struct emul_exec *x, const struct emul_simd_form 
 	if ((rc = check_state(x, f)) || (rc = check_pending(x, f)))
 		return rc;
 	if (!x->ctx->x87_done) {
-		memset(x->ctx->x87_buf, 0, 16);
-		x->ctx->x87_buf[0] = (uint8_t)in->imm;
 		describe(x, f, &op);
-		op.opcode = emul_simd_shift_by_count(in);
-		op.imm = 0;
-		op.reg = (f->flags & SF_MMX) ? (in->rm & 7u) : in->rm;
-		op.regform = 0;
+		if (emul_simd_byte_shift(in)) {
+			op.reg = (in->modrm >> 3) & 7;
+			op.rm_dest = 1;
+		} else {
+			memset(x->ctx->x87_buf, 0, 16);
+			x->ctx->x87_buf[0] = (uint8_t)in->imm;
+			op.opcode = emul_simd_shift_by_count(in);
+			op.imm = 0;
+			op.reg = (f->flags & SF_MMX) ? (in->rm & 7u) : in->rm;
+			op.regform = 0;
+		}
 		if ((rc = run_op(x, f, &op)))
 			return rc;
 	}

@@ -12,9 +12,9 @@
  * smaller); AMD APM Vol. 5 for 3DNow!. The register-only MOVMSKPS/PD,
  * PMOVMSKB and PEXTRW r32 are here (SF_REGONLY: their memory forms are
  * #UD), and SF_RM_GPR marks the forms whose register form has a general
- * register for ModRM.rm; the shift groups 0F 71-73 (shift_group_form())
- * but PSRLDQ/PSLLDQ. Not here, so not emulated: those two,
- * MASKMOVQ/MASKMOVDQU (an implicit [rDI] operand),
+ * register for ModRM.rm; the shift groups 0F 71-73 (shift_group_form()).
+ * Not here, so not emulated: MASKMOVQ/MASKMOVDQU (an implicit [rDI]
+ * operand),
  * PBLENDVB/BLENDVPS/BLENDVPD (an implicit XMM0), PCMPESTRx/PCMPISTRx
  * (implicit RAX, RDX, ECX, XMM0), PCLMULQDQ, AES, SHA, SSE4a, and
  * CRC32/MOVBE/POPCNT (general-purpose instructions).
@@ -154,6 +154,7 @@ static const struct emul_simd_form map0f[4][256] = {
 		[0x7E] = XR(8, FT_SSE2),                                /* MOVQ xmm, m64 */
 		[0x7F] = XW(16, FT_SSE2),                               /* MOVDQU */
 		[0xC2] = S(4, SF_XMM | SF_IMM, FT_SSE),                 /* CMPSS */
+		[0xD6] = S(8, SF_XMM | SF_REGONLY, FT_SSE2),            /* MOVQ2DQ xmm, mm */
 		[0xE6] = XR(8, FT_SSE2),                                /* CVTDQ2PD */
 	},
 	[SIMD_F2] = {
@@ -169,6 +170,7 @@ static const struct emul_simd_form map0f[4][256] = {
 		[0x7C] = XA(FT_SSE3), [0x7D] = XA(FT_SSE3),             /* HADDPS HSUBPS */
 		[0xC2] = S(8, SF_XMM | SF_IMM, FT_SSE2),                /* CMPSD */
 		[0xD0] = XA(FT_SSE3),                                   /* ADDSUBPS */
+		[0xD6] = S(8, SF_MMX | SF_XMM | SF_REGONLY, FT_SSE2),   /* MOVDQ2Q mm, xmm */
 		[0xE6] = XA(FT_SSE2),                                   /* CVTPD2DQ */
 		[0xF0] = XRM(16, FT_SSE3),                              /* LDDQU */
 	},
@@ -253,7 +255,8 @@ static unsigned amd3dnow_feature(uint8_t suffix)
  * operand where these have the imm8 zero-extended: a count above the
  * element's width gives 0 (or the sign) in both (SDM PSRLW/PSRAW/PSLLW
  * "Operation"). 0 for the undefined ModRM.reg values (#UD) and 66 0F 73
- * /3 and /7, PSRLDQ/PSLLDQ, which shift bytes and have no such twin. */
+ * /3 and /7, PSRLDQ/PSLLDQ, which shift bytes and have no such twin
+ * (core/simd_proxy.c has stubs of their own). */
 uint8_t emul_simd_shift_by_count(const struct emul_insn *insn)
 {
 	static const uint8_t by_count[3][8] = {
@@ -267,20 +270,29 @@ uint8_t emul_simd_shift_by_count(const struct emul_insn *insn)
 	return by_count[insn->opcode - 0x71][(insn->modrm >> 3) & 7];
 }
 
+/* PSRLDQ/PSLLDQ (66 0F 73 /3, /7): byte shifts of an XMM register. */
+bool emul_simd_byte_shift(const struct emul_insn *insn)
+{
+	unsigned reg = (insn->modrm >> 3) & 7;
+
+	return insn->map == EMUL_MAP_0F && insn->opcode == 0x73 &&
+	       emul_simd_prefix(insn) == SIMD_66 && (reg == 3 || reg == 7);
+}
+
 /* The group 12-14 forms: register only, an imm8, the feature of the
- * count form (FT_NONE: an undefined ModRM.reg, #UD); NULL for PSRLDQ and
- * PSLLDQ (not emulated) and F2/F3. */
+ * count form or SSE2 for PSRLDQ/PSLLDQ (FT_NONE: an undefined ModRM.reg,
+ * #UD); NULL with F2/F3. */
 static const struct emul_simd_form *shift_group_form(const struct emul_insn *insn,
 						     unsigned p, struct emul_simd_form *tmp)
 {
-	unsigned reg = (insn->modrm >> 3) & 7;
 	bool xmm = p == SIMD_66;
 
-	if (p > SIMD_66 || (xmm && insn->opcode == 0x73 && (reg == 3 || reg == 7)))
+	if (p > SIMD_66)
 		return NULL;
 	*tmp = (struct emul_simd_form)S(xmm ? 16 : 8,
 					(xmm ? SF_XMM : SF_MMX) | SF_IMM | SF_REGONLY |
 					SF_SHIFT_IMM,
+					emul_simd_byte_shift(insn) ? FT_SSE2 :
 					!emul_simd_shift_by_count(insn) ? FT_NONE :
 					xmm ? FT_SSE2 : FT_MMX);
 	return tmp;

@@ -41,13 +41,12 @@ def known_cause(platform, kind, hw, opcode):
         # emul/ refuses, fetched from MMIO ("fetch": the VMM cannot show bytes
         # it answered as reads) or with a memory operand there: an x87
         # instruction with an exception pending and CR0.NE = 0 (FERR#), the
-        # MMX/SSE/3DNow! forms docs/emulator.md lists as refused (the shift
-        # groups 0F 71-73 and other register-only instructions, REX.W
-        # widening, implicit operands, PCLMULQDQ/AES/SHA; the data moves and
-        # arithmetic, register forms included, run on the vCPU through
-        # core/simd_proxy.c), INS with 67h, FXSAVE/FXRSTOR in real mode; or
-        # an event whose
-        # delivery touches MMIO and which emul_deliver_event() leaves alone
+        # MMX/SSE/3DNow! forms docs/emulator.md lists as refused
+        # (EMMS, FEMMS, REX.W widening, implicit operands,
+        # PCLMULQDQ/AES/SHA; the data moves and arithmetic, register forms
+        # included, run on the vCPU through core/simd_proxy.c), INS with
+        # 67h, FXSAVE/FXRSTOR in real mode; or an event whose delivery
+        # touches MMIO and which emul_deliver_event() leaves alone
         # (an NMI), or a task gate whose TSS or GDT is in MMIO too. On
         # qemu-max a "v86" cause can also follow QEMU 7.2 entering VM86 by an
         # IRET in compatibility mode (EFER.LMA = 1), which a CPU does not do
@@ -77,7 +76,7 @@ class KnownDefects(AssertionError):
 XFAIL = pytest.mark.xfail(
     strict=True, raises=KnownDefects,
     reason="issue 14: random code still ends in KVM_EXIT_UNKNOWN: MMIO the emulator "
-           "refuses (run from MMIO: x87 with FERR#; some MMX/SSE register-only forms) "
+           "refuses (run from MMIO: x87 with FERR#; some MMX/SSE forms) "
            "and task switches through a TSS in MMIO; on qemu-max failed entries "
            "(VMEXIT_INVALID) after a guest MOV CR3/CR0 with reserved bits or SYSENTER "
            "in long mode (QEMU's)")

@@ -188,8 +188,8 @@ static void test_regform_rm_dest(void **state)
 static void test_regform_gpr(void **state)
 {
 	static uint8_t work[SIMD_IMAGE_BYTES], out[SIMD_IMAGE_BYTES];
-	const struct simd_regform f = { .reg_gpr = true, .reg = 0, .rm = 7 };
-	const struct simd_regform m = { .reg_gpr = true, .rm_mmx = true, .reg = 1, .rm = 0 };
+	const struct simd_regform f = { .reg_other = true, .reg = 0, .rm = 7 };
+	const struct simd_regform m = { .reg_other = true, .rm_mmx = true, .reg = 1, .rm = 0 };
 
 	(void)state;
 	image(0, 0xff);

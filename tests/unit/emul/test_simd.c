@@ -434,8 +434,7 @@ static void test_refused(void **state)
 		"f2 48 0f 2a c1",       /* cvtsi2sd xmm0, rcx */
 		"66 48 0f 3a 16 c1 01", /* pextrq rcx, xmm0, 1 */
 		"66 48 0f 3a 22 c1 01", /* pinsrq xmm0, rcx, 1 */
-		"66 0f 73 d9 03",       /* psrldq xmm1, 3: bytes, no count form */
-		"66 0f 73 f9 03",       /* pslldq xmm1, 3 */
+		"f3 0f 73 d9 03",       /* the shift groups with F3 */
 		"66 0f 38 10 03",       /* pblendvb: implicit XMM0 */
 		"0f f7 c1",             /* maskmovq */
 		"66 0f 3a 61 03 01",    /* pcmpestri: implicit registers */
@@ -466,7 +465,7 @@ static void test_refused(void **state)
 	/* and the memory forms of register-only ones */
 	static const char *const regonly[] = {
 		"0f 50 03", "66 0f 50 03", "0f d7 03", "66 0f d7 03", "0f c5 03 01",
-		"66 0f c5 03 01",
+		"66 0f c5 03 01", "f3 0f d6 03", "f2 0f d6 03",
 	};
 	for (unsigned i = 0; i < sizeof(regonly) / sizeof(regonly[0]); i++) {
 		setup(regonly[i]);
@@ -514,9 +513,13 @@ static void test_register_forms(void **state)
 		{ "66 41 0f d7 c1", 5, EMUL_SIMD_GPR, 0, EMUL_SIMD_XMM, 9, 0, 0 }, /* pmovmskb eax, xmm9 */
 		{ "0f c5 c1 02", 4, EMUL_SIMD_GPR, 0, EMUL_SIMD_MMX, 1, 0, 1 },   /* pextrw eax, mm1 */
 		{ "66 0f c5 da 07", 5, EMUL_SIMD_GPR, 3, EMUL_SIMD_XMM, 2, 0, 0 }, /* pextrw ebx, xmm2 */
+		/* between the files: movq2dq xmm2, mm1; movdq2q mm3, xmm12 */
+		{ "f3 0f d6 d1", 4, EMUL_SIMD_XMM, 2, EMUL_SIMD_MMX, 1, 0, 1 },
+		{ "f2 41 0f d6 dc", 5, EMUL_SIMD_MMX, 3, EMUL_SIMD_XMM, 12, 0, 1 },
 	};
-	static const uint8_t imm[] = { [7] = 5, [8] = 0x1B, [9] = 0x44, [10] = 0xC5,
-				       [11] = 0x9E, [17] = 2, [18] = 7 };
+	static const uint8_t imm[sizeof(cases) / sizeof(cases[0])] = {
+		[7] = 5, [8] = 0x1B, [9] = 0x44, [10] = 0xC5, [11] = 0x9E, [17] = 2, [18] = 7,
+	};
 
 	(void)state;
 	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -643,8 +646,9 @@ struct shift_case {
 
 /* Groups 12-14 (0F 71-73 /r ib): the callback runs the shift by a count
  * operand, memory form, on ModRM.rm's register with buf the imm8
- * zero-extended; no access. Undefined ModRM.reg values and the memory
- * forms are #UD (before #NM), without MMX/SSE2 #UD too. */
+ * zero-extended (PSRLDQ/PSLLDQ: their register form); no access.
+ * Undefined ModRM.reg values and the memory forms are #UD (before #NM),
+ * without MMX/SSE2 #UD too. */
 static void test_shift_imm_forms(void **state)
 {
 	static const struct shift_case cases[] = {
@@ -679,9 +683,29 @@ static void test_shift_imm_forms(void **state)
 		assert_memory_equal(E.seen_buf, want, 16);
 		assert_int_equal(E.cpu.rip, CODE + c->len);
 	}
+	/* PSRLDQ, PSLLDQ: the register form, ModRM.reg the extension,
+	 * ModRM.rm the destination */
+	setup("66 41 0f 73 db 05");             /* psrldq xmm11, 5 */
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(E.runs, 1);
+	assert_true(E.seen.regform);
+	assert_int_equal(E.seen.opcode, 0x73);
+	assert_int_equal(E.seen.prefix, 0x66);
+	assert_int_equal(E.seen.imm, 5);
+	assert_int_equal(E.seen.reg, 3);
+	assert_int_equal(E.seen.rm, 11);
+	assert_int_equal(E.seen.rm_kind, EMUL_SIMD_XMM);
+	assert_true(E.seen.rm_dest);
+	assert_int_equal(E.cpu.rip, CODE + 6);
+	setup("66 44 0f 73 f9 10");             /* pslldq xmm1, 16 (REX.R: ignored) */
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(E.seen.reg, 7);
+	assert_int_equal(E.seen.rm, 1);
+	assert_int_equal(E.seen.imm, 0x10);
 	static const char *const ud[] = {
 		"0f 71 c1 03", "0f 71 d9 03", "66 0f 72 f9 03", "0f 73 d9 03",
 		"0f 73 f9 03", "0f 73 e1 03", "0f 71 13 03", "66 0f 73 13 03",
+		"66 0f 73 1b 03",
 	};
 	for (unsigned i = 0; i < sizeof(ud) / sizeof(ud[0]); i++) {
 		setup(ud[i]);
