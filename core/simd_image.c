@@ -66,7 +66,8 @@ void simd_image_regform_in(uint8_t *img, const uint8_t *orig, const struct simd_
 {
 	uint8_t *o = (uint8_t *)orig;   /* read only */
 
-	copy_reg(img, f->reg_mmx, 0, o, f->reg_mmx, f->reg);
+	if (!f->reg_other)
+		copy_reg(img, f->reg_mmx, 0, o, f->reg_mmx, f->reg);
 	copy_reg(img, f->rm_mmx, 1, o, f->rm_mmx, f->rm);
 }
 
@@ -75,9 +76,12 @@ void simd_image_regform_out(uint8_t *final, const uint8_t *out, const uint8_t *o
 {
 	uint8_t *o = (uint8_t *)orig, *u = (uint8_t *)out;     /* read only */
 
-	copy_reg(final, f->reg_mmx, 0, o, f->reg_mmx, 0);
+	if (!f->reg_other)
+		copy_reg(final, f->reg_mmx, 0, o, f->reg_mmx, 0);
 	copy_reg(final, f->rm_mmx, 1, o, f->rm_mmx, 1);
-	if (f->rm_dest) {
+	if (f->reg_other) {
+		copy_reg(final, f->rm_mmx, f->rm, u, f->rm_mmx, 1);
+	} else if (f->rm_dest) {
 		copy_reg(final, f->reg_mmx, f->reg, u, f->reg_mmx, 0);
 		copy_reg(final, f->rm_mmx, f->rm, u, f->rm_mmx, 1);
 	} else {

@@ -20,9 +20,12 @@ void simd_image_trade(uint8_t *img, bool mmx, unsigned n);
 uint8_t *simd_image_reg(uint8_t *img, bool mmx, unsigned n);
 
 /* A register form's operands: ModRM.reg and ModRM.rm, their files, and
- * which one the instruction writes (rm for the store forms). */
+ * which one the instruction writes (rm for the store forms). With
+ * reg_other ModRM.reg names no MMX or XMM register (a general register,
+ * the stub's EAX, for MOVMSKPS and the like; an opcode extension for
+ * PSRLDQ/PSLLDQ): only rm's register moves. */
 struct simd_regform {
-	bool reg_mmx, rm_mmx, rm_dest;
+	bool reg_mmx, rm_mmx, rm_dest, reg_other;
 	unsigned reg, rm;
 };
 

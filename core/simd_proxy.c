@@ -6,7 +6,9 @@
  * register n. Around the stub, registers 0 and n trade places through an
  * FXSAVE image and FXRSTOR (core/simd_image.c), and trade back after it,
  * so that register n gets the result and register 0 keeps its value (a
- * register form, from code in MMIO, uses registers 0 and 1, by copies).
+ * register form, from code in MMIO, uses registers 0 and 1, by copies;
+ * one with an imm8 or 3DNow!'s suffix runs as its memory form with
+ * ModRM.rm's value in the buffer, which is what the memory form reads).
  * The stub runs with the guest's MXCSR: an unmasked
  * SIMD floating-point exception is raised by the CPU itself, here, and
  * the fault fixup (arch/x86/simd_fixup.c) brings it back as a result,
@@ -48,13 +50,37 @@ static int prefix_index(uint8_t prefix)
 	}
 }
 
+/* An imm8 form or 3DNow! (their stubs read [RDI] only). */
+static bool is_imm_form(const struct emul_simd *op)
+{
+	if (op->map == F0 && op->opcode == 0x0F)
+		return true;
+	for (unsigned i = 0; i < sizeof(imm_forms) / sizeof(imm_forms[0]); i++)
+		if (imm_forms[i].map == op->map && imm_forms[i].prefix == op->prefix &&
+		    imm_forms[i].opcode == op->opcode)
+			return true;
+	return false;
+}
+
+/* PSRLDQ/PSLLDQ xmm, imm8 (66 0F 73 /3, /7): ModRM.reg is the opcode
+ * extension, ModRM.rm the register shifted. */
+static bool is_byte_shift(const struct emul_simd *op)
+{
+	return op->map == F0 && op->prefix == 0x66 && op->opcode == 0x73 &&
+	       (op->reg == 3 || op->reg == 7);
+}
+
 static const uint8_t *stub_of(const struct emul_simd *op)
 {
 	int p = prefix_index(op->prefix);
 
 	if (p < 0)
 		return NULL;
-	if (op->regform) {             /* no imm8 forms, no 3DNow! */
+	if (op->regform) {             /* (the imm8 forms run as memory forms) */
+		if (op->map == F0 && op->opcode == 0xC5)        /* PEXTRW r32 */
+			return p <= 1 ? simd_pextrw_stubs + SLOT * (p * 256u + op->imm) : NULL;
+		if (is_byte_shift(op))
+			return simd_byte_shift_stubs + SLOT * ((op->reg == 7) * 256u + op->imm);
 		if (op->map == EMUL_MAP_0F && op->opcode != 0x0F)
 			return simd_0f_reg_stubs + SLOT * (p * 256u + op->opcode);
 		if (op->map == EMUL_MAP_0F38 && p <= 1)
@@ -81,9 +107,10 @@ static void trade(uint8_t *img, const struct emul_simd *op)
 	simd_fxrstor(img);
 }
 
-/* A register form: ModRM.reg into register 0, ModRM.rm into register 1
- * of its file (copies, so that reg = rm works), the stub, then the
- * results back and registers 0 and 1 as they were (core/simd_image.c). */
+/* A register form: ModRM.reg into register 0 (unless it is a general
+ * register: the stub's EAX), ModRM.rm into register 1 of its file
+ * (copies, so that reg = rm works), the stub, then the results back and
+ * registers 0 and 1 as they were (core/simd_image.c). */
 static int run_regform(struct simd_call *c, const struct emul_simd *op)
 {
 	static uint8_t orig[SIMD_IMAGE_BYTES] __attribute__((aligned(16)));
@@ -91,7 +118,9 @@ static int run_regform(struct simd_call *c, const struct emul_simd *op)
 	static uint8_t out[SIMD_IMAGE_BYTES] __attribute__((aligned(16)));
 	const struct simd_regform f = {
 		.reg_mmx = op->kind == EMUL_SIMD_MMX, .rm_mmx = op->rm_kind == EMUL_SIMD_MMX,
-		.rm_dest = op->rm_dest, .reg = op->reg, .rm = op->rm,
+		.rm_dest = op->rm_dest,
+		.reg_other = op->kind == EMUL_SIMD_GPR || is_byte_shift(op),
+		.reg = op->reg, .rm = op->rm,
 	};
 	int rc;
 
@@ -107,6 +136,33 @@ static int run_regform(struct simd_call *c, const struct emul_simd *op)
 	return rc;
 }
 
+/* A register form with an imm8 or 3DNow!'s suffix as its memory form:
+ * the operand ModRM.rm's register holds (an MMX register's 64 bits are
+ * the low 8 bytes of its slot). Every such form reads its whole source
+ * from memory as from the register, but INSERTPS: from a register it
+ * takes the element imm8[7:6] names, from memory the dword there (SDM
+ * Vol. 2 INSERTPS, "count_s" is ignored): that element goes to buf. */
+static void rm_into_buf(struct emul_simd *op, uint8_t *buf)
+{
+	static uint8_t img[SIMD_IMAGE_BYTES] __attribute__((aligned(16)));
+	const uint8_t *r;
+
+	simd_fxsave(img);
+	r = simd_image_reg(img, op->rm_kind == EMUL_SIMD_MMX, op->rm);
+	memcpy(buf, r, 16);
+	if (op->map == F3A && op->prefix == 0x66 && op->opcode == 0x21)
+		memcpy(buf, r + 4 * (op->imm >> 6), 4);
+	op->regform = 0;
+}
+
+static bool regs_valid(const struct emul_simd *op)
+{
+	if (op->reg > 15 || (op->kind == EMUL_SIMD_MMX && op->reg > 7))
+		return false;
+	return !op->regform || (op->rm <= 15 && op->rm_kind != EMUL_SIMD_GPR &&
+				(op->rm_kind != EMUL_SIMD_MMX || op->rm <= 7));
+}
+
 /* The buffers are static: one CPU runs vCPUs (core/fpu.c's owner is one
  * too, "per CPU once SMP lands"; these go with it). */
 int simd_proxy_run(struct vcpu *v, struct emul_simd *op)
@@ -114,7 +170,8 @@ int simd_proxy_run(struct vcpu *v, struct emul_simd *op)
 	static uint8_t img[512] __attribute__((aligned(16)));
 	static uint8_t buf[16] __attribute__((aligned(16)));
 	struct simd_call c = { .buf = buf };
-	bool moved = !op->regform && op->kind != EMUL_SIMD_GPR && op->reg != 0;
+	struct emul_simd m = *op;
+	bool moved;
 	int rc;
 
 	fpu_switch_to(v);       /* an MMIO completion runs before the entry's */
@@ -124,20 +181,22 @@ int simd_proxy_run(struct vcpu *v, struct emul_simd *op)
 			return EMUL_SIMD_PENDING;
 	if (op->query)
 		return EMUL_SIMD_DONE;
-	if (op->reg > 15 || (op->kind == EMUL_SIMD_MMX && op->reg > 7) ||
-	    (op->regform && (op->kind == EMUL_SIMD_GPR || op->rm > 15 ||
-			     (op->rm_kind == EMUL_SIMD_MMX && op->rm > 7))) ||
-	    !(c.stub = stub_of(op)))
+	if (!regs_valid(op))
 		return EMUL_SIMD_REFUSED;
 	memcpy(buf, op->buf, sizeof(buf));
-	if (op->regform) {
-		rc = run_regform(&c, op);
+	if (m.regform && is_imm_form(&m))
+		rm_into_buf(&m, buf);
+	if (!(c.stub = stub_of(&m)))
+		return EMUL_SIMD_REFUSED;
+	moved = !m.regform && m.kind != EMUL_SIMD_GPR && m.reg != 0;
+	if (m.regform) {
+		rc = run_regform(&c, &m);
 	} else {
 		if (moved)
-			trade(img, op);
+			trade(img, &m);
 		rc = simd_proxy_call(&c);
 		if (moved)
-			trade(img, op);
+			trade(img, &m);
 	}
 	if (rc == SIMD_CALL_REFUSED)
 		return EMUL_SIMD_REFUSED;

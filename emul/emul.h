@@ -531,7 +531,9 @@ struct emul_simd {
 	uint8_t imm;            /* [IN] imm8, or 3DNow!'s opcode suffix */
 	uint8_t kind;           /* [IN] EMUL_SIMD_XMM, _MMX or _GPR: what
 				 * ModRM.reg names */
-	uint8_t reg;            /* [IN] ModRM.reg (with REX.R for XMM) */
+	uint8_t reg;            /* [IN] ModRM.reg (with REX.R for XMM; for
+				 * PSRLDQ/PSLLDQ, 66 0F 73, their opcode
+				 * extension 3 or 7) */
 	uint8_t query;          /* [IN] run nothing: EMUL_SIMD_PENDING if an
 				 * unmasked x87 exception is pending, else
 				 * EMUL_SIMD_DONE */
@@ -540,7 +542,9 @@ struct emul_simd {
 	/* [IN] a register form (ModRM.mod = 3; its bytes came from MMIO):
 	 * ModRM.rm (with REX.B for XMM), what it names (EMUL_SIMD_XMM or
 	 * _MMX), and whether it is the destination (MOVUPS xmm2, xmm1 and
-	 * the other store forms) rather than ModRM.reg */
+	 * the other store forms, PSRLDQ) rather than ModRM.reg. A register
+	 * form with a general register for ModRM.rm comes as its memory form,
+	 * the register's value in buf (exec_simd.c) */
 	uint8_t regform, rm, rm_kind, rm_dest;
 	uint64_t gpr;           /* [OUT] kind _GPR: the register's value */
 	uint64_t rflags;        /* [OUT] RFLAGS after it (COMISS, UCOMISS) */

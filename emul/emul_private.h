@@ -181,6 +181,8 @@ int emul_iret_to_vm86(struct emul_exec *x, uint64_t eip, uint64_t cs,
 
 /* ---- exec_invpcid.c ---- */
 int emul_exec_invpcid(struct emul_exec *x);
+/* ---- exec_rsm.c: RSM outside SMM (always: no SMM here) ---- */
+int emul_exec_rsm(struct emul_exec *x);
 
 /* ---- vm86_vif.c: 16-bit PUSHF, POPF, IRET with CR4.VME below IOPL 3 ---- */
 int emul_exec_vme_pushf(struct emul_exec *x);
@@ -374,6 +376,10 @@ enum { SIMD_NP, SIMD_66, SIMD_F3, SIMD_F2 };    /* mandatory prefix */
 #define SF_X87_UNSURE 0x100 /* a pending x87 exception: not emulated */
 #define SF_MEMONLY 0x200    /* the register form is #UD */
 #define SF_MMX_RM 0x400     /* (exec_simd.c) ModRM.rm is an MMX register */
+#define SF_RM_GPR 0x800     /* a register form's ModRM.rm is a general register
+			     * (the operand the memory form has in memory) */
+#define SF_REGONLY 0x1000   /* register form only: the memory form is #UD */
+#define SF_SHIFT_IMM 0x2000 /* groups 12-14: run as emul_simd_shift_by_count() */
 enum { FT_NONE, FT_MMX, FT_SSE, FT_SSE2, FT_SSE3, FT_SSSE3, FT_SSE41,
        FT_SSE42, FT_MMXEXT, FT_3DNOW, FT_3DNOWEXT };
 struct emul_simd_form {
@@ -384,6 +390,8 @@ struct emul_simd_form {
 unsigned emul_simd_prefix(const struct emul_insn *insn);
 const struct emul_simd_form *emul_simd_form(const struct emul_insn *insn,
 					    struct emul_simd_form *tmp);
+uint8_t emul_simd_shift_by_count(const struct emul_insn *insn);
+bool emul_simd_byte_shift(const struct emul_insn *insn);
 int emul_exec_simd(struct emul_exec *x);
 int emul_exec_grp7_7(struct emul_exec *x);
 int emul_exec_invlpg(struct emul_exec *x);

@@ -65,12 +65,16 @@ static int check_state(struct emul_exec *x, const struct emul_simd_form *f)
 }
 
 /* What ModRM.rm names in a register form: the other register file for
- * the conversions between MMX and XMM registers (CVTPI2PS/PD xmm, mm;
- * CVT(T)PS2PI/PD2PI mm, xmm), else the same as ModRM.reg. */
+ * the conversions and moves between MMX and XMM registers (CVTPI2PS/PD
+ * xmm, mm; CVT(T)PS2PI/PD2PI mm, xmm; MOVQ2DQ xmm, mm and MOVDQ2Q mm,
+ * xmm, F3/F2 0F D6), else the same as ModRM.reg. */
 static unsigned rm_kind(const struct emul_insn *in, const struct emul_simd_form *f)
 {
 	if (in->map == EMUL_MAP_0F && in->opcode >= 0x2A && in->opcode <= 0x2D)
 		return in->opcode == 0x2A ? EMUL_SIMD_MMX : EMUL_SIMD_XMM;
+	if (in->map == EMUL_MAP_0F && in->opcode == 0xD6 &&
+	    (in->pfx & (EMUL_PFX_REP | EMUL_PFX_REPNE)))
+		return emul_simd_prefix(in) == SIMD_F3 ? EMUL_SIMD_MMX : EMUL_SIMD_XMM;
 	return (f->flags & SF_MMX) ? EMUL_SIMD_MMX : EMUL_SIMD_XMM;
 }
 
@@ -84,10 +88,13 @@ static void describe(const struct emul_exec *x, const struct emul_simd_form *f,
 		.opcode = in->opcode, .imm = (uint8_t)in->imm,
 		.kind = (f->flags & SF_GPR) ? EMUL_SIMD_GPR :
 			(f->flags & SF_MMX) ? EMUL_SIMD_MMX : EMUL_SIMD_XMM,
-		.reg = (f->flags & SF_MMX) ? (in->reg & 7u) : in->reg,
+		.reg = (f->flags & (SF_MMX | SF_GPR)) == SF_MMX ? (in->reg & 7u) :
+		       in->reg,
 		.buf = x->ctx->x87_buf,
 	};
-	if (!in->mem) {
+	/* with a general register for ModRM.rm the callback sees the memory
+	 * form, the register's value in buf (exec_gpr_rm_form) */
+	if (!in->mem && !(f->flags & SF_RM_GPR)) {
 		op->regform = 1;
 		op->rm_kind = (uint8_t)rm_kind(in, f);
 		op->rm = op->rm_kind == EMUL_SIMD_MMX ? (in->rm & 7u) : in->rm;
@@ -153,15 +160,14 @@ static int probe_operand(struct emul_exec *x, unsigned size, uint64_t ea)
 	return EX_OK;
 }
 
-/* The one run; its memory result stays in ctx->x87_buf for the replays
- * that issue the writes. */
-static int run_once(struct emul_exec *x, const struct emul_simd_form *f)
+/* The one run of op; its memory result stays in ctx->x87_buf for the
+ * replays that issue the writes. */
+static int run_op(struct emul_exec *x, const struct emul_simd_form *f,
+		  struct emul_simd *op)
 {
 	struct emul_ctx *ctx = x->ctx;
-	struct emul_simd op;
 
-	describe(x, f, &op);
-	switch (ctx->ops->simd(ctx->opaque, &op)) {
+	switch (ctx->ops->simd(ctx->opaque, op)) {
 	case EMUL_SIMD_DONE:
 		break;
 	case EMUL_SIMD_XM:
@@ -172,20 +178,100 @@ static int run_once(struct emul_exec *x, const struct emul_simd_form *f)
 		return emul_unsupported(x, EMUL_R_OPCODE);
 	}
 	if (f->flags & SF_GPR)
-		emul_reg_set(x, x->insn->reg, 4, op.gpr);
+		emul_reg_set(x, x->insn->reg, 4, op->gpr);
 	if (f->flags & SF_FLAGS)
-		emul_flags_set(x->cpu, COMIS_FLAGS, (uint32_t)op.rflags & COMIS_FLAGS);
+		emul_flags_set(x->cpu, COMIS_FLAGS, (uint32_t)op->rflags & COMIS_FLAGS);
 	ctx->x87_done = 1;
+	return EX_OK;
+}
+
+static int run_once(struct emul_exec *x, const struct emul_simd_form *f)
+{
+	struct emul_simd op;
+
+	describe(x, f, &op);
+	return run_op(x, f, &op);
+}
+
+/* Groups 12-14 (0F 71-73 /r ib, register only): the shift of ModRM.rm's
+ * register by the imm8 runs as the shift by a count operand
+ * (emul_simd_shift_by_count()), its memory form on buf holding the imm8
+ * zero-extended, ModRM.rm's register as the destination. PSRLDQ and
+ * PSLLDQ run as register forms: ModRM.reg their opcode extension (3, 7),
+ * ModRM.rm the destination. */
+static int exec_shift_imm_form(struct emul_exec *x, const struct emul_simd_form *f)
+{
+	const struct emul_insn *in = x->insn;
+	struct emul_simd op;
+	int rc;
+
+	if ((rc = check_state(x, f)) || (rc = check_pending(x, f)))
+		return rc;
+	if (!x->ctx->x87_done) {
+		describe(x, f, &op);
+		if (emul_simd_byte_shift(in)) {
+			op.reg = (in->modrm >> 3) & 7;
+			op.rm_dest = 1;
+		} else {
+			memset(x->ctx->x87_buf, 0, 16);
+			x->ctx->x87_buf[0] = (uint8_t)in->imm;
+			op.opcode = emul_simd_shift_by_count(in);
+			op.imm = 0;
+			op.reg = (f->flags & SF_MMX) ? (in->rm & 7u) : in->rm;
+			op.regform = 0;
+		}
+		if ((rc = run_op(x, f, &op)))
+			return rc;
+	}
+	emul_retire(x);
+	return EX_OK;
+}
+
+/*
+ * A register form whose ModRM.rm is a general register (SF_RM_GPR): MOVD
+ * to and from one, CVTSI2SS/SD, PINSRW/PINSRB/PINSRD, PEXTRB/PEXTRW/
+ * PEXTRD/EXTRACTPS. The instruction treats the register as the memory
+ * form treats its operand (its low f->size bytes; SDM Vol. 2, each
+ * instruction's "r32/m16" and similar operands), so the callback runs
+ * the memory form on buf: holding the register's value before, and
+ * giving it its new value after, zero-extended (SDM: "zero-extended",
+ * "the upper bits of the destination are cleared": also in 64-bit
+ * mode, where a 32-bit register write clears bits 63:32).
+ */
+static int exec_gpr_rm_form(struct emul_exec *x, const struct emul_simd_form *f)
+{
+	struct emul_ctx *ctx = x->ctx;
+	unsigned rm = x->insn->rm;
+	uint64_t v = 0;
+	int rc;
+
+	if ((rc = check_state(x, f)) || (rc = check_pending(x, f)))
+		return rc;
+	if (!ctx->x87_done) {
+		memset(ctx->x87_buf, 0, 16);
+		if (!(f->flags & SF_WRITE)) {
+			v = emul_reg_get(x, rm, 4);
+			memcpy(ctx->x87_buf, &v, f->size);
+		}
+		if ((rc = run_once(x, f)))
+			return rc;
+	}
+	if (f->flags & SF_WRITE) {
+		memcpy(&v, ctx->x87_buf, f->size);
+		emul_reg_set(x, rm, 4, v);
+	}
+	emul_retire(x);
 	return EX_OK;
 }
 
 /*
  * A register form: its bytes came from MMIO (the fetch is the only MMIO
- * access). Emulated where both operands are MMX or XMM registers and
- * there is no imm8 (the stubs of arch/x86/simd_proxy.S for register forms
- * have none): not the forms with a general register (MOVD, CVTSI2SS,
- * CVTTSS2SI, ...), not the imm8 forms nor 3DNow!. The same checks as the
- * memory form, #MF when either operand is an MMX register, one run.
+ * access). Both operands MMX or XMM registers (an imm8 and 3DNow!'s
+ * suffix included: core/simd_proxy.c runs those as the memory form with
+ * ModRM.rm's value for the operand), or ModRM.reg a general register
+ * (CVT(T)SS2SI/SD2SI, MOVMSKPS/PD, PMOVMSKB, PEXTRW), or ModRM.rm one
+ * (above). REX.W that widens an operand is refused. The same checks as
+ * the memory form, #MF when either operand is an MMX register, one run.
  */
 static int exec_reg_form(struct emul_exec *x, const struct emul_simd_form *f)
 {
@@ -193,8 +279,12 @@ static int exec_reg_form(struct emul_exec *x, const struct emul_simd_form *f)
 	struct emul_simd_form fr = *f;
 	int rc;
 
-	if (f->flags & (SF_GPR | SF_W64 | SF_IMM))
+	if ((f->flags & SF_W64) && (in->rex & REX_W))
 		return emul_unsupported(x, EMUL_R_OPCODE);
+	if (f->flags & SF_RM_GPR)
+		return exec_gpr_rm_form(x, f);
+	if (f->flags & SF_SHIFT_IMM)
+		return exec_shift_imm_form(x, f);
 	/* with an MMX source CVTPI2PS/PD wait for x87 exceptions (SDM) */
 	if (rm_kind(in, f) == EMUL_SIMD_MMX)
 		fr.flags = (uint16_t)((fr.flags & ~SF_X87_UNSURE) | SF_MMX_RM);
@@ -214,8 +304,11 @@ int emul_exec_simd(struct emul_exec *x)
 	uint64_t ea;
 	int rc;
 
-	/* the register forms of the memory-only instructions are #UD */
+	/* the register forms of the memory-only instructions are #UD, and
+	 * the memory forms of the register-only ones */
 	if (f && !in->mem && (f->flags & SF_MEMONLY))
+		return emul_raise(x, VEC_UD, false, 0);
+	if (f && in->mem && (f->flags & SF_REGONLY))
 		return emul_raise(x, VEC_UD, false, 0);
 	if (!f || !x->ctx->ops->simd)
 		return emul_unsupported(x, EMUL_R_OPCODE);

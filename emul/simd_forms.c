@@ -9,9 +9,12 @@
  * "m128") and its exception table in Vol. 3 chapter 23 for the 16-byte
  * alignment (legacy SSE: #GP(0) unless the instruction is one of the
  * unaligned moves MOVUPS, MOVUPD, MOVDQU, LDDQU, or its operand is
- * smaller); AMD APM Vol. 5 for 3DNow!. Not here, so not emulated: the
- * register-only forms (MOVMSKPS, PMOVMSKB, PEXTRW, the shift groups 0F
- * 71-73, MOVHLPS, ...), MASKMOVQ/MASKMOVDQU (an implicit [rDI] operand),
+ * smaller); AMD APM Vol. 5 for 3DNow!. The register-only MOVMSKPS/PD,
+ * PMOVMSKB and PEXTRW r32 are here (SF_REGONLY: their memory forms are
+ * #UD), and SF_RM_GPR marks the forms whose register form has a general
+ * register for ModRM.rm; the shift groups 0F 71-73 (shift_group_form()).
+ * Not here, so not emulated: MASKMOVQ/MASKMOVDQU (an implicit [rDI]
+ * operand),
  * PBLENDVB/BLENDVPS/BLENDVPD (an implicit XMM0), PCMPESTRx/PCMPISTRx
  * (implicit RAX, RDX, ECX, XMM0), PCLMULQDQ, AES, SHA, SSE4a, and
  * CRC32/MOVBE/POPCNT (general-purpose instructions).
@@ -58,18 +61,21 @@ static const struct emul_simd_form map0f[4][256] = {
 		[0x5C ... 0x5F] = XA(FT_SSE),                           /* SUB MIN DIV MAX */
 		[0x60 ... 0x62] = MR(4, FT_MMX),                      /* PUNPCKLxx */
 		MR_ROW(0x63, 0x6B, FT_MMX),
-		[0x6E] = S(4, SF_MMX | SF_W64, FT_MMX),               /* MOVD mm, m32 */
+		[0x50] = S(16, SF_XMM | SF_GPR | SF_REGONLY, FT_SSE),     /* MOVMSKPS */
+		[0x6E] = S(4, SF_MMX | SF_W64 | SF_RM_GPR, FT_MMX),   /* MOVD mm, r/m32 */
 		[0x6F] = MR(8, FT_MMX),                               /* MOVQ */
 		[0x70] = S(8, SF_MMX | SF_IMM, FT_MMXEXT),              /* PSHUFW */
 		MR_ROW(0x74, 0x76, FT_MMX),                           /* PCMPEQx */
-		[0x7E] = S(4, SF_MMX | SF_WRITE | SF_W64, FT_MMX),    /* MOVD m32, mm */
+		[0x7E] = S(4, SF_MMX | SF_WRITE | SF_W64 | SF_RM_GPR, FT_MMX), /* MOVD r/m32, mm */
 		[0x7F] = MW(8, FT_MMX),                               /* MOVQ */
 		[0xC2] = S(16, SF_XMM | SF_A16 | SF_IMM, FT_SSE),       /* CMPPS */
-		[0xC4] = S(2, SF_MMX | SF_IMM, FT_MMXEXT),              /* PINSRW */
+		[0xC4] = S(2, SF_MMX | SF_IMM | SF_RM_GPR, FT_MMXEXT),  /* PINSRW mm, r32/m16 */
+		[0xC5] = S(8, SF_MMX | SF_GPR | SF_IMM | SF_REGONLY, FT_MMXEXT), /* PEXTRW r32, mm */
 		[0xC6] = S(16, SF_XMM | SF_A16 | SF_IMM, FT_SSE),       /* SHUFPS */
 		MR_ROW(0xD1, 0xD3, FT_MMX),                           /* PSRLx */
 		[0xD4] = MR(8, FT_SSE2),                                /* PADDQ */
 		[0xD5] = MR(8, FT_MMX),                               /* PMULLW */
+		[0xD7] = S(8, SF_MMX | SF_GPR | SF_REGONLY, FT_MMXEXT), /* PMOVMSKB r32, mm */
 		[0xD8] = MR(8, FT_MMX), [0xD9] = MR(8, FT_MMX),     /* PSUBUSx */
 		[0xDA] = MR(8, FT_MMXEXT),                              /* PMINUB */
 		[0xDB ... 0xDD] = MR(8, FT_MMX),      /* PAND PADDUSB PADDUSW */
@@ -99,6 +105,7 @@ static const struct emul_simd_form map0f[4][256] = {
 		[0x14] = XA(FT_SSE2), [0x15] = XA(FT_SSE2),             /* UNPCKxPD */
 		[0x16] = XRM(8, FT_SSE2), [0x17] = XWM(8, FT_SSE2),     /* MOVHPD */
 		[0x28] = XA(FT_SSE2), [0x29] = XWA(FT_SSE2),            /* MOVAPD */
+		[0x50] = S(16, SF_XMM | SF_GPR | SF_REGONLY, FT_SSE2),  /* MOVMSKPD */
 		/* CVTPI2PD xmm, m64: no MMX transition (SDM, CVTPI2PD) */
 		[0x2A] = S(8, SF_XMM | SF_X87_UNSURE, FT_SSE2),
 		[0x2B] = XWAM(FT_SSE2),                                 /* MOVNTPD */
@@ -109,19 +116,21 @@ static const struct emul_simd_form map0f[4][256] = {
 		[0x51] = XA(FT_SSE2),                                   /* SQRTPD */
 		XA_ROW(0x54, 0x5F, FT_SSE2),    /* AND ANDN OR XOR ADD MUL CVT CVT SUB MIN DIV MAX */
 		XA_ROW(0x60, 0x6D, FT_SSE2),    /* PUNPCK PACK PCMPGT */
-		[0x6E] = S(4, SF_XMM | SF_W64, FT_SSE2),                /* MOVD xmm, m32 */
+		[0x6E] = S(4, SF_XMM | SF_W64 | SF_RM_GPR, FT_SSE2),    /* MOVD xmm, r/m32 */
 		[0x6F] = XA(FT_SSE2),                                   /* MOVDQA */
 		[0x70] = S(16, SF_XMM | SF_A16 | SF_IMM, FT_SSE2),      /* PSHUFD */
 		XA_ROW(0x74, 0x76, FT_SSE2),                            /* PCMPEQx */
 		[0x7C] = XA(FT_SSE3), [0x7D] = XA(FT_SSE3),             /* HADDPD HSUBPD */
-		[0x7E] = S(4, SF_XMM | SF_WRITE | SF_W64, FT_SSE2),     /* MOVD m32, xmm */
+		[0x7E] = S(4, SF_XMM | SF_WRITE | SF_W64 | SF_RM_GPR, FT_SSE2), /* MOVD r/m32, xmm */
 		[0x7F] = XWA(FT_SSE2),                                  /* MOVDQA */
 		[0xC2] = S(16, SF_XMM | SF_A16 | SF_IMM, FT_SSE2),      /* CMPPD */
-		[0xC4] = S(2, SF_XMM | SF_IMM, FT_SSE2),                /* PINSRW */
+		[0xC4] = S(2, SF_XMM | SF_IMM | SF_RM_GPR, FT_SSE2),    /* PINSRW xmm, r32/m16 */
+		[0xC5] = S(16, SF_XMM | SF_GPR | SF_IMM | SF_REGONLY, FT_SSE2), /* PEXTRW r32, xmm */
 		[0xC6] = S(16, SF_XMM | SF_A16 | SF_IMM, FT_SSE2),      /* SHUFPD */
 		[0xD0] = XA(FT_SSE3),                                   /* ADDSUBPD */
 		XA_ROW(0xD1, 0xD5, FT_SSE2),
 		[0xD6] = XW(8, FT_SSE2),                                /* MOVQ m64, xmm */
+		[0xD7] = S(16, SF_XMM | SF_GPR | SF_REGONLY, FT_SSE2),  /* PMOVMSKB r32, xmm */
 		XA_ROW(0xD8, 0xE5, FT_SSE2),
 		[0xE6] = XA(FT_SSE2),                                   /* CVTTPD2DQ */
 		[0xE7] = XWAM(FT_SSE2),                                 /* MOVNTDQ */
@@ -132,7 +141,7 @@ static const struct emul_simd_form map0f[4][256] = {
 	[SIMD_F3] = {
 		[0x10] = XR(4, FT_SSE), [0x11] = XW(4, FT_SSE),         /* MOVSS */
 		[0x12] = XA(FT_SSE3), [0x16] = XA(FT_SSE3),     /* MOVSLDUP MOVSHDUP */
-		[0x2A] = S(4, SF_XMM | SF_W64, FT_SSE),                 /* CVTSI2SS */
+		[0x2A] = S(4, SF_XMM | SF_W64 | SF_RM_GPR, FT_SSE),     /* CVTSI2SS */
 		[0x2C] = S(4, SF_XMM | SF_GPR | SF_W64, FT_SSE),        /* CVTTSS2SI */
 		[0x2D] = S(4, SF_XMM | SF_GPR | SF_W64, FT_SSE),        /* CVTSS2SI */
 		[0x51 ... 0x53] = XR(4, FT_SSE),        /* SQRTSS RSQRTSS RCPSS */
@@ -145,12 +154,13 @@ static const struct emul_simd_form map0f[4][256] = {
 		[0x7E] = XR(8, FT_SSE2),                                /* MOVQ xmm, m64 */
 		[0x7F] = XW(16, FT_SSE2),                               /* MOVDQU */
 		[0xC2] = S(4, SF_XMM | SF_IMM, FT_SSE),                 /* CMPSS */
+		[0xD6] = S(8, SF_XMM | SF_REGONLY, FT_SSE2),            /* MOVQ2DQ xmm, mm */
 		[0xE6] = XR(8, FT_SSE2),                                /* CVTDQ2PD */
 	},
 	[SIMD_F2] = {
 		[0x10] = XR(8, FT_SSE2), [0x11] = XW(8, FT_SSE2),       /* MOVSD */
 		[0x12] = XR(8, FT_SSE3),                                /* MOVDDUP */
-		[0x2A] = S(4, SF_XMM | SF_W64, FT_SSE2),                /* CVTSI2SD */
+		[0x2A] = S(4, SF_XMM | SF_W64 | SF_RM_GPR, FT_SSE2),    /* CVTSI2SD */
 		[0x2C] = S(8, SF_XMM | SF_GPR | SF_W64, FT_SSE2),       /* CVTTSD2SI */
 		[0x2D] = S(8, SF_XMM | SF_GPR | SF_W64, FT_SSE2),       /* CVTSD2SI */
 		[0x51] = XR(8, FT_SSE2),                                /* SQRTSD */
@@ -160,6 +170,7 @@ static const struct emul_simd_form map0f[4][256] = {
 		[0x7C] = XA(FT_SSE3), [0x7D] = XA(FT_SSE3),             /* HADDPS HSUBPS */
 		[0xC2] = S(8, SF_XMM | SF_IMM, FT_SSE2),                /* CMPSD */
 		[0xD0] = XA(FT_SSE3),                                   /* ADDSUBPS */
+		[0xD6] = S(8, SF_MMX | SF_XMM | SF_REGONLY, FT_SSE2),   /* MOVDQ2Q mm, xmm */
 		[0xE6] = XA(FT_SSE2),                                   /* CVTPD2DQ */
 		[0xF0] = XRM(16, FT_SSE3),                              /* LDDQU */
 	},
@@ -196,7 +207,7 @@ static const struct emul_simd_form map0f38[2][256] = {
  * a feature of its own). */
 #define XI(n, f) S(n, SF_XMM | SF_IMM, f)
 #define XIA(f) S(16, SF_XMM | SF_A16 | SF_IMM, f)
-#define XIW(n, f) S(n, SF_XMM | SF_IMM | SF_WRITE, f)
+#define XIWG(n, f) S(n, SF_XMM | SF_IMM | SF_WRITE | SF_RM_GPR, f)
 static const struct emul_simd_form map0f3a[2][256] = {
 	[SIMD_NP] = {
 		[0x0F] = S(8, SF_MMX | SF_IMM, FT_SSSE3),               /* PALIGNR mm */
@@ -207,13 +218,14 @@ static const struct emul_simd_form map0f3a[2][256] = {
 		[0x0C] = XIA(FT_SSE41), [0x0D] = XIA(FT_SSE41),         /* BLENDPS/PD */
 		[0x0E] = XIA(FT_SSE41),                                 /* PBLENDW */
 		[0x0F] = XIA(FT_SSSE3),                                 /* PALIGNR */
-		/* PEXTRB m8, PEXTRW m16, PEXTRD m32 (REX.W: PEXTRQ), EXTRACTPS */
-		[0x14] = XIW(1, FT_SSE41), [0x15] = XIW(2, FT_SSE41),
-		[0x16] = S(4, SF_XMM | SF_IMM | SF_WRITE | SF_W64, FT_SSE41),
-		[0x17] = XIW(4, FT_SSE41),
-		/* PINSRB m8, INSERTPS m32, PINSRD m32 (REX.W: PINSRQ) */
-		[0x20] = XI(1, FT_SSE41), [0x21] = XI(4, FT_SSE41),
-		[0x22] = S(4, SF_XMM | SF_IMM | SF_W64, FT_SSE41),
+		/* PEXTRB r/m8, PEXTRW r/m16, PEXTRD r/m32 (REX.W: PEXTRQ),
+		 * EXTRACTPS r/m32 */
+		[0x14] = XIWG(1, FT_SSE41), [0x15] = XIWG(2, FT_SSE41),
+		[0x16] = S(4, SF_XMM | SF_IMM | SF_WRITE | SF_W64 | SF_RM_GPR, FT_SSE41),
+		[0x17] = XIWG(4, FT_SSE41),
+		/* PINSRB r32/m8, INSERTPS xmm/m32, PINSRD r/m32 (REX.W: PINSRQ) */
+		[0x20] = S(1, SF_XMM | SF_IMM | SF_RM_GPR, FT_SSE41), [0x21] = XI(4, FT_SSE41),
+		[0x22] = S(4, SF_XMM | SF_IMM | SF_W64 | SF_RM_GPR, FT_SSE41),
 		[0x40] = XIA(FT_SSE41), [0x41] = XIA(FT_SSE41),         /* DPPS DPPD */
 		[0x42] = XIA(FT_SSE41),                                 /* MPSADBW */
 	},
@@ -234,6 +246,56 @@ static unsigned amd3dnow_feature(uint8_t suffix)
 	default:
 		return 0;
 	}
+}
+
+/* Groups 12-14 (0F 71-73 /r ib; SDM Vol. 2D Table A-6): the shifts of
+ * ModRM.rm's MMX (no prefix) or XMM (66) register by an imm8, and the
+ * shift by a count operand that does the same (D1-D3, E1-E2, F1-F3: PSRLW
+ * PSRAW PSLLW, PSRLD PSRAD PSLLD, PSRLQ PSLLQ), whose count is the 64-bit
+ * operand where these have the imm8 zero-extended: a count above the
+ * element's width gives 0 (or the sign) in both (SDM PSRLW/PSRAW/PSLLW
+ * "Operation"). 0 for the undefined ModRM.reg values (#UD) and 66 0F 73
+ * /3 and /7, PSRLDQ/PSLLDQ, which shift bytes and have no such twin
+ * (core/simd_proxy.c has stubs of their own). */
+uint8_t emul_simd_shift_by_count(const struct emul_insn *insn)
+{
+	static const uint8_t by_count[3][8] = {
+		{ [2] = 0xD1, [4] = 0xE1, [6] = 0xF1 },
+		{ [2] = 0xD2, [4] = 0xE2, [6] = 0xF2 },
+		{ [2] = 0xD3, [6] = 0xF3 },
+	};
+
+	if (insn->map != EMUL_MAP_0F || insn->opcode < 0x71 || insn->opcode > 0x73)
+		return 0;
+	return by_count[insn->opcode - 0x71][(insn->modrm >> 3) & 7];
+}
+
+/* PSRLDQ/PSLLDQ (66 0F 73 /3, /7): byte shifts of an XMM register. */
+bool emul_simd_byte_shift(const struct emul_insn *insn)
+{
+	unsigned reg = (insn->modrm >> 3) & 7;
+
+	return insn->map == EMUL_MAP_0F && insn->opcode == 0x73 &&
+	       emul_simd_prefix(insn) == SIMD_66 && (reg == 3 || reg == 7);
+}
+
+/* The group 12-14 forms: register only, an imm8, the feature of the
+ * count form or SSE2 for PSRLDQ/PSLLDQ (FT_NONE: an undefined ModRM.reg,
+ * #UD); NULL with F2/F3. */
+static const struct emul_simd_form *shift_group_form(const struct emul_insn *insn,
+						     unsigned p, struct emul_simd_form *tmp)
+{
+	bool xmm = p == SIMD_66;
+
+	if (p > SIMD_66)
+		return NULL;
+	*tmp = (struct emul_simd_form)S(xmm ? 16 : 8,
+					(xmm ? SF_XMM : SF_MMX) | SF_IMM | SF_REGONLY |
+					SF_SHIFT_IMM,
+					emul_simd_byte_shift(insn) ? FT_SSE2 :
+					!emul_simd_shift_by_count(insn) ? FT_NONE :
+					xmm ? FT_SSE2 : FT_MMX);
+	return tmp;
 }
 
 /* The mandatory prefix: the last of F2/F3, else 66 (SDM Vol. 2 2.1.2:
@@ -265,6 +327,8 @@ const struct emul_simd_form *emul_simd_form(const struct emul_insn *insn,
 						amd3dnow_feature((uint8_t)insn->imm));
 		return tmp;
 	}
+	if (insn->map == EMUL_MAP_0F && insn->opcode >= 0x71 && insn->opcode <= 0x73)
+		return shift_group_form(insn, p, tmp);
 	if (insn->map == EMUL_MAP_0F)
 		f = &map0f[p][insn->opcode];
 	else if (insn->map == EMUL_MAP_0F38 && p <= SIMD_66)

@@ -9,7 +9,10 @@
  *  - both again for the register forms, ModRM.rm 1 (XMM1, MM1);
  *  - 3DNow! (0F 0F /r ib): the 256 suffixes;
  *  - the forms with an imm8 (0F and 0F 3A maps), 256 slots each, in the
- *    order of core/simd_proxy.c's imm_forms[].
+ *    order of core/simd_proxy.c's imm_forms[];
+ *  - PEXTRW r32, mm/xmm, imm8 (register only: EAX and ModRM.rm 1), 256
+ *    slots for each of no prefix and 66;
+ *  - PSRLDQ and PSLLDQ xmm1, imm8 (register only), 256 slots each.
  * Each table starts 8-byte aligned (a label before alignment padding
  * would shift every slot), its slots are filled up with INT3 and the
  * assembler checks its size.
@@ -154,6 +157,41 @@ simd_imm_stubs:
 	.endr
 	.if	. - simd_imm_stubs != 31 * 256 * 8
 	.error	"simd_imm_stubs: a slot is not 8 bytes"
+	.endif
+
+	/* PEXTRW eax, mm1/xmm1, imm8: register only, ModRM C1 */
+	.balign	8
+	.globl	simd_pextrw_stubs
+simd_pextrw_stubs:
+	.irp	pfx, 0, 0x66
+	.set	imm, 0
+	.rept	256
+	.if	\pfx
+	.byte	\pfx
+	.endif
+	.byte	0x0f, 0xc5, 0xc1, imm, 0xc3
+	PAD	\pfx, 5
+	.set	imm, imm + 1
+	.endr
+	.endr
+	.if	. - simd_pextrw_stubs != 2 * 256 * 8
+	.error	"simd_pextrw_stubs: a slot is not 8 bytes"
+	.endif
+
+	/* PSRLDQ, PSLLDQ xmm1, imm8: register only, ModRM D9 and F9 */
+	.balign	8
+	.globl	simd_byte_shift_stubs
+simd_byte_shift_stubs:
+	.irp	modrm, 0xd9, 0xf9
+	.set	imm, 0
+	.rept	256
+	.byte	0x66, 0x0f, 0x73, \modrm, imm, 0xc3
+	PAD	0x66, 5
+	.set	imm, imm + 1
+	.endr
+	.endr
+	.if	. - simd_byte_shift_stubs != 2 * 256 * 8
+	.error	"simd_byte_shift_stubs: a slot is not 8 bytes"
 	.endif
 	.balign	8
 simd_stubs_end:

@@ -18,6 +18,12 @@ extern const uint8_t simd_stubs_begin[], simd_stubs_end[];
 extern const uint8_t simd_0f_stubs[], simd_0f38_stubs[];
 extern const uint8_t simd_0f_reg_stubs[], simd_0f38_reg_stubs[];    /* ModRM C1 */
 extern const uint8_t simd_3dnow_stubs[], simd_imm_stubs[];
+/* PEXTRW r32, mm/xmm, imm8 (0F C5 C1 ib, register only): (p 0 or 1,
+ * imm) at simd_pextrw_stubs + 8 * (p * 256 + imm). */
+extern const uint8_t simd_pextrw_stubs[];
+/* PSRLDQ (0) and PSLLDQ (1) xmm1, imm8 (66 0F 73 /3, /7): at
+ * simd_byte_shift_stubs + 8 * (which * 256 + imm). */
+extern const uint8_t simd_byte_shift_stubs[];
 
 /* Offsets used by simd_proxy_call: keep in step with the .S file. */
 struct simd_call {

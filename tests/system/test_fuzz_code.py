@@ -4,8 +4,9 @@ guest code on each platform. Whatever the code does, the hypervisor must not
 stop, fault, hang (a step that does not end is an `alarm` line) or meet a
 nested page fault on memory it mapped; every failed entry and UNKNOWN exit
 must be one of the known defects below; and there must be none: that last
-assertion is a strict xfail naming the causes until they are fixed, so it
-turns into a failure the moment they are.
+assertion is a strict xfail naming the causes until they are fixed, on the
+platforms that still meet them (KNOWN_DEFECTS), so it turns into a failure
+the moment they are; elsewhere it must hold.
 
 Measured with seed 1 (docs/control-partition.md): 18 s on qemu-max, 61 s on
 bochs-skylake and 100 s on bochs-ryzen (guarded: two more requests a step)."""
@@ -40,13 +41,12 @@ def known_cause(platform, kind, hw, opcode):
         # emul/ refuses, fetched from MMIO ("fetch": the VMM cannot show bytes
         # it answered as reads) or with a memory operand there: an x87
         # instruction with an exception pending and CR0.NE = 0 (FERR#), the
-        # MMX/SSE/3DNow! forms docs/emulator.md lists as refused (register
-        # forms with a general register or an imm8, register-only
-        # instructions, REX.W widening, implicit operands, PCLMULQDQ/AES/SHA;
-        # the data moves and arithmetic run on the vCPU through
-        # core/simd_proxy.c), INS with 67h, IRET into virtual-8086 mode to an
-        # EIP above 0xFFFF, FXSAVE/FXRSTOR in real mode; or an event whose
-        # delivery touches MMIO and which emul_deliver_event() leaves alone
+        # MMX/SSE/3DNow! forms docs/emulator.md lists as refused
+        # (EMMS, FEMMS, REX.W widening, implicit operands,
+        # PCLMULQDQ/AES/SHA; the data moves and arithmetic, register forms
+        # included, run on the vCPU through core/simd_proxy.c), INS with
+        # 67h, FXSAVE/FXRSTOR in real mode; or an event whose delivery
+        # touches MMIO and which emul_deliver_event() leaves alone
         # (an NMI), or a task gate whose TSS or GDT is in MMIO too. On
         # qemu-max a "v86" cause can also follow QEMU 7.2 entering VM86 by an
         # IRET in compatibility mode (EFER.LMA = 1), which a CPU does not do
@@ -76,13 +76,18 @@ class KnownDefects(AssertionError):
 XFAIL = pytest.mark.xfail(
     strict=True, raises=KnownDefects,
     reason="issue 14: random code still ends in KVM_EXIT_UNKNOWN: MMIO the emulator "
-           "refuses (run from MMIO: x87 with FERR#; some MMX/SSE register forms; "
-           "IRET into VM86 above IP 0xFFFF) and task switches through a TSS in MMIO; "
-           "on qemu-max failed entries (VMEXIT_INVALID) after a guest MOV CR3/CR0 with "
-           "reserved bits or SYSENTER in long mode (QEMU's)")
+           "refuses (run from MMIO: x87 with FERR#; some MMX/SSE forms) "
+           "and task switches through a TSS in MMIO; on qemu-max failed entries "
+           "(VMEXIT_INVALID) after a guest MOV CR3/CR0 with reserved bits or SYSENTER "
+           "in long mode (QEMU's)")
+# Where seed 1 still meets one of the known defects above. bochs-skylake
+# reaches 0 failed entries and 0 UNKNOWN exits (measured: 100158
+# instructions in 6267 programs); the others are not measured so yet.
+KNOWN_DEFECTS = {"qemu-max", "qemu-shadow", "bochs-ryzen"}
 
 
-@pytest.mark.parametrize("platform", [pytest.param(p, marks=XFAIL) for p in PLATFORMS])
+@pytest.mark.parametrize("platform", [pytest.param(p, marks=XFAIL) if p in KNOWN_DEFECTS
+                                      else p for p in PLATFORMS])
 def test_random_code(console_factory, iso, platform):  # noqa: F811
     con = start_ctl(console_factory, iso, platform=platform)
     out = command(con, f"fuzzcode 1 {INSTRUCTIONS}", timeout=900)

@@ -182,6 +182,37 @@ static void test_regform_rm_dest(void **state)
 	assert_memory_equal(work + XMM(0), img + XMM(0), 32);
 }
 
+/* ModRM.reg a general register (PMOVMSKB eax, xmm7): only rm moves, to
+ * XMM1; XMM0 is not touched; after a stub that changed no register the
+ * image is what it was. MMX: rm MM0 goes to MM1 and MM0 keeps its value. */
+static void test_regform_gpr(void **state)
+{
+	static uint8_t work[SIMD_IMAGE_BYTES], out[SIMD_IMAGE_BYTES];
+	const struct simd_regform f = { .reg_other = true, .reg = 0, .rm = 7 };
+	const struct simd_regform m = { .reg_other = true, .rm_mmx = true, .reg = 1, .rm = 0 };
+
+	(void)state;
+	image(0, 0xff);
+	memcpy(work, img, sizeof(work));
+	simd_image_regform_in(work, img, &f);
+	assert_memory_equal(work + XMM(1), img + XMM(7), 16);
+	assert_memory_equal(work + XMM(0), img + XMM(0), 16);
+	assert_memory_equal(work + XMM(2), img + XMM(2), 16 * 14);
+	memcpy(out, work, sizeof(out));
+	memcpy(work, out, sizeof(work));
+	simd_image_regform_out(work, out, img, &f);
+	assert_memory_equal(work, img, sizeof(img));
+	image(3, 0xff);
+	memcpy(work, img, sizeof(work));
+	simd_image_regform_in(work, img, &m);
+	assert_memory_equal(phys(work, 3, 1), phys(img, 3, 0), 16);
+	assert_memory_equal(phys(work, 3, 0), phys(img, 3, 0), 16);
+	memcpy(out, work, sizeof(out));
+	memcpy(work, out, sizeof(work));
+	simd_image_regform_out(work, out, img, &m);
+	assert_memory_equal(work, img, sizeof(img));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -192,6 +223,7 @@ int main(void)
 		cmocka_unit_test(test_regform_same_register),
 		cmocka_unit_test(test_regform_mmx_crossed),
 		cmocka_unit_test(test_regform_rm_dest),
+		cmocka_unit_test(test_regform_gpr),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

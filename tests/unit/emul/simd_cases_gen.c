@@ -2,7 +2,8 @@
  * simd_cases_gen.c - lists every MMX/SSE/3DNow! memory form emul/simd_forms.c
  * emulates as a test case for mmio.bin (guests/tests/mmio/simd_cases.h):
  * its bytes with ModRM.reg some register and r/m [RDI], the operand's size
- * and direction, and the CPUID feature it needs. mmio.bin runs each on RAM
+ * (0: a register-only form) and direction, the CPUID feature it needs, and
+ * its register form's bytes. mmio.bin runs each on RAM
  * and on the device and compares what they leave. Regenerate with
  *   make -f emul/emul.mk build/host/emul/simd_cases_gen &&
  *   build/host/emul/simd_cases_gen > guests/tests/mmio/simd_cases.h
@@ -40,24 +41,60 @@ static void emit(unsigned map, unsigned p, unsigned op, unsigned imm,
 	printf("\t{ %u, {", n);
 	for (unsigned i = 0; i < n; i++)
 		printf(" 0x%02x,", b[i]);
-	printf(" }, %u, %u, %u, ", f->size, !!(f->flags & SF_WRITE), f->feat);
+	/* operand size 0: register only, no memory form to run */
+	printf(" }, %u, %u, %u, ", (f->flags & SF_REGONLY) ? 0 : f->size,
+	       !!(f->flags & SF_WRITE), f->feat);
 	/* the register form exec_simd.c emulates (code in MMIO): ModRM.rm
-	 * another register, and its REX.B with REX.R */
-	if (f->flags & (SF_MEMONLY | SF_GPR | SF_W64 | SF_IMM)) {
+	 * another register, and its REX.B with REX.R; ECX where ModRM.rm is
+	 * a general register (SF_RM_GPR) */
+	if (f->flags & SF_MEMONLY) {
 		printf("0, { 0 } },\n");
 	} else {
+		unsigned at = (f->flags & SF_IMM) ? n - 2 : n - 1;
+		unsigned rm = (f->flags & SF_RM_GPR) ? 1 : (reg + 3) & 7;
+
 		printf("1, {");
 		for (unsigned i = 0; i < n; i++) {
 			uint8_t v = b[i];
 
-			if (i == n - 1)
-				v = (uint8_t)(0xC0 | reg << 3 | ((reg + 3) & 7));
-			else if (rex_r && i == (p ? 1u : 0u))
+			if (i == at)
+				v = (uint8_t)(0xC0 | reg << 3 | rm);
+			else if (rex_r && !(f->flags & SF_RM_GPR) && i == (p ? 1u : 0u))
 				v = 0x45;
 			printf(" 0x%02x,", v);
 		}
 		printf(" } },\n");
 	}
+	n_cases++;
+}
+
+/* A group 12-14 shift by an imm8 (register only: operand size 0): its
+ * bytes twice, ModRM.rm a register 0-7, the count in or out of range. */
+static void shift_group(unsigned p, unsigned op, unsigned ext)
+{
+	struct emul_insn in = { .map = EMUL_MAP_0F, .opcode = (uint8_t)op,
+				.pfx = pfx_bits[p], .modrm = (uint8_t)(0xC0 | ext << 3) };
+	struct emul_simd_form tmp;
+	const struct emul_simd_form *f = emul_simd_form(&in, &tmp);
+	uint8_t b[6];
+	unsigned n = 0;
+
+	if (!f || f->feat == FT_NONE)
+		return;
+	if (p)
+		b[n++] = 0x66;
+	b[n++] = 0x0F;
+	b[n++] = (uint8_t)op;
+	b[n++] = (uint8_t)(0xC0 | ext << 3 | n_cases % 8);
+	b[n++] = n_cases % 2 ? 0x05 : 0x11;
+	for (unsigned k = 0; k < 2; k++) {
+		printf(k ? "1, {" : "\t{ %u, {", n);
+		for (unsigned i = 0; i < n; i++)
+			printf(" 0x%02x,", b[i]);
+		if (!k)
+			printf(" }, 0, 0, %u, ", f->feat);
+	}
+	printf(" } },\n");
 	n_cases++;
 }
 
@@ -81,15 +118,21 @@ int main(void)
 		for (unsigned op = 0; op < 256; op++)
 			if (op != 0x0F)
 				one(EMUL_MAP_0F, p, op, op == 0xC2 ? 5 : 0x1B);
+	for (unsigned p = 0; p < 2; p++)
+		for (unsigned op = 0x71; op <= 0x73; op++)
+			for (unsigned ext = 0; ext < 8; ext++)
+				shift_group(p, op, ext);
 	for (unsigned s = 0; s < 256; s++)
 		one(EMUL_MAP_0F, 0, 0x0F, s);
 	for (unsigned p = 0; p < 2; p++)
 		for (unsigned op = 0; op < 256; op++)
 			one(EMUL_MAP_0F38, p, op, 0);
 	/* imm8 3 or 0x1b: in range for PEXTRx/PINSRx/EXTRACTPS, a valid
-	 * rounding control for ROUNDxx (bit 3: precision masked) */
+	 * rounding control for ROUNDxx (bit 3: precision masked); INSERTPS's
+	 * 0x9b takes source element 2 from a register */
 	for (unsigned p = 0; p < 2; p++)
 		for (unsigned op = 0; op < 256; op++)
-			one(EMUL_MAP_0F3A, p, op, op >= 0x08 && op <= 0x0B ? 0x0C : 0x1B);
+			one(EMUL_MAP_0F3A, p, op, op >= 0x08 && op <= 0x0B ? 0x0C :
+			    op == 0x21 ? 0x9B : 0x1B);
 	return 0;
 }

@@ -198,10 +198,12 @@ static bool lenient_map(const struct lcase *c)
 		* Intel); CPUs of both vendors run it (exec_bcd.c) */
 	       (in->map == EMUL_MAP_1B && in->opcode == 0xD6) ||
 	       /* MMX/SSE/3DNow!: exec_simd.c raises #UD for the register
-		* forms of memory-only instructions and the undefined 3DNow!
-		* suffixes, and refuses the other register forms */
+		* forms of memory-only instructions, the memory forms of
+		* register-only ones (MOVMSKPS, PMOVMSKB, PEXTRW r32) and the
+		* undefined 3DNow! suffixes */
 	       (emul_handler_of(in) == emul_exec_simd &&
-		(!in->mem || emul_simd_form(in, &tmp)->feat == FT_NONE)) ||
+		(!in->mem || emul_simd_form(in, &tmp)->feat == FT_NONE ||
+		 (emul_simd_form(in, &tmp)->flags & SF_REGONLY))) ||
 	       /* 0F 38 82 other than 66 with a memory operand: not INVPCID,
 		* exec_invpcid.c raises #UD for them */
 	       (in->map == EMUL_MAP_0F38 && in->opcode == 0x82);

@@ -474,13 +474,6 @@ static void test_iret_same(void **state)
 	env_expect_fault(12, 0);
 	assert_int_equal(C.seg_written, 0);
 	assert_int_equal(C.mode, EMUL_MODE_PROT32);
-	/* EIP above 0xFFFF: Intel #GP(0) or AMD's low 16 bits, refused */
-	env_setup(EMUL_MODE_PROT32, 0, "cf");
-	env_wr(ENV_STACK, 0x10000, 4);
-	env_wr(ENV_STACK + 8, 0x20002, 4);
-	assert_int_equal(env_run(), EMUL_UNSUPPORTED);
-	assert_int_equal(C.rip, ENV_CODE);
-	assert_int_equal(C.seg_written, 0);
 	/* ... at CPL 3 VM is ignored */
 	env_setup(EMUL_MODE_PROT32, 3, "cf");
 	env_wr(ENV_STACK, 0x3000, 4);
@@ -488,6 +481,70 @@ static void test_iret_same(void **state)
 	env_wr(ENV_STACK + 8, 0x20002, 4);
 	assert_int_equal(env_run(), EMUL_DONE);
 	assert_int_equal(C.rflags, 2);
+}
+
+/* IRET into VM86 with an EIP beyond the 64 KiB of a virtual-8086 CS
+ * (vm86_enter.c), on the stack at ENV_MMIO so that the reads are seen:
+ * Intel checks the frame's limits (#SS(0)), then EIP (#GP(0)) before
+ * popping ESP..GS; AMD pops them and keeps EIP's low 16 bits. */
+static void iret_vm86_setup(uint8_t vendor, uint32_t eip)
+{
+	env_setup(EMUL_MODE_PROT32, 0, "cf");
+	C.vendor = vendor;
+	C.gpr[EMUL_RSP] = ENV_MMIO;
+	env_wr(ENV_MMIO, eip, 4);
+	env_wr(ENV_MMIO + 4, 0x2000, 4);
+	env_wr(ENV_MMIO + 8, 0x20202, 4);               /* VM IF */
+	env_wr(ENV_MMIO + 12, 0x1234, 4);               /* ESP */
+	for (unsigned i = 1; i < 6; i++)                /* SS ES DS FS GS */
+		env_wr(ENV_MMIO + 12 + 4 * i, 0x3000 + i, 4);
+}
+
+static void test_iret_vm86_eip(void **state)
+{
+	(void)state;
+	/* Intel: #GP(0) after the three reads of EIP, CS, EFLAGS only */
+	iret_vm86_setup(EMUL_VENDOR_INTEL, 0x10000);
+	env_expect_fault(13, 0);
+	assert_int_equal(env.fm.nlog, 3);
+	assert_int_equal(C.mode, EMUL_MODE_PROT32);
+	assert_int_equal(C.cpl, 0);
+	assert_int_equal(C.gpr[EMUL_RSP], ENV_MMIO);
+	assert_int_equal(C.rflags, 2);
+	iret_vm86_setup(EMUL_VENDOR_INTEL, 0xFFFFFFFF);
+	env_expect_fault(13, 0);
+	/* ... the frame's limit first: GS's slot past SS's limit, #SS(0) */
+	iret_vm86_setup(EMUL_VENDOR_INTEL, 0x10000);
+	C.seg[EMUL_SEG_SS].limit = ENV_MMIO + 34;
+	env_expect_fault(12, 0);
+	assert_int_equal(env.fm.nlog, 3);
+	/* 0xFFFF is inside, whatever the old CS limit */
+	iret_vm86_setup(EMUL_VENDOR_INTEL, 0xFFFF);
+	C.seg[EMUL_SEG_CS].limit = ENV_CODE;      /* the IRET is its last byte */
+	assert_int_equal(env_run(), EMUL_DONE);
+	assert_int_equal(env.fm.nlog, 9);
+	assert_int_equal(C.rip, 0xFFFF);
+	assert_int_equal(C.seg[EMUL_SEG_CS].base, 0x20000);
+	assert_int_equal(C.seg[EMUL_SEG_CS].limit, 0xFFFF);
+	assert_int_equal(C.mode, EMUL_MODE_VM86);
+	/* AMD: every pop, then IP = EIP & 0xFFFF */
+	iret_vm86_setup(EMUL_VENDOR_AMD, 0x12345678);
+	assert_int_equal(env_run(), EMUL_DONE);
+	assert_int_equal(env.fm.nlog, 9);
+	assert_int_equal(C.rip, 0x5678);
+	assert_int_equal(C.gpr[EMUL_RSP], 0x1234);
+	assert_int_equal(C.rflags, 0x20202);
+	assert_int_equal(C.cpl, 3);
+	assert_int_equal(C.mode, EMUL_MODE_VM86);
+	assert_int_equal(C.seg[EMUL_SEG_SS].base, 0x30010);
+	assert_int_equal(C.seg[EMUL_SEG_GS].sel, 0x3005);
+	assert_int_equal(C.seg_written, 0x3F);
+	/* ... and its #SS(0) for a slot past SS's limit, after the reads
+	 * before it */
+	iret_vm86_setup(EMUL_VENDOR_AMD, 0x10000);
+	C.seg[EMUL_SEG_SS].limit = ENV_MMIO + 34;
+	env_expect_fault(12, 0);
+	assert_int_equal(env.fm.nlog, 8);
 }
 
 /* IRET to CPL 3, and 64-bit IRETQ which always pops SS:RSP. */
@@ -832,6 +889,7 @@ int main(void)
 		cmocka_unit_test(test_iret_same),
 		cmocka_unit_test(test_iret_outer),
 		cmocka_unit_test(test_iret_mmio_stack),
+		cmocka_unit_test(test_iret_vm86_eip),
 		cmocka_unit_test(test_gate_same_level),
 		cmocka_unit_test(test_gate_checks),
 		cmocka_unit_test(test_gate_inner),

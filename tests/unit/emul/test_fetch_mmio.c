@@ -359,6 +359,44 @@ static void test_ud_and_refusal(void **state)
 	assert_int_equal(E.cpu.rip, DEV);
 }
 
+/* RSM outside SMM (the virtual CPU never is in SMM): #UD without an
+ * error code in real, protected and 64-bit mode, at CPL 0 and 3, with an
+ * operand-size prefix too (F2/F3 on the 0F map are refused, as for every
+ * such opcode); nothing changes. */
+static void test_rsm(void **state)
+{
+	static const char *const forms[] = { "0f aa", "66 0f aa" };
+	struct emul_cpu before;
+
+	(void)state;
+	for (unsigned mode = 0; mode < 4; mode++) {
+		for (unsigned i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+			setup(DEV, forms[i]);
+			if (mode == 1)
+				fake_cpu_prot(&E.cpu, true);
+			else if (mode == 2)
+				fake_cpu_real(&E.cpu);
+			if (mode == 3)
+				E.cpu.cpl = 3;
+			E.cpu.rip = DEV;
+			if (mode == 2) {        /* CS = 2000h: the device at IP 0 */
+				E.cpu.seg[EMUL_SEG_CS].sel = DEV >> 4;
+				E.cpu.seg[EMUL_SEG_CS].base = DEV;
+				E.cpu.rip = 0;
+			}
+			before = E.cpu;
+			assert_int_equal(fake_run(&E.ctx, &E.cpu, &E.fm, &E.res, 16),
+					 EMUL_EXCEPTION);
+			assert_int_equal(E.res.event.vector, 6);
+			assert_false(E.res.event.has_error_code);
+			assert_memory_equal(&E.cpu.regs, &before.regs, sizeof(before.regs));
+			assert_int_equal(E.cpu.rip, before.rip);
+			assert_int_equal(E.cpu.rflags, before.rflags);
+			assert_false(emul_busy(&E.ctx));
+		}
+	}
+}
+
 /* Bytes from a device are read again for every instruction: the decode
  * cache never answers for them, even for the same bytes at the same RIP. */
 static void test_no_cache(void **state)
@@ -416,6 +454,7 @@ int main(void)
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_canonical_end),
 		cmocka_unit_test(test_ud_and_refusal),
+		cmocka_unit_test(test_rsm),
 		cmocka_unit_test(test_no_cache),
 		cmocka_unit_test(test_abort),
 	};

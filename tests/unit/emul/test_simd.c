@@ -428,10 +428,13 @@ static void test_real_mode(void **state)
 static void test_refused(void **state)
 {
 	static const char *const refused[] = {
-		"0f 70 c1 05",          /* pshufw mm0, mm1, 5: imm8 register form */
-		"0f 6e c1",             /* movd mm0, ecx: a general register */
-		"f3 0f 2c c1",          /* cvttss2si eax, xmm1 */
-		"0f 0f c1 9e",          /* pfadd mm0, mm1: 3DNow! register form */
+		"48 0f 6e c1",          /* movq mm0, rcx: REX.W widens */
+		"66 48 0f 7e c1",       /* movq rcx, xmm0 */
+		"f3 48 0f 2c c1",       /* cvttss2si rax, xmm1 */
+		"f2 48 0f 2a c1",       /* cvtsi2sd xmm0, rcx */
+		"66 48 0f 3a 16 c1 01", /* pextrq rcx, xmm0, 1 */
+		"66 48 0f 3a 22 c1 01", /* pinsrq xmm0, rcx, 1 */
+		"f3 0f 73 d9 03",       /* the shift groups with F3 */
 		"66 0f 38 10 03",       /* pblendvb: implicit XMM0 */
 		"0f f7 c1",             /* maskmovq */
 		"66 0f 3a 61 03 01",    /* pcmpestri: implicit registers */
@@ -459,6 +462,18 @@ static void test_refused(void **state)
 		assert_int_equal(E.res.event.vector, 6);
 		assert_untouched();
 	}
+	/* and the memory forms of register-only ones */
+	static const char *const regonly[] = {
+		"0f 50 03", "66 0f 50 03", "0f d7 03", "66 0f d7 03", "0f c5 03 01",
+		"66 0f c5 03 01", "f3 0f d6 03", "f2 0f d6 03",
+	};
+	for (unsigned i = 0; i < sizeof(regonly) / sizeof(regonly[0]); i++) {
+		setup(regonly[i]);
+		assert_int_equal(run(), EMUL_EXCEPTION);
+		assert_int_equal(E.res.event.vector, 6);
+		assert_false(E.res.event.has_error_code);
+		assert_untouched();
+	}
 	setup("0f 6f 03");
 	E.ops.simd = NULL;
 	emul_init(&E.ctx, &E.ops, &E.fm);
@@ -484,6 +499,26 @@ static void test_register_forms(void **state)
 		{ "4d 0f 2d cf", 4, EMUL_SIMD_MMX, 1, EMUL_SIMD_XMM, 15, 0, 1 },  /* cvtps2pi mm1, xmm15 */
 		{ "66 0f 38 00 ed", 5, EMUL_SIMD_XMM, 5, EMUL_SIMD_XMM, 5, 0, 0 }, /* pshufb xmm5, xmm5 */
 		{ "0f 2f c8", 3, EMUL_SIMD_XMM, 1, EMUL_SIMD_XMM, 0, 0, 0 },      /* comiss */
+		/* with an imm8 or 3DNow!'s suffix (imm checked below) */
+		{ "0f 70 c1 05", 4, EMUL_SIMD_MMX, 0, EMUL_SIMD_MMX, 1, 0, 1 },   /* pshufw */
+		{ "66 44 0f 70 d2 1b", 6, EMUL_SIMD_XMM, 10, EMUL_SIMD_XMM, 2, 0, 0 }, /* pshufd */
+		{ "0f c6 c1 44", 4, EMUL_SIMD_XMM, 0, EMUL_SIMD_XMM, 1, 0, 0 },   /* shufps */
+		{ "66 0f 3a 21 c1 c5", 6, EMUL_SIMD_XMM, 0, EMUL_SIMD_XMM, 1, 0, 0 }, /* insertps */
+		{ "0f 0f c1 9e", 4, EMUL_SIMD_MMX, 0, EMUL_SIMD_MMX, 1, 0, 1 },   /* pfadd */
+		/* ModRM.reg a general register */
+		{ "f3 0f 2c c1", 4, EMUL_SIMD_GPR, 0, EMUL_SIMD_XMM, 1, 0, 0 },   /* cvttss2si */
+		{ "44 0f 50 c1", 4, EMUL_SIMD_GPR, 8, EMUL_SIMD_XMM, 1, 0, 0 },   /* movmskps r8d */
+		{ "66 0f 50 d7", 4, EMUL_SIMD_GPR, 2, EMUL_SIMD_XMM, 7, 0, 0 },   /* movmskpd */
+		{ "0f d7 c9", 3, EMUL_SIMD_GPR, 1, EMUL_SIMD_MMX, 1, 0, 1 },      /* pmovmskb ecx, mm1 */
+		{ "66 41 0f d7 c1", 5, EMUL_SIMD_GPR, 0, EMUL_SIMD_XMM, 9, 0, 0 }, /* pmovmskb eax, xmm9 */
+		{ "0f c5 c1 02", 4, EMUL_SIMD_GPR, 0, EMUL_SIMD_MMX, 1, 0, 1 },   /* pextrw eax, mm1 */
+		{ "66 0f c5 da 07", 5, EMUL_SIMD_GPR, 3, EMUL_SIMD_XMM, 2, 0, 0 }, /* pextrw ebx, xmm2 */
+		/* between the files: movq2dq xmm2, mm1; movdq2q mm3, xmm12 */
+		{ "f3 0f d6 d1", 4, EMUL_SIMD_XMM, 2, EMUL_SIMD_MMX, 1, 0, 1 },
+		{ "f2 41 0f d6 dc", 5, EMUL_SIMD_MMX, 3, EMUL_SIMD_XMM, 12, 0, 1 },
+	};
+	static const uint8_t imm[sizeof(cases) / sizeof(cases[0])] = {
+		[7] = 5, [8] = 0x1B, [9] = 0x44, [10] = 0xC5, [11] = 0x9E, [17] = 2, [18] = 7,
 	};
 
 	(void)state;
@@ -501,7 +536,11 @@ static void test_register_forms(void **state)
 		assert_int_equal(E.seen.rm_kind, c->rm_kind);
 		assert_int_equal(E.seen.rm, c->rm);
 		assert_int_equal(E.seen.rm_dest, c->rm_dest);
+		assert_int_equal(E.seen.imm, imm[i]);
 		assert_int_equal(E.cpu.rip, CODE + c->len);
+		/* a general register gets the run's value, 32 bits of it */
+		if (c->kind == EMUL_SIMD_GPR)
+			assert_int_equal(E.cpu.gpr[c->reg], 0x76543210);
 	}
 	setup("0f 2f c8");                      /* comiss: RFLAGS */
 	assert_int_equal(run(), EMUL_DONE);
@@ -521,6 +560,172 @@ static void test_register_forms(void **state)
 	assert_int_equal(E.runs, 0);
 }
 
+struct gpr_rm_case {
+	const char *hex;
+	unsigned len;
+	uint8_t kind, reg, opcode, imm, queries;
+	uint64_t buf;           /* what the run is given in buf[0..7] */
+	unsigned dst;           /* a general register written (16: none) */
+	uint64_t value;         /* ... its value after */
+};
+
+/* Register forms whose ModRM.rm is a general register: the callback runs
+ * the memory form (regform 0) with the register's low bytes in buf (the
+ * form's operand size, the rest 0; r32 even for the byte forms: RSP, not
+ * AH), or the register gets what the run left in buf, zero-extended to
+ * all 64 bits. No access; MMX forms ask for a pending x87 exception. */
+static void test_gpr_rm_forms(void **state)
+{
+	static const struct gpr_rm_case cases[] = {
+		{ "0f 6e c1", 3, EMUL_SIMD_MMX, 0, 0x6E, 0, 1, 0x55667788, 16, 0 },
+		{ "66 41 0f 6e c9", 5, EMUL_SIMD_XMM, 1, 0x6E, 0, 0, 0x99AABBCC, 16, 0 },
+		{ "f3 0f 2a d4", 4, EMUL_SIMD_XMM, 2, 0x2A, 0, 0, 0xDDEE1234, 16, 0 },
+		{ "66 0f c4 c1 05", 5, EMUL_SIMD_XMM, 0, 0xC4, 5, 0, 0x7788, 16, 0 },
+		{ "0f c4 e1 03", 4, EMUL_SIMD_MMX, 4, 0xC4, 3, 1, 0x7788, 16, 0 },
+		{ "66 0f 3a 20 c4 03", 6, EMUL_SIMD_XMM, 0, 0x20, 3, 0, 0x34, 16, 0 },
+		{ "66 0f 3a 22 c1 02", 6, EMUL_SIMD_XMM, 0, 0x22, 2, 0, 0x55667788, 16, 0 },
+		{ "0f 7e c3", 3, EMUL_SIMD_MMX, 0, 0x7E, 0, 1, 0, EMUL_RBX, 0xA3A2A1A0 },
+		{ "66 41 0f 7e c7", 5, EMUL_SIMD_XMM, 0, 0x7E, 0, 0, 0, 15, 0xA3A2A1A0 },
+		{ "66 0f 3a 14 c3 03", 6, EMUL_SIMD_XMM, 0, 0x14, 3, 0, 0, EMUL_RBX, 0xA0 },
+		{ "66 48 0f 3a 15 c3 03", 7, EMUL_SIMD_XMM, 0, 0x15, 3, 0, 0, EMUL_RBX, 0xA1A0 },
+		{ "66 0f 3a 16 c3 01", 6, EMUL_SIMD_XMM, 0, 0x16, 1, 0, 0, EMUL_RBX, 0xA3A2A1A0 },
+		{ "66 0f 3a 17 c3 01", 6, EMUL_SIMD_XMM, 0, 0x17, 1, 0, 0, EMUL_RBX, 0xA3A2A1A0 },
+	};
+
+	(void)state;
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct gpr_rm_case *c = &cases[i];
+		uint8_t want[16] = { 0 };
+
+		setup(c->hex);
+		E.cpu.gpr[EMUL_RAX] = 0xAABB;
+		E.cpu.gpr[EMUL_RCX] = 0x1122334455667788ull;
+		E.cpu.gpr[EMUL_RBX] = ~0ull;
+		E.cpu.gpr[EMUL_RSP] = 0xFFFF0000DDEE1234ull;
+		E.cpu.gpr[9] = 0x1234567899AABBCCull;
+		E.cpu.gpr[15] = ~0ull;
+		assert_int_equal(run(), EMUL_DONE);
+		assert_int_equal(E.fm.nlog, 0);
+		assert_int_equal(E.runs, 1);
+		assert_int_equal(E.queries, c->queries);
+		assert_false(E.seen.regform);
+		assert_int_equal(E.seen.kind, c->kind);
+		assert_int_equal(E.seen.reg, c->reg);
+		assert_int_equal(E.seen.opcode, c->opcode);
+		assert_int_equal(E.seen.imm, c->imm);
+		assert_int_equal(E.cpu.rip, CODE + c->len);
+		if (c->dst == 16) {
+			memcpy(want, &c->buf, 8);
+			assert_memory_equal(E.seen_buf, want, 16);
+		} else {
+			assert_int_equal(E.cpu.gpr[c->dst], c->value);
+		}
+	}
+	/* the checks of the memory form: #UD without OSFXSR, #NM, #MF */
+	setup("66 0f 6e c1");
+	E.cpu.cr4 &= ~CR4_OSFXSR;
+	assert_fault(6);
+	setup("0f 7e c3");
+	E.cpu.cr0 |= CR0_TS;
+	assert_fault(7);
+	setup("0f 7e c3");
+	E.cpu.gpr[EMUL_RBX] = 5;
+	E.pending = EMUL_SIMD_PENDING;
+	assert_fault(16);
+	assert_int_equal(E.cpu.gpr[EMUL_RBX], 5);
+	setup("66 0f 3a 20 c4 03");             /* pinsrb needs SSE4.1 */
+	E.cpu.features &= ~EMUL_FEAT_SSE41;
+	assert_fault(6);
+}
+
+struct shift_case {
+	const char *hex;
+	unsigned len;
+	uint8_t kind, reg, opcode, queries;
+};
+
+/* Groups 12-14 (0F 71-73 /r ib): the callback runs the shift by a count
+ * operand, memory form, on ModRM.rm's register with buf the imm8
+ * zero-extended (PSRLDQ/PSLLDQ: their register form); no access.
+ * Undefined ModRM.reg values and the memory forms are #UD (before #NM),
+ * without MMX/SSE2 #UD too. */
+static void test_shift_imm_forms(void **state)
+{
+	static const struct shift_case cases[] = {
+		{ "0f 71 d1 03", 4, EMUL_SIMD_MMX, 1, 0xD1, 1 },        /* psrlw mm1, 3 */
+		{ "0f 71 e7 0f", 4, EMUL_SIMD_MMX, 7, 0xE1, 1 },        /* psraw mm7 */
+		{ "0f 72 f0 20", 4, EMUL_SIMD_MMX, 0, 0xF2, 1 },        /* pslld mm0, 32 */
+		{ "0f 73 d2 ff", 4, EMUL_SIMD_MMX, 2, 0xD3, 1 },        /* psrlq mm2 */
+		{ "66 0f 71 f3 05", 5, EMUL_SIMD_XMM, 3, 0xF1, 0 },     /* psllw xmm3 */
+		{ "66 41 0f 72 e7 1f", 6, EMUL_SIMD_XMM, 15, 0xE2, 0 }, /* psrad xmm15 */
+		{ "66 0f 72 d4 01", 5, EMUL_SIMD_XMM, 4, 0xD2, 0 },     /* psrld xmm4 */
+		{ "66 0f 73 f2 40", 5, EMUL_SIMD_XMM, 2, 0xF3, 0 },     /* psllq xmm2, 64 */
+	};
+
+	(void)state;
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct shift_case *c = &cases[i];
+		uint8_t want[16] = { 0 };
+
+		setup(c->hex);
+		assert_int_equal(run(), EMUL_DONE);
+		assert_int_equal(E.fm.nlog, 0);
+		assert_int_equal(E.runs, 1);
+		assert_int_equal(E.queries, c->queries);
+		assert_false(E.seen.regform);
+		assert_int_equal(E.seen.map, EMUL_MAP_0F);
+		assert_int_equal(E.seen.prefix, c->kind == EMUL_SIMD_XMM ? 0x66 : 0);
+		assert_int_equal(E.seen.opcode, c->opcode);
+		assert_int_equal(E.seen.imm, 0);
+		assert_int_equal(E.seen.kind, c->kind);
+		assert_int_equal(E.seen.reg, c->reg);
+		want[0] = E.code[c->len - 1];
+		assert_memory_equal(E.seen_buf, want, 16);
+		assert_int_equal(E.cpu.rip, CODE + c->len);
+	}
+	/* PSRLDQ, PSLLDQ: the register form, ModRM.reg the extension,
+	 * ModRM.rm the destination */
+	setup("66 41 0f 73 db 05");             /* psrldq xmm11, 5 */
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(E.runs, 1);
+	assert_true(E.seen.regform);
+	assert_int_equal(E.seen.opcode, 0x73);
+	assert_int_equal(E.seen.prefix, 0x66);
+	assert_int_equal(E.seen.imm, 5);
+	assert_int_equal(E.seen.reg, 3);
+	assert_int_equal(E.seen.rm, 11);
+	assert_int_equal(E.seen.rm_kind, EMUL_SIMD_XMM);
+	assert_true(E.seen.rm_dest);
+	assert_int_equal(E.cpu.rip, CODE + 6);
+	setup("66 44 0f 73 f9 10");             /* pslldq xmm1, 16 (REX.R: ignored) */
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(E.seen.reg, 7);
+	assert_int_equal(E.seen.rm, 1);
+	assert_int_equal(E.seen.imm, 0x10);
+	static const char *const ud[] = {
+		"0f 71 c1 03", "0f 71 d9 03", "66 0f 72 f9 03", "0f 73 d9 03",
+		"0f 73 f9 03", "0f 73 e1 03", "0f 71 13 03", "66 0f 73 13 03",
+		"66 0f 73 1b 03",
+	};
+	for (unsigned i = 0; i < sizeof(ud) / sizeof(ud[0]); i++) {
+		setup(ud[i]);
+		E.cpu.cr0 |= CR0_TS;
+		assert_fault(6);
+	}
+	setup("0f 71 d1 03");                   /* MMX: CR0.TS, #NM; #MF */
+	E.cpu.cr0 |= CR0_TS;
+	assert_fault(7);
+	setup("0f 71 d1 03");
+	E.pending = EMUL_SIMD_PENDING;
+	assert_fault(16);
+	setup("66 0f 71 d1 03");                /* SSE2 and OSFXSR */
+	E.cpu.features &= ~EMUL_FEAT_SSE2;
+	assert_fault(6);
+	setup("66 0f 71 d1 03");
+	E.cpu.cr4 &= ~CR4_OSFXSR;
+	assert_fault(6);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -533,6 +738,8 @@ int main(void)
 		cmocka_unit_test(test_gpr_and_flags),
 		cmocka_unit_test(test_real_mode),
 		cmocka_unit_test(test_register_forms),
+		cmocka_unit_test(test_gpr_rm_forms),
+		cmocka_unit_test(test_shift_imm_forms),
 		cmocka_unit_test(test_refused),
 	};
 

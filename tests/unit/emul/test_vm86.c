@@ -472,6 +472,7 @@ static void test_ud(void **state)
 		"0f 02 c0",     /* lar ax, ax */
 		"0f 03 c0",     /* lsl ax, ax */
 		"63 c0",        /* arpl ax, ax */
+		"0f aa",        /* rsm: never in SMM (exec_rsm.c) */
 	};
 
 	(void)state;
