@@ -146,10 +146,15 @@ static int access_once(const struct guest_paging *p, const struct guest_access_c
 	int r = guest_walk(p, gva, t);
 	uint32_t code = access_code(p, acc);
 
-	if (r && r != -ENOENT)
+	if (r && r != -ENOENT && r != -EFAULT)
 		return r;
 	if (!(p->cr0 & CR0_PG))
-		return GUEST_ACCESS_OK;         /* no rights without paging */
+		return r ? r : GUEST_ACCESS_OK; /* no rights without paging */
+	/* The CPU checks each entry as it reads it, so a reserved bit in an
+	 * entry faults before the table it points at is read (SDM Vol. 3
+	 * 4.7: RSVD): an entry whose address has a bit at or above
+	 * MAXPHYADDR is a reserved-bit #PF even though the walker, which
+	 * does not know MAXPHYADDR, then failed to read that table. */
 	for (unsigned i = 0; i < t->nentries; i++) {
 		uint64_t e = t->entry_val[i];
 		if (!(e & PTE_P))
@@ -159,6 +164,8 @@ static int access_once(const struct guest_paging *p, const struct guest_access_c
 			return GUEST_ACCESS_FAULT;
 		}
 	}
+	if (r == -EFAULT)       /* a table outside RAM: the caller decides */
+		return r;
 	if (r) {                /* a not-present entry ended the walk */
 		*error_code = code;
 		return GUEST_ACCESS_FAULT;

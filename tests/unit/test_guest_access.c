@@ -192,6 +192,34 @@ static void test_reserved_bits(void **state)
 	assert_int_equal(code, PF_ERR_P | PF_ERR_RSVD);
 }
 
+/* A link with an address bit at or above MAXPHYADDR points at a table the
+ * walker cannot read (outside memory): the reserved bit is found first, as
+ * the CPU finds it when it reads that entry (ptattack.bin found the
+ * shadow's not-present #PF instead). */
+static void test_reserved_bit_in_link_before_its_table(void **state)
+{
+	struct guest_paging p = long_mode(RW, 0);
+	uint32_t code;
+
+	(void)state;
+	/* the PDE: the PT at 0x4000 with bit 40 (= MAXPHYADDR) set */
+	put(0x3000, (1ULL << 40) | 0x4000 | P | RW | US, 8);
+	assert_int_equal(acc(&p, &cpu, 0x5000, 0, &code), GUEST_ACCESS_FAULT);
+	assert_int_equal(code, PF_ERR_P | PF_ERR_RSVD);
+	assert_int_equal(acc(&p, &cpu, 0x5000, GUEST_ACC_WRITE, &code), GUEST_ACCESS_FAULT);
+	assert_int_equal(code, PF_ERR_P | PF_ERR_RSVD | PF_ERR_W);
+	/* the PML4E, bit 51 */
+	put(0x3000, 0x4000 | P | RW | US, 8);
+	put(0x1000, (1ULL << 51) | 0x2000 | P | RW | US, 8);
+	assert_int_equal(acc(&p, &cpu, 0x5000, 0, &code), GUEST_ACCESS_FAULT);
+	assert_int_equal(code, PF_ERR_P | PF_ERR_RSVD);
+	/* below MAXPHYADDR a table outside memory stays -EFAULT */
+	put(0x1000, (1ULL << 39) | 0x2000 | P | RW | US, 8);
+	assert_int_equal(acc(&p, &cpu, 0x5000, 0, &code), -14);
+	/* and nothing was marked accessed on the way */
+	assert_int_equal(updates, 0);
+}
+
 static void test_32bit_pse(void **state)
 {
 	struct guest_paging p = { .cr0 = CR0_PE_PG, .cr3 = 0x1000, .cr4 = CR4_PSE,
@@ -282,6 +310,7 @@ int main(void)
 		cmocka_unit_test(test_rights_and_error_codes),
 		cmocka_unit_test(test_smep_smap),
 		cmocka_unit_test(test_reserved_bits),
+		cmocka_unit_test(test_reserved_bit_in_link_before_its_table),
 		cmocka_unit_test(test_32bit_pse),
 		cmocka_unit_test(test_accessed_dirty),
 		cmocka_unit_test(test_paging_off),
