@@ -12,34 +12,6 @@
 
 #define SELF 2u
 
-/* Three entries of a table read through an alias equal its entries read
- * through the identity map. */
-static void expect_alias(const char *what, uint64_t alias, const uint64_t *tbl)
-{
-	static const unsigned int idx[] = { 0, 1, 2 };
-	bool ok = true;
-
-	for (unsigned int i = 0; i < 3 && ok; i++) {
-		uint64_t got;
-		unsigned int vector = read_va(alias + 8 * idx[i], &got);
-
-		ok = vector == NO_FAULT && got == tbl[idx[i]];
-		if (!ok) {
-			check(false, "%s", what);
-			if (vector == NO_FAULT)
-				say("LEAK read 0x%llx at 0x%llx, the table holds 0x%llx",
-				    (unsigned long long)got,
-				    (unsigned long long)(alias + 8 * idx[i]),
-				    (unsigned long long)tbl[idx[i]]);
-			else
-				say("  got vector %u, error 0x%lx at 0x%llx", vector,
-				    last_fault.error, (unsigned long long)(alias + 8 * idx[i]));
-			return;
-		}
-	}
-	check(true, "%s", what);
-}
-
 static void self_pml4(void)
 {
 	uint64_t self_pml4 = VA_IDX(SELF, SELF, SELF, SELF);
