@@ -1,4 +1,5 @@
-"""Hostile page tables (docs/test-guests.md, ptattack.bin; issue 13 item 3):
+"""Hostile page tables (docs/test-guests.md, ptattack.bin and ptattack32.bin;
+issue 13 item 3):
 a guest whose tables point outside its memory, at themselves, at MMIO, with
 reserved bits, large pages over holes and tables rewritten while in use
 gets faults, the MMIO answers of the VMM, or its own markers: never a value
@@ -6,9 +7,11 @@ nobody gave it. Under shadow paging (qemu-shadow) and under NPT/EPT
 (qemu-max, bochs-skylake, bochs-ryzen) alike. Afterwards the hypervisor
 runs on: the VM's frames come back and a further VM runs.
 
-ptattack.bin is not in boot/grub.cfg (the control partition takes at most
-16 guest modules, abi/ctl_boot.h, and grub.cfg has 16): this test boots an
-ISO of its own with it and long64.bin."""
+ptattack.bin (4-level paging) and ptattack32.bin (32-bit paging with 4 MiB
+pages, then PAE) run one after the other in one boot per platform (Bochs
+boots take minutes). They are not in boot/grub.cfg (the control partition
+takes at most 16 guest modules, abi/ctl_boot.h, and grub.cfg has 16): this
+test boots an ISO of its own with them and long64.bin."""
 import os
 import re
 
@@ -104,10 +107,66 @@ MMIO_TABLES = [
     "PD in the MMIO hole (0xe0000000): read #PF",
     "PDPT at the last page below MAXPHYADDR: read #PF",
 ]
+# ptattack32.bin: 32-bit paging, then PAE.
+RSVD_CHECKS_32 = {
+    "32-bit: 4 MiB PDE with bit 21 set: read #PF P|RSVD": 0x9,
+    "PAE: PTE with bit MAXPHYADDR set: read #PF P|RSVD": 0x9,
+    "PAE: PTE with bit MAXPHYADDR set: write #PF P|RSVD|W": 0xb,
+    "PAE: PTE with XD and EFER.NXE = 0: read #PF P|RSVD": 0x9,
+    "PAE: PDE -> table with bit MAXPHYADDR set: read #PF P|RSVD": 0x9,
+}
+LEGACY_32 = [
+    "32-bit: PTE -> first page past RAM reads 0",
+    "32-bit: PTE -> first page past RAM: a write is taken",
+    "32-bit: ... and reads 0 after it",
+    "32-bit: PTE -> 0xe0000000 reads 0",
+    "32-bit: 4 MiB page over the end of RAM: RAM part reads its marker",
+    "32-bit: 4 MiB page over the end of RAM: last RAM word reads its marker",
+    "32-bit: 4 MiB page over the end of RAM: first byte past RAM reads 0",
+    "32-bit: 4 MiB PDE with bit 21 set: read #PF P|RSVD",
+    "32-bit: PSE-36 4 MiB page at 4 GiB + 4 MiB reads 0",
+    "32-bit: PD[0x300] -> PD: 0xc0300000 reads the PD's own entries",
+    "32-bit: PD[0x300] -> PD: 0xc0200000 reads pt32's entries",
+    "32-bit: PTE written through the recursive map lands in pt32",
+    "32-bit: ... and maps its frame (marker B)",
+    "32-bit: PTE rewritten through the recursive map, INVLPG: marker C",
+    "32-bit: PD[0x300] cleared, CR3 reloaded: #PF",
+    "32-bit: PTE -> its own PT: reads the PT's entries",
+    "32-bit: live PTE -> A: marker A",
+    "32-bit: live PTE -> B without INVLPG: marker A or B",
+    "32-bit: live PTE -> B, INVLPG: marker B",
+    "32-bit: live PTE -> C, CR3 reloaded: marker C",
+    "32-bit: live PTE cleared, INVLPG: #PF",
+    "32-bit: PT on the MMIO test device: #PF (not present) or the PTE's marker A",
+    "32-bit: PT past RAM: read #PF",
+]
+PAE = [
+    "PAE: PTE -> 4 GiB + 4 KiB reads 0",
+    "PAE: PTE -> last page below MAXPHYADDR reads 0",
+    "PAE: PTE with bit MAXPHYADDR set: read #PF P|RSVD",
+    "PAE: PTE with bit MAXPHYADDR set: write #PF P|RSVD|W",
+    "PAE: PTE with XD and EFER.NXE = 0: read #PF P|RSVD",
+    "PAE: PDE -> table with bit MAXPHYADDR set: read #PF P|RSVD",
+    "PAE: 2 MiB page over the end of RAM: last RAM word reads its marker",
+    "PAE: 2 MiB page over the end of RAM: first byte past RAM reads 0",
+    "PAE: PDE -> its own PD: entry 0 maps pt_a",
+    "PAE: PDE -> its own PD: entry 511 maps the PD",
+    "PAE: PTE written through the PD's self-map lands in pt_a",
+    "PAE: ... and maps its frame (marker B)",
+    "PAE: PDPTE 1 -> PD X, CR3 loaded: marker B",
+    "PAE: PDPTE 1 -> PD Y, CR3 loaded: its marker",
+    "PAE: PDPTE 1 -> PD at 0xe0000000, CR3 loaded: #PF",
+    "PAE: PDPTE 1 cleared, CR3 loaded: #PF",
+    "PAE: PT at 0xe0000000: read #PF",
+]
+
 # Reads that reach the VMM's unclaimed MMIO, and writes (the guest counts
 # them too): past RAM x3 (one write), 4 GiB, below MAXPHYADDR; the 2 MiB
 # pages x3 (one write); the 1 GiB pages x4.
 UNCLAIMED_READS_2M, UNCLAIMED_READS_1G, UNCLAIMED_WRITES = 7, 4, 2
+# ptattack32: past RAM x2 (one write), 0xe0000000, the 4 MiB page, PSE-36
+# (where announced); PAE: 4 GiB, below MAXPHYADDR, the 2 MiB page.
+UNCLAIMED_READS_32, UNCLAIMED_WRITES_32 = 8, 1
 
 # QEMU 7.2's TCG page walker (target/i386/tcg/sysemu/excp_helper.c,
 # do_fault_rsvd) sets RSVD without P in the #PF error code; the SDM (Vol. 3A
@@ -122,6 +181,7 @@ def ptattack_iso(tmp_path_factory):
     build = os.path.join(ROOT, "build")
     mods = [os.path.join(build, "ctl", "ctl.elf"),
             os.path.join(build, "guests", "ptattack.bin"),
+            os.path.join(build, "guests", "ptattack32.bin"),
             os.path.join(build, "guests", "long64.bin")]
     missing = [m for m in mods + [os.path.join(build, "barekvm.elf")] if not os.path.exists(m)]
     if missing:
@@ -133,8 +193,8 @@ def ptattack_iso(tmp_path_factory):
 
 
 def expected_checks(lines):
-    """The checks in order for what the guest's CPUID says (MAXPHYADDR,
-    1 GiB pages), and the unclaimed MMIO reads."""
+    """ptattack.bin's checks in order for what the guest's CPUID says
+    (MAXPHYADDR, 1 GiB pages), and its unclaimed MMIO reads and writes."""
     m = next(re.match(r"ptattack: MAXPHYADDR (\d+), 1 GiB pages (announced|hidden)$", l)
              for l in lines if l.startswith("ptattack: MAXPHYADDR"))
     maxphyaddr, gib = int(m.group(1)), m.group(2) == "announced"
@@ -143,45 +203,68 @@ def expected_checks(lines):
     reads = UNCLAIMED_READS_2M + (UNCLAIMED_READS_1G if gib else 0)
     if not gib:
         assert "ptattack: 1 GiB pages skipped: CPUID does not announce them" in lines
-    return checks, reads
+    return checks, reads, UNCLAIMED_WRITES
+
+
+def expected_checks_32(lines):
+    """ptattack32.bin's, for PSE-36 and EFER.NXE as the guest found them."""
+    m = next(re.match(r"ptattack32: MAXPHYADDR (\d+), PSE-36 (announced|hidden), EFER.NXE ([01])$",
+                      l) for l in lines if l.startswith("ptattack32: MAXPHYADDR"))
+    pse36, nxe = m.group(2) == "announced", m.group(3) == "1"
+    checks = [c for c in LEGACY_32 if pse36 or "PSE-36" not in c]
+    checks += [c for c in PAE if not nxe or "XD" not in c]
+    return checks, UNCLAIMED_READS_32 - (not pse36), UNCLAIMED_WRITES_32
+
+
+def run_attack(ctl, vm, guest, mode, expected, rsvd_checks):
+    """Runs one attack guest in a new VM of 17 MiB and checks its every
+    line: the verdicts in order (the platform's known defects failing
+    exactly), no LEAK, the tally, the exit status, and the unclaimed MMIO
+    it counted against the VMM's."""
+    assert command(ctl, "vm create 17") == f"vm {vm} created: 17 MiB"
+    out = command(ctl, f"load {vm} flat {guest} 0x100000 {mode}")
+    assert f"vm {vm}: loaded '{guest}'" in out, out
+    out = command(ctl, f"run {vm}", timeout=900)
+    lines = guest_lines(out, vm)
+    text = "\n".join(lines)
+    assert not [l for l in lines if l.startswith(f"{guest}: LEAK")], text
+    checks, reads, writes = expected(lines)
+    defects = {c: e for c, e in rsvd_checks.items() if c in checks} \
+        if ctl.platform in QEMU_RSVD_WITHOUT_P else {}
+    verdicts = [l for l in lines if re.match(rf"{guest}: (PASS|FAIL) ", l)][:-1]
+    want = [f"{guest}: {'FAIL' if c in defects else 'PASS'} {c}" for c in checks]
+    assert verdicts == want, text
+    for c, code in defects.items():    # exactly the SDM's code without P
+        detail = lines[lines.index(f"{guest}: FAIL {c}") + 1]
+        assert re.match(rf"{guest}:   got vector 14, error {code & ~1:#x}, ", detail), text
+    assert any(re.fullmatch(rf"{guest}: without INVLPG the read saw (A \(stale\)|B \(new\))", l)
+               for l in lines), text
+    passed = len(checks) - len(defects)
+    if defects:
+        assert f"{guest}: FAIL {passed}/{len(checks)}" in lines, text
+    else:
+        check_tally(lines, guest, passed)
+    assert run_line(out, vm) == f"vm {vm}: guest exited with status {len(defects)}", out
+    # every unclaimed access reached the VMM, and nothing else did
+    unclaimed = f"unclaimed MMIO: {reads} reads, {writes} writes"
+    assert f"{guest}: {unclaimed}" in lines, text
+    stats = command(ctl, f"stats {vm}")
+    assert re.search(rf"^{unclaimed} \(last address 0x[0-9a-f]+\)$", stats, re.M), stats
+    return lines
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)
 def test_hostile_page_tables(console_factory, ptattack_iso, platform):
     ctl = start_ctl(console_factory, ptattack_iso, platform=platform)
     frames = command(ctl, "frames")
-    assert command(ctl, "vm create 17") == "vm 0 created: 17 MiB"
-    out = command(ctl, "load 0 flat ptattack 0x100000 long64")
-    assert "vm 0: loaded 'ptattack'" in out, out
-    out = command(ctl, "run 0", timeout=600)
-    lines = guest_lines(out, 0)
-    text = "\n".join(lines)
-    assert not [l for l in lines if l.startswith("ptattack: LEAK")], text
-    checks, reads = expected_checks(lines)
-    defects = RSVD_CHECKS if platform in QEMU_RSVD_WITHOUT_P else {}
-    verdicts = [l for l in lines if re.match(r"ptattack: (PASS|FAIL) ", l)][:-1]
-    want = [f"ptattack: {'FAIL' if c in defects else 'PASS'} {c}" for c in checks]
-    assert verdicts == want, text
-    for c, code in defects.items():    # exactly the SDM's code without P
-        detail = lines[lines.index(f"ptattack: FAIL {c}") + 1]
-        assert re.match(rf"ptattack:   got vector 14, error {code & ~1:#x}, ", detail), text
+    lines = run_attack(ctl, 0, "ptattack", "long64", expected_checks, RSVD_CHECKS)
     # a table on the MMIO test device: every backend gives the not-present #PF
-    assert "ptattack: PT on the MMIO test device: vector 14, error 0x0" in lines, text
-    assert any(re.fullmatch(r"ptattack: without INVLPG the read saw (A \(stale\)|B \(new\))", l)
-               for l in lines), text
-    passed = len(checks) - len(defects)
-    if defects:
-        assert f"ptattack: FAIL {passed}/{len(checks)}" in lines, text
-    else:
-        check_tally(lines, "ptattack", passed)
-    assert run_line(out, 0) == f"vm 0: guest exited with status {len(defects)}", out
-    # every unclaimed access reached the VMM, and nothing else did
-    unclaimed = f"unclaimed MMIO: {reads} reads, {UNCLAIMED_WRITES} writes"
-    assert f"ptattack: {unclaimed}" in lines, text
-    stats = command(ctl, "stats 0")
-    assert re.search(rf"^{unclaimed} \(last address 0x[0-9a-f]+\)$", stats, re.M), stats
-    # the hypervisor runs on: the VM's frames come back, a further VM runs
-    assert command(ctl, "vm destroy 0") == "vm 0 destroyed"
+    assert "ptattack: PT on the MMIO test device: vector 14, error 0x0" in lines
+    lines = run_attack(ctl, 1, "ptattack32", "prot32", expected_checks_32, RSVD_CHECKS_32)
+    assert "ptattack32: 32-bit: PT on the MMIO test device: #PF error 0x0" in lines
+    # the hypervisor runs on: the VMs' frames come back, a further VM runs
+    for vm in (0, 1):
+        assert command(ctl, f"vm destroy {vm}") == f"vm {vm} destroyed"
     assert command(ctl, "frames") == frames
     assert command(ctl, "vm create 16") == "vm 0 created: 16 MiB"
     assert "vm 0: loaded 'long64'" in command(ctl, "load 0 flat long64 0x100000 long64")
