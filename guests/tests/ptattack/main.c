@@ -23,6 +23,15 @@ const uint64_t *pd_low_table(void)
 	return pd_low;
 }
 
+/*
+ * Entered instead of _start by the system test (`set N rip`): CR3 on
+ * unclaimed MMIO, so that the next instruction fetch finds no PML4. The
+ * #PF cannot be delivered either (the IDT is reached through the same
+ * tables): #DF, then shutdown, for this VM alone.
+ */
+__asm__(".text\n.globl cr3_in_mmio\ncr3_in_mmio:\n\t"
+	"mov $0xe0000000, %eax\n\tmov %rax, %cr3\n\thlt\n");
+
 static void build_tables(void)
 {
 	for (uint64_t i = 0; i < 512; i++) {
