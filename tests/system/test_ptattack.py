@@ -77,10 +77,18 @@ REWRITE = [
     "PT Y's PTE -> C, INVLPG: marker C",
     "freed PT Y rewritten as data reads back as written",
     "PDE cleared, INVLPG: #PF",
+    "flooded PT: PTE -> A: marker A",
+    "flooded PT: 128 writes elsewhere, PTE unchanged: marker A",
+    "flooded PT: PTE -> B, CR3 reloaded: marker B",
+    "flooded PT: PTE -> C, INVLPG: marker C",
+    "flooded PT: PTE cleared, INVLPG: #PF",
     "CR3 = PML4: VA_PT(0) reads marker A",
     "CR3 = second PML4: VA_PT(0) reads marker B",
     "CR3 = PML4 again: marker A",
     "second PML4 again, its PT changed meanwhile: marker C",
+    "second PML4: the PT it shares with the first maps A",
+    "first PML4: the shared PT's entry -> D, INVLPG: marker D",
+    "second PML4 again: the shared PT's entry maps D",
 ]
 HUGE_2M = [
     "2 MiB page over the end of RAM: RAM part reads its marker",

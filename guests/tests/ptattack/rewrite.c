@@ -75,6 +75,31 @@ static void live_pde(void)
 	clear_frame(TABLE_Y);
 }
 
+/* A live PT written again and again in entries no access uses (a
+ * shadow's write-flood heuristic may stop tracking it: KVM's takes that
+ * for a freed table), then an entry in use changed: after a CR3 load, and
+ * after INVLPG, the walk must use the new one. */
+static void flooded_pt(void)
+{
+	set_entry(&pt_t[20], FRAME_A | PTE_RW | PTE_P, VA_PT(20));
+	expect_value("flooded PT: PTE -> A: marker A", VA_PT(20), marker(FRAME_A));
+	for (unsigned int round = 0; round < 16; round++)
+		for (unsigned int i = 100; i < 108; i++)
+			*(volatile uint64_t *)&pt_t[i] = round & 1 ? 0 : FRAME_D | PTE_P;
+	expect_value("flooded PT: 128 writes elsewhere, PTE unchanged: marker A", VA_PT(20),
+		     marker(FRAME_A));
+	pt_t[20] = FRAME_B | PTE_RW | PTE_P;
+	reload_cr3();
+	expect_value("flooded PT: PTE -> B, CR3 reloaded: marker B", VA_PT(20), marker(FRAME_B));
+	for (unsigned int round = 0; round < 16; round++)
+		*(volatile uint64_t *)&pt_t[100] = round & 1 ? 0 : FRAME_D | PTE_P;
+	pt_t[20] = FRAME_C | PTE_RW | PTE_P;
+	invlpg(VA_PT(20));
+	expect_value("flooded PT: PTE -> C, INVLPG: marker C", VA_PT(20), marker(FRAME_C));
+	set_entry(&pt_t[20], 0, VA_PT(20));
+	expect_pf("flooded PT: PTE cleared, INVLPG: #PF", VA_PT(20), false, 0);
+}
+
 /* Two address spaces: a second PML4 (TABLE_Z) whose region maps pt_y.
  * Each CR3 sees its own tables; a table of the space not loaded, changed
  * meanwhile, is what the walk uses once its CR3 is loaded again. */
@@ -95,8 +120,10 @@ static void two_spaces(void)
 	pml4_z[1] = TABLE_X | PTE_RW | PTE_P;
 	pdpt_x[0] = TABLE_Y | PTE_RW | PTE_P;
 	pd_y[0] = (uintptr_t)pt_w | PTE_RW | PTE_P;
+	pd_y[1] = (uintptr_t)pt_t | PTE_RW | PTE_P;   /* shared with the first space */
 	pt_w[0] = FRAME_B | PTE_RW | PTE_P;
 	set_entry(&pt_t[0], FRAME_A | PTE_RW | PTE_P, VA_PT(0));
+	set_entry(&pt_t[21], FRAME_A | PTE_RW | PTE_P, VA_PT(21));
 
 	expect_value("CR3 = PML4: VA_PT(0) reads marker A", VA_PT(0), marker(FRAME_A));
 	write_cr3(TABLE_Z);
@@ -107,7 +134,17 @@ static void two_spaces(void)
 	write_cr3(TABLE_Z);
 	expect_value("second PML4 again, its PT changed meanwhile: marker C", VA_PT(0),
 		     marker(FRAME_C));
+	expect_value("second PML4: the PT it shares with the first maps A", VA_PD(1) + 21 * KiB4,
+		     marker(FRAME_A));
 	write_cr3(own);
+	set_entry(&pt_t[21], FRAME_D | PTE_RW | PTE_P, VA_PT(21));
+	expect_value("first PML4: the shared PT's entry -> D, INVLPG: marker D", VA_PT(21),
+		     marker(FRAME_D));
+	write_cr3(TABLE_Z);
+	expect_value("second PML4 again: the shared PT's entry maps D", VA_PD(1) + 21 * KiB4,
+		     marker(FRAME_D));
+	write_cr3(own);
+	set_entry(&pt_t[21], 0, VA_PT(21));
 	set_entry(&pt_t[0], 0, VA_PT(0));
 	clear_frame(TABLE_X);
 	clear_frame(TABLE_Y);
@@ -118,5 +155,6 @@ void attack_rewrite(void)
 {
 	live_pte();
 	live_pde();
+	flooded_pt();
 	two_spaces();
 }
