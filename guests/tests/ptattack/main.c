@@ -1,5 +1,5 @@
 /*
- * ptattack.bin: the set-up, the probes and the verdicts (ptattack.h).
+ * ptattack.bin: the set-up and the order of the attacks (ptattack.h).
  * Entered like long64.bin; loads its own tables at once:
  *
  *   PML4[0] -> identity map of [0, 1 GiB) and [3 GiB, 4 GiB) (2 MiB pages,

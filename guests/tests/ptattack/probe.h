@@ -11,7 +11,6 @@
 
 #define KiB4      0x1000ull
 #define VEC_PF    14
-#define VEC_GP    13
 #define NO_FAULT  0xffu
 #define CR0_WP    (1ul << 16)
 #define PF_P      0x01ul            /* #PF error code (SDM Vol. 3A 4.7) */

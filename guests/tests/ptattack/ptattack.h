@@ -22,7 +22,6 @@
 #define PTE_D     0x040ull
 #define PTE_PS    0x080ull
 #define PTE_AD    (PTE_A | PTE_D)
-#define PTE_ADDR  0x000ffffffffff000ull
 #define MiB2      0x200000ull
 #define GiB1      0x40000000ull
 
