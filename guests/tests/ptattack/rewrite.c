@@ -100,6 +100,30 @@ static void flooded_pt(void)
 	expect_pf("flooded PT: PTE cleared, INVLPG: #PF", VA_PT(20), false, 0);
 }
 
+/* A writable alias of a frame, made before the frame becomes a page
+ * table: a write through it changes the table like any other (the
+ * alias's own mapping never changed, so nothing tells the CPU about it
+ * but the CR3 load that follows; a shadow must have taken R/W from that
+ * older leaf when the frame became a table). */
+static void alias_before_table(void)
+{
+	clear_frame(TABLE_X);
+	set_entry(&pt_t[30], TABLE_X | PTE_RW | PTE_P, VA_PT(30));
+	check(write_va(VA_PT(30) + 8 * 5, FRAME_A | PTE_RW | PTE_P) == NO_FAULT,
+	      "writable alias of frame X: a PTE written through it");
+	set_entry(&pd_t[10], TABLE_X | PTE_RW | PTE_P, VA_PD(10));
+	expect_value("frame X made a PT after the alias: its entry 5 maps A",
+		     VA_PD(10) + 5 * KiB4, marker(FRAME_A));
+	write_va(VA_PT(30) + 8 * 5, FRAME_B | PTE_RW | PTE_P);
+	reload_cr3();
+	expect_value("PTE rewritten through the older alias, CR3 reloaded: marker B",
+		     VA_PD(10) + 5 * KiB4, marker(FRAME_B));
+	set_entry(&pd_t[10], 0, VA_PD(10));
+	invlpg(VA_PD(10) + 5 * KiB4);
+	set_entry(&pt_t[30], 0, VA_PT(30));
+	clear_frame(TABLE_X);
+}
+
 /* Two address spaces: a second PML4 (TABLE_Z) whose region maps pt_y.
  * Each CR3 sees its own tables; a table of the space not loaded, changed
  * meanwhile, is what the walk uses once its CR3 is loaded again. */
@@ -156,5 +180,6 @@ void attack_rewrite(void)
 	live_pte();
 	live_pde();
 	flooded_pt();
+	alias_before_table();
 	two_spaces();
 }
