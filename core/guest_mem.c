@@ -1,6 +1,8 @@
 /* Guest memory access (see core/guest_mem.h). */
 #include "core/guest_mem.h"
 #include "core/lib.h"
+#include "core/cpuid.h"
+#include "mmu/guest_access.h"
 #include "mmu/guest_walk.h"
 #include "abi/errno.h"
 
@@ -148,6 +150,32 @@ static void xlat_fill(struct vcpu *v, struct vcpu_xlat *c, uint64_t cr0,
 	c->valid = true;
 }
 
+/* What the guest's CPUID says its walks may use: MAXPHYADDR and 1 GiB
+ * pages decide which entry bits are reserved. The VM's CPUID is the same
+ * for every VM and never changes (core/cpuid.c), so it is asked once. */
+static const struct guest_access_cpu *walk_cpu(void)
+{
+	static struct guest_access_cpu cpu;
+	static bool known;
+
+	if (!known) {
+		struct vcpu_regs r = { .rax = 0x80000000 };
+
+		cpuid_emulate(&r);
+		cpu.maxphyaddr = 36;
+		if (r.rax >= 0x80000008) {
+			r = (struct vcpu_regs){ .rax = 0x80000008 };
+			cpuid_emulate(&r);
+			cpu.maxphyaddr = (uint8_t)r.rax;
+		}
+		r = (struct vcpu_regs){ .rax = 0x80000001 };
+		cpuid_emulate(&r);
+		cpu.pdpe1gb = r.rdx & (1u << 26);
+		known = true;
+	}
+	return &cpu;
+}
+
 int guest_translate(struct vcpu *v, struct vcpu_xlat *c, uint64_t cr0,
 		    uint64_t cr3, uint64_t cr4, uint64_t efer, uint64_t la,
 		    struct guest_translation *t)
@@ -163,6 +191,10 @@ int guest_translate(struct vcpu *v, struct vcpu_xlat *c, uint64_t cr0,
 	}
 	struct guest_paging p = { cr0, cr3, cr4, efer, walk_read, v->vm };
 	int r = guest_walk(&p, la, t);
+	/* the CPU faults on a reserved bit as it reads the entry: before a
+	 * table the entry points at, and instead of the access it allows */
+	if ((r == 0 || r == -ENOENT || r == -EFAULT) && guest_walk_reserved(&p, walk_cpu(), t))
+		return -EINVAL;
 	if (r == 0)
 		xlat_fill(v, c, cr0, cr3, cr4, efer, ALIGN_DOWN(la, PAGE_SIZE), t);
 	return r;

@@ -69,8 +69,9 @@ static inline const uint8_t *guest_fetch_cached(const struct vcpu *v, uint64_t c
 /*
  * Translates linear 'la' like the CPU (guest_walk), through the remembered
  * translation 'c' (v->fetch or v->data) when it is still valid, and
- * remembers the result otherwise. 0 and *t (gpa and the access flags), or
- * the walk's error.
+ * remembers the result otherwise. 0 and *t (gpa and the access flags),
+ * -EINVAL when an entry it read has a reserved bit set (a #PF with P and
+ * RSVD: mmu/guest_access.h, guest_walk_reserved), or the walk's error.
  */
 struct guest_translation;
 int guest_translate(struct vcpu *v, struct vcpu_xlat *c, uint64_t cr0,

@@ -220,6 +220,41 @@ static void test_reserved_bit_in_link_before_its_table(void **state)
 	assert_int_equal(updates, 0);
 }
 
+/* The check alone, for the emulator's walks (core/guest_mem.c): true for
+ * a reserved bit in any entry up to the first not-present one, whatever
+ * guest_walk returned (ptattack.bin's MOVS through such a PTE went to
+ * MMIO at the reserved address instead of faulting). */
+static void test_walk_reserved(void **state)
+{
+	struct guest_paging p = long_mode(RW, 0);
+	struct guest_translation t;
+
+	(void)state;
+	assert_int_equal(guest_walk(&p, 0x5000, &t), 0);
+	assert_false(guest_walk_reserved(&p, &cpu, &t));
+	/* the leaf: the walk translates it, the check refuses it */
+	put(0x4000 + 5 * 8, (1ULL << 40) | 0x9000 | P | RW, 8);
+	assert_int_equal(guest_walk(&p, 0x5000, &t), 0);
+	assert_true(guest_walk_reserved(&p, &cpu, &t));
+	/* XD without EFER.NXE */
+	put(0x4000 + 5 * 8, NX | 0x9000 | P, 8);
+	p.efer &= ~(1ULL << 11);
+	assert_int_equal(guest_walk(&p, 0x5000, &t), 0);
+	assert_true(guest_walk_reserved(&p, &cpu, &t));
+	p.efer |= 1ULL << 11;
+	assert_false(guest_walk_reserved(&p, &cpu, &t));
+	/* a link whose table the walk could not read (-EFAULT) */
+	put(0x3000, (1ULL << 41) | 0x4000 | P | RW, 8);
+	assert_int_equal(guest_walk(&p, 0x5000, &t), -14);
+	assert_true(guest_walk_reserved(&p, &cpu, &t));
+	/* after a not-present entry nothing counts; paging off: nothing */
+	put(0x3000, 0x4000 | RW | (1ULL << 41), 8);
+	assert_int_not_equal(guest_walk(&p, 0x5000, &t), 0);
+	assert_false(guest_walk_reserved(&p, &cpu, &t));
+	p.cr0 &= ~(1ULL << 31);
+	assert_false(guest_walk_reserved(&p, &cpu, &t));
+}
+
 static void test_32bit_pse(void **state)
 {
 	struct guest_paging p = { .cr0 = CR0_PE_PG, .cr3 = 0x1000, .cr4 = CR4_PSE,
@@ -311,6 +346,7 @@ int main(void)
 		cmocka_unit_test(test_smep_smap),
 		cmocka_unit_test(test_reserved_bits),
 		cmocka_unit_test(test_reserved_bit_in_link_before_its_table),
+		cmocka_unit_test(test_walk_reserved),
 		cmocka_unit_test(test_32bit_pse),
 		cmocka_unit_test(test_accessed_dirty),
 		cmocka_unit_test(test_paging_off),
