@@ -40,7 +40,11 @@ OUTSIDE = [
     "PTE -> first page past RAM: reads 0 after the write",
     "PTE -> 4 GiB: unclaimed MMIO, reads 0",
     "PTE -> last page below MAXPHYADDR: unclaimed MMIO, reads 0",
-    *RSVD_CHECKS,
+    *list(RSVD_CHECKS)[:2],
+    # raised by the hypervisor's emulator (the source is MMIO) on every
+    # platform, so QEMU's RSVD without P does not apply to it
+    "MOVS from MMIO to a PTE with bit MAXPHYADDR set: #PF P|RSVD|W",
+    *list(RSVD_CHECKS)[2:],
     "PTE -> MMIO test device: its ID register",
     "PTE -> MMIO test device: a stored word reads back through the identity map",
 ]

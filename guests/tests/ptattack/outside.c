@@ -36,6 +36,10 @@ static void reserved_bits(unsigned int maxphyaddr)
 	expect_pf("PTE with bit MAXPHYADDR set: read #PF P|RSVD", VA_PT(4), false, RSVD_READ);
 	expect_pf("PTE with bit MAXPHYADDR set: write #PF P|RSVD|W", VA_PT(4), true,
 		  RSVD_WRITE);
+	/* the same through the hypervisor's emulator: the MOVS's source is
+	 * the MMIO test device, so its destination's walk is the emulator's */
+	expect_movs_pf("MOVS from MMIO to a PTE with bit MAXPHYADDR set: #PF P|RSVD|W",
+		       VA_PT(4), MMIOTEST_GPA + MMIOTEST_ID, RSVD_WRITE);
 	set_entry(&pt_t[5], (1ull << 51) | FRAME_A | PTE_RW | PTE_P, VA_PT(5));
 	if (maxphyaddr < 52)
 		expect_pf("PTE with bit 51 set: read #PF P|RSVD", VA_PT(5), false, RSVD_READ);

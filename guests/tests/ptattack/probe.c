@@ -27,10 +27,12 @@ void probe_handler(struct isr_frame *f)
 #define PROBE_ARM "lea 1f(%%rip), %%r11\n\tmov %%r11, %[resume]\n\t"
 #define PROBE_DISARM "movq $0, %[resume]"
 #define PROBE_CLOBBER "r11"
+#define MOVS_WORD "movsq"
 #else
 #define PROBE_ARM "movl $1f, %[resume]\n\t"
 #define PROBE_DISARM "movl $0, %[resume]"
 #define PROBE_CLOBBER "cc"
+#define MOVS_WORD "movsl"
 #endif
 
 unsigned int read_va(unsigned long va, unsigned long *value)
@@ -57,6 +59,18 @@ unsigned int write_va(unsigned long va, unsigned long value)
 			 PROBE_DISARM
 			 : [resume] "=m"(probe_resume)
 			 : [va] "r"(va), [v] "r"(value) : PROBE_CLOBBER, "memory");
+	return last_fault.vector;
+}
+
+unsigned int movs_va(unsigned long dst, unsigned long src)
+{
+	last_fault.vector = NO_FAULT;
+	__asm__ volatile(PROBE_ARM
+			 MOVS_WORD "\n"
+			 "1:\n\t"
+			 PROBE_DISARM
+			 : [resume] "=m"(probe_resume), "+D"(dst), "+S"(src)
+			 : : PROBE_CLOBBER, "memory");
 	return last_fault.vector;
 }
 
@@ -123,6 +137,22 @@ bool expect_pf(const char *what, unsigned long va, bool write, unsigned long err
 			say("  the write went through at 0x%lx", va);
 		else
 			explain(va, vector, got);
+	}
+	return ok;
+}
+
+bool expect_movs_pf(const char *what, unsigned long dst, unsigned long src,
+		    unsigned long error)
+{
+	unsigned int vector = movs_va(dst, src);
+	bool ok = vector == VEC_PF && last_fault.error == error && last_fault.cr2 == dst;
+
+	check(ok, "%s", what);
+	if (!ok) {
+		if (vector == NO_FAULT)
+			say("  the MOVS went through to 0x%lx", dst);
+		else
+			explain(dst, vector, 0);
 	}
 	return ok;
 }

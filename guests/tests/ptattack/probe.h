@@ -73,6 +73,9 @@ struct fault {
 extern volatile struct fault last_fault;
 unsigned int read_va(unsigned long va, unsigned long *value);
 unsigned int write_va(unsigned long va, unsigned long value);
+/* MOVS of one word from src to dst: with src on MMIO the hypervisor
+ * emulates it, so dst goes through the emulator's page walk. */
+unsigned int movs_va(unsigned long dst, unsigned long src);
 /* The handler for idt_install: a fault in a probe resumes after it, any
  * other exception ends the run with status 255. */
 void probe_handler(struct isr_frame *f);
@@ -88,12 +91,16 @@ extern unsigned int unclaimed_reads, unclaimed_writes;
  *  expect_pf: the access must raise #PF with exactly error and CR2 = va.
  *  expect_unclaimed: the read must reach the VMM's unclaimed MMIO (0).
  *  expect_unclaimed_write: the write must be taken (and dropped).
+ *  expect_movs_pf: MOVS from src to dst must raise #PF with exactly error
+ *  and CR2 = dst.
  *  expect_alias: three words at alias equal tbl's first three.
  */
 bool expect_value(const char *what, unsigned long va, unsigned long want);
 bool expect_pf(const char *what, unsigned long va, bool write, unsigned long error);
 bool expect_unclaimed(const char *what, unsigned long va);
 bool expect_unclaimed_write(const char *what, unsigned long va);
+bool expect_movs_pf(const char *what, unsigned long dst, unsigned long src,
+		    unsigned long error);
 bool expect_alias(const char *what, unsigned long alias, const volatile void *tbl);
 /* "without INVLPG the read saw A (stale)|B (new)" after a live entry moved
  * from a to b: either is architectural (SDM Vol. 3A 4.10.4.3); anything
