@@ -46,6 +46,8 @@ static void outside(bool pse36)
 	set_pte32(&pd32[0x202], MiB4 | (1u << 21) | PTE_PS | PTE_RW | PTE_P, VA_PD(0x202));
 	expect_pf("32-bit: 4 MiB PDE with bit 21 set: read #PF P|RSVD", VA_PD(0x202), false,
 		  RSVD_READ);
+	expect_movs_pf("32-bit: an emulated MOVS from MMIO to it: #PF P|RSVD|W", VA_PD(0x202),
+		       MMIOTEST_GPA + MMIOTEST_ID, RSVD_WRITE);
 	if (pse36) {
 		/* bit 13 = address bit 32: the 4 MiB at 4 GiB + 4 MiB */
 		set_pte32(&pd32[0x205], MiB4 | (1u << 13) | PTE_PS | PTE_RW | PTE_P,

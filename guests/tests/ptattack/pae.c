@@ -47,10 +47,14 @@ static void outside(unsigned int maxphyaddr, bool nxe)
 		  RSVD_READ);
 	expect_pf("PAE: PTE with bit MAXPHYADDR set: write #PF P|RSVD|W", VA_PT(3), true,
 		  RSVD_WRITE);
+	expect_movs_pf("PAE: an emulated MOVS from MMIO to it: #PF P|RSVD|W", VA_PT(3),
+		       MMIOTEST_GPA + MMIOTEST_ID, RSVD_WRITE);
 	if (!nxe) {
 		set_pte64(&pt_a[4], PTE_XD | FRAME_A | PTE_RW | PTE_P, VA_PT(4));
 		expect_pf("PAE: PTE with XD and EFER.NXE = 0: read #PF P|RSVD", VA_PT(4), false,
 			  RSVD_READ);
+		expect_movs_pf("PAE: XD, an emulated MOVS from MMIO to it: #PF P|RSVD|W",
+			       VA_PT(4), MMIOTEST_GPA + MMIOTEST_ID, RSVD_WRITE);
 	}
 	set_pte64(&pd_a[1], (1ull << maxphyaddr) | (uintptr_t)pt_a | PTE_RW | PTE_P, VA_PD(1));
 	expect_pf("PAE: PDE -> table with bit MAXPHYADDR set: read #PF P|RSVD", VA_PD(1), false,

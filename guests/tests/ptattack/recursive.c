@@ -34,6 +34,13 @@ static void self_pml4(void)
 	invlpg(VA_PT(9));
 	expect_value("PTE rewritten through the recursive map, INVLPG: marker C", VA_PT(9),
 		     marker(FRAME_C));
+	/* the same write made by the hypervisor's emulator: a MOVS whose
+	 * source, the MMIO test device's storage, holds the new PTE */
+	*phys(MMIOTEST_GPA + MMIOTEST_DATA + 0x20) = FRAME_D | PTE_RW | PTE_P;
+	check(movs_va(self_pt + 8 * 12, MMIOTEST_GPA + MMIOTEST_DATA + 0x20) == NO_FAULT &&
+	      (pt_t[12] & ~PTE_AD) == (FRAME_D | PTE_RW | PTE_P),
+	      "PTE written by an emulated MOVS from MMIO through the recursive map lands in pt_t");
+	expect_value("... and maps its frame (marker D)", VA_PT(12), marker(FRAME_D));
 
 	/* a PML4 entry installed and removed through the PML4's own page */
 	for (unsigned int i = 0; i < 512; i++)
@@ -55,6 +62,7 @@ static void self_pml4(void)
 	expect_pf("PML4[2] cleared, CR3 reloaded: the recursive map is gone: #PF", self_pml4,
 		  false, 0);
 	set_entry(&pt_t[9], 0, VA_PT(9));
+	set_entry(&pt_t[12], 0, VA_PT(12));
 }
 
 /* A PT whose entry 7 maps the PT itself, a PD whose entry 8 points at the

@@ -23,6 +23,8 @@ static void live_pte(void)
 	invlpg(VA_PT(10));
 	expect_pf("live PTE cleared, INVLPG: read #PF", VA_PT(10), false, 0);
 	expect_pf("live PTE cleared, INVLPG: write #PF W", VA_PT(10), true, PF_W);
+	expect_movs_pf("live PTE cleared: an emulated MOVS from MMIO: #PF W", VA_PT(10),
+		       MMIOTEST_GPA + MMIOTEST_ID, PF_W);
 
 	/* read-only: a supervisor write faults with CR0.WP and goes through
 	 * without it (SDM Vol. 3A 4.6.1); then writable */
@@ -30,6 +32,8 @@ static void live_pte(void)
 	set_entry(&pt_t[11], FRAME_D | PTE_P, VA_PT(11));
 	expect_pf("read-only PTE, CR0.WP = 1: write #PF P|W", VA_PT(11), true, PF_P | PF_W);
 	expect_value("read-only PTE: reads marker D", VA_PT(11), marker(FRAME_D));
+	expect_movs_pf("read-only PTE, CR0.WP = 1: an emulated MOVS from MMIO: #PF P|W",
+		       VA_PT(11), MMIOTEST_GPA + MMIOTEST_ID, PF_P | PF_W);
 	write_cr0(read_cr0() & ~CR0_WP);
 	check(write_va(VA_PT(11) + 8, 0x0badc0de0badc0deull) == NO_FAULT &&
 	      *phys(FRAME_D + 8) == 0x0badc0de0badc0deull,
