@@ -45,6 +45,15 @@ static void live_pte(void)
 	      "PTE made writable, INVLPG: the write reaches frame D");
 	*phys(FRAME_D + 16) = marker(FRAME_D + 16);
 	set_entry(&pt_t[11], 0, VA_PT(11));
+
+	/* accessed and dirty: set by a write, also by an emulated one */
+	set_entry(&pt_t[13], FRAME_D | PTE_RW | PTE_P, VA_PT(13));
+	check(movs_va(VA_PT(13) + 24, MMIOTEST_GPA + MMIOTEST_ID) == NO_FAULT &&
+	      (pt_t[13] & PTE_AD) == PTE_AD && *phys(FRAME_D + 24) == MMIOTEST_ID_VALUE,
+	      "an emulated MOVS from MMIO through a PTE sets its accessed and dirty bits");
+	say("the PTE after the emulated MOVS: 0x%llx", (unsigned long long)pt_t[13]);
+	*phys(FRAME_D + 24) = marker(FRAME_D + 24);
+	set_entry(&pt_t[13], 0, VA_PT(13));
 }
 
 /* A PDE switched from one PT to another, and a PT freed and reused as
