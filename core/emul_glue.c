@@ -134,6 +134,10 @@ access(struct vcpu_emul *ve, struct vcpu_xlat *c, uint64_t la, void *buf,
 
 	if (!translate(ve, c, la, acc, gpa, fault))
 		return EMUL_MEM_FAULT;
+	/* the access happens (a probe, buf NULL, only asks): accessed and
+	 * dirty bits as the CPU sets them */
+	if (buf && guest_xlat_holds(c, la))
+		guest_xlat_mark_used(ve->v, c, write);
 	/* the common case: the translation knows RAM from MMIO */
 	if (guest_xlat_holds(c, la) && (c->mmio || c->page))
 		return c->mmio ? EMUL_MEM_MMIO : access_page(vm, c, la, *gpa, buf,

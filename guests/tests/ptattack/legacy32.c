@@ -101,6 +101,16 @@ static void rewrite(void)
 	expect_value("32-bit: live PTE -> C, CR3 reloaded: marker C", VA_PT(10), marker(FRAME_C));
 	set_pte32(&pt32[10], 0, VA_PT(10));
 	expect_pf("32-bit: live PTE cleared, INVLPG: #PF", VA_PT(10), false, 0);
+
+	/* an emulated write (a MOVS from MMIO) sets A and D like the CPU's */
+	pd32[0x200] &= ~0x20u;
+	set_pte32(&pt32[14], (uint32_t)FRAME_D | PTE_RW | PTE_P, VA_PT(14));
+	check(movs_va(VA_PT(14) + 12, MMIOTEST_GPA + MMIOTEST_ID) == NO_FAULT &&
+	      *phys(FRAME_D + 12) == (unsigned long)MMIOTEST_ID_VALUE &&
+	      (pt32[14] & 0x60u) == 0x60u && (pd32[0x200] & 0x20u),
+	      "32-bit: an emulated MOVS sets A and D in the PTE, A in the PDE");
+	*phys(FRAME_D + 12) = marker(FRAME_D + 12);
+	set_pte32(&pt32[14], 0, VA_PT(14));
 }
 
 static void mmio_tables(void)

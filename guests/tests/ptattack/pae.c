@@ -118,11 +118,30 @@ static void pdpte(void)
 	clear_frame(TABLE_Y);
 }
 
+/* An emulated write (a MOVS from MMIO) sets A and D in the PDE and PTE
+ * it went through, and nothing in the PDPTE, which has no A bit (bit 5 is
+ * reserved there: the next CR3 load would be #GP). */
+static void accessed_dirty(void)
+{
+	uint64_t pdpte = pdpt[2];
+
+	set_pte64(&pd_a[0], (uintptr_t)pt_a | PTE_RW | PTE_P, VA_PT(14));
+	set_pte64(&pt_a[14], FRAME_D | PTE_RW | PTE_P, VA_PT(14));
+	check(movs_va(VA_PT(14) + 24, MMIOTEST_GPA + MMIOTEST_ID) == NO_FAULT &&
+	      *phys(FRAME_D + 24) == (unsigned long)MMIOTEST_ID_VALUE &&
+	      (pt_a[14] & 0x60) == 0x60 && (pd_a[0] & 0x20) && pdpt[2] == pdpte,
+	      "PAE: an emulated MOVS sets A and D in the PTE, A in the PDE, nothing in the PDPTE");
+	reload_cr3();
+	*phys(FRAME_D + 24) = marker(FRAME_D + 24);
+	set_pte64(&pt_a[14], 0, VA_PT(14));
+}
+
 void attack_pae(unsigned int maxphyaddr, bool nxe)
 {
 	enter();
 	outside(maxphyaddr, nxe);
 	recursive();
+	accessed_dirty();
 	pdpte();
 	write_cr0(read_cr0() & ~X86_CR0_PG);
 	write_cr4(read_cr4() & ~X86_CR4_PAE);
