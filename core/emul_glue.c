@@ -13,23 +13,25 @@
 #include "core/emul_cr.h"
 #include "core/simd_proxy.h"
 #include "mmu/guest_walk.h"
+#include "abi/errno.h"
 
 #define PF_P    (1u << 0)
 #define PF_W    (1u << 1)
 #define PF_U    (1u << 2)
+#define PF_RSVD (1u << 3)
 #define PF_I    (1u << 4)
 #define CR0_WP_BIT (1ULL << 16)
 #define EFER_NXE_BIT (1ULL << 11)
 
 /* The #PF for an access: its error code is built only when it happens. */
+/* cause: 0 (not present), PF_P (rights) or PF_P | PF_RSVD (reserved bit). */
 static void page_fault(struct emul_event *f, const struct emul_cpu *c,
-		       uint64_t la, unsigned acc, bool present)
+		       uint64_t la, unsigned acc, uint32_t cause)
 {
 	bool write = acc & (EMUL_ACC_WRITE | EMUL_ACC_RMW);
 	bool fetch = acc & EMUL_ACC_FETCH;
 	uint32_t code = (write ? PF_W : 0) | (acc & EMUL_ACC_USER ? PF_U : 0) |
-			(fetch && (c->efer & EFER_NXE_BIT) ? PF_I : 0) |
-			(present ? PF_P : 0);
+			(fetch && (c->efer & EFER_NXE_BIT) ? PF_I : 0) | cause;
 
 	*f = (struct emul_event){ .vector = 14, .has_error_code = 1,
 				  .error_code = code, .cr2 = la };
@@ -37,15 +39,18 @@ static void page_fault(struct emul_event *f, const struct emul_cpu *c,
 
 /* A walk of the guest's page tables, when the remembered translation x
  * does not hold (it is refilled); kept out of line so that the common
- * path's frame stays small. false: #PF (not present) in *fault. */
+ * path's frame stays small. false: #PF (not present, or a reserved bit)
+ * in *fault. */
 static __attribute__((noinline)) bool walk(struct vcpu_emul *ve,
 		struct vcpu_xlat *x, uint64_t la, unsigned acc,
 		struct guest_translation *t, struct emul_event *fault)
 {
 	const struct emul_cpu *c = &ve->cpu;
 
-	if (guest_translate(ve->v, x, c->cr0, c->cr3, c->cr4, c->efer, la, t)) {
-		page_fault(fault, c, la, acc, false);
+	int r = guest_translate(ve->v, x, c->cr0, c->cr3, c->cr4, c->efer, la, t);
+
+	if (r) {
+		page_fault(fault, c, la, acc, r == -EINVAL ? PF_P | PF_RSVD : 0);
 		return false;
 	}
 	return true;
@@ -75,7 +80,7 @@ translate(struct vcpu_emul *ve, struct vcpu_xlat *x, uint64_t la,
 	if ((user && !t.user) ||
 	    (write && !t.writable && (user || (c->cr0 & CR0_WP_BIT))) ||
 	    (fetch && t.nx && (c->efer & EFER_NXE_BIT))) {
-		page_fault(fault, c, la, acc, true);
+		page_fault(fault, c, la, acc, PF_P);
 		return false;
 	}
 	*gpa = t.gpa;
@@ -129,6 +134,10 @@ access(struct vcpu_emul *ve, struct vcpu_xlat *c, uint64_t la, void *buf,
 
 	if (!translate(ve, c, la, acc, gpa, fault))
 		return EMUL_MEM_FAULT;
+	/* the access happens (a probe, buf NULL, only asks): accessed and
+	 * dirty bits as the CPU sets them */
+	if (buf && guest_xlat_holds(c, la))
+		guest_xlat_mark_used(ve->v, c, write);
 	/* the common case: the translation knows RAM from MMIO */
 	if (guest_xlat_holds(c, la) && (c->mmio || c->page))
 		return c->mmio ? EMUL_MEM_MMIO : access_page(vm, c, la, *gpa, buf,

@@ -1,8 +1,15 @@
 /* Guest memory access (see core/guest_mem.h). */
 #include "core/guest_mem.h"
 #include "core/lib.h"
+#include "core/cpuid.h"
+#include "mmu/guest_access.h"
 #include "mmu/guest_walk.h"
 #include "abi/errno.h"
+
+#define CR4_PAE_BIT  (1ULL << 5)
+#define EFER_LMA_BIT (1ULL << 10)
+#define PTE_A_BIT    (1ULL << 5)
+#define PTE_D_BIT    (1ULL << 6)
 
 /* The extent cache missed: find the extent and remember it. */
 static void *extent_ptr_slow(struct vm *vm, uint64_t gpa, size_t len)
@@ -127,6 +134,7 @@ static void xlat_fill(struct vcpu *v, struct vcpu_xlat *c, uint64_t cr0,
 	c->valid = false;
 	for (unsigned i = 0; i < t->nentries; i++) {
 		c->entry_ptr[i] = extent_ptr(v->vm, t->entry_gpa[i], t->entry_bytes);
+		c->entry_gpa[i] = t->entry_gpa[i];
 		c->entry_val[i] = t->entry_val[i];
 		if (!c->entry_ptr[i])
 			return;
@@ -148,6 +156,63 @@ static void xlat_fill(struct vcpu *v, struct vcpu_xlat *c, uint64_t cr0,
 	c->valid = true;
 }
 
+/*
+ * Accessed and dirty bits, as a CPU sets them: a locked compare-and-store
+ * (SDM Vol. 3 4.8), so a concurrent change by the guest (another vCPU, or
+ * DMA one day) is seen and the walk repeated. The page counts as written
+ * for dirty logging. 0 stored, 1 changed meanwhile, -EFAULT not RAM.
+ */
+int guest_update_entry(void *ctx, uint64_t gpa, uint64_t old, uint64_t new,
+		       unsigned len)
+{
+	struct vm *vm = ctx;
+	void *p = guest_gpa_ptr(vm, gpa, len);
+	bool stored;
+
+	if (!p || (len != 4 && len != 8) || (gpa & (len - 1)))
+		return -EFAULT;
+	if (len == 8)
+		stored = __atomic_compare_exchange_n((uint64_t *)p, &old, new, false,
+						     __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+	else {
+		uint32_t old32 = (uint32_t)old;
+
+		stored = __atomic_compare_exchange_n((uint32_t *)p, &old32,
+						     (uint32_t)new, false,
+						     __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+	}
+	if (!stored)
+		return 1;
+	vm_mark_dirty(vm, gpa);
+	return 0;
+}
+
+/* What the guest's CPUID says its walks may use: MAXPHYADDR and 1 GiB
+ * pages decide which entry bits are reserved. The VM's CPUID is the same
+ * for every VM and never changes (core/cpuid.c), so it is asked once. */
+static const struct guest_access_cpu *walk_cpu(void)
+{
+	static struct guest_access_cpu cpu;
+	static bool known;
+
+	if (!known) {
+		struct vcpu_regs r = { .rax = 0x80000000 };
+
+		cpuid_emulate(&r);
+		cpu.maxphyaddr = 36;
+		if (r.rax >= 0x80000008) {
+			r = (struct vcpu_regs){ .rax = 0x80000008 };
+			cpuid_emulate(&r);
+			cpu.maxphyaddr = (uint8_t)r.rax;
+		}
+		r = (struct vcpu_regs){ .rax = 0x80000001 };
+		cpuid_emulate(&r);
+		cpu.pdpe1gb = r.rdx & (1u << 26);
+		known = true;
+	}
+	return &cpu;
+}
+
 int guest_translate(struct vcpu *v, struct vcpu_xlat *c, uint64_t cr0,
 		    uint64_t cr3, uint64_t cr4, uint64_t efer, uint64_t la,
 		    struct guest_translation *t)
@@ -163,9 +228,34 @@ int guest_translate(struct vcpu *v, struct vcpu_xlat *c, uint64_t cr0,
 	}
 	struct guest_paging p = { cr0, cr3, cr4, efer, walk_read, v->vm };
 	int r = guest_walk(&p, la, t);
+	/* the CPU faults on a reserved bit as it reads the entry: before a
+	 * table the entry points at, and instead of the access it allows */
+	if ((r == 0 || r == -ENOENT || r == -EFAULT) && guest_walk_reserved(&p, walk_cpu(), t))
+		return -EINVAL;
 	if (r == 0)
 		xlat_fill(v, c, cr0, cr3, cr4, efer, ALIGN_DOWN(la, PAGE_SIZE), t);
 	return r;
+}
+
+void guest_xlat_mark_used(struct vcpu *v, struct vcpu_xlat *c, bool write)
+{
+	/* PAE's first entry is a PDPTE, which has no accessed bit (bit 5
+	 * is reserved there, SDM Vol. 3 Table 4-8) */
+	unsigned first = (c->cr4 & CR4_PAE_BIT) && !(c->efer & EFER_LMA_BIT);
+
+	for (unsigned i = first; i < c->nentries; i++) {
+		uint64_t old = c->entry_val[i], new = old | PTE_A_BIT;
+
+		if (write && i + 1 == c->nentries)
+			new |= PTE_D_BIT;
+		if (new == old)
+			continue;
+		if (guest_update_entry(v->vm, c->entry_gpa[i], old, new, c->entry_bytes)) {
+			c->valid = false;       /* changed meanwhile: walk again */
+			return;
+		}
+		c->entry_val[i] = new;
+	}
 }
 
 int guest_read_linear(struct vcpu *v, uint64_t cr0, uint64_t cr3, uint64_t cr4,

@@ -69,13 +69,28 @@ static inline const uint8_t *guest_fetch_cached(const struct vcpu *v, uint64_t c
 /*
  * Translates linear 'la' like the CPU (guest_walk), through the remembered
  * translation 'c' (v->fetch or v->data) when it is still valid, and
- * remembers the result otherwise. 0 and *t (gpa and the access flags), or
- * the walk's error.
+ * remembers the result otherwise. 0 and *t (gpa and the access flags),
+ * -EINVAL when an entry it read has a reserved bit set (a #PF with P and
+ * RSVD: mmu/guest_access.h, guest_walk_reserved), or the walk's error.
  */
 struct guest_translation;
 int guest_translate(struct vcpu *v, struct vcpu_xlat *c, uint64_t cr0,
 		    uint64_t cr3, uint64_t cr4, uint64_t efer, uint64_t la,
 		    struct guest_translation *t);
+
+/* The accessed bit in every entry of c's translation and, for a write,
+ * the dirty bit in its leaf, as the CPU sets them on an access it lets
+ * through (SDM Vol. 3 4.8; the instruction emulator's accesses). A guest
+ * entry that changed meanwhile is left alone and c dropped (the next
+ * access walks again). Only while guest_xlat_holds(c, la). */
+void guest_xlat_mark_used(struct vcpu *v, struct vcpu_xlat *c, bool write);
+
+/* Sets accessed/dirty bits: the guest entry at gpa (len 4 or 8) from old
+ * to new if it still holds old, with a locked compare-and-store; the page
+ * counts as written for dirty logging. 0 stored, 1 changed meanwhile,
+ * -EFAULT not RAM. (struct guest_access_cpu's update_entry, ctx the VM.) */
+int guest_update_entry(void *ctx, uint64_t gpa, uint64_t old, uint64_t new,
+		       unsigned len);
 
 /* After guest_translate() through c succeeded for linear 'la': does c now
  * hold la's page? (It does unless the walk read entries outside slot

@@ -15,6 +15,7 @@
 #define VEC_PF 14
 #define PF_P   (1u << 0)
 #define PF_W   (1u << 1)
+#define PF_RSVD (1u << 3)
 #define CR0_WP_BIT (1ULL << 16)
 #define LOG_LIMIT 8
 
@@ -33,7 +34,9 @@ static enum task_mem_status translate(struct vcpu *v, const struct vcpu_sregs *p
 		return TASK_MEM_BAD;
 	if (r || wp_fault) {
 		*f = (struct task_fault){ .vector = VEC_PF, .has_error_code = true,
-			.error_code = (write ? PF_W : 0) | (r ? 0 : PF_P), .cr2 = la };
+			.error_code = (write ? PF_W : 0) |
+				      (r == -EINVAL ? PF_P | PF_RSVD : r ? 0 : PF_P),
+			.cr2 = la };
 		return TASK_MEM_FAULT;
 	}
 	*gpa = t.gpa;

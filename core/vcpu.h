@@ -173,6 +173,7 @@ struct vcpu_xlat {
 	unsigned nentries, entry_bytes;
 	const void *entry_ptr[4];
 	uint64_t entry_val[4];
+	uint64_t entry_gpa[4];          /* for the accessed and dirty bits */
 };
 
 /* FXSAVE image: x87, MMX and SSE state (SDM Vol. 1 10.5.1). */

@@ -71,36 +71,6 @@ static int read_entry(void *ctx, uint64_t gpa, void *buf, unsigned len)
 	return guest_read_gpa(ctx, gpa, buf, len);
 }
 
-/*
- * Accessed and dirty bits, as a CPU sets them: a locked compare-and-store
- * (SDM Vol. 3 4.8), so a concurrent change by the guest (another vCPU, or
- * DMA one day) is seen and the walk repeated. The page counts as written
- * for dirty logging. 0 stored, 1 changed meanwhile, -EFAULT not RAM.
- */
-static int update_entry(void *ctx, uint64_t gpa, uint64_t old, uint64_t new,
-			unsigned len)
-{
-	struct vm *vm = ctx;
-	void *p = guest_gpa_ptr(vm, gpa, len);
-	bool stored;
-
-	if (!p || (len != 4 && len != 8) || (gpa & (len - 1)))
-		return -EFAULT;
-	if (len == 8)
-		stored = __atomic_compare_exchange_n((uint64_t *)p, &old, new, false,
-						     __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
-	else {
-		uint32_t old32 = (uint32_t)old;
-
-		stored = __atomic_compare_exchange_n((uint32_t *)p, &old32,
-						     (uint32_t)new, false,
-						     __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
-	}
-	if (!stored)
-		return 1;
-	vm_mark_dirty(vm, gpa);
-	return 0;
-}
 
 /* The guest's CPUID leaf (what its page walks may use: MAXPHYADDR, 1 GiB
  * pages), as core/cpuid.c answers it. */
@@ -117,7 +87,7 @@ int vm_shadow_create(struct vm *vm)
 	uint64_t pa;
 	struct shadow_config cfg = {
 		.space = &vm->slat, .alloc = &shadow_frames,
-		.read_gpa = read_entry, .update_entry = update_entry, .ctx = vm,
+		.read_gpa = read_entry, .update_entry = guest_update_entry, .ctx = vm,
 		.maxphyaddr = 36, .budget_frames = VM_SHADOW_BUDGET,
 	};
 

@@ -138,6 +138,21 @@ static int set_accessed_dirty(const struct guest_paging *p,
 	return 0;
 }
 
+bool guest_walk_reserved(const struct guest_paging *p, const struct guest_access_cpu *cpu,
+			 const struct guest_translation *t)
+{
+	if (!(p->cr0 & CR0_PG))
+		return false;
+	for (unsigned i = 0; i < t->nentries; i++) {
+		uint64_t e = t->entry_val[i];
+		if (!(e & PTE_P))
+			return false;
+		if (e & reserved_bits(p, cpu, entry_at(p, i), e))
+			return true;
+	}
+	return false;
+}
+
 /* One walk and its checks; 1 from set_accessed_dirty means walk again. */
 static int access_once(const struct guest_paging *p, const struct guest_access_cpu *cpu,
 		       uint64_t gva, unsigned acc, struct guest_translation *t,
@@ -146,19 +161,20 @@ static int access_once(const struct guest_paging *p, const struct guest_access_c
 	int r = guest_walk(p, gva, t);
 	uint32_t code = access_code(p, acc);
 
-	if (r && r != -ENOENT)
+	if (r && r != -ENOENT && r != -EFAULT)
 		return r;
 	if (!(p->cr0 & CR0_PG))
-		return GUEST_ACCESS_OK;         /* no rights without paging */
-	for (unsigned i = 0; i < t->nentries; i++) {
-		uint64_t e = t->entry_val[i];
-		if (!(e & PTE_P))
-			break;
-		if (e & reserved_bits(p, cpu, entry_at(p, i), e)) {
-			*error_code = code | PF_ERR_P | PF_ERR_RSVD;
-			return GUEST_ACCESS_FAULT;
-		}
+		return r ? r : GUEST_ACCESS_OK; /* no rights without paging */
+	/* A reserved bit in an entry faults before the table it points at
+	 * is read: an entry whose address has a bit at or above MAXPHYADDR
+	 * is a reserved-bit #PF even though the walker, which does not know
+	 * MAXPHYADDR, then failed to read that table. */
+	if (guest_walk_reserved(p, cpu, t)) {
+		*error_code = code | PF_ERR_P | PF_ERR_RSVD;
+		return GUEST_ACCESS_FAULT;
 	}
+	if (r == -EFAULT)       /* a table outside RAM: the caller decides */
+		return r;
 	if (r) {                /* a not-present entry ended the walk */
 		*error_code = code;
 		return GUEST_ACCESS_FAULT;

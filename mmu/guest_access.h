@@ -66,4 +66,16 @@ int guest_access(const struct guest_paging *p, const struct guest_access_cpu *cp
 		 uint64_t gva, unsigned acc, struct guest_translation *t,
 		 uint32_t *error_code);
 
+/*
+ * The reserved-bit check alone, on the entries of a walk guest_walk made
+ * (whatever it returned): does one of them, before the first not-present
+ * one, have a bit set that the CPU reserves? The CPU checks each entry as
+ * it reads it, so that is a #PF with P and RSVD (SDM Vol. 3 4.7) whatever
+ * the walk found further on. guest_access() makes this check; the
+ * instruction emulator's walks (core/guest_mem.c) make it with this.
+ * Only cpu->maxphyaddr and cpu->pdpe1gb are used.
+ */
+bool guest_walk_reserved(const struct guest_paging *p, const struct guest_access_cpu *cpu,
+			 const struct guest_translation *t);
+
 #endif

@@ -6,7 +6,8 @@
 #                           (flat images), mbhello.elf (multiboot v1 ELF32),
 #                           bench.bin, bench32.bin, pfbench.bin, and the ABI guests mmio, irq, irqreal,
 #                           dirty, paging, triple, msr, spin, hostile, events,
-#                           cpuwalk, task, vm86, modeswitch (flat images), and
+#                           cpuwalk, task, vm86, modeswitch, ptattack, ptattack32
+#                           (flat images), and
 #                           echo.bin for the console tests (in the ISO's files,
 #                           not in boot/grub.cfg: test_console.py adds it)
 #   make test-guests-qemu   boot mbhello.elf with QEMU's own multiboot loader
@@ -35,7 +36,8 @@ TG_ABI_GUESTS := $(TG_OUT)/mmio.bin $(TG_OUT)/irq.bin $(TG_OUT)/irqreal.bin \
                  $(TG_OUT)/msr.bin $(TG_OUT)/spin.bin $(TG_OUT)/hostile.bin \
                  $(TG_OUT)/events.bin \
                  $(TG_OUT)/echo.bin $(TG_OUT)/cpuwalk.bin $(TG_OUT)/task.bin \
-                 $(TG_OUT)/vm86.bin $(TG_OUT)/modeswitch.bin
+                 $(TG_OUT)/vm86.bin $(TG_OUT)/modeswitch.bin $(TG_OUT)/ptattack.bin \
+                 $(TG_OUT)/ptattack32.bin
 TEST_GUESTS := $(TG_OUT)/real.bin $(TG_OUT)/prot32.bin $(TG_OUT)/long64.bin \
                $(TG_OUT)/mbhello.elf $(TG_OUT)/bench.bin $(TG_OUT)/bench32.bin \
                $(TG_OUT)/pfbench.bin $(TG_ABI_GUESTS)
@@ -105,7 +107,13 @@ TG_TASK_OBJS    := $(TG_OBJ)/32/prot32/entry.o $(TG_OBJ)/32/task/main.o \
                    $(TG_OBJ)/32/task/tasks.o $(TG_IDT_32) $(TG_LIB_32)
 TG_VM86_OBJS    := $(TG_OBJ)/32/prot32/entry.o $(TG_OBJ)/32/vm86/main.o \
                    $(TG_OBJ)/32/vm86/vm86.o $(TG_IDT_32) $(TG_LIB_32)
-TG_ALL_OBJS := $(TG_VM86_OBJS) $(TG_TASK_OBJS) $(TG_REAL_OBJS) $(TG_PROT32_OBJS) $(TG_LONG64_OBJS) $(TG_MBHELLO_OBJS) \
+TG_PTATTACK_OBJS := $(TG_OBJ)/64/long64/entry.o \
+                    $(patsubst %,$(TG_OBJ)/64/ptattack/%.o,main probe outside recursive rewrite huge mmio_tables) \
+                    $(TG_IDT_64) $(TG_LIB_64)
+TG_PTATTACK32_OBJS := $(TG_OBJ)/32/prot32/entry.o \
+                      $(patsubst %,$(TG_OBJ)/32/ptattack/%.o,main32 probe legacy32 pae) \
+                      $(TG_IDT_32) $(TG_LIB_32)
+TG_ALL_OBJS := $(TG_PTATTACK_OBJS) $(TG_PTATTACK32_OBJS) $(TG_VM86_OBJS) $(TG_TASK_OBJS) $(TG_REAL_OBJS) $(TG_PROT32_OBJS) $(TG_LONG64_OBJS) $(TG_MBHELLO_OBJS) \
                $(TG_BENCH_OBJS) $(TG_MMIO_OBJS) $(TG_IRQ_OBJS) $(TG_IRQREAL_OBJS) \
                $(TG_DIRTY_OBJS) $(TG_PAGING_OBJS) $(TG_TRIPLE_OBJS) $(TG_MSR_OBJS) \
                $(TG_SPIN_OBJS) $(TG_ECHO_OBJS) $(TG_BENCH32_OBJS) $(TG_HOSTILE_OBJS) \
@@ -195,6 +203,14 @@ $(TG_OBJ)/hostile.elf: $(TG_HOSTILE_OBJS) $(TG_DIR)/flat.ld $(TG_DIR)/debug-sect
 $(TG_OBJ)/cpuwalk.elf: $(TG_CPUWALK_OBJS) $(TG_DIR)/flat.ld $(TG_DIR)/debug-sections.ld
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(TG_LD) -m elf_x86_64 $(TG_LDFLAGS) -T $(TG_DIR)/flat.ld -o $@ $(TG_CPUWALK_OBJS)
+
+$(TG_OBJ)/ptattack.elf: $(TG_PTATTACK_OBJS) $(TG_DIR)/flat.ld $(TG_DIR)/debug-sections.ld
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(TG_LD) -m elf_x86_64 $(TG_LDFLAGS) -T $(TG_DIR)/flat.ld -o $@ $(TG_PTATTACK_OBJS)
+
+$(TG_OBJ)/ptattack32.elf: $(TG_PTATTACK32_OBJS) $(TG_DIR)/flat.ld $(TG_DIR)/debug-sections.ld
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(TG_LD) -m elf_i386 $(TG_LDFLAGS) -T $(TG_DIR)/flat.ld -o $@ $(TG_PTATTACK32_OBJS)
 
 $(TG_OBJ)/irq.elf: $(TG_IRQ_OBJS) $(TG_DIR)/flat.ld $(TG_DIR)/debug-sections.ld
 	@$(if $(Q),echo "  LD      $@")

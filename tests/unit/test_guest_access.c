@@ -192,6 +192,69 @@ static void test_reserved_bits(void **state)
 	assert_int_equal(code, PF_ERR_P | PF_ERR_RSVD);
 }
 
+/* A link with an address bit at or above MAXPHYADDR points at a table the
+ * walker cannot read (outside memory): the reserved bit is found first, as
+ * the CPU finds it when it reads that entry (ptattack.bin found the
+ * shadow's not-present #PF instead). */
+static void test_reserved_bit_in_link_before_its_table(void **state)
+{
+	struct guest_paging p = long_mode(RW, 0);
+	uint32_t code;
+
+	(void)state;
+	/* the PDE: the PT at 0x4000 with bit 40 (= MAXPHYADDR) set */
+	put(0x3000, (1ULL << 40) | 0x4000 | P | RW | US, 8);
+	assert_int_equal(acc(&p, &cpu, 0x5000, 0, &code), GUEST_ACCESS_FAULT);
+	assert_int_equal(code, PF_ERR_P | PF_ERR_RSVD);
+	assert_int_equal(acc(&p, &cpu, 0x5000, GUEST_ACC_WRITE, &code), GUEST_ACCESS_FAULT);
+	assert_int_equal(code, PF_ERR_P | PF_ERR_RSVD | PF_ERR_W);
+	/* the PML4E, bit 51 */
+	put(0x3000, 0x4000 | P | RW | US, 8);
+	put(0x1000, (1ULL << 51) | 0x2000 | P | RW | US, 8);
+	assert_int_equal(acc(&p, &cpu, 0x5000, 0, &code), GUEST_ACCESS_FAULT);
+	assert_int_equal(code, PF_ERR_P | PF_ERR_RSVD);
+	/* below MAXPHYADDR a table outside memory stays -EFAULT */
+	put(0x1000, (1ULL << 39) | 0x2000 | P | RW | US, 8);
+	assert_int_equal(acc(&p, &cpu, 0x5000, 0, &code), -14);
+	/* and nothing was marked accessed on the way */
+	assert_int_equal(updates, 0);
+}
+
+/* The check alone, for the emulator's walks (core/guest_mem.c): true for
+ * a reserved bit in any entry up to the first not-present one, whatever
+ * guest_walk returned (ptattack.bin's MOVS through such a PTE went to
+ * MMIO at the reserved address instead of faulting). */
+static void test_walk_reserved(void **state)
+{
+	struct guest_paging p = long_mode(RW, 0);
+	struct guest_translation t;
+
+	(void)state;
+	assert_int_equal(guest_walk(&p, 0x5000, &t), 0);
+	assert_false(guest_walk_reserved(&p, &cpu, &t));
+	/* the leaf: the walk translates it, the check refuses it */
+	put(0x4000 + 5 * 8, (1ULL << 40) | 0x9000 | P | RW, 8);
+	assert_int_equal(guest_walk(&p, 0x5000, &t), 0);
+	assert_true(guest_walk_reserved(&p, &cpu, &t));
+	/* XD without EFER.NXE */
+	put(0x4000 + 5 * 8, NX | 0x9000 | P, 8);
+	p.efer &= ~(1ULL << 11);
+	assert_int_equal(guest_walk(&p, 0x5000, &t), 0);
+	assert_true(guest_walk_reserved(&p, &cpu, &t));
+	p.efer |= 1ULL << 11;
+	assert_false(guest_walk_reserved(&p, &cpu, &t));
+	/* a link whose table the walk could not read (-EFAULT) */
+	put(0x3000, (1ULL << 41) | 0x4000 | P | RW, 8);
+	assert_int_equal(guest_walk(&p, 0x5000, &t), -14);
+	assert_true(guest_walk_reserved(&p, &cpu, &t));
+	/* after a not-present entry nothing counts; paging off: nothing */
+	put(0x3000, 0x4000 | RW | (1ULL << 41), 8);
+	assert_int_not_equal(guest_walk(&p, 0x5000, &t), 0);
+	assert_false(guest_walk_reserved(&p, &cpu, &t));
+	p.cr0 &= ~(1ULL << 31);
+	assert_false(guest_walk_reserved(&p, &cpu, &t));
+}
+
 static void test_32bit_pse(void **state)
 {
 	struct guest_paging p = { .cr0 = CR0_PE_PG, .cr3 = 0x1000, .cr4 = CR4_PSE,
@@ -282,6 +345,8 @@ int main(void)
 		cmocka_unit_test(test_rights_and_error_codes),
 		cmocka_unit_test(test_smep_smap),
 		cmocka_unit_test(test_reserved_bits),
+		cmocka_unit_test(test_reserved_bit_in_link_before_its_table),
+		cmocka_unit_test(test_walk_reserved),
 		cmocka_unit_test(test_32bit_pse),
 		cmocka_unit_test(test_accessed_dirty),
 		cmocka_unit_test(test_paging_off),

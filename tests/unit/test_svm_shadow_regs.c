@@ -101,6 +101,26 @@ static void test_same_paging(void **state)
 	}
 }
 
+/* The shadow hears of a change that translates otherwise, of the first
+ * registers, and of every MOV to CR3, even of the value CR3 already holds:
+ * a PAE guest's rewritten PDPTE counts from that load (ptattack32.bin found
+ * the old PD still in use when the shadow skipped it). */
+static void test_must_sync(void **state)
+{
+	(void)state;
+	struct svm_paging_regs a = { PE | PG, 0x1000, PAE, 0 };
+	struct svm_paging_regs b = a;
+
+	assert_false(svm_shadow_must_sync(&a, &b, true, false));
+	assert_true(svm_shadow_must_sync(&a, &b, true, true));
+	assert_true(svm_shadow_must_sync(&a, &b, false, false));
+	b.cr3 = 0x2000;
+	assert_true(svm_shadow_must_sync(&a, &b, true, false));
+	b = a;
+	b.cr0 |= TS;
+	assert_false(svm_shadow_must_sync(&a, &b, true, false));
+}
+
 static uint64_t event(uint32_t type, uint8_t vector)
 {
 	return SVM_EVTINJ_VALID | type | vector;
@@ -143,6 +163,7 @@ int main(void)
 		cmocka_unit_test(test_hardware_values),
 		cmocka_unit_test(test_guest_valid),
 		cmocka_unit_test(test_same_paging),
+		cmocka_unit_test(test_must_sync),
 		cmocka_unit_test(test_pf_outcome),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -170,7 +170,7 @@ void svm_exit_cr0_write(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e)
 
 	h->cr0 = cr0;
 	h->efer = efer | EFER_SVME;
-	if (svm_shadow_paging && svm_shadow_sync(v, sv) == -EINVAL) {
+	if (svm_shadow_paging && svm_shadow_sync(v, sv, false) == -EINVAL) {
 		h->cr0 = old_cr0;
 		h->efer = old_efer;
 		e->reason = VEXIT_EMULATED;
@@ -212,7 +212,7 @@ void svm_exit_cr4_write(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e)
 	uint64_t old = h->cr4;
 
 	h->cr4 = val;
-	if (svm_shadow_paging && svm_shadow_sync(v, sv) == -EINVAL) {
+	if (svm_shadow_paging && svm_shadow_sync(v, sv, false) == -EINVAL) {
 		h->cr4 = old;
 		svm_inject_exception(v, TRAP_GP, true, 0);
 		return;
@@ -253,7 +253,7 @@ void svm_exit_cr3_write(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e)
 		return;
 	}
 	h->cr3 = val;
-	if (svm_shadow_sync(v, sv) == -EINVAL) {
+	if (svm_shadow_sync(v, sv, true) == -EINVAL) {
 		h->cr3 = old;
 		svm_inject_exception(v, TRAP_GP, true, 0);
 		return;

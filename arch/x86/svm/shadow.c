@@ -48,14 +48,14 @@ static struct svm_paging_regs guest_regs(const struct vmcb_save *h)
 	return (struct svm_paging_regs){ h->cr0, h->cr3, h->cr4, h->efer & ~EFER_SVME };
 }
 
-int svm_shadow_sync(struct vcpu *v, struct svm_vcpu *sv)
+int svm_shadow_sync(struct vcpu *v, struct svm_vcpu *sv, bool cr3_load)
 {
 	struct shadow *s = v->vm->shadow;
 	struct svm_paging_regs g = guest_regs(&sv->vmcb->save);
 	const struct svm_paging_regs last = { s->paging.cr0, s->paging.cr3,
 					      s->paging.cr4, s->paging.efer };
 
-	if (s->paging_valid && svm_shadow_same_paging(&g, &last))
+	if (!svm_shadow_must_sync(&g, &last, s->paging_valid, cr3_load))
 		return 0;
 	struct shadow_paging p = { g.cr0, g.cr3, g.cr4, g.efer };
 
@@ -73,7 +73,7 @@ int svm_shadow_enter(struct vcpu *v, struct svm_vcpu *sv)
 	 * gets the same failed entry */
 	if (!svm_shadow_guest_valid(&g))
 		return -EINVAL;
-	int r = svm_shadow_sync(v, sv);
+	int r = svm_shadow_sync(v, sv, false);
 	if (r || !s->root_hpa) {
 		if (v->vm->emul_failures++ < 8)
 			printk("vm%u: no shadow page tables for CR0 %#lx CR3 %#lx "

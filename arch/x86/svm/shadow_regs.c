@@ -55,6 +55,13 @@ bool svm_shadow_same_paging(const struct svm_paging_regs *a,
 	       !((a->efer ^ b->efer) & PAGING_EFER);
 }
 
+bool svm_shadow_must_sync(const struct svm_paging_regs *now,
+			  const struct svm_paging_regs *last, bool last_valid,
+			  bool cr3_load)
+{
+	return cr3_load || !last_valid || !svm_shadow_same_paging(now, last);
+}
+
 /* #PF itself and the contributory exceptions (#DE, #TS, #NP, #SS, #GP)
  * make a #PF in their delivery a #DF (SDM Vol. 3 Table 6-5). */
 static bool contributory_or_pf(uint8_t vector)

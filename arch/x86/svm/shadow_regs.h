@@ -31,6 +31,15 @@ bool svm_shadow_guest_valid(const struct svm_paging_regs *guest);
 bool svm_shadow_same_paging(const struct svm_paging_regs *a,
 			    const struct svm_paging_regs *b);
 
+/* Must the shadow tables hear of the guest's paging registers now (last:
+ * what they heard before, if last_valid)? When they translate otherwise,
+ * and at every MOV to CR3 (cr3_load), even of the value CR3 holds: that
+ * loads a PAE guest's PDPTEs again (SDM Vol. 3 4.4.1), so a PDPTE the
+ * guest rewrote counts from there. */
+bool svm_shadow_must_sync(const struct svm_paging_regs *now,
+			  const struct svm_paging_regs *last, bool last_valid,
+			  bool cr3_load);
+
 /* A guest #PF found while an event (EXITINTINFO) was being delivered. */
 enum svm_pf_outcome {
 	SVM_PF_DELIVER,         /* the #PF replaces it (a software event

@@ -82,10 +82,11 @@ extern bool svm_shadow_paging;
  * when the guest cannot run (no shadow root). leave: after it, the
  * guest's back. sync: the VMCB's (guest) paging registers changed: the
  * shadow tables follow (0, or shadow_cr3_write()'s error: -EINVAL is a
- * PAE PDPTE with reserved bits, #GP for the instruction). */
+ * PAE PDPTE with reserved bits, #GP for the instruction); cr3_load for
+ * MOV to CR3, which the shadow hears of even with an unchanged value. */
 int svm_shadow_enter(struct vcpu *v, struct svm_vcpu *sv);
 void svm_shadow_leave(struct vcpu *v, struct svm_vcpu *sv);
-int svm_shadow_sync(struct vcpu *v, struct svm_vcpu *sv);
+int svm_shadow_sync(struct vcpu *v, struct svm_vcpu *sv, bool cr3_load);
 /* A #PF intercepted under shadow paging: filled, refilled or reflected,
  * or handed to core as an MMIO/dirty-logging fault or an instruction to
  * emulate. */
