@@ -125,7 +125,7 @@ static int set_efer(struct vcpu *v, struct vmx_vcpu *x, uint64_t value)
 	value &= ~EFER_LMA;
 	if ((value & EFER_LME) && (cr0 & CR0_PG))
 		value |= EFER_LMA;
-	vmx_write_guest_cr(v, x, cr0, vmcs_read(VMCS_GUEST_CR3), cr4, value);
+	vmx_write_guest_cr(v, x, cr0, vmx_guest_cr3(x), cr4, value);
 	return 0;
 }
 
