@@ -233,6 +233,34 @@ static void test_pat_switching_is_optional(void **state)
 	assert_false(c.entry & VMX_ENTRY_LOAD_PAT);
 }
 
+/* EFER switching is optional (Core 2 has no EFER controls): without
+ * one of the three, none is used and the MSR-load areas switch EFER. */
+static void test_efer_switching_is_optional(void **state)
+{
+	struct vmx_cap_msrs m = skylake();
+	struct vmx_controls c;
+	struct vmx_controls_error err;
+
+	(void)state;
+	assert_int_equal(vmx_controls_compute(&m, &c, &err), 0);
+	assert_true(c.efer_switch);
+	assert_int_equal(c.exit & (VMX_EXIT_SAVE_EFER | VMX_EXIT_LOAD_EFER),
+			 VMX_EXIT_SAVE_EFER | VMX_EXIT_LOAD_EFER);
+	assert_true(c.entry & VMX_ENTRY_LOAD_EFER);
+
+	m.true_exit &= ~((uint64_t)VMX_EXIT_LOAD_EFER << 32);
+	assert_int_equal(vmx_controls_compute(&m, &c, &err), 0);
+	assert_false(c.efer_switch);
+	assert_false(c.exit & (VMX_EXIT_SAVE_EFER | VMX_EXIT_LOAD_EFER));
+	assert_false(c.entry & VMX_ENTRY_LOAD_EFER);
+
+	m = skylake();
+	m.true_entry &= ~((uint64_t)VMX_ENTRY_LOAD_EFER << 32);
+	assert_int_equal(vmx_controls_compute(&m, &c, &err), 0);
+	assert_false(c.efer_switch);
+	assert_false(c.exit & (VMX_EXIT_SAVE_EFER | VMX_EXIT_LOAD_EFER));
+}
+
 static void test_missing_required_controls_fail_clearly(void **state)
 {
 	struct vmx_cap_msrs m;
@@ -241,11 +269,11 @@ static void test_missing_required_controls_fail_clearly(void **state)
 
 	(void)state;
 	m = skylake();
-	m.true_exit &= ~((uint64_t)VMX_EXIT_LOAD_EFER << 32);
+	m.true_exit &= ~((uint64_t)VMX_EXIT_HOST_64BIT << 32);
 	assert_int_equal(vmx_controls_compute(&m, &c, &err), -1);
 	assert_string_equal(err.what, "VM-exit");
 	assert_int_equal(err.msr, 0x48f);       /* IA32_VMX_TRUE_EXIT_CTLS */
-	assert_int_equal(err.missing, VMX_EXIT_LOAD_EFER);
+	assert_int_equal(err.missing, VMX_EXIT_HOST_64BIT);
 	assert_null(err.why);
 
 	m = skylake();
@@ -306,6 +334,7 @@ int main(void)
 		cmocka_unit_test(test_secondary_features_are_optional),
 		cmocka_unit_test(test_shadow_paging_without_ept),
 		cmocka_unit_test(test_pat_switching_is_optional),
+		cmocka_unit_test(test_efer_switching_is_optional),
 		cmocka_unit_test(test_missing_required_controls_fail_clearly),
 		cmocka_unit_test(test_cr_fixed_bits_and_masks),
 	};

@@ -175,13 +175,18 @@ int vmx_controls_compute(const struct vmx_cap_msrs *m, struct vmx_controls *c,
 			return -1;
 	}
 
-	/* PAT is switched when both directions are offered; EFER must be,
-	 * since guests change modes (and we have no MSR-load lists). */
+	/* PAT and EFER are switched by the controls when both directions are
+	 * offered; EFER otherwise through the MSR-load areas (efer.c: the
+	 * first CPUs with VMX, Core 2, have no EFER controls). */
 	c->pat = allowed1(exit_cap, VMX_EXIT_SAVE_PAT) &&
 		 allowed1(exit_cap, VMX_EXIT_LOAD_PAT) &&
 		 allowed1(entry_cap, VMX_ENTRY_LOAD_PAT);
-	want = VMX_EXIT_SAVE_DEBUG | VMX_EXIT_HOST_64BIT | VMX_EXIT_SAVE_EFER |
-	       VMX_EXIT_LOAD_EFER;
+	c->efer_switch = allowed1(exit_cap, VMX_EXIT_SAVE_EFER) &&
+			 allowed1(exit_cap, VMX_EXIT_LOAD_EFER) &&
+			 allowed1(entry_cap, VMX_ENTRY_LOAD_EFER);
+	want = VMX_EXIT_SAVE_DEBUG | VMX_EXIT_HOST_64BIT;
+	if (c->efer_switch)
+		want |= VMX_EXIT_SAVE_EFER | VMX_EXIT_LOAD_EFER;
 	if (c->pat)
 		want |= VMX_EXIT_SAVE_PAT | VMX_EXIT_LOAD_PAT;
 	if (adjust("VM-exit", use_true ? MSR_TRUE_EXIT : MSR_EXIT, want, exit_cap,
@@ -190,7 +195,7 @@ int vmx_controls_compute(const struct vmx_cap_msrs *m, struct vmx_controls *c,
 
 	/* IA-32e mode guest is per vCPU (from EFER.LMA): checked allowed
 	 * here, left 0 in the template. */
-	want = VMX_ENTRY_LOAD_DEBUG | VMX_ENTRY_LOAD_EFER |
+	want = VMX_ENTRY_LOAD_DEBUG | (c->efer_switch ? VMX_ENTRY_LOAD_EFER : 0) |
 	       (c->pat ? VMX_ENTRY_LOAD_PAT : 0);
 	if (adjust("VM-entry", use_true ? MSR_TRUE_ENTRY : MSR_ENTRY,
 		   want | VMX_ENTRY_IA32E_GUEST, entry_cap, &c->entry, err))

@@ -105,6 +105,9 @@ struct vmx_controls {
 	 * with the exits and CR bits that needs (vmx_controls_compute) */
 	bool shadow;
 	bool pat;                       /* save/load IA32_PAT on exit/entry */
+	/* save/load IA32_EFER on exit/entry; without (Core 2) the guest's
+	 * EFER is switched through the MSR-load areas (efer.c) */
+	bool efer_switch;
 	bool preemption_timer;          /* the VMX-preemption timer is on */
 	bool insouts_info;              /* INS/OUTS fill the insn-info field */
 	bool errcode_relaxed;           /* BASIC[56] */

@@ -55,7 +55,7 @@ static void read_guest_cr(const struct vmx_vcpu *x, struct guest_cr *c)
 	c->cr3 = vmx_guest_cr3(x);
 	c->cr4 = vmx_cr_view(vmcs_read(VMCS_GUEST_CR4), vmcs_read(VMCS_CR4_SHADOW),
 			     vmx_ctl.cr4_mask);
-	c->efer = vmcs_read(VMCS_GUEST_EFER);
+	c->efer = vmx_guest_efer(x);
 }
 
 /* PAE paging without IA-32e: VM entry loads the four PDPTEs from the
@@ -93,7 +93,7 @@ void vmx_write_guest_cr(struct vcpu *v, struct vmx_vcpu *x, uint64_t cr0,
 		vmcs_write(VMCS_GUEST_CR3, cr3);
 	vmcs_write(VMCS_GUEST_CR4, vmx_guest_cr4(&vmx_ctl, cr4));
 	vmcs_write(VMCS_CR4_SHADOW, cr4);
-	vmcs_write(VMCS_GUEST_EFER, efer);
+	vmx_set_guest_efer(x, efer);
 	if (efer & EFER_LMA) {
 		entry |= VMX_ENTRY_IA32E_GUEST;
 		tr_for_ia32e();

@@ -186,14 +186,14 @@ static enum vmx_exit_action vmx_exit_vmcall(struct vcpu *v, struct vmx_vcpu *x,
 /* INS/OUTS address size: from the instruction-information field when
  * IA32_VMX_BASIC[54] says it is filled, else from the mode and CS.D (an
  * address-size prefix is then core's decoder's to find). */
-static uint8_t string_addr_size(void)
+static uint8_t string_addr_size(const struct vmx_vcpu *x)
 {
 	uint32_t cs_ar;
 
 	if (vmx_ctl.insouts_info)
 		return (uint8_t)(2u << INSN_INFO_ADDR_SIZE(vmcs_read32(VMCS_EXIT_INSN_INFO)));
 	cs_ar = vmcs_read32(VMCS_GUEST_SEG(VMCS_GUEST_ES_AR, VMX_SEG_CS));
-	if ((vmcs_read(VMCS_GUEST_EFER) & EFER_LMA) && (cs_ar & VMX_AR_L))
+	if ((vmx_guest_efer(x) & EFER_LMA) && (cs_ar & VMX_AR_L))
 		return 8;
 	if ((vmcs_read(VMCS_GUEST_CR0) & CR0_PE) && (cs_ar & VMX_AR_DB))
 		return 4;
@@ -206,14 +206,13 @@ static enum vmx_exit_action vmx_exit_io(struct vcpu *v, struct vmx_vcpu *x,
 	uint64_t q = vmcs_read(VMCS_EXIT_QUALIFICATION);
 
 	(void)v;
-	(void)x;
 	e->reason = VEXIT_IO;
 	e->io.port = IOQ_PORT(q);
 	e->io.size = (uint8_t)IOQ_SIZE(q);
 	e->io.in = q & IOQ_IN;
 	e->io.string = q & IOQ_STRING;
 	e->io.rep = q & IOQ_REP;
-	e->io.addr_size = e->io.string ? string_addr_size() : 0;
+	e->io.addr_size = e->io.string ? string_addr_size(x) : 0;
 	e->insn_len = insn_len();
 	return VMX_EXIT_TO_CORE;
 }

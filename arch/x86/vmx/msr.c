@@ -102,7 +102,7 @@ int vmx_get_msr(struct vcpu *v, uint32_t index, uint64_t *value)
 			x->syscall_msrs[slot] = rdmsr(MSR_KERNEL_GS_BASE);
 		*value = x->syscall_msrs[slot];
 	} else if (index == MSR_EFER) {
-		*value = vmcs_read(VMCS_GUEST_EFER);
+		*value = vmx_guest_efer(x);
 	} else if (index == MSR_IA32_PAT) {
 		*value = vmx_ctl.pat ? vmcs_read(VMCS_GUEST_PAT) : x->pat;
 	} else if (index == MSR_IA32_TSC) {

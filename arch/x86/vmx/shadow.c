@@ -51,7 +51,7 @@ static struct shadow_paging guest_paging(const struct vmx_vcpu *x)
 		x->guest_cr3,
 		vmx_cr_view(vmcs_read(VMCS_GUEST_CR4), vmcs_read(VMCS_CR4_SHADOW),
 			    vmx_ctl.cr4_mask),
-		vmcs_read(VMCS_GUEST_EFER),
+		vmx_guest_efer(x),
 	};
 }
 

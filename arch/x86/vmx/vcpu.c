@@ -96,7 +96,6 @@ static void write_host_state(void)
 	vmcs_write(VMCS_HOST_SYSENTER_CS, rdmsr(MSR_IA32_SYSENTER_CS));
 	vmcs_write(VMCS_HOST_SYSENTER_ESP, rdmsr(MSR_IA32_SYSENTER_ESP));
 	vmcs_write(VMCS_HOST_SYSENTER_EIP, rdmsr(MSR_IA32_SYSENTER_EIP));
-	vmcs_write(VMCS_HOST_EFER, rdmsr(MSR_EFER));
 	if (vmx_ctl.pat)
 		vmcs_write(VMCS_HOST_PAT, rdmsr(MSR_IA32_PAT));
 	vmcs_write(VMCS_HOST_RIP, (uint64_t)vmx_exit_stub);
@@ -171,6 +170,11 @@ int vmx_vcpu_init(struct vcpu *v, void *vm_arch)
 		page_free(pa, 1);
 		return -ENOMEM;
 	}
+	if (vmx_efer_init(x)) {
+		page_free(x->vmcs_pa, 1);
+		page_free(pa, 1);
+		return -ENOMEM;
+	}
 	x->vm = xv;
 	x->entry_work = VMX_WORK_FLUSH_VPID; /* the VPID may have had an owner */
 	x->pat = PAT_POWER_ON;
@@ -184,6 +188,7 @@ int vmx_vcpu_init(struct vcpu *v, void *vm_arch)
 	vmx_vcpu_load(v);
 	write_controls(xv, x);
 	write_host_state();
+	vmx_efer_controls(x);
 	write_guest_defaults();
 	return 0;
 }
@@ -197,6 +202,7 @@ void vmx_vcpu_free(struct vcpu *v)
 	vmcs_clear(x->vmcs_pa);                 /* nothing cached on the CPU */
 	debugreg_guest_forget(&x->dr);
 	vmx_msrs_forget(x);
+	vmx_efer_free(x);
 	page_free(x->vmcs_pa, 1);
 	page_free((uint64_t)x, 1);
 	v->arch = 0;
@@ -250,7 +256,7 @@ static void read_paging(const struct vmx_vcpu *x, struct vcpu_sregs *s)
 	s->cr3 = vmx_guest_cr3(x);
 	s->cr4 = vmx_cr_view(vmcs_read(VMCS_GUEST_CR4), vmcs_read(VMCS_CR4_SHADOW),
 			     vmx_ctl.cr4_mask);
-	s->efer = vmcs_read(VMCS_GUEST_EFER);
+	s->efer = vmx_guest_efer(x);
 }
 
 void vmx_get_sregs(struct vcpu *v, struct vcpu_sregs *s)
@@ -602,7 +608,7 @@ static void entry_failed(struct vcpu *v, struct vmx_vcpu *x, int rc,
 static bool refused_guest_state(struct vmx_vcpu *x, uint32_t reason, struct vexit *e)
 {
 	if (vmx_ctl.unrestricted || VMX_EXIT_REASON_BASIC(reason) != VMX_EXIT_ENTRY_BAD_GUEST ||
-	    (vmcs_read(VMCS_GUEST_EFER) & EFER_LMA))
+	    (vmx_guest_efer(x) & EFER_LMA))
 		return false;
 	x->entry_work |= VMX_WORK_REFUSED;
 	*e = (struct vexit){ .reason = VEXIT_SOFTWARE, .hw_reason = reason };

@@ -57,6 +57,9 @@ struct vmx_vcpu {
 	 * hold (its CR3 is the shadow root), and the root last loaded */
 	uint64_t guest_cr3;
 	uint64_t hw_root;
+	/* Without the EFER controls (efer.c): the guest's EFER, the host's,
+	 * and the frame of the MSR-load areas that switch it */
+	uint64_t efer, host_efer, efer_areas_pa;
 };
 
 /* vmx_vcpu.entry_work bits. Without unrestricted guest the CPU cannot
@@ -140,6 +143,14 @@ void vmx_write_guest_cr(struct vcpu *v, struct vmx_vcpu *x, uint64_t cr0,
 			uint64_t cr3, uint64_t cr4, uint64_t efer);
 enum vmx_exit_action vmx_exit_cr_access(struct vcpu *v, struct vmx_vcpu *x,
 					struct vexit *e);
+
+/* The guest's EFER (efer.c): init allocates what the CPU needs without
+ * the EFER controls, controls() writes the VMCS fields that switch it. */
+int vmx_efer_init(struct vmx_vcpu *x);
+void vmx_efer_controls(const struct vmx_vcpu *x);
+void vmx_efer_free(struct vmx_vcpu *x);
+uint64_t vmx_guest_efer(const struct vmx_vcpu *x);
+void vmx_set_guest_efer(struct vmx_vcpu *x, uint64_t efer);
 
 /* The guest's CR3: the VMCS's, or without EPT the one shadow.c keeps. */
 static inline uint64_t vmx_guest_cr3(const struct vmx_vcpu *x)
