@@ -201,8 +201,8 @@ enum vmx_exit_action vmx_exit_cr_access(struct vcpu *v, struct vmx_vcpu *x,
 			ok = mov_to_cr0(&c, val, long64);
 		else if (cr == 4)
 			ok = mov_to_cr4(&c, val);
-		else if (cr == 3)
-			c.cr3 = val & ~PCID_NOFLUSH;
+		else if (cr == 3)       /* bit 63 reserved without EPT: commit() */
+			c.cr3 = vmx_ctl.shadow ? val : val & ~PCID_NOFLUSH;
 		else
 			goto unknown;
 		if (ok)
