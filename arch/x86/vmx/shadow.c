@@ -70,24 +70,39 @@ int vmx_shadow_sync(struct vcpu *v, struct vmx_vcpu *x)
 }
 
 /*
- * A state the shadow tables cannot take (a PAE PDPTE with reserved bits
- * that SET_SREGS put there, no memory for a root) is refused as the CPU
- * refuses a bad PDPTE without EPT: a VM-entry failure for invalid guest
- * state (SDM Vol. 3 26.3.1.6).
+ * A state the CPU would refuse (entry_refuses) or the shadow tables cannot
+ * take (a PAE PDPTE with reserved bits that SET_SREGS put there, no memory
+ * for a root) is refused as the CPU refuses a bad PDPTE without EPT: a
+ * VM-entry failure for invalid guest state (SDM Vol. 3 26.3.1.6).
  */
 static bool refuse_entry(struct vcpu *v, struct vmx_vcpu *x, struct vexit *e, int r)
 {
 	const struct shadow_paging p = guest_paging(x);
 
 	if (v->vm->emul_failures++ < LOG_FAILURES)
-		printk("vm%u: no shadow page tables for CR0 %#lx CR3 %#lx CR4 %#lx "
-		       "EFER %#lx (%d): cannot enter\n", v->vm->id, p.cr0, p.cr3,
-		       p.cr4, p.efer, r);
+		printk("vm%u: VM entry refused for CR0 %#lx CR3 %#lx CR4 %#lx "
+		       "EFER %#lx: %s (%d)\n", v->vm->id, p.cr0, p.cr3, p.cr4, p.efer,
+		       r == -ENOMEM ? "no memory for shadow page tables" :
+		       "invalid guest state", r);
 	x->entry_work |= VMX_WORK_SHADOW;       /* tried again next time */
 	*e = (struct vexit){ .reason = VEXIT_FAIL_ENTRY,
 			     .hw_reason = VMX_EXIT_REASON_ENTRY_FAIL |
 					  VMX_EXIT_ENTRY_BAD_GUEST };
 	return false;
+}
+
+/*
+ * The checks of VM entry (SDM Vol. 3 26.3.1.1) that the CPU would make on
+ * the guest's registers but cannot on the values it gets: an IA-32e guest
+ * without CR4.PAE (the CPU's PAE is forced), a CR3 with bits beyond the
+ * physical-address width (the CPU's CR3 is the root). The guest's
+ * MAXPHYADDR is the CPU's (core/cpuid.c passes it through).
+ */
+static bool entry_refuses(const struct shadow_paging *p, uint8_t maxphyaddr)
+{
+	if ((p->efer & EFER_LMA) && !(p->cr4 & CR4_PAE))
+		return true;
+	return p->cr3 >> maxphyaddr;
 }
 
 bool vmx_shadow_enter(struct vcpu *v, struct vmx_vcpu *x, struct vexit *e)
@@ -101,8 +116,13 @@ bool vmx_shadow_enter(struct vcpu *v, struct vmx_vcpu *x, struct vexit *e)
 	 * walks the guest's own tables; the shadow tables wait */
 	if (x->entry_work & (VMX_WORK_SOFTWARE | VMX_WORK_REFUSED))
 		return true;
-	if (x->entry_work & VMX_WORK_SHADOW)
+	if (x->entry_work & VMX_WORK_SHADOW) {
+		struct shadow_paging p = guest_paging(x);
+
+		if (entry_refuses(&p, s->cfg.maxphyaddr))
+			return refuse_entry(v, x, e, -EINVAL);
 		r = vmx_shadow_sync(v, x);
+	}
 	if (r || !s->root_hpa)
 		return refuse_entry(v, x, e, r ? r : -ENOMEM);
 	flush = s->flush_needed || x->slat_gen_seen != xv->slat_gen;
