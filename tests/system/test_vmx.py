@@ -91,4 +91,4 @@ def test_vmx_without_ept_runs_guests_on_shadow_tables(console_factory, iso):
     con.expect(PROMPT)
     out = con.output()
     assert "FAIL" not in out
-    assert "no shadow page tables" not in out and "shadow page fault at" not in out
+    assert "VM entry refused" not in out and "shadow page fault at" not in out
