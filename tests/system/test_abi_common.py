@@ -14,10 +14,12 @@ from ctl_session import PROMPT, command, guest_lines, start_ctl  # noqa: F401
 import serialconsole
 
 # Platforms the ABI tests run on: both backends; SVM with and without
-# NRIP-save and flush-by-ASID. BAREKVM_ABI_PLATFORMS
+# NRIP-save and flush-by-ASID; VMX without EPT (bochs-penryn: shadow
+# paging, and no unrestricted guest). BAREKVM_ABI_PLATFORMS
 # (comma-separated) narrows it, e.g. for a quick run on one.
 ABI_PLATFORMS = os.environ.get(
-    "BAREKVM_ABI_PLATFORMS", "qemu-max,qemu-shadow,bochs-skylake,bochs-ryzen,bochs-phenom").split(",")
+    "BAREKVM_ABI_PLATFORMS",
+    "qemu-max,qemu-shadow,bochs-skylake,bochs-ryzen,bochs-phenom,bochs-penryn").split(",")
 
 # What differs by virtualization backend.
 SVM_PLATFORMS = {"qemu-max", "qemu-shadow", "qemu-uefi", "bochs-ryzen", "bochs-phenom"}
