@@ -461,8 +461,11 @@ void vmx_flush_guest_tlb(struct vcpu *v)
 
 /* Interruptibility the entry checks accept (SDM 26.3.1.5): no STI
  * blocking with IF = 0; no shadow once RIP moved on; in a shadow, the
- * pending single-step trap (BS) exactly when TF is set. */
-static void fix_interruptibility(struct vcpu *v, struct vmx_vcpu *x)
+ * pending single-step trap (BS) exactly when TF is set.
+ * Inlined into both run calls (as it was into the one before shadow
+ * paging): it is on every entry. */
+static inline __attribute__((always_inline)) void fix_interruptibility(struct vcpu *v,
+									    struct vmx_vcpu *x)
 {
 	uint32_t intr = x->intr_state;
 
