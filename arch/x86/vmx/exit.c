@@ -242,9 +242,9 @@ static enum vmx_exit_action vmx_exit_wrmsr(struct vcpu *v, struct vmx_vcpu *x,
 }
 
 /* The event whose delivery an EPT violation (or, without EPT, a shadow
- * page fault: shadow.c) interrupted (SDM Vol. 3 27.2.4): its interruption type is enum emul_event_kind, and the exit's
- * instruction length is that of a software interrupt or exception (SDM
- * 27.2.5). */
+ * page fault: shadow.c) interrupted (SDM Vol. 3 27.2.4): its interruption
+ * type is enum emul_event_kind, and the exit's instruction length is that
+ * of a software interrupt or exception (SDM 27.2.5). */
 _Static_assert(VMX_INTR_TYPE_EXT >> 8 == EMUL_EV_EXTINT &&
 	       VMX_INTR_TYPE_NMI >> 8 == EMUL_EV_NMI &&
 	       VMX_INTR_TYPE_HW_EXC >> 8 == EMUL_EV_HWEXC &&
