@@ -156,6 +156,7 @@ $(BUILD)/host/unit/test_vm_memory: core/vm_memory.c core/ctl_window.c mmu/pageta
 $(BUILD)/host/unit/test_vmx_controls: arch/x86/vmx/controls.c
 $(BUILD)/host/unit/test_vmx_seg: arch/x86/vmx/seg.c
 $(BUILD)/host/unit/test_svm_shadow_regs: arch/x86/svm/shadow_regs.c
+$(BUILD)/host/unit/test_vmx_shadow_event: arch/x86/vmx/shadow_event.c
 $(BUILD)/host/unit/test_cpu_rules: core/cpu_rules.c
 $(BUILD)/host/unit/test_cpuid_filter: core/cpuid_filter.c
 $(BUILD)/host/unit/test_task_switch: core/task_switch.c

@@ -105,7 +105,7 @@ static void start_virtualization(void)
 					    : cpu_features.vmx.ept_2m;
 	virt_slat_1g = cpu_features.has_svm ? cpu_features.svm.npt_1g
 					    : cpu_features.vmx.ept_1g;
-	virt_shadow_paging = cpu_features.has_svm && !cpu_features.svm.npt;
+	virt_shadow_paging = virt->shadow_paging;
 	if (virt->cpu_enable(0)) {
 		printk("virt: cannot enable %s on this CPU\n", virt->name);
 		return;

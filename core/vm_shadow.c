@@ -4,7 +4,7 @@
  * of core/ that invalidate them (the VM's map changing, the hypervisor
  * writing guest RAM, an emulated INVLPG). The backend drives the rest:
  * the guest's paging registers, its #PF exits, the hardware CR3 and the
- * TLB flushes (arch/x86/svm/shadow.c).
+ * TLB flushes (arch/x86/svm/shadow.c, arch/x86/vmx/shadow.c).
  *
  * Runs on the CPU that runs the VM (control-partition requests and exits),
  * interrupts off, like the rest of core/vm*.c.

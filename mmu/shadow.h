@@ -5,9 +5,9 @@
  * mmu/guest_access.h) with the VM's gpa -> hpa map (mmu/mmu.h, which stays
  * authoritative for which gfns the VM owns and with which rights).
  *
- * Used by SVM without NPT (arch/x86/svm/shadow.c, core/vm_shadow.c;
- * docs/architecture.md "SVM without nested paging"); VMX without EPT is
- * the next step (issue 13).
+ * Used by SVM without NPT (arch/x86/svm/shadow.c) and VMX without EPT
+ * (arch/x86/vmx/shadow.c), through core/vm_shadow.c; docs/architecture.md
+ * "SVM without nested paging", "VMX without EPT".
  *
  * Formats: a long-mode guest runs on 4-level shadow tables; every legacy
  * guest (paging off, 32-bit paging with or without PSE, PAE) runs on

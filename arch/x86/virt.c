@@ -34,20 +34,18 @@ const struct virt_ops *virt_select(const struct cpu_features *f)
 			       "(IA32_FEATURE_CONTROL locked); enable VT-x in setup\n");
 			return 0;
 		}
-		if (!f->vmx.ept) {
-			printk("virt: VMX without EPT needs shadow paging, which is "
-			       "not implemented yet: no guests can run\n");
-			return 0;
-		}
 		if (vmx_setup(f))
 			return 0;
+		if (vmx_ctl.shadow)
+			printk("virt: VMX without EPT: guests run on shadow page "
+			       "tables\n");
 		/* Guests start in real mode, which the CPU cannot enter
 		 * without unrestricted guest: core runs it in software
 		 * (core/vcpu_run.c, VEXIT_SOFTWARE), correct but slower. */
 		if (!f->vmx.unrestricted_guest)
 			printk("virt: VMX without unrestricted guest: real mode and "
 			       "unpaged protected mode run in the instruction emulator\n");
-		return &vmx_ops;
+		return vmx_ctl.shadow ? &vmx_shadow_ops : &vmx_ops;
 	}
 	printk("virt: no VMX or SVM: no guests can run\n");
 	return 0;

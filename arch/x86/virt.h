@@ -31,6 +31,9 @@ struct virt_ops {
 	const char *name;
 	/* The format of the second-level tables vm_init is given. */
 	enum mmu_format slat_format;
+	/* No second-level translation: every VM runs on shadow page tables
+	 * (core/vm_shadow.c), built from its map (of slat_format). */
+	bool shadow_paging;
 	/* Turns virtualization on for the calling CPU. */
 	int (*cpu_enable)(unsigned cpu);
 	/* Per-VM state (ASID/VPID, permission maps); 'arch' is the VM's. */
@@ -111,6 +114,7 @@ const struct virt_ops *virt_select(const struct cpu_features *f);
 
 extern const struct virt_ops svm_ops;
 extern const struct virt_ops svm_shadow_ops;       /* SVM without NPT */
+extern const struct virt_ops vmx_shadow_ops;       /* VMX without EPT */
 extern const struct virt_ops vmx_ops;
 
 #endif

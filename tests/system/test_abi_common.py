@@ -15,11 +15,13 @@ import serialconsole
 
 # Platforms the ABI tests run on: both backends; SVM with and without
 # NRIP-save, flush-by-ASID and nested paging; VMX with and without
-# unrestricted guest. BAREKVM_ABI_PLATFORMS
+# unrestricted guest (bochs-lynnfield), and without EPT (bochs-penryn:
+# shadow paging, and no unrestricted guest). BAREKVM_ABI_PLATFORMS
 # (comma-separated) narrows it, e.g. for a quick run on one.
 ABI_PLATFORMS = os.environ.get(
     "BAREKVM_ABI_PLATFORMS",
-    "qemu-max,qemu-shadow,bochs-skylake,bochs-ryzen,bochs-phenom,bochs-lynnfield").split(",")
+    "qemu-max,qemu-shadow,bochs-skylake,bochs-ryzen,bochs-phenom,bochs-lynnfield,"
+    "bochs-penryn").split(",")
 
 # What differs by virtualization backend.
 SVM_PLATFORMS = {"qemu-max", "qemu-shadow", "qemu-uefi", "bochs-ryzen", "bochs-phenom"}

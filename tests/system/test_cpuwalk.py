@@ -35,6 +35,8 @@ EXPECTED = {
     "bochs-skylake": (197, []),
     # VMX without unrestricted guest: a CPU model with fewer features
     "bochs-lynnfield": (194, []),
+    # VMX without EPT (shadow paging) and EFER controls: a 2008 Core 2
+    "bochs-penryn": (194, []),
     "bochs-ryzen": (196, []),
 }
 # Not a check either: QEMU 7.2's TCG raises no SIMD floating-point
@@ -46,6 +48,7 @@ NOTES = {
     "qemu-shadow": QEMU_NO_XM,
     "bochs-skylake": [],
     "bochs-lynnfield": [],
+    "bochs-penryn": [],
     "bochs-ryzen": [],
 }
 # Hidden on every platform, each checked to fault as on a CPU without it
@@ -118,14 +121,15 @@ QEMU64_HIDDEN = {
     "smap (7.ebx.20): announced, a read of a user page #PF 0x1 with cr4.smap, runs after stac":
         "smap (7.ebx.20): hidden, stac raises #UD",
 }
-HIDDEN_INSTEAD = {"qemu-shadow": QEMU64_HIDDEN}
+# Bochs core2_penryn_t9600 has none of them either.
+HIDDEN_INSTEAD = {"qemu-shadow": QEMU64_HIDDEN, "bochs-penryn": QEMU64_HIDDEN}
 
 # The XD bit without EFER.NXE is a reserved-bit #PF, whose error code has P
 # and RSVD (SDM Vol. 3A 4.7); QEMU 7.2's TCG leaves P clear. Under shadow
 # paging the fault is the hypervisor's walk of the guest's tables
 # (mmu/guest_access.c), which gives the architectural code.
 NX_ERROR = {"qemu-max": "0x8", "qemu-shadow": "0x9", "bochs-skylake": "0x9",
-            "bochs-ryzen": "0x9", "bochs-lynnfield": "0x9"}
+            "bochs-ryzen": "0x9", "bochs-lynnfield": "0x9", "bochs-penryn": "0x9"}
 
 # Bochs 2.7's phenom model announces 3DNow! and POPCNT, yet raises #UD for
 # POPCNT and stops the emulator on PFADD (">>PANIC<< PFADD_PqQq: 3DNow!

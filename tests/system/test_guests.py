@@ -10,12 +10,13 @@ import pytest
 from ctl_session import check_tally, command, guest_lines, start_ctl
 
 # bochs-lynnfield: VMX without unrestricted guest, where real mode and
-# unpaged protected mode run in software (docs/architecture.md).
+# unpaged protected mode run in software (docs/architecture.md);
+# bochs-penryn: VMX without EPT as well, the paged modes on shadow tables.
 # BAREKVM_GUEST_PLATFORMS (comma-separated) narrows it.
 GUEST_PLATFORMS = os.environ.get(
     "BAREKVM_GUEST_PLATFORMS",
     "qemu-max,qemu-shadow,bochs-skylake,bochs-ryzen,bochs-phenom,"
-    "bochs-lynnfield").split(",")
+    "bochs-lynnfield,bochs-penryn").split(",")
 
 FLAT = [
     # name, load address, mode, checks

@@ -20,14 +20,15 @@ import serialconsole
 
 LINUX = os.path.join(ROOT, "build", "linux")
 # bochs-lynnfield: VMX without unrestricted guest (the 32-bit entry runs
-# in software until the decompressor turns on long mode).
+# in software until the decompressor turns on long mode); bochs-penryn:
+# VMX without EPT as well (long mode on shadow page tables).
 # BAREKVM_LINUX_PLATFORMS (comma-separated) narrows it.
 PLATFORMS = os.environ.get(
     "BAREKVM_LINUX_PLATFORMS",
-    "qemu-max,qemu-shadow,bochs-skylake,bochs-ryzen,bochs-lynnfield").split(",")
+    "qemu-max,qemu-shadow,bochs-skylake,bochs-ryzen,bochs-lynnfield,bochs-penryn").split(",")
 # Booting to the shell prompt: seconds on QEMU's TCG, minutes in Bochs.
 BOOT_TIMEOUT = {"qemu-max": 300, "qemu-shadow": 600, "bochs-skylake": 1500,
-                "bochs-ryzen": 1500, "bochs-lynnfield": 1500}
+                "bochs-ryzen": 1500, "bochs-lynnfield": 1500, "bochs-penryn": 1800}
 SHELL = "~ # "
 
 GRUB_CFG = """\

@@ -14,7 +14,7 @@ from ctl_session import start_ctl
 import serialconsole
 
 PLATFORMS = os.environ.get("BAREKVM_TASK_PLATFORMS",
-                           "qemu-max,bochs-skylake,bochs-ryzen").split(",")
+                           "qemu-max,bochs-skylake,bochs-ryzen,bochs-penryn").split(",")
 
 PASSES = [
     "set-up: TR 0x18 (busy), paging on",

@@ -18,7 +18,11 @@
 #define CR0_NE  (1ULL << 5)
 #define CR0_PG  (1ULL << 31)
 #define CR0_CD  (1ULL << 30)
+#define CR0_WP  (1ULL << 16)
+#define CR4_PSE (1ULL << 4)
 #define CR4_PAE (1ULL << 5)
+#define CR4_SMEP (1ULL << 20)
+#define CR4_SMAP (1ULL << 21)
 #define CR4_VMXE (1ULL << 13)
 
 /* A Skylake-like CPU: TRUE MSRs (BASIC[55]), INS/OUTS info (BASIC[54]),
@@ -172,6 +176,49 @@ static void test_secondary_features_are_optional(void **state)
 	assert_false(c.ept);
 }
 
+/* Without EPT the guest runs on shadow tables: CR3 loads and stores and
+ * INVLPG exit, the CPU runs with CR0.WP and CR4.PAE whatever the guest
+ * set, and the bits that say how the guest translates are owned. With
+ * EPT none of it. */
+static void test_shadow_paging_without_ept(void **state)
+{
+	const uint32_t exits = VMX_PROC_CR3_LOAD_EXIT | VMX_PROC_CR3_STORE_EXIT |
+			       VMX_PROC_INVLPG_EXIT;
+	struct vmx_cap_msrs m = skylake();
+	struct vmx_controls c;
+	struct vmx_controls_error err;
+
+	(void)state;
+	assert_int_equal(vmx_controls_compute(&m, &c, &err), 0);
+	assert_false(c.shadow);
+	assert_int_equal(c.proc & exits, 0);
+	assert_false(c.cr0_mask & CR0_WP);
+	assert_false(c.cr4_mask & (CR4_PSE | CR4_PAE));
+
+	/* penryn: no EPT, no VPID, no UG */
+	m.procbased2 = CAP(0x41, 0);
+	m.ept_vpid_cap = 0;
+	assert_int_equal(vmx_controls_compute(&m, &c, &err), 0);
+	assert_true(c.shadow);
+	assert_int_equal(c.proc & exits, exits);
+	assert_int_equal(c.cr0_must1, CR0_PE | CR0_NE | CR0_WP | CR0_PG);
+	assert_int_equal(c.cr0_mask & (CR0_WP | CR0_PG), CR0_WP | CR0_PG);
+	assert_int_equal(c.cr4_must1, CR4_VMXE | CR4_PAE);
+	assert_int_equal(c.cr4_mask & (CR4_PSE | CR4_PAE | CR4_SMEP | CR4_SMAP),
+			 CR4_PSE | CR4_PAE | CR4_SMEP | CR4_SMAP);
+	/* a 32-bit guest without WP runs with WP and PAE, reads its own */
+	assert_int_equal(vmx_guest_cr0(&c, 0x80000011), 0x80010031);
+	assert_int_equal(vmx_cr_view(0x80010031, 0x80000011, c.cr0_mask), 0x80000011);
+	assert_int_equal(vmx_guest_cr4(&c, CR4_PSE), CR4_PSE | CR4_PAE | CR4_VMXE);
+	assert_int_equal(vmx_cr_view(CR4_PSE | CR4_PAE | CR4_VMXE, CR4_PSE, c.cr4_mask),
+			 CR4_PSE);
+
+	/* INVLPG exiting not allowed: the CPU cannot be used */
+	m.true_procbased &= ~((uint64_t)VMX_PROC_INVLPG_EXIT << 32);
+	assert_int_equal(vmx_controls_compute(&m, &c, &err), -1);
+	assert_int_equal(err.missing, VMX_PROC_INVLPG_EXIT);
+}
+
 static void test_pat_switching_is_optional(void **state)
 {
 	struct vmx_cap_msrs m = skylake();
@@ -186,6 +233,34 @@ static void test_pat_switching_is_optional(void **state)
 	assert_false(c.entry & VMX_ENTRY_LOAD_PAT);
 }
 
+/* EFER switching is optional (Core 2 has no EFER controls): without
+ * one of the three, none is used and the MSR-load areas switch EFER. */
+static void test_efer_switching_is_optional(void **state)
+{
+	struct vmx_cap_msrs m = skylake();
+	struct vmx_controls c;
+	struct vmx_controls_error err;
+
+	(void)state;
+	assert_int_equal(vmx_controls_compute(&m, &c, &err), 0);
+	assert_true(c.efer_switch);
+	assert_int_equal(c.exit & (VMX_EXIT_SAVE_EFER | VMX_EXIT_LOAD_EFER),
+			 VMX_EXIT_SAVE_EFER | VMX_EXIT_LOAD_EFER);
+	assert_true(c.entry & VMX_ENTRY_LOAD_EFER);
+
+	m.true_exit &= ~((uint64_t)VMX_EXIT_LOAD_EFER << 32);
+	assert_int_equal(vmx_controls_compute(&m, &c, &err), 0);
+	assert_false(c.efer_switch);
+	assert_false(c.exit & (VMX_EXIT_SAVE_EFER | VMX_EXIT_LOAD_EFER));
+	assert_false(c.entry & VMX_ENTRY_LOAD_EFER);
+
+	m = skylake();
+	m.true_entry &= ~((uint64_t)VMX_ENTRY_LOAD_EFER << 32);
+	assert_int_equal(vmx_controls_compute(&m, &c, &err), 0);
+	assert_false(c.efer_switch);
+	assert_false(c.exit & (VMX_EXIT_SAVE_EFER | VMX_EXIT_LOAD_EFER));
+}
+
 static void test_missing_required_controls_fail_clearly(void **state)
 {
 	struct vmx_cap_msrs m;
@@ -194,11 +269,11 @@ static void test_missing_required_controls_fail_clearly(void **state)
 
 	(void)state;
 	m = skylake();
-	m.true_exit &= ~((uint64_t)VMX_EXIT_LOAD_EFER << 32);
+	m.true_exit &= ~((uint64_t)VMX_EXIT_HOST_64BIT << 32);
 	assert_int_equal(vmx_controls_compute(&m, &c, &err), -1);
 	assert_string_equal(err.what, "VM-exit");
 	assert_int_equal(err.msr, 0x48f);       /* IA32_VMX_TRUE_EXIT_CTLS */
-	assert_int_equal(err.missing, VMX_EXIT_LOAD_EFER);
+	assert_int_equal(err.missing, VMX_EXIT_HOST_64BIT);
 	assert_null(err.why);
 
 	m = skylake();
@@ -257,7 +332,9 @@ int main(void)
 		cmocka_unit_test(test_skylake_uses_true_msrs),
 		cmocka_unit_test(test_without_true_msrs_default1_is_forced),
 		cmocka_unit_test(test_secondary_features_are_optional),
+		cmocka_unit_test(test_shadow_paging_without_ept),
 		cmocka_unit_test(test_pat_switching_is_optional),
+		cmocka_unit_test(test_efer_switching_is_optional),
 		cmocka_unit_test(test_missing_required_controls_fail_clearly),
 		cmocka_unit_test(test_cr_fixed_bits_and_masks),
 	};

@@ -81,6 +81,7 @@ const struct virt_ops svm_ops = {
  * run call of its own, so that the NPT path pays no test for it. */
 const struct virt_ops svm_shadow_ops = {
 	.name = "AMD SVM (shadow paging)",
+	.shadow_paging = true,
 	.run = svm_run_shadow,
 	SVM_COMMON_OPS
 };

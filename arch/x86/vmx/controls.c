@@ -103,6 +103,18 @@ static void compute_fixed_bits(const struct vmx_cap_msrs *m, struct vmx_controls
 	 * with it IA-32e mode and the PAE PDPTEs) always exits to us. */
 	c->cr0_mask = c->cr0_must1 | ~c->cr0_may1 | VMX_CR0_PG;
 	c->cr4_mask = c->cr4_must1 | ~c->cr4_may1;
+	if (!c->shadow)
+		return;
+	/* Shadow paging (mmu/shadow.h): the CPU runs with WP, so that the
+	 * write protection of guest page tables stops supervisor writes too,
+	 * and PAE, so that a legacy guest runs on PAE-format shadow tables
+	 * (only paged guests enter without unrestricted guest, which needs
+	 * EPT). Every bit that changes how the guest translates exits, so
+	 * the shadow tables hear of it. */
+	c->cr0_must1 |= VMX_CR0_WP;
+	c->cr4_must1 |= VMX_CR4_PAE;
+	c->cr0_mask |= VMX_CR0_WP;
+	c->cr4_mask |= VMX_CR4_PSE | VMX_CR4_PAE | VMX_CR4_SMEP | VMX_CR4_SMAP;
 }
 
 int vmx_controls_compute(const struct vmx_cap_msrs *m, struct vmx_controls *c,
@@ -113,7 +125,7 @@ int vmx_controls_compute(const struct vmx_cap_msrs *m, struct vmx_controls *c,
 	uint64_t proc_cap = use_true ? m->true_procbased : m->procbased;
 	uint64_t exit_cap = use_true ? m->true_exit : m->exit;
 	uint64_t entry_cap = use_true ? m->true_entry : m->entry;
-	uint32_t want, window;
+	uint32_t want, want2 = 0, window;
 
 	*c = (struct vmx_controls){ 0 };
 	c->insouts_info = m->basic & VMX_BASIC_INSOUTS_INFO;
@@ -141,8 +153,16 @@ int vmx_controls_compute(const struct vmx_cap_msrs *m, struct vmx_controls *c,
 	       VMX_PROC_USE_IO_BITMAPS | VMX_PROC_USE_MSR_BITMAPS | VMX_PROC_TSC_OFFSET |
 	       VMX_PROC_RDPMC_EXIT | VMX_PROC_MWAIT_EXIT | VMX_PROC_MONITOR_EXIT |
 	       VMX_PROC_MOV_DR_EXIT;
-	if (allowed1(proc_cap, VMX_PROC_SECONDARY))
+	if (allowed1(proc_cap, VMX_PROC_SECONDARY)) {
 		want |= VMX_PROC_SECONDARY;
+		want2 = wanted_secondary(m, c);
+	}
+	/* Without EPT the guest's CR3 is not the CPU's and INVLPG is a
+	 * shadow-table flush: both exit (SDM Vol. 3 25.1.3) */
+	c->shadow = !c->ept;
+	if (c->shadow)
+		want |= VMX_PROC_CR3_LOAD_EXIT | VMX_PROC_CR3_STORE_EXIT |
+			VMX_PROC_INVLPG_EXIT;
 	if (adjust("primary processor-based", use_true ? MSR_TRUE_PROCBASED : MSR_PROCBASED,
 		   want | VMX_PROC_INTR_WINDOW_EXIT, proc_cap, &c->proc, err))
 		return -1;
@@ -150,19 +170,23 @@ int vmx_controls_compute(const struct vmx_cap_msrs *m, struct vmx_controls *c,
 	c->proc = (c->proc & ~VMX_PROC_INTR_WINDOW_EXIT) | window;
 
 	if (c->proc & VMX_PROC_SECONDARY) {
-		want = wanted_secondary(m, c);
-		if (adjust("secondary processor-based", MSR_PROCBASED2, want,
+		if (adjust("secondary processor-based", MSR_PROCBASED2, want2,
 			   m->procbased2, &c->proc2, err))
 			return -1;
 	}
 
-	/* PAT is switched when both directions are offered; EFER must be,
-	 * since guests change modes (and we have no MSR-load lists). */
+	/* PAT and EFER are switched by the controls when both directions are
+	 * offered; EFER otherwise through the MSR-load areas (efer.c: the
+	 * first CPUs with VMX, Core 2, have no EFER controls). */
 	c->pat = allowed1(exit_cap, VMX_EXIT_SAVE_PAT) &&
 		 allowed1(exit_cap, VMX_EXIT_LOAD_PAT) &&
 		 allowed1(entry_cap, VMX_ENTRY_LOAD_PAT);
-	want = VMX_EXIT_SAVE_DEBUG | VMX_EXIT_HOST_64BIT | VMX_EXIT_SAVE_EFER |
-	       VMX_EXIT_LOAD_EFER;
+	c->efer_switch = allowed1(exit_cap, VMX_EXIT_SAVE_EFER) &&
+			 allowed1(exit_cap, VMX_EXIT_LOAD_EFER) &&
+			 allowed1(entry_cap, VMX_ENTRY_LOAD_EFER);
+	want = VMX_EXIT_SAVE_DEBUG | VMX_EXIT_HOST_64BIT;
+	if (c->efer_switch)
+		want |= VMX_EXIT_SAVE_EFER | VMX_EXIT_LOAD_EFER;
 	if (c->pat)
 		want |= VMX_EXIT_SAVE_PAT | VMX_EXIT_LOAD_PAT;
 	if (adjust("VM-exit", use_true ? MSR_TRUE_EXIT : MSR_EXIT, want, exit_cap,
@@ -171,7 +195,7 @@ int vmx_controls_compute(const struct vmx_cap_msrs *m, struct vmx_controls *c,
 
 	/* IA-32e mode guest is per vCPU (from EFER.LMA): checked allowed
 	 * here, left 0 in the template. */
-	want = VMX_ENTRY_LOAD_DEBUG | VMX_ENTRY_LOAD_EFER |
+	want = VMX_ENTRY_LOAD_DEBUG | (c->efer_switch ? VMX_ENTRY_LOAD_EFER : 0) |
 	       (c->pat ? VMX_ENTRY_LOAD_PAT : 0);
 	if (adjust("VM-entry", use_true ? MSR_TRUE_ENTRY : MSR_ENTRY,
 		   want | VMX_ENTRY_IA32E_GUEST, entry_cap, &c->entry, err))

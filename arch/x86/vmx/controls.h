@@ -25,6 +25,7 @@
 #define VMX_PROC_INTR_WINDOW_EXIT    (1u << 2)
 #define VMX_PROC_TSC_OFFSET          (1u << 3)
 #define VMX_PROC_HLT_EXIT            (1u << 7)
+#define VMX_PROC_INVLPG_EXIT         (1u << 9)
 #define VMX_PROC_MWAIT_EXIT          (1u << 10)
 #define VMX_PROC_RDPMC_EXIT          (1u << 11)
 #define VMX_PROC_CR3_LOAD_EXIT       (1u << 15)
@@ -78,7 +79,12 @@
 #define VMX_EPTP_WALK4               (3ULL << 3)
 
 #define VMX_CR0_PE                   (1ULL << 0)
+#define VMX_CR0_WP                   (1ULL << 16)
 #define VMX_CR0_PG                   (1ULL << 31)
+#define VMX_CR4_PSE                  (1ULL << 4)
+#define VMX_CR4_PAE                  (1ULL << 5)
+#define VMX_CR4_SMEP                 (1ULL << 20)
+#define VMX_CR4_SMAP                 (1ULL << 21)
 
 /* The raw capability MSRs. The TRUE_* values are read only when
  * IA32_VMX_BASIC bit 55 says they exist; procbased2 and ept_vpid_cap only
@@ -95,7 +101,13 @@ struct vmx_cap_msrs {
 struct vmx_controls {
 	uint32_t pin, proc, proc2, exit, entry;  /* IA-32e entry bit left 0 */
 	bool ept, vpid, unrestricted;
+	/* No usable EPT: the guest runs on shadow page tables (shadow.c),
+	 * with the exits and CR bits that needs (vmx_controls_compute) */
+	bool shadow;
 	bool pat;                       /* save/load IA32_PAT on exit/entry */
+	/* save/load IA32_EFER on exit/entry; without (Core 2) the guest's
+	 * EFER is switched through the MSR-load areas (efer.c) */
+	bool efer_switch;
 	bool preemption_timer;          /* the VMX-preemption timer is on */
 	bool insouts_info;              /* INS/OUTS fill the insn-info field */
 	bool errcode_relaxed;           /* BASIC[56] */
@@ -129,7 +141,11 @@ int vmx_adjust_controls(uint32_t wanted, uint64_t cap_msr, uint32_t *out,
 /*
  * All controls for BareKVM's VMCSs. EPT, VPID, unrestricted guest and PAT
  * switching are used when offered; everything else listed in vmx.c is
- * required. Returns 0, or -1 with *err filled.
+ * required. Without a usable EPT, c->shadow is set and shadow paging's
+ * exits are required too: CR3 load and store, INVLPG (and #PF, in the
+ * exception bitmap, vcpu.c); CR0.WP and CR4.PAE are then forced to 1 in
+ * the CPU's view and CR0.WP, CR4.PSE/PAE/SMEP/SMAP are ours (the guest's
+ * value in the read shadow). Returns 0, or -1 with *err filled.
  */
 int vmx_controls_compute(const struct vmx_cap_msrs *m, struct vmx_controls *c,
 			 struct vmx_controls_error *err);

@@ -13,6 +13,12 @@
  * entry, and loads the PAE PDPTEs, which VM entry takes from the VMCS when
  * EPT is on (SDM 26.3.2.4). CR8 accesses exit too (the real TPR is the
  * host's): the guest's TPR lives in struct vmx_vcpu.
+ *
+ * Without EPT (shadow.c) the CPU's CR3 is the shadow root: MOV to and
+ * from CR3 exit (controls.c) and complete here with the guest's, kept in
+ * struct vmx_vcpu; CR0.WP and CR4.PAE are forced in the CPU's view, and
+ * every bit that changes how the guest translates is owned, so that the
+ * shadow tables hear of each change (commit()).
  */
 #include "arch/x86/vmx/vmx.h"
 #include "arch/x86/vmx/seg.h"
@@ -21,6 +27,8 @@
 #include "core/guest_mem.h"
 #include "core/lib.h"
 #include "core/vm.h"
+#include "mmu/shadow.h"
+#include "abi/errno.h"
 
 #define CR0_TS_BIT   (1ULL << 3)
 #define CR0_LMSW_BITS 0xfULL            /* PE, MP, EM, TS */
@@ -40,14 +48,14 @@ struct guest_cr {
 	uint64_t cr0, cr3, cr4, efer;
 };
 
-static void read_guest_cr(struct guest_cr *c)
+static void read_guest_cr(const struct vmx_vcpu *x, struct guest_cr *c)
 {
 	c->cr0 = vmx_cr_view(vmcs_read(VMCS_GUEST_CR0), vmcs_read(VMCS_CR0_SHADOW),
 			     vmx_ctl.cr0_mask);
-	c->cr3 = vmcs_read(VMCS_GUEST_CR3);
+	c->cr3 = vmx_guest_cr3(x);
 	c->cr4 = vmx_cr_view(vmcs_read(VMCS_GUEST_CR4), vmcs_read(VMCS_CR4_SHADOW),
 			     vmx_ctl.cr4_mask);
-	c->efer = vmcs_read(VMCS_GUEST_EFER);
+	c->efer = vmx_guest_efer(x);
 }
 
 /* PAE paging without IA-32e: VM entry loads the four PDPTEs from the
@@ -78,10 +86,14 @@ void vmx_write_guest_cr(struct vcpu *v, struct vmx_vcpu *x, uint64_t cr0,
 
 	vmcs_write(VMCS_GUEST_CR0, vmx_guest_cr0(&vmx_ctl, cr0));
 	vmcs_write(VMCS_CR0_SHADOW, cr0);
-	vmcs_write(VMCS_GUEST_CR3, cr3);
+	/* without EPT the VMCS holds the shadow root (shadow.c) */
+	if (vmx_ctl.shadow)
+		x->guest_cr3 = cr3;
+	else
+		vmcs_write(VMCS_GUEST_CR3, cr3);
 	vmcs_write(VMCS_GUEST_CR4, vmx_guest_cr4(&vmx_ctl, cr4));
 	vmcs_write(VMCS_CR4_SHADOW, cr4);
-	vmcs_write(VMCS_GUEST_EFER, efer);
+	vmx_set_guest_efer(x, efer);
 	if (efer & EFER_LMA) {
 		entry |= VMX_ENTRY_IA32E_GUEST;
 		tr_for_ia32e();
@@ -89,12 +101,14 @@ void vmx_write_guest_cr(struct vcpu *v, struct vmx_vcpu *x, uint64_t cr0,
 		entry &= ~VMX_ENTRY_IA32E_GUEST;
 	}
 	vmcs_write(VMCS_ENTRY_CONTROLS, entry);
-	if ((cr0 & CR0_PG) && (cr4 & CR4_PAE) && !(efer & EFER_LMA))
+	/* without EPT, VM entry loads the PDPTEs from the shadow root (SDM
+	 * Vol. 3 26.3.2.4) and the VMCS has no PDPTE fields */
+	if (!vmx_ctl.shadow && (cr0 & CR0_PG) && (cr4 & CR4_PAE) && !(efer & EFER_LMA))
 		load_pdptes(v, cr3);
 	/* the guest's linear translations may have changed meaning; the
 	 * state may have become one the CPU can enter again, or one it
 	 * cannot (vmx.h, VMX_WORK_SOFTWARE) */
-	x->entry_work = VMX_WORK_FLUSH_VPID;
+	x->entry_work = VMX_WORK_FLUSH_VPID | (vmx_ctl.shadow ? VMX_WORK_SHADOW : 0);
 	if (!vmx_ctl.unrestricted && (cr0 & (CR0_PE | CR0_PG)) != (CR0_PE | CR0_PG))
 		x->entry_work |= VMX_WORK_SOFTWARE;
 }
@@ -129,6 +143,27 @@ static bool mov_to_cr4(struct guest_cr *c, uint64_t val)
 	return true;
 }
 
+/*
+ * The guest's new control registers into the VMCS. Without EPT a paged
+ * guest's new registers reach the shadow tables at once, so that a PAE
+ * PDPTE with reserved bits faults in the instruction (SDM Vol. 3 4.4.1):
+ * then the old ones are put back and false returned (#GP). A MOV to CR3
+ * in 64-bit mode with bits above MAXPHYADDR is #GP as well (SDM Vol. 3
+ * 2.5; CPUID offers no PCID, so bit 63 is one of them).
+ */
+static bool commit(struct vcpu *v, struct vmx_vcpu *x, const struct guest_cr *old,
+		   const struct guest_cr *c, bool long64)
+{
+	if (vmx_ctl.shadow && long64 && c->cr3 != old->cr3 &&
+	    (c->cr3 >> v->vm->shadow->cfg.maxphyaddr))
+		return false;
+	vmx_write_guest_cr(v, x, c->cr0, c->cr3, c->cr4, c->efer);
+	if (!vmx_ctl.shadow || !(c->cr0 & CR0_PG) || vmx_shadow_sync(v, x) != -EINVAL)
+		return true;
+	vmx_write_guest_cr(v, x, old->cr0, old->cr3, old->cr4, old->efer);
+	return false;
+}
+
 /* General-purpose register n of an exit qualification (SDM Table 27-3:
  * RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8-R15). */
 static uint64_t *gpr(struct vcpu *v, unsigned n)
@@ -146,11 +181,12 @@ enum vmx_exit_action vmx_exit_cr_access(struct vcpu *v, struct vmx_vcpu *x,
 {
 	uint64_t q = vmcs_read(VMCS_EXIT_QUALIFICATION);
 	uint64_t *reg = gpr(v, CRQ_GPR(q));
-	struct guest_cr c;
+	struct guest_cr c, old;
 	bool ok = true, long64;
 	unsigned cr = CRQ_CR(q);
 
-	read_guest_cr(&c);
+	read_guest_cr(x, &c);
+	old = c;
 	long64 = in_64bit_mode(&c);
 	switch (CRQ_ACCESS(q)) {
 	case CR_MOV_TO: {
@@ -165,12 +201,12 @@ enum vmx_exit_action vmx_exit_cr_access(struct vcpu *v, struct vmx_vcpu *x,
 			ok = mov_to_cr0(&c, val, long64);
 		else if (cr == 4)
 			ok = mov_to_cr4(&c, val);
-		else if (cr == 3)
-			c.cr3 = val & ~PCID_NOFLUSH;
+		else if (cr == 3)       /* bit 63 reserved without EPT: commit() */
+			c.cr3 = vmx_ctl.shadow ? val : val & ~PCID_NOFLUSH;
 		else
 			goto unknown;
 		if (ok)
-			vmx_write_guest_cr(v, x, c.cr0, c.cr3, c.cr4, c.efer);
+			ok = commit(v, x, &old, &c, long64);
 		break;
 	}
 	case CR_MOV_FROM:
@@ -184,7 +220,7 @@ enum vmx_exit_action vmx_exit_cr_access(struct vcpu *v, struct vmx_vcpu *x,
 	case CR_CLTS:
 		ok = mov_to_cr0(&c, c.cr0 & ~CR0_TS_BIT, long64);
 		if (ok)
-			vmx_write_guest_cr(v, x, c.cr0, c.cr3, c.cr4, c.efer);
+			ok = commit(v, x, &old, &c, long64);
 		break;
 	case CR_LMSW:
 		/* loads PE, MP, EM, TS; can set PE but not clear it */
@@ -192,7 +228,7 @@ enum vmx_exit_action vmx_exit_cr_access(struct vcpu *v, struct vmx_vcpu *x,
 				(CRQ_LMSW_SRC(q) & CR0_LMSW_BITS) | (c.cr0 & CR0_PE),
 				long64);
 		if (ok)
-			vmx_write_guest_cr(v, x, c.cr0, c.cr3, c.cr4, c.efer);
+			ok = commit(v, x, &old, &c, long64);
 		break;
 	}
 	if (!ok) {

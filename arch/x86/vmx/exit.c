@@ -17,6 +17,7 @@
 #include "emul/emul.h"
 
 #define TRAP_UD 6
+#define TRAP_PF 14
 #define TRAP_MC 18
 #define DR6_EXIT_BITS 0x600fULL /* B0-B3, BD, BS */
 
@@ -70,7 +71,6 @@ static enum vmx_exit_action vmx_exit_exception(struct vcpu *v, struct vmx_vcpu *
 {
 	uint32_t info = vmcs_read32(VMCS_EXIT_INTR_INFO);
 
-	(void)v;
 	/* An NMI was the host's (NMI exiting): it is still the host's to
 	 * handle, so it goes to the host's handler now, as KVM does; the
 	 * handler's IRET ends the NMI blocking the exit left (SDM 27.5.5). */
@@ -88,6 +88,9 @@ static enum vmx_exit_action vmx_exit_exception(struct vcpu *v, struct vmx_vcpu *
 		e->reason = VEXIT_HOST_INTR;
 		return VMX_EXIT_TO_CORE;
 	}
+	/* only without EPT: the shadow tables' (exception bitmap, vcpu.c) */
+	if (e->exc.vector == TRAP_PF)
+		return vmx_exit_shadow_pf(v, x, e);
 	if (e->exc.vector == TRAP_DB_VECTOR)
 		db_to_guest_dr6(x);
 	e->exc.has_error_code = info & VMX_INTR_HAS_ERROR;
@@ -183,14 +186,14 @@ static enum vmx_exit_action vmx_exit_vmcall(struct vcpu *v, struct vmx_vcpu *x,
 /* INS/OUTS address size: from the instruction-information field when
  * IA32_VMX_BASIC[54] says it is filled, else from the mode and CS.D (an
  * address-size prefix is then core's decoder's to find). */
-static uint8_t string_addr_size(void)
+static uint8_t string_addr_size(const struct vmx_vcpu *x)
 {
 	uint32_t cs_ar;
 
 	if (vmx_ctl.insouts_info)
 		return (uint8_t)(2u << INSN_INFO_ADDR_SIZE(vmcs_read32(VMCS_EXIT_INSN_INFO)));
 	cs_ar = vmcs_read32(VMCS_GUEST_SEG(VMCS_GUEST_ES_AR, VMX_SEG_CS));
-	if ((vmcs_read(VMCS_GUEST_EFER) & EFER_LMA) && (cs_ar & VMX_AR_L))
+	if ((vmx_guest_efer(x) & EFER_LMA) && (cs_ar & VMX_AR_L))
 		return 8;
 	if ((vmcs_read(VMCS_GUEST_CR0) & CR0_PE) && (cs_ar & VMX_AR_DB))
 		return 4;
@@ -203,14 +206,13 @@ static enum vmx_exit_action vmx_exit_io(struct vcpu *v, struct vmx_vcpu *x,
 	uint64_t q = vmcs_read(VMCS_EXIT_QUALIFICATION);
 
 	(void)v;
-	(void)x;
 	e->reason = VEXIT_IO;
 	e->io.port = IOQ_PORT(q);
 	e->io.size = (uint8_t)IOQ_SIZE(q);
 	e->io.in = q & IOQ_IN;
 	e->io.string = q & IOQ_STRING;
 	e->io.rep = q & IOQ_REP;
-	e->io.addr_size = e->io.string ? string_addr_size() : 0;
+	e->io.addr_size = e->io.string ? string_addr_size(x) : 0;
 	e->insn_len = insn_len();
 	return VMX_EXIT_TO_CORE;
 }
@@ -239,10 +241,10 @@ static enum vmx_exit_action vmx_exit_wrmsr(struct vcpu *v, struct vmx_vcpu *x,
 	return vmx_exit_msr(v, e, VEXIT_MSR_WRITE);
 }
 
-/* The event whose delivery an EPT violation interrupted (SDM Vol. 3
- * 27.2.4): its interruption type is enum emul_event_kind, and the exit's
- * instruction length is that of a software interrupt or exception (SDM
- * 27.2.5). */
+/* The event whose delivery an EPT violation (or, without EPT, a shadow
+ * page fault: shadow.c) interrupted (SDM Vol. 3 27.2.4): its interruption
+ * type is enum emul_event_kind, and the exit's instruction length is that
+ * of a software interrupt or exception (SDM 27.2.5). */
 _Static_assert(VMX_INTR_TYPE_EXT >> 8 == EMUL_EV_EXTINT &&
 	       VMX_INTR_TYPE_NMI >> 8 == EMUL_EV_NMI &&
 	       VMX_INTR_TYPE_HW_EXC >> 8 == EMUL_EV_HWEXC &&
@@ -251,7 +253,7 @@ _Static_assert(VMX_INTR_TYPE_EXT >> 8 == EMUL_EV_EXTINT &&
 	       VMX_INTR_TYPE_SW_EXC >> 8 == EMUL_EV_SOFTEXC,
 	       "emul numbers event kinds as VMX interruption types");
 
-static __attribute__((noinline)) void ept_event(struct vexit *e)
+__attribute__((noinline)) void vmx_exit_event(struct vexit *e)
 {
 	uint32_t idt = vmcs_read32(VMCS_IDT_VECTORING_INFO);
 	uint32_t type = idt & VMX_INTR_TYPE_MASK;
@@ -281,7 +283,7 @@ static enum vmx_exit_action vmx_exit_ept_violation(struct vcpu *v, struct vmx_vc
 	e->npf.present = q & EPTQ_PERMS;
 	e->npf.in_delivery = vmcs_read32(VMCS_IDT_VECTORING_INFO) & VMX_INTR_VALID;
 	if (e->npf.in_delivery)
-		ept_event(e);
+		vmx_exit_event(e);
 	return VMX_EXIT_TO_CORE;
 }
 
@@ -387,6 +389,7 @@ static const vmx_exit_fn vmx_exit_handlers[VMX_NEXIT_REASONS] = {
 	[VMX_EXIT_CPUID] = vmx_exit_cpuid,
 	[VMX_EXIT_HLT] = vmx_exit_hlt,
 	[VMX_EXIT_INVD] = vmx_exit_invd,
+	[VMX_EXIT_INVLPG] = vmx_exit_invlpg,    /* without EPT only */
 	[VMX_EXIT_RDPMC] = vmx_exit_rdpmc,
 	[VMX_EXIT_DR_ACCESS] = vmx_exit_dr_access,
 	[VMX_EXIT_MWAIT] = vmx_exit_undefined,

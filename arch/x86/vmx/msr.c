@@ -102,7 +102,7 @@ int vmx_get_msr(struct vcpu *v, uint32_t index, uint64_t *value)
 			x->syscall_msrs[slot] = rdmsr(MSR_KERNEL_GS_BASE);
 		*value = x->syscall_msrs[slot];
 	} else if (index == MSR_EFER) {
-		*value = vmcs_read(VMCS_GUEST_EFER);
+		*value = vmx_guest_efer(x);
 	} else if (index == MSR_IA32_PAT) {
 		*value = vmx_ctl.pat ? vmcs_read(VMCS_GUEST_PAT) : x->pat;
 	} else if (index == MSR_IA32_TSC) {
@@ -125,7 +125,7 @@ static int set_efer(struct vcpu *v, struct vmx_vcpu *x, uint64_t value)
 	value &= ~EFER_LMA;
 	if ((value & EFER_LME) && (cr0 & CR0_PG))
 		value |= EFER_LMA;
-	vmx_write_guest_cr(v, x, cr0, vmcs_read(VMCS_GUEST_CR3), cr4, value);
+	vmx_write_guest_cr(v, x, cr0, vmx_guest_cr3(x), cr4, value);
 	return 0;
 }
 

@@ -96,7 +96,6 @@ static void write_host_state(void)
 	vmcs_write(VMCS_HOST_SYSENTER_CS, rdmsr(MSR_IA32_SYSENTER_CS));
 	vmcs_write(VMCS_HOST_SYSENTER_ESP, rdmsr(MSR_IA32_SYSENTER_ESP));
 	vmcs_write(VMCS_HOST_SYSENTER_EIP, rdmsr(MSR_IA32_SYSENTER_EIP));
-	vmcs_write(VMCS_HOST_EFER, rdmsr(MSR_EFER));
 	if (vmx_ctl.pat)
 		vmcs_write(VMCS_HOST_PAT, rdmsr(MSR_IA32_PAT));
 	vmcs_write(VMCS_HOST_RIP, (uint64_t)vmx_exit_stub);
@@ -116,7 +115,12 @@ static void write_controls(const struct vmx_vm *xv, struct vmx_vcpu *x)
 	 * gets through (CVE-2015-8104, CVE-2015-5307); core reflects them
 	 * (core/exc_reflect.c). #MC is the host's (exit.c). */
 	vmcs_write(VMCS_EXCEPTION_BITMAP, 1u << TRAP_DB_VECTOR | 1u << TRAP_AC |
-					  1u << TRAP_MC);
+					  1u << TRAP_MC |
+					  /* without EPT: the shadow tables' misses and
+					   * the guest's own faults (shadow.c); with the
+					   * error-code mask and match 0, every #PF exits
+					   * (SDM Vol. 3 25.2) */
+					  (vmx_ctl.shadow ? 1u << TRAP_PF : 0));
 	vmcs_write(VMCS_PF_ERROR_MASK, 0);
 	vmcs_write(VMCS_PF_ERROR_MATCH, 0);
 	vmcs_write(VMCS_CR3_TARGET_COUNT, 0);
@@ -166,6 +170,11 @@ int vmx_vcpu_init(struct vcpu *v, void *vm_arch)
 		page_free(pa, 1);
 		return -ENOMEM;
 	}
+	if (vmx_efer_init(x)) {
+		page_free(x->vmcs_pa, 1);
+		page_free(pa, 1);
+		return -ENOMEM;
+	}
 	x->vm = xv;
 	x->entry_work = VMX_WORK_FLUSH_VPID; /* the VPID may have had an owner */
 	x->pat = PAT_POWER_ON;
@@ -179,6 +188,7 @@ int vmx_vcpu_init(struct vcpu *v, void *vm_arch)
 	vmx_vcpu_load(v);
 	write_controls(xv, x);
 	write_host_state();
+	vmx_efer_controls(x);
 	write_guest_defaults();
 	return 0;
 }
@@ -192,6 +202,7 @@ void vmx_vcpu_free(struct vcpu *v)
 	vmcs_clear(x->vmcs_pa);                 /* nothing cached on the CPU */
 	debugreg_guest_forget(&x->dr);
 	vmx_msrs_forget(x);
+	vmx_efer_free(x);
 	page_free(x->vmcs_pa, 1);
 	page_free((uint64_t)x, 1);
 	v->arch = 0;
@@ -242,10 +253,10 @@ static void read_paging(const struct vmx_vcpu *x, struct vcpu_sregs *s)
 	s->cr0 = vmx_cr_view(vmcs_read(VMCS_GUEST_CR0), vmcs_read(VMCS_CR0_SHADOW),
 			     vmx_ctl.cr0_mask);
 	s->cr2 = x->cr2;
-	s->cr3 = vmcs_read(VMCS_GUEST_CR3);
+	s->cr3 = vmx_guest_cr3(x);
 	s->cr4 = vmx_cr_view(vmcs_read(VMCS_GUEST_CR4), vmcs_read(VMCS_CR4_SHADOW),
 			     vmx_ctl.cr4_mask);
-	s->efer = vmcs_read(VMCS_GUEST_EFER);
+	s->efer = vmx_guest_efer(x);
 }
 
 void vmx_get_sregs(struct vcpu *v, struct vcpu_sregs *s)
@@ -450,8 +461,11 @@ void vmx_flush_guest_tlb(struct vcpu *v)
 
 /* Interruptibility the entry checks accept (SDM 26.3.1.5): no STI
  * blocking with IF = 0; no shadow once RIP moved on; in a shadow, the
- * pending single-step trap (BS) exactly when TF is set. */
-static void fix_interruptibility(struct vcpu *v, struct vmx_vcpu *x)
+ * pending single-step trap (BS) exactly when TF is set.
+ * Inlined into both run calls (as it was into the one before shadow
+ * paging): it is on every entry. */
+static inline __attribute__((always_inline)) void fix_interruptibility(struct vcpu *v,
+									    struct vmx_vcpu *x)
 {
 	uint32_t intr = x->intr_state;
 
@@ -521,11 +535,15 @@ static __attribute__((noinline)) bool entry_work(struct vmx_vcpu *x, struct vexi
 /* TLB work queued since the last entry: the EPT changed (INVEPT covers
  * all VPIDs of that EPTP); then entry_work. true: no entry, *e says why
  * (VEXIT_SOFTWARE, or VEXIT_HOST_INTR for the tick). */
-static bool before_entry(struct vmx_vcpu *x, struct vexit *e)
+static inline __attribute__((always_inline)) bool before_entry(struct vmx_vcpu *x,
+								struct vexit *e,
+								bool shadow)
 {
 	struct vmx_vm *xv = x->vm;
 
-	if (x->slat_gen_seen != xv->slat_gen) {
+	/* without EPT a change of the VM's map reached the shadow tables,
+	 * whose flushes vmx_shadow_enter() arranged */
+	if (!shadow && x->slat_gen_seen != xv->slat_gen) {
 		if (vmx_ctl.invept_single)
 			vmx_invept(VMX_INVEPT_SINGLE, xv->eptp);
 		else
@@ -593,19 +611,23 @@ static void entry_failed(struct vcpu *v, struct vmx_vcpu *x, int rc,
 static bool refused_guest_state(struct vmx_vcpu *x, uint32_t reason, struct vexit *e)
 {
 	if (vmx_ctl.unrestricted || VMX_EXIT_REASON_BASIC(reason) != VMX_EXIT_ENTRY_BAD_GUEST ||
-	    (vmcs_read(VMCS_GUEST_EFER) & EFER_LMA))
+	    (vmx_guest_efer(x) & EFER_LMA))
 		return false;
 	x->entry_work |= VMX_WORK_REFUSED;
 	*e = (struct vexit){ .reason = VEXIT_SOFTWARE, .hw_reason = reason };
 	return true;
 }
 
-void vmx_run(struct vcpu *v, struct vexit *e)
+/* The run call of both ops tables: 'shadow' is a constant in each. */
+static inline __attribute__((always_inline)) void run(struct vcpu *v, struct vexit *e,
+						      bool shadow)
 {
 	struct vmx_vcpu *x = vmx_vcpu_load(v);
 
 	for (;;) {
-		if (before_entry(x, e))
+		if (shadow && !vmx_shadow_enter(v, x, e))
+			return;         /* no shadow root: FAIL_ENTRY */
+		if (before_entry(x, e, shadow))
 			return;         /* run in software */
 		vmcs_write(VMCS_GUEST_RSP, v->regs.rsp);
 		vmcs_write(VMCS_GUEST_RIP, v->regs.rip);
@@ -647,6 +669,17 @@ void vmx_run(struct vcpu *v, struct vexit *e)
 		if (vmx_decode_exit(v, x, reason, e) == VMX_EXIT_TO_CORE)
 			return;
 	}
+}
+
+void vmx_run(struct vcpu *v, struct vexit *e)
+{
+	run(v, e, false);
+}
+
+/* Without EPT: the shadow root and its flushes before each entry. */
+void vmx_run_shadow(struct vcpu *v, struct vexit *e)
+{
+	run(v, e, true);
 }
 
 /* CR8 accesses exit and are emulated (cr.c): the TPR lives here. */

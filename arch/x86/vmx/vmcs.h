@@ -133,6 +133,7 @@ enum vmx_seg { VMX_SEG_ES, VMX_SEG_CS, VMX_SEG_SS, VMX_SEG_DS, VMX_SEG_FS,
 #define VMX_EXIT_GETSEC              11
 #define VMX_EXIT_HLT                 12
 #define VMX_EXIT_INVD                13
+#define VMX_EXIT_INVLPG              14
 #define VMX_EXIT_RDPMC               15
 #define VMX_EXIT_VMCALL              18
 #define VMX_EXIT_VMCLEAR             19

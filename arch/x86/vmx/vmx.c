@@ -73,15 +73,11 @@ int vmx_setup(const struct cpu_features *f)
 	 * to CR4 setting one exits and is #GP (cr.c), even where the CPU
 	 * itself has the feature (PKE, OSXSAVE, ...). */
 	vmx_ctl.cr4_mask |= ~cpuid_rules()->cr4_allowed;
-	if (!vmx_ctl.ept) {
-		printk("vmx: EPT is not usable (no 4-level walk, cacheable type or "
-		       "INVEPT): no guests can run\n");
-		return -EOPNOTSUPP;
-	}
 	printk("vmx: controls pin %#x proc %#x proc2 %#x exit %#x entry %#x "
 	       "(%s capability MSRs); EPT %s, VPID %s, unrestricted guest %s, PAT %s\n",
 	       vmx_ctl.pin, vmx_ctl.proc, vmx_ctl.proc2, vmx_ctl.exit, vmx_ctl.entry,
 	       (m.basic & VMX_BASIC_TRUE_CTLS) ? "TRUE" : "default",
+	       !vmx_ctl.ept ? "no (shadow paging)" :
 	       vmx_ctl.eptp_flags & VMX_EPTP_MT_WB ? "WB" : "UC",
 	       vmx_ctl.vpid ? "yes" : "no", vmx_ctl.unrestricted ? "yes" : "no",
 	       vmx_ctl.pat ? "switched" : "shared");
@@ -146,36 +142,54 @@ static int vmx_cpu_enable(unsigned cpu)
 	return 0;
 }
 
+/* Everything but the name, the run call and the format of the VM's map,
+ * which differ without EPT. */
+#define VMX_COMMON_OPS \
+	.cpu_enable = vmx_cpu_enable, \
+	.vm_init = vmx_vm_init, \
+	.vm_free = vmx_vm_free, \
+	.vm_flush_slat = vmx_vm_flush_slat, \
+	.vcpu_init = vmx_vcpu_init, \
+	.vcpu_free = vmx_vcpu_free, \
+	.get_sregs = vmx_get_sregs, \
+	.get_sregs_exit = vmx_get_sregs_exit, \
+	.get_exec_state = vmx_get_exec_state, \
+	.get_segment = vmx_get_segment, \
+	.set_sregs = vmx_set_sregs, \
+	.get_cr8 = vmx_get_cr8, \
+	.set_cr8 = vmx_set_cr8, \
+	.interrupt_shadow = vmx_interrupt_shadow, \
+	.inject_irq = vmx_inject_irq, \
+	.event_pending = vmx_event_pending, \
+	.drop_event = vmx_drop_event, \
+	.set_irq_window = vmx_set_irq_window, \
+	.get_msr = vmx_get_msr, \
+	.set_msr = vmx_set_msr, \
+	.set_debug = vmx_set_debug, \
+	.clear_dr7 = vmx_clear_dr7, \
+	.set_interrupt_shadow = vmx_set_interrupt_shadow, \
+	.inject_exception = vmx_inject_exception, \
+	.inject_db = vmx_inject_db, \
+	.set_dtable = vmx_set_dtable, \
+	.take_event = vmx_take_event, \
+	.flush_guest_tlb = vmx_flush_guest_tlb,
+
 const struct virt_ops vmx_ops = {
 	.name = "Intel VMX",
 	.slat_format = MMU_FORMAT_EPT,
-	.cpu_enable = vmx_cpu_enable,
-	.vm_init = vmx_vm_init,
-	.vm_free = vmx_vm_free,
-	.vm_flush_slat = vmx_vm_flush_slat,
-	.vcpu_init = vmx_vcpu_init,
-	.vcpu_free = vmx_vcpu_free,
-	.get_sregs = vmx_get_sregs,
-	.get_sregs_exit = vmx_get_sregs_exit,
-	.get_exec_state = vmx_get_exec_state,
-	.get_segment = vmx_get_segment,
-	.set_sregs = vmx_set_sregs,
 	.run = vmx_run,
-	.get_cr8 = vmx_get_cr8,
-	.set_cr8 = vmx_set_cr8,
-	.interrupt_shadow = vmx_interrupt_shadow,
-	.inject_irq = vmx_inject_irq,
-	.event_pending = vmx_event_pending,
-	.drop_event = vmx_drop_event,
-	.set_irq_window = vmx_set_irq_window,
-	.get_msr = vmx_get_msr,
-	.set_msr = vmx_set_msr,
-	.set_debug = vmx_set_debug,
-	.clear_dr7 = vmx_clear_dr7,
-	.set_interrupt_shadow = vmx_set_interrupt_shadow,
-	.inject_exception = vmx_inject_exception,
-	.inject_db = vmx_inject_db,
-	.set_dtable = vmx_set_dtable,
-	.take_event = vmx_take_event,
-	.flush_guest_tlb = vmx_flush_guest_tlb,
+	VMX_COMMON_OPS
+};
+
+/* Without EPT: the VM's map is what the shadow tables are built from
+ * (mmu/shadow.h), never loaded into the CPU; its format is the x86 one
+ * the shadow code shares with SVM without NPT. The entry work of shadow.c
+ * runs in a run call of its own, so that the EPT path pays no test for
+ * it. */
+const struct virt_ops vmx_shadow_ops = {
+	.name = "Intel VMX (shadow paging)",
+	.slat_format = MMU_FORMAT_NPT,
+	.shadow_paging = true,
+	.run = vmx_run_shadow,
+	VMX_COMMON_OPS
 };

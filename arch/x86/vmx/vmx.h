@@ -53,6 +53,13 @@ struct vmx_vcpu {
 	uint64_t syscall_msrs[5];       /* not in the VMCS: msr.c switches them */
 	uint32_t entry_failures;        /* logged the first few */
 	uint64_t pending_dbg_checked; /* exit_rip whose pending #DB was cleared */
+	/* Without EPT (shadow.c): the guest's CR3, which the VMCS does not
+	 * hold (its CR3 is the shadow root), and the root last loaded */
+	uint64_t guest_cr3;
+	uint64_t hw_root;
+	/* Without the EFER controls (efer.c): the guest's EFER, the host's,
+	 * and the frame of the MSR-load areas that switch it */
+	uint64_t efer, host_efer, efer_areas_pa;
 };
 
 /* vmx_vcpu.entry_work bits. Without unrestricted guest the CPU cannot
@@ -64,6 +71,8 @@ struct vmx_vcpu {
 #define VMX_WORK_SOFTWARE   0x2 /* the guest's CR0 lacks PE or PG */
 #define VMX_WORK_REFUSED    0x4 /* entry refused the guest state; tried
 				 * again once the guest changes it */
+#define VMX_WORK_SHADOW     0x8 /* without EPT: the guest's paging registers
+				 * changed, the shadow tables must hear of it */
 
 enum vmx_exit_action {
 	VMX_EXIT_TO_CORE,               /* *e describes the exit */
@@ -134,6 +143,41 @@ void vmx_write_guest_cr(struct vcpu *v, struct vmx_vcpu *x, uint64_t cr0,
 			uint64_t cr3, uint64_t cr4, uint64_t efer);
 enum vmx_exit_action vmx_exit_cr_access(struct vcpu *v, struct vmx_vcpu *x,
 					struct vexit *e);
+
+/* The guest's EFER (efer.c): init allocates what the CPU needs without
+ * the EFER controls, controls() writes the VMCS fields that switch it. */
+int vmx_efer_init(struct vmx_vcpu *x);
+void vmx_efer_controls(const struct vmx_vcpu *x);
+void vmx_efer_free(struct vmx_vcpu *x);
+uint64_t vmx_guest_efer(const struct vmx_vcpu *x);
+void vmx_set_guest_efer(struct vmx_vcpu *x, uint64_t efer);
+
+/* The guest's CR3: the VMCS's, or without EPT the one shadow.c keeps. */
+static inline uint64_t vmx_guest_cr3(const struct vmx_vcpu *x)
+{
+	return vmx_ctl.shadow ? x->guest_cr3 : vmcs_read(VMCS_GUEST_CR3);
+}
+
+/* Shadow paging, without EPT (shadow.c; the controls: controls.c). */
+extern const struct virt_ops vmx_shadow_ops;
+void vmx_run_shadow(struct vcpu *v, struct vexit *e);
+/* The guest's paging registers (as the VMCS read shadows, guest_cr3 and
+ * EFER hold them) to the shadow tables: 0, or shadow_cr3_write()'s error
+ * (-EINVAL: a PAE PDPTE with reserved bits, the guest's #GP). */
+int vmx_shadow_sync(struct vcpu *v, struct vmx_vcpu *x);
+/* Before an entry in a paged mode: the shadow root into the VMCS and the
+ * TLB flushes it needs. false: the guest cannot run, *e says so. */
+bool vmx_shadow_enter(struct vcpu *v, struct vmx_vcpu *x, struct vexit *e);
+/* The #PF and INVLPG exits shadow paging takes (exit.c dispatches). */
+enum vmx_exit_action vmx_exit_shadow_pf(struct vcpu *v, struct vmx_vcpu *x,
+					struct vexit *e);
+enum vmx_exit_action vmx_exit_invlpg(struct vcpu *v, struct vmx_vcpu *x,
+				     struct vexit *e);
+/* MOV to CR3 without EPT (cr.c): checked, shadowed, or #GP. */
+enum vmx_exit_action vmx_exit_cr3_write(struct vcpu *v, struct vmx_vcpu *x,
+					uint64_t val, bool long64, struct vexit *e);
+/* The event an exit interrupted, into e->npf.event (exit.c). */
+void vmx_exit_event(struct vexit *e);
 
 /* Exits (exit.c) */
 enum vmx_exit_action vmx_decode_exit(struct vcpu *v, struct vmx_vcpu *x,
