@@ -18,9 +18,10 @@ enum soft_exit {
 	SOFT_NONE,      /* not one of them: the emulator's refusal stands */
 	SOFT_EXIT,      /* *e is the exit the CPU would have made */
 	SOFT_GP,        /* privileged above CPL 0: #GP(0) */
+	SOFT_UD,        /* hidden from the guest's CPUID: #UD */
 };
 
 enum soft_exit soft_exit_of(const struct emul_insn *in, const struct vcpu_regs *r,
-			    unsigned cpl, struct vexit *e);
+			    unsigned cpl, uint64_t cr4, struct vexit *e);
 
 #endif

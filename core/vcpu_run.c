@@ -979,13 +979,18 @@ software_step(struct vcpu *v, struct vexit *e, struct kvm_run *run)
 		uint64_t hw_reason = e->hw_reason;
 
 		switch (ve->res.reason == EMUL_R_OPCODE ?
-			soft_exit_of(&ve->ctx.insn, &v->regs, ve->cpu.cpl, e) : SOFT_NONE) {
+			soft_exit_of(&ve->ctx.insn, &v->regs, ve->cpu.cpl, ve->cpu.cr4, e) :
+			SOFT_NONE) {
 		case SOFT_EXIT:
 			emul_abort(&ve->ctx);
 			return software_exit(v, e, run);
 		case SOFT_GP:
 			emul_abort(&ve->ctx);
 			virt->inject_exception(v, TRAP_GP, true, 0);
+			return 0;
+		case SOFT_UD:
+			emul_abort(&ve->ctx);
+			virt->inject_exception(v, TRAP_UD, false, 0);
 			return 0;
 		case SOFT_NONE:
 			return software_refused(v, ve, run, hw_reason);

@@ -21,7 +21,7 @@ GUEST_PLATFORMS = os.environ.get(
 FLAT = [
     # name, load address, mode, checks
     ("real", "0x10000", "real", 7),
-    ("modeswitch", "0x10000", "real", 10),
+    ("modeswitch", "0x10000", "real", 11),
     ("prot32", "0x100000", "prot32", 14),
     ("long64", "0x100000", "long64", 17),
 ]

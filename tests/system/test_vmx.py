@@ -63,7 +63,7 @@ def test_vmx_without_unrestricted_guest_runs_real_mode(console_factory, iso):
     con.expect(PROMPT)
     command(con, "load 0 flat modeswitch 0x10000 real")
     con.sendline("run 0")
-    con.expect(r"modeswitch: PASS 10/10", timeout=300)
+    con.expect(r"modeswitch: PASS 11/11", timeout=300)
     con.expect(r"vm 0: guest exited with status 0")
     con.expect(PROMPT)
     assert "cannot emulate" not in con.output()

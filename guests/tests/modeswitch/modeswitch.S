@@ -171,6 +171,23 @@ real_again:
 	mov	$msg_ivt, %si
 	call	check16_z
 
+	/* RDTSC in real mode (software on VMX without unrestricted guest:
+	 * core/soft_exit.c): the counter moves forward between two reads */
+	rdtsc
+	mov	%eax, %ebx
+	mov	%edx, %ecx
+	rdtsc
+	mov	$1, %di
+	sub	%ebx, %eax
+	sbb	%ecx, %edx
+	js	1f                      /* went backwards */
+	or	%edx, %eax
+	jz	1f                      /* stood still */
+	xor	%di, %di
+1:	test	%di, %di
+	mov	$msg_tsc, %si
+	call	check16_z
+
 	/* tally, failures to the exit port */
 	mov	$msg_prefix, %si
 	call	puts16
@@ -324,6 +341,7 @@ msg_paging_off: .asciz "paging off again: cr0.pg = 0"
 msg_real_again: .asciz "back in real mode through 16-bit protected mode: cr0.pe = 0"
 msg_big_real:   .asciz "big real mode: fs keeps its 4 GiB limit, a dword above 1 MiB written and read"
 msg_ivt:        .asciz "int 0x60 through the real-mode ivt after the round trip"
+msg_tsc:        .asciz "rdtsc in real mode counts forward"
 
 	.data
 	.balign	4
