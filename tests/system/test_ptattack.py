@@ -3,8 +3,9 @@ issue 13 item 3):
 a guest whose tables point outside its memory, at themselves, at MMIO, with
 reserved bits, large pages over holes and tables rewritten while in use
 gets faults, the MMIO answers of the VMM, or its own markers: never a value
-nobody gave it. Under shadow paging (qemu-shadow) and under NPT/EPT
-(qemu-max, bochs-skylake, bochs-ryzen) alike. Afterwards the hypervisor
+nobody gave it. Under shadow paging (qemu-shadow, bochs-penryn) and under
+NPT/EPT (qemu-max, bochs-skylake, bochs-ryzen, bochs-phenom,
+bochs-lynnfield) alike. Afterwards the hypervisor
 runs on: the VM's frames come back and a further VM runs.
 
 ptattack.bin (4-level paging) and ptattack32.bin (32-bit paging with 4 MiB
@@ -22,8 +23,13 @@ from ctl_session import check_tally, command, guest_lines, start_ctl
 from test_abi_common import GRUB_CFG, nm, run_line, xfail_on
 import serialconsole
 
-PLATFORMS = os.environ.get("BAREKVM_PTATTACK_PLATFORMS",
-                           "qemu-max,qemu-shadow,bochs-skylake,bochs-ryzen").split(",")
+# Every backend: NPT, EPT, shadow paging on SVM (qemu-shadow) and on VMX
+# (bochs-penryn), VMX without unrestricted guest (bochs-lynnfield). Each
+# Bochs run takes about 10 s.
+PLATFORMS = os.environ.get(
+    "BAREKVM_PTATTACK_PLATFORMS",
+    "qemu-max,qemu-shadow,bochs-skylake,bochs-ryzen,bochs-phenom,bochs-lynnfield,"
+    "bochs-penryn").split(",")
 
 RSVD_CHECKS = {
     # check: the error code the SDM gives it (P | RSVD, + W for a write)
@@ -199,6 +205,27 @@ UNCLAIMED_READS_32, UNCLAIMED_WRITES_32 = 8, 1
 # a present entry. Under NPT that walker, not the hypervisor, raises the
 # guest's #PF. Under shadow paging the hypervisor reflects P|RSVD.
 QEMU_RSVD_WITHOUT_P = {"qemu-max"}
+# Bochs 2.7's VMRUN does not load CR2 from the VMCB (cpu/svm.cc,
+# SvmEnterLoadCheckGuestState reads SVM_GUEST_CR2 and never assigns it;
+# APM Vol. 2 15.5.1 lists CR2 among the guest state VMRUN loads): a #PF the
+# hypervisor injects (its emulator's walk met a table outside RAM) arrives
+# with the right vector and error code but the CR2 of Bochs's own last
+# fault. The checks below, whose CR2 differs from the fault before, fail
+# exactly so there; where an injected #PF follows a hardware one at the
+# same address (the emulated MOVS checks) the stale CR2 happens to match.
+BOCHS_VMRUN_KEEPS_CR2 = {"bochs-ryzen", "bochs-phenom"}
+STALE_CR2_CHECKS = {
+    "PT on the MMIO test device: #PF (not present) or the PTE's marker A",
+    "PT on the MMIO test device: a write goes where the read went",
+    "PT past RAM: read #PF",
+    "PT past RAM: write #PF W",
+    "PD in the MMIO hole (0xe0000000): read #PF",
+    "PDPT at the last page below MAXPHYADDR: read #PF",
+    "32-bit: PT on the MMIO test device: #PF (not present) or the PTE's marker A",
+    "32-bit: PT past RAM: read #PF",
+    "PAE: PDPTE 1 -> PD at 0xe0000000, CR3 loaded: #PF",
+    "PAE: PT at 0xe0000000: read #PF",
+}
 # Bochs 2.7 treats a triple fault in an SVM guest as a machine-wide event
 # (test_abi_faults.py, NO_SVM_SHUTDOWN_EXIT): the VMM never sees the exit.
 NO_SVM_SHUTDOWN_EXIT = {"bochs-ryzen", "bochs-phenom"}
@@ -259,15 +286,24 @@ def run_attack(ctl, vm, guest, mode, expected, rsvd_checks):
     checks, reads, writes = expected(lines)
     defects = {c: e for c, e in rsvd_checks.items() if c in checks} \
         if ctl.platform in QEMU_RSVD_WITHOUT_P else {}
+    stale = [c for c in checks if c in STALE_CR2_CHECKS] \
+        if ctl.platform in BOCHS_VMRUN_KEEPS_CR2 else []
     verdicts = [l for l in lines if re.match(rf"{guest}: (PASS|FAIL) ", l)][:-1]
-    want = [f"{guest}: {'FAIL' if c in defects else 'PASS'} {c}" for c in checks]
+    want = [f"{guest}: {'FAIL' if c in defects or c in stale else 'PASS'} {c}"
+            for c in checks]
     assert verdicts == want, text
     for c, code in defects.items():    # exactly the SDM's code without P
         detail = lines[lines.index(f"{guest}: FAIL {c}") + 1]
         assert re.match(rf"{guest}:   got vector 14, error {code & ~1:#x}, ", detail), text
+    for c in stale:                     # the #PF came, with an old CR2
+        detail = lines[lines.index(f"{guest}: FAIL {c}") + 1]
+        m = re.match(rf"{guest}:   got vector 14, error 0x[0-9a-f]+, cr2 (0x[0-9a-f]+) "
+                     rf"at (0x[0-9a-f]+)$", detail) or \
+            re.match(rf"{guest}: .*: (vector 14, |#PF )error 0x0$", detail)
+        assert m and (m.re.groups < 2 or m.group(1) != m.group(2)), text
     assert any(re.fullmatch(rf"{guest}: without INVLPG the read saw (A \(stale\)|B \(new\))", l)
                for l in lines), text
-    failed = len(defects)
+    failed = len(defects) + len(stale)
     passed = len(checks) - failed
     if failed:
         assert f"{guest}: FAIL {passed}/{len(checks)}" in lines, text

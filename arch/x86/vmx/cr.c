@@ -149,16 +149,17 @@ static bool mov_to_cr4(struct guest_cr *c, uint64_t val)
  * PDPTE with reserved bits faults in the instruction (SDM Vol. 3 4.4.1):
  * then the old ones are put back and false returned (#GP). A MOV to CR3
  * in 64-bit mode with bits above MAXPHYADDR is #GP as well (SDM Vol. 3
- * 2.5; CPUID offers no PCID, so bit 63 is one of them).
+ * 2.5; CPUID offers no PCID, so bit 63 is one of them). cr3_load: a MOV
+ * to CR3, which the shadow tables take even with CR3's old value.
  */
 static bool commit(struct vcpu *v, struct vmx_vcpu *x, const struct guest_cr *old,
-		   const struct guest_cr *c, bool long64)
+		   const struct guest_cr *c, bool long64, bool cr3_load)
 {
 	if (vmx_ctl.shadow && long64 && c->cr3 != old->cr3 &&
 	    (c->cr3 >> v->vm->shadow->cfg.maxphyaddr))
 		return false;
 	vmx_write_guest_cr(v, x, c->cr0, c->cr3, c->cr4, c->efer);
-	if (!vmx_ctl.shadow || !(c->cr0 & CR0_PG) || vmx_shadow_sync(v, x) != -EINVAL)
+	if (!vmx_ctl.shadow || !(c->cr0 & CR0_PG) || vmx_shadow_sync(v, x, cr3_load) != -EINVAL)
 		return true;
 	vmx_write_guest_cr(v, x, old->cr0, old->cr3, old->cr4, old->efer);
 	return false;
@@ -206,7 +207,7 @@ enum vmx_exit_action vmx_exit_cr_access(struct vcpu *v, struct vmx_vcpu *x,
 		else
 			goto unknown;
 		if (ok)
-			ok = commit(v, x, &old, &c, long64);
+			ok = commit(v, x, &old, &c, long64, cr == 3);
 		break;
 	}
 	case CR_MOV_FROM:
@@ -220,7 +221,7 @@ enum vmx_exit_action vmx_exit_cr_access(struct vcpu *v, struct vmx_vcpu *x,
 	case CR_CLTS:
 		ok = mov_to_cr0(&c, c.cr0 & ~CR0_TS_BIT, long64);
 		if (ok)
-			ok = commit(v, x, &old, &c, long64);
+			ok = commit(v, x, &old, &c, long64, false);
 		break;
 	case CR_LMSW:
 		/* loads PE, MP, EM, TS; can set PE but not clear it */
@@ -228,7 +229,7 @@ enum vmx_exit_action vmx_exit_cr_access(struct vcpu *v, struct vmx_vcpu *x,
 				(CRQ_LMSW_SRC(q) & CR0_LMSW_BITS) | (c.cr0 & CR0_PE),
 				long64);
 		if (ok)
-			ok = commit(v, x, &old, &c, long64);
+			ok = commit(v, x, &old, &c, long64, false);
 		break;
 	}
 	if (!ok) {

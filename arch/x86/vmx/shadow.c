@@ -55,7 +55,10 @@ static struct shadow_paging guest_paging(const struct vmx_vcpu *x)
 	};
 }
 
-int vmx_shadow_sync(struct vcpu *v, struct vmx_vcpu *x)
+/* cr3_load: the guest's MOV to CR3, which reaches the shadow tables even
+ * with the value CR3 had: it reloads a PAE guest's PDPTEs (SDM Vol. 3
+ * 4.4.1), which the guest may have rewritten meanwhile. */
+int vmx_shadow_sync(struct vcpu *v, struct vmx_vcpu *x, bool cr3_load)
 {
 	struct shadow *s = v->vm->shadow;
 	struct shadow_paging p = guest_paging(x);
@@ -63,7 +66,7 @@ int vmx_shadow_sync(struct vcpu *v, struct vmx_vcpu *x)
 	x->entry_work &= (uint8_t)~VMX_WORK_SHADOW;
 	/* nothing the shadow tables translate by changed (an EFER.SCE, a
 	 * CR0.TS, a SET_SREGS of the same registers) */
-	if (s->paging_valid && p.cr0 == s->paging.cr0 && p.cr3 == s->paging.cr3 &&
+	if (!cr3_load && s->paging_valid && p.cr0 == s->paging.cr0 && p.cr3 == s->paging.cr3 &&
 	    p.cr4 == s->paging.cr4 && p.efer == s->paging.efer)
 		return 0;
 	return shadow_cr3_write(s, &p);
@@ -121,7 +124,7 @@ bool vmx_shadow_enter(struct vcpu *v, struct vmx_vcpu *x, struct vexit *e)
 
 		if (entry_refuses(&p, s->cfg.maxphyaddr))
 			return refuse_entry(v, x, e, -EINVAL);
-		r = vmx_shadow_sync(v, x);
+		r = vmx_shadow_sync(v, x, false);
 	}
 	if (r || !s->root_hpa)
 		return refuse_entry(v, x, e, r ? r : -ENOMEM);

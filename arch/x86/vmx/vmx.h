@@ -164,7 +164,7 @@ void vmx_run_shadow(struct vcpu *v, struct vexit *e);
 /* The guest's paging registers (as the VMCS read shadows, guest_cr3 and
  * EFER hold them) to the shadow tables: 0, or shadow_cr3_write()'s error
  * (-EINVAL: a PAE PDPTE with reserved bits, the guest's #GP). */
-int vmx_shadow_sync(struct vcpu *v, struct vmx_vcpu *x);
+int vmx_shadow_sync(struct vcpu *v, struct vmx_vcpu *x, bool cr3_load);
 /* Before an entry in a paged mode: the shadow root into the VMCS and the
  * TLB flushes it needs. false: the guest cannot run, *e says so. */
 bool vmx_shadow_enter(struct vcpu *v, struct vmx_vcpu *x, struct vexit *e);
