@@ -13,8 +13,9 @@ from test_abi_common import GRUB_CFG, command, guest_lines, load, run_line, xfai
 from ctl_session import start_ctl
 import serialconsole
 
-PLATFORMS = os.environ.get("BAREKVM_TASK_PLATFORMS",
-                           "qemu-max,bochs-skylake,bochs-ryzen,bochs-penryn").split(",")
+PLATFORMS = os.environ.get(
+    "BAREKVM_TASK_PLATFORMS",
+    "qemu-max,bochs-skylake,bochs-ryzen,bochs-lynnfield,bochs-penryn").split(",")
 
 PASSES = [
     "set-up: TR 0x18 (busy), paging on",
