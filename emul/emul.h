@@ -546,6 +546,10 @@ struct emul_simd {
 	 * form with a general register for ModRM.rm comes as its memory form,
 	 * the register's value in buf (exec_simd.c) */
 	uint8_t regform, rm, rm_kind, rm_dest;
+	/* [IN] REX.W widens the operand to 64 bits (64-bit mode only): MOVQ
+	 * mm/xmm <-> r/m64 (0F 6E/7E), PINSRQ/PEXTRQ (66 0F 3A 22/16),
+	 * CVTSI2SS/SD r/m64 (buf: 8 bytes), CVT(T)SS2SI/SD2SI r64 (gpr) */
+	uint8_t wide;
 	uint64_t gpr;           /* [OUT] kind _GPR: the register's value */
 	uint64_t rflags;        /* [OUT] RFLAGS after it (COMISS, UCOMISS) */
 };
