@@ -101,6 +101,8 @@ static const uint8_t *stub_of(const struct emul_simd *op)
 		return NULL;
 	if (op->wide)
 		return wide_stub_of(op);
+	if (op->map == F0 && (op->opcode == 0x77 || op->opcode == 0x0E))
+		return p ? NULL : simd_emms_stubs + SLOT * (op->opcode == 0x0E);
 	if (op->regform) {             /* (the imm8 forms run as memory forms) */
 		if (op->map == F0 && op->opcode == 0xC5)        /* PEXTRW r32 */
 			return p <= 1 ? simd_pextrw_stubs + SLOT * (p * 256u + op->imm) : NULL;

@@ -323,6 +323,33 @@ static int exec_reg_form(struct emul_exec *x, const struct emul_simd_form *f)
 	return EX_OK;
 }
 
+/*
+ * EMMS (0F 77) and FEMMS (0F 0E, 3DNow!): no operand (they reach the
+ * emulator from code in MMIO); they set the x87 tag word to empty (SDM
+ * Vol. 2A EMMS; APM Vol. 5 FEMMS). #UD for CR0.EM or without MMX
+ * (3DNow! for FEMMS), #NM for CR0.TS, #MF for a pending unmasked x87
+ * exception (both manuals list all three), as an MMX form; the callback
+ * runs the instruction itself on the vCPU's x87 state.
+ */
+static int exec_no_operand(struct emul_exec *x, const struct emul_simd_form *f)
+{
+	struct emul_simd op;
+	int rc;
+
+	if ((rc = check_state(x, f)) || (rc = check_pending(x, f)))
+		return rc;
+	if (!x->ctx->x87_done) {
+		op = (struct emul_simd){
+			.map = x->insn->map, .opcode = x->insn->opcode,
+			.kind = EMUL_SIMD_MMX, .buf = x->ctx->x87_buf,
+		};
+		if ((rc = run_op(x, f, &op)))
+			return rc;
+	}
+	emul_retire(x);
+	return EX_OK;
+}
+
 int emul_exec_simd(struct emul_exec *x)
 {
 	const struct emul_insn *in = x->insn;
@@ -340,6 +367,8 @@ int emul_exec_simd(struct emul_exec *x)
 	if (!f || !x->ctx->ops->simd)
 		return emul_unsupported(x, EMUL_R_OPCODE);
 	f = widen(in, f, &wide);
+	if (f->flags & SF_NO_OPERAND)
+		return exec_no_operand(x, f);
 	if (!in->mem)
 		return exec_reg_form(x, f);
 	if ((rc = check_state(x, f)) || (rc = check_pending(x, f)))

@@ -14,7 +14,8 @@
  *    slots for each of no prefix and 66;
  *  - PSRLDQ and PSLLDQ xmm1, imm8 (register only), 256 slots each;
  *  - the REX.W forms: MOVQ, CVTSI2SS/SD, CVT(T)SS2SI/SD2SI one slot each,
- *    PEXTRQ and PINSRQ 256 slots each.
+ *    PEXTRQ and PINSRQ 256 slots each;
+ *  - EMMS and FEMMS, one slot each.
  * Each table starts 8-byte aligned (a label before alignment padding
  * would shift every slot), its slots are filled up with INT3 and the
  * assembler checks its size.
@@ -238,6 +239,17 @@ simd_wide_imm_stubs:
 	.endr
 	.if	. - simd_wide_imm_stubs != 2 * 256 * 8
 	.error	"simd_wide_imm_stubs: a slot is not 8 bytes"
+	.endif
+
+	/* EMMS and FEMMS: no operand */
+	.globl	simd_emms_stubs
+simd_emms_stubs:
+	.byte	0x0f, 0x77, 0xc3        /* EMMS */
+	PAD	0, 3
+	.byte	0x0f, 0x0e, 0xc3        /* FEMMS */
+	PAD	0, 3
+	.if	. - simd_emms_stubs != 2 * 8
+	.error	"simd_emms_stubs: a slot is not 8 bytes"
 	.endif
 	.balign	8
 simd_stubs_end:

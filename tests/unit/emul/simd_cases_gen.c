@@ -3,7 +3,7 @@
  * emulates as a test case for mmio.bin (guests/tests/mmio/simd_cases.h):
  * its bytes with ModRM.reg some register and r/m [RDI], the operand's size
  * (0: a register-only form) and direction, the CPUID feature it needs, and
- * its register form's bytes; the REX.W forms last. mmio.bin runs each on RAM
+ * its register form's bytes; the REX.W forms, EMMS and FEMMS last. mmio.bin runs each on RAM
  * and on the device and compares what they leave. Regenerate with
  *   make -f emul/emul.mk build/host/emul/simd_cases_gen &&
  *   build/host/emul/simd_cases_gen > guests/tests/mmio/simd_cases.h
@@ -108,8 +108,21 @@ static void one(unsigned map, unsigned p, unsigned op, unsigned imm)
 	struct emul_simd_form tmp;
 	const struct emul_simd_form *f = emul_simd_form(&in, &tmp);
 
-	if (f && f->feat != FT_NONE)
+	if (f && f->feat != FT_NONE && !(f->flags & SF_NO_OPERAND))
 		emit(map, p, op, imm, f, false);
+}
+
+/* EMMS and FEMMS: no operand, their two bytes both times (register only,
+ * operand size 0). */
+static void no_operand(unsigned op)
+{
+	struct emul_insn in = { .map = EMUL_MAP_0F, .opcode = (uint8_t)op };
+	struct emul_simd_form tmp;
+	const struct emul_simd_form *f = emul_simd_form(&in, &tmp);
+
+	if (f && (f->flags & SF_NO_OPERAND))
+		printf("\t{ 2, { 0x0f, 0x%02x, }, 0, 0, %u, 1, { 0x0f, 0x%02x, } },\n", op,
+		       f->feat, op);
 }
 
 /* The REX.W forms, after all the others (their indices unchanged). */
@@ -155,5 +168,7 @@ int main(void)
 				one_wide(EMUL_MAP_0F, p, op, 0x1B);
 	for (unsigned op = 0; op < 256; op++)
 		one_wide(EMUL_MAP_0F3A, 1, op, 0x1B);
+	no_operand(0x77);
+	no_operand(0x0E);
 	return 0;
 }

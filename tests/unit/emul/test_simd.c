@@ -865,6 +865,81 @@ static void test_wide_forms(void **state)
 	assert_int_equal(E.cpu.rip, CODE);
 }
 
+/* EMMS and FEMMS (code in MMIO): no access, one run of the instruction
+ * itself (MMX kind, no prefix), after the #MF query; #UD for CR0.EM or
+ * without MMX (3DNow! for FEMMS), then #NM, then #MF; with a mandatory
+ * prefix refused (nothing is defined there). */
+static void test_emms(void **state)
+{
+	static const struct { const char *hex; uint8_t opcode; uint32_t feature; } cases[] = {
+		{ "0f 77", 0x77, EMUL_FEAT_MMX },
+		{ "0f 0e", 0x0E, EMUL_FEAT_3DNOW },
+	};
+
+	(void)state;
+	for (unsigned i = 0; i < 2; i++) {
+		const char *hex = cases[i].hex;
+
+		setup(hex);
+		assert_int_equal(run(), EMUL_DONE);
+		assert_int_equal(E.fm.nlog, 0);
+		assert_int_equal(E.queries, 1);
+		assert_int_equal(E.runs, 1);
+		assert_int_equal(E.seen.map, EMUL_MAP_0F);
+		assert_int_equal(E.seen.prefix, 0);
+		assert_int_equal(E.seen.opcode, cases[i].opcode);
+		assert_int_equal(E.seen.kind, EMUL_SIMD_MMX);
+		assert_false(E.seen.regform);
+		assert_false(E.seen.wide);
+		assert_int_equal(E.cpu.rip, CODE + 2);
+		setup(hex);                     /* the feature */
+		E.cpu.features &= ~cases[i].feature;
+		E.cpu.cr0 |= CR0_TS;
+		assert_fault(6);
+		setup(hex);                     /* CR0.EM before CR0.TS */
+		E.cpu.cr0 |= CR0_EM | CR0_TS;
+		assert_fault(6);
+		setup(hex);                     /* OSFXSR is not needed */
+		E.cpu.cr4 &= ~CR4_OSFXSR;
+		assert_int_equal(run(), EMUL_DONE);
+		setup(hex);
+		E.cpu.cr0 |= CR0_TS;
+		E.pending = EMUL_SIMD_PENDING;
+		assert_fault(7);
+		setup(hex);
+		E.pending = EMUL_SIMD_PENDING;
+		assert_fault(16);
+		assert_false(E.res.event.has_error_code);
+		setup(hex);                     /* CR0.NE = 0: FERR#, not modelled */
+		E.cpu.cr0 &= ~CR0_NE;
+		E.pending = EMUL_SIMD_PENDING;
+		assert_int_equal(run(), EMUL_UNSUPPORTED);
+		assert_untouched();
+	}
+	/* EMMS needs MMX only: without 3DNow! it runs, FEMMS does not */
+	setup("0f 77");
+	E.cpu.features = EMUL_FEAT_MMX;
+	assert_int_equal(run(), EMUL_DONE);
+	setup("0f 0e");
+	E.cpu.features = EMUL_FEAT_MMX | EMUL_FEAT_SSE | EMUL_FEAT_SSE2;
+	assert_fault(6);
+	/* REX.W (64-bit mode) is ignored */
+	setup("48 0f 77");
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(E.cpu.rip, CODE + 3);
+	static const char *const refused[] = { "66 0f 77", "f3 0f 77", "f2 0f 0e", "66 0f 0e" };
+	for (unsigned i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		setup(refused[i]);
+		assert_int_equal(run(), EMUL_UNSUPPORTED);
+		assert_untouched();
+	}
+	setup("0f 77");                         /* no callback */
+	E.ops.simd = NULL;
+	emul_init(&E.ctx, &E.ops, &E.fm);
+	assert_int_equal(run(), EMUL_UNSUPPORTED);
+	assert_untouched();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -880,6 +955,7 @@ int main(void)
 		cmocka_unit_test(test_gpr_rm_forms),
 		cmocka_unit_test(test_shift_imm_forms),
 		cmocka_unit_test(test_wide_forms),
+		cmocka_unit_test(test_emms),
 		cmocka_unit_test(test_refused),
 	};
 
