@@ -8,7 +8,8 @@
  * so that register n gets the result and register 0 keeps its value (a
  * register form, from code in MMIO, uses registers 0 and 1, by copies;
  * one with an imm8 or 3DNow!'s suffix runs as its memory form with
- * ModRM.rm's value in the buffer, which is what the memory form reads).
+ * ModRM.rm's value in the buffer, which is what the memory form reads;
+ * the REX.W forms and EMMS/FEMMS have stubs of their own).
  * The stub runs with the guest's MXCSR: an unmasked
  * SIMD floating-point exception is raised by the CPU itself, here, and
  * the fault fixup (arch/x86/simd_fixup.c) brings it back as a result,

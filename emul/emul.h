@@ -521,7 +521,8 @@ enum {
 /*
  * An MMX, SSE or 3DNow! instruction with a memory operand (legacy
  * encoding), for emul_ops.simd to run on the vCPU's own registers with the
- * operand in buf instead of guest memory (emul/exec_simd.c).
+ * operand in buf instead of guest memory (emul/exec_simd.c); its register
+ * forms; EMMS and FEMMS (0F 77, 0F 0E: no operand, kind _MMX).
  */
 struct emul_simd {
 	uint8_t map;            /* [IN] EMUL_MAP_0F (0F 0F: 3DNow!), 0F38 */

@@ -11,8 +11,10 @@
  * unaligned moves MOVUPS, MOVUPD, MOVDQU, LDDQU, or its operand is
  * smaller); AMD APM Vol. 5 for 3DNow!. The register-only MOVMSKPS/PD,
  * PMOVMSKB and PEXTRW r32 are here (SF_REGONLY: their memory forms are
- * #UD), EMMS and FEMMS (SF_NO_OPERAND), and SF_RM_GPR marks the forms whose register form has a general
- * register for ModRM.rm; the shift groups 0F 71-73 (shift_group_form()).
+ * #UD), EMMS and FEMMS (SF_NO_OPERAND), and SF_RM_GPR marks the forms
+ * whose register form has a general register for ModRM.rm (SF_W64: REX.W
+ * widens that operand to 64 bits); the shift groups 0F 71-73
+ * (shift_group_form()).
  * Not here, so not emulated: MASKMOVQ/MASKMOVDQU (an implicit [rDI]
  * operand),
  * PBLENDVB/BLENDVPS/BLENDVPD (an implicit XMM0), PCMPESTRx/PCMPISTRx
