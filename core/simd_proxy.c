@@ -8,7 +8,8 @@
  * so that register n gets the result and register 0 keeps its value (a
  * register form, from code in MMIO, uses registers 0 and 1, by copies;
  * one with an imm8 or 3DNow!'s suffix runs as its memory form with
- * ModRM.rm's value in the buffer, which is what the memory form reads).
+ * ModRM.rm's value in the buffer, which is what the memory form reads;
+ * the REX.W forms and EMMS/FEMMS have stubs of their own).
  * The stub runs with the guest's MXCSR: an unmasked
  * SIMD floating-point exception is raised by the CPU itself, here, and
  * the fault fixup (arch/x86/simd_fixup.c) brings it back as a result,
@@ -38,6 +39,29 @@ static const struct { uint8_t map, prefix, opcode; } imm_forms[] = {
 	{ F3A, 0x66, 0x20 }, { F3A, 0x66, 0x21 }, { F3A, 0x66, 0x22 },
 	{ F3A, 0x66, 0x40 }, { F3A, 0x66, 0x41 }, { F3A, 0x66, 0x42 },
 };
+
+/* The REX.W forms of the 0F map, in simd_wide_stubs' order: the memory
+ * forms, then the register forms of CVT(T)SS2SI/SD2SI. */
+static const struct { uint8_t prefix, opcode, regform; } wide_forms[] = {
+	{ 0, 0x6E, 0 }, { 0, 0x7E, 0 }, { 0x66, 0x6E, 0 }, { 0x66, 0x7E, 0 },
+	{ 0xF3, 0x2A, 0 }, { 0xF2, 0x2A, 0 },
+	{ 0xF3, 0x2C, 0 }, { 0xF3, 0x2D, 0 }, { 0xF2, 0x2C, 0 }, { 0xF2, 0x2D, 0 },
+	{ 0xF3, 0x2C, 1 }, { 0xF3, 0x2D, 1 }, { 0xF2, 0x2C, 1 }, { 0xF2, 0x2D, 1 },
+};
+
+static const uint8_t *wide_stub_of(const struct emul_simd *op)
+{
+	if (op->map == F3A && op->prefix == 0x66 && !op->regform &&
+	    (op->opcode == 0x16 || op->opcode == 0x22))
+		return simd_wide_imm_stubs + SLOT * ((op->opcode == 0x22) * 256u + op->imm);
+	if (op->map != F0)
+		return NULL;
+	for (unsigned i = 0; i < sizeof(wide_forms) / sizeof(wide_forms[0]); i++)
+		if (wide_forms[i].prefix == op->prefix && wide_forms[i].opcode == op->opcode &&
+		    wide_forms[i].regform == op->regform)
+			return simd_wide_stubs + SLOT * i;
+	return NULL;
+}
 
 static int prefix_index(uint8_t prefix)
 {
@@ -76,6 +100,10 @@ static const uint8_t *stub_of(const struct emul_simd *op)
 
 	if (p < 0)
 		return NULL;
+	if (op->wide)
+		return wide_stub_of(op);
+	if (op->map == F0 && (op->opcode == 0x77 || op->opcode == 0x0E))
+		return p ? NULL : simd_emms_stubs + SLOT * (op->opcode == 0x0E);
 	if (op->regform) {             /* (the imm8 forms run as memory forms) */
 		if (op->map == F0 && op->opcode == 0xC5)        /* PEXTRW r32 */
 			return p <= 1 ? simd_pextrw_stubs + SLOT * (p * 256u + op->imm) : NULL;

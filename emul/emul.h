@@ -521,7 +521,8 @@ enum {
 /*
  * An MMX, SSE or 3DNow! instruction with a memory operand (legacy
  * encoding), for emul_ops.simd to run on the vCPU's own registers with the
- * operand in buf instead of guest memory (emul/exec_simd.c).
+ * operand in buf instead of guest memory (emul/exec_simd.c); its register
+ * forms; EMMS and FEMMS (0F 77, 0F 0E: no operand, kind _MMX).
  */
 struct emul_simd {
 	uint8_t map;            /* [IN] EMUL_MAP_0F (0F 0F: 3DNow!), 0F38 */
@@ -546,6 +547,10 @@ struct emul_simd {
 	 * form with a general register for ModRM.rm comes as its memory form,
 	 * the register's value in buf (exec_simd.c) */
 	uint8_t regform, rm, rm_kind, rm_dest;
+	/* [IN] REX.W widens the operand to 64 bits (64-bit mode only): MOVQ
+	 * mm/xmm <-> r/m64 (0F 6E/7E), PINSRQ/PEXTRQ (66 0F 3A 22/16),
+	 * CVTSI2SS/SD r/m64 (buf: 8 bytes), CVT(T)SS2SI/SD2SI r64 (gpr) */
+	uint8_t wide;
 	uint64_t gpr;           /* [OUT] kind _GPR: the register's value */
 	uint64_t rflags;        /* [OUT] RFLAGS after it (COMISS, UCOMISS) */
 };

@@ -372,7 +372,7 @@ enum { SIMD_NP, SIMD_66, SIMD_F3, SIMD_F2 };    /* mandatory prefix */
 #define SF_IMM 0x010        /* has an imm8 */
 #define SF_GPR 0x020        /* ModRM.reg is a general register (written) */
 #define SF_FLAGS 0x040      /* writes ZF PF CF, clears OF SF AF */
-#define SF_W64 0x080        /* REX.W changes the operand: not emulated */
+#define SF_W64 0x080        /* REX.W widens the operand to 64 bits */
 #define SF_X87_UNSURE 0x100 /* a pending x87 exception: not emulated */
 #define SF_MEMONLY 0x200    /* the register form is #UD */
 #define SF_MMX_RM 0x400     /* (exec_simd.c) ModRM.rm is an MMX register */
@@ -380,6 +380,8 @@ enum { SIMD_NP, SIMD_66, SIMD_F3, SIMD_F2 };    /* mandatory prefix */
 			     * (the operand the memory form has in memory) */
 #define SF_REGONLY 0x1000   /* register form only: the memory form is #UD */
 #define SF_SHIFT_IMM 0x2000 /* groups 12-14: run as emul_simd_shift_by_count() */
+#define SF_WIDE 0x4000      /* (exec_simd.c) an SF_W64 form with REX.W */
+#define SF_NO_OPERAND 0x8000 /* EMMS, FEMMS: no ModRM, no operand (size 0) */
 enum { FT_NONE, FT_MMX, FT_SSE, FT_SSE2, FT_SSE3, FT_SSSE3, FT_SSE41,
        FT_SSE42, FT_MMXEXT, FT_3DNOW, FT_3DNOWEXT };
 struct emul_simd_form {

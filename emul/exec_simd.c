@@ -34,6 +34,34 @@
 
 static const uint8_t prefix_byte[4] = { 0, 0x66, 0xF3, 0xF2 };
 
+/* A general register operand: r64 with REX.W (SF_WIDE), else r32, whose
+ * write clears bits 63:32 in 64-bit mode (SDM Vol. 1 3.4.1.1). */
+static unsigned gpr_size(const struct emul_simd_form *f)
+{
+	return (f->flags & SF_WIDE) ? 8 : 4;
+}
+
+/*
+ * REX.W on an SF_W64 form (REX exists in 64-bit mode only, so this is
+ * 64-bit mode) widens its general-register or memory operand to 64 bits
+ * (SDM Vol. 2: MOVD/MOVQ "r/m64", PINSRQ/PEXTRQ, CVTSI2SS/SD "r/m64",
+ * CVT(T)SS2SI/SD2SI "r64"): the forms with a general register for
+ * ModRM.rm read or write 8 bytes; CVT(T)xx2SI keep their xmm/m32 or m64
+ * source and write r64. Everything else about the form stays.
+ */
+static const struct emul_simd_form *widen(const struct emul_insn *in,
+					  const struct emul_simd_form *f,
+					  struct emul_simd_form *wide)
+{
+	if (!(f->flags & SF_W64) || !(in->rex & REX_W))
+		return f;
+	*wide = *f;
+	wide->flags |= SF_WIDE;
+	if (f->flags & SF_RM_GPR)
+		wide->size = 8;
+	return wide;
+}
+
 /* The guest's CPUID has what the instruction needs. The SSE instructions
  * on MMX registers are AMD's MMX extensions too (APM Vol. 5). */
 static bool has_feature(const struct emul_cpu *c, unsigned ft)
@@ -91,6 +119,7 @@ static void describe(const struct emul_exec *x, const struct emul_simd_form *f,
 		.reg = (f->flags & (SF_MMX | SF_GPR)) == SF_MMX ? (in->reg & 7u) :
 		       in->reg,
 		.buf = x->ctx->x87_buf,
+		.wide = !!(f->flags & SF_WIDE),
 	};
 	/* with a general register for ModRM.rm the callback sees the memory
 	 * form, the register's value in buf (exec_gpr_rm_form) */
@@ -178,7 +207,7 @@ static int run_op(struct emul_exec *x, const struct emul_simd_form *f,
 		return emul_unsupported(x, EMUL_R_OPCODE);
 	}
 	if (f->flags & SF_GPR)
-		emul_reg_set(x, x->insn->reg, 4, op->gpr);
+		emul_reg_set(x, x->insn->reg, gpr_size(f), op->gpr);
 	if (f->flags & SF_FLAGS)
 		emul_flags_set(x->cpu, COMIS_FLAGS, (uint32_t)op->rflags & COMIS_FLAGS);
 	ctx->x87_done = 1;
@@ -250,7 +279,7 @@ static int exec_gpr_rm_form(struct emul_exec *x, const struct emul_simd_form *f)
 	if (!ctx->x87_done) {
 		memset(ctx->x87_buf, 0, 16);
 		if (!(f->flags & SF_WRITE)) {
-			v = emul_reg_get(x, rm, 4);
+			v = emul_reg_get(x, rm, gpr_size(f));
 			memcpy(ctx->x87_buf, &v, f->size);
 		}
 		if ((rc = run_once(x, f)))
@@ -258,7 +287,7 @@ static int exec_gpr_rm_form(struct emul_exec *x, const struct emul_simd_form *f)
 	}
 	if (f->flags & SF_WRITE) {
 		memcpy(&v, ctx->x87_buf, f->size);
-		emul_reg_set(x, rm, 4, v);
+		emul_reg_set(x, rm, gpr_size(f), v);
 	}
 	emul_retire(x);
 	return EX_OK;
@@ -270,7 +299,7 @@ static int exec_gpr_rm_form(struct emul_exec *x, const struct emul_simd_form *f)
  * suffix included: core/simd_proxy.c runs those as the memory form with
  * ModRM.rm's value for the operand), or ModRM.reg a general register
  * (CVT(T)SS2SI/SD2SI, MOVMSKPS/PD, PMOVMSKB, PEXTRW), or ModRM.rm one
- * (above). REX.W that widens an operand is refused. The same checks as
+ * (above). The same checks as
  * the memory form, #MF when either operand is an MMX register, one run.
  */
 static int exec_reg_form(struct emul_exec *x, const struct emul_simd_form *f)
@@ -279,8 +308,6 @@ static int exec_reg_form(struct emul_exec *x, const struct emul_simd_form *f)
 	struct emul_simd_form fr = *f;
 	int rc;
 
-	if ((f->flags & SF_W64) && (in->rex & REX_W))
-		return emul_unsupported(x, EMUL_R_OPCODE);
 	if (f->flags & SF_RM_GPR)
 		return exec_gpr_rm_form(x, f);
 	if (f->flags & SF_SHIFT_IMM)
@@ -296,10 +323,37 @@ static int exec_reg_form(struct emul_exec *x, const struct emul_simd_form *f)
 	return EX_OK;
 }
 
+/*
+ * EMMS (0F 77) and FEMMS (0F 0E, 3DNow!): no operand (they reach the
+ * emulator from code in MMIO); they set the x87 tag word to empty (SDM
+ * Vol. 2A EMMS; APM Vol. 5 FEMMS). #UD for CR0.EM or without MMX
+ * (3DNow! for FEMMS), #NM for CR0.TS, #MF for a pending unmasked x87
+ * exception (both manuals list all three), as an MMX form; the callback
+ * runs the instruction itself on the vCPU's x87 state.
+ */
+static int exec_no_operand(struct emul_exec *x, const struct emul_simd_form *f)
+{
+	struct emul_simd op;
+	int rc;
+
+	if ((rc = check_state(x, f)) || (rc = check_pending(x, f)))
+		return rc;
+	if (!x->ctx->x87_done) {
+		op = (struct emul_simd){
+			.map = x->insn->map, .opcode = x->insn->opcode,
+			.kind = EMUL_SIMD_MMX, .buf = x->ctx->x87_buf,
+		};
+		if ((rc = run_op(x, f, &op)))
+			return rc;
+	}
+	emul_retire(x);
+	return EX_OK;
+}
+
 int emul_exec_simd(struct emul_exec *x)
 {
 	const struct emul_insn *in = x->insn;
-	struct emul_simd_form tmp;
+	struct emul_simd_form tmp, wide;
 	const struct emul_simd_form *f = emul_simd_form(in, &tmp);
 	uint64_t ea;
 	int rc;
@@ -312,10 +366,11 @@ int emul_exec_simd(struct emul_exec *x)
 		return emul_raise(x, VEC_UD, false, 0);
 	if (!f || !x->ctx->ops->simd)
 		return emul_unsupported(x, EMUL_R_OPCODE);
+	f = widen(in, f, &wide);
+	if (f->flags & SF_NO_OPERAND)
+		return exec_no_operand(x, f);
 	if (!in->mem)
 		return exec_reg_form(x, f);
-	if ((f->flags & SF_W64) && (in->rex & REX_W))
-		return emul_unsupported(x, EMUL_R_OPCODE);
 	if ((rc = check_state(x, f)) || (rc = check_pending(x, f)))
 		return rc;
 	ea = emul_ea(x);

@@ -11,8 +11,10 @@
  * unaligned moves MOVUPS, MOVUPD, MOVDQU, LDDQU, or its operand is
  * smaller); AMD APM Vol. 5 for 3DNow!. The register-only MOVMSKPS/PD,
  * PMOVMSKB and PEXTRW r32 are here (SF_REGONLY: their memory forms are
- * #UD), and SF_RM_GPR marks the forms whose register form has a general
- * register for ModRM.rm; the shift groups 0F 71-73 (shift_group_form()).
+ * #UD), EMMS and FEMMS (SF_NO_OPERAND), and SF_RM_GPR marks the forms
+ * whose register form has a general register for ModRM.rm (SF_W64: REX.W
+ * widens that operand to 64 bits); the shift groups 0F 71-73
+ * (shift_group_form()).
  * Not here, so not emulated: MASKMOVQ/MASKMOVDQU (an implicit [rDI]
  * operand),
  * PBLENDVB/BLENDVPS/BLENDVPD (an implicit XMM0), PCMPESTRx/PCMPISTRx
@@ -61,6 +63,11 @@ static const struct emul_simd_form map0f[4][256] = {
 		[0x5C ... 0x5F] = XA(FT_SSE),                           /* SUB MIN DIV MAX */
 		[0x60 ... 0x62] = MR(4, FT_MMX),                      /* PUNPCKLxx */
 		MR_ROW(0x63, 0x6B, FT_MMX),
+		/* FEMMS (3DNow!, APM Vol. 5) and EMMS: the x87 tag word
+		 * empty; only without a mandatory prefix (with one, no
+		 * instruction is defined: refused) */
+		[0x0E] = S(0, SF_MMX | SF_NO_OPERAND, FT_3DNOW),
+		[0x77] = S(0, SF_MMX | SF_NO_OPERAND, FT_MMX),
 		[0x50] = S(16, SF_XMM | SF_GPR | SF_REGONLY, FT_SSE),     /* MOVMSKPS */
 		[0x6E] = S(4, SF_MMX | SF_W64 | SF_RM_GPR, FT_MMX),   /* MOVD mm, r/m32 */
 		[0x6F] = MR(8, FT_MMX),                               /* MOVQ */
@@ -335,5 +342,5 @@ const struct emul_simd_form *emul_simd_form(const struct emul_insn *insn,
 		f = &map0f38[p][insn->opcode];
 	else if (insn->map == EMUL_MAP_0F3A && p <= SIMD_66)
 		f = &map0f3a[p][insn->opcode];
-	return f && f->size ? f : NULL;
+	return f && (f->size || (f->flags & SF_NO_OPERAND)) ? f : NULL;
 }

@@ -12,7 +12,10 @@
  *    order of core/simd_proxy.c's imm_forms[];
  *  - PEXTRW r32, mm/xmm, imm8 (register only: EAX and ModRM.rm 1), 256
  *    slots for each of no prefix and 66;
- *  - PSRLDQ and PSLLDQ xmm1, imm8 (register only), 256 slots each.
+ *  - PSRLDQ and PSLLDQ xmm1, imm8 (register only), 256 slots each;
+ *  - the REX.W forms: MOVQ, CVTSI2SS/SD, CVT(T)SS2SI/SD2SI one slot each,
+ *    PEXTRQ and PINSRQ 256 slots each;
+ *  - EMMS and FEMMS, one slot each.
  * Each table starts 8-byte aligned (a label before alignment padding
  * would shift every slot), its slots are filled up with INT3 and the
  * assembler checks its size.
@@ -192,6 +195,61 @@ simd_byte_shift_stubs:
 	.endr
 	.if	. - simd_byte_shift_stubs != 2 * 256 * 8
 	.error	"simd_byte_shift_stubs: a slot is not 8 bytes"
+	.endif
+
+	/* The REX.W forms (SDM Vol. 2: operands r/m64, r64), reg 0 or RAX
+	 * and [RDI], or ModRM C1 (RAX, XMM1) for the register forms of
+	 * CVT(T)SS2SI/SD2SI, in core/simd_proxy.c's wide_forms[] order */
+	.macro	WIDE pfx, op, modrm
+	.if	\pfx
+	.byte	\pfx
+	.endif
+	.byte	0x48, 0x0f, \op, \modrm, 0xc3
+	PAD	\pfx, 5
+	.endm
+
+	.balign	8
+	.globl	simd_wide_stubs
+simd_wide_stubs:
+	WIDE	0, 0x6e, 0x07           /* MOVQ mm0, [rdi] */
+	WIDE	0, 0x7e, 0x07           /* MOVQ [rdi], mm0 */
+	WIDE	0x66, 0x6e, 0x07        /* MOVQ xmm0, [rdi] */
+	WIDE	0x66, 0x7e, 0x07        /* MOVQ [rdi], xmm0 */
+	WIDE	0xf3, 0x2a, 0x07        /* CVTSI2SS xmm0, qword [rdi] */
+	WIDE	0xf2, 0x2a, 0x07        /* CVTSI2SD xmm0, qword [rdi] */
+	.irp	modrm, 0x07, 0xc1
+	WIDE	0xf3, 0x2c, \modrm      /* CVTTSS2SI rax, [rdi] / xmm1 */
+	WIDE	0xf3, 0x2d, \modrm      /* CVTSS2SI */
+	WIDE	0xf2, 0x2c, \modrm      /* CVTTSD2SI */
+	WIDE	0xf2, 0x2d, \modrm      /* CVTSD2SI */
+	.endr
+	.if	. - simd_wide_stubs != 14 * 8
+	.error	"simd_wide_stubs: a slot is not 8 bytes"
+	.endif
+
+	/* PEXTRQ [rdi], xmm0, imm8 and PINSRQ xmm0, [rdi], imm8 */
+	.globl	simd_wide_imm_stubs
+simd_wide_imm_stubs:
+	.irp	op, 0x16, 0x22
+	.set	imm, 0
+	.rept	256
+	.byte	0x66, 0x48, 0x0f, 0x3a, \op, 0x07, imm, 0xc3
+	.set	imm, imm + 1
+	.endr
+	.endr
+	.if	. - simd_wide_imm_stubs != 2 * 256 * 8
+	.error	"simd_wide_imm_stubs: a slot is not 8 bytes"
+	.endif
+
+	/* EMMS and FEMMS: no operand */
+	.globl	simd_emms_stubs
+simd_emms_stubs:
+	.byte	0x0f, 0x77, 0xc3        /* EMMS */
+	PAD	0, 3
+	.byte	0x0f, 0x0e, 0xc3        /* FEMMS */
+	PAD	0, 3
+	.if	. - simd_emms_stubs != 2 * 8
+	.error	"simd_emms_stubs: a slot is not 8 bytes"
 	.endif
 	.balign	8
 simd_stubs_end:

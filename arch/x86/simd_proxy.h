@@ -24,6 +24,12 @@ extern const uint8_t simd_pextrw_stubs[];
 /* PSRLDQ (0) and PSLLDQ (1) xmm1, imm8 (66 0F 73 /3, /7): at
  * simd_byte_shift_stubs + 8 * (which * 256 + imm). */
 extern const uint8_t simd_byte_shift_stubs[];
+/* The REX.W forms (core/simd_proxy.c's wide_forms[]): at simd_wide_stubs
+ * + 8 * form; PEXTRQ (0) and PINSRQ (1) at simd_wide_imm_stubs + 8 *
+ * (which * 256 + imm). */
+extern const uint8_t simd_wide_stubs[], simd_wide_imm_stubs[];
+/* EMMS (0) and FEMMS (1) at simd_emms_stubs + 8 * which. */
+extern const uint8_t simd_emms_stubs[];
 
 /* Offsets used by simd_proxy_call: keep in step with the .S file. */
 struct simd_call {

@@ -42,7 +42,7 @@ def known_cause(platform, kind, hw, opcode):
         # it answered as reads) or with a memory operand there: an x87
         # instruction with an exception pending and CR0.NE = 0 (FERR#), the
         # MMX/SSE/3DNow! forms docs/emulator.md lists as refused
-        # (EMMS, FEMMS, REX.W widening, implicit operands,
+        # (implicit operands,
         # PCLMULQDQ/AES/SHA; the data moves and arithmetic, register forms
         # included, run on the vCPU through core/simd_proxy.c), INS with
         # 67h, FXSAVE/FXRSTOR in real mode; or an event whose delivery

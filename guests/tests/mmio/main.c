@@ -787,14 +787,14 @@ static bool have_feature(unsigned int ft)
 }
 
 /* One run of code (the form, then RET) on p: every MMX/XMM register and
- * MXCSR from in (FXRSTOR), ECX a pattern (the general-register forms read
- * or write it) and RFLAGS as TEST ECX leaves them, then out (FXSAVE), ECX
- * and RFLAGS into r. */
+ * MXCSR from in (FXRSTOR), RCX a pattern with bits 63:32 set too (the
+ * general-register forms read or write ECX, or RCX with REX.W) and RFLAGS
+ * as TEST ECX leaves them, then out (FXSAVE), RCX and RFLAGS into r. */
 static void __attribute__((noinline)) run_form(const uint8_t *code, volatile uint8_t *p,
 					       const uint8_t *in, uint8_t *out, uint64_t *r)
 {
 	__asm__ volatile("fxrstorq (%2)\n\t"
-			 "mov $0x8e5f3a71, %%ecx\n\t"
+			 "movabs $0xc1e4d2b78e5f3a71, %%rcx\n\t"
 			 "test %%ecx, %%ecx\n\t"     /* RFLAGS the same each time */
 			 "call *%0\n\t"
 			 "pushfq\n\tpopq 8(%4)\n\t"
@@ -908,7 +908,7 @@ static void check_simd_forms(void)
 	__asm__ volatile("emms");
 	check(bad == 0 && ran > 0,
 	      "every emulated MMX/SSE/3DNow! form on [mmio] as on RAM: registers, MXCSR, "
-	      "ECX, RFLAGS, memory, the exits");
+	      "RCX, RFLAGS, memory, the exits");
 
 	/* their register forms, run from the device as from RAM */
 	unsigned int reg_ran = 0, reg_bad = 0;
@@ -926,7 +926,7 @@ static void check_simd_forms(void)
 	    (unsigned long)(end.reads - start.reads), (unsigned long)(end.writes - start.writes));
 	check(reg_bad == 0 && reg_ran > 0,
 	      "their register forms called on the device as from RAM: registers, MXCSR, "
-	      "ECX, RFLAGS, no data access");
+	      "RCX, RFLAGS, no data access");
 }
 
 /* ---- SIMD faults on the device as from RAM ---------------------------------- */

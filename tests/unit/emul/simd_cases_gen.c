@@ -3,7 +3,7 @@
  * emulates as a test case for mmio.bin (guests/tests/mmio/simd_cases.h):
  * its bytes with ModRM.reg some register and r/m [RDI], the operand's size
  * (0: a register-only form) and direction, the CPUID feature it needs, and
- * its register form's bytes. mmio.bin runs each on RAM
+ * its register form's bytes; the REX.W forms, EMMS and FEMMS last. mmio.bin runs each on RAM
  * and on the device and compares what they leave. Regenerate with
  *   make -f emul/emul.mk build/host/emul/simd_cases_gen &&
  *   build/host/emul/simd_cases_gen > guests/tests/mmio/simd_cases.h
@@ -17,18 +17,21 @@ static const uint8_t prefix_byte[4] = { 0, 0x66, 0xF3, 0xF2 };
 static const uint8_t pfx_bits[4] = { 0, EMUL_PFX_OPSZ, EMUL_PFX_REP, EMUL_PFX_REPNE };
 static unsigned n_cases;
 
+/* wide: with REX.W (an SF_W64 form: its general-register or memory
+ * operand 64 bits; exec_simd.c's widen()) */
 static void emit(unsigned map, unsigned p, unsigned op, unsigned imm,
-		 const struct emul_simd_form *f)
+		 const struct emul_simd_form *f, bool wide)
 {
-	uint8_t b[8];
+	uint8_t b[8], rex_w = wide ? 0x08 : 0;
 	unsigned n = 0, reg = (f->flags & SF_GPR) ? 1 : 1 + n_cases % 7;
 	bool rex_r = (f->flags & SF_XMM) && !(f->flags & (SF_MMX | SF_GPR)) &&
 		     n_cases % 3 == 0;
+	unsigned size = wide && (f->flags & SF_RM_GPR) ? 8 : f->size;
 
 	if (p)
 		b[n++] = prefix_byte[p];
-	if (rex_r)
-		b[n++] = 0x44;
+	if (rex_r || wide)
+		b[n++] = (uint8_t)(0x40 | (rex_r ? 0x04 : 0) | rex_w);
 	b[n++] = 0x0F;
 	if (map == EMUL_MAP_0F38)
 		b[n++] = 0x38;
@@ -42,7 +45,7 @@ static void emit(unsigned map, unsigned p, unsigned op, unsigned imm,
 	for (unsigned i = 0; i < n; i++)
 		printf(" 0x%02x,", b[i]);
 	/* operand size 0: register only, no memory form to run */
-	printf(" }, %u, %u, %u, ", (f->flags & SF_REGONLY) ? 0 : f->size,
+	printf(" }, %u, %u, %u, ", (f->flags & SF_REGONLY) ? 0 : size,
 	       !!(f->flags & SF_WRITE), f->feat);
 	/* the register form exec_simd.c emulates (code in MMIO): ModRM.rm
 	 * another register, and its REX.B with REX.R; ECX where ModRM.rm is
@@ -60,7 +63,7 @@ static void emit(unsigned map, unsigned p, unsigned op, unsigned imm,
 			if (i == at)
 				v = (uint8_t)(0xC0 | reg << 3 | rm);
 			else if (rex_r && !(f->flags & SF_RM_GPR) && i == (p ? 1u : 0u))
-				v = 0x45;
+				v = (uint8_t)(0x45 | rex_w);
 			printf(" 0x%02x,", v);
 		}
 		printf(" } },\n");
@@ -105,8 +108,33 @@ static void one(unsigned map, unsigned p, unsigned op, unsigned imm)
 	struct emul_simd_form tmp;
 	const struct emul_simd_form *f = emul_simd_form(&in, &tmp);
 
-	if (f && f->feat != FT_NONE)
-		emit(map, p, op, imm, f);
+	if (f && f->feat != FT_NONE && !(f->flags & SF_NO_OPERAND))
+		emit(map, p, op, imm, f, false);
+}
+
+/* EMMS and FEMMS: no operand, their two bytes both times (register only,
+ * operand size 0). */
+static void no_operand(unsigned op)
+{
+	struct emul_insn in = { .map = EMUL_MAP_0F, .opcode = (uint8_t)op };
+	struct emul_simd_form tmp;
+	const struct emul_simd_form *f = emul_simd_form(&in, &tmp);
+
+	if (f && (f->flags & SF_NO_OPERAND))
+		printf("\t{ 2, { 0x0f, 0x%02x, }, 0, 0, %u, 1, { 0x0f, 0x%02x, } },\n", op,
+		       f->feat, op);
+}
+
+/* The REX.W forms, after all the others (their indices unchanged). */
+static void one_wide(unsigned map, unsigned p, unsigned op, unsigned imm)
+{
+	struct emul_insn in = { .map = (uint8_t)map, .opcode = (uint8_t)op,
+				.pfx = pfx_bits[p], .mem = 1, .imm = imm };
+	struct emul_simd_form tmp;
+	const struct emul_simd_form *f = emul_simd_form(&in, &tmp);
+
+	if (f && f->feat != FT_NONE && (f->flags & SF_W64))
+		emit(map, p, op, imm, f, true);
 }
 
 int main(void)
@@ -134,5 +162,13 @@ int main(void)
 		for (unsigned op = 0; op < 256; op++)
 			one(EMUL_MAP_0F3A, p, op, op >= 0x08 && op <= 0x0B ? 0x0C :
 			    op == 0x21 ? 0x9B : 0x1B);
+	for (unsigned p = 0; p < 4; p++)
+		for (unsigned op = 0; op < 256; op++)
+			if (op != 0x0F)
+				one_wide(EMUL_MAP_0F, p, op, 0x1B);
+	for (unsigned op = 0; op < 256; op++)
+		one_wide(EMUL_MAP_0F3A, 1, op, 0x1B);
+	no_operand(0x77);
+	no_operand(0x0E);
 	return 0;
 }

@@ -371,13 +371,6 @@ static void test_gpr_and_flags(void **state)
 	setup("f2 0f 2d 03");                   /* cvtsd2si eax, [rbx] */
 	assert_int_equal(run(), EMUL_DONE);
 	assert_requests(EMUL_MMIO_READ, DEV + 0x100, 8);
-	setup("f3 48 0f 2c 0b");                /* REX.W: r64, refused */
-	assert_int_equal(run(), EMUL_UNSUPPORTED);
-	assert_untouched();
-	setup("66 48 0f 7e 03");                /* movq [rbx], xmm0: refused */
-	assert_int_equal(run(), EMUL_UNSUPPORTED);
-	setup("66 48 0f 3a 16 03 01");          /* pextrq: refused */
-	assert_int_equal(run(), EMUL_UNSUPPORTED);
 	setup("66 0f 3a 0a 03 01");             /* roundss: SSE4.1 */
 	E.cpu.features &= ~EMUL_FEAT_SSE41;
 	assert_int_equal(run(), EMUL_EXCEPTION);
@@ -428,12 +421,6 @@ static void test_real_mode(void **state)
 static void test_refused(void **state)
 {
 	static const char *const refused[] = {
-		"48 0f 6e c1",          /* movq mm0, rcx: REX.W widens */
-		"66 48 0f 7e c1",       /* movq rcx, xmm0 */
-		"f3 48 0f 2c c1",       /* cvttss2si rax, xmm1 */
-		"f2 48 0f 2a c1",       /* cvtsi2sd xmm0, rcx */
-		"66 48 0f 3a 16 c1 01", /* pextrq rcx, xmm0, 1 */
-		"66 48 0f 3a 22 c1 01", /* pinsrq xmm0, rcx, 1 */
 		"f3 0f 73 d9 03",       /* the shift groups with F3 */
 		"66 0f 38 10 03",       /* pblendvb: implicit XMM0 */
 		"0f f7 c1",             /* maskmovq */
@@ -726,6 +713,233 @@ static void test_shift_imm_forms(void **state)
 	assert_fault(6);
 }
 
+struct wide_case {
+	const char *hex;
+	unsigned len;
+	uint8_t prefix, map, opcode, imm, kind, reg, regform;
+	uint8_t access, size;   /* EMUL_MMIO_READ/_WRITE of size bytes, or 0 */
+	uint64_t buf;           /* what the run is given in buf[0..7] */
+	unsigned dst;           /* a general register written (16: none) */
+	uint64_t value;         /* ... its value after */
+};
+
+/* REX.W (64-bit mode) on MOVD/MOVQ, PINSRD/PEXTRD, CVTSI2SS/SD and
+ * CVT(T)SS2SI/SD2SI: the callback is told (wide), a memory or general-
+ * register operand of 8 bytes (CVT(T)xx2SI keep their m32/m64 source and
+ * write all of r64); the checks of the 32-bit forms. */
+static void test_wide_forms(void **state)
+{
+	static const struct wide_case cases[] = {
+		/* movq mm1, [rbx]; movq [rbx], mm0 */
+		{ "48 0f 6e 0b", 4, 0, EMUL_MAP_0F, 0x6E, 0, EMUL_SIMD_MMX, 1, 0,
+		  EMUL_MMIO_READ, 8, 0, 16, 0 },
+		{ "48 0f 7e 03", 4, 0, EMUL_MAP_0F, 0x7E, 0, EMUL_SIMD_MMX, 0, 0,
+		  EMUL_MMIO_WRITE, 8, 0, 16, 0 },
+		/* movq xmm9, [rbx]; movq [rbx], xmm0 */
+		{ "66 4c 0f 6e 0b", 5, 0x66, EMUL_MAP_0F, 0x6E, 0, EMUL_SIMD_XMM, 9, 0,
+		  EMUL_MMIO_READ, 8, 0, 16, 0 },
+		{ "66 48 0f 7e 03", 5, 0x66, EMUL_MAP_0F, 0x7E, 0, EMUL_SIMD_XMM, 0, 0,
+		  EMUL_MMIO_WRITE, 8, 0, 16, 0 },
+		/* cvtsi2ss xmm0, qword [rbx]; cvtsi2sd */
+		{ "f3 48 0f 2a 03", 5, 0xF3, EMUL_MAP_0F, 0x2A, 0, EMUL_SIMD_XMM, 0, 0,
+		  EMUL_MMIO_READ, 8, 0, 16, 0 },
+		{ "f2 48 0f 2a 03", 5, 0xF2, EMUL_MAP_0F, 0x2A, 0, EMUL_SIMD_XMM, 0, 0,
+		  EMUL_MMIO_READ, 8, 0, 16, 0 },
+		/* pextrq [rbx], xmm0, 1; pinsrq xmm2, [rbx], 1 */
+		{ "66 48 0f 3a 16 03 01", 7, 0x66, EMUL_MAP_0F3A, 0x16, 1, EMUL_SIMD_XMM, 0, 0,
+		  EMUL_MMIO_WRITE, 8, 0, 16, 0 },
+		{ "66 48 0f 3a 22 13 01", 7, 0x66, EMUL_MAP_0F3A, 0x22, 1, EMUL_SIMD_XMM, 2, 0,
+		  EMUL_MMIO_READ, 8, 0, 16, 0 },
+		/* movq mm0, rcx; movq rcx, xmm0; movq r15, mm0 */
+		{ "48 0f 6e c1", 4, 0, EMUL_MAP_0F, 0x6E, 0, EMUL_SIMD_MMX, 0, 0,
+		  0, 0, 0x1122334455667788ull, 16, 0 },
+		{ "66 48 0f 7e c1", 5, 0x66, EMUL_MAP_0F, 0x7E, 0, EMUL_SIMD_XMM, 0, 0,
+		  0, 0, 0, EMUL_RCX, 0xA7A6A5A4A3A2A1A0ull },
+		{ "49 0f 7e c7", 4, 0, EMUL_MAP_0F, 0x7E, 0, EMUL_SIMD_MMX, 0, 0,
+		  0, 0, 0, 15, 0xA7A6A5A4A3A2A1A0ull },
+		/* cvtsi2sd xmm0, r9; pinsrq xmm0, rcx, 1; pextrq rbx, xmm0, 1 */
+		{ "f2 49 0f 2a c1", 5, 0xF2, EMUL_MAP_0F, 0x2A, 0, EMUL_SIMD_XMM, 0, 0,
+		  0, 0, 0x1234567899AABBCCull, 16, 0 },
+		{ "66 48 0f 3a 22 c1 01", 7, 0x66, EMUL_MAP_0F3A, 0x22, 1, EMUL_SIMD_XMM, 0, 0,
+		  0, 0, 0x1122334455667788ull, 16, 0 },
+		{ "66 48 0f 3a 16 c3 01", 7, 0x66, EMUL_MAP_0F3A, 0x16, 1, EMUL_SIMD_XMM, 0, 0,
+		  0, 0, 0, EMUL_RBX, 0xA7A6A5A4A3A2A1A0ull },
+		/* cvttss2si rcx, [rbx] (m32); cvtsd2si rax, [rbx]; cvttss2si
+		 * rax, xmm1 (a register form, ModRM.rm XMM1) */
+		{ "f3 48 0f 2c 0b", 5, 0xF3, EMUL_MAP_0F, 0x2C, 0, EMUL_SIMD_GPR, 1, 0,
+		  EMUL_MMIO_READ, 4, 0, EMUL_RCX, 0xFEDCBA9876543210ull },
+		{ "f2 48 0f 2d 03", 5, 0xF2, EMUL_MAP_0F, 0x2D, 0, EMUL_SIMD_GPR, 0, 0,
+		  EMUL_MMIO_READ, 8, 0, EMUL_RAX, 0xFEDCBA9876543210ull },
+		{ "f3 48 0f 2c c1", 5, 0xF3, EMUL_MAP_0F, 0x2C, 0, EMUL_SIMD_GPR, 0, 1,
+		  0, 0, 0, EMUL_RAX, 0xFEDCBA9876543210ull },
+	};
+
+	(void)state;
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct wide_case *c = &cases[i];
+		uint8_t want[16] = { 0 };
+
+		setup(c->hex);
+		E.cpu.gpr[EMUL_RAX] = 0xAABB;
+		E.cpu.gpr[EMUL_RCX] = 0x1122334455667788ull;
+		E.cpu.gpr[9] = 0x1234567899AABBCCull;
+		E.cpu.gpr[15] = 5;
+		if (!c->access)
+			E.cpu.gpr[EMUL_RBX] = 7;
+		assert_int_equal(run(), EMUL_DONE);
+		assert_int_equal(E.runs, 1);
+		assert_true(E.seen.wide);
+		assert_int_equal(E.seen.prefix, c->prefix);
+		assert_int_equal(E.seen.map, c->map);
+		assert_int_equal(E.seen.opcode, c->opcode);
+		assert_int_equal(E.seen.imm, c->imm);
+		assert_int_equal(E.seen.kind, c->kind);
+		assert_int_equal(E.seen.reg, c->reg);
+		assert_int_equal(E.seen.regform, c->regform);
+		assert_int_equal(E.cpu.rip, CODE + c->len);
+		if (c->access) {
+			assert_requests(c->access, DEV + 0x100, c->size);
+		} else {
+			assert_int_equal(E.fm.nlog, 0);
+			memcpy(want, &c->buf, 8);
+			if (!c->regform)
+				assert_memory_equal(E.seen_buf, want, 16);
+		}
+		if (c->access == EMUL_MMIO_WRITE) {
+			for (unsigned b = 0; b < 8; b++)
+				assert_int_equal(E.dev[0x100 + b], 0xA0 + b);
+			assert_int_equal(E.dev[0x108], (uint8_t)(0x108 * 13 + 5));
+		}
+		if (c->dst != 16)
+			assert_int_equal(E.cpu.gpr[c->dst], c->value);
+	}
+	/* without REX.W: 32 bits, bits 63:32 of the register cleared */
+	setup("66 0f 7e c1");
+	E.cpu.gpr[EMUL_RCX] = ~0ull;
+	assert_int_equal(run(), EMUL_DONE);
+	assert_false(E.seen.wide);
+	assert_int_equal(E.cpu.gpr[EMUL_RCX], 0xA3A2A1A0);
+	setup("f3 0f 2c c1");
+	assert_int_equal(run(), EMUL_DONE);
+	assert_false(E.seen.wide);
+	assert_int_equal(E.cpu.gpr[EMUL_RAX], 0x76543210);
+	/* REX.W ignored elsewhere: pextrw r64 writes the 32-bit value */
+	setup("66 48 0f c5 c1 01");
+	E.cpu.gpr[EMUL_RAX] = ~0ull;
+	assert_int_equal(run(), EMUL_DONE);
+	assert_false(E.seen.wide);
+	assert_int_equal(E.cpu.gpr[EMUL_RAX], 0x76543210);
+	/* the faults, in the 32-bit forms' order, nothing written */
+	setup("66 48 0f 3a 22 c1 01");          /* pinsrq: SSE4.1 */
+	E.cpu.features &= ~EMUL_FEAT_SSE41;
+	assert_fault(6);
+	setup("f2 48 0f 2a c1");                /* cvtsi2sd: SSE2 */
+	E.cpu.features &= ~EMUL_FEAT_SSE2;
+	assert_fault(6);
+	setup("66 48 0f 6e c1");                /* no OSFXSR */
+	E.cpu.cr4 &= ~CR4_OSFXSR;
+	assert_fault(6);
+	setup("48 0f 7e c1");                   /* CR0.EM */
+	E.cpu.cr0 |= CR0_EM;
+	assert_fault(6);
+	setup("48 0f 7e c1");                   /* #NM */
+	E.cpu.cr0 |= CR0_TS;
+	E.cpu.gpr[EMUL_RCX] = 5;
+	assert_fault(7);
+	assert_int_equal(E.cpu.gpr[EMUL_RCX], 5);
+	setup("48 0f 7e 03");                   /* #MF before the access */
+	E.pending = EMUL_SIMD_PENDING;
+	assert_fault(16);
+	setup("66 48 0f 7e 03");                /* the store's #PF first */
+	E.cpu.gpr[EMUL_RBX] = DEV + 0x1FFC;
+	assert_int_equal(run(), EMUL_EXCEPTION);
+	assert_int_equal(E.res.event.vector, 14);
+	assert_int_equal(E.res.event.cr2, DEV + 0x2000);
+	assert_untouched();
+	setup("f3 48 0f 2d 0b");                /* #XM, RCX kept */
+	E.answer = EMUL_SIMD_XM;
+	E.cpu.gpr[EMUL_RCX] = 5;
+	assert_int_equal(run(), EMUL_EXCEPTION);
+	assert_int_equal(E.res.event.vector, 19);
+	assert_int_equal(E.cpu.gpr[EMUL_RCX], 5);
+	assert_int_equal(E.cpu.rip, CODE);
+}
+
+/* EMMS and FEMMS (code in MMIO): no access, one run of the instruction
+ * itself (MMX kind, no prefix), after the #MF query; #UD for CR0.EM or
+ * without MMX (3DNow! for FEMMS), then #NM, then #MF; with a mandatory
+ * prefix refused (nothing is defined there). */
+static void test_emms(void **state)
+{
+	static const struct { const char *hex; uint8_t opcode; uint32_t feature; } cases[] = {
+		{ "0f 77", 0x77, EMUL_FEAT_MMX },
+		{ "0f 0e", 0x0E, EMUL_FEAT_3DNOW },
+	};
+
+	(void)state;
+	for (unsigned i = 0; i < 2; i++) {
+		const char *hex = cases[i].hex;
+
+		setup(hex);
+		assert_int_equal(run(), EMUL_DONE);
+		assert_int_equal(E.fm.nlog, 0);
+		assert_int_equal(E.queries, 1);
+		assert_int_equal(E.runs, 1);
+		assert_int_equal(E.seen.map, EMUL_MAP_0F);
+		assert_int_equal(E.seen.prefix, 0);
+		assert_int_equal(E.seen.opcode, cases[i].opcode);
+		assert_int_equal(E.seen.kind, EMUL_SIMD_MMX);
+		assert_false(E.seen.regform);
+		assert_false(E.seen.wide);
+		assert_int_equal(E.cpu.rip, CODE + 2);
+		setup(hex);                     /* the feature */
+		E.cpu.features &= ~cases[i].feature;
+		E.cpu.cr0 |= CR0_TS;
+		assert_fault(6);
+		setup(hex);                     /* CR0.EM before CR0.TS */
+		E.cpu.cr0 |= CR0_EM | CR0_TS;
+		assert_fault(6);
+		setup(hex);                     /* OSFXSR is not needed */
+		E.cpu.cr4 &= ~CR4_OSFXSR;
+		assert_int_equal(run(), EMUL_DONE);
+		setup(hex);
+		E.cpu.cr0 |= CR0_TS;
+		E.pending = EMUL_SIMD_PENDING;
+		assert_fault(7);
+		setup(hex);
+		E.pending = EMUL_SIMD_PENDING;
+		assert_fault(16);
+		assert_false(E.res.event.has_error_code);
+		setup(hex);                     /* CR0.NE = 0: FERR#, not modelled */
+		E.cpu.cr0 &= ~CR0_NE;
+		E.pending = EMUL_SIMD_PENDING;
+		assert_int_equal(run(), EMUL_UNSUPPORTED);
+		assert_untouched();
+	}
+	/* EMMS needs MMX only: without 3DNow! it runs, FEMMS does not */
+	setup("0f 77");
+	E.cpu.features = EMUL_FEAT_MMX;
+	assert_int_equal(run(), EMUL_DONE);
+	setup("0f 0e");
+	E.cpu.features = EMUL_FEAT_MMX | EMUL_FEAT_SSE | EMUL_FEAT_SSE2;
+	assert_fault(6);
+	/* REX.W (64-bit mode) is ignored */
+	setup("48 0f 77");
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(E.cpu.rip, CODE + 3);
+	static const char *const refused[] = { "66 0f 77", "f3 0f 77", "f2 0f 0e", "66 0f 0e" };
+	for (unsigned i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		setup(refused[i]);
+		assert_int_equal(run(), EMUL_UNSUPPORTED);
+		assert_untouched();
+	}
+	setup("0f 77");                         /* no callback */
+	E.ops.simd = NULL;
+	emul_init(&E.ctx, &E.ops, &E.fm);
+	assert_int_equal(run(), EMUL_UNSUPPORTED);
+	assert_untouched();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -740,6 +954,8 @@ int main(void)
 		cmocka_unit_test(test_register_forms),
 		cmocka_unit_test(test_gpr_rm_forms),
 		cmocka_unit_test(test_shift_imm_forms),
+		cmocka_unit_test(test_wide_forms),
+		cmocka_unit_test(test_emms),
 		cmocka_unit_test(test_refused),
 	};
 
