@@ -272,33 +272,39 @@ static bool mmio_path_grants(const struct shadow *s, uint64_t rights, bool nx,
 /*
  * The fast path of an access to MMIO: the shadow path for gva ends at an
  * MMIO leaf that grants the access. Returns the leaf, or 0 (take the walk).
- * Reads only the shadow tables: the entries the hardware itself faulted on.
+ * Reads only the shadow tables, as the hardware walked them (every #PF
+ * pays for this: it stays a short loop over the tables, from root_hpa).
  */
 static uint64_t mmio_hit(const struct shadow *s, uint64_t gva, unsigned acc)
 {
-	unsigned level = top_level(s);
-	const uint64_t *table = sp_table(s, sp_at(s, s->root_sp));
-	uint64_t rights = SPTE_RW | SPTE_US;
+	const struct mmu_alloc *a = s->cfg.alloc;
+	uint64_t e = s->root_hpa, rights = SPTE_RW | SPTE_US;
+	unsigned level = 4;
 	bool nx = false;
 
-	for (;; level--) {
-		uint64_t e = table[shadow_index(s, gva, level)];
-		/* a PAE-format root's entries carry no rights (SDM Vol. 3 Table 4-8) */
-		bool pdpte = level == 3 && top_level(s) == 3;
-		if (level == 1) {
-			if ((e & (SPTE_MMIO | SPTE_P)) != SPTE_MMIO)
-				return 0;
-		} else if (!(e & SPTE_P)) {
+	if (shadow_mode_of(&s->paging) != SHADOW_MODE_LONG) {
+		/* a PAE-format root: its entries carry no rights (SDM Vol. 3
+		 * Table 4-8) */
+		e = ((const uint64_t *)a->virt(a->ctx, e & SPTE_ADDR))[(gva >> 30) & 3];
+		if (!(e & SPTE_P))
 			return 0;
-		}
-		if (!pdpte) {
-			rights &= e;
-			nx |= e & SPTE_NX;
-		}
-		if (level == 1)
-			return mmio_path_grants(s, rights, nx, e, acc) ? e : 0;
-		table = shadow_virt(s, e & SPTE_ADDR);
+		level = 2;
 	}
+	for (;; level--) {
+		e = ((const uint64_t *)a->virt(a->ctx, e & SPTE_ADDR))
+			[(gva >> (3 + 9 * level)) & (SHADOW_ENTRIES - 1)];
+		if (level == 1)
+			break;
+		if (!(e & SPTE_P))
+			return 0;
+		rights &= e;
+		nx |= e & SPTE_NX;
+	}
+	if ((e & (SPTE_MMIO | SPTE_P)) != SPTE_MMIO)
+		return 0;
+	rights &= e;
+	nx |= e & SPTE_NX;
+	return mmio_path_grants(s, rights, nx, e, acc) ? e : 0;
 }
 
 static int fault_once(struct shadow *s, uint64_t gva, unsigned acc, bool rflags_ac,
