@@ -356,14 +356,14 @@ static int fault_once(struct shadow *s, uint64_t gva, unsigned acc, bool rflags_
 }
 
 int shadow_fault(struct shadow *s, uint64_t gva, unsigned acc, bool rflags_ac,
-		 struct shadow_fault_info *info)
+		 bool present, struct shadow_fault_info *info)
 {
 	if (!s->paging_valid || s->root_sp == SP_NONE)
 		return -EINVAL;
 	if (shadow_mode_of(&s->paging) != SHADOW_MODE_LONG)
 		gva &= 0xffffffff;
 	*info = (struct shadow_fault_info){ 0 };
-	uint64_t mmio = mmio_hit(s, gva, acc);
+	uint64_t mmio = present ? 0 : mmio_hit(s, gva, acc);
 	if (mmio) {
 		info->gpa = (mmio & SPTE_ADDR) | (gva & 0xfff);
 		return SHADOW_MMIO;

@@ -387,7 +387,8 @@ static void check_all_leaves(void)
 
 static int fault(uint64_t gva, unsigned acc, struct shadow_fault_info *info)
 {
-	return shadow_fault(&sh, gva, acc, false, info);
+	/* the error code's P bit, as the hardware would report it */
+	return shadow_fault(&sh, gva, acc, false, hw_walk(gva).present, info);
 }
 
 /* ---- guest page tables ------------------------------------------------ */
@@ -1496,7 +1497,8 @@ static void random_run(struct rmode *m, unsigned budget, unsigned steps, uint64_
 		if (what < 55) {
 			uint64_t gva = random_gva(m);
 			unsigned acc = accs[rnd() % 6];
-			int r = shadow_fault(&sh, gva, acc, false, &info);
+			int r = shadow_fault(&sh, gva, acc, false, hw_walk(gva).present,
+					     &info);
 			check_fault_answer(gva, acc, r, &info);
 		} else if (what < 90) {
 			random_table_write(m);
@@ -1565,7 +1567,7 @@ static void test_allocator_failure(void **state)
 	/* the host runs out of frames while a fault fills: -ENOMEM, nothing
 	 * leaks, and the shadow works again once frames come back */
 	assert_int_equal(shadow_init(&sh, &cfg), 0);
-	assert_int_equal(shadow_fault(&sh, 0x5000, 0, false, &info), -22); /* no CR3 yet */
+	assert_int_equal(shadow_fault(&sh, 0x5000, 0, false, false, &info), -22); /* no CR3 yet */
 	assert_int_equal(shadow_cr3_write(&sh, &p), 0);
 	fail_after = 1;
 	assert_int_equal(fault(0x5000, 0, &info), -12);
