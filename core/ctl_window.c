@@ -37,6 +37,14 @@ static int window_get(struct vm *vm)
  * range never allocates. (mmu_unmap is all-or-nothing besides, and its
  * error is passed on: a slot is only freed once it is unmapped.)
  */
+/* A partly mapped window: shadow paging may hold MMIO leaves for the
+ * gpas just mapped (mmu/shadow.h), which must go as on success. */
+static int window_map_failed(int err)
+{
+	vm_slat_changed(ctl.vm);
+	return err;
+}
+
 int ctl_window_map(struct vm *vm, uint64_t gpa, uint64_t size, uint64_t *ctl_pa)
 {
 	if ((gpa | size) & (PAGE_SIZE - 1) || !size || gpa >= CTL_VM_WINDOW_BYTES ||
@@ -54,7 +62,7 @@ int ctl_window_map(struct vm *vm, uint64_t gpa, uint64_t size, uint64_t *ctl_pa)
 		uint64_t hpa, run, slot_end = s->gpa + s->size;
 		unsigned perms;
 		if (mmu_lookup(&vm->slat, gpa + off, &hpa, &perms))
-			return -EFAULT;         /* slot memory is always mapped */
+			return window_map_failed(-EFAULT); /* slot memory is always mapped */
 		/* extend the run while host frames stay contiguous, inside
 		 * this one slot (see above) */
 		for (run = PAGE_SIZE; off + run < size && gpa + off + run < slot_end;
@@ -67,7 +75,7 @@ int ctl_window_map(struct vm *vm, uint64_t gpa, uint64_t size, uint64_t *ctl_pa)
 		int r = mmu_map(&ctl.vm->slat, window_base(w) + gpa + off, hpa, run,
 				MMU_READ | MMU_WRITE);
 		if (r)
-			return r;
+			return window_map_failed(r);
 		off += run;
 	}
 	vm_slat_changed(ctl.vm);

@@ -160,16 +160,21 @@ struct shadow_fault_info {
 /*
  * A #PF the hardware raised under the shadow tables at gva; acc is
  * GUEST_ACC_* (mmu/guest_access.h) from the error code and CPL, rflags_ac
- * the guest's RFLAGS.AC (SMAP). Walks the guest's tables as the CPU would
- * (setting accessed bits, and the dirty bit for a write), then installs the
- * missing shadow entries or says what the caller must do. A guest table in a
+ * the guest's RFLAGS.AC (SMAP), present the error code's P bit. A
+ * not-present fault on an MMIO leaf (a gva whose guest leaf was found to
+ * map a gpa in no slot, and the shadow path grants the access) is
+ * SHADOW_MMIO at once, from the shadow tables alone; a protection fault
+ * (present) never is, and skips that look. Otherwise walks the guest's
+ * tables as the CPU would (setting accessed bits, and the dirty bit for a
+ * write), then installs the missing shadow entries (an MMIO leaf for a gpa
+ * in no slot) or says what the caller must do. A guest table in a
  * gfn that is not RAM makes the access a not-present #PF (see
  * docs/architecture.md, "Shadow paging"). Returns a shadow_fault_result,
  * -EOPNOTSUPP (5-level paging), -EINVAL (no shadow_cr3_write() yet) or
  * -ENOMEM.
  */
 int shadow_fault(struct shadow *s, uint64_t gva, unsigned acc, bool rflags_ac,
-		 struct shadow_fault_info *info);
+		 bool present, struct shadow_fault_info *info);
 
 /*
  * The caller wrote [gpa, gpa + len_bytes) of guest memory behind the shadow

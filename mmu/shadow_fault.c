@@ -204,10 +204,24 @@ static uint64_t leaf_entry(const struct shadow *s, const struct shadow_page *sp,
 	return (hpa & SPTE_ADDR) | SPTE_P | SPTE_A | SPTE_D | rights;
 }
 
-/* Links the shadow path for gva down to its leaf; -EAGAIN when out of
- * frames (shadow_fault drops everything and starts again). */
+/* The MMIO leaf for a gpa outside every slot (shadow_internal.h). */
+static uint64_t mmio_leaf(const struct shadow *s, const struct shadow_page *sp,
+			  const struct guest_translation *t, bool write)
+{
+	uint64_t rights = SPTE_RW | SPTE_US | SPTE_D;
+
+	if (!sp->role.direct) {
+		uint64_t e = guest_entry(s, t, 1, write);
+		rights = guest_rights(s, e, false) | (e & SPTE_D);
+	}
+	return (t->gpa & SPTE_ADDR) | SPTE_MMIO | rights;
+}
+
+/* Links the shadow path for gva down to its leaf, a mapping of hpa or,
+ * with mmio, an MMIO leaf; -EAGAIN when out of frames (shadow_fault drops
+ * everything and starts again). */
 static int install(struct shadow *s, uint64_t gva, const struct guest_translation *t,
-		   bool write, uint64_t hpa, unsigned perms)
+		   bool write, uint64_t hpa, unsigned perms, bool mmio)
 {
 	uint32_t sp = s->root_sp;
 
@@ -227,8 +241,70 @@ static int install(struct shadow *s, uint64_t gva, const struct guest_translatio
 	}
 	sp_at(s, sp)->writes = 0;
 	entry_set(s, sp, shadow_index(s, gva, 1),
-		  leaf_entry(s, sp_at(s, sp), t, write, hpa, perms));
+		  mmio ? mmio_leaf(s, sp_at(s, sp), t, write)
+		       : leaf_entry(s, sp_at(s, sp), t, write, hpa, perms));
 	return 0;
+}
+
+/*
+ * Whether the shadow path down to an MMIO leaf grants the access, as the
+ * guest's own walk would (SDM Vol. 3 4.6, APM Vol. 2 5.6): the path mirrors
+ * the guest's current entries, accessed, so the walk could only end at the
+ * same gpa. Anything this does not decide simply (a write before the leaf
+ * is dirty or under CR0.WP=0, a supervisor access to a user page with SMEP
+ * or SMAP on, an NX page) takes the full walk, which answers exactly.
+ */
+static bool mmio_path_grants(const struct shadow *s, uint64_t rights, bool nx,
+			     uint64_t leaf, unsigned acc)
+{
+	const uint64_t smep_smap = (1ULL << 20) | (1ULL << 21);
+
+	if ((acc & GUEST_ACC_USER) && !(rights & SPTE_US))
+		return false;
+	if ((acc & GUEST_ACC_WRITE) && (!(rights & SPTE_RW) || !(leaf & SPTE_D)))
+		return false;
+	if ((acc & GUEST_ACC_FETCH) && nx)
+		return false;
+	return (acc & GUEST_ACC_USER) || !(rights & SPTE_US) ||
+	       !(s->paging.cr4 & smep_smap);
+}
+
+/*
+ * The fast path of an access to MMIO: the shadow path for gva ends at an
+ * MMIO leaf that grants the access. Returns the leaf, or 0 (take the walk).
+ * Reads only the shadow tables, as the hardware walked them (every #PF
+ * pays for this: it stays a short loop over the tables, from root_hpa).
+ */
+static uint64_t mmio_hit(const struct shadow *s, uint64_t gva, unsigned acc)
+{
+	const struct mmu_alloc *a = s->cfg.alloc;
+	uint64_t e = s->root_hpa, rights = SPTE_RW | SPTE_US;
+	unsigned level = 4;
+	bool nx = false;
+
+	if (shadow_mode_of(&s->paging) != SHADOW_MODE_LONG) {
+		/* a PAE-format root: its entries carry no rights (SDM Vol. 3
+		 * Table 4-8) */
+		e = ((const uint64_t *)a->virt(a->ctx, e & SPTE_ADDR))[(gva >> 30) & 3];
+		if (!(e & SPTE_P))
+			return 0;
+		level = 2;
+	}
+	for (;; level--) {
+		e = ((const uint64_t *)a->virt(a->ctx, e & SPTE_ADDR))
+			[(gva >> (3 + 9 * level)) & (SHADOW_ENTRIES - 1)];
+		if (level == 1)
+			break;
+		if (!(e & SPTE_P))
+			return 0;
+		rights &= e;
+		nx |= e & SPTE_NX;
+	}
+	if ((e & (SPTE_MMIO | SPTE_P)) != SPTE_MMIO)
+		return 0;
+	rights &= e;
+	nx |= e & SPTE_NX;
+	return mmio_path_grants(s, rights, nx, e, acc) ? e : 0;
 }
 
 static int fault_once(struct shadow *s, uint64_t gva, unsigned acc, bool rflags_ac,
@@ -262,11 +338,14 @@ static int fault_once(struct shadow *s, uint64_t gva, unsigned acc, bool rflags_
 		return SHADOW_GUEST_PF;
 	}
 	info->gpa = t.gpa;
-	if (mmu_lookup(s->cfg.space, t.gpa & ~0xfffULL, &hpa, &perms))
+	if (mmu_lookup(s->cfg.space, t.gpa & ~0xfffULL, &hpa, &perms)) {
+		/* out of frames: no MMIO leaf this time, which costs only speed */
+		install(s, gva, &t, write, 0, 0, true);
 		return SHADOW_MMIO;
+	}
 	if (write && !(perms & MMU_WRITE))
 		return SHADOW_DIRTY_LOG;
-	r = install(s, gva, &t, write, hpa, perms);
+	r = install(s, gva, &t, write, hpa, perms, false);
 	if (r)
 		return r;
 	if (write && gfn_is_guest_table(s, t.gpa >> 12))
@@ -277,13 +356,18 @@ static int fault_once(struct shadow *s, uint64_t gva, unsigned acc, bool rflags_
 }
 
 int shadow_fault(struct shadow *s, uint64_t gva, unsigned acc, bool rflags_ac,
-		 struct shadow_fault_info *info)
+		 bool present, struct shadow_fault_info *info)
 {
 	if (!s->paging_valid || s->root_sp == SP_NONE)
 		return -EINVAL;
 	if (shadow_mode_of(&s->paging) != SHADOW_MODE_LONG)
 		gva &= 0xffffffff;
 	*info = (struct shadow_fault_info){ 0 };
+	uint64_t mmio = present ? 0 : mmio_hit(s, gva, acc);
+	if (mmio) {
+		info->gpa = (mmio & SPTE_ADDR) | (gva & 0xfff);
+		return SHADOW_MMIO;
+	}
 	int r = fault_once(s, gva, acc, rflags_ac, info);
 	if (r != -EAGAIN)
 		return r;

@@ -32,6 +32,17 @@
 #define SPTE_PS   (1ULL << 7)
 #define SPTE_NX   (1ULL << 63)
 #define SPTE_ADDR 0x000ffffffffff000ULL
+/*
+ * An MMIO leaf: a not-present level-1 entry (P = 0, so the CPU ignores
+ * every other bit and caches nothing, SDM Vol. 3 4.10.2.3, APM Vol. 2
+ * 5.5.1) that says the guest entry it mirrors maps gpa SPTE_ADDR, outside
+ * every slot. It keeps the guest leaf's R/W, U/S, NX and D (always set for
+ * a direct table's leaf: the large page's rights are in the link), so a
+ * fault on it goes to the emulator without the guest walk when the shadow
+ * path grants the access (shadow_fault.c, mmio_hit). Never in the reverse
+ * map; cleared with the entry it mirrors like any leaf.
+ */
+#define SPTE_MMIO (1ULL << 62)
 
 #define CR0_WP    (1ULL << 16)
 #define CR0_PG    (1ULL << 31)

@@ -176,10 +176,11 @@ void sp_free(struct shadow *s, uint32_t idx)
 
 	unlink_parents(s, idx);
 	/* most entries of a freed table are empty: test them in the table
-	 * itself rather than look the table up again for each of the 512 */
+	 * itself rather than look the table up again for each of the 512
+	 * (MMIO leaves included, though they hold nothing to unlink) */
 	const uint64_t *table = sp_table(s, sp);
 	for (unsigned i = 0; i < SHADOW_ENTRIES; i++)
-		if (table[i] & SPTE_P)
+		if (table[i])
 			spte_clear(s, idx, i);
 	chain_remove(s, sp_hash_bucket(s, sp->gfn), idx, false);
 	chain_remove(s, table_hash_bucket(s, sp->table_hpa), idx, true);

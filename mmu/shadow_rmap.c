@@ -102,8 +102,10 @@ void spte_clear(struct shadow *s, uint32_t sp_idx, unsigned i)
 	uint32_t node = sp_idx * SHADOW_ENTRIES + i;
 	uint64_t *e = entry_of(s, node);
 
-	if (!(*e & SPTE_P))
+	if (!(*e & SPTE_P)) {
+		*e = 0;         /* an MMIO leaf or nothing: no rmap, no TLB entry */
 		return;
+	}
 	rmap_del(s, node, *e & SPTE_ADDR);
 	*e = 0;
 	s->flush_needed = true;

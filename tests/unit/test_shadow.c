@@ -52,6 +52,7 @@ static uint8_t frame_used[NFRAMES];
 static int frames_used, fail_after = -1;
 static bool alloc_high;
 static unsigned ad_updates;
+static unsigned gpa_reads;      /* guest walks read guest memory; a hit does not */
 
 static int alloc_at(uint64_t base, uint64_t *pa)
 {
@@ -118,6 +119,7 @@ static int read_gpa(void *ctx, uint64_t gpa, void *buf, unsigned len)
 {
 	(void)ctx;
 	assert_true(in_ram(gpa) && in_ram(gpa + len - 1));  /* shadow asks RAM only */
+	gpa_reads++;
 	memcpy(buf, ram + gpa, len);
 	return 0;
 }
@@ -318,20 +320,59 @@ static void check_composition(const struct shadow_page *sp, unsigned j, uint64_t
 }
 
 /*
+ * An MMIO leaf (not present) says exactly what the entry it mirrors maps:
+ * a gpa in no slot, with the guest PTE's R/W, U/S and NX, D only once the
+ * PTE is dirty; a direct table's leaf maps gfn + j with every right.
+ */
+static void check_mmio_leaf(const struct shadow_page *sp, unsigned j, uint64_t leaf)
+{
+	uint64_t gpa = leaf & ADDR, hpa, pte = P | RW | US | D;
+	unsigned perms;
+
+	assert_int_equal(leaf & ~(ADDR | SPTE_MMIO | RW | US | D | NX), 0);
+	assert_true(leaf & SPTE_MMIO);
+	assert_false(in_ram(gpa));
+	assert_int_not_equal(mmu_lookup(&space, gpa, &hpa, &perms), 0);
+	if (sp->role.direct) {
+		assert_int_equal(gpa, (sp->gfn + j) << 12);
+	} else if (sh.paging.cr4 & CR4_PAE_) {
+		pte = gget((sp->gfn << 12) + 8 * j, 8);
+		assert_int_equal(gpa, pte & ADDR);
+	} else {
+		pte = gget((sp->gfn << 12) + 4 * (sp->role.quadrant * 512 + j), 4);
+		assert_int_equal(gpa, pte & 0xfffff000);
+	}
+	assert_true(pte & P);
+	assert_int_equal(leaf & (RW | US), pte & (RW | US));
+	if (leaf & D)
+		assert_true(pte & D);
+	if (leaf & NX)
+		assert_true((pte & NX) && (sh.paging.efer & (1ULL << 11)));
+}
+
+/*
  * Isolation and coherence over every shadow leaf: it maps the VM's RAM
  * (never the hole, never beyond, never a shadow frame), and is read-only
- * when it maps a gfn some shadow table mirrors.
+ * when it maps a gfn some shadow table mirrors; a not-present entry is
+ * empty or an exact MMIO leaf.
  */
 static void check_all_leaves(void)
 {
 	for (uint32_t i = 0; i < sh.capacity; i++) {
 		const struct shadow_page *sp = sp_at(&sh, i);
-		if (sp->role.level != 1)
+		if (!sp->role.level)
 			continue;
 		const uint64_t *t = table(sp->table_hpa);
 		for (unsigned j = 0; j < 512; j++) {
-			if (!(t[j] & P))
+			if (!(t[j] & P) && t[j])
+				assert_int_equal(sp->role.level, 1);    /* leaves only */
+			if (sp->role.level != 1)
 				continue;
+			if (!(t[j] & P)) {
+				if (t[j])
+					check_mmio_leaf(sp, j, t[j]);
+				continue;
+			}
 			uint64_t hpa = t[j] & ADDR;
 			assert_true(hpa >= GUEST_HPA && hpa < GUEST_HPA + RAM_BYTES);
 			uint64_t gpa = hpa - GUEST_HPA;
@@ -346,7 +387,8 @@ static void check_all_leaves(void)
 
 static int fault(uint64_t gva, unsigned acc, struct shadow_fault_info *info)
 {
-	return shadow_fault(&sh, gva, acc, false, info);
+	/* the error code's P bit, as the hardware would report it */
+	return shadow_fault(&sh, gva, acc, false, hw_walk(gva).present, info);
 }
 
 /* ---- guest page tables ------------------------------------------------ */
@@ -483,6 +525,170 @@ static void test_mmio_and_dirty_log(void **state)
 	assert_int_equal(sh.npages, 1);
 	assert_false(hw_walk(0x5000).present);
 	assert_int_equal(fault(0x5008, GUEST_ACC_WRITE, &info), SHADOW_DIRTY_LOG);
+	check_all_leaves();
+	shadow_down();
+}
+
+/* The level-1 shadow entry for gva, as the hardware would reach it in a
+ * 4-level root: 0 when the path to it is not present. */
+static uint64_t shadow_leaf(uint64_t gva)
+{
+	const uint64_t *t = table(sh.root_hpa);
+
+	for (int l = 4; l > 1; l--) {
+		uint64_t e = t[(gva >> (12 + 9 * (l - 1))) & 511];
+		if (!(e & P))
+			return 0;
+		t = table(e & ADDR);
+	}
+	return t[(gva >> 12) & 511];
+}
+
+/* An access to MMIO whose shadow leaf is an MMIO leaf: no guest walk. */
+static void expect_mmio_hit(uint64_t gva, unsigned acc, uint64_t gpa)
+{
+	struct shadow_fault_info info;
+	unsigned reads = gpa_reads, updates = ad_updates;
+
+	assert_int_equal(fault(gva, acc, &info), SHADOW_MMIO);
+	assert_int_equal(info.gpa, gpa);
+	assert_int_equal(gpa_reads, reads);
+	assert_int_equal(ad_updates, updates);
+}
+
+/* The same answer, from the guest walk. */
+static void expect_mmio_walk(uint64_t gva, unsigned acc, uint64_t gpa)
+{
+	struct shadow_fault_info info;
+	unsigned reads = gpa_reads;
+
+	assert_int_equal(fault(gva, acc, &info), SHADOW_MMIO);
+	assert_int_equal(info.gpa, gpa);
+	assert_true(gpa_reads > reads);
+}
+
+static void test_mmio_leaves(void **state)
+{
+	struct shadow_paging p = long_guest(RW | US | D);
+	const uint64_t pte7 = 0x4000 + 7 * 8, pte8 = 0x4000 + 8 * 8;
+	struct shadow_fault_info info;
+
+	(void)state;
+	shadow_up(64);
+	assert_int_equal(shadow_cr3_write(&sh, &p), 0);
+	/* install: the walk's answer, and a leaf that says it */
+	gput(pte7, 0x512000 | P | RW | US, 8);
+	expect_mmio_walk(0x7abc, 0, 0x512abc);
+	assert_int_equal(shadow_leaf(0x7000), 0x512000 | SPTE_MMIO | RW | US);
+	assert_int_equal(gget(pte7, 8), 0x512000 | P | RW | US | A);
+	assert_false(hw_walk(0x7000).present);
+	/* hits: reads, user reads, at any offset */
+	expect_mmio_hit(0x7010, 0, 0x512010);
+	expect_mmio_hit(0x7ff8, GUEST_ACC_USER, 0x512ff8);
+	/* the first write walks, to set D as the CPU would; later ones hit */
+	expect_mmio_walk(0x7008, GUEST_ACC_WRITE, 0x512008);
+	assert_int_equal(gget(pte7, 8), 0x512000 | P | RW | US | A | D);
+	assert_int_equal(shadow_leaf(0x7000), 0x512000 | SPTE_MMIO | RW | US | D);
+	expect_mmio_hit(0x7008, GUEST_ACC_WRITE | GUEST_ACC_USER, 0x512008);
+	check_all_leaves();
+
+	/* what the path forbids takes the walk and the guest's own #PF */
+	gput(pte8, 0x40000000 | P | NX, 8);
+	expect_mmio_walk(0x8004, 0, 0x40000004);
+	expect_mmio_hit(0x8004, 0, 0x40000004);
+	assert_int_equal(fault(0x8004, GUEST_ACC_USER, &info), SHADOW_GUEST_PF);
+	assert_int_equal(info.error_code, PF_ERR_P | PF_ERR_U);
+	assert_int_equal(fault(0x8004, GUEST_ACC_WRITE, &info), SHADOW_GUEST_PF);
+	assert_int_equal(info.error_code, PF_ERR_P | PF_ERR_W);
+	assert_int_equal(fault(0x8004, GUEST_ACC_FETCH, &info), SHADOW_GUEST_PF);
+	assert_int_equal(info.error_code, PF_ERR_P | PF_ERR_I);
+	/* SMEP / SMAP: a supervisor access to a user page is walked */
+	p.cr4 |= 1ULL << 21;
+	assert_int_equal(shadow_cr3_write(&sh, &p), 0);
+	assert_int_equal(fault(0x7000, 0, &info), SHADOW_GUEST_PF);
+	assert_int_equal(info.error_code, PF_ERR_P);
+	assert_int_equal(shadow_leaf(0x7000), 0x512000 | SPTE_MMIO | RW | US | D);
+	p.cr4 &= ~(1ULL << 21);
+	assert_int_equal(shadow_cr3_write(&sh, &p), 0);
+	expect_mmio_hit(0x7000, 0, 0x512000);
+
+	/* a guest PTE write drops it; the next access maps RAM */
+	gput(pte7, 0xa000 | P | RW | US | D, 8);
+	shadow_guest_wrote(&sh, pte7, 8);
+	assert_int_equal(shadow_leaf(0x7000), 0);
+	assert_int_equal(fault(0x7000, 0, &info), SHADOW_FIXED);
+	expect_hw(0x7000, 0xa000, true, true, false);
+	gput(pte7, 0x512000 | P | RW | US | A | D, 8);
+	shadow_guest_wrote(&sh, pte7, 8);
+	expect_mmio_walk(0x7000, 0, 0x512000);
+	expect_mmio_hit(0x7000, 0, 0x512000);
+	/* a write to a table above drops the path to it */
+	shadow_guest_wrote(&sh, 0x3000, 8);
+	assert_int_equal(shadow_leaf(0x7000), 0);
+	expect_mmio_walk(0x7000, 0, 0x512000);
+	/* INVLPG */
+	sh.flush_needed = false;
+	shadow_invlpg(&sh, 0x7123);
+	assert_int_equal(shadow_leaf(0x7000), 0);
+	expect_mmio_walk(0x7000, 0, 0x512000);
+	expect_mmio_hit(0x7000, 0, 0x512000);
+
+	/* a CR3 switch: the other address space maps gva 0x7000 to RAM; back
+	 * again, the cached root still holds the MMIO leaf */
+	gput(0x20000, 0x21000 | P | RW | US, 8);
+	gput(0x21000, 0x22000 | P | RW | US, 8);
+	gput(0x22000, 0x23000 | P | RW | US, 8);
+	gput(0x23000 + 7 * 8, 0xb000 | P | RW | US | D, 8);
+	struct shadow_paging other = p;
+	other.cr3 = 0x20000;
+	assert_int_equal(shadow_cr3_write(&sh, &other), 0);
+	assert_int_equal(shadow_leaf(0x7000), 0);
+	assert_int_equal(fault(0x7000, GUEST_ACC_WRITE, &info), SHADOW_FIXED);
+	expect_hw(0x7000, 0xb000, true, true, false);
+	assert_int_equal(shadow_cr3_write(&sh, &p), 0);
+	expect_mmio_hit(0x7000, 0, 0x512000);
+	check_all_leaves();
+
+	/* a slot over the gpa (KVM_SET_USER_MEMORY_REGION): the reset the
+	 * VM's map change takes (core/vm.c, vm_slat_changed) drops the leaf,
+	 * and the next access maps the new RAM */
+	assert_int_equal(mmu_map(&space, 0x512000, GUEST_HPA + 0x512000, 0x1000, MMU_RWX), 0);
+	assert_int_equal(shadow_reset(&sh), 0);
+	assert_int_equal(shadow_leaf(0x7000), 0);
+	assert_int_equal(fault(0x7000, 0, &info), SHADOW_FIXED);
+	expect_hw(0x7000, 0x512000, true, true, false);
+	assert_int_equal(mmu_unmap(&space, 0x512000, 0x1000), 0);
+	assert_int_equal(shadow_reset(&sh), 0);
+	expect_mmio_walk(0x7000, 0, 0x512000);
+	check_all_leaves();
+	shadow_down();
+}
+
+/* A 2 MiB guest page half over the hole: MMIO leaves in a direct table;
+ * the page's rights are in the link, which a write makes writable only
+ * once the guest's PDE is dirty. */
+static void test_mmio_leaves_large_page(void **state)
+{
+	struct shadow_paging p = long_guest(RW | US | D);
+	struct shadow_fault_info info;
+
+	(void)state;
+	shadow_up(64);
+	gput(0x3000 + 2 * 8, 0x400000 | P | RW | US | PS, 8);
+	assert_int_equal(shadow_cr3_write(&sh, &p), 0);
+	expect_mmio_walk(0x510008, 0, 0x510008);
+	assert_int_equal(shadow_leaf(0x510000), 0x510000 | SPTE_MMIO | RW | US | D);
+	expect_mmio_hit(0x510008, GUEST_ACC_USER, 0x510008);
+	expect_mmio_walk(0x510008, GUEST_ACC_WRITE, 0x510008);
+	assert_true(gget(0x3000 + 2 * 8, 8) & D);
+	expect_mmio_hit(0x510ff0, GUEST_ACC_WRITE, 0x510ff0);
+	expect_mmio_walk(0x5ff000, GUEST_ACC_WRITE, 0x5ff000);  /* another leaf */
+	expect_mmio_hit(0x5ff000, GUEST_ACC_WRITE, 0x5ff000);
+	assert_int_equal(fault(0x4ff000, GUEST_ACC_WRITE, &info), SHADOW_FIXED);
+	expect_hw(0x4ff000, 0x4ff000, true, true, false);
+	/* the PDE rewritten: the direct table stays cached, the link goes */
+	shadow_guest_wrote(&sh, 0x3000 + 2 * 8, 8);
+	assert_int_equal(shadow_leaf(0x510000), 0);
 	check_all_leaves();
 	shadow_down();
 }
@@ -1291,7 +1497,8 @@ static void random_run(struct rmode *m, unsigned budget, unsigned steps, uint64_
 		if (what < 55) {
 			uint64_t gva = random_gva(m);
 			unsigned acc = accs[rnd() % 6];
-			int r = shadow_fault(&sh, gva, acc, false, &info);
+			int r = shadow_fault(&sh, gva, acc, false, hw_walk(gva).present,
+					     &info);
 			check_fault_answer(gva, acc, r, &info);
 		} else if (what < 90) {
 			random_table_write(m);
@@ -1360,7 +1567,7 @@ static void test_allocator_failure(void **state)
 	/* the host runs out of frames while a fault fills: -ENOMEM, nothing
 	 * leaks, and the shadow works again once frames come back */
 	assert_int_equal(shadow_init(&sh, &cfg), 0);
-	assert_int_equal(shadow_fault(&sh, 0x5000, 0, false, &info), -22); /* no CR3 yet */
+	assert_int_equal(shadow_fault(&sh, 0x5000, 0, false, false, &info), -22); /* no CR3 yet */
 	assert_int_equal(shadow_cr3_write(&sh, &p), 0);
 	fail_after = 1;
 	assert_int_equal(fault(0x5000, 0, &info), -12);
@@ -1378,6 +1585,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_long_mode_fill, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_guest_faults, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mmio_and_dirty_log, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mmio_leaves, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mmio_leaves_large_page, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_large_pages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pae_guest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pae_roots_cached, setup, teardown),

@@ -216,7 +216,8 @@ void svm_exit_shadow_pf(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e)
 	uint64_t gva = c->exitinfo2;
 	unsigned acc = access_of(error_code);
 	struct shadow_fault_info info = { 0 };
-	int r = shadow_fault(v->vm->shadow, gva, acc, v->regs.rflags & RFLAGS_AC, &info);
+	int r = shadow_fault(v->vm->shadow, gva, acc, v->regs.rflags & RFLAGS_AC,
+			       error_code & PF_ERR_P, &info);
 
 	e->insn_len = 0;
 	switch (r) {

@@ -236,7 +236,8 @@ enum vmx_exit_action vmx_exit_shadow_pf(struct vcpu *v, struct vmx_vcpu *x,
 	uint64_t gva = vmcs_read(VMCS_EXIT_QUALIFICATION);
 	unsigned acc = access_of(error_code);
 	struct shadow_fault_info info = { 0 };
-	int r = shadow_fault(v->vm->shadow, gva, acc, v->regs.rflags & RFLAGS_AC, &info);
+	int r = shadow_fault(v->vm->shadow, gva, acc, v->regs.rflags & RFLAGS_AC,
+			       error_code & PF_ERR_P, &info);
 
 	e->insn_len = 0;
 	switch (r) {
