@@ -136,7 +136,8 @@ access(struct vcpu_emul *ve, struct vcpu_xlat *c, uint64_t la, void *buf,
 		return EMUL_MEM_FAULT;
 	/* the access happens (a probe, buf NULL, only asks): accessed and
 	 * dirty bits as the CPU sets them */
-	if (buf && guest_xlat_holds(c, la))
+	if (buf && guest_xlat_holds(c, la) &&
+	    !(c->marked & (write ? XLAT_MARKED_DIRTY : XLAT_MARKED_ACCESSED)))
 		guest_xlat_mark_used(ve->v, c, write);
 	/* the common case: the translation knows RAM from MMIO */
 	if (guest_xlat_holds(c, la) && (c->mmio || c->page))

@@ -132,6 +132,7 @@ static void xlat_fill(struct vcpu *v, struct vcpu_xlat *c, uint64_t cr0,
 		      const struct guest_translation *t)
 {
 	c->valid = false;
+	c->marked = 0;
 	for (unsigned i = 0; i < t->nentries; i++) {
 		c->entry_ptr[i] = extent_ptr(v->vm, t->entry_gpa[i], t->entry_bytes);
 		c->entry_gpa[i] = t->entry_gpa[i];
@@ -256,6 +257,7 @@ void guest_xlat_mark_used(struct vcpu *v, struct vcpu_xlat *c, bool write)
 		}
 		c->entry_val[i] = new;
 	}
+	c->marked |= write ? XLAT_MARKED_ACCESSED | XLAT_MARKED_DIRTY : XLAT_MARKED_ACCESSED;
 }
 
 int guest_read_linear(struct vcpu *v, uint64_t cr0, uint64_t cr3, uint64_t cr4,

@@ -174,7 +174,14 @@ struct vcpu_xlat {
 	const void *entry_ptr[4];
 	uint64_t entry_val[4];
 	uint64_t entry_gpa[4];          /* for the accessed and dirty bits */
+	uint8_t marked;                 /* XLAT_MARKED_*: what the entries hold */
 };
+
+/* vcpu_xlat.marked: the accessed bits of every entry are set (by the guest
+ * or guest_xlat_mark_used), and the leaf's dirty bit too, so that the
+ * emulator's next access through the same translation skips the check. */
+#define XLAT_MARKED_ACCESSED 1u
+#define XLAT_MARKED_DIRTY    2u
 
 /* FXSAVE image: x87, MMX and SSE state (SDM Vol. 1 10.5.1). */
 struct vcpu_fpu {

@@ -154,13 +154,26 @@ static void test_accessed_dirty(void **state)
 	assert_int_equal(get(0x3000), 0x4000 | P | RW | A);
 	assert_int_equal(get(0x4000 + 5 * 8), 0x9000 | P | RW | A);
 	assert_int_equal(dirty_marks, 4);
+	assert_int_equal(vcpu.data.marked, XLAT_MARKED_ACCESSED);
 	/* the cache still holds and the write through it sets D in the leaf */
 	assert_int_equal(translate(CR4_PAE, EFER_LMA, 0x1000, 0x5008, &t), 0);
 	assert_int_equal(t.nentries, 0);                /* from the cache */
+	assert_int_equal(vcpu.data.marked, XLAT_MARKED_ACCESSED);
 	guest_xlat_mark_used(&vcpu, &vcpu.data, true);
 	assert_int_equal(get(0x4000 + 5 * 8), 0x9000 | P | RW | A | D);
 	assert_int_equal(get(0x3000), 0x4000 | P | RW | A);  /* no D in a link */
 	assert_int_equal(dirty_marks, 5);
+	assert_int_equal(vcpu.data.marked, XLAT_MARKED_ACCESSED | XLAT_MARKED_DIRTY);
+	/* the guest clears A in its leaf: the cache no longer holds, the
+	 * next walk fills it again with nothing marked */
+	put(0x4000 + 5 * 8, 0x9000 | P | RW);
+	assert_int_equal(translate(CR4_PAE, EFER_LMA, 0x1000, 0x5008, &t), 0);
+	assert_int_equal(t.nentries, 4);                /* walked again */
+	assert_int_equal(vcpu.data.marked, 0);
+	guest_xlat_mark_used(&vcpu, &vcpu.data, false);
+	assert_int_equal(get(0x4000 + 5 * 8), 0x9000 | P | RW | A);
+	put(0x4000 + 5 * 8, 0x9000 | P | RW | A | D);
+	assert_int_equal(translate(CR4_PAE, EFER_LMA, 0x1000, 0x5008, &t), 0);
 	/* a guest change meanwhile is left alone and the cache dropped */
 	put(0x4000 + 5 * 8, 0xa000 | P | RW | A);
 	vcpu.data.entry_val[3] = 0x9000 | P | RW | A;   /* as if read before it */
