@@ -1,0 +1,31 @@
+/*
+ * Page-table pages for memtouch (memtouch.h): each mode takes what it needs
+ * from one pool, which the next mode reuses after paging has moved off it.
+ * Every table is a page of its own, so the hypervisor's write protection
+ * of guest tables (shadow paging) covers nothing else the guest writes.
+ */
+#include "memtouch.h"
+
+#define POOL_PAGES 32u  /* 4-level 4 KiB: 2 PML4 + 2 PDPT + 5 PD + 16 PT */
+
+static uint8_t pool[POOL_PAGES][KiB4] __attribute__((aligned(4096)));
+static unsigned int used;
+
+void tables_reset(void)
+{
+	used = 0;
+}
+
+void *table_page(void)
+{
+	uint8_t *page;
+
+	if (used == POOL_PAGES) {
+		check(false, "table pool exhausted");
+		guest_exit(finish());
+	}
+	page = pool[used++];
+	for (unsigned long i = 0; i < KiB4; i++)
+		page[i] = 0;
+	return page;
+}
