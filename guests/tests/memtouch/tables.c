@@ -6,7 +6,9 @@
  */
 #include "memtouch.h"
 
-#define POOL_PAGES 32u  /* 4-level 4 KiB: 2 PML4 + 2 PDPT + 5 PD + 16 PT */
+/* the most a mode takes: 4-level with 4 KiB pages, per space a PML4, a
+ * PDPT, 3 PDs, 4 PTs for the identity map and 8 for the windows */
+#define POOL_PAGES 34u
 
 static uint8_t pool[POOL_PAGES][KiB4] __attribute__((aligned(4096)));
 static unsigned int used;
