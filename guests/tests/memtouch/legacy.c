@@ -81,14 +81,31 @@ static uint64_t *build_pae(unsigned int s, unsigned long page)
 	return pdpt;
 }
 
-/* Paging off, the mode's CR4 bits, space 0's CR3, paging on (SDM Vol. 3A
- * 4.1.2: CR4.PAE changes only with paging off). */
+/* Paging off, the mode's CR4 bits, the CR3, paging on (SDM Vol. 3A 4.1.2:
+ * CR4.PAE changes only with paging off). */
 static void enter(unsigned long cr4_bits, unsigned long cr3)
 {
 	write_cr0(read_cr0() & ~X86_CR0_PG);
 	write_cr4((read_cr4() & ~(X86_CR4_PSE | X86_CR4_PAE)) | cr4_bits);
 	write_cr3(cr3);
 	write_cr0(read_cr0() | X86_CR0_PG);
+}
+
+/*
+ * Where the tables are built: 32-bit paging identity-mapping [0, LOW_BYTES)
+ * with 4 MiB pages, outside the pool. Without unrestricted guest and EPT
+ * (bochs-penryn) code with paging off runs in the hypervisor's emulator,
+ * so the guest spends as little as it can there: filling this PD's two
+ * entries, and the few instructions of each enter().
+ */
+static uint32_t builder_pd[1024] __attribute__((aligned(4096)));
+
+static void enter_builder(void)
+{
+	if (!builder_pd[0])
+		for (unsigned long a = 0; a < LOW_BYTES; a += MiB4)
+			builder_pd[a >> 22] = a | PTE_PS | PTE_RW | PTE_P;
+	enter(X86_CR4_PSE, (uintptr_t)builder_pd);
 }
 
 void run_legacy_modes(void)
@@ -106,7 +123,7 @@ void run_legacy_modes(void)
 	for (unsigned int m = 0; m < 4; m++) {
 		struct spaces sp = { .mode = modes[m].mode, .page = modes[m].page };
 
-		write_cr0(read_cr0() & ~X86_CR0_PG);    /* off the pool first */
+		enter_builder();                /* off the pool before rebuilding it */
 		tables_reset();
 		for (unsigned int s = 0; s < 2; s++)
 			sp.cr3[s] = modes[m].cr4 & X86_CR4_PAE ?
