@@ -15,7 +15,8 @@ memtouch.bin (4-level paging) and memtouch32.bin (32-bit paging, then PAE)
 run one after the other in one boot per platform. They are not in
 boot/grub.cfg (the control partition takes at most 16 guest modules,
 abi/ctl_boot.h, and grub.cfg has 16): this test boots an ISO of its own
-with them, as test_ptattack.py does."""
+with them, as test_ptattack.py does. On bochs-penryn the two guests run
+in about 1 s and 4 s of the boot's time."""
 import os
 
 import pytest
