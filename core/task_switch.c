@@ -1,5 +1,6 @@
 /* Hardware task switches (see core/task_switch.h). */
 #include "core/task_switch.h"
+#include "arch/x86/trap.h"
 
 #define VEC_DF  8
 #define VEC_TS  10
@@ -127,21 +128,9 @@ void task_desc_decode(const uint8_t d[8], struct vcpu_segment *seg)
 	seg->unusable = !seg->present;
 }
 
-/* SDM Vol. 3 Table 6-5 (and 6.15, "Interrupt 8"). */
-static bool contributory(unsigned v)
-{
-	return v == 0 || (v >= VEC_TS && v <= VEC_GP);
-}
-
 int task_fault_combine(unsigned first, unsigned second)
 {
-	if (first == VEC_DF && (contributory(second) || second == VEC_PF))
-		return -1;
-	if (contributory(first) && contributory(second))
-		return VEC_DF;
-	if (first == VEC_PF && (contributory(second) || second == VEC_PF))
-		return VEC_DF;
-	return (int)second;
+	return trap_combine(first, second);
 }
 
 /* Records a fault with an error code; always false, for "return fail()". */

@@ -36,6 +36,17 @@
 #define PF_ERR_RSVD (1u << 3)
 #define PF_ERR_I    (1u << 4)
 
+/* The access a hardware #PF's error code describes, as GUEST_ACC_* bits
+ * (what a shadow-paging fault asks shadow_fault() for): U means CPL 3, I
+ * an instruction fetch (set with EFER.NXE or CR4.SMEP; without them a
+ * fetch needs no right a read lacks). */
+static inline unsigned guest_access_of_pf(uint32_t error_code)
+{
+	return (error_code & PF_ERR_W ? GUEST_ACC_WRITE : 0) |
+	       (error_code & PF_ERR_U ? GUEST_ACC_USER : 0) |
+	       (error_code & PF_ERR_I ? GUEST_ACC_FETCH : 0);
+}
+
 struct guest_access_cpu {
 	bool rflags_ac;         /* RFLAGS.AC: SMAP lets explicit accesses by */
 	bool pdpe1gb;           /* 1 GiB pages exist (CPUID) */

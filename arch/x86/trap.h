@@ -38,6 +38,28 @@ static inline bool trap_is_fault(unsigned vector)
 	return vector < TRAP_NUM_EXCEPTIONS && !(not_faults >> vector & 1);
 }
 
+/*
+ * A fault 'second' raised while delivering exception 'first' (SDM Vol. 3
+ * Table 6-5; AMD APM Vol. 2 8.2.9 agrees): a contributory one (#DE, #TS,
+ * #NP, #SS, #GP) on a contributory one, or a contributory one or #PF on a
+ * #PF, is #DF; a contributory one or #PF on #DF is a shutdown (-1);
+ * everything else, a #PF on a contributory exception included, is
+ * handled serially: 'second' is delivered.
+ */
+static inline int trap_combine(unsigned first, unsigned second)
+{
+	const uint32_t contributory = 1u << TRAP_DE | 1u << 10 | 1u << 11 |
+				      1u << 12 | 1u << TRAP_GP;
+	bool first_c = first < 32 && (contributory >> first & 1);
+	bool second_c = second < 32 && (contributory >> second & 1);
+
+	if (first == TRAP_DF && (second_c || second == TRAP_PF))
+		return -1;
+	if ((first_c && second_c) || (first == TRAP_PF && (second_c || second == TRAP_PF)))
+		return TRAP_DF;
+	return (int)second;
+}
+
 /* Layout fixed by trap_entry.S: lowest address first. */
 struct trap_frame {
 	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;

@@ -126,9 +126,10 @@ static uint64_t event(uint32_t type, uint8_t vector)
 	return SVM_EVTINJ_VALID | type | vector;
 }
 
-/* SDM Vol. 3 Table 6-5: #PF in #PF or contributory delivery is #DF, in
- * #DF delivery a triple fault; benign events are replaced, interrupts
- * queued again. */
+/* SDM Vol. 3 Table 6-5: #PF in #PF delivery is #DF, in #DF delivery a
+ * triple fault; in a contributory exception's delivery it is handled
+ * serially (delivered), as after benign events; interrupts are queued
+ * again. */
 static void test_pf_outcome(void **state)
 {
 	(void)state;
@@ -137,9 +138,9 @@ static void test_pf_outcome(void **state)
 			 SVM_PF_DOUBLE_FAULT);
 	for (uint8_t v = 10; v <= 13; v++)
 		assert_int_equal(svm_shadow_pf_outcome(event(SVM_EVTINJ_TYPE_EXEPT, v)),
-				 SVM_PF_DOUBLE_FAULT);
+				 SVM_PF_DELIVER);
 	assert_int_equal(svm_shadow_pf_outcome(event(SVM_EVTINJ_TYPE_EXEPT, 0)),
-			 SVM_PF_DOUBLE_FAULT);
+			 SVM_PF_DELIVER);
 	assert_int_equal(svm_shadow_pf_outcome(event(SVM_EVTINJ_TYPE_EXEPT, 8)),
 			 SVM_PF_TRIPLE_FAULT);
 	assert_int_equal(svm_shadow_pf_outcome(event(SVM_EVTINJ_TYPE_EXEPT, 1)),

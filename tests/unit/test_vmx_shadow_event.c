@@ -25,11 +25,12 @@ static void test_pf_outcome(void **state)
 	assert_int_equal(vmx_shadow_pf_outcome(VMX_INTR_TYPE_HW_EXC | 8), VMX_PF_DELIVER);
 	assert_int_equal(vmx_shadow_pf_outcome(event(VMX_INTR_TYPE_HW_EXC, 14, 1)),
 			 VMX_PF_DOUBLE_FAULT);
+	/* contributory, then #PF: handled serially (SDM Vol. 3 Table 6-5) */
 	for (uint8_t v = 10; v <= 13; v++)
 		assert_int_equal(vmx_shadow_pf_outcome(event(VMX_INTR_TYPE_HW_EXC, v, 1)),
-				 VMX_PF_DOUBLE_FAULT);
+				 VMX_PF_DELIVER);
 	assert_int_equal(vmx_shadow_pf_outcome(event(VMX_INTR_TYPE_HW_EXC, 0, 0)),
-			 VMX_PF_DOUBLE_FAULT);
+			 VMX_PF_DELIVER);
 	assert_int_equal(vmx_shadow_pf_outcome(event(VMX_INTR_TYPE_HW_EXC, 8, 1)),
 			 VMX_PF_TRIPLE_FAULT);
 	/* benign exceptions: #DB, #UD, #NM, #MF, #AC */

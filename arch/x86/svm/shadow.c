@@ -199,22 +199,12 @@ static void emulate_write(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e,
 	e->reason = VEXIT_UNKNOWN;
 }
 
-/* GUEST_ACC_* from the #PF error code: U means CPL 3, I an instruction
- * fetch (set with EFER.NXE or CR4.SMEP; without them a fetch needs no
- * right a read lacks). */
-static unsigned access_of(uint32_t error_code)
-{
-	return (error_code & PF_ERR_W ? GUEST_ACC_WRITE : 0) |
-	       (error_code & PF_ERR_U ? GUEST_ACC_USER : 0) |
-	       (error_code & PF_ERR_I ? GUEST_ACC_FETCH : 0);
-}
-
 void svm_exit_shadow_pf(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e)
 {
 	const struct vmcb_control *c = &sv->vmcb->control;
 	uint32_t error_code = (uint32_t)c->exitinfo1;
 	uint64_t gva = c->exitinfo2;
-	unsigned acc = access_of(error_code);
+	unsigned acc = guest_access_of_pf(error_code);
 	struct shadow_fault_info info = { 0 };
 	int r = shadow_fault(v->vm->shadow, gva, acc, v->regs.rflags & RFLAGS_AC,
 			       error_code & PF_ERR_P, &info);

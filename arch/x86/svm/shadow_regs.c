@@ -2,6 +2,7 @@
  * functions: built into the hypervisor and into a host test. */
 #include "arch/x86/svm/shadow_regs.h"
 #include "arch/x86/svm/vmcb.h"
+#include "arch/x86/trap.h"
 #include "core/cpu_rules.h"
 
 #define CR0_WP    (1ULL << 16)
@@ -11,9 +12,6 @@
 #define EFER_LMA  (1ULL << 10)
 #define EFER_NXE  (1ULL << 11)
 #define EFER_SVME (1ULL << 12)
-#define VEC_DE 0
-#define VEC_DF 8
-#define VEC_PF 14
 #define EVTINJ_TYPE_MASK (7u << 8)
 
 #define PAGING_CR0  (CR0_PG | CR0_WP)
@@ -62,13 +60,6 @@ bool svm_shadow_must_sync(const struct svm_paging_regs *now,
 	return cr3_load || !last_valid || !svm_shadow_same_paging(now, last);
 }
 
-/* #PF itself and the contributory exceptions (#DE, #TS, #NP, #SS, #GP)
- * make a #PF in their delivery a #DF (SDM Vol. 3 Table 6-5). */
-static bool contributory_or_pf(uint8_t vector)
-{
-	return vector == VEC_PF || vector == VEC_DE || (vector >= 10 && vector <= 13);
-}
-
 enum svm_pf_outcome svm_shadow_pf_outcome(uint64_t exitintinfo)
 {
 	uint8_t vector = (uint8_t)exitintinfo;
@@ -76,10 +67,14 @@ enum svm_pf_outcome svm_shadow_pf_outcome(uint64_t exitintinfo)
 
 	if (!(exitintinfo & SVM_EVTINJ_VALID))
 		return SVM_PF_DELIVER;
-	if (type == SVM_EVTINJ_TYPE_EXEPT && vector == VEC_DF)
-		return SVM_PF_TRIPLE_FAULT;
-	if (type == SVM_EVTINJ_TYPE_EXEPT && contributory_or_pf(vector))
-		return SVM_PF_DOUBLE_FAULT;
+	if (type == SVM_EVTINJ_TYPE_EXEPT) {
+		int combined = trap_combine(vector, TRAP_PF);
+
+		if (combined < 0)
+			return SVM_PF_TRIPLE_FAULT;
+		if (combined == TRAP_DF)
+			return SVM_PF_DOUBLE_FAULT;
+	}
 	if (type == SVM_EVTINJ_TYPE_INTR)
 		return SVM_PF_REQUEUE_IRQ;
 	return SVM_PF_DELIVER;

@@ -217,16 +217,6 @@ static enum vmx_exit_action emulate_write(struct vcpu *v, struct vexit *e, int k
 	return VMX_EXIT_TO_CORE;
 }
 
-/* GUEST_ACC_* from the #PF error code: U means CPL 3, I an instruction
- * fetch (set with EFER.NXE or CR4.SMEP; without them a fetch needs no
- * right a read lacks). */
-static unsigned access_of(uint32_t error_code)
-{
-	return (error_code & PF_ERR_W ? GUEST_ACC_WRITE : 0) |
-	       (error_code & PF_ERR_U ? GUEST_ACC_USER : 0) |
-	       (error_code & PF_ERR_I ? GUEST_ACC_FETCH : 0);
-}
-
 /* A #PF exit: the exit qualification is the linear address, the error
  * code is the exit's (SDM Vol. 3 27.2.1, 27.2.2). */
 enum vmx_exit_action vmx_exit_shadow_pf(struct vcpu *v, struct vmx_vcpu *x,
@@ -234,7 +224,7 @@ enum vmx_exit_action vmx_exit_shadow_pf(struct vcpu *v, struct vmx_vcpu *x,
 {
 	uint32_t error_code = vmcs_read32(VMCS_EXIT_INTR_ERROR);
 	uint64_t gva = vmcs_read(VMCS_EXIT_QUALIFICATION);
-	unsigned acc = access_of(error_code);
+	unsigned acc = guest_access_of_pf(error_code);
 	struct shadow_fault_info info = { 0 };
 	int r = shadow_fault(v->vm->shadow, gva, acc, v->regs.rflags & RFLAGS_AC,
 			       error_code & PF_ERR_P, &info);
