@@ -11,6 +11,7 @@
 #define MSR_KERNEL_GS_BASE 0xc0000102u
 
 #define PCID_MASK          0xfffULL     /* CR3[11:0] with CR4.PCIDE */
+#define RULES_CR3_PCID_NOFLUSH (1ULL << 63) /* CR3 source bit 63 with CR4.PCIDE */
 
 /* A CR4 bit and the CPUID feature that makes it exist. */
 struct cr4_feature {
@@ -75,6 +76,19 @@ void cpu_rules_derive(struct cpu_rules *r, const struct cpu_rules_cpuid *c)
 		if (c->e1_edx & (1u << efer_features[i].bit))
 			r->efer_allowed |= efer_features[i].efer;
 	r->va_bits = (r->cr4_allowed & RULES_CR4_LA57) ? 57 : 48;
+	/* without leaf 0x80000008 the width is 36 (SDM Vol. 3 4.1.4) */
+	r->pa_bits = (c->e8_eax & 0xff) ? (c->e8_eax & 0xff) : 36;
+}
+
+bool cpu_rules_cr3_write(const struct cpu_rules *r, uint64_t value, uint64_t cr4,
+			 bool long64, uint64_t *cr3_out)
+{
+	if (cr4 & RULES_CR4_PCIDE)
+		value &= ~RULES_CR3_PCID_NOFLUSH;
+	if (long64 && (value >> r->pa_bits))
+		return false;
+	*cr3_out = long64 ? value : (uint32_t)value;
+	return true;
 }
 
 bool cpu_rules_pat_valid(uint64_t pat)

@@ -57,15 +57,27 @@ struct cpu_rules_cpuid {
 	uint32_t l1_ecx, l1_edx;                /* leaf 1 */
 	uint32_t l7_ebx, l7_ecx, l7_edx;        /* leaf 7 subleaf 0 */
 	uint32_t e1_edx;                        /* leaf 0x80000001 */
+	uint32_t e8_eax;                        /* leaf 0x80000008 (0: none) */
 };
 
 struct cpu_rules {
 	uint64_t cr4_allowed;   /* CR4 bits the virtual CPU has */
 	uint64_t efer_allowed;  /* EFER bits a write may hold */
 	unsigned va_bits;       /* 48, or 57 with LA57: canonical width */
+	unsigned pa_bits;       /* MAXPHYADDR: 0x80000008 EAX[7:0], else 36 */
 };
 
 void cpu_rules_derive(struct cpu_rules *r, const struct cpu_rules_cpuid *c);
+
+/*
+ * MOV to CR3 (SDM Vol. 3 2.5, 4.10.4.1; APM Vol. 2 3.1.2): with CR4.PCIDE
+ * bit 63 of the source is "keep the PCID's translations" and is not
+ * stored; in 64-bit mode bits 63:MAXPHYADDR are reserved otherwise
+ * (false: #GP(0)). Outside 64-bit mode the source is 32 bits and has none.
+ * *cr3_out gets what CR3 holds after the write.
+ */
+bool cpu_rules_cr3_write(const struct cpu_rules *r, uint64_t value, uint64_t cr4,
+			 bool long64, uint64_t *cr3_out);
 
 /* Every byte of IA32_PAT is UC, WC, WT, WP, WB or UC- (SDM 11.12.2;
  * APM 7.8.1): 2, 3 and 8-255 are reserved and WRMSR raises #GP. */

@@ -99,7 +99,8 @@ void cpuid_init(void)
 			  e1 = guest_leaf(0x80000001, 0);
 	cpu_rules_derive(&guest_rules, &(struct cpu_rules_cpuid){
 		.l1_ecx = l1.ecx, .l1_edx = l1.edx, .l7_ebx = l7.ebx,
-		.l7_ecx = l7.ecx, .l7_edx = l7.edx, .e1_edx = e1.edx });
+		.l7_ecx = l7.ecx, .l7_edx = l7.edx, .e1_edx = e1.edx,
+		.e8_eax = guest_leaf(0x80000008u, 0).eax });
 }
 
 const struct cpu_rules *cpuid_rules(void)

@@ -197,16 +197,9 @@ static const struct guest_access_cpu *walk_cpu(void)
 	static bool known;
 
 	if (!known) {
-		struct vcpu_regs r = { .rax = 0x80000000 };
+		struct vcpu_regs r = { .rax = 0x80000001 };
 
-		cpuid_emulate(&r);
-		cpu.maxphyaddr = 36;
-		if (r.rax >= 0x80000008) {
-			r = (struct vcpu_regs){ .rax = 0x80000008 };
-			cpuid_emulate(&r);
-			cpu.maxphyaddr = (uint8_t)r.rax;
-		}
-		r = (struct vcpu_regs){ .rax = 0x80000001 };
+		cpu.maxphyaddr = (uint8_t)cpuid_rules()->pa_bits;
 		cpuid_emulate(&r);
 		cpu.pdpe1gb = r.rdx & (1u << 26);
 		known = true;

@@ -1,6 +1,7 @@
 /* Hardware task switches (see core/task_switch.h). */
 #include "core/task_switch.h"
 #include "arch/x86/trap.h"
+#include "mmu/guest_access.h"
 
 #define VEC_DF  8
 #define VEC_TS  10
@@ -66,10 +67,6 @@ static const struct tss_layout tss16 = {
 #define TSS_T   0x64            /* bit 0: the debug trap flag (32-bit TSS) */
 
 #define CR4_PAE_BIT  (1ULL << 5)
-/* PAE PDPTE bits that must be 0 when P = 1, below MAXPHYADDR (SDM Vol. 3
- * Table 4-8: bits 2:1 and 8:5; 63 too, as NX is not a PDPTE bit) */
-#define PDPTE_RSVD_LOW 0x1e6ULL
-#define PDPTE_P        1ULL
 
 /* The dynamic fields of a TSS, whatever its size. */
 struct tss_image {
@@ -561,7 +558,6 @@ static void commit_tr(struct ts_ctx *c, const struct vcpu_segment *ntss)
 static bool pdptes_valid(struct ts_ctx *c)
 {
 	uint64_t pdpte[4];
-	uint64_t rsvd = PDPTE_RSVD_LOW | ~((1ULL << c->mem->maxphyaddr) - 1);
 	uint64_t gpa = c->s->cr3 & 0xffffffe0ULL;
 
 	if (c->mem->read_phys(c->mem->ctx, gpa, pdpte, sizeof(pdpte))) {
@@ -570,7 +566,7 @@ static bool pdptes_valid(struct ts_ctx *c)
 		return false;
 	}
 	for (unsigned i = 0; i < 4; i++)
-		if ((pdpte[i] & PDPTE_P) && (pdpte[i] & rsvd))
+		if (guest_pdpte_reserved(pdpte[i], c->mem->maxphyaddr))
 			return fail(c, VEC_GP, 0);
 	return true;
 }
@@ -582,8 +578,10 @@ static void enter_new_task(struct ts_ctx *c, const struct tss_layout *nl,
 {
 	bool paging = c->s->cr0 & CR0_PG_BIT;
 
-	if (nl->has_cr3 && paging)
+	if (nl->has_cr3 && paging) {
 		c->s->cr3 = t->cr3;
+		c->out->cr3_loaded = true;
+	}
 	load_registers(c, nl, t, r);
 	if (nl->has_cr3 && paging && (c->s->cr4 & CR4_PAE_BIT) && !pdptes_valid(c))
 		return;

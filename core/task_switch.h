@@ -104,6 +104,10 @@ struct task_outcome {
 	/* TASK_DONE into a TSS whose T bit is set: a #DB with DR6.BT is due
 	 * before the new task's first instruction (SDM Vol. 3 17.3.1.5) */
 	bool debug_trap;
+	/* the new task's CR3 was loaded (a 32-bit TSS with paging on): the
+	 * TLB flush and, with PAE, the PDPTEs as a MOV to CR3 (SDM Vol. 3
+	 * 7.3 step 8) */
+	bool cr3_loaded;
 	struct task_fault fault;
 	uint64_t bad_la;        /* TASK_BAD_MEMORY: the linear address */
 };

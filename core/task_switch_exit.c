@@ -87,15 +87,6 @@ static int read_phys(void *ctx, uint64_t gpa, void *buf, unsigned len)
 	return guest_read_gpa(v->vm, gpa, buf, len) ? -EFAULT : 0;
 }
 
-/* The physical-address width the guest's CPUID reports. */
-static uint8_t guest_maxphyaddr(void)
-{
-	struct vcpu_regs r = { .rax = 0x80000008 };
-
-	cpuid_emulate(&r);
-	return (r.rax & 0xff) ? (uint8_t)r.rax : 36;
-}
-
 static void describe_unknown(uint64_t hw_reason, struct kvm_run *run)
 {
 	run->exit_type = KVM_EXIT_TYPE_VM_EXIT;
@@ -152,7 +143,7 @@ enum task_exit_result task_switch_perform(struct vcpu *v, const struct task_swit
 					  bool exception, uint64_t hw_reason,
 					  struct kvm_run *run)
 {
-	struct task_mem mem = { guest_access, v, read_phys, guest_maxphyaddr() };
+	struct task_mem mem = { guest_access, v, read_phys, (uint8_t)cpuid_rules()->pa_bits };
 	struct task_outcome o;
 	struct vcpu_sregs s;
 
@@ -160,6 +151,8 @@ enum task_exit_result task_switch_perform(struct vcpu *v, const struct task_swit
 	task_switch_run(ts, &v->regs, &s, &mem, &o);
 	if (o.committed) {
 		virt->set_sregs(v, &s);
+		if (o.cr3_loaded)
+			virt->load_cr3(v);
 		virt->clear_dr7(v, DR7_LOCAL_ENABLES);
 	}
 	switch (o.result) {

@@ -88,12 +88,11 @@ int vm_shadow_create(struct vm *vm)
 	struct shadow_config cfg = {
 		.space = &vm->slat, .alloc = &shadow_frames,
 		.read_gpa = read_entry, .update_entry = guest_update_entry, .ctx = vm,
-		.maxphyaddr = 36, .budget_frames = VM_SHADOW_BUDGET,
+		.maxphyaddr = (uint8_t)cpuid_rules()->pa_bits,
+		.budget_frames = VM_SHADOW_BUDGET,
 	};
 
 	_Static_assert(sizeof(struct shadow) <= PAGE_SIZE, "struct shadow fits a frame");
-	if (guest_cpuid(0x80000000).rax >= 0x80000008)
-		cfg.maxphyaddr = (uint8_t)guest_cpuid(0x80000008).rax;
 	cfg.pdpe1gb = guest_cpuid(0x80000001).rdx & (1u << 26);
 	if (page_alloc(1, 1, &pa))
 		return -ENOMEM;

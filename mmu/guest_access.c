@@ -200,3 +200,9 @@ int guest_access(const struct guest_paging *p, const struct guest_access_cpu *cp
 	}
 	return -EFAULT;         /* the tables keep changing under the walk */
 }
+
+bool guest_pdpte_reserved(uint64_t pdpte, unsigned maxphyaddr)
+{
+	return (pdpte & PTE_P) &&
+	       (pdpte & (bits(2, 1) | bits(8, 5) | bits(63, maxphyaddr)));
+}

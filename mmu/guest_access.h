@@ -11,9 +11,9 @@
  * emulator can use it for the accesses it makes. Freestanding and
  * host-testable like the walker.
  *
- * Not modelled: protection keys (CPUID hides PKU), 5-level paging (the
- * walker refuses it) and the reserved bits of PAE's PDPTEs, which a CPU
- * checks when MOV to CR3 loads them (#GP), not on an access.
+ * Not modelled: protection keys (CPUID hides PKU) and 5-level paging (the
+ * walker refuses it). The reserved bits of PAE's PDPTEs are checked when
+ * a CR3 load reads them (#GP), not on an access: guest_pdpte_reserved.
  */
 #ifndef MMU_GUEST_ACCESS_H
 #define MMU_GUEST_ACCESS_H
@@ -88,5 +88,11 @@ int guest_access(const struct guest_paging *p, const struct guest_access_cpu *cp
  */
 bool guest_walk_reserved(const struct guest_paging *p, const struct guest_access_cpu *cpu,
 			 const struct guest_translation *t);
+
+/* A PAE PDPTE as loading CR3 reads it (SDM Vol. 3 4.4.1, Table 4-8; APM
+ * Vol. 2 5.3.3): present with a bit of 2:1, 8:5 or 63:maxphyaddr set is
+ * #GP(0) for the instruction that loaded CR3. Shared by the shadow tables,
+ * the emulator's MOV to CR3 and task switches. */
+bool guest_pdpte_reserved(uint64_t pdpte, unsigned maxphyaddr);
 
 #endif

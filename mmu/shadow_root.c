@@ -4,6 +4,7 @@
  * rebuilding it (shadow_cr3_write). Also the life cycle of struct shadow:
  * init, destroy, and the drop-all of shadow_reset.
  */
+#include "mmu/guest_access.h"
 #include "mmu/shadow_internal.h"
 #include "abi/errno.h"
 #include <stddef.h>
@@ -95,16 +96,6 @@ static int load_root_or_drop_all(struct shadow *s)
 	return shadow_load_root(s) ? -ENOMEM : 0;
 }
 
-/* A PAE PDPTE's reserved bits: 2:1, 8:5, 63:MAXPHYADDR (SDM Vol. 3
- * Table 4-8). */
-static bool pdpte_reserved(const struct shadow *s, uint64_t e)
-{
-	unsigned maxphy = s->cfg.maxphyaddr ? s->cfg.maxphyaddr : 36;
-	uint64_t rsvd = 0x1e6ULL | ~((1ULL << maxphy) - 1);
-
-	return (e & SPTE_P) && (e & rsvd);
-}
-
 /* The four PDPTEs as a CR3 load reads them; a PDPT outside RAM reads as
  * not present, like a guest table outside RAM (see shadow_fault). */
 static int read_pdptes(const struct shadow *s, uint64_t cr3, uint64_t pdpte[4])
@@ -117,7 +108,7 @@ static int read_pdptes(const struct shadow *s, uint64_t cr3, uint64_t pdpte[4])
 		if (mmu_lookup(s->cfg.space, base + 8 * i, &hpa, &perms) == 0 &&
 		    s->cfg.read_gpa(s->cfg.ctx, base + 8 * i, &pdpte[i], 8))
 			pdpte[i] = 0;
-		if (pdpte_reserved(s, pdpte[i]))
+		if (guest_pdpte_reserved(pdpte[i], s->cfg.maxphyaddr ? s->cfg.maxphyaddr : 36))
 			return -EINVAL;
 	}
 	return 0;

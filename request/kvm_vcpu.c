@@ -92,6 +92,8 @@ static int64_t set_sregs(struct vcpu *v, const struct kvm_sregs *k)
 	s.efer = k->efer;
 	s.apic_base = k->apic_base;
 	virt->set_sregs(v, &s);
+	/* as KVM, which reloads the PAE PDPTEs from the CR3 given */
+	virt->load_cr3(v);
 	v->apic_base = k->apic_base;
 	/* 2.6.21: the pending queue is replaced by the bitmap */
 	memcpy(v->irq_pending, k->interrupt_bitmap, sizeof(v->irq_pending));

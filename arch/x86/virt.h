@@ -107,6 +107,11 @@ struct virt_ops {
 	 * ASID, global ones and all PCIDs included) before the next entry:
 	 * an INVPCID or INVLPG the emulator ran. */
 	void (*flush_guest_tlb)(struct vcpu *v);
+	/* After set_sregs: the guest loaded CR3 (a MOV to CR3 the emulator
+	 * ran, a task switch, KVM_SET_SREGS), which flushes its TLB and, with
+	 * PAE paging, reads the PDPTEs again even when CR3 kept its value
+	 * (SDM Vol. 3 4.4.1, 4.10.4.1): the shadow tables take it at entry. */
+	void (*load_cr3)(struct vcpu *v);
 };
 
 /* Picks the backend the CPU supports, or NULL with a reason printed. */

@@ -189,6 +189,10 @@ PAE = [
     "PAE: PDPTE 1 -> PD at 0xe0000000, CR3 loaded: #PF",
     "PAE: PDPTE 1 cleared, CR3 loaded: #PF",
     "PAE: PT at 0xe0000000: read #PF",
+    "PAE: emulated MOV to CR3 (code on the MMIO device) runs",
+    "PAE: PDPTE 1 -> PD X, emulated CR3 load: marker B",
+    "PAE: PDPTE 1 -> PD Y, emulated load of the same CR3: its marker",
+    "PAE: emulated CR3 load of a PDPTE with bit 5 set: #GP(0)",
 ]
 
 # Reads that reach the VMM's unclaimed MMIO, and writes (the guest counts
@@ -226,6 +230,15 @@ STALE_CR2_CHECKS = {
     "PAE: PDPTE 1 -> PD at 0xe0000000, CR3 loaded: #PF",
     "PAE: PT at 0xe0000000: read #PF",
 }
+# QEMU 7.2's TCG walker sets the accessed bit (5) in a PAE PDPTE it walks
+# under NPT, where the SDM (Vol. 3A Table 4-8) and the APM (Vol. 2 5.3.3,
+# legacy-mode PDPE) have a reserved bit: the hypervisor's emulated MOV to
+# CR3 then finds PDPTE 0 (the code's) invalid and raises #GP(0), as a CPU
+# would on such a PDPTE (SDM 4.4.1). The native MOV to CR3 of the other
+# checks does not notice: QEMU does not check PDPTEs at MOV to CR3. The
+# guest prints PDPTE 0, which must have bit 5 set.
+QEMU_PDPTE_ACCESSED = {"qemu-max"}
+PDPTE_A_CHECK = "PAE: emulated MOV to CR3 (code on the MMIO device) runs"
 # Bochs 2.7 treats a triple fault in an SVM guest as a machine-wide event
 # (test_abi_faults.py, NO_SVM_SHUTDOWN_EXIT): the VMM never sees the exit.
 NO_SVM_SHUTDOWN_EXIT = {"bochs-ryzen", "bochs-phenom"}
@@ -288,8 +301,10 @@ def run_attack(ctl, vm, guest, mode, expected, rsvd_checks):
         if ctl.platform in QEMU_RSVD_WITHOUT_P else {}
     stale = [c for c in checks if c in STALE_CR2_CHECKS] \
         if ctl.platform in BOCHS_VMRUN_KEEPS_CR2 else []
+    pdpte_a = [c for c in checks if c == PDPTE_A_CHECK] \
+        if ctl.platform in QEMU_PDPTE_ACCESSED else []
     verdicts = [l for l in lines if re.match(rf"{guest}: (PASS|FAIL) ", l)][:-1]
-    want = [f"{guest}: {'FAIL' if c in defects or c in stale else 'PASS'} {c}"
+    want = [f"{guest}: {'FAIL' if c in defects or c in stale or c in pdpte_a else 'PASS'} {c}"
             for c in checks]
     assert verdicts == want, text
     for c, code in defects.items():    # exactly the SDM's code without P
@@ -301,9 +316,13 @@ def run_attack(ctl, vm, guest, mode, expected, rsvd_checks):
                      rf"at (0x[0-9a-f]+)$", detail) or \
             re.match(rf"{guest}: .*: (vector 14, |#PF )error 0x0$", detail)
         assert m and (m.re.groups < 2 or m.group(1) != m.group(2)), text
+    for c in pdpte_a:                   # #GP(0) for QEMU's A bit in PDPTE 0
+        detail = lines[lines.index(f"{guest}: FAIL {c}") + 1]
+        m = re.match(rf"{guest}:   got vector 13, error 0x0, PDPTE 0 (0x[0-9a-f]+)$", detail)
+        assert m and int(m.group(1), 16) & 0x20, text
     assert any(re.fullmatch(rf"{guest}: without INVLPG the read saw (A \(stale\)|B \(new\))", l)
                for l in lines), text
-    failed = len(defects) + len(stale)
+    failed = len(defects) + len(stale) + len(pdpte_a)
     passed = len(checks) - failed
     if failed:
         assert f"{guest}: FAIL {passed}/{len(checks)}" in lines, text

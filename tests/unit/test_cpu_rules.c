@@ -254,6 +254,34 @@ static void test_cr4_write(void **state)
 					0, 0));
 }
 
+/* MOV to CR3: MAXPHYADDR from leaf 0x80000008 (36 without it); bits
+ * 63:MAXPHYADDR reserved in 64-bit mode; bit 63 is "no flush" with PCIDE. */
+static void test_cr3_write(void **state)
+{
+	struct cpu_rules r;
+	uint64_t cr3 = 0;
+
+	(void)state;
+	cpu_rules_derive(&r, &(struct cpu_rules_cpuid){ 0 });
+	assert_int_equal(r.pa_bits, 36);
+	cpu_rules_derive(&r, &(struct cpu_rules_cpuid){ .e8_eax = 0x3028 });
+	assert_int_equal(r.pa_bits, 40);
+	assert_true(cpu_rules_cr3_write(&r, 0xfffffff000ULL, 0, true, &cr3));
+	assert_int_equal(cr3, 0xfffffff000ULL);
+	assert_false(cpu_rules_cr3_write(&r, 1ULL << 40, 0, true, &cr3));
+	assert_int_equal(cr3, 0xfffffff000ULL);      /* untouched */
+	assert_false(cpu_rules_cr3_write(&r, (1ULL << 63) | 0x1000, 0, true, &cr3));
+	/* with PCIDE bit 63 is not stored; the others still count */
+	assert_true(cpu_rules_cr3_write(&r, (1ULL << 63) | 0x1005, RULES_CR4_PCIDE,
+					true, &cr3));
+	assert_int_equal(cr3, 0x1005);
+	assert_false(cpu_rules_cr3_write(&r, (1ULL << 63) | (1ULL << 45),
+					 RULES_CR4_PCIDE, true, &cr3));
+	/* outside 64-bit mode the source is 32 bits: nothing is reserved */
+	assert_true(cpu_rules_cr3_write(&r, 0xfffff000ULL, 0, false, &cr3));
+	assert_int_equal(cr3, 0xfffff000ULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -265,6 +293,7 @@ int main(void)
 		cmocka_unit_test(test_efer_write),
 		cmocka_unit_test(test_cr0_write),
 		cmocka_unit_test(test_cr4_write),
+		cmocka_unit_test(test_cr3_write),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -339,6 +339,22 @@ static void test_paging_off(void **state)
 	assert_int_equal(updates, 0);
 }
 
+/* A PAE PDPTE as a CR3 load checks it: reserved 2:1, 8:5 and
+ * 63:MAXPHYADDR when present (NX is no PDPTE bit); anything when not. */
+static void test_pdpte_reserved(void **state)
+{
+	(void)state;
+	assert_false(guest_pdpte_reserved(0x1001, 36));
+	assert_false(guest_pdpte_reserved(0x1019, 36));         /* PWT, PCD */
+	assert_false(guest_pdpte_reserved(0xfffffffe6ULL, 36)); /* not present */
+	assert_false(guest_pdpte_reserved((1ULL << 39) | 1, 40));
+	static const uint64_t bad[] = { 0x1003, 0x1005, 0x1021, 0x1041, 0x1081,
+					0x1101, (1ULL << 36) | 1, (1ULL << 63) | 1 };
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_true(guest_pdpte_reserved(bad[i], 36));
+	assert_true(guest_pdpte_reserved((1ULL << 40) | 1, 40));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -350,6 +366,7 @@ int main(void)
 		cmocka_unit_test(test_32bit_pse),
 		cmocka_unit_test(test_accessed_dirty),
 		cmocka_unit_test(test_paging_off),
+		cmocka_unit_test(test_pdpte_reserved),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

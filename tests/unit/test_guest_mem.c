@@ -41,13 +41,14 @@ const struct virt_ops *virt;
 /* The VM's CPUID: MAXPHYADDR 40, no 1 GiB pages. */
 void cpuid_emulate(struct vcpu_regs *r)
 {
-	uint32_t leaf = (uint32_t)r->rax;
-
 	*r = (struct vcpu_regs){ 0 };
-	if (leaf == 0x80000000)
-		r->rax = 0x80000008;
-	else if (leaf == 0x80000008)
-		r->rax = 40;
+}
+
+const struct cpu_rules *cpuid_rules(void)
+{
+	static const struct cpu_rules rules = { .va_bits = 48, .pa_bits = 40 };
+
+	return &rules;
 }
 
 struct vm_slot *vm_slot_find(struct vm *v, uint64_t gpa)

@@ -414,6 +414,12 @@ static void test_cr3_with_paging(void **state)
 
 	assert_int_equal(o.result, TASK_DONE);
 	assert_int_equal(sregs.cr3, 0x9000);
+	assert_true(o.cr3_loaded);
+	/* without paging the TSS's CR3 is not loaded */
+	setup(NULL);
+	o = run(SEL_TSS_B, TASK_FROM_JMP, 7);
+	assert_int_equal(o.result, TASK_DONE);
+	assert_false(o.cr3_loaded);
 }
 
 static void wr64(uint32_t a, uint64_t v)

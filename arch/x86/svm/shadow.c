@@ -55,6 +55,9 @@ int svm_shadow_sync(struct vcpu *v, struct svm_vcpu *sv, bool cr3_load)
 	const struct svm_paging_regs last = { s->paging.cr0, s->paging.cr3,
 					      s->paging.cr4, s->paging.efer };
 
+	cr3_load |= sv->cr3_loaded;
+	sv->cr3_loaded = false;
+
 	if (!svm_shadow_must_sync(&g, &last, s->paging_valid, cr3_load))
 		return 0;
 	struct shadow_paging p = { g.cr0, g.cr3, g.cr4, g.efer };

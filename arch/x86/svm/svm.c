@@ -69,7 +69,8 @@ void svm_setup(const struct cpu_features *f)
 	.inject_exception = svm_inject_exception, \
 	.inject_db = svm_inject_db, \
 	.set_dtable = svm_set_dtable, \
-	.flush_guest_tlb = svm_flush_guest_tlb,
+	.flush_guest_tlb = svm_flush_guest_tlb, \
+	.load_cr3 = svm_load_cr3
 
 const struct virt_ops svm_ops = {
 	.name = "AMD SVM",

@@ -42,6 +42,7 @@ struct svm_vcpu {
 	} guest;
 	uint64_t hw_root;       /* the shadow root the last entry loaded */
 	bool flush_on_entry;    /* the guest's MOV CR3 flushes its TLB */
+	bool cr3_loaded;        /* load_cr3: the next sync is a CR3 load */
 };
 
 /* The exit code, with QEMU's 32-bit VMEXIT_INVALID (0x00000000ffffffff)
@@ -112,6 +113,7 @@ void svm_set_debug(struct vcpu *v);
 void svm_clear_dr7(struct vcpu *v, uint64_t bits);
 void svm_set_interrupt_shadow(struct vcpu *v, bool mov_ss);
 void svm_flush_guest_tlb(struct vcpu *v);
+void svm_load_cr3(struct vcpu *v);
 int svm_get_msr(struct vcpu *v, uint32_t index, uint64_t *value);
 int svm_set_msr(struct vcpu *v, uint32_t index, uint64_t value);
 void svm_inject_irq(struct vcpu *v, uint8_t vector);

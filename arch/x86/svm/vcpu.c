@@ -216,6 +216,16 @@ void svm_flush_guest_tlb(struct vcpu *v)
 	sv->slat_gen_seen = sv->vm->slat_gen - 1;
 }
 
+/* Flushes the ASID at the next VMRUN, as the MOV to CR3 would; without
+ * NPT the shadow tables reload a PAE guest's PDPTEs there as well. */
+void svm_load_cr3(struct vcpu *v)
+{
+	struct svm_vcpu *sv = to_svm(v);
+
+	sv->slat_gen_seen = sv->vm->slat_gen - 1;
+	sv->cr3_loaded = svm_shadow_paging;
+}
+
 void svm_set_sregs(struct vcpu *v, const struct vcpu_sregs *s)
 {
 	struct svm_vcpu *sv = to_svm(v);

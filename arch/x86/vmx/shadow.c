@@ -64,6 +64,8 @@ int vmx_shadow_sync(struct vcpu *v, struct vmx_vcpu *x, bool cr3_load)
 	struct shadow_paging p = guest_paging(x);
 
 	x->entry_work &= (uint8_t)~VMX_WORK_SHADOW;
+	cr3_load |= x->cr3_loaded;
+	x->cr3_loaded = false;
 	/* nothing the shadow tables translate by changed (an EFER.SCE, a
 	 * CR0.TS, a SET_SREGS of the same registers) */
 	if (!cr3_load && s->paging_valid && p.cr0 == s->paging.cr0 && p.cr3 == s->paging.cr3 &&

@@ -459,6 +459,16 @@ void vmx_flush_guest_tlb(struct vcpu *v)
 	to_vmx(v)->entry_work |= VMX_WORK_FLUSH_VPID;
 }
 
+/* With EPT, set_sregs already copied the PAE PDPTEs into the VMCS and
+ * queued the VPID flush; without it the shadow tables reload them. */
+void vmx_load_cr3(struct vcpu *v)
+{
+	struct vmx_vcpu *x = to_vmx(v);
+
+	x->entry_work |= VMX_WORK_FLUSH_VPID | (vmx_ctl.shadow ? VMX_WORK_SHADOW : 0);
+	x->cr3_loaded = vmx_ctl.shadow;
+}
+
 /* Interruptibility the entry checks accept (SDM 26.3.1.5): no STI
  * blocking with IF = 0; no shadow once RIP moved on; in a shadow, the
  * pending single-step trap (BS) exactly when TF is set.

@@ -172,7 +172,8 @@ static int vmx_cpu_enable(unsigned cpu)
 	.inject_db = vmx_inject_db, \
 	.set_dtable = vmx_set_dtable, \
 	.take_event = vmx_take_event, \
-	.flush_guest_tlb = vmx_flush_guest_tlb,
+	.flush_guest_tlb = vmx_flush_guest_tlb, \
+	.load_cr3 = vmx_load_cr3
 
 const struct virt_ops vmx_ops = {
 	.name = "Intel VMX",

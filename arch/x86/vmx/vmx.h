@@ -57,6 +57,7 @@ struct vmx_vcpu {
 	 * hold (its CR3 is the shadow root), and the root last loaded */
 	uint64_t guest_cr3;
 	uint64_t hw_root;
+	bool cr3_loaded;        /* load_cr3: the next sync is a CR3 load */
 	/* Without the EFER controls (efer.c): the guest's EFER, the host's,
 	 * and the frame of the MSR-load areas that switch it */
 	uint64_t efer, host_efer, efer_areas_pa;
@@ -137,6 +138,7 @@ void vmx_set_debug(struct vcpu *v);
 void vmx_clear_dr7(struct vcpu *v, uint64_t bits);
 void vmx_set_interrupt_shadow(struct vcpu *v, bool mov_ss);
 void vmx_flush_guest_tlb(struct vcpu *v);
+void vmx_load_cr3(struct vcpu *v);
 
 /* Control registers (cr.c) */
 void vmx_write_guest_cr(struct vcpu *v, struct vmx_vcpu *x, uint64_t cr0,

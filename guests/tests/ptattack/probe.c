@@ -28,11 +28,13 @@ void probe_handler(struct isr_frame *f)
 #define PROBE_DISARM "movq $0, %[resume]"
 #define PROBE_CLOBBER "r11"
 #define MOVS_WORD "movsq"
+#define PROBE_SP "%%rsp"
 #else
 #define PROBE_ARM "movl $1f, %[resume]\n\t"
 #define PROBE_DISARM "movl $0, %[resume]"
 #define PROBE_CLOBBER "cc"
 #define MOVS_WORD "movsl"
+#define PROBE_SP "%%esp"
 #endif
 
 unsigned int read_va(unsigned long va, unsigned long *value)
@@ -71,6 +73,24 @@ unsigned int movs_va(unsigned long dst, unsigned long src)
 			 PROBE_DISARM
 			 : [resume] "=m"(probe_resume), "+D"(dst), "+S"(src)
 			 : : PROBE_CLOBBER, "memory");
+	return last_fault.vector;
+}
+
+/* The stack pointer before call_va's CALL, in memory the fault's return
+ * cannot move (an operand relative to the stack pointer could). */
+static volatile unsigned long call_sp;
+
+unsigned int call_va(unsigned long va, unsigned long arg)
+{
+	last_fault.vector = NO_FAULT;
+	__asm__ volatile(PROBE_ARM
+			 "mov " PROBE_SP ", %[sp]\n\t"
+			 "call *%[va]\n"
+			 "1:\n\t"
+			 "mov %[sp], " PROBE_SP "\n\t"
+			 PROBE_DISARM
+			 : [resume] "=m"(probe_resume), [sp] "+m"(call_sp), "+a"(arg)
+			 : [va] "r"(va) : PROBE_CLOBBER, "memory");
 	return last_fault.vector;
 }
 

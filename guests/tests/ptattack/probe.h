@@ -10,6 +10,7 @@
 #include "guest.h"
 
 #define KiB4      0x1000ull
+#define VEC_GP    13
 #define VEC_PF    14
 #define NO_FAULT  0xffu
 #define CR0_WP    (1ul << 16)
@@ -76,6 +77,9 @@ unsigned int write_va(unsigned long va, unsigned long value);
 /* MOVS of one word from src to dst: with src on MMIO the hypervisor
  * emulates it, so dst goes through the emulator's page walk. */
 unsigned int movs_va(unsigned long dst, unsigned long src);
+/* CALL to code at va with rax (eax) = arg; a fault in that code resumes
+ * after the call with the stack pointer the call found. */
+unsigned int call_va(unsigned long va, unsigned long arg);
 /* The handler for idt_install: a fault in a probe resumes after it, any
  * other exception ends the run with status 255. */
 void probe_handler(struct isr_frame *f);
