@@ -233,6 +233,10 @@ int emul_exec_x87(struct emul_exec *x)
 				       x->cpu->mode == EMUL_MODE_VM86);
 	size = in->opsize == 2 ? f->size16 : f->size;
 	ea = emul_ea(x);
+	/* SDM Vol. 3A Table 6-7: the FSTENV/FLDENV and FSAVE/FRSTOR areas
+	 * need 2 or 4 by operand size, not 8 for their 8-byte pieces */
+	if (f->size >= 28)
+		x->ac_align = in->opsize == 2 ? 2 : 4;
 	if (f->dir == X87_READ && (rc = emul_x87_read_buf(x, in->seg, ea, size)))
 		return rc;
 	if (!x->ctx->x87_done) {
