@@ -37,6 +37,7 @@
 #define RFLAGS_TF (1ULL << 8)
 #define RFLAGS_RF (1ULL << 16)
 #define TRAP_GP 13
+#define TRAP_AC 17
 
 void vcpu_reset_state(struct vcpu *v)
 {
@@ -514,6 +515,36 @@ static __attribute__((noinline)) int task_gate_switch(struct vcpu *v, struct vcp
 }
 
 /*
+ * The delivery of an #AC raised #AC again (SDM Vol. 3A 6.15: its frame
+ * pushed at CPL 3 with EFLAGS.AC and CR0.AM set, on a misaligned stack;
+ * benign, so Table 6-5 delivers it serially: for ever, CVE-2015-5307).
+ * On the CPU the exit's vectoring information says so and exc_reflect()
+ * stops the VM; a delivery in software stops it the same way, with the
+ * error code the emulator raised (EXT set, SDM 6.13). #AC is the only
+ * benign exception an emulated delivery can raise.
+ */
+static bool delivery_recursed(const struct vcpu_emul *ve, bool delivery)
+{
+	return delivery && ve->event.kind == EMUL_EV_HWEXC &&
+	       ve->event.vector == TRAP_AC && ve->res.event.vector == TRAP_AC;
+}
+
+static __attribute__((noinline)) int stop_recursed(struct vcpu *v, const struct vcpu_emul *ve,
+						   struct kvm_run *run, uint64_t hw_reason)
+{
+	struct vexit e = { .reason = VEXIT_EXCEPTION, .hw_reason = hw_reason };
+
+	e.exc.vector = ve->res.event.vector;
+	e.exc.has_error_code = ve->res.event.has_error_code;
+	e.exc.error_code = ve->res.event.error_code;
+	e.exc.recursed = true;
+	if (exc_reflect(v, &e))         /* never for a recursed one */
+		return 0;
+	fill_exit(v, &e, run);
+	return 1;
+}
+
+/*
  * What an emulator step (an instruction's, or an event delivery's: no
  * instruction retires then, TF is clear in the handler) leaves to do.
  * Returns 1 when *run describes an exit for the VMM, 0 to resume.
@@ -551,6 +582,8 @@ emul_outcome(struct vcpu *v, struct vcpu_emul *ve, struct kvm_run *run,
 			return 1;
 		goto refused;
 	case EMUL_EXCEPTION:
+		if (__builtin_expect(delivery_recursed(ve, delivery), 0))
+			return stop_recursed(v, ve, run, hw_reason);
 		if (ve->res.event.vector == 14) {
 			virt->get_sregs(v, &s);
 			s.cr2 = ve->res.event.cr2;

@@ -218,6 +218,7 @@ static void dlv_init(struct dlv *d, struct emul_exec *x,
 	/* SDM Vol. 3 6.13: EXT is clear only for INT n, INT3 and INTO;
 	 * INT1 is delivered as a hardware event */
 	d->ext = soft ? 0 : 1;
+	x->ext = (uint8_t)d->ext;       /* an #AC on the frame's pushes */
 	d->ret_ip = c->rip;
 	if (soft || ev->kind == EMUL_EV_ICEBP)
 		d->ret_ip = (c->rip + ev->insn_len) & ip_mask(c);
@@ -254,6 +255,7 @@ int emul_deliver_insn(struct emul_exec *x, const struct emul_deliver *ev)
 	dlv_init(&d, x, ev);
 	rc = deliver(&d);
 	x->cpu = cpu;
+	x->ext = 0;
 	if (rc)
 		return rc;
 	*cpu = work;

@@ -36,6 +36,7 @@ EMUL_SRCS := \
 	emul/vm86.c \
 	emul/io_bitmap.c \
 	emul/mem.c \
+	emul/align.c \
 	emul/seg.c \
 	emul/operand.c \
 	emul/flags.c \
@@ -84,7 +85,7 @@ EMUL_TESTS := test_decode test_decode_short test_exec test_mmio test_vendor test
 	test_diff
 EMUL_TESTS += test_intforms test_x87 test_simd test_deliver test_segload test_far test_fetch_mmio test_vm86 test_io_bitmap test_cli_sti_hlt
 EMUL_TESTS += test_bcd test_movcr
-EMUL_TESTS += test_invpcid
+EMUL_TESTS += test_invpcid test_align
 EMUL_TEST_BINS := $(addprefix $(EMUL_OUT)/,$(EMUL_TESTS))
 
 $(EMUL_OUT)/lib/%.o: emul/%.c $(EMUL_HDRS)
@@ -113,7 +114,7 @@ $(EMUL_OUT)/test_decode_len: $(EMUL_TDIR)/test_decode_len.c $(EMUL_LIB)
 EMUL_FAKEMEM_TESTS := test_exec test_mmio test_vendor test_intforms test_x87 test_simd \
 	test_deliver test_fetch_mmio test_vm86 test_io_bitmap test_cli_sti_hlt
 EMUL_FAKEMEM_TESTS += test_bcd test_movcr
-EMUL_FAKEMEM_TESTS += test_invpcid
+EMUL_FAKEMEM_TESTS += test_invpcid test_align
 $(addprefix $(EMUL_OUT)/,$(EMUL_FAKEMEM_TESTS)): $(EMUL_OUT)/%: $(EMUL_TDIR)/%.c \
 		$(EMUL_FAKEMEM) $(EMUL_LIB)
 	@$(if $(Q),echo "  HOSTCC  $@")

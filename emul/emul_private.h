@@ -121,6 +121,13 @@ struct emul_exec {
 	uint8_t sti_shadow;     /* STI set IF: interrupts wait one more
 				 * instruction (res->shadow) */
 	uint8_t halt;           /* HLT (res->halted) */
+	uint8_t ext;            /* EXT (bit 0) of the error code of an #AC
+				 * this run raises: 1 while delivering an
+				 * event other than a software interrupt */
+	uint8_t ac_align;       /* non-zero: the alignment the datum being
+				 * moved demands of each of its pieces (the
+				 * x87 images, align.c), else each access's
+				 * own size */
 };
 
 /* An operand: a register or a memory location (segment:offset). */
@@ -288,6 +295,22 @@ int emul_exec_verr_verw(struct emul_exec *x);
 /* ---- exec_sysseg.c ---- */
 int emul_exec_lldt(struct emul_exec *x);
 int emul_exec_ltr(struct emul_exec *x);
+
+/* ---- align.c: #AC (SDM Vol. 3A 6.15) ---- */
+bool emul_ac_armed(const struct emul_cpu *c);
+int emul_ac_check_slow(struct emul_exec *x, uint64_t la, unsigned size,
+		       unsigned acc);
+
+/* #AC for a data access of size bytes at la, made with acc (EMUL_ACC_SYS
+ * and EMUL_ACC_FETCH are never checked). CR0.AM is tested inline: with it
+ * clear (most guests) the check costs one branch. */
+static inline int emul_ac_check(struct emul_exec *x, uint64_t la,
+				unsigned size, unsigned acc)
+{
+	if (__builtin_expect(!(x->cpu->cr0 & (1ull << 18)), 1))   /* CR0.AM */
+		return EX_OK;
+	return emul_ac_check_slow(x, la, size, acc);
+}
 
 /* ---- mem.c ---- */
 /* acc bit for emul_read_linear/emul_write_linear: an implicit supervisor

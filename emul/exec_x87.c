@@ -98,10 +98,10 @@ int emul_x87_read_buf(struct emul_exec *x, unsigned seg, uint64_t off,
 	return EX_OK;
 }
 
-/* Writes ctx->x87_buf back; every piece is checked before the first goes
- * out, so a fault leaves guest memory as it was. */
-int emul_x87_write_buf(struct emul_exec *x, unsigned seg, uint64_t off,
-		       unsigned size)
+/* Checks that every piece of a store could be written (segment, #AC,
+ * paging), writing nothing. */
+static int probe_buf(struct emul_exec *x, unsigned seg, uint64_t off,
+		     unsigned size)
 {
 	uint64_t mask = emul_addr_mask(x->insn->addrsize);
 
@@ -112,10 +112,22 @@ int emul_x87_write_buf(struct emul_exec *x, unsigned seg, uint64_t off,
 		if (rc)
 			return rc;
 	}
+	return EX_OK;
+}
+
+/* Writes ctx->x87_buf back; every piece is checked before the first goes
+ * out, so a fault leaves guest memory as it was. */
+int emul_x87_write_buf(struct emul_exec *x, unsigned seg, uint64_t off,
+		       unsigned size)
+{
+	uint64_t mask = emul_addr_mask(x->insn->addrsize);
+	int rc = probe_buf(x, seg, off, size);
+
+	if (rc)
+		return rc;
 	for (unsigned i = 0; i < size; i += 8) {
 		unsigned n = size - i < 8 ? size - i : 8;
 		uint64_t v = 0;
-		int rc;
 
 		memcpy(&v, x->ctx->x87_buf + i, n);
 		rc = emul_write(x, seg, (off + i) & mask, n, v);
@@ -233,7 +245,17 @@ int emul_exec_x87(struct emul_exec *x)
 				       x->cpu->mode == EMUL_MODE_VM86);
 	size = in->opsize == 2 ? f->size16 : f->size;
 	ea = emul_ea(x);
+	/* SDM Vol. 3A Table 6-7: the FSTENV/FLDENV and FSAVE/FRSTOR areas
+	 * need 2 or 4 by operand size, not 8 for their 8-byte pieces */
+	if (f->size >= 28)
+		x->ac_align = in->opsize == 2 ? 2 : 4;
 	if (f->dir == X87_READ && (rc = emul_x87_read_buf(x, in->seg, ea, size)))
+		return rc;
+	/* a store's faults (#AC, #PF) come before the FPU runs: FSTP pops,
+	 * FNSTENV masks, FNSAVE reinitializes, and a fault changes nothing
+	 * (SDM Vol. 3A 6.15: "the instruction is not executed") */
+	if (f->dir == X87_WRITE && !x->ctx->x87_done &&
+	    (rc = probe_buf(x, in->seg, ea, size)))
 		return rc;
 	if (!x->ctx->x87_done) {
 		bool state = f->size == 108, size16 = in->opsize == 2;

@@ -10,7 +10,8 @@
  * instruction is run again from its start on the registers as they were
  * (execute.c restores them after a stopped run); reads are then answered
  * from the log, so the device is never read twice and the instruction is
- * not decoded twice. Writes come after all reads in
+ * not decoded twice. Each data access is alignment-checked (align.c)
+ * before its first piece goes to a callback. Writes come after all reads in
  * every emulated instruction; ctx->writes_done counts the ones already
  * issued so a replay does not repeat them. Accesses are split at 4 KiB
  * linear boundaries so that callbacks translate one page at a time.
@@ -157,6 +158,9 @@ read_linear(struct emul_exec *x, uint64_t la, unsigned size, unsigned acc,
 	unsigned n1;
 	int rc;
 
+	rc = emul_ac_check(x, la, size, acc);
+	if (rc)
+		return rc;
 	n1 = first_piece(la, size);
 	rc = read_piece(x, la, n1, acc, buf);
 	if (rc)
@@ -251,6 +255,9 @@ write_linear(struct emul_exec *x, uint64_t la, unsigned size, unsigned acc,
 	unsigned n1;
 	int rc;
 
+	rc = emul_ac_check(x, la, size, acc);
+	if (rc)
+		return rc;
 	__builtin_memcpy(buf, &val, sizeof(val)); /* little endian */
 	n1 = first_piece(la, size);
 	if (n1 == size)
@@ -363,6 +370,9 @@ int emul_probe_linear(struct emul_exec *x, uint64_t la, unsigned size)
 	unsigned n1;
 	int rc;
 
+	rc = emul_ac_check(x, la, size, 0);
+	if (rc)
+		return rc;
 	n1 = first_piece(la, size);
 	rc = probe_piece(x, la, n1, 0);
 	if (rc || n1 == size)

@@ -142,9 +142,6 @@ def test_ac_storm_ends_the_vm(ctl, request):
     xfail_on(request, ctl.platform, {"qemu-max", "qemu-shadow"}, "QEMU's TCG does not implement "
              "alignment checking (EFLAGS.AC, CR0.AM): the misaligned PUSH at CPL 3 "
              "raises no #AC")
-    xfail_on(request, ctl.platform, {"bochs-lynnfield", "bochs-penryn"}, "the storm runs in unpaged "
-             "protected mode, in software without unrestricted guest, and BareKVM's "
-             "emulator does not check alignment")
     lines, out = run_hostile(ctl, 0, 3)
     # EXT (bit 0): raised while delivering an event (SDM 6.13)
     assert run_line(out, 0) == ("vm 0: fatal: guest exception #AC (vector 17), "

@@ -88,15 +88,21 @@ static enum emul_status run(void)
 }
 
 /* The requests of the last run: n reads (or writes) of 8 bytes from
- * DEV + 0x100 on, the last one 'last' bytes. */
-static void assert_pieces(uint8_t status, unsigned n, unsigned last)
+ * DEV + off on (0x100: assert_pieces), the last one 'last' bytes. */
+static void assert_pieces_at(uint8_t status, unsigned off, unsigned n,
+			     unsigned last)
 {
 	assert_int_equal(E.fm.nlog, n);
 	for (unsigned i = 0; i < n; i++) {
 		assert_int_equal(E.fm.log[i].status, status);
-		assert_int_equal(E.fm.log[i].addr, DEV + 0x100 + 8 * i);
+		assert_int_equal(E.fm.log[i].addr, DEV + off + 8 * i);
 		assert_int_equal(E.fm.log[i].len, i + 1 == n ? last : 8);
 	}
+}
+
+static void assert_pieces(uint8_t status, unsigned n, unsigned last)
+{
+	assert_pieces_at(status, 0x100, n, last);
 }
 
 /* fld qword [rbx]: one 8-byte read, then the FPU with the data. */
@@ -853,6 +859,51 @@ static void test_fxsave32(void **state)
 	assert_pieces(EMUL_MMIO_WRITE, 36, 8);
 }
 
+/* #AC (emul/align.c) at CPL 3 with CR0.AM and EFLAGS.AC: each operand
+ * by its type (SDM Vol. 3A Table 6-7), the environment and save images
+ * by operand size (4 or 2) although they move in 8-byte pieces; a store
+ * faults before the FPU runs (FNSTENV would mask its exceptions). */
+static enum emul_status run_ac(const char *hex, uint64_t off)
+{
+	setup(hex);
+	E.cpu.cr0 |= 1ull << 18;                /* AM */
+	E.cpu.rflags |= 1ull << 18;             /* AC */
+	E.cpu.gpr[EMUL_RBX] = DEV + off;
+	return run();
+}
+
+#define assert_ac(st) do {                                               \
+		assert_int_equal((st), EMUL_EXCEPTION);                  \
+		assert_int_equal(E.res.event.vector, 17);                \
+		assert_int_equal(E.res.event.error_code, 0);             \
+		assert_int_equal(E.calls, 0);                            \
+		assert_int_equal(E.fm.nlog, 0);                          \
+	} while (0)
+
+static void test_alignment_check(void **state)
+{
+	(void)state;
+	assert_int_equal(run_ac("d9 33", 0x104), EMUL_DONE);   /* fnstenv */
+	assert_pieces_at(EMUL_MMIO_WRITE, 0x104, 4, 4);
+	assert_ac(run_ac("d9 33", 0x102));
+	assert_int_equal(run_ac("66 d9 33", 0x102), EMUL_DONE);
+	assert_ac(run_ac("66 d9 33", 0x101));
+	assert_int_equal(run_ac("dd 33", 0x10c), EMUL_DONE);   /* fnsave */
+	assert_ac(run_ac("dd 33", 0x10e));
+	assert_int_equal(run_ac("dd 23", 0x104), EMUL_DONE);   /* frstor */
+	assert_ac(run_ac("dd 23", 0x106));
+	assert_int_equal(run_ac("d9 23", 0x104), EMUL_DONE);   /* fldenv */
+	assert_ac(run_ac("db 2b", 0x104));                      /* fld m80 */
+	assert_int_equal(run_ac("db 2b", 0x108), EMUL_DONE);
+	assert_ac(run_ac("db 3b", 0x104));                      /* fstp m80 */
+	assert_ac(run_ac("d9 03", 0x102));                      /* fld m32 */
+	assert_int_equal(run_ac("d9 03", 0x104), EMUL_DONE);
+	assert_ac(run_ac("dd 1b", 0x104));                      /* fstp m64 */
+	assert_ac(run_ac("df 3b", 0x10c));                      /* fistp m64 */
+	assert_ac(run_ac("d9 3b", 0x101));                      /* fnstcw */
+	assert_int_equal(run_ac("d9 3b", 0x102), EMUL_DONE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -877,6 +928,7 @@ int main(void)
 		cmocka_unit_test(test_mxcsr),
 		cmocka_unit_test(test_fxsave_fxrstor),
 		cmocka_unit_test(test_fxsave32),
+		cmocka_unit_test(test_alignment_check),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
