@@ -18,11 +18,12 @@
  * layout.
  *
  * CR4.OSFXSR = 0: the SDM leaves it to the implementation whether XMM0-7
- * and MXCSR are saved and loaded; the APM says FXSAVE and FXRSTOR then
- * handle the x87 and MMX state only. So on AMD (the vendor the guest's
+ * and MXCSR are saved and loaded; on AMD they are not (APM Vol. 4 FXSAVE,
+ * FXRSTOR; for MXCSR as QEMU's TCG reads it, where Bochs and Xen keep
+ * MXCSR: docs/emulator.md "Vendor"). So on AMD (the vendor the guest's
  * CPUID names) bytes 24-31 (MXCSR, MXCSR_MASK) and 160-287 are neither
  * written nor read, and no MXCSR is checked; on Intel everything is, as
- * with OSFXSR = 1 (what the CPU the proxy runs on does).
+ * with OSFXSR = 1.
  */
 #include "emul_private.h"
 

@@ -45,7 +45,7 @@ def known_cause(platform, kind, hw, opcode):
         # (implicit operands,
         # PCLMULQDQ/AES/SHA; the data moves and arithmetic, register forms
         # included, run on the vCPU through core/simd_proxy.c), INS with
-        # 67h, FXSAVE/FXRSTOR in real mode; or an event whose delivery
+        # 67h; or an event whose delivery
         # touches MMIO and which emul_deliver_event() leaves alone
         # (an NMI), or a task gate whose TSS or GDT is in MMIO too. On
         # qemu-max a "v86" cause can also follow QEMU 7.2 entering VM86 by an

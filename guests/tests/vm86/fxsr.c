@@ -9,11 +9,11 @@
  *
  * Run twice: with CR4.OSFXSR = 1 the whole legacy image goes out and comes
  * in (FCW, MXCSR, XMM1 changed by the restore); with CR4.OSFXSR = 0 on an
- * AMD CPU only the x87 and MMX state (APM Vol. 4 FXSAVE: bytes 24-31 and
- * 160-287 stay as they were, MXCSR and the XMM registers are kept, an
- * MXCSR with reserved bits is not loaded and so no #GP), on Intel all of
- * it as with OSFXSR = 1 (the SDM leaves it to the implementation; the
- * emulator follows what the CPU running it does).
+ * AMD CPU only the x87 and MMX state (the emulator's reading of APM
+ * Vol. 4 FXSAVE, docs/emulator.md "Vendor": bytes 24-31 and 160-287 stay
+ * as they were, MXCSR and the XMM registers are kept, an MXCSR with
+ * reserved bits is not loaded and so no #GP), on Intel all of it as with
+ * OSFXSR = 1 (the SDM leaves it to the implementation).
  */
 #include <stdint.h>
 
