@@ -308,6 +308,9 @@ struct emul_cpu {
 #define EMUL_FEAT_3DNOWEXT (1u << 24)  /* CPUID 8000_0001h EDX[30] */
 #define EMUL_FEAT_MISALIGNSSE (1u << 25) /* CPUID 8000_0001h ECX[7] (AMD
 				      * MXCSR.MM: misaligned SSE operands) */
+#define EMUL_FEAT_PCLMUL (1u << 27)    /* CPUID 1 ECX[1]: PCLMULQDQ */
+#define EMUL_FEAT_AES (1u << 28)       /* CPUID 1 ECX[25]: AES-NI */
+#define EMUL_FEAT_SHA (1u << 29)       /* CPUID (7,0) EBX[29]: SHA */
 
 /* ------------------------------------------------------------------ */
 /* Callbacks                                                          */

@@ -64,7 +64,7 @@ simd_stubs_begin:
 	.if	\pfx
 	.byte	\pfx
 	.endif
-	.if	op <= 0x41
+	.if	op <= 0x41 || (op >= 0xc8 && op <= 0xcd) || (op >= 0xdb && op <= 0xdf)
 	.byte	0x0f, 0x38, op, \modrm, 0xc3
 	.else
 	.byte	0x0f, 0x0b, 0xcc, 0xcc, 0xcc
@@ -158,7 +158,10 @@ simd_imm_stubs:
 	.irp	op, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x14, 0x15, 0x16, 0x17, 0x20, 0x21, 0x22, 0x40, 0x41, 0x42
 	IMM_FORM_3A 0x66, \op  /* ROUND BLEND PALIGNR PEXTR/EXTRACTPS PINSR/INSERTPS DP MPSADBW */
 	.endr
-	.if	. - simd_imm_stubs != 31 * 256 * 8
+	IMM_FORM_3A 0x66, 0x44  /* PCLMULQDQ */
+	IMM_FORM_3A 0x66, 0xdf  /* AESKEYGENASSIST */
+	IMM_FORM_3A 0, 0xcc     /* SHA1RNDS4 */
+	.if	. - simd_imm_stubs != 34 * 256 * 8
 	.error	"simd_imm_stubs: a slot is not 8 bytes"
 	.endif
 

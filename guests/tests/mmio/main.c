@@ -760,12 +760,15 @@ static const struct simd_case simd_cases[] = {
 
 /* The guest's CPUID has feature (emul/emul_private.h FT_*: 1 MMX, 2 SSE,
  * 3 SSE2, 4 SSE3, 5 SSSE3, 6 SSE4.1, 7 SSE4.2, 8 SSE or MMXEXT, 9 3DNow!,
- * 10 3DNow! extensions). */
+ * 10 3DNow! extensions, 11 PCLMULQDQ, 12 AES-NI, 13 SHA). */
 static bool have_feature(unsigned int ft)
 {
-	uint32_t l1[4], e1[4];
+	uint32_t l1[4], e1[4], l7[4] = { 0 };
 
 	cpuid(1, 0, l1);
+	cpuid(0, 0, e1);
+	if (e1[0] >= 7)
+		cpuid(7, 0, l7);
 	cpuid(0x80000000, 0, e1);
 	if (e1[0] >= 0x80000001)
 		cpuid(0x80000001, 0, e1);
@@ -782,6 +785,9 @@ static bool have_feature(unsigned int ft)
 	case 8: return (l1[3] >> 25 & 1) || (e1[3] >> 22 & 1);
 	case 9: return e1[3] >> 31 & 1;
 	case 10: return e1[3] >> 30 & 1;
+	case 11: return l1[2] >> 1 & 1;
+	case 12: return l1[2] >> 25 & 1;
+	case 13: return l7[1] >> 29 & 1;
 	default: return false;
 	}
 }
