@@ -20,8 +20,8 @@
  * instruction: 16-byte aligned m128, exception type 4).
  * Not here, so not emulated: MASKMOVQ/MASKMOVDQU (an implicit [rDI]
  * operand),
- * PBLENDVB/BLENDVPS/BLENDVPD and SHA256RNDS2 (an implicit XMM0),
- * PCMPESTRx/PCMPISTRx (implicit RAX, RDX, ECX, XMM0), SSE4a, and
+ * SHA256RNDS2 (an implicit XMM0 as a source: only the BLENDV forms,
+ * here, have the proxy keep XMM0 in place), PCMPESTRx/PCMPISTRx (implicit RAX, RDX, ECX, XMM0), SSE4a, and
  * CRC32/MOVBE/POPCNT (general-purpose instructions).
  */
 #include "emul_private.h"
@@ -198,6 +198,9 @@ static const struct emul_simd_form map0f38[2][256] = {
 	},
 	[SIMD_66] = {
 		XA_ROW(0x00, 0x0B, FT_SSSE3),
+		/* PBLENDVB BLENDVPS BLENDVPD: XMM0 their implicit mask, which
+		 * core/simd_proxy.c keeps in place */
+		[0x10] = XA(FT_SSE41), [0x14] = XA(FT_SSE41), [0x15] = XA(FT_SSE41),
 		[0x17] = S(16, SF_XMM | SF_A16 | SF_FLAGS, FT_SSE41),   /* PTEST */
 		XA_ROW(0x1C, 0x1E, FT_SSSE3),
 		/* PMOVSX/PMOVZX: BW, BD, BQ, WD, WQ, DQ read m64 m32 m16 m64 m32 m64 */

@@ -15,6 +15,8 @@
  *  - PSRLDQ and PSLLDQ xmm1, imm8 (register only), 256 slots each;
  *  - the REX.W forms: MOVQ, CVTSI2SS/SD, CVT(T)SS2SI/SD2SI one slot each,
  *    PEXTRQ and PINSRQ 256 slots each;
+ *  - PBLENDVB/BLENDVPS/BLENDVPD on XMM1 (XMM0 their mask), memory and
+ *    register forms, one slot each;
  *  - EMMS and FEMMS, one slot each.
  * Each table starts 8-byte aligned (a label before alignment padding
  * would shift every slot), its slots are filled up with INT3 and the
@@ -242,6 +244,21 @@ simd_wide_imm_stubs:
 	.endr
 	.if	. - simd_wide_imm_stubs != 2 * 256 * 8
 	.error	"simd_wide_imm_stubs: a slot is not 8 bytes"
+	.endif
+
+	/* PBLENDVB, BLENDVPS, BLENDVPD (66 0F 38 10, 14, 15), whose mask is
+	 * XMM0 (implicit): the destination XMM1, the source [RDI] (ModRM
+	 * 0F), then the register forms' XMM2 (ModRM CA) */
+	.globl	simd_blendv_stubs
+simd_blendv_stubs:
+	.irp	modrm, 0x0f, 0xca
+	.irp	op, 0x10, 0x14, 0x15
+	.byte	0x66, 0x0f, 0x38, \op, \modrm, 0xc3
+	PAD	1, 5
+	.endr
+	.endr
+	.if	. - simd_blendv_stubs != 6 * 8
+	.error	"simd_blendv_stubs: a slot is not 8 bytes"
 	.endif
 
 	/* EMMS and FEMMS: no operand */
