@@ -185,14 +185,18 @@ static void rm_into_buf(struct emul_simd *op, uint8_t *buf)
 	op->regform = 0;
 }
 
-/* PBLENDVB, BLENDVPS, BLENDVPD (66 0F 38 10, 14, 15): XMM0 is their mask
- * (SDM Vol. 2 each), so it stays the guest's: the destination goes to
- * XMM1 and a register source to XMM2, by copies (n or m may be 0, 1 or
- * 2 as well), the stub works on those, and the result goes back to XMMn.
- * -1: not one of them. */
+/* PBLENDVB, BLENDVPS, BLENDVPD (66 0F 38 10, 14, 15) and SHA256RNDS2
+ * (0F 38 CB): XMM0 is their mask or third source (SDM Vol. 2 each), so
+ * it stays the guest's: the destination goes to XMM1 and a register
+ * source to XMM2, by copies (n or m may be 0, 1 or 2 as well), the stub
+ * works on those, and the result goes back to XMMn. -1: not one of them. */
 static int blendv_index(const struct emul_simd *op)
 {
-	if (op->map != EMUL_MAP_0F38 || op->prefix != 0x66 || op->wide)
+	if (op->map != EMUL_MAP_0F38 || op->wide)
+		return -1;
+	if (op->prefix == 0 && op->opcode == 0xCB)
+		return 3;
+	if (op->prefix != 0x66)
 		return -1;
 	switch (op->opcode) {
 	case 0x10: return 0;
@@ -210,7 +214,7 @@ static int run_blendv(struct simd_call *c, const struct emul_simd *op, int which
 	int m = op->regform ? op->rm : -1;
 	int rc;
 
-	c->stub = simd_blendv_stubs + SLOT * ((op->regform ? 3u : 0u) + (unsigned)which);
+	c->stub = simd_blendv_stubs + SLOT * ((op->regform ? 4u : 0u) + (unsigned)which);
 	simd_fxsave(orig);
 	memcpy(work, orig, sizeof(work));
 	simd_image_blendv_in(work, orig, op->reg, m);

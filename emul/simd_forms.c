@@ -15,13 +15,12 @@
  * whose register form has a general register for ModRM.rm (SF_W64: REX.W
  * widens that operand to 64 bits); the shift groups 0F 71-73
  * (shift_group_form()).
- * PCLMULQDQ, AES-NI and SHA (all but SHA256RNDS2) are here with features
+ * PCLMULQDQ, AES-NI and SHA are here with features
  * of their own (CPUID 1 ECX[1], ECX[25], (7,0) EBX[29]; SDM Vol. 2 each
  * instruction: 16-byte aligned m128, exception type 4).
  * Not here, so not emulated: MASKMOVQ/MASKMOVDQU (an implicit [rDI]
  * operand),
- * SHA256RNDS2 (an implicit XMM0 as a source: only the BLENDV forms,
- * here, have the proxy keep XMM0 in place), PCMPESTRx/PCMPISTRx (implicit RAX, RDX, ECX, XMM0), SSE4a, and
+ * PCMPESTRx/PCMPISTRx (implicit RAX, RDX, ECX, XMM0), SSE4a, and
  * CRC32/MOVBE/POPCNT (general-purpose instructions).
  */
 #include "emul_private.h"
@@ -192,9 +191,10 @@ static const struct emul_simd_form map0f38[2][256] = {
 	[SIMD_NP] = {
 		MR_ROW(0x00, 0x0B, FT_SSSE3),   /* PSHUFB PHADDx PMADDUBSW PHSUBx PSIGNx PMULHRSW */
 		MR_ROW(0x1C, 0x1E, FT_SSSE3),   /* PABSx */
-		/* SHA1NEXTE SHA1MSG1 SHA1MSG2, SHA256MSG1 SHA256MSG2 (not
-		 * SHA256RNDS2, CB: an implicit XMM0) */
-		XA_ROW(0xC8, 0xCA, FT_SHA), XA_ROW(0xCC, 0xCD, FT_SHA),
+		/* SHA1NEXTE SHA1MSG1 SHA1MSG2 SHA256RNDS2 (its third source
+		 * XMM0, which core/simd_proxy.c keeps in place) SHA256MSG1
+		 * SHA256MSG2 */
+		XA_ROW(0xC8, 0xCD, FT_SHA),
 	},
 	[SIMD_66] = {
 		XA_ROW(0x00, 0x0B, FT_SSSE3),

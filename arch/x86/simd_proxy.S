@@ -247,8 +247,9 @@ simd_wide_imm_stubs:
 	.endif
 
 	/* PBLENDVB, BLENDVPS, BLENDVPD (66 0F 38 10, 14, 15), whose mask is
-	 * XMM0 (implicit): the destination XMM1, the source [RDI] (ModRM
-	 * 0F), then the register forms' XMM2 (ModRM CA) */
+	 * XMM0 (implicit), and SHA256RNDS2 (0F 38 CB), whose XMM0 is a
+	 * source: the destination XMM1, the source [RDI] (ModRM 0F), then
+	 * the register forms' XMM2 (ModRM CA) */
 	.globl	simd_blendv_stubs
 simd_blendv_stubs:
 	.irp	modrm, 0x0f, 0xca
@@ -256,8 +257,10 @@ simd_blendv_stubs:
 	.byte	0x66, 0x0f, 0x38, \op, \modrm, 0xc3
 	PAD	1, 5
 	.endr
+	.byte	0x0f, 0x38, 0xcb, \modrm, 0xc3
+	PAD	0, 5
 	.endr
-	.if	. - simd_blendv_stubs != 6 * 8
+	.if	. - simd_blendv_stubs != 8 * 8
 	.error	"simd_blendv_stubs: a slot is not 8 bytes"
 	.endif
 

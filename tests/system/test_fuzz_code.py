@@ -42,8 +42,8 @@ def known_cause(platform, kind, hw, opcode):
         # it answered as reads) or with a memory operand there: an x87
         # instruction with an exception pending and CR0.NE = 0 (FERR#), the
         # MMX/SSE/3DNow! forms docs/emulator.md lists as refused
-        # (implicit operands: PCMPxSTRx, MASKMOVxx, SHA256RNDS2; the data
-        # moves and arithmetic, BLENDV, PCLMULQDQ/AES/SHA, register forms
+        # (implicit operands: PCMPxSTRx, MASKMOVxx; the data moves and
+        # arithmetic, BLENDV, PCLMULQDQ/AES/SHA, register forms
         # included, run on the vCPU through core/simd_proxy.c), INS with
         # 67h; or an event whose delivery
         # touches MMIO and which emul_deliver_event() leaves alone

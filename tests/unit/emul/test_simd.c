@@ -436,6 +436,7 @@ static void test_crypto_forms(void **state)
 		{ "0f 38 c8 2b", EMUL_MAP_0F38, 0, 0xC8, 0, 5, EMUL_FEAT_SHA },         /* sha1nexte */
 		{ "0f 38 c9 2b", EMUL_MAP_0F38, 0, 0xC9, 0, 5, EMUL_FEAT_SHA },
 		{ "0f 38 ca 2b", EMUL_MAP_0F38, 0, 0xCA, 0, 5, EMUL_FEAT_SHA },
+		{ "0f 38 cb 23", EMUL_MAP_0F38, 0, 0xCB, 0, 4, EMUL_FEAT_SHA },   /* sha256rnds2 */
 		{ "0f 38 cc 33", EMUL_MAP_0F38, 0, 0xCC, 0, 6, EMUL_FEAT_SHA },
 		{ "0f 38 cd 3b", EMUL_MAP_0F38, 0, 0xCD, 0, 7, EMUL_FEAT_SHA },
 		{ "0f 3a cc 0b 03", EMUL_MAP_0F3A, 0, 0xCC, 3, 1, EMUL_FEAT_SHA },     /* sha1rnds4 */
@@ -505,7 +506,6 @@ static void test_refused(void **state)
 		"f3 0f 73 d9 03",       /* the shift groups with F3 */
 		"0f f7 c1",             /* maskmovq */
 		"66 0f 3a 61 03 01",    /* pcmpestri: implicit registers */
-		"0f 38 cb 03",          /* sha256rnds2: implicit XMM0 */
 		"f3 0f 0f 03 9e",       /* 3DNow! with F3 */
 	};
 
