@@ -6,8 +6,10 @@
  * #UD with CR0.EM, #NM with CR0.TS, #GP(0) for an image not 16-byte
  * aligned (whatever the segment, in every mode), then the segment and
  * paging checks of the accesses. In real and virtual-8086 mode the
- * operand may not reach past the segment limit (0FFFFh): #GP, or #SS for
- * SS, before any access (SDM "Real-Address Mode Exceptions"). The bytes
+ * operand may not reach past the segment limit (0FFFFh): #GP before any
+ * access (SDM "Real-Address Mode Exceptions"), #SS for SS as in every
+ * other real-mode access the emulator checks (the SDM's FXSAVE page names
+ * only #GP there; Bochs raises #SS). The bytes
  * the instruction stores or loads: in 64-bit mode 0-415 (XMM0-XMM15),
  * elsewhere 0-287 (XMM0-XMM7), in the one layout of every non-64-bit
  * mode (SDM Vol. 2A Table 3-43; real mode has no image of its own,
