@@ -26,6 +26,11 @@
  * CPUID names) bytes 24-31 (MXCSR, MXCSR_MASK) and 160-287 are neither
  * written nor read, and no MXCSR is checked; on Intel everything is, as
  * with OSFXSR = 1.
+ *
+ * EFER.FFXSR (AMD's fast FXSAVE/FXRSTOR, settable only where CPUID
+ * 8000_0001h EDX[25] announces it): in 64-bit mode at CPL 0 the XMM
+ * registers are neither saved nor loaded, MXCSR is (APM Vol. 2 3.1.7;
+ * Vol. 4 FXSAVE, FXRSTOR): bytes 0-159 only.
  */
 #include "emul_private.h"
 
@@ -36,6 +41,7 @@
 #define PIECE 8u                /* the largest MMIO request */
 #define X87_MMX_END 160u        /* FCW..FDS, MXCSR, ST0-ST7: bytes 0-159 */
 #define MXCSR_OFF 24u           /* MXCSR and MXCSR_MASK: bytes 24-31 */
+#define EFER_FFXSR (1ull << 14)
 
 /* The bytes of the image the instruction touches: up to two ranges. */
 struct fx_span {
@@ -48,6 +54,11 @@ static bool x87_only(const struct emul_cpu *c)
 	return !(c->cr4 & CR4_OSFXSR) && c->vendor == EMUL_VENDOR_AMD;
 }
 
+static bool fast_fxsr(const struct emul_cpu *c)
+{
+	return (c->efer & EFER_FFXSR) && c->mode == EMUL_MODE_LONG64 && c->cpl == 0;
+}
+
 static void span_of(const struct emul_cpu *c, struct fx_span *s)
 {
 	if (x87_only(c)) {
@@ -57,7 +68,8 @@ static void span_of(const struct emul_cpu *c, struct fx_span *s)
 	}
 	s->n = 1;
 	s->r[0].from = 0;
-	s->r[0].to = c->mode == EMUL_MODE_LONG64 ? 416 : 288;
+	s->r[0].to = fast_fxsr(c) ? X87_MMX_END :
+		     c->mode == EMUL_MODE_LONG64 ? 416 : 288;
 }
 
 static uint64_t piece_off(const struct emul_exec *x, uint64_t ea, unsigned i)

@@ -885,6 +885,40 @@ static void test_fxsr_without_osfxsr(void **state)
 	assert_pieces(EMUL_MMIO_WRITE, 52, 8);
 }
 
+/* fake_cpu_long64() is CPL 3: CPL 0 with CS and SS of DPL 0 */
+static void kernel_mode(void)
+{
+	E.cpu.cpl = 0;
+	E.cpu.seg[EMUL_SEG_CS].dpl = 0;
+	E.cpu.seg[EMUL_SEG_SS].dpl = 0;
+}
+
+/* EFER.FFXSR: in 64-bit mode at CPL 0 bytes 0-159 (MXCSR in, XMM out),
+ * at CPL 3 all 416. */
+static void test_fast_fxsr(void **state)
+{
+	(void)state;
+	setup_fxsr("0f ae 03");
+	E.cpu.efer |= 1ull << 14;
+	kernel_mode();
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(FX.seen.len, 160);
+	assert_int_equal(FX.seen.x87_only, 0);
+	assert_pieces(EMUL_MMIO_WRITE, 20, 8);
+	assert_int_equal(E.dev[0x100 + 160], (uint8_t)((0x100 + 160) * 13 + 5));
+	setup_fxsr("48 0f ae 0b");              /* fxrstor64 */
+	E.cpu.efer |= 1ull << 14;
+	kernel_mode();
+	assert_int_equal(run(), EMUL_DONE);
+	assert_pieces(EMUL_MMIO_READ, 20, 8);
+	assert_int_equal(FX.seen.len, 160);
+	assert_memory_equal(FX.image, E.dev + 0x100, 160);
+	setup_fxsr("0f ae 03");                 /* CPL 3: the whole image */
+	E.cpu.efer |= 1ull << 14;
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(FX.seen.len, 416);
+}
+
 /* Real and virtual-8086 mode: the 32-bit layout (288 bytes, XMM0-7),
  * #GP(0) when misaligned, #GP or #SS (SS) when the operand reaches past
  * the 64 KiB limit, before any access; an image that ends at 0FFFFh
@@ -1009,6 +1043,7 @@ int main(void)
 		cmocka_unit_test(test_fxsave32),
 		cmocka_unit_test(test_fxsr_without_osfxsr),
 		cmocka_unit_test(test_fxsr_real_mode),
+		cmocka_unit_test(test_fast_fxsr),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
