@@ -417,14 +417,16 @@ static inline __attribute__((always_inline)) void store_cpu(struct vcpu_emul *ve
 	v->regs.rflags = ve->cpu.rflags;
 }
 
-/* CPUID 1 ECX/EDX: MMX, SSE to SSE4.2 (emul.h EMUL_FEAT_*). */
+/* CPUID 1 ECX/EDX: MMX, SSE to SSE4.2, PCLMULQDQ, AES-NI (emul.h
+ * EMUL_FEAT_*). */
 static uint32_t simd_features(uint32_t ecx, uint32_t edx)
 {
 	static const struct { uint8_t reg_edx, bit; uint32_t feat; } map[] = {
 		{ 1, 23, EMUL_FEAT_MMX }, { 1, 25, EMUL_FEAT_SSE },
 		{ 1, 26, EMUL_FEAT_SSE2 }, { 0, 0, EMUL_FEAT_SSE3 },
 		{ 0, 9, EMUL_FEAT_SSSE3 }, { 0, 19, EMUL_FEAT_SSE41 },
-		{ 0, 20, EMUL_FEAT_SSE42 },
+		{ 0, 20, EMUL_FEAT_SSE42 }, { 0, 1, EMUL_FEAT_PCLMUL },
+		{ 0, 25, EMUL_FEAT_AES },
 	};
 	uint32_t f = 0;
 
@@ -457,6 +459,8 @@ static uint32_t guest_features(void)
 	f |= simd_features(r.rcx, r.rdx);
 	r = (struct vcpu_regs){ .rax = 7 };
 	cpuid_emulate(&r);
+	if (r.rbx & (1u << 29))
+		f |= EMUL_FEAT_SHA;
 	if (r.rbx & (1u << 11))
 		f |= EMUL_FEAT_RTM;
 	if (r.rbx & (1u << 3))

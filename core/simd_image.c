@@ -62,6 +62,26 @@ static void copy_reg(uint8_t *dst, bool dst_mmx, unsigned d, uint8_t *src, bool 
 	memcpy(simd_image_reg(dst, dst_mmx, d), simd_image_reg(src, src_mmx, s), REG);
 }
 
+void simd_image_blendv_in(uint8_t *img, const uint8_t *orig, unsigned n, int m)
+{
+	uint8_t *o = (uint8_t *)orig;   /* read only */
+
+	copy_reg(img, false, 1, o, false, n);
+	if (m >= 0)
+		copy_reg(img, false, 2, o, false, (unsigned)m);
+}
+
+void simd_image_blendv_out(uint8_t *final, const uint8_t *out, const uint8_t *orig,
+			   unsigned n, int m)
+{
+	uint8_t *o = (uint8_t *)orig, *u = (uint8_t *)out;     /* read only */
+
+	copy_reg(final, false, 1, o, false, 1);
+	if (m >= 0)
+		copy_reg(final, false, 2, o, false, 2);
+	copy_reg(final, false, n, u, false, 1);
+}
+
 void simd_image_regform_in(uint8_t *img, const uint8_t *orig, const struct simd_regform *f)
 {
 	uint8_t *o = (uint8_t *)orig;   /* read only */

@@ -9,7 +9,8 @@
  * register form, from code in MMIO, uses registers 0 and 1, by copies;
  * one with an imm8 or 3DNow!'s suffix runs as its memory form with
  * ModRM.rm's value in the buffer, which is what the memory form reads;
- * the REX.W forms and EMMS/FEMMS have stubs of their own).
+ * the REX.W forms, EMMS/FEMMS and BLENDV, whose mask XMM0 stays in
+ * place, have stubs of their own).
  * The stub runs with the guest's MXCSR: an unmasked
  * SIMD floating-point exception is raised by the CPU itself, here, and
  * the fault fixup (arch/x86/simd_fixup.c) brings it back as a result,
@@ -38,6 +39,7 @@ static const struct { uint8_t map, prefix, opcode; } imm_forms[] = {
 	{ F3A, 0x66, 0x14 }, { F3A, 0x66, 0x15 }, { F3A, 0x66, 0x16 }, { F3A, 0x66, 0x17 },
 	{ F3A, 0x66, 0x20 }, { F3A, 0x66, 0x21 }, { F3A, 0x66, 0x22 },
 	{ F3A, 0x66, 0x40 }, { F3A, 0x66, 0x41 }, { F3A, 0x66, 0x42 },
+	{ F3A, 0x66, 0x44 }, { F3A, 0x66, 0xDF }, { F3A, 0, 0xCC },
 };
 
 /* The REX.W forms of the 0F map, in simd_wide_stubs' order: the memory
@@ -183,6 +185,48 @@ static void rm_into_buf(struct emul_simd *op, uint8_t *buf)
 	op->regform = 0;
 }
 
+/* PBLENDVB, BLENDVPS, BLENDVPD (66 0F 38 10, 14, 15) and SHA256RNDS2
+ * (0F 38 CB): XMM0 is their mask or third source (SDM Vol. 2 each), so
+ * it stays the guest's: the destination goes to XMM1 and a register
+ * source to XMM2, by copies (n or m may be 0, 1 or 2 as well), the stub
+ * works on those, and the result goes back to XMMn. -1: not one of them. */
+static int blendv_index(const struct emul_simd *op)
+{
+	if (op->map != EMUL_MAP_0F38 || op->wide)
+		return -1;
+	if (op->prefix == 0 && op->opcode == 0xCB)
+		return 3;
+	if (op->prefix != 0x66)
+		return -1;
+	switch (op->opcode) {
+	case 0x10: return 0;
+	case 0x14: return 1;
+	case 0x15: return 2;
+	default: return -1;
+	}
+}
+
+static int run_blendv(struct simd_call *c, const struct emul_simd *op, int which)
+{
+	static uint8_t orig[SIMD_IMAGE_BYTES] __attribute__((aligned(16)));
+	static uint8_t work[SIMD_IMAGE_BYTES] __attribute__((aligned(16)));
+	static uint8_t out[SIMD_IMAGE_BYTES] __attribute__((aligned(16)));
+	int m = op->regform ? op->rm : -1;
+	int rc;
+
+	c->stub = simd_blendv_stubs + SLOT * ((op->regform ? 4u : 0u) + (unsigned)which);
+	simd_fxsave(orig);
+	memcpy(work, orig, sizeof(work));
+	simd_image_blendv_in(work, orig, op->reg, m);
+	simd_fxrstor(work);
+	rc = simd_proxy_call(c);
+	simd_fxsave(out);
+	memcpy(work, out, sizeof(work));
+	simd_image_blendv_out(work, out, orig, op->reg, m);
+	simd_fxrstor(work);
+	return rc;
+}
+
 static bool regs_valid(const struct emul_simd *op)
 {
 	if (op->reg > 15 || (op->kind == EMUL_SIMD_MMX && op->reg > 7))
@@ -217,7 +261,9 @@ int simd_proxy_run(struct vcpu *v, struct emul_simd *op)
 	if (!(c.stub = stub_of(&m)))
 		return EMUL_SIMD_REFUSED;
 	moved = !m.regform && m.kind != EMUL_SIMD_GPR && m.reg != 0;
-	if (m.regform) {
+	if (blendv_index(&m) >= 0) {
+		rc = run_blendv(&c, &m, blendv_index(&m));
+	} else if (m.regform) {
 		rc = run_regform(&c, &m);
 	} else {
 		if (moved)

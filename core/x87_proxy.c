@@ -150,6 +150,7 @@ static int run_mxcsr(const struct emul_x87 *op)
 }
 
 #define FXSAVE_MXCSR 24          /* offset in the image */
+#define FXSAVE_MXCSR_END 32      /* MXCSR and MXCSR_MASK */
 #define FXSAVE_SIZE 512
 
 /*
@@ -158,7 +159,9 @@ static int run_mxcsr(const struct emul_x87 *op)
  * bytes a legacy-mode image does not hold (XMM8-XMM15) keep their values,
  * as on a CPU, where they cannot be touched outside 64-bit mode. An MXCSR
  * with bits beyond MXCSR_MASK would be #GP(0) here, in the hypervisor:
- * checked first.
+ * checked first. op->x87_only: FXRSTOR keeps the vCPU's MXCSR (and, as
+ * len is 160, its XMM registers); FXSAVE hands back the whole image and
+ * the emulator writes only the x87 and MMX bytes.
  */
 static int run_fxsr(const struct emul_x87 *op)
 {
@@ -166,7 +169,7 @@ static int run_fxsr(const struct emul_x87 *op)
 	bool restore = ((op->modrm >> 3) & 7) == 1;
 	uint32_t mxcsr;
 
-	if (op->len > FXSAVE_SIZE)
+	if (op->len > FXSAVE_SIZE || (op->x87_only && op->len < FXSAVE_MXCSR_END))
 		return EMUL_X87_REFUSED;
 	if (!restore) {
 		if (op->wide)
@@ -176,11 +179,17 @@ static int run_fxsr(const struct emul_x87 *op)
 		memcpy(op->buf, area, op->len);
 		return EMUL_X87_DONE;
 	}
-	memcpy(&mxcsr, op->buf + FXSAVE_MXCSR, sizeof(mxcsr));
-	if (mxcsr & ~mxcsr_mask())
-		return EMUL_X87_GP;
 	x87_fxsave64(area);
-	memcpy(area, op->buf, op->len);
+	if (op->x87_only) {     /* the vCPU's MXCSR stays: not the guest's */
+		memcpy(area, op->buf, FXSAVE_MXCSR);
+		memcpy(area + FXSAVE_MXCSR_END, op->buf + FXSAVE_MXCSR_END,
+		       op->len - FXSAVE_MXCSR_END);
+	} else {
+		memcpy(&mxcsr, op->buf + FXSAVE_MXCSR, sizeof(mxcsr));
+		if (mxcsr & ~mxcsr_mask())
+			return EMUL_X87_GP;
+		memcpy(area, op->buf, op->len);
+	}
 	if (op->wide)
 		x87_fxrstor64(area);
 	else

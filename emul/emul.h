@@ -308,6 +308,9 @@ struct emul_cpu {
 #define EMUL_FEAT_3DNOWEXT (1u << 24)  /* CPUID 8000_0001h EDX[30] */
 #define EMUL_FEAT_MISALIGNSSE (1u << 25) /* CPUID 8000_0001h ECX[7] (AMD
 				      * MXCSR.MM: misaligned SSE operands) */
+#define EMUL_FEAT_PCLMUL (1u << 27)    /* CPUID 1 ECX[1]: PCLMULQDQ */
+#define EMUL_FEAT_AES (1u << 28)       /* CPUID 1 ECX[25]: AES-NI */
+#define EMUL_FEAT_SHA (1u << 29)       /* CPUID (7,0) EBX[29]: SHA */
 
 /* ------------------------------------------------------------------ */
 /* Callbacks                                                          */
@@ -480,9 +483,15 @@ struct emul_x87 {
 	uint64_t rflags;
 	/* [IN] FXSAVE/FXRSTOR: REX.W (the 64-bit image: FIP and FDP 64 bits
 	 * wide, no FCS/FDS), and the bytes of the image the instruction
-	 * stores or loads: 416 in 64-bit mode (XMM0-15), else 288 (XMM0-7) */
+	 * stores or loads: 416 in 64-bit mode (XMM0-15), else 288 (XMM0-7),
+	 * 160 with x87_only */
 	uint8_t wide;
 	uint16_t len;
+	/* [IN] FXSAVE/FXRSTOR of the x87 and MMX state only (AMD with
+	 * CR4.OSFXSR = 0, APM Vol. 4 FXSAVE): MXCSR and XMM0-7 are neither
+	 * saved nor loaded, bytes 24-31 of buf are not the guest's and no
+	 * MXCSR is checked */
+	uint8_t x87_only;
 };
 
 /* The x87 register forms (mod = 3) by what running one takes (SDM Vol. 2

@@ -15,10 +15,12 @@
  * whose register form has a general register for ModRM.rm (SF_W64: REX.W
  * widens that operand to 64 bits); the shift groups 0F 71-73
  * (shift_group_form()).
+ * PCLMULQDQ, AES-NI and SHA are here with features
+ * of their own (CPUID 1 ECX[1], ECX[25], (7,0) EBX[29]; SDM Vol. 2 each
+ * instruction: 16-byte aligned m128, exception type 4).
  * Not here, so not emulated: MASKMOVQ/MASKMOVDQU (an implicit [rDI]
  * operand),
- * PBLENDVB/BLENDVPS/BLENDVPD (an implicit XMM0), PCMPESTRx/PCMPISTRx
- * (implicit RAX, RDX, ECX, XMM0), PCLMULQDQ, AES, SHA, SSE4a, and
+ * PCMPESTRx/PCMPISTRx (implicit RAX, RDX, ECX, XMM0), SSE4a, and
  * CRC32/MOVBE/POPCNT (general-purpose instructions).
  */
 #include "emul_private.h"
@@ -184,14 +186,21 @@ static const struct emul_simd_form map0f[4][256] = {
 };
 
 /* 0F 38: SSSE3 on MMX (no prefix) and XMM registers (66), SSE4.1, SSE4.2's
- * PCMPGTQ. */
+ * PCMPGTQ, SHA (no prefix) and AES-NI (66). */
 static const struct emul_simd_form map0f38[2][256] = {
 	[SIMD_NP] = {
 		MR_ROW(0x00, 0x0B, FT_SSSE3),   /* PSHUFB PHADDx PMADDUBSW PHSUBx PSIGNx PMULHRSW */
 		MR_ROW(0x1C, 0x1E, FT_SSSE3),   /* PABSx */
+		/* SHA1NEXTE SHA1MSG1 SHA1MSG2 SHA256RNDS2 (its third source
+		 * XMM0, which core/simd_proxy.c keeps in place) SHA256MSG1
+		 * SHA256MSG2 */
+		XA_ROW(0xC8, 0xCD, FT_SHA),
 	},
 	[SIMD_66] = {
 		XA_ROW(0x00, 0x0B, FT_SSSE3),
+		/* PBLENDVB BLENDVPS BLENDVPD: XMM0 their implicit mask, which
+		 * core/simd_proxy.c keeps in place */
+		[0x10] = XA(FT_SSE41), [0x14] = XA(FT_SSE41), [0x15] = XA(FT_SSE41),
 		[0x17] = S(16, SF_XMM | SF_A16 | SF_FLAGS, FT_SSE41),   /* PTEST */
 		XA_ROW(0x1C, 0x1E, FT_SSSE3),
 		/* PMOVSX/PMOVZX: BW, BD, BQ, WD, WQ, DQ read m64 m32 m16 m64 m32 m64 */
@@ -206,18 +215,21 @@ static const struct emul_simd_form map0f38[2][256] = {
 		[0x34] = XR(4, FT_SSE41), [0x35] = XR(8, FT_SSE41),
 		[0x37] = XA(FT_SSE42),                                  /* PCMPGTQ */
 		XA_ROW(0x38, 0x41, FT_SSE41),   /* PMIN/PMAX, PMULLD, PHMINPOSUW */
+		/* AESIMC AESENC AESENCLAST AESDEC AESDECLAST */
+		XA_ROW(0xDB, 0xDF, FT_AES),
 	},
 };
 
-/* 0F 3A: the imm8 forms of SSSE3 (PALIGNR, MMX and XMM) and SSE4.1 whose
- * operands are all explicit (not PCMPxSTRx: RAX, RDX, ECX; not PCLMULQDQ,
- * a feature of its own). */
+/* 0F 3A: the imm8 forms of SSSE3 (PALIGNR, MMX and XMM), SSE4.1,
+ * PCLMULQDQ, AESKEYGENASSIST and SHA1RNDS4 whose operands are all explicit
+ * (not PCMPxSTRx: RAX, RDX, ECX). */
 #define XI(n, f) S(n, SF_XMM | SF_IMM, f)
 #define XIA(f) S(16, SF_XMM | SF_A16 | SF_IMM, f)
 #define XIWG(n, f) S(n, SF_XMM | SF_IMM | SF_WRITE | SF_RM_GPR, f)
 static const struct emul_simd_form map0f3a[2][256] = {
 	[SIMD_NP] = {
 		[0x0F] = S(8, SF_MMX | SF_IMM, FT_SSSE3),               /* PALIGNR mm */
+		[0xCC] = XIA(FT_SHA),                                   /* SHA1RNDS4 */
 	},
 	[SIMD_66] = {
 		[0x08] = XIA(FT_SSE41), [0x09] = XIA(FT_SSE41),         /* ROUNDPS/PD */
@@ -235,6 +247,8 @@ static const struct emul_simd_form map0f3a[2][256] = {
 		[0x22] = S(4, SF_XMM | SF_IMM | SF_W64 | SF_RM_GPR, FT_SSE41),
 		[0x40] = XIA(FT_SSE41), [0x41] = XIA(FT_SSE41),         /* DPPS DPPD */
 		[0x42] = XIA(FT_SSE41),                                 /* MPSADBW */
+		[0x44] = XIA(FT_PCLMUL),                                /* PCLMULQDQ */
+		[0xDF] = XIA(FT_AES),                                   /* AESKEYGENASSIST */
 	},
 };
 

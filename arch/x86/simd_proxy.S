@@ -15,6 +15,8 @@
  *  - PSRLDQ and PSLLDQ xmm1, imm8 (register only), 256 slots each;
  *  - the REX.W forms: MOVQ, CVTSI2SS/SD, CVT(T)SS2SI/SD2SI one slot each,
  *    PEXTRQ and PINSRQ 256 slots each;
+ *  - PBLENDVB/BLENDVPS/BLENDVPD on XMM1 (XMM0 their mask), memory and
+ *    register forms, one slot each;
  *  - EMMS and FEMMS, one slot each.
  * Each table starts 8-byte aligned (a label before alignment padding
  * would shift every slot), its slots are filled up with INT3 and the
@@ -64,7 +66,7 @@ simd_stubs_begin:
 	.if	\pfx
 	.byte	\pfx
 	.endif
-	.if	op <= 0x41
+	.if	op <= 0x41 || (op >= 0xc8 && op <= 0xcd) || (op >= 0xdb && op <= 0xdf)
 	.byte	0x0f, 0x38, op, \modrm, 0xc3
 	.else
 	.byte	0x0f, 0x0b, 0xcc, 0xcc, 0xcc
@@ -158,7 +160,10 @@ simd_imm_stubs:
 	.irp	op, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x14, 0x15, 0x16, 0x17, 0x20, 0x21, 0x22, 0x40, 0x41, 0x42
 	IMM_FORM_3A 0x66, \op  /* ROUND BLEND PALIGNR PEXTR/EXTRACTPS PINSR/INSERTPS DP MPSADBW */
 	.endr
-	.if	. - simd_imm_stubs != 31 * 256 * 8
+	IMM_FORM_3A 0x66, 0x44  /* PCLMULQDQ */
+	IMM_FORM_3A 0x66, 0xdf  /* AESKEYGENASSIST */
+	IMM_FORM_3A 0, 0xcc     /* SHA1RNDS4 */
+	.if	. - simd_imm_stubs != 34 * 256 * 8
 	.error	"simd_imm_stubs: a slot is not 8 bytes"
 	.endif
 
@@ -239,6 +244,24 @@ simd_wide_imm_stubs:
 	.endr
 	.if	. - simd_wide_imm_stubs != 2 * 256 * 8
 	.error	"simd_wide_imm_stubs: a slot is not 8 bytes"
+	.endif
+
+	/* PBLENDVB, BLENDVPS, BLENDVPD (66 0F 38 10, 14, 15), whose mask is
+	 * XMM0 (implicit), and SHA256RNDS2 (0F 38 CB), whose XMM0 is a
+	 * source: the destination XMM1, the source [RDI] (ModRM 0F), then
+	 * the register forms' XMM2 (ModRM CA) */
+	.globl	simd_blendv_stubs
+simd_blendv_stubs:
+	.irp	modrm, 0x0f, 0xca
+	.irp	op, 0x10, 0x14, 0x15
+	.byte	0x66, 0x0f, 0x38, \op, \modrm, 0xc3
+	PAD	1, 5
+	.endr
+	.byte	0x0f, 0x38, 0xcb, \modrm, 0xc3
+	PAD	0, 5
+	.endr
+	.if	. - simd_blendv_stubs != 8 * 8
+	.error	"simd_blendv_stubs: a slot is not 8 bytes"
 	.endif
 
 	/* EMMS and FEMMS: no operand */

@@ -28,6 +28,9 @@ extern const uint8_t simd_byte_shift_stubs[];
  * + 8 * form; PEXTRQ (0) and PINSRQ (1) at simd_wide_imm_stubs + 8 *
  * (which * 256 + imm). */
 extern const uint8_t simd_wide_stubs[], simd_wide_imm_stubs[];
+/* PBLENDVB (0), BLENDVPS (1), BLENDVPD (2), SHA256RNDS2 (3) xmm1, [rdi]
+ * at simd_blendv_stubs + 8 * which, xmm1, xmm2 at + 8 * (4 + which). */
+extern const uint8_t simd_blendv_stubs[];
 /* EMMS (0) and FEMMS (1) at simd_emms_stubs + 8 * which. */
 extern const uint8_t simd_emms_stubs[];
 

@@ -106,7 +106,7 @@ TG_CPUWALK_OBJS := $(TG_OBJ)/64/long64/entry.o \
                    $(TG_IDT_64) $(TG_LIB_64)
 TG_TASK_OBJS    := $(TG_OBJ)/32/prot32/entry.o $(TG_OBJ)/32/task/main.o \
                    $(TG_OBJ)/32/task/tasks.o $(TG_IDT_32) $(TG_LIB_32)
-TG_VM86_OBJS    := $(TG_OBJ)/32/prot32/entry.o $(TG_OBJ)/32/vm86/main.o \
+TG_VM86_OBJS    := $(TG_OBJ)/32/prot32/entry.o $(TG_OBJ)/32/vm86/main.o $(TG_OBJ)/32/vm86/fxsr.o \
                    $(TG_OBJ)/32/vm86/vm86.o $(TG_IDT_32) $(TG_LIB_32)
 TG_PTATTACK_OBJS := $(TG_OBJ)/64/long64/entry.o \
                     $(patsubst %,$(TG_OBJ)/64/ptattack/%.o,main probe outside recursive rewrite huge mmio_tables) \

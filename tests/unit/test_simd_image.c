@@ -2,7 +2,8 @@
  * test_simd_image.c - registers trading places in an FXSAVE image
  * (core/simd_image.c): XMM0 and XMMn; MM0 and MMn, which are x87 physical
  * registers 0 and n, found by TOP, tags with them; the second trade undoes
- * the first, also after an MMX instruction set TOP to 0.
+ * the first, also after an MMX instruction set TOP to 0; the register
+ * forms' copies into registers 0 and 1; BLENDV's into XMM1 and XMM2.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -213,6 +214,43 @@ static void test_regform_gpr(void **state)
 	assert_memory_equal(work, img, sizeof(img));
 }
 
+/* BLENDV (XMM0 the mask): for every destination n and register source m
+ * (or memory, m = -1), the stub sees XMM0 = the guest's XMM0, XMM1 = XMMn,
+ * XMM2 = XMMm; afterwards only XMMn changed, to the stub's XMM1. */
+static void test_blendv(void **state)
+{
+	static uint8_t work[SIMD_IMAGE_BYTES], out[SIMD_IMAGE_BYTES];
+
+	(void)state;
+	for (unsigned n = 0; n < 16; n++)
+		for (int m = -1; m < 16; m++) {
+			image(0, 0);
+			memcpy(work, orig, sizeof(work));
+			simd_image_blendv_in(work, orig, n, m);
+			assert_memory_equal(work + XMM(0), orig + XMM(0), 16);
+			assert_memory_equal(work + XMM(1), orig + XMM(n), 16);
+			if (m >= 0)
+				assert_memory_equal(work + XMM(2), orig + XMM(m), 16);
+			else
+				assert_memory_equal(work + XMM(2), orig + XMM(2), 16);
+			assert_memory_equal(work + XMM(3), orig + XMM(3), sizeof(work) - XMM(3));
+			/* the stub: a result in XMM1, XMM0 and XMM2 as they were */
+			memcpy(out, work, sizeof(out));
+			memset(out + XMM(1), 0xE1, 16);
+			memcpy(img, out, sizeof(img));
+			simd_image_blendv_out(img, out, orig, n, m);
+			for (unsigned r = 0; r < 16; r++) {
+				if (r == n) {
+					for (unsigned b = 0; b < 16; b++)
+						assert_int_equal(img[XMM(r) + b], 0xE1);
+				} else {
+					assert_memory_equal(img + XMM(r), orig + XMM(r), 16);
+				}
+			}
+			assert_memory_equal(img, orig, XMM(0));
+		}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -224,6 +262,7 @@ int main(void)
 		cmocka_unit_test(test_regform_mmx_crossed),
 		cmocka_unit_test(test_regform_rm_dest),
 		cmocka_unit_test(test_regform_gpr),
+		cmocka_unit_test(test_blendv),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

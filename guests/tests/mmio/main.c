@@ -710,6 +710,74 @@ static void check_fxsr(void)
 	__asm__ volatile("fninit");
 }
 
+/* Check 50: AMD's fast FXSAVE/FXRSTOR (EFER.FFXSR, where CPUID
+ * 8000_0001h EDX[25] announces it; APM Vol. 2 3.1.7): in 64-bit mode at
+ * CPL 0 FXSAVE stores bytes 0-159 only (x87 state and MXCSR, 20 writes,
+ * as an FXSAVE to RAM does then) and FXRSTOR64 loads them (20 reads):
+ * ST(0) and MXCSR from the image, XMM0 kept although the image holds
+ * another value there. */
+#define MSR_EFER   0xc0000080u
+#define EFER_FFXSR (1ul << 14)
+#define FX_XMM0    0xa0
+
+static bool ffxsr_announced(void)
+{
+	uint32_t r[4];
+
+	cpuid(0x80000000, 0, r);
+	if (r[0] < 0x80000001)
+		return false;
+	cpuid(0x80000001, 0, r);
+	return r[3] >> 25 & 1;
+}
+
+static void check_fast_fxsr(void)
+{
+	static uint8_t ram[512] __attribute__((aligned(16)));
+	static uint8_t cur[512] __attribute__((aligned(16)));
+	static uint8_t after[512] __attribute__((aligned(16)));
+	volatile uint8_t *at = DEV + MMIOTEST_DATA + FXSR_AT;
+	uint64_t efer = rdmsr(MSR_EFER);
+
+	fxsr_state();
+	__asm__ volatile("fxsave64 (%0)" : : "r"(cur) : "memory");
+	begin(50);
+	if (!ffxsr_announced()) {
+		check(exits(0, 0), "fxsave/fxrstor64 [mmio] with EFER.FFXSR: not announced "
+		      "(CPUID 8000_0001h EDX[25] clear)");
+		return;
+	}
+	wrmsr(MSR_EFER, efer | EFER_FFXSR);
+	__asm__ volatile("fxsave (%0)" : : "r"(ram) : "memory");
+	__asm__ volatile("fxsave (%0)" : : "r"(at) : "memory");
+	bool save_exits = exits(0, 20);
+	bool saved = same(at, ram, 160);
+
+	/* the image: ST(0) and MXCSR changed, XMM0 another value */
+	memcpy(ram, cur, 160);
+	ram[0x20] ^= 0x01;
+	ram[24 + 1] = 0x3f;                     /* MXCSR 0x3f80 */
+	for (unsigned int i = 0; i < 160; i += 8) {
+		uint64_t v;
+		memcpy(&v, ram + i, sizeof(v));
+		*(volatile uint64_t *)(at + i) = v;
+	}
+	*(volatile uint64_t *)(at + FX_XMM0) = ~*(const uint64_t *)(cur + FX_XMM0);
+	*(volatile uint64_t *)(at + FX_XMM0 + 8) = ~*(const uint64_t *)(cur + FX_XMM0 + 8);
+	struct counts before = counts_now();
+	__asm__ volatile("fxrstor64 (%0)" : : "r"(at) : "memory");
+	struct counts done = counts_now();
+	wrmsr(MSR_EFER, efer);
+	__asm__ volatile("fxsave64 (%0)" : : "r"(after) : "memory");
+	check(save_exits && saved && done.reads - before.reads == 20 &&
+	      done.writes == before.writes &&
+	      after[0x20] == ram[0x20] && memcmp(after + 24, ram + 24, 4) == 0 &&
+	      memcmp(after + FX_XMM0, cur + FX_XMM0, 16) == 0,
+	      "fxsave/fxrstor64 [mmio] with EFER.FFXSR at CPL 0: bytes 0-159 only "
+	      "(20 writes, 20 reads), ST(0) and MXCSR loaded, XMM0 kept");
+	__asm__ volatile("fninit");
+}
+
 static void check_simd(void)
 {
 	static uint8_t ram[96] __attribute__((aligned(16)));
@@ -760,12 +828,15 @@ static const struct simd_case simd_cases[] = {
 
 /* The guest's CPUID has feature (emul/emul_private.h FT_*: 1 MMX, 2 SSE,
  * 3 SSE2, 4 SSE3, 5 SSSE3, 6 SSE4.1, 7 SSE4.2, 8 SSE or MMXEXT, 9 3DNow!,
- * 10 3DNow! extensions). */
+ * 10 3DNow! extensions, 11 PCLMULQDQ, 12 AES-NI, 13 SHA). */
 static bool have_feature(unsigned int ft)
 {
-	uint32_t l1[4], e1[4];
+	uint32_t l1[4], e1[4], l7[4] = { 0 };
 
 	cpuid(1, 0, l1);
+	cpuid(0, 0, e1);
+	if (e1[0] >= 7)
+		cpuid(7, 0, l7);
 	cpuid(0x80000000, 0, e1);
 	if (e1[0] >= 0x80000001)
 		cpuid(0x80000001, 0, e1);
@@ -782,6 +853,9 @@ static bool have_feature(unsigned int ft)
 	case 8: return (l1[3] >> 25 & 1) || (e1[3] >> 22 & 1);
 	case 9: return e1[3] >> 31 & 1;
 	case 10: return e1[3] >> 30 & 1;
+	case 11: return l1[2] >> 1 & 1;
+	case 12: return l1[2] >> 25 & 1;
+	case 13: return l7[1] >> 29 & 1;
 	default: return false;
 	}
 }
@@ -1088,6 +1162,7 @@ int main(void)
 	check_simd_faults();
 	check_fxsr();
 	check_invpcid();
+	check_fast_fxsr();
 	REG64(MMIOTEST_MARK) = 0;
 	failures = finish();
 

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "guest.h"
+#include "vm86.h"
 
 const char guest_name[] = "vm86";
 unsigned long entry_eflags;             /* recorded by prot32/entry.S */
@@ -30,11 +31,6 @@ unsigned long entry_eflags;             /* recorded by prot32/entry.S */
 #define PTE_P_RW_US 0x007u
 #define PTE_PCD     0x010u
 #define EFLAGS_RF   (1u << 16)
-#define EFLAGS_VM   (1u << 17)
-#define EFLAGS_IOPL3 (3u << 12)
-#define V86_CS      0x8f00u     /* linear 0x8f000: the device */
-#define V86_SS      0x8e00u     /* linear 0x8e000: RAM */
-#define V86_SP      0x1000u
 #define VEC_EXIT    0x30
 #define INTR_GATE3  0xee        /* P, DPL 3, 32-bit interrupt gate */
 
@@ -72,13 +68,6 @@ static uint64_t gdt[4] __attribute__((aligned(8)));
 static uint32_t pd[1024] __attribute__((aligned(4096)));
 static uint32_t pt[1024] __attribute__((aligned(4096)));
 static uint8_t ring0_stack[4096] __attribute__((aligned(16)));
-
-/* vm86.S: IRET into virtual-8086 mode with frame[] = EIP CS EFLAGS ESP SS
- * ES DS FS GS; returns once vm86_exit took the INT that ends it, with what
- * that pushed (EIP, CS, EFLAGS, ESP, SS, ES, DS, FS, GS) in vm86_seen. */
-void vm86_run(const uint32_t frame[9]);
-void vm86_exit(void);
-extern volatile uint32_t vm86_seen[9];
 
 static const uint8_t program[] = {
 	0x9c,                                   /* 0000 pushf */
@@ -187,5 +176,6 @@ int main(void)
 	      vm86_seen[7] == 0x3333 && vm86_seen[8] == 0x4444,
 	      "jmp far 8f00:0008, int 0x30 at IOPL 3 through the IDT: ring 0 gets "
 	      "GS FS DS ES SS SP FLAGS(VM) CS and IP 0xa");
+	vm86_fxsr_checks();
 	return (int)finish();
 }

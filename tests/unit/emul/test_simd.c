@@ -415,6 +415,88 @@ static void test_real_mode(void **state)
 	assert_fault(13);
 }
 
+/* PCLMULQDQ, AES-NI, SHA (SDM Vol. 2 each; CPUID 1 ECX[1], ECX[25],
+ * (7,0) EBX[29]): 16 aligned bytes read, one run with the XMM register
+ * and imm8 as encoded; each needs its own feature (#UD without it, the
+ * others present), misaligned #GP(0). */
+static void test_crypto_forms(void **state)
+{
+	static const struct {
+		const char *hex;
+		uint8_t map, prefix, opcode, imm, reg;
+		uint32_t feature;
+	} cases[] = {
+		{ "66 0f 3a 44 0b 11", EMUL_MAP_0F3A, 0x66, 0x44, 0x11, 1, EMUL_FEAT_PCLMUL },
+		{ "66 0f 38 dc 13", EMUL_MAP_0F38, 0x66, 0xDC, 0, 2, EMUL_FEAT_AES },   /* aesenc */
+		{ "66 0f 38 dd 13", EMUL_MAP_0F38, 0x66, 0xDD, 0, 2, EMUL_FEAT_AES },
+		{ "66 0f 38 de 13", EMUL_MAP_0F38, 0x66, 0xDE, 0, 2, EMUL_FEAT_AES },
+		{ "66 44 0f 38 df 03", EMUL_MAP_0F38, 0x66, 0xDF, 0, 8, EMUL_FEAT_AES },
+		{ "66 0f 38 db 1b", EMUL_MAP_0F38, 0x66, 0xDB, 0, 3, EMUL_FEAT_AES },   /* aesimc */
+		{ "66 0f 3a df 23 07", EMUL_MAP_0F3A, 0x66, 0xDF, 7, 4, EMUL_FEAT_AES },
+		{ "0f 38 c8 2b", EMUL_MAP_0F38, 0, 0xC8, 0, 5, EMUL_FEAT_SHA },         /* sha1nexte */
+		{ "0f 38 c9 2b", EMUL_MAP_0F38, 0, 0xC9, 0, 5, EMUL_FEAT_SHA },
+		{ "0f 38 ca 2b", EMUL_MAP_0F38, 0, 0xCA, 0, 5, EMUL_FEAT_SHA },
+		{ "0f 38 cb 23", EMUL_MAP_0F38, 0, 0xCB, 0, 4, EMUL_FEAT_SHA },   /* sha256rnds2 */
+		{ "0f 38 cc 33", EMUL_MAP_0F38, 0, 0xCC, 0, 6, EMUL_FEAT_SHA },
+		{ "0f 38 cd 3b", EMUL_MAP_0F38, 0, 0xCD, 0, 7, EMUL_FEAT_SHA },
+		{ "0f 3a cc 0b 03", EMUL_MAP_0F3A, 0, 0xCC, 3, 1, EMUL_FEAT_SHA },     /* sha1rnds4 */
+	};
+	const uint32_t crypto = EMUL_FEAT_PCLMUL | EMUL_FEAT_AES | EMUL_FEAT_SHA;
+
+	(void)state;
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		setup(cases[i].hex);
+		E.cpu.features = ALL_FEATURES | cases[i].feature;
+		assert_int_equal(run(), EMUL_DONE);
+		assert_requests(EMUL_MMIO_READ, DEV + 0x100, 16);
+		assert_int_equal(E.runs, 1);
+		assert_int_equal(E.seen.map, cases[i].map);
+		assert_int_equal(E.seen.prefix, cases[i].prefix);
+		assert_int_equal(E.seen.opcode, cases[i].opcode);
+		assert_int_equal(E.seen.imm, cases[i].imm);
+		assert_int_equal(E.seen.reg, cases[i].reg);
+		assert_int_equal(E.seen.kind, EMUL_SIMD_XMM);
+		assert_memory_equal(E.seen_buf, E.dev + 0x100, 16);
+		setup(cases[i].hex);            /* only the other features */
+		E.cpu.features = ALL_FEATURES | (crypto & ~cases[i].feature);
+		assert_fault(6);
+		setup(cases[i].hex);            /* misaligned */
+		E.cpu.features = ALL_FEATURES | cases[i].feature;
+		E.cpu.gpr[EMUL_RBX] = DEV + 0x108;
+		assert_fault(13);
+	}
+}
+
+/* PBLENDVB/BLENDVPS/BLENDVPD (66 0F 38 10/14/15, SSE4.1): 16 aligned
+ * bytes read, one run naming the explicit register (XMM0, the mask, is
+ * the callback's to keep); #UD without SSE4.1, #GP(0) misaligned. */
+static void test_blendv(void **state)
+{
+	static const struct { const char *hex; uint8_t opcode, reg; } cases[] = {
+		{ "66 0f 38 10 0b", 0x10, 1 }, { "66 0f 38 14 03", 0x14, 0 },
+		{ "66 44 0f 38 15 3b", 0x15, 15 },
+	};
+
+	(void)state;
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		setup(cases[i].hex);
+		assert_int_equal(run(), EMUL_DONE);
+		assert_requests(EMUL_MMIO_READ, DEV + 0x100, 16);
+		assert_int_equal(E.runs, 1);
+		assert_int_equal(E.seen.map, EMUL_MAP_0F38);
+		assert_int_equal(E.seen.prefix, 0x66);
+		assert_int_equal(E.seen.opcode, cases[i].opcode);
+		assert_int_equal(E.seen.reg, cases[i].reg);
+		assert_int_equal(E.seen.kind, EMUL_SIMD_XMM);
+		setup(cases[i].hex);
+		E.cpu.features = ALL_FEATURES & ~EMUL_FEAT_SSE41;
+		assert_fault(6);
+		setup(cases[i].hex);
+		E.cpu.gpr[EMUL_RBX] = DEV + 0x104;
+		assert_fault(13);
+	}
+}
+
 /* Not emulated: register forms (bytes from MMIO), forms with implicit
  * operands, no callback. (VEX forms are #UD without CR4.OSXSAVE:
  * test_exec's test_vex.) */
@@ -422,10 +504,8 @@ static void test_refused(void **state)
 {
 	static const char *const refused[] = {
 		"f3 0f 73 d9 03",       /* the shift groups with F3 */
-		"66 0f 38 10 03",       /* pblendvb: implicit XMM0 */
 		"0f f7 c1",             /* maskmovq */
 		"66 0f 3a 61 03 01",    /* pcmpestri: implicit registers */
-		"66 0f 3a 44 03 01",    /* pclmulqdq */
 		"f3 0f 0f 03 9e",       /* 3DNow! with F3 */
 	};
 
@@ -956,6 +1036,8 @@ int main(void)
 		cmocka_unit_test(test_shift_imm_forms),
 		cmocka_unit_test(test_wide_forms),
 		cmocka_unit_test(test_emms),
+		cmocka_unit_test(test_crypto_forms),
+		cmocka_unit_test(test_blendv),
 		cmocka_unit_test(test_refused),
 	};
 

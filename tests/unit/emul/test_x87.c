@@ -836,11 +836,175 @@ static void test_fxsave_fxrstor(void **state)
 	assert_int_equal(run(), EMUL_EXCEPTION);
 	assert_int_equal(E.res.event.vector, 7);
 	assert_int_equal(E.fm.nlog, 0);
-	/* without CR4.OSFXSR what is saved is implementation dependent:
-	 * refused, as in real mode */
-	setup_fxsr("0f ae 03");
+}
+
+/* Without CR4.OSFXSR: on AMD the x87 and MMX state only (bytes 0-23 and
+ * 32-159: 3 + 16 pieces), no MXCSR checked; on Intel all of it. */
+static void assert_x87_mmx_pieces(uint8_t status)
+{
+	unsigned n = 0;
+
+	for (unsigned off = 0; off < 160; off += 8) {
+		if (off == 24)
+			continue;               /* MXCSR, MXCSR_MASK */
+		assert_int_equal(E.fm.log[n].status, status);
+		assert_int_equal(E.fm.log[n].addr, DEV + 0x100 + off);
+		assert_int_equal(E.fm.log[n].len, 8);
+		n++;
+	}
+	assert_int_equal(E.fm.nlog, n);
+}
+
+static void test_fxsr_without_osfxsr(void **state)
+{
+	(void)state;
+	setup_fxsr("0f ae 03");                 /* fxsave [rbx], AMD */
 	E.cpu.cr4 &= ~(1ull << 9);
-	assert_int_equal(run(), EMUL_UNSUPPORTED);
+	E.cpu.vendor = EMUL_VENDOR_AMD;
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(E.calls, 1);
+	assert_int_equal(FX.seen.len, 160);
+	assert_int_equal(FX.seen.x87_only, 1);
+	assert_x87_mmx_pieces(EMUL_MMIO_WRITE);
+	for (unsigned i = 0; i < 512; i++) {
+		bool written = i < 24 || (i >= 32 && i < 160);
+
+		assert_int_equal(E.dev[0x100 + i],
+				 written ? (uint8_t)(i * 7 + 1) :
+					   (uint8_t)((0x100 + i) * 13 + 5));
+	}
+	assert_int_equal(E.cpu.rip, CODE + 3);
+	setup_fxsr("0f ae 0b");                 /* fxrstor [rbx], AMD */
+	E.cpu.cr4 &= ~(1ull << 9);
+	E.cpu.vendor = EMUL_VENDOR_AMD;
+	assert_int_equal(run(), EMUL_DONE);
+	assert_x87_mmx_pieces(EMUL_MMIO_READ);
+	assert_memory_equal(FX.image, E.dev + 0x100, 24);
+	assert_memory_equal(FX.image + 32, E.dev + 0x100 + 32, 128);
+	assert_int_equal(FX.seen.x87_only, 1);
+	setup_fxsr("0f ae 03");                 /* Intel: the whole image */
+	E.cpu.cr4 &= ~(1ull << 9);
+	E.cpu.vendor = EMUL_VENDOR_INTEL;
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(FX.seen.len, 416);
+	assert_int_equal(FX.seen.x87_only, 0);
+	assert_pieces(EMUL_MMIO_WRITE, 52, 8);
+}
+
+/* fake_cpu_long64() is CPL 3: CPL 0 with CS and SS of DPL 0 */
+static void kernel_mode(void)
+{
+	E.cpu.cpl = 0;
+	E.cpu.seg[EMUL_SEG_CS].dpl = 0;
+	E.cpu.seg[EMUL_SEG_SS].dpl = 0;
+}
+
+/* EFER.FFXSR: in 64-bit mode at CPL 0 bytes 0-159 (MXCSR in, XMM out),
+ * at CPL 3 all 416. */
+static void test_fast_fxsr(void **state)
+{
+	(void)state;
+	setup_fxsr("0f ae 03");
+	E.cpu.efer |= 1ull << 14;
+	kernel_mode();
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(FX.seen.len, 160);
+	assert_int_equal(FX.seen.x87_only, 0);
+	assert_pieces(EMUL_MMIO_WRITE, 20, 8);
+	assert_int_equal(E.dev[0x100 + 160], (uint8_t)((0x100 + 160) * 13 + 5));
+	setup_fxsr("48 0f ae 0b");              /* fxrstor64 */
+	E.cpu.efer |= 1ull << 14;
+	kernel_mode();
+	assert_int_equal(run(), EMUL_DONE);
+	assert_pieces(EMUL_MMIO_READ, 20, 8);
+	assert_int_equal(FX.seen.len, 160);
+	assert_memory_equal(FX.image, E.dev + 0x100, 160);
+	setup_fxsr("0f ae 03");                 /* CPL 3: the whole image */
+	E.cpu.efer |= 1ull << 14;
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(FX.seen.len, 416);
+}
+
+/* Real and virtual-8086 mode: the 32-bit layout (288 bytes, XMM0-7),
+ * #GP(0) when misaligned, #GP or #SS (SS) when the operand reaches past
+ * the 64 KiB limit, before any access; an image that ends at 0FFFFh
+ * runs. */
+static void test_fxsr_real_mode(void **state)
+{
+	(void)state;
+	for (unsigned vm86 = 0; vm86 < 2; vm86++) {
+		setup_real("0f ae 07", vm86);   /* fxsave [bx] */
+		E.ops.x87 = fake_fxsr;
+		memset(&FX, 0, sizeof(FX));
+		E.cpu.cr4 |= 1u << 9;
+		assert_int_equal(run(), EMUL_DONE);
+		assert_int_equal(FX.seen.len, 288);
+		assert_int_equal(FX.seen.wide, 0);
+		assert_pieces(EMUL_MMIO_WRITE, 36, 8);
+		for (unsigned i = 0; i < 288; i++)
+			assert_int_equal(E.dev[0x100 + i], (uint8_t)(i * 7 + 1));
+		assert_int_equal(E.cpu.rip, CODE + 3);
+		setup_real("0f ae 0f", vm86);   /* fxrstor [bx] */
+		E.ops.x87 = fake_fxsr;
+		memset(&FX, 0, sizeof(FX));
+		E.cpu.cr4 |= 1u << 9;
+		assert_int_equal(run(), EMUL_DONE);
+		assert_pieces(EMUL_MMIO_READ, 36, 8);
+		assert_memory_equal(FX.image, E.dev + 0x100, 288);
+	}
+	setup_real("0f ae 07", false);          /* misaligned */
+	E.ops.x87 = fake_fxsr;
+	E.cpu.gpr[EMUL_RBX] = 0x108;
+	assert_int_equal(run(), EMUL_EXCEPTION);
+	assert_int_equal(E.res.event.vector, 13);
+	assert_int_equal(E.fm.nlog, 0);
+	assert_int_equal(E.calls, 0);
+	/* 288 bytes from 0xFF00 reach 0x1001F: #GP, no access, no run */
+	setup_real("0f ae 07", false);
+	E.ops.x87 = fake_fxsr;
+	E.cpu.cr4 |= 1u << 9;
+	E.cpu.gpr[EMUL_RBX] = 0xFF00;
+	E.cpu.seg[EMUL_SEG_DS].base = DEV - 0xF000;
+	assert_int_equal(run(), EMUL_EXCEPTION);
+	assert_int_equal(E.res.event.vector, 13);
+	assert_int_equal(E.fm.nlog, 0);
+	assert_int_equal(E.calls, 0);
+	setup_real("0f ae 0b", false);          /* fxrstor [bp+di]: SS */
+	E.ops.x87 = fake_fxsr;
+	E.cpu.cr4 |= 1u << 9;
+	E.cpu.gpr[EMUL_RBP] = 0xFF00;
+	E.cpu.seg[EMUL_SEG_SS].base = DEV - 0xF000;
+	assert_int_equal(run(), EMUL_EXCEPTION);
+	assert_int_equal(E.res.event.vector, 12);
+	assert_int_equal(E.fm.nlog, 0);
+	/* 288 bytes from 0xFEE0 end at 0xFFFF: runs */
+	setup_real("0f ae 07", false);
+	E.ops.x87 = fake_fxsr;
+	E.cpu.cr4 |= 1u << 9;
+	E.cpu.gpr[EMUL_RBX] = 0xFEE0;
+	E.cpu.seg[EMUL_SEG_DS].base = DEV - 0xFE00;
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(E.fm.nlog, 36);
+	assert_int_equal(E.fm.log[35].addr, DEV + 0xE0 + 280);
+	/* real mode, AMD, no CR4.OSFXSR: the fuzzer's case, x87 and MMX */
+	setup_real("0f ae 0f", false);
+	E.ops.x87 = fake_fxsr;
+	E.cpu.vendor = EMUL_VENDOR_AMD;
+	assert_int_equal(run(), EMUL_DONE);
+	assert_x87_mmx_pieces(EMUL_MMIO_READ);
+	assert_int_equal(FX.seen.x87_only, 1);
+	assert_int_equal(FX.seen.len, 160);
+	/* CR0.EM: #UD; CR0.TS: #NM, as in protected mode */
+	setup_real("0f ae 07", true);
+	E.ops.x87 = fake_fxsr;
+	E.cpu.cr0 |= CR0_EM;
+	assert_int_equal(run(), EMUL_EXCEPTION);
+	assert_int_equal(E.res.event.vector, 6);
+	setup_real("0f ae 07", true);
+	E.ops.x87 = fake_fxsr;
+	E.cpu.cr0 |= CR0_TS;
+	assert_int_equal(run(), EMUL_EXCEPTION);
+	assert_int_equal(E.res.event.vector, 7);
 	assert_int_equal(E.calls, 0);
 }
 
@@ -929,6 +1093,9 @@ int main(void)
 		cmocka_unit_test(test_fxsave_fxrstor),
 		cmocka_unit_test(test_fxsave32),
 		cmocka_unit_test(test_alignment_check),
+		cmocka_unit_test(test_fxsr_without_osfxsr),
+		cmocka_unit_test(test_fxsr_real_mode),
+		cmocka_unit_test(test_fast_fxsr),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
