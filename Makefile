@@ -190,8 +190,9 @@ layers-check:
 	if [ -n "$$bad" ]; then echo "layers-check: includes against the layering:"; \
 	  echo "$$bad"; exit 1; fi; echo "layers-check: abi/ mmu/ emul/ core/ request/ OK"
 
-# The system tests run one emulator per core (pytest-xdist; every test boots
-# its own emulator and writes its own log), slowest reported at the end.
+# The system tests run one emulator per core (pytest-xdist; every test
+# writes its own log; ABI tests may take the machine the previous one
+# booted, tests/system/test_abi_common.py), slowest reported at the end.
 PYTEST_JOBS ?= auto
 test-system: $(BUILD)/barekvm.iso $(LINUX_IMAGES)
 	$(PYTHON) -m pytest -v -n $(PYTEST_JOBS) --durations=15 tests/system

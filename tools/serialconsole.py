@@ -190,6 +190,16 @@ class Console:
         except OSError:
             return ""
 
+    def relog(self, name):
+        """Continues the serial log in <name>.serial.log (a console kept
+        running for the next test: each test's output in its own log)."""
+        old = self.log_path
+        self._logfile.close()
+        self.log_path = os.path.join(LOG_DIR, f"{name}.serial.log")
+        self._logfile = open(self.log_path, "w", encoding="utf-8", errors="replace")
+        self._logfile.write(f"(this console was booted for an earlier test: {old})\n")
+        self.child.logfile = self._logfile
+
     # -- teardown --------------------------------------------------------------
     def close(self):
         if self.child is not None and self.spec["kind"] == "qemu":

@@ -5,6 +5,7 @@ whose emulator is missing is skipped with the reason. On CI (CI=true) every
 platform is installed, so a missing one is a failure, never a skip.
 """
 import os
+import re
 import sys
 
 import pytest
@@ -22,6 +23,25 @@ def require_platform(platform):
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI must have every platform: {why}")
         pytest.skip(why)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keeps each phase's report on the item (item.rep_setup, rep_call,
+    rep_teardown): a fixture's teardown asks whether its test passed."""
+    outcome = yield
+    rep = outcome.get_result()
+    setattr(item, f"rep_{rep.when}", rep)
+
+
+@pytest.fixture(scope="session")
+def ctl_kept():
+    """The console test_abi_common.py's ctl keeps for the next test on
+    the same platform (at most one, by platform name)."""
+    kept = {}
+    yield kept
+    for con in kept.values():
+        con.close()
 
 
 @pytest.fixture(scope="session")
@@ -59,9 +79,22 @@ def console_factory(request):
 LONGEST = ("test_linux.py::", "test_fuzz_code.py::test_random_code")
 
 
+# The rest go by platform, in file order within one, so that a worker runs
+# one platform's tests one after another and an ABI test can take the
+# console its predecessor booted (test_abi_common.py, ctl).
+PLATFORM_ID = re.compile(r"\[((?:qemu|bochs)-[a-z0-9]+)")
+
+
+def platform_of(item):
+    m = PLATFORM_ID.search(item.nodeid)
+    return m.group(1) if m else ""
+
+
 def pytest_collection_modifyitems(config, items):
     longest = [i for i in items if any(s in i.nodeid for s in LONGEST)]
     rest = [i for i in items if i not in longest]
+    platforms = list(dict.fromkeys(platform_of(i) for i in rest))
+    rest.sort(key=lambda i: platforms.index(platform_of(i)))
     workers = getattr(config, "workerinput", {}).get("workercount", 1)
     batch = max(len(items) // workers // 4, 2)
     ordered = []

@@ -72,9 +72,64 @@ def abi_iso(tmp_path_factory):
     return serialconsole.make_iso(out, GRUB_CFG % lines, modules)
 
 
+# A boot is most of an ABI test's time on Bochs (about 6 s of BIOS, GRUB
+# and the hypervisor's start): the console of a test that passed is kept
+# and handed to the next test if that runs on the same platform in the
+# same pytest-xdist worker (conftest.py orders the tests by platform), once
+# every VM is destroyed, every frame is back (`frames` as right after its
+# boot) and the prompt answers with nothing pending. Only one is kept: an
+# idle platform still costs half a core (the control partition polls its
+# console). A test that failed, xfailed or was skipped leaves its console
+# to be closed, and the next test boots afresh. BAREKVM_FRESH_BOOTS=1
+# boots for every test.
+FRESH_BOOTS = os.environ.get("BAREKVM_FRESH_BOOTS") == "1"
+
+
+def boot_ctl(platform, iso, name):
+    require_platform(platform)
+    con = serialconsole.boot(platform, iso, name=name)
+    con.expect(r"virt: using ", timeout=120)
+    con.expect(PROMPT, timeout=120)
+    con.boot_frames = command(con, "frames")
+    return con
+
+
+def back_to_boot_state(con):
+    """Destroys every VM; True if the console is as it was after boot."""
+    try:
+        if command(con, "", timeout=20) != "":
+            return False
+        for vm in re.findall(r"^vm (\d+): ", command(con, "vm list", timeout=20), re.M):
+            if command(con, f"vm destroy {vm}", timeout=60) != f"vm {vm} destroyed":
+                return False
+        return (command(con, "vm list", timeout=20) == "(no VMs)" and
+                command(con, "frames", timeout=20) == con.boot_frames and
+                command(con, "", timeout=20) == "")
+    except AssertionError:
+        return False
+
+
+def passed(item):
+    rep = getattr(item, "rep_call", None)
+    return rep is not None and rep.passed and not hasattr(rep, "wasxfail")
+
+
 @pytest.fixture(params=ABI_PLATFORMS)
-def ctl(request, console_factory, abi_iso):
-    return start_ctl(console_factory, abi_iso, platform=request.param)
+def ctl(request, ctl_kept, abi_iso):
+    platform = request.param
+    con = ctl_kept.pop(platform, None)
+    for other in ctl_kept.values():
+        other.close()
+    ctl_kept.clear()
+    if con is not None:
+        con.relog(request.node.name)
+    else:
+        con = boot_ctl(platform, abi_iso, request.node.name)
+    yield con
+    if not FRESH_BOOTS and passed(request.node) and back_to_boot_state(con):
+        ctl_kept[platform] = con
+    else:
+        con.close()
 
 
 def load(con, vm, name, gpa, mode, mem=16):
