@@ -456,11 +456,17 @@ static uint32_t guest_features(void)
 	cpuid_emulate(&r);
 	if (r.rcx & (1u << 13))
 		f |= EMUL_FEAT_CX16;
+	if (r.rdx & (1u << 19))
+		f |= EMUL_FEAT_CLFSH;
 	f |= simd_features(r.rcx, r.rdx);
 	r = (struct vcpu_regs){ .rax = 7 };
 	cpuid_emulate(&r);
 	if (r.rbx & (1u << 29))
 		f |= EMUL_FEAT_SHA;
+	if (r.rbx & (1u << 23))
+		f |= EMUL_FEAT_CLFLUSHOPT;
+	if (r.rbx & (1u << 24))
+		f |= EMUL_FEAT_CLWB;
 	if (r.rbx & (1u << 11))
 		f |= EMUL_FEAT_RTM;
 	if (r.rbx & (1u << 3))

@@ -204,6 +204,8 @@ int emul_fetch_mmio_resume(struct emul_exec *x);
 const struct emul_seg *emul_seg(const struct emul_exec *x, unsigned sreg);
 int emul_linear_seg(struct emul_exec *x, unsigned seg, uint64_t off,
 		    unsigned size, bool write, uint64_t *la);
+int emul_linear_any(struct emul_exec *x, unsigned seg, uint64_t off,
+		    unsigned size, uint64_t *la);
 
 /* seg:off to a linear address, with the segment (or canonical) checks;
  * 0 or EX_STOP with the fault in x->res. The common case, 64-bit mode
@@ -329,6 +331,8 @@ int emul_probe_write(struct emul_exec *x, unsigned seg, uint64_t off,
 		     unsigned size);
 /* emul_probe_write() at a linear address (event delivery's frames). */
 int emul_probe_linear(struct emul_exec *x, uint64_t la, unsigned size);
+/* Translate one piece (never crossing a page) as a read, nothing read. */
+int emul_probe_read_linear(struct emul_exec *x, uint64_t la, unsigned size);
 int emul_io_in(struct emul_exec *x, uint16_t port, unsigned size,
 	       uint32_t *val);
 int emul_io_out(struct emul_exec *x, uint16_t port, unsigned size,
@@ -379,6 +383,9 @@ void emul_x87_image_to_real(uint8_t *buf, bool size16, bool with_regs,
 void emul_x87_image_from_real(uint8_t *buf, bool size16, bool with_regs);
 int emul_exec_fwait(struct emul_exec *x);
 int emul_exec_grp15(struct emul_exec *x);
+/* ---- exec_fence.c ---- */
+bool emul_is_fence_or_flush(const struct emul_insn *in);
+int emul_exec_fence_or_flush(struct emul_exec *x);
 /* x87_buf <-> guest memory in 8-byte pieces (exec_x87.c); a write is
  * checked whole before its first piece goes out. */
 int emul_x87_read_buf(struct emul_exec *x, unsigned seg, uint64_t off,

@@ -429,6 +429,26 @@ static void check_code_in_mmio(void)
 	      "call into mmio: rep insb from port 0x80 into RAM run from the device, 2 reads");
 }
 
+/* The fences and CLFLUSH run from the device (emul/exec_fence.c): lfence;
+ * mfence; sfence; clflush [rdi] with rdi on the device; ret, at +0x630.
+ * No data access: only the fetch reads, by the chunk rule above 1 (8
+ * bytes at +0x630), 2 (+0x633: 1, then 4), 2 (+0x636: 2, then 8), 2
+ * (+0x639: 1, then 2) and 1 (+0x63c: 4). Every x86-64 CPU announces SSE2
+ * and CLFLUSH. */
+static void check_fences_in_mmio(void)
+{
+	/* 0f ae e8 lfence; 0f ae f0 mfence; 0f ae f8 sfence; 0f ae 3f
+	 * clflush (%rdi); c3 ret; cc cc cc */
+	REG64(MMIOTEST_DATA + 0x630) = 0xae0ff0ae0fe8ae0fULL;
+	REG64(MMIOTEST_DATA + 0x638) = 0xccccccc33fae0ff8ULL;
+	begin(51);
+	__asm__ volatile("call *%0" : : "r"(MMIOTEST_GPA + 0x630),
+			 "D"(MMIOTEST_GPA + 0x600) : "memory");
+	check(exits(8, 0),
+	      "call into mmio: lfence, mfence, sfence, clflush [mmio] run from the device, "
+	      "8 fetch reads, no data access");
+}
+
 /* ---- x87 on the device: the emulator has the vCPU's FPU run them ---------- */
 
 #define X87_AT  0x700           /* data offsets the x87 checks use */
@@ -1156,6 +1176,7 @@ int main(void)
 	check_stos();
 	check_seq_and_unclaimed();
 	check_code_in_mmio();
+	check_fences_in_mmio();
 	check_x87();
 	check_simd();
 	check_simd_forms();
