@@ -298,6 +298,7 @@ struct emul_cpu {
 #define EMUL_FEAT_CLFSH 0x80 /* CPUID 1 EDX[19]: CLFLUSH, else #UD */
 #define EMUL_FEAT_CLFLUSHOPT 0x100 /* CPUID (7,0) EBX[23]: CLFLUSHOPT */
 #define EMUL_FEAT_CLWB 0x200 /* CPUID (7,0) EBX[24]: CLWB, else #UD */
+#define EMUL_FEAT_SSE4A 0x400 /* CPUID 8000_0001h ECX[6] (AMD): MOVNTSS/SD */
 /* MMX/SSE/3DNow! (emul/exec_simd.c): without the feature, #UD. */
 #define EMUL_FEAT_MMX (1u << 16)       /* CPUID 1 EDX[23] */
 #define EMUL_FEAT_SSE (1u << 17)       /* CPUID 1 EDX[25] */

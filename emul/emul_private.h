@@ -414,7 +414,7 @@ enum { SIMD_NP, SIMD_66, SIMD_F3, SIMD_F2 };    /* mandatory prefix */
 #define SF_NO_OPERAND 0x8000 /* EMMS, FEMMS: no ModRM, no operand (size 0) */
 enum { FT_NONE, FT_MMX, FT_SSE, FT_SSE2, FT_SSE3, FT_SSSE3, FT_SSE41,
        FT_SSE42, FT_MMXEXT, FT_3DNOW, FT_3DNOWEXT, FT_PCLMUL, FT_AES,
-       FT_SHA };
+       FT_SHA, FT_SSE4A };
 struct emul_simd_form {
 	uint8_t size;           /* bytes of the memory operand */
 	uint16_t flags;         /* SF_* */

@@ -74,7 +74,7 @@ static bool has_feature(const struct emul_cpu *c, unsigned ft)
 		[FT_MMXEXT] = EMUL_FEAT_SSE | EMUL_FEAT_MMXEXT,
 		[FT_3DNOW] = EMUL_FEAT_3DNOW, [FT_3DNOWEXT] = EMUL_FEAT_3DNOWEXT,
 		[FT_PCLMUL] = EMUL_FEAT_PCLMUL, [FT_AES] = EMUL_FEAT_AES,
-		[FT_SHA] = EMUL_FEAT_SHA,
+		[FT_SHA] = EMUL_FEAT_SHA, [FT_SSE4A] = EMUL_FEAT_SSE4A,
 	};
 
 	return ft != FT_NONE && ft < sizeof(bit) / sizeof(bit[0]) &&

@@ -848,7 +848,7 @@ static const struct simd_case simd_cases[] = {
 
 /* The guest's CPUID has feature (emul/emul_private.h FT_*: 1 MMX, 2 SSE,
  * 3 SSE2, 4 SSE3, 5 SSSE3, 6 SSE4.1, 7 SSE4.2, 8 SSE or MMXEXT, 9 3DNow!,
- * 10 3DNow! extensions, 11 PCLMULQDQ, 12 AES-NI, 13 SHA). */
+ * 10 3DNow! extensions, 11 PCLMULQDQ, 12 AES-NI, 13 SHA, 14 SSE4a). */
 static bool have_feature(unsigned int ft)
 {
 	uint32_t l1[4], e1[4], l7[4] = { 0 };
@@ -876,6 +876,7 @@ static bool have_feature(unsigned int ft)
 	case 11: return l1[2] >> 1 & 1;
 	case 12: return l1[2] >> 25 & 1;
 	case 13: return l7[1] >> 29 & 1;
+	case 14: return e1[2] >> 6 & 1;
 	default: return false;
 	}
 }

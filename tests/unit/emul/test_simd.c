@@ -467,6 +467,50 @@ static void test_crypto_forms(void **state)
 	}
 }
 
+/* AMD's SSE4a MOVNTSS m32, xmm and MOVNTSD m64, xmm (F3/F2 0F 2B): a
+ * store of 4 or 8 bytes, misaligned too; #UD without SSE4a (the others
+ * present), without CR4.OSFXSR, and for the register form; #NM for
+ * CR0.TS. */
+static void test_movnts(void **state)
+{
+	static const struct { const char *hex, *reg_hex; uint8_t prefix; unsigned size; } cases[] = {
+		{ "f3 0f 2b 13", "f3 0f 2b d1", 0xF3, 4 },      /* movntss [rbx], xmm2 */
+		{ "f2 44 0f 2b 03", "f2 0f 2b c1", 0xF2, 8 },   /* movntsd [rbx], xmm8 */
+	};
+
+	(void)state;
+	for (unsigned i = 0; i < 2; i++) {
+		setup(cases[i].hex);
+		E.cpu.features = ALL_FEATURES | EMUL_FEAT_SSE4A;
+		E.cpu.gpr[EMUL_RBX] = DEV + 0x103;
+		assert_int_equal(run(), EMUL_DONE);
+		assert_int_equal(E.runs, 1);
+		assert_int_equal(E.seen.map, EMUL_MAP_0F);
+		assert_int_equal(E.seen.prefix, cases[i].prefix);
+		assert_int_equal(E.seen.opcode, 0x2B);
+		assert_int_equal(E.seen.reg, i ? 8 : 2);
+		assert_int_equal(E.seen.kind, EMUL_SIMD_XMM);
+		assert_requests(EMUL_MMIO_WRITE, DEV + 0x103, cases[i].size);
+		for (unsigned b = 0; b < cases[i].size; b++)
+			assert_int_equal(E.dev[0x103 + b], 0xA0 + b);
+		assert_int_equal(E.dev[0x103 + cases[i].size],
+				 (uint8_t)((0x103 + cases[i].size) * 13 + 5));
+		setup(cases[i].hex);
+		assert_fault(6);
+		setup(cases[i].hex);
+		E.cpu.features = ALL_FEATURES | EMUL_FEAT_SSE4A;
+		E.cpu.cr4 &= ~CR4_OSFXSR;
+		assert_fault(6);
+		setup(cases[i].hex);
+		E.cpu.features = ALL_FEATURES | EMUL_FEAT_SSE4A;
+		E.cpu.cr0 |= CR0_TS;
+		assert_fault(7);
+		setup(cases[i].reg_hex);
+		E.cpu.features = ALL_FEATURES | EMUL_FEAT_SSE4A;
+		assert_fault(6);
+	}
+}
+
 /* PBLENDVB/BLENDVPS/BLENDVPD (66 0F 38 10/14/15, SSE4.1): 16 aligned
  * bytes read, one run naming the explicit register (XMM0, the mask, is
  * the callback's to keep); #UD without SSE4.1, #GP(0) misaligned. */
@@ -1037,6 +1081,7 @@ int main(void)
 		cmocka_unit_test(test_wide_forms),
 		cmocka_unit_test(test_emms),
 		cmocka_unit_test(test_crypto_forms),
+		cmocka_unit_test(test_movnts),
 		cmocka_unit_test(test_blendv),
 		cmocka_unit_test(test_refused),
 	};
