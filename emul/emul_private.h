@@ -426,6 +426,11 @@ const struct emul_simd_form *emul_simd_form(const struct emul_insn *insn,
 uint8_t emul_simd_shift_by_count(const struct emul_insn *insn);
 bool emul_simd_byte_shift(const struct emul_insn *insn);
 int emul_exec_simd(struct emul_exec *x);
+/* exec_simd.c's checks before any access, for the forms with a handler
+ * of their own: #UD, #NM; #MF for an MMX form (f->flags SF_MMX). */
+int emul_simd_check_state(struct emul_exec *x, const struct emul_simd_form *f);
+int emul_simd_check_pending(struct emul_exec *x, const struct emul_simd_form *f);
+int emul_exec_maskmov(struct emul_exec *x);
 int emul_exec_grp7_7(struct emul_exec *x);
 int emul_exec_invlpg(struct emul_exec *x);
 int emul_exec_rtm(struct emul_exec *x);

@@ -21,8 +21,8 @@
  * AMD's SSE4a MOVNTSS m32, xmm and MOVNTSD m64, xmm (F3/F2 0F 2B; APM
  * Vol. 4, each instruction: CPUID 8000_0001h ECX[6], no alignment
  * requirement, the register form #UD) are here.
- * Not here, so not emulated: MASKMOVQ/MASKMOVDQU (an implicit [rDI]
- * operand),
+ * Not here: MASKMOVQ/MASKMOVDQU (an implicit [rDI] operand, written
+ * byte by byte: exec_maskmov.c). Not emulated:
  * PCMPESTRx/PCMPISTRx (implicit RAX, RDX, ECX, XMM0), SSE4a's EXTRQ and
  * INSERTQ (register only, two imm8s), and
  * CRC32/MOVBE/POPCNT (general-purpose instructions).
