@@ -906,7 +906,7 @@ static void test_clzero(void **state)
 /* LFENCE, MFENCE, SFENCE (any ModRM.rm): retire with nothing accessed;
  * #UD without SSE2 (LFENCE, MFENCE) or without both SSE and AMD's MMX
  * extensions (SFENCE); LOCK is #UD; 66 0F AE /6 with mod = 3 (TPAUSE)
- * is not a fence and stays refused. */
+ * is not a fence and stays refused; PAUSE retires as a NOP. */
 static void test_fences(void **state)
 {
 	static const char *const fence[] = { "0f ae e8", "0f ae ef",
@@ -948,6 +948,13 @@ static void test_fences(void **state)
 	setup(EMUL_MODE_LONG64, "66 0f ae f0");         /* TPAUSE eax */
 	cpu.features = EMUL_FEAT_SSE | EMUL_FEAT_SSE2;
 	assert_int_equal(run(), EMUL_UNSUPPORTED);
+	/* PAUSE (F3 90), the other no-operand hint: RAX whole, as XCHG
+	 * EAX, EAX (90) leaves it */
+	setup(EMUL_MODE_LONG64, "f3 90");
+	cpu.gpr[EMUL_RAX] = 0x123456789ABCDEF0ull;
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(cpu.rip, 0x1002);
+	assert_int_equal(cpu.gpr[EMUL_RAX], 0x123456789ABCDEF0ull);
 }
 
 /* CLFLUSH, CLFLUSHOPT, CLWB m8: no access (the MMIO page gets no
