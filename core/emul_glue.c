@@ -437,10 +437,11 @@ static uint32_t simd_features(uint32_t ecx, uint32_t edx)
 }
 
 /* CPUID 8000_0001h ECX/EDX: AMD's MMX extensions, 3DNow! and its
- * extensions, misaligned SSE. */
+ * extensions, SSE4a, misaligned SSE. */
 static uint32_t simd_ext_features(uint32_t ecx, uint32_t edx)
 {
 	return ((edx >> 22) & 1 ? EMUL_FEAT_MMXEXT : 0) |
+	       ((ecx >> 6) & 1 ? EMUL_FEAT_SSE4A : 0) |
 	       ((edx >> 31) & 1 ? EMUL_FEAT_3DNOW : 0) |
 	       ((edx >> 30) & 1 ? EMUL_FEAT_3DNOWEXT : 0) |
 	       ((ecx >> 7) & 1 ? EMUL_FEAT_MISALIGNSSE : 0);
@@ -456,11 +457,17 @@ static uint32_t guest_features(void)
 	cpuid_emulate(&r);
 	if (r.rcx & (1u << 13))
 		f |= EMUL_FEAT_CX16;
+	if (r.rdx & (1u << 19))
+		f |= EMUL_FEAT_CLFSH;
 	f |= simd_features(r.rcx, r.rdx);
 	r = (struct vcpu_regs){ .rax = 7 };
 	cpuid_emulate(&r);
 	if (r.rbx & (1u << 29))
 		f |= EMUL_FEAT_SHA;
+	if (r.rbx & (1u << 23))
+		f |= EMUL_FEAT_CLFLUSHOPT;
+	if (r.rbx & (1u << 24))
+		f |= EMUL_FEAT_CLWB;
 	if (r.rbx & (1u << 11))
 		f |= EMUL_FEAT_RTM;
 	if (r.rbx & (1u << 3))

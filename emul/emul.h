@@ -295,6 +295,10 @@ struct emul_cpu {
 #define EMUL_FEAT_BMI1 0x20 /* CPUID (7,0) EBX[3]: ANDN, BEXTR, BLS*, else #UD */
 #define EMUL_FEAT_BMI2 0x40 /* CPUID (7,0) EBX[8]: BZHI, MULX, PDEP, PEXT,
 			     * RORX, SARX, SHLX, SHRX, else #UD */
+#define EMUL_FEAT_CLFSH 0x80 /* CPUID 1 EDX[19]: CLFLUSH, else #UD */
+#define EMUL_FEAT_CLFLUSHOPT 0x100 /* CPUID (7,0) EBX[23]: CLFLUSHOPT */
+#define EMUL_FEAT_CLWB 0x200 /* CPUID (7,0) EBX[24]: CLWB, else #UD */
+#define EMUL_FEAT_SSE4A 0x400 /* CPUID 8000_0001h ECX[6] (AMD): MOVNTSS/SD */
 /* MMX/SSE/3DNow! (emul/exec_simd.c): without the feature, #UD. */
 #define EMUL_FEAT_MMX (1u << 16)       /* CPUID 1 EDX[23] */
 #define EMUL_FEAT_SSE (1u << 17)       /* CPUID 1 EDX[25] */
@@ -337,8 +341,9 @@ enum emul_mem_status {
 #define EMUL_ACC_RMW 0x08   /* a read whose location will be written by the
 			     * same instruction: check permissions and build
 			     * the error code as for a write (SDM 4.7) */
-#define EMUL_ACC_PROBE 0x10 /* write: only translate and check permissions;
-			     * buf is NULL; OK or MMIO mean "would succeed" */
+#define EMUL_ACC_PROBE 0x10 /* write (or read: the cache-line flushes): only
+			     * translate and check permissions; buf is NULL;
+			     * OK or MMIO mean "would succeed" */
 
 enum emul_io_status {
 	EMUL_IO_OK = 0,   /* the callback did the access */

@@ -55,7 +55,7 @@ EMUL_SRCS := \
 EMUL_SRCS += emul/exec_frame.c emul/exec_bound_arpl.c emul/exec_popf.c \
 	emul/exec_sysstore.c emul/exec_lmsw.c emul/exec_movcr.c emul/exec_xop.c emul/exec_x87.c \
 	emul/simd_forms.c emul/exec_simd.c \
-	emul/deliver.c emul/deliver_gate.c emul/exec_int.c emul/exec_cli_sti_hlt.c emul/exec_clzero.c emul/exec_rtm.c emul/exec_vex.c emul/exec_bmi.c emul/exec_fxsr.c \
+	emul/deliver.c emul/deliver_gate.c emul/exec_int.c emul/exec_cli_sti_hlt.c emul/exec_clzero.c emul/exec_rtm.c emul/exec_vex.c emul/exec_bmi.c emul/exec_fxsr.c emul/exec_fence.c emul/exec_maskmov.c \
 	emul/desc.c emul/exec_segload.c emul/exec_far.c emul/exec_gate.c \
 	emul/exec_desc.c emul/exec_sysseg.c
 EMUL_SRCS += emul/x87_regform.c emul/x87_image.c

@@ -204,6 +204,8 @@ int emul_fetch_mmio_resume(struct emul_exec *x);
 const struct emul_seg *emul_seg(const struct emul_exec *x, unsigned sreg);
 int emul_linear_seg(struct emul_exec *x, unsigned seg, uint64_t off,
 		    unsigned size, bool write, uint64_t *la);
+int emul_linear_any(struct emul_exec *x, unsigned seg, uint64_t off,
+		    unsigned size, uint64_t *la);
 
 /* seg:off to a linear address, with the segment (or canonical) checks;
  * 0 or EX_STOP with the fault in x->res. The common case, 64-bit mode
@@ -329,6 +331,8 @@ int emul_probe_write(struct emul_exec *x, unsigned seg, uint64_t off,
 		     unsigned size);
 /* emul_probe_write() at a linear address (event delivery's frames). */
 int emul_probe_linear(struct emul_exec *x, uint64_t la, unsigned size);
+/* Translate one piece (never crossing a page) as a read, nothing read. */
+int emul_probe_read_linear(struct emul_exec *x, uint64_t la, unsigned size);
 int emul_io_in(struct emul_exec *x, uint16_t port, unsigned size,
 	       uint32_t *val);
 int emul_io_out(struct emul_exec *x, uint16_t port, unsigned size,
@@ -379,6 +383,9 @@ void emul_x87_image_to_real(uint8_t *buf, bool size16, bool with_regs,
 void emul_x87_image_from_real(uint8_t *buf, bool size16, bool with_regs);
 int emul_exec_fwait(struct emul_exec *x);
 int emul_exec_grp15(struct emul_exec *x);
+/* ---- exec_fence.c ---- */
+bool emul_is_fence_or_flush(const struct emul_insn *in);
+int emul_exec_fence_or_flush(struct emul_exec *x);
 /* x87_buf <-> guest memory in 8-byte pieces (exec_x87.c); a write is
  * checked whole before its first piece goes out. */
 int emul_x87_read_buf(struct emul_exec *x, unsigned seg, uint64_t off,
@@ -407,7 +414,7 @@ enum { SIMD_NP, SIMD_66, SIMD_F3, SIMD_F2 };    /* mandatory prefix */
 #define SF_NO_OPERAND 0x8000 /* EMMS, FEMMS: no ModRM, no operand (size 0) */
 enum { FT_NONE, FT_MMX, FT_SSE, FT_SSE2, FT_SSE3, FT_SSSE3, FT_SSE41,
        FT_SSE42, FT_MMXEXT, FT_3DNOW, FT_3DNOWEXT, FT_PCLMUL, FT_AES,
-       FT_SHA };
+       FT_SHA, FT_SSE4A };
 struct emul_simd_form {
 	uint8_t size;           /* bytes of the memory operand */
 	uint16_t flags;         /* SF_* */
@@ -419,6 +426,11 @@ const struct emul_simd_form *emul_simd_form(const struct emul_insn *insn,
 uint8_t emul_simd_shift_by_count(const struct emul_insn *insn);
 bool emul_simd_byte_shift(const struct emul_insn *insn);
 int emul_exec_simd(struct emul_exec *x);
+/* exec_simd.c's checks before any access, for the forms with a handler
+ * of their own: #UD, #NM; #MF for an MMX form (f->flags SF_MMX). */
+int emul_simd_check_state(struct emul_exec *x, const struct emul_simd_form *f);
+int emul_simd_check_pending(struct emul_exec *x, const struct emul_simd_form *f);
+int emul_exec_maskmov(struct emul_exec *x);
 int emul_exec_grp7_7(struct emul_exec *x);
 int emul_exec_invlpg(struct emul_exec *x);
 int emul_exec_rtm(struct emul_exec *x);

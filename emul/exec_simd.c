@@ -74,7 +74,7 @@ static bool has_feature(const struct emul_cpu *c, unsigned ft)
 		[FT_MMXEXT] = EMUL_FEAT_SSE | EMUL_FEAT_MMXEXT,
 		[FT_3DNOW] = EMUL_FEAT_3DNOW, [FT_3DNOWEXT] = EMUL_FEAT_3DNOWEXT,
 		[FT_PCLMUL] = EMUL_FEAT_PCLMUL, [FT_AES] = EMUL_FEAT_AES,
-		[FT_SHA] = EMUL_FEAT_SHA,
+		[FT_SHA] = EMUL_FEAT_SHA, [FT_SSE4A] = EMUL_FEAT_SSE4A,
 	};
 
 	return ft != FT_NONE && ft < sizeof(bit) / sizeof(bit[0]) &&
@@ -82,7 +82,7 @@ static bool has_feature(const struct emul_cpu *c, unsigned ft)
 }
 
 /* #UD and #NM, which come before any access. */
-static int check_state(struct emul_exec *x, const struct emul_simd_form *f)
+int emul_simd_check_state(struct emul_exec *x, const struct emul_simd_form *f)
 {
 	const struct emul_cpu *c = x->cpu;
 
@@ -137,7 +137,7 @@ static void describe(const struct emul_exec *x, const struct emul_simd_form *f,
  * registers (with CR0.NE = 0 it would be the FERR# pin and an external
  * interrupt: not modelled). CVTPI2PS/PD with a memory source: the SDM
  * says both that they wait and (newer editions) that they do not. */
-static int check_pending(struct emul_exec *x, const struct emul_simd_form *f)
+int emul_simd_check_pending(struct emul_exec *x, const struct emul_simd_form *f)
 {
 	struct emul_ctx *ctx = x->ctx;
 	struct emul_simd op;
@@ -236,7 +236,7 @@ static int exec_shift_imm_form(struct emul_exec *x, const struct emul_simd_form 
 	struct emul_simd op;
 	int rc;
 
-	if ((rc = check_state(x, f)) || (rc = check_pending(x, f)))
+	if ((rc = emul_simd_check_state(x, f)) || (rc = emul_simd_check_pending(x, f)))
 		return rc;
 	if (!x->ctx->x87_done) {
 		describe(x, f, &op);
@@ -276,7 +276,7 @@ static int exec_gpr_rm_form(struct emul_exec *x, const struct emul_simd_form *f)
 	uint64_t v = 0;
 	int rc;
 
-	if ((rc = check_state(x, f)) || (rc = check_pending(x, f)))
+	if ((rc = emul_simd_check_state(x, f)) || (rc = emul_simd_check_pending(x, f)))
 		return rc;
 	if (!ctx->x87_done) {
 		memset(ctx->x87_buf, 0, 16);
@@ -317,7 +317,7 @@ static int exec_reg_form(struct emul_exec *x, const struct emul_simd_form *f)
 	/* with an MMX source CVTPI2PS/PD wait for x87 exceptions (SDM) */
 	if (rm_kind(in, f) == EMUL_SIMD_MMX)
 		fr.flags = (uint16_t)((fr.flags & ~SF_X87_UNSURE) | SF_MMX_RM);
-	if ((rc = check_state(x, &fr)) || (rc = check_pending(x, &fr)))
+	if ((rc = emul_simd_check_state(x, &fr)) || (rc = emul_simd_check_pending(x, &fr)))
 		return rc;
 	if (!x->ctx->x87_done && (rc = run_once(x, &fr)))
 		return rc;
@@ -338,7 +338,7 @@ static int exec_no_operand(struct emul_exec *x, const struct emul_simd_form *f)
 	struct emul_simd op;
 	int rc;
 
-	if ((rc = check_state(x, f)) || (rc = check_pending(x, f)))
+	if ((rc = emul_simd_check_state(x, f)) || (rc = emul_simd_check_pending(x, f)))
 		return rc;
 	if (!x->ctx->x87_done) {
 		op = (struct emul_simd){
@@ -373,7 +373,7 @@ int emul_exec_simd(struct emul_exec *x)
 		return exec_no_operand(x, f);
 	if (!in->mem)
 		return exec_reg_form(x, f);
-	if ((rc = check_state(x, f)) || (rc = check_pending(x, f)))
+	if ((rc = emul_simd_check_state(x, f)) || (rc = emul_simd_check_pending(x, f)))
 		return rc;
 	ea = emul_ea(x);
 	if ((rc = check_address(x, f, ea)))

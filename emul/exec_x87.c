@@ -322,8 +322,9 @@ int emul_grp15_run(struct emul_exec *x, struct emul_x87 *op)
 /* 0F AE /2 LDMXCSR, /3 STMXCSR m32 (SDM Vol. 2): #UD with CR0.EM or
  * without CR4.OSFXSR, #NM with CR0.TS, then the access; LDMXCSR of a value
  * with reserved bits set (beyond MXCSR_MASK) is #GP(0). FXSAVE/FXRSTOR:
- * exec_fxsr.c. The rest of group 15 (the fences, XSAVE and the F3/66
- * forms) is not emulated. */
+ * exec_fxsr.c; the fences, CLFLUSH, CLFLUSHOPT and CLWB: exec_fence.c.
+ * The rest of group 15 (XSAVE and the other F3/66 forms) is not
+ * emulated. */
 int emul_exec_grp15(struct emul_exec *x)
 {
 	const struct emul_insn *in = x->insn;
@@ -332,6 +333,8 @@ int emul_exec_grp15(struct emul_exec *x)
 	uint64_t ea, v = 0;
 	int rc;
 
+	if (emul_is_fence_or_flush(in))
+		return emul_exec_fence_or_flush(x);
 	if (in->mem && reg <= 1 &&
 	    !(in->pfx & (EMUL_PFX_OPSZ | EMUL_PFX_REP | EMUL_PFX_REPNE)))
 		return emul_exec_fxsr(x);               /* FXSAVE, FXRSTOR */

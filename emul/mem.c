@@ -364,6 +364,21 @@ int emul_probe_write(struct emul_exec *x, unsigned seg, uint64_t off,
 	return emul_probe_linear(x, la, size);
 }
 
+/* A read's translation and permission checks at la, without the read
+ * (the read callback with buf NULL and EMUL_ACC_PROBE): the cache-line
+ * flushes, which the SDM checks as a byte load but which read nothing. */
+int emul_probe_read_linear(struct emul_exec *x, uint64_t la, unsigned size)
+{
+	struct emul_event ev = { 0 };
+	uint64_t gpa = 0;
+
+	if (x->ctx->ops->read(x->ctx->opaque, la, NULL, size,
+			      priv_acc(x, EMUL_ACC_PROBE), &gpa, &ev) ==
+	    EMUL_MEM_FAULT)
+		return fault_event(x, &ev);
+	return EX_OK;
+}
+
 /* emul_probe_write() at a linear address (already checked). */
 int emul_probe_linear(struct emul_exec *x, uint64_t la, unsigned size)
 {

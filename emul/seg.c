@@ -14,13 +14,19 @@ static int seg_fault(struct emul_exec *x, unsigned seg)
 	return emul_raise(x, seg == EMUL_SEG_SS ? 12 : 13, true, 0);
 }
 
+/* What a reference needs of the segment's type. */
+enum seg_use { USE_READ, USE_WRITE, USE_ANY };
+
 /* SDM 5.4.1: writes need a writable data segment, reads fail only on an
- * execute-only code segment. */
-static bool type_ok(const struct emul_seg *s, bool write)
+ * execute-only code segment; CLFLUSH takes any (SDM Vol. 2 CLFLUSH: "allowed
+ * to flush a linear address in an execute-only segment"). */
+static bool type_ok(const struct emul_seg *s, enum seg_use use)
 {
 	bool code = s->type & 8;
 
-	if (write)
+	if (use == USE_ANY)
+		return true;
+	if (use == USE_WRITE)
 		return !code && (s->type & 2);
 	return !code || (s->type & 2);
 }
@@ -53,9 +59,8 @@ const struct emul_seg *emul_seg(const struct emul_exec *x, unsigned sreg)
 	return &c->seg[sreg];
 }
 
-/* emul_linear() (emul_private.h) beyond its inline 64-bit case. */
-int emul_linear_seg(struct emul_exec *x, unsigned seg, uint64_t off,
-		    unsigned size, bool write, uint64_t *la)
+static int linear(struct emul_exec *x, unsigned seg, uint64_t off,
+		  unsigned size, enum seg_use use, uint64_t *la)
 {
 	const struct emul_cpu *c = x->cpu;
 	const struct emul_seg *s;
@@ -75,11 +80,26 @@ int emul_linear_seg(struct emul_exec *x, unsigned seg, uint64_t off,
 	if (c->mode != EMUL_MODE_REAL && c->mode != EMUL_MODE_VM86) {
 		if (s->unusable || !s->present)
 			return seg_fault(x, seg);
-		if (!type_ok(s, write))
+		if (!type_ok(s, use))
 			return seg_fault(x, seg);
 	}
 	if (!limit_ok(s, off, size))
 		return seg_fault(x, seg);
 	*la = (s->base + off) & 0xFFFFFFFFull;
 	return 0;
+}
+
+/* emul_linear() (emul_private.h) beyond its inline 64-bit case. */
+int emul_linear_seg(struct emul_exec *x, unsigned seg, uint64_t off,
+		    unsigned size, bool write, uint64_t *la)
+{
+	return linear(x, seg, off, size, write ? USE_WRITE : USE_READ, la);
+}
+
+/* seg:off as a reference that any segment type allows (the cache-line
+ * flushes): base, limit, presence and the canonical checks only. */
+int emul_linear_any(struct emul_exec *x, unsigned seg, uint64_t off,
+		    unsigned size, uint64_t *la)
+{
+	return linear(x, seg, off, size, USE_ANY, la);
 }

@@ -18,9 +18,13 @@
  * PCLMULQDQ, AES-NI and SHA are here with features
  * of their own (CPUID 1 ECX[1], ECX[25], (7,0) EBX[29]; SDM Vol. 2 each
  * instruction: 16-byte aligned m128, exception type 4).
- * Not here, so not emulated: MASKMOVQ/MASKMOVDQU (an implicit [rDI]
- * operand),
- * PCMPESTRx/PCMPISTRx (implicit RAX, RDX, ECX, XMM0), SSE4a, and
+ * AMD's SSE4a MOVNTSS m32, xmm and MOVNTSD m64, xmm (F3/F2 0F 2B; APM
+ * Vol. 4, each instruction: CPUID 8000_0001h ECX[6], no alignment
+ * requirement, the register form #UD) are here.
+ * Not here: MASKMOVQ/MASKMOVDQU (an implicit [rDI] operand, written
+ * byte by byte: exec_maskmov.c). Not emulated:
+ * PCMPESTRx/PCMPISTRx (implicit RAX, RDX, ECX, XMM0), SSE4a's EXTRQ and
+ * INSERTQ (register only, two imm8s), and
  * CRC32/MOVBE/POPCNT (general-purpose instructions).
  */
 #include "emul_private.h"
@@ -151,6 +155,7 @@ static const struct emul_simd_form map0f[4][256] = {
 		[0x10] = XR(4, FT_SSE), [0x11] = XW(4, FT_SSE),         /* MOVSS */
 		[0x12] = XA(FT_SSE3), [0x16] = XA(FT_SSE3),     /* MOVSLDUP MOVSHDUP */
 		[0x2A] = S(4, SF_XMM | SF_W64 | SF_RM_GPR, FT_SSE),     /* CVTSI2SS */
+		[0x2B] = XWM(4, FT_SSE4A),                              /* MOVNTSS */
 		[0x2C] = S(4, SF_XMM | SF_GPR | SF_W64, FT_SSE),        /* CVTTSS2SI */
 		[0x2D] = S(4, SF_XMM | SF_GPR | SF_W64, FT_SSE),        /* CVTSS2SI */
 		[0x51 ... 0x53] = XR(4, FT_SSE),        /* SQRTSS RSQRTSS RCPSS */
@@ -170,6 +175,7 @@ static const struct emul_simd_form map0f[4][256] = {
 		[0x10] = XR(8, FT_SSE2), [0x11] = XW(8, FT_SSE2),       /* MOVSD */
 		[0x12] = XR(8, FT_SSE3),                                /* MOVDDUP */
 		[0x2A] = S(4, SF_XMM | SF_W64 | SF_RM_GPR, FT_SSE2),    /* CVTSI2SD */
+		[0x2B] = XWM(8, FT_SSE4A),                              /* MOVNTSD */
 		[0x2C] = S(8, SF_XMM | SF_GPR | SF_W64, FT_SSE2),       /* CVTTSD2SI */
 		[0x2D] = S(8, SF_XMM | SF_GPR | SF_W64, FT_SSE2),       /* CVTSD2SI */
 		[0x51] = XR(8, FT_SSE2),                                /* SQRTSD */

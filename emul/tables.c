@@ -238,7 +238,9 @@ const struct emul_opdesc emul_map_0f[256] = {
 	[0xC4 ... 0xC6] = { M | I8, NULL },             /* PINSRW PEXTRW SHUFPS */
 	[0xC7] = { G(GRP_9), NULL },
 	[0xC8 ... 0xCF] = { 0, NULL },                  /* BSWAP */
-	[0xD0 ... 0xFE] = { M, NULL },
+	[0xD0 ... 0xF6] = { M, NULL },
+	[0xF7] = { M | A_REGONLY, emul_exec_maskmov },  /* MASKMOVQ/DQU */
+	[0xF8 ... 0xFE] = { M, NULL },
 	[0xFF] = { M | A_UD, NULL },                    /* UD0 */
 };
 

@@ -4,7 +4,7 @@ right values, and the exit sequence the VMM's `trace` shows is exact: a
 read-modify-write is one read exit then one write exit, a REP string
 instruction one exit per element (MMIO to MMIO: read, write, read, write),
 code run from the device one read exit per aligned chunk of its bytes,
-its OUT and IN ordinary IO exits, an x87, MMX or SSE load or store its
+its OUT and IN ordinary IO exits, its fences and CLFLUSH no data access, an x87, MMX or SSE load or store its
 operand in 8-byte pieces.
 After the guest exits, its next instruction (LOCK CMPXCHG16B on MMIO) is
 two read exits and two write exits, then the guest halts."""
@@ -17,7 +17,7 @@ DEV = 0xd0000000
 MARK, READS, WRITES = DEV + 0x828, DEV + 0x808, DEV + 0x810
 TRACE = re.compile(r"^vm 0: exit mmio (read|write) 0x([0-9a-f]+) len (\d) data 0x([0-9a-f]+)$")
 
-CHECKS = 50
+CHECKS = 52
 # x87 on MMIO (core/x87_proxy.c): after an FLD the emulator had the FPU run,
 # FNSTENV shows the guest's FIP/FOP/FDP, and an FNSTENV to MMIO stores what
 # one to RAM stores. The hypervisor puts the guest's pointers back with
@@ -113,6 +113,17 @@ def test_mmio_instructions_and_exit_sequences(ctl, request):
         ("read", 0x618, 8)]
     # and REP INS there, handed to the VMM whole
     assert c[31][:2] == [("read", 0x620, 8, 0xccccccccccc36cf3), ("read", 0x622, 2, 0xccc3)]
+    # the fences and CLFLUSH [mmio] there (check 51): the fetch reads only
+    # (lfence 8; mfence 1, 4; sfence 2, 8; clflush 1, 2; ret 4), no data access
+    assert [(k, a, n) for k, a, n, _ in c[51][:9]] == [
+        ("read", 0x630, 8), ("read", 0x633, 1), ("read", 0x634, 4), ("read", 0x636, 2),
+        ("read", 0x638, 8), ("read", 0x639, 1), ("read", 0x63a, 2), ("read", 0x63c, 4),
+        ("write", 0x480, 8)], c[51]   # (then check 52 writes its 0x55s)
+    # MASKMOVDQU to the device (check 52): one write per run of selected
+    # bytes, then (53) an all-zero mask: nothing; the 2 reads check the bytes
+    assert c[52] == [("write", 0x480, 3, 0x121110), ("write", 0x485, 1, 0x15),
+                     ("write", 0x488, 8, 0x1f1e1d1c1b1a1918)], c[52]
+    assert [(k, a, n) for k, a, n, _ in c[53][:2]] == [("read", 0x480, 8), ("read", 0x488, 8)], c[53]
     # x87: fld qword (2.5), fstp tbyte of 1.0 (8 + 2 bytes), fnstenv / fldenv
     # of the 28-byte image in 8-byte pieces
     assert c[32][0] == ("read", 0x700, 8, 0x4004000000000000)
@@ -164,7 +175,8 @@ def test_mmio_instructions_and_exit_sequences(ctl, request):
     stats = command(ctl, "stats 0")
     assert re.search(r"unclaimed MMIO: 1 reads, 1 writes \(last address 0xd0100000\)", stats)
     # since the RESET of case 27: 3 SEQ reads; the code written (4 qwords)
-    # and its 9 fetch reads; the x87 checks' 6 reads and 7 writes (the 2.5
+    # and its 9 fetch reads; check 51's code (2 qwords) and its 8 fetch reads;
+    # check 52's 2 qwords written, MASKMOVDQU's 3 writes, their 2 reads back; the x87 checks' 6 reads and 7 writes (the 2.5
     # they load included) and their 38 byte-wise comparisons (one that finds
     # a difference stops early: QEMU's reads vary); the fld1 code written
     # and its 2 fetch reads; the pending-exception image's 4 writes, read
@@ -183,9 +195,9 @@ def test_mmio_instructions_and_exit_sequences(ctl, request):
     # fast FXSAVE/FXRSTOR traffic above
     fast_reads = 40 if fast else 0
     fast_writes = 42 if fast else 0
-    reads = str(111 + int(m.group(1)) + 2 + 104 + len(invpcid) + fast_reads) \
+    reads = str(121 + int(m.group(1)) + 2 + 104 + len(invpcid) + fast_reads) \
         if not defects else r"\d+"
-    writes = 49 + int(m.group(2)) + 2 + 104 + 2 + fast_writes   # and check 44's operand
+    writes = 56 + int(m.group(2)) + 2 + 104 + 2 + fast_writes   # and check 44's operand
     assert re.search(rf"mmio test device: {reads} reads, {writes} writes, mark 0x0", stats), stats
 
     # the run after the exit: LOCK CMPXCHG16B on 16-byte-aligned MMIO with

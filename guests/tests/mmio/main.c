@@ -429,6 +429,56 @@ static void check_code_in_mmio(void)
 	      "call into mmio: rep insb from port 0x80 into RAM run from the device, 2 reads");
 }
 
+/* The fences and CLFLUSH run from the device (emul/exec_fence.c): lfence;
+ * mfence; sfence; clflush [rdi] with rdi on the device; ret, at +0x630.
+ * No data access: only the fetch reads, by the chunk rule above 1 (8
+ * bytes at +0x630), 2 (+0x633: 1, then 4), 2 (+0x636: 2, then 8), 2
+ * (+0x639: 1, then 2) and 1 (+0x63c: 4). Every x86-64 CPU announces SSE2
+ * and CLFLUSH. */
+static void check_fences_in_mmio(void)
+{
+	/* 0f ae e8 lfence; 0f ae f0 mfence; 0f ae f8 sfence; 0f ae 3f
+	 * clflush (%rdi); c3 ret; cc cc cc */
+	REG64(MMIOTEST_DATA + 0x630) = 0xae0ff0ae0fe8ae0fULL;
+	REG64(MMIOTEST_DATA + 0x638) = 0xccccccc33fae0ff8ULL;
+	begin(51);
+	__asm__ volatile("call *%0" : : "r"(MMIOTEST_GPA + 0x630),
+			 "D"(MMIOTEST_GPA + 0x600) : "memory");
+	check(exits(8, 0),
+	      "call into mmio: lfence, mfence, sfence, clflush [mmio] run from the device, "
+	      "8 fetch reads, no data access");
+}
+
+/* MASKMOVDQU xmm1, xmm2 to the device at rdi = +0x480 (emul/exec_maskmov.c):
+ * the mask selects bytes 0-2, 5 and 8-15 (0x80; 0x7f elsewhere: only the
+ * top bit counts), so 3 writes, one per run (3, 1 and 8 bytes), and the
+ * other bytes keep 0x55; then an all-zero mask: no access at all. */
+static void check_maskmov(void)
+{
+	static const uint8_t data[16] = { 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17,
+					  0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f };
+	static const uint8_t mask[16] = { 0x80, 0x80, 0x80, 0x7f, 0x7f, 0x80, 0x7f, 0x7f,
+					  0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80 };
+	static const uint8_t zero[16];
+	bool runs, none;
+
+	REG64(MMIOTEST_DATA + 0x480) = 0x5555555555555555ULL;
+	REG64(MMIOTEST_DATA + 0x488) = 0x5555555555555555ULL;
+	begin(52);
+	__asm__ volatile("movdqu %1, %%xmm1\n\tmovdqu %2, %%xmm2\n\t"
+			 "maskmovdqu %%xmm2, %%xmm1"
+			 : : "D"(MMIOTEST_GPA + 0x480), "m"(data), "m"(mask) : "memory");
+	runs = exits(0, 3);
+	begin(53);
+	__asm__ volatile("movdqu %1, %%xmm2\n\tmaskmovdqu %%xmm2, %%xmm1"
+			 : : "D"(MMIOTEST_GPA + 0x480), "m"(zero) : "memory");
+	none = exits(0, 0);
+	check(runs && none && REG64(MMIOTEST_DATA + 0x480) == 0x5555155555121110ULL &&
+	      REG64(MMIOTEST_DATA + 0x488) == 0x1f1e1d1c1b1a1918ULL,
+	      "maskmovdqu xmm1, xmm2 to [mmio]: one write per run of selected bytes (3, 1, 8), "
+	      "the others kept; an all-zero mask writes nothing");
+}
+
 /* ---- x87 on the device: the emulator has the vCPU's FPU run them ---------- */
 
 #define X87_AT  0x700           /* data offsets the x87 checks use */
@@ -828,7 +878,7 @@ static const struct simd_case simd_cases[] = {
 
 /* The guest's CPUID has feature (emul/emul_private.h FT_*: 1 MMX, 2 SSE,
  * 3 SSE2, 4 SSE3, 5 SSSE3, 6 SSE4.1, 7 SSE4.2, 8 SSE or MMXEXT, 9 3DNow!,
- * 10 3DNow! extensions, 11 PCLMULQDQ, 12 AES-NI, 13 SHA). */
+ * 10 3DNow! extensions, 11 PCLMULQDQ, 12 AES-NI, 13 SHA, 14 SSE4a). */
 static bool have_feature(unsigned int ft)
 {
 	uint32_t l1[4], e1[4], l7[4] = { 0 };
@@ -856,6 +906,7 @@ static bool have_feature(unsigned int ft)
 	case 11: return l1[2] >> 1 & 1;
 	case 12: return l1[2] >> 25 & 1;
 	case 13: return l7[1] >> 29 & 1;
+	case 14: return e1[2] >> 6 & 1;
 	default: return false;
 	}
 }
@@ -1156,6 +1207,8 @@ int main(void)
 	check_stos();
 	check_seq_and_unclaimed();
 	check_code_in_mmio();
+	check_fences_in_mmio();
+	check_maskmov();
 	check_x87();
 	check_simd();
 	check_simd_forms();

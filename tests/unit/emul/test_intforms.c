@@ -3,7 +3,8 @@
  * memory or stack operand that reach the emulator through MMIO and that
  * the host CPU cannot run for the differential tests (legacy modes, CPL 0,
  * system registers): ENTER, PUSHA/POPA, BOUND, ARPL, POPF, SGDT/SIDT,
- * SLDT/STR, LMSW, CMPXCHG16B and the XOP escape. Each case asserts exact
+ * SLDT/STR, LMSW, CMPXCHG16B, the XOP escape, the fences and the
+ * cache-line flushes. Each case asserts exact
  * registers, flags and memory, and every fault with its vector and error
  * code, memory and registers untouched.
  */
@@ -900,6 +901,128 @@ static void test_clzero(void **state)
 	assert_int_equal(rd(RO_PAGE + 0x40, 1), 0xCD);
 }
 
+/* ---- group 15's fences and cache-line flushes (exec_fence.c) ---- */
+
+/* LFENCE, MFENCE, SFENCE (any ModRM.rm): retire with nothing accessed;
+ * #UD without SSE2 (LFENCE, MFENCE) or without both SSE and AMD's MMX
+ * extensions (SFENCE); LOCK is #UD; 66 0F AE /6 with mod = 3 (TPAUSE)
+ * is not a fence and stays refused; PAUSE retires as a NOP. */
+static void test_fences(void **state)
+{
+	static const char *const fence[] = { "0f ae e8", "0f ae ef",
+					     "0f ae f0", "0f ae f8", "0f ae ff" };
+
+	(void)state;
+	for (unsigned i = 0; i < 5; i++) {
+		setup(EMUL_MODE_LONG64, fence[i]);
+		cpu.features = EMUL_FEAT_SSE | EMUL_FEAT_SSE2;
+		snapshot();
+		assert_int_equal(run(), EMUL_DONE);
+		assert_int_equal(cpu.rip, 0x1003);
+		assert_int_equal(fm.nlog, 0);
+		assert_mem_unchanged();
+	}
+	setup(EMUL_MODE_PROT32, "0f ae e8");            /* LFENCE, SSE only */
+	cpu.features = EMUL_FEAT_SSE;
+	expect_fault(6, false, 0);
+	setup(EMUL_MODE_PROT32, "0f ae f0");            /* MFENCE, SSE only */
+	cpu.features = EMUL_FEAT_SSE;
+	expect_fault(6, false, 0);
+	setup(EMUL_MODE_PROT32, "0f ae f8");            /* SFENCE, SSE */
+	cpu.features = EMUL_FEAT_SSE;
+	assert_int_equal(run(), EMUL_DONE);
+	setup(EMUL_MODE_PROT32, "0f ae f8");            /* SFENCE, MMX ext. */
+	cpu.features = EMUL_FEAT_MMXEXT;
+	assert_int_equal(run(), EMUL_DONE);
+	setup(EMUL_MODE_PROT32, "0f ae f8");
+	cpu.features = EMUL_FEAT_SSE2;
+	expect_fault(6, false, 0);
+	setup(EMUL_MODE_PROT32, "f0 0f ae f0");         /* LOCK MFENCE */
+	cpu.features = EMUL_FEAT_SSE | EMUL_FEAT_SSE2;
+	expect_fault(6, false, 0);
+	/* CR0.TS and CR0.EM do not matter */
+	setup(EMUL_MODE_PROT32, "0f ae f0");
+	cpu.features = EMUL_FEAT_SSE2;
+	cpu.cr0 |= 0xC;
+	assert_int_equal(run(), EMUL_DONE);
+	setup(EMUL_MODE_LONG64, "66 0f ae f0");         /* TPAUSE eax */
+	cpu.features = EMUL_FEAT_SSE | EMUL_FEAT_SSE2;
+	assert_int_equal(run(), EMUL_UNSUPPORTED);
+	/* PAUSE (F3 90), the other no-operand hint: RAX whole, as XCHG
+	 * EAX, EAX (90) leaves it */
+	setup(EMUL_MODE_LONG64, "f3 90");
+	cpu.gpr[EMUL_RAX] = 0x123456789ABCDEF0ull;
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(cpu.rip, 0x1002);
+	assert_int_equal(cpu.gpr[EMUL_RAX], 0x123456789ABCDEF0ull);
+}
+
+/* CLFLUSH, CLFLUSHOPT, CLWB m8: no access (the MMIO page gets no
+ * request, RAM is untouched), each with its own CPUID bit; the checks of
+ * a byte load: #PF (not present, read) on a page that is not there, no #PF on a read-only
+ * one, #GP(0) past a segment limit, #SS(0) for SS, none for an
+ * execute-only code segment. */
+static void test_cache_flush(void **state)
+{
+	static const struct { const char *hex; uint32_t feat; } f[] = {
+		{ "0f ae 38", EMUL_FEAT_CLFSH },
+		{ "66 0f ae 38", EMUL_FEAT_CLFLUSHOPT },
+		{ "66 0f ae 30", EMUL_FEAT_CLWB },
+	};
+
+	(void)state;
+	for (unsigned i = 0; i < 3; i++) {
+		unsigned len = i ? 4 : 3;
+
+		setup(EMUL_MODE_LONG64, f[i].hex);
+		cpu.features = f[i].feat;
+		cpu.gpr[EMUL_RAX] = MMIO_PAGE + 0x40;
+		assert_int_equal(run(), EMUL_DONE);
+		assert_int_equal(cpu.rip, 0x1000 + len);
+		assert_int_equal(fm.nlog, 0);
+		setup(EMUL_MODE_LONG64, f[i].hex);
+		cpu.features = f[i].feat;
+		cpu.gpr[EMUL_RAX] = RO_PAGE + 0x40;
+		snapshot();
+		assert_int_equal(run(), EMUL_DONE);
+		assert_mem_unchanged();
+		setup(EMUL_MODE_LONG64, f[i].hex);
+		cpu.features = f[i].feat;
+		cpu.gpr[EMUL_RAX] = MEM_SIZE + 0x40;    /* nothing there */
+		expect_fault(14, true, 4);              /* not present, CPL 3 */
+		assert_int_equal(res.event.cr2, MEM_SIZE + 0x40);
+		setup(EMUL_MODE_LONG64, f[i].hex);
+		cpu.features = EMUL_FEAT_CLFSH | EMUL_FEAT_CLFLUSHOPT |
+			       EMUL_FEAT_CLWB;
+		cpu.features &= ~f[i].feat;
+		cpu.gpr[EMUL_RAX] = MMIO_PAGE;
+		expect_fault(6, false, 0);
+	}
+	/* the segments: a limit, #GP(0); SS, #SS(0); an execute-only CS,
+	 * none */
+	setup(EMUL_MODE_PROT32, "0f ae 38");
+	cpu.features = EMUL_FEAT_CLFSH;
+	cpu.seg[EMUL_SEG_DS].limit = 0x2FFFF;
+	cpu.gpr[EMUL_RAX] = MMIO_PAGE;
+	expect_fault(13, true, 0);
+	setup(EMUL_MODE_PROT32, "36 0f ae 38");
+	cpu.features = EMUL_FEAT_CLFSH;
+	cpu.seg[EMUL_SEG_SS].limit = 0x2FFFF;
+	cpu.gpr[EMUL_RAX] = MMIO_PAGE;
+	expect_fault(12, true, 0);
+	setup(EMUL_MODE_PROT32, "2e 0f ae 38");
+	cpu.features = EMUL_FEAT_CLFSH;
+	cpu.seg[EMUL_SEG_CS].type = 0x9;                /* execute-only */
+	cpu.gpr[EMUL_RAX] = MMIO_PAGE;
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(fm.nlog, 0);
+	/* a non-canonical address in 64-bit mode: #GP(0) */
+	setup(EMUL_MODE_LONG64, "0f ae 38");
+	cpu.features = EMUL_FEAT_CLFSH;
+	cpu.gpr[EMUL_RAX] = 0x0000800000000000ull;
+	expect_fault(13, true, 0);
+}
+
 /* INVLPG m (0F 01 /7): the callback gets the linear address (FS/GS
  * base only in 64-bit mode, 32 bits elsewhere), nothing is read; #GP(0)
  * above CPL 0; without the callback it is refused. */
@@ -1012,6 +1135,8 @@ int main(void)
 		cmocka_unit_test(test_cmpxchg16b),
 		cmocka_unit_test(test_xop),
 		cmocka_unit_test(test_clzero),
+		cmocka_unit_test(test_fences),
+		cmocka_unit_test(test_cache_flush),
 		cmocka_unit_test(test_invlpg),
 		cmocka_unit_test(test_rtm),
 	};

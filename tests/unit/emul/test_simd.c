@@ -467,6 +467,190 @@ static void test_crypto_forms(void **state)
 	}
 }
 
+/* AMD's SSE4a MOVNTSS m32, xmm and MOVNTSD m64, xmm (F3/F2 0F 2B): a
+ * store of 4 or 8 bytes, misaligned too; #UD without SSE4a (the others
+ * present), without CR4.OSFXSR, and for the register form; #NM for
+ * CR0.TS. */
+static void test_movnts(void **state)
+{
+	static const struct { const char *hex, *reg_hex; uint8_t prefix; unsigned size; } cases[] = {
+		{ "f3 0f 2b 13", "f3 0f 2b d1", 0xF3, 4 },      /* movntss [rbx], xmm2 */
+		{ "f2 44 0f 2b 03", "f2 0f 2b c1", 0xF2, 8 },   /* movntsd [rbx], xmm8 */
+	};
+
+	(void)state;
+	for (unsigned i = 0; i < 2; i++) {
+		setup(cases[i].hex);
+		E.cpu.features = ALL_FEATURES | EMUL_FEAT_SSE4A;
+		E.cpu.gpr[EMUL_RBX] = DEV + 0x103;
+		assert_int_equal(run(), EMUL_DONE);
+		assert_int_equal(E.runs, 1);
+		assert_int_equal(E.seen.map, EMUL_MAP_0F);
+		assert_int_equal(E.seen.prefix, cases[i].prefix);
+		assert_int_equal(E.seen.opcode, 0x2B);
+		assert_int_equal(E.seen.reg, i ? 8 : 2);
+		assert_int_equal(E.seen.kind, EMUL_SIMD_XMM);
+		assert_requests(EMUL_MMIO_WRITE, DEV + 0x103, cases[i].size);
+		for (unsigned b = 0; b < cases[i].size; b++)
+			assert_int_equal(E.dev[0x103 + b], 0xA0 + b);
+		assert_int_equal(E.dev[0x103 + cases[i].size],
+				 (uint8_t)((0x103 + cases[i].size) * 13 + 5));
+		setup(cases[i].hex);
+		assert_fault(6);
+		setup(cases[i].hex);
+		E.cpu.features = ALL_FEATURES | EMUL_FEAT_SSE4A;
+		E.cpu.cr4 &= ~CR4_OSFXSR;
+		assert_fault(6);
+		setup(cases[i].hex);
+		E.cpu.features = ALL_FEATURES | EMUL_FEAT_SSE4A;
+		E.cpu.cr0 |= CR0_TS;
+		assert_fault(7);
+		setup(cases[i].reg_hex);
+		E.cpu.features = ALL_FEATURES | EMUL_FEAT_SSE4A;
+		assert_fault(6);
+	}
+}
+
+/* MASKMOVQ/MASKMOVDQU: the registers as a store of each finds them
+ * (kind, register), the calls counted. */
+static uint8_t mm_regs[2][16][16];
+static unsigned mm_stores;
+
+static int maskmov_simd(void *opaque, struct emul_simd *op)
+{
+	(void)opaque;
+	if (op->query)
+		return E.pending;
+	if (op->map != EMUL_MAP_0F || op->opcode != 0x7F || op->regform ||
+	    op->prefix != (op->kind == EMUL_SIMD_MMX ? 0 : 0xF3))
+		return EMUL_SIMD_REFUSED;
+	mm_stores++;
+	memcpy(op->buf, mm_regs[op->kind == EMUL_SIMD_MMX][op->reg],
+	       op->kind == EMUL_SIMD_MMX ? 8 : 16);
+	return EMUL_SIMD_DONE;
+}
+
+static void setup_maskmov(const char *hex, const char *mask)
+{
+	setup(hex);
+	E.ops.simd = maskmov_simd;
+	emul_init(&E.ctx, &E.ops, &E.fm);
+	E.cpu.gpr[EMUL_RDI] = DEV + 0x100;
+	mm_stores = 0;
+	memset(mm_regs, 0, sizeof(mm_regs));
+	for (unsigned i = 0; i < 16; i++) {
+		mm_regs[0][1][i] = (uint8_t)(0x10 + i);         /* xmm1 */
+		mm_regs[1][1][i] = (uint8_t)(0x30 + i);         /* mm1 */
+		mm_regs[0][2][i] = mm_regs[1][2][i] =           /* mask */
+			mask[i] == 'x' ? (uint8_t)(0x80 | i) : (uint8_t)(0x7F - i);
+	}
+}
+
+/* The device's bytes [0x100, 0x100 + n): the register's where sel has
+ * 'x', the pattern of setup() elsewhere. */
+static void assert_masked(const char *sel, uint8_t first, unsigned n, unsigned at)
+{
+	for (unsigned i = 0; i < n; i++)
+		assert_int_equal(E.dev[at + i], sel[i] == 'x' ? (uint8_t)(first + i) :
+					     (uint8_t)((at + i) * 13 + 5));
+}
+
+static void assert_write(unsigned k, uint64_t addr, unsigned len)
+{
+	assert_int_equal(E.fm.log[k].status, EMUL_MMIO_WRITE);
+	assert_int_equal(E.fm.log[k].addr, addr);
+	assert_int_equal(E.fm.log[k].len, len);
+}
+
+/* MASKMOVDQU xmm1, xmm2 (66 0F F7 CA) and MASKMOVQ mm1, mm2 (0F F7 CA):
+ * one write per run of selected bytes (at most 8), the others untouched;
+ * nothing at all for an all-zero mask; a segment override applies; the
+ * whole destination checked before any write; #UD for the memory form,
+ * without the feature, #NM for CR0.TS, #MF for MASKMOVQ with an x87
+ * exception pending. */
+static void test_maskmov(void **state)
+{
+	const char *sel = "xxx..x..xxxxxxxx";
+
+	(void)state;
+	setup_maskmov("66 0f f7 ca", sel);
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(E.cpu.rip, CODE + 4);
+	assert_int_equal(E.fm.nlog, 3);
+	assert_write(0, DEV + 0x100, 3);
+	assert_write(1, DEV + 0x105, 1);
+	assert_write(2, DEV + 0x108, 8);
+	assert_masked(sel, 0x10, 17, 0x100);
+	setup_maskmov("66 0f f7 ca", "xxxxxxxxxxxxxxxx");       /* 8 + 8 */
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(E.fm.nlog, 2);
+	assert_write(0, DEV + 0x100, 8);
+	assert_write(1, DEV + 0x108, 8);
+	setup_maskmov("66 0f f7 ca", "................");       /* no access */
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(E.cpu.rip, CODE + 4);
+	assert_int_equal(E.fm.nlog, 0);
+	setup_maskmov("0f f7 ca", ".x.xx..xxxxxxxxx");          /* MASKMOVQ */
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(E.cpu.rip, CODE + 3);
+	assert_int_equal(E.fm.nlog, 3);
+	assert_write(0, DEV + 0x101, 1);
+	assert_write(1, DEV + 0x103, 2);
+	assert_write(2, DEV + 0x107, 1);
+	assert_masked(".x.xx..x........", 0x30, 16, 0x100);
+	/* FS:rDI with FS's base (64-bit mode), and EDI with 67 */
+	setup_maskmov("64 66 0f f7 ca", "x...............");
+	E.cpu.seg[EMUL_SEG_FS].base = 0x10;
+	E.cpu.gpr[EMUL_RDI] = DEV + 0xF0;
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(E.fm.nlog, 1);
+	assert_write(0, DEV + 0x100, 1);
+	setup_maskmov("67 66 0f f7 ca", "x...............");
+	E.cpu.gpr[EMUL_RDI] = 0xFFFFFFFF00000000ull | (DEV + 0x104);
+	assert_int_equal(run(), EMUL_DONE);
+	assert_int_equal(E.fm.nlog, 1);
+	assert_write(0, DEV + 0x104, 1);
+	/* only byte 0 selected, the last 8 bytes on a page that is not
+	 * there: #PF before any write */
+	setup_maskmov("66 0f f7 ca", "x...............");
+	E.cpu.gpr[EMUL_RDI] = DEV + 0x1FF8;
+	assert_int_equal(run(), EMUL_EXCEPTION);
+	assert_int_equal(E.res.event.vector, 14);
+	assert_int_equal(E.res.event.cr2, DEV + 0x2000);
+	assert_int_equal(E.fm.nlog, 0);
+	assert_int_equal(E.cpu.rip, CODE);
+	setup_maskmov("66 0f f7 ca", "x...............");       /* non-canonical */
+	E.cpu.gpr[EMUL_RDI] = 0x0000800000000000ull - 8;
+	assert_int_equal(run(), EMUL_EXCEPTION);
+	assert_int_equal(E.res.event.vector, 13);
+	assert_int_equal(E.fm.nlog, 0);
+	/* before the registers are read */
+	setup_maskmov("66 0f f7 0f", sel);                      /* [rdi] */
+	assert_fault(6);
+	setup_maskmov("66 0f f7 ca", sel);
+	E.cpu.features = EMUL_FEAT_MMX | EMUL_FEAT_SSE;
+	assert_fault(6);
+	setup_maskmov("66 0f f7 ca", sel);
+	E.cpu.cr4 &= ~CR4_OSFXSR;
+	assert_fault(6);
+	setup_maskmov("0f f7 ca", sel);
+	E.cpu.features = EMUL_FEAT_MMX | EMUL_FEAT_SSE2;
+	assert_fault(6);
+	setup_maskmov("0f f7 ca", sel);                         /* AMD */
+	E.cpu.features = EMUL_FEAT_MMX | EMUL_FEAT_MMXEXT;
+	assert_int_equal(run(), EMUL_DONE);
+	setup_maskmov("0f f7 ca", sel);
+	E.cpu.cr0 |= CR0_TS;
+	assert_fault(7);
+	setup_maskmov("0f f7 ca", sel);
+	E.pending = EMUL_SIMD_PENDING;
+	assert_fault(16);
+	assert_int_equal(mm_stores, 0);
+	setup_maskmov("66 0f f7 ca", sel);                      /* not MMX */
+	E.pending = EMUL_SIMD_PENDING;
+	assert_int_equal(run(), EMUL_DONE);
+}
+
 /* PBLENDVB/BLENDVPS/BLENDVPD (66 0F 38 10/14/15, SSE4.1): 16 aligned
  * bytes read, one run naming the explicit register (XMM0, the mask, is
  * the callback's to keep); #UD without SSE4.1, #GP(0) misaligned. */
@@ -504,7 +688,6 @@ static void test_refused(void **state)
 {
 	static const char *const refused[] = {
 		"f3 0f 73 d9 03",       /* the shift groups with F3 */
-		"0f f7 c1",             /* maskmovq */
 		"66 0f 3a 61 03 01",    /* pcmpestri: implicit registers */
 		"f3 0f 0f 03 9e",       /* 3DNow! with F3 */
 	};
@@ -1037,6 +1220,8 @@ int main(void)
 		cmocka_unit_test(test_wide_forms),
 		cmocka_unit_test(test_emms),
 		cmocka_unit_test(test_crypto_forms),
+		cmocka_unit_test(test_movnts),
+		cmocka_unit_test(test_maskmov),
 		cmocka_unit_test(test_blendv),
 		cmocka_unit_test(test_refused),
 	};
