@@ -470,6 +470,8 @@ static uint32_t guest_features(void)
 		f |= EMUL_FEAT_CLWB;
 	if (r.rbx & (1u << 11))
 		f |= EMUL_FEAT_RTM;
+	if (r.rbx & (1u << 10))
+		f |= EMUL_FEAT_INVPCID;
 	if (r.rbx & (1u << 3))
 		f |= EMUL_FEAT_BMI1;
 	if (r.rbx & (1u << 8))
@@ -483,10 +485,6 @@ static uint32_t guest_features(void)
 	cpuid_emulate(&r);
 	if (r.rbx & 1u)
 		f |= EMUL_FEAT_CLZERO;
-	r = (struct vcpu_regs){ .rax = 7 };
-	cpuid_emulate(&r);
-	if (r.rbx & (1u << 10))
-		f |= EMUL_FEAT_INVPCID;
 	return f;
 }
 

@@ -223,10 +223,10 @@ void svm_exit_cr4_write(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e)
 }
 
 /*
- * MOV to CR3 (shadow paging only). Outside 64-bit mode the operand has 32
- * bits; in it, bits above the guest's MAXPHYADDR are reserved (#GP, APM
- * Vol. 2 3.1.2; CPUID offers no PCID, so bit 63 is one of them). The TLB
- * flush the instruction implies comes at the next entry.
+ * MOV to CR3 (shadow paging only). What the value may hold is
+ * cpu_rules_cr3_write's (32 bits outside 64-bit mode; in it, bits above
+ * the guest's MAXPHYADDR are #GP, APM Vol. 2 3.1.2). The TLB flush the
+ * instruction implies comes at the next entry.
  */
 void svm_exit_cr3_write(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e)
 {
@@ -243,12 +243,11 @@ void svm_exit_cr3_write(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e)
 	}
 	if (locked_mov_cr(&insn, e))
 		return;
-	uint64_t val = gpr(&v->regs, insn.rm), old = h->cr3;
+	uint64_t val, old = h->cr3;
 
 	e->reason = VEXIT_EMULATED;
-	if (!in_64bit_mode(h))
-		val = (uint32_t)val;
-	else if (val >> v->vm->shadow->cfg.maxphyaddr) {
+	if (!cpu_rules_cr3_write(cpuid_rules(), gpr(&v->regs, insn.rm), h->cr4,
+				 in_64bit_mode(h), &val)) {
 		svm_inject_exception(v, TRAP_GP, true, 0);
 		return;
 	}

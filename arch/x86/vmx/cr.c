@@ -33,7 +33,6 @@
 #define CR0_TS_BIT   (1ULL << 3)
 #define CR0_LMSW_BITS 0xfULL            /* PE, MP, EM, TS */
 #define PDPTE_MASK   (~0x1fULL)         /* PAE CR3: 32-byte aligned table */
-#define PCID_NOFLUSH (1ULL << 63)
 #define TRAP_GP      13
 
 /* Exit qualification for control-register accesses (SDM Table 27-3) */
@@ -147,17 +146,12 @@ static bool mov_to_cr4(struct guest_cr *c, uint64_t val)
  * The guest's new control registers into the VMCS. Without EPT a paged
  * guest's new registers reach the shadow tables at once, so that a PAE
  * PDPTE with reserved bits faults in the instruction (SDM Vol. 3 4.4.1):
- * then the old ones are put back and false returned (#GP). A MOV to CR3
- * in 64-bit mode with bits above MAXPHYADDR is #GP as well (SDM Vol. 3
- * 2.5; CPUID offers no PCID, so bit 63 is one of them). cr3_load: a MOV
- * to CR3, which the shadow tables take even with CR3's old value.
+ * then the old ones are put back and false returned (#GP). cr3_load: a
+ * MOV to CR3, which the shadow tables take even with CR3's old value.
  */
 static bool commit(struct vcpu *v, struct vmx_vcpu *x, const struct guest_cr *old,
-		   const struct guest_cr *c, bool long64, bool cr3_load)
+		   const struct guest_cr *c, bool cr3_load)
 {
-	if (vmx_ctl.shadow && long64 && c->cr3 != old->cr3 &&
-	    (c->cr3 >> v->vm->shadow->cfg.maxphyaddr))
-		return false;
 	vmx_write_guest_cr(v, x, c->cr0, c->cr3, c->cr4, c->efer);
 	if (!vmx_ctl.shadow || !(c->cr0 & CR0_PG) || vmx_shadow_sync(v, x, cr3_load) != -EINVAL)
 		return true;
@@ -202,12 +196,12 @@ enum vmx_exit_action vmx_exit_cr_access(struct vcpu *v, struct vmx_vcpu *x,
 			ok = mov_to_cr0(&c, val, long64);
 		else if (cr == 4)
 			ok = mov_to_cr4(&c, val);
-		else if (cr == 3)       /* bit 63 reserved without EPT: commit() */
-			c.cr3 = vmx_ctl.shadow ? val : val & ~PCID_NOFLUSH;
+		else if (cr == 3)       /* MAXPHYADDR, PCID's no-flush bit */
+			ok = cpu_rules_cr3_write(cpuid_rules(), val, c.cr4, long64, &c.cr3);
 		else
 			goto unknown;
 		if (ok)
-			ok = commit(v, x, &old, &c, long64, cr == 3);
+			ok = commit(v, x, &old, &c, cr == 3);
 		break;
 	}
 	case CR_MOV_FROM:
@@ -221,7 +215,7 @@ enum vmx_exit_action vmx_exit_cr_access(struct vcpu *v, struct vmx_vcpu *x,
 	case CR_CLTS:
 		ok = mov_to_cr0(&c, c.cr0 & ~CR0_TS_BIT, long64);
 		if (ok)
-			ok = commit(v, x, &old, &c, long64, false);
+			ok = commit(v, x, &old, &c, false);
 		break;
 	case CR_LMSW:
 		/* loads PE, MP, EM, TS; can set PE but not clear it */
@@ -229,7 +223,7 @@ enum vmx_exit_action vmx_exit_cr_access(struct vcpu *v, struct vmx_vcpu *x,
 				(CRQ_LMSW_SRC(q) & CR0_LMSW_BITS) | (c.cr0 & CR0_PE),
 				long64);
 		if (ok)
-			ok = commit(v, x, &old, &c, long64, false);
+			ok = commit(v, x, &old, &c, false);
 		break;
 	}
 	if (!ok) {
