@@ -28,6 +28,9 @@
 #define HC_KVM          2       /* RDI = handle, RSI = request, RDX = int arg */
 #define HC_FREE_FRAMES  3       /* returns the hypervisor's free 4 KiB frames */
 #define HC_PATH_STATS   4       /* RDI = 0: print path lengths; 1: reset them */
+/* RDI = TSC deadline (0: none). Halts until console input or the deadline;
+ * 0, or -EOPNOTSUPP where nothing could wake the CPU (then poll). */
+#define HC_IDLE         5
 
 #define HC_MAILBOX_BYTES 4096
 

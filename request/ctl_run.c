@@ -202,19 +202,19 @@ static bool ctl_handle_exit(const struct vexit *e)
 void ctl_run(void)
 {
 	struct vexit e;
-	uint64_t exited_at = 0;
 	enum pathcost_kind kind = PATH_CTL_OTHER;
 
+	ctl.exited_at = 0;
 	do {
 		fpu_switch_to(ctl.vcpu);
 		if (ctl.guest_exit_at) {        /* a KVM_RUN came back */
 			pathcost_add(ctl.guest_exit_kind, ctl.guest_exit_at);
 			ctl.guest_exit_at = 0;
-		} else if (exited_at) {
-			pathcost_add(kind, exited_at);
+		} else if (ctl.exited_at) {     /* 0 after an HC_IDLE wait */
+			pathcost_add(kind, ctl.exited_at);
 		}
 		virt->run(ctl.vcpu, &e);
-		exited_at = ctl.exited_at = pathcost_now();
+		ctl.exited_at = pathcost_now();
 		kind = e.reason == VEXIT_HYPERCALL ? PATH_CTL_HYPERCALL : PATH_CTL_OTHER;
 	} while (ctl_handle_exit(&e));
 }

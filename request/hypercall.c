@@ -5,6 +5,7 @@
  */
 #include "request/hypercall.h"
 #include "core/ctl.h"
+#include "core/ctl_idle.h"
 #include "core/guest_mem.h"
 #include "core/lib.h"
 #include "core/log.h"
@@ -57,6 +58,10 @@ int64_t hypercall_dispatch(struct vcpu *v)
 		else
 			pathcost_print();
 		return 0;
+	case HC_IDLE:
+		/* a wait is not a path: ctl_run leaves it out of the figures */
+		ctl.exited_at = 0;
+		return ctl_idle(r->rdi);
 	default:
 		ctl.bad_hypercalls++;
 		if (ctl.bad_hypercalls <= 8)

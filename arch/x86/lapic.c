@@ -158,6 +158,18 @@ uint64_t lapic_ticks(void)
 	return ticks;
 }
 
+bool lapic_timer_running(void)
+{
+	return lapic && tsc_per_count;
+}
+
+void cpu_wait_for_interrupt(void)
+{
+	/* STI's shadow covers the HLT: an interrupt that is already pending
+	 * wakes it rather than slipping in before it and being waited for */
+	__asm__ volatile("sti; hlt; cli" ::: "memory");
+}
+
 void cpu_take_pending_interrupts(void)
 {
 	/* STI's one-instruction shadow: the NOP is where they arrive */

@@ -7,6 +7,7 @@
 #ifndef ARCH_X86_LAPIC_H
 #define ARCH_X86_LAPIC_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define LAPIC_TIMER_VECTOR    0x20
@@ -22,5 +23,10 @@ void lapic_alarm_arm(uint64_t deadline);
 /* Lets a pending physical interrupt (held while GIF/IF were clear) be taken
  * through the IDT now, then masks again. */
 void cpu_take_pending_interrupts(void);
+/* Is the tick running, with its rate against the TSC measured (so that
+ * lapic_alarm_arm works)? Without it nothing wakes a halted CPU. */
+bool lapic_timer_running(void);
+/* Halts until the next physical interrupt, takes it, masks again. */
+void cpu_wait_for_interrupt(void);
 
 #endif

@@ -93,6 +93,39 @@ static int cmd_hcbench(int argc, char **argv)
 	return 0;
 }
 
+#define IDLE_MAX_MS 60000
+
+/* HC_IDLE by hand: shows (and the system tests check) that the wait ends
+ * at its deadline, or at once when a key is typed, and never hangs. */
+static int cmd_idle(int argc, char **argv)
+{
+	uint64_t ms, hz = vmm_ctl_host.tsc_hz(), t0, deadline;
+	long r;
+
+	(void)argc;
+	if (vmm_parse_u64(argv[1], &ms) < 0 || ms == 0 || ms > IDLE_MAX_MS) {
+		printf("error: '%s' is not 1-%d milliseconds\n", argv[1], IDLE_MAX_MS);
+		return 1;
+	}
+	if (!hz) {
+		printf("error: idle: the hypervisor gives no TSC frequency\n");
+		return 1;
+	}
+	t0 = rdtsc();
+	deadline = t0 + vmm_scale(ms, hz, 1000);
+	r = hypercall3(HC_IDLE, deadline, 0, 0);
+	if (r < 0) {
+		printf("idle: error %s (%ld): the CPU cannot halt here; waits poll\n",
+		       kvm_errno_name((int)-r), r);
+		return 1;
+	}
+	printf("idle: back after %llu ms: %s\n",
+	       (unsigned long long)vmm_scale(rdtsc() - t0, 1000, hz),
+	       rdtsc() >= deadline ? "deadline reached" :
+	       uart_pending() ? "a key was typed" : "WOKEN EARLY WITH NO CAUSE");
+	return 0;
+}
+
 static int cmd_hvstats(int argc, char **argv)
 {
 	bool reset = argc > 1 && !strcmp(argv[1], "reset");
@@ -212,6 +245,9 @@ const struct cli_command ctl_hv_commands[] = {
 	{ "cycle", "cycle COUNT",
 	  "create and destroy COUNT VMs; check every frame comes back",
 	  1, 1, cmd_cycle },
+	{ "idle", "idle MS",
+	  "halt in the hypervisor (HC_IDLE) for MS milliseconds or until a key",
+	  1, 1, cmd_idle },
 	{ "hcbench", "hcbench",
 	  "cost of an empty hypercall (exact under qemu -icount shift=0)",
 	  0, 0, cmd_hcbench },

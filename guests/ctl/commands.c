@@ -58,7 +58,7 @@ static const char *const debug_group[] = {
 	"trace", "translate", "dirty", NULL,
 };
 static const char *const hv_group[] = {
-	"frames", "cycle", "hvstats", "hcbench", "ioctl", "slot", "touch",
+	"frames", "cycle", "hvstats", "hcbench", "idle", "ioctl", "slot", "touch",
 	"fuzz", "fuzzcode", NULL,
 };
 static const char *const console_group[] = {

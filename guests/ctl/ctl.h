@@ -59,6 +59,8 @@ void uart_puts(const char *s);
 size_t uart_read(char *buf, size_t len);
 /* Blocks for one byte (pushed-back bytes first). */
 int uart_getc(void);
+/* Is a byte waiting (received or pushed back)? Takes nothing. */
+bool uart_pending(void);
 /* One received byte without waiting, or -1 if none (ignores pushback). */
 int uart_poll(void);
 /* Hands a byte back to uart_getc/uart_read; false if 64 are waiting. */
@@ -82,6 +84,11 @@ void hypercall_init(void);
 const char *hypercall_insn_name(void);
 /* The 12-character CPUID vendor string, NUL-terminated. */
 const char *hypercall_cpu_vendor(void);
+
+/* idle.c: waits in the hypervisor with the CPU halted (HC_IDLE) until
+ * console input or TSC `deadline` (0: none); false where the hypervisor
+ * cannot, and the caller then polls. */
+bool ctl_idle(uint64_t deadline);
 
 /* ---- port IO -------------------------------------------------------------- */
 

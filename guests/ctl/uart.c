@@ -30,6 +30,11 @@
  * reprogram the divisor (a missing UART reads 0xff, so this rarely matters). */
 #define UART_DRAIN_SPINS  1000000
 
+/* Polls of LSR before a wait for input halts the CPU (ctl_idle): the next
+ * byte of a line being typed or pasted comes within a few byte times (87 us
+ * each at 115200 baud), and an idle wait answers in up to a millisecond. */
+#define UART_SPINS_BEFORE_IDLE 2000
+
 static const uint16_t base = CTL_UART_COM1;
 
 /* Bytes read early (while a guest ran, looking for ^C) and handed back for
@@ -94,6 +99,11 @@ int uart_poll(void)
 	return inb(base + UART_RBR);
 }
 
+bool uart_pending(void)
+{
+	return pushback_count || (inb(base + UART_LSR) & LSR_DR);
+}
+
 int uart_getc(void)
 {
 	if (pushback_count) {
@@ -103,8 +113,10 @@ int uart_getc(void)
 		pushback_count--;
 		return (unsigned char)c;
 	}
-	while (!(inb(base + UART_LSR) & LSR_DR))
-		cpu_relax();
+	for (unsigned spins = 0; !(inb(base + UART_LSR) & LSR_DR); spins++) {
+		if (spins < UART_SPINS_BEFORE_IDLE || !ctl_idle(0))
+			cpu_relax();
+	}
 	return inb(base + UART_RBR);
 }
 

@@ -49,6 +49,10 @@ struct vmm_host {
 	 * VM clocks are then virtual (vmm_clock.c). */
 	uint64_t (*tsc)(void);
 	uint64_t (*tsc_hz)(void);
+	/* Waits without spinning until a key is typed or the TSC reaches
+	 * `tsc`, or returns at once; either way the caller looks again. May
+	 * be NULL: a wait then spins on the TSC. */
+	void (*idle)(uint64_t tsc);
 	/* Seconds since 1970 (UTC) now, for the RTC; NULL: 1970. */
 	uint64_t (*wall_clock)(void);
 };

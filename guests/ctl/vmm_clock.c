@@ -12,7 +12,8 @@
  * PIT, the APIC timer against the PIT) gets true answers. A guest that
  * spins without exits still gets its timer interrupts: the VMM arms
  * KVM_BAREKVM_ALARM for the next device event, and KVM_RUN returns -EINTR
- * then. A halted guest waits in vmm_clock_wait_until.
+ * then. A halted guest waits in vmm_clock_wait_until, with the CPU halted
+ * in the hypervisor where the host can (vmm_host.idle: HC_IDLE).
  *
  * Virtual (the default, and the only kind without a TSC, as in the host
  * unit tests): each KVM_RUN return moves the clock VMM_NS_PER_RETURN on and
@@ -91,9 +92,12 @@ bool vmm_clock_wait_until(struct vm *vm, uint64_t ns,
 			c->ns = ns;
 		return true;
 	}
-	while (vmm_clock_tick(vm) < ns)
+	while (vmm_clock_tick(vm) < ns) {
 		if (stop && stop(vm))
 			return false;
+		if (vm->host->idle)
+			vm->host->idle(vmm_clock_tsc_at(vm, ns));
+	}
 	return true;
 }
 

@@ -80,6 +80,11 @@ static uint64_t host_tsc_hz(void)
 	return (uint64_t)out[0] * 1000;
 }
 
+static void host_idle(uint64_t tsc)
+{
+	ctl_idle(tsc);
+}
+
 /* The machine's CMOS clock at boot (CPUID leaf 0x40000011), moved on by
  * the TSC. */
 static uint64_t host_wall_clock(void)
@@ -103,5 +108,6 @@ const struct vmm_host vmm_ctl_host = {
 	.unread_key = host_unread_key,
 	.tsc = host_tsc,
 	.tsc_hz = host_tsc_hz,
+	.idle = host_idle,
 	.wall_clock = host_wall_clock,
 };
