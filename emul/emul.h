@@ -565,8 +565,16 @@ struct emul_simd {
 	 * mm/xmm <-> r/m64 (0F 6E/7E), PINSRQ/PEXTRQ (66 0F 3A 22/16),
 	 * CVTSI2SS/SD r/m64 (buf: 8 bytes), CVT(T)SS2SI/SD2SI r64 (gpr) */
 	uint8_t wide;
-	uint64_t gpr;           /* [OUT] kind _GPR: the register's value */
-	uint64_t rflags;        /* [OUT] RFLAGS after it (COMISS, UCOMISS) */
+	/* [IN] PCMPESTRM/PCMPESTRI/PCMPISTRM/PCMPISTRI (66 0F 3A 60-63):
+	 * the guest's RAX and RDX, the explicit lengths (wide: REX.W, all
+	 * 64 bits; else EAX, EDX). Their results: PCMPxSTRI's ECX in gpr,
+	 * PCMPxSTRM's XMM0 written by the callback itself, the flags in
+	 * rflags. */
+	uint64_t rax, rdx;
+	uint64_t gpr;           /* [OUT] kind _GPR: the register's value;
+				 * PCMPxSTRI: ECX */
+	uint64_t rflags;        /* [OUT] RFLAGS after it (COMISS, UCOMISS,
+				 * PTEST, PCMPxSTRx) */
 };
 
 enum { EMUL_SIMD_XMM = 0, EMUL_SIMD_MMX = 1, EMUL_SIMD_GPR = 2 };
