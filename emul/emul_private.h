@@ -435,6 +435,12 @@ int emul_exec_simd(struct emul_exec *x);
 int emul_simd_check_state(struct emul_exec *x, const struct emul_simd_form *f);
 int emul_simd_check_pending(struct emul_exec *x, const struct emul_simd_form *f);
 int emul_exec_maskmov(struct emul_exec *x);
+/* exec_sse4a.c: EXTRQ and INSERTQ (66/F2 0F 78, 79), and their bit-field
+ * arithmetic on a quadword (a length of 0 is 64; both mod 64). */
+bool emul_sse4a_form(const struct emul_insn *insn);
+int emul_exec_sse4a(struct emul_exec *x);
+uint64_t emul_extrq(uint64_t v, unsigned len, unsigned index);
+uint64_t emul_insertq(uint64_t dst, uint64_t src, unsigned len, unsigned index);
 int emul_exec_grp7_7(struct emul_exec *x);
 int emul_exec_invlpg(struct emul_exec *x);
 int emul_exec_rtm(struct emul_exec *x);

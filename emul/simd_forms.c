@@ -30,9 +30,9 @@
  * memory operand is not aligned to 16 Byte boundary", each exception
  * section).
  * Not here: MASKMOVQ/MASKMOVDQU (an implicit [rDI] operand, written
- * byte by byte: exec_maskmov.c). Not emulated: SSE4a's EXTRQ and
- * INSERTQ (register only, two imm8s), and
- * CRC32/MOVBE/POPCNT (general-purpose instructions).
+ * byte by byte: exec_maskmov.c), SSE4a's EXTRQ and INSERTQ (register
+ * only, computed in C: exec_sse4a.c). Not emulated: CRC32/MOVBE/POPCNT
+ * (general-purpose instructions).
  */
 #include "emul_private.h"
 

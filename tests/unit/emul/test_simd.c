@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "emul.h"
+#include "emul_private.h"     /* emul_extrq(), emul_insertq() */
 #include "fakemem.h"
 #include "test_util.h"
 
@@ -814,6 +815,150 @@ static void test_string_compare_answers(void **state)
 	}
 }
 
+/* A callback with 16 XMM registers that runs only MOVDQU (F3 0F 6F and
+ * 7F) between them and buf: what EXTRQ and INSERTQ ask of it. */
+static uint8_t xmm[16][16];
+
+static int fake_movdqu(void *opaque, struct emul_simd *op)
+{
+	(void)opaque;
+	if (op->query)
+		return EMUL_SIMD_DONE;
+	E.runs++;
+	if (op->map != EMUL_MAP_0F || op->prefix != 0xF3 || op->kind != EMUL_SIMD_XMM ||
+	    op->regform || op->reg > 15 || (op->opcode != 0x6F && op->opcode != 0x7F))
+		return EMUL_SIMD_REFUSED;
+	if (op->opcode == 0x6F)
+		memcpy(xmm[op->reg], op->buf, 16);
+	else
+		memcpy(op->buf, xmm[op->reg], 16);
+	return EMUL_SIMD_DONE;
+}
+
+static void setup_sse4a(const char *hex)
+{
+	setup(hex);
+	E.cpu.features = ALL_FEATURES | EMUL_FEAT_SSE4A;
+	E.ops.simd = fake_movdqu;
+	emul_init(&E.ctx, &E.ops, &E.fm);
+	for (unsigned r = 0; r < 16; r++)
+		for (unsigned b = 0; b < 16; b++)
+			xmm[r][b] = (uint8_t)(0x10 * r + b);
+}
+
+static void set_quad(unsigned r, unsigned i, uint64_t v)
+{
+	memcpy(xmm[r] + 8 * i, &v, 8);
+}
+
+static uint64_t get_quad(unsigned r, unsigned i)
+{
+	uint64_t v;
+
+	memcpy(&v, xmm[r] + 8 * i, 8);
+	return v;
+}
+
+/* EXTRQ and INSERTQ (AMD APM Vol. 4), computed by the emulator: known
+ * answers (the same operands on an AMD EPYC give these), the length 0
+ * meaning 64, both fields mod 64, the destination's upper quadword
+ * cleared (undefined in the APM; what the EPYC does), no other register
+ * changed, the instruction's length with its two imm8s; REX.R/REX.B. */
+static void test_sse4a(void **state)
+{
+	static const struct {
+		const char *hex;
+		unsigned len, dest, src;        /* src: a register operand, or 16 */
+		uint64_t ctrl_lo, ctrl_hi;      /* the source's quadwords */
+		uint64_t want;
+	} cases[] = {
+		/* extrq xmm3, 8, 4; 0, 0 (64 bits); 0x7c, 0xca (60, 10: 70 > 64,
+		 * undefined, the EPYC's answer); 1, 63 */
+		{ "66 0f 78 c3 08 04", 6, 3, 16, 0, 0, 0xde },
+		{ "66 0f 78 c3 00 00", 6, 3, 16, 0, 0, 0x0123456789abcdefull },
+		{ "66 0f 78 c3 7c ca", 6, 3, 16, 0, 0, 0x000048d159e26af3ull },
+		{ "66 41 0f 78 c3 01 3f", 7, 11, 16, 0, 0, 0 },
+		/* extrq xmm3, xmm1: length xmm1[5:0] 40, index xmm1[13:8] 30 */
+		{ "66 0f 79 d9", 4, 3, 1, 0xffffffffffff1ea8ull, ~0ull, 0x048d159eull },
+		/* insertq xmm3, xmm1, 8, 4; 0 (64), 0; 1, 63 */
+		{ "f2 0f 78 d9 08 04", 6, 3, 1, 0xaaaaaaaaaaaaaaaaull, 0, 0x0123456789abcaafull },
+		{ "f2 0f 78 d9 00 00", 6, 3, 1, 0xaaaaaaaaaaaaaaaaull, 0, 0xaaaaaaaaaaaaaaaaull },
+		{ "f2 0f 78 d9 01 3f", 6, 3, 1, 0xaaaaaaaaaaaaaaabull, 0, 0x8123456789abcdefull },
+		/* insertq xmm12, xmm1: length xmm1[69:64] 40, index [77:72] 30 */
+		{ "f2 44 0f 79 e1", 5, 12, 1, 0xaaaaaaaaaaaaaaaaull, 0xffffffffffff1e28ull,
+		  0xaaaaaaaa89abcdefull },
+	};
+
+	(void)state;
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint8_t before[16][16];
+
+		setup_sse4a(cases[i].hex);
+		set_quad(cases[i].dest, 0, 0x0123456789abcdefull);
+		set_quad(cases[i].dest, 1, 0xfedcba9876543210ull);
+		if (cases[i].src < 16) {
+			set_quad(cases[i].src, 0, cases[i].ctrl_lo);
+			set_quad(cases[i].src, 1, cases[i].ctrl_hi);
+		}
+		memcpy(before, xmm, sizeof(before));
+		assert_int_equal(run(), EMUL_DONE);
+		assert_int_equal(E.cpu.rip, CODE + cases[i].len);
+		assert_int_equal(E.fm.nlog, 0);
+		assert_int_equal(get_quad(cases[i].dest, 0), cases[i].want);
+		assert_int_equal(get_quad(cases[i].dest, 1), 0);
+		for (unsigned r = 0; r < 16; r++)
+			if (r != cases[i].dest)
+				assert_memory_equal(xmm[r], before[r], 16);
+		setup_sse4a(cases[i].hex);      /* every other feature */
+		E.cpu.features = ALL_FEATURES;
+		assert_fault(6);
+		setup_sse4a(cases[i].hex);
+		E.cpu.cr4 &= ~CR4_OSFXSR;
+		assert_fault(6);
+		setup_sse4a(cases[i].hex);
+		E.cpu.cr0 |= CR0_EM;
+		assert_fault(6);
+		setup_sse4a(cases[i].hex);
+		E.cpu.cr0 |= CR0_TS;
+		assert_fault(7);
+	}
+	/* register only: the memory forms are #UD, so is EXTRQ's imm form
+	 * with ModRM.reg other than 0 */
+	static const char *const ud[] = {
+		"66 0f 78 03 08 04", "f2 0f 78 0b 08 04", "66 0f 79 0b", "f2 0f 79 0b",
+		"66 0f 78 cb 08 04",
+	};
+	for (unsigned i = 0; i < sizeof(ud) / sizeof(ud[0]); i++) {
+		setup_sse4a(ud[i]);
+		assert_fault(6);
+	}
+	/* F3 0F 78/79 are not SSE4a's: not emulated */
+	setup_sse4a("f3 0f 79 d9");
+	assert_int_equal(run(), EMUL_UNSUPPORTED);
+}
+
+/* The bit-field arithmetic alone, against a bit-by-bit model, for every
+ * length and index whose field fits in 64 bits. */
+static void test_sse4a_fields(void **state)
+{
+	const uint64_t v = 0x9e3779b97f4a7c15ull, w = 0x0123456789abcdefull;
+
+	(void)state;
+	for (unsigned len = 0; len < 64; len++)
+		for (unsigned idx = 0; idx + (len ? len : 64) <= 64; idx++) {
+			unsigned n = len ? len : 64;
+			uint64_t e = 0, ins = v;
+
+			for (unsigned b = 0; b < n; b++) {
+				e |= ((v >> (idx + b)) & 1) << b;
+				ins = (ins & ~(1ull << (idx + b))) | (((w >> b) & 1) << (idx + b));
+			}
+			assert_int_equal(emul_extrq(v, len, idx), e);
+			assert_int_equal(emul_extrq(v, len + 64, idx + 192), e);
+			assert_int_equal(emul_insertq(v, w, len, idx), ins);
+		}
+}
+
 /* Not emulated: prefixes no instruction has, no callback. (VEX forms are #UD without CR4.OSXSAVE:
  * test_exec's test_vex.) */
 static void test_refused(void **state)
@@ -1356,6 +1501,8 @@ int main(void)
 		cmocka_unit_test(test_blendv),
 		cmocka_unit_test(test_string_compares),
 		cmocka_unit_test(test_string_compare_answers),
+		cmocka_unit_test(test_sse4a),
+		cmocka_unit_test(test_sse4a_fields),
 		cmocka_unit_test(test_refused),
 	};
 
