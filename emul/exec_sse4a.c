@@ -13,8 +13,9 @@
  * in xmm1, the rest of xmm1's low quadword unchanged. Length and index
  * count modulo 64 (6-bit fields), a length of 0 means 64; index + length
  * beyond 64 is undefined, and so is the destination's upper quadword.
- * Both are register only (xmm1 and xmm2 name registers; a memory ModRM
- * is #UD), so they reach the emulator only from code in MMIO.
+ * Both are register only (xmm1 and xmm2 name registers; the decoder
+ * makes a memory ModRM #UD, and EXTRQ's imm form with ModRM.reg other
+ * than 0), so they reach the emulator only from code in MMIO.
  *
  * They are computed here in C, not run on the host: the host may be an
  * Intel CPU without SSE4a while the guest's CPUID shows it (a VMM's own
@@ -32,8 +33,6 @@
  * exceptions: integer moves).
  */
 #include "emul_private.h"
-
-#define VEC_UD 6
 
 static const struct emul_simd_form sse4a_form = { 16, SF_XMM, FT_SSE4A };
 
@@ -121,8 +120,7 @@ int emul_exec_sse4a(struct emul_exec *x)
 	uint64_t lo;
 	int rc;
 
-	if (in->mem || (extrq_imm && ((in->modrm >> 3) & 7)))
-		return emul_raise(x, VEC_UD, false, 0);
+	/* (the decoder raised #UD for a memory ModRM and EXTRQ /1-/7) */
 	if ((rc = emul_simd_check_state(x, &sse4a_form)))
 		return rc;
 	if (!x->ctx->ops->simd)
