@@ -62,7 +62,7 @@ static void copy_reg(uint8_t *dst, bool dst_mmx, unsigned d, uint8_t *src, bool 
 	memcpy(simd_image_reg(dst, dst_mmx, d), simd_image_reg(src, src_mmx, s), REG);
 }
 
-void simd_image_blendv_in(uint8_t *img, const uint8_t *orig, unsigned n, int m)
+void simd_image_scratch_in(uint8_t *img, const uint8_t *orig, unsigned n, int m)
 {
 	uint8_t *o = (uint8_t *)orig;   /* read only */
 
@@ -71,14 +71,21 @@ void simd_image_blendv_in(uint8_t *img, const uint8_t *orig, unsigned n, int m)
 		copy_reg(img, false, 2, o, false, (unsigned)m);
 }
 
-void simd_image_blendv_out(uint8_t *final, const uint8_t *out, const uint8_t *orig,
-			   unsigned n, int m)
+void simd_image_scratch_restore(uint8_t *final, const uint8_t *orig, int m)
 {
-	uint8_t *o = (uint8_t *)orig, *u = (uint8_t *)out;     /* read only */
+	uint8_t *o = (uint8_t *)orig;   /* read only */
 
 	copy_reg(final, false, 1, o, false, 1);
 	if (m >= 0)
 		copy_reg(final, false, 2, o, false, 2);
+}
+
+void simd_image_blendv_out(uint8_t *final, const uint8_t *out, const uint8_t *orig,
+			   unsigned n, int m)
+{
+	uint8_t *u = (uint8_t *)out;    /* read only */
+
+	simd_image_scratch_restore(final, orig, m);
 	copy_reg(final, false, n, u, false, 1);
 }
 

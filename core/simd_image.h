@@ -38,12 +38,16 @@ void simd_image_regform_in(uint8_t *img, const uint8_t *orig, const struct simd_
 void simd_image_regform_out(uint8_t *final, const uint8_t *out, const uint8_t *orig,
 			    const struct simd_regform *f);
 
-/* PBLENDVB/BLENDVPS/BLENDVPD, whose mask is XMM0: img, a copy of orig,
- * gets the destination XMMn in XMM1 and a register source XMMm (m >= 0;
- * m < 0: a memory form) in XMM2; XMM0 keeps the guest's value. */
-void simd_image_blendv_in(uint8_t *img, const uint8_t *orig, unsigned n, int m);
-/* final, a copy of out (after the stub on XMM1): XMM1 and XMM2 as in
- * orig, then XMMn the result. */
+/* The forms with XMM0 an implicit operand (PBLENDVB/BLENDVPS/BLENDVPD's
+ * mask, SHA256RNDS2's source, PCMPxSTRM's result) run on XMM1 and XMM2:
+ * img, a copy of orig, gets XMMn in XMM1 and a register source XMMm
+ * (m >= 0; m < 0: a memory form) in XMM2; XMM0 keeps the guest's value. */
+void simd_image_scratch_in(uint8_t *img, const uint8_t *orig, unsigned n, int m);
+/* final, a copy of the state after the stub: XMM1 and XMM2 (m >= 0) as in
+ * orig; XMM0 as the stub left it. */
+void simd_image_scratch_restore(uint8_t *final, const uint8_t *orig, int m);
+/* PBLENDVB & co.: final, a copy of out (after the stub on XMM1): XMM1 and
+ * XMM2 as in orig, then XMMn the result. */
 void simd_image_blendv_out(uint8_t *final, const uint8_t *out, const uint8_t *orig,
 			   unsigned n, int m);
 

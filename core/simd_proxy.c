@@ -10,7 +10,8 @@
  * one with an imm8 or 3DNow!'s suffix runs as its memory form with
  * ModRM.rm's value in the buffer, which is what the memory form reads;
  * the REX.W forms, EMMS/FEMMS and BLENDV, whose mask XMM0 stays in
- * place, have stubs of their own).
+ * place, have stubs of their own; PCMPxSTRx, with general registers in
+ * and out, run in core/simd_strcmp.c).
  * The stub runs with the guest's MXCSR: an unmasked
  * SIMD floating-point exception is raised by the CPU itself, here, and
  * the fault fixup (arch/x86/simd_fixup.c) brings it back as a result,
@@ -18,6 +19,7 @@
  */
 #include "core/simd_proxy.h"
 #include "core/simd_image.h"
+#include "core/simd_strcmp.h"
 #include "core/fpu.h"
 #include "core/lib.h"
 #include "arch/x86/simd_proxy.h"
@@ -217,7 +219,7 @@ static int run_blendv(struct simd_call *c, const struct emul_simd *op, int which
 	c->stub = simd_blendv_stubs + SLOT * ((op->regform ? 4u : 0u) + (unsigned)which);
 	simd_fxsave(orig);
 	memcpy(work, orig, sizeof(work));
-	simd_image_blendv_in(work, orig, op->reg, m);
+	simd_image_scratch_in(work, orig, op->reg, m);
 	simd_fxrstor(work);
 	rc = simd_proxy_call(c);
 	simd_fxsave(out);
@@ -243,7 +245,7 @@ int simd_proxy_run(struct vcpu *v, struct emul_simd *op)
 	static uint8_t buf[16] __attribute__((aligned(16)));
 	struct simd_call c = { .buf = buf };
 	struct emul_simd m = *op;
-	bool moved;
+	bool moved, strcmp;
 	int rc;
 
 	fpu_switch_to(v);       /* an MMIO completion runs before the entry's */
@@ -258,10 +260,13 @@ int simd_proxy_run(struct vcpu *v, struct emul_simd *op)
 	memcpy(buf, op->buf, sizeof(buf));
 	if (m.regform && is_imm_form(&m))
 		rm_into_buf(&m, buf);
-	if (!(c.stub = stub_of(&m)))
+	strcmp = simd_strcmp_form(&m);
+	if (!strcmp && !(c.stub = stub_of(&m)))
 		return EMUL_SIMD_REFUSED;
 	moved = !m.regform && m.kind != EMUL_SIMD_GPR && m.reg != 0;
-	if (blendv_index(&m) >= 0) {
+	if (strcmp) {
+		rc = simd_strcmp_run(&c, &m);
+	} else if (blendv_index(&m) >= 0) {
 		rc = run_blendv(&c, &m, blendv_index(&m));
 	} else if (m.regform) {
 		rc = run_regform(&c, &m);
@@ -275,7 +280,7 @@ int simd_proxy_run(struct vcpu *v, struct emul_simd *op)
 	if (rc == SIMD_CALL_REFUSED)
 		return EMUL_SIMD_REFUSED;
 	memcpy(op->buf, buf, sizeof(buf));
-	op->gpr = c.rax;
+	op->gpr = strcmp ? c.rcx : c.rax;
 	op->rflags = c.rflags;
 	return rc == SIMD_CALL_XM ? EMUL_SIMD_XM : EMUL_SIMD_DONE;
 }

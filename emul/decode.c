@@ -439,6 +439,13 @@ static int check_ud(struct emul_insn *insn)
 		return EMUL_E_UD;
 	if ((a & A_REGONLY) && insn->mod != 3)
 		return EMUL_E_UD;
+	/* AMD SSE4a EXTRQ/INSERTQ (66/F2 0F 78, 79) name registers only,
+	 * and EXTRQ's imm form is /0 (APM Vol. 4, each instruction). */
+	if (emul_sse4a_form(insn) &&
+	    (insn->mod != 3 ||
+	     (insn->opcode == 0x78 && emul_simd_prefix(insn) == SIMD_66 &&
+	      ((insn->modrm >> 3) & 7))))
+		return EMUL_E_UD;
 	/* MOVNTI is "NP 0F C3": 66/F2/F3 make it #UD (SDM MOVNTI). */
 	if (insn->map == EMUL_MAP_0F && insn->opcode == 0xC3 &&
 	    (insn->pfx & (EMUL_PFX_OPSZ | EMUL_PFX_REP | EMUL_PFX_REPNE)))

@@ -298,7 +298,8 @@ struct emul_cpu {
 #define EMUL_FEAT_CLFSH 0x80 /* CPUID 1 EDX[19]: CLFLUSH, else #UD */
 #define EMUL_FEAT_CLFLUSHOPT 0x100 /* CPUID (7,0) EBX[23]: CLFLUSHOPT */
 #define EMUL_FEAT_CLWB 0x200 /* CPUID (7,0) EBX[24]: CLWB, else #UD */
-#define EMUL_FEAT_SSE4A 0x400 /* CPUID 8000_0001h ECX[6] (AMD): MOVNTSS/SD */
+#define EMUL_FEAT_SSE4A 0x400 /* CPUID 8000_0001h ECX[6] (AMD): MOVNTSS/SD,
+			      * EXTRQ, INSERTQ */
 /* MMX/SSE/3DNow! (emul/exec_simd.c): without the feature, #UD. */
 #define EMUL_FEAT_MMX (1u << 16)       /* CPUID 1 EDX[23] */
 #define EMUL_FEAT_SSE (1u << 17)       /* CPUID 1 EDX[25] */
@@ -438,8 +439,10 @@ struct emul_ops {
 	 * nothing changed. NULL: those instructions are "unsupported". */
 	bool (*write_cr)(void *opaque, unsigned cr, uint64_t value);
 	/* Optional: runs *op on the vCPU's MMX/SSE state (struct
-	 * emul_simd), once per instruction. Returns EMUL_SIMD_*. NULL:
-	 * MMX/SSE/3DNow! instructions are "unsupported". */
+	 * emul_simd), once per instruction (MASKMOVQ/MASKMOVDQU, EXTRQ and
+	 * INSERTQ: plain MOVQ/MOVDQU moves of their registers, one per
+	 * register). Returns EMUL_SIMD_*. NULL: MMX/SSE/3DNow! instructions
+	 * are "unsupported". */
 	int (*simd)(void *opaque, struct emul_simd *op);
 	/* Optional: invalidates every translation the guest's paging made
 	 * (all PCIDs, global ones too), as the last step of an INVPCID.
@@ -565,8 +568,16 @@ struct emul_simd {
 	 * mm/xmm <-> r/m64 (0F 6E/7E), PINSRQ/PEXTRQ (66 0F 3A 22/16),
 	 * CVTSI2SS/SD r/m64 (buf: 8 bytes), CVT(T)SS2SI/SD2SI r64 (gpr) */
 	uint8_t wide;
-	uint64_t gpr;           /* [OUT] kind _GPR: the register's value */
-	uint64_t rflags;        /* [OUT] RFLAGS after it (COMISS, UCOMISS) */
+	/* [IN] PCMPESTRM/PCMPESTRI/PCMPISTRM/PCMPISTRI (66 0F 3A 60-63):
+	 * the guest's RAX and RDX, the explicit lengths (wide: REX.W, all
+	 * 64 bits; else EAX, EDX). Their results: PCMPxSTRI's ECX in gpr,
+	 * PCMPxSTRM's XMM0 written by the callback itself, the flags in
+	 * rflags. */
+	uint64_t rax, rdx;
+	uint64_t gpr;           /* [OUT] kind _GPR: the register's value;
+				 * PCMPxSTRI: ECX */
+	uint64_t rflags;        /* [OUT] RFLAGS after it (COMISS, UCOMISS,
+				 * PTEST, PCMPxSTRx) */
 };
 
 enum { EMUL_SIMD_XMM = 0, EMUL_SIMD_MMX = 1, EMUL_SIMD_GPR = 2 };

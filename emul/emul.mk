@@ -62,7 +62,7 @@ EMUL_SRCS += emul/x87_regform.c emul/x87_image.c
 EMUL_SRCS += emul/exec_bcd.c
 EMUL_SRCS += emul/vm86_vif.c emul/deliver_vm86.c emul/exec_invpcid.c \
 	emul/vm86_enter.c
-EMUL_SRCS += emul/exec_rsm.c
+EMUL_SRCS += emul/exec_rsm.c emul/exec_sse4a.c
 
 EMUL_HDRS := emul/emul.h emul/emul_private.h emul/deliver.h
 

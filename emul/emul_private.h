@@ -402,7 +402,8 @@ enum { SIMD_NP, SIMD_66, SIMD_F3, SIMD_F2 };    /* mandatory prefix */
 #define SF_IMM 0x010        /* has an imm8 */
 #define SF_GPR 0x020        /* ModRM.reg is a general register (written) */
 #define SF_FLAGS 0x040      /* writes ZF PF CF, clears OF SF AF */
-#define SF_W64 0x080        /* REX.W widens the operand to 64 bits */
+#define SF_W64 0x080        /* REX.W widens the operand to 64 bits (PCMPESTRx:
+			     * the lengths in RAX and RDX) */
 #define SF_X87_UNSURE 0x100 /* a pending x87 exception: not emulated */
 #define SF_MEMONLY 0x200    /* the register form is #UD */
 #define SF_MMX_RM 0x400     /* (exec_simd.c) ModRM.rm is an MMX register */
@@ -412,12 +413,15 @@ enum { SIMD_NP, SIMD_66, SIMD_F3, SIMD_F2 };    /* mandatory prefix */
 #define SF_SHIFT_IMM 0x2000 /* groups 12-14: run as emul_simd_shift_by_count() */
 #define SF_WIDE 0x4000      /* (exec_simd.c) an SF_W64 form with REX.W */
 #define SF_NO_OPERAND 0x8000 /* EMMS, FEMMS: no ModRM, no operand (size 0) */
+#define SF_STRCMP 0x10000   /* PCMPESTRx/PCMPISTRx: RAX and RDX in, ECX (the
+			     * ...I forms) and CF ZF SF OF out, AF PF cleared;
+			     * the ...M forms' XMM0 is the callback's */
 enum { FT_NONE, FT_MMX, FT_SSE, FT_SSE2, FT_SSE3, FT_SSSE3, FT_SSE41,
        FT_SSE42, FT_MMXEXT, FT_3DNOW, FT_3DNOWEXT, FT_PCLMUL, FT_AES,
        FT_SHA, FT_SSE4A };
 struct emul_simd_form {
 	uint8_t size;           /* bytes of the memory operand */
-	uint16_t flags;         /* SF_* */
+	uint32_t flags;         /* SF_* */
 	uint8_t feat;           /* FT_*; FT_NONE: #UD (3DNow! suffix) */
 };
 unsigned emul_simd_prefix(const struct emul_insn *insn);
@@ -431,6 +435,12 @@ int emul_exec_simd(struct emul_exec *x);
 int emul_simd_check_state(struct emul_exec *x, const struct emul_simd_form *f);
 int emul_simd_check_pending(struct emul_exec *x, const struct emul_simd_form *f);
 int emul_exec_maskmov(struct emul_exec *x);
+/* exec_sse4a.c: EXTRQ and INSERTQ (66/F2 0F 78, 79), and their bit-field
+ * arithmetic on a quadword (a length of 0 is 64; both mod 64). */
+bool emul_sse4a_form(const struct emul_insn *insn);
+int emul_exec_sse4a(struct emul_exec *x);
+uint64_t emul_extrq(uint64_t v, unsigned len, unsigned index);
+uint64_t emul_insertq(uint64_t dst, uint64_t src, unsigned len, unsigned index);
 int emul_exec_grp7_7(struct emul_exec *x);
 int emul_exec_invlpg(struct emul_exec *x);
 int emul_exec_rtm(struct emul_exec *x);

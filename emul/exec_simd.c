@@ -15,7 +15,9 @@
  * then the segment checks, the 16-byte alignment (#GP(0)), the read (or
  * the probe of the write), the one run, the write. An unmasked SIMD
  * floating-point exception the run finds is #XM, or #UD without
- * CR4.OSXMMEXCPT (SDM Vol. 3A 6.15, interrupt 19).
+ * CR4.OSXMMEXCPT (SDM Vol. 3A 6.15, interrupt 19). PCMPxSTRx
+ * (SF_STRCMP) pass RAX and RDX to the callback and take ECX or XMM0 and
+ * the flags from it.
  */
 #include "emul_private.h"
 
@@ -29,8 +31,12 @@
 #define VEC_MF 16
 #define VEC_XM 19
 #define REX_W 0x08
-#define COMIS_FLAGS (EMUL_FL_ZF | EMUL_FL_PF | EMUL_FL_CF | EMUL_FL_OF | \
-		     EMUL_FL_SF | EMUL_FL_AF)
+/* the arithmetic flags COMISS & co. and PCMPxSTRx write (SDM Vol. 2) */
+#define RESULT_FLAGS (EMUL_FL_ZF | EMUL_FL_PF | EMUL_FL_CF | EMUL_FL_OF | \
+		      EMUL_FL_SF | EMUL_FL_AF)
+#define REG_RAX 0
+#define REG_RCX 1
+#define REG_RDX 2
 
 static const uint8_t prefix_byte[4] = { 0, 0x66, 0xF3, 0xF2 };
 
@@ -123,6 +129,12 @@ static void describe(const struct emul_exec *x, const struct emul_simd_form *f,
 		.buf = x->ctx->x87_buf,
 		.wide = !!(f->flags & SF_WIDE),
 	};
+	/* PCMPESTRx: the lengths, all 64 bits (without REX.W the instruction
+	 * itself takes EAX and EDX; PCMPISTRx ignores both) */
+	if (f->flags & SF_STRCMP) {
+		op->rax = emul_reg_get(x, REG_RAX, 8);
+		op->rdx = emul_reg_get(x, REG_RDX, 8);
+	}
 	/* with a general register for ModRM.rm the callback sees the memory
 	 * form, the register's value in buf (exec_gpr_rm_form) */
 	if (!in->mem && !(f->flags & SF_RM_GPR)) {
@@ -210,8 +222,13 @@ static int run_op(struct emul_exec *x, const struct emul_simd_form *f,
 	}
 	if (f->flags & SF_GPR)
 		emul_reg_set(x, x->insn->reg, gpr_size(f), op->gpr);
-	if (f->flags & SF_FLAGS)
-		emul_flags_set(x->cpu, COMIS_FLAGS, (uint32_t)op->rflags & COMIS_FLAGS);
+	/* PCMPESTRI/PCMPISTRI: the index in ECX, a 32-bit write (zero-
+	 * extended in 64-bit mode, SDM Vol. 1 3.4.1.1; REX.W widens only the
+	 * lengths: the index is at most 16 either way) */
+	if ((f->flags & SF_STRCMP) && (x->insn->opcode & 1))
+		emul_reg_set(x, REG_RCX, 4, (uint32_t)op->gpr);
+	if (f->flags & (SF_FLAGS | SF_STRCMP))
+		emul_flags_set(x->cpu, RESULT_FLAGS, (uint32_t)op->rflags & RESULT_FLAGS);
 	ctx->x87_done = 1;
 	return EX_OK;
 }
@@ -316,7 +333,7 @@ static int exec_reg_form(struct emul_exec *x, const struct emul_simd_form *f)
 		return exec_shift_imm_form(x, f);
 	/* with an MMX source CVTPI2PS/PD wait for x87 exceptions (SDM) */
 	if (rm_kind(in, f) == EMUL_SIMD_MMX)
-		fr.flags = (uint16_t)((fr.flags & ~SF_X87_UNSURE) | SF_MMX_RM);
+		fr.flags = (fr.flags & ~(uint32_t)SF_X87_UNSURE) | SF_MMX_RM;
 	if ((rc = emul_simd_check_state(x, &fr)) || (rc = emul_simd_check_pending(x, &fr)))
 		return rc;
 	if (!x->ctx->x87_done && (rc = run_once(x, &fr)))

@@ -21,11 +21,18 @@
  * AMD's SSE4a MOVNTSS m32, xmm and MOVNTSD m64, xmm (F3/F2 0F 2B; APM
  * Vol. 4, each instruction: CPUID 8000_0001h ECX[6], no alignment
  * requirement, the register form #UD) are here.
+ * SSE4.2's PCMPESTRM, PCMPESTRI, PCMPISTRM, PCMPISTRI (66 0F 3A 60-63;
+ * SDM Vol. 2B each instruction and 4.1 "Imm8 Control Byte Operation for
+ * PCMPESTRI / PCMPESTRM / PCMPISTRI / PCMPISTRM") are here with SF_STRCMP:
+ * implicit inputs EAX and EDX (RAX and RDX with REX.W: SF_W64) for the
+ * explicit lengths, outputs ECX or XMM0 and the arithmetic flags; their
+ * m128 needs no alignment ("this instruction does not cause #GP if the
+ * memory operand is not aligned to 16 Byte boundary", each exception
+ * section).
  * Not here: MASKMOVQ/MASKMOVDQU (an implicit [rDI] operand, written
- * byte by byte: exec_maskmov.c). Not emulated:
- * PCMPESTRx/PCMPISTRx (implicit RAX, RDX, ECX, XMM0), SSE4a's EXTRQ and
- * INSERTQ (register only, two imm8s), and
- * CRC32/MOVBE/POPCNT (general-purpose instructions).
+ * byte by byte: exec_maskmov.c), SSE4a's EXTRQ and INSERTQ (register
+ * only, computed in C: exec_sse4a.c). Not emulated: CRC32/MOVBE/POPCNT
+ * (general-purpose instructions).
  */
 #include "emul_private.h"
 
@@ -227,8 +234,7 @@ static const struct emul_simd_form map0f38[2][256] = {
 };
 
 /* 0F 3A: the imm8 forms of SSSE3 (PALIGNR, MMX and XMM), SSE4.1,
- * PCLMULQDQ, AESKEYGENASSIST and SHA1RNDS4 whose operands are all explicit
- * (not PCMPxSTRx: RAX, RDX, ECX). */
+ * SSE4.2's string compares, PCLMULQDQ, AESKEYGENASSIST and SHA1RNDS4. */
 #define XI(n, f) S(n, SF_XMM | SF_IMM, f)
 #define XIA(f) S(16, SF_XMM | SF_A16 | SF_IMM, f)
 #define XIWG(n, f) S(n, SF_XMM | SF_IMM | SF_WRITE | SF_RM_GPR, f)
@@ -254,6 +260,9 @@ static const struct emul_simd_form map0f3a[2][256] = {
 		[0x40] = XIA(FT_SSE41), [0x41] = XIA(FT_SSE41),         /* DPPS DPPD */
 		[0x42] = XIA(FT_SSE41),                                 /* MPSADBW */
 		[0x44] = XIA(FT_PCLMUL),                                /* PCLMULQDQ */
+		/* PCMPESTRM PCMPESTRI (REX.W: RAX, RDX), PCMPISTRM PCMPISTRI */
+		[0x60 ... 0x61] = S(16, SF_XMM | SF_IMM | SF_STRCMP | SF_W64, FT_SSE42),
+		[0x62 ... 0x63] = S(16, SF_XMM | SF_IMM | SF_STRCMP, FT_SSE42),
 		[0xDF] = XIA(FT_AES),                                   /* AESKEYGENASSIST */
 	},
 };

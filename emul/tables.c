@@ -341,6 +341,8 @@ emul_handler_fn emul_handler_of(const struct emul_insn *insn)
 	if (insn->map == EMUL_MAP_0F3A)
 		return NULL;
 	if (insn->map == EMUL_MAP_0F) {
+		if (emul_sse4a_form(insn))      /* EXTRQ, INSERTQ */
+			return emul_exec_sse4a;
 		/* In the 0F map F2/F3 select other instructions (F3 0F BC
 		 * is TZCNT, F3 0F B8 POPCNT, ...), feature by feature: not
 		 * emulated unless they are LOCK's XACQUIRE/XRELEASE hints. */

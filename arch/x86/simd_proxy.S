@@ -17,6 +17,8 @@
  *    PEXTRQ and PINSRQ 256 slots each;
  *  - PBLENDVB/BLENDVPS/BLENDVPD on XMM1 (XMM0 their mask), memory and
  *    register forms, one slot each;
+ *  - PCMPESTRx/PCMPISTRx on XMM1, memory and register forms, without
+ *    and with REX.W, 256 slots each;
  *  - EMMS and FEMMS, one slot each.
  * Each table starts 8-byte aligned (a label before alignment padding
  * would shift every slot), its slots are filled up with INT3 and the
@@ -264,6 +266,36 @@ simd_blendv_stubs:
 	.error	"simd_blendv_stubs: a slot is not 8 bytes"
 	.endif
 
+	/* PCMPESTRM, PCMPESTRI, PCMPISTRM, PCMPISTRI (66 0F 3A 60-63) xmm1,
+	 * [rdi] (ModRM 0F), then xmm1, xmm2 (ModRM CA): for each, without
+	 * and with REX.W (PCMPESTRx: RAX and RDX, not EAX and EDX, are the
+	 * lengths), 256 imm8s. Their implicit operands are the stub's own
+	 * registers: EAX/RAX and EDX/RDX in and ECX out, from and to struct
+	 * simd_call; XMM0 out (the ...M forms) stays where the guest has it. */
+	.globl	simd_strcmp_stubs
+simd_strcmp_stubs:
+	.irp	modrm, 0x0f, 0xca
+	.irp	op, 0x60, 0x61, 0x62, 0x63
+	.irp	rexw, 0, 1
+	.set	imm, 0
+	.rept	256
+	.byte	0x66
+	.if	\rexw
+	.byte	0x48
+	.endif
+	.byte	0x0f, 0x3a, \op, \modrm, imm, 0xc3
+	.if	!\rexw
+	.byte	0xcc
+	.endif
+	.set	imm, imm + 1
+	.endr
+	.endr
+	.endr
+	.endr
+	.if	. - simd_strcmp_stubs != 2 * 4 * 2 * 256 * 8
+	.error	"simd_strcmp_stubs: a slot is not 8 bytes"
+	.endif
+
 	/* EMMS and FEMMS: no operand */
 	.globl	simd_emms_stubs
 simd_emms_stubs:
@@ -279,19 +311,24 @@ simd_stubs_end:
 
 /*
  * int simd_proxy_call(struct simd_call *c): calls c->stub with RDI =
- * c->buf and RAX = 0, records RAX and RFLAGS after it; returns 0. A fault
- * in the stub lands at simd_proxy_fault with the stack as the stub's RET
- * would have left it and the result (SIMD_CALL_*) in RAX.
- * struct simd_call's layout is in arch/x86/simd_proxy.h.
+ * c->buf and RAX, RCX, RDX from c, records RAX, RCX, RDX and RFLAGS after
+ * it; returns 0. A fault in the stub lands at simd_proxy_fault with the
+ * stack as the stub's RET would have left it and the result (SIMD_CALL_*)
+ * in RAX, c's registers as they were. struct simd_call's layout is in
+ * arch/x86/simd_proxy.h.
  */
 	.globl	simd_proxy_call, simd_proxy_fault
 simd_proxy_call:
 	push	%rbx
 	mov	%rdi, %rbx
 	mov	8(%rbx), %rdi
-	xor	%eax, %eax
+	mov	16(%rbx), %rax
+	mov	32(%rbx), %rcx
+	mov	40(%rbx), %rdx
 	call	*0(%rbx)
 	mov	%rax, 16(%rbx)
+	mov	%rcx, 32(%rbx)
+	mov	%rdx, 40(%rbx)
 	pushfq
 	popq	24(%rbx)
 	xor	%eax, %eax

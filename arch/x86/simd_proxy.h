@@ -6,6 +6,7 @@
 #define ARCH_X86_SIMD_PROXY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "arch/x86/trap.h"
@@ -31,16 +32,28 @@ extern const uint8_t simd_wide_stubs[], simd_wide_imm_stubs[];
 /* PBLENDVB (0), BLENDVPS (1), BLENDVPD (2), SHA256RNDS2 (3) xmm1, [rdi]
  * at simd_blendv_stubs + 8 * which, xmm1, xmm2 at + 8 * (4 + which). */
 extern const uint8_t simd_blendv_stubs[];
+/* PCMPESTRM (0), PCMPESTRI (1), PCMPISTRM (2), PCMPISTRI (3) xmm1, [rdi]
+ * or (regform 1) xmm1, xmm2, with REX.W (w 1) or without (0), imm8: at
+ * simd_strcmp_stubs + 8 * (((regform * 4 + which) * 2 + w) * 256 + imm). */
+extern const uint8_t simd_strcmp_stubs[];
 /* EMMS (0) and FEMMS (1) at simd_emms_stubs + 8 * which. */
 extern const uint8_t simd_emms_stubs[];
 
-/* Offsets used by simd_proxy_call: keep in step with the .S file. */
+/* Offsets used by simd_proxy_call: keep in step with the .S file. The
+ * general registers are the stub's before (0 for the stubs that take
+ * none: a zeroed struct) and after it: the forms with a general-register
+ * result write EAX (RAX), PCMPxSTRx read EAX/RAX and EDX/RDX and write
+ * ECX. */
 struct simd_call {
 	const void *stub;       /* 0 */
 	void *buf;              /* 8: RDI for the stub */
-	uint64_t rax;           /* 16: RAX after it */
+	uint64_t rax;           /* 16: RAX before and after it */
 	uint64_t rflags;        /* 24: RFLAGS after it */
+	uint64_t rcx;           /* 32: RCX before and after it */
+	uint64_t rdx;           /* 40: RDX before and after it */
 };
+_Static_assert(offsetof(struct simd_call, rflags) == 24 &&
+	       offsetof(struct simd_call, rdx) == 40, "simd_proxy.S's offsets");
 
 /* simd_proxy_call's results. */
 enum { SIMD_CALL_DONE = 0, SIMD_CALL_XM = 1, SIMD_CALL_REFUSED = 2 };

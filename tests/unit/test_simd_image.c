@@ -226,7 +226,7 @@ static void test_blendv(void **state)
 		for (int m = -1; m < 16; m++) {
 			image(0, 0);
 			memcpy(work, orig, sizeof(work));
-			simd_image_blendv_in(work, orig, n, m);
+			simd_image_scratch_in(work, orig, n, m);
 			assert_memory_equal(work + XMM(0), orig + XMM(0), 16);
 			assert_memory_equal(work + XMM(1), orig + XMM(n), 16);
 			if (m >= 0)
@@ -251,6 +251,30 @@ static void test_blendv(void **state)
 		}
 }
 
+/* PCMPxSTRx (XMM0 their ...M forms' result): the same registers in; the
+ * stub writes XMM0 (the mask) and leaves XMM1 and XMM2, which the
+ * instruction only reads, as they were; afterwards XMM0 is the stub's,
+ * every other register the guest's (XMMn and XMMm too, n or m 0 as
+ * well: the result wins over a source). */
+static void test_strcmp_scratch(void **state)
+{
+	static uint8_t work[SIMD_IMAGE_BYTES];
+
+	(void)state;
+	for (unsigned n = 0; n < 16; n++)
+		for (int m = -1; m < 16; m++) {
+			image(0, 0);
+			memcpy(work, orig, sizeof(work));
+			simd_image_scratch_in(work, orig, n, m);
+			memset(work + XMM(0), 0xE0, 16);
+			simd_image_scratch_restore(work, orig, m);
+			for (unsigned b = 0; b < 16; b++)
+				assert_int_equal(work[XMM(0) + b], 0xE0);
+			assert_memory_equal(work + XMM(1), orig + XMM(1), sizeof(work) - XMM(1));
+			assert_memory_equal(work, orig, XMM(0));
+		}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -263,6 +287,7 @@ int main(void)
 		cmocka_unit_test(test_regform_rm_dest),
 		cmocka_unit_test(test_regform_gpr),
 		cmocka_unit_test(test_blendv),
+		cmocka_unit_test(test_strcmp_scratch),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

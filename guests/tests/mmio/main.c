@@ -913,20 +913,24 @@ static bool have_feature(unsigned int ft)
 
 /* One run of code (the form, then RET) on p: every MMX/XMM register and
  * MXCSR from in (FXRSTOR), RCX a pattern with bits 63:32 set too (the
- * general-register forms read or write ECX, or RCX with REX.W) and RFLAGS
- * as TEST ECX leaves them, then out (FXSAVE), RCX and RFLAGS into r. */
+ * general-register forms read or write ECX, or RCX with REX.W), RAX and
+ * RDX lengths for PCMPESTRx (EAX 7 and EDX -11, but RAX and RDX beyond 16
+ * either way: REX.W changes the answer) and RFLAGS as TEST ECX leaves
+ * them, then out (FXSAVE), RCX and RFLAGS into r. */
 static void __attribute__((noinline)) run_form(const uint8_t *code, volatile uint8_t *p,
 					       const uint8_t *in, uint8_t *out, uint64_t *r)
 {
 	__asm__ volatile("fxrstorq (%2)\n\t"
 			 "movabs $0xc1e4d2b78e5f3a71, %%rcx\n\t"
+			 "movabs $0xffffffff00000007, %%rax\n\t"
+			 "movabs $0x00000001fffffff5, %%rdx\n\t"
 			 "test %%ecx, %%ecx\n\t"     /* RFLAGS the same each time */
 			 "call *%0\n\t"
 			 "pushfq\n\tpopq 8(%4)\n\t"
 			 "mov %%rcx, (%4)\n\t"
 			 "fxsaveq (%3)"
 			 : : "r"(code), "D"(p), "r"(in), "r"(out), "r"(r)
-			 : "rcx", "memory", "cc");
+			 : "rax", "rcx", "rdx", "memory", "cc");
 }
 
 /* The state every form starts from: TOP 5 (MMX register n is not ST(n)),
@@ -960,8 +964,19 @@ static bool same_state(const uint8_t *a, const uint8_t *b)
 	       memcmp(a + 32, b + 32, 416 - 32) == 0;
 }
 
+/* PCMPESTRx/PCMPISTRx (66 0F 3A 60-63): no alignment requirement (SDM
+ * Vol. 2B, each one's exceptions), so they run misaligned as well. */
+static bool string_compare(const struct simd_case *c)
+{
+	for (unsigned int i = 0; i + 2 < c->len; i++)
+		if (c->bytes[i] == 0x0f && c->bytes[i + 1] == 0x3a)
+			return c->bytes[i + 2] >= 0x60 && c->bytes[i + 2] <= 0x63;
+	return false;
+}
+
+/* c on RAM and on the device, its operand off bytes into the 32. */
 static bool form_matches(const struct simd_case *c, unsigned int k, uint8_t *code,
-			 const uint8_t *in, uint8_t *ram)
+			 const uint8_t *in, uint8_t *ram, unsigned int off)
 {
 	static uint8_t out_ram[512] __attribute__((aligned(16)));
 	static uint8_t out_dev[512] __attribute__((aligned(16)));
@@ -971,18 +986,35 @@ static bool form_matches(const struct simd_case *c, unsigned int k, uint8_t *cod
 	memcpy(code, c->bytes, c->len);
 	code[c->len] = 0xc3;
 	forms_input(ram, k);
-	run_form(code, ram, in, out_ram, r_ram);
+	run_form(code, ram + off, in, out_ram, r_ram);
 	forms_input(at, k);
 	base = counts_now();
-	run_form(code, at, in, out_dev, r_dev);
+	run_form(code, at + off, in, out_dev, r_dev);
 	if (!exits(c->store ? 0 : pieces, c->store ? pieces : 0) ||
 	    !same_state(out_ram, out_dev) || r_ram[0] != r_dev[0] ||
 	    r_ram[1] != r_dev[1] || !same(at, ram, 32)) {
-		say("  form %u (%02x %02x %02x %02x %02x %02x) differs", k, c->bytes[0],
-		    c->bytes[1], c->bytes[2], c->bytes[3], c->bytes[4], c->bytes[5]);
+		say("  form %u (%02x %02x %02x %02x %02x %02x) at +%u differs", k, c->bytes[0],
+		    c->bytes[1], c->bytes[2], c->bytes[3], c->bytes[4], c->bytes[5], off);
 		return false;
 	}
 	return true;
+}
+
+/* EXTRQ and INSERTQ (66/F2 0F 78, 79; the list has them without REX)
+ * leave their destination's upper quadword undefined (AMD APM Vol. 4;
+ * an EPYC clears it, Bochs and QEMU keep it): its offset in an FXSAVE
+ * image, which the comparison leaves out, or 0 for every other form. */
+static unsigned int undefined_quad(const struct simd_case *c)
+{
+	const uint8_t *b = c->rbytes;
+	unsigned int n;
+
+	if (c->len < 4 || (b[0] != 0x66 && b[0] != 0xf2) || b[1] != 0x0f ||
+	    (b[2] != 0x78 && b[2] != 0x79))
+		return 0;
+	/* EXTRQ's imm form names xmm1 in ModRM.rm, the others in ModRM.reg */
+	n = b[0] == 0x66 && b[2] == 0x78 ? (b[3] & 7u) : (b[3] >> 3 & 7u);
+	return 160 + 16 * n + 8;
 }
 
 /* The register form of c, with RET, from RAM and from the device (a
@@ -1003,6 +1035,9 @@ static bool regform_matches(const struct simd_case *c, unsigned int k, uint8_t *
 	run_form((const uint8_t *)(MMIOTEST_GPA + MMIOTEST_DATA + REGFORM_AT), ram, in,
 		 out_dev, r_dev);
 	struct counts after = counts_now();
+	unsigned int u = undefined_quad(c);
+	if (u)
+		memcpy(out_dev + u, out_ram + u, 8);
 	if (after.writes != before.writes || after.reads == before.reads ||
 	    !same_state(out_ram, out_dev) || r_ram[0] != r_dev[0] || r_ram[1] != r_dev[1]) {
 		say("  register form %u (%02x %02x %02x %02x %02x %02x) differs", k,
@@ -1028,7 +1063,9 @@ static void check_simd_forms(void)
 		if (!have_feature(simd_cases[k].feature) || simd_cases[k].size == 0)
 			continue;
 		ran++;
-		bad += !form_matches(&simd_cases[k], k, code, in, ram);
+		bad += !form_matches(&simd_cases[k], k, code, in, ram, 0);
+		if (string_compare(&simd_cases[k]))
+			bad += !form_matches(&simd_cases[k], k, code, in, ram, 1);
 	}
 	__asm__ volatile("emms");
 	check(bad == 0 && ran > 0,
@@ -1039,7 +1076,9 @@ static void check_simd_forms(void)
 	unsigned int reg_ran = 0, reg_bad = 0;
 	begin(43);
 	for (unsigned int k = 0; k < n; k++) {
-		if (!simd_cases[k].regform || !have_feature(simd_cases[k].feature))
+		/* (EXTRQ and INSERTQ: check 54) */
+		if (!simd_cases[k].regform || !have_feature(simd_cases[k].feature) ||
+		    undefined_quad(&simd_cases[k]))
 			continue;
 		reg_ran++;
 		reg_bad += !regform_matches(&simd_cases[k], k, code, in, ram);
@@ -1167,6 +1206,62 @@ static void check_simd_faults(void)
 	__asm__ volatile("ldmxcsr %0" : : "m"(mx_saved));
 }
 
+/* ---- SSE4a's EXTRQ and INSERTQ from the device ----------------------------- */
+
+/* c (EXTRQ or INSERTQ) from RAM and from the device on a CPU without
+ * SSE4a: #UD both times (the guest's own handler skips it). */
+static bool sse4a_ud(const struct simd_case *c, uint8_t *code, const uint8_t *in, uint8_t *ram)
+{
+	static uint8_t out[512] __attribute__((aligned(16)));
+	uint64_t r[2], q = 0xc3c3c3c3c3c3c3c3ull;
+	unsigned long v_ram, v_dev;
+
+	memcpy(code, c->rbytes, c->len);
+	code[c->len] = 0xc3;
+	memcpy(&q, code, c->len + 1);
+	REG64(MMIOTEST_DATA + REGFORM_AT) = q;
+	fault_skip = c->len;
+	fault_vector = ~0ul;
+	run_form(code, ram, in, out, r);
+	v_ram = fault_vector;
+	fault_vector = ~0ul;
+	run_form((const uint8_t *)(MMIOTEST_GPA + MMIOTEST_DATA + REGFORM_AT), ram, in, out, r);
+	v_dev = fault_vector;
+	return v_ram == 6 && v_dev == 6;
+}
+
+/* Check 54: the list's EXTRQ and INSERTQ forms (register only; the
+ * emulator computes them, emul/exec_sse4a.c) called on the device as
+ * from RAM, where CPUID has SSE4a (the destination's undefined upper
+ * quadword left out); where it lacks it, #UD from both. */
+static void check_sse4a(void)
+{
+	static uint8_t in[512] __attribute__((aligned(16)));
+	static uint8_t ram[32] __attribute__((aligned(16)));
+	static uint8_t code[16];
+	unsigned int n = sizeof(simd_cases) / sizeof(simd_cases[0]), ran = 0, bad = 0;
+	bool have = have_feature(14);
+
+	forms_state(in);
+	idt_install(simd_fault_handler);
+	begin(54);
+	struct counts start = base;
+	for (unsigned int k = 0; k < n; k++) {
+		if (!undefined_quad(&simd_cases[k]))
+			continue;
+		ran++;
+		bad += have ? !regform_matches(&simd_cases[k], k, code, in, ram) :
+			      !sse4a_ud(&simd_cases[k], code, in, ram);
+	}
+	struct counts end = counts_now();
+	say("%u SSE4a forms called on the device (%s); device traffic %lu reads, %lu writes", ran,
+	    have ? "SSE4a announced" : "SSE4a hidden: #UD",
+	    (unsigned long)(end.reads - start.reads), (unsigned long)(end.writes - start.writes));
+	check(bad == 0 && ran == 5,
+	      have ? "extrq and insertq called on the device as from RAM: registers, no data access"
+		   : "extrq and insertq on the device without SSE4a: #UD as from RAM");
+}
+
 /* INVPCID type 2 (everything, globals too) with its 16-byte descriptor
  * on the device: two 8-byte reads, then the hypervisor flushes the
  * guest's TLB (emul/exec_invpcid.c). Where CPUID hides INVPCID there is
@@ -1216,6 +1311,7 @@ int main(void)
 	check_fxsr();
 	check_invpcid();
 	check_fast_fxsr();
+	check_sse4a();
 	REG64(MMIOTEST_MARK) = 0;
 	failures = finish();
 

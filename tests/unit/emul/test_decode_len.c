@@ -217,6 +217,16 @@ static bool known_ud_decoded(const char *t)
 	       strstr(t, "%tr") || strstr(t, ",%cs");
 }
 
+/* EXTRQ xmm, imm8, imm8 is 66 0F 78 /0 (APM Vol. 4): with another
+ * ModRM.reg an AMD CPU (an EPYC) raises #UD; objdump decodes it. */
+static bool extrq_not_slash0(const struct lcase *c, const char *t)
+{
+	const struct emul_insn *in = &c->insn;
+
+	return strstr(t, "extrq") && in->map == EMUL_MAP_0F && in->opcode == 0x78 &&
+	       ((in->modrm >> 3) & 7) != 0;
+}
+
 /* VEX/EVEX/XOP after 66/F2/F3/LOCK or REX is #UD (SDM 2.3.2); objdump
  * decodes it anyway. */
 static bool vex_after_prefix(const struct lcase *c, enum emul_mode mode)
@@ -341,7 +351,7 @@ static void check_mode(enum emul_mode mode, enum emul_vendor vendor,
 			toolong += ok;
 		} else if (c->mine == EMUL_E_UD) {
 			ok = is_bad(t) || known_ud_decoded(t) || lock ||
-			     vex_after_prefix(c, mode);
+			     vex_after_prefix(c, mode) || extrq_not_slash0(c, t);
 			ud += ok;
 		} else if (is_bad(t)) {
 			ok = lenient_map(c);
