@@ -16,7 +16,7 @@ void begin(unsigned int n);
 /* True if exactly r reads and w writes happened since begin(). */
 bool exits(uint64_t r, uint64_t w);
 
-/* gpr_forms.c: checks 54-57 */
+/* gpr_forms.c: checks 54-58 */
 void check_gpr_forms(void);
 
 #endif
