@@ -447,6 +447,24 @@ static uint32_t simd_ext_features(uint32_t ecx, uint32_t edx)
 	       ((ecx >> 7) & 1 ? EMUL_FEAT_MISALIGNSSE : 0);
 }
 
+/* CPUID (7,0) EBX: SHA, CLFLUSHOPT, CLWB, RTM, INVPCID, BMI1 (and
+ * TZCNT), BMI2, ADX. */
+static uint32_t leaf7_features(uint32_t ebx)
+{
+	static const struct { uint8_t bit; uint32_t feat; } map[] = {
+		{ 29, EMUL_FEAT_SHA }, { 23, EMUL_FEAT_CLFLUSHOPT },
+		{ 24, EMUL_FEAT_CLWB }, { 11, EMUL_FEAT_RTM },
+		{ 10, EMUL_FEAT_INVPCID }, { 3, EMUL_FEAT_BMI1 },
+		{ 8, EMUL_FEAT_BMI2 }, { 19, EMUL_FEAT_ADX },
+	};
+	uint32_t f = 0;
+
+	for (unsigned i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if ((ebx >> map[i].bit) & 1)
+			f |= map[i].feat;
+	return f;
+}
+
 /* The optional instructions the guest's CPUID announces, where having
  * them or not changes what an encoding does (emul.h EMUL_FEAT_*). */
 static uint32_t guest_features(void)
@@ -459,27 +477,18 @@ static uint32_t guest_features(void)
 		f |= EMUL_FEAT_CX16;
 	if (r.rdx & (1u << 19))
 		f |= EMUL_FEAT_CLFSH;
+	if (r.rcx & (1u << 23))
+		f |= EMUL_FEAT_POPCNT;
 	f |= simd_features(r.rcx, r.rdx);
 	r = (struct vcpu_regs){ .rax = 7 };
 	cpuid_emulate(&r);
-	if (r.rbx & (1u << 29))
-		f |= EMUL_FEAT_SHA;
-	if (r.rbx & (1u << 23))
-		f |= EMUL_FEAT_CLFLUSHOPT;
-	if (r.rbx & (1u << 24))
-		f |= EMUL_FEAT_CLWB;
-	if (r.rbx & (1u << 11))
-		f |= EMUL_FEAT_RTM;
-	if (r.rbx & (1u << 10))
-		f |= EMUL_FEAT_INVPCID;
-	if (r.rbx & (1u << 3))
-		f |= EMUL_FEAT_BMI1;
-	if (r.rbx & (1u << 8))
-		f |= EMUL_FEAT_BMI2;
+	f |= leaf7_features((uint32_t)r.rbx);
 	r = (struct vcpu_regs){ .rax = 0x80000001 };
 	cpuid_emulate(&r);
 	if (r.rcx & (1u << 11))
 		f |= EMUL_FEAT_XOP;
+	if (r.rcx & (1u << 5))
+		f |= EMUL_FEAT_LZCNT;
 	f |= simd_ext_features(r.rcx, r.rdx);
 	r = (struct vcpu_regs){ .rax = 0x80000008 };
 	cpuid_emulate(&r);

@@ -292,7 +292,8 @@ struct emul_cpu {
 #define EMUL_FEAT_CLZERO 0x4 /* CPUID 8000_0008h EBX[0]: CLZERO, else #UD */
 #define EMUL_FEAT_INVPCID 0x8 /* CPUID 7.0 EBX[10]: INVPCID, else #UD */
 #define EMUL_FEAT_RTM 0x10  /* CPUID (7,0) EBX[11]: XBEGIN/XABORT, else #UD */
-#define EMUL_FEAT_BMI1 0x20 /* CPUID (7,0) EBX[3]: ANDN, BEXTR, BLS*, else #UD */
+#define EMUL_FEAT_BMI1 0x20 /* CPUID (7,0) EBX[3]: ANDN, BEXTR, BLS*, else #UD;
+			     * TZCNT, else F3 0F BC is BSF */
 #define EMUL_FEAT_BMI2 0x40 /* CPUID (7,0) EBX[8]: BZHI, MULX, PDEP, PEXT,
 			     * RORX, SARX, SHLX, SHRX, else #UD */
 #define EMUL_FEAT_CLFSH 0x80 /* CPUID 1 EDX[19]: CLFLUSH, else #UD */
@@ -300,6 +301,10 @@ struct emul_cpu {
 #define EMUL_FEAT_CLWB 0x200 /* CPUID (7,0) EBX[24]: CLWB, else #UD */
 #define EMUL_FEAT_SSE4A 0x400 /* CPUID 8000_0001h ECX[6] (AMD): MOVNTSS/SD,
 			      * EXTRQ, INSERTQ */
+#define EMUL_FEAT_POPCNT 0x800 /* CPUID 1 ECX[23]: POPCNT, else #UD */
+#define EMUL_FEAT_LZCNT 0x1000 /* CPUID 8000_0001h ECX[5] (ABM): LZCNT, else
+				* F3 0F BD is BSR */
+#define EMUL_FEAT_ADX 0x2000 /* CPUID (7,0) EBX[19]: ADCX/ADOX, else #UD */
 /* MMX/SSE/3DNow! (emul/exec_simd.c): without the feature, #UD. */
 #define EMUL_FEAT_MMX (1u << 16)       /* CPUID 1 EDX[23] */
 #define EMUL_FEAT_SSE (1u << 17)       /* CPUID 1 EDX[25] */
@@ -307,7 +312,7 @@ struct emul_cpu {
 #define EMUL_FEAT_SSE3 (1u << 19)      /* CPUID 1 ECX[0] */
 #define EMUL_FEAT_SSSE3 (1u << 20)     /* CPUID 1 ECX[9] */
 #define EMUL_FEAT_SSE41 (1u << 21)     /* CPUID 1 ECX[19] */
-#define EMUL_FEAT_SSE42 (1u << 26)     /* CPUID 1 ECX[20] */
+#define EMUL_FEAT_SSE42 (1u << 26)     /* CPUID 1 ECX[20] (and CRC32) */
 #define EMUL_FEAT_MMXEXT (1u << 22)    /* CPUID 8000_0001h EDX[22] (AMD) */
 #define EMUL_FEAT_3DNOW (1u << 23)     /* CPUID 8000_0001h EDX[31] */
 #define EMUL_FEAT_3DNOWEXT (1u << 24)  /* CPUID 8000_0001h EDX[30] */

@@ -48,6 +48,9 @@ EMUL_SRCS := \
 	emul/exec_io.c \
 	emul/exec_shift.c \
 	emul/exec_bit.c \
+	emul/exec_bitcount.c \
+	emul/exec_crc32.c \
+	emul/exec_adx.c \
 	emul/exec_muldiv.c \
 	emul/exec_misc.c \
 	emul/exec_sysreg.c \
@@ -86,6 +89,7 @@ EMUL_TESTS := test_decode test_decode_short test_exec test_mmio test_vendor test
 EMUL_TESTS += test_intforms test_x87 test_simd test_deliver test_segload test_far test_fetch_mmio test_vm86 test_io_bitmap test_cli_sti_hlt
 EMUL_TESTS += test_bcd test_movcr
 EMUL_TESTS += test_invpcid test_align
+EMUL_TESTS += test_bitcount test_crc32 test_adx test_rep_forms
 EMUL_TEST_BINS := $(addprefix $(EMUL_OUT)/,$(EMUL_TESTS))
 
 $(EMUL_OUT)/lib/%.o: emul/%.c $(EMUL_HDRS)
@@ -115,6 +119,7 @@ EMUL_FAKEMEM_TESTS := test_exec test_mmio test_vendor test_intforms test_x87 tes
 	test_deliver test_fetch_mmio test_vm86 test_io_bitmap test_cli_sti_hlt
 EMUL_FAKEMEM_TESTS += test_bcd test_movcr
 EMUL_FAKEMEM_TESTS += test_invpcid test_align
+EMUL_FAKEMEM_TESTS += test_bitcount test_crc32 test_adx test_rep_forms
 $(addprefix $(EMUL_OUT)/,$(EMUL_FAKEMEM_TESTS)): $(EMUL_OUT)/%: $(EMUL_TDIR)/%.c \
 		$(EMUL_FAKEMEM) $(EMUL_LIB)
 	@$(if $(Q),echo "  HOSTCC  $@")

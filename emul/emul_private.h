@@ -516,6 +516,16 @@ int emul_exec_bt(struct emul_exec *x);
 int emul_exec_bt_imm(struct emul_exec *x);
 int emul_exec_bsf_bsr(struct emul_exec *x);
 
+/* ---- exec_bitcount.c ---- */
+int emul_exec_popcnt(struct emul_exec *x);
+int emul_exec_tzcnt_lzcnt(struct emul_exec *x);
+
+/* ---- exec_crc32.c ---- */
+int emul_exec_crc32(struct emul_exec *x);
+
+/* ---- exec_adx.c ---- */
+int emul_exec_adcx_adox(struct emul_exec *x);
+
 /* ---- exec_muldiv.c ---- */
 int emul_exec_muldiv(struct emul_exec *x);
 int emul_exec_imul(struct emul_exec *x);

@@ -318,6 +318,55 @@ static bool rep_ignored(const struct emul_insn *insn)
 	return insn->opcode == 0x01 && insn->mod != 3 && reg != 5 && reg != 7;
 }
 
+/* The 0F-map instructions F2/F3 select (without LOCK, which makes them
+ * XACQUIRE/XRELEASE hints on the plain opcode; not the group 7 forms
+ * rep_ignored() lets through), each gated on the guest's CPUID in its
+ * handler; NULL for the others (not emulated). */
+static emul_handler_fn rep_form_0f(const struct emul_insn *insn)
+{
+	if (!(insn->pfx & EMUL_PFX_REP))
+		return NULL;                    /* F2: none emulated */
+	switch (insn->opcode) {
+	case 0xB8:
+		return emul_exec_popcnt;
+	case 0xBC: case 0xBD:
+		return emul_exec_tzcnt_lzcnt;
+	case 0x1E:
+		/* ENDBR32/ENDBR64 (F3 0F 1E FB/FA), RDSSPD/Q (F3 0F 1E /1,
+		 * mod 3) and the rest of the reserved-NOP row: NOPs on a
+		 * CPU without CET enabled (SDM Vol. 1 17.3.1, Vol. 2 ENDBR
+		 * and RDSSP), and the virtual CPU hides CET (CR4.CET is
+		 * #GP, docs/virtual-cpu.md). No memory access. */
+		return emul_exec_nop;
+	default:
+		return NULL;
+	}
+}
+
+/* The 0F 38 general-purpose forms with mandatory prefixes. */
+static emul_handler_fn form_0f38(const struct emul_insn *insn)
+{
+	uint8_t rep = insn->pfx & (EMUL_PFX_REP | EMUL_PFX_REPNE);
+	bool opsz = (insn->pfx & EMUL_PFX_OPSZ) != 0;
+
+	switch (insn->opcode) {
+	case 0xF0: case 0xF1:
+		/* MOVBE without F2/F3 (its memory forms), CRC32 with F2 */
+		if (!rep)
+			return insn->mem ? emul_exec_movbe : NULL;
+		return rep == EMUL_PFX_REPNE ? emul_exec_crc32 : NULL;
+	case 0xF6:
+		/* ADCX is 66 0F 38 F6, ADOX F3 0F 38 F6 */
+		if ((opsz && !rep) || (!opsz && rep == EMUL_PFX_REP))
+			return emul_exec_adcx_adox;
+		return NULL;
+	case 0x82:                      /* INVPCID (its #UDs too) */
+		return emul_exec_invpcid;
+	default:
+		return NULL;
+	}
+}
+
 emul_handler_fn emul_handler_of(const struct emul_insn *insn)
 {
 	const struct emul_opdesc *d;
@@ -328,27 +377,19 @@ emul_handler_fn emul_handler_of(const struct emul_insn *insn)
 	if (insn->map != EMUL_MAP_1B &&
 	    emul_simd_form(insn, &(struct emul_simd_form){ 0 }))
 		return emul_exec_simd;          /* MMX, SSE, 3DNow! */
-	if (insn->map == EMUL_MAP_0F38) {
-		/* MOVBE is 0F 38 F0/F1 without F2 (F2 makes it CRC32). */
-		if ((insn->opcode == 0xF0 || insn->opcode == 0xF1) &&
-		    !(insn->pfx & (EMUL_PFX_REPNE | EMUL_PFX_REP)) &&
-		    insn->mem)
-			return emul_exec_movbe;
-		if (insn->opcode == 0x82)       /* INVPCID (its #UDs too) */
-			return emul_exec_invpcid;
-		return NULL;
-	}
+	if (insn->map == EMUL_MAP_0F38)
+		return form_0f38(insn);
 	if (insn->map == EMUL_MAP_0F3A)
 		return NULL;
 	if (insn->map == EMUL_MAP_0F) {
 		if (emul_sse4a_form(insn))      /* EXTRQ, INSERTQ */
 			return emul_exec_sse4a;
 		/* In the 0F map F2/F3 select other instructions (F3 0F BC
-		 * is TZCNT, F3 0F B8 POPCNT, ...), feature by feature: not
-		 * emulated unless they are LOCK's XACQUIRE/XRELEASE hints. */
+		 * is TZCNT, F3 0F B8 POPCNT, ...), feature by feature,
+		 * unless they are LOCK's XACQUIRE/XRELEASE hints. */
 		if ((insn->pfx & (EMUL_PFX_REP | EMUL_PFX_REPNE)) &&
 		    !(insn->pfx & EMUL_PFX_LOCK) && !rep_ignored(insn))
-			return NULL;
+			return rep_form_0f(insn);
 		d = &emul_map_0f[insn->opcode];
 	} else {
 		d = &emul_map_1b[insn->opcode];

@@ -16,15 +16,13 @@
  * CMPXCHG16B on the device, which the emulator refuses: the run after the
  * exit ends with KVM_EXIT_UNKNOWN.
  */
-#include "guest.h"
+#include "mmio.h"
 
 const char guest_name[] = "mmio";
 unsigned long entry_rflags;             /* recorded by long64/entry.S */
 
 int main(void);
 
-#define DEV ((volatile uint8_t *)MMIOTEST_GPA)
-#define REG64(off) (*(volatile uint64_t *)(MMIOTEST_GPA + (off)))
 #define UNCLAIMED_GPA (MMIOTEST_GPA + 0x100000)
 
 /* ---- the device's counters ------------------------------------------------- */
@@ -43,14 +41,14 @@ static struct counts counts_now(void)
 static struct counts base;
 
 /* Labels the case for the trace, then remembers the counters. */
-static void begin(unsigned int n)
+void begin(unsigned int n)
 {
 	REG64(MMIOTEST_MARK) = n;
 	base = counts_now();
 }
 
 /* True if exactly r reads and w writes happened since begin(). */
-static bool exits(uint64_t r, uint64_t w)
+bool exits(uint64_t r, uint64_t w)
 {
 	struct counts c = counts_now();
 	bool ok = c.reads - base.reads == r && c.writes - base.writes == w;
@@ -1312,6 +1310,7 @@ int main(void)
 	check_invpcid();
 	check_fast_fxsr();
 	check_sse4a();
+	check_gpr_forms();
 	REG64(MMIOTEST_MARK) = 0;
 	failures = finish();
 
