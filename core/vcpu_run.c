@@ -718,10 +718,12 @@ static int handle_npf(struct vcpu *v, const struct vexit *e, struct kvm_run *run
 {
 	if (e->npf.write && vm_dirty_fault(v->vm, e->npf.gpa))
 		return 0;
-	if (!vm_slot_at(v->vm, e->npf.gpa) && e->npf.in_delivery)
-		return delivery_touched_mmio(v, e, run);
-	if (!vm_slot_at(v->vm, e->npf.gpa))
+	/* one lookup: inlined twice, it cost every MMIO exit ~15 instructions */
+	if (!vm_slot_at(v->vm, e->npf.gpa)) {
+		if (e->npf.in_delivery)
+			return delivery_touched_mmio(v, e, run);
 		return emulate_mmio(v, run, e->hw_reason);
+	}
 	/* a fault on slot memory we mapped: our bug, not the guest's */
 	printk("vm%u: unexpected nested page fault at gpa %#lx (RIP %#lx)\n",
 	       v->vm->id, e->npf.gpa, v->regs.rip);
