@@ -229,8 +229,12 @@ static inline void fill_cpuid_exit(struct vcpu *v, const struct vexit *e,
 	v->pending_cpuid = true;
 }
 
-/* Describes an exit for the VMM. */
-static void fill_exit(struct vcpu *v, const struct vexit *e, struct kvm_run *run)
+/* Describes an exit for the VMM. Always inlined: handle_exit's copy is on
+ * every exit the VMM serves, and once stop_recursed became a second caller
+ * GCC called it out of line, 14-15 more instructions on each OUT and CPUID
+ * (`make bench`, qemu-max); stop_recursed's copy is on a cold path. */
+static inline __attribute__((always_inline)) void
+fill_exit(struct vcpu *v, const struct vexit *e, struct kvm_run *run)
 {
 	run->exit_type = KVM_EXIT_TYPE_VM_EXIT;
 	run->instruction_length = e->insn_len;
@@ -714,10 +718,12 @@ static int handle_npf(struct vcpu *v, const struct vexit *e, struct kvm_run *run
 {
 	if (e->npf.write && vm_dirty_fault(v->vm, e->npf.gpa))
 		return 0;
-	if (!vm_slot_at(v->vm, e->npf.gpa) && e->npf.in_delivery)
-		return delivery_touched_mmio(v, e, run);
-	if (!vm_slot_at(v->vm, e->npf.gpa))
+	/* one lookup: inlined twice, it cost every MMIO exit ~15 instructions */
+	if (!vm_slot_at(v->vm, e->npf.gpa)) {
+		if (e->npf.in_delivery)
+			return delivery_touched_mmio(v, e, run);
 		return emulate_mmio(v, run, e->hw_reason);
+	}
 	/* a fault on slot memory we mapped: our bug, not the guest's */
 	printk("vm%u: unexpected nested page fault at gpa %#lx (RIP %#lx)\n",
 	       v->vm->id, e->npf.gpa, v->regs.rip);

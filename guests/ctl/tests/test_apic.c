@@ -255,6 +255,28 @@ static void test_lapic_priority_selection(void **state)
 	assert_int_equal(l.stats.spurious, 2);
 }
 
+/* The highest vector is found in every word of the IRR and the ISR and in
+ * either half of the 64-bit loads that scan them: each vector from 0x11
+ * up, raised beside the one below it, is taken first, put in service,
+ * and ended by the EOI, which leaves the lower one deliverable. */
+static void test_lapic_highest_vector_in_every_word(void **state)
+{
+	(void)state;
+	for (unsigned v = 0x11; v <= 0xff; v++) {
+		lapic_setup();
+		lapic_set_irq(&l, (uint8_t)(v - 1), false);
+		lapic_set_irq(&l, (uint8_t)v, false);
+		assert_int_equal(lapic_pending(&l), v);
+		assert_int_equal(lapic_ack(&l), v);
+		assert_true(vec_bit(LAPIC_ISR, v));
+		assert_int_equal(lr(LAPIC_PPR), v & 0xf0);
+		lw(LAPIC_EOI, 0);
+		assert_false(vec_bit(LAPIC_ISR, v));
+		assert_int_equal(lr(LAPIC_PPR), 0);
+		assert_int_equal(lapic_pending(&l), v - 1);
+	}
+}
+
 static void test_lapic_ack_eoi_nesting(void **state)
 {
 	(void)state;
@@ -861,6 +883,7 @@ int main(void)
 		cmocka_unit_test(test_lapic_lvt_bits),
 		cmocka_unit_test(test_lapic_tpr_ppr_apr),
 		cmocka_unit_test(test_lapic_priority_selection),
+		cmocka_unit_test(test_lapic_highest_vector_in_every_word),
 		cmocka_unit_test(test_lapic_ack_eoi_nesting),
 		cmocka_unit_test(test_lapic_level_eoi_hook),
 		cmocka_unit_test(test_lapic_software_disable),
