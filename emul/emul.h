@@ -55,7 +55,8 @@ enum emul_mode emul_mode_of(uint64_t cr0, uint64_t efer, uint64_t rflags,
  * vendor the guest's CPUID reports. docs/emulator.md ("Intel and AMD")
  * lists every difference the emulator models: 66h on near branches in
  * 64-bit mode (decoding and execution), MOVSXD with a 16-bit operand size,
- * PUSH Sreg with a 32-bit operand size, REP string with a zero count.
+ * PUSH Sreg with a 32-bit operand size, REP string with a zero count,
+ * 0F 0D (PREFETCHW group) with a register or without AMD's features.
  */
 enum emul_vendor {
 	EMUL_VENDOR_INTEL = 0, /* also any vendor that is not AMD-compatible */

@@ -9,8 +9,8 @@
  * encodings are an instruction at all:
  *
  *   AMD (APM Vol. 3 PREFETCH/PREFETCHW, and the opcode map's group P):
- *     /0 PREFETCH, /1 PREFETCHW, /3 PREFETCHW, the others reserved
- *     hints that run as PREFETCH. #UD when the operand is a register,
+ *     /0 PREFETCH, /1 PREFETCHW (XED adds /3 as PREFETCHW), the others
+ *     reserved hints that run as prefetches (an EPYC runs /7 and F3 /1). #UD when the operand is a register,
  *     and when CPUID shows none of 3DNowPrefetch (8000_0001h ECX[8]),
  *     long mode (EDX[29]) and 3DNow! (EDX[31]).
  *   Intel: every 0F 0D encoding, register forms too, is a hint that
@@ -18,7 +18,8 @@
  *     /2 PREFETCHWT1 where CPUID announces them, a NOP where it does not;
  *     the SDM lists no #UD but LOCK's (the decoder's). Intel's XED
  *     (datafiles/xed-amd-prefetch.txt) decodes each, the register form
- *     as a wide NOP.
+ *     as a wide NOP, in its ISA set PREFETCH_NOP, which every Intel chip
+ *     since the Pentium Pro has (datafiles/xed-chips.txt).
  *
  * F2, F3 and 66 select nothing here (no instruction is defined with
  * them; Bochs and XED ignore them), so they do not change the outcome.
