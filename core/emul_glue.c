@@ -283,6 +283,22 @@ static void cb_flush_tlb(void *opaque)
 	virt->flush_guest_tlb(ve->v);
 }
 
+/* RDRAND/RDSEED from MMIO code: the CPU's own generator, which the
+ * guest's CPUID announces only where the CPU has it (docs/virtual-cpu.md:
+ * RDRAND and RDSEED are "host's", native). CF says whether it gave a
+ * number (SDM Vol. 2 RDRAND, RDSEED); the caller retries, as in RAM. */
+static bool cb_rdrand(void *opaque, bool seed, uint64_t *value)
+{
+	bool ok;
+
+	(void)opaque;
+	if (seed)
+		__asm__ volatile("rdseed %0" : "=r"(*value), "=@ccc"(ok));
+	else
+		__asm__ volatile("rdrand %0" : "=r"(*value), "=@ccc"(ok));
+	return ok;
+}
+
 static const struct emul_ops guest_emul_ops = {
 	.fetch = cb_fetch,
 	.read = cb_read,
@@ -297,6 +313,7 @@ static const struct emul_ops guest_emul_ops = {
 	.write_cr = cb_write_cr,
 	.simd = cb_simd,
 	.flush_tlb = cb_flush_tlb,
+	.rdrand = cb_rdrand,
 };
 
 /* emul's GPR order is the encoding order (RAX RCX RDX RBX RSP RBP RSI RDI);
@@ -465,12 +482,40 @@ static uint32_t leaf7_features(uint32_t ebx)
 	return f;
 }
 
+/* The group 15, group 9 and PREFETCHW forms' features (emul.h): CPUID
+ * 1 ECX[30] RDRAND; (7,0) EBX[0] FSGSBASE, EBX[18] RDSEED, ECX[5]
+ * WAITPKG, ECX[22] RDPID; (14h,0) EBX[4] PTWRITE (only where the basic
+ * maximum reaches 14h: beyond it an Intel CPU answers its highest leaf);
+ * 8000_0001h ECX[8] 3DNowPrefetch, EDX[29] LM. */
+static uint64_t grp_features(uint32_t leaf1_ecx, const struct vcpu_regs *l7,
+			     const struct vcpu_regs *e1)
+{
+	struct vcpu_regs r = { .rax = 0 };
+	uint64_t f = 0;
+
+	f |= (leaf1_ecx >> 30) & 1 ? EMUL_FEAT_RDRAND : 0;
+	f |= l7->rbx & 1u ? EMUL_FEAT_FSGSBASE : 0;
+	f |= (l7->rbx >> 18) & 1 ? EMUL_FEAT_RDSEED : 0;
+	f |= (l7->rcx >> 5) & 1 ? EMUL_FEAT_WAITPKG : 0;
+	f |= (l7->rcx >> 22) & 1 ? EMUL_FEAT_RDPID : 0;
+	f |= (e1->rcx >> 8) & 1 ? EMUL_FEAT_PRFCHW : 0;
+	f |= (e1->rdx >> 29) & 1 ? EMUL_FEAT_LM : 0;
+	cpuid_emulate(&r);
+	if ((uint32_t)r.rax >= 0x14) {
+		r = (struct vcpu_regs){ .rax = 0x14 };
+		cpuid_emulate(&r);
+		f |= (r.rbx >> 4) & 1 ? EMUL_FEAT_PTWRITE : 0;
+	}
+	return f;
+}
+
 /* The optional instructions the guest's CPUID announces, where having
  * them or not changes what an encoding does (emul.h EMUL_FEAT_*). */
-static uint32_t guest_features(void)
+static uint64_t guest_features(void)
 {
-	struct vcpu_regs r = { .rax = 1 };
-	uint32_t f = 0;
+	struct vcpu_regs r = { .rax = 1 }, l7;
+	uint64_t f = 0;
+	uint32_t leaf1_ecx;
 
 	cpuid_emulate(&r);
 	if (r.rcx & (1u << 13))
@@ -480,11 +525,13 @@ static uint32_t guest_features(void)
 	if (r.rcx & (1u << 23))
 		f |= EMUL_FEAT_POPCNT;
 	f |= simd_features(r.rcx, r.rdx);
-	r = (struct vcpu_regs){ .rax = 7 };
-	cpuid_emulate(&r);
-	f |= leaf7_features((uint32_t)r.rbx);
+	leaf1_ecx = (uint32_t)r.rcx;
+	l7 = (struct vcpu_regs){ .rax = 7 };
+	cpuid_emulate(&l7);
+	f |= leaf7_features((uint32_t)l7.rbx);
 	r = (struct vcpu_regs){ .rax = 0x80000001 };
 	cpuid_emulate(&r);
+	f |= grp_features(leaf1_ecx, &l7, &r);
 	if (r.rcx & (1u << 11))
 		f |= EMUL_FEAT_XOP;
 	if (r.rcx & (1u << 5))

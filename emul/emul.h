@@ -55,7 +55,8 @@ enum emul_mode emul_mode_of(uint64_t cr0, uint64_t efer, uint64_t rflags,
  * vendor the guest's CPUID reports. docs/emulator.md ("Intel and AMD")
  * lists every difference the emulator models: 66h on near branches in
  * 64-bit mode (decoding and execution), MOVSXD with a 16-bit operand size,
- * PUSH Sreg with a 32-bit operand size, REP string with a zero count.
+ * PUSH Sreg with a 32-bit operand size, REP string with a zero count,
+ * 0F 0D (PREFETCHW group) with a register or without AMD's features.
  */
 enum emul_vendor {
 	EMUL_VENDOR_INTEL = 0, /* also any vendor that is not AMD-compatible */
@@ -282,7 +283,7 @@ struct emul_cpu {
 	uint8_t cr0_written;
 	/* EMUL_FEAT_*: the optional instructions the guest's CPU has (its
 	 * CPUID), where having them or not changes what an encoding does. */
-	uint32_t features;
+	uint64_t features;
 };
 
 /* emul_cpu.features bits. */
@@ -321,6 +322,20 @@ struct emul_cpu {
 #define EMUL_FEAT_PCLMUL (1u << 27)    /* CPUID 1 ECX[1]: PCLMULQDQ */
 #define EMUL_FEAT_AES (1u << 28)       /* CPUID 1 ECX[25]: AES-NI */
 #define EMUL_FEAT_SHA (1u << 29)       /* CPUID (7,0) EBX[29]: SHA */
+/* Group 15 and group 9 register forms, the PREFETCHW group
+ * (emul/exec_grp15_ext.c, exec_grp9.c, exec_prefetchw.c). */
+#define EMUL_FEAT_FSGSBASE (1ull << 32) /* CPUID (7,0) EBX[0]: RDFSBASE,
+					 * RDGSBASE, WRFSBASE, WRGSBASE */
+#define EMUL_FEAT_RDRAND (1ull << 33)   /* CPUID 1 ECX[30]: RDRAND */
+#define EMUL_FEAT_RDSEED (1ull << 34)   /* CPUID (7,0) EBX[18]: RDSEED */
+#define EMUL_FEAT_RDPID (1ull << 35)    /* CPUID (7,0) ECX[22]: RDPID */
+#define EMUL_FEAT_WAITPKG (1ull << 36)  /* CPUID (7,0) ECX[5]: UMONITOR,
+					 * UMWAIT, TPAUSE */
+#define EMUL_FEAT_PTWRITE (1ull << 37)  /* CPUID (14h,0) EBX[4]: PTWRITE */
+#define EMUL_FEAT_PRFCHW (1ull << 38)   /* CPUID 8000_0001h ECX[8]
+					 * (3DNowPrefetch): PREFETCH/W */
+#define EMUL_FEAT_LM (1ull << 39)       /* CPUID 8000_0001h EDX[29]: long
+					 * mode (AMD: PREFETCH/W valid) */
 
 /* ------------------------------------------------------------------ */
 /* Callbacks                                                          */
@@ -457,6 +472,11 @@ struct emul_ops {
 	 * address la [IN] (a hypervisor's shadow page tables). NULL: INVLPG
 	 * is "unsupported". */
 	void (*invlpg)(void *opaque, uint64_t la);
+	/* Optional: RDRAND (seed = false) or RDSEED (seed = true) on the
+	 * vCPU's CPU: a random 64-bit *value [OUT] and true, or false when
+	 * the generator had none (the instruction then clears CF and its
+	 * destination). NULL: RDRAND and RDSEED are "unsupported". */
+	bool (*rdrand)(void *opaque, bool seed, uint64_t *value);
 };
 
 /*

@@ -66,6 +66,8 @@ EMUL_SRCS += emul/exec_bcd.c
 EMUL_SRCS += emul/vm86_vif.c emul/deliver_vm86.c emul/exec_invpcid.c \
 	emul/vm86_enter.c
 EMUL_SRCS += emul/exec_rsm.c emul/exec_sse4a.c
+EMUL_SRCS += emul/exec_grp15_ext.c emul/exec_grp9.c emul/exec_xsave.c \
+	emul/exec_prefetchw.c
 
 EMUL_HDRS := emul/emul.h emul/emul_private.h emul/deliver.h
 
@@ -90,6 +92,7 @@ EMUL_TESTS += test_intforms test_x87 test_simd test_deliver test_segload test_fa
 EMUL_TESTS += test_bcd test_movcr
 EMUL_TESTS += test_invpcid test_align
 EMUL_TESTS += test_bitcount test_crc32 test_adx test_rep_forms
+EMUL_TESTS += test_grp15
 EMUL_TEST_BINS := $(addprefix $(EMUL_OUT)/,$(EMUL_TESTS))
 
 $(EMUL_OUT)/lib/%.o: emul/%.c $(EMUL_HDRS)
@@ -120,6 +123,7 @@ EMUL_FAKEMEM_TESTS := test_exec test_mmio test_vendor test_intforms test_x87 tes
 EMUL_FAKEMEM_TESTS += test_bcd test_movcr
 EMUL_FAKEMEM_TESTS += test_invpcid test_align
 EMUL_FAKEMEM_TESTS += test_bitcount test_crc32 test_adx test_rep_forms
+EMUL_FAKEMEM_TESTS += test_grp15
 $(addprefix $(EMUL_OUT)/,$(EMUL_FAKEMEM_TESTS)): $(EMUL_OUT)/%: $(EMUL_TDIR)/%.c \
 		$(EMUL_FAKEMEM) $(EMUL_LIB)
 	@$(if $(Q),echo "  HOSTCC  $@")

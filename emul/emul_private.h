@@ -447,6 +447,10 @@ int emul_exec_rtm(struct emul_exec *x);
 int emul_exec_vex(struct emul_exec *x);
 int emul_exec_bmi(struct emul_exec *x);
 int emul_exec_fxsr(struct emul_exec *x);
+int emul_exec_grp15_ext(struct emul_exec *x);
+int emul_exec_grp9(struct emul_exec *x);
+int emul_exec_xsave(struct emul_exec *x);
+int emul_exec_prefetchw(struct emul_exec *x);
 int emul_grp15_run(struct emul_exec *x, struct emul_x87 *op);
 /* A near transfer to 'target' (exec_branch.c): truncated to the operand
  * size, #GP(0) beyond the CS limit or non-canonical; RIP set, nothing

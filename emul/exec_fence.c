@@ -24,7 +24,7 @@
  * CLWB: (7,0) EBX[23], EBX[24]).
  *
  * The other group 15 forms with these prefixes (66 /6 mod = 3 TPAUSE,
- * the F3/F2 forms) are not these and stay refused.
+ * the F3/F2 forms) are not these: exec_grp15_ext.c.
  */
 #include "emul_private.h"
 

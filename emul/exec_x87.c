@@ -322,9 +322,9 @@ int emul_grp15_run(struct emul_exec *x, struct emul_x87 *op)
 /* 0F AE /2 LDMXCSR, /3 STMXCSR m32 (SDM Vol. 2): #UD with CR0.EM or
  * without CR4.OSFXSR, #NM with CR0.TS, then the access; LDMXCSR of a value
  * with reserved bits set (beyond MXCSR_MASK) is #GP(0). FXSAVE/FXRSTOR:
- * exec_fxsr.c; the fences, CLFLUSH, CLFLUSHOPT and CLWB: exec_fence.c.
- * The rest of group 15 (XSAVE and the other F3/66 forms) is not
- * emulated. */
+ * exec_fxsr.c; the fences, CLFLUSH, CLFLUSHOPT and CLWB: exec_fence.c;
+ * the rest of group 15 (XSAVE, the register forms with F3, 66 or F2):
+ * exec_grp15_ext.c. */
 int emul_exec_grp15(struct emul_exec *x)
 {
 	const struct emul_insn *in = x->insn;
@@ -335,11 +335,11 @@ int emul_exec_grp15(struct emul_exec *x)
 
 	if (emul_is_fence_or_flush(in))
 		return emul_exec_fence_or_flush(x);
-	if (in->mem && reg <= 1 &&
-	    !(in->pfx & (EMUL_PFX_OPSZ | EMUL_PFX_REP | EMUL_PFX_REPNE)))
+	if (!in->mem || emul_simd_prefix(in) != SIMD_NP || reg >= 4)
+		return emul_exec_grp15_ext(x);          /* XSAVE, F3 forms, ... */
+	if (reg <= 1)
 		return emul_exec_fxsr(x);               /* FXSAVE, FXRSTOR */
-	if (!ctx->ops->x87 || !in->mem || (reg != 2 && reg != 3) ||
-	    (in->pfx & (EMUL_PFX_OPSZ | EMUL_PFX_REP | EMUL_PFX_REPNE)))
+	if (!ctx->ops->x87)
 		return emul_unsupported(x, EMUL_R_OPCODE);
 	if ((x->cpu->cr0 & CR0_EM) || !(x->cpu->cr4 & CR4_OSFXSR))
 		return emul_raise(x, VEC_UD, false, 0);

@@ -171,7 +171,7 @@ const struct emul_opdesc emul_map_0f[256] = {
 	[0x0A] = UD,
 	[0x0B] = UD,                                    /* UD2 */
 	[0x0C] = UD,
-	[0x0D] = { M, NULL },                           /* PREFETCHW group */
+	[0x0D] = { M, emul_exec_prefetchw },            /* PREFETCHW group */
 	[0x0E] = { 0, NULL },                           /* FEMMS (AMD) */
 	[0x0F] = { M | I8, NULL },                      /* 3DNow! (AMD) */
 	[0x10 ... 0x17] = { M, NULL },                  /* SSE moves */
@@ -303,8 +303,10 @@ const struct emul_opdesc emul_groups[GRP_COUNT][8] = {
 		{ L, emul_exec_bt_imm }, { L, emul_exec_bt_imm },
 	},
 	[GRP_9] = {
-		UD, { A_MEMONLY | L, emul_exec_cmpxchg8b }, UD, { 0, NULL },
-		{ 0, NULL }, { 0, NULL }, { 0, NULL }, { 0, NULL },
+		UD, { A_MEMONLY | L, emul_exec_cmpxchg8b }, UD,
+		{ 0, emul_exec_grp9 }, { 0, emul_exec_grp9 },
+		{ 0, emul_exec_grp9 }, { 0, emul_exec_grp9 },
+		{ 0, emul_exec_grp9 },
 	},
 };
 
@@ -324,8 +326,18 @@ static bool rep_ignored(const struct emul_insn *insn)
  * handler; NULL for the others (not emulated). */
 static emul_handler_fn rep_form_0f(const struct emul_insn *insn)
 {
+	switch (insn->opcode) {
+	case 0x0D:                      /* the prefix selects nothing */
+		return emul_exec_prefetchw;
+	case 0xAE:                      /* F3/F2 group 15 forms */
+		return emul_exec_grp15;
+	case 0xC7:                      /* RDPID, SENDUIPI, VMXON, ... */
+		return (insn->modrm >> 3 & 7) >= 3 ? emul_exec_grp9 : NULL;
+	default:
+		break;
+	}
 	if (!(insn->pfx & EMUL_PFX_REP))
-		return NULL;                    /* F2: none emulated */
+		return NULL;                    /* F2: no other emulated */
 	switch (insn->opcode) {
 	case 0xB8:
 		return emul_exec_popcnt;
@@ -402,5 +414,9 @@ emul_handler_fn emul_handler_of(const struct emul_insn *insn)
 	/* 0F 01 /0 /1 with mod 3 are VMCALL, MONITOR, ..., not SGDT/SIDT */
 	if (d->fn == emul_exec_sgdt_sidt && insn->mod == 3)
 		return NULL;
+	/* 0F 01 D0, D1 are XGETBV, XSETBV, not LGDT */
+	if (d->fn == emul_exec_lgdt_lidt && (insn->modrm == 0xD0 ||
+					     insn->modrm == 0xD1))
+		return emul_exec_xsave;
 	return d->fn;
 }

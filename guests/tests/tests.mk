@@ -85,7 +85,8 @@ TG_PFBENCH_OBJS := $(TG_OBJ)/64/long64/entry.o $(TG_OBJ)/64/pfbench/main.o \
 TG_MBHELLO_OBJS := $(TG_OBJ)/32/mbhello/entry.o $(TG_OBJ)/32/mbhello/main.o \
                    $(TG_LIB_32)
 TG_MMIO_OBJS    := $(TG_OBJ)/64/long64/entry.o $(TG_OBJ)/64/mmio/main.o \
-                   $(TG_OBJ)/64/mmio/gpr_forms.o $(TG_IDT_64) \
+                   $(TG_OBJ)/64/mmio/gpr_forms.o $(TG_OBJ)/64/mmio/grp15_forms.o \
+                   $(TG_IDT_64) \
                    $(TG_OBJ)/64/lib/map_mmiotest.o $(TG_LIB_64)
 TG_IRQ_OBJS     := $(TG_OBJ)/32/prot32/entry.o $(TG_OBJ)/32/irq/main.o $(TG_IDT_32) \
                    $(TG_LIB_32)

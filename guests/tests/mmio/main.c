@@ -1311,6 +1311,7 @@ int main(void)
 	check_fast_fxsr();
 	check_sse4a();
 	check_gpr_forms();
+	check_grp15_forms();
 	REG64(MMIOTEST_MARK) = 0;
 	failures = finish();
 

@@ -18,5 +18,7 @@ bool exits(uint64_t r, uint64_t w);
 
 /* gpr_forms.c: checks 55-59 */
 void check_gpr_forms(void);
+/* grp15_forms.c: checks 60-65 */
+void check_grp15_forms(void);
 
 #endif

@@ -191,9 +191,10 @@ static bool lenient_map(const struct lcase *c)
 		* forms among them and refuses the register forms */
 	       (in->map == EMUL_MAP_1B && in->opcode >= 0xD8 &&
 		in->opcode <= 0xDF) ||
-	       /* group 15's register forms: exec_x87.c runs only LDMXCSR
-		* and STMXCSR, with a memory operand */
-	       (in->map == EMUL_MAP_0F && in->opcode == 0xAE && !in->mem) ||
+	       /* group 15's register forms and its F2/F3 memory forms:
+		* exec_grp15_ext.c raises #UD or refuses them */
+	       (in->map == EMUL_MAP_0F && in->opcode == 0xAE &&
+		(!in->mem || (in->pfx & (EMUL_PFX_REP | EMUL_PFX_REPNE)))) ||
 	       /* SALC: binutils has no mnemonic for D6 (undocumented by
 		* Intel); CPUs of both vendors run it (exec_bcd.c) */
 	       (in->map == EMUL_MAP_1B && in->opcode == 0xD6) ||
@@ -206,7 +207,13 @@ static bool lenient_map(const struct lcase *c)
 		 (emul_simd_form(in, &tmp)->flags & SF_REGONLY))) ||
 	       /* 0F 38 82 other than 66 with a memory operand: not INVPCID,
 		* exec_invpcid.c raises #UD for them */
-	       (in->map == EMUL_MAP_0F38 && in->opcode == 0x82);
+	       (in->map == EMUL_MAP_0F38 && in->opcode == 0x82) ||
+	       /* 0F 0D with a register: #UD on AMD (exec_prefetchw.c), a
+		* NOP of this length on Intel (XED's wide NOP 0F 0D /r) */
+	       (in->map == EMUL_MAP_0F && in->opcode == 0x0D && !in->mem) ||
+	       /* group 9's register forms /3-/5 and the F2 ones:
+		* exec_grp9.c raises #UD */
+	       (emul_handler_of(in) == emul_exec_grp9 && !in->mem);
 }
 
 /* Bytes objdump decodes although the CPU raises #UD: UD0/UD1/UD2, MOV TR,
