@@ -102,7 +102,7 @@ static uint64_t interesting(void)
 		1ULL << 48, 1ULL << 52, 0xfee00000, 0xfee00900, 0x200000, 0x40000000,
 	};
 
-	switch (below(4)) {
+	switch (below(5)) {
 	case 0:
 		return v[below(sizeof(v) / sizeof(v[0]))];
 	case 1:
@@ -469,12 +469,13 @@ static void raw_request(void)
 		closed((int)handle);
 }
 
-/* Hypercalls other than HC_KVM: harmless ones, unknown ones, and
+/* Hypercalls other than HC_KVM: harmless ones, short idle waits, unknown
+ * ones, and
  * mailboxes that are not a page of our RAM (a valid one would move the
  * mailbox away from the client's). */
 static void raw_hypercall(void)
 {
-	switch (below(4)) {
+	switch (below(5)) {
 	case 0:
 		count(hypercall3(HC_NOP, rnd(), rnd(), rnd()));
 		break;
@@ -489,8 +490,15 @@ static void raw_hypercall(void)
 		count(hypercall3(HC_SET_MAILBOX, gpa, rnd(), rnd()));
 		break;
 	}
+	case 3:
+		/* a deadline passed or a moment away: 0 (none) would wait for
+		 * a key, and a far one for that long */
+		count(hypercall3(HC_IDLE, chance(50) ? 1 + below(1u << 20) :
+				 vmm_ctl_host.tsc() + below(100000), rnd(), rnd()));
+		break;
 	default:
-		count(hypercall3(chance(50) ? 5 + below(100) : rnd() | 0x100, rnd(), rnd(), rnd()));
+		count(hypercall3(chance(50) ? HC_IDLE + 1 + below(100) : rnd() | 0x100,
+				 rnd(), rnd(), rnd()));
 	}
 }
 
