@@ -159,7 +159,7 @@ $(BUILD)/host/unit/test_svm_shadow_regs: arch/x86/svm/shadow_regs.c
 $(BUILD)/host/unit/test_vmx_shadow_event: arch/x86/vmx/shadow_event.c
 $(BUILD)/host/unit/test_cpu_rules: core/cpu_rules.c
 $(BUILD)/host/unit/test_cpuid_filter: core/cpuid_filter.c
-$(BUILD)/host/unit/test_task_switch: core/task_switch.c mmu/guest_access.c mmu/guest_walk.c
+$(BUILD)/host/unit/test_task_switch: core/task_switch.c core/task_replay.c mmu/guest_access.c mmu/guest_walk.c
 $(BUILD)/host/unit/test_soft_exit: core/soft_exit.c
 $(BUILD)/host/unit/test_lib:
 $(BUILD)/host/unit/test_simd_image: core/simd_image.c

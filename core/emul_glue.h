@@ -8,6 +8,7 @@
 
 #include "core/vcpu.h"
 #include "emul/emul.h"
+#include "core/task_replay.h"
 
 /* Per-vCPU emulator state (lives in struct vcpu_emul, allocated on
  * first use). */
@@ -20,6 +21,8 @@ struct vcpu_emul {
 	 * the instruction at RIP */
 	bool delivering;
 	struct emul_deliver event;
+	/* a hardware task switch with memory in MMIO (v->task_mmio_pending) */
+	struct task_replay task;
 };
 
 /* Starts or continues the instruction at RIP; on a result that commits

@@ -159,6 +159,9 @@ static bool mem_rw(struct ts_ctx *c, uint64_t la, void *buf, unsigned len,
 		c->out->result = TASK_FAULT;
 		c->out->fault = f;
 		return false;
+	case TASK_MEM_PENDING:
+		c->out->result = TASK_MMIO;
+		return false;
 	default:
 		c->out->result = TASK_BAD_MEMORY;
 		c->out->bad_la = la;
@@ -260,21 +263,32 @@ static void image_parse(const struct tss_layout *l, const uint8_t *b,
 	t->ldt = le16(b + l->ldt);
 }
 
-/* The old task's dynamic state over the TSS bytes in b, which are then
- * written back from EIP/IP to the last selector in one piece: bytes
- * [l->ip, l->save_end]. The reserved halves above the 16-bit selectors of
- * a 32-bit TSS keep what the guest had there. */
-static void image_build(const struct tss_layout *l, const struct tss_image *t,
-			uint8_t *b)
+/* The old task's dynamic state into its TSS (SDM Vol. 3 7.3 step 7):
+ * EIP/IP, EFLAGS and the general registers as one contiguous piece, then
+ * each selector alone, so that the reserved halves above the 16-bit
+ * selectors of a 32-bit TSS keep what the guest had there without being
+ * read (with the TSS in MMIO, a device sees only the stores). */
+static bool save_image(struct ts_ctx *c, const struct tss_layout *l,
+		       const struct tss_image *t)
 {
 	bool wide = l->gpr_step == 4;
+	uint64_t base = c->s->tr.base;
+	uint8_t b[0x28];
+	unsigned span = l->sel - l->ip;
 
-	(wide ? put32 : put16)(b + l->ip, t->eip);
-	(wide ? put32 : put16)(b + l->flags, t->eflags);
+	(wide ? put32 : put16)(b, t->eip);
+	(wide ? put32 : put16)(b + l->flags - l->ip, t->eflags);
 	for (unsigned i = 0; i < 8; i++)
-		(wide ? put32 : put16)(b + l->gpr + i * l->gpr_step, t->gpr[i]);
-	for (unsigned i = 0; i < l->nsel; i++)
-		put16(b + l->sel + i * l->sel_step, t->sel[i]);
+		(wide ? put32 : put16)(b + l->gpr - l->ip + i * l->gpr_step, t->gpr[i]);
+	if (!mem_rw(c, base + l->ip, b, span, true))
+		return false;
+	for (unsigned i = 0; i < l->nsel; i++) {
+		uint8_t sel[2];
+		put16(sel, t->sel[i]);
+		if (!mem_rw(c, base + l->sel + i * l->sel_step, sel, 2, true))
+			return false;
+	}
+	return true;
 }
 
 /* struct vcpu_regs order of the TSS's EAX..EDI. */
@@ -630,25 +644,20 @@ static bool plan_switch(struct ts_ctx *c, struct vcpu_regs *r, struct switch_pla
 }
 
 /* Steps 5-9 of SDM Vol. 3 7.3: busy bits, the old task's state, the back
- * link. Every page was probed, so these cannot fault (unless the guest
- * points two of them at MMIO, which ends it: TASK_BAD_MEMORY). */
+ * link. Every page was probed, so these cannot fault; an access to MMIO
+ * stops the attempt (TASK_MMIO), and the replay that follows finds the
+ * same (core/task_replay.h). */
 static bool write_before_commit(struct ts_ctx *c, struct vcpu_regs *r,
 				const struct switch_plan *p)
 {
 	uint8_t src = c->ts->source;
-	uint8_t buf[0x68];
 	struct tss_image cur;
 
 	if ((src == TASK_FROM_JMP || src == TASK_FROM_IRET) &&
 	    !set_busy(c, p->old_gdt_la, false))
 		return false;
-	unsigned span = p->ol->save_end - p->ol->ip + 1u;
-
 	image_of_current(c, r, &cur);
-	if (!mem_rw(c, c->s->tr.base + p->ol->ip, buf + p->ol->ip, span, false))
-		return false;
-	image_build(p->ol, &cur, buf);
-	if (!mem_rw(c, c->s->tr.base + p->ol->ip, buf + p->ol->ip, span, true))
+	if (!save_image(c, p->ol, &cur))
 		return false;
 	if (src == TASK_FROM_CALL || src == TASK_FROM_GATE) {
 		uint8_t link[2];
@@ -680,6 +689,12 @@ void task_switch_run(const struct task_switch *ts, struct vcpu_regs *regs,
 	out->committed = true;
 	commit_tr(&c, &p.ntss);
 	enter_new_task(&c, p.nl, &p.next, &r);
+	if (out->result == TASK_MMIO) {
+		/* the attempt stops here: nothing of the vCPU is loaded yet */
+		out->committed = false;
+		out->cr3_loaded = false;
+		return;
+	}
 	*regs = r;
 	*sregs = s;
 }

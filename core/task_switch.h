@@ -67,17 +67,19 @@ struct task_fault {
  * it (descriptor tables, TSSes; SDM Vol. 3 4.6: supervisor rights, writes
  * to read-only pages only with CR0.WP = 0), translated with the paging
  * registers in *paging. buf NULL: only check that the access would work.
- * Returns TASK_MEM_OK, TASK_MEM_FAULT (*fault holds the #PF), or
- * TASK_MEM_BAD (not guest RAM: MMIO or nothing).
+ * Returns TASK_MEM_OK, TASK_MEM_FAULT (*fault holds the #PF),
+ * TASK_MEM_PENDING (an MMIO access must go to the VMM first: the switch
+ * stops here and is run again after it, core/task_replay.h), or
+ * TASK_MEM_BAD (the switch cannot go on: the VM is stopped).
  */
-enum task_mem_status { TASK_MEM_OK, TASK_MEM_FAULT, TASK_MEM_BAD };
+enum task_mem_status { TASK_MEM_OK, TASK_MEM_FAULT, TASK_MEM_PENDING, TASK_MEM_BAD };
 struct task_mem {
 	enum task_mem_status (*access)(void *ctx, const struct vcpu_sregs *paging,
 				       uint64_t la, void *buf, unsigned len,
 				       bool write, struct task_fault *fault);
 	void *ctx;
 	/* Guest-physical read of len bytes (the PAE PDPTEs a new CR3 names):
-	 * 0, or <0 when gpa is not guest RAM. */
+	 * 0, or <0 when gpa is not guest RAM (the VM is stopped). */
 	int (*read_phys)(void *ctx, uint64_t gpa, void *buf, unsigned len);
 	/* The guest's physical-address width (its CPUID 0x80000008): PDPTE
 	 * bits from here up are reserved. */
@@ -91,7 +93,10 @@ enum task_result {
 	 * the fault belongs to the instruction or event that switched); true,
 	 * in the new task (its state is loaded as far as it got) */
 	TASK_FAULT,
-	TASK_BAD_MEMORY,        /* a table or TSS outside guest RAM */
+	TASK_BAD_MEMORY,        /* memory the switch cannot use: the VM stops */
+	/* an access waits for the VMM (TASK_MEM_PENDING): regs and sregs
+	 * untouched, committed false; the switch is run again after it */
+	TASK_MMIO,
 	TASK_UNSUPPORTED,       /* IA-32e mode: the CPU faults before exiting */
 };
 

@@ -1,6 +1,9 @@
 /* Task-switch exits (see core/task_switch_exit.h). */
 #include "core/task_switch_exit.h"
 #include "core/task_switch.h"
+#include "core/task_replay.h"
+#include "core/emul_glue.h"
+#include "core/vcpu_run.h"
 #include "core/cpuid.h"
 #include "arch/x86/debugreg.h"
 #include "core/guest_mem.h"
@@ -43,48 +46,47 @@ static enum task_mem_status translate(struct vcpu *v, const struct vcpu_sregs *p
 	return TASK_MEM_OK;
 }
 
-/* struct task_mem's access: page by page, RAM only. */
-static enum task_mem_status guest_access(void *ctx, const struct vcpu_sregs *pg,
-					 uint64_t la, void *buf, unsigned len,
-					 bool write, struct task_fault *f)
+/* struct task_bus's translate. */
+static enum task_mem_status bus_translate(void *ctx, const struct vcpu_sregs *pg,
+					  uint64_t la, bool write, uint64_t *gpa,
+					  struct task_fault *f)
 {
-	struct vcpu *v = ctx;
-	uint8_t *p = buf;
-
-	while (len) {
-		unsigned chunk = PAGE_SIZE - (la & (PAGE_SIZE - 1));
-		uint64_t gpa;
-		enum task_mem_status st = translate(v, pg, la, write, &gpa, f);
-
-		if (chunk > len)
-			chunk = len;
-		if (st != TASK_MEM_OK)
-			return st;
-		if (!vm_slot_at(v->vm, gpa) || !vm_slot_at(v->vm, gpa + chunk - 1))
-			return TASK_MEM_BAD;
-		if (p) {
-			int r = write ? guest_write_gpa(v->vm, gpa, p, chunk)
-				      : guest_read_gpa(v->vm, gpa, p, chunk);
-			if (r)
-				return TASK_MEM_BAD;
-			if (write)
-				vm_mark_dirty(v->vm, gpa);
-			p += chunk;
-		}
-		la += chunk;
-		len -= chunk;
-	}
-	return TASK_MEM_OK;
+	return translate(ctx, pg, la, write, gpa, f);
 }
 
-/* struct task_mem's read_phys: slot RAM only. */
-static int read_phys(void *ctx, uint64_t gpa, void *buf, unsigned len)
+/* struct task_bus's ram: slot RAM, or 1 for MMIO (outside every slot;
+ * slots are whole pages, so a piece within a page is one or the other). */
+static int bus_ram(void *ctx, uint64_t gpa, void *buf, unsigned len, bool write)
 {
 	struct vcpu *v = ctx;
+	bool first = vm_slot_at(v->vm, gpa), last = vm_slot_at(v->vm, gpa + len - 1);
 
-	if (!vm_slot_at(v->vm, gpa) || !vm_slot_at(v->vm, gpa + len - 1))
+	if (!first && !last)
+		return 1;
+	if (!first || !last)
 		return -EFAULT;
-	return guest_read_gpa(v->vm, gpa, buf, len) ? -EFAULT : 0;
+	int r = write ? guest_write_gpa(v->vm, gpa, buf, len)
+		      : guest_read_gpa(v->vm, gpa, buf, len);
+	if (r)
+		return -EFAULT;
+	if (write)
+		vm_mark_dirty(v->vm, gpa);
+	return 0;
+}
+
+/* The access an attempt stopped at, for the VMM: one KVM_EXIT_MMIO
+ * (docs/hypercall-abi.md 6.3: a read comes back with mmio_completed). */
+static void describe_mmio(const struct task_mmio_req *req, struct kvm_run *run)
+{
+	run->exit_type = KVM_EXIT_TYPE_VM_EXIT;
+	run->exit_reason = KVM_EXIT_MMIO;
+	run->instruction_length = 0;
+	run->mmio.phys_addr = req->gpa;
+	run->mmio.len = req->len;
+	run->mmio.is_write = req->write;
+	memset(run->mmio.data, 0, sizeof(run->mmio.data));
+	if (req->write)
+		memcpy(run->mmio.data, req->data, req->len);
 }
 
 static void describe_unknown(uint64_t hw_reason, struct kvm_run *run)
@@ -139,16 +141,23 @@ enum task_exit_result task_switch_exit(struct vcpu *v, const struct vexit *e,
 	return task_switch_perform(v, &ts, e->task.exception, e->hw_reason, run);
 }
 
-enum task_exit_result task_switch_perform(struct vcpu *v, const struct task_switch *ts,
-					  bool exception, uint64_t hw_reason,
-					  struct kvm_run *run)
+/* One attempt of the switch in rp from the vCPU's state, which it
+ * changes only when the switch ends. */
+static enum task_exit_result attempt(struct vcpu *v, struct task_replay *rp,
+				     struct kvm_run *run)
 {
-	struct task_mem mem = { guest_access, v, read_phys, (uint8_t)cpuid_rules()->pa_bits };
+	const struct task_bus bus = { bus_translate, bus_ram, v,
+				      (uint8_t)cpuid_rules()->pa_bits };
 	struct task_outcome o;
 	struct vcpu_sregs s;
 
 	virt->get_sregs(v, &s);
-	task_switch_run(ts, &v->regs, &s, &mem, &o);
+	task_replay_run(rp, &bus, &v->regs, &s, &o);
+	if (o.result == TASK_MMIO) {
+		v->task_mmio_pending = true;
+		describe_mmio(&rp->req, run);
+		return TASK_EXIT_TO_VMM;
+	}
 	if (o.committed) {
 		virt->set_sregs(v, &s);
 		if (o.cr3_loaded)
@@ -161,7 +170,7 @@ enum task_exit_result task_switch_perform(struct vcpu *v, const struct task_swit
 			virt->inject_db(v, DR6_BT);
 		return TASK_EXIT_SWITCHED;
 	case TASK_FAULT:
-		return deliver_fault(v, ts, exception, &s, &o, run);
+		return deliver_fault(v, &rp->ts, rp->exception, &s, &o, run);
 	case TASK_UNSUPPORTED:
 		/* IA-32e mode or real mode: the CPU faults before it would
 		 * exit (SDM Vol. 3 26.4.2); never reached on a correct CPU */
@@ -170,10 +179,57 @@ enum task_exit_result task_switch_perform(struct vcpu *v, const struct task_swit
 	case TASK_BAD_MEMORY:
 	default:
 		if (v->vm->task_switch_failures++ < LOG_LIMIT)
-			printk("vm%u: task switch to TSS %#x at RIP %#lx touches linear "
-			       "%#lx, which is not guest RAM: VM stopped\n", v->vm->id,
-			       ts->selector, v->regs.rip, o.bad_la);
+			printk("vm%u: task switch to TSS %#x at RIP %#lx cannot use "
+			       "address %#lx (page tables or PAE PDPTEs outside guest "
+			       "RAM, or more MMIO than a switch makes): VM stopped\n",
+			       v->vm->id, rp->ts.selector, v->regs.rip, o.bad_la);
+		describe_unknown(rp->hw_reason, run);
+		return TASK_EXIT_TO_VMM;
+	}
+}
+
+enum task_exit_result task_switch_perform(struct vcpu *v, const struct task_switch *ts,
+					  bool exception, uint64_t hw_reason,
+					  struct kvm_run *run)
+{
+	struct vcpu_emul *ve = vcpu_emul_get(v);
+
+	if (!ve) {
+		if (v->vm->task_switch_failures++ < LOG_LIMIT)
+			printk("vm%u: no memory for a task switch: VM stopped\n", v->vm->id);
 		describe_unknown(hw_reason, run);
 		return TASK_EXIT_TO_VMM;
 	}
+	task_replay_start(&ve->task, ts, exception, (uint32_t)hw_reason);
+	return attempt(v, &ve->task, run);
+}
+
+enum task_exit_result task_switch_resume(struct vcpu *v, struct kvm_run *run)
+{
+	struct task_replay *rp = &((struct vcpu_emul *)v->emul)->task;
+	/* read once: the control partition could change them meanwhile */
+	uint32_t completed = *(volatile uint32_t *)&run->mmio_completed;
+	uint8_t data[8];
+
+	memcpy(data, (const void *)run->mmio.data, sizeof(data));
+	v->task_mmio_pending = false;
+	if (!rp->req.write) {
+		if (!completed) {
+			/* no data: the switch, which consumed its event, waits
+			 * for it and asks again */
+			v->task_mmio_pending = true;
+			describe_mmio(&rp->req, run);
+			return TASK_EXIT_TO_VMM;
+		}
+		task_replay_answer(rp, data);
+	}
+	return attempt(v, rp, run);
+}
+
+void task_switch_forget(struct vcpu *v)
+{
+	if (!v->task_mmio_pending)
+		return;
+	v->task_mmio_pending = false;
+	((struct vcpu_emul *)v->emul)->task.active = false;
 }

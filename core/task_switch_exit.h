@@ -14,9 +14,10 @@
 enum task_exit_result {
 	TASK_EXIT_SWITCHED,     /* the new task runs next */
 	TASK_EXIT_FAULTED,      /* a fault of the switch is injected */
-	/* *run describes an exit for the VMM: a triple fault, or a TSS or
-	 * descriptor table outside guest RAM, which ends the VM with a
-	 * logged message */
+	/* *run describes an exit for the VMM: an MMIO access of the switch
+	 * (KVM_EXIT_MMIO; the next KVM_RUN goes on with
+	 * task_switch_resume()), a triple fault, or memory the switch cannot
+	 * use (KVM_EXIT_UNKNOWN, which ends the VM with a logged message) */
 	TASK_EXIT_TO_VMM,
 };
 
@@ -32,5 +33,14 @@ struct task_switch;
 enum task_exit_result task_switch_perform(struct vcpu *v, const struct task_switch *ts,
 					  bool exception, uint64_t hw_reason,
 					  struct kvm_run *run);
+
+/* The next KVM_RUN after a task switch's KVM_EXIT_MMIO
+ * (v->task_mmio_pending): takes the data of a read and runs the switch
+ * on (core/task_replay.h). */
+enum task_exit_result task_switch_resume(struct vcpu *v, struct kvm_run *run);
+
+/* The VMM replaced the vCPU's state: a switch waiting for MMIO is
+ * forgotten (as the emulator forgets an instruction in progress). */
+void task_switch_forget(struct vcpu *v);
 
 #endif

@@ -204,6 +204,9 @@ struct vcpu {
 	void *emul;             /* struct vcpu_emul, allocated on first MMIO */
 	bool mmio_read_pending; /* the last exit was an MMIO read */
 	bool emul_continue;     /* a REP MMIO instruction has iterations left */
+	/* the last exit was an MMIO access of a hardware task switch, which
+	 * goes on at the next KVM_RUN (core/task_replay.h) */
+	bool task_mmio_pending;
 	/* The exit that began the emulated instruction (NPF, ...): what an
 	 * UNKNOWN exit after its KVM_EXIT_MMIO round trips reports. */
 	uint32_t emul_hw_reason;

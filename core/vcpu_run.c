@@ -620,6 +620,7 @@ emul_outcome(struct vcpu *v, struct vcpu_emul *ve, struct kvm_run *run,
 
 void vcpu_state_replaced(struct vcpu *v)
 {
+	task_switch_forget(v);
 	if (!v->mmio_read_pending && !v->emul_continue)
 		return;
 	struct vcpu_emul *ve = v->emul;   /* set: it made that exit */
@@ -654,6 +655,8 @@ static int complete_previous_exit(struct vcpu *v, struct kvm_run *run)
 		if (!v->emul_continue)  /* else an OUTS goes on: not retired */
 			retired_outside_guest(v);
 	}
+	if (v->task_mmio_pending)
+		return task_switch_resume(v, run) == TASK_EXIT_TO_VMM;
 	if (v->mmio_read_pending) {
 		v->mmio_read_pending = false;
 		/* without the data the guest re-executes and exits again */
