@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "core/task_switch.h"
+#include "core/task_replay.h"
 
 #define MEM_SIZE 0x10000
 #define GDT     0x1000
@@ -654,6 +655,322 @@ static void test_desc_decode(void **state)
 	assert_int_equal(s.g, 1);
 }
 
+
+/* ---- memory in MMIO: core/task_replay.c ----------------------------------
+ * The same flat memory, identity-mapped; the pages marked in mmio_pages
+ * are a device (plain memory behind it, like guests/ctl/dev_mmiotest.c)
+ * reached only through the requests the replay makes, which the loop in
+ * run_replay() answers as the VMM would. */
+
+static uint32_t mmio_pages;             /* bit n: page n is MMIO */
+struct access_rec { uint64_t gpa; uint8_t len; bool write; uint8_t data[8]; };
+static struct access_rec trace[128];    /* the MMIO accesses, in order */
+static unsigned ntrace, ram_writes;
+
+static bool is_mmio(uint64_t gpa)
+{
+	return gpa < MEM_SIZE && (mmio_pages >> (gpa >> 12)) & 1;
+}
+
+static enum task_mem_status bus_translate(void *ctx, const struct vcpu_sregs *pg,
+					  uint64_t la, bool write, uint64_t *gpa,
+					  struct task_fault *f)
+{
+	(void)ctx;
+	(void)pg;
+	if (la >= MEM_SIZE)
+		return TASK_MEM_BAD;
+	if (la >= pf_lo && la < pf_hi) {
+		*f = (struct task_fault){ .vector = 14, .has_error_code = true,
+					  .error_code = write ? 2 : 0, .cr2 = la };
+		return TASK_MEM_FAULT;
+	}
+	/* a page's piece: the fault is at its first byte in [pf_lo, pf_hi) */
+	uint64_t page_end = (la | 0xfff) + 1;
+	if (pf_lo > la && pf_lo < page_end && pf_hi > pf_lo) {
+		*f = (struct task_fault){ .vector = 14, .has_error_code = true,
+					  .error_code = write ? 2 : 0, .cr2 = pf_lo };
+		return TASK_MEM_FAULT;
+	}
+	*gpa = la;
+	return TASK_MEM_OK;
+}
+
+static int bus_ram(void *ctx, uint64_t gpa, void *buf, unsigned len, bool write)
+{
+	(void)ctx;
+	assert_true((gpa >> 12) == ((gpa + len - 1) >> 12));    /* one page */
+	if (gpa + len > MEM_SIZE)
+		return -1;
+	if (is_mmio(gpa))
+		return 1;
+	if (write) {
+		memcpy(mem + gpa, buf, len);
+		ram_writes++;
+	} else {
+		memcpy(buf, mem + gpa, len);
+	}
+	return 0;
+}
+
+static const struct task_bus bus = { bus_translate, bus_ram, 0, 36 };
+
+/* Runs ts to its end as the hypervisor does, each MMIO request one exit
+ * the device answers; regs and sregs must not move until the end. */
+static struct task_outcome run_replay(const struct task_switch *ts, unsigned *exits)
+{
+	static struct task_replay rp;
+	struct vcpu_regs r0 = regs;
+	struct vcpu_sregs s0 = sregs;
+	struct task_outcome o;
+
+	*exits = 0;
+	task_replay_start(&rp, ts, false, 0);
+	for (;;) {
+		task_replay_run(&rp, &bus, &regs, &sregs, &o);
+		if (o.result != TASK_MMIO)
+			return o;
+		assert_false(o.committed);
+		assert_memory_equal(&regs, &r0, sizeof(regs));
+		assert_memory_equal(&sregs, &s0, sizeof(sregs));
+		const struct task_mmio_req *q = &rp.req;
+		/* one device access of 1-8 bytes within an aligned 8 */
+		assert_true(q->len >= 1 && q->len <= 8);
+		assert_true((q->gpa & 7) + q->len <= 8);
+		assert_true(is_mmio(q->gpa));
+		assert_true(ntrace < 128);
+		trace[ntrace] = (struct access_rec){ .gpa = q->gpa, .len = q->len,
+						     .write = q->write };
+		if (q->write) {
+			memcpy(mem + q->gpa, q->data, q->len);
+			memcpy(trace[ntrace].data, q->data, q->len);
+		} else {
+			uint8_t data[8] = { 0 };
+			memcpy(data, mem + q->gpa, q->len);
+			assert_int_equal(task_replay_answer(&rp, data), 0);
+		}
+		ntrace++;
+		(*exits)++;
+		assert_true(*exits <= TASK_REPLAY_MAX_EXITS);
+	}
+}
+
+/* A scenario: the switch, and changes to the memory setup() made. */
+struct scenario {
+	struct task_switch ts;
+	void (*prepare)(void);
+	uint8_t result, vector;         /* the outcome (vector: a fault's) */
+};
+
+static void data_not_accessed(void)
+{
+	desc(SEL_DATA, 0, 0xfffff, 0x92, 0xc);  /* the first load sets A */
+}
+
+static void cs_not_present(void)
+{
+	wr16(TSS_B + 0x4c, SEL_CODE_NP);        /* #NP(CS) in the new task */
+}
+
+static void unaligned_tables(void)
+{
+	/* B's TSS off any alignment, its stack's error code across 8 bytes */
+	memmove(mem + TSS_B + 5, mem + TSS_B, 0x68);
+	desc(SEL_TSS_B, TSS_B + 5, 0x67, 0x89, 0);
+	wr32(TSS_B + 5 + 0x38, STACK_B - 0xe);  /* pushed at 0x7fee */
+	data_not_accessed();
+}
+
+static const struct scenario scenarios[] = {
+	{ { .selector = SEL_TSS_B, .source = TASK_FROM_JMP, .insn_len = 7 }, 0,
+	  TASK_DONE, 0 },
+	{ { .selector = SEL_TSS_B, .source = TASK_FROM_CALL, .insn_len = 7 },
+	  data_not_accessed, TASK_DONE, 0 },
+	{ { .selector = SEL_TSS_B, .source = TASK_FROM_GATE, .vector = 13,
+	    .external = true, .has_error_code = true, .error_code = 0x1230 },
+	  unaligned_tables, TASK_DONE, 0 },
+	{ { .selector = SEL_TSS_B, .source = TASK_FROM_JMP, .insn_len = 7 },
+	  cs_not_present, TASK_FAULT, 11 },
+	{ { .selector = SEL_TSS_16, .source = TASK_FROM_CALL, .insn_len = 5 }, 0,
+	  TASK_DONE, 0 },
+};
+
+/* The pages of the GDT, both TSSes, the LDT, the stack of B: MMIO. */
+#define ALL_TABLE_PAGES (1u << 1 | 1u << 2 | 1u << 3 | 1u << 4 | 1u << 5 | 1u << 7)
+
+static void prepare_16bit_tss(void)
+{
+	memset(mem + TSS_16, 0, 0x2c);
+	wr16(TSS_16 + 14, 0x1234);              /* IP */
+	wr16(TSS_16 + 16, 0x2);                 /* FLAGS */
+	wr16(TSS_16 + 26, 0x7000);              /* SP */
+	wr16(TSS_16 + 34, SEL_DATA);            /* ES CS SS DS */
+	wr16(TSS_16 + 36, SEL_CODE);
+	wr16(TSS_16 + 38, SEL_DATA);
+	wr16(TSS_16 + 40, SEL_DATA);
+}
+
+static void test_mmio_same_as_ram(void **state)
+{
+	(void)state;
+	static uint8_t ram_mem[MEM_SIZE];
+
+	for (unsigned i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
+		const struct scenario *sc = &scenarios[i];
+		struct task_outcome want, got;
+		struct vcpu_regs want_regs;
+		struct vcpu_sregs want_sregs;
+		unsigned exits;
+
+		/* all in RAM: the reference, in one attempt */
+		setup(0);
+		mmio_pages = 0;
+		prepare_16bit_tss();
+		if (sc->prepare)
+			sc->prepare();
+		want = run_replay(&sc->ts, &exits);
+		assert_int_equal(exits, 0);
+		assert_int_equal(want.result, sc->result);
+		assert_int_equal(want.fault.vector, sc->vector);
+		want_regs = regs;
+		want_sregs = sregs;
+		memcpy(ram_mem, mem, MEM_SIZE);
+
+		/* every table and the stack in MMIO: many rounds, same end */
+		setup(0);
+		mmio_pages = ALL_TABLE_PAGES;
+		ntrace = ram_writes = 0;
+		prepare_16bit_tss();
+		if (sc->prepare)
+			sc->prepare();
+		got = run_replay(&sc->ts, &exits);
+		assert_true(exits > 10);
+		assert_int_equal(ram_writes, 0);
+		assert_memory_equal(&got, &want, sizeof(got));
+		assert_memory_equal(&regs, &want_regs, sizeof(regs));
+		assert_memory_equal(&sregs, &want_sregs, sizeof(sregs));
+		assert_memory_equal(mem, ram_mem, MEM_SIZE);
+	}
+}
+
+/* Each store of a JMP reaches the device once, in the switch's order
+ * (SDM Vol. 3 7.3 steps 5-9, then the segment loads of step 11). */
+static void test_mmio_writes_once_in_order(void **state)
+{
+	(void)state;
+	static const struct { uint64_t gpa; uint8_t len; } want[] = {
+		{ GDT + SEL_TSS_A + 5, 1 },             /* A: available */
+		{ TSS_A + 0x20, 8 }, { TSS_A + 0x28, 8 }, { TSS_A + 0x30, 8 },
+		{ TSS_A + 0x38, 8 }, { TSS_A + 0x40, 8 },       /* EIP..EDI */
+		{ TSS_A + 0x48, 2 }, { TSS_A + 0x4c, 2 }, { TSS_A + 0x50, 2 },
+		{ TSS_A + 0x54, 2 }, { TSS_A + 0x58, 2 }, { TSS_A + 0x5c, 2 },
+		{ GDT + SEL_TSS_B + 5, 1 },             /* B: busy */
+		{ GDT + SEL_DATA + 5, 1 },              /* SS: accessed, once */
+	};
+	struct task_switch ts = { .selector = SEL_TSS_B, .source = TASK_FROM_JMP,
+				  .insn_len = 7 };
+	unsigned exits, nw = 0;
+
+	data_not_accessed();
+	mmio_pages = ALL_TABLE_PAGES;
+	ntrace = 0;
+	wr16(TSS_A + 0x4e, 0xdead);             /* reserved half: kept */
+	struct task_outcome o = run_replay(&ts, &exits);
+
+	assert_int_equal(o.result, TASK_DONE);
+	assert_in_b();
+	for (unsigned i = 0; i < ntrace; i++) {
+		if (!trace[i].write)
+			continue;
+		assert_true(nw < sizeof(want) / sizeof(want[0]));
+		assert_int_equal(trace[i].gpa, want[nw].gpa);
+		assert_int_equal(trace[i].len, want[nw].len);
+		nw++;
+	}
+	assert_int_equal(nw, sizeof(want) / sizeof(want[0]));
+	assert_saved_a(0x507, 0x202);
+	assert_int_equal(rd16(TSS_A + 0x4e), 0xdead);
+	assert_int_equal(access_byte(SEL_DATA), 0x93);
+	/* the device saw no read of the old TSS's save area */
+	for (unsigned i = 0; i < ntrace; i++)
+		assert_false(!trace[i].write && trace[i].gpa >= TSS_A + 0x20 &&
+			     trace[i].gpa < TSS_A + 0x60);
+}
+
+/* A fault found after many rounds, before the commit point: nothing
+ * written, to RAM or to the device; the vCPU as it was. */
+static void test_mmio_late_fault_changes_nothing(void **state)
+{
+	(void)state;
+	static uint8_t before[MEM_SIZE];
+	struct task_switch ts = { .selector = SEL_TSS_B, .source = TASK_FROM_CALL,
+				  .insn_len = 7 };
+	struct vcpu_regs r0 = regs;
+	struct vcpu_sregs s0 = sregs;
+	unsigned exits;
+
+	/* B's TSS (read from the device) fine, A's save area not writable */
+	mmio_pages = 1u << 3;
+	ntrace = ram_writes = 0;
+	pf_lo = TSS_A + 0x40;
+	pf_hi = TSS_A + 0x41;
+	memcpy(before, mem, MEM_SIZE);
+	struct task_outcome o = run_replay(&ts, &exits);
+
+	assert_int_equal(o.result, TASK_FAULT);
+	assert_false(o.committed);
+	assert_int_equal(o.fault.vector, 14);
+	assert_int_equal(o.fault.cr2, TSS_A + 0x40);
+	assert_int_equal(exits, 13);            /* 104 bytes, 8 at a time */
+	for (unsigned i = 0; i < ntrace; i++)
+		assert_false(trace[i].write);
+	assert_int_equal(ram_writes, 0);
+	assert_memory_equal(mem, before, MEM_SIZE);
+	assert_memory_equal(&regs, &r0, sizeof(regs));
+	assert_memory_equal(&sregs, &s0, sizeof(sregs));
+
+	/* the new TSS's descriptor from the device says not present */
+	setup(0);
+	mmio_pages = 1u << 1;
+	ntrace = ram_writes = 0;
+	desc(SEL_TSS_B, TSS_B, 0x67, 0x09, 0);
+	memcpy(before, mem, MEM_SIZE);
+	o = run_replay(&ts, &exits);
+	assert_fault(&o, 11, SEL_TSS_B, false);
+	assert_int_equal(exits, 1);
+	assert_int_equal(ram_writes, 0);
+	assert_memory_equal(mem, before, MEM_SIZE);
+}
+
+/* The journal's interface refuses what the protocol does not allow. */
+static void test_mmio_replay_protocol(void **state)
+{
+	(void)state;
+	static struct task_replay rp;
+	struct task_switch ts = { .selector = SEL_TSS_B, .source = TASK_FROM_JMP,
+				  .insn_len = 7 };
+	const uint8_t data[8] = { 0 };
+	struct task_outcome o;
+
+	task_replay_start(&rp, &ts, false, 0);
+	assert_int_equal(task_replay_answer(&rp, data), -1);    /* nothing asked */
+	mmio_pages = 1u << 2;                   /* A's TSS: only stores */
+	task_replay_run(&rp, &bus, &regs, &sregs, &o);
+	assert_int_equal(o.result, TASK_MMIO);
+	assert_true(rp.req.write);
+	assert_int_equal(rp.req.gpa, TSS_A + 0x20);
+	assert_int_equal(task_replay_answer(&rp, data), -1);    /* a write */
+	/* PDPTEs outside RAM: the switch cannot go on */
+	setup(0);
+	mmio_pages = 1u << 9;
+	sregs.cr0 |= CR0_PG;
+	sregs.cr4 = 1u << 5;                    /* PAE: CR3 0x9000's PDPTEs */
+	task_replay_start(&rp, &ts, false, 0);
+	task_replay_run(&rp, &bus, &regs, &sregs, &o);
+	assert_int_equal(o.result, TASK_BAD_MEMORY);
+	assert_int_equal(o.bad_la, 0x9000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -674,6 +991,10 @@ int main(void)
 		cmocka_unit_test_setup(test_16bit_tss, setup),
 		cmocka_unit_test_setup(test_virtual_8086_task, setup),
 		cmocka_unit_test_setup(test_bad_memory_and_modes, setup),
+		cmocka_unit_test_setup(test_mmio_same_as_ram, setup),
+		cmocka_unit_test_setup(test_mmio_writes_once_in_order, setup),
+		cmocka_unit_test_setup(test_mmio_late_fault_changes_nothing, setup),
+		cmocka_unit_test_setup(test_mmio_replay_protocol, setup),
 		cmocka_unit_test(test_fault_combine),
 		cmocka_unit_test(test_desc_decode),
 	};
