@@ -490,10 +490,13 @@ static __attribute__((noinline)) void log_refusal(struct vcpu *v, const struct v
 /*
  * An event (being delivered, or raised by INT n/INT3/INTO/INT1 the
  * emulator ran) reached a task gate the emulator read, from an IDT in
- * MMIO or for an instruction in MMIO: the hardware task switch, as after
- * a task-switch exit (core/task_switch.c), with the gate already checked.
- * The event is consumed either way. Returns 1 when *run describes an
- * exit for the VMM (a TSS or descriptor table in MMIO, a triple fault).
+ * MMIO or for an instruction in MMIO; or the emulator ran a far JMP or
+ * CALL to a TSS or task gate (code in MMIO, or a CPU without the
+ * task-switch intercept that faulted on a TSS in MMIO: QEMU's TCG) and
+ * made the checks that come before the switch: the hardware task switch,
+ * as after a task-switch exit (core/task_switch.c). The event is consumed
+ * either way. Returns 1 when *run describes an exit for the VMM (an MMIO
+ * access of the switch, memory it cannot use, a triple fault).
  */
 static __attribute__((noinline)) int task_gate_switch(struct vcpu *v, struct vcpu_emul *ve,
 						      struct kvm_run *run, bool delivery,
@@ -509,13 +512,19 @@ static __attribute__((noinline)) int task_gate_switch(struct vcpu *v, struct vcp
 		.error_code = g->error_code,
 		.insn_len = soft || g->kind == EMUL_EV_ICEBP ? g->insn_len : 0,
 	};
+	bool exception = g->kind == EMUL_EV_HWEXC;
 
+	if (g->source != EMUL_TASK_EVENT) {
+		ts = (struct task_switch){ .selector = g->tss_sel,
+			.source = g->source == EMUL_TASK_CALL ? TASK_FROM_CALL : TASK_FROM_JMP,
+			.insn_len = g->insn_len };
+		exception = false;
+	}
 	emul_abort(&ve->ctx);
 	ve->delivering = false;
 	if (delivery)
 		virt->drop_event(v);
-	return task_switch_perform(v, &ts, g->kind == EMUL_EV_HWEXC, hw_reason,
-				   run) == TASK_EXIT_TO_VMM;
+	return task_switch_perform(v, &ts, exception, hw_reason, run) == TASK_EXIT_TO_VMM;
 }
 
 /*
@@ -603,7 +612,8 @@ emul_outcome(struct vcpu *v, struct vcpu_emul *ve, struct kvm_run *run,
 		run->exit_reason = KVM_EXIT_SHUTDOWN;
 		return 1;
 	default:
-		if (st == EMUL_UNSUPPORTED && ve->res.reason == EMUL_R_TASK_GATE)
+		if (st == EMUL_UNSUPPORTED && (ve->res.reason == EMUL_R_TASK_GATE ||
+					       ve->res.reason == EMUL_R_TASK_SWITCH))
 			return task_gate_switch(v, ve, run, delivery, hw_reason);
 	refused:
 		if (v->vm->emul_failures++ < 8)

@@ -9,9 +9,11 @@
  * protected and IA-32e mode to a code segment at the same privilege
  * level; RETF and IRET to an outer privilege level (new SS:rSP from the
  * stack, data segment registers the new CPL may not use made null); call
- * gates are exec_gate.c's. Refused (EMUL_UNSUPPORTED, nothing changed):
- * task gates and TSS selectors (core/task_switch.c handles hardware task switches) and IRET
- * with NT = 1 outside IA-32e mode (task return). IRET to virtual-8086
+ * gates are exec_gate.c's. JMP and CALL to a TSS or task gate are checked
+ * as the CPU checks them before a task switch, then handed to the caller
+ * (EMUL_UNSUPPORTED, EMUL_R_TASK_SWITCH, nothing changed), which performs
+ * the hardware task switch (core/task_switch.c). Refused: IRET with
+ * NT = 1 outside IA-32e mode (task return). IRET to virtual-8086
  * mode is vm86_enter.c's.
  *
  * Order inside a handler: all reads (operands, stack, descriptors), then
@@ -33,6 +35,7 @@ struct far_dest {
 	uint8_t cpl;            /* CPL after the transfer */
 	uint8_t has_desc;
 	uint8_t gate;           /* desc is a call gate (exec_gate.c) */
+	uint8_t task;           /* desc is a TSS or task gate */
 };
 
 static int gp_sel(struct emul_exec *x, uint16_t sel)
@@ -116,7 +119,7 @@ static bool call_gate(const struct emul_exec *x, unsigned type)
 	return type == 0x4 || type == 0xC;      /* 16- and 32-bit */
 }
 
-/* Task gates and available TSSs: task switches, not emulated. */
+/* Task gates and available TSSs: task switches (the caller's). */
 static bool task_switch(const struct emul_exec *x, unsigned type)
 {
 	return !emul_ia32e(x->cpu) &&
@@ -132,6 +135,7 @@ static int jmp_call_dest(struct emul_exec *x, uint16_t sel, uint64_t off,
 	unsigned cpl = x->cpu->cpl;
 	int rc;
 
+	d->task = 0;
 	if (real_style(x->cpu))
 		return real_dest(x, sel, off, d);
 	if (!(sel & 0xFFFC))
@@ -144,8 +148,9 @@ static int jmp_call_dest(struct emul_exec *x, uint16_t sel, uint64_t off,
 			d->gate = 1;            /* the caller goes on */
 			return EX_OK;
 		}
-		if (task_switch(x, s->type))
-			return emul_unsupported(x, EMUL_R_OPCODE);
+		d->task = task_switch(x, s->type);
+		if (d->task)
+			return EX_OK;
 		return gp_sel(x, sel);
 	}
 	if (!(s->type & 8))
@@ -165,6 +170,31 @@ static int jmp_call_dest(struct emul_exec *x, uint16_t sel, uint64_t off,
 	d->gate = 0;
 	take_cs(d, sel);
 	return EX_OK;
+}
+
+/*
+ * SDM Vol. 2 JMP and CALL, "TASK-GATE" and "TASK-STATE-SEGMENT": what the
+ * CPU checks before it switches tasks (and before a VM exit for the
+ * switch, SDM Vol. 3 26.4.2): the DPL of the TSS or task gate against CPL
+ * and RPL, #GP(selector), and its P bit, #NP(selector). A task gate names
+ * the TSS in its bits 16-31. The rest (the TSS descriptor, the switch) is
+ * the caller's: nothing is changed here.
+ */
+static int far_task_switch(struct emul_exec *x, const struct emul_desc *d, bool call)
+{
+	const struct emul_seg *s = &d->seg;
+	unsigned cpl = x->cpu->cpl, rpl = d->sel & 3u;
+
+	if (s->dpl < cpl || s->dpl < rpl)
+		return gp_sel(x, d->sel);
+	if (!s->present)
+		return emul_raise(x, 11, true, d->sel & 0xFFFCu);
+	x->res->task_gate = (struct emul_task_gate){
+		.tss_sel = s->type == 5 ? (uint16_t)(d->raw >> 16) : d->sel,
+		.source = call ? EMUL_TASK_CALL : EMUL_TASK_JMP,
+		.insn_len = x->insn->len,
+	};
+	return emul_unsupported(x, EMUL_R_TASK_SWITCH);
 }
 
 enum emul_mode emul_far_mode(const struct emul_exec *x,
@@ -239,6 +269,8 @@ int emul_exec_jmp_far(struct emul_exec *x)
 	if (rc)
 		return rc;
 	rc = jmp_call_dest(x, sel, off & emul_size_mask(osz), &d);
+	if (!rc && d.task)
+		return far_task_switch(x, &d.desc, false);
 	if (!rc && d.gate)
 		return emul_far_gate(x, &d.desc, false);
 	if (!rc)
@@ -267,6 +299,8 @@ int emul_exec_call_far(struct emul_exec *x)
 	if (rc)
 		return rc;
 	rc = jmp_call_dest(x, sel, off & emul_size_mask(osz), &d);
+	if (!rc && d.task)
+		return far_task_switch(x, &d.desc, true);
 	if (!rc && d.gate)
 		return emul_far_gate(x, &d.desc, true);
 	if (!rc)

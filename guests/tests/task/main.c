@@ -19,6 +19,10 @@
  *   - CALL to a 16-bit TSS and IRET back (the 16-bit image);
  *   - DR7's local enables cleared by a switch, the global ones kept; a
  *     TSS with its T bit set: a #DB (DR6.BT) before its first instruction;
+ *   - JMP to a TSS on the VMM's MMIO test device and JMP back: the
+ *     switch reads the new TSS and stores the old task's state through
+ *     the device (each access one exit), with the same outcome and the
+ *     same saved state as the JMP to the worker's TSS in RAM;
  *   - JMP to the busy (running) task: #GP(0x18); JMP to a TSS with limit
  *     0x60: #TS(0x40); JMP to a TSS on a not-present page: #PF with CR2
  *     in that TSS and nothing changed (caught by interrupt gates in the
@@ -44,7 +48,9 @@ int main(void);
 #define SEL_UNMAPPED 0x58       /* a TSS on a page that is not present */
 #define SEL_TSS16   0x60        /* a 16-bit TSS */
 #define SEL_CODE_IMAGE 0x68     /* 32-bit code based at IMAGE_BASE */
-#define GDT_ENTRIES 14
+#define SEL_DEV_TSS 0x70        /* the worker's code, its TSS on the device */
+#define GDT_ENTRIES 15
+#define DEV_TSS     0x100       /* where in the device's storage */
 #define IMAGE_BASE  0x100000    /* where the VMM loads task.bin */
 #define TSS16_AVAIL 0x81        /* P, DPL 0, available 16-bit TSS */
 #define SEL_BAD     0x0ff8      /* tasks.S: past the GDT limit */
@@ -137,6 +143,7 @@ struct seen {
 	uint16_t tr, link;
 	uint32_t eflags, cr3, value;
 	uint8_t main_access, own_access;        /* GDT access bytes */
+	uint8_t tr_access;                      /* TR's, in the GDT */
 };
 static volatile struct seen worker_seen, int_seen, gp_seen, df_seen, paging_seen;
 volatile uint32_t task_gp_esp, task_gp_error, task_df_esp, task_df_error;
@@ -178,6 +185,7 @@ static void record(volatile struct seen *s, const struct tss32 *own,
 	s->cr3 = (uint32_t)read_cr3();
 	s->main_access = access_byte(SEL_MAIN);
 	s->own_access = access_byte(own_sel);
+	s->tr_access = access_byte(s->tr);
 }
 
 void task_worker_work(void);
@@ -285,6 +293,8 @@ static void gdt_init(void)
 	gdt[SEL_UNMAPPED >> 3] = descriptor((uint32_t)&unmapped, 0x67, TSS_AVAIL, 0);
 	gdt[SEL_TSS16 >> 3] = descriptor((uint32_t)&tss_16, 0x2b, TSS16_AVAIL, 0);
 	gdt[SEL_CODE_IMAGE >> 3] = descriptor(IMAGE_BASE, 0xfffff, 0x9b, 0xc);
+	gdt[SEL_DEV_TSS >> 3] = descriptor((uint32_t)(MMIOTEST_GPA + MMIOTEST_DATA + DEV_TSS),
+					   0x67, TSS_AVAIL, 0);
 	tss_16 = (struct tss16){ .ip = (uint16_t)((uint32_t)task16_entry - IMAGE_BASE),
 		.flags = 0x2, .cs = SEL_CODE_IMAGE, .ss = SEL_DATA, .ds = SEL_DATA,
 		.es = SEL_DATA };
@@ -586,6 +596,71 @@ static void check_unmapped(void)
 	      "#PF: CR2 in the new TSS, its descriptor still available");
 }
 
+/* The fields a switch saves (SDM Vol. 3 7.3 step 7), and the rest, which
+ * it leaves: equal but for ECX and EDX, which task_worker_work() leaves
+ * as it happens to (TR differs). */
+static bool same_saved_state(const volatile struct tss32 *a, const struct tss32 *b)
+{
+	return a->link == b->link && a->cr3 == b->cr3 && a->eip == b->eip &&
+	       a->eflags == b->eflags && a->eax == b->eax && a->ebx == b->ebx &&
+	       a->esp == b->esp && a->ebp == b->ebp && a->esi == b->esi &&
+	       a->edi == b->edi && a->es == b->es && a->cs == b->cs &&
+	       a->ss == b->ss && a->ds == b->ds && a->fs == b->fs &&
+	       a->gs == b->gs && a->ldt == b->ldt && a->r5 == 0x5555 &&
+	       a->iomap == b->iomap;
+}
+
+static uint64_t dev_reg(unsigned offset)
+{
+	return *(volatile uint64_t *)(MMIOTEST_GPA + offset);
+}
+
+/* The worker's TSS on the VMM's MMIO test device (plain storage behind
+ * KVM_EXIT_MMIO): the JMP to it reads the 104-byte TSS from the device,
+ * 13 aligned 8-byte reads; the JMP back stores EIP..EDI (5 writes) and
+ * the six selectors (2 bytes each, the reserved halves untouched).
+ * Compared with the same JMP to the worker's TSS in RAM. */
+static void check_jmp_tss_on_device(void)
+{
+	volatile struct tss32 *dev =
+		(volatile struct tss32 *)(MMIOTEST_GPA + MMIOTEST_DATA + DEV_TSS);
+	uint32_t si = 0x5e5e5e5e, di = 0xd5d5d5d5;
+	unsigned runs;
+	struct tss32 ram;
+
+	tss_init(&tss_worker, task_worker_entry, 0, (uint32_t)pd_a);
+	__asm__ volatile("ljmp $0x20, $0" ::: "memory");
+	clts();
+	ram = tss_worker;
+	tss_init(&ram, task_worker_entry, 0, (uint32_t)pd_a);
+	ram.r5 = 0x5555;                        /* above CS: never stored */
+	for (unsigned i = 0; i < sizeof(ram); i += 4)
+		*(volatile uint32_t *)((volatile uint8_t *)dev + i) =
+			*(const uint32_t *)((const uint8_t *)&ram + i);
+	runs = worker_seen.runs;
+	uint64_t reads = dev_reg(MMIOTEST_READS), writes = dev_reg(MMIOTEST_WRITES);
+	__asm__ volatile("ljmp $0x70, $0" : "+S"(si), "+D"(di) : : "memory");
+	reads = dev_reg(MMIOTEST_READS) - reads;
+	writes = dev_reg(MMIOTEST_WRITES) - writes;
+	say("TSS on the device: %u device reads, %u writes, saved EIP 0x%x "
+	    "(in RAM 0x%x)", (unsigned)reads, (unsigned)writes,
+	    (unsigned)dev->eip, (unsigned)tss_worker.eip);
+	check(worker_seen.runs == runs + 1 && worker_seen.tr == SEL_DEV_TSS &&
+	      !(worker_seen.eflags & EFLAGS_NT) &&
+	      !(worker_seen.main_access & TSS_BUSY_BIT) &&
+	      (worker_seen.tr_access & TSS_BUSY_BIT),
+	      "jmp to a TSS on the MMIO device: the task runs with NT = 0, TR 0x70, "
+	      "the old TSS available, its own busy");
+	ram = tss_worker;
+	ram.ecx = dev->ecx;
+	ram.edx = dev->edx;
+	check(back_in_main() && !busy(SEL_DEV_TSS) && si == 0x5e5e5e5e &&
+	      di == 0xd5d5d5d5 && same_saved_state(dev, &ram) &&
+	      reads == 13 && writes == 11,
+	      "jmp back from the TSS on the MMIO device: TR 0x18, its state saved "
+	      "there as in RAM, 13 device reads and 11 writes");
+}
+
 int main(void)
 {
 	con_init();
@@ -600,6 +675,7 @@ int main(void)
 	check_call(SEL_GATE, "through a task gate");
 	check_int_gate();
 	check_int_gate_mmio_idt();
+	check_jmp_tss_on_device();
 	check_exception_with_error_code();
 	check_double_fault();
 	check_cr3_switch();
