@@ -4,8 +4,9 @@
  * (new SS:rSP, data segments made null), call gates (same level, and
  * CALL to an inner level with the TSS stack switch and parameter copy),
  * every check of SDM Vol. 2 JMP/CALL/RET/IRET with its fault and error
- * code, the flags IRET may load, IRET into virtual-8086 mode, and the
- * refusals (task switches).
+ * code, the flags IRET may load, IRET into virtual-8086 mode, JMP and
+ * CALL to a TSS or task gate (checked, then handed over) and the refusal
+ * of a task return.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -98,19 +99,57 @@ static void test_jmp_far_checks(void **state)
 	}
 }
 
-/* Task gates and TSSs (task switches) are refused, with nothing
- * changed. */
+/* JMP and CALL to a TSS or task gate: the checks before a task switch
+ * (SDM Vol. 2 JMP, CALL: "TASK-GATE", "TASK-STATE-SEGMENT"), then the
+ * switch is handed over (EMUL_R_TASK_SWITCH) with nothing changed. */
 static void test_jmp_far_refused(void **state)
 {
-	static const unsigned types[] = { 0x5, 0x1, 0x9 };
+	static const struct {
+		unsigned cpl, type, dpl, p;
+		uint16_t sel;
+		bool call;
+		uint8_t vector;         /* 0: handed over */
+		uint16_t tss;           /* the TSS handed over */
+	} cases[] = {
+		{ 0, 0x9, 0, 1, 0x38, false, 0, 0x38 },         /* 32-bit TSS */
+		{ 0, 0x1, 0, 1, 0x38, true, 0, 0x38 },          /* 16-bit TSS */
+		{ 0, 0x5, 0, 1, 0x38, false, 0, 0x08 },         /* task gate: its TSS */
+		{ 3, 0x5, 3, 1, 0x3b, true, 0, 0x08 },
+		{ 3, 0x9, 0, 1, 0x3b, false, 13, 0x38 },        /* DPL < CPL */
+		{ 0, 0x9, 0, 1, 0x3b, false, 13, 0x38 },        /* DPL < RPL */
+		{ 3, 0x5, 2, 1, 0x3b, true, 13, 0x38 },
+		{ 0, 0x9, 0, 0, 0x38, false, 11, 0x38 },        /* not present */
+		{ 0, 0x5, 0, 0, 0x38, true, 11, 0x38 },
+	};
 	unsigned i;
 
 	(void)state;
-	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
-		jmp_mmio(0, 0x38, 0);
-		env_set_gdt(7, env_gate(0x08, 0x1000, types[i], 0, 0));
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (cases[i].call) {
+			env_setup(EMUL_MODE_PROT32, cases[i].cpl, "ff 18");
+			C.gpr[EMUL_RAX] = ENV_MMIO;
+			env_wr(ENV_MMIO, 0, 4);
+			env_wr(ENV_MMIO + 4, cases[i].sel, 2);
+		} else {
+			jmp_mmio(cases[i].cpl, cases[i].sel, 0);
+		}
+		uint64_t d = env_gate(0x08, 0x1000, cases[i].type, cases[i].dpl, 0);
+		if (!cases[i].p)
+			d &= ~(1ull << 47);
+		env_set_gdt(7, d);
+		uint64_t sp = C.gpr[EMUL_RSP];
+		if (cases[i].vector) {
+			env_expect_fault(cases[i].vector, cases[i].tss);
+			continue;
+		}
 		assert_int_equal(env_run(), EMUL_UNSUPPORTED);
+		assert_int_equal(env.res.reason, EMUL_R_TASK_SWITCH);
+		assert_int_equal(env.res.task_gate.tss_sel, cases[i].tss);
+		assert_int_equal(env.res.task_gate.source,
+				 cases[i].call ? EMUL_TASK_CALL : EMUL_TASK_JMP);
+		assert_int_equal(env.res.task_gate.insn_len, 2);
 		assert_int_equal(C.rip, ENV_CODE);
+		assert_int_equal(C.gpr[EMUL_RSP], sp);
 		assert_int_equal(C.seg_written, 0);
 	}
 	/* in IA-32e mode only the 64-bit call gate is a gate; a 32-bit TSS
