@@ -491,7 +491,8 @@ static __attribute__((noinline)) void log_refusal(struct vcpu *v, const struct v
  * An event (being delivered, or raised by INT n/INT3/INTO/INT1 the
  * emulator ran) reached a task gate the emulator read, from an IDT in
  * MMIO or for an instruction in MMIO; or the emulator ran a far JMP or
- * CALL to a TSS or task gate (code in MMIO, or a CPU without the
+ * CALL to a TSS or task gate, or an IRET with NT = 1 (code in MMIO, the
+ * back link of a TSS in MMIO read before the CPU's exit, or a CPU without the
  * task-switch intercept that faulted on a TSS in MMIO: QEMU's TCG) and
  * made the checks that come before the switch: the hardware task switch,
  * as after a task-switch exit (core/task_switch.c). The event is consumed
@@ -516,7 +517,8 @@ static __attribute__((noinline)) int task_gate_switch(struct vcpu *v, struct vcp
 
 	if (g->source != EMUL_TASK_EVENT) {
 		ts = (struct task_switch){ .selector = g->tss_sel,
-			.source = g->source == EMUL_TASK_CALL ? TASK_FROM_CALL : TASK_FROM_JMP,
+			.source = g->source == EMUL_TASK_CALL ? TASK_FROM_CALL :
+				  g->source == EMUL_TASK_IRET ? TASK_FROM_IRET : TASK_FROM_JMP,
 			.insn_len = g->insn_len };
 		exception = false;
 	}

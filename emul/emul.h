@@ -656,8 +656,8 @@ enum emul_reason {
 	EMUL_R_IO_PERM,     /* IO with CPL > IOPL and no io_permitted() */
 	EMUL_R_PROTOCOL,    /* caller broke the completion protocol */
 	EMUL_R_TASK_GATE,   /* an event reached a task gate: res.task_gate */
-	EMUL_R_TASK_SWITCH, /* a far JMP or CALL to a TSS or task gate:
-			     * res.task_gate (source) */
+	EMUL_R_TASK_SWITCH, /* a far JMP or CALL to a TSS or task gate, an
+			     * IRET with NT = 1: res.task_gate (source) */
 	EMUL_R_EVENT,       /* an event not delivered (NMI, no
 			     * get_dtable/get_sysseg) */
 };
@@ -665,13 +665,15 @@ enum emul_reason {
 /* An event that reached a task gate (EMUL_R_TASK_GATE): the hardware
  * task switch is the caller's, the gate read and checked (type, DPL for
  * software interrupts, present) as the delivery does. */
-enum { EMUL_TASK_EVENT = 0, EMUL_TASK_CALL = 1, EMUL_TASK_JMP = 2 };
+enum { EMUL_TASK_EVENT = 0, EMUL_TASK_CALL = 1, EMUL_TASK_JMP = 2, EMUL_TASK_IRET = 3 };
 struct emul_task_gate {
 	uint16_t tss_sel;       /* the gate's TSS selector */
 	/* EMUL_TASK_*: an event (EMUL_R_TASK_GATE), or a far CALL or JMP
 	 * (EMUL_R_TASK_SWITCH: its privilege checks passed, SDM Vol. 2
-	 * CALL and JMP "TASK-GATE" and "TASK-STATE-SEGMENT"; insn_len is its
-	 * length; the TSS descriptor's own checks are the task switch's) */
+	 * CALL and JMP "TASK-GATE" and "TASK-STATE-SEGMENT"), or an IRET
+	 * with NT = 1 (tss_sel: the current TSS's back link); insn_len is
+	 * the instruction's length; the TSS descriptor's own checks are the
+	 * task switch's */
 	uint8_t source;
 	uint8_t vector;
 	uint8_t kind;           /* enum emul_event_kind */

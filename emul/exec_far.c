@@ -12,8 +12,9 @@
  * gates are exec_gate.c's. JMP and CALL to a TSS or task gate are checked
  * as the CPU checks them before a task switch, then handed to the caller
  * (EMUL_UNSUPPORTED, EMUL_R_TASK_SWITCH, nothing changed), which performs
- * the hardware task switch (core/task_switch.c). Refused: IRET with
- * NT = 1 outside IA-32e mode (task return). IRET to virtual-8086
+ * the hardware task switch (core/task_switch.c); so is IRET with NT = 1
+ * outside IA-32e mode (task return), with the back link read from the
+ * current TSS. IRET to virtual-8086
  * mode is vm86_enter.c's.
  *
  * Order inside a handler: all reads (operands, stack, descriptors), then
@@ -583,6 +584,30 @@ static int iret_vm86(struct emul_exec *x, uint64_t off, uint64_t csv,
 	return EX_OK;
 }
 
+/* SDM IRET "TASK-RETURN" (PE = 1, VM = 0, NT = 1): the previous task link
+ * of the current TSS (its first two bytes, an implicit supervisor read)
+ * names the task to return to; its checks (TI, GDT limit, a busy TSS:
+ * #TS; present: #NP) and the switch are the caller's (EMUL_R_TASK_SWITCH),
+ * nothing is changed here. Without get_sysseg: unsupported. */
+static int task_return(struct emul_exec *x)
+{
+	struct emul_seg tr;
+	uint64_t link;
+	int rc;
+
+	if (!x->ctx->ops->get_sysseg)
+		return emul_unsupported(x, EMUL_R_OPCODE);
+	x->ctx->ops->get_sysseg(x->ctx->opaque, EMUL_SYSSEG_TR, &tr);
+	rc = emul_read_linear(x, tr.base & 0xFFFFFFFFull, 2, EMUL_ACC_SYS, &link);
+	if (rc)
+		return rc;
+	x->res->task_gate = (struct emul_task_gate){
+		.tss_sel = (uint16_t)link, .source = EMUL_TASK_IRET,
+		.insn_len = x->insn->len,
+	};
+	return emul_unsupported(x, EMUL_R_TASK_SWITCH);
+}
+
 /* CF. In 64-bit mode IRET always pops SS:rSP; elsewhere only when
  * returning to an outer level. */
 int emul_exec_iret(struct emul_exec *x)
@@ -597,7 +622,7 @@ int emul_exec_iret(struct emul_exec *x)
 	if (c->mode != EMUL_MODE_VM86 && protected_mode(c) && (c->rflags & FL_NT)) {
 		if (emul_ia32e(c))
 			return emul_gp0(x);
-		return emul_unsupported(x, EMUL_R_OPCODE);  /* task return */
+		return task_return(x);
 	}
 	rc = stack_slot(x, 0, osz, &off);
 	if (!rc)

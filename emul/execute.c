@@ -420,7 +420,7 @@ const char *emul_reason_str(unsigned reason)
 	case EMUL_R_IO_PERM: return "IO permission bitmap needed";
 	case EMUL_R_PROTOCOL: return "completion protocol violated";
 	case EMUL_R_TASK_GATE: return "event delivery through a task gate";
-	case EMUL_R_TASK_SWITCH: return "far JMP or CALL to a TSS or task gate";
+	case EMUL_R_TASK_SWITCH: return "task switch (far JMP/CALL to a TSS or task gate, IRET with NT)";
 	case EMUL_R_EVENT: return "event delivery not emulated";
 	default: return "unknown";
 	}

@@ -1,7 +1,7 @@
 """Hardware task switches (docs/test-guests.md, task.bin): CALL and JMP to a
 TSS and through a task gate, IRET with NT, INT n, an exception with an error
 code and a #DF through task gates in the IDT, a JMP to a TSS on the MMIO test
-device and back (each TSS access a KVM_EXIT_MMIO), a task with its own CR3, the
+device and back, a CALL to it and IRET back (each TSS access a KVM_EXIT_MMIO), a task with its own CR3, the
 #GP / #TS of a busy or too-small TSS, DR7's local enables and the T bit. Both backends exit on every task
 switch (VMX reason 9, SVM 0x7d) and core/task_switch.c performs it
 (docs/hypercall-abi.md, "KVM_RUN"); the guest checks exact outcomes."""
@@ -40,6 +40,9 @@ PASSES = [
     "available, its own busy",
     "jmp back from the TSS on the MMIO device: TR 0x18, its state saved there as in RAM, "
     "13 device reads and 11 writes",
+    "call to a TSS on the MMIO device: the task runs with NT = 1, TR 0x70, both TSSes busy",
+    "iret back from the TSS on the MMIO device: TR 0x18, NT = 0, back link and state there "
+    "as in RAM, 14 device reads and 12 writes",
     "#GP(0xff8) through a task gate: error code pushed on the new task's stack, "
     "NT = 1, back link 0x18",
     "#GP with its gate not present: #NP, then #DF through a task gate, error code 0 "

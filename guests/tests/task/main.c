@@ -22,7 +22,8 @@
  *   - JMP to a TSS on the VMM's MMIO test device and JMP back: the
  *     switch reads the new TSS and stores the old task's state through
  *     the device (each access one exit), with the same outcome and the
- *     same saved state as the JMP to the worker's TSS in RAM;
+ *     same saved state as the JMP to the worker's TSS in RAM; the same
+ *     with CALL and IRET (the back link on the device);
  *   - JMP to the busy (running) task: #GP(0x18); JMP to a TSS with limit
  *     0x60: #TS(0x40); JMP to a TSS on a not-present page: #PF with CR2
  *     in that TSS and nothing changed (caught by interrupt gates in the
@@ -615,6 +616,38 @@ static uint64_t dev_reg(unsigned offset)
 	return *(volatile uint64_t *)(MMIOTEST_GPA + offset);
 }
 
+/* A fresh worker TSS image on the device, at its start, with a marker in
+ * the reserved half above CS, which no switch stores. */
+static void dev_tss_fresh(volatile struct tss32 *dev)
+{
+	struct tss32 image;
+
+	tss_init(&image, task_worker_entry, 0, (uint32_t)pd_a);
+	image.r5 = 0x5555;
+	for (unsigned i = 0; i < sizeof(image); i += 4) {
+		uint32_t w;
+		__builtin_memcpy(&w, (const uint8_t *)&image + i, 4);
+		*(volatile uint32_t *)((volatile uint8_t *)dev + i) = w;
+	}
+}
+
+/* What differs between the device's TSS and the one in RAM (a bit per
+ * field, in struct order from the back link), for the log. */
+static unsigned saved_state_diff(const volatile struct tss32 *a, const struct tss32 *b)
+{
+	const uint32_t x[] = { a->link, a->cr3, a->eip, a->eflags, a->eax, a->ebx,
+			       a->esp, a->ebp, a->esi, a->edi, a->es, a->cs, a->ss,
+			       a->ds, a->fs, a->gs, a->ldt, a->r5, a->iomap };
+	const uint32_t y[] = { b->link, b->cr3, b->eip, b->eflags, b->eax, b->ebx,
+			       b->esp, b->ebp, b->esi, b->edi, b->es, b->cs, b->ss,
+			       b->ds, b->fs, b->gs, b->ldt, 0x5555, b->iomap };
+	unsigned diff = 0;
+
+	for (unsigned i = 0; i < sizeof(x) / sizeof(x[0]); i++)
+		diff |= (x[i] != y[i]) << i;
+	return diff;
+}
+
 /* The worker's TSS on the VMM's MMIO test device (plain storage behind
  * KVM_EXIT_MMIO): the JMP to it reads the 104-byte TSS from the device,
  * 13 aligned 8-byte reads; the JMP back stores EIP..EDI (5 writes) and
@@ -631,12 +664,7 @@ static void check_jmp_tss_on_device(void)
 	tss_init(&tss_worker, task_worker_entry, 0, (uint32_t)pd_a);
 	__asm__ volatile("ljmp $0x20, $0" ::: "memory");
 	clts();
-	ram = tss_worker;
-	tss_init(&ram, task_worker_entry, 0, (uint32_t)pd_a);
-	ram.r5 = 0x5555;                        /* above CS: never stored */
-	for (unsigned i = 0; i < sizeof(ram); i += 4)
-		*(volatile uint32_t *)((volatile uint8_t *)dev + i) =
-			*(const uint32_t *)((const uint8_t *)&ram + i);
+	dev_tss_fresh(dev);
 	runs = worker_seen.runs;
 	uint64_t reads = dev_reg(MMIOTEST_READS), writes = dev_reg(MMIOTEST_WRITES);
 	__asm__ volatile("ljmp $0x70, $0" : "+S"(si), "+D"(di) : : "memory");
@@ -654,11 +682,54 @@ static void check_jmp_tss_on_device(void)
 	ram = tss_worker;
 	ram.ecx = dev->ecx;
 	ram.edx = dev->edx;
+	say("TSS on the device: fields unlike RAM's: 0x%x", saved_state_diff(dev, &ram));
 	check(back_in_main() && !busy(SEL_DEV_TSS) && si == 0x5e5e5e5e &&
 	      di == 0xd5d5d5d5 && same_saved_state(dev, &ram) &&
 	      reads == 13 && writes == 11,
 	      "jmp back from the TSS on the MMIO device: TR 0x18, its state saved "
 	      "there as in RAM, 13 device reads and 11 writes");
+}
+
+/* The same for CALL and IRET: the CALL reads the TSS (13 reads) and
+ * stores the back link there (1 write); the IRET reads the back link
+ * from the device (1 read: the CPU reads it before it would exit, so the
+ * hypervisor's emulator runs the IRET) and stores the old state (11). */
+static void check_call_tss_on_device(void)
+{
+	volatile struct tss32 *dev =
+		(volatile struct tss32 *)(MMIOTEST_GPA + MMIOTEST_DATA + DEV_TSS);
+	uint32_t si = 0x5c5c5c5c, di = 0xdcdcdcdc;
+	unsigned runs;
+	struct tss32 ram;
+
+	tss_init(&tss_worker, task_worker_entry, 0, (uint32_t)pd_a);
+	__asm__ volatile("lcall $0x20, $0" ::: "memory");
+	clts();
+	dev_tss_fresh(dev);
+	runs = worker_seen.runs;
+	uint64_t reads = dev_reg(MMIOTEST_READS), writes = dev_reg(MMIOTEST_WRITES);
+	__asm__ volatile("lcall $0x70, $0" : "+S"(si), "+D"(di) : : "memory");
+	reads = dev_reg(MMIOTEST_READS) - reads;
+	writes = dev_reg(MMIOTEST_WRITES) - writes;
+	say("TSS on the device, call and iret: %u device reads, %u writes, back link "
+	    "0x%x, saved EIP 0x%x (in RAM 0x%x)", (unsigned)reads, (unsigned)writes,
+	    (unsigned)dev->link, (unsigned)dev->eip, (unsigned)tss_worker.eip);
+	check(worker_seen.runs == runs + 1 && worker_seen.tr == SEL_DEV_TSS &&
+	      (worker_seen.eflags & EFLAGS_NT) &&
+	      (worker_seen.main_access & TSS_BUSY_BIT) &&
+	      (worker_seen.tr_access & TSS_BUSY_BIT),
+	      "call to a TSS on the MMIO device: the task runs with NT = 1, TR 0x70, "
+	      "both TSSes busy");
+	ram = tss_worker;
+	ram.ecx = dev->ecx;
+	ram.edx = dev->edx;
+	say("TSS on the device: fields unlike RAM's: 0x%x", saved_state_diff(dev, &ram));
+	check(back_in_main() && !busy(SEL_DEV_TSS) && si == 0x5c5c5c5c &&
+	      di == 0xdcdcdcdc && !(read_eflags() & EFLAGS_NT) &&
+	      dev->link == SEL_MAIN && same_saved_state(dev, &ram) &&
+	      reads == 14 && writes == 12,
+	      "iret back from the TSS on the MMIO device: TR 0x18, NT = 0, back link "
+	      "and state there as in RAM, 14 device reads and 12 writes");
 }
 
 int main(void)
@@ -676,6 +747,7 @@ int main(void)
 	check_int_gate();
 	check_int_gate_mmio_idt();
 	check_jmp_tss_on_device();
+	check_call_tss_on_device();
 	check_exception_with_error_code();
 	check_double_fault();
 	check_cr3_switch();

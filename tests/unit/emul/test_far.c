@@ -473,10 +473,25 @@ static void test_iret_same(void **state)
 	assert_int_equal(env_run(), EMUL_DONE);
 	assert_int_equal(C.rflags, 0x40003);
 	assert_int_equal(C.gpr[EMUL_RSP], ENV_STACK + 6);
-	/* NT = 1: a task return, refused */
+	/* NT = 1: a task return to the current TSS's back link, handed
+	 * over with nothing changed (the stack is not popped) */
 	env_setup(EMUL_MODE_PROT32, 0, "cf");
 	C.rflags = 0x4002;
+	env_wr(ENV_TSS, 0x0070, 2);
 	assert_int_equal(env_run(), EMUL_UNSUPPORTED);
+	assert_int_equal(env.res.reason, EMUL_R_TASK_SWITCH);
+	assert_int_equal(env.res.task_gate.source, EMUL_TASK_IRET);
+	assert_int_equal(env.res.task_gate.tss_sel, 0x70);
+	assert_int_equal(env.res.task_gate.insn_len, 1);
+	assert_int_equal(C.rip, ENV_CODE);
+	assert_int_equal(C.gpr[EMUL_RSP], ENV_STACK);
+	assert_int_equal(C.seg_written, 0);
+	/* ... also at CPL 3: the read is a supervisor one */
+	env_setup(EMUL_MODE_PROT32, 3, "cf");
+	C.rflags = 0x4002;
+	env_wr(ENV_TSS, 0x0018, 2);
+	assert_int_equal(env_run(), EMUL_UNSUPPORTED);
+	assert_int_equal(env.res.task_gate.tss_sel, 0x18);
 	/* VM = 1 in the image at CPL 0: into VM86 (vm86_enter.c): ESP, SS,
 	 * ES, DS, FS, GS popped too; every segment selector * 16 with the
 	 * VM86 attributes; EFLAGS as popped (reserved bits dropped); CPL 3 */
