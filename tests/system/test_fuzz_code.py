@@ -52,8 +52,9 @@ def known_cause(platform, kind, hw, opcode):
         # IRET in compatibility mode (EFER.LMA = 1), which a CPU does not do
         return "MMIO the emulator refuses"
     if kind == "UNKNOWN" and hw in TASK_SWITCH:
-        # core/task_switch_exit.c emulates task switches; a TSS or a
-        # descriptor table outside slot RAM (MMIO) ends the run instead
+        # core/task_switch_exit.c emulates task switches, a TSS or a
+        # descriptor table in MMIO through KVM_EXIT_MMIO (core/task_replay.c);
+        # guest page tables or PAE PDPTEs outside slot RAM end the run
         return "hardware task switch through MMIO"
     if platform in ("qemu-max", "qemu-shadow") and kind == "FAIL_ENTRY" and \
             hw == "0xffffffff":
@@ -77,7 +78,7 @@ XFAIL = pytest.mark.xfail(
     strict=True, raises=KnownDefects,
     reason="issue 14: random code still ends in KVM_EXIT_UNKNOWN: MMIO the emulator "
            "refuses (run from MMIO: x87 with FERR#; some MMX/SSE forms) "
-           "and task switches through a TSS in MMIO; on qemu-max failed entries "
+           "and task switches whose page tables are outside RAM; on qemu-max failed entries "
            "(VMEXIT_INVALID) after a guest MOV CR3/CR0 with reserved bits or SYSENTER "
            "in long mode (QEMU's)")
 # Where seed 1 still meets one of the known defects above. bochs-skylake
