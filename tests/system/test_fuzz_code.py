@@ -47,7 +47,7 @@ def known_cause(platform, kind, hw, opcode):
         # included, run on the vCPU through core/simd_proxy.c), INS with
         # 67h; or an event whose delivery
         # touches MMIO and which emul_deliver_event() leaves alone
-        # (an NMI), or a task gate whose TSS or GDT is in MMIO too. On
+        # (an NMI). On
         # qemu-max a "v86" cause can also follow QEMU 7.2 entering VM86 by an
         # IRET in compatibility mode (EFER.LMA = 1), which a CPU does not do
         return "MMIO the emulator refuses"
