@@ -163,7 +163,7 @@ $(BUILD)/host/unit/test_task_switch: core/task_switch.c core/task_replay.c mmu/g
 $(BUILD)/host/unit/test_soft_exit: core/soft_exit.c
 $(BUILD)/host/unit/test_lib:
 $(BUILD)/host/unit/test_simd_image: core/simd_image.c
-$(BUILD)/host/unit/test_simd_strcmp: core/simd_strcmp.c core/simd_image.c arch/x86/simd_proxy.S
+$(BUILD)/host/unit/test_simd_strcmp: core/simd_strcmp.c core/simd_xmm0.c core/simd_image.c arch/x86/simd_proxy.S
 $(BUILD)/host/unit/test_guest_mem: core/guest_mem.c mmu/guest_walk.c mmu/guest_access.c
 
 $(BUILD)/host/unit/%: tests/unit/%.c

@@ -20,6 +20,7 @@
 #include "core/simd_proxy.h"
 #include "core/simd_image.h"
 #include "core/simd_strcmp.h"
+#include "core/simd_xmm0.h"
 #include "core/fpu.h"
 #include "core/lib.h"
 #include "arch/x86/simd_proxy.h"
@@ -210,23 +211,8 @@ static int blendv_index(const struct emul_simd *op)
 
 static int run_blendv(struct simd_call *c, const struct emul_simd *op, int which)
 {
-	static uint8_t orig[SIMD_IMAGE_BYTES] __attribute__((aligned(16)));
-	static uint8_t work[SIMD_IMAGE_BYTES] __attribute__((aligned(16)));
-	static uint8_t out[SIMD_IMAGE_BYTES] __attribute__((aligned(16)));
-	int m = op->regform ? op->rm : -1;
-	int rc;
-
 	c->stub = simd_blendv_stubs + SLOT * ((op->regform ? 4u : 0u) + (unsigned)which);
-	simd_fxsave(orig);
-	memcpy(work, orig, sizeof(work));
-	simd_image_scratch_in(work, orig, op->reg, m);
-	simd_fxrstor(work);
-	rc = simd_proxy_call(c);
-	simd_fxsave(out);
-	memcpy(work, out, sizeof(work));
-	simd_image_blendv_out(work, out, orig, op->reg, m);
-	simd_fxrstor(work);
-	return rc;
+	return simd_run_keeping_xmm0(c, op, true);
 }
 
 static bool regs_valid(const struct emul_simd *op)

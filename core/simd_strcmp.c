@@ -18,8 +18,7 @@
  * result. No SIMD floating-point exception exists for them.
  */
 #include "core/simd_strcmp.h"
-#include "core/simd_image.h"
-#include "core/lib.h"
+#include "core/simd_xmm0.h"
 
 #define SLOT 8          /* bytes per stub */
 
@@ -37,27 +36,11 @@ static const uint8_t *stub_of(const struct emul_simd *op)
 	return simd_strcmp_stubs + SLOT * (((form * 4 + which) * 2 + w) * 256u + op->imm);
 }
 
-/* The buffers are static: one CPU runs vCPUs (as core/simd_proxy.c's). */
 int simd_strcmp_run(struct simd_call *c, const struct emul_simd *op)
 {
-	static uint8_t orig[SIMD_IMAGE_BYTES] __attribute__((aligned(16)));
-	static uint8_t work[SIMD_IMAGE_BYTES] __attribute__((aligned(16)));
-	static uint8_t out[SIMD_IMAGE_BYTES] __attribute__((aligned(16)));
-	int m = op->regform ? op->rm : -1;
-	int rc;
-
 	c->stub = stub_of(op);
 	c->rax = op->rax;
 	c->rdx = op->rdx;
 	c->rcx = 0;
-	simd_fxsave(orig);
-	memcpy(work, orig, sizeof(work));
-	simd_image_scratch_in(work, orig, op->reg, m);
-	simd_fxrstor(work);
-	rc = simd_proxy_call(c);
-	simd_fxsave(out);
-	memcpy(work, out, sizeof(work));
-	simd_image_scratch_restore(work, orig, m);
-	simd_fxrstor(work);
-	return rc;
+	return simd_run_keeping_xmm0(c, op, false);
 }
