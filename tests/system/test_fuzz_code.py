@@ -40,12 +40,10 @@ def known_cause(platform, kind, hw, opcode):
     if kind == "UNKNOWN" and hw in MMIO:
         # emul/ refuses, fetched from MMIO ("fetch": the VMM cannot show bytes
         # it answered as reads) or with a memory operand there: an x87
-        # instruction with an exception pending and CR0.NE = 0 (FERR#), the
-        # MMX/SSE/3DNow! forms docs/emulator.md lists as refused
-        # (implicit operands: PCMPxSTRx, MASKMOVxx; the data moves and
-        # arithmetic, BLENDV, PCLMULQDQ/AES/SHA, register forms
-        # included, run on the vCPU through core/simd_proxy.c), INS with
-        # 67h; or an event whose delivery
+        # instruction with an exception pending and CR0.NE = 0 (FERR#), what
+        # docs/emulator.md lists under "Not emulated" (a feature's form that
+        # CR4/CPUID enables but the emulator does not model, as XSAVE with
+        # OSXSAVE), INS with 67h; or an event whose delivery
         # touches MMIO and which emul_deliver_event() leaves alone
         # (an NMI). On
         # qemu-max a "v86" cause can also follow QEMU 7.2 entering VM86 by an
