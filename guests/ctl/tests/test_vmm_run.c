@@ -259,12 +259,12 @@ static long run_in(struct kvm_run *run, int call)
 		assert_int_equal(run->emulated, 1);
 		assert_true(fake.regs.rax == 0x1234567812345660ULL);
 		fake.regs.rax = 0x5a5a5a5a5a5a0000ULL;
-		io_exit(run, KVM_EXIT_IO_IN, 0xe0, 2, 0);       /* unclaimed */
+		io_exit(run, KVM_EXIT_IO_IN, 0xe8, 2, 0);       /* unclaimed */
 		return 0;
 	case 2:
 		assert_true(fake.regs.rax == 0x5a5a5a5a5a5affffULL);
 		fake.regs.rax = 0xdeadbeef00000000ULL;
-		io_exit(run, KVM_EXIT_IO_IN, 0xe0, 4, 0);
+		io_exit(run, KVM_EXIT_IO_IN, 0xe8, 4, 0);
 		return 0;
 	case 3:
 		/* IN EAX zero-extends */
@@ -284,7 +284,7 @@ static void test_in(void **state)
 	fake.run = run_in;
 	assert_int_equal(vmm_run(vm), VMM_EXITED);
 	assert_int_equal(vm->io.unclaimed_reads, 2);
-	assert_int_equal(vm->io.last_unclaimed, 0xe0);
+	assert_int_equal(vm->io.last_unclaimed, 0xe8);
 }
 
 static long run_bad_size(struct kvm_run *run, int call)
@@ -379,7 +379,7 @@ static long run_insb(struct kvm_run *run, int call)
 		fake.regs.rdi = 0x3004;
 		fake.regs.rcx = 4;
 		fake.regs.rflags = 0x2;
-		string_exit(run, KVM_EXIT_IO_IN, 0xe0, 1, true, 0x3004);
+		string_exit(run, KVM_EXIT_IO_IN, 0xe8, 1, true, 0x3004);
 		return 0;
 	case 1:
 		assert_memory_equal(fake.ram + 0x3000, "\x55\x55\x55\x55\xff\xff\xff\xff\x55", 9);
@@ -390,7 +390,7 @@ static long run_insb(struct kvm_run *run, int call)
 		fake.regs.rdi = 0x300b;
 		fake.regs.rcx = 4;
 		fake.regs.rflags = 0x402;
-		string_exit(run, KVM_EXIT_IO_IN, 0xe0, 1, true, 0x300b);
+		string_exit(run, KVM_EXIT_IO_IN, 0xe8, 1, true, 0x300b);
 		return 0;
 	case 2:
 		assert_memory_equal(fake.ram + 0x3007, "\x55\xff\xff\xff\xff\x55", 6);
@@ -400,7 +400,7 @@ static long run_insb(struct kvm_run *run, int call)
 		fake.regs.rcx = 77;
 		fake.regs.rflags = 0x2;
 		memcpy(fake.ram + 0x1000, "\x6d", 1);
-		string_exit(run, KVM_EXIT_IO_IN, 0xe0, 4, false, 0x3000);
+		string_exit(run, KVM_EXIT_IO_IN, 0xe8, 4, false, 0x3000);
 		return 0;
 	default:
 		assert_int_equal(fake.regs.rdi, 0x3004);
