@@ -35,6 +35,7 @@ void vm_reset_devices(struct vm *vm)
 	vmm_clock_reset(vm);
 	vmm_irq_init(vm);
 	mmiotest_init(&vm->mmiotest);
+	testdev_init(&vm->testdev);
 }
 
 static int attach_devices(struct vm *vm)
@@ -64,6 +65,10 @@ static int attach_devices(struct vm *vm)
 		  0 /* the VM */, "port61" },
 		{ true, MMIOTEST_GPA, MMIOTEST_BYTES, &mmiotest_bus_ops,
 		  offsetof(struct vm, mmiotest), "mmiotest" },
+		{ false, TESTDEV_PORT, TESTDEV_NPORTS, &testdev_port_ops,
+		  offsetof(struct vm, testdev), "pc-testdev" },
+		{ true, TESTDEV_IOMEM_GPA, TESTDEV_IOMEM_BYTES, &testdev_iomem_ops,
+		  offsetof(struct vm, testdev), "pc-testdev-iomem" },
 		{ false, RTC_PORT, RTC_NPORTS, &vmm_timed_rtc_ops,
 		  0 /* the VM */, "rtc146818" },
 		{ false, I8042_DATA_PORT, 1, &i8042_data_ops,

@@ -229,6 +229,7 @@ struct vm {
 	struct pic8259 pic;
 	struct pit8254 pit;             /* pit.now is the VM's virtual clock */
 	struct mmiotest mmiotest;
+	struct testdev testdev;
 	struct lapic lapic;
 	struct ioapic ioapic;
 	struct rtc146818 rtc;

@@ -3,7 +3,7 @@
  * registers (LSR THRE/TEMT, DLAB and the divisor latch, IER, IIR, LCR, MCR,
  * scratch, MSR and its delta bits, loopback), its line buffering and its
  * interrupts (priorities, THR-empty rules, FIFO trigger and timeout, OUT2
- * gating, the IRQ line's edges); the debug exit port; port 0x80.
+ * gating, the IRQ line's edges); the debug exit port; port 0x80; pc-testdev.
  * `make test-ctl`.
  */
 #include <setjmp.h>
@@ -441,6 +441,58 @@ static void test_port80(void **state)
 	assert_int_equal(bus.unclaimed_reads + bus.unclaimed_writes, 0);
 }
 
+/* pc-testdev's scratch port: each access covers its byte lanes only. */
+static void test_testdev_ports(void **state)
+{
+	static struct testdev t;
+	struct io_bus bus;
+
+	(void)state;
+	testdev_init(&t);
+	io_bus_init(&bus, "io", true);
+	assert_int_equal(io_bus_register(&bus, TESTDEV_PORT, TESTDEV_NPORTS,
+					 &testdev_port_ops, &t, "pc-testdev"), 0);
+	assert_int_equal(io_bus_read(&bus, 0xe0, 4), 0);
+	io_bus_write(&bus, 0xe0, 4, 0x12345678);
+	assert_int_equal(io_bus_read(&bus, 0xe0, 4), 0x12345678);
+	io_bus_write(&bus, 0xe0, 1, 0x1ab);     /* byte OUT: 0xab, lane 0 */
+	assert_int_equal(io_bus_read(&bus, 0xe0, 4), 0x123456ab);
+	io_bus_write(&bus, 0xe1, 2, 0xcdef);    /* lanes 1-2 */
+	assert_int_equal(io_bus_read(&bus, 0xe0, 4), 0x12cdefab);
+	assert_int_equal(io_bus_read(&bus, 0xe2, 1), 0xcd);
+	assert_int_equal(io_bus_read(&bus, 0xe3, 2), 0x12);     /* no lane 4 */
+	io_bus_write(&bus, 0xe3, 4, 0x99887766); /* only lane 3 is there */
+	assert_int_equal(io_bus_read(&bus, 0xe0, 4), 0x66cdefab);
+	io_bus_write(&bus, 0xe4, 4, 0x1000);     /* flush: counted, no effect */
+	assert_int_equal(t.flushes, 1);
+	assert_int_equal(io_bus_read(&bus, 0xe4, 4), 0);
+	assert_int_equal(io_bus_read(&bus, 0xe0, 4), 0x66cdefab);
+	assert_int_equal(bus.unclaimed_reads + bus.unclaimed_writes, 0);
+}
+
+/* pc-testdev's IO memory: 64 KiB of storage, cut at its end. */
+static void test_testdev_iomem(void **state)
+{
+	static struct testdev t;
+	struct io_bus bus;
+
+	(void)state;
+	testdev_init(&t);
+	io_bus_init(&bus, "mmio", false);
+	assert_int_equal(io_bus_register(&bus, TESTDEV_IOMEM_GPA, TESTDEV_IOMEM_BYTES,
+					 &testdev_iomem_ops, &t, "pc-testdev-iomem"), 0);
+	assert_int_equal(io_bus_read(&bus, 0xff000000, 8), 0);
+	io_bus_write(&bus, 0xff000003, 8, 0x1122334455667788ULL);
+	assert_int_equal(io_bus_read(&bus, 0xff000003, 8), 0x1122334455667788ULL);
+	assert_int_equal(io_bus_read(&bus, 0xff000000, 4), 0x88000000);
+	assert_int_equal(io_bus_read(&bus, 0xff00000a, 1), 0x11);
+	io_bus_write(&bus, 0xff00fffe, 4, 0xaabbccdd);  /* crosses the end */
+	assert_int_equal(io_bus_read(&bus, 0xff00fffe, 2), 0xccdd);
+	assert_int_equal(io_bus_read(&bus, 0xff00fffe, 4), 0xccdd);
+	testdev_init(&t);
+	assert_int_equal(io_bus_read(&bus, 0xff000003, 8), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -458,6 +510,8 @@ int main(void)
 		cmocka_unit_test_setup(test_uart_on_bus, setup),
 		cmocka_unit_test(test_debugexit),
 		cmocka_unit_test(test_port80),
+		cmocka_unit_test(test_testdev_ports),
+		cmocka_unit_test(test_testdev_iomem),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
