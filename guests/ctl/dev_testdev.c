@@ -5,16 +5,20 @@
  * hw/misc/pc-testdev.c: port 0xe0 keeps a 32-bit value whose bytes each
  * access of 1, 2 or 4 bytes reads or writes at its port's byte lane; port
  * 0xe4 takes a "flush this page" write that only concerns QEMU's own TLB
- * (nothing a guest can observe); the IO memory reads back what was
- * written, 0 at reset. Pure logic: control partition and host tests.
+ * (nothing a guest can observe); a write to port 0x2000 + n drives
+ * interrupt line n high (non-zero) or low (zero); the IO memory reads back
+ * what was written, 0 at reset. Pure logic: control partition and host
+ * tests.
  */
 #include <string.h>
 
 #include "guests/ctl/devices.h"
 
-void testdev_init(struct testdev *t)
+void testdev_init(struct testdev *t, testdev_irq_fn *irq, void *irq_ctx)
 {
 	memset(t, 0, sizeof(*t));
+	t->irq = irq;
+	t->irq_ctx = irq_ctx;
 }
 
 /* The bits of the 32-bit register an access of `size` bytes at byte lane
@@ -66,6 +70,23 @@ static void iomem_write(void *opaque, uint64_t offset, unsigned size, uint64_t v
 		t->iomem[offset + i] = (uint8_t)(value >> (8 * i));
 }
 
+static uint64_t irq_read(void *opaque, uint64_t offset, unsigned size)
+{
+	(void)opaque;
+	(void)offset;
+	(void)size;
+	return 0;
+}
+
+static void irq_write(void *opaque, uint64_t offset, unsigned size, uint64_t value)
+{
+	struct testdev *t = opaque;
+
+	(void)size;
+	if (offset < TESTDEV_IRQ_NPORTS && t->irq)
+		t->irq(t->irq_ctx, (unsigned)offset, value != 0);
+}
+
 const struct bus_device_ops testdev_port_ops = {
 	.read = port_read,
 	.write = port_write,
@@ -74,4 +95,9 @@ const struct bus_device_ops testdev_port_ops = {
 const struct bus_device_ops testdev_iomem_ops = {
 	.read = iomem_read,
 	.write = iomem_write,
+};
+
+const struct bus_device_ops testdev_irq_ops = {
+	.read = irq_read,
+	.write = irq_write,
 };

@@ -35,7 +35,6 @@ void vm_reset_devices(struct vm *vm)
 	vmm_clock_reset(vm);
 	vmm_irq_init(vm);
 	mmiotest_init(&vm->mmiotest);
-	testdev_init(&vm->testdev);
 }
 
 static int attach_devices(struct vm *vm)
@@ -67,6 +66,8 @@ static int attach_devices(struct vm *vm)
 		  offsetof(struct vm, mmiotest), "mmiotest" },
 		{ false, TESTDEV_PORT, TESTDEV_NPORTS, &testdev_port_ops,
 		  offsetof(struct vm, testdev), "pc-testdev" },
+		{ false, TESTDEV_IRQ_PORT, TESTDEV_IRQ_NPORTS, &testdev_irq_ops,
+		  offsetof(struct vm, testdev), "pc-testdev-irq" },
 		{ true, TESTDEV_IOMEM_GPA, TESTDEV_IOMEM_BYTES, &testdev_iomem_ops,
 		  offsetof(struct vm, testdev), "pc-testdev-iomem" },
 		{ false, RTC_PORT, RTC_NPORTS, &vmm_timed_rtc_ops,
