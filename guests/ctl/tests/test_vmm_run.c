@@ -41,7 +41,7 @@ static void host_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t o[4])
 	o[0] = leaf + 1;
 	o[1] = subleaf + 2;
 	o[2] = 0x33333333;
-	o[3] = 0x44444444;
+	o[3] = 0x44444644;      /* bit 9: leaf 1's APIC flag */
 }
 
 /* The escape key, once, when a test asks for it. */
@@ -536,15 +536,35 @@ static long run_cpuid(struct kvm_run *run, int call)
 		fake.regs.rcx = 7;
 		fake.regs.rbx = 0x123456789ULL;
 		vm_exit(run, KVM_EXIT_CPUID);
+		run->apic_base = CPU_RESET_APIC_BASE;   /* as the hypervisor reports it */
 		return 0;
 	}
 	assert_int_equal(run->emulated, 1);
 	assert_int_equal(fake.regs.rax, 2);
 	assert_int_equal(fake.regs.rbx, 9);
 	assert_int_equal(fake.regs.rcx, 0x33333333);
-	assert_int_equal(fake.regs.rdx, 0x44444444);
+	assert_int_equal(fake.regs.rdx, 0x44444644);
 	vm_exit(run, KVM_EXIT_HLT);
 	return 0;
+}
+
+/* Leaf 1's APIC flag follows IA32_APIC_BASE's global enable (SDM 11.4.3);
+ * other leaves keep the host's EDX. */
+static void test_cpuid_apic_flag_follows_apic_base(void **state)
+{
+	uint32_t out[4];
+
+	(void)state;
+	vmm_cpuid(vm, 1, 0, out);
+	assert_int_equal(out[3], 0x44444644);
+	lapic_set_base(&vm->lapic, CPU_RESET_APIC_BASE & ~APIC_BASE_ENABLE);
+	vmm_cpuid(vm, 1, 0, out);
+	assert_int_equal(out[3], 0x44444444);
+	vmm_cpuid(vm, 0x80000001, 0, out);
+	assert_int_equal(out[3], 0x44444644);
+	lapic_set_base(&vm->lapic, CPU_RESET_APIC_BASE);
+	vmm_cpuid(vm, 1, 0, out);
+	assert_int_equal(out[3], 0x44444644);
 }
 
 static void test_cpuid_then_hlt(void **state)
@@ -991,6 +1011,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_string_io_unmapped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_string_io_beyond_ram, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cpuid_then_hlt, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cpuid_apic_flag_follows_apic_base, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mmio, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_eintr_and_interrupt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_irq_window_and_injection, setup, teardown),
