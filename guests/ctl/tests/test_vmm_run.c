@@ -504,27 +504,69 @@ static void test_string_io_unmapped(void **state)
 	(void)state;
 	fake.run = run_outsb_unmapped;
 	assert_int_equal(vmm_run(vm), VMM_FATAL);
-	assert_string_equal(vm->last.what, "OUTS at linear address 0x200000: not mapped to guest RAM");
+	assert_string_equal(vm->last.what, "OUTS at linear address 0x200000: not mapped");
 }
 
-static long run_outsb_beyond_ram(struct kvm_run *run, int call)
+/* OUTSW of a word whose first byte is the last of RAM and whose second
+ * is in the MMIO hole: the second byte comes from the MMIO bus (unclaimed
+ * there: 0), as a CPU's OUTS reads a device. */
+static long run_outsw_ram_then_mmio(struct kvm_run *run, int call)
 {
-	(void)call;
-	/* mapped by the guest, but not RAM */
-	fake.sregs.cs.db = 1;
-	fake.regs.rip = 0x1000;
-	fake.regs.rsi = 4 * MiB - 1;
-	fake.regs.rcx = 2;
-	string_exit(run, KVM_EXIT_IO_OUT, 0x80, 2, false, 4 * MiB - 1);
+	if (call == 0) {
+		fake.ram[4 * MiB - 1] = 0x5a;
+		fake.sregs.cs.db = 1;
+		fake.regs.rip = 0x1000;
+		fake.regs.rsi = 4 * MiB - 1;
+		fake.regs.rcx = 2;
+		string_exit(run, KVM_EXIT_IO_OUT, 0x80, 2, false, 4 * MiB - 1);
+		return 0;
+	}
+	assert_int_equal(run->emulated, 1);
+	assert_int_equal(fake.regs.rsi, 4 * MiB + 1);
+	assert_int_equal(fake.regs.rcx, 2);     /* no REP */
+	exit_port(run, 0);
 	return 0;
 }
 
-static void test_string_io_beyond_ram(void **state)
+static void test_string_io_ram_then_mmio(void **state)
 {
 	(void)state;
-	fake.run = run_outsb_beyond_ram;
-	assert_int_equal(vmm_run(vm), VMM_FATAL);
-	assert_non_null(strstr(vm->last.what, "0x3fffff"));
+	fake.run = run_outsw_ram_then_mmio;
+	assert_int_equal(vmm_run(vm), VMM_EXITED);
+	assert_int_equal(vm->port80.last, 0x005a);
+	assert_int_equal(vm->port80.writes, 1);
+	assert_int_equal(vm->mmio.unclaimed_reads, 1);
+}
+
+/* REP INSB into a device's MMIO: each byte is one write on the MMIO bus
+ * (the MMIO test device's DATA, which counts them). */
+static long run_insb_to_mmio(struct kvm_run *run, int call)
+{
+	if (call == 0) {
+		vm->port80.last = 0xa5;         /* what IN from port 0x80 reads */
+		fake.sregs.cs.db = 1;
+		fake.regs.rip = 0x1000;
+		fake.regs.rdi = MMIOTEST_GPA;
+		fake.regs.rcx = 3;
+		string_exit(run, KVM_EXIT_IO_IN, 0x80, 1, true, MMIOTEST_GPA);
+		return 0;
+	}
+	assert_int_equal(run->emulated, 1);
+	assert_int_equal(fake.regs.rdi, MMIOTEST_GPA + 3);
+	assert_int_equal(fake.regs.rcx, 0);
+	exit_port(run, 0);
+	return 0;
+}
+
+static void test_string_io_insb_to_mmio(void **state)
+{
+	(void)state;
+	fake.run = run_insb_to_mmio;
+	assert_int_equal(vmm_run(vm), VMM_EXITED);
+	assert_int_equal(vm->mmiotest.writes, 3);
+	assert_int_equal(vm->mmiotest.data[0], 0xa5);
+	assert_int_equal(vm->mmiotest.data[2], 0xa5);
+	assert_int_equal(vm->mmiotest.data[3], 0);
 }
 
 /* ---- CPUID, HLT, MMIO ---------------------------------------------------- */
@@ -1009,7 +1051,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_addr32_in_long_mode, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_string_io_stops_part_way, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_string_io_unmapped, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_string_io_beyond_ram, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_string_io_ram_then_mmio, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_string_io_insb_to_mmio, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cpuid_then_hlt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cpuid_apic_flag_follows_apic_base, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mmio, setup, teardown),
