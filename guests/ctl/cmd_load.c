@@ -183,6 +183,19 @@ static int kernel_cmdline(const char *defaults, int nwords, char **words,
 	return 0;
 }
 
+/* The firmware tables that describe the VM's PC: the MP table (with the
+ * CPU signature the guest's CPUID reports, leaf 1) and ACPI's (the MADT
+ * says the same; the FADT adds the PM timer and S5 power-off). */
+static int write_firmware_tables(struct guest_ram *ram, struct load_error *err)
+{
+	uint32_t leaf1[4], rsdp;
+
+	vmm_ctl_host.cpuid(1, 0, leaf1);
+	if (mptable_write(ram, MPTABLE_GPA, leaf1[0], leaf1[3], err) < 0)
+		return -1;
+	return acpi_tables_write(ram, ACPI_RSDP_GPA, &rsdp, err);
+}
+
 static int load_multiboot_cmd(struct vm *vm, int argc, char **argv)
 {
 	struct guest_ram ram = vm_guest_ram(vm);
@@ -221,7 +234,11 @@ static int load_multiboot_cmd(struct vm *vm, int argc, char **argv)
 		return 1;
 	}
 	clear_previous_image(vm);
-	if (mb_load(&ram, module_data(m), module(m)->size, cmdline, mods, nmods,
+	/* The firmware tables first, in the reserved [640 KiB, 1 MiB) of the
+	 * memory map, as a PC's BIOS leaves them for the kernel QEMU's
+	 * -kernel starts (a kernel segment placed there wins). */
+	if (write_firmware_tables(&ram, &err) < 0 ||
+	    mb_load(&ram, module_data(m), module(m)->size, cmdline, mods, nmods,
 		    &boot, &err) < 0) {
 		printf("error: %s\n", err.msg);
 		return 1;
@@ -247,19 +264,6 @@ static int load_multiboot_cmd(struct vm *vm, int argc, char **argv)
 		printf("  module %u: 0x%x-0x%x '%s'\n", i, boot.mod_start[i],
 		       boot.mod_end[i], mods[i].cmdline);
 	return 0;
-}
-
-/* The firmware tables that describe the VM's PC: the MP table (with the
- * CPU signature the guest's CPUID reports, leaf 1) and ACPI's (the MADT
- * says the same; the FADT adds the PM timer and S5 power-off). */
-static int write_firmware_tables(struct guest_ram *ram, struct load_error *err)
-{
-	uint32_t leaf1[4], rsdp;
-
-	vmm_ctl_host.cpuid(1, 0, leaf1);
-	if (mptable_write(ram, MPTABLE_GPA, leaf1[0], leaf1[3], err) < 0)
-		return -1;
-	return acpi_tables_write(ram, ACPI_RSDP_GPA, &rsdp, err);
 }
 
 /* load N linux MODULE [initrd=MOD] [cmdline...]: the kernel's command

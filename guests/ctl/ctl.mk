@@ -78,7 +78,8 @@ $(CTL_TEST_OUT)/test_cli:      $(CTL_DIR)/cli.c $(CTL_DIR)/lineedit.c \
                                $(CTL_DIR)/tokenize.c $(CTL_DIR)/script.c
 $(CTL_TEST_OUT)/test_io_bus:   $(CTL_DIR)/io_bus.c
 $(CTL_TEST_OUT)/test_devices:  $(CTL_DIR)/dev_uart16550.c $(CTL_DIR)/dev_debugexit.c \
-                               $(CTL_DIR)/dev_port80.c $(CTL_DIR)/io_bus.c
+                               $(CTL_DIR)/dev_port80.c $(CTL_DIR)/dev_testdev.c \
+                               $(CTL_DIR)/io_bus.c
 $(CTL_TEST_OUT)/test_pic_pit:  $(CTL_DIR)/dev_pic8259.c $(CTL_DIR)/dev_pit8254.c \
                                $(CTL_DIR)/dev_mmiotest.c $(CTL_DIR)/io_bus.c
 $(CTL_TEST_OUT)/test_apic:     $(CTL_DIR)/dev_lapic.c $(CTL_DIR)/dev_ioapic.c
@@ -98,7 +99,7 @@ $(CTL_TEST_OUT)/test_acpi:     $(CTL_DIR)/acpi_tables.c $(CTL_DIR)/dev_acpi_pm.c
 CTL_VMM_SRCS := $(addprefix $(CTL_DIR)/,kvm_client.c kvm_names.c vm.c vmm_run.c vmm_clock.c vmm_cpuid.c vmm_timed.c \
                   vmm_report.c vmm_irq.c vmm_trace.c vmm_console.c guest_mem.c string_io.c io_bus.c \
                   dev_uart16550.c dev_debugexit.c dev_port80.c dev_pic8259.c \
-                  dev_pit8254.c dev_mmiotest.c dev_rtc146818.c dev_i8042.c \
+                  dev_pit8254.c dev_mmiotest.c dev_testdev.c dev_rtc146818.c dev_i8042.c \
                   dev_pci_cfg.c dev_lapic.c dev_ioapic.c dev_acpi_pm.c acpi_tables.c \
                   mptable.c load_flat.c) $(CTL_DIR)/tests/fake_kvm.c
 $(CTL_TEST_OUT)/test_kvm_client: $(CTL_DIR)/kvm_client.c $(CTL_DIR)/kvm_names.c \

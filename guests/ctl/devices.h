@@ -701,4 +701,42 @@ struct mmiotest {
 void mmiotest_init(struct mmiotest *m);
 extern const struct bus_device_ops mmiotest_bus_ops;    /* opaque: mmiotest */
 
+/* ---- dev_testdev.c: QEMU's pc-testdev ----------------------------------
+ *
+ * What kvm-unit-tests' x86 tests expect of `-device pc-testdev`:
+ *
+ *   ports 0xe0-0xe3   DATA   a 32-bit value; an access of 1, 2 or 4 bytes
+ *                            at port 0xe0 + n reads or writes its bytes from
+ *                            byte n up (bytes past 3 are dropped); 0 at reset
+ *   ports 0xe4-0xe7   FLUSH  writes are counted and otherwise ignored (QEMU
+ *                            drops a page from its own TLB); reads 0
+ *   ports 0x2000-0x2017 IRQ  a write of v (any size) to port 0x2000 + n
+ *                            drives interrupt line n (the VMM's ISA IRQ n,
+ *                            IO-APIC pins 16-23 above 15) to v != 0; reads 0
+ *   0xff000000-0xff00ffff    IOMEM 64 KiB that read back what was written
+ *                            (any size 1-8, cut at the end), 0 at reset
+ */
+#define TESTDEV_PORT            0xe0
+#define TESTDEV_NPORTS          8
+#define TESTDEV_DATA_NPORTS     4
+#define TESTDEV_IRQ_PORT        0x2000
+#define TESTDEV_IRQ_NPORTS      24
+#define TESTDEV_IOMEM_GPA       0xff000000ULL
+#define TESTDEV_IOMEM_BYTES     0x10000
+
+typedef void testdev_irq_fn(void *ctx, unsigned line, int level);
+
+struct testdev {
+	testdev_irq_fn *irq;
+	void *irq_ctx;
+	uint32_t data;
+	uint64_t flushes;
+	uint8_t iomem[TESTDEV_IOMEM_BYTES];
+};
+
+void testdev_init(struct testdev *t, testdev_irq_fn *irq, void *irq_ctx);
+extern const struct bus_device_ops testdev_port_ops;    /* opaque: testdev */
+extern const struct bus_device_ops testdev_irq_ops;     /* opaque: testdev */
+extern const struct bus_device_ops testdev_iomem_ops;   /* opaque: testdev */
+
 #endif

@@ -2,7 +2,9 @@
  * Guest memory by linear address (vmm.h), for string IO: each page is
  * translated with KVM_TRANSLATE in the vCPU's current paging mode (identity
  * with paging off) and then reached through the VM's mmap'd RAM window, as
- * libkvm's string-IO path did. A one-entry cache saves a request per
+ * libkvm's string-IO path did; the _io forms reach a page that is not RAM
+ * through the VM's MMIO bus, as the CPU's INS/OUTS reach a device (KVM's
+ * string IO does the same). A one-entry cache saves a request per
  * element; vmm_run flushes it whenever the guest has run. Control partition
  * and host tests.
  */
@@ -20,42 +22,82 @@ void vm_tlb_flush(struct vm *vm)
 	vm->tlb_valid = false;
 }
 
-/* Host pointer for `len` bytes at `linear`, all inside one page. */
-static int page_ptr(struct vm *vm, uint64_t linear, size_t len, uint8_t **ptr)
+/* The guest-physical address of `linear`. */
+static int linear_to_gpa(struct vm *vm, uint64_t linear, uint64_t *gpa)
 {
-	uint64_t page = linear & PAGE_MASK, gpa;
+	uint64_t page = linear & PAGE_MASK, phys;
 	int r;
 
 	if (!vm->tlb_valid || vm->tlb_linear_page != page) {
-		r = kvm_translate(vm->vcpu_fd, page, &gpa);
+		r = kvm_translate(vm->vcpu_fd, page, &phys);
 		if (r < 0)
 			return r;
 		vm->tlb_valid = true;
 		vm->tlb_linear_page = page;
-		vm->tlb_gpa_page = gpa & PAGE_MASK;
+		vm->tlb_gpa_page = phys & PAGE_MASK;
 	}
-	gpa = vm->tlb_gpa_page + (linear - page);
-	*ptr = vm_ram_ptr(vm, gpa, len);        /* never an unmapped page */
-	return *ptr ? 0 : -EFAULT;
+	*gpa = vm->tlb_gpa_page + (linear - page);
+	return 0;
+}
+
+/* Whether gpa lies in a memory slot (RAM for the guest, mapped here or
+ * not); outside every slot is MMIO. */
+static bool in_slot(const struct vm *vm, uint64_t gpa)
+{
+	for (unsigned i = 0; i < VMM_MAX_SLOTS; i++) {
+		const struct vmm_slot *s = &vm->slots[i];
+
+		if (s->used && gpa >= s->gpa && gpa - s->gpa < s->size)
+			return true;
+	}
+	return false;
+}
+
+/* One piece inside one page: RAM, or with `mmio` the MMIO bus where the
+ * page is in no memory slot (at most 8 bytes then, as one bus access). RAM
+ * this partition has not mapped stays -EFAULT. */
+static int access_page(struct vm *vm, uint64_t linear, uint8_t *buf, size_t len,
+		       bool write, bool mmio)
+{
+	uint64_t gpa, value = 0;
+	uint8_t *p;
+	int r;
+
+	r = linear_to_gpa(vm, linear, &gpa);
+	if (r < 0)
+		return r;
+	p = vm_ram_ptr(vm, gpa, len);
+	if (p) {
+		if (write)
+			memcpy(p, buf, len);
+		else
+			memcpy(buf, p, len);
+		return 0;
+	}
+	if (!mmio || len > sizeof(value) || in_slot(vm, gpa))
+		return -EFAULT;
+	if (write) {
+		memcpy(&value, buf, len);       /* little-endian, as the bus */
+		io_bus_write(&vm->mmio, gpa, (unsigned)len, value);
+	} else {
+		value = io_bus_read(&vm->mmio, gpa, (unsigned)len);
+		memcpy(buf, &value, len);
+	}
+	return 0;
 }
 
 static int access_linear(struct vm *vm, uint64_t linear, uint8_t *buf,
-			 size_t len, bool write)
+			 size_t len, bool write, bool mmio)
 {
 	while (len) {
 		size_t chunk = PAGE_BYTES - (linear & ~PAGE_MASK);
-		uint8_t *p;
 		int r;
 
 		if (chunk > len)
 			chunk = len;
-		r = page_ptr(vm, linear, chunk, &p);
+		r = access_page(vm, linear, buf, chunk, write, mmio);
 		if (r < 0)
 			return r;
-		if (write)
-			memcpy(p, buf, chunk);
-		else
-			memcpy(buf, p, chunk);
 		linear += chunk;
 		buf += chunk;
 		len -= chunk;
@@ -65,10 +107,20 @@ static int access_linear(struct vm *vm, uint64_t linear, uint8_t *buf,
 
 int vm_read_linear(struct vm *vm, uint64_t linear, void *buf, size_t len)
 {
-	return access_linear(vm, linear, buf, len, false);
+	return access_linear(vm, linear, buf, len, false, false);
 }
 
 int vm_write_linear(struct vm *vm, uint64_t linear, const void *buf, size_t len)
 {
-	return access_linear(vm, linear, (uint8_t *)buf, len, true);
+	return access_linear(vm, linear, (uint8_t *)buf, len, true, false);
+}
+
+int vm_read_linear_io(struct vm *vm, uint64_t linear, void *buf, size_t len)
+{
+	return access_linear(vm, linear, buf, len, false, true);
+}
+
+int vm_write_linear_io(struct vm *vm, uint64_t linear, const void *buf, size_t len)
+{
+	return access_linear(vm, linear, (uint8_t *)buf, len, true, true);
 }

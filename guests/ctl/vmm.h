@@ -229,6 +229,7 @@ struct vm {
 	struct pic8259 pic;
 	struct pit8254 pit;             /* pit.now is the VM's virtual clock */
 	struct mmiotest mmiotest;
+	struct testdev testdev;
 	struct lapic lapic;
 	struct ioapic ioapic;
 	struct rtc146818 rtc;
@@ -319,6 +320,13 @@ static inline struct guest_ram vm_guest_ram(const struct vm *vm)
  */
 int vm_read_linear(struct vm *vm, uint64_t linear, void *buf, size_t len);
 int vm_write_linear(struct vm *vm, uint64_t linear, const void *buf, size_t len);
+/* The same for the memory operand of INS/OUTS: where a page is in no
+ * memory slot the bytes go to or come from the VM's MMIO bus (a device, or
+ * unclaimed: reads 0, writes dropped), one bus access per piece in a page
+ * (len <= 8). -EFAULT as above for an unmapped linear address and for RAM
+ * this partition has not mapped. */
+int vm_read_linear_io(struct vm *vm, uint64_t linear, void *buf, size_t len);
+int vm_write_linear_io(struct vm *vm, uint64_t linear, const void *buf, size_t len);
 void vm_tlb_flush(struct vm *vm);
 
 /* ---- string_io.c: INS/OUTS arithmetic (SDM Vol. 2B, INS and OUTS) -------- */

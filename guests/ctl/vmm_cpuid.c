@@ -5,6 +5,10 @@
  *
  *  - the initial APIC ID (leaf 1 EBX bits 24-31, leaves 0xB and 0x1F EDX)
  *    is the VMM's local APIC's, not that of the CPU the partition runs on;
+ *  - leaf 1 EDX.APIC (bit 9) is clear while the guest has its local APIC
+ *    globally disabled (IA32_APIC_BASE[11] = 0): the processor is then
+ *    "functionally equivalent to an IA-32 processor without an on-chip
+ *    APIC" and reports the flag 0 (Intel SDM Vol. 3A 11.4.3);
  *  - the TSC and APIC-timer frequencies (leaf 0x15: TSC = ECX x EBX / EAX
  *    with ECX the "core crystal", which Linux also takes as the APIC
  *    timer's input; leaf 0x16: base, maximum and bus MHz), where the CPU
@@ -21,6 +25,7 @@
 #define LEAF_TOPOLOGY_V2  0x1f
 #define HZ_PER_KHZ        1000
 #define HZ_PER_MHZ        1000000
+#define LEAF1_EDX_APIC    (1u << 9)
 
 static uint32_t max_basic_leaf(const struct vm *vm)
 {
@@ -38,6 +43,8 @@ void vmm_cpuid(struct vm *vm, uint32_t leaf, uint32_t subleaf, uint32_t out[4])
 	switch (leaf) {
 	case 1:
 		out[1] = (out[1] & 0x00ffffffu) | (uint32_t)vm->lapic.id << 24;
+		if (!lapic_hw_enabled(&vm->lapic))
+			out[3] &= ~LEAF1_EDX_APIC;
 		break;
 	case LEAF_TOPOLOGY:
 	case LEAF_TOPOLOGY_V2:

@@ -63,6 +63,13 @@ static void kbc_irq(void *ctx, unsigned irq, int level)
 	vmm_set_irq(ctx, irq, level);
 }
 
+/* pc-testdev's line n is ISA IRQ n (0-15) or IO-APIC pin n (16-23), as
+ * vmm_set_irq wires them. */
+static void testdev_irq(void *ctx, unsigned line, int level)
+{
+	vmm_set_irq(ctx, line, level);
+}
+
 /* The 8042's reset line or port 0xcf9: the run ends, as a reboot would
  * end this machine's life; `reset N` and `load` start it again. */
 static void kbc_reset(void *ctx)
@@ -116,6 +123,7 @@ void vmm_irq_init(struct vm *vm)
 	i8042_init(&vm->kbc, kbc_irq, vm, kbc_reset, vm);
 	pci_cfg_init(&vm->pci, pci_reset, vm);
 	acpi_pm_init(&vm->acpi, acpi_sci, vm, acpi_power_off, vm);
+	testdev_init(&vm->testdev, testdev_irq, vm);
 	vmm_devices_changed(vm);
 }
 

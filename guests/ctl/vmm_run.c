@@ -126,14 +126,14 @@ static __attribute__((noinline)) int string_io(struct vm *vm, struct kvm_run *ru
 
 		if (in) {
 			value = io_bus_read(&vm->io, run->io.port, run->io.size);
-			r = vm_write_linear(vm, linear, &value, run->io.size);
+			r = vm_write_linear_io(vm, linear, &value, run->io.size);
 		} else {
-			r = vm_read_linear(vm, linear, &value, run->io.size);
+			r = vm_read_linear_io(vm, linear, &value, run->io.size);
 			if (r == 0)
 				io_bus_write(&vm->io, run->io.port, run->io.size, value);
 		}
 		if (r == -EFAULT)
-			return stop_fatal(vm, "%s at linear address 0x%llx: not mapped to guest RAM",
+			return stop_fatal(vm, "%s at linear address 0x%llx: not mapped",
 					  in ? "INS" : "OUTS", (unsigned long long)linear);
 		if (r < 0)
 			return stop_failed(vm, "KVM_TRANSLATE", r);

@@ -48,7 +48,8 @@ def test_multiboot_guest(ctl):
     assert "vm 0: multiboot 'mbhello' (ELF)" in out and "1 module" in out
     out = command(ctl, "run 0", timeout=600)
     lines = guest_lines(out, 0)
-    check_tally(lines, "mbhello", 8)
+    check_tally(lines, "mbhello", 9)
+    assert "mbhello: RSDP at 0xe0000" in lines
     assert "mbhello: cmdline='mbhello greeting=world'" in lines
     assert "mbhello: module 0: cmdline='hello greeting=world' size=83" in lines
     assert ("mbhello: module 0: first line='Hello from a GRUB module: BareKVM "

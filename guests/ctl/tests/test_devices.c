@@ -3,7 +3,7 @@
  * registers (LSR THRE/TEMT, DLAB and the divisor latch, IER, IIR, LCR, MCR,
  * scratch, MSR and its delta bits, loopback), its line buffering and its
  * interrupts (priorities, THR-empty rules, FIFO trigger and timeout, OUT2
- * gating, the IRQ line's edges); the debug exit port; port 0x80.
+ * gating, the IRQ line's edges); the debug exit port; port 0x80; pc-testdev.
  * `make test-ctl`.
  */
 #include <setjmp.h>
@@ -441,6 +441,94 @@ static void test_port80(void **state)
 	assert_int_equal(bus.unclaimed_reads + bus.unclaimed_writes, 0);
 }
 
+/* pc-testdev's scratch port: each access covers its byte lanes only. */
+static void test_testdev_ports(void **state)
+{
+	static struct testdev t;
+	struct io_bus bus;
+
+	(void)state;
+	testdev_init(&t, NULL, NULL);
+	io_bus_init(&bus, "io", true);
+	assert_int_equal(io_bus_register(&bus, TESTDEV_PORT, TESTDEV_NPORTS,
+					 &testdev_port_ops, &t, "pc-testdev"), 0);
+	assert_int_equal(io_bus_read(&bus, 0xe0, 4), 0);
+	io_bus_write(&bus, 0xe0, 4, 0x12345678);
+	assert_int_equal(io_bus_read(&bus, 0xe0, 4), 0x12345678);
+	io_bus_write(&bus, 0xe0, 1, 0x1ab);     /* byte OUT: 0xab, lane 0 */
+	assert_int_equal(io_bus_read(&bus, 0xe0, 4), 0x123456ab);
+	io_bus_write(&bus, 0xe1, 2, 0xcdef);    /* lanes 1-2 */
+	assert_int_equal(io_bus_read(&bus, 0xe0, 4), 0x12cdefab);
+	assert_int_equal(io_bus_read(&bus, 0xe2, 1), 0xcd);
+	assert_int_equal(io_bus_read(&bus, 0xe3, 2), 0x12);     /* no lane 4 */
+	io_bus_write(&bus, 0xe3, 4, 0x99887766); /* only lane 3 is there */
+	assert_int_equal(io_bus_read(&bus, 0xe0, 4), 0x66cdefab);
+	io_bus_write(&bus, 0xe4, 4, 0x1000);     /* flush: counted, no effect */
+	assert_int_equal(t.flushes, 1);
+	assert_int_equal(io_bus_read(&bus, 0xe4, 4), 0);
+	assert_int_equal(io_bus_read(&bus, 0xe0, 4), 0x66cdefab);
+	assert_int_equal(bus.unclaimed_reads + bus.unclaimed_writes, 0);
+}
+
+/* pc-testdev's IO memory: 64 KiB of storage, cut at its end. */
+static void test_testdev_iomem(void **state)
+{
+	static struct testdev t;
+	struct io_bus bus;
+
+	(void)state;
+	testdev_init(&t, NULL, NULL);
+	io_bus_init(&bus, "mmio", false);
+	assert_int_equal(io_bus_register(&bus, TESTDEV_IOMEM_GPA, TESTDEV_IOMEM_BYTES,
+					 &testdev_iomem_ops, &t, "pc-testdev-iomem"), 0);
+	assert_int_equal(io_bus_read(&bus, 0xff000000, 8), 0);
+	io_bus_write(&bus, 0xff000003, 8, 0x1122334455667788ULL);
+	assert_int_equal(io_bus_read(&bus, 0xff000003, 8), 0x1122334455667788ULL);
+	assert_int_equal(io_bus_read(&bus, 0xff000000, 4), 0x88000000);
+	assert_int_equal(io_bus_read(&bus, 0xff00000a, 1), 0x11);
+	io_bus_write(&bus, 0xff00fffe, 4, 0xaabbccdd);  /* crosses the end */
+	assert_int_equal(io_bus_read(&bus, 0xff00fffe, 2), 0xccdd);
+	assert_int_equal(io_bus_read(&bus, 0xff00fffe, 4), 0xccdd);
+	testdev_init(&t, NULL, NULL);
+	assert_int_equal(io_bus_read(&bus, 0xff000003, 8), 0);
+}
+
+static unsigned irq_lines[4], irq_levels[4], nirqs;
+
+static void record_testdev_irq(void *ctx, unsigned line, int level)
+{
+	assert_ptr_equal(ctx, &nirqs);
+	assert_true(nirqs < 4);
+	irq_lines[nirqs] = line;
+	irq_levels[nirqs++] = (unsigned)level;
+}
+
+/* pc-testdev's IRQ ports: port 0x2000 + n drives line n to value != 0. */
+static void test_testdev_irq_lines(void **state)
+{
+	static struct testdev t;
+	struct io_bus bus;
+
+	(void)state;
+	nirqs = 0;
+	testdev_init(&t, record_testdev_irq, &nirqs);
+	io_bus_init(&bus, "io", true);
+	assert_int_equal(io_bus_register(&bus, TESTDEV_IRQ_PORT, TESTDEV_IRQ_NPORTS,
+					 &testdev_irq_ops, &t, "pc-testdev-irq"), 0);
+	io_bus_write(&bus, 0x200b, 4, 1);
+	io_bus_write(&bus, 0x200b, 1, 0);
+	io_bus_write(&bus, 0x2017, 2, 0x100);   /* non-zero: high */
+	assert_int_equal(io_bus_read(&bus, 0x2000, 1), 0);
+	assert_int_equal(nirqs, 3);
+	assert_int_equal(irq_lines[0], 11);
+	assert_int_equal(irq_levels[0], 1);
+	assert_int_equal(irq_lines[1], 11);
+	assert_int_equal(irq_levels[1], 0);
+	assert_int_equal(irq_lines[2], 23);
+	assert_int_equal(irq_levels[2], 1);
+	assert_int_equal(bus.unclaimed_reads + bus.unclaimed_writes, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -458,6 +546,9 @@ int main(void)
 		cmocka_unit_test_setup(test_uart_on_bus, setup),
 		cmocka_unit_test(test_debugexit),
 		cmocka_unit_test(test_port80),
+		cmocka_unit_test(test_testdev_ports),
+		cmocka_unit_test(test_testdev_iomem),
+		cmocka_unit_test(test_testdev_irq_lines),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

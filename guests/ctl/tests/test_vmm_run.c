@@ -41,7 +41,7 @@ static void host_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t o[4])
 	o[0] = leaf + 1;
 	o[1] = subleaf + 2;
 	o[2] = 0x33333333;
-	o[3] = 0x44444444;
+	o[3] = 0x44444644;      /* bit 9: leaf 1's APIC flag */
 }
 
 /* The escape key, once, when a test asks for it. */
@@ -259,12 +259,12 @@ static long run_in(struct kvm_run *run, int call)
 		assert_int_equal(run->emulated, 1);
 		assert_true(fake.regs.rax == 0x1234567812345660ULL);
 		fake.regs.rax = 0x5a5a5a5a5a5a0000ULL;
-		io_exit(run, KVM_EXIT_IO_IN, 0xe0, 2, 0);       /* unclaimed */
+		io_exit(run, KVM_EXIT_IO_IN, 0xe8, 2, 0);       /* unclaimed */
 		return 0;
 	case 2:
 		assert_true(fake.regs.rax == 0x5a5a5a5a5a5affffULL);
 		fake.regs.rax = 0xdeadbeef00000000ULL;
-		io_exit(run, KVM_EXIT_IO_IN, 0xe0, 4, 0);
+		io_exit(run, KVM_EXIT_IO_IN, 0xe8, 4, 0);
 		return 0;
 	case 3:
 		/* IN EAX zero-extends */
@@ -284,7 +284,7 @@ static void test_in(void **state)
 	fake.run = run_in;
 	assert_int_equal(vmm_run(vm), VMM_EXITED);
 	assert_int_equal(vm->io.unclaimed_reads, 2);
-	assert_int_equal(vm->io.last_unclaimed, 0xe0);
+	assert_int_equal(vm->io.last_unclaimed, 0xe8);
 }
 
 static long run_bad_size(struct kvm_run *run, int call)
@@ -379,7 +379,7 @@ static long run_insb(struct kvm_run *run, int call)
 		fake.regs.rdi = 0x3004;
 		fake.regs.rcx = 4;
 		fake.regs.rflags = 0x2;
-		string_exit(run, KVM_EXIT_IO_IN, 0xe0, 1, true, 0x3004);
+		string_exit(run, KVM_EXIT_IO_IN, 0xe8, 1, true, 0x3004);
 		return 0;
 	case 1:
 		assert_memory_equal(fake.ram + 0x3000, "\x55\x55\x55\x55\xff\xff\xff\xff\x55", 9);
@@ -390,7 +390,7 @@ static long run_insb(struct kvm_run *run, int call)
 		fake.regs.rdi = 0x300b;
 		fake.regs.rcx = 4;
 		fake.regs.rflags = 0x402;
-		string_exit(run, KVM_EXIT_IO_IN, 0xe0, 1, true, 0x300b);
+		string_exit(run, KVM_EXIT_IO_IN, 0xe8, 1, true, 0x300b);
 		return 0;
 	case 2:
 		assert_memory_equal(fake.ram + 0x3007, "\x55\xff\xff\xff\xff\x55", 6);
@@ -400,7 +400,7 @@ static long run_insb(struct kvm_run *run, int call)
 		fake.regs.rcx = 77;
 		fake.regs.rflags = 0x2;
 		memcpy(fake.ram + 0x1000, "\x6d", 1);
-		string_exit(run, KVM_EXIT_IO_IN, 0xe0, 4, false, 0x3000);
+		string_exit(run, KVM_EXIT_IO_IN, 0xe8, 4, false, 0x3000);
 		return 0;
 	default:
 		assert_int_equal(fake.regs.rdi, 0x3004);
@@ -504,27 +504,69 @@ static void test_string_io_unmapped(void **state)
 	(void)state;
 	fake.run = run_outsb_unmapped;
 	assert_int_equal(vmm_run(vm), VMM_FATAL);
-	assert_string_equal(vm->last.what, "OUTS at linear address 0x200000: not mapped to guest RAM");
+	assert_string_equal(vm->last.what, "OUTS at linear address 0x200000: not mapped");
 }
 
-static long run_outsb_beyond_ram(struct kvm_run *run, int call)
+/* OUTSW of a word whose first byte is the last of RAM and whose second
+ * is in the MMIO hole: the second byte comes from the MMIO bus (unclaimed
+ * there: 0), as a CPU's OUTS reads a device. */
+static long run_outsw_ram_then_mmio(struct kvm_run *run, int call)
 {
-	(void)call;
-	/* mapped by the guest, but not RAM */
-	fake.sregs.cs.db = 1;
-	fake.regs.rip = 0x1000;
-	fake.regs.rsi = 4 * MiB - 1;
-	fake.regs.rcx = 2;
-	string_exit(run, KVM_EXIT_IO_OUT, 0x80, 2, false, 4 * MiB - 1);
+	if (call == 0) {
+		fake.ram[4 * MiB - 1] = 0x5a;
+		fake.sregs.cs.db = 1;
+		fake.regs.rip = 0x1000;
+		fake.regs.rsi = 4 * MiB - 1;
+		fake.regs.rcx = 2;
+		string_exit(run, KVM_EXIT_IO_OUT, 0x80, 2, false, 4 * MiB - 1);
+		return 0;
+	}
+	assert_int_equal(run->emulated, 1);
+	assert_int_equal(fake.regs.rsi, 4 * MiB + 1);
+	assert_int_equal(fake.regs.rcx, 2);     /* no REP */
+	exit_port(run, 0);
 	return 0;
 }
 
-static void test_string_io_beyond_ram(void **state)
+static void test_string_io_ram_then_mmio(void **state)
 {
 	(void)state;
-	fake.run = run_outsb_beyond_ram;
-	assert_int_equal(vmm_run(vm), VMM_FATAL);
-	assert_non_null(strstr(vm->last.what, "0x3fffff"));
+	fake.run = run_outsw_ram_then_mmio;
+	assert_int_equal(vmm_run(vm), VMM_EXITED);
+	assert_int_equal(vm->port80.last, 0x005a);
+	assert_int_equal(vm->port80.writes, 1);
+	assert_int_equal(vm->mmio.unclaimed_reads, 1);
+}
+
+/* REP INSB into a device's MMIO: each byte is one write on the MMIO bus
+ * (the MMIO test device's DATA, which counts them). */
+static long run_insb_to_mmio(struct kvm_run *run, int call)
+{
+	if (call == 0) {
+		vm->port80.last = 0xa5;         /* what IN from port 0x80 reads */
+		fake.sregs.cs.db = 1;
+		fake.regs.rip = 0x1000;
+		fake.regs.rdi = MMIOTEST_GPA;
+		fake.regs.rcx = 3;
+		string_exit(run, KVM_EXIT_IO_IN, 0x80, 1, true, MMIOTEST_GPA);
+		return 0;
+	}
+	assert_int_equal(run->emulated, 1);
+	assert_int_equal(fake.regs.rdi, MMIOTEST_GPA + 3);
+	assert_int_equal(fake.regs.rcx, 0);
+	exit_port(run, 0);
+	return 0;
+}
+
+static void test_string_io_insb_to_mmio(void **state)
+{
+	(void)state;
+	fake.run = run_insb_to_mmio;
+	assert_int_equal(vmm_run(vm), VMM_EXITED);
+	assert_int_equal(vm->mmiotest.writes, 3);
+	assert_int_equal(vm->mmiotest.data[0], 0xa5);
+	assert_int_equal(vm->mmiotest.data[2], 0xa5);
+	assert_int_equal(vm->mmiotest.data[3], 0);
 }
 
 /* ---- CPUID, HLT, MMIO ---------------------------------------------------- */
@@ -536,15 +578,35 @@ static long run_cpuid(struct kvm_run *run, int call)
 		fake.regs.rcx = 7;
 		fake.regs.rbx = 0x123456789ULL;
 		vm_exit(run, KVM_EXIT_CPUID);
+		run->apic_base = CPU_RESET_APIC_BASE;   /* as the hypervisor reports it */
 		return 0;
 	}
 	assert_int_equal(run->emulated, 1);
 	assert_int_equal(fake.regs.rax, 2);
 	assert_int_equal(fake.regs.rbx, 9);
 	assert_int_equal(fake.regs.rcx, 0x33333333);
-	assert_int_equal(fake.regs.rdx, 0x44444444);
+	assert_int_equal(fake.regs.rdx, 0x44444644);
 	vm_exit(run, KVM_EXIT_HLT);
 	return 0;
+}
+
+/* Leaf 1's APIC flag follows IA32_APIC_BASE's global enable (SDM 11.4.3);
+ * other leaves keep the host's EDX. */
+static void test_cpuid_apic_flag_follows_apic_base(void **state)
+{
+	uint32_t out[4];
+
+	(void)state;
+	vmm_cpuid(vm, 1, 0, out);
+	assert_int_equal(out[3], 0x44444644);
+	lapic_set_base(&vm->lapic, CPU_RESET_APIC_BASE & ~APIC_BASE_ENABLE);
+	vmm_cpuid(vm, 1, 0, out);
+	assert_int_equal(out[3], 0x44444444);
+	vmm_cpuid(vm, 0x80000001, 0, out);
+	assert_int_equal(out[3], 0x44444644);
+	lapic_set_base(&vm->lapic, CPU_RESET_APIC_BASE);
+	vmm_cpuid(vm, 1, 0, out);
+	assert_int_equal(out[3], 0x44444644);
 }
 
 static void test_cpuid_then_hlt(void **state)
@@ -989,8 +1051,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_addr32_in_long_mode, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_string_io_stops_part_way, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_string_io_unmapped, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_string_io_beyond_ram, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_string_io_ram_then_mmio, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_string_io_insb_to_mmio, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cpuid_then_hlt, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cpuid_apic_flag_follows_apic_base, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mmio, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_eintr_and_interrupt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_irq_window_and_injection, setup, teardown),

@@ -26,7 +26,7 @@
 #define UART_FIFO_BYTES  16               /* 16550A transmit FIFO depth */
 #define DEBUG_EXIT_PORT  0xf4             /* isa-debug-exit: OUT v ends the run */
 #define POST_PORT        0x80             /* POST codes */
-#define UNCLAIMED_PORT   0xe0             /* no device: IN reads all ones */
+#define UNCLAIMED_PORT   0xe8             /* no device: IN reads all ones */
 
 /* PC interrupt controllers and timer (docs/test-guests.md, irq). */
 #define PIC1_CMD         0x20             /* master 8259A: ICW1, OCW2, OCW3 */

@@ -147,6 +147,32 @@ static void report_modules(const struct mb_info *mbi)
 	}
 }
 
+/*
+ * The ACPI RSDP a PC's firmware leaves for the kernel (ACPI 1.0b 5.2.4.1:
+ * "RSD PTR " on a 16-byte boundary in the BIOS area 0xe0000-0xfffff, its
+ * first 20 bytes summing to 0), as QEMU's -kernel and BareKVM's `load
+ * multiboot` both give. Paging is off: physical addresses are ours.
+ */
+static void check_acpi_rsdp(void)
+{
+	for (uintptr_t a = 0xe0000; a < 0x100000; a += 16) {
+		const volatile uint8_t *p = (const volatile uint8_t *)a;
+		uint8_t sum = 0;
+
+		if (p[0] != 'R' || p[1] != 'S' || p[2] != 'D' || p[3] != ' ' ||
+		    p[4] != 'P' || p[5] != 'T' || p[6] != 'R' || p[7] != ' ')
+			continue;
+		for (unsigned int i = 0; i < 20; i++)
+			sum += p[i];
+		if (sum == 0) {
+			check(true, "ACPI RSDP in 0xe0000-0xfffff, checksum 0");
+			say("RSDP at 0x%05lx", (unsigned long)a);
+			return;
+		}
+	}
+	check(false, "ACPI RSDP in 0xe0000-0xfffff, checksum 0");
+}
+
 int mb_main(uint32_t magic, const struct mb_info *mbi)
 {
 	con_init();
@@ -158,6 +184,7 @@ int mb_main(uint32_t magic, const struct mb_info *mbi)
 	}
 	check_entry_state();
 	check_image_loaded();
+	check_acpi_rsdp();
 	say("info at 0x%08lx, flags=0x%08x", (unsigned long)(uintptr_t)mbi,
 	    mbi->flags);
 	if (check(mbi->flags & MB_INFO_CMDLINE, "command line present (flags bit 2)"))

@@ -21,7 +21,7 @@
 #define UART_FCR_ENABLE_CLEAR 0x07
 #define UART_FIFO_BYTES  16
 #define DEBUG_EXIT_PORT  0xf4
-#define UNCLAIMED_PORT   0xe0
+#define UNCLAIMED_PORT   0xe8
 
 #define IMAGE_SEG        0x1000         /* GPA 0x10000 */
 #define STACK_SEG        0x2000         /* GPA 0x20000 - 0x2ffff */
@@ -475,15 +475,15 @@ msg_msw:	.asciz	"msw"
 msg_cpuid:	.asciz	"real: cpuid 0: max leaf 0x"
 msg_vendor:	.asciz	", vendor '"
 msg_quote_nl:	.asciz	"'\n"
-msg_in_al:	.asciz	"real: in al, dx (port 0xe0) with eax=0x12345600: eax=0x"
-msg_in_ax:	.asciz	"real: in ax, dx (port 0xe0) with eax=0x5a5a0000: eax=0x"
+msg_in_al:	.asciz	"real: in al, dx (port 0xe8) with eax=0x12345600: eax=0x"
+msg_in_ax:	.asciz	"real: in ax, dx (port 0xe8) with eax=0x5a5a0000: eax=0x"
 chk_entry:	.asciz	"entry state: cs:ip = 1000:0000, cr0.pe = 0, flags.if = df = 0"
 chk_entry_segs:	.asciz	"entry segments: ds = es = 0x1000, ss:sp = 2000:fffe"
 chk_fwd:	.asciz	"rep outsb DF=0: si up by 61, cx = 0, upper halves of esi and ecx kept"
 chk_bwd:	.asciz	"rep outsb DF=1: si down by 59, cx = 0"
 chk_vendor:	.asciz	"cpuid 0: vendor is 12 printable characters"
-chk_in_al:	.asciz	"in al, dx from unclaimed port 0xe0 reads 0xff, rest of eax kept"
-chk_in_ax:	.asciz	"in ax, dx from unclaimed port 0xe0 reads 0xffff, rest of eax kept"
+chk_in_al:	.asciz	"in al, dx from unclaimed port 0xe8 reads 0xff, rest of eax kept"
+chk_in_ax:	.asciz	"in ax, dx from unclaimed port 0xe8 reads 0xffff, rest of eax kept"
 
 /* Sent by REP OUTSB, so "\r\n" is spelled out. */
 fwd_text:	.ascii	"rep outsb DF=0: the quick brown fox jumps over the lazy dog\r\n"
