@@ -14,6 +14,7 @@
 #include "arch/x86/cpu.h"
 #include "core/log.h"
 #include "core/vm.h"
+#include "core/guest_mem.h"
 #include "emul/emul.h"
 
 #define TRAP_UD 6
@@ -57,6 +58,36 @@ static void db_to_guest_dr6(struct vmx_vcpu *x)
 	vmcs_write(VMCS_GUEST_DR7, vmcs_read(VMCS_GUEST_DR7) & ~DR7_GD);
 }
 
+/*
+ * "NMI unblocking due to IRET" (bit 12 of the exit interruption
+ * information of an exception exit, of the qualification of an EPT
+ * violation; SDM 27.2.2, 27.2.1): a guest IRET faulted, and the NMI
+ * blocking it cleared must be put back if it runs again (SDM 31.7.1.2,
+ * as KVM does). Only when no event was being delivered (the bit is
+ * undefined then) and the instruction at RIP is an IRET: Bochs 2.7 sets
+ * the bit at every IRET that ended NMI blocking and clears it only at the
+ * next exit, so it also shows on the exit of a later instruction, where
+ * blocking again would hold the guest's NMIs for ever.
+ */
+static bool iret_faulted(struct vcpu *v, uint32_t bits)
+{
+	uint8_t b[4];
+	int n;
+
+	if (!(bits & VMX_INFO_NMI_UNBLOCKED) ||
+	    (vmcs_read32(VMCS_IDT_VECTORING_INFO) & VMX_INTR_VALID))
+		return false;
+	n = guest_fetch_insn(v, b, sizeof(b));
+	for (int i = 0; i < n; i++) {
+		if (b[i] == 0xcf)
+			return true;
+		/* operand size, REX.W: IRETD/IRETQ */
+		if (b[i] != 0x66 && (b[i] & 0xf0) != 0x40)
+			return false;
+	}
+	return false;
+}
+
 /* The delivery of a hardware exception raised this exception again. */
 static bool recursed(uint32_t vector)
 {
@@ -93,8 +124,7 @@ static enum vmx_exit_action vmx_exit_exception(struct vcpu *v, struct vmx_vcpu *
 	 * for the IRET's re-execution, unless the #PF goes to the guest
 	 * (shadow.c: reflect_pf), whose IRET then faulted (SDM 27.2.2). */
 	if (e->exc.vector == TRAP_PF) {
-		if (__builtin_expect(info & VMX_INFO_NMI_UNBLOCKED, 0) &&
-		    !(vmcs_read32(VMCS_IDT_VECTORING_INFO) & VMX_INTR_VALID))
+		if (__builtin_expect(info & VMX_INFO_NMI_UNBLOCKED, 0) && iret_faulted(v, info))
 			vmx_set_nmi_blocking(x, true);
 		return vmx_exit_shadow_pf(v, x, e);
 	}
@@ -298,8 +328,7 @@ static enum vmx_exit_action vmx_exit_ept_violation(struct vcpu *v, struct vmx_vc
 	 * 27.2.1, Table 27-7 bit 12) but the IRET runs again (a dirty-log
 	 * write) or in the emulator, which ends the blocking itself (MMIO:
 	 * core's iret_outcome) */
-	if (__builtin_expect(q & VMX_INFO_NMI_UNBLOCKED, 0) &&
-	    !(vmcs_read32(VMCS_IDT_VECTORING_INFO) & VMX_INTR_VALID))
+	if (__builtin_expect(q & VMX_INFO_NMI_UNBLOCKED, 0) && iret_faulted(v, (uint32_t)q))
 		vmx_set_nmi_blocking(x, true);
 	e->npf.gpa = vmcs_read(VMCS_GUEST_PHYS_ADDR);
 	e->npf.write = q & EPTQ_WRITE;
