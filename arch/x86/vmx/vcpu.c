@@ -541,6 +541,22 @@ void vmx_load_cr3(struct vcpu *v)
 	x->cr3_loaded = vmx_ctl.shadow;
 }
 
+/*
+ * NMI blocking in the control partition's state: it never takes an NMI,
+ * so this is Bochs 2.7's, whose virtual-NMI blocking is one flag of the
+ * CPU that VM entry sets from bit 3 but never clears, and VM exit saves:
+ * a guest's blocking carried into the control partition's entry comes
+ * back in its saved state, and every later entry of the control partition
+ * would set it again, for the guest too. Cleared here, the flag at a
+ * guest's entry is the one its own exit left (a CPU loads bit 3 both
+ * ways, SDM 26.6.1.2).
+ */
+static __attribute__((noinline)) void ctl_nmi_blocking(struct vcpu *v, struct vmx_vcpu *x)
+{
+	if (v->vm->is_ctl)
+		vmx_set_nmi_blocking(x, false);
+}
+
 /* Interruptibility the entry checks accept (SDM 26.3.1.5): no STI
  * blocking with IF = 0; no shadow once RIP moved on; in a shadow, the
  * pending single-step trap (BS) exactly when TF is set.
@@ -549,8 +565,11 @@ void vmx_load_cr3(struct vcpu *v)
 static inline __attribute__((always_inline)) void fix_interruptibility(struct vcpu *v,
 									    struct vmx_vcpu *x)
 {
-	uint32_t intr = x->intr_state;
+	uint32_t intr;
 
+	if (__builtin_expect(x->intr_state & VMX_BLOCK_NMI, 0))
+		ctl_nmi_blocking(v, x);
+	intr = x->intr_state;
 	/* Core stepped over the exiting instruction (emulated IO or CPUID,
 	 * HLT, MSRs): a single-step trap the exit left pending belonged to
 	 * that instruction, whose completion the VMM already reported; as on
