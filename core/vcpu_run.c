@@ -172,9 +172,9 @@ static void prepare_interrupts(struct vcpu *v, const struct kvm_run *run)
  * change. */
 static void nmi_window(struct vcpu *v, bool on)
 {
-	if (v->nmi_window_armed != on) {
+	if (!(v->nmi & VCPU_NMI_WINDOW_ARMED) != !on) {
 		virt->set_nmi_window(v, on);
-		v->nmi_window_armed = on;
+		v->nmi ^= VCPU_NMI_WINDOW_ARMED;
 	}
 }
 
@@ -189,22 +189,22 @@ static void nmi_window(struct vcpu *v, bool on)
  */
 static __attribute__((noinline)) void prepare_nmi(struct vcpu *v)
 {
-	if (v->nmi_pending && !virt->event_pending(v) && !virt->nmi_blocked(v)) {
+	if ((v->nmi & VCPU_NMI_PENDING) && !virt->event_pending(v) && !virt->nmi_blocked(v)) {
 		virt->inject_nmi(v);
-		v->nmi_pending = false;
+		v->nmi &= (uint8_t)~VCPU_NMI_PENDING;
 	}
-	nmi_window(v, v->nmi_pending);
+	nmi_window(v, v->nmi & VCPU_NMI_PENDING);
 }
 
 /* An NMI is latched and the guest does not block it: it ends a HLT. */
 static bool nmi_deliverable(struct vcpu *v)
 {
-	return v->nmi_pending && !virt->nmi_blocked(v);
+	return (v->nmi & VCPU_NMI_PENDING) && !virt->nmi_blocked(v);
 }
 
 void vcpu_queue_nmi(struct vcpu *v)
 {
-	v->nmi_pending = true;  /* a second one merges, as on the CPU */
+	v->nmi |= VCPU_NMI_PENDING;     /* a second one merges, as on the CPU */
 }
 
 /* Work for prepare_interrupts: a queued vector, a window the VMM wants, or
@@ -624,12 +624,12 @@ emul_outcome(struct vcpu *v, struct vcpu_emul *ve, struct kvm_run *run,
 	struct vcpu_sregs s;
 
 	v->emul_hw_reason = (uint32_t)hw_reason;       /* for the round trips */
-	if (__builtin_expect(ve->ctx.insn.opcode == 0xcf, 0))
-		iret_outcome(v, ve, st, delivery);
 	switch (st) {
 	case EMUL_DONE:
 		if (delivery)
 			return 0;
+		if (__builtin_expect(ve->ctx.insn.opcode == 0xcf, 0))
+			iret_outcome(v, ve, st, delivery);
 		if (__builtin_expect(ve->res.shadow | ve->res.halted, 0))
 			return emulated_shadow_or_halt(v, ve, run);
 		retired_outside_guest(v);
@@ -652,6 +652,8 @@ emul_outcome(struct vcpu *v, struct vcpu_emul *ve, struct kvm_run *run,
 			return 1;
 		goto refused;
 	case EMUL_EXCEPTION:
+		if (__builtin_expect(ve->ctx.insn.opcode == 0xcf, 0))
+			iret_outcome(v, ve, st, delivery);
 		if (__builtin_expect(delivery_recursed(ve, delivery), 0))
 			return stop_recursed(v, ve, run, hw_reason);
 		if (ve->res.event.vector == 14) {
@@ -951,7 +953,7 @@ static enum exit_action handle_exit(struct vcpu *v, struct vexit *e,
 			return emulate_mmio(v, run, e->hw_reason) ? EXIT_TO_VMM : EXIT_RESUME;
 		/* 2.6.21: HLT reaches the VMM only when nothing is queued;
 		 * an NMI the guest can take ends the HLT too */
-		if (irq_any(v) || (__builtin_expect(v->nmi_pending, 0) && nmi_deliverable(v))) {
+		if (irq_any(v) || (__builtin_expect(v->nmi, 0) && nmi_deliverable(v))) {
 			v->regs.rip += e->insn_len;
 			return EXIT_RESUME;
 		}
@@ -1142,7 +1144,7 @@ int vcpu_run(struct vcpu *v, struct kvm_run *run)
 		 * stop it */
 		if (v->alarm_tsc)
 			lapic_alarm_arm(v->alarm_tsc);
-		if (__builtin_expect(v->nmi_pending | v->nmi_window_armed, 0))
+		if (__builtin_expect(v->nmi, 0))
 			prepare_nmi(v);
 		if (irq_work(v, run))
 			prepare_interrupts(v, run);

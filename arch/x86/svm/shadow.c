@@ -156,7 +156,7 @@ static void reflect_pf(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e,
 		break;
 	case SVM_PF_REQUEUE_NMI:
 		/* not delivered either: latched again, and not blocking */
-		v->nmi_pending = true;
+		v->nmi |= VCPU_NMI_PENDING;
 		svm_iret_emulated(v);
 		break;
 	case SVM_PF_DELIVER:

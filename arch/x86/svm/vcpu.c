@@ -488,7 +488,7 @@ void svm_set_nmi_window(struct vcpu *v, bool on)
 void svm_exit_iret(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e)
 {
 	iret_intercept(sv, false);
-	if (v->nmi_pending) {
+	if (v->nmi & VCPU_NMI_PENDING) {
 		/* the emulator runs it; iret_outcome ends the blocking */
 		e->reason = VEXIT_EMULATE;
 		return;

@@ -172,7 +172,7 @@ static enum vmx_exit_action reflect_pf(struct vcpu *v, struct vmx_vcpu *x,
 		break;
 	case VMX_PF_REQUEUE_NMI:
 		/* not delivered either: latched again, and not blocking */
-		v->nmi_pending = true;
+		v->nmi |= VCPU_NMI_PENDING;
 		vmx_set_nmi_blocking(x, false);
 		break;
 	case VMX_PF_DELIVER:
