@@ -182,10 +182,11 @@ static void nmi_window(struct vcpu *v, bool on)
  * Before each entry with an NMI latched (KVM_NMI) or its window armed: the
  * NMI goes in now unless the guest blocks NMIs (an NMI handler before its
  * IRET, a shadow: virt_ops nmi_blocked) or an event is already being
- * delivered; RFLAGS.IF does not matter (SDM 6.7, APM 8.2.?). Otherwise the
- * backend exits when the blocking ends. An NMI beats a queued interrupt:
- * prepare_interrupts, which runs after, finds the event slot taken and
- * waits for the window. Out of line: the entry path tests two flags.
+ * delivered; RFLAGS.IF does not matter (Intel SDM Vol. 3 6.7, 6.8.1).
+ * Otherwise the backend exits when the blocking ends. An NMI beats a
+ * queued interrupt: prepare_interrupts, which runs after, finds the event
+ * slot taken and waits for the window. Out of line: the entry path tests
+ * one byte (v->nmi).
  */
 static __attribute__((noinline)) void prepare_nmi(struct vcpu *v)
 {
