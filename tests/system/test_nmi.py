@@ -17,7 +17,7 @@ import serialconsole
 
 PLATFORMS = os.environ.get(
     "BAREKVM_NMI_PLATFORMS",
-    "qemu-max,qemu-shadow,bochs-skylake,bochs-ryzen,bochs-penryn").split(",")
+    "qemu-max,qemu-shadow,bochs-skylake,bochs-ryzen,bochs-penryn,bochs-lynnfield").split(",")
 
 CHECKS = [
     "self-NMI by the ICR with IF = 0: one, through vector 2, its frame returning "
