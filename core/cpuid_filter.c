@@ -106,8 +106,17 @@ static uint32_t *reg_of(struct cpuid_regs *c, char reg)
 	return reg == 'a' ? &c->eax : reg == 'b' ? &c->ebx : reg == 'c' ? &c->ecx : &c->edx;
 }
 
+/* Of the leaves in cpuid_feature_regs, only leaf 7 reads ECX as a
+ * subleaf; the others ignore it (SDM Vol. 2A CPUID: "ECX is ignored" for
+ * them), so a guest's leftover ECX must not make their filter miss. */
+static uint32_t feature_subleaf(uint32_t leaf, uint32_t sub)
+{
+	return leaf == 7 ? sub : 0;
+}
+
 static void filter_registers(uint32_t leaf, uint32_t sub, struct cpuid_regs *c)
 {
+	sub = feature_subleaf(leaf, sub);
 	for (unsigned i = 0; i < cpuid_feature_reg_count; i++) {
 		const struct cpuid_feature_reg *f = &cpuid_feature_regs[i];
 		uint32_t *r;

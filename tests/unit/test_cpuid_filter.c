@@ -92,6 +92,38 @@ static void test_what_is_not_provided_is_hidden(void **state)
 	}
 }
 
+/* Leaves 1 and 0x80000001 ignore ECX: a guest that leaves garbage in it
+ * (kvm-unit-tests' enable_x2apic() does) must see the same filtered
+ * features, not the host's (it saw x2APIC on bochs-skylake). */
+static void test_ecx_ignored_outside_subleaf_leaves(void **state)
+{
+	static const uint32_t garbage[] = { 1, 2, 0x1b, 0xdeadbeef, ~0u };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(not_provided) / sizeof(not_provided[0]); i++) {
+		const struct feature *f = &not_provided[i];
+		if (f->leaf == 7)
+			continue;
+		for (size_t g = 0; g < sizeof(garbage) / sizeof(garbage[0]); g++) {
+			struct cpuid_regs c = all_ones(f->leaf, garbage[g], EMUL_VENDOR_INTEL);
+			if (reg(&c, f->reg) & (1u << f->bit))
+				fail_msg("%s (leaf %#x with ECX %#x, %c bit %u) is shown",
+					 f->name, f->leaf, garbage[g], f->reg, f->bit);
+		}
+	}
+	for (unsigned i = 0; i < cpuid_feature_reg_count; i++) {
+		const struct cpuid_feature_reg *f = &cpuid_feature_regs[i];
+		struct cpuid_regs c;
+		if (f->leaf == 7)
+			continue;
+		c = all_ones(f->leaf, 0x1b, EMUL_VENDOR_AMD);
+		assert_int_equal(reg(&c, f->reg), f->allowed | f->forced);
+	}
+	/* leaf 7 does read ECX: subleaf 2 is empty, subleaf 1 is its own list */
+	struct cpuid_regs c7 = all_ones(7, 2, EMUL_VENDOR_INTEL);
+	assert_int_equal(c7.ebx | c7.ecx | c7.edx | c7.eax, 0);
+}
+
 /* What the hypervisor and the VMM provide and guests rely on: shown when
  * the host has it. */
 static const struct feature provided[] = {
@@ -235,6 +267,7 @@ int main(void)
 		cmocka_unit_test(test_output_is_the_allow_list),
 		cmocka_unit_test(test_what_is_not_provided_is_hidden),
 		cmocka_unit_test(test_what_is_provided_is_shown),
+		cmocka_unit_test(test_ecx_ignored_outside_subleaf_leaves),
 		cmocka_unit_test(test_leaves_of_what_is_not_virtualized_are_empty),
 		cmocka_unit_test(test_power_management_leaf),
 		cmocka_unit_test(test_amd_address_size_leaf),
