@@ -6,7 +6,8 @@
  * IA-32e mode), 7.2.4 (TR). CPL 0 only (#GP(0)), #UD in real mode. The
  * selector must name the GDT (TI = 0) within its limit, else #GP(sel).
  * LTR marks the TSS busy in its descriptor (a write, after every read);
- * the register is committed last, so a fault leaves it as it was.
+ * the register is committed last, so a fault leaves it as it was. In
+ * IA-32e mode a non-canonical 64-bit base is #GP(selector).
  */
 #include "emul_private.h"
 
@@ -31,6 +32,16 @@ static int system_desc(struct emul_exec *x, uint16_t sel, struct emul_desc *d)
 	if (rc)
 		return rc;
 	d->seg.base |= (upper & 0xFFFFFFFFull) << 32;
+	return EX_OK;
+}
+
+/* IA-32e mode: the 64-bit base of an LDT or TSS must be canonical, else
+ * #GP(selector) (SDM Vol. 2 LLDT, LTR; APM Vol. 3 LLDT, LTR). Checked
+ * after type and presence, as Bochs orders them. */
+static int check_base(struct emul_exec *x, const struct emul_desc *d, uint16_t sel)
+{
+	if (emul_ia32e(x->cpu) && !emul_canonical(d->seg.base))
+		return raise_sel(x, 13, sel);
 	return EX_OK;
 }
 
@@ -79,6 +90,9 @@ int emul_exec_lldt(struct emul_exec *x)
 			return raise_sel(x, 13, sel);
 		if (!d.seg.present)
 			return raise_sel(x, 11, sel);
+		rc = check_base(x, &d, sel);
+		if (rc)
+			return rc;
 		ldtr = d.seg;
 	}
 	x->ctx->ops->set_sysseg(x->ctx->opaque, EMUL_SYSSEG_LDTR, &ldtr);
@@ -108,6 +122,9 @@ int emul_exec_ltr(struct emul_exec *x)
 		return raise_sel(x, 13, sel);
 	if (!d.seg.present)
 		return raise_sel(x, 11, sel);
+	rc = check_base(x, &d, sel);
+	if (rc)
+		return rc;
 	la = d.la + 5;
 	if (!emul_ia32e(x->cpu))
 		la &= 0xFFFFFFFFull;

@@ -227,7 +227,8 @@ void lapic_bios_init(struct lapic *l);
 /*
  * IA32_APIC_BASE as the vCPU has it (kvm_run.apic_base). Clearing bit 11
  * disables the APIC globally (SDM 11.4.3): it returns to its power-up
- * state, ignores its MMIO page (reads 0) and interrupts, and the 8259
+ * state, no longer decodes its MMIO page (reads all ones, writes are
+ * dropped: a PC's bus-error semantics) and ignores interrupts; the 8259
  * reaches the CPU directly. Idempotent.
  */
 void lapic_set_base(struct lapic *l, uint64_t apic_base);

@@ -620,8 +620,12 @@ static uint64_t lapic_mmio_read(void *opaque, uint64_t offset, unsigned size)
 	uint64_t result = 0, slot = UINT64_MAX;
 	uint32_t value = 0;
 
+	/* Globally disabled, the processor is one without an on-chip APIC
+	 * (SDM 11.4.3): its accesses reach the platform, where nothing
+	 * decodes the interrupt range 0xfee00000-0xfeefffff, so a read ends
+	 * as a bus error does on a PC: all ones. Writes go nowhere. */
 	if (!lapic_hw_enabled(l))
-		return 0;
+		return size >= 8 ? UINT64_MAX : (1ULL << (8 * size)) - 1;
 	for (unsigned i = 0; i < size && i < 8; i++) {
 		uint64_t o = offset + i;
 

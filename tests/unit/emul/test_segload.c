@@ -605,6 +605,20 @@ static void test_lldt(void **state)
 	env_set_gdt(8, 0xFFFF8000ull);
 	assert_int_equal(env_run(), EMUL_DONE);
 	assert_int_equal(env.ldtr.base, 0xFFFF800000012345ull);
+	/* a non-canonical base (la57's 0xffaaaaaaaaaaaaaa): #GP(selector),
+	 * LDTR unchanged */
+	env_setup(EMUL_MODE_LONG64, 0, "0f 00 d0");
+	C.gpr[EMUL_RAX] = 0x38;
+	env_set_gdt(7, env_desc(0xaaaaaaaa, 0x3F, 0x2, 0, 0, 1, 0));
+	env_set_gdt(8, 0xffaaaaaaull);
+	env_expect_fault(13, 0x38);
+	assert_int_equal(env.sysseg_sets, 0);
+	/* not present and non-canonical: #NP first */
+	env_setup(EMUL_MODE_LONG64, 0, "0f 00 d0");
+	C.gpr[EMUL_RAX] = 0x38;
+	env_set_gdt(7, env_desc(0x12345, 0x3F, 0x2, 0, 0, 0, 0));
+	env_set_gdt(8, 0x80000000ull);
+	env_expect_fault(11, 0x38);
 	env_setup(EMUL_MODE_LONG64, 0, "0f 00 d0");
 	C.gpr[EMUL_RAX] = 0xF8;                          /* last slot */
 	env_set_gdt(31, env_desc(0x12345, 0x3F, 0x2, 0, 0, 1, 0));
@@ -667,6 +681,21 @@ static void test_ltr(void **state)
 	C.gpr[EMUL_RAX] = 0x38;
 	env_set_gdt(7, env_desc(0xA000, 0x67, 0x1, 0, 0, 1, 0));
 	env_expect_fault(13, 0x38);
+	/* IA-32e: a non-canonical base is #GP(selector), the TSS not busy */
+	env_setup(EMUL_MODE_LONG64, 0, "0f 00 d8");
+	C.gpr[EMUL_RAX] = 0x38;
+	env_set_gdt(7, env_desc(0xA000, 0x67, 0x9, 0, 0, 1, 0));
+	env_set_gdt(8, 0x00008000ull);
+	env_expect_fault(13, 0x38);
+	assert_int_equal(env.sysseg_sets, 0);
+	assert_int_equal(env_get_gdt(7), env_desc(0xA000, 0x67, 0x9, 0, 0, 1, 0));
+	/* and a canonical high one loads */
+	env_setup(EMUL_MODE_LONG64, 0, "0f 00 d8");
+	C.gpr[EMUL_RAX] = 0x38;
+	env_set_gdt(7, env_desc(0xA000, 0x67, 0x9, 0, 0, 1, 0));
+	env_set_gdt(8, 0xffff8000ull);
+	assert_int_equal(env_run(), EMUL_DONE);
+	assert_int_equal(env.tr.base, 0xffff80000000A000ull);
 	/* without set_sysseg: refused */
 	sysseg_setup("0f 00 1b", 0, 0x38, env_desc(0xA000, 0x67, 0x9, 0, 0,
 						   1, 0));
