@@ -201,6 +201,21 @@ static inline void retired_outside_guest(struct vcpu *v)
 		virt->inject_db(v, DR6_BS);
 }
 
+/* An instruction the emulator retired: as retired_outside_guest, but the
+ * guest's own trap is the emulator's verdict (res.tf_trap): TF as it was
+ * when the instruction started (POPF or IRET may have changed it since,
+ * SDM 17.3.1.4), none after MOV SS or POP SS, whose trap waits for the
+ * next instruction (SDM 6.8.3; that one traps with TF still set, natively
+ * or here; on VMX the entry carries it as a pending BS, vmx/vcpu.c
+ * fix_interruptibility), none after INT n entered a handler. */
+static inline void retired_by_emulator(struct vcpu *v, const struct vcpu_emul *ve)
+{
+	if (single_stepping(v))
+		v->step_trap_due = true;
+	else if (__builtin_expect(ve->res.tf_trap, 0))
+		virt->inject_db(v, DR6_BS);
+}
+
 /* Reports the due single-step trap; returns 1 if there was one. */
 static inline int report_step_trap(struct vcpu *v, struct kvm_run *run)
 {
@@ -458,7 +473,7 @@ static __attribute__((noinline)) int emulated_shadow_or_halt(struct vcpu *v,
 {
 	if (ve->res.shadow)
 		virt->set_interrupt_shadow(v, ve->res.shadow == EMUL_SHADOW_MOV_SS);
-	retired_outside_guest(v);
+	retired_by_emulator(v, ve);
 	if (!ve->res.halted || irq_any(v))
 		return 0;
 	run->exit_type = KVM_EXIT_TYPE_VM_EXIT;
@@ -577,7 +592,7 @@ emul_outcome(struct vcpu *v, struct vcpu_emul *ve, struct kvm_run *run,
 			return 0;
 		if (__builtin_expect(ve->res.shadow | ve->res.halted, 0))
 			return emulated_shadow_or_halt(v, ve, run);
-		retired_outside_guest(v);
+		retired_by_emulator(v, ve);
 		return 0;
 	case EMUL_MMIO_READ:
 		v->mmio_read_pending = true;
@@ -588,7 +603,7 @@ emul_outcome(struct vcpu *v, struct vcpu_emul *ve, struct kvm_run *run,
 		 * iterations left continues at the next KVM_RUN */
 		v->emul_continue = !ve->res.retired;
 		if (ve->res.retired && !delivery)
-			retired_outside_guest(v);
+			retired_by_emulator(v, ve);
 		fill_mmio(run, &ve->res, true);
 		return 1;
 	case EMUL_IO_IN:
