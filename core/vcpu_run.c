@@ -1091,6 +1091,18 @@ int vcpu_run(struct vcpu *v, struct kvm_run *run)
 	uint64_t since = ctl.exited_at;
 	struct pathcost *cost = &pathcost[PATH_CTL_TO_GUEST];
 
+	/* The window the VMM asks for is open before any entry (typically:
+	 * the instruction in an STI shadow exited and is completed now):
+	 * say so at once, as after an exit, rather than trust the CPU to
+	 * take the virtual-interrupt exit before the guest's first
+	 * instruction, which QEMU 7.2 and Bochs 2.7 do not (docs/virtual-
+	 * cpu.md, "Interrupt shadows and single-step"); one CLI and the
+	 * interrupt waited for the guest's next STI. */
+	if (!exit_ready && window_open_for_vmm(v, run)) {
+		irq_window(v, false);
+		return interrupted(v, run, since);
+	}
+
 	fpu_switch_to(v);
 	while (!exit_ready) {
 		/* checked at the host tick only: every KVM_RUN runs the

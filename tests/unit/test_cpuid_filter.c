@@ -92,6 +92,24 @@ static void test_what_is_not_provided_is_hidden(void **state)
 	}
 }
 
+/* Leaves without subleaves are filtered whatever ECX holds (the CPU
+ * ignores it there); leaf 7's other subleaves stay as they are. */
+static void test_subleaf_ignored_where_the_cpu_ignores_it(void **state)
+{
+	static const uint32_t leaves[] = { 1, 6, 0x80000001 };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(leaves) / sizeof(leaves[0]); i++) {
+		struct cpuid_regs a = all_ones(leaves[i], 0, EMUL_VENDOR_INTEL);
+		struct cpuid_regs b = all_ones(leaves[i], 0x1234, EMUL_VENDOR_INTEL);
+
+		assert_memory_equal(&a, &b, sizeof(a));
+	}
+	struct cpuid_regs c = all_ones(1, 0xffffffffu, EMUL_VENDOR_AMD);
+	assert_false(c.ecx & (1u << 21));       /* x2APIC */
+	assert_false(c.ecx & (1u << 5));        /* VMX */
+}
+
 /* What the hypervisor and the VMM provide and guests rely on: shown when
  * the host has it. */
 static const struct feature provided[] = {
@@ -234,6 +252,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_output_is_the_allow_list),
 		cmocka_unit_test(test_what_is_not_provided_is_hidden),
+		cmocka_unit_test(test_subleaf_ignored_where_the_cpu_ignores_it),
 		cmocka_unit_test(test_what_is_provided_is_shown),
 		cmocka_unit_test(test_leaves_of_what_is_not_virtualized_are_empty),
 		cmocka_unit_test(test_power_management_leaf),

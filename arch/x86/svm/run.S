@@ -1,5 +1,5 @@
 /*
- * The SVM world switch: svm_vmrun(regs, guest_vmcb_pa, host_vmcb_pa, in_shadow).
+ * The SVM world switch: svm_vmrun(regs, guest_vmcb_pa, host_vmcb_pa).
  *
  * VMRUN/#VMEXIT switch RAX, RSP, RIP, RFLAGS and the control registers
  * (AMD APM Vol. 2 15.5); every other GPR is ours to save. VMLOAD/VMSAVE move
@@ -9,7 +9,7 @@
  * uses none of it but TR), and is loaded back after every exit so TR, and
  * with it the IST stacks, is ours again.
  * GIF is clear from before the first VMSAVE until the host state is back.
- * RFLAGS.IF is set only across VMLOAD and VMRUN, so a physical interrupt during the
+ * RFLAGS.IF is set only across VMRUN, so a physical interrupt during the
  * guest causes an INTR exit and is taken afterwards (lapic.c), never inside
  * this sequence.
  */
@@ -17,16 +17,15 @@
 
     .text
     .global svm_vmrun
-svm_vmrun:                      /* rdi = regs, rsi = guest VMCB, rdx = host VMCB, */
-    push %rbp                   /* rcx = the guest is in an interrupt shadow */
+svm_vmrun:                      /* rdi = regs, rsi = guest VMCB, rdx = host VMCB */
+    push %rbp
     push %rbx
     push %r12
     push %r13
     push %r14
     push %r15
-    push %rdi                   /* 16(%rsp): regs */
-    push %rdx                   /*  8(%rsp): host VMCB */
-    push %rcx                   /*  0(%rsp): in a shadow */
+    push %rdi                   /*  8(%rsp): regs */
+    push %rdx                   /*  0(%rsp): host VMCB */
 
     clgi
     mov %rsi, %rax              /* the guest VMCB stays in RAX: #VMEXIT */
@@ -35,25 +34,11 @@ svm_vmrun:                      /* rdi = regs, rsi = guest VMCB, rdx = host VMCB
     LOAD_GUEST_GPRS %rdi
     mov REG_RDI(%rdi), %rdi
 
-    /* GIF=0 holds interrupts until VMRUN; with V_INTR_MASKING they then
-     * exit the guest. Where STI goes matters only to QEMU before 9.1,
-     * whose VMRUN ignores the VMCB's interrupt shadow and instead keeps
-     * the host's (an STI right before VMRUN): so STI's shadow covers
-     * VMRUN exactly when the guest is in a shadow, and ends on VMLOAD
-     * otherwise (docs/virtual-cpu.md, "Interrupt shadows"). A CPU loads
-     * the guest's shadow from the VMCB either way (APM Vol. 2, VMCB
-     * offset 0x68, INTERRUPT_SHADOW). */
-    cmpq $0, (%rsp)
-    jne 1f
-    sti
     vmload
-    jmp 2f
-1:  vmload
-    sti
-2:  vmrun
+    sti                         /* GIF=0 holds interrupts until VMRUN; with */
+    vmrun                       /* V_INTR_MASKING they then exit the guest */
     vmsave                      /* RAX = guest VMCB again after the exit */
     cli
-    add $8, %rsp                /* in a shadow */
 
     push %rdi                   /* guest RDI; regs is now at 16(%rsp) */
     mov 16(%rsp), %rdi

@@ -52,8 +52,7 @@ static inline uint64_t svm_exit_code(const struct vmcb_control *c)
 	return (uint32_t)c->exitcode == 0xffffffffu ? SVM_EXIT_INVALID : c->exitcode;
 }
 
-void svm_vmrun(struct vcpu_regs *regs, uint64_t vmcb_pa, uint64_t host_vmcb_pa,
-	       uint64_t in_shadow);
+void svm_vmrun(struct vcpu_regs *regs, uint64_t vmcb_pa, uint64_t host_vmcb_pa);
 
 /* Per-CPU host state (svm.c). Read on every entry, so inline. */
 struct svm_cpu {

@@ -321,8 +321,7 @@ static inline __attribute__((always_inline)) void run(struct vcpu *v, struct vex
 
 	debugreg_enter(&sv->dr, &v->debug, sv->load_drs);
 	sv->entry_eventinj = vmcb->control.eventinj;
-	svm_vmrun(&v->regs, sv->vmcb_pa, svm_host_vmcb_pa(),
-		  vmcb->control.interrupt_shadow & 1);
+	svm_vmrun(&v->regs, sv->vmcb_pa, svm_host_vmcb_pa());
 	if (shadow)
 		svm_shadow_leave(v, sv);
 
