@@ -216,6 +216,17 @@ static inline void retired_by_emulator(struct vcpu *v, const struct vcpu_emul *v
 		virt->inject_db(v, DR6_BS);
 }
 
+/* HLT stepped over for the VMM (2.6.21): with the guest's own TF its
+ * single-step #DB comes at the wake-up, RIP past HLT (SDM 17.3.1.4),
+ * before the interrupt that woke it (a trap on the previous instruction
+ * outranks it, SDM 6.9). KVM_DEBUG_GUEST keeps 2.6.21's step semantics
+ * for HLT (the VMM sees KVM_EXIT_HLT; fuzzcode ends its programs there). */
+static inline void hlt_step_trap(struct vcpu *v)
+{
+	if (!single_stepping(v) && __builtin_expect(v->regs.rflags & RFLAGS_TF, 0))
+		virt->inject_db(v, DR6_BS);
+}
+
 /* Reports the due single-step trap; returns 1 if there was one. */
 static inline int report_step_trap(struct vcpu *v, struct kvm_run *run)
 {
@@ -268,6 +279,7 @@ fill_exit(struct vcpu *v, const struct vexit *e, struct kvm_run *run)
 	case VEXIT_HLT:
 		run->exit_reason = KVM_EXIT_HLT;
 		v->regs.rip += e->insn_len;     /* 2.6.21 steps past HLT itself */
+		hlt_step_trap(v);
 		break;
 	case VEXIT_SHUTDOWN:
 		run->exit_reason = KVM_EXIT_SHUTDOWN;
@@ -910,6 +922,7 @@ static enum exit_action handle_exit(struct vcpu *v, struct vexit *e,
 		/* 2.6.21: HLT reaches the VMM only when nothing is queued */
 		if (irq_any(v)) {
 			v->regs.rip += e->insn_len;
+			hlt_step_trap(v);
 			return EXIT_RESUME;
 		}
 		break;
