@@ -294,7 +294,6 @@ X_LABELS(irq_out);
 X_LABELS(irq_cpuid);
 X_LABELS(irq_rdmsr);
 X_LABELS(irq_mmio);
-X_LABELS(sti_hlt);
 
 /* MOV SS holds off the trap of the instruction before it (POPF's) until
  * the instruction after it has run (SDM 6.8.3): one #DB, after that one,
@@ -625,25 +624,6 @@ static void check_sti_irq(void)
 	STI_IRQ("CPUID (the VMM)", X_CPUID, irq_cpuid);
 	STI_IRQ("RDMSR (the hypervisor)", X_RDMSR, irq_rdmsr);
 	STI_IRQ("an MMIO read (the emulator and the VMM)", X_MMIO, irq_mmio);
-	/* TF, STI; HLT: STI's #DB at HLT, HLT's after it when the interrupt
-	 * wakes it (the hypervisor steps over HLT), then the interrupt */
-	bool hlt_raised = irq0_raised();
-	step_reset();
-	timer_count = 0;
-	timer_rip = 0;
-	keep_tf = 1;
-	RUN_X("cli\n\t" TF_ON "sti\n", "hlt", "nop\n\tnop\n\tcli", sti_hlt);
-	keep_tf = 0;
-	bool hlt_ok = hlt_raised && db_count == 2 && trace_rip[0] == (uintptr_t)sti_hlt_x &&
-		      trace_rip[1] == (uintptr_t)sti_hlt_after &&
-		      trace_dr6[1] == (DR6_RESET | DR6_BS) && timer_count == 1 &&
-		      timer_rip == (uintptr_t)sti_hlt_after;
-	check(hlt_ok, "TF, STI; HLT with IRQ 0 pending: #DB after STI, then after HLT "
-	      "with DR6 = BS, then the interrupt");
-	if (!hlt_ok)
-		say("  #DBs %u: 0x%lx, 0x%lx DR6 0x%lx; interrupts %u at 0x%lx (HLT 0x%lx)",
-		    db_count, trace_rip[0], trace_rip[1], trace_dr6[1], timer_count, timer_rip,
-		    (unsigned long)(uintptr_t)sti_hlt_x);
 	/* STI and NOP run by the emulator (from the device): the shadow it
 	 * reports holds the interrupt over the NOP */
 	dev_code(0x40, DEV_IRQ_STI_NOP, DEV_IRQ_STI_NOP);
