@@ -47,6 +47,26 @@ struct barekvm_mmap {
  */
 #define KVM_BAREKVM_ALARM       _IOW(KVMIO, 0xf2, __u64)
 
+/*
+ * Requests of later Linux kvm.h, with their numbers and semantics (not in
+ * 2.6.21; no 2.6.21 struct changes for them). docs/hypercall-abi.md,
+ * "Additions beyond 2.6.21".
+ *
+ * KVM_CHECK_EXTENSION (Linux 2.6.22), on the system handle: the integer
+ * argument is a KVM_CAP_* number; returns 1 for the extensions BareKVM
+ * has (KVM_CAP_USER_NMI only), 0 for any other number.
+ *
+ * KVM_NMI (Linux 2.6.29), on a vCPU handle, no argument (the integer is
+ * ignored, as Linux ignores it): latches one NMI for the vCPU, delivered
+ * through vector 2 at the first entry where the guest does not block NMIs
+ * (an NMI handler before its IRET; docs/virtual-cpu.md, "NMIs"); a second
+ * KVM_NMI before that merges with it, as the CPU latches one NMI. Returns
+ * 0, or -EBADF for a handle that is not a vCPU's.
+ */
+#define KVM_CHECK_EXTENSION     _IO(KVMIO, 0x03)
+#define KVM_NMI                 _IO(KVMIO, 0x9a)
+#define KVM_CAP_USER_NMI        22
+
 /* Where VM windows live in the control partition's guest-physical space:
  * inside the identity map of abi/ctl_boot.h (CTL_IDMAP_BYTES). */
 #define CTL_VM_WINDOW_BASE      (64ULL << 30)

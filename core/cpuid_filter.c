@@ -106,11 +106,10 @@ static uint32_t *reg_of(struct cpuid_regs *c, char reg)
 	return reg == 'a' ? &c->eax : reg == 'b' ? &c->ebx : reg == 'c' ? &c->ecx : &c->edx;
 }
 
-/* Of the leaves in the table only leaf 7 has subleaves: the CPU ignores
- * ECX for leaves 1, 6 and 0x80000001 (SDM Vol. 2A CPUID), so they are
- * filtered whatever ECX holds. (Matching ECX there showed the host's leaf
- * 1 unfiltered to a CPUID with ECX != 0, x2APIC and VMX included:
- * kvm-unit-tests' enable_x2apic() leaves ECX undefined.) */
+/* Of the table's leaves only 7 has subleaves: leaves 1, 6 and 0x80000001
+ * ignore ECX (SDM CPUID, APM Vol. 3 E.3), so whatever a guest leaves in
+ * ECX it gets the same filtered answer (kvm-unit-tests asks for leaf 1
+ * with ECX uninitialised: before, any ECX but 0 saw the host's leaf). */
 static void filter_registers(uint32_t leaf, uint32_t sub, struct cpuid_regs *c)
 {
 	if (leaf != 7)

@@ -200,6 +200,10 @@ enum task_exit_result task_switch_perform(struct vcpu *v, const struct task_swit
 		describe_unknown(hw_reason, run);
 		return TASK_EXIT_TO_VMM;
 	}
+	/* an IRET ends NMI blocking even when its task switch faults (SDM
+	 * Vol. 3 6.7.1, 27.2.3: blocking is cleared before a fault) */
+	if (ts->source == TASK_FROM_IRET)
+		virt->iret_emulated(v);
 	task_replay_start(&ve->task, ts, exception, (uint32_t)hw_reason);
 	return attempt(v, &ve->task, run);
 }

@@ -62,6 +62,7 @@ enum vexit_reason {
 	VEXIT_SHUTDOWN,         /* triple fault */
 	VEXIT_EXCEPTION,        /* intercepted exception: exc.* valid */
 	VEXIT_INTR_WINDOW,      /* the guest can take an interrupt now */
+	VEXIT_NMI_WINDOW,       /* the guest may take an NMI now */
 	VEXIT_HOST_INTR,        /* a host interrupt stopped the guest */
 	VEXIT_FAIL_ENTRY,       /* the CPU refused the state: hw_reason says why */
 	VEXIT_UNDEFINED,        /* an instruction the virtual CPU lacks: #UD */
@@ -147,6 +148,9 @@ struct vexit {
 	};
 };
 
+#define VCPU_NMI_PENDING      0x1
+#define VCPU_NMI_WINDOW_ARMED 0x2
+
 /* KVM_DEBUG_GUEST state: execution breakpoints and single-step. */
 struct vcpu_debug {
 	bool enabled, singlestep;
@@ -211,6 +215,11 @@ struct vcpu {
 	 * UNKNOWN exit after its KVM_EXIT_MMIO round trips reports. */
 	uint32_t emul_hw_reason;
 	bool irq_window_armed;  /* backend asked to exit at the window */
+	/* VCPU_NMI_*: KVM_NMI's NMI latched for the guest, as the CPU
+	 * latches one (a second one merges), injected at the first entry
+	 * the guest does not block NMIs; and the backend's NMI-window exit
+	 * armed. One byte: the entry path tests it once. */
+	uint8_t nmi;
 	bool pending_cpuid;     /* the last exit was KVM_EXIT_CPUID */
 	struct vcpu_debug debug;
 	struct vcpu_xlat fetch, data;

@@ -168,6 +168,46 @@ static void prepare_interrupts(struct vcpu *v, const struct kvm_run *run)
 	irq_window(v, vec >= 0 || run->request_interrupt_window);
 }
 
+/* Arms or disarms the NMI-window exit, touching the backend only on a
+ * change. */
+static void nmi_window(struct vcpu *v, bool on)
+{
+	if (!(v->nmi & VCPU_NMI_WINDOW_ARMED) != !on) {
+		virt->set_nmi_window(v, on);
+		v->nmi ^= VCPU_NMI_WINDOW_ARMED;
+	}
+}
+
+/*
+ * Before each entry with an NMI latched (KVM_NMI) or its window armed: the
+ * NMI goes in now unless the guest blocks NMIs (an NMI handler before its
+ * IRET, a shadow: virt_ops nmi_blocked) or an event is already being
+ * delivered; RFLAGS.IF does not matter (Intel SDM Vol. 3 6.7, 6.8.1).
+ * Otherwise the backend exits when the blocking ends. An NMI beats a
+ * queued interrupt: prepare_interrupts, which runs after, finds the event
+ * slot taken and waits for the window. Out of line: the entry path tests
+ * one byte (v->nmi).
+ */
+static __attribute__((noinline)) void prepare_nmi(struct vcpu *v)
+{
+	if ((v->nmi & VCPU_NMI_PENDING) && !virt->event_pending(v) && !virt->nmi_blocked(v)) {
+		virt->inject_nmi(v);
+		v->nmi &= (uint8_t)~VCPU_NMI_PENDING;
+	}
+	nmi_window(v, v->nmi & VCPU_NMI_PENDING);
+}
+
+/* An NMI is latched and the guest does not block it: it ends a HLT. */
+static bool nmi_deliverable(struct vcpu *v)
+{
+	return (v->nmi & VCPU_NMI_PENDING) && !virt->nmi_blocked(v);
+}
+
+void vcpu_queue_nmi(struct vcpu *v)
+{
+	v->nmi |= VCPU_NMI_PENDING;     /* a second one merges, as on the CPU */
+}
+
 /* Work for prepare_interrupts: a queued vector, a window the VMM wants, or
  * one still armed that must come off. The common case is none. */
 static inline bool irq_work(const struct vcpu *v, const struct kvm_run *run)
@@ -470,8 +510,12 @@ deliver_event(struct vcpu *v, struct vcpu_emul *ve, struct kvm_run *run, uint64_
 {
 	enum emul_status st = vcpu_deliver(v, ve);
 
-	if (st != EMUL_UNSUPPORTED)
+	if (st != EMUL_UNSUPPORTED) {
 		virt->drop_event(v);
+		/* its handler (or handler task) runs with NMIs blocked */
+		if (ve->event.kind == EMUL_EV_NMI)
+			virt->nmi_delivered(v);
+	}
 	return emul_outcome(v, ve, run, st, true, hw_reason);
 }
 
@@ -486,7 +530,7 @@ static __attribute__((noinline)) int emulated_shadow_or_halt(struct vcpu *v,
 	if (ve->res.shadow)
 		virt->set_interrupt_shadow(v, ve->res.shadow == EMUL_SHADOW_MOV_SS);
 	retired_by_emulator(v, ve);
-	if (!ve->res.halted || irq_any(v))
+	if (!ve->res.halted || irq_any(v) || nmi_deliverable(v))
 		return 0;
 	run->exit_type = KVM_EXIT_TYPE_VM_EXIT;
 	run->exit_reason = KVM_EXIT_HLT;
@@ -586,6 +630,16 @@ static __attribute__((noinline)) int stop_recursed(struct vcpu *v, const struct 
 	return 1;
 }
 
+/* An IRET the emulator ran ends NMI blocking, also when it faulted (SDM
+ * Vol. 3 6.7.1; 27.2.3: a faulting IRET clears the blocking first). */
+static __attribute__((noinline)) void iret_outcome(struct vcpu *v, const struct vcpu_emul *ve,
+						   enum emul_status st, bool delivery)
+{
+	if (!delivery && ve->ctx.insn.map == EMUL_MAP_1B &&
+	    (st == EMUL_DONE || st == EMUL_EXCEPTION))
+		virt->iret_emulated(v);
+}
+
 /*
  * What an emulator step (an instruction's, or an event delivery's: no
  * instruction retires then, TF is clear in the handler) leaves to do.
@@ -602,6 +656,8 @@ emul_outcome(struct vcpu *v, struct vcpu_emul *ve, struct kvm_run *run,
 	case EMUL_DONE:
 		if (delivery)
 			return 0;
+		if (__builtin_expect(ve->ctx.insn.opcode == 0xcf, 0))
+			iret_outcome(v, ve, st, delivery);
 		if (__builtin_expect(ve->res.shadow | ve->res.halted, 0))
 			return emulated_shadow_or_halt(v, ve, run);
 		retired_by_emulator(v, ve);
@@ -624,6 +680,8 @@ emul_outcome(struct vcpu *v, struct vcpu_emul *ve, struct kvm_run *run,
 			return 1;
 		goto refused;
 	case EMUL_EXCEPTION:
+		if (__builtin_expect(ve->ctx.insn.opcode == 0xcf, 0))
+			iret_outcome(v, ve, st, delivery);
 		if (__builtin_expect(delivery_recursed(ve, delivery), 0))
 			return stop_recursed(v, ve, run, hw_reason);
 		if (ve->res.event.vector == 14) {
@@ -722,8 +780,8 @@ static int complete_previous_exit(struct vcpu *v, struct kvm_run *run)
  * (emul_deliver_event()), the device taking the accesses through
  * KVM_EXIT_MMIO like an instruction's, and the backend forgets the event
  * it would have delivered again. What the emulator does not deliver (a
- * task gate, an NMI, a software interrupt whose length the backend could
- * not tell) stays pending and the VMM gets an UNKNOWN exit, as KVM
+ * task gate whose TSS is in MMIO too, a software interrupt whose length
+ * the backend could not tell) stays pending and the VMM gets an UNKNOWN exit, as KVM
  * reports KVM_INTERNAL_ERROR_DELIVERY_EV.
  */
 static int delivery_touched_mmio(struct vcpu *v, const struct vexit *e, struct kvm_run *run)
@@ -913,14 +971,17 @@ static enum exit_action handle_exit(struct vcpu *v, struct vexit *e,
 		if (irq_any(v))
 			return EXIT_RESUME;
 		break;
+	case VEXIT_NMI_WINDOW:
+		return EXIT_RESUME;     /* prepare_nmi injects it */
 	case VEXIT_HLT:
 		/* The bytes at RIP are not a HLT the CPU would run: QEMU takes
 		 * the HLT intercept for LOCK HLT, which a CPU refuses with #UD
 		 * first (SDM Vol. 2 "LOCK"). The emulator runs what is there. */
 		if (!e->insn_len)
 			return emulate_mmio(v, run, e->hw_reason) ? EXIT_TO_VMM : EXIT_RESUME;
-		/* 2.6.21: HLT reaches the VMM only when nothing is queued */
-		if (irq_any(v)) {
+		/* 2.6.21: HLT reaches the VMM only when nothing is queued;
+		 * an NMI the guest can take ends the HLT too */
+		if (irq_any(v) || (__builtin_expect(v->nmi, 0) && nmi_deliverable(v))) {
 			v->regs.rip += e->insn_len;
 			hlt_step_trap(v);
 			return EXIT_RESUME;
@@ -1124,6 +1185,8 @@ int vcpu_run(struct vcpu *v, struct kvm_run *run)
 		 * stop it */
 		if (v->alarm_tsc)
 			lapic_alarm_arm(v->alarm_tsc);
+		if (__builtin_expect(v->nmi, 0))
+			prepare_nmi(v);
 		if (irq_work(v, run))
 			prepare_interrupts(v, run);
 		enter_debug_flags(v);

@@ -17,6 +17,11 @@ void vcpu_reset_state(struct vcpu *v);
  * guest has IF=1 and no interrupt shadow. */
 bool vcpu_irq_queued(const struct vcpu *v);
 
+/* KVM_NMI: latches one NMI for the vCPU (a second one before its
+ * delivery merges with it); delivered at the first entry where the guest
+ * does not block NMIs, whatever RFLAGS.IF. */
+void vcpu_queue_nmi(struct vcpu *v);
+
 struct vcpu_emul;
 
 /* The vCPU's emulator state, allocated on first use (one frame, freed with

@@ -295,9 +295,9 @@ enum emul_status emul_deliver_event(struct emul_ctx *ctx, struct emul_cpu *cpu,
 	struct dlv d;
 
 	*res = (struct emul_result){ 0 };
-	/* an NMI would also block NMIs until IRET, which is the caller's */
-	if (!ctx->ops->get_dtable || !ctx->ops->get_sysseg ||
-	    ev->kind == EMUL_EV_NMI) {
+	/* an NMI goes as an external interrupt through vector 2; that it
+	 * blocks NMIs until IRET is the caller's */
+	if (!ctx->ops->get_dtable || !ctx->ops->get_sysseg) {
 		emul_abort(ctx);
 		emul_unsupported(&x, EMUL_R_EVENT);
 		return EMUL_UNSUPPORTED;

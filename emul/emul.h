@@ -658,7 +658,7 @@ enum emul_reason {
 	EMUL_R_TASK_GATE,   /* an event reached a task gate: res.task_gate */
 	EMUL_R_TASK_SWITCH, /* a far JMP or CALL to a TSS or task gate, an
 			     * IRET with NT = 1: res.task_gate (source) */
-	EMUL_R_EVENT,       /* an event not delivered (NMI, no
+	EMUL_R_EVENT,       /* an event not delivered (no
 			     * get_dtable/get_sysseg) */
 };
 
@@ -812,7 +812,8 @@ const char *emul_reason_str(unsigned reason);
  */
 enum emul_event_kind {
 	EMUL_EV_EXTINT = 0,  /* external interrupt */
-	EMUL_EV_NMI = 2,     /* not delivered: EMUL_UNSUPPORTED */
+	EMUL_EV_NMI = 2,     /* NMI (vector 2); blocking NMIs after it
+			      * is the caller's */
 	EMUL_EV_HWEXC = 3,   /* hardware exception */
 	EMUL_EV_SOFTINT = 4, /* INT n */
 	EMUL_EV_ICEBP = 5,   /* INT1 (F1): privileged software exception */
@@ -849,7 +850,7 @@ struct emul_deliver {
  *    contributory fault or page fault). Nothing committed.
  *  - EMUL_SHUTDOWN: a fault while delivering a #DF (triple fault).
  *  - EMUL_UNSUPPORTED: a task gate (res.task_gate; the hardware task switch is the
- *    caller's), an NMI, or no get_dtable/get_sysseg callback; nothing
+ *    caller's) or no get_dtable/get_sysseg callback; nothing
  *    changed.
  */
 enum emul_status emul_deliver_event(struct emul_ctx *ctx, struct emul_cpu *cpu,

@@ -1,6 +1,7 @@
 /* Requests on the system handle (what /dev/kvm served). */
 #include "request/kvm_handlers.h"
 #include "abi/kvm.h"
+#include "abi/barekvm.h"
 #include "abi/errno.h"
 #include "core/handle.h"
 #include "core/log.h"
@@ -37,7 +38,6 @@ static int64_t get_msr_index_list(struct kvm_msr_list *list)
 
 int64_t kvm_system_request(uint32_t request, uint64_t iarg, void *arg)
 {
-	(void)iarg;
 	switch (request) {
 	case KVM_GET_MSR_INDEX_LIST:
 		return get_msr_index_list(arg);
@@ -45,6 +45,9 @@ int64_t kvm_system_request(uint32_t request, uint64_t iarg, void *arg)
 		return KVM_API_VERSION;
 	case KVM_CREATE_VM:
 		return create_vm();
+	case KVM_CHECK_EXTENSION:
+		/* Linux's numbering (abi/barekvm.h): only the NMI request */
+		return iarg == KVM_CAP_USER_NMI;
 	default:
 		/* unreachable: kvm_request.c routes only the requests of its
 		 * table here, and reports -ENOSYS as a bug of ours */

@@ -227,6 +227,9 @@ int64_t kvm_vcpu_request(struct vcpu *v, uint64_t handle, uint32_t request,
 		return debug_guest(v, arg);
 	case KVM_INTERRUPT:
 		return queue_interrupt(v, arg);
+	case KVM_NMI:
+		vcpu_queue_nmi(v);
+		return 0;
 	case KVM_TRANSLATE:
 		translate(v, arg);
 		return 0;

@@ -74,6 +74,25 @@ struct virt_ops {
 	void (*drop_event)(struct vcpu *v);
 	/* Exit (VEXIT_INTR_WINDOW) as soon as the guest can take an interrupt. */
 	void (*set_irq_window)(struct vcpu *v, bool on);
+	/*
+	 * The guest's NMIs (KVM_NMI; docs/virtual-cpu.md, "NMIs"). Not
+	 * RFLAGS.IF: nmi_blocked says whether an NMI handler runs that has
+	 * not yet executed its IRET, or a shadow blocks NMIs as the vendor's
+	 * CPU does (VMX: MOV SS and STI, SDM 24.4.2 Table 24-3 and 26.3.1.5;
+	 * SVM: the interrupt shadow, as KVM). inject_nmi delivers one on the
+	 * next entry (core checked !nmi_blocked and !event_pending) and
+	 * blocks NMIs until the handler's IRET. nmi_delivered: the emulator
+	 * delivered one (or a task switch started its handler task), which
+	 * blocks NMIs as well. iret_emulated: the emulator executed an IRET
+	 * (completed or faulted), which ends that blocking (SDM 6.7.1,
+	 * 27.2.3). set_nmi_window asks for an exit (VEXIT_NMI_WINDOW) as
+	 * soon as the blocking ends, as near as the backend can tell.
+	 */
+	bool (*nmi_blocked)(struct vcpu *v);
+	void (*inject_nmi)(struct vcpu *v);
+	void (*nmi_delivered)(struct vcpu *v);
+	void (*iret_emulated)(struct vcpu *v);
+	void (*set_nmi_window)(struct vcpu *v, bool on);
 	/* MSRs the backend's control structure holds (EFER, SYSCALL and
 	 * SYSENTER MSRs, FS/GS base, KERNEL_GS_BASE, TSC, PAT): 0, or -1 if
 	 * the index is not one of them. */

@@ -393,6 +393,7 @@ static const unsigned long known[] = {
 	KVM_GET_REGS, KVM_SET_REGS, KVM_GET_SREGS, KVM_SET_SREGS, KVM_TRANSLATE,
 	KVM_INTERRUPT, KVM_DEBUG_GUEST, KVM_GET_MSRS, KVM_SET_MSRS,
 	KVM_BAREKVM_CLOSE, KVM_BAREKVM_MMAP, KVM_BAREKVM_ALARM,
+	KVM_NMI, KVM_CHECK_EXTENSION,
 };
 
 static bool same_request(unsigned long a, unsigned long b)
@@ -829,9 +830,13 @@ static void one_request(void)
 			count(kvm_translate(vcpu, interesting(), &gpa));
 		}
 		break;
-	case 92 ... 93:
+	case 92:
 		if (vcpu >= 0)
 			count(kvm_interrupt(vcpu, (uint32_t)(chance(90) ? below(256) : rnd())));
+		break;
+	case 93:
+		/* an NMI for the next run, or on any handle at all */
+		count(kvm_nmi(vcpu >= 0 && chance(80) ? vcpu : (int)below(64)));
 		break;
 	case 94 ... 95:
 		if (vcpu >= 0 && chance(50)) {

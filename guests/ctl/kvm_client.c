@@ -287,6 +287,16 @@ int kvm_interrupt(int vcpu, uint32_t irq)
 	return kvm_ioctl(vcpu, KVM_INTERRUPT, &i);
 }
 
+int kvm_nmi(int vcpu)
+{
+	return kvm_ioctl(vcpu, KVM_NMI, NULL);
+}
+
+int kvm_check_extension(long cap)
+{
+	return kvm_ioctl(KVM_SYSTEM_HANDLE, KVM_CHECK_EXTENSION, (void *)(intptr_t)cap);
+}
+
 int kvm_alarm(int vcpu, uint64_t tsc)
 {
 	return kvm_ioctl(vcpu, KVM_BAREKVM_ALARM, &tsc);

@@ -79,6 +79,11 @@ int kvm_translate(int vcpu, uint64_t linear, uint64_t *gpa);
 int kvm_translate_full(int vcpu, uint64_t linear, struct kvm_translation *out);
 /* KVM_INTERRUPT: queues vector irq (0-255) in the hypervisor. */
 int kvm_interrupt(int vcpu, uint32_t irq);
+/* KVM_NMI (later Linux, abi/barekvm.h): latches one NMI for the vCPU. */
+int kvm_nmi(int vcpu);
+/* KVM_CHECK_EXTENSION on the system handle: 1 if the hypervisor has
+ * KVM_CAP_* number cap, 0 if not, or -errno. */
+int kvm_check_extension(long cap);
 /* KVM_BAREKVM_ALARM: KVM_RUN returns -EINTR from TSC value tsc on (0:
  * never). */
 int kvm_alarm(int vcpu, uint64_t tsc);

@@ -35,6 +35,8 @@ static const struct {
 	ENTRY(KVM_BAREKVM_CLOSE),
 	ENTRY(KVM_BAREKVM_MMAP),
 	ENTRY(KVM_BAREKVM_ALARM),
+	ENTRY(KVM_NMI),
+	ENTRY(KVM_CHECK_EXTENSION),
 };
 
 /* Linux's numbers (asm-generic/errno-base.h, errno.h). */

@@ -79,6 +79,7 @@ struct vmm_stats {
 	uint64_t eintr;
 	uint64_t string_io_elements;
 	uint64_t irqs_injected;         /* KVM_INTERRUPT from the PIC */
+	uint64_t nmis_injected;         /* KVM_NMI from the local APIC */
 	uint8_t last_vector;
 };
 

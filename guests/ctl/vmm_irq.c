@@ -224,6 +224,20 @@ int vmm_irq_before_run(struct vm *vm, struct kvm_run *run)
 	enum irq_source from = pending_source(vm);
 	int r;
 
+	/* An NMI the local APIC accepted (ICR, IO-APIC message, LINT1 in NMI
+	 * mode) goes to the hypervisor, which holds it until the guest can
+	 * take it (NMI blocking is the CPU's state, not the VMM's); no IF,
+	 * no window, no acknowledge cycle. */
+	if (__builtin_expect(vm->lapic.nmi_pending, 0) && lapic_take_nmi(&vm->lapic)) {
+		r = kvm_nmi(vm->vcpu_fd);
+		if (r < 0) {
+			vm->last_request = "KVM_NMI";
+			return r;
+		}
+		vm->stats.nmis_injected++;
+		vmm_trace_event(vm, VMM_TRACE_IRQ, "NMI");
+	}
+
 	if (from != IRQ_NONE && run->ready_for_interrupt_injection && run->if_flag) {
 		uint8_t vector = acknowledge(vm, from);
 
@@ -265,7 +279,7 @@ static bool wait_interrupted(struct vm *vm)
 		return true;
 	}
 	vmm_console_feed(vm);
-	return pending_source(vm) != IRQ_NONE;
+	return pending_source(vm) != IRQ_NONE || vm->lapic.nmi_pending;
 }
 
 enum vmm_wait vmm_irq_wait(struct vm *vm)
@@ -274,7 +288,7 @@ enum vmm_wait vmm_irq_wait(struct vm *vm)
 	for (unsigned events = 0;; events++) {
 		uint64_t next;
 
-		if (pending_source(vm) != IRQ_NONE)
+		if (pending_source(vm) != IRQ_NONE || vm->lapic.nmi_pending)
 			return VMM_WAIT_WOKEN;
 		next = next_event(vm);
 		if (next == VMM_CLOCK_NEVER ||

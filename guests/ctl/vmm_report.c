@@ -251,6 +251,8 @@ void vmm_print_stats(struct vm *vm)
 		vmm_printf(h, " (last vector 0x%02x)", s->last_vector);
 	vmm_printf(h, "; PIC INTA %llu (spurious %llu)\n",
 		   (unsigned long long)vm->pic.acks, (unsigned long long)vm->pic.spurious);
+	vmm_printf(h, "nmis: %llu passed down (KVM_NMI)\n",
+		   (unsigned long long)s->nmis_injected);
 	for (unsigned i = 0; i < 2; i++) {
 		const struct pic8259_chip *c = &vm->pic.chip[i];
 

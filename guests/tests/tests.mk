@@ -6,7 +6,7 @@
 #                           (flat images), mbhello.elf (multiboot v1 ELF32),
 #                           bench.bin, bench32.bin, pfbench.bin, and the ABI guests mmio, irq, irqreal,
 #                           dirty, paging, triple, msr, spin, hostile, events,
-#                           cpuwalk, task, vm86, modeswitch, ptattack, ptattack32,
+#                           cpuwalk, task, nmi, vm86, modeswitch, ptattack, ptattack32,
 #                           memtouch, memtouch32
 #                           (flat images), and
 #                           echo.bin for the console tests (in the ISO's files,
@@ -37,6 +37,7 @@ TG_ABI_GUESTS := $(TG_OUT)/mmio.bin $(TG_OUT)/irq.bin $(TG_OUT)/irqreal.bin \
                  $(TG_OUT)/msr.bin $(TG_OUT)/spin.bin $(TG_OUT)/hostile.bin \
                  $(TG_OUT)/events.bin \
                  $(TG_OUT)/echo.bin $(TG_OUT)/cpuwalk.bin $(TG_OUT)/task.bin \
+                 $(TG_OUT)/nmi.bin \
                  $(TG_OUT)/vm86.bin $(TG_OUT)/modeswitch.bin $(TG_OUT)/ptattack.bin \
                  $(TG_OUT)/ptattack32.bin $(TG_OUT)/memtouch.bin $(TG_OUT)/memtouch32.bin
 TEST_GUESTS := $(TG_OUT)/real.bin $(TG_OUT)/prot32.bin $(TG_OUT)/long64.bin \
@@ -106,6 +107,8 @@ TG_HOSTILE_OBJS := $(TG_OBJ)/64/hostile/entry.o $(TG_OBJ)/64/hostile/main.o \
 TG_CPUWALK_OBJS := $(TG_OBJ)/64/long64/entry.o \
                    $(patsubst %,$(TG_OBJ)/64/cpuwalk/%.o,main insn insn_ext system paging ring3) \
                    $(TG_IDT_64) $(TG_LIB_64)
+TG_NMI_OBJS     := $(TG_OBJ)/32/prot32/entry.o $(TG_OBJ)/32/nmi/main.o $(TG_IDT_32) \
+                   $(TG_LIB_32)
 TG_TASK_OBJS    := $(TG_OBJ)/32/prot32/entry.o $(TG_OBJ)/32/task/main.o \
                    $(TG_OBJ)/32/task/tasks.o $(TG_IDT_32) $(TG_LIB_32)
 TG_VM86_OBJS    := $(TG_OBJ)/32/prot32/entry.o $(TG_OBJ)/32/vm86/main.o $(TG_OBJ)/32/vm86/fxsr.o \
@@ -122,7 +125,7 @@ TG_MEMTOUCH_OBJS := $(TG_OBJ)/64/long64/entry.o \
 TG_MEMTOUCH32_OBJS := $(TG_OBJ)/32/prot32/entry.o \
                       $(patsubst %,$(TG_OBJ)/32/memtouch/%.o,main32 legacy sweep tables) \
                       $(TG_LIB_32)
-TG_ALL_OBJS := $(TG_MEMTOUCH_OBJS) $(TG_MEMTOUCH32_OBJS) $(TG_PTATTACK_OBJS) $(TG_PTATTACK32_OBJS) $(TG_VM86_OBJS) $(TG_TASK_OBJS) $(TG_REAL_OBJS) $(TG_PROT32_OBJS) $(TG_LONG64_OBJS) $(TG_MBHELLO_OBJS) \
+TG_ALL_OBJS := $(TG_NMI_OBJS) $(TG_MEMTOUCH_OBJS) $(TG_MEMTOUCH32_OBJS) $(TG_PTATTACK_OBJS) $(TG_PTATTACK32_OBJS) $(TG_VM86_OBJS) $(TG_TASK_OBJS) $(TG_REAL_OBJS) $(TG_PROT32_OBJS) $(TG_LONG64_OBJS) $(TG_MBHELLO_OBJS) \
                $(TG_BENCH_OBJS) $(TG_MMIO_OBJS) $(TG_IRQ_OBJS) $(TG_IRQREAL_OBJS) \
                $(TG_DIRTY_OBJS) $(TG_PAGING_OBJS) $(TG_TRIPLE_OBJS) $(TG_MSR_OBJS) \
                $(TG_SPIN_OBJS) $(TG_ECHO_OBJS) $(TG_BENCH32_OBJS) $(TG_HOSTILE_OBJS) \
@@ -232,6 +235,10 @@ $(TG_OBJ)/memtouch32.elf: $(TG_MEMTOUCH32_OBJS) $(TG_DIR)/flat.ld $(TG_DIR)/debu
 $(TG_OBJ)/irq.elf: $(TG_IRQ_OBJS) $(TG_DIR)/flat.ld $(TG_DIR)/debug-sections.ld
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(TG_LD) -m elf_i386 $(TG_LDFLAGS) -T $(TG_DIR)/flat.ld -o $@ $(TG_IRQ_OBJS)
+
+$(TG_OBJ)/nmi.elf: $(TG_NMI_OBJS) $(TG_DIR)/flat.ld $(TG_DIR)/debug-sections.ld
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(TG_LD) -m elf_i386 $(TG_LDFLAGS) -T $(TG_DIR)/flat.ld -o $@ $(TG_NMI_OBJS)
 
 $(TG_OBJ)/task.elf: $(TG_TASK_OBJS) $(TG_DIR)/flat.ld $(TG_DIR)/debug-sections.ld
 	@$(if $(Q),echo "  LD      $@")

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "abi/kvm.h"
+#include "abi/barekvm.h"
 
 struct field_case {
 	const char *name;
@@ -416,6 +417,31 @@ static void test_request_numbers(void **state)
 			assert_true(c[i].value != c[j].value);
 }
 
+/* The requests of later Linux this ABI adds (abi/barekvm.h): Linux's
+ * numbers (include/uapi/linux/kvm.h), distinct from every 2.6.21 one and
+ * from BareKVM's own. */
+static void test_later_linux_numbers(void **state)
+{
+	static const unsigned long others[] = {
+		KVM_GET_API_VERSION, KVM_CREATE_VM, KVM_GET_MSR_INDEX_LIST,
+		KVM_SET_MEMORY_REGION, KVM_CREATE_VCPU, KVM_GET_DIRTY_LOG, KVM_RUN,
+		KVM_GET_REGS, KVM_SET_REGS, KVM_GET_SREGS, KVM_SET_SREGS,
+		KVM_TRANSLATE, KVM_INTERRUPT, KVM_DEBUG_GUEST, KVM_GET_MSRS,
+		KVM_SET_MSRS, KVM_BAREKVM_CLOSE, KVM_BAREKVM_MMAP, KVM_BAREKVM_ALARM,
+	};
+
+	(void)state;
+	assert_int_equal(KVM_CHECK_EXTENSION, 0xae03);
+	assert_int_equal(KVM_NMI, 0xae9a);
+	assert_int_equal(_IOC_SIZE(KVM_NMI), 0);
+	assert_int_equal(_IOC_DIR(KVM_NMI), _IOC_NONE);
+	assert_int_equal(KVM_CAP_USER_NMI, 22);
+	for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+		assert_true(others[i] != KVM_NMI);
+		assert_true(others[i] != KVM_CHECK_EXTENSION);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -432,6 +458,7 @@ int main(void)
 		cmocka_unit_test(test_kvm_interrupt_breakpoint_debug),
 		cmocka_unit_test(test_kvm_dirty_log),
 		cmocka_unit_test(test_constants),
+		cmocka_unit_test(test_later_linux_numbers),
 		cmocka_unit_test(test_ioc_encoding),
 		cmocka_unit_test(test_request_numbers),
 	};

@@ -152,7 +152,7 @@ static void test_pf_outcome(void **state)
 	assert_int_equal(svm_shadow_pf_outcome(event(SVM_EVTINJ_TYPE_SOFT, 0x80)),
 			 SVM_PF_DELIVER);
 	assert_int_equal(svm_shadow_pf_outcome(event(SVM_EVTINJ_TYPE_NMI, 2)),
-			 SVM_PF_DELIVER);
+			 SVM_PF_REQUEUE_NMI);
 	/* a software interrupt with vector 14 is no #PF */
 	assert_int_equal(svm_shadow_pf_outcome(event(SVM_EVTINJ_TYPE_SOFT, 14)),
 			 SVM_PF_DELIVER);

@@ -48,6 +48,36 @@ static struct vmx_cap_msrs skylake(void)
 	};
 }
 
+/* Virtual NMIs (pin bit 5) with NMI-window exiting (primary bit 22) when
+ * the CPU offers both, the window control left 0 for vcpu.c to switch;
+ * without either, neither (SDM 26.2.1.1: NMI-window exiting needs
+ * virtual NMIs, which need NMI exiting). */
+static void test_virtual_nmis(void **state)
+{
+	struct vmx_cap_msrs m = skylake();
+	struct vmx_controls c;
+	struct vmx_controls_error err;
+
+	(void)state;
+	assert_int_equal(vmx_controls_compute(&m, &c, &err), 0);
+	assert_true(c.virtual_nmis);
+	assert_true(c.pin & VMX_PIN_VIRTUAL_NMIS);
+	assert_true(c.pin & VMX_PIN_NMI_EXIT);
+	assert_false(c.proc & VMX_PROC_NMI_WINDOW_EXIT);
+
+	m.true_procbased &= ~((uint64_t)VMX_PROC_NMI_WINDOW_EXIT << 32);
+	assert_int_equal(vmx_controls_compute(&m, &c, &err), 0);
+	assert_false(c.virtual_nmis);
+	assert_false(c.pin & VMX_PIN_VIRTUAL_NMIS);
+
+	m = skylake();
+	m.true_pinbased &= ~((uint64_t)VMX_PIN_VIRTUAL_NMIS << 32);
+	assert_int_equal(vmx_controls_compute(&m, &c, &err), 0);
+	assert_false(c.virtual_nmis);
+	assert_false(c.pin & VMX_PIN_VIRTUAL_NMIS);
+	assert_true(c.pin & VMX_PIN_NMI_EXIT);
+}
+
 static void test_adjust_controls(void **state)
 {
 	uint32_t out = 0, missing = 0;
@@ -330,6 +360,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_adjust_controls),
 		cmocka_unit_test(test_skylake_uses_true_msrs),
+		cmocka_unit_test(test_virtual_nmis),
 		cmocka_unit_test(test_without_true_msrs_default1_is_forced),
 		cmocka_unit_test(test_secondary_features_are_optional),
 		cmocka_unit_test(test_shadow_paging_without_ept),

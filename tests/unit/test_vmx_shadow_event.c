@@ -43,7 +43,7 @@ static void test_pf_outcome(void **state)
 	assert_int_equal(vmx_shadow_pf_outcome(event(VMX_INTR_TYPE_EXT, 0x30, 0)),
 			 VMX_PF_REQUEUE_IRQ);
 	assert_int_equal(vmx_shadow_pf_outcome(event(VMX_INTR_TYPE_NMI, 2, 0)),
-			 VMX_PF_DELIVER);
+			 VMX_PF_REQUEUE_NMI);
 	assert_int_equal(vmx_shadow_pf_outcome(event(VMX_INTR_TYPE_SW_INT, 0x80, 0)),
 			 VMX_PF_DELIVER);
 	/* INT n with vector 14 or 8, INT3, ICEBP: software events, no #DF */

@@ -450,6 +450,9 @@ void svm_decode_exit(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e)
 	case SVM_EXIT_VINTR:
 		e->reason = VEXIT_INTR_WINDOW;
 		return;
+	case SVM_EXIT_IRET:
+		svm_exit_iret(v, sv, e);
+		return;
 	case SVM_EXIT_INVALID:
 		e->reason = VEXIT_FAIL_ENTRY;
 		return;

@@ -154,6 +154,11 @@ static void reflect_pf(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e,
 		/* acknowledged, not delivered: KVM_RUN injects it again */
 		v->irq_pending[vector / 64] |= 1ULL << (vector % 64);
 		break;
+	case SVM_PF_REQUEUE_NMI:
+		/* not delivered either: latched again, and not blocking */
+		v->nmi |= VCPU_NMI_PENDING;
+		svm_iret_emulated(v);
+		break;
 	case SVM_PF_DELIVER:
 		break;
 	}

@@ -77,5 +77,8 @@ enum svm_pf_outcome svm_shadow_pf_outcome(uint64_t exitintinfo)
 	}
 	if (type == SVM_EVTINJ_TYPE_INTR)
 		return SVM_PF_REQUEUE_IRQ;
+	/* an NMI is not lost either: it comes after the #PF */
+	if (type == SVM_EVTINJ_TYPE_NMI)
+		return SVM_PF_REQUEUE_NMI;
 	return SVM_PF_DELIVER;
 }

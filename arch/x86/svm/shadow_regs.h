@@ -46,6 +46,8 @@ enum svm_pf_outcome {
 				 * happens again at its instruction) */
 	SVM_PF_REQUEUE_IRQ,     /* #PF, and the external interrupt it
 				 * interrupted is queued again */
+	SVM_PF_REQUEUE_NMI,     /* #PF, and the NMI it interrupted is
+				 * latched again (delivered after it) */
 	SVM_PF_DOUBLE_FAULT,    /* #DF(0) instead */
 	SVM_PF_TRIPLE_FAULT,    /* shutdown */
 };

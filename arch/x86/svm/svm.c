@@ -61,6 +61,11 @@ void svm_setup(const struct cpu_features *f)
 	.event_pending = svm_event_pending, \
 	.drop_event = svm_drop_event, \
 	.set_irq_window = svm_set_irq_window, \
+	.nmi_blocked = svm_nmi_blocked, \
+	.inject_nmi = svm_inject_nmi, \
+	.nmi_delivered = svm_nmi_delivered, \
+	.iret_emulated = svm_iret_emulated, \
+	.set_nmi_window = svm_set_nmi_window, \
 	.get_msr = svm_get_msr, \
 	.set_msr = svm_set_msr, \
 	.set_debug = svm_set_debug, \

@@ -43,6 +43,13 @@ struct svm_vcpu {
 	uint64_t hw_root;       /* the shadow root the last entry loaded */
 	bool flush_on_entry;    /* the guest's MOV CR3 flushes its TLB */
 	bool cr3_loaded;        /* load_cr3: the next sync is a CR3 load */
+	/* The guest's NMI blocking, which SVM without vNMI does not keep
+	 * (vcpu.c, "NMIs"): set when an NMI is injected, until the handler's
+	 * IRET; awaiting_iret: that IRET was intercepted at iret_rip and
+	 * left to run, so the blocking ends once RIP moves on */
+	bool nmi_masked;
+	bool nmi_awaiting_iret;
+	uint64_t nmi_iret_rip;
 };
 
 /* The exit code, with QEMU's 32-bit VMEXIT_INVALID (0x00000000ffffffff)
@@ -120,6 +127,13 @@ void svm_inject_irq(struct vcpu *v, uint8_t vector);
 bool svm_event_pending(struct vcpu *v);
 void svm_drop_event(struct vcpu *v);
 void svm_set_irq_window(struct vcpu *v, bool on);
+bool svm_nmi_blocked(struct vcpu *v);
+void svm_inject_nmi(struct vcpu *v);
+void svm_nmi_delivered(struct vcpu *v);
+void svm_iret_emulated(struct vcpu *v);
+void svm_set_nmi_window(struct vcpu *v, bool on);
+/* The IRET intercept (exit.c): the end of an NMI handler. */
+void svm_exit_iret(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e);
 void svm_inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
 			  uint32_t error_code);
 void svm_inject_db(struct vcpu *v, uint64_t dr6_bits);

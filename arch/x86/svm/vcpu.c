@@ -413,3 +413,87 @@ void svm_set_cr8(struct vcpu *v, uint64_t cr8)
 
 	c->vintr = (c->vintr & ~0xfULL) | (cr8 & 0xf);
 }
+
+/*
+ * NMIs (docs/virtual-cpu.md, "NMIs"). Without vNMI the VMCB holds no NMI
+ * blocking (APM Vol. 2 15.20: EVENTINJ delivers the NMI, nothing
+ * remembers it), so it is kept here as KVM keeps it: set when an NMI is
+ * injected (or the emulator delivered one), with IRET intercepted; the
+ * guest's IRET ends it. The IRET intercept comes before the instruction
+ * (APM 15.7.1): with an NMI latched the IRET runs in the emulator, so the
+ * blocking ends exactly when it completes and the NMI is delivered on
+ * the next instruction boundary, as on the CPU (core's iret_outcome
+ * calls svm_iret_emulated); without one it runs on the CPU and the
+ * blocking ends once RIP has moved past it (KVM's awaiting-IRET-
+ * completion check), also when it faulted (SDM Vol. 3 6.7.1 semantics,
+ * which KVM's SVM follows too). The interrupt shadow blocks NMIs (one
+ * bit for STI and MOV SS; KVM treats it so): with nothing to arm for
+ * it, the NMI waits for the next exit.
+ */
+static void iret_intercept(struct svm_vcpu *sv, bool on)
+{
+	if (on)
+		sv->vmcb->control.intercept_misc1 |= SVM_INTERCEPT_IRET;
+	else
+		sv->vmcb->control.intercept_misc1 &= ~SVM_INTERCEPT_IRET;
+}
+
+bool svm_nmi_blocked(struct vcpu *v)
+{
+	struct svm_vcpu *sv = to_svm(v);
+
+	if (sv->nmi_awaiting_iret && v->regs.rip != sv->nmi_iret_rip) {
+		sv->nmi_awaiting_iret = false;
+		sv->nmi_masked = false;         /* that IRET has run */
+	}
+	return sv->nmi_masked || svm_interrupt_shadow(v);
+}
+
+void svm_nmi_delivered(struct vcpu *v)
+{
+	struct svm_vcpu *sv = to_svm(v);
+
+	sv->nmi_masked = true;
+	sv->nmi_awaiting_iret = false;
+	iret_intercept(sv, true);
+}
+
+void svm_inject_nmi(struct vcpu *v)
+{
+	to_svm(v)->vmcb->control.eventinj = 2 | SVM_EVTINJ_TYPE_NMI | SVM_EVTINJ_VALID;
+	svm_nmi_delivered(v);
+}
+
+void svm_iret_emulated(struct vcpu *v)
+{
+	struct svm_vcpu *sv = to_svm(v);
+
+	sv->nmi_masked = false;
+	sv->nmi_awaiting_iret = false;
+	iret_intercept(sv, false);
+}
+
+/* An NMI waits for the handler's IRET: that is the IRET intercept, armed
+ * again if an IRET left to run has not run yet (an exit at it). */
+void svm_set_nmi_window(struct vcpu *v, bool on)
+{
+	struct svm_vcpu *sv = to_svm(v);
+
+	if (on && sv->nmi_masked && sv->nmi_awaiting_iret) {
+		sv->nmi_awaiting_iret = false;
+		iret_intercept(sv, true);
+	}
+}
+
+void svm_exit_iret(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e)
+{
+	iret_intercept(sv, false);
+	if (v->nmi & VCPU_NMI_PENDING) {
+		/* the emulator runs it; iret_outcome ends the blocking */
+		e->reason = VEXIT_EMULATE;
+		return;
+	}
+	sv->nmi_awaiting_iret = true;
+	sv->nmi_iret_rip = v->regs.rip;
+	e->reason = VEXIT_EMULATED;     /* insn_len 0: it runs on re-entry */
+}

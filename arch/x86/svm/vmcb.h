@@ -27,6 +27,7 @@
 #define SVM_INTERCEPT_GDTR_WRITE (1u << 11)
 #define SVM_INTERCEPT_RDPMC     (1u << 15)
 #define SVM_INTERCEPT_CPUID     (1u << 18)
+#define SVM_INTERCEPT_IRET      (1u << 20)
 #define SVM_INTERCEPT_INVD      (1u << 22)
 #define SVM_INTERCEPT_HLT       (1u << 24)
 #define SVM_INTERCEPT_INVLPG    (1u << 25)

@@ -137,8 +137,13 @@ int vmx_controls_compute(const struct vmx_cap_msrs *m, struct vmx_controls *c,
 	 * lets KVM_RUN return -EINTR does not then depend on how a platform
 	 * delivers the host's timer interrupt to a guest with IF = 0. */
 	c->preemption_timer = allowed1(pin_cap, VMX_PIN_PREEMPTION_TIMER);
+	/* The guest's NMIs (KVM_NMI): virtual NMIs, which need NMI exiting,
+	 * and the NMI-window exit that only they allow (SDM 26.2.1.1) */
+	c->virtual_nmis = allowed1(pin_cap, VMX_PIN_VIRTUAL_NMIS) &&
+			  allowed1(proc_cap, VMX_PROC_NMI_WINDOW_EXIT);
 	if (adjust("pin-based", use_true ? MSR_TRUE_PINBASED : MSR_PINBASED,
 		   VMX_PIN_EXT_INTR_EXIT | VMX_PIN_NMI_EXIT |
+		   (c->virtual_nmis ? VMX_PIN_VIRTUAL_NMIS : 0) |
 		   (c->preemption_timer ? VMX_PIN_PREEMPTION_TIMER : 0),
 		   pin_cap, &c->pin, err))
 		return -1;
@@ -168,6 +173,9 @@ int vmx_controls_compute(const struct vmx_cap_msrs *m, struct vmx_controls *c,
 		return -1;
 	window = (uint32_t)proc_cap & VMX_PROC_INTR_WINDOW_EXIT;   /* forced on? */
 	c->proc = (c->proc & ~VMX_PROC_INTR_WINDOW_EXIT) | window;
+	/* the NMI-window control likewise: 0 unless forced (then it is
+	 * switched per entry, vcpu.c) */
+	c->proc |= (uint32_t)proc_cap & VMX_PROC_NMI_WINDOW_EXIT;
 
 	if (c->proc & VMX_PROC_SECONDARY) {
 		if (adjust("secondary processor-based", MSR_PROCBASED2, want2,

@@ -19,6 +19,7 @@
 /* Pin-based VM-execution controls (SDM 24.6.1) */
 #define VMX_PIN_EXT_INTR_EXIT        (1u << 0)
 #define VMX_PIN_NMI_EXIT             (1u << 3)
+#define VMX_PIN_VIRTUAL_NMIS         (1u << 5)
 #define VMX_PIN_PREEMPTION_TIMER     (1u << 6)
 
 /* Primary processor-based VM-execution controls (SDM 24.6.2) */
@@ -32,6 +33,7 @@
 #define VMX_PROC_CR3_STORE_EXIT      (1u << 16)
 #define VMX_PROC_CR8_LOAD_EXIT       (1u << 19)
 #define VMX_PROC_CR8_STORE_EXIT      (1u << 20)
+#define VMX_PROC_NMI_WINDOW_EXIT     (1u << 22)
 #define VMX_PROC_MOV_DR_EXIT         (1u << 23)
 #define VMX_PROC_UNCOND_IO_EXIT      (1u << 24)
 #define VMX_PROC_USE_IO_BITMAPS      (1u << 25)
@@ -109,6 +111,12 @@ struct vmx_controls {
 	 * EFER is switched through the MSR-load areas (efer.c) */
 	bool efer_switch;
 	bool preemption_timer;          /* the VMX-preemption timer is on */
+	/* Virtual NMIs and NMI-window exiting (SDM 24.6.1, 25.3): the guest
+	 * interruptibility state's NMI bit is the guest's own blocking, and
+	 * an exit says when it ends. Without them (no Intel CPU with EPT
+	 * lacks them) injected NMIs block the real NMI pin until the guest's
+	 * IRET and core learns of the end at the next exit. */
+	bool virtual_nmis;
 	bool insouts_info;              /* INS/OUTS fill the insn-info field */
 	bool errcode_relaxed;           /* BASIC[56] */
 	uint64_t eptp_flags;            /* memory type and walk length */

@@ -14,6 +14,7 @@
 #include "arch/x86/cpu.h"
 #include "core/log.h"
 #include "core/vm.h"
+#include "core/guest_mem.h"
 #include "emul/emul.h"
 
 #define TRAP_UD 6
@@ -57,6 +58,36 @@ static void db_to_guest_dr6(struct vmx_vcpu *x)
 	vmcs_write(VMCS_GUEST_DR7, vmcs_read(VMCS_GUEST_DR7) & ~DR7_GD);
 }
 
+/*
+ * "NMI unblocking due to IRET" (bit 12 of the exit interruption
+ * information of an exception exit, of the qualification of an EPT
+ * violation; SDM 27.2.2, 27.2.1): a guest IRET faulted, and the NMI
+ * blocking it cleared must be put back if it runs again (SDM 31.7.1.2,
+ * as KVM does). Only when no event was being delivered (the bit is
+ * undefined then) and the instruction at RIP is an IRET: Bochs 2.7 sets
+ * the bit at every IRET that ended NMI blocking and clears it only at the
+ * next exit, so it also shows on the exit of a later instruction, where
+ * blocking again would hold the guest's NMIs for ever.
+ */
+static bool iret_faulted(struct vcpu *v, uint32_t bits)
+{
+	uint8_t b[4];
+	int n;
+
+	if (!(bits & VMX_INFO_NMI_UNBLOCKED) ||
+	    (vmcs_read32(VMCS_IDT_VECTORING_INFO) & VMX_INTR_VALID))
+		return false;
+	n = guest_fetch_insn(v, b, sizeof(b));
+	for (int i = 0; i < n; i++) {
+		if (b[i] == 0xcf)
+			return true;
+		/* operand size, REX.W: IRETD/IRETQ */
+		if (b[i] != 0x66 && (b[i] & 0xf0) != 0x40)
+			return false;
+	}
+	return false;
+}
+
 /* The delivery of a hardware exception raised this exception again. */
 static bool recursed(uint32_t vector)
 {
@@ -88,9 +119,15 @@ static enum vmx_exit_action vmx_exit_exception(struct vcpu *v, struct vmx_vcpu *
 		e->reason = VEXIT_HOST_INTR;
 		return VMX_EXIT_TO_CORE;
 	}
-	/* only without EPT: the shadow tables' (exception bitmap, vcpu.c) */
-	if (e->exc.vector == TRAP_PF)
+	/* only without EPT: the shadow tables' (exception bitmap, vcpu.c).
+	 * A guest IRET that faulted cleared NMI blocking; it is blocked again
+	 * for the IRET's re-execution, unless the #PF goes to the guest
+	 * (shadow.c: reflect_pf), whose IRET then faulted (SDM 27.2.2). */
+	if (e->exc.vector == TRAP_PF) {
+		if (__builtin_expect(info & VMX_INFO_NMI_UNBLOCKED, 0) && iret_faulted(v, info))
+			vmx_set_nmi_blocking(x, true);
 		return vmx_exit_shadow_pf(v, x, e);
+	}
 	if (e->exc.vector == TRAP_DB_VECTOR)
 		db_to_guest_dr6(x);
 	/* ICEBP (INT1) exits on itself, RIP still at it, its #DB typed a
@@ -156,6 +193,17 @@ static enum vmx_exit_action vmx_exit_intr_window(struct vcpu *v, struct vmx_vcpu
 	(void)v;
 	(void)x;
 	e->reason = VEXIT_INTR_WINDOW;
+	return VMX_EXIT_TO_CORE;
+}
+
+/* NMI-window exiting (vcpu.c: vmx_set_nmi_window): the NMI core latched
+ * can go in now. */
+static enum vmx_exit_action vmx_exit_nmi_window(struct vcpu *v, struct vmx_vcpu *x,
+						struct vexit *e)
+{
+	(void)v;
+	(void)x;
+	e->reason = VEXIT_NMI_WINDOW;
 	return VMX_EXIT_TO_CORE;
 }
 
@@ -281,8 +329,13 @@ static enum vmx_exit_action vmx_exit_ept_violation(struct vcpu *v, struct vmx_vc
 	uint64_t q = vmcs_read(VMCS_EXIT_QUALIFICATION);
 
 	(void)v;
-	(void)x;
 	e->reason = VEXIT_NPF;
+	/* the access of a guest IRET: its NMI blocking was cleared (SDM
+	 * 27.2.1, Table 27-7 bit 12) but the IRET runs again (a dirty-log
+	 * write) or in the emulator, which ends the blocking itself (MMIO:
+	 * core's iret_outcome) */
+	if (__builtin_expect(q & VMX_INFO_NMI_UNBLOCKED, 0) && iret_faulted(v, (uint32_t)q))
+		vmx_set_nmi_blocking(x, true);
 	e->npf.gpa = vmcs_read(VMCS_GUEST_PHYS_ADDR);
 	e->npf.write = q & EPTQ_WRITE;
 	e->npf.fetch = q & EPTQ_FETCH;
@@ -339,7 +392,6 @@ static enum vmx_exit_action vmx_exit_invd(struct vcpu *v, struct vmx_vcpu *x,
 #define TSQ_SELECTOR(q)  ((uint16_t)(q))
 #define TSQ_SOURCE(q)    ((uint8_t)(((q) >> 30) & 3))
 #define TSQ_SOURCE_GATE  3
-#define BLOCKING_BY_NMI  (1u << 3)      /* guest interruptibility state */
 
 /*
  * A hardware task switch (SDM Vol. 3 26.4.2: always exits). Through a task
@@ -358,7 +410,6 @@ static enum vmx_exit_action vmx_exit_task_switch(struct vcpu *v, struct vmx_vcpu
 	bool event = TSQ_SOURCE(q) == TSQ_SOURCE_GATE && (idt & VMX_INTR_VALID);
 
 	(void)v;
-	(void)x;
 	e->reason = VEXIT_TASK_SWITCH;
 	e->task.selector = TSQ_SELECTOR(q);
 	e->task.source = TSQ_SOURCE(q);
@@ -376,9 +427,7 @@ static enum vmx_exit_action vmx_exit_task_switch(struct vcpu *v, struct vmx_vcpu
 		vmcs_write(VMCS_ENTRY_INTR_INFO, 0);
 		/* an NMI handler task runs with NMIs blocked until its IRET */
 		if (type == VMX_INTR_TYPE_NMI)
-			vmcs_write(VMCS_GUEST_INTERRUPTIBILITY,
-				   vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY) |
-				   BLOCKING_BY_NMI);
+			vmx_set_nmi_blocking(x, true);
 	}
 	return VMX_EXIT_TO_CORE;
 }
@@ -391,6 +440,7 @@ static const vmx_exit_fn vmx_exit_handlers[VMX_NEXIT_REASONS] = {
 	[VMX_EXIT_PREEMPTION_TIMER] = vmx_exit_host_intr,
 	[VMX_EXIT_TRIPLE_FAULT] = vmx_exit_shutdown,
 	[VMX_EXIT_INTR_WINDOW] = vmx_exit_intr_window,
+	[VMX_EXIT_NMI_WINDOW] = vmx_exit_nmi_window,
 	[VMX_EXIT_TASK_SWITCH] = vmx_exit_task_switch,
 	[VMX_EXIT_CPUID] = vmx_exit_cpuid,
 	[VMX_EXIT_HLT] = vmx_exit_hlt,
@@ -425,7 +475,7 @@ static const vmx_exit_fn vmx_exit_handlers[VMX_NEXIT_REASONS] = {
  * information) is delivered again on the next entry, so no interrupt or
  * exception is lost. After a triple fault nothing is:
  * the VMM inspects the state and may reset it. */
-static void reinject_interrupted_event(uint32_t basic)
+static void reinject_interrupted_event(struct vmx_vcpu *x, uint32_t basic)
 {
 	uint32_t idt = vmcs_read32(VMCS_IDT_VECTORING_INFO);
 	uint32_t type = idt & VMX_INTR_TYPE_MASK;
@@ -439,6 +489,11 @@ static void reinject_interrupted_event(uint32_t basic)
 	if (type == VMX_INTR_TYPE_SW_INT || type == VMX_INTR_TYPE_PRIV_SW_EXC ||
 	    type == VMX_INTR_TYPE_SW_EXC)
 		vmcs_write(VMCS_ENTRY_INSN_LEN, insn_len());
+	/* an NMI whose delivery the exit interrupted: not delivered, so not
+	 * blocking yet, and entry refuses to inject one with the blocking
+	 * bit set under virtual NMIs (SDM 26.3.1.5; KVM clears it too) */
+	if (type == VMX_INTR_TYPE_NMI)
+		vmx_set_nmi_blocking(x, false);
 }
 
 enum vmx_exit_action vmx_decode_exit(struct vcpu *v, struct vmx_vcpu *x,
@@ -448,7 +503,7 @@ enum vmx_exit_action vmx_decode_exit(struct vcpu *v, struct vmx_vcpu *x,
 
 	e->hw_reason = basic;
 	e->insn_len = 0;
-	reinject_interrupted_event(basic);
+	reinject_interrupted_event(x, basic);
 	if (basic < VMX_NEXIT_REASONS && vmx_exit_handlers[basic])
 		return vmx_exit_handlers[basic](v, x, e);
 	e->reason = VEXIT_UNKNOWN;

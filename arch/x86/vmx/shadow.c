@@ -170,7 +170,18 @@ static enum vmx_exit_action reflect_pf(struct vcpu *v, struct vmx_vcpu *x,
 		/* acknowledged, not delivered: KVM_RUN injects it again */
 		v->irq_pending[vector / 64] |= 1ULL << (vector % 64);
 		break;
+	case VMX_PF_REQUEUE_NMI:
+		/* not delivered either: latched again, and not blocking */
+		v->nmi |= VCPU_NMI_PENDING;
+		vmx_set_nmi_blocking(x, false);
+		break;
 	case VMX_PF_DELIVER:
+		/* the #PF of a guest IRET: that IRET faulted, and NMI
+		 * blocking ended with it (SDM 27.2.2), which exit.c had
+		 * put back for a re-execution that does not come */
+		if (!(idt & VMX_INTR_VALID) &&
+		    (vmcs_read32(VMCS_EXIT_INTR_INFO) & VMX_INFO_NMI_UNBLOCKED))
+			vmx_set_nmi_blocking(x, false);
 		break;
 	}
 	x->cr2 = gva;

@@ -5,6 +5,7 @@
 #define INFO_VALID     (1u << 31)
 #define INFO_TYPE(i)   (((i) >> 8) & 7)
 #define TYPE_EXT       0        /* external interrupt */
+#define TYPE_NMI       2
 #define TYPE_HW_EXC    3        /* hardware exception */
 
 enum vmx_pf_outcome vmx_shadow_pf_outcome(uint32_t info)
@@ -23,6 +24,10 @@ enum vmx_pf_outcome vmx_shadow_pf_outcome(uint32_t info)
 	}
 	if (INFO_TYPE(info) == TYPE_EXT)
 		return VMX_PF_REQUEUE_IRQ;
-	/* NMI, software interrupts and exceptions, and the rest */
+	/* an NMI is not lost either: it comes after the #PF (as KVM
+	 * re-queues an NMI whose injection did not complete) */
+	if (INFO_TYPE(info) == TYPE_NMI)
+		return VMX_PF_REQUEUE_NMI;
+	/* software interrupts and exceptions, and the rest */
 	return VMX_PF_DELIVER;
 }

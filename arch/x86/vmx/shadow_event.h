@@ -15,6 +15,8 @@ enum vmx_pf_outcome {
 				 * instruction) */
 	VMX_PF_REQUEUE_IRQ,     /* #PF, and the external interrupt it
 				 * interrupted is queued again */
+	VMX_PF_REQUEUE_NMI,     /* #PF, and the NMI it interrupted is
+				 * latched again (delivered after it) */
 	VMX_PF_DOUBLE_FAULT,    /* #DF(0) instead */
 	VMX_PF_TRIPLE_FAULT,    /* shutdown */
 };

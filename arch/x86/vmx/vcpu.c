@@ -430,6 +430,78 @@ void vmx_set_irq_window(struct vcpu *v, bool on)
 	}
 }
 
+/*
+ * The guest's NMIs (docs/virtual-cpu.md, "NMIs"). Interruptibility bit 3
+ * is the guest's NMI blocking: with virtual NMIs the CPU sets it when it
+ * delivers an injected NMI and clears it at the guest's IRET (SDM Vol. 3
+ * 25.3, 26.6.1.2); without them it is the real NMI blocking, which an
+ * injected NMI sets and the guest's IRET clears just the same (the host's
+ * NMIs exit anyway). A MOV SS shadow blocks NMIs (Table 24-3); an STI
+ * shadow only "may" (SDM 6.8.3), and some CPUs refuse an NMI injection
+ * in one (26.3.1.5), so inject_nmi ends it: the NMI is delivered on that
+ * boundary, as on CPUs where STI does not inhibit NMIs.
+ */
+void vmx_set_nmi_blocking(struct vmx_vcpu *x, bool blocked)
+{
+	uint32_t intr = blocked ? (x->intr_state | VMX_BLOCK_NMI)
+				: (x->intr_state & ~VMX_BLOCK_NMI);
+
+	if (intr != x->intr_state) {
+		x->intr_state = intr;
+		vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, intr);
+	}
+}
+
+bool vmx_nmi_blocked(struct vcpu *v)
+{
+	struct vmx_vcpu *x = to_vmx(v);
+
+	return (x->intr_state & VMX_BLOCK_NMI) ||
+	       ((x->intr_state & VMX_BLOCK_MOV_SS) && v->regs.rip == x->exit_rip);
+}
+
+void vmx_inject_nmi(struct vcpu *v)
+{
+	struct vmx_vcpu *x = vmx_vcpu_load(v);
+
+	if (x->intr_state & VMX_BLOCK_STI) {
+		x->intr_state &= ~VMX_BLOCK_STI;
+		vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, x->intr_state);
+	}
+	vmcs_write(VMCS_ENTRY_INTR_INFO, 2 | VMX_INTR_TYPE_NMI | VMX_INTR_VALID);
+}
+
+void vmx_nmi_delivered(struct vcpu *v)
+{
+	vmx_set_nmi_blocking(vmx_vcpu_load(v), true);
+}
+
+void vmx_iret_emulated(struct vcpu *v)
+{
+	vmx_set_nmi_blocking(vmx_vcpu_load(v), false);
+}
+
+/* NMI-window exiting (SDM 25.2): an exit before the first instruction
+ * with neither (virtual-)NMI blocking nor MOV SS blocking. Without
+ * virtual NMIs there is none: an NMI the guest blocks waits for the next
+ * exit of any kind (at the latest the preemption tick), as KVM without
+ * vNMI support did before it required them. */
+void vmx_set_nmi_window(struct vcpu *v, bool on)
+{
+	struct vmx_vcpu *x = vmx_vcpu_load(v);
+	uint32_t proc;
+
+	if (!vmx_ctl.virtual_nmis)
+		return;
+	proc = on ? (x->proc | VMX_PROC_NMI_WINDOW_EXIT)
+		  : ((x->proc & ~VMX_PROC_NMI_WINDOW_EXIT) |
+		     (vmx_ctl.proc & VMX_PROC_NMI_WINDOW_EXIT));
+	if (proc != x->proc) {
+		vmcs_write(VMCS_PROC_CONTROLS, proc);
+		x->proc = proc;
+	}
+}
+
 /* An STI or MOV SS shadow covers one instruction: once core has stepped
  * RIP past the exiting instruction it is over. */
 bool vmx_interrupt_shadow(struct vcpu *v)
@@ -469,6 +541,22 @@ void vmx_load_cr3(struct vcpu *v)
 	x->cr3_loaded = vmx_ctl.shadow;
 }
 
+/*
+ * NMI blocking in the control partition's state: it never takes an NMI,
+ * so this is Bochs 2.7's, whose virtual-NMI blocking is one flag of the
+ * CPU that VM entry sets from bit 3 but never clears, and VM exit saves:
+ * a guest's blocking carried into the control partition's entry comes
+ * back in its saved state, and every later entry of the control partition
+ * would set it again, for the guest too. Cleared here, the flag at a
+ * guest's entry is the one its own exit left (a CPU loads bit 3 both
+ * ways, SDM 26.6.1.2).
+ */
+static __attribute__((noinline)) void ctl_nmi_blocking(struct vcpu *v, struct vmx_vcpu *x)
+{
+	if (v->vm->is_ctl)
+		vmx_set_nmi_blocking(x, false);
+}
+
 /* Interruptibility the entry checks accept (SDM 26.3.1.5): no STI
  * blocking with IF = 0; no shadow once RIP moved on; in a shadow, the
  * pending single-step trap (BS) exactly when TF is set.
@@ -477,8 +565,11 @@ void vmx_load_cr3(struct vcpu *v)
 static inline __attribute__((always_inline)) void fix_interruptibility(struct vcpu *v,
 									    struct vmx_vcpu *x)
 {
-	uint32_t intr = x->intr_state;
+	uint32_t intr;
 
+	if (__builtin_expect(x->intr_state & VMX_BLOCK_NMI, 0))
+		ctl_nmi_blocking(v, x);
+	intr = x->intr_state;
 	/* Core stepped over the exiting instruction (emulated IO or CPUID,
 	 * HLT, MSRs): a single-step trap the exit left pending belonged to
 	 * that instruction, whose completion the VMM already reported; as on

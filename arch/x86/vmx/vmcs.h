@@ -180,6 +180,11 @@ enum vmx_seg { VMX_SEG_ES, VMX_SEG_CS, VMX_SEG_SS, VMX_SEG_DS, VMX_SEG_FS,
 /* Guest interruptibility state (SDM Vol. 3 24.4.2, Table 24-3) */
 #define VMX_BLOCK_STI                (1u << 0)
 #define VMX_BLOCK_MOV_SS             (1u << 1)
+#define VMX_BLOCK_NMI                (1u << 3)
+/* VM-exit interruption information (exception exits) and the exit
+ * qualification of EPT violations: a faulting IRET cleared NMI blocking
+ * (SDM Vol. 3 27.2.2, 27.2.3) */
+#define VMX_INFO_NMI_UNBLOCKED       (1u << 12)
 
 /* VM-instruction errors we name in messages (SDM Vol. 3 30.4) */
 #define VMX_ERR_ENTRY_BAD_CONTROLS   7

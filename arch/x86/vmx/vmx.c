@@ -74,13 +74,14 @@ int vmx_setup(const struct cpu_features *f)
 	 * itself has the feature (PKE, OSXSAVE, ...). */
 	vmx_ctl.cr4_mask |= ~cpuid_rules()->cr4_allowed;
 	printk("vmx: controls pin %#x proc %#x proc2 %#x exit %#x entry %#x "
-	       "(%s capability MSRs); EPT %s, VPID %s, unrestricted guest %s, PAT %s\n",
+	       "(%s capability MSRs); EPT %s, VPID %s, unrestricted guest %s, PAT %s, "
+	       "virtual NMIs %s\n",
 	       vmx_ctl.pin, vmx_ctl.proc, vmx_ctl.proc2, vmx_ctl.exit, vmx_ctl.entry,
 	       (m.basic & VMX_BASIC_TRUE_CTLS) ? "TRUE" : "default",
 	       !vmx_ctl.ept ? "no (shadow paging)" :
 	       vmx_ctl.eptp_flags & VMX_EPTP_MT_WB ? "WB" : "UC",
 	       vmx_ctl.vpid ? "yes" : "no", vmx_ctl.unrestricted ? "yes" : "no",
-	       vmx_ctl.pat ? "switched" : "shared");
+	       vmx_ctl.pat ? "switched" : "shared", vmx_ctl.virtual_nmis ? "yes" : "no");
 	return 0;
 }
 
@@ -163,6 +164,11 @@ static int vmx_cpu_enable(unsigned cpu)
 	.event_pending = vmx_event_pending, \
 	.drop_event = vmx_drop_event, \
 	.set_irq_window = vmx_set_irq_window, \
+	.nmi_blocked = vmx_nmi_blocked, \
+	.inject_nmi = vmx_inject_nmi, \
+	.nmi_delivered = vmx_nmi_delivered, \
+	.iret_emulated = vmx_iret_emulated, \
+	.set_nmi_window = vmx_set_nmi_window, \
 	.get_msr = vmx_get_msr, \
 	.set_msr = vmx_set_msr, \
 	.set_debug = vmx_set_debug, \

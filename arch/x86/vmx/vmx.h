@@ -121,6 +121,14 @@ bool vmx_event_pending(struct vcpu *v);
 void vmx_drop_event(struct vcpu *v);
 bool vmx_take_event(struct vcpu *v, struct emul_deliver *ev);
 void vmx_set_irq_window(struct vcpu *v, bool on);
+bool vmx_nmi_blocked(struct vcpu *v);
+void vmx_inject_nmi(struct vcpu *v);
+void vmx_nmi_delivered(struct vcpu *v);
+void vmx_iret_emulated(struct vcpu *v);
+void vmx_set_nmi_window(struct vcpu *v, bool on);
+/* Sets or clears the guest's NMI blocking (interruptibility bit 3: the
+ * virtual-NMI blocking with virtual NMIs), in the VMCS and intr_state. */
+void vmx_set_nmi_blocking(struct vmx_vcpu *x, bool blocked);
 void vmx_inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
 			  uint32_t error_code);
 void vmx_inject_db(struct vcpu *v, uint64_t dr6_bits);

@@ -158,6 +158,12 @@ static long serve(unsigned long handle, unsigned long request, unsigned long arg
 		fake.ninterrupts++;
 		return 0;
 	}
+	case KVM_NMI:
+		if (handle != 2)
+			return -EBADF;
+		fake.nmis++;
+		fake.nmi_before_run = fake.nruns;
+		return 0;
 	case KVM_DEBUG_GUEST:
 		memcpy(&fake.debug, fake.mailbox, sizeof(fake.debug));
 		return 0;

@@ -52,6 +52,10 @@ struct fake_kvm {
 	/* KVM_INTERRUPT: how many, and the vectors in order. */
 	int ninterrupts;
 	uint32_t interrupts[32];
+	/* KVM_NMI: how many, and how many KVM_RUNs had come before each
+	 * (the last one's) */
+	int nmis;
+	int nmi_before_run;
 	/* KVM_DEBUG_GUEST: the last settings. */
 	struct kvm_debug_guest debug;
 	/* KVM_GET_DIRTY_LOG: bitmap returned (then cleared) for slot 0. */

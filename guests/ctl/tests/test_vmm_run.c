@@ -783,6 +783,54 @@ static long run_irq_window(struct kvm_run *run, int call)
 	}
 }
 
+/* ---- NMIs: the local APIC's go down with KVM_NMI before KVM_RUN -------- */
+
+/* The local APIC stays enabled: what KVM_RUN reports is what the VMM
+ * sets it to (vmm_irq_after_run). */
+static long apic_on(struct kvm_run *run)
+{
+	run->apic_base = 0xfee00900;
+	return 0;
+}
+
+static long run_nmi(struct kvm_run *run, int call)
+{
+	switch (call) {
+	case 0:         /* the guest sends itself an NMI (its ICR: an MMIO exit) */
+		assert_int_equal(fake.nmis, 0);
+		lapic_bus_ops.write(&vm->lapic, 0x0f0, 4, 0x1ff);       /* SVR: on */
+		lapic_bus_ops.write(&vm->lapic, 0x300, 4, 0x00044400);
+		io_exit(run, KVM_EXIT_IO_OUT, 0x80, 1, 0x55);
+		flags(run, 0, 1);
+		return apic_on(run);
+	case 1:         /* passed down before this KVM_RUN, once; IF plays no part */
+		assert_int_equal(fake.nmis, 1);
+		assert_int_equal(fake.nmi_before_run, 1);
+		assert_int_equal(run->request_interrupt_window, 0);
+		io_exit(run, KVM_EXIT_IO_OUT, 0x80, 1, 0x56);
+		flags(run, 0, 1);
+		return apic_on(run);
+	case 2:         /* nothing more */
+		assert_int_equal(fake.nmis, 1);
+		vm_exit(run, KVM_EXIT_HLT);
+		flags(run, 0, 1);
+		return apic_on(run);
+	default:
+		fail();
+		return 0;
+	}
+}
+
+static void test_nmi_passed_down(void **state)
+{
+	(void)state;
+	fake.run = run_nmi;
+	assert_int_equal(vmm_run(vm), VMM_HALTED);
+	assert_int_equal(fake.nmis, 1);
+	assert_int_equal(vm->stats.nmis_injected, 1);
+	assert_int_equal(fake.ninterrupts, 0);
+}
+
 static void test_irq_window_and_injection(void **state)
 {
 	(void)state;
@@ -1058,6 +1106,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_mmio, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_eintr_and_interrupt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_irq_window_and_injection, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nmi_passed_down, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hlt_waits_for_the_timer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_debug_exits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_step_over_io, setup, teardown),

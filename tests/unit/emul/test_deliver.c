@@ -335,6 +335,34 @@ static void test_prot_same_level(void **state)
 	assert_int_equal(E.cpu.mode, EMUL_MODE_PROT32);
 }
 
+/* An NMI is delivered as an external interrupt through vector 2: the
+ * frame returns to RIP itself (no RF: not a fault), IF cleared by the
+ * interrupt gate (NMIs are not masked by IF, but the handler's IF is the
+ * gate's); faults while delivering it carry EXT; a task gate is the
+ * caller's. Blocking further NMIs is the caller's too. */
+static void test_nmi(void **state)
+{
+	(void)state;
+	setup_prot(0, 0);
+	E.cpu.rflags = FL_FIXED | FL_TF;                /* IF = 0 */
+	gate32(2, KCODE32, 0x2000, 0xE, 0, true);
+	assert_int_equal(deliver(2, EMUL_EV_NMI, false, 0, 0), EMUL_DONE);
+	assert_int_equal(get(0x6000 - 4, 4), FL_FIXED | FL_TF);
+	assert_int_equal(get(0x6000 - 8, 4), KCODE32);
+	assert_int_equal(get(0x6000 - 12, 4), 0x500);
+	assert_int_equal(E.cpu.gpr[EMUL_RSP], 0x6000 - 12);
+	assert_int_equal(E.cpu.rip, 0x2000);
+	assert_int_equal(E.cpu.rflags, FL_FIXED);
+	setup_prot(3, 0);
+	gate32(2, KCODE32, 0x2000, 0xE, 0, false);      /* not present */
+	assert_fault(deliver(2, EMUL_EV_NMI, false, 0, 0), 11, 2 * 8 + 2 + 1);
+	gate32(2, 0x40, 0x1000, 0x5, 0, true);          /* task gate, DPL 0 */
+	assert_int_equal(deliver(2, EMUL_EV_NMI, false, 0, 0), EMUL_UNSUPPORTED);
+	assert_int_equal(E.res.reason, EMUL_R_TASK_GATE);
+	assert_int_equal(E.res.task_gate.tss_sel, 0x40);
+	assert_int_equal(E.res.task_gate.kind, EMUL_EV_NMI);
+}
+
 /* A 16-bit trap gate at CPL 0: 16-bit pushes, IF kept, IP 16 bits; an
  * external interrupt returns to RIP itself. */
 static void test_prot_gate16(void **state)
@@ -757,7 +785,6 @@ static void test_prot_gate_faults(void **state)
 	assert_fault(deliver(0x81, EMUL_EV_SOFTINT, false, 0, 2), 13, 0x81 * 8 + 2);
 	gate32(0x81, 0x48, 0x1000, 0x5, 3, false);      /* not present */
 	assert_fault(deliver(0x81, EMUL_EV_SOFTINT, false, 0, 2), 11, 0x81 * 8 + 2);
-	assert_int_equal(deliver(2, EMUL_EV_NMI, false, 0, 0), EMUL_UNSUPPORTED);
 
 	/* a code segment in the LDT, its selector's TI kept in codes */
 	setup_prot(3, 0);
@@ -1067,6 +1094,7 @@ int main(void)
 		cmocka_unit_test(test_real_wrap_and_fault_ip),
 		cmocka_unit_test(test_real_faults),
 		cmocka_unit_test(test_prot_same_level),
+		cmocka_unit_test(test_nmi),
 		cmocka_unit_test(test_prot_gate16),
 		cmocka_unit_test(test_prot_inner),
 		cmocka_unit_test(test_int_instructions),

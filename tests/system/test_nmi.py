@@ -1,0 +1,92 @@
+"""NMIs (docs/virtual-cpu.md, "NMIs"; docs/test-guests.md, nmi.bin): the
+VMM's local APIC passes an NMI sent by the ICR down with KVM_NMI, and the
+hypervisor delivers it through vector 2 whatever IF says, holds a second one
+until the handler's IRET (blocking by NMI), merges two sent meanwhile into
+one, and the CLI's `nmi N` sends one too. KVM_NMI on a handle that is no
+vCPU's is -EBADF; KVM_CHECK_EXTENSION announces KVM_CAP_USER_NMI (22) and
+nothing else. The guest checks exact outcomes (frames, counts)."""
+import os
+import re
+
+import pytest
+
+from conftest import ROOT
+from test_abi_common import GRUB_CFG, command, guest_lines, load, run_line
+from ctl_session import check_tally, start_ctl
+import serialconsole
+
+PLATFORMS = os.environ.get(
+    "BAREKVM_NMI_PLATFORMS",
+    "qemu-max,qemu-shadow,bochs-skylake,bochs-ryzen,bochs-penryn,bochs-lynnfield").split(",")
+
+CHECKS = [
+    "self-NMI by the ICR with IF = 0: one, through vector 2, its frame returning "
+    "after the ICR write with CS and EFLAGS (IF = 0, RF = 0)",
+    "an NMI sent inside the handler: held until its IRET, then exactly one, at the "
+    "first NMI's return address",
+    "two NMIs sent inside the handler merge: exactly one more after its IRET",
+    "the nmi command's NMI: one, before the instruction after the HLT",
+    "no other vector arrived",
+]
+
+
+@pytest.fixture(scope="module")
+def nmi_iso(tmp_path_factory):
+    """The control partition and nmi.bin alone: the ABI tests' ISO is at
+    the control partition's 16 modules (abi/ctl_boot.h)."""
+    ctl_elf = os.path.join(ROOT, "build", "ctl", "ctl.elf")
+    guest = os.path.join(ROOT, "build", "guests", "nmi.bin")
+    missing = [m for m in (ctl_elf, guest, os.path.join(ROOT, "build", "barekvm.elf"))
+               if not os.path.exists(m)]
+    if missing:
+        pytest.fail(f"missing {missing}: run 'make' first (make test does)")
+    out = str(tmp_path_factory.mktemp("nmi") / "nmi.iso")
+    return serialconsole.make_iso(out, GRUB_CFG % "    module2 /boot/modules/nmi.bin nmi\n",
+                                  [ctl_elf, guest])
+
+
+@pytest.fixture(params=PLATFORMS)
+def ctl(request, console_factory, nmi_iso):
+    return start_ctl(console_factory, nmi_iso, platform=request.param)
+
+
+def result(out):
+    return out.strip().splitlines()[-1]
+
+
+def test_nmi_guest(ctl):
+    """The ICR's NMIs, nested and merged ones, then `nmi 0` while the guest
+    is halted with IF = 0; the VMM passed exactly the six ICR NMIs down."""
+    load(ctl, 0, "nmi", "0x100000", "prot32")
+    out = command(ctl, "run 0", timeout=600)
+    lines = guest_lines(out, 0)
+    assert re.search(r"^vm 0: guest halted at RIP=0x[0-9a-f]+$", out, re.M), out
+    assert "nmi: halting with IF = 0 for an NMI from the VMM (nmi command)" in lines, out
+    assert command(ctl, "nmi 0") == "vm 0: NMI queued"
+    out2 = command(ctl, "run 0", timeout=600)
+    lines += guest_lines(out2, 0)
+    for what in CHECKS:
+        assert f"nmi: PASS {what}" in lines, "\n".join(lines)
+    check_tally(lines, "nmi", len(CHECKS))
+    assert run_line(out2, 0) == "vm 0: guest exited with status 0", out2
+    stats = command(ctl, "stats 0")
+    assert "nmis: 6 passed down (KVM_NMI)" in stats, stats
+
+
+def test_nmi_requests(ctl):
+    """KVM_NMI is a vCPU request: other handles are -EBADF, a VM's vCPU
+    takes it (0); KVM_CHECK_EXTENSION says 1 for KVM_CAP_USER_NMI only."""
+    assert result(command(ctl, "ioctl 0 0xae03 22")) == "KVM_CHECK_EXTENSION: result 1"
+    assert result(command(ctl, "ioctl 0 0xae03 21")) == "KVM_CHECK_EXTENSION: result 0"
+    assert result(command(ctl, "ioctl 0 0xae03 0")) == "KVM_CHECK_EXTENSION: result 0"
+    assert result(command(ctl, "ioctl 0 KVM_NMI")) == "KVM_NMI: error EBADF (-9)"
+    assert result(command(ctl, "ioctl 99 0xae9a")) == "KVM_NMI: error EBADF (-9)"
+    assert result(command(ctl, "ioctl 9999999 0xae9a")) == "KVM_NMI: error EBADF (-9)"
+    assert command(ctl, "vm create 16") == "vm 0 created: 16 MiB"
+    # the VM's handle is 1 and its vCPU's 2 (handles are allocated in order)
+    assert result(command(ctl, "ioctl 1 0xae9a")) == "KVM_NMI: error EBADF (-9)"
+    assert result(command(ctl, "ioctl 2 0xae9a")) == "KVM_NMI: result 0"
+    assert result(command(ctl, "ioctl 2 0xae9a 12345")) == "KVM_NMI: result 0"
+    # a wrong size or direction on the same number is no KVM_NMI
+    assert "error EINVAL" in result(command(ctl, "ioctl 2 0x4004ae9a"))
+    assert command(ctl, "nmi 7").startswith("error")
