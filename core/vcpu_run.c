@@ -241,6 +241,32 @@ static inline void retired_outside_guest(struct vcpu *v)
 		virt->inject_db(v, DR6_BS);
 }
 
+/* An instruction the emulator retired: as retired_outside_guest, but the
+ * guest's own trap is the emulator's verdict (res.tf_trap): TF as it was
+ * when the instruction started (POPF or IRET may have changed it since,
+ * SDM 17.3.1.4), none after MOV SS or POP SS, whose trap waits for the
+ * next instruction (SDM 6.8.3; that one traps with TF still set, natively
+ * or here; on VMX the entry carries it as a pending BS, vmx/vcpu.c
+ * fix_interruptibility), none after INT n entered a handler. */
+static inline void retired_by_emulator(struct vcpu *v, const struct vcpu_emul *ve)
+{
+	if (single_stepping(v))
+		v->step_trap_due = true;
+	else if (__builtin_expect(ve->res.tf_trap, 0))
+		virt->inject_db(v, DR6_BS);
+}
+
+/* HLT stepped over for the VMM (2.6.21): with the guest's own TF its
+ * single-step #DB comes at the wake-up, RIP past HLT (SDM 17.3.1.4),
+ * before the interrupt that woke it (a trap on the previous instruction
+ * outranks it, SDM 6.9). KVM_DEBUG_GUEST keeps 2.6.21's step semantics
+ * for HLT (the VMM sees KVM_EXIT_HLT; fuzzcode ends its programs there). */
+static inline void hlt_step_trap(struct vcpu *v)
+{
+	if (!single_stepping(v) && __builtin_expect(v->regs.rflags & RFLAGS_TF, 0))
+		virt->inject_db(v, DR6_BS);
+}
+
 /* Reports the due single-step trap; returns 1 if there was one. */
 static inline int report_step_trap(struct vcpu *v, struct kvm_run *run)
 {
@@ -293,6 +319,7 @@ fill_exit(struct vcpu *v, const struct vexit *e, struct kvm_run *run)
 	case VEXIT_HLT:
 		run->exit_reason = KVM_EXIT_HLT;
 		v->regs.rip += e->insn_len;     /* 2.6.21 steps past HLT itself */
+		hlt_step_trap(v);
 		break;
 	case VEXIT_SHUTDOWN:
 		run->exit_reason = KVM_EXIT_SHUTDOWN;
@@ -502,7 +529,7 @@ static __attribute__((noinline)) int emulated_shadow_or_halt(struct vcpu *v,
 {
 	if (ve->res.shadow)
 		virt->set_interrupt_shadow(v, ve->res.shadow == EMUL_SHADOW_MOV_SS);
-	retired_outside_guest(v);
+	retired_by_emulator(v, ve);
 	if (!ve->res.halted || irq_any(v) || nmi_deliverable(v))
 		return 0;
 	run->exit_type = KVM_EXIT_TYPE_VM_EXIT;
@@ -633,7 +660,7 @@ emul_outcome(struct vcpu *v, struct vcpu_emul *ve, struct kvm_run *run,
 			iret_outcome(v, ve, st, delivery);
 		if (__builtin_expect(ve->res.shadow | ve->res.halted, 0))
 			return emulated_shadow_or_halt(v, ve, run);
-		retired_outside_guest(v);
+		retired_by_emulator(v, ve);
 		return 0;
 	case EMUL_MMIO_READ:
 		v->mmio_read_pending = true;
@@ -644,7 +671,7 @@ emul_outcome(struct vcpu *v, struct vcpu_emul *ve, struct kvm_run *run,
 		 * iterations left continues at the next KVM_RUN */
 		v->emul_continue = !ve->res.retired;
 		if (ve->res.retired && !delivery)
-			retired_outside_guest(v);
+			retired_by_emulator(v, ve);
 		fill_mmio(run, &ve->res, true);
 		return 1;
 	case EMUL_IO_IN:
@@ -956,6 +983,7 @@ static enum exit_action handle_exit(struct vcpu *v, struct vexit *e,
 		 * an NMI the guest can take ends the HLT too */
 		if (irq_any(v) || (__builtin_expect(v->nmi, 0) && nmi_deliverable(v))) {
 			v->regs.rip += e->insn_len;
+			hlt_step_trap(v);
 			return EXIT_RESUME;
 		}
 		break;
@@ -1136,6 +1164,18 @@ int vcpu_run(struct vcpu *v, struct kvm_run *run)
 	 * control partition's exit: the first entry is timed from there */
 	uint64_t since = ctl.exited_at;
 	struct pathcost *cost = &pathcost[PATH_CTL_TO_GUEST];
+
+	/* The window the VMM asks for is open before any entry (typically:
+	 * the instruction in an STI shadow exited and is completed now):
+	 * say so at once, as after an exit, rather than trust the CPU to
+	 * take the virtual-interrupt exit before the guest's first
+	 * instruction, which QEMU 7.2 and Bochs 2.7 do not (docs/virtual-
+	 * cpu.md, "Interrupt shadows and single-step"); one CLI and the
+	 * interrupt waited for the guest's next STI. */
+	if (!exit_ready && window_open_for_vmm(v, run)) {
+		irq_window(v, false);
+		return interrupted(v, run, since);
+	}
 
 	fpu_switch_to(v);
 	while (!exit_ready) {

@@ -1,7 +1,9 @@
 """Exceptions, debug events and interrupt shadows around the instructions
 the hypervisor or the VMM completes for a guest (docs/test-guests.md,
 events.bin; issue 14): the guest's own single-step trap after each kind of
-exit, MOV SS holding off that trap, RF in the frames of injected faults,
+exit, MOV SS holding off that trap (also when the emulator runs it), STI
+not holding it off, an interrupt pending across STI taken only after the
+next instruction whoever completes it, RF in the frames of injected faults,
 DR7.GD, LGDT/LIDT/LLDT/LTR of a non-canonical base, STI; HLT with an interrupt
 pending, VMCALL/VMMCALL answered as KVM
 answers an unknown hypercall, SMSW to MMIO, and the performance counters as
@@ -14,11 +16,32 @@ STEPS = ["a native NOP", "CPUID (the VMM)", "OUT (the VMM)", "IN (the VMM)",
          "MOV to CR8 (the hypervisor on VMX)",
          "an MMIO read (the emulator and the VMM)",
          "an MMIO write (the emulator and the VMM)", "MOV to SS; NOP",
-         "MOV to SS; CPUID (the VMM)"]
+         "MOV to SS; CPUID (the VMM)", "MOV to SS; OUT (the VMM)",
+         "MOV to SS; RDMSR (the hypervisor)",
+         "MOV to SS; an MMIO read (the emulator and the VMM)",
+         "MOV to SS; NOP, both run by the emulator"]
+# the instruction after STI in the STI checks
+AFTER_STI = ["OUT (the VMM)", "CPUID (the VMM)", "RDMSR (the hypervisor)",
+             "an MMIO read (the emulator and the VMM)"]
 
 
 def step(what):
     return f"TF over {what}: one #DB after it, DR6 = 0xffff4ff0 (BS)"
+
+
+# STI's shadow holds off interrupts, not the single-step trap (SDM 6.8.3,
+# 17.3.1.4): STI's own #DB comes at the next instruction, that one's after it.
+STI_STEP_NOP = "TF, STI; NOP: #DB after STI, then after it, DR6 = BS both"
+STI_STEP_EMULATED = ("TF, STI; NOP, both run by the emulator: #DB after STI, "
+                     "then after it, DR6 = BS both")
+
+
+def sti_step(what):
+    return f"TF, STI; {what}: #DB after STI, then after it with DR6 = BS"
+
+
+def sti_irq(what):
+    return f"STI; {what} with IRQ 0 pending: the interrupt comes after it"
 
 
 NATIVE_GP_RF = "#GP from a non-canonical load (the CPU): RF = 1 in its frame"
@@ -34,6 +57,8 @@ COMMON = [step(s) for s in STEPS] + [
     LLDT_BASE,
     LTR_BASE,
     "STI; HLT with IRQ 0 pending: the interrupt comes after HLT",
+    STI_STEP_NOP] + [sti_step(s) for s in AFTER_STI] + [STI_STEP_EMULATED] + [
+    sti_irq(s) for s in ["NOP"] + AFTER_STI + ["NOP, both run by the emulator"]] + [
     "SMSW to MMIO: CR0[15:0], 2 bytes",
     "no unexpected exception",
 ]
@@ -62,17 +87,24 @@ QEMU_LAX_BASE = ("QEMU's TCG loads a 64-bit LDT/TSS descriptor without checking 
                  "that its base is canonical (Bochs and the CPUs do)")
 BOCHS_SVM_DR6 = ("Bochs 2.7 takes an intercepted #DB before it writes DR6 "
                  "(test_hostile.py, NO_SVM_DB_DR6): a step the guest runs natively "
-                 "(NOP, MOV SS; NOP, MOV to CR8 on SVM) lacks BS, GD's lacks BD")
+                 "(NOP, MOV SS; NOP, MOV to CR8 on SVM, STI) lacks BS, GD's lacks BD")
+QEMU_STI_TF = ("QEMU 7.2's TCG drops the single-step trap of STI (the same "
+               "code without BareKVM: `-d int` shows no #DB after STI), so the "
+               "first #DB comes after the next instruction")
 QEMU_TCG_DEFECTS = {NATIVE_GP_RF: QEMU_NO_RF, GENERAL_DETECT: QEMU_NO_GD,
-                    LLDT_BASE: QEMU_LAX_BASE, LTR_BASE: QEMU_LAX_BASE}
+                    LLDT_BASE: QEMU_LAX_BASE, LTR_BASE: QEMU_LAX_BASE,
+                    STI_STEP_NOP: QEMU_STI_TF,
+                    **{sti_step(s): QEMU_STI_TF for s in AFTER_STI}}
 EMULATOR_DEFECTS = {
     "qemu-max": QEMU_TCG_DEFECTS,
     "qemu-shadow": QEMU_TCG_DEFECTS,
     "bochs-ryzen": {step("a native NOP"): BOCHS_SVM_DR6,
+                    STI_STEP_NOP: BOCHS_SVM_DR6,
                     step("MOV to SS; NOP"): BOCHS_SVM_DR6,
                     step("MOV to CR8 (the hypervisor on VMX)"): BOCHS_SVM_DR6,
                     GENERAL_DETECT: BOCHS_SVM_DR6},
     "bochs-phenom": {step("a native NOP"): BOCHS_SVM_DR6,
+                    STI_STEP_NOP: BOCHS_SVM_DR6,
                      step("MOV to SS; NOP"): BOCHS_SVM_DR6,
                      step("MOV to CR8 (the hypervisor on VMX)"): BOCHS_SVM_DR6,
                      GENERAL_DETECT: BOCHS_SVM_DR6},

@@ -130,6 +130,12 @@ static enum vmx_exit_action vmx_exit_exception(struct vcpu *v, struct vmx_vcpu *
 	}
 	if (e->exc.vector == TRAP_DB_VECTOR)
 		db_to_guest_dr6(x);
+	/* ICEBP (INT1) exits on itself, RIP still at it, its #DB typed a
+	 * privileged software exception (SDM Vol. 3C, "Information for VM
+	 * Exits Due to Vectored Events"); that #DB is a trap: the handler
+	 * core reflects it to must return past ICEBP (KVM steps over it too) */
+	if ((info & VMX_INTR_TYPE_MASK) == VMX_INTR_TYPE_PRIV_SW_EXC)
+		v->regs.rip += insn_len();
 	e->exc.has_error_code = info & VMX_INTR_HAS_ERROR;
 	e->exc.error_code = e->exc.has_error_code ? vmcs_read32(VMCS_EXIT_INTR_ERROR) : 0;
 	e->exc.recursed = recursed(e->exc.vector);

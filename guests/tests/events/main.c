@@ -56,6 +56,11 @@ static volatile unsigned db_count, gp_count, ud_count, timer_count, other_count;
 static volatile unsigned nested_db;
 static volatile unsigned long db_rip, db_dr6, fault_rip, fault_flags, fault_error_code;
 static volatile unsigned long timer_rip;
+/* A traced run (check_sti_steps): the first MAX_TRACE #DBs, and how many
+ * of them leave TF set in the frame (the others end the single-step). */
+#define MAX_TRACE        4
+static volatile unsigned long trace_rip[MAX_TRACE], trace_dr6[MAX_TRACE];
+static volatile unsigned keep_tf;
 static volatile unsigned fault_skip;    /* bytes to step over a #GP/#UD */
 static volatile bool in_db;
 
@@ -97,11 +102,18 @@ static void on_db(struct isr_frame *f)
 		return;
 	}
 	in_db = true;
-	db_count++;
 	db_rip = f->ip;
 	db_dr6 = read_dr6();
+	if (db_count < MAX_TRACE) {
+		trace_rip[db_count] = db_rip;
+		trace_dr6[db_count] = db_dr6;
+	}
+	db_count++;
 	write_dr6(DR6_RESET);
-	f->flags &= ~X86_EFLAGS_TF;
+	if (keep_tf)
+		keep_tf--;
+	else
+		f->flags &= ~X86_EFLAGS_TF;
 	in_db = false;
 }
 
@@ -249,6 +261,40 @@ static void check_step_mmio(void)
 	one_step_at("an MMIO write (the emulator and the VMM)", after_mmio_write);
 }
 
+/* The instructions that follow STI or MOV SS in the checks below, one of
+ * each kind: native, the VMM's (OUT, CPUID), the hypervisor's (RDMSR),
+ * the emulator's and the VMM's (a read of the MMIO test device's ID).
+ * RUN_X runs PRE, then X at NAME_x, then POST at NAME_after, with the
+ * registers every X needs: EAX 0, ECX = IA32_PAT, RDI at the device. */
+#define X_NOP    "nop"
+#define X_OUT    "outb %%al, $0x80"
+#define X_CPUID  "cpuid"
+#define X_RDMSR  "rdmsr"
+#define X_MMIO   "movq (%%rdi), %%rsi"
+#define RUN_X(pre, x, post, name) do {                                          \
+	uint64_t a_ = 0, b_, c_ = MSR_PAT, d_, si_;                             \
+	uint64_t di_ = MMIOTEST_GPA + MMIOTEST_ID;                              \
+	__asm__ volatile(pre ".globl " #name "_x\n" #name "_x: " x "\n"         \
+			 ".globl " #name "_after\n" #name "_after: " post        \
+			 : "+a"(a_), "=b"(b_), "+c"(c_), "=d"(d_), "+D"(di_),   \
+			   "=S"(si_) : : "r8", "memory", "cc");                 \
+	(void)b_; (void)d_; (void)si_;                                          \
+} while (0)
+#define X_LABELS(name) extern const char name##_x[], name##_after[]
+X_LABELS(ss_out);
+X_LABELS(ss_rdmsr);
+X_LABELS(ss_mmio);
+X_LABELS(sti_nop);
+X_LABELS(sti_out);
+X_LABELS(sti_cpuid);
+X_LABELS(sti_rdmsr);
+X_LABELS(sti_mmio);
+X_LABELS(irq_nop);
+X_LABELS(irq_out);
+X_LABELS(irq_cpuid);
+X_LABELS(irq_rdmsr);
+X_LABELS(irq_mmio);
+
 /* MOV SS holds off the trap of the instruction before it (POPF's) until
  * the instruction after it has run (SDM 6.8.3): one #DB, after that one,
  * whether it runs natively or exits. */
@@ -266,6 +312,15 @@ static void check_step_mov_ss(void)
 			 ".globl after_ss_cpuid\nafter_ss_cpuid:"
 			 : "+a"(a), "=b"(b), "+c"(c), "=d"(d) : : "rsi", "memory", "cc");
 	one_step_at("MOV to SS; CPUID (the VMM)", after_ss_cpuid);
+	step_reset();
+	RUN_X("mov %%ss, %%r8w\n\t" TF_ON "mov %%r8w, %%ss\n\t", X_OUT, "", ss_out);
+	one_step_at("MOV to SS; OUT (the VMM)", ss_out_after);
+	step_reset();
+	RUN_X("mov %%ss, %%r8w\n\t" TF_ON "mov %%r8w, %%ss\n\t", X_RDMSR, "", ss_rdmsr);
+	one_step_at("MOV to SS; RDMSR (the hypervisor)", ss_rdmsr_after);
+	step_reset();
+	RUN_X("mov %%ss, %%r8w\n\t" TF_ON "mov %%r8w, %%ss\n\t", X_MMIO, "", ss_mmio);
+	one_step_at("MOV to SS; an MMIO read (the emulator and the VMM)", ss_mmio_after);
 }
 
 /* ---- RF in the frames of faults ---------------------------------------- */
@@ -440,6 +495,148 @@ static void check_sti_hlt(void)
 	outb(PIC1_DATA, 0xff);
 }
 
+/* ---- STI's shadow: single-step and a pending interrupt ----------------- */
+
+/* TF set by POPF, then STI, then X: STI's shadow blocks interrupts, not
+ * debug exceptions (SDM 6.8.3 is about MOV SS/POP SS only), so STI's own
+ * trap comes at X (the handler keeps TF), then X's after it, DR6.BS both
+ * times (SDM 17.3.1.4). The first is the CPU's; the second the CPU's for
+ * a NOP, the hypervisor's for an X finished outside the guest. Only the
+ * NOP's line checks the first DR6 (Bochs' SVM loses a native one). */
+static void sti_steps(const char *what, const char *x, const char *after, bool dr6_0)
+{
+	const unsigned long bs = DR6_RESET | DR6_BS;
+	bool ok = db_count == 2 && trace_rip[0] == (uintptr_t)x &&
+		  trace_rip[1] == (uintptr_t)after && trace_dr6[1] == bs &&
+		  (!dr6_0 || trace_dr6[0] == bs);
+
+	check(ok, "TF, STI; %s: #DB after STI, then after %s", what,
+	      dr6_0 ? "it, DR6 = BS both" : "it with DR6 = BS");
+	if (!ok)
+		say("  #DBs %u: 0x%lx DR6 0x%lx, 0x%lx DR6 0x%lx (X at 0x%lx, after 0x%lx)",
+		    db_count, trace_rip[0], trace_dr6[0], trace_rip[1], trace_dr6[1],
+		    (unsigned long)(uintptr_t)x, (unsigned long)(uintptr_t)after);
+}
+
+#define STI_STEP(what, x, name, dr6_0) do {                                     \
+	step_reset();                                                           \
+	keep_tf = 1;                                                            \
+	RUN_X("cli\n\t" TF_ON "sti\n", x, "nop\n\tnop\n\tcli", name);           \
+	keep_tf = 0;                                                            \
+	sti_steps(what, name##_x, name##_after, dr6_0);                         \
+} while (0)
+
+static void check_sti_step(void)
+{
+	STI_STEP("NOP", X_NOP, sti_nop, true);
+	STI_STEP("OUT (the VMM)", X_OUT, sti_out, false);
+	STI_STEP("CPUID (the VMM)", X_CPUID, sti_cpuid, false);
+	STI_STEP("RDMSR (the hypervisor)", X_RDMSR, sti_rdmsr, false);
+	STI_STEP("an MMIO read (the emulator and the VMM)", X_MMIO, sti_mmio, false);
+}
+
+/* The same from the MMIO test device, where the emulator runs every
+ * instruction (each fetch is an MMIO read): code at DEV_CODE, called with
+ * ESI = SS. The emulator's POPF sets TF (no trap for it), then:
+ *  +0x00 MOV SS; NOP: one #DB, after the NOP (+0x0d);
+ *  +0x20 STI; NOP: #DBs after STI (+0x2b) and after the NOP (+0x2c). */
+#define DEV_CODE         0x700
+#define DEV_TF_ON        0x000100240c81489cull   /* pushfq; orq $0x100,(%rsp); */
+#define DEV_SS_NOP       0xccccc390d68e9d00ull   /* popfq; mov %esi,%ss; nop; ret */
+#define DEV_STI_NOP      0xccccccc390fb9d00ull   /* popfq; sti; nop; ret */
+#define DEV_IRQ_STI_NOP  0xccccccccccc390fbull   /* sti; nop; ret */
+
+static void dev_code(unsigned off, uint64_t q0, uint64_t q1)
+{
+	volatile uint64_t *at = (volatile uint64_t *)(MMIOTEST_GPA + MMIOTEST_DATA + DEV_CODE + off);
+
+	at[0] = q0;
+	at[1] = q1;
+}
+
+static void dev_call(unsigned off)
+{
+	uint16_t ss;
+
+	__asm__ volatile("mov %%ss, %0" : "=r"(ss));
+	__asm__ volatile("call *%0"
+			 : : "r"(MMIOTEST_GPA + MMIOTEST_DATA + DEV_CODE + off), "S"((uint32_t)ss)
+			 : "rax", "memory", "cc");
+}
+
+static void check_emulated_step(void)
+{
+	const uintptr_t dev = MMIOTEST_GPA + MMIOTEST_DATA + DEV_CODE;
+
+	dev_code(0x00, DEV_TF_ON, DEV_SS_NOP);
+	step_reset();
+	dev_call(0x00);
+	one_step_at("MOV to SS; NOP, both run by the emulator", (const void *)(dev + 0x0d));
+	dev_code(0x20, DEV_TF_ON, DEV_STI_NOP);
+	step_reset();
+	keep_tf = 1;
+	__asm__ volatile("cli" ::: "memory");
+	dev_call(0x20);
+	__asm__ volatile("cli" ::: "memory");
+	keep_tf = 0;
+	sti_steps("NOP, both run by the emulator", (const char *)(dev + 0x2b),
+		  (const char *)(dev + 0x2c), true);
+}
+
+/* IRQ 0 requested at the PIC (PIT mode 0 reprogrammed: a new edge) */
+static bool irq0_raised(void)
+{
+	outb(PIT_CMD, 0x30);
+	outb(PIT_CH0, 100);
+	outb(PIT_CH0, 0);
+	for (unsigned polls = 0; polls < 1000000; polls++)
+		if (irq0_requested())
+			return true;
+	return false;
+}
+
+/* An interrupt pending when STI sets IF is taken after the instruction
+ * that follows STI, not before it (SDM STI: "delayed until after the next
+ * instruction is executed"), whoever completes that instruction. */
+static void sti_irq(const char *what, bool raised, const char *after)
+{
+	bool ok = raised && timer_count == 1 && timer_rip == (uintptr_t)after;
+
+	check(ok, "STI; %s with IRQ 0 pending: the interrupt comes after it", what);
+	if (!ok)
+		say("  raised %d, interrupts %u, last returns to 0x%lx (expected 0x%lx)",
+		    raised, timer_count, timer_rip, (unsigned long)(uintptr_t)after);
+}
+
+#define STI_IRQ(what, x, name) do {                                             \
+	bool raised_ = irq0_raised();                                           \
+	timer_count = 0;                                                        \
+	timer_rip = 0;                                                          \
+	RUN_X("sti\n", x, "cli", name);                                         \
+	sti_irq(what, raised_, name##_after);                                   \
+} while (0)
+
+static void check_sti_irq(void)
+{
+	outb(PIC1_DATA, 0xfe);          /* IRQ 0 only */
+	STI_IRQ("NOP", X_NOP, irq_nop);
+	STI_IRQ("OUT (the VMM)", X_OUT, irq_out);
+	STI_IRQ("CPUID (the VMM)", X_CPUID, irq_cpuid);
+	STI_IRQ("RDMSR (the hypervisor)", X_RDMSR, irq_rdmsr);
+	STI_IRQ("an MMIO read (the emulator and the VMM)", X_MMIO, irq_mmio);
+	/* STI and NOP run by the emulator (from the device): the shadow it
+	 * reports holds the interrupt over the NOP */
+	dev_code(0x40, DEV_IRQ_STI_NOP, DEV_IRQ_STI_NOP);
+	bool raised = irq0_raised();
+	timer_count = 0;
+	timer_rip = 0;
+	dev_call(0x40);
+	__asm__ volatile("cli" ::: "memory");
+	sti_irq("NOP, both run by the emulator", raised,
+		(const char *)(MMIOTEST_GPA + MMIOTEST_DATA + DEV_CODE + 0x42));
+	outb(PIC1_DATA, 0xff);
+}
+
 /* ---- hypercalls, SMSW, counters ---------------------------------------------- */
 
 static bool vendor_amd(void)
@@ -559,6 +756,9 @@ int main(void)
 	check_table_bases();
 	check_system_bases();
 	check_sti_hlt();
+	check_sti_step();
+	check_emulated_step();
+	check_sti_irq();
 	check_hypercall(amd);
 	check_smsw_mmio();
 	check_counters(amd);
