@@ -92,7 +92,7 @@ EMUL_TESTS += test_intforms test_x87 test_simd test_deliver test_segload test_fa
 EMUL_TESTS += test_bcd test_movcr
 EMUL_TESTS += test_invpcid test_align
 EMUL_TESTS += test_bitcount test_crc32 test_adx test_rep_forms
-EMUL_TESTS += test_grp15
+EMUL_TESTS += test_grp15 test_bswap
 EMUL_TEST_BINS := $(addprefix $(EMUL_OUT)/,$(EMUL_TESTS))
 
 $(EMUL_OUT)/lib/%.o: emul/%.c $(EMUL_HDRS)
@@ -123,7 +123,7 @@ EMUL_FAKEMEM_TESTS := test_exec test_mmio test_vendor test_intforms test_x87 tes
 EMUL_FAKEMEM_TESTS += test_bcd test_movcr
 EMUL_FAKEMEM_TESTS += test_invpcid test_align
 EMUL_FAKEMEM_TESTS += test_bitcount test_crc32 test_adx test_rep_forms
-EMUL_FAKEMEM_TESTS += test_grp15
+EMUL_FAKEMEM_TESTS += test_grp15 test_bswap
 $(addprefix $(EMUL_OUT)/,$(EMUL_FAKEMEM_TESTS)): $(EMUL_OUT)/%: $(EMUL_TDIR)/%.c \
 		$(EMUL_FAKEMEM) $(EMUL_LIB)
 	@$(if $(Q),echo "  HOSTCC  $@")

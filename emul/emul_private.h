@@ -474,6 +474,7 @@ int emul_exec_cmov(struct emul_exec *x);
 int emul_exec_setcc(struct emul_exec *x);
 int emul_exec_movnti(struct emul_exec *x);
 int emul_exec_movbe(struct emul_exec *x);
+int emul_exec_bswap(struct emul_exec *x);
 int emul_exec_xlat(struct emul_exec *x);
 
 /* ---- exec_bcd.c ---- */

@@ -191,6 +191,23 @@ static uint64_t bswap(uint64_t v, unsigned size)
 	return r;
 }
 
+/*
+ * 0F C8+r BSWAP: reaches the emulator only as code in MMIO. 32-bit, or
+ * 64-bit with REX.W (REX.B picks r8-r15). With a 16-bit operand size the
+ * SDM and APM call the result undefined; CPUs swap the zero-extended
+ * register as 32 bits and keep the low half, which is 0, and Bochs writes
+ * 0 too: the 16-bit register becomes 0 here, the rest of it kept.
+ */
+int emul_exec_bswap(struct emul_exec *x)
+{
+	const struct emul_insn *in = x->insn;
+	unsigned reg = (in->opcode & 7) | ((in->rex & 1) << 3);
+	uint64_t v = in->opsize == 2 ? 0 : bswap(emul_reg_get(x, reg, in->opsize), in->opsize);
+
+	emul_reg_set(x, reg, in->opsize, v);
+	return done(x);
+}
+
 /* 0F 38 F0 Gv,Mv / F1 Mv,Gv: MOV with byte swap (memory forms only). */
 int emul_exec_movbe(struct emul_exec *x)
 {
