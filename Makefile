@@ -111,8 +111,10 @@ $(BUILD)/barekvm.iso: $(BUILD)/barekvm.elf boot/grub.cfg $(ISO_MODULES) tools/mk
 # boots straight into that kernel (bzImage or multiboot) in VM 0 with the
 # console attached; make run ends with the VM's status (tools/kernel-iso.sh).
 MEM ?= 256
+# One ISO per kernel file name: two `make run`s of different kernels at
+# once (the system tests run them side by side) must not boot each other's.
 ifdef KERNEL
-RUN_ISO := $(BUILD)/run-kernel.iso
+RUN_ISO := $(BUILD)/run-$(notdir $(KERNEL)).iso
 RUN_QEMU_MEM := --mem $(shell expr $(MEM) + 320 2>/dev/null || echo 512)
 .PHONY: $(RUN_ISO)
 $(RUN_ISO): $(BUILD)/barekvm.elf $(CTL_ELF) tools/kernel-iso.sh tools/mkiso.sh

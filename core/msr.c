@@ -30,6 +30,17 @@
 #define MSR_IA32_MCG_CAP        0x00000179
 #define MSR_IA32_MCG_STATUS     0x0000017a
 #define MSR_IA32_MISC_ENABLE    0x000001a0
+/* Its power-on value (SDM Vol. 4, IA32_MISC_ENABLE): fast strings
+ * enabled, the default, which Linux on an Intel CPU otherwise reports as
+ * "Disabled fast string operations" and answers by dropping ERMS and
+ * REP_GOOD (CPUID shows ERMS); BTS and PEBS unavailable, read-only and
+ * set, as debug store is hidden; performance monitoring (bit 7) not
+ * available, as there is no PMU (core/pmu.c). */
+#define MISC_ENABLE_FAST_STRING (1ULL << 0)
+#define MISC_ENABLE_BTS_UNAVAIL (1ULL << 11)
+#define MISC_ENABLE_PEBS_UNAVAIL (1ULL << 12)
+#define MISC_ENABLE_RESET (MISC_ENABLE_FAST_STRING | MISC_ENABLE_BTS_UNAVAIL | \
+			   MISC_ENABLE_PEBS_UNAVAIL)
 #define MSR_MTRR_DEF_TYPE       0x000002ff
 /* The microcode revision (Intel IA32_BIOS_SIGN_ID, AMD PATCH_LEVEL): no
  * microcode here; Linux writes 0 and reads it after CPUID(1) */
@@ -69,6 +80,11 @@ static bool reads_as_zero(uint32_t index)
 	return index == MSR_MTRRCAP || index == MSR_IA32_MCG_CAP ||
 	       index == MSR_IA32_BIOS_SIGN_ID ||
 	       index == MSR_IA32_MCG_STATUS;
+}
+
+void vcpu_msr_reset(struct vcpu *v)
+{
+	v->misc_enable = MISC_ENABLE_RESET;
 }
 
 int vcpu_msr_read(struct vcpu *v, uint32_t index, uint64_t *value)

@@ -14,6 +14,10 @@
 extern const uint32_t msr_index_list[];
 extern const unsigned msr_index_count;
 
+/* The emulated MSRs as a CPU leaves reset: MISC_ENABLE with fast
+ * strings enabled. */
+void vcpu_msr_reset(struct vcpu *v);
+
 /* 0, or -1 when the MSR is not supported (the guest gets #GP). */
 int vcpu_msr_read(struct vcpu *v, uint32_t index, uint64_t *value);
 int vcpu_msr_write(struct vcpu *v, uint32_t index, uint64_t value);

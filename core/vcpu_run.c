@@ -55,6 +55,7 @@ void vcpu_reset_state(struct vcpu *v)
 
 	virt->set_sregs(v, &s);
 	v->apic_base = s.apic_base;
+	vcpu_msr_reset(v);
 	v->regs = (struct vcpu_regs){ .rdx = 0x600, .rip = 0xfff0, .rflags = 0x2 };
 }
 

@@ -34,7 +34,8 @@ def test_msr_guest_and_commands(ctl):
     fails = [l for l in lines if l.startswith("msr: FAIL")]
     assert not fails, "\n".join(lines)
     assert len([l for l in lines if l.startswith("msr: PASS wrmsr/rdmsr")]) == 12
-    for what in ["rdmsr EFER = 0x500 (LME, LMA) as the VMM set long mode",
+    for what in ["rdmsr MISC_ENABLE = 0x1801 at reset (fast strings; BTS, PEBS unavailable)",
+                 "rdmsr EFER = 0x500 (LME, LMA) as the VMM set long mode",
                  "wrmsr EFER.SCE: reads back 0x501",
                  "rdmsr APIC_BASE = 0xfee00900 (BSP, enabled)",
                  "rdmsr MTRRCAP, MCG_CAP = 0; MC0_CTL #GP (MCG_CAP: no banks)",
@@ -100,7 +101,7 @@ def test_msr_guest_and_commands(ctl):
 def test_msr_pat(ctl):
     lines, out = run_msr_guest(ctl)
     assert PAT_CHECK in lines, "\n".join(lines)
-    check_tally(lines, "msr", 57)
+    check_tally(lines, "msr", 58)
     assert run_line(out, 0) == "vm 0: guest exited with status 0"
     assert command(ctl, "msr 0 get 0x277").split("\n")[0] == "vm 0: msr 0x277 = 0x7010600070106"
 

@@ -109,6 +109,18 @@ static const struct {
 	{ MSR_MISC_ENABLE, "MISC_ENABLE", 0x1 },
 };
 
+/* What a CPU leaves reset with, before anything writes it: fast strings
+ * enabled (the default), BTS and PEBS unavailable (no debug store in
+ * CPUID), no performance monitoring (bit 7). */
+static void check_reset_values(void)
+{
+	uint64_t v = rdmsr(MSR_MISC_ENABLE);
+
+	if (!check(v == 0x1801, "rdmsr MISC_ENABLE = 0x1801 at reset (fast strings; "
+		   "BTS, PEBS unavailable)"))
+		say("  read 0x%llx", (unsigned long long)v);
+}
+
 static void check_read_write(void)
 {
 	for (unsigned int i = 0; i < sizeof(rw_msrs) / sizeof(rw_msrs[0]); i++) {
@@ -379,6 +391,7 @@ int main(void)
 	con_init();
 	say("hello from 64-bit long mode, with an IDT");
 	idt_install(handler);
+	check_reset_values();
 	check_read_write();
 	check_fs_base_used();
 	check_fixed();
