@@ -27,6 +27,39 @@
 #define HZ_PER_MHZ        1000000
 #define LEAF1_EDX_APIC    (1u << 9)
 
+/*
+ * Leaf 0x15's EBX/EAX, the TSC's ratio to the 1 GHz crystal: the closest
+ * continued-fraction convergent of hz / LAPIC_BUS_HZ whose numerator keeps
+ * Linux's product in 32 bits. native_calibrate_tsc() computes the TSC's
+ * kHz as (ECX / 1000) * EBX / EAX in unsigned int, so EBX may not exceed
+ * 2^32 / 10^6 = 4294: an exact 20001 / 1000000 for a 20.001 MHz TSC
+ * wrapped to 2.821 MHz (Bochs), and that kernel's clock ran seven times
+ * fast. The convergents' error is far below the measurement's.
+ */
+#define TSC_RATIO_MAX_NUMERATOR (UINT32_MAX / (uint32_t)(LAPIC_BUS_HZ / HZ_PER_KHZ))
+
+static void tsc_ratio(uint64_t hz, uint32_t *numerator, uint32_t *denominator)
+{
+	uint64_t n = hz, d = LAPIC_BUS_HZ;
+	uint64_t p_prev = 0, q_prev = 1, p = 1, q = 0;
+
+	while (d) {
+		uint64_t a = n / d, r = n % d;
+		uint64_t p_next = a * p + p_prev, q_next = a * q + q_prev;
+
+		if (p_next > TSC_RATIO_MAX_NUMERATOR || q_next > UINT32_MAX)
+			break;
+		p_prev = p;
+		q_prev = q;
+		p = p_next;
+		q = q_next;
+		n = d;
+		d = r;
+	}
+	*numerator = (uint32_t)p;
+	*denominator = (uint32_t)q;
+}
+
 static uint32_t max_basic_leaf(const struct vm *vm)
 {
 	uint32_t out[4];
@@ -53,8 +86,7 @@ void vmm_cpuid(struct vm *vm, uint32_t leaf, uint32_t subleaf, uint32_t out[4])
 		break;
 	case LEAF_TSC_CRYSTAL:
 		if (hz && leaf <= max_basic_leaf(vm)) {
-			out[0] = HZ_PER_MHZ;                    /* denominator */
-			out[1] = (uint32_t)(hz / HZ_PER_KHZ);   /* numerator */
+			tsc_ratio(hz, &out[1], &out[0]);
 			out[2] = (uint32_t)LAPIC_BUS_HZ;        /* crystal Hz */
 			out[3] = 0;
 		}

@@ -609,6 +609,56 @@ static void test_cpuid_apic_flag_follows_apic_base(void **state)
 	assert_int_equal(out[3], 0x44444644);
 }
 
+/* A CPU with leaves 0x15 and 0x16 (Intel's TSC and crystal leaves). */
+static void host_cpuid_tsc_leaves(uint32_t leaf, uint32_t subleaf, uint32_t o[4])
+{
+	host_cpuid(leaf, subleaf, o);
+	if (leaf == 0)
+		o[0] = 0x16;
+}
+
+/* Leaf 0x15 as Linux's native_calibrate_tsc() reads it: the TSC's kHz is
+ * (ECX / 1000) * EBX / EAX in 32-bit arithmetic, and the crystal (ECX) is
+ * the APIC timer's input. For each measured TSC the product must not
+ * wrap, and the kHz must be as close as a numerator below 4295 allows:
+ * a convergent's error is below 1 / 4294 of the ratio (3 GHz minus 123
+ * kHz reads as 3 GHz, 41 ppm); exact for Bochs's 20.001 MHz. */
+static void test_cpuid_tsc_leaves_survive_32_bit_arithmetic(void **state)
+{
+	static const struct vmm_host tsc_host = {
+		.write = host_write,
+		.cpuid = host_cpuid_tsc_leaves,
+		.poll_key = host_poll_key,
+	};
+	static const uint64_t measured_hz[] = {
+		20001000,       /* Bochs at ips=20000000: wrapped to 2.821 MHz before */
+		2999876543ULL, 1000000000, 3600000000ULL, 123456789, 4294967295ULL,
+	};
+	uint32_t out[4];
+
+	(void)state;
+	vm->host = &tsc_host;
+	for (unsigned i = 0; i < sizeof(measured_hz) / sizeof(measured_hz[0]); i++) {
+		uint64_t want_khz = measured_hz[i] / 1000;
+
+		vm->clock.hz = measured_hz[i];
+		vmm_cpuid(vm, 0x15, 0, out);
+		assert_int_equal(out[2], 1000000000);
+		assert_true(out[0] != 0 && out[1] != 0);
+		uint32_t crystal_khz = out[2] / 1000;
+		assert_true((uint64_t)crystal_khz * out[1] <= UINT32_MAX);
+		uint32_t khz = crystal_khz * out[1] / out[0];
+		uint64_t diff = khz > want_khz ? khz - want_khz : want_khz - khz;
+		assert_true(diff <= want_khz / 4294 + 1);
+		if (measured_hz[i] == 20001000)
+			assert_int_equal(khz, 20001);
+		vmm_cpuid(vm, 0x16, 0, out);
+		assert_int_equal(out[0], measured_hz[i] / 1000000);
+		assert_int_equal(out[2], 1000);
+	}
+	vm->host = &host;
+}
+
 static void test_cpuid_then_hlt(void **state)
 {
 	(void)state;
@@ -1103,6 +1153,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_string_io_insb_to_mmio, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cpuid_then_hlt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cpuid_apic_flag_follows_apic_base, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cpuid_tsc_leaves_survive_32_bit_arithmetic,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mmio, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_eintr_and_interrupt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_irq_window_and_injection, setup, teardown),
