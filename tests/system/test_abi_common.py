@@ -114,22 +114,31 @@ def passed(item):
     return rep is not None and rep.passed and not hasattr(rep, "wasxfail")
 
 
-@pytest.fixture(params=ABI_PLATFORMS)
-def ctl(request, ctl_kept, abi_iso):
-    platform = request.param
-    con = ctl_kept.pop(platform, None)
+def kept_console(request, ctl_kept, platform, iso):
+    """A generator for a fixture: the console at the prompt of `iso` booted
+    on `platform`, the kept one when the last test that passed left it
+    (by platform and ISO: test_task_switch.py, test_nmi.py and
+    test_guests.py boot ISOs of their own), then kept again if this test
+    passes."""
+    key = (platform, iso)
+    con = ctl_kept.pop(key, None)
     for other in ctl_kept.values():
         other.close()
     ctl_kept.clear()
     if con is not None:
         con.relog(request.node.name)
     else:
-        con = boot_ctl(platform, abi_iso, request.node.name)
+        con = boot_ctl(platform, iso, request.node.name)
     yield con
     if not FRESH_BOOTS and passed(request.node) and back_to_boot_state(con):
-        ctl_kept[platform] = con
+        ctl_kept[key] = con
     else:
         con.close()
+
+
+@pytest.fixture(params=ABI_PLATFORMS)
+def ctl(request, ctl_kept, abi_iso):
+    yield from kept_console(request, ctl_kept, request.param, abi_iso)
 
 
 def load(con, vm, name, gpa, mode, mem=16):

@@ -7,7 +7,8 @@ import os
 
 import pytest
 
-from ctl_session import check_tally, command, guest_lines, start_ctl
+from ctl_session import check_tally, command, guest_lines
+from test_abi_common import kept_console
 
 # bochs-lynnfield: VMX without unrestricted guest, where real mode and
 # unpaged protected mode run in software (docs/architecture.md);
@@ -28,8 +29,8 @@ FLAT = [
 
 
 @pytest.fixture(params=GUEST_PLATFORMS)
-def ctl(request, console_factory, iso):
-    return start_ctl(console_factory, iso, platform=request.param)
+def ctl(request, ctl_kept, iso):
+    yield from kept_console(request, ctl_kept, request.param, iso)
 
 
 def test_flat_guests(ctl):

@@ -11,8 +11,8 @@ import re
 import pytest
 
 from conftest import ROOT
-from test_abi_common import GRUB_CFG, command, guest_lines, load, run_line
-from ctl_session import check_tally, start_ctl
+from test_abi_common import GRUB_CFG, command, guest_lines, kept_console, load, run_line
+from ctl_session import check_tally
 import serialconsole
 
 PLATFORMS = os.environ.get(
@@ -46,8 +46,8 @@ def nmi_iso(tmp_path_factory):
 
 
 @pytest.fixture(params=PLATFORMS)
-def ctl(request, console_factory, nmi_iso):
-    return start_ctl(console_factory, nmi_iso, platform=request.param)
+def ctl(request, ctl_kept, nmi_iso):
+    yield from kept_console(request, ctl_kept, request.param, nmi_iso)
 
 
 def result(out):
