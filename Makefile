@@ -41,6 +41,14 @@ endif
 endif
 endif
 
+# ---- parallelism ----------------------------------------------------------
+# make test builds on every core (the unit tests' sanitizer builds, the
+# ISO, the test guests); the system tests run their own workers. A -j on
+# the command line wins over this one.
+ifneq ($(filter test test-unit,$(MAKECMDGOALS)),)
+MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 1)
+endif
+
 BUILD   ?= build
 CC      := gcc
 HOST_CC ?= gcc
@@ -200,7 +208,10 @@ PYTEST_JOBS ?= auto
 test-system: $(BUILD)/barekvm.iso $(LINUX_IMAGES)
 	$(PYTHON) -m pytest -v -n $(PYTEST_JOBS) --durations=15 tests/system
 
-test: test-unit test-system
+# one after the other: the system tests only once the unit tests passed
+test:
+	$(MAKE) test-unit
+	$(MAKE) test-system
 
 # make fuzz (emul/emul.mk) boots the ISO for its request fuzzer.
 fuzz: $(BUILD)/barekvm.iso

@@ -117,9 +117,8 @@ def passed(item):
 def kept_console(request, ctl_kept, platform, iso):
     """A generator for a fixture: the console at the prompt of `iso` booted
     on `platform`, the kept one when the last test that passed left it
-    (by platform and ISO: test_task_switch.py, test_nmi.py and
-    test_guests.py boot ISOs of their own), then kept again if this test
-    passes."""
+    (by platform and ISO: test_nmi.py and test_guests.py boot ISOs of
+    their own), then kept again if this test passes."""
     key = (platform, iso)
     con = ctl_kept.pop(key, None)
     for other in ctl_kept.values():

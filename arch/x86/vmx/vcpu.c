@@ -440,18 +440,8 @@ void vmx_set_irq_window(struct vcpu *v, bool on)
  * shadow only "may" (SDM 6.8.3), and some CPUs refuse an NMI injection
  * in one (26.3.1.5), so inject_nmi ends it: the NMI is delivered on that
  * boundary, as on CPUs where STI does not inhibit NMIs.
+ * (vmx_set_nmi_blocking, inline in vmx.h, writes bit 3.)
  */
-void vmx_set_nmi_blocking(struct vmx_vcpu *x, bool blocked)
-{
-	uint32_t intr = blocked ? (x->intr_state | VMX_BLOCK_NMI)
-				: (x->intr_state & ~VMX_BLOCK_NMI);
-
-	if (intr != x->intr_state) {
-		x->intr_state = intr;
-		vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, intr);
-	}
-}
-
 bool vmx_nmi_blocked(struct vcpu *v)
 {
 	struct vmx_vcpu *x = to_vmx(v);

@@ -127,8 +127,19 @@ void vmx_nmi_delivered(struct vcpu *v);
 void vmx_iret_emulated(struct vcpu *v);
 void vmx_set_nmi_window(struct vcpu *v, bool on);
 /* Sets or clears the guest's NMI blocking (interruptibility bit 3: the
- * virtual-NMI blocking with virtual NMIs), in the VMCS and intr_state. */
-void vmx_set_nmi_blocking(struct vmx_vcpu *x, bool blocked);
+ * virtual-NMI blocking with virtual NMIs), in the VMCS and intr_state.
+ * Inline: a call on the exit path (vmx_decode_exit's re-injection) made
+ * it save four registers on every exit, 12 instructions. */
+static inline void vmx_set_nmi_blocking(struct vmx_vcpu *x, bool blocked)
+{
+	uint32_t intr = blocked ? (x->intr_state | VMX_BLOCK_NMI)
+				: (x->intr_state & ~VMX_BLOCK_NMI);
+
+	if (intr != x->intr_state) {
+		x->intr_state = intr;
+		vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, intr);
+	}
+}
 void vmx_inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
 			  uint32_t error_code);
 void vmx_inject_db(struct vcpu *v, uint64_t dr6_bits);
