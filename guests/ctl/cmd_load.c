@@ -153,6 +153,16 @@ static int set_vcpu_state(struct vm *vm, struct kvm_regs *regs,
 	return 0;
 }
 
+/* Kernels (multiboot, Linux) get the real clock: the TSC's time, as on a
+ * machine (vmm_clock.c); flat test guests keep the virtual one, which
+ * makes their runs deterministic. */
+static void real_clock(struct vm *vm)
+{
+	if (!vmm_clock_set_real(vm, true))
+		printf("warning: the hypervisor gives no TSC frequency: vm %d's clock stays virtual "
+		       "and a kernel may hang waiting for its timers\n", vm->index);
+}
+
 /* load N multiboot|linux MODULE ...: the module, once the VM's RAM is all
  * mapped (a kernel loader may use any of it); -1 after saying why not. */
 static int kernel_module_arg(struct vm *vm, int argc, char **argv)
@@ -247,6 +257,10 @@ static int load_multiboot_cmd(struct vm *vm, int argc, char **argv)
 	if (set_vcpu_state(vm, &regs, &sregs) < 0)
 		return 1;
 	vm->resume_emulated = vm->resume_mmio = false;
+	/* a kernel of one's own (kvm-unit-tests' apic: a one-shot APIC timer
+	 * and a loop without exits until it fires) waits for time as Linux
+	 * does; the virtual clock stands still in such a loop */
+	real_clock(vm);
 	module_name(m, name, sizeof(name));
 	vm->loaded = true;
 	vm->load_start = boot.kernel_start;
@@ -320,9 +334,7 @@ static int load_linux_cmd(struct vm *vm, int argc, char **argv)
 	vm->resume_emulated = vm->resume_mmio = false;
 	/* Linux calibrates its TSC and APIC timer against the PIT and busy-
 	 * waits without exits: it needs time that passes (vmm_clock.c) */
-	if (!vmm_clock_set_real(vm, true))
-		printf("warning: the hypervisor gives no TSC frequency: vm %d's clock stays virtual "
-		       "and Linux may hang calibrating its timers\n", vm->index);
+	real_clock(vm);
 	module_name(m, name, sizeof(name));
 	vm->loaded = true;
 	vm->load_start = boot.kernel_gpa;
