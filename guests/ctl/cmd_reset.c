@@ -40,6 +40,7 @@ static int cmd_reset(int argc, char **argv)
 	vm->run.ready_for_interrupt_injection = 0;
 	vm->run.if_flag = 0;
 	vm->run.request_interrupt_window = 0;
+	vm->run.apic_base = sregs.apic_base;    /* the APIC's page moves back */
 	vm_reset_devices(vm);
 	printf("vm %d: reset: CS:IP = %04x:%04x, real mode\n", vm->index,
 	       CPU_RESET_CS, CPU_RESET_RIP);

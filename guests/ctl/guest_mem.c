@@ -40,19 +40,6 @@ static int linear_to_gpa(struct vm *vm, uint64_t linear, uint64_t *gpa)
 	return 0;
 }
 
-/* Whether gpa lies in a memory slot (RAM for the guest, mapped here or
- * not); outside every slot is MMIO. */
-static bool in_slot(const struct vm *vm, uint64_t gpa)
-{
-	for (unsigned i = 0; i < VMM_MAX_SLOTS; i++) {
-		const struct vmm_slot *s = &vm->slots[i];
-
-		if (s->used && gpa >= s->gpa && gpa - s->gpa < s->size)
-			return true;
-	}
-	return false;
-}
-
 /* One piece inside one page: RAM, or with `mmio` the MMIO bus where the
  * page is in no memory slot (at most 8 bytes then, as one bus access). RAM
  * this partition has not mapped stays -EFAULT. */
@@ -74,7 +61,7 @@ static int access_page(struct vm *vm, uint64_t linear, uint8_t *buf, size_t len,
 			memcpy(buf, p, len);
 		return 0;
 	}
-	if (!mmio || len > sizeof(value) || in_slot(vm, gpa))
+	if (!mmio || len > sizeof(value) || vm_gpa_in_slot(vm, gpa))
 		return -EFAULT;
 	if (write) {
 		memcpy(&value, buf, len);       /* little-endian, as the bus */

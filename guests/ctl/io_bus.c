@@ -39,6 +39,24 @@ int io_bus_register(struct io_bus *bus, uint64_t base, uint64_t len,
 	return 0;
 }
 
+int io_bus_move(struct io_bus *bus, const struct bus_device_ops *ops, uint64_t base)
+{
+	for (unsigned i = 0; i < bus->nranges; i++) {
+		struct bus_range moved = bus->ranges[i];
+
+		if (moved.ops != ops)
+			continue;
+		if (base + (moved.len - 1) < base)
+			return -EINVAL;
+		/* io_bus_find takes the first match: the moved range goes first */
+		memmove(&bus->ranges[1], &bus->ranges[0], i * sizeof(bus->ranges[0]));
+		moved.base = base;
+		bus->ranges[0] = moved;
+		return 0;
+	}
+	return -ENOENT;
+}
+
 const struct bus_range *io_bus_find(const struct io_bus *bus, uint64_t addr)
 {
 	for (unsigned i = 0; i < bus->nranges; i++) {

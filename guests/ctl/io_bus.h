@@ -51,6 +51,15 @@ int io_bus_register(struct io_bus *bus, uint64_t base, uint64_t len,
 		    const struct bus_device_ops *ops, void *opaque,
 		    const char *name);
 
+/*
+ * Moves the range claimed with `ops` to start at `base` and puts it ahead
+ * of every other range: where it now overlaps one, it takes the accesses.
+ * This is how a CPU's local APIC behaves when IA32_APIC_BASE moves it:
+ * its page hides whatever else decodes there. Returns 0, -ENOENT (no
+ * range has these ops) or -EINVAL (the range would wrap).
+ */
+int io_bus_move(struct io_bus *bus, const struct bus_device_ops *ops, uint64_t base);
+
 /* The range holding addr, or NULL. */
 const struct bus_range *io_bus_find(const struct io_bus *bus, uint64_t addr);
 

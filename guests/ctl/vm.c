@@ -89,11 +89,12 @@ static int attach_devices(struct vm *vm)
 
 	io_bus_init(&vm->io, "io", true);
 	io_bus_init(&vm->mmio, "mmio", false);
-	vm_reset_devices(vm);
 	for (size_t i = 0; i < sizeof(devices) / sizeof(devices[0]) && r == 0; i++)
 		r = io_bus_register(devices[i].mmio ? &vm->mmio : &vm->io,
 				    devices[i].base, devices[i].len, devices[i].ops,
 				    (char *)vm + devices[i].offset, devices[i].name);
+	/* after the claims: the APIC's range follows IA32_APIC_BASE */
+	vm_reset_devices(vm);
 	return r;
 }
 
@@ -131,6 +132,17 @@ void vm_remap(struct vm *vm)
 		}
 	}
 	vm->ram_mapped = end;
+}
+
+bool vm_gpa_in_slot(const struct vm *vm, uint64_t gpa)
+{
+	for (unsigned i = 0; i < VMM_MAX_SLOTS; i++) {
+		const struct vmm_slot *s = &vm->slots[i];
+
+		if (s->used && gpa >= s->gpa && gpa - s->gpa < s->size)
+			return true;
+	}
+	return false;
 }
 
 uint8_t *vm_ram_ptr(struct vm *vm, uint64_t gpa, uint64_t len)

@@ -298,6 +298,9 @@ void vm_note_slot(struct vm *vm, uint32_t slot, uint32_t flags, uint64_t gpa,
  * ones that are gone. Sets each slot's `mapped` and vm->ram_mapped.
  */
 void vm_remap(struct vm *vm);
+/* Whether gpa lies in a memory slot (RAM for the guest, mapped here or
+ * not); outside every slot is MMIO. */
+bool vm_gpa_in_slot(const struct vm *vm, uint64_t gpa);
 /* vm->ram + gpa if [gpa, gpa+len) lies inside one mapped slot, else NULL. */
 uint8_t *vm_ram_ptr(struct vm *vm, uint64_t gpa, uint64_t len);
 

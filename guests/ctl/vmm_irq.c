@@ -107,6 +107,23 @@ static uint64_t wall_clock(const struct vm *vm)
 	return vm->host->wall_clock ? vm->host->wall_clock() : 0;
 }
 
+/* IA32_APIC_BASE holds the APIC page's address (SDM 11.4.4): when the
+ * guest moves it, the APIC's MMIO range moves with it and answers ahead
+ * of any device under it. A page in guest RAM is the exception: the
+ * guest's accesses there reach RAM without an exit, as under KVM. */
+static void set_apic_base(struct vm *vm, uint64_t apic_base)
+{
+	uint64_t was = vm->lapic.apic_base & APIC_BASE_ADDR_MASK, page;
+
+	lapic_set_base(&vm->lapic, apic_base);
+	page = vm->lapic.apic_base & APIC_BASE_ADDR_MASK;
+	if (io_bus_move(&vm->mmio, &vmm_timed_lapic_ops, page) == 0 &&
+	    page != was && lapic_hw_enabled(&vm->lapic) && vm_gpa_in_slot(vm, page))
+		vmm_printf(vm->host, "vm %d: the local APIC moved into RAM at %#llx; "
+			   "accesses there reach RAM, not the APIC\n", vm->index,
+			   (unsigned long long)page);
+}
+
 void vmm_irq_init(struct vm *vm)
 {
 	pic8259_init(&vm->pic);
@@ -114,8 +131,7 @@ void vmm_irq_init(struct vm *vm)
 	ioapic_init(&vm->ioapic, lapic_deliver, &vm->lapic);
 	lapic_init(&vm->lapic, ioapic_eoi_hook, &vm->ioapic);
 	lapic_bios_init(&vm->lapic);
-	lapic_set_base(&vm->lapic, vm->run.apic_base ? vm->run.apic_base
-						      : CPU_RESET_APIC_BASE);
+	set_apic_base(vm, vm->run.apic_base ? vm->run.apic_base : CPU_RESET_APIC_BASE);
 	vm->cr8_set = vm->run.cr8;
 	uart16550_connect_irq(&vm->uart, uart_irq, vm);
 	rtc_init(&vm->rtc, rtc_irq, vm, wall_clock(vm));
@@ -191,7 +207,7 @@ void vmm_irq_after_run(struct vm *vm)
 		vmm_devices_changed(vm);
 	}
 	if (run->apic_base != vm->lapic.apic_base)
-		lapic_set_base(&vm->lapic, run->apic_base);
+		set_apic_base(vm, run->apic_base);
 	/* a MOV to CR8 of the guest's: the TPR's priority class */
 	if (run->cr8 != vm->cr8_set) {
 		lapic_set_tpr(&vm->lapic, (uint8_t)((run->cr8 & 0xf) << 4));

@@ -137,6 +137,37 @@ static void test_unclaimed_mmio_reads_zero(void **state)
 	assert_int_equal(a.last_offset, 0x10);
 }
 
+/* A moved range answers at its new base only, and ahead of a range it
+ * now overlaps (a relocated local APIC hides what is under it). */
+static void test_move(void **state)
+{
+	static const struct bus_device_ops apic_ops = { rec_read, rec_write };
+	struct io_bus bus;
+	struct recorder hpet = { .read_value = 1 }, apic = { .read_value = 2 };
+
+	(void)state;
+	io_bus_init(&bus, "mmio", false);
+	assert_int_equal(io_bus_register(&bus, 0xfed00000, 0x1000, &rec_ops, &hpet, "hpet"), 0);
+	assert_int_equal(io_bus_register(&bus, 0xfee00000, 0x1000, &apic_ops, &apic, "lapic"), 0);
+	assert_int_equal(io_bus_move(&bus, &apic_ops, 0xfed40000), 0);
+	assert_int_equal(io_bus_read(&bus, 0xfed40030, 4), 2);
+	assert_int_equal(apic.last_offset, 0x30);
+	assert_int_equal(io_bus_read(&bus, 0xfee00030, 4), 0);       /* gone */
+	assert_int_equal(bus.unclaimed_reads, 1);
+	/* over the HPET's page: the APIC answers there, the HPET elsewhere */
+	assert_int_equal(io_bus_move(&bus, &apic_ops, 0xfed00000), 0);
+	assert_int_equal(io_bus_read(&bus, 0xfed00000, 4), 2);
+	assert_int_equal(hpet.reads, 0);
+	assert_int_equal(io_bus_move(&bus, &apic_ops, 0xfee00000), 0);
+	assert_int_equal(io_bus_read(&bus, 0xfed00000, 4), 1);
+	assert_int_equal(bus.nranges, 2);
+	/* nothing to move; a range that would wrap stays where it is */
+	assert_int_equal(io_bus_move(&bus, &write_only_ops, 0), -ENOENT);
+	assert_int_equal(io_bus_move(&bus, &apic_ops, 0xfffffffffffff001ULL), -EINVAL);
+	assert_int_equal(io_bus_move(&bus, &apic_ops, ~0ULL), -EINVAL);
+	assert_int_equal(io_bus_read(&bus, 0xfee00030, 4), 2);
+}
+
 static void test_size_mask(void **state)
 {
 	(void)state;
@@ -154,6 +185,7 @@ int main(void)
 		cmocka_unit_test(test_routing),
 		cmocka_unit_test(test_unclaimed_io_reads_ones),
 		cmocka_unit_test(test_unclaimed_mmio_reads_zero),
+		cmocka_unit_test(test_move),
 		cmocka_unit_test(test_size_mask),
 	};
 

@@ -755,6 +755,47 @@ static void test_mmio(void **state)
 	assert_int_equal(vm->stats.exits[KVM_EXIT_MMIO], 5);
 }
 
+/* The guest moves its APIC with WRMSR IA32_APIC_BASE (kvm-unit-tests
+ * apic's "relocate apic"): KVM_RUN reports the new base and the APIC
+ * answers there, and no longer at the old page. */
+static long run_apic_relocated(struct kvm_run *run, int call)
+{
+	switch (call) {
+	case 0:
+		vm_exit(run, KVM_EXIT_MMIO);
+		run->mmio.phys_addr = 0xfed40030;           /* its version register */
+		run->mmio.len = 4;
+		run->apic_base = 0xfed40900;
+		return 0;
+	case 1:
+		assert_int_equal(run->mmio_completed, 1);
+		assert_memory_equal(run->mmio.data, "\x14\0\x05\0\0\0\0\0", 8);
+		vm_exit(run, KVM_EXIT_MMIO);
+		run->mmio.phys_addr = 0xfee00030;
+		run->mmio.len = 4;
+		run->apic_base = 0xfed40900;
+		return 0;
+	case 2:                                         /* nothing there now */
+		assert_memory_equal(run->mmio.data, "\0\0\0\0\0\0\0\0", 8);
+		assert_int_equal(vm->mmio.unclaimed_reads, 1);
+		exit_port(run, 0);
+		run->apic_base = 0x00100900;                /* into RAM */
+		return 0;
+	default:
+		fail();
+		return 0;
+	}
+}
+
+static void test_apic_follows_apic_base(void **state)
+{
+	(void)state;
+	fake.run = run_apic_relocated;
+	assert_int_equal(vmm_run(vm), VMM_EXITED);
+	assert_non_null(strstr(out, "the local APIC moved into RAM at 0x100000"));
+	assert_true(io_bus_find(&vm->mmio, 0x100030)->ops == &vmm_timed_lapic_ops);
+}
+
 /* ---- -EINTR, DEBUG, IRQ window ------------------------------------------- */
 
 static long run_eintr(struct kvm_run *run, int call)
@@ -1153,6 +1194,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_string_io_insb_to_mmio, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cpuid_then_hlt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cpuid_apic_flag_follows_apic_base, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_apic_follows_apic_base, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cpuid_tsc_leaves_survive_32_bit_arithmetic,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mmio, setup, teardown),

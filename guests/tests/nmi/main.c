@@ -18,6 +18,10 @@
  *    handler's did; exactly one more arrives;
  *  - two NMIs sent inside the handler are one: the CPU latches one NMI,
  *    so after the IRET exactly one more arrives;
+ *  - IA32_APIC_BASE moves the APIC's page (SDM 11.4.4): its version
+ *    register and its ICR answer at the new page (the NMI arrives), the
+ *    old page, with nothing else there, reads 0 (the VMM's empty MMIO),
+ *    and it moves back;
  *  - then it halts with IF = 0, so the run ends; the system test sends one
  *    with the CLI's `nmi 0` and runs it again: the NMI arrives before the
  *    instruction after the HLT.
@@ -31,6 +35,10 @@ int main(void);
 
 #define VECTOR_NMI      2
 #define LAPIC_BASE      0xfee00000ul
+#define LAPIC_MOVED     0xfed40000ul    /* kvm-unit-tests apic's choice */
+#define LAPIC_VERSION   0x030
+#define MSR_APIC_BASE   0x1b
+#define APIC_BASE_FLAGS 0x900ul         /* enabled, BSP */
 #define LAPIC_SVR       0x0f0
 #define LAPIC_ICR_LO    0x300
 #define ICR_SELF_NMI    0x00044400u     /* shorthand self, assert, NMI */
@@ -149,6 +157,34 @@ static void check_inside(enum mode m, const char *what)
 		report("nested");
 }
 
+/* The APIC moved away and back with WRMSR IA32_APIC_BASE: at its new
+ * page it answers (its version register, an NMI by its ICR), at the old
+ * one nothing does. */
+static void check_relocated(void)
+{
+	uint64_t base = rdmsr(MSR_APIC_BASE);
+	uint32_t version = *(volatile uint32_t *)(LAPIC_BASE + LAPIC_VERSION);
+	uint32_t moved_version, old_page;
+	bool ok;
+
+	reset(PLAIN);
+	wrmsr(MSR_APIC_BASE, LAPIC_MOVED | APIC_BASE_FLAGS);
+	moved_version = *(volatile uint32_t *)(LAPIC_MOVED + LAPIC_VERSION);
+	old_page = *(volatile uint32_t *)(LAPIC_BASE + LAPIC_VERSION);
+	*(volatile uint32_t *)(LAPIC_MOVED + LAPIC_ICR_LO) = ICR_SELF_NMI;
+	exits(10);
+	wrmsr(MSR_APIC_BASE, base);
+	ok = base == (LAPIC_BASE | APIC_BASE_FLAGS) && moved_version == version &&
+	     version != 0 && old_page == 0 && nmi_count == 1 &&
+	     *(volatile uint32_t *)(LAPIC_BASE + LAPIC_VERSION) == version;
+	check(ok, "IA32_APIC_BASE moves the APIC: its ICR at 0xfed40000 sends the NMI, "
+	      "the old page reads 0, and it moves back");
+	if (!ok)
+		say("  APIC_BASE 0x%lx, version 0x%x, at the new page 0x%x, at the old 0x%x, "
+		    "%u NMIs", (unsigned long)base, version, moved_version, old_page,
+		    nmi_count);
+}
+
 static void check_nmi_command(void)
 {
 	extern const char after_hlt[];
@@ -177,6 +213,7 @@ int main(void)
 		     "IRET, then exactly one, at the first NMI's return address");
 	check_inside(SEND_TWO_INSIDE, "two NMIs sent inside the handler merge: exactly "
 		     "one more after its IRET");
+	check_relocated();
 	check_nmi_command();
 	check(other_count == 0, "no other vector arrived");
 	if (other_count)
