@@ -133,19 +133,26 @@ static enum task_mem_status replay_access(void *ctx, const struct vcpu_sregs *pg
 	return st;
 }
 
-/* struct task_mem's read_phys (the PDPTEs): slot RAM only, journalled. */
+/* struct task_mem's read_phys (the PDPTEs), journalled: slot RAM, and
+ * outside every slot zeros, as MOV CR3 (core/emul_cr.c) and VMX's PDPTE
+ * load read a PDPT there: not present. */
 static int replay_read_phys(void *ctx, uint64_t gpa, void *buf, unsigned len)
 {
 	struct attempt *a = ctx;
 	struct task_replay *rp = a->rp;
 	unsigned call = a->call++;
+	int r;
 
 	if (call < rp->calls_done)
 		return from_journal(a, buf, len) == len ? 0 : -1;
 	if (rp->nlog + len > TASK_REPLAY_LOG ||
-	    (gpa & (PAGE_BYTES - 1)) + len > PAGE_BYTES ||
-	    a->bus->ram(a->bus->ctx, gpa, buf, len, false))
+	    (gpa & (PAGE_BYTES - 1)) + len > PAGE_BYTES)
 		return -1;
+	r = a->bus->ram(a->bus->ctx, gpa, buf, len, false);
+	if (r < 0)
+		return -1;
+	if (r > 0)
+		memset(buf, 0, len);
 	memcpy(rp->log + rp->nlog, buf, len);
 	rp->nlog = (uint8_t)(rp->nlog + len);
 	a->pos += len;

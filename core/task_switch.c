@@ -565,7 +565,8 @@ static void commit_tr(struct ts_ctx *c, const struct vcpu_segment *ntss)
 	c->s->cr0 |= CR0_TS_BIT;        /* SDM Vol. 3 7.3 step 10; 2.5 CR0.TS */
 }
 
-/* With PAE paging, loading CR3 loads the four PDPTEs it points to; one
+/* With PAE paging, loading CR3 loads the four PDPTEs it points to (a PDPT
+ * outside RAM reads as not present: read_phys gives zeros); one
  * that is present with a reserved bit set is a #GP(0) (SDM Vol. 3 4.4.1),
  * here in the new task, as Bochs and KVM raise it. Unchecked, VM entry
  * would fail on the PDPTEs instead (VMX) or the guest would run on them. */

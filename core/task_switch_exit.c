@@ -33,8 +33,8 @@ static enum task_mem_status translate(struct vcpu *v, const struct vcpu_sregs *p
 				la, &t);
 	bool wp_fault = !r && write && !t.writable && (pg->cr0 & CR0_WP_BIT);
 
-	if (r == -EFAULT)
-		return TASK_MEM_BAD;
+	/* a table outside RAM (-EFAULT) reads as not present, as for the
+	 * emulator's walks (docs/architecture.md, guest tables outside RAM) */
 	if (r || wp_fault) {
 		*f = (struct task_fault){ .vector = VEC_PF, .has_error_code = true,
 			.error_code = (write ? PF_W : 0) |
@@ -180,8 +180,8 @@ static enum task_exit_result attempt(struct vcpu *v, struct task_replay *rp,
 	default:
 		if (v->vm->task_switch_failures++ < LOG_LIMIT)
 			printk("vm%u: task switch to TSS %#x at RIP %#lx cannot use "
-			       "address %#lx (page tables or PAE PDPTEs outside guest "
-			       "RAM, or more MMIO than a switch makes): VM stopped\n",
+			       "address %#lx (more MMIO than a switch makes): VM "
+			       "stopped\n",
 			       v->vm->id, rp->ts.selector, v->regs.rip, o.bad_la);
 		describe_unknown(rp->hw_reason, run);
 		return TASK_EXIT_TO_VMM;

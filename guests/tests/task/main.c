@@ -26,8 +26,9 @@
  *     with CALL and IRET (the back link on the device);
  *   - JMP to the busy (running) task: #GP(0x18); JMP to a TSS with limit
  *     0x60: #TS(0x40); JMP to a TSS on a not-present page: #PF with CR2
- *     in that TSS and nothing changed (caught by interrupt gates in the
- *     main task).
+ *     in that TSS and nothing changed; JMP to a TSS whose page table lies
+ *     outside RAM: the same not-present #PF (caught by interrupt gates in
+ *     the main task).
  */
 #include "guest.h"
 
@@ -50,11 +51,17 @@ int main(void);
 #define SEL_TSS16   0x60        /* a 16-bit TSS */
 #define SEL_CODE_IMAGE 0x68     /* 32-bit code based at IMAGE_BASE */
 #define SEL_DEV_TSS 0x70        /* the worker's code, its TSS on the device */
-#define GDT_ENTRIES 15
+#define SEL_FAR_PT  0x78        /* a TSS whose page table is outside RAM */
+#define GDT_ENTRIES 16
 #define DEV_TSS     0x100       /* where in the device's storage */
 #define IMAGE_BASE  0x100000    /* where the VMM loads task.bin */
 #define TSS16_AVAIL 0x81        /* P, DPL 0, available 16-bit TSS */
 #define SEL_BAD     0x0ff8      /* tasks.S: past the GDT limit */
+/* Linear 8 MiB (pd_a[2]) is mapped by a page table at 1 GiB, outside the
+ * VM's RAM: the hypervisor reads such a table as not present
+ * (docs/architecture.md), as KVM does. */
+#define FAR_PT_LINEAR 0x800000u
+#define FAR_PT_GPA    0x40000000u
 
 #define TSS_AVAIL   0x89        /* P, DPL 0, available 32-bit TSS */
 #define TSS_BUSY_BIT 0x02
@@ -130,13 +137,14 @@ static union {
 void task_worker_entry(void), task_int_entry(void), task_gp_entry(void);
 void task_df_entry(void), task_paging_entry(void);
 void fault_bad_ds(void), fault_busy_jmp(void), fault_small_jmp(void);
-void fault_unmapped_jmp(void);
+void fault_unmapped_jmp(void), fault_far_pt_jmp(void);
 void task16_entry(void);
 extern char task16_after_iret[];
 volatile uint32_t task16_runs;
 volatile uint16_t task16_tr;
 extern char fault_bad_ds_resume[], fault_busy_jmp_resume[];
 extern char fault_small_jmp_resume[], fault_unmapped_jmp_resume[];
+extern char fault_far_pt_jmp_resume[];
 
 /* ---- what the tasks saw (written by them, read by main) ------------- */
 struct seen {
@@ -264,6 +272,7 @@ static void paging_init(void)
 	pd_b[0] = (uint32_t)pt_b | PTE_P_RW;
 	pt_dev[0] = (uint32_t)MMIOTEST_GPA | PTE_P_RW | PTE_PCD;
 	pd_a[MMIOTEST_GPA >> 22] = (uint32_t)pt_dev | PTE_P_RW;
+	pd_a[FAR_PT_LINEAR >> 22] = FAR_PT_GPA | PTE_P_RW;
 	page_a[0] = 0xaaaa0001;
 	page_b[0] = 0xbbbb0002;
 	write_cr3((uint32_t)pd_a);
@@ -293,6 +302,7 @@ static void gdt_init(void)
 	gdt[SEL_PAGING >> 3] = descriptor((uint32_t)&tss_paging, 0x67, TSS_AVAIL, 0);
 	gdt[SEL_UNMAPPED >> 3] = descriptor((uint32_t)&unmapped, 0x67, TSS_AVAIL, 0);
 	gdt[SEL_TSS16 >> 3] = descriptor((uint32_t)&tss_16, 0x2b, TSS16_AVAIL, 0);
+	gdt[SEL_FAR_PT >> 3] = descriptor(FAR_PT_LINEAR, 0x67, TSS_AVAIL, 0);
 	gdt[SEL_CODE_IMAGE >> 3] = descriptor(IMAGE_BASE, 0xfffff, 0x9b, 0xc);
 	gdt[SEL_DEV_TSS >> 3] = descriptor((uint32_t)(MMIOTEST_GPA + MMIOTEST_DATA + DEV_TSS),
 					   0x67, TSS_AVAIL, 0);
@@ -597,6 +607,20 @@ static void check_unmapped(void)
 	      "#PF: CR2 in the new TSS, its descriptor still available");
 }
 
+/* The same when the page table that would map the new TSS lies outside
+ * RAM: a not-present #PF before anything changes, on every platform (the
+ * switch is the hypervisor's or, under QEMU's TCG, the nested page fault
+ * of QEMU's walk hands it to the emulator), never a stopped VM. */
+static void check_far_page_table(void)
+{
+	check_fault(fault_far_pt_jmp, fault_far_pt_jmp_resume, VEC_PF, 0,
+		    "jmp to a TSS whose page table is outside RAM");
+	say("#PF: CR2 0x%x (TSS at 0x%x)", (unsigned)gate_cr2, FAR_PT_LINEAR);
+	check(gate_cr2 >= FAR_PT_LINEAR && gate_cr2 <= FAR_PT_LINEAR + 0x67 &&
+	      !busy(SEL_FAR_PT),
+	      "#PF: CR2 in that TSS, its descriptor still available");
+}
+
 /* The fields a switch saves (SDM Vol. 3 7.3 step 7), and the rest, which
  * it leaves: equal but for ECX and EDX, which task_worker_work() leaves
  * as it happens to (TR differs). */
@@ -758,5 +782,6 @@ int main(void)
 	check_16bit_tss();
 	check_debug_trap_and_dr7();
 	check_unmapped();
+	check_far_page_table();
 	return (int)finish();
 }

@@ -76,6 +76,7 @@ task_paging_entry:
  */
 #define SEL_SMALL 0x40
 #define SEL_UNMAPPED 0x58
+#define SEL_FAR_PT 0x78
 #define SEL_BAD   0x0ff8        /* past the GDT's limit */
 
 	/* MOV to DS with a selector past the GDT limit: #GP(0xff8) */
@@ -105,6 +106,12 @@ fault_small_jmp_resume:
 fault_unmapped_jmp:
 	ljmp	$SEL_UNMAPPED, $0
 fault_unmapped_jmp_resume:
+	ret
+
+	.globl	fault_far_pt_jmp, fault_far_pt_jmp_resume
+fault_far_pt_jmp:
+	ljmp	$SEL_FAR_PT, $0
+fault_far_pt_jmp_resume:
 	ret
 
 	.section .note.GNU-stack, "", @progbits
