@@ -18,6 +18,9 @@
  *    handler's did; exactly one more arrives;
  *  - two NMIs sent inside the handler are one: the CPU latches one NMI,
  *    so after the IRET exactly one more arrives;
+ *  - an NMI sent by an ICR write in MOV SS's shadow arrives right after
+ *    that write: the shadow covers only the write (SDM 6.8.3), and the
+ *    exit the write makes must not leave it in force longer;
  *  - IA32_APIC_BASE moves the APIC's page (SDM 11.4.4): its version
  *    register and its ICR answer at the new page (the NMI arrives), the
  *    old page, with nothing else there, reads 0 (the VMM's empty MMIO),
@@ -157,6 +160,30 @@ static void check_inside(enum mode m, const char *what)
 		report("nested");
 }
 
+/* MOV SS blocks NMIs until the next instruction has run (SDM 6.8.3):
+ * the ICR write in its shadow exits to the VMM, which sends the NMI; the
+ * write completes there, the shadow with it, and the NMI arrives before
+ * the instruction after the write. */
+static void check_mov_ss_shadow(void)
+{
+	extern const char after_icr3[];
+	bool ok;
+
+	reset(PLAIN);
+	__asm__ volatile("mov %%ss, %%eax\n\t"
+			 "mov %%eax, %%ss\n\t"
+			 "movl %1, %0\n"
+			 ".globl after_icr3\nafter_icr3:"
+			 : "=m"(*(volatile uint32_t *)(LAPIC_BASE + LAPIC_ICR_LO))
+			 : "r"(ICR_SELF_NMI) : "eax", "memory");
+	exits(10);
+	ok = nmi_count == 1 && nmi_ip[0] == (uintptr_t)after_icr3;
+	check(ok, "an NMI sent by an ICR write in MOV SS's shadow: one, right after "
+	      "the write");
+	if (!ok)
+		report("MOV SS shadow");
+}
+
 /* The APIC moved away and back with WRMSR IA32_APIC_BASE: at its new
  * page it answers (its version register, an NMI by its ICR), at the old
  * one nothing does. */
@@ -213,6 +240,7 @@ int main(void)
 		     "IRET, then exactly one, at the first NMI's return address");
 	check_inside(SEND_TWO_INSIDE, "two NMIs sent inside the handler merge: exactly "
 		     "one more after its IRET");
+	check_mov_ss_shadow();
 	check_relocated();
 	check_nmi_command();
 	check(other_count == 0, "no other vector arrived");
