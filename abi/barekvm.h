@@ -54,7 +54,7 @@ struct barekvm_mmap {
  *
  * KVM_CHECK_EXTENSION (Linux 2.6.22), on the system handle: the integer
  * argument is a KVM_CAP_* number; returns 1 for the extensions BareKVM
- * has (KVM_CAP_USER_NMI only), 0 for any other number.
+ * has (KVM_CAP_USER_NMI and KVM_CAP_VCPU_EVENTS), 0 for any other number.
  *
  * KVM_NMI (Linux 2.6.29), on a vCPU handle, no argument (the integer is
  * ignored, as Linux ignores it): latches one NMI for the vCPU, delivered
@@ -66,6 +66,72 @@ struct barekvm_mmap {
 #define KVM_CHECK_EXTENSION     _IO(KVMIO, 0x03)
 #define KVM_NMI                 _IO(KVMIO, 0x9a)
 #define KVM_CAP_USER_NMI        22
+
+/*
+ * KVM_GET_VCPU_EVENTS / KVM_SET_VCPU_EVENTS (Linux 2.6.32), on a vCPU
+ * handle: the events the vCPU holds besides its registers, Linux's struct
+ * byte for byte. GET: the event being delivered (an exception, an
+ * interrupt or an NMI: a CPU has one at a time), the latched NMI
+ * (nmi.pending), NMI blocking by a handler before its IRET (nmi.masked),
+ * the interrupt shadow (KVM_X86_SHADOW_INT_*; SVM's one bit reads as
+ * both), flags VALID_NMI_PENDING | VALID_SHADOW. SET replaces them
+ * (nmi.pending only with VALID_NMI_PENDING, the shadow only with
+ * VALID_SHADOW); -EINVAL for unknown flags, SMM state (no SMM), payloads
+ * and triple faults (capabilities not offered), an exception vector above
+ * 31 or 2, more than one event being delivered, a software interrupt
+ * (its instruction length is not in the struct), and an event being
+ * delivered inside a shadow, which no CPU state has.
+ * docs/hypercall-abi.md, "Additions beyond 2.6.21".
+ */
+#define KVM_X86_SHADOW_INT_MOV_SS       0x01
+#define KVM_X86_SHADOW_INT_STI          0x02
+
+#define KVM_VCPUEVENT_VALID_NMI_PENDING 0x00000001
+#define KVM_VCPUEVENT_VALID_SIPI_VECTOR 0x00000002
+#define KVM_VCPUEVENT_VALID_SHADOW      0x00000004
+#define KVM_VCPUEVENT_VALID_SMM         0x00000008
+#define KVM_VCPUEVENT_VALID_PAYLOAD     0x00000010
+#define KVM_VCPUEVENT_VALID_TRIPLE_FAULT 0x00000020
+
+struct kvm_vcpu_events {
+	struct {
+		__u8 injected;
+		__u8 nr;
+		__u8 has_error_code;
+		__u8 pending;
+		__u32 error_code;
+	} exception;
+	struct {
+		__u8 injected;
+		__u8 nr;
+		__u8 soft;
+		__u8 shadow;
+	} interrupt;
+	struct {
+		__u8 injected;
+		__u8 pending;
+		__u8 masked;
+		__u8 pad;
+	} nmi;
+	__u32 sipi_vector;
+	__u32 flags;
+	struct {
+		__u8 smm;
+		__u8 pending;
+		__u8 smm_inside_nmi;
+		__u8 latched_init;
+	} smi;
+	struct {
+		__u8 pending;
+	} triple_fault;
+	__u8 reserved[26];
+	__u8 exception_has_payload;
+	__u64 exception_payload;
+};
+
+#define KVM_GET_VCPU_EVENTS     _IOR(KVMIO, 0x9f, struct kvm_vcpu_events)
+#define KVM_SET_VCPU_EVENTS     _IOW(KVMIO, 0xa0, struct kvm_vcpu_events)
+#define KVM_CAP_VCPU_EVENTS     41
 
 /* Where VM windows live in the control partition's guest-physical space:
  * inside the identity map of abi/ctl_boot.h (CTL_IDMAP_BYTES). */

@@ -220,6 +220,9 @@ struct vcpu {
 	 * the guest does not block NMIs; and the backend's NMI-window exit
 	 * armed. One byte: the entry path tests it once. */
 	uint8_t nmi;
+	/* KVM_SET_VCPU_EVENTS's SIPI vector, kept and read back: one vCPU
+	 * per VM, the BSP, which never waits for a SIPI */
+	uint32_t sipi_vector;
 	bool pending_cpuid;     /* the last exit was KVM_EXIT_CPUID */
 	struct vcpu_debug debug;
 	struct vcpu_xlat fetch, data;

@@ -46,8 +46,9 @@ int64_t kvm_system_request(uint32_t request, uint64_t iarg, void *arg)
 	case KVM_CREATE_VM:
 		return create_vm();
 	case KVM_CHECK_EXTENSION:
-		/* Linux's numbering (abi/barekvm.h): only the NMI request */
-		return iarg == KVM_CAP_USER_NMI;
+		/* Linux's numbering (abi/barekvm.h): the NMI and vCPU-event
+		 * requests */
+		return iarg == KVM_CAP_USER_NMI || iarg == KVM_CAP_VCPU_EVENTS;
 	default:
 		/* unreachable: kvm_request.c routes only the requests of its
 		 * table here, and reports -ENOSYS as a bug of ours */

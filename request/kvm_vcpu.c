@@ -11,6 +11,7 @@
 #include "core/msr.h"
 #include "abi/hypercall.h"
 #include "core/vcpu_run.h"
+#include "core/vcpu_events.h"
 #include "mmu/guest_walk.h"
 
 _Static_assert(sizeof(struct vcpu_regs) == sizeof(struct kvm_regs),
@@ -230,6 +231,15 @@ int64_t kvm_vcpu_request(struct vcpu *v, uint64_t handle, uint32_t request,
 	case KVM_NMI:
 		vcpu_queue_nmi(v);
 		return 0;
+	case KVM_GET_VCPU_EVENTS:
+		vcpu_get_events(v, arg);
+		return 0;
+	case KVM_SET_VCPU_EVENTS: {
+		struct kvm_vcpu_events e;
+
+		mailbox_copy_in(&e, arg, sizeof(e));
+		return vcpu_set_events(v, &e);
+	}
 	case KVM_TRANSLATE:
 		translate(v, arg);
 		return 0;

@@ -27,6 +27,10 @@ struct virt_vm_config {
 	bool is_ctl;            /* the control partition */
 };
 
+/* virt_ops shadow_kind: what blocks interrupts for one instruction. */
+#define VIRT_SHADOW_STI         0x1u
+#define VIRT_SHADOW_MOV_SS      0x2u
+
 struct virt_ops {
 	const char *name;
 	/* The format of the second-level tables vm_init is given. */
@@ -117,6 +121,20 @@ struct virt_ops {
 	 * MOV SS when mov_ss) blocks interrupts until the next one is done:
 	 * the next entry starts in that shadow. */
 	void (*set_interrupt_shadow)(struct vcpu *v, bool mov_ss);
+	/*
+	 * KVM_GET/SET_VCPU_EVENTS (request/kvm_vcpu_events.c). peek_event:
+	 * the event injected for the next entry (an interrupt, an NMI, an
+	 * exception; one an exit interrupted included), left in place.
+	 * nmi_masked / set_nmi_masked: NMI blocking by a handler that has
+	 * not yet executed its IRET (nmi_blocked without the shadow).
+	 * shadow_kind: VIRT_SHADOW_* of the shadow the next entry starts in
+	 * (SVM's one bit is both); clear_interrupt_shadow ends it.
+	 */
+	bool (*peek_event)(struct vcpu *v, struct emul_deliver *ev);
+	bool (*nmi_masked)(struct vcpu *v);
+	void (*set_nmi_masked)(struct vcpu *v, bool masked);
+	unsigned (*shadow_kind)(struct vcpu *v);
+	void (*clear_interrupt_shadow)(struct vcpu *v);
 	/* Only for a backend that returns VEXIT_SOFTWARE (VMX without
 	 * unrestricted guest): takes the event injected for the next entry
 	 * (exception, interrupt), if any, for core to deliver through the

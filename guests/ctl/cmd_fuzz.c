@@ -385,6 +385,53 @@ static void debug_guest(int vcpu)
 	count(kvm_debug_guest(vcpu, &d));
 }
 
+/* KVM_SET_VCPU_EVENTS from what GET says, a few fields changed: events
+ * to deliver at the next run (any vector, error codes or none, NMIs,
+ * shadows), and states the hypervisor must refuse. */
+static void vcpu_events(int vcpu)
+{
+	struct kvm_vcpu_events e;
+
+	if (chance(10) || count(kvm_get_vcpu_events(vcpu, &e)) < 0)
+		fill_random(&e, sizeof(e));
+	for (unsigned i = 0, n = 1 + (unsigned)below(3); i < n; i++) {
+		switch (below(8)) {
+		case 0:
+			e.exception.injected = (uint8_t)below(2);
+			e.exception.nr = (uint8_t)(chance(90) ? below(32) : rnd());
+			e.exception.has_error_code = (uint8_t)below(2);
+			e.exception.error_code = (uint32_t)rnd();
+			break;
+		case 1:
+			e.interrupt.injected = (uint8_t)below(2);
+			e.interrupt.nr = (uint8_t)rnd();
+			e.interrupt.soft = (uint8_t)chance(10);
+			break;
+		case 2:
+			e.nmi.injected = (uint8_t)below(2);
+			break;
+		case 3:
+			e.nmi.pending = (uint8_t)below(2);
+			break;
+		case 4:
+			e.nmi.masked = (uint8_t)below(2);
+			break;
+		case 5:
+			e.interrupt.shadow = (uint8_t)below(chance(90) ? 4 : 256);
+			break;
+		case 6:
+			e.flags = (uint32_t)(chance(90) ? below(64) : rnd());
+			break;
+		default:
+			memset(&e.exception, 0, sizeof(e.exception));
+			memset(&e.interrupt, 0, sizeof(e.interrupt));
+			e.nmi.injected = 0;
+			break;
+		}
+	}
+	count(kvm_set_vcpu_events(vcpu, &e));
+}
+
 /* ---- raw requests -------------------------------------------------------- */
 
 static const unsigned long known[] = {
@@ -393,7 +440,7 @@ static const unsigned long known[] = {
 	KVM_GET_REGS, KVM_SET_REGS, KVM_GET_SREGS, KVM_SET_SREGS, KVM_TRANSLATE,
 	KVM_INTERRUPT, KVM_DEBUG_GUEST, KVM_GET_MSRS, KVM_SET_MSRS,
 	KVM_BAREKVM_CLOSE, KVM_BAREKVM_MMAP, KVM_BAREKVM_ALARM,
-	KVM_NMI, KVM_CHECK_EXTENSION,
+	KVM_NMI, KVM_CHECK_EXTENSION, KVM_GET_VCPU_EVENTS, KVM_SET_VCPU_EVENTS,
 };
 
 static bool same_request(unsigned long a, unsigned long b)
@@ -787,8 +834,12 @@ static void one_request(void)
 		return;
 	}
 	switch (below(100)) {
-	case 0 ... 19:
+	case 0 ... 17:
 		raw_request();
+		break;
+	case 18 ... 19:
+		if (vcpu >= 0)
+			vcpu_events(vcpu);
 		break;
 	case 20 ... 23:
 		raw_hypercall();

@@ -170,6 +170,7 @@ static int cmd_ioctl(int argc, char **argv)
 	}
 	/* KVM_CREATE_VCPU carries its index by value despite its _IOW size */
 	bool by_value = request == KVM_CREATE_VCPU || !((request >> 16) & 0x3fff);
+	memset(zero_struct, 0, sizeof(zero_struct));    /* a GET wrote it last time */
 	int r = kvm_ioctl((int)handle, (unsigned long)request,
 			  by_value ? (void *)(uintptr_t)arg : (void *)zero_struct);
 	print_result(kvm_request_name((unsigned long)request), r);

@@ -135,7 +135,8 @@ static int parse_initrd(const char *list, struct mb_module *mods, unsigned *nmod
 	return 0;
 }
 
-/* KVM_SET_SREGS then KVM_SET_REGS; prints the failing request. */
+/* KVM_SET_SREGS, KVM_SET_REGS, then no event, NMI or shadow left from
+ * what ran before (KVM_SET_VCPU_EVENTS); prints the failing request. */
 static int set_vcpu_state(struct vm *vm, struct kvm_regs *regs,
 			  struct kvm_sregs *sregs)
 {
@@ -150,7 +151,7 @@ static int set_vcpu_state(struct vm *vm, struct kvm_regs *regs,
 		vmm_print_request_error(&vmm_ctl_host, "KVM_SET_REGS", -r);
 		return -1;
 	}
-	return 0;
+	return ctl_clear_events(vm);
 }
 
 /* Kernels (multiboot, Linux) get the real clock: the TSC's time, as on a

@@ -1,7 +1,8 @@
 /*
  * `reset N`: VM N's vCPU back to the state KVM_CREATE_VCPU gave it
  * (cpu_reset_state: CS:IP f000:fff0, real mode, nothing queued) with
- * KVM_SET_SREGS and KVM_SET_REGS, and the VMM's devices back to power-on,
+ * KVM_SET_SREGS, KVM_SET_REGS and KVM_SET_VCPU_EVENTS (no event being
+ * delivered, no NMI latched or blocked, no shadow), and the VMM's devices back to power-on,
  * as QEMU reset the machine after a triple fault (docs/hypercall-abi.md,
  * "KVM_RUN",
  * SHUTDOWN). Guest RAM, breakpoints and MSRs are kept.
@@ -35,6 +36,9 @@ static int cmd_reset(int argc, char **argv)
 		vmm_print_request_error(&vmm_ctl_host, "KVM_SET_REGS", -r);
 		return 1;
 	}
+	/* RESET: no event being delivered, no NMI latched or blocked */
+	if (ctl_clear_events(vm) < 0)
+		return 1;
 	vm->resume_emulated = vm->resume_mmio = false;
 	/* the last return's flags described the old state */
 	vm->run.ready_for_interrupt_injection = 0;

@@ -86,6 +86,15 @@ bool ctl_ram_mapped(struct vm *vm, uint64_t gpa, uint64_t len)
 	return false;
 }
 
+int ctl_clear_events(struct vm *vm)
+{
+	int r = kvm_clear_vcpu_events(vm->vcpu_fd);
+
+	if (r < 0)
+		vmm_print_request_error(&vmm_ctl_host, "KVM_SET_VCPU_EVENTS", -r);
+	return r < 0 ? -1 : 0;
+}
+
 int ctl_vcpu_mode(struct vm *vm, enum cpu_mode mode, uint64_t entry)
 {
 	struct guest_ram ram = vm_guest_ram(vm);
@@ -101,7 +110,7 @@ int ctl_vcpu_mode(struct vm *vm, enum cpu_mode mode, uint64_t entry)
 		printf("error: %s\n", err.msg);
 		return -1;
 	}
-	if (put_state(vm, &regs, &sregs) < 0)
+	if (put_state(vm, &regs, &sregs) < 0 || ctl_clear_events(vm) < 0)
 		return -1;
 	vm->entry = entry;
 	printf("vm %d: %s mode, entry 0x%llx, stack 0x%llx\n", vm->index,

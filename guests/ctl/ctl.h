@@ -145,8 +145,14 @@ int ctl_run_and_report(struct vm *vm, bool attach);
 /* ---- cmd_vcpu.c ------------------------------------------------------------ */
 
 /* Puts VM vm's vCPU in `mode` (real, prot32, long64: loader.h) at entry,
- * printing what it did or why not. 0 or -1. `load ... flat` uses it too. */
+ * a new start (ctl_clear_events), printing what it did or why not. 0 or
+ * -1. `load ... flat` uses it too. */
 int ctl_vcpu_mode(struct vm *vm, enum cpu_mode mode, uint64_t entry);
+
+/* No event being delivered, no NMI latched or blocked, no shadow
+ * (KVM_SET_VCPU_EVENTS): what `reset`, `mode` and `load` start from.
+ * Prints a failure. 0 or -1. */
+int ctl_clear_events(struct vm *vm);
 /* True unless [gpa, gpa+len) lies in the VM's RAM but not all of it is
  * mapped in the VMM (a slot deleted or moved with `slot`): then says so
  * and returns false. The VMM never writes guest RAM it has not mapped. */

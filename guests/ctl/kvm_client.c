@@ -292,6 +292,25 @@ int kvm_nmi(int vcpu)
 	return kvm_ioctl(vcpu, KVM_NMI, NULL);
 }
 
+int kvm_get_vcpu_events(int vcpu, struct kvm_vcpu_events *events)
+{
+	return kvm_ioctl(vcpu, KVM_GET_VCPU_EVENTS, events);
+}
+
+int kvm_set_vcpu_events(int vcpu, const struct kvm_vcpu_events *events)
+{
+	return kvm_ioctl(vcpu, KVM_SET_VCPU_EVENTS, (void *)events);
+}
+
+int kvm_clear_vcpu_events(int vcpu)
+{
+	const struct kvm_vcpu_events none = {
+		.flags = KVM_VCPUEVENT_VALID_NMI_PENDING | KVM_VCPUEVENT_VALID_SHADOW,
+	};
+
+	return kvm_set_vcpu_events(vcpu, &none);
+}
+
 int kvm_check_extension(long cap)
 {
 	return kvm_ioctl(KVM_SYSTEM_HANDLE, KVM_CHECK_EXTENSION, (void *)(intptr_t)cap);

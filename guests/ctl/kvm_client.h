@@ -81,6 +81,14 @@ int kvm_translate_full(int vcpu, uint64_t linear, struct kvm_translation *out);
 int kvm_interrupt(int vcpu, uint32_t irq);
 /* KVM_NMI (later Linux, abi/barekvm.h): latches one NMI for the vCPU. */
 int kvm_nmi(int vcpu);
+
+/* KVM_GET_VCPU_EVENTS / KVM_SET_VCPU_EVENTS (later Linux, abi/barekvm.h):
+ * the event being delivered, the latched NMI, NMI blocking, the shadow. */
+int kvm_get_vcpu_events(int vcpu, struct kvm_vcpu_events *events);
+int kvm_set_vcpu_events(int vcpu, const struct kvm_vcpu_events *events);
+/* Nothing being delivered, no NMI latched or blocked, no shadow: a CPU
+ * after RESET (`reset`) or a freshly loaded image. */
+int kvm_clear_vcpu_events(int vcpu);
 /* KVM_CHECK_EXTENSION on the system handle: 1 if the hypervisor has
  * KVM_CAP_* number cap, 0 if not, or -errno. */
 int kvm_check_extension(long cap);

@@ -139,8 +139,41 @@ void vmm_print_regs(const struct vmm_host *host, const struct kvm_regs *r,
 	print_queued(host, s);
 }
 
+/* KVM_GET_VCPU_EVENTS, when it holds something: the event being
+ * delivered, the latched NMI, NMI blocking, the interrupt shadow. */
+static void print_events(const struct vmm_host *host, const struct kvm_vcpu_events *e)
+{
+	char line[160];
+	size_t n = 0;
+
+#define PART(...) n += (size_t)snprintf(line + n, n < sizeof(line) ? sizeof(line) - n : 0, \
+					__VA_ARGS__)
+	if (e->exception.injected || e->exception.pending) {
+		PART(", delivering exception %u", e->exception.nr);
+		if (e->exception.has_error_code)
+			PART(" (error 0x%x)", e->exception.error_code);
+	}
+	if (e->interrupt.injected)
+		PART(", delivering %sinterrupt 0x%02x", e->interrupt.soft ? "software " : "",
+		     e->interrupt.nr);
+	if (e->nmi.injected)
+		PART(", delivering an NMI");
+	if (e->nmi.pending)
+		PART(", NMI latched");
+	if (e->nmi.masked)
+		PART(", NMIs blocked (handler before its IRET)");
+	if (e->interrupt.shadow)
+		PART(", %s shadow", e->interrupt.shadow == KVM_X86_SHADOW_INT_STI ? "STI" :
+			e->interrupt.shadow == KVM_X86_SHADOW_INT_MOV_SS ? "MOV SS" :
+			"STI/MOV SS");
+#undef PART
+	if (n && n < sizeof(line))
+		vmm_printf(host, "events: %s\n", line + 2);
+}
+
 int vmm_dump_vcpu(struct vm *vm)
 {
+	struct kvm_vcpu_events events;
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
 	int r;
@@ -156,6 +189,12 @@ int vmm_dump_vcpu(struct vm *vm)
 		return r;
 	}
 	vmm_print_regs(vm->host, &regs, &sregs);
+	r = kvm_get_vcpu_events(vm->vcpu_fd, &events);
+	if (r < 0) {
+		vmm_print_request_error(vm->host, "KVM_GET_VCPU_EVENTS", -r);
+		return r;
+	}
+	print_events(vm->host, &events);
 	return 0;
 }
 

@@ -4,7 +4,9 @@ hypervisor delivers it through vector 2 whatever IF says, holds a second one
 until the handler's IRET (blocking by NMI), merges two sent meanwhile into
 one, and the CLI's `nmi N` sends one too. KVM_NMI on a handle that is no
 vCPU's is -EBADF; KVM_CHECK_EXTENSION announces KVM_CAP_USER_NMI (22) and
-nothing else. The guest checks exact outcomes (frames, counts)."""
+KVM_CAP_VCPU_EVENTS (41). KVM_GET_VCPU_EVENTS shows a latched NMI, and
+`reset` (KVM_SET_VCPU_EVENTS) forgets it. The guest checks exact outcomes
+(frames, counts)."""
 import os
 import re
 
@@ -78,9 +80,12 @@ def test_nmi_guest(ctl):
 
 def test_nmi_requests(ctl):
     """KVM_NMI is a vCPU request: other handles are -EBADF, a VM's vCPU
-    takes it (0); KVM_CHECK_EXTENSION says 1 for KVM_CAP_USER_NMI only."""
+    takes it (0); KVM_CHECK_EXTENSION says 1 for KVM_CAP_USER_NMI and
+    KVM_CAP_VCPU_EVENTS only; the event requests are vCPU requests too."""
     assert result(command(ctl, "ioctl 0 0xae03 22")) == "KVM_CHECK_EXTENSION: result 1"
+    assert result(command(ctl, "ioctl 0 0xae03 41")) == "KVM_CHECK_EXTENSION: result 1"
     assert result(command(ctl, "ioctl 0 0xae03 21")) == "KVM_CHECK_EXTENSION: result 0"
+    assert result(command(ctl, "ioctl 0 0xae03 40")) == "KVM_CHECK_EXTENSION: result 0"
     assert result(command(ctl, "ioctl 0 0xae03 0")) == "KVM_CHECK_EXTENSION: result 0"
     assert result(command(ctl, "ioctl 0 KVM_NMI")) == "KVM_NMI: error EBADF (-9)"
     assert result(command(ctl, "ioctl 99 0xae9a")) == "KVM_NMI: error EBADF (-9)"
@@ -92,4 +97,34 @@ def test_nmi_requests(ctl):
     assert result(command(ctl, "ioctl 2 0xae9a 12345")) == "KVM_NMI: result 0"
     # a wrong size or direction on the same number is no KVM_NMI
     assert "error EINVAL" in result(command(ctl, "ioctl 2 0x4004ae9a"))
+    assert (result(command(ctl, "ioctl 1 KVM_GET_VCPU_EVENTS"))
+            == "KVM_GET_VCPU_EVENTS: error EBADF (-9)")
+    assert (result(command(ctl, "ioctl 2 KVM_GET_VCPU_EVENTS"))
+            == "KVM_GET_VCPU_EVENTS: result 0")
+    # all zero: nothing delivered, NMI blocking off, the rest kept (no flags)
+    assert (result(command(ctl, "ioctl 2 KVM_SET_VCPU_EVENTS"))
+            == "KVM_SET_VCPU_EVENTS: result 0")
+    assert "error EINVAL" in result(command(ctl, "ioctl 2 0x4020aea0"))     # size 32
     assert command(ctl, "nmi 7").startswith("error")
+
+
+def test_reset_forgets_a_latched_nmi(ctl):
+    """An NMI latched for a halted guest shows in `regs` (KVM_GET_VCPU_EVENTS);
+    `reset` clears it with KVM_SET_VCPU_EVENTS, as a CPU's RESET does, so
+    nmi.bin loaded again gets exactly its own NMIs: the stale one would
+    arrive before its IDT, or count twice."""
+    load(ctl, 0, "nmi", "0x100000", "prot32")
+    out = command(ctl, "run 0", timeout=600)
+    assert re.search(r"^vm 0: guest halted at RIP=0x[0-9a-f]+$", out, re.M), out
+    assert "events:" not in command(ctl, "regs 0")
+    assert command(ctl, "nmi 0") == "vm 0: NMI queued"
+    assert "events: NMI latched" in command(ctl, "regs 0")
+    assert command(ctl, "reset 0") == "vm 0: reset: CS:IP = f000:fff0, real mode"
+    assert "events:" not in command(ctl, "regs 0")
+    assert "vm 0: loaded 'nmi'" in command(ctl, "load 0 flat nmi 0x100000 prot32")
+    out = command(ctl, "run 0", timeout=600)
+    lines = guest_lines(out, 0)
+    assert re.search(r"^vm 0: guest halted at RIP=0x[0-9a-f]+$", out, re.M), out
+    for what in CHECKS[:-2]:
+        assert f"nmi: PASS {what}" in lines, "\n".join(lines)
+    assert not [l for l in lines if "FAIL" in l], "\n".join(lines)

@@ -34,6 +34,8 @@ PASSES = [
     "call through a task gate and iret back: TR 0x18, NT = 0, worker available, "
     "ESI/EDI kept",
     "int 0x40 through a task gate: NT = 1, back link 0x18, iret returns after the int",
+    "#UD then INT 6 through one task gate: the old task saved at the UD2, then after "
+    "the INT",
     "int 0x40 through a task gate in an IDT on the MMIO device: NT = 1, back link 0x18, "
     "iret returns after the int",
     "jmp to a TSS on the MMIO device: the task runs with NT = 0, TR 0x70, the old TSS "

@@ -439,7 +439,39 @@ static void test_later_linux_numbers(void **state)
 	for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
 		assert_true(others[i] != KVM_NMI);
 		assert_true(others[i] != KVM_CHECK_EXTENSION);
+		assert_true(others[i] != KVM_GET_VCPU_EVENTS);
+		assert_true(others[i] != KVM_SET_VCPU_EVENTS);
 	}
+	/* Linux 2.6.32's: _IOR/_IOW(0xAE, 0x9f/0xa0) of the 64-byte struct */
+	assert_int_equal(KVM_GET_VCPU_EVENTS, 0x8040ae9f);
+	assert_int_equal(KVM_SET_VCPU_EVENTS, 0x4040aea0);
+	assert_int_equal(KVM_CAP_VCPU_EVENTS, 41);
+}
+
+/* struct kvm_vcpu_events as Linux lays it out (x86 include/uapi/asm/kvm.h). */
+static void test_kvm_vcpu_events(void **state)
+{
+	(void)state;
+	assert_int_equal(sizeof(struct kvm_vcpu_events), 64);
+	assert_int_equal(offsetof(struct kvm_vcpu_events, exception.injected), 0);
+	assert_int_equal(offsetof(struct kvm_vcpu_events, exception.pending), 3);
+	assert_int_equal(offsetof(struct kvm_vcpu_events, exception.error_code), 4);
+	assert_int_equal(offsetof(struct kvm_vcpu_events, interrupt.injected), 8);
+	assert_int_equal(offsetof(struct kvm_vcpu_events, interrupt.shadow), 11);
+	assert_int_equal(offsetof(struct kvm_vcpu_events, nmi.injected), 12);
+	assert_int_equal(offsetof(struct kvm_vcpu_events, nmi.masked), 14);
+	assert_int_equal(offsetof(struct kvm_vcpu_events, sipi_vector), 16);
+	assert_int_equal(offsetof(struct kvm_vcpu_events, flags), 20);
+	assert_int_equal(offsetof(struct kvm_vcpu_events, smi.smm), 24);
+	assert_int_equal(offsetof(struct kvm_vcpu_events, smi.latched_init), 27);
+	assert_int_equal(offsetof(struct kvm_vcpu_events, triple_fault.pending), 28);
+	assert_int_equal(offsetof(struct kvm_vcpu_events, exception_has_payload), 55);
+	assert_int_equal(offsetof(struct kvm_vcpu_events, exception_payload), 56);
+	assert_int_equal(KVM_X86_SHADOW_INT_MOV_SS, 1);
+	assert_int_equal(KVM_X86_SHADOW_INT_STI, 2);
+	assert_int_equal(KVM_VCPUEVENT_VALID_NMI_PENDING | KVM_VCPUEVENT_VALID_SIPI_VECTOR |
+			 KVM_VCPUEVENT_VALID_SHADOW | KVM_VCPUEVENT_VALID_SMM |
+			 KVM_VCPUEVENT_VALID_PAYLOAD | KVM_VCPUEVENT_VALID_TRIPLE_FAULT, 0x3f);
 }
 
 int main(void)
@@ -459,6 +491,7 @@ int main(void)
 		cmocka_unit_test(test_kvm_dirty_log),
 		cmocka_unit_test(test_constants),
 		cmocka_unit_test(test_later_linux_numbers),
+		cmocka_unit_test(test_kvm_vcpu_events),
 		cmocka_unit_test(test_ioc_encoding),
 		cmocka_unit_test(test_request_numbers),
 	};

@@ -144,7 +144,6 @@ static void decode_ioio(struct svm_vcpu *sv, struct vexit *e)
 #define TS_HAS_ERROR_CODE (1ULL << 44)
 #define TS_RF             (1ULL << 48)  /* RF for the outgoing TSS */
 #define RFLAGS_RF_BIT     (1ULL << 16)
-#define SVM_EVTINJ_TYPE_MASK (7u << 8)
 #define VEC_BP 3
 #define VEC_OF 4
 
@@ -187,6 +186,24 @@ static bool idt_task_gate(struct vcpu *v, const struct vmcb_save *h,
 	return (g[5] & 0x1f) == 5 && (uint16_t)(g[2] | g[3] << 8) == selector;
 }
 
+/*
+ * Bochs 2.7 records no event for INT n's own delivery: EXITINTINFO keeps
+ * the last one it recorded (docs/platforms.md), e.g. the #DE of a DIV
+ * before an INT 0 through the same task gate (kvm-unit-tests
+ * taskswitch2), or a #UD before an INT 0x40 whose IDT read exits. A
+ * hardware exception pushing no error code cannot arise at an INT n:
+ * INT n faults only with #GP, #NP, #SS, #TS or #PF, which push one, and
+ * a code breakpoint's #DB, which is left alone. So with INT n at RIP such
+ * a report is stale, and the INT n is the event.
+ */
+static bool stale_exception_at_int_n(uint64_t exitintinfo, bool pushes_error,
+				     const struct emul_insn *insn, int len)
+{
+	return (exitintinfo & SVM_EVTINJ_TYPE_MASK) == SVM_EVTINJ_TYPE_EXEPT &&
+	       !pushes_error && (uint8_t)exitintinfo != TRAP_DB_VECTOR &&
+	       len > 0 && insn->map == EMUL_MAP_1B && insn->opcode == 0xcd;
+}
+
 /* The event a switch through the IDT delivers: EXITINTINFO, checked
  * against the IDT, since Bochs leaves it stale when INT n is what
  * switches (docs/platforms.md); then the INT n, INT3 or INTO at RIP is
@@ -203,6 +220,12 @@ static bool gate_event(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e,
 	e->task.soft = type == SVM_EVTINJ_TYPE_SOFT ||
 		       (type == SVM_EVTINJ_TYPE_EXEPT &&
 			(vector == VEC_BP || vector == VEC_OF));
+	/* the switch pushes an error code only for a real exception */
+	if (stale_exception_at_int_n(c->exitintinfo, c->exitinfo2 & TS_HAS_ERROR_CODE,
+				     insn, len)) {
+		e->task.vector = (uint8_t)insn->imm;
+		e->task.soft = true;
+	}
 	if (!e->task.soft && !idt_task_gate(v, h, vector, e->task.selector)) {
 		if (len <= 0 || !switching_insn(insn, TASK_FROM_GATE, &vector) ||
 		    !idt_task_gate(v, h, vector, e->task.selector))
@@ -284,6 +307,16 @@ __attribute__((noinline)) void svm_npf_event(struct vcpu *v, struct svm_vcpu *sv
 	e->npf.event.insn_len = 0;
 	e->npf.event.kind = type == SVM_EVTINJ_TYPE_INTR ? EMUL_EV_EXTINT :
 			    type == SVM_EVTINJ_TYPE_NMI ? EMUL_EV_NMI : EMUL_EV_HWEXC;
+	if (type == SVM_EVTINJ_TYPE_EXEPT && !(info & SVM_EVTINJ_VALID_ERR) &&
+	    vector != VEC_BP && vector != VEC_OF) {
+		len = svm_decode_at_rip(v, &sv->vmcb->save, &insn);
+		if (stale_exception_at_int_n(info, false, &insn, len)) {
+			e->npf.event.vector = (uint8_t)insn.imm;
+			e->npf.event.kind = EMUL_EV_SOFTINT;
+			e->npf.event.insn_len = (uint8_t)len;
+		}
+		return;
+	}
 	if (type != SVM_EVTINJ_TYPE_SOFT &&
 	    !(type == SVM_EVTINJ_TYPE_EXEPT && (vector == VEC_BP || vector == VEC_OF)))
 		return;

@@ -71,6 +71,11 @@ void svm_setup(const struct cpu_features *f)
 	.set_debug = svm_set_debug, \
 	.clear_dr7 = svm_clear_dr7, \
 	.set_interrupt_shadow = svm_set_interrupt_shadow, \
+	.peek_event = svm_peek_event, \
+	.nmi_masked = svm_nmi_masked, \
+	.set_nmi_masked = svm_set_nmi_masked, \
+	.shadow_kind = svm_shadow_kind, \
+	.clear_interrupt_shadow = svm_clear_interrupt_shadow, \
 	.inject_exception = svm_inject_exception, \
 	.inject_db = svm_inject_db, \
 	.set_dtable = svm_set_dtable, \

@@ -370,6 +370,16 @@ bool svm_interrupt_shadow(struct vcpu *v)
 	return (sv->vmcb->control.interrupt_shadow & 1) && v->regs.rip == sv->exit_rip;
 }
 
+unsigned svm_shadow_kind(struct vcpu *v)
+{
+	return svm_interrupt_shadow(v) ? VIRT_SHADOW_STI | VIRT_SHADOW_MOV_SS : 0;
+}
+
+void svm_clear_interrupt_shadow(struct vcpu *v)
+{
+	to_svm(v)->vmcb->control.interrupt_shadow &= ~1ULL;
+}
+
 void svm_inject_irq(struct vcpu *v, uint8_t vector)
 {
 	to_svm(v)->vmcb->control.eventinj = vector | SVM_EVTINJ_TYPE_INTR |
@@ -379,6 +389,24 @@ void svm_inject_irq(struct vcpu *v, uint8_t vector)
 bool svm_event_pending(struct vcpu *v)
 {
 	return to_svm(v)->vmcb->control.eventinj & SVM_EVTINJ_VALID;
+}
+
+/* EVENTINJ's types (APM Vol. 2 15.20) as the emulator's event kinds; an
+ * INT n has no length here (core refuses to set one). */
+bool svm_peek_event(struct vcpu *v, struct emul_deliver *ev)
+{
+	uint64_t inj = to_svm(v)->vmcb->control.eventinj;
+	uint32_t type = inj & SVM_EVTINJ_TYPE_MASK;
+
+	if (!(inj & SVM_EVTINJ_VALID))
+		return false;
+	*ev = (struct emul_deliver){ .vector = (uint8_t)inj,
+		.kind = type == SVM_EVTINJ_TYPE_INTR ? EMUL_EV_EXTINT :
+			type == SVM_EVTINJ_TYPE_NMI ? EMUL_EV_NMI :
+			type == SVM_EVTINJ_TYPE_SOFT ? EMUL_EV_SOFTINT : EMUL_EV_HWEXC,
+		.has_error_code = (inj & SVM_EVTINJ_VALID_ERR) != 0,
+		.error_code = (uint32_t)(inj >> 32) };
+	return true;
 }
 
 void svm_drop_event(struct vcpu *v)
@@ -438,14 +466,20 @@ static void iret_intercept(struct svm_vcpu *sv, bool on)
 		sv->vmcb->control.intercept_misc1 &= ~SVM_INTERCEPT_IRET;
 }
 
-bool svm_nmi_blocked(struct vcpu *v)
+/* The IRET that ran on the CPU has completed once RIP has left it. */
+static void note_iret_done(struct vcpu *v, struct svm_vcpu *sv)
 {
-	struct svm_vcpu *sv = to_svm(v);
-
 	if (sv->nmi_awaiting_iret && v->regs.rip != sv->nmi_iret_rip) {
 		sv->nmi_awaiting_iret = false;
 		sv->nmi_masked = false;         /* that IRET has run */
 	}
+}
+
+bool svm_nmi_blocked(struct vcpu *v)
+{
+	struct svm_vcpu *sv = to_svm(v);
+
+	note_iret_done(v, sv);
 	return sv->nmi_masked || svm_interrupt_shadow(v);
 }
 
@@ -462,6 +496,23 @@ void svm_inject_nmi(struct vcpu *v)
 {
 	to_svm(v)->vmcb->control.eventinj = 2 | SVM_EVTINJ_TYPE_NMI | SVM_EVTINJ_VALID;
 	svm_nmi_delivered(v);
+}
+
+bool svm_nmi_masked(struct vcpu *v)
+{
+	struct svm_vcpu *sv = to_svm(v);
+
+	note_iret_done(v, sv);
+	return sv->nmi_masked;
+}
+
+void svm_set_nmi_masked(struct vcpu *v, bool masked)
+{
+	struct svm_vcpu *sv = to_svm(v);
+
+	sv->nmi_masked = masked;
+	sv->nmi_awaiting_iret = false;
+	iret_intercept(sv, masked);
 }
 
 void svm_iret_emulated(struct vcpu *v)

@@ -71,6 +71,7 @@
 #define SVM_EVTINJ_TYPE_NMI     (2u << 8)
 #define SVM_EVTINJ_TYPE_EXEPT   (3u << 8)
 #define SVM_EVTINJ_TYPE_SOFT    (4u << 8)
+#define SVM_EVTINJ_TYPE_MASK    (7u << 8)
 
 /* Exit codes (APM Appendix C) */
 #define SVM_EXIT_READ_CR0       0x000

@@ -396,7 +396,7 @@ void vmx_drop_event(struct vcpu *v)
 }
 
 /* The interruption types are the emulator's event kinds (SDM 24.8.3). */
-bool vmx_take_event(struct vcpu *v, struct emul_deliver *ev)
+bool vmx_peek_event(struct vcpu *v, struct emul_deliver *ev)
 {
 	uint32_t info;
 
@@ -411,6 +411,13 @@ bool vmx_take_event(struct vcpu *v, struct emul_deliver *ev)
 		ev->error_code = vmcs_read32(VMCS_ENTRY_EXCEPTION_ERROR);
 	if (ev->kind >= EMUL_EV_SOFTINT)
 		ev->insn_len = (uint8_t)vmcs_read32(VMCS_ENTRY_INSN_LEN);
+	return true;
+}
+
+bool vmx_take_event(struct vcpu *v, struct emul_deliver *ev)
+{
+	if (!vmx_peek_event(v, ev))
+		return false;
 	vmcs_write(VMCS_ENTRY_INTR_INFO, 0);
 	return true;
 }
@@ -510,6 +517,34 @@ void vmx_set_interrupt_shadow(struct vcpu *v, bool mov_ss)
 			(mov_ss ? VMX_BLOCK_MOV_SS : VMX_BLOCK_STI);
 	vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, x->intr_state);
 	x->exit_rip = v->regs.rip;      /* a shadow for the instruction here */
+}
+
+bool vmx_nmi_masked(struct vcpu *v)
+{
+	return to_vmx(v)->intr_state & VMX_BLOCK_NMI;
+}
+
+void vmx_set_nmi_masked(struct vcpu *v, bool masked)
+{
+	vmx_set_nmi_blocking(vmx_vcpu_load(v), masked);
+}
+
+unsigned vmx_shadow_kind(struct vcpu *v)
+{
+	struct vmx_vcpu *x = to_vmx(v);
+
+	if (!vmx_interrupt_shadow(v))
+		return 0;
+	return (x->intr_state & VMX_BLOCK_STI ? VIRT_SHADOW_STI : 0) |
+	       (x->intr_state & VMX_BLOCK_MOV_SS ? VIRT_SHADOW_MOV_SS : 0);
+}
+
+void vmx_clear_interrupt_shadow(struct vcpu *v)
+{
+	struct vmx_vcpu *x = vmx_vcpu_load(v);
+
+	x->intr_state &= ~(VMX_BLOCK_STI | VMX_BLOCK_MOV_SS);
+	vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, x->intr_state);
 }
 
 /* An INVVPID of the guest's VPID before the next entry (entry_work,

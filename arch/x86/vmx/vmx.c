@@ -178,6 +178,11 @@ static int vmx_cpu_enable(unsigned cpu)
 	.inject_db = vmx_inject_db, \
 	.set_dtable = vmx_set_dtable, \
 	.take_event = vmx_take_event, \
+	.peek_event = vmx_peek_event, \
+	.nmi_masked = vmx_nmi_masked, \
+	.set_nmi_masked = vmx_set_nmi_masked, \
+	.shadow_kind = vmx_shadow_kind, \
+	.clear_interrupt_shadow = vmx_clear_interrupt_shadow, \
 	.flush_guest_tlb = vmx_flush_guest_tlb, \
 	.load_cr3 = vmx_load_cr3
 

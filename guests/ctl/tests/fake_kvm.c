@@ -164,6 +164,17 @@ static long serve(unsigned long handle, unsigned long request, unsigned long arg
 		fake.nmis++;
 		fake.nmi_before_run = fake.nruns;
 		return 0;
+	case KVM_GET_VCPU_EVENTS:
+		if (handle != 2)
+			return -EBADF;
+		memcpy(fake.mailbox, &fake.events, sizeof(fake.events));
+		return 0;
+	case KVM_SET_VCPU_EVENTS:
+		if (handle != 2)
+			return -EBADF;
+		memcpy(&fake.events, fake.mailbox, sizeof(fake.events));
+		fake.events_set++;
+		return 0;
 	case KVM_DEBUG_GUEST:
 		memcpy(&fake.debug, fake.mailbox, sizeof(fake.debug));
 		return 0;

@@ -56,6 +56,8 @@ struct fake_kvm {
 	 * (the last one's) */
 	int nmis;
 	int nmi_before_run;
+	struct kvm_vcpu_events events;  /* KVM_SET_VCPU_EVENTS as last set */
+	int events_set;
 	/* KVM_DEBUG_GUEST: the last settings. */
 	struct kvm_debug_guest debug;
 	/* KVM_GET_DIRTY_LOG: bitmap returned (then cleared) for slot 0. */

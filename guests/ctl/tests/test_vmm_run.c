@@ -1170,6 +1170,15 @@ static void test_reports(void **state)
 	assert_non_null(strstr(out, "CS =f000 base=00000000000f0000 limit=0000ffff type=b"));
 	assert_non_null(strstr(out, "CR0=0000000060000010"));
 	assert_non_null(strstr(out, "mode: real mode\n"));
+	assert_null(strstr(out, "events:"));            /* nothing held */
+	/* KVM_GET_VCPU_EVENTS, when it holds something */
+	out_len = 0;
+	fake.events = (struct kvm_vcpu_events){ .nmi = { .pending = 1, .masked = 1 },
+		.exception = { .injected = 1, .nr = 14, .has_error_code = 1, .error_code = 2 },
+		.interrupt = { .shadow = KVM_X86_SHADOW_INT_MOV_SS } };
+	assert_int_equal(vmm_dump_vcpu(vm), 0);
+	assert_non_null(strstr(out, "events: delivering exception 14 (error 0x2), NMI latched, "
+			       "NMIs blocked (handler before its IRET), MOV SS shadow\n"));
 	assert_string_equal(vmm_exception_name(14), "#PF");
 	assert_string_equal(vmm_exception_name(99), "#?");
 }

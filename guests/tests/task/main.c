@@ -11,6 +11,8 @@
  *     task, both busy while nested, the called one available after;
  *   - CALL and JMP through a task gate in the GDT;
  *   - INT 0x40 through a task gate in the IDT;
+ *   - #UD (UD2) through a task gate, then INT 6 through the same gate:
+ *     the main task's saved EIP is the UD2's, then the one after the INT;
  *   - #GP(0xff8) through a task gate: the error code on the new task's stack;
  *   - #DF through a task gate: the #GP gate made not present, a #GP gives
  *     #NP during its delivery, which is a #DF (error code 0);
@@ -70,6 +72,7 @@ int main(void);
 #define EFLAGS_NT   (1ul << 14)
 #define CR0_TS      (1ul << 3)
 #define CR0_PG_BIT  (1ul << 31)
+#define VEC_UD      6
 #define VEC_DF      8
 #define VEC_TS      10
 #define VEC_GP      13
@@ -151,6 +154,7 @@ struct seen {
 	unsigned runs;
 	uint16_t tr, link;
 	uint32_t eflags, cr3, value;
+	uint32_t main_eip;                      /* the main task's saved EIP */
 	uint8_t main_access, own_access;        /* GDT access bytes */
 	uint8_t tr_access;                      /* TR's, in the GDT */
 };
@@ -203,10 +207,19 @@ void task_worker_work(void)
 	record(&worker_seen, &tss_worker, SEL_WORKER);
 }
 
+/* Where the INT task sends the main task back to, once (0: where its
+ * TSS says): after an exception, past the faulting instruction. */
+static volatile uint32_t int_task_resume;
+
 void task_int_work(void);
 void task_int_work(void)
 {
 	record(&int_seen, &tss_int, SEL_INT);
+	int_seen.main_eip = tss_main.eip;
+	if (int_task_resume) {
+		tss_main.eip = int_task_resume;
+		int_task_resume = 0;
+	}
 }
 
 /* An exception's task: the main task resumes after the faulting
@@ -430,6 +443,37 @@ static void check_int_gate(void)
 	      !busy(SEL_INT),
 	      "int 0x40 through a task gate: NT = 1, back link 0x18, iret returns "
 	      "after the int");
+}
+
+/* A fault through a task gate saves the faulting instruction's EIP in
+ * the old task; an INT n through the same gate saves the EIP after it
+ * (SDM Vol. 3 7.3 step 7). On Bochs's SVM the INT's exit reports the
+ * #UD again (a stale EXITINTINFO, docs/platforms.md): taken at its word,
+ * the INT would run again and again. */
+static void check_ud_then_int(void)
+{
+	extern const char ud_insn[], ud_resume[], after_int6[];
+	struct gate saved = *idt_entry(VEC_UD);
+	unsigned runs = int_seen.runs;
+	uint32_t eip_ud;
+
+	*idt_entry(VEC_UD) = task_gate(SEL_INT);
+	int_task_resume = (uint32_t)ud_resume;
+	__asm__ volatile(".globl ud_insn\nud_insn: ud2\n"
+			 ".globl ud_resume\nud_resume:" ::: "memory");
+	eip_ud = int_seen.main_eip;
+	int_task_resume = (uint32_t)after_int6;         /* once, whatever it saved */
+	__asm__ volatile("int $6\n.globl after_int6\nafter_int6:" ::: "memory");
+	*idt_entry(VEC_UD) = saved;
+	say("#UD then INT 6 through a task gate: saved EIP 0x%x then 0x%x "
+	    "(UD2 at 0x%x, after the INT 0x%x), %u runs", (unsigned)eip_ud,
+	    (unsigned)int_seen.main_eip, (unsigned)(uintptr_t)ud_insn,
+	    (unsigned)(uintptr_t)after_int6, int_seen.runs - runs);
+	check(int_seen.runs == runs + 2 && eip_ud == (uint32_t)ud_insn &&
+	      int_seen.main_eip == (uint32_t)after_int6 && back_in_main() &&
+	      !busy(SEL_INT),
+	      "#UD then INT 6 through one task gate: the old task saved at the UD2, "
+	      "then after the INT");
 }
 
 /* The same with the IDT on the VMM's MMIO test device (its storage):
@@ -769,6 +813,7 @@ int main(void)
 	check_jmp(SEL_GATE, "through a task gate");
 	check_call(SEL_GATE, "through a task gate");
 	check_int_gate();
+	check_ud_then_int();
 	check_int_gate_mmio_idt();
 	check_jmp_tss_on_device();
 	check_call_tss_on_device();
