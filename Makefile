@@ -171,6 +171,7 @@ $(BUILD)/host/unit/test_cpu_rules: core/cpu_rules.c
 $(BUILD)/host/unit/test_cpuid_filter: core/cpuid_filter.c
 $(BUILD)/host/unit/test_task_switch: core/task_switch.c core/task_replay.c mmu/guest_access.c mmu/guest_walk.c
 $(BUILD)/host/unit/test_soft_exit: core/soft_exit.c
+$(BUILD)/host/unit/test_vcpu_events_check: core/vcpu_events_check.c
 $(BUILD)/host/unit/test_lib:
 $(BUILD)/host/unit/test_simd_image: core/simd_image.c
 $(BUILD)/host/unit/test_simd_strcmp: core/simd_strcmp.c core/simd_xmm0.c core/simd_image.c arch/x86/simd_proxy.S

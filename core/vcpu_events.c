@@ -23,11 +23,6 @@
 #define VEC_NMI 2
 #define CR0_PE  1ULL
 
-static const uint32_t known_flags = KVM_VCPUEVENT_VALID_NMI_PENDING |
-	KVM_VCPUEVENT_VALID_SIPI_VECTOR | KVM_VCPUEVENT_VALID_SHADOW |
-	KVM_VCPUEVENT_VALID_SMM | KVM_VCPUEVENT_VALID_PAYLOAD |
-	KVM_VCPUEVENT_VALID_TRIPLE_FAULT;
-
 /* The event a task switch through a task gate is delivering while it waits
  * for the VMM (docs/hypercall-abi.md, "Hardware task switches"). */
 static bool task_switch_event(struct vcpu *v, struct emul_deliver *ev)
@@ -98,63 +93,19 @@ void vcpu_get_events(struct vcpu *v, struct kvm_vcpu_events *out)
 	out->flags = KVM_VCPUEVENT_VALID_NMI_PENDING | KVM_VCPUEVENT_VALID_SHADOW;
 }
 
-/* Exceptions that push an error code (SDM Vol. 3 Table 6-1): the only ones
- * a CPU delivers with one, in protected mode. */
-static bool pushes_error_code(uint8_t vector)
-{
-	return vector == 8 || (vector >= 10 && vector <= 14) || vector == 17;
-}
-
 static int refuse(const char *why)
 {
 	printk("kvm: KVM_SET_VCPU_EVENTS: %s\n", why);
 	return -EINVAL;
 }
 
-/* The checks, before anything changes. */
-static int check_events(const struct kvm_vcpu_events *e)
-{
-	bool exception = e->exception.injected || e->exception.pending;
-	unsigned events = exception + !!e->interrupt.injected + !!e->nmi.injected;
-	bool shadow = (e->flags & KVM_VCPUEVENT_VALID_SHADOW) && e->interrupt.shadow;
-
-	if (e->flags & ~known_flags)
-		return refuse("unknown flags");
-	if (e->flags & (KVM_VCPUEVENT_VALID_PAYLOAD | KVM_VCPUEVENT_VALID_TRIPLE_FAULT))
-		return refuse("exception payloads and triple-fault events are not offered");
-	if ((e->flags & KVM_VCPUEVENT_VALID_SMM) &&
-	    (e->smi.smm || e->smi.pending || e->smi.smm_inside_nmi || e->smi.latched_init))
-		return refuse("the vCPU has no SMM");
-	if (exception && (e->exception.nr > 31 || e->exception.nr == VEC_NMI))
-		return refuse("exception vector above 31 or 2");
-	if (exception && e->exception.has_error_code != pushes_error_code(e->exception.nr))
-		return refuse("an error code for an exception that pushes none, or none "
-			      "for one that does");
-	if (exception && e->exception.has_error_code && e->exception.error_code > 0xffff)
-		return refuse("an error code above 16 bits (VMX refuses the entry; AMD's "
-			      "RMP bit is SEV-SNP's, which the vCPU lacks)");
-	if (events > 1)
-		return refuse("more than one event being delivered");
-	if (e->interrupt.injected && e->interrupt.soft)
-		return refuse("a software interrupt (its instruction length is not in "
-			      "the struct)");
-	if (shadow && (e->interrupt.shadow & ~(KVM_X86_SHADOW_INT_MOV_SS |
-					       KVM_X86_SHADOW_INT_STI)))
-		return refuse("unknown shadow bits");
-	if (shadow && events)
-		return refuse("an event being delivered inside a shadow");
-	if (e->nmi.injected && e->nmi.masked)
-		return refuse("an NMI being delivered while NMIs are blocked");
-	return 0;
-}
-
 int vcpu_set_events(struct vcpu *v, const struct kvm_vcpu_events *e)
 {
-	int r = check_events(e);
+	const char *why = vcpu_events_refusal(e);
 	struct vcpu_sregs s;
 
-	if (r)
-		return r;
+	if (why)
+		return refuse(why);
 	vcpu_state_replaced(v);         /* an emulated delivery, a task switch */
 	virt->drop_event(v);
 	virt->set_nmi_masked(v, e->nmi.masked);

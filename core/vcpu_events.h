@@ -3,7 +3,11 @@
 #define CORE_VCPU_EVENTS_H
 
 #include "abi/barekvm.h"
-#include "core/vcpu.h"
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct vcpu;
 
 /* The event being delivered, the latched NMI, NMI blocking, the shadow. */
 void vcpu_get_events(struct vcpu *v, struct kvm_vcpu_events *out);
@@ -11,5 +15,9 @@ void vcpu_get_events(struct vcpu *v, struct kvm_vcpu_events *out);
 /* Replaces them; 0, or -EINVAL (logged) with nothing changed for a state
  * no CPU holds or a field BareKVM does not offer (abi/barekvm.h). */
 int vcpu_set_events(struct vcpu *v, const struct kvm_vcpu_events *e);
+
+/* Why SET must refuse e (-EINVAL), or NULL: a state no CPU holds, one a
+ * VM entry refuses, or a capability not offered (vcpu_events_check.c). */
+const char *vcpu_events_refusal(const struct kvm_vcpu_events *e);
 
 #endif
