@@ -62,6 +62,7 @@
 #define EFER_NXE   (1ULL << 11)
 #define EFER_SVME  (1ULL << 12)
 
+#define RFLAGS_TF  (1ULL << 8)
 #define RFLAGS_IF  (1ULL << 9)
 
 struct cpuid_regs {

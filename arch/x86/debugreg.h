@@ -34,6 +34,7 @@
 #define DR6_BT      (1ULL << 15)    /* task switch into a TSS with T set */
 /* L0-L3 and LE: cleared by every task switch (SDM 17.2.4, APM 13.1.1.5) */
 #define DR7_LOCAL_ENABLES 0x155ULL
+#define DR7_ALL_ENABLES   0xffULL      /* L0-L3, G0-G3 */
 #define TRAP_DB_VECTOR 1
 
 /* One vCPU's debug registers while they are not in the hardware. */

@@ -8,6 +8,7 @@
  * Control partition only.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "guests/ctl/cli.h"
 #include "guests/ctl/ctl.h"
@@ -57,6 +58,64 @@ static int cmd_nmi(int argc, char **argv)
 	return 0;
 }
 
+static bool key_is(const char *arg, const char *eq, const char *name)
+{
+	return (size_t)(eq - arg) == strlen(name) && !strncmp(arg, name, strlen(name));
+}
+
+/* One KEY=VALUE of `events`: nmi=0|1, blocked=0|1, shadow=none|sti|movss. */
+static int events_arg(const char *arg, struct kvm_vcpu_events *e)
+{
+	/* index = KVM_X86_SHADOW_INT_* value */
+	static const char *const shadows[] = { "none", "movss", "sti" };
+	const char *eq = strchr(arg, '=');
+	bool bit = eq && (!strcmp(eq + 1, "0") || !strcmp(eq + 1, "1"));
+
+	if (bit && key_is(arg, eq, "nmi")) {
+		e->nmi.pending = eq[1] == '1';
+		return 0;
+	}
+	if (bit && key_is(arg, eq, "blocked")) {
+		e->nmi.masked = eq[1] == '1';
+		return 0;
+	}
+	for (unsigned i = 0; eq && key_is(arg, eq, "shadow") && i < 3; i++)
+		if (!strcmp(eq + 1, shadows[i])) {
+			e->interrupt.shadow = (uint8_t)i;
+			return 0;
+		}
+	printf("error: '%s': nmi=0|1, blocked=0|1 or shadow=none|sti|movss\n", arg);
+	return -1;
+}
+
+/* KVM_GET_VCPU_EVENTS, changed as the arguments say, KVM_SET_VCPU_EVENTS;
+ * prints what the vCPU then holds. */
+static int cmd_events(int argc, char **argv)
+{
+	struct vm *vm = ctl_vm_arg(argv[1]);
+	struct kvm_vcpu_events e;
+	char line[160];
+	int r;
+
+	if (!vm)
+		return 1;
+	r = kvm_get_vcpu_events(vm->vcpu_fd, &e);
+	for (int i = 2; r >= 0 && i < argc; i++)
+		if (events_arg(argv[i], &e) < 0)
+			return 1;
+	if (r >= 0 && argc > 2)
+		r = kvm_set_vcpu_events(vm->vcpu_fd, &e);
+	if (r >= 0)
+		r = kvm_get_vcpu_events(vm->vcpu_fd, &e);
+	if (r < 0) {
+		vmm_print_request_error(&vmm_ctl_host, "KVM_SET_VCPU_EVENTS", -r);
+		return 1;
+	}
+	printf("vm %d: events: %s\n", vm->index,
+	       vmm_describe_events(&e, line, sizeof(line)) ? line : "none");
+	return 0;
+}
+
 const struct cli_command ctl_irq_commands[] = {
 	{ "irq", "irq N VECTOR",
 	  "queue interrupt VECTOR for VM N's vCPU (KVM_INTERRUPT)",
@@ -64,5 +123,10 @@ const struct cli_command ctl_irq_commands[] = {
 	{ "nmi", "nmi N",
 	  "send an NMI to VM N's vCPU (KVM_NMI), delivered at its next run",
 	  1, 1, cmd_nmi },
+	{ "events", "events N [nmi=0|1] [blocked=0|1] [shadow=none|sti|movss]",
+	  "show VM N's vCPU events (KVM_GET_VCPU_EVENTS: the event being delivered, "
+	  "a latched NMI, NMI blocking, an interrupt shadow); with arguments, change "
+	  "them first (KVM_SET_VCPU_EVENTS)",
+	  1, 4, cmd_events },
 	{ NULL, NULL, NULL, 0, 0, NULL },
 };

@@ -477,6 +477,11 @@ void vmm_print_regs(const struct vmm_host *host, const struct kvm_regs *regs,
 		    const struct kvm_sregs *sregs);
 /* GET_REGS + GET_SREGS + vmm_print_regs; prints the error if one fails. */
 int vmm_dump_vcpu(struct vm *vm);
+
+struct kvm_vcpu_events;
+/* KVM_GET_VCPU_EVENTS in words ("NMI latched, MOV SS shadow"); "" when it
+ * holds nothing. Returns the length written. */
+size_t vmm_describe_events(const struct kvm_vcpu_events *e, char *line, size_t cap);
 /* "#GP" for 13, ... ; "#?" beyond. */
 const char *vmm_exception_name(uint32_t vector);
 /* The counters, the devices' state and the last outcome (`stats`). */

@@ -139,36 +139,33 @@ void vmm_print_regs(const struct vmm_host *host, const struct kvm_regs *r,
 	print_queued(host, s);
 }
 
-/* KVM_GET_VCPU_EVENTS, when it holds something: the event being
- * delivered, the latched NMI, NMI blocking, the interrupt shadow. */
-static void print_events(const struct vmm_host *host, const struct kvm_vcpu_events *e)
+size_t vmm_describe_events(const struct kvm_vcpu_events *e, char *line, size_t cap)
 {
-	char line[160];
 	size_t n = 0;
 
-#define PART(...) n += (size_t)snprintf(line + n, n < sizeof(line) ? sizeof(line) - n : 0, \
-					__VA_ARGS__)
+#define PART(...) n += (size_t)snprintf(line + n, n < cap ? cap - n : 0, __VA_ARGS__)
+	if (cap)
+		line[0] = '\0';
 	if (e->exception.injected || e->exception.pending) {
-		PART(", delivering exception %u", e->exception.nr);
+		PART("%sdelivering exception %u", n ? ", " : "", e->exception.nr);
 		if (e->exception.has_error_code)
 			PART(" (error 0x%x)", e->exception.error_code);
 	}
 	if (e->interrupt.injected)
-		PART(", delivering %sinterrupt 0x%02x", e->interrupt.soft ? "software " : "",
-		     e->interrupt.nr);
+		PART("%sdelivering %sinterrupt 0x%02x", n ? ", " : "",
+		     e->interrupt.soft ? "software " : "", e->interrupt.nr);
 	if (e->nmi.injected)
-		PART(", delivering an NMI");
+		PART("%sdelivering an NMI", n ? ", " : "");
 	if (e->nmi.pending)
-		PART(", NMI latched");
+		PART("%sNMI latched", n ? ", " : "");
 	if (e->nmi.masked)
-		PART(", NMIs blocked (handler before its IRET)");
+		PART("%sNMIs blocked (handler before its IRET)", n ? ", " : "");
 	if (e->interrupt.shadow)
-		PART(", %s shadow", e->interrupt.shadow == KVM_X86_SHADOW_INT_STI ? "STI" :
-			e->interrupt.shadow == KVM_X86_SHADOW_INT_MOV_SS ? "MOV SS" :
-			"STI/MOV SS");
+		PART("%s%s shadow", n ? ", " : "",
+		     e->interrupt.shadow == KVM_X86_SHADOW_INT_STI ? "STI" :
+		     e->interrupt.shadow == KVM_X86_SHADOW_INT_MOV_SS ? "MOV SS" : "STI/MOV SS");
 #undef PART
-	if (n && n < sizeof(line))
-		vmm_printf(host, "events: %s\n", line + 2);
+	return n < cap ? n : (cap ? cap - 1 : 0);
 }
 
 int vmm_dump_vcpu(struct vm *vm)
@@ -194,7 +191,9 @@ int vmm_dump_vcpu(struct vm *vm)
 		vmm_print_request_error(vm->host, "KVM_GET_VCPU_EVENTS", -r);
 		return r;
 	}
-	print_events(vm->host, &events);
+	char line[160];
+	if (vmm_describe_events(&events, line, sizeof(line)))
+		vmm_printf(vm->host, "events: %s\n", line);
 	return 0;
 }
 

@@ -513,6 +513,16 @@ void svm_decode_exit(struct vcpu *v, struct svm_vcpu *sv, struct vexit *e)
 			e->reason = VEXIT_EMULATED;    /* insn_len 0: executed again */
 			return;
 		}
+		if (code == SVM_EXIT_EXCP_BASE + TRAP_DB_VECTOR &&
+		    __builtin_expect(sv->nmi_step_tf != 0, 0)) {
+			/* the NMI step's trap (vcpu.c): nothing else could
+			 * raise one; the guest's DR6 as it was, and the NMI
+			 * goes in at the next entry */
+			sv->nmi_step_tf = 0;
+			sv->vmcb->save.dr6 = sv->nmi_step_dr6;
+			e->reason = VEXIT_EMULATED;     /* insn_len 0: RIP stays */
+			return;
+		}
 		if (code >= SVM_EXIT_EXCP_BASE && code < SVM_EXIT_EXCP_BASE + 32) {
 			e->reason = VEXIT_EXCEPTION;
 			e->exc.vector = (uint32_t)(code - SVM_EXIT_EXCP_BASE);

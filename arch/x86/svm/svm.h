@@ -50,6 +50,12 @@ struct svm_vcpu {
 	bool nmi_masked;
 	bool nmi_awaiting_iret;
 	uint64_t nmi_iret_rip;
+	/* an NMI waits for the one instruction a shadow covers: the guest
+	 * runs it with TF (vcpu.c, svm_set_nmi_window); nmi_step_tf is TF
+	 * then, 0 otherwise, OR-ed into RFLAGS at each entry and taken off
+	 * at the exit; DR6 as it was before */
+	uint64_t nmi_step_tf;
+	uint64_t nmi_step_dr6;
 };
 
 /* The exit code, with QEMU's 32-bit VMEXIT_INVALID (0x00000000ffffffff)

@@ -301,7 +301,7 @@ static inline __attribute__((always_inline)) void run(struct vcpu *v, struct vex
 	vmcb->save.rax = v->regs.rax;
 	vmcb->save.rsp = v->regs.rsp;
 	vmcb->save.rip = v->regs.rip;
-	vmcb->save.rflags = v->regs.rflags;
+	vmcb->save.rflags = v->regs.rflags | sv->nmi_step_tf;
 	/* an STI/MOV SS shadow covers one instruction: once core stepped RIP
 	 * (HLT, emulated IO/CPUID, MSRs) it is over (2.6.21's
 	 * skip_emulated_instruction cleared it too) */
@@ -333,7 +333,7 @@ static inline __attribute__((always_inline)) void run(struct vcpu *v, struct vex
 		v->regs.rax = vmcb->save.rax;
 		v->regs.rsp = vmcb->save.rsp;
 		v->regs.rip = vmcb->save.rip;
-		v->regs.rflags = vmcb->save.rflags;
+		v->regs.rflags = vmcb->save.rflags & ~sv->nmi_step_tf;
 	} else if (sv->have_saved) {
 		vmcb->save = sv->saved;
 	}
@@ -455,8 +455,9 @@ void svm_set_cr8(struct vcpu *v, uint64_t cr8)
  * blocking ends once RIP has moved past it (KVM's awaiting-IRET-
  * completion check), also when it faulted (SDM Vol. 3 6.7.1 semantics,
  * which KVM's SVM follows too). The interrupt shadow blocks NMIs (one
- * bit for STI and MOV SS; KVM treats it so): with nothing to arm for
- * it, the NMI waits for the next exit.
+ * bit for STI and MOV SS; KVM treats it so): the guest then runs the
+ * one instruction the shadow covers with TF, and the NMI goes in after
+ * its #DB (svm_set_nmi_window).
  */
 static void iret_intercept(struct svm_vcpu *sv, bool on)
 {
@@ -524,8 +525,27 @@ void svm_iret_emulated(struct vcpu *v)
 	iret_intercept(sv, false);
 }
 
+/*
+ * An NMI blocked only by an STI or MOV SS shadow: SVM has no NMI-window
+ * exit, so the guest runs the one instruction the shadow covers with
+ * RFLAGS.TF set and the #DB after it, which SVM always intercepts, ends
+ * the step; the NMI goes in at the next entry, on the boundary a CPU
+ * delivers it (SDM 6.8.3), as KVM does. Only where nothing else can raise
+ * a #DB there: not with the guest's own TF (its trap exits anyway), a
+ * breakpoint enabled in DR7, KVM_DEBUG_GUEST, or an event being injected
+ * (its handler would start with TF in the frame). What the guest can see:
+ * a PUSHF in that shadow pushes TF, and a POPF there that sets TF has it
+ * taken off again, as under KVM.
+ */
+static bool nmi_step_possible(struct vcpu *v, struct svm_vcpu *sv)
+{
+	return !(v->regs.rflags & RFLAGS_TF) && !(sv->vmcb->save.dr7 & DR7_ALL_ENABLES) &&
+	       !v->debug.enabled && !(sv->vmcb->control.eventinj & SVM_EVTINJ_VALID);
+}
+
 /* An NMI waits for the handler's IRET: that is the IRET intercept, armed
- * again if an IRET left to run has not run yet (an exit at it). */
+ * again if an IRET left to run has not run yet (an exit at it); or for
+ * the end of a shadow: one step. */
 void svm_set_nmi_window(struct vcpu *v, bool on)
 {
 	struct svm_vcpu *sv = to_svm(v);
@@ -533,6 +553,12 @@ void svm_set_nmi_window(struct vcpu *v, bool on)
 	if (on && sv->nmi_masked && sv->nmi_awaiting_iret) {
 		sv->nmi_awaiting_iret = false;
 		iret_intercept(sv, true);
+	}
+	if (on && !sv->nmi_masked && svm_interrupt_shadow(v) && nmi_step_possible(v, sv)) {
+		sv->nmi_step_tf = RFLAGS_TF;
+		sv->nmi_step_dr6 = sv->vmcb->save.dr6;
+	} else {
+		sv->nmi_step_tf = 0;    /* over, or the next exit of any kind */
 	}
 }
 

@@ -27,7 +27,11 @@
  *    and it moves back;
  *  - then it halts with IF = 0, so the run ends; the system test sends one
  *    with the CLI's `nmi 0` and runs it again: the NMI arrives before the
- *    instruction after the HLT.
+ *    instruction after the HLT;
+ *  - it halts again; the test latches an NMI and puts the vCPU in a MOV SS
+ *    shadow (`events 0 nmi=1 shadow=movss`: KVM_SET_VCPU_EVENTS) and runs
+ *    it: the NOP after the HLT runs in the shadow, and the NMI arrives
+ *    right after it (SDM 6.8.3), not at some later exit.
  */
 #include "guest.h"
 
@@ -228,6 +232,26 @@ static void check_nmi_command(void)
 		report("nmi command");
 }
 
+/* An NMI latched with a MOV SS shadow in force: it waits for exactly the
+ * one instruction the shadow covers. */
+static void check_shadow_events(void)
+{
+	extern const char after_nop[];
+	bool ok;
+
+	reset(PLAIN);
+	say("halting with IF = 0 for an NMI in a MOV SS shadow (events command)");
+	__asm__ volatile("cli; hlt\n\t"
+			 "nop\n"
+			 ".globl after_nop\nafter_nop:" ::: "memory");
+	exits(10);
+	ok = nmi_count == 1 && nmi_ip[0] == (uintptr_t)after_nop;
+	check(ok, "an NMI set with a MOV SS shadow: one, after the one instruction "
+	      "the shadow covers");
+	if (!ok)
+		report("shadow events");
+}
+
 int main(void)
 {
 	con_init();
@@ -243,6 +267,7 @@ int main(void)
 	check_mov_ss_shadow();
 	check_relocated();
 	check_nmi_command();
+	check_shadow_events();
 	check(other_count == 0, "no other vector arrived");
 	if (other_count)
 		say("  last unexpected vector 0x%lx", unexpected_vector);
