@@ -54,7 +54,7 @@ static const char *const guests_group[] = {
 	NULL,
 };
 static const char *const debug_group[] = {
-	"regs", "set", "msr", "msrs", "irq", "nmi", "break", "step", "continue",
+	"regs", "set", "msr", "msrs", "irq", "nmi", "events", "break", "step", "continue",
 	"trace", "translate", "dirty", NULL,
 };
 static const char *const hv_group[] = {

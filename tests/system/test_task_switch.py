@@ -100,16 +100,31 @@ def task_iso(tmp_path_factory):
 NO_TASK_SWITCH_INTERCEPT_WITHOUT_NPT = {"qemu-shadow"}
 
 
+class TaskRun:
+    """One run of task.bin on one platform: what the three tests check."""
+    def __init__(self, platform, out, lines, checks):
+        self.platform, self.out, self.lines, self.checks = platform, out, lines, checks
+
+
+# The tests of one platform share one run (a worker runs a platform's tests
+# one after another): each boot and run of task.bin costs seconds in Bochs.
+RUNS = {}
+
+
 @pytest.fixture(params=PLATFORMS)
 def ctl(request, console_factory, task_iso):
     if request.param in NO_TASK_SWITCH_INTERCEPT_WITHOUT_NPT:
         pytest.skip(f"{request.param}: QEMU 7.2 runs task switches itself, loading "
                     "the guest's CR3 into the hardware (no shadow paging for them)")
-    # a fresh boot for each: on bochs-ryzen a second task.bin VM after a
-    # first one can hang at INT 0x40 through a task gate with the IDT in
-    # MMIO, where Bochs 2.7's stale EXITINTINFO (docs/platforms.md) is
-    # whatever event an earlier VM left in the CPU
-    return start_ctl(console_factory, task_iso, platform=request.param)
+    if request.param not in RUNS:
+        # a boot of its own, and one VM in it: on bochs-ryzen a second
+        # task.bin VM after a first one can hang at INT 0x40 through a
+        # task gate with the IDT in MMIO, where Bochs 2.7's stale
+        # EXITINTINFO (docs/platforms.md) is whatever event an earlier VM
+        # left in the CPU
+        con = start_ctl(console_factory, task_iso, platform=request.param)
+        RUNS[request.param] = TaskRun(request.param, *run_task_guest(con))
+    return RUNS[request.param]
 
 
 def run_task_guest(ctl):
@@ -126,7 +141,7 @@ def test_task_switches(ctl):
     """Every check but the CR2 and T-bit ones, in order, and the tally:
     all passed but the emulator's known defects; the guest exits with 0 when
     there are none."""
-    out, lines, checks = run_task_guest(ctl)
+    out, lines, checks = ctl.out, ctl.lines, ctl.checks
     skipped = CR2_CHECKS | {T_BIT_CHECK}
     mine = [c for c in checks[:-1] if c.split(" ", 2)[2] not in skipped]
     assert mine == [f"task: PASS {p}" for p in PASSES if p not in skipped], "\n".join(lines)
@@ -143,7 +158,7 @@ def test_task_switch_debug_trap(ctl, request):
     the new task's first instruction (core/task_switch_exit.c)."""
     xfail_on(request, ctl.platform, {"qemu-max"},
              "QEMU 7.2's TCG switches tasks itself and ignores the TSS T bit")
-    out, lines, checks = run_task_guest(ctl)
+    out, lines, checks = ctl.out, ctl.lines, ctl.checks
     assert f"task: PASS {T_BIT_CHECK}" in checks, "\n".join(lines)
 
 
@@ -153,6 +168,6 @@ def test_task_switch_page_fault_cr2(ctl, request):
     guest exits with status 0."""
     xfail_on(request, ctl.platform, {"bochs-ryzen"},
              "Bochs 2.7 SVM: VMRUN does not load CR2 from the VMCB")
-    out, lines, checks = run_task_guest(ctl)
+    out, lines, checks = ctl.out, ctl.lines, ctl.checks
     for check in sorted(CR2_CHECKS):
         assert f"task: PASS {check}" in checks, "\n".join(lines)
