@@ -122,7 +122,7 @@ struct virt_ops {
 	 * the next entry starts in that shadow. */
 	void (*set_interrupt_shadow)(struct vcpu *v, bool mov_ss);
 	/*
-	 * KVM_GET/SET_VCPU_EVENTS (request/kvm_vcpu_events.c). peek_event:
+	 * KVM_GET/SET_VCPU_EVENTS (core/vcpu_events.c). peek_event:
 	 * the event injected for the next entry (an interrupt, an NMI, an
 	 * exception; one an exit interrupted included), left in place.
 	 * nmi_masked / set_nmi_masked: NMI blocking by a handler that has

@@ -143,28 +143,30 @@ size_t vmm_describe_events(const struct kvm_vcpu_events *e, char *line, size_t c
 {
 	size_t n = 0;
 
-#define PART(...) n += (size_t)snprintf(line + n, n < cap ? cap - n : 0, __VA_ARGS__)
+	/* MORE continues the last part, PART starts one (", " after the first) */
+#define MORE(...) n += (size_t)snprintf(line + n, n < cap ? cap - n : 0, __VA_ARGS__)
+#define PART(...) do { if (n) MORE(", "); MORE(__VA_ARGS__); } while (0)
 	if (cap)
 		line[0] = '\0';
 	if (e->exception.injected || e->exception.pending) {
-		PART("%sdelivering exception %u", n ? ", " : "", e->exception.nr);
+		PART("delivering exception %u", e->exception.nr);
 		if (e->exception.has_error_code)
-			PART(" (error 0x%x)", e->exception.error_code);
+			MORE(" (error 0x%x)", e->exception.error_code);
 	}
 	if (e->interrupt.injected)
-		PART("%sdelivering %sinterrupt 0x%02x", n ? ", " : "",
-		     e->interrupt.soft ? "software " : "", e->interrupt.nr);
+		PART("delivering %sinterrupt 0x%02x", e->interrupt.soft ? "software " : "",
+		     e->interrupt.nr);
 	if (e->nmi.injected)
-		PART("%sdelivering an NMI", n ? ", " : "");
+		PART("delivering an NMI");
 	if (e->nmi.pending)
-		PART("%sNMI latched", n ? ", " : "");
+		PART("NMI latched");
 	if (e->nmi.masked)
-		PART("%sNMIs blocked (handler before its IRET)", n ? ", " : "");
+		PART("NMIs blocked (handler before its IRET)");
 	if (e->interrupt.shadow)
-		PART("%s%s shadow", n ? ", " : "",
-		     e->interrupt.shadow == KVM_X86_SHADOW_INT_STI ? "STI" :
+		PART("%s shadow", e->interrupt.shadow == KVM_X86_SHADOW_INT_STI ? "STI" :
 		     e->interrupt.shadow == KVM_X86_SHADOW_INT_MOV_SS ? "MOV SS" : "STI/MOV SS");
 #undef PART
+#undef MORE
 	return n < cap ? n : (cap ? cap - 1 : 0);
 }
 
